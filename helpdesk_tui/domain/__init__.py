@@ -1,0 +1,1 @@
+"""Pure domain model: dataclasses, vocabularies and rules. Imports nothing of ours."""

@@ -1,0 +1,128 @@
+"""Dataclasses for everything the cache holds.
+
+Timestamps are timezone-aware UTC ``datetime`` objects; the store converts them to
+integer epoch seconds. Text fields hold the raw remote text: display code must pass
+them through ``helpdesk_tui.content`` before showing them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from helpdesk_tui.domain.vocab import EventKind, MessageKind, Priority, Status
+
+
+@dataclass(slots=True)
+class Organization:
+    name: str
+    domain: str = ""
+    notes: str = ""
+    id: int | None = None
+    remote_id: str | None = None
+
+
+@dataclass(slots=True)
+class Customer:
+    name: str
+    email: str
+    organization_id: int | None = None
+    language: str = "en"
+    phone: str = ""
+    created_at: datetime | None = None
+    id: int | None = None
+    remote_id: str | None = None
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split()[0] if self.name.split() else ""
+
+
+@dataclass(slots=True)
+class CustomerNote:
+    customer_id: int
+    body: str
+    author: str
+    created_at: datetime
+    updated_at: datetime
+    id: int | None = None
+
+
+@dataclass(slots=True)
+class Ticket:
+    number: int
+    subject: str
+    status: Status
+    priority: Priority
+    requester_id: int | None
+    created_at: datetime
+    updated_at: datetime
+    organization_id: int | None = None
+    assignee: str | None = None
+    group: str | None = None
+    tags: tuple[str, ...] = ()
+    custom_fields: dict[str, object] = field(default_factory=dict)
+    status_raw: str = ""
+    priority_raw: str = ""
+    first_response_at: datetime | None = None
+    first_response_due_at: datetime | None = None
+    next_checkpoint_at: datetime | None = None
+    resolution_due_at: datetime | None = None
+    solved_at: datetime | None = None
+    version: str | None = None
+    deleted_at: datetime | None = None
+    id: int | None = None
+    remote_id: str | None = None
+
+
+@dataclass(slots=True)
+class Message:
+    ticket_id: int
+    kind: MessageKind
+    author: str
+    body: str
+    created_at: datetime
+    body_format: str = "markdown"  # "markdown", "text" or "html"
+    attachments: tuple[dict[str, object], ...] = ()
+    id: int | None = None
+    remote_id: str | None = None
+
+
+@dataclass(slots=True)
+class Event:
+    ticket_id: int
+    kind: EventKind
+    at: datetime
+    actor: str = ""
+    detail: str = ""
+    id: int | None = None
+
+
+@dataclass(slots=True)
+class Article:
+    title: str
+    body: str
+    language: str = "en"
+    tags: tuple[str, ...] = ()
+    url: str = ""
+    updated_at: datetime | None = None
+    id: int | None = None
+    remote_id: str | None = None
+
+
+@dataclass(slots=True)
+class InboxRow:
+    """One line of the inbox: a ticket joined with what the list shows of its customer."""
+
+    id: int
+    number: int
+    subject: str
+    status: Status
+    priority: Priority
+    assignee: str | None
+    customer_name: str
+    organization_name: str
+    updated_at: datetime
+    sla_due_at: datetime | None
+    sla_kind: str | None
+    has_draft: bool = False

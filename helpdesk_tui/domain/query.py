@@ -1,0 +1,136 @@
+"""The inbox filter language: ``status:open priority:high assignee:me tag:billing customer:acme``.
+
+Anything that is not a ``key:value`` pair is free text, searched in full text.
+Values may be comma-separated (``status:open,pending``), quoted (``customer:"Aiko Tanaka"``),
+and a leading ``-`` negates a pair (``-status:solved``).
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass, field
+
+from helpdesk_tui.domain.vocab import Priority, Status
+
+KEYS = ("status", "priority", "assignee", "tag", "customer", "group")
+UNASSIGNED = {"none", "unassigned", "nobody"}
+
+
+class FilterError(ValueError):
+    """A filter the user typed cannot be understood; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Clause:
+    key: str
+    values: tuple[str, ...]
+    negated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Filter:
+    clauses: tuple[Clause, ...] = ()
+    text: str = ""
+
+    def __bool__(self) -> bool:
+        return bool(self.clauses or self.text)
+
+    def merged(self, other: Filter) -> Filter:
+        text = " ".join(part for part in (self.text, other.text) if part)
+        return Filter(self.clauses + other.clauses, text)
+
+
+def parse_filter(source: str, *, me: str) -> Filter:
+    """Parse what the user typed; ``assignee:me`` becomes the agent's own name."""
+    try:
+        words = shlex.split(source)
+    except ValueError:
+        words = source.replace('"', " ").replace("'", " ").split()
+    clauses: list[Clause] = []
+    text: list[str] = []
+    for word in words:
+        negated = word.startswith("-") and ":" in word
+        body = word[1:] if negated else word
+        key, sep, raw_value = body.partition(":")
+        key = key.lower()
+        if not sep or key not in KEYS:
+            text.append(word)
+            continue
+        values = tuple(v.strip() for v in raw_value.split(",") if v.strip())
+        if not values:
+            raise FilterError(f"'{key}:' needs a value, for example {key}:{_example(key)}.")
+        clauses.append(Clause(key, _normalise(key, values, me), negated))
+    return Filter(tuple(clauses), " ".join(text))
+
+
+def _example(key: str) -> str:
+    return {"status": "open", "priority": "high", "assignee": "me", "tag": "billing",
+            "customer": "acme", "group": "billing"}[key]
+
+
+def _normalise(key: str, values: tuple[str, ...], me: str) -> tuple[str, ...]:
+    if key == "status":
+        aliases = {"hold": "on_hold", "on-hold": "on_hold", "onhold": "on_hold", "waiting": "pending"}
+        out = tuple(aliases.get(v.lower(), v.lower()) for v in values)
+        for value in out:
+            if value not in Status._value2member_map_ and value != "active":
+                names = ", ".join(s.value for s in Status)
+                raise FilterError(f"Unknown status '{value}': use one of {names} or active.")
+        return out
+    if key == "priority":
+        numbered = {"1": "urgent", "2": "high", "3": "normal", "4": "low"}
+        out = tuple(numbered.get(v, v.lower()) for v in values)
+        for value in out:
+            if value not in Priority._value2member_map_:
+                names = ", ".join(p.value for p in Priority)
+                raise FilterError(f"Unknown priority '{value}': use one of {names} (or 1-4).")
+        return out
+    if key == "assignee":
+        return tuple(me if v.lower() == "me" else ("" if v.lower() in UNASSIGNED else v) for v in values)
+    return tuple(v.lower() for v in values)
+
+
+def describe(flt: Filter) -> str:
+    """The filter written back in its canonical form (for the inbox title)."""
+    parts = []
+    for clause in flt.clauses:
+        values = ",".join(v or "none" for v in clause.values)
+        parts.append(f"{'-' if clause.negated else ''}{clause.key}:{values}")
+    if flt.text:
+        parts.append(flt.text)
+    return " ".join(parts)
+
+
+_ACTIVE = tuple(s.value for s in Status if s.is_active)
+
+
+def status_values(clause: Clause) -> tuple[str, ...]:
+    """Expand the ``active`` pseudo-status into the statuses it stands for."""
+    out: list[str] = []
+    for value in clause.values:
+        out.extend(_ACTIVE if value == "active" else (value,))
+    return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """A saved inbox view: a filter and an order, on a number key."""
+
+    id: str
+    key: str
+    title: str
+    filter: Filter = field(default_factory=Filter)
+    order: str = "urgency"  # or "updated"
+    due_within_seconds: int | None = None
+
+
+def builtin_views(me: str) -> list[View]:
+    active = Clause("status", ("active",))
+    return [
+        View("mine", "1", "My open", Filter((active, Clause("assignee", (me,))))),
+        View("unassigned", "2", "Unassigned", Filter((active, Clause("assignee", ("",))))),
+        View("due", "3", "Due ≤ 1h or breached", Filter((active,)), due_within_seconds=3600),
+        View("waiting", "4", "Waiting on customer", Filter((Clause("status", ("pending",)),))),
+        View("recent", "5", "Recently updated", Filter(), order="updated"),
+        View("all", "6", "All", Filter()),
+    ]

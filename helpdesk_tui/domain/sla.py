@@ -1,0 +1,111 @@
+"""SLA clocks: which due moment a ticket faces next, and how to say how far away it is.
+
+One function decides the next due moment for the inbox order, the inbox clock column,
+the ticket header and (later) the KPIs, so they can never disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from helpdesk_tui.domain.models import Ticket
+from helpdesk_tui.domain.vocab import Status
+
+
+class SlaKind:
+    FIRST_RESPONSE = "first_response"
+    CHECKPOINT = "next_update"
+    RESOLUTION = "resolution"
+
+    LABELS = {
+        "first_response": "first reply",
+        "next_update": "next update",
+        "resolution": "resolution",
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class SlaDue:
+    kind: str
+    at: datetime
+
+    @property
+    def label(self) -> str:
+        return SlaKind.LABELS.get(self.kind, self.kind)
+
+
+def next_due(ticket: Ticket) -> SlaDue | None:
+    """The earliest commitment still open on ``ticket``, or None when nothing is owed.
+
+    Solved and closed tickets owe nothing. While a ticket waits on the customer or a
+    third party (pending, on hold) the resolution clock is paused, but a promised
+    update (the checkpoint) still binds us.
+    """
+    status = Status(ticket.status)
+    if not status.is_active or ticket.deleted_at is not None:
+        return None
+    candidates: list[SlaDue] = []
+    if ticket.next_checkpoint_at is not None:
+        candidates.append(SlaDue(SlaKind.CHECKPOINT, ticket.next_checkpoint_at))
+    if not status.is_waiting:
+        if ticket.first_response_at is None and ticket.first_response_due_at is not None:
+            candidates.append(SlaDue(SlaKind.FIRST_RESPONSE, ticket.first_response_due_at))
+        if ticket.resolution_due_at is not None:
+            candidates.append(SlaDue(SlaKind.RESOLUTION, ticket.resolution_due_at))
+    if not candidates:
+        return None
+    return min(candidates, key=lambda due: due.at)
+
+
+def is_breached(due_at: datetime | None, now: datetime) -> bool:
+    return due_at is not None and due_at <= now
+
+
+def format_remaining(due_at: datetime | None, now: datetime) -> str:
+    """A compact clock for a narrow column: ``4m``, ``2h05``, ``3d``, ``-12m`` when breached."""
+    if due_at is None:
+        return ""
+    seconds = int((due_at - now).total_seconds())
+    sign = "-" if seconds < 0 else ""
+    seconds = abs(seconds)
+    if seconds < 60:
+        body = f"{seconds}s" if seconds else "0m"
+    elif seconds < 3600:
+        body = f"{seconds // 60}m"
+    elif seconds < 86400:
+        hours, rest = divmod(seconds, 3600)
+        body = f"{hours}h{rest // 60:02d}"
+    else:
+        body = f"{seconds // 86400}d"
+    return sign + body
+
+
+def describe_due(due: SlaDue | None, now: datetime) -> str:
+    """A sentence for the ticket header: ``first reply due in 4m`` / ``next update overdue by 2h05``."""
+    if due is None:
+        return "no SLA clock running"
+    remaining = format_remaining(due.at, now)
+    if is_breached(due.at, now):
+        return f"{due.label} overdue by {remaining.lstrip('-')}"
+    return f"{due.label} due in {remaining}"
+
+
+ONE_HOUR = timedelta(hours=1)
+
+
+# The inbox order is one integer per ticket so that a single index serves it:
+# tier 0: a due moment exists -> the due time itself (breached ones are smallest);
+# tier 1: active, no clock running -> most recently updated first;
+# tier 2: solved, closed or deleted -> most recently updated first.
+_TIER = 10_000_000_000  # epoch seconds stay below this until the year 2286
+
+
+def urgency_key(ticket: Ticket) -> int:
+    """Sort key for the default inbox order: the ticket that breaches next comes first."""
+    due = next_due(ticket)
+    if due is not None:
+        return int(due.at.timestamp())
+    recency = _TIER - int(ticket.updated_at.timestamp())
+    active = Status(ticket.status).is_active and ticket.deleted_at is None
+    return (1 if active else 3) * _TIER + recency

@@ -1,0 +1,1 @@
+"""The local SQLite cache: one file per account. Never imports textual or httpx."""

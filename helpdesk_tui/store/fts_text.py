@@ -1,0 +1,90 @@
+"""Preparing text for the FTS5 index and user queries for MATCH.
+
+SQLite's ``unicode61`` tokenizer treats a run of Japanese or Chinese characters as one
+token, so 返金 inside 返金をお願いします is never found; ``trigram`` misses two-character
+words. We index CJK runs as overlapping bigrams (パスワード → パス スワ ワー ード) and split
+queries the same way, as a phrase, so any word of two characters or more is found.
+Latin, Hebrew and other scripts are left to ``unicode61`` (with diacritics removed).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_CJK = (
+    "\u3040-\u30ff"  # Hiragana, Katakana (incl. ー)
+    "\u3400-\u4dbf"  # CJK Extension A
+    "\u4e00-\u9fff"  # CJK Unified Ideographs
+    "\uac00-\ud7af"  # Hangul syllables
+    "\uf900-\ufaff"  # CJK compatibility ideographs
+    "\u31f0-\u31ff"  # Katakana phonetic extensions
+)
+_CJK_RUN = re.compile(f"[{_CJK}]+")
+_ANY_WIDE = re.compile(r"[\u3000-\uffff]")
+_TERM = re.compile(r'"([^"]*)"|(\S+)')
+# Characters that mean something to FTS5's query syntax; a term keeps only word characters.
+_WORDS = re.compile(r"\w+", re.UNICODE)
+
+
+def _bigrams(run: str) -> str:
+    if len(run) == 1:
+        return run
+    return " ".join(run[i : i + 2] for i in range(len(run) - 1))
+
+
+def index_text(text: str) -> str:
+    """The text to put in an FTS5 column for ``text``."""
+    if not text:
+        return ""
+    if _ANY_WIDE.search(text) is None:  # the common case: nothing to split, no width forms
+        return text
+    text = unicodedata.normalize("NFKC", text)
+    return _CJK_RUN.sub(lambda m: f" {_bigrams(m.group())} ", text)
+
+
+def match_query(user_query: str, *, prefix_last: bool = True) -> str | None:
+    """Turn what the user typed into a safe FTS5 MATCH expression (all terms must match).
+
+    Every term is quoted, so FTS5 operators typed by the user are searched as words.
+    The last Latin-script term matches as a prefix so results appear while typing.
+    Returns None when nothing searchable is left.
+    """
+    query = unicodedata.normalize("NFKC", user_query)
+    terms: list[str] = []
+    for quoted, bare in _TERM.findall(query):
+        phrase = quoted or bare
+        words: list[str] = []
+        for word in _WORDS.findall(phrase):
+            words.extend(_split_word(word))
+        if words:
+            terms.append(" ".join(words))
+    if not terms:
+        return None
+    parts = [f'"{t}"' for t in terms]
+    last = terms[-1]
+    if prefix_last and not _CJK_RUN.search(last[-1:]) and len(last) >= 2:
+        parts[-1] += "*"
+    elif prefix_last and _CJK_RUN.fullmatch(last) and len(last) == 1:
+        parts[-1] += "*"  # a lone CJK character: bigrams that start with it
+    return " AND ".join(parts)
+
+
+def _split_word(word: str) -> list[str]:
+    """A query word becomes tokens as the indexer would see them."""
+    out: list[str] = []
+    pos = 0
+    for m in _CJK_RUN.finditer(word):
+        if m.start() > pos:
+            out.append(word[pos : m.start()])
+        out.extend(_bigrams(m.group()).split(" "))
+        pos = m.end()
+    if pos < len(word):
+        out.append(word[pos:])
+    return [w.replace('"', "") for w in out if w]
+
+
+def query_terms(user_query: str) -> list[str]:
+    """The plain words of a query, for highlighting snippets (not for MATCH)."""
+    query = unicodedata.normalize("NFKC", user_query)
+    return [w for w in _WORDS.findall(query) if w]

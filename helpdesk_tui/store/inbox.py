@@ -1,0 +1,156 @@
+"""Inbox queries: the ordered ticket ids of a view, and the rows for the visible ones.
+
+The inbox never pages with OFFSET (57 ms at 50k rows on these machines). It takes the
+ordered ids of the whole view from one index scan, keeps them in a compact array, and
+fetches rows by id for the lines on screen.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from array import array
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from helpdesk_tui.domain.models import InboxRow
+from helpdesk_tui.domain.query import Clause, Filter, status_values
+from helpdesk_tui.domain.vocab import Priority, Status
+from helpdesk_tui.store.fts_text import match_query
+from helpdesk_tui.store.timeconv import from_epoch
+
+
+@dataclass(frozen=True, slots=True)
+class InboxQuery:
+    filter: Filter = field(default_factory=Filter)
+    order: str = "urgency"  # "urgency" (SLA order) or "updated" (newest change first)
+    due_before: int | None = None  # epoch seconds: only tickets whose clock runs out before this
+
+
+def _clause_sql(clause: Clause) -> tuple[str, list[object]]:
+    key = clause.key
+    if key == "status":
+        values = status_values(clause)
+        sql = f"t.status IN ({', '.join('?' * len(values))})"
+        params: list[object] = list(values)
+    elif key == "priority":
+        sql = f"t.priority IN ({', '.join('?' * len(clause.values))})"
+        params = list(clause.values)
+    elif key == "assignee":
+        named = [v for v in clause.values if v]
+        parts = []
+        if named:
+            parts.append(f"t.assignee IN ({', '.join('?' * len(named))})")
+        if len(named) < len(clause.values):
+            parts.append("t.assignee IS NULL")
+        sql = "(" + " OR ".join(parts) + ")"
+        params = named
+    elif key == "group":
+        sql = f"lower(t.grp) IN ({', '.join('?' * len(clause.values))})"
+        params = list(clause.values)
+    elif key == "tag":
+        sql = (f"t.id IN (SELECT ticket_id FROM ticket_tags WHERE tag IN "
+               f"({', '.join('?' * len(clause.values))}))")
+        params = list(clause.values)
+    elif key == "customer":
+        ors = []
+        params = []
+        for value in clause.values:
+            like = f"%{value}%"
+            ors.append("(c.name LIKE ? OR c.email LIKE ? OR o.name LIKE ?)")
+            params += [like, like, like]
+        sql = ("t.requester_id IN (SELECT c.id FROM customers c LEFT JOIN organizations o "
+               f"ON o.id = c.organization_id WHERE {' OR '.join(ors)})")
+    else:  # parse_filter only produces known keys
+        raise ValueError(key)
+    if clause.negated:
+        sql = f"NOT ({sql})" if key != "assignee" else f"NOT coalesce({sql}, 0)"
+    return sql, params
+
+
+def _text_sql(text: str) -> tuple[str, list[object]]:
+    expr = match_query(text)
+    if expr is None:
+        return "", []
+    sql = ("(t.id IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?) OR t.id IN "
+           "(SELECT m.ticket_id FROM messages m WHERE m.id IN "
+           "(SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)))")
+    return sql, [expr, expr]
+
+
+def where_clause(query: InboxQuery) -> tuple[str, list[object]]:
+    parts = ["t.deleted_at IS NULL"]
+    params: list[object] = []
+    for clause in query.filter.clauses:
+        sql, p = _clause_sql(clause)
+        parts.append(sql)
+        params += p
+    if query.filter.text:
+        sql, p = _text_sql(query.filter.text)
+        if sql:
+            parts.append(sql)
+            params += p
+    if query.due_before is not None:
+        parts.append("t.sla_due_at IS NOT NULL AND t.sla_key <= ?")
+        params.append(query.due_before)
+    return " AND ".join(parts), params
+
+
+def _order_sql(query: InboxQuery) -> str:
+    if query.order == "updated":
+        return "t.updated_at DESC, t.id DESC"
+    return "t.sla_key, t.id"
+
+
+def ordered_ids(conn: sqlite3.Connection, query: InboxQuery, *, limit: int | None = None) -> array:
+    """Ids of every ticket in the view, in display order (``limit`` for a quick first page)."""
+    where, params = where_clause(query)
+    sql = f"SELECT t.id FROM tickets t WHERE {where} ORDER BY {_order_sql(query)}"
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    ids = array("q")
+    cur = conn.execute(sql, params)
+    while batch := cur.fetchmany(20_000):
+        ids.extend(row[0] for row in batch)
+    return ids
+
+
+def count(conn: sqlite3.Connection, query: InboxQuery) -> int:
+    where, params = where_clause(query)
+    return conn.execute(f"SELECT count(*) FROM tickets t WHERE {where}", params).fetchone()[0]
+
+
+_ROW_SQL = """
+SELECT t.id, t.number, t.subject, t.status, t.priority, t.assignee,
+       coalesce(c.name, ''), coalesce(o.name, ''), t.updated_at, t.sla_due_at, t.sla_kind,
+       EXISTS (SELECT 1 FROM drafts d WHERE d.ticket_id = t.id)
+FROM tickets t
+LEFT JOIN customers c ON c.id = t.requester_id
+LEFT JOIN organizations o ON o.id = coalesce(t.organization_id, c.organization_id)
+WHERE t.id IN ({marks})
+"""
+
+
+def fetch_rows(conn: sqlite3.Connection, ids: list[int] | array) -> list[InboxRow]:
+    """The inbox rows for ``ids``, in the order given (missing ids are skipped)."""
+    ids = list(ids)
+    if not ids:
+        return []
+    found: dict[int, InboxRow] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        for r in conn.execute(_ROW_SQL.format(marks=", ".join("?" * len(chunk))), chunk):
+            found[r[0]] = InboxRow(
+                id=r[0], number=r[1], subject=r[2], status=Status(r[3]), priority=Priority(r[4]),
+                assignee=r[5], customer_name=r[6], organization_name=r[7],
+                updated_at=from_epoch(r[8]), sla_due_at=from_epoch(r[9]), sla_kind=r[10],
+                has_draft=bool(r[11]),
+            )
+    return [found[i] for i in ids if i in found]
+
+
+def view_query(view, now: datetime) -> InboxQuery:
+    """The query for a saved view (``domain.query.View``) at time ``now``."""
+    due_before = None
+    if view.due_within_seconds is not None:
+        due_before = int(now.timestamp()) + view.due_within_seconds
+    return InboxQuery(filter=view.filter, order=view.order, due_before=due_before)

@@ -1,0 +1,138 @@
+"""Converting between domain dataclasses and SQLite rows (times as epoch seconds)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+from helpdesk_tui.domain.models import (
+    Article, Customer, CustomerNote, Event, Message, Organization, Ticket,
+)
+from helpdesk_tui.domain.sla import next_due, urgency_key
+from helpdesk_tui.domain.vocab import EventKind, MessageKind, Priority, Status
+from helpdesk_tui.store.timeconv import from_epoch, to_epoch
+
+TICKET_COLUMNS = (
+    "id, remote_id, number, subject, status, status_raw, priority, priority_raw, requester_id, "
+    "organization_id, assignee, grp, tags, custom_fields, created_at, updated_at, first_response_at, "
+    "first_response_due_at, next_checkpoint_at, resolution_due_at, solved_at, sla_due_at, sla_kind, "
+    "sla_key, version, deleted_at"
+)
+_TICKET_FIELDS = len(TICKET_COLUMNS.split(","))
+TICKET_PLACEHOLDERS = ", ".join("?" * _TICKET_FIELDS)
+
+
+def ticket_params(t: Ticket) -> tuple[Any, ...]:
+    due = next_due(t)
+    return (
+        t.id, t.remote_id, t.number, t.subject, str(t.status), t.status_raw, str(t.priority),
+        t.priority_raw, t.requester_id, t.organization_id, t.assignee, t.group,
+        json.dumps(list(t.tags), ensure_ascii=False), json.dumps(t.custom_fields, ensure_ascii=False),
+        to_epoch(t.created_at), to_epoch(t.updated_at), to_epoch(t.first_response_at),
+        to_epoch(t.first_response_due_at), to_epoch(t.next_checkpoint_at),
+        to_epoch(t.resolution_due_at), to_epoch(t.solved_at),
+        to_epoch(due.at) if due else None, due.kind if due else None, urgency_key(t),
+        t.version, to_epoch(t.deleted_at),
+    )
+
+
+def ticket_from_row(r: sqlite3.Row | tuple) -> Ticket:
+    (tid, remote_id, number, subject, status, status_raw, priority, priority_raw, requester_id,
+     organization_id, assignee, grp, tags, custom_fields, created_at, updated_at, first_response_at,
+     first_response_due_at, next_checkpoint_at, resolution_due_at, solved_at, _due, _kind, _key,
+     version, deleted_at) = r
+    return Ticket(
+        id=tid, remote_id=remote_id, number=number, subject=subject, status=Status(status),
+        status_raw=status_raw, priority=Priority(priority), priority_raw=priority_raw,
+        requester_id=requester_id, organization_id=organization_id, assignee=assignee, group=grp,
+        tags=tuple(json.loads(tags)), custom_fields=json.loads(custom_fields),
+        created_at=from_epoch(created_at), updated_at=from_epoch(updated_at),
+        first_response_at=from_epoch(first_response_at),
+        first_response_due_at=from_epoch(first_response_due_at),
+        next_checkpoint_at=from_epoch(next_checkpoint_at),
+        resolution_due_at=from_epoch(resolution_due_at), solved_at=from_epoch(solved_at),
+        version=version, deleted_at=from_epoch(deleted_at),
+    )
+
+
+MESSAGE_COLUMNS = "id, remote_id, ticket_id, kind, author, body, body_format, attachments, created_at"
+
+
+def message_params(m: Message) -> tuple[Any, ...]:
+    return (m.id, m.remote_id, m.ticket_id, str(m.kind), m.author, m.body, m.body_format,
+            json.dumps(list(m.attachments), ensure_ascii=False), to_epoch(m.created_at))
+
+
+def message_from_row(r: tuple) -> Message:
+    mid, remote_id, ticket_id, kind, author, body, body_format, attachments, created_at = r
+    return Message(id=mid, remote_id=remote_id, ticket_id=ticket_id, kind=MessageKind(kind),
+                   author=author, body=body, body_format=body_format,
+                   attachments=tuple(json.loads(attachments)), created_at=from_epoch(created_at))
+
+
+EVENT_COLUMNS = "id, ticket_id, kind, at, actor, detail"
+
+
+def event_params(e: Event) -> tuple[Any, ...]:
+    return (e.id, e.ticket_id, str(e.kind), to_epoch(e.at), e.actor, e.detail)
+
+
+def event_from_row(r: tuple) -> Event:
+    eid, ticket_id, kind, at, actor, detail = r
+    return Event(id=eid, ticket_id=ticket_id, kind=EventKind(kind), at=from_epoch(at),
+                 actor=actor, detail=detail)
+
+
+CUSTOMER_COLUMNS = "id, remote_id, name, email, phone, language, organization_id, created_at"
+
+
+def customer_params(c: Customer) -> tuple[Any, ...]:
+    return (c.id, c.remote_id, c.name, c.email, c.phone, c.language, c.organization_id,
+            to_epoch(c.created_at))
+
+
+def customer_from_row(r: tuple) -> Customer:
+    cid, remote_id, name, email, phone, language, organization_id, created_at = r
+    return Customer(id=cid, remote_id=remote_id, name=name, email=email, phone=phone,
+                    language=language, organization_id=organization_id,
+                    created_at=from_epoch(created_at))
+
+
+ORGANIZATION_COLUMNS = "id, remote_id, name, domain, notes"
+
+
+def organization_params(o: Organization) -> tuple[Any, ...]:
+    return (o.id, o.remote_id, o.name, o.domain, o.notes)
+
+
+def organization_from_row(r: tuple) -> Organization:
+    oid, remote_id, name, domain, notes = r
+    return Organization(id=oid, remote_id=remote_id, name=name, domain=domain, notes=notes)
+
+
+NOTE_COLUMNS = "id, customer_id, body, author, created_at, updated_at"
+
+
+def note_params(n: CustomerNote) -> tuple[Any, ...]:
+    return (n.id, n.customer_id, n.body, n.author, to_epoch(n.created_at), to_epoch(n.updated_at))
+
+
+def note_from_row(r: tuple) -> CustomerNote:
+    nid, customer_id, body, author, created_at, updated_at = r
+    return CustomerNote(id=nid, customer_id=customer_id, body=body, author=author,
+                        created_at=from_epoch(created_at), updated_at=from_epoch(updated_at))
+
+
+ARTICLE_COLUMNS = "id, remote_id, title, body, language, tags, url, updated_at"
+
+
+def article_params(a: Article) -> tuple[Any, ...]:
+    return (a.id, a.remote_id, a.title, a.body, a.language,
+            json.dumps(list(a.tags), ensure_ascii=False), a.url, to_epoch(a.updated_at))
+
+
+def article_from_row(r: tuple) -> Article:
+    aid, remote_id, title, body, language, tags, url, updated_at = r
+    return Article(id=aid, remote_id=remote_id, title=title, body=body, language=language,
+                   tags=tuple(json.loads(tags)), url=url, updated_at=from_epoch(updated_at))

@@ -1,0 +1,190 @@
+"""Schema migrations, applied in order and recorded in ``PRAGMA user_version``.
+
+Add a migration by appending to MIGRATIONS; never edit one that has shipped.
+Full-text tables are contentless FTS5 tables: the text they index is prepared in Python
+(CJK runs split into bigrams, see ``cjk.py``), so rows are added and removed by the
+repositories in the same transaction as the row they index.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+_V1 = """
+CREATE TABLE organizations (
+    id INTEGER PRIMARY KEY,
+    remote_id TEXT UNIQUE,
+    name TEXT NOT NULL,
+    domain TEXT NOT NULL DEFAULT '',
+    notes TEXT NOT NULL DEFAULT '',
+    raw TEXT,
+    synced_at INTEGER
+);
+CREATE TABLE customers (
+    id INTEGER PRIMARY KEY,
+    remote_id TEXT UNIQUE,
+    name TEXT NOT NULL,
+    email TEXT NOT NULL DEFAULT '',
+    phone TEXT NOT NULL DEFAULT '',
+    language TEXT NOT NULL DEFAULT 'en',
+    organization_id INTEGER REFERENCES organizations(id),
+    created_at INTEGER,
+    raw TEXT,
+    synced_at INTEGER
+);
+CREATE INDEX ix_customers_org ON customers(organization_id);
+CREATE TABLE customer_notes (
+    id INTEGER PRIMARY KEY,
+    customer_id INTEGER NOT NULL REFERENCES customers(id),
+    body TEXT NOT NULL,
+    author TEXT NOT NULL DEFAULT '',
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE INDEX ix_customer_notes_customer ON customer_notes(customer_id);
+CREATE TABLE tickets (
+    id INTEGER PRIMARY KEY,
+    remote_id TEXT UNIQUE,
+    number INTEGER NOT NULL,
+    subject TEXT NOT NULL,
+    status TEXT NOT NULL,
+    status_raw TEXT NOT NULL DEFAULT '',
+    priority TEXT NOT NULL,
+    priority_raw TEXT NOT NULL DEFAULT '',
+    requester_id INTEGER REFERENCES customers(id),
+    organization_id INTEGER REFERENCES organizations(id),
+    assignee TEXT,
+    grp TEXT,
+    tags TEXT NOT NULL DEFAULT '[]',
+    custom_fields TEXT NOT NULL DEFAULT '{}',
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    first_response_at INTEGER,
+    first_response_due_at INTEGER,
+    next_checkpoint_at INTEGER,
+    resolution_due_at INTEGER,
+    solved_at INTEGER,
+    sla_due_at INTEGER,
+    sla_kind TEXT,
+    sla_key INTEGER NOT NULL,
+    version TEXT,
+    deleted_at INTEGER,
+    raw TEXT,
+    synced_at INTEGER
+);
+CREATE UNIQUE INDEX ix_tickets_number ON tickets(number);
+CREATE INDEX ix_tickets_urgency ON tickets(sla_key, id);
+CREATE INDEX ix_tickets_updated ON tickets(updated_at, id);
+CREATE INDEX ix_tickets_assignee ON tickets(assignee, sla_key, id);
+CREATE INDEX ix_tickets_status ON tickets(status, sla_key, id);
+CREATE INDEX ix_tickets_requester ON tickets(requester_id, created_at);
+CREATE TABLE ticket_tags (
+    ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+    tag TEXT NOT NULL,
+    PRIMARY KEY (tag, ticket_id)
+) WITHOUT ROWID;
+CREATE TABLE messages (
+    id INTEGER PRIMARY KEY,
+    remote_id TEXT,
+    ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+    kind TEXT NOT NULL,
+    author TEXT NOT NULL DEFAULT '',
+    body TEXT NOT NULL,
+    body_format TEXT NOT NULL DEFAULT 'markdown',
+    attachments TEXT NOT NULL DEFAULT '[]',
+    created_at INTEGER NOT NULL,
+    raw TEXT,
+    synced_at INTEGER
+);
+CREATE INDEX ix_messages_ticket ON messages(ticket_id, created_at, id);
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+    kind TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    actor TEXT NOT NULL DEFAULT '',
+    detail TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX ix_events_ticket ON events(ticket_id, at, id);
+CREATE TABLE kb_articles (
+    id INTEGER PRIMARY KEY,
+    remote_id TEXT UNIQUE,
+    title TEXT NOT NULL,
+    body TEXT NOT NULL,
+    language TEXT NOT NULL DEFAULT 'en',
+    tags TEXT NOT NULL DEFAULT '[]',
+    url TEXT NOT NULL DEFAULT '',
+    updated_at INTEGER,
+    raw TEXT,
+    synced_at INTEGER
+);
+CREATE TABLE templates (
+    id INTEGER PRIMARY KEY,
+    remote_id TEXT UNIQUE,
+    name TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    language TEXT NOT NULL DEFAULT 'en',
+    body TEXT NOT NULL,
+    source TEXT NOT NULL DEFAULT 'local',
+    updated_at INTEGER,
+    raw TEXT
+);
+CREATE TABLE drafts (
+    ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+    kind TEXT NOT NULL,
+    body TEXT NOT NULL,
+    cursor_row INTEGER NOT NULL DEFAULT 0,
+    cursor_col INTEGER NOT NULL DEFAULT 0,
+    started_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (ticket_id)
+);
+CREATE TABLE outbox (
+    id TEXT PRIMARY KEY,
+    ticket_id INTEGER REFERENCES tickets(id),
+    message_id INTEGER REFERENCES messages(id),
+    action TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'queued',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE INDEX ix_outbox_state ON outbox(state, created_at);
+CREATE TABLE sync_state (
+    stream TEXT PRIMARY KEY,
+    cursor TEXT,
+    high_watermark INTEGER,
+    rate_limit_reset INTEGER,
+    updated_at INTEGER
+);
+CREATE TABLE meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE VIRTUAL TABLE tickets_fts USING fts5(subject, tags, content='', tokenize='unicode61 remove_diacritics 2');
+CREATE VIRTUAL TABLE messages_fts USING fts5(body, content='', tokenize='unicode61 remove_diacritics 2');
+CREATE VIRTUAL TABLE kb_fts USING fts5(title, body, content='', tokenize='unicode61 remove_diacritics 2');
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1,)
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Bring the schema up to date; returns the resulting version."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > len(MIGRATIONS):
+        raise SchemaTooNew(version, len(MIGRATIONS))
+    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+        # executescript commits first; wrap each step so a crash never leaves half a migration.
+        conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
+    return len(MIGRATIONS)
+
+
+class SchemaTooNew(RuntimeError):
+    def __init__(self, found: int, known: int) -> None:
+        super().__init__(
+            f"This cache was written by a newer helpdesk-tui (schema {found}, this one knows {known}): "
+            "upgrade helpdesk-tui, or remove the cache file to rebuild it."
+        )

@@ -1,0 +1,148 @@
+"""Full-text search over ticket subjects, messages and KB articles.
+
+Ranking every match with bm25 costs 400 ms p99 over a million messages (a common word
+matches tens of thousands). Agents mostly want recent conversations, so we let FTS5 walk
+matches newest-first (rowids grow with time) and rank only the newest ``window`` of them
+with bm25. Queries of rare words see every match; common words see the recent ones.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+
+from helpdesk_tui.store.fts_text import match_query, query_terms
+from helpdesk_tui.store.timeconv import from_epoch
+
+DEFAULT_WINDOW = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    kind: str  # "ticket" (subject), "message" or "article"
+    ticket_id: int | None
+    number: int | None
+    title: str  # the ticket subject or the article title
+    snippet: str
+    highlights: tuple[tuple[int, int], ...]  # (start, end) offsets of query words in snippet
+    score: float
+    at: datetime | None
+    message_id: int | None = None
+    article_id: int | None = None
+
+
+def _ranked(conn: sqlite3.Connection, table: str, expr: str, window: int,
+            weights: str = "") -> list[tuple[int, float]]:
+    sql = (f"SELECT rowid, bm25({table}{weights}) FROM {table} WHERE {table} MATCH ? "
+           f"ORDER BY rowid DESC LIMIT ?")
+    found = conn.execute(sql, (expr, window)).fetchall()
+    found.sort(key=lambda r: r[1])  # bm25: smaller is better
+    return found
+
+
+def search(conn: sqlite3.Connection, query: str, *, limit: int = 20,
+           window: int = DEFAULT_WINDOW, kinds: tuple[str, ...] = ("ticket", "message", "article"),
+           ) -> list[SearchHit]:
+    """The best ``limit`` matches for ``query`` over the chosen kinds, best first."""
+    expr = match_query(query)
+    if expr is None:
+        return []
+    terms = query_terms(query)
+    hits: list[SearchHit] = []
+    if "ticket" in kinds:
+        hits += _ticket_hits(conn, _ranked(conn, "tickets_fts", expr, window, ", 3.0, 1.0")[:limit], terms)
+    if "message" in kinds:
+        hits += _message_hits(conn, _ranked(conn, "messages_fts", expr, window)[:limit], terms)
+    if "article" in kinds:
+        hits += _article_hits(conn, _ranked(conn, "kb_fts", expr, window, ", 4.0, 1.0")[:limit], terms)
+    hits.sort(key=lambda h: h.score)
+    return hits[:limit]
+
+
+def _marks(ids: list[int]) -> str:
+    return ", ".join("?" * len(ids))
+
+
+def _ticket_hits(conn, ranked, terms) -> list[SearchHit]:
+    if not ranked:
+        return []
+    ids = [r[0] for r in ranked]
+    info = {r[0]: r[1:] for r in conn.execute(
+        f"SELECT id, number, subject, updated_at FROM tickets WHERE id IN ({_marks(ids)}) "
+        "AND deleted_at IS NULL", ids)}
+    out = []
+    for rowid, score in ranked:
+        if rowid not in info:
+            continue
+        number, subject, updated = info[rowid]
+        snippet, spans = make_snippet(subject, terms)
+        out.append(SearchHit("ticket", rowid, number, subject, snippet, spans, score, from_epoch(updated)))
+    return out
+
+
+def _message_hits(conn, ranked, terms) -> list[SearchHit]:
+    if not ranked:
+        return []
+    ids = [r[0] for r in ranked]
+    info = {r[0]: r[1:] for r in conn.execute(
+        f"SELECT m.id, m.ticket_id, t.number, t.subject, m.body, m.created_at FROM messages m "
+        f"JOIN tickets t ON t.id = m.ticket_id WHERE m.id IN ({_marks(ids)}) AND t.deleted_at IS NULL", ids)}
+    out = []
+    for rowid, score in ranked:
+        if rowid not in info:
+            continue
+        ticket_id, number, subject, body, created = info[rowid]
+        snippet, spans = make_snippet(body, terms)
+        out.append(SearchHit("message", ticket_id, number, subject, snippet, spans, score,
+                             from_epoch(created), message_id=rowid))
+    return out
+
+
+def _article_hits(conn, ranked, terms) -> list[SearchHit]:
+    if not ranked:
+        return []
+    ids = [r[0] for r in ranked]
+    info = {r[0]: r[1:] for r in conn.execute(
+        f"SELECT id, title, body, updated_at FROM kb_articles WHERE id IN ({_marks(ids)})", ids)}
+    out = []
+    for rowid, score in ranked:
+        if rowid not in info:
+            continue
+        title, body, updated = info[rowid]
+        snippet, spans = make_snippet(body, terms)
+        out.append(SearchHit("article", None, None, title, snippet, spans, score,
+                             from_epoch(updated), article_id=rowid))
+    return out
+
+
+_SPACE = re.compile(r"\s+")
+
+
+def make_snippet(text: str, terms: list[str], *, before: int = 40, width: int = 140,
+                 ) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """A one-line excerpt around the first query word, with the offsets of every query word in it.
+
+    Offsets rather than markup: the caller styles those ranges, so nothing in the
+    (untrusted) text is ever interpreted.
+    """
+    flat = _SPACE.sub(" ", text).strip()
+    folded = flat.casefold()
+    folded_terms = [t.casefold() for t in terms if t]
+    first = min((p for p in (folded.find(t) for t in folded_terms) if p >= 0), default=0)
+    start = max(0, first - before)
+    excerpt = flat[start : start + width]
+    prefix = "…" if start > 0 else ""
+    suffix = "…" if start + width < len(flat) else ""
+    snippet = prefix + excerpt + suffix
+    low = snippet.casefold()
+    spans: list[tuple[int, int]] = []
+    if len(low) == len(snippet):  # casefold can change lengths (ß → ss); then skip highlights
+        for term in folded_terms:
+            pos = low.find(term)
+            while pos >= 0:
+                spans.append((pos, pos + len(term)))
+                pos = low.find(term, pos + len(term))
+    spans.sort()
+    return snippet, tuple(spans)

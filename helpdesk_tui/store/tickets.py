@@ -1,0 +1,39 @@
+"""Reading one ticket: the ticket, its thread, its timeline."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from helpdesk_tui.domain.models import Event, Message, Ticket
+from helpdesk_tui.store import rows
+
+
+def get_ticket(conn: sqlite3.Connection, ticket_id: int) -> Ticket | None:
+    r = conn.execute(f"SELECT {rows.TICKET_COLUMNS} FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
+    return rows.ticket_from_row(r) if r else None
+
+
+def find_ticket(conn: sqlite3.Connection, reference: str) -> Ticket | None:
+    """A ticket by its number (``1042``, ``#1042``), or by remote id."""
+    ref = reference.strip().lstrip("#")
+    if ref.isdigit():
+        r = conn.execute(f"SELECT {rows.TICKET_COLUMNS} FROM tickets WHERE number = ?", (int(ref),)).fetchone()
+        if r:
+            return rows.ticket_from_row(r)
+    r = conn.execute(f"SELECT {rows.TICKET_COLUMNS} FROM tickets WHERE remote_id = ?", (ref,)).fetchone()
+    return rows.ticket_from_row(r) if r else None
+
+
+def thread(conn: sqlite3.Connection, ticket_id: int) -> list[Message]:
+    cur = conn.execute(
+        f"SELECT {rows.MESSAGE_COLUMNS} FROM messages WHERE ticket_id = ? ORDER BY created_at, id",
+        (ticket_id,),
+    )
+    return [rows.message_from_row(r) for r in cur]
+
+
+def timeline(conn: sqlite3.Connection, ticket_id: int) -> list[Event]:
+    cur = conn.execute(
+        f"SELECT {rows.EVENT_COLUMNS} FROM events WHERE ticket_id = ? ORDER BY at, id", (ticket_id,)
+    )
+    return [rows.event_from_row(r) for r in cur]

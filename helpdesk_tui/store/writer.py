@@ -1,0 +1,130 @@
+"""Writing domain objects into the cache, keeping the full-text index in step.
+
+Callers own the transaction (``with transaction(conn):``): a page of synced changes or a
+local edit is applied together with its index rows, or not at all. ``fresh=True`` skips
+the look-ups needed to replace existing rows, for bulk loads into an empty cache.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+
+from helpdesk_tui.domain.models import (
+    Article, Customer, CustomerNote, Event, Message, Organization, Ticket,
+)
+from helpdesk_tui.store import rows
+from helpdesk_tui.store.fts_text import index_text
+
+
+def _upsert_sql(table: str, columns: str) -> str:
+    names = [c.strip() for c in columns.split(",")]
+    updates = ", ".join(f"{n} = excluded.{n}" for n in names if n != "id")
+    marks = ", ".join("?" * len(names))
+    return f"INSERT INTO {table} ({columns}) VALUES ({marks}) ON CONFLICT(id) DO UPDATE SET {updates}"
+
+
+_SQL = {
+    "organizations": _upsert_sql("organizations", rows.ORGANIZATION_COLUMNS),
+    "customers": _upsert_sql("customers", rows.CUSTOMER_COLUMNS),
+    "customer_notes": _upsert_sql("customer_notes", rows.NOTE_COLUMNS),
+    "tickets": _upsert_sql("tickets", rows.TICKET_COLUMNS),
+    "messages": _upsert_sql("messages", rows.MESSAGE_COLUMNS),
+    "events": _upsert_sql("events", rows.EVENT_COLUMNS),
+    "kb_articles": _upsert_sql("kb_articles", rows.ARTICLE_COLUMNS),
+}
+
+
+def save_organizations(conn: sqlite3.Connection, items: Iterable[Organization]) -> None:
+    conn.executemany(_SQL["organizations"], (rows.organization_params(o) for o in items))
+
+
+def save_customers(conn: sqlite3.Connection, items: Iterable[Customer]) -> None:
+    conn.executemany(_SQL["customers"], (rows.customer_params(c) for c in items))
+
+
+def save_customer_notes(conn: sqlite3.Connection, items: Iterable[CustomerNote]) -> None:
+    conn.executemany(_SQL["customer_notes"], (rows.note_params(n) for n in items))
+
+
+def save_events(conn: sqlite3.Connection, items: Iterable[Event]) -> None:
+    conn.executemany(_SQL["events"], (rows.event_params(e) for e in items))
+
+
+def save_tickets(conn: sqlite3.Connection, tickets: list[Ticket], *, fresh: bool = False) -> None:
+    """Insert or replace tickets, their tag rows and their index entries."""
+    if not fresh:
+        ids = [t.id for t in tickets if t.id is not None]
+        _forget_ticket_index(conn, ids)
+    conn.executemany(_SQL["tickets"], (rows.ticket_params(t) for t in tickets))
+    conn.executemany(
+        "INSERT OR IGNORE INTO ticket_tags (ticket_id, tag) VALUES (?, ?)",
+        ((t.id, tag.lower()) for t in tickets for tag in t.tags),
+    )
+    conn.executemany(
+        "INSERT INTO tickets_fts (rowid, subject, tags) VALUES (?, ?, ?)",
+        ((t.id, index_text(t.subject), " ".join(t.tags)) for t in tickets),
+    )
+
+
+def _forget_ticket_index(conn: sqlite3.Connection, ids: list[int]) -> None:
+    for tid in ids:
+        old = conn.execute("SELECT subject, tags FROM tickets WHERE id = ?", (tid,)).fetchone()
+        if old is None:
+            continue
+        conn.execute(
+            "INSERT INTO tickets_fts (tickets_fts, rowid, subject, tags) VALUES ('delete', ?, ?, ?)",
+            (tid, index_text(old[0]), " ".join(json.loads(old[1]))),
+        )
+        conn.execute("DELETE FROM ticket_tags WHERE ticket_id = ?", (tid,))
+
+
+def save_messages(conn: sqlite3.Connection, messages: list[Message], *, fresh: bool = False) -> None:
+    """Insert or replace messages and their index entries."""
+    if not fresh:
+        for m in messages:
+            if m.id is None:
+                continue
+            old = conn.execute("SELECT body FROM messages WHERE id = ?", (m.id,)).fetchone()
+            if old is not None:
+                conn.execute(
+                    "INSERT INTO messages_fts (messages_fts, rowid, body) VALUES ('delete', ?, ?)",
+                    (m.id, index_text(old[0])),
+                )
+    conn.executemany(_SQL["messages"], (rows.message_params(m) for m in messages if m.id is not None))
+    cur = conn.cursor()
+    for m in messages:
+        if m.id is None:  # a local message not yet known to the server: SQLite picks its id
+            cur.execute(_SQL["messages"], rows.message_params(m))
+            m.id = cur.lastrowid
+    conn.executemany(
+        "INSERT INTO messages_fts (rowid, body) VALUES (?, ?)",
+        ((m.id, index_text(m.body)) for m in messages),
+    )
+
+
+def save_articles(conn: sqlite3.Connection, articles: list[Article], *, fresh: bool = False) -> None:
+    if not fresh:
+        for a in articles:
+            old = conn.execute("SELECT title, body FROM kb_articles WHERE id = ?", (a.id,)).fetchone()
+            if old is not None:
+                conn.execute(
+                    "INSERT INTO kb_fts (kb_fts, rowid, title, body) VALUES ('delete', ?, ?, ?)",
+                    (a.id, index_text(old[0]), index_text(old[1])),
+                )
+    conn.executemany(_SQL["kb_articles"], (rows.article_params(a) for a in articles))
+    conn.executemany(
+        "INSERT INTO kb_fts (rowid, title, body) VALUES (?, ?, ?)",
+        ((a.id, index_text(a.title), index_text(a.body)) for a in articles),
+    )
+
+
+def set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
+    conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) "
+                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+
+
+def get_meta(conn: sqlite3.Connection, key: str) -> str | None:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else None
