@@ -1,0 +1,104 @@
+"""The ``helpdesk-tui`` command: open the workstation, or script the cache.
+
+Heavy imports (textual, the store) happen inside the commands, so ``--help`` and
+``locate`` answer at once and start-up pays only for what the command uses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from helpdesk_tui import __version__
+from helpdesk_tui.errors import UserError
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse would print usage and exit 2
+        raise UserError(f"{message[0].upper()}{message[1:]}. Run '{self.prog} --help' for usage.", 2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    # SUPPRESS: a subcommand that is not given --home must not overwrite one given before it.
+    common = _Parser(add_help=False)
+    common.add_argument("--home", metavar="DIR", default=argparse.SUPPRESS,
+                        help="keep config and data under DIR (also HELPDESK_TUI_HOME)")
+    common.add_argument("--account", metavar="NAME", default=argparse.SUPPRESS,
+                        help="the account to use (the demo workspace is 'demo')")
+
+    parser = _Parser(prog="helpdesk-tui", parents=[common],
+                     description="A keyboard-first terminal workstation for helpdesk agents.")
+    parser.add_argument("--version", action="version", version=f"helpdesk-tui {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    demo = sub.add_parser("demo", parents=[common], help="open the app on the built-in demo workspace")
+    demo.add_argument("--seed", type=int, default=7, help="seed of the generated workspace (default 7)")
+    demo.add_argument("--tickets", type=int, default=1200, help="number of tickets (default 1200)")
+    demo.add_argument("--rebuild", action="store_true", help="generate the workspace again from scratch")
+    demo.add_argument("--build-only", action="store_true", help="build the workspace, do not open the app")
+
+    sub.add_parser("open", parents=[common], help="open the app on an account (the default command)")
+
+    locate = sub.add_parser("locate", parents=[common], help="print where config, data, drafts and themes are")
+    locate.add_argument("what", nargs="?", choices=["config", "config-dir", "themes", "templates", "data",
+                                                    "state", "account-db", "drafts"],
+                        help="print only this location")
+
+    listing = sub.add_parser("list", parents=[common], help="print the inbox in the same order as the app")
+    listing.add_argument("--view", default="all", help="mine, unassigned, due, waiting, recent or all")
+    listing.add_argument("--filter", default="", metavar="QUERY",
+                         help="e.g. 'status:open priority:high assignee:me tag:billing customer:acme words'")
+    listing.add_argument("--limit", type=int, default=None, help="print at most N tickets")
+    listing.add_argument("--json", action="store_true", help="print JSON lines instead of a table")
+
+    show = sub.add_parser("show", parents=[common], help="print a ticket with its thread")
+    show.add_argument("ticket", help="ticket number, e.g. 10042 or #10042")
+    show.add_argument("--json", action="store_true", help="print JSON")
+
+    search = sub.add_parser("search", parents=[common], help="full-text search of tickets, messages and KB")
+    search.add_argument("query")
+    search.add_argument("--limit", type=int, default=20)
+    search.add_argument("--json", action="store_true", help="print JSON lines")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return _dispatch(args)
+    except UserError as exc:
+        print(f"helpdesk-tui: {exc}", file=sys.stderr)
+        return exc.status
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `helpdesk-tui list | head`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    from helpdesk_tui import commands
+
+    context = commands.Context.from_args(getattr(args, "home", None), getattr(args, "account", None))
+    command = args.command or "open"
+    if command == "locate":
+        return commands.locate(context, args.what)
+    if command == "demo":
+        return commands.demo(context, seed=args.seed, tickets=args.tickets, rebuild=args.rebuild,
+                             build_only=args.build_only)
+    if command == "open":
+        return commands.open_app(context)
+    if command == "list":
+        return commands.list_tickets(context, view=args.view, filter_text=args.filter,
+                                     limit=args.limit, as_json=args.json)
+    if command == "show":
+        return commands.show_ticket(context, args.ticket, as_json=args.json)
+    if command == "search":
+        return commands.search(context, args.query, limit=args.limit, as_json=args.json)
+    raise UserError(f"Unknown command '{command}'. Run 'helpdesk-tui --help' for the list.", 2)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

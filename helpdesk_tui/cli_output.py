@@ -1,0 +1,103 @@
+"""Printing the cache for scripts and terminals: tables, threads, search hits, or JSON.
+
+Every string that came from outside goes through ``content`` before it reaches a
+terminal; JSON carries the raw text (JSON escaping makes it inert).
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+
+from rich.console import Console
+from rich.text import Text
+
+from helpdesk_tui.commands import dumps
+from helpdesk_tui.content import clean_line, render_body
+from helpdesk_tui.domain.models import Event, InboxRow, Message, Ticket
+from helpdesk_tui.domain.sla import describe_due, format_remaining, next_due
+from helpdesk_tui.store.customers import CustomerSummary
+from helpdesk_tui.store.search import SearchHit
+
+
+def _console() -> Console:
+    return Console(file=sys.stdout, highlight=False, soft_wrap=True, emoji=False, markup=False)
+
+
+def row_dict(row: InboxRow, now: datetime) -> dict:
+    return {
+        "number": row.number, "subject": row.subject, "status": str(row.status),
+        "priority": str(row.priority), "assignee": row.assignee, "customer": row.customer_name,
+        "organization": row.organization_name or None, "updated_at": row.updated_at,
+        "sla_due_at": row.sla_due_at, "sla_kind": row.sla_kind,
+        "sla_remaining": format_remaining(row.sla_due_at, now) or None, "has_draft": row.has_draft,
+    }
+
+
+def print_rows(rows: list[InboxRow], now: datetime, *, as_json: bool) -> None:
+    if as_json:
+        sys.stdout.write("".join(dumps(row_dict(r, now)) + "\n" for r in rows))
+        return
+    lines = []
+    for r in rows:
+        clock = format_remaining(r.sla_due_at, now)
+        lines.append(f"{clock:>7} {r.number:>7} {r.status:<8} {r.priority:<7} "
+                     f"{clean_line(r.assignee or '-'):<10.10} {clean_line(r.customer_name):<20.20} "
+                     f"{clean_line(r.subject)}")
+    if lines:
+        sys.stdout.write("\n".join(lines) + "\n")
+
+
+def print_ticket(ticket: Ticket, messages: list[Message], events: list[Event],
+                 customer: CustomerSummary | None, now: datetime, *, as_json: bool) -> None:
+    due = next_due(ticket)
+    if as_json:
+        data = {
+            "number": ticket.number, "subject": ticket.subject, "status": str(ticket.status),
+            "priority": str(ticket.priority), "assignee": ticket.assignee, "group": ticket.group,
+            "tags": list(ticket.tags), "created_at": ticket.created_at, "updated_at": ticket.updated_at,
+            "first_response_at": ticket.first_response_at, "next_checkpoint_at": ticket.next_checkpoint_at,
+            "sla": {"kind": due.kind, "due_at": due.at} if due else None,
+            "customer": {"name": customer.customer.name, "email": customer.customer.email,
+                         "organization": customer.organization.name if customer.organization else None}
+            if customer else None,
+            "messages": [{"kind": str(m.kind), "author": m.author, "created_at": m.created_at,
+                          "body": m.body, "format": m.body_format} for m in messages],
+            "timeline": [{"kind": str(e.kind), "at": e.at, "actor": e.actor, "detail": e.detail}
+                         for e in events],
+        }
+        print(dumps(data))
+        return
+    console = _console()
+    head = Text()
+    head.append(f"#{ticket.number} {clean_line(ticket.subject)}\n", "bold")
+    head.append(f"{ticket.status} · {ticket.priority} · assignee: {clean_line(ticket.assignee or 'unassigned')}")
+    if ticket.tags:
+        head.append(" · tags: " + ", ".join(clean_line(t) for t in ticket.tags))
+    head.append("\nSLA: " + describe_due(due, now))
+    if customer:
+        org = f" ({clean_line(customer.organization.name)})" if customer.organization else ""
+        head.append(f"\nCustomer: {clean_line(customer.customer.name)} <{clean_line(customer.customer.email)}>{org}")
+    console.print(head)
+    for m in messages:
+        console.print(Text(f"\n── {m.kind} · {clean_line(m.author)} · {m.created_at:%Y-%m-%d %H:%M} UTC",
+                           "bold"))
+        console.print(render_body(m.body, m.body_format))
+
+
+def print_hits(hits: list[SearchHit], *, as_json: bool) -> None:
+    if as_json:
+        for h in hits:
+            print(dumps({"kind": h.kind, "number": h.number, "title": h.title, "snippet": h.snippet,
+                         "score": round(h.score, 3), "at": h.at, "message_id": h.message_id,
+                         "article_id": h.article_id}))
+        return
+    console = _console()
+    for h in hits:
+        where = f"#{h.number}" if h.number is not None else "KB"
+        line = Text()
+        line.append(f"{h.kind:<8} {where:>7}  ", "dim")
+        line.append(clean_line(h.title), "bold")
+        line.append("\n         ")
+        line.append(clean_line(h.snippet))
+        console.print(line)

@@ -1,0 +1,190 @@
+"""What each CLI command does, given resolved locations and settings."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from helpdesk_tui.config.paths import Locations, ensure_dirs, resolve_locations, validate_account_name
+from helpdesk_tui.config.settings import ConfigError, Settings, load_settings
+from helpdesk_tui.errors import UserError
+
+DEMO = "demo"
+
+
+@dataclass
+class Context:
+    locations: Locations
+    settings: Settings
+    account: str
+
+    @classmethod
+    def from_args(cls, home: str | None, account: str | None) -> Context:
+        locations = resolve_locations(home)
+        try:
+            settings = load_settings(locations.config_file)
+        except ConfigError as exc:
+            raise UserError(str(exc)) from None
+        name = account or settings.default_account
+        try:
+            validate_account_name(name)
+        except ValueError as exc:
+            raise UserError(str(exc), 2) from None
+        if name != DEMO and name not in settings.accounts:
+            known = ", ".join(sorted(set(settings.accounts) | {DEMO}))
+            raise UserError(f"There is no account named '{name}': use one of {known}, "
+                            f"or add it to {locations.config_file}.", 2)
+        return cls(locations, settings, name)
+
+    @property
+    def db_path(self) -> Path:
+        return self.locations.account_db(self.account)
+
+    def open_cache(self):
+        from helpdesk_tui.store.cache import Cache
+        from helpdesk_tui.store.db import CacheError
+        from helpdesk_tui.store.schema import SchemaTooNew
+
+        if self.account == DEMO and not self.db_path.exists():
+            build_demo(self, seed=7, tickets=1200, quiet=True)
+        if not self.db_path.exists():
+            raise UserError(f"There is no local cache for account '{self.account}' yet ({self.db_path}): "
+                            "sync the account first.")
+        try:
+            return Cache(self.db_path, self.account)
+        except (CacheError, SchemaTooNew) as exc:
+            raise UserError(str(exc)) from None
+
+
+def locate(ctx: Context, what: str | None) -> int:
+    places = ctx.locations.describe(ctx.account)
+    if what:
+        print(places[what])
+        return 0
+    width = max(len(k) for k in places)
+    for key, path in places.items():
+        print(f"{key:<{width}}  {path}")
+    return 0
+
+
+def build_demo(ctx: Context, *, seed: int, tickets: int, rebuild: bool = False, quiet: bool = False) -> None:
+    from helpdesk_tui.demo.workspace_db import ensure_demo_workspace
+
+    ensure_dirs(ctx.locations)
+    progress = None
+    if not quiet and sys.stderr.isatty():
+        def progress(done: int, total: int) -> None:
+            print(f"\rbuilding demo workspace: {done:,}/{total:,} tickets", end="", file=sys.stderr, flush=True)
+    built = ensure_demo_workspace(ctx.locations.account_db(DEMO), seed=seed, tickets=tickets,
+                                  now=datetime.now(UTC), rebuild=rebuild, progress=progress)
+    if built and progress is not None:
+        print(file=sys.stderr)
+
+
+def demo(ctx: Context, *, seed: int, tickets: int, rebuild: bool, build_only: bool) -> int:
+    if tickets < 1:
+        raise UserError("--tickets must be at least 1.", 2)
+    ctx.account = DEMO
+    build_demo(ctx, seed=seed, tickets=tickets, rebuild=rebuild)
+    if build_only:
+        print(ctx.db_path)
+        return 0
+    return open_app(ctx, status="demo workspace · no server")
+
+
+def open_app(ctx: Context, status: str | None = None) -> int:
+    from helpdesk_tui.ui.app import AppOptions, HelpdeskApp
+    from helpdesk_tui.ui.themes import bundled_themes_dir
+
+    if not sys.stdout.isatty() and not os.environ.get("HELPDESK_TUI_FORCE_TTY"):
+        raise UserError("The workstation needs a terminal: run it in one, or use 'list', 'show' "
+                        "and 'search' for scripts.")
+    cache = ctx.open_cache()
+    if status is None:
+        status = "demo workspace · no server" if ctx.account == DEMO else "offline · local cache"
+    try:
+        app = HelpdeskApp(AppOptions(
+            cache=cache, settings=ctx.settings, state_file=ctx.locations.state_file,
+            bundled_themes=Path(str(bundled_themes_dir())), user_themes=ctx.locations.themes_dir,
+            status=status,
+        ))
+        app.run()
+    finally:
+        cache.close()
+    return app.return_code or 0
+
+
+def _query(ctx: Context, view: str, filter_text: str):
+    from helpdesk_tui.domain.query import FilterError, builtin_views, parse_filter
+    from helpdesk_tui.store.inbox import InboxQuery, view_query
+
+    views = {v.id: v for v in builtin_views(ctx.settings.agent.name)}
+    if view not in views:
+        raise UserError(f"Unknown view '{view}': use one of {', '.join(views)}.", 2)
+    try:
+        extra = parse_filter(filter_text, me=ctx.settings.agent.name)
+    except FilterError as exc:
+        raise UserError(str(exc), 2) from None
+    base = view_query(views[view], datetime.now(UTC))
+    return InboxQuery(filter=base.filter.merged(extra), order=base.order, due_before=base.due_before)
+
+
+def list_tickets(ctx: Context, *, view: str, filter_text: str, limit: int | None, as_json: bool) -> int:
+    from helpdesk_tui import cli_output
+
+    query = _query(ctx, view, filter_text)
+    cache = ctx.open_cache()
+    try:
+        ids = cache.inbox_ids(query, limit=limit)
+        now = datetime.now(UTC)
+        for start in range(0, len(ids), 500):
+            rows = cache.inbox_rows(ids[start : start + 500])
+            cli_output.print_rows(rows, now, as_json=as_json)
+    finally:
+        cache.close()
+    return 0
+
+
+def show_ticket(ctx: Context, reference: str, *, as_json: bool) -> int:
+    from helpdesk_tui import cli_output
+
+    cache = ctx.open_cache()
+    try:
+        ticket = cache.find_ticket(reference)
+        if ticket is None:
+            raise UserError(f"No ticket {reference} in the '{ctx.account}' cache: "
+                            "check the number with 'helpdesk-tui list'.")
+        customer = cache.customer_summary(ticket.requester_id) if ticket.requester_id else None
+        cli_output.print_ticket(ticket, cache.thread(ticket.id), cache.timeline(ticket.id), customer,
+                                datetime.now(UTC), as_json=as_json)
+    finally:
+        cache.close()
+    return 0
+
+
+def search(ctx: Context, query: str, *, limit: int, as_json: bool) -> int:
+    from helpdesk_tui import cli_output
+
+    cache = ctx.open_cache()
+    try:
+        hits = cache.search(query, limit=limit)
+    finally:
+        cache.close()
+    cli_output.print_hits(hits, as_json=as_json)
+    if not hits and not as_json:
+        print("No matches.", file=sys.stderr)
+    return 0
+
+
+def _json_default(value):
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False, default=_json_default)

@@ -1,0 +1,116 @@
+"""One account's cache as the UI and CLI see it: a facade over the store modules.
+
+Connections are lent from a small pool, one per piece of work, so a worker thread can
+query while the UI thread renders (WAL lets readers and the writer work at once) and
+short-lived worker threads do not each leave a connection behind.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from array import array
+from datetime import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from helpdesk_tui.domain.models import CustomerNote, Event, InboxRow, Message, Ticket
+from helpdesk_tui.store import customers, inbox, search, tickets
+from helpdesk_tui.store.db import open_database, transaction
+from helpdesk_tui.store.search import SearchHit
+
+
+class Cache:
+    def __init__(self, path: Path | str, account: str) -> None:
+        self.path = Path(path)
+        self.account = account
+        self._idle: list[sqlite3.Connection] = []
+        self._busy: set[sqlite3.Connection] = set()
+        self._lock = threading.Lock()
+        with self.connection():  # open (and migrate) now, so errors surface here
+            pass
+
+    @contextmanager
+    def connection(self) -> Iterator[sqlite3.Connection]:
+        """Borrow a connection for one piece of work; any thread may borrow."""
+        with self._lock:
+            conn = self._idle.pop() if self._idle else None
+        if conn is None:
+            conn = open_database(self.path)
+        with self._lock:
+            self._busy.add(conn)
+        try:
+            yield conn
+        finally:
+            with self._lock:
+                self._busy.discard(conn)
+                self._idle.append(conn)
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._idle:
+                conn.close()
+            self._idle.clear()
+
+    def interrupt(self) -> None:
+        """Abandon queries running in other threads (a newer query replaces them)."""
+        with self._lock:
+            for conn in self._busy:
+                conn.interrupt()
+
+    # inbox
+    def inbox_ids(self, query: inbox.InboxQuery, limit: int | None = None) -> array:
+        with self.connection() as conn:
+            return inbox.ordered_ids(conn, query, limit=limit)
+
+    def inbox_rows(self, ids) -> list[InboxRow]:
+        with self.connection() as conn:
+            return inbox.fetch_rows(conn, ids)
+
+    def inbox_count(self, query: inbox.InboxQuery) -> int:
+        with self.connection() as conn:
+            return inbox.count(conn, query)
+
+    # tickets
+    def ticket(self, ticket_id: int) -> Ticket | None:
+        with self.connection() as conn:
+            return tickets.get_ticket(conn, ticket_id)
+
+    def find_ticket(self, reference: str) -> Ticket | None:
+        with self.connection() as conn:
+            return tickets.find_ticket(conn, reference)
+
+    def thread(self, ticket_id: int) -> list[Message]:
+        with self.connection() as conn:
+            return tickets.thread(conn, ticket_id)
+
+    def timeline(self, ticket_id: int) -> list[Event]:
+        with self.connection() as conn:
+            return tickets.timeline(conn, ticket_id)
+
+    # customers
+    def customer_summary(self, customer_id: int) -> customers.CustomerSummary | None:
+        with self.connection() as conn:
+            return customers.summary(conn, customer_id)
+
+    def customer_history(self, customer_id: int, exclude: int | None = None) -> list[customers.HistoryItem]:
+        with self.connection() as conn:
+            return customers.history(conn, customer_id, exclude=exclude)
+
+    def add_customer_note(self, customer_id: int, body: str, author: str, now: datetime) -> CustomerNote:
+        with self.connection() as conn, transaction(conn):
+            return customers.add_note(conn, customer_id, body, author, now)
+
+    def update_customer_note(self, note_id: int, body: str, now: datetime) -> None:
+        with self.connection() as conn, transaction(conn):
+            customers.update_note(conn, note_id, body, now)
+
+    def delete_customer_note(self, note_id: int) -> None:
+        with self.connection() as conn, transaction(conn):
+            customers.delete_note(conn, note_id)
+
+    # search
+    def search(self, query: str, *, limit: int = 20, kinds=("ticket", "message", "article")) -> list[SearchHit]:
+        with self.connection() as conn:
+            return search.search(conn, query, limit=limit, kinds=kinds)

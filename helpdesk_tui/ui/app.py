@@ -1,0 +1,363 @@
+"""The workstation: inbox, ticket and customer panes wired to one account's cache."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Input, Static
+
+from helpdesk_tui.config.settings import Settings
+from helpdesk_tui.config.state import load_state, save_state
+from helpdesk_tui.domain.query import Filter, FilterError, View, builtin_views, describe, parse_filter
+from helpdesk_tui.store.cache import Cache
+from helpdesk_tui.store.inbox import InboxQuery, view_query
+from helpdesk_tui.ui.screens.help import HelpScreen, binding_rows
+from helpdesk_tui.ui.screens.note_editor import NoteEditor
+from helpdesk_tui.ui.themes import APP_THEME_VARIABLE_DEFAULTS, load_themes
+from helpdesk_tui.ui.widgets.customer_pane import CustomerPane, HistoryList, NotesList
+from helpdesk_tui.ui.widgets.inbox_list import InboxList
+from helpdesk_tui.ui.widgets.thread_view import ThreadView
+from helpdesk_tui.ui.widgets.ticket_pane import TicketPane
+
+FIRST_PAGE = 200
+PREVIEW_DELAY = 0.12  # seconds the cursor must rest on a ticket before the pane follows it
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class AppOptions:
+    """Everything the app needs from outside; tests pass fixed clocks and temp paths."""
+
+    cache: Cache
+    settings: Settings
+    state_file: Path | None = None
+    bundled_themes: Path | None = None
+    user_themes: Path | None = None
+    clock: Callable[[], datetime] = utc_now
+    live: bool = True  # ticking clocks and periodic refresh; off for snapshots
+    status: str = "offline · local cache"
+    extra_bindings: list = field(default_factory=list)
+
+
+class HelpdeskApp(App[None]):
+    TITLE = "helpdesk-tui"
+    CSS_PATH = "app.tcss"
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True, tooltip="Quit helpdesk-tui"),
+        Binding("question_mark", "help", "Help", id="app.help", tooltip="Show every key binding"),
+        Binding("slash", "filter", "Filter", id="inbox.filter",
+                tooltip="Filter the inbox: status:open priority:high assignee:me tag:billing customer:acme text"),
+        Binding("1", "view('mine')", "My open", id="view.mine", show=False, tooltip="Tickets assigned to me"),
+        Binding("2", "view('unassigned')", "Unassigned", id="view.unassigned", show=False,
+                tooltip="Active tickets nobody owns"),
+        Binding("3", "view('due')", "Due ≤ 1h", id="view.due", show=False,
+                tooltip="Tickets breaching or due within an hour"),
+        Binding("4", "view('waiting')", "Waiting", id="view.waiting", show=False,
+                tooltip="Tickets waiting on the customer"),
+        Binding("5", "view('recent')", "Recent", id="view.recent", show=False,
+                tooltip="Recently updated tickets"),
+        Binding("6", "view('all')", "All", id="view.all", show=False, tooltip="Every ticket"),
+        Binding("l", "timeline", "Timeline", id="ticket.timeline", tooltip="Show or hide the ticket's timeline"),
+        Binding("z", "zoom", "Zoom inbox", id="app.zoom", tooltip="Inbox over the whole width, or back"),
+        Binding("escape", "back", "Back", id="app.back", show=False,
+                tooltip="Back to the previous ticket, or to the inbox"),
+        Binding("tab", "focus_next", "Next pane", id="app.focus_next", show=False,
+                tooltip="Move to the next pane"),
+        Binding("shift+tab", "focus_previous", "Previous pane", id="app.focus_previous", show=False,
+                tooltip="Move to the previous pane"),
+    ]
+
+    def __init__(self, options: AppOptions) -> None:
+        super().__init__()
+        self.options = options
+        self.cache = options.cache
+        self.settings = options.settings
+        self.now = options.clock
+        self.me = options.settings.agent.name
+        self.views: list[View] = builtin_views(self.me)
+        self.view: View = self._view_by_id(options.settings.inbox.default_view)
+        self.filter: Filter = Filter()
+        self.counts: dict[str, int] = {}
+        self.back_stack: list[int] = []
+        self.ticket_id: int | None = None
+        self._preview_timer: Timer | None = None
+        self._state = load_state(options.state_file) if options.state_file else {}
+        self._load_themes()
+        if options.settings.keymap:
+            self.set_keymap(dict(options.settings.keymap))
+
+    # ----- set-up
+    def _view_by_id(self, view_id: str) -> View:
+        return next((v for v in self.views if v.id == view_id), self.views[-1])
+
+    def _load_themes(self) -> None:
+        if self.options.bundled_themes is None:
+            self._theme_failures: list[tuple[str, str]] = []
+            return
+        result = load_themes(self.options.bundled_themes, self.options.user_themes)
+        for theme in result.loaded:
+            self.register_theme(theme)
+        self._theme_failures = result.failed
+        wanted = self._state.get("theme") or self.settings.ui.theme
+        if wanted in self.available_themes:
+            self.theme = wanted
+        elif self.settings.ui.theme in self.available_themes:
+            self.theme = self.settings.ui.theme
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return dict(APP_THEME_VARIABLE_DEFAULTS)
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="topbar")
+        yield Static(id="viewbar")
+        yield Input(placeholder="filter: status:open priority:high assignee:me tag:billing customer:acme words…",
+                    id="filter")
+        with Horizontal(id="main"):
+            yield InboxList(self.cache.inbox_rows, self.now, id="inbox")
+            yield TicketPane(self.now, id="ticket")
+            yield CustomerPane(self.now, id="customer")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.screen.add_class("-inbox-only")
+        inbox = self.query_one(InboxList)
+        inbox.border_title = "Inbox"
+        self.query_one("#filter").display = False
+        self.query_one(TicketPane).border_title = "Ticket"
+        inbox.focus()
+        for name, sentence in self._theme_failures:
+            self.notify(f"Theme file {name} was not loaded: {sentence}", severity="warning", timeout=8)
+        for warning in self.settings.warnings:
+            self.notify(warning, severity="warning", timeout=8)
+        self.show_view(self.view)
+        if self.options.live:
+            self.set_interval(30, self._tick)
+        self._render_topbar()
+
+    def watch_theme(self, theme: str) -> None:
+        if self.options.state_file is not None and self._state.get("theme") != theme:
+            self._state["theme"] = theme
+            save_state(self.options.state_file, self._state)
+
+    # ----- the inbox
+    def current_query(self) -> InboxQuery:
+        base = view_query(self.view, self.now())
+        return InboxQuery(filter=base.filter.merged(self.filter), order=base.order,
+                          due_before=base.due_before)
+
+    def show_view(self, view: View, *, keep: int | None = None) -> None:
+        """Draw the first page at once, then load the whole list and the counts in the background."""
+        self.view = view
+        query = self.current_query()
+        inbox = self.query_one(InboxList)
+        inbox.set_ids(self.cache.inbox_ids(query, limit=FIRST_PAGE), keep=keep)
+        self._update_inbox_title(None if len(inbox.ids) >= FIRST_PAGE else len(inbox.ids))
+        self._load_all_ids(query, keep)
+        self._render_viewbar()
+
+    @work(thread=True, exclusive=True, group="inbox-ids", exit_on_error=False)
+    def _load_all_ids(self, query: InboxQuery, keep: int | None) -> None:
+        ids = self.cache.inbox_ids(query)
+        self.call_from_thread(self._apply_ids, query, ids)
+        counts = {v.id: self.cache.inbox_count(view_query(v, self.now())) for v in self.views}
+        self.call_from_thread(self._apply_counts, counts)
+
+    def _apply_ids(self, query: InboxQuery, ids) -> None:
+        if query != self.current_query():
+            return  # the agent moved on to another view or filter meanwhile
+        inbox = self.query_one(InboxList)
+        inbox.set_ids(ids, keep=inbox.current_id)
+        self._update_inbox_title(len(ids))
+
+    def _apply_counts(self, counts: dict[str, int]) -> None:
+        self.counts = counts
+        self._render_viewbar()
+
+    def _update_inbox_title(self, total: int | None) -> None:
+        inbox = self.query_one(InboxList)
+        shown = f"{total:,}" if total is not None else "…"
+        title = f"Inbox · {self.view.title} · {shown}"
+        if self.filter:
+            title += f" · filter: {describe(self.filter)}"
+        inbox.border_title = Text(title)  # a Text is never parsed as markup; the filter is user text
+
+    def _render_viewbar(self) -> None:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        for view in self.views:
+            count = self.counts.get(view.id)
+            label = f" {view.key} {view.title}" + (f" {count:,} " if count is not None else " ")
+            text.append(label, "reverse bold" if view.id == self.view.id else "")
+            text.append(" ")
+        self.query_one("#viewbar", Static).update(text)
+
+    def _render_topbar(self) -> None:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(f" {self.cache.account} ", "bold reverse")
+        text.append(f"  {self.view.title}  ")
+        text.append(f"● {self.options.status}", "dim")
+        if self.options.live and self.settings.ui.clock:
+            text.append(f"   {self.now().astimezone():%H:%M}", "dim")
+        self.query_one("#topbar", Static).update(text)
+
+    def _tick(self) -> None:
+        """SLA clocks are relative to now: redraw them, and refresh the counts."""
+        self._render_topbar()
+        self.query_one(InboxList).forget_rows()
+
+    def action_view(self, view_id: str) -> None:
+        self.show_view(self._view_by_id(view_id))
+        self._render_topbar()
+        self.query_one(InboxList).focus()
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.display = True
+        box.value = describe(self.filter)
+        box.focus()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        try:
+            self.filter = parse_filter(event.value, me=self.me)
+        except FilterError as exc:
+            self.notify(str(exc), severity="error", title="Filter")
+            return
+        event.input.display = False
+        self.show_view(self.view)
+        self.query_one(InboxList).focus()
+
+    # ----- tickets
+    @on(InboxList.Highlighted)
+    def _inbox_highlighted(self, event: InboxList.Highlighted) -> None:
+        if self._preview_timer is not None:
+            self._preview_timer.stop()
+        if event.ticket_id is None or self.screen.has_class("-inbox-only"):
+            return
+        ticket_id = event.ticket_id
+        self._preview_timer = self.set_timer(PREVIEW_DELAY, lambda: self.open_ticket(ticket_id, focus=False))
+
+    @on(InboxList.Selected)
+    def _inbox_selected(self, event: InboxList.Selected) -> None:
+        self.back_stack.clear()
+        self.open_ticket(event.ticket_id, focus=True)
+
+    @on(CustomerPane.OpenTicket)
+    def _history_selected(self, event: CustomerPane.OpenTicket) -> None:
+        if self.ticket_id is not None and self.ticket_id != event.ticket_id:
+            self.back_stack.append(self.ticket_id)
+        self.open_ticket(event.ticket_id, focus=True)
+
+    def open_ticket(self, ticket_id: int, *, focus: bool) -> None:
+        ticket = self.cache.ticket(ticket_id)
+        if ticket is None:
+            self.notify("That ticket is no longer in the cache.", severity="warning")
+            return
+        self.ticket_id = ticket_id
+        self.screen.remove_class("-inbox-only")
+        pane = self.query_one(TicketPane)
+        pane.show(ticket, self.cache.thread(ticket_id), self.cache.timeline(ticket_id))
+        customer = self.query_one(CustomerPane)
+        if ticket.requester_id is None:
+            customer.show(None, [])
+        else:
+            customer.show(self.cache.customer_summary(ticket.requester_id),
+                          self.cache.customer_history(ticket.requester_id, exclude=ticket_id))
+        if focus:
+            self.query_one(ThreadView).focus()
+
+    def action_back(self) -> None:
+        if self.query_one("#filter").has_focus:
+            self.query_one("#filter").display = False
+            self.query_one(InboxList).focus()
+            return
+        if self.back_stack:
+            self.open_ticket(self.back_stack.pop(), focus=True)
+            return
+        self.query_one(InboxList).focus()
+
+    def action_timeline(self) -> None:
+        if self.ticket_id is not None:
+            self.query_one(TicketPane).toggle_timeline()
+
+    def action_zoom(self) -> None:
+        if self.ticket_id is None:
+            return
+        self.screen.toggle_class("-inbox-only")
+        if self.screen.has_class("-inbox-only"):
+            self.query_one(InboxList).focus()
+
+    # ----- customer notes
+    @on(NotesList.EditNote)
+    def _edit_note(self, event: NotesList.EditNote) -> None:
+        note = event.note
+        title = "Edit note" if note else "New note about this customer"
+
+        def saved(text: str | None) -> None:
+            if not text:
+                return
+            if note is None:
+                self.cache.add_customer_note(event.customer_id, text, self.me, self.now())
+            else:
+                self.cache.update_customer_note(note.id, text, self.now())
+            self._reload_notes(event.customer_id)
+            self.notify("Note saved.")
+
+        self.push_screen(NoteEditor(title, note.body if note else ""), saved)
+
+    @on(NotesList.DeleteNote)
+    def _delete_note(self, event: NotesList.DeleteNote) -> None:
+        self.cache.delete_customer_note(event.note.id)
+        self._reload_notes(event.note.customer_id)
+        self.notify("Note deleted.")
+
+    def _reload_notes(self, customer_id: int) -> None:
+        summary = self.cache.customer_summary(customer_id)
+        if summary is not None:
+            self.query_one(CustomerPane).show_notes(summary.notes)
+
+    # ----- help and the command palette
+    def help_sections(self) -> list[tuple[str, list]]:
+        return [("Everywhere", self.BINDINGS), ("Inbox", InboxList.BINDINGS),
+                ("Thread", ThreadView.BINDINGS), ("Customer notes", NotesList.BINDINGS),
+                ("Earlier tickets", HistoryList.BINDINGS)]
+
+    def action_help(self) -> None:
+        rows = binding_rows(self.help_sections(), self.settings.keymap,
+                            lambda key: self.get_key_display(Binding(key, "")))
+        self.push_screen(HelpScreen(rows))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        for view in self.views:
+            yield SystemCommand(f"Inbox: {view.title}", f"Show the {view.title} view (key {view.key})",
+                                lambda v=view.id: self.action_view(v))
+        yield SystemCommand("Inbox: Filter…", "Filter the inbox by status, priority, assignee, tag, "
+                            "customer and words", self.action_filter)
+        yield SystemCommand("Inbox: Clear filter", "Show the whole view again", self.action_clear_filter)
+        yield SystemCommand("Ticket: Toggle timeline", "Show or hide the open ticket's timeline (l)",
+                            self.action_timeline)
+        yield SystemCommand("Ticket: Back", "Back to the previous ticket (esc)", self.action_back)
+        yield SystemCommand("Layout: Zoom inbox", "Inbox over the whole width, or back (z)", self.action_zoom)
+        for name in sorted(self.available_themes):
+            yield SystemCommand(f"Theme: {name}", f"Switch to the {name} theme (remembered)",
+                                lambda n=name: setattr(self, "theme", n))
+        yield SystemCommand("App: Help", "Every key binding (?)", self.action_help)
+        yield SystemCommand("App: Quit", "Quit helpdesk-tui (ctrl+q)", self.action_quit)
+
+    def action_clear_filter(self) -> None:
+        self.filter = Filter()
+        self.show_view(self.view)

@@ -1,0 +1,128 @@
+"""The ticket pane: a header with the SLA clocks, the timeline (toggled) and the thread."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from helpdesk_tui.content import clean_line
+from helpdesk_tui.domain.models import Event, Message, Ticket
+from helpdesk_tui.domain.sla import describe_due, format_remaining, is_breached, next_due
+from helpdesk_tui.domain.vocab import EventKind
+from helpdesk_tui.ui.formatting import PRIORITY_LABELS, STATUS_LABELS, when
+from helpdesk_tui.ui.widgets.thread_view import ThreadView
+
+EVENT_LABELS = {
+    EventKind.RECEIVED: "received",
+    EventKind.FIRST_RESPONSE: "first response",
+    EventKind.STATUS_CHANGED: "status",
+    EventKind.PRIORITY_CHANGED: "priority",
+    EventKind.ASSIGNED: "assigned",
+    EventKind.CHECKPOINT_SET: "next update promised",
+    EventKind.CUSTOMER_REPLIED: "customer replied",
+    EventKind.REPLIED: "replied",
+    EventKind.NOTE_ADDED: "internal note",
+}
+
+
+def header_text(ticket: Ticket, now: datetime) -> Text:
+    """Number, subject, state and the clocks, built from untrusted fields without markup."""
+    text = Text()
+    text.append(f"#{ticket.number} ", "bold")
+    text.append(clean_line(ticket.subject), "bold")
+    text.append("\n")
+    text.append(STATUS_LABELS[ticket.status], "bold")
+    text.append(" · " + PRIORITY_LABELS[ticket.priority])
+    text.append(" · assignee: " + (clean_line(ticket.assignee) if ticket.assignee else "unassigned"))
+    if ticket.group:
+        text.append(" · group: " + clean_line(ticket.group))
+    if ticket.tags:
+        text.append(" · tags: " + ", ".join(clean_line(t) for t in ticket.tags))
+    text.append("\n")
+    due = next_due(ticket)
+    text.append("SLA: ")
+    text.append(describe_due(due, now), "bold reverse" if due and is_breached(due.at, now) else "bold")
+    if ticket.next_checkpoint_at is not None:
+        promise = ticket.next_checkpoint_at
+        state = "overdue" if is_breached(promise, now) else "in " + format_remaining(promise, now)
+        text.append(f" · next update promised {when(promise, now)} ({state})")
+    elif ticket.first_response_at is None and ticket.status.is_active:
+        text.append(" · not answered yet")
+    return text
+
+
+def timeline_text(ticket: Ticket, events: list[Event], now: datetime) -> Text:
+    text = Text()
+    text.append("Timeline\n", "bold underline")
+    for event in events:
+        text.append(f"{when(event.at, now):>18}  ", "dim")
+        text.append(EVENT_LABELS.get(event.kind, str(event.kind)), "bold")
+        if event.detail:
+            text.append("  " + clean_line(event.detail))
+        if event.actor:
+            text.append(f"  ({clean_line(event.actor)})", "dim")
+        text.append("\n")
+    if ticket.next_checkpoint_at is not None:
+        text.append(f"{when(ticket.next_checkpoint_at, now):>18}  ", "dim")
+        text.append("next update due", "bold")
+        text.append("  (promised)\n")
+    if not events:
+        text.append("No events recorded.\n", "dim")
+    return text
+
+
+class TicketPane(Vertical):
+    """Shows one ticket; empty until the agent opens one."""
+
+    DEFAULT_CSS = """
+    TicketPane {
+        #ticket-header { padding: 0 1; background: $panel; height: auto; }
+        #ticket-timeline { padding: 0 1; height: auto; max-height: 50%; display: none;
+                           border-bottom: solid $primary 50%; overflow-y: auto; }
+        #ticket-timeline.shown { display: block; }
+        #ticket-empty { padding: 1 2; color: $text-muted; }
+        ThreadView { height: 1fr; }
+    }
+    """
+
+    def __init__(self, now: Callable[[], datetime], *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._now = now
+        self.ticket: Ticket | None = None
+        self._events: list[Event] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static("Open a ticket with Enter.", id="ticket-empty")
+        yield Static(id="ticket-header")
+        yield Static(id="ticket-timeline")
+        yield ThreadView(self._now, id="thread")
+
+    def on_mount(self) -> None:
+        self._show_empty(True)
+
+    def _show_empty(self, empty: bool) -> None:
+        self.query_one("#ticket-empty").display = empty
+        self.query_one("#ticket-header").display = not empty
+        self.query_one(ThreadView).display = not empty
+
+    def show(self, ticket: Ticket, messages: list[Message], events: list[Event]) -> None:
+        self.ticket = ticket
+        self._events = events
+        self._show_empty(False)
+        now = self._now()
+        self.query_one("#ticket-header", Static).update(header_text(ticket, now))
+        self.query_one("#ticket-timeline", Static).update(timeline_text(ticket, events, now))
+        self.query_one(ThreadView).set_messages(messages)
+        self.border_title = f"Ticket #{ticket.number}"
+
+    @property
+    def timeline_shown(self) -> bool:
+        return self.query_one("#ticket-timeline").has_class("shown")
+
+    def toggle_timeline(self) -> None:
+        self.query_one("#ticket-timeline").toggle_class("shown")
