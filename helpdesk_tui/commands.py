@@ -109,7 +109,7 @@ def open_app(ctx: Context, status: str | None = None) -> int:
     try:
         app = HelpdeskApp(AppOptions(
             cache=cache, settings=ctx.settings, state_file=ctx.locations.state_file,
-            bundled_themes=Path(str(bundled_themes_dir())), user_themes=ctx.locations.themes_dir,
+            bundled_themes=bundled_themes_dir(), user_themes=ctx.locations.themes_dir,
             status=status,
         ))
         app.run()

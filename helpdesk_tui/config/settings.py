@@ -1,0 +1,327 @@
+"""Typed settings read from ``config.toml``.
+
+An example file::
+
+    default_account = "work"
+
+    [agent]
+    name = "Aiko"                  # the assignee name "me" stands for in filters
+
+    [ui]
+    theme = "helpdesk-dark"
+    clock = true
+
+    [inbox]
+    page_size = 100
+    default_view = "all"
+
+    [keymap]                       # binding id = keys, see App.set_keymap
+    "inbox.next" = "j,down"
+
+    [accounts.work]
+    backend = "zendesk"
+    url = "https://example.zendesk.com"
+    user = "aiko@example.com"      # secrets live in the system keyring, never here
+
+Mistakes a user can make raise ``ConfigError`` with one sentence that names the file;
+unknown sections and keys are ignored and listed in ``Settings.warnings``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, NoReturn
+
+from helpdesk_tui.config.paths import validate_account_name
+
+ENV_AGENT_NAME = "HELPDESK_TUI_AGENT_NAME"
+ENV_THEME = "HELPDESK_TUI_THEME"
+
+DEMO_ACCOUNT = "demo"
+PAGE_SIZE_RANGE = (1, 10_000)
+# Words in a key that would hold a secret; secrets belong in the keyring.
+_SECRET_WORDS = ("password", "passwd", "secret", "token", "apikey", "api_key")
+
+
+class ConfigError(Exception):
+    """The settings file cannot be used; ``str(error)`` is one sentence for the user."""
+
+    def __init__(self, message: str, path: Path | None = None, line: int | None = None):
+        super().__init__(message)
+        self.path = path
+        self.line = line
+
+
+@dataclass(frozen=True)
+class AgentSettings:
+    """The ``[agent]`` section."""
+
+    name: str = "you"
+    """The name tickets are assigned to; ``assignee:me`` in filters means this name."""
+
+
+@dataclass(frozen=True)
+class UISettings:
+    """The ``[ui]`` section."""
+
+    theme: str = "helpdesk-dark"
+    """The theme to start with when the user has not picked one in the app."""
+    clock: bool = True
+    """Show live clocks (SLA countdowns, focus timer); tests turn them off."""
+
+
+@dataclass(frozen=True)
+class InboxSettings:
+    """The ``[inbox]`` section."""
+
+    page_size: int = 100
+    """How many tickets the inbox loads at a time."""
+    default_view: str = "all"
+    """The view the inbox opens with when no view is remembered for the account."""
+
+
+@dataclass(frozen=True)
+class AccountConfig:
+    """One ``[accounts.NAME]`` section. Never holds a secret."""
+
+    name: str
+    """The account's name: the ``NAME`` in ``[accounts.NAME]``, also its cache file name."""
+    backend: str
+    """Which helpdesk backend talks to it, e.g. ``"demo"`` or ``"zendesk"``."""
+    url: str | None = None
+    """The helpdesk's base URL; not needed by the demo backend."""
+    user: str | None = None
+    """The login (usually an e-mail address); the secret is kept in the keyring."""
+
+
+def _demo_accounts() -> Mapping[str, AccountConfig]:
+    return MappingProxyType({DEMO_ACCOUNT: AccountConfig(DEMO_ACCOUNT, backend="demo")})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything in the settings file, with defaults for what it leaves out."""
+
+    agent: AgentSettings = field(default_factory=AgentSettings)
+    """Who is using the app."""
+    ui: UISettings = field(default_factory=UISettings)
+    """Look and feel."""
+    inbox: InboxSettings = field(default_factory=InboxSettings)
+    """The ticket list."""
+    keymap: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    """Binding id → comma-separated keys; pass it to ``App.set_keymap``."""
+    accounts: Mapping[str, AccountConfig] = field(default_factory=_demo_accounts)
+    """Configured accounts by name; without any, a single ``demo`` account."""
+    default_account: str = DEMO_ACCOUNT
+    """The account opened at start: the setting, else the first account configured."""
+    warnings: tuple[str, ...] = ()
+    """Sentences about ignored sections and keys, for the app to show once."""
+
+    @property
+    def account(self) -> AccountConfig:
+        """The default account's configuration."""
+        return self.accounts[self.default_account]
+
+
+def load_settings(path: Path, env: Mapping[str, str] | None = None) -> Settings:
+    """Read settings from ``path`` (defaults if it does not exist), then apply env overrides.
+
+    ``env`` defaults to ``os.environ``, read at call time.
+    """
+    env = os.environ if env is None else env
+    data = _read_toml(Path(path))
+    settings = _Parser(Path(path)).settings(data) if data is not None else Settings()
+    return _apply_env(settings, env)
+
+
+def _read_toml(path: Path) -> dict[str, Any] | None:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except IsADirectoryError:
+        raise ConfigError(f"Cannot read settings from {path}: it is a directory.", path)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise ConfigError(f"Cannot read settings from {path}: {reason}.", path) from error
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"Settings file {path} is not UTF-8 text.", path) from error
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        message, line = _describe_toml_error(error)
+        if line is not None:
+            where = f" at line {line}"
+        elif "end of document" in str(error):
+            where = " at the end of the file"
+        else:
+            where = ""
+        raise ConfigError(
+            f"Settings file {path} is not valid TOML{where}: {message}.", path, line
+        ) from error
+
+
+_TOML_POSITION = re.compile(r"\s*\(at line (\d+), column \d+\)$|\s*\(at end of document\)$")
+
+
+def _describe_toml_error(error: tomllib.TOMLDecodeError) -> tuple[str, int | None]:
+    """The message without its position suffix, and the line number if there is one."""
+    text = str(error)
+    line = getattr(error, "lineno", None)  # Python 3.14+
+    match = _TOML_POSITION.search(text)
+    if match:
+        text = text[: match.start()]
+        if line is None and match.group(1):
+            line = int(match.group(1))
+    message = getattr(error, "msg", None) or text
+    return message[:1].lower() + message[1:], line
+
+
+@dataclass
+class _Parser:
+    path: Path
+    warnings: list[str] = field(default_factory=list)
+
+    def settings(self, data: dict[str, Any]) -> Settings:
+        known = {"agent", "ui", "inbox", "keymap", "accounts", "default_account"}
+        for key, value in data.items():
+            if key not in known:
+                what = f"section [{key}]" if isinstance(value, dict) else f"setting '{key}'"
+                self.warnings.append(f"Unknown {what} in {self.path} was ignored.")
+        agent = self._section(data, "agent", AgentSettings, {"name": str})
+        ui = self._section(data, "ui", UISettings, {"theme": str, "clock": bool})
+        inbox = self._section(
+            data, "inbox", InboxSettings, {"page_size": int, "default_view": str}
+        )
+        low, high = PAGE_SIZE_RANGE
+        if not low <= inbox.page_size <= high:
+            self._fail(f"inbox.page_size must be between {low} and {high}")
+        keymap = self._keymap(data.get("keymap", {}))
+        accounts = self._accounts(data.get("accounts"))
+        default_account = self._default_account(data, accounts)
+        return Settings(
+            agent=agent,
+            ui=ui,
+            inbox=inbox,
+            keymap=MappingProxyType(keymap),
+            accounts=MappingProxyType(accounts),
+            default_account=default_account,
+            warnings=tuple(self.warnings),
+        )
+
+    def _warn_unknown(self, dotted: str) -> None:
+        self.warnings.append(f"Unknown setting '{dotted}' in {self.path} was ignored.")
+
+    def _fail(self, problem: str) -> NoReturn:
+        raise ConfigError(f"In {self.path}, {problem}.", self.path)
+
+    def _table(self, value: Any, name: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            self._fail(f"{name} must be a table (a [{name}] section)")
+        return value
+
+    def _section(self, data: dict[str, Any], name: str, cls: type, fields: dict[str, type]):
+        table = self._table(data.get(name, {}), name)
+        values: dict[str, Any] = {}
+        for key, value in table.items():
+            expected = fields.get(key)
+            if expected is None:
+                self._warn_unknown(f"{name}.{key}")
+                continue
+            self._check_type(f"{name}.{key}", value, expected)
+            values[key] = value
+        return cls(**values)
+
+    def _check_type(self, dotted: str, value: Any, expected: type) -> None:
+        # bool is an int in Python, but `page_size = true` is a mistake.
+        ok = isinstance(value, expected) and not (expected is int and isinstance(value, bool))
+        if expected is str and ok and not value.strip():
+            self._fail(f"{dotted} cannot be empty")
+        if not ok:
+            article = {str: "a string", bool: "true or false", int: "a whole number"}[expected]
+            self._fail(f"{dotted} must be {article}")
+
+    def _keymap(self, value: Any) -> dict[str, str]:
+        keymap: dict[str, str] = {}
+        # An unquoted `inbox.next = "j"` is a nested table in TOML: flatten it back.
+        def walk(table: dict[str, Any], prefix: str) -> None:
+            for key, keys in table.items():
+                binding_id = f"{prefix}{key}"
+                if isinstance(keys, dict):
+                    walk(keys, f"{binding_id}.")
+                elif isinstance(keys, str) and keys.strip():
+                    keymap[binding_id] = keys
+                else:
+                    self._fail(
+                        f'keymap "{binding_id}" must be a string of keys such as "j,down"'
+                    )
+
+        walk(self._table(value, "keymap"), "")
+        return keymap
+
+    def _accounts(self, value: Any) -> dict[str, AccountConfig]:
+        if value is None:
+            return dict(_demo_accounts())
+        accounts: dict[str, AccountConfig] = {}
+        for name, table in self._table(value, "accounts").items():
+            try:
+                validate_account_name(name)
+            except ValueError as error:
+                reason = str(error).rstrip(".")
+                self._fail(reason[:1].lower() + reason[1:])
+            self._table(table, f"accounts.{name}")
+            accounts[name] = self._account(name, table)
+        if not accounts:
+            return dict(_demo_accounts())
+        return accounts
+
+    def _account(self, name: str, table: dict[str, Any]) -> AccountConfig:
+        prefix = f"accounts.{name}"
+        for key in table:
+            if any(word in key.lower().replace("-", "_") for word in _SECRET_WORDS):
+                self._fail(
+                    f"{prefix}.{key} looks like a secret: secrets are kept in the system "
+                    "keyring, never in the settings file, so remove it"
+                )
+            if key not in {"backend", "url", "user"}:
+                self._warn_unknown(f"{prefix}.{key}")
+        if "backend" not in table:
+            self._fail(f'{prefix} needs a backend, e.g. backend = "zendesk"')
+        for key in ("backend", "url", "user"):
+            if key in table:
+                self._check_type(f"{prefix}.{key}", table[key], str)
+        url = table.get("url")
+        if url is not None and not url.startswith(("https://", "http://")):
+            self._fail(f"{prefix}.url must start with https:// or http://")
+        return AccountConfig(name=name, backend=table["backend"], url=url, user=table.get("user"))
+
+    def _default_account(self, data: dict[str, Any], accounts: dict[str, AccountConfig]) -> str:
+        if "default_account" not in data:
+            return next(iter(accounts))
+        name = data["default_account"]
+        self._check_type("default_account", name, str)
+        if name not in accounts:
+            known = ", ".join(accounts)
+            self._fail(
+                f"default_account is {name!r} but there is no [accounts.{name}] section "
+                f"(configured: {known})"
+            )
+        return name
+
+
+def _apply_env(settings: Settings, env: Mapping[str, str]) -> Settings:
+    agent_name = env.get(ENV_AGENT_NAME, "").strip()
+    theme = env.get(ENV_THEME, "").strip()
+    if agent_name:
+        settings = replace(settings, agent=replace(settings.agent, name=agent_name))
+    if theme:
+        settings = replace(settings, ui=replace(settings.ui, theme=theme))
+    return settings
