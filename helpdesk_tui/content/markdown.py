@@ -1,0 +1,63 @@
+"""Render untrusted markdown to styled rich Text by walking markdown-it's token stream.
+
+Rendering to HTML and back, or through Textual's Markdown widget, costs seconds for a long
+thread; walking the tokens straight into one Text costs about as much as the parse.
+"""
+
+import functools
+import logging
+
+from markdown_it import MarkdownIt
+from rich.text import Text
+
+from helpdesk_tui.content.html import html_to_text
+from helpdesk_tui.content.markdown_blocks import BlockRenderer
+from helpdesk_tui.content.markdown_styles import DEFAULT_STYLES, MarkdownStyles
+from helpdesk_tui.content.sanitize import clean_text
+from helpdesk_tui.content.text import safe_block
+
+_log = logging.getLogger(__name__)
+
+# Past this size a body is almost surely a pasted log or an attack: markdown-it spends up
+# to 10 µs a character on bracket floods, so render_body shows such bodies as plain text.
+MARKDOWN_SIZE_LIMIT = 100_000
+
+
+def make_markdown_parser() -> MarkdownIt:
+    """Return a CommonMark parser with tables and strikethrough, raw HTML shown as text."""
+    return MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
+
+
+# Building a parser costs ~0.4 ms; parse() keeps its state per call, so one
+# instance can serve every caller and thread.
+_shared_parser = functools.cache(make_markdown_parser)
+
+
+def render_markdown(
+    source: str, parser: MarkdownIt | None = None, *, styles: MarkdownStyles | None = None
+) -> Text:
+    """Return untrusted markdown as styled Text; raw HTML stays literal text."""
+    parser = parser or _shared_parser()
+    tokens = parser.parse(clean_text(source))
+    return BlockRenderer(styles or DEFAULT_STYLES).render(tokens)
+
+
+def render_body(
+    body: str,
+    body_format: str,
+    *,
+    parser: MarkdownIt | None = None,
+    styles: MarkdownStyles | None = None,
+) -> Text:
+    """Return a message body as display Text: format "markdown", "html" or "text"."""
+    # Unknown formats fall back to plain text, the one rendering that cannot mislead.
+    kind = (body_format or "").strip().lower()
+    if kind in ("markdown", "md", "text/markdown") and len(body) <= MARKDOWN_SIZE_LIMIT:
+        try:
+            return render_markdown(body, parser, styles=styles)
+        except Exception:  # a renderer bug must not hide the customer's message
+            _log.exception("markdown rendering failed; showing the body as plain text")
+            return safe_block(body)
+    if kind in ("html", "text/html"):
+        return safe_block(html_to_text(body))
+    return safe_block(body)
