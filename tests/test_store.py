@@ -250,3 +250,21 @@ def test_thread_comes_back_in_order_with_kinds(db):
     assert [m.kind for m in tickets.thread(db, t.id)] == [
         MessageKind.CUSTOMER, MessageKind.PUBLIC_REPLY, MessageKind.INTERNAL_NOTE]
     assert tickets.find_ticket(db, f"#{t.number}").id == t.id
+
+
+def test_deleted_tickets_never_show_in_the_inbox(db):
+    b = Builder()
+    gone = b.ticket("gone", deleted_at=NOW, first_response_due_at=NOW - timedelta(hours=1))
+    kept = b.ticket("kept")
+    put(db, [gone, kept])
+    for order in ("urgency", "updated"):
+        q = inbox.InboxQuery(order=order)
+        assert [r.subject for r in inbox.fetch_rows(db, inbox.ordered_ids(db, q))] == ["kept"]
+    assert inbox.count(db, inbox.InboxQuery()) == 1
+
+
+def test_the_default_inbox_order_is_answered_from_the_index_alone(db):
+    where, params = inbox.where_clause(inbox.InboxQuery())
+    plan = " ".join(r[3] for r in db.execute(
+        f"EXPLAIN QUERY PLAN SELECT t.id FROM tickets t WHERE {where} ORDER BY t.sla_key, t.id", params))
+    assert "COVERING INDEX ix_tickets_urgency" in plan and "TEMP B-TREE" not in plan

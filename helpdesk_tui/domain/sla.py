@@ -97,8 +97,11 @@ ONE_HOUR = timedelta(hours=1)
 # The inbox order is one integer per ticket so that a single index serves it:
 # tier 0: a due moment exists -> the due time itself (breached ones are smallest);
 # tier 1: active, no clock running -> most recently updated first;
-# tier 2: solved, closed or deleted -> most recently updated first.
+# tier 3: solved or closed -> most recently updated first;
+# tier 5: deleted -> never shown; the inbox filters them with ``sla_key < DELETED_FLOOR``,
+#         which the urgency index answers without reading the table.
 _TIER = 10_000_000_000  # epoch seconds stay below this until the year 2286
+DELETED_FLOOR = 5 * _TIER
 
 
 def urgency_key(ticket: Ticket) -> int:
@@ -107,5 +110,6 @@ def urgency_key(ticket: Ticket) -> int:
     if due is not None:
         return int(due.at.timestamp())
     recency = _TIER - int(ticket.updated_at.timestamp())
-    active = Status(ticket.status).is_active and ticket.deleted_at is None
-    return (1 if active else 3) * _TIER + recency
+    if ticket.deleted_at is not None:
+        return DELETED_FLOOR + recency
+    return (1 if Status(ticket.status).is_active else 3) * _TIER + recency

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from helpdesk_tui.domain.models import InboxRow
+from helpdesk_tui.domain.sla import DELETED_FLOOR
 from helpdesk_tui.domain.query import Clause, Filter, status_values
 from helpdesk_tui.domain.vocab import Priority, Status
 from helpdesk_tui.store.fts_text import match_query
@@ -78,8 +79,8 @@ def _text_sql(text: str) -> tuple[str, list[object]]:
 
 
 def where_clause(query: InboxQuery) -> tuple[str, list[object]]:
-    parts = ["t.deleted_at IS NULL"]
-    params: list[object] = []
+    parts = ["t.sla_key < ?"]  # not deleted (see domain.sla.urgency_key)
+    params: list[object] = [DELETED_FLOOR]
     for clause in query.filter.clauses:
         sql, p = _clause_sql(clause)
         parts.append(sql)

@@ -74,7 +74,7 @@ CREATE TABLE tickets (
 );
 CREATE UNIQUE INDEX ix_tickets_number ON tickets(number);
 CREATE INDEX ix_tickets_urgency ON tickets(sla_key, id);
-CREATE INDEX ix_tickets_updated ON tickets(updated_at, id);
+CREATE INDEX ix_tickets_updated ON tickets(updated_at, id, sla_key);
 CREATE INDEX ix_tickets_assignee ON tickets(assignee, sla_key, id);
 CREATE INDEX ix_tickets_status ON tickets(status, sla_key, id);
 CREATE INDEX ix_tickets_requester ON tickets(requester_id, created_at);
