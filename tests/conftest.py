@@ -1,6 +1,37 @@
+import os
+import shutil
 import sys
+import time
+from datetime import UTC, datetime
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+# Thread and timeline headers show local times: pin the zone so snapshots match anywhere.
+os.environ["TZ"] = "UTC"
+time.tzset()
+
+DEMO_NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory) -> Path:
+    """The default demo workspace, generated once per test session at a fixed moment."""
+    from helpdesk_tui.demo.workspace_db import ensure_demo_workspace
+
+    path = tmp_path_factory.mktemp("demo-template") / "demo.sqlite"
+    ensure_demo_workspace(path, seed=7, tickets=1200, now=DEMO_NOW)
+    return path
+
+
+@pytest.fixture
+def demo_db(demo_template, tmp_path) -> Path:
+    """A private copy of the demo workspace for one test to change at will."""
+    path = tmp_path / "accounts" / "demo.sqlite"
+    path.parent.mkdir(parents=True)
+    shutil.copy(demo_template, path)
+    return path

@@ -79,6 +79,7 @@ class NotesList(OptionList):
         self.customer_id = customer_id
         self.notes = notes
         self.set_options([Option(note_prompt(n), id=str(n.id)) for n in notes])
+        self.highlighted = 0 if notes else None
 
     def _selected(self) -> CustomerNote | None:
         if self.highlighted is None or not self.notes:
@@ -160,8 +161,9 @@ class CustomerPane(Vertical):
         self.query_one(NotesList).show(summary.customer.id, summary.notes)
         self._history = history
         self.query_one("#history-label", Label).update(f"Earlier tickets ({len(history)})")
-        self.query_one(HistoryList).set_options(
-            [Option(history_prompt(item), id=str(item.id)) for item in history])
+        history_list = self.query_one(HistoryList)
+        history_list.set_options([Option(history_prompt(item), id=str(item.id)) for item in history])
+        history_list.highlighted = 0 if history else None
 
     def show_notes(self, notes: list[CustomerNote]) -> None:
         if self.customer_id is not None:

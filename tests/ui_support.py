@@ -1,0 +1,29 @@
+"""Building the app for Pilot and snapshot tests: fixed clock, no live timers, temp files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from helpdesk_tui.config.settings import Settings, UISettings
+from helpdesk_tui.store.cache import Cache
+from helpdesk_tui.ui.app import AppOptions, HelpdeskApp
+from helpdesk_tui.ui.themes import bundled_themes_dir
+
+from tests.conftest import DEMO_NOW
+
+
+def make_app(db: Path, tmp: Path, *, settings: Settings | None = None, user_themes: Path | None = None,
+             state_file: Path | None = None) -> HelpdeskApp:
+    settings = settings or Settings(ui=UISettings(clock=False))
+    return HelpdeskApp(AppOptions(
+        cache=Cache(db, "demo"), settings=settings,
+        state_file=state_file or tmp / "state.json",
+        bundled_themes=bundled_themes_dir(), user_themes=user_themes or tmp / "themes",
+        clock=lambda: DEMO_NOW, live=False, status="demo workspace · no server",
+    ))
+
+
+def screen_text(app) -> str:
+    """Everything on the current screen as plain text, line by line (what a user would read)."""
+    strips = app.screen._compositor.render_strips()
+    return "\n".join(strip.text for strip in strips)
