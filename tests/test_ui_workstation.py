@@ -265,3 +265,40 @@ async def test_a_fifty_message_thread_renders_every_message(demo_db, tmp_path):
         await pilot.press("G")
         await pilot.pause()
         assert thread.scroll_offset.y > 0
+
+
+async def test_wrapped_thread_lines_lose_no_characters_in_any_script(demo_db, tmp_path):
+    body = ("いつもご利用いただきありがとうございます。サポートチームです。お手数ですが、以下の情報を"
+            "お送りいただけますでしょうか。" * 3 + "\n\nשלום, שכחתי את הסיסמה שלי ואני צריך חשבונית חדשה בבקשה " * 3)
+    conn = open_database(demo_db)
+    from helpdesk_tui.store.tickets import get_ticket, thread
+
+    tid = conn.execute("SELECT id FROM tickets ORDER BY sla_key LIMIT 1").fetchone()[0]
+    message = thread(conn, tid)[0]
+    message.body = body
+    with transaction(conn):
+        writer.save_messages(conn, [message])
+    conn.close()
+    app = make_app(demo_db, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        app.open_ticket(tid, focus=True)
+        await pilot.pause()
+        view = app.query_one(ThreadView)
+        width = view.scrollable_content_region.width
+        shown = [view.render_line(y) for y in range(view.scrollable_content_region.height)]
+        assert all(strip.cell_length == width for strip in shown)
+        flat = "".join(s.text.replace("▌", "") for s in shown).replace(" ", "")
+        assert body.replace(" ", "").replace("\n", "") in flat
+
+
+async def test_inbox_lines_fill_exactly_the_visible_width(demo_db, tmp_path):
+    app = make_app(demo_db, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        for zoomed in (True, False):
+            inbox = app.query_one(InboxList)
+            width = inbox.scrollable_content_region.width
+            assert all(inbox.render_line(y).cell_length == width for y in range(20))
+            await pilot.press("enter")
+            await pilot.pause()

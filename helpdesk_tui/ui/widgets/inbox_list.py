@@ -87,6 +87,7 @@ class InboxList(ScrollView, can_focus=True):
     InboxList {
         background: $surface;
         overflow-x: hidden;
+        scrollbar-gutter: stable;  /* rows are laid out for a width that must not change */
         & > .inbox--header { color: $text-muted; text-style: bold; }
         & > .inbox--cursor { background: $boost; text-style: bold; }
         &:focus > .inbox--cursor { background: $accent 40%; }
@@ -178,7 +179,7 @@ class InboxList(ScrollView, can_focus=True):
         if row is None:
             return Strip.blank(width, self.rich_style)
         text = self._line(row, width, index == self.cursor)
-        return Strip(text.render(self.app.console), width).adjust_cell_length(width, self.rich_style)
+        return Strip(text.render(self.app.console)).adjust_cell_length(width, self.rich_style)
 
     def _header(self, width: int) -> Strip:
         style = self.get_component_rich_style("inbox--header")
@@ -186,7 +187,7 @@ class InboxList(ScrollView, can_focus=True):
         for column, w in visible_columns(width):
             text.append(_fit(column.title, w, column.right), style)
             text.append(" ", style)
-        return Strip(text.render(self.app.console), width).adjust_cell_length(width, style)
+        return Strip(text.render(self.app.console)).adjust_cell_length(width, style)
 
     def _line(self, cached: tuple[InboxRow, str, str], width: int, is_cursor: bool) -> Text:
         row, subject, customer = cached

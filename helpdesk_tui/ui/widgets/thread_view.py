@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from rich.segment import Segment
 from rich.text import Text
 from textual.binding import Binding
 from textual.geometry import Size
@@ -61,6 +62,7 @@ class ThreadView(ScrollView, can_focus=True):
     ThreadView {
         background: $surface;
         overflow-x: hidden;
+        scrollbar-gutter: stable;  /* lines are wrapped for a width that must not change */
         & > .thread--customer { color: $msg-customer; text-style: bold; }
         & > .thread--reply { color: $msg-reply; text-style: bold; }
         & > .thread--note { color: $msg-note; text-style: bold; }
@@ -119,9 +121,9 @@ class ThreadView(ScrollView, can_focus=True):
             head.append(" · ", meta)
             head.append(clean_line(message.author) or "unknown", kind_style)
             head.append(" · " + when(message.created_at, now), meta)
-            lines.append(Strip(console.render(head, options.update_width(width)), width)
-                         .adjust_cell_length(width, base).apply_style(base))
-            gutter = Strip(list(Text("▌ ", kind_style).render(console)), 2)
+            head_line = console.render_lines(head, options.update_width(width), pad=False)[0]
+            lines.append(Strip(head_line).adjust_cell_length(width, base).apply_style(base))
+            gutter = Strip([Segment("▌ ", kind_style)], 2)
             body_style = base
             if message.kind == MessageKind.INTERNAL_NOTE:
                 body_style = base + self.get_component_rich_style("thread--note-body", partial=True)
