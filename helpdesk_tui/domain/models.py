@@ -86,6 +86,7 @@ class Message:
     attachments: tuple[dict[str, object], ...] = ()
     id: int | None = None
     remote_id: str | None = None
+    delivery: str | None = None  # for messages written here: "queued", "sending", "sent", "failed"
 
 
 @dataclass(slots=True)
@@ -108,6 +109,35 @@ class Article:
     updated_at: datetime | None = None
     id: int | None = None
     remote_id: str | None = None
+
+
+@dataclass(slots=True)
+class Draft:
+    """A reply or internal note being written; saved while typing so nothing is ever lost."""
+
+    ticket_id: int
+    kind: MessageKind
+    body: str
+    started_at: datetime
+    updated_at: datetime
+    cursor: tuple[int, int] = (0, 0)
+    seen_message_id: int | None = None  # the newest message the agent had seen when starting
+
+
+@dataclass(slots=True)
+class OutboxItem:
+    """One change waiting to reach the helpdesk; ``id`` doubles as the idempotency key."""
+
+    id: str
+    ticket_id: int
+    action: str  # "reply", "note" or "update"
+    payload: dict[str, object]
+    state: str
+    attempts: int
+    created_at: datetime
+    updated_at: datetime
+    message_id: int | None = None
+    last_error: str | None = None
 
 
 @dataclass(slots=True)

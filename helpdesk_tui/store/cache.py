@@ -15,8 +15,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from helpdesk_tui.domain.models import CustomerNote, Event, InboxRow, Message, Ticket
-from helpdesk_tui.store import customers, inbox, search, tickets
+from helpdesk_tui.domain.models import Article, CustomerNote, Draft, Event, InboxRow, Message, OutboxItem, Ticket
+from helpdesk_tui.domain.reply import ReplyPlan
+from helpdesk_tui.store import customers, drafts, inbox, kb, outbox, search, tickets
 from helpdesk_tui.store.db import open_database, transaction
 from helpdesk_tui.store.search import SearchHit
 
@@ -114,3 +115,45 @@ class Cache:
     def search(self, query: str, *, limit: int = 20, kinds=("ticket", "message", "article")) -> list[SearchHit]:
         with self.connection() as conn:
             return search.search(conn, query, limit=limit, kinds=kinds)
+
+    # knowledge base
+    def article(self, article_id: int) -> Article | None:
+        with self.connection() as conn:
+            return kb.get_article(conn, article_id)
+
+    def search_articles(self, query: str, limit: int = 20) -> list[SearchHit]:
+        with self.connection() as conn:
+            return kb.search_articles(conn, query, limit=limit)
+
+    def search_past_replies(self, query: str, limit: int = 10) -> list[SearchHit]:
+        with self.connection() as conn:
+            return kb.search_past_replies(conn, query, limit=limit)
+
+    def suggest_articles(self, text: str, limit: int = 8) -> list[SearchHit]:
+        with self.connection() as conn:
+            return kb.suggest_articles(conn, text, limit=limit)
+
+    # drafts and the outbox
+    def draft(self, ticket_id: int) -> Draft | None:
+        with self.connection() as conn:
+            return drafts.get_draft(conn, ticket_id)
+
+    def save_draft(self, draft: Draft) -> None:
+        with self.connection() as conn, transaction(conn):
+            drafts.save_draft(conn, draft)
+
+    def discard_draft(self, ticket_id: int) -> None:
+        with self.connection() as conn, transaction(conn):
+            drafts.delete_draft(conn, ticket_id)
+
+    def queue_reply(self, plan: ReplyPlan, now: datetime) -> tuple[int, str]:
+        with self.connection() as conn, transaction(conn):
+            return outbox.queue_reply(conn, plan, now)
+
+    def outbox_items(self) -> list[OutboxItem]:
+        with self.connection() as conn:
+            return outbox.all_items(conn)
+
+    def outbox_counts(self) -> dict[str, int]:
+        with self.connection() as conn:
+            return outbox.counts(conn)

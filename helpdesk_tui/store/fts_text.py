@@ -88,3 +88,31 @@ def query_terms(user_query: str) -> list[str]:
     """The plain words of a query, for highlighting snippets (not for MATCH)."""
     query = unicodedata.normalize("NFKC", user_query)
     return [w for w in _WORDS.findall(query) if w]
+
+
+_STOPWORDS = frozenset("""
+a about after again all also am an and any are as at be been before but by can could did do does
+doesn for from get got had has have hello hi how i if in into is it its just me my no not now of on
+or our out please so some than thank thanks that the their them then there these they this to too
+up us was we were what when where which while who why will with would you your yes
+il lo la le gli un una di da in con su per tra fra che non ho ha sono è e o ma mi ci si
+""".split())
+
+
+def any_of_query(text: str, *, max_terms: int = 10) -> str | None:
+    """An OR query of the telling words of ``text`` (for "articles like this ticket").
+
+    Short and common words are dropped; longer words are kept first, as they say more.
+    """
+    text = unicodedata.normalize("NFKC", text)
+    seen: dict[str, None] = {}
+    for word in _WORDS.findall(text.casefold()):
+        for token in _split_word(word):
+            cjk = bool(_CJK_RUN.match(token))
+            if (cjk and len(token) == 2) or (not cjk and len(token) >= 3 and token not in _STOPWORDS
+                                             and not token.isdigit()):
+                seen.setdefault(token, None)
+    if not seen:
+        return None
+    ranked = sorted(seen, key=lambda t: -len(t) if not _CJK_RUN.match(t) else -4)[:max_terms]
+    return " OR ".join(f'"{t}"' for t in ranked)

@@ -135,6 +135,7 @@ CREATE TABLE drafts (
     body TEXT NOT NULL,
     cursor_row INTEGER NOT NULL DEFAULT 0,
     cursor_col INTEGER NOT NULL DEFAULT 0,
+    seen_message_id INTEGER,
     started_at INTEGER NOT NULL,
     updated_at INTEGER NOT NULL,
     PRIMARY KEY (ticket_id)
@@ -152,6 +153,7 @@ CREATE TABLE outbox (
     updated_at INTEGER NOT NULL
 );
 CREATE INDEX ix_outbox_state ON outbox(state, created_at);
+CREATE INDEX ix_outbox_message ON outbox(message_id);
 CREATE TABLE sync_state (
     stream TEXT PRIMARY KEY,
     cursor TEXT,

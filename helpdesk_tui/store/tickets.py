@@ -25,11 +25,19 @@ def find_ticket(conn: sqlite3.Connection, reference: str) -> Ticket | None:
 
 
 def thread(conn: sqlite3.Connection, ticket_id: int) -> list[Message]:
+    """The messages in order; ones written here carry their outbox delivery state."""
+    columns = ", ".join(f"m.{c.strip()}" for c in rows.MESSAGE_COLUMNS.split(","))
     cur = conn.execute(
-        f"SELECT {rows.MESSAGE_COLUMNS} FROM messages WHERE ticket_id = ? ORDER BY created_at, id",
+        f"SELECT {columns}, o.state FROM messages m LEFT JOIN outbox o ON o.message_id = m.id "
+        "WHERE m.ticket_id = ? ORDER BY m.created_at, m.id",
         (ticket_id,),
     )
-    return [rows.message_from_row(r) for r in cur]
+    out = []
+    for r in cur:
+        message = rows.message_from_row(r[:-1])
+        message.delivery = r[-1]
+        out.append(message)
+    return out
 
 
 def timeline(conn: sqlite3.Connection, ticket_id: int) -> list[Event]:

@@ -1,0 +1,90 @@
+"""The outbox: every change bound for the helpdesk, written with its local effect.
+
+``queue_reply`` writes the message, the ticket's new state, its timeline events and the
+outbox row in one transaction, and drops the draft: after a crash either all of it is
+there or none of it is. The outbox row's id is a random UUID that doubles as the
+idempotency key when the backend supports one.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from datetime import datetime
+
+from helpdesk_tui.domain.models import Message, OutboxItem
+from helpdesk_tui.domain.reply import ReplyPlan, apply_reply
+from helpdesk_tui.domain.vocab import MessageKind
+from helpdesk_tui.store import drafts, tickets, writer
+from helpdesk_tui.store.timeconv import from_epoch, to_epoch
+
+QUEUED, SENDING, SENT, FAILED = "queued", "sending", "sent", "failed"
+_COLUMNS = "id, ticket_id, message_id, action, payload, state, attempts, last_error, created_at, updated_at"
+
+
+class TicketGone(LookupError):
+    """The ticket is no longer in the cache (deleted on the server)."""
+
+
+def queue_reply(conn: sqlite3.Connection, plan: ReplyPlan, now: datetime) -> tuple[int, str]:
+    """Record a reply or note locally and queue it; returns (message id, outbox id).
+
+    The caller owns the transaction.
+    """
+    ticket = tickets.get_ticket(conn, plan.ticket_id)
+    if ticket is None:
+        raise TicketGone(f"Ticket {plan.ticket_id} is no longer in the cache.")
+    updated, events = apply_reply(ticket, plan, now)
+    message = Message(ticket_id=ticket.id, kind=plan.kind, author=plan.author, body=plan.body,
+                      created_at=now, attachments=plan.attachments)
+    writer.save_messages(conn, [message])
+    writer.save_tickets(conn, [updated])
+    writer.save_events(conn, events)
+    item_id = uuid.uuid4().hex
+    payload = {
+        "body": plan.body,
+        "public": plan.kind == MessageKind.PUBLIC_REPLY,
+        "status": str(plan.new_status) if plan.new_status else None,
+        "next_checkpoint": plan.next_checkpoint.isoformat() if plan.next_checkpoint else None,
+        "ticket_remote_id": ticket.remote_id,
+        "ticket_version": ticket.version,
+    }
+    conn.execute(
+        f"INSERT INTO outbox ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, 0, NULL, ?, ?)",
+        (item_id, ticket.id, message.id, "reply" if payload["public"] else "note",
+         json.dumps(payload, ensure_ascii=False), QUEUED, to_epoch(now), to_epoch(now)),
+    )
+    drafts.delete_draft(conn, ticket.id)
+    return message.id, item_id
+
+
+def _item(r: tuple) -> OutboxItem:
+    iid, ticket_id, message_id, action, payload, state, attempts, last_error, created, updated = r
+    return OutboxItem(id=iid, ticket_id=ticket_id, message_id=message_id, action=action,
+                      payload=json.loads(payload), state=state, attempts=attempts, last_error=last_error,
+                      created_at=from_epoch(created), updated_at=from_epoch(updated))
+
+
+def pending(conn: sqlite3.Connection, limit: int = 100) -> list[OutboxItem]:
+    """Items still to send, oldest first (a failed one waits for the user)."""
+    cur = conn.execute(f"SELECT {_COLUMNS} FROM outbox WHERE state IN (?, ?) ORDER BY created_at, rowid "
+                       "LIMIT ?", (QUEUED, SENDING, limit))
+    return [_item(r) for r in cur]
+
+
+def all_items(conn: sqlite3.Connection) -> list[OutboxItem]:
+    return [_item(r) for r in conn.execute(f"SELECT {_COLUMNS} FROM outbox ORDER BY created_at, rowid")]
+
+
+def counts(conn: sqlite3.Connection) -> dict[str, int]:
+    return dict(conn.execute("SELECT state, count(*) FROM outbox GROUP BY state").fetchall())
+
+
+def mark(conn: sqlite3.Connection, item_id: str, state: str, now: datetime, *, error: str | None = None,
+         remote_id: str | None = None, attempt: bool = False) -> None:
+    conn.execute("UPDATE outbox SET state = ?, last_error = ?, updated_at = ?, attempts = attempts + ? "
+                 "WHERE id = ?", (state, error, to_epoch(now), 1 if attempt else 0, item_id))
+    if remote_id is not None:
+        conn.execute("UPDATE messages SET remote_id = ? WHERE id = (SELECT message_id FROM outbox WHERE id = ?)",
+                     (remote_id, item_id))

@@ -1,0 +1,1 @@
+"""Keeping the cache and a helpdesk in step. Never imports textual."""

@@ -1,0 +1,1 @@
+"""One module per helpdesk API, each behind the same small contract."""

@@ -1,0 +1,179 @@
+"""Drafts, the outbox and the knowledge base in the cache."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from helpdesk_tui.domain.models import Article, Draft
+from helpdesk_tui.domain.reply import ReplyPlan
+from helpdesk_tui.domain.vocab import EventKind, MessageKind, Status
+from helpdesk_tui.store import drafts, kb, outbox, tickets, writer
+from helpdesk_tui.store.cache import Cache
+from helpdesk_tui.store.db import open_database, transaction
+from helpdesk_tui.sync.backends.base import Delivered, DeliveryError
+from helpdesk_tui.sync.backends.demo import DemoBackend
+from helpdesk_tui.sync.outbox_sender import drain_outbox
+
+from tests.factories import NOW, Builder
+
+
+@pytest.fixture
+def setup(tmp_path):
+    path = tmp_path / "a.sqlite"
+    conn = open_database(path)
+    b = Builder()
+    t = b.ticket("Site down", status=Status.NEW, first_response_due_at=NOW + timedelta(minutes=10))
+    with transaction(conn):
+        writer.save_tickets(conn, [t])
+        writer.save_messages(conn, [b.message(t, "help, the site is down")])
+    return conn, t, path
+
+
+def test_draft_round_trip_keeps_cursor_and_what_was_seen(setup):
+    conn, t, _ = setup
+    d = Draft(t.id, MessageKind.PUBLIC_REPLY, "Hello\nwor", NOW, NOW, cursor=(1, 3), seen_message_id=1)
+    with transaction(conn):
+        drafts.save_draft(conn, d)
+    got = drafts.get_draft(conn, t.id)
+    assert (got.body, got.cursor, got.seen_message_id, got.kind) == ("Hello\nwor", (1, 3), 1, MessageKind.PUBLIC_REPLY)
+    with transaction(conn):
+        drafts.save_draft(conn, Draft(t.id, MessageKind.PUBLIC_REPLY, "Hello world", NOW, NOW, (0, 11), 99))
+    got = drafts.get_draft(conn, t.id)
+    assert got.body == "Hello world" and got.seen_message_id == 1  # the start of the draft is kept
+
+
+def test_queue_reply_writes_message_ticket_events_and_outbox_together(setup):
+    conn, t, _ = setup
+    with transaction(conn):
+        drafts.save_draft(conn, Draft(t.id, MessageKind.PUBLIC_REPLY, "draft", NOW, NOW))
+    promise = NOW + timedelta(hours=2)
+    plan = ReplyPlan(t.id, MessageKind.PUBLIC_REPLY, "We are on it.", "you", Status.PENDING, promise)
+    with transaction(conn):
+        message_id, item_id = outbox.queue_reply(conn, plan, NOW)
+    ticket = tickets.get_ticket(conn, t.id)
+    assert ticket.status == Status.PENDING and ticket.first_response_at == NOW
+    assert ticket.next_checkpoint_at == promise
+    thread = tickets.thread(conn, t.id)
+    assert thread[-1].id == message_id and thread[-1].delivery == "queued" and thread[-1].remote_id is None
+    kinds = [e.kind for e in tickets.timeline(conn, t.id)]
+    assert {EventKind.REPLIED, EventKind.FIRST_RESPONSE, EventKind.CHECKPOINT_SET, EventKind.STATUS_CHANGED} <= set(kinds)
+    assert [i.id for i in outbox.pending(conn)] == [item_id]
+    assert drafts.get_draft(conn, t.id) is None
+    # The promise is what the SLA clock now counts down to.
+    assert conn.execute("SELECT sla_kind, sla_due_at FROM tickets WHERE id = ?", (t.id,)).fetchone() == (
+        "next_update", int(promise.timestamp()))
+
+
+def test_a_failed_transaction_leaves_no_trace_of_the_reply(setup):
+    conn, t, _ = setup
+    plan = ReplyPlan(t.id, MessageKind.PUBLIC_REPLY, "We are on it.", "you")
+    with pytest.raises(RuntimeError):
+        with transaction(conn):
+            outbox.queue_reply(conn, plan, NOW)
+            raise RuntimeError("crash before commit")
+    assert outbox.pending(conn) == []
+    assert len(tickets.thread(conn, t.id)) == 1
+    assert tickets.get_ticket(conn, t.id).first_response_at is None
+
+
+def test_an_internal_note_does_not_count_as_first_response(setup):
+    conn, t, _ = setup
+    with transaction(conn):
+        outbox.queue_reply(conn, ReplyPlan(t.id, MessageKind.INTERNAL_NOTE, "checked logs", "you"), NOW)
+    ticket = tickets.get_ticket(conn, t.id)
+    assert ticket.first_response_at is None and ticket.status == Status.NEW
+    assert outbox.pending(conn)[0].action == "note"
+
+
+def test_demo_backend_delivers_each_item_once_and_marks_it_sent(setup):
+    conn, t, path = setup
+    with transaction(conn):
+        _, first = outbox.queue_reply(conn, ReplyPlan(t.id, MessageKind.PUBLIC_REPLY, "one", "you"), NOW)
+        _, second = outbox.queue_reply(conn, ReplyPlan(t.id, MessageKind.INTERNAL_NOTE, "two", "you"), NOW)
+    cache = Cache(path, "a")
+    result = drain_outbox(cache, DemoBackend(), lambda: NOW)
+    assert result.sent == 2
+    assert drain_outbox(cache, DemoBackend(), lambda: NOW).sent == 0  # nothing twice
+    thread = tickets.thread(conn, t.id)
+    assert [m.delivery for m in thread[-2:]] == ["sent", "sent"]
+    assert thread[-1].remote_id == f"demo-{second}"
+
+
+class Flaky:
+    name = "flaky"
+
+    def __init__(self, errors):
+        self.errors = list(errors)
+        self.calls = []
+
+    def deliver(self, item):
+        self.calls.append(item.id)
+        if self.errors:
+            raise self.errors.pop(0)
+        return Delivered(remote_id="r1")
+
+
+def test_a_retryable_failure_keeps_the_item_and_the_order(setup):
+    conn, t, path = setup
+    with transaction(conn):
+        _, first = outbox.queue_reply(conn, ReplyPlan(t.id, MessageKind.PUBLIC_REPLY, "one", "you"), NOW)
+        _, second = outbox.queue_reply(conn, ReplyPlan(t.id, MessageKind.PUBLIC_REPLY, "two", "you"), NOW)
+    backend = Flaky([DeliveryError("server busy", retry=True)])
+    result = drain_outbox(Cache(path, "a"), backend, lambda: NOW)
+    assert (result.sent, result.waiting) == (0, 1) and backend.calls == [first]
+    assert [i.id for i in outbox.pending(conn)] == [first, second]
+    result = drain_outbox(Cache(path, "a"), backend, lambda: NOW)
+    assert result.sent == 2
+
+
+def test_a_refused_item_is_failed_with_its_reason_and_others_go_on(setup):
+    conn, t, path = setup
+    with transaction(conn):
+        _, first = outbox.queue_reply(conn, ReplyPlan(t.id, MessageKind.PUBLIC_REPLY, "one", "you"), NOW)
+        outbox.queue_reply(conn, ReplyPlan(t.id, MessageKind.PUBLIC_REPLY, "two", "you"), NOW)
+    result = drain_outbox(Cache(path, "a"), Flaky([DeliveryError("ticket is closed", retry=False)]), lambda: NOW)
+    assert (result.sent, result.failed) == (1, 1)
+    failed = [i for i in outbox.all_items(conn) if i.state == "failed"]
+    assert [(i.id, i.last_error) for i in failed] == [(first, "ticket is closed")]
+
+
+@pytest.fixture
+def kbase(tmp_path):
+    conn = open_database(tmp_path / "kb.sqlite")
+    b = Builder()
+    articles = [
+        Article("Resetting your password", "Open **Account** and choose *Reset password*.", id=1),
+        Article("DNS propagation", "Changes to nameservers take up to 48 hours to propagate.", id=2),
+        Article("返金について", "返金のお手続きは請求画面から行えます。", language="ja", id=3),
+        Article("איפוס סיסמה", "כדי לאפס סיסמה יש להיכנס להגדרות", language="he", id=4),
+    ]
+    solved = b.ticket("Password trouble", status=Status.SOLVED)
+    open_ = b.ticket("Password again")
+    with transaction(conn):
+        writer.save_articles(conn, articles)
+        writer.save_tickets(conn, [solved, open_])
+        writer.save_messages(conn, [
+            b.message(solved, "I cannot reset my password"),
+            b.message(solved, "Use the reset link on the login page; it expires in 1 hour.", MessageKind.PUBLIC_REPLY),
+            b.message(open_, "Reset password link expired", MessageKind.PUBLIC_REPLY),
+        ])
+    return conn
+
+
+@pytest.mark.parametrize("query, article_id", [("password", 1), ("propag", 2), ("返金", 3), ("סיסמה", 4)])
+def test_article_search_in_every_script(kbase, query, article_id):
+    assert kb.search_articles(kbase, query)[0].article_id == article_id
+
+
+def test_past_replies_come_only_from_public_answers_on_solved_tickets(kbase):
+    hits = kb.search_past_replies(kbase, "reset")
+    assert [h.snippet for h in hits] == ["Use the reset link on the login page; it expires in 1 hour."]
+
+
+def test_suggestions_come_from_the_tickets_own_words(kbase):
+    hits = kb.suggest_articles(kbase, "Our nameservers changed yesterday and the site still does not propagate")
+    assert hits[0].article_id == 2
+    assert kb.suggest_articles(kbase, "返金をお願いします")[0].article_id == 3
+    assert kb.suggest_articles(kbase, "the and of") == []
