@@ -61,6 +61,15 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("query")
     search.add_argument("--limit", type=int, default=20)
     search.add_argument("--json", action="store_true", help="print JSON lines")
+    template = sub.add_parser("template", parents=[common], help="list reply templates or render one")
+    template_sub = template.add_subparsers(dest="template_command", metavar="ACTION", parser_class=_Parser,
+                                           required=True)
+    template_list = template_sub.add_parser("list", parents=[common], help="list the templates")
+    template_list.add_argument("--json", action="store_true", help="print JSON lines")
+    template_render = template_sub.add_parser("render", parents=[common],
+                                              help="render a template for a ticket")
+    template_render.add_argument("name", help="template id (en/acknowledgement) or name")
+    template_render.add_argument("--ticket", required=True, help="ticket number")
     return parser
 
 
@@ -97,6 +106,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         return commands.show_ticket(context, args.ticket, as_json=args.json)
     if command == "search":
         return commands.search(context, args.query, limit=args.limit, as_json=args.json)
+    if command == "template":
+        if args.template_command == "list":
+            return commands.template_list(context, as_json=args.json)
+        return commands.template_render(context, args.name, args.ticket)
     raise UserError(f"Unknown command '{command}'. Run 'helpdesk-tui --help' for the list.", 2)
 
 

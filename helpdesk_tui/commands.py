@@ -106,11 +106,20 @@ def open_app(ctx: Context, status: str | None = None) -> int:
     cache = ctx.open_cache()
     if status is None:
         status = "demo workspace · no server" if ctx.account == DEMO else "offline · local cache"
+    from helpdesk_tui.compose.phrases import load_blame_phrases
+
+    phrases = load_blame_phrases(ctx.locations.config_dir / "blame_phrases.txt")
+    backend, delay = None, 0.0
+    if ctx.account == DEMO:
+        from helpdesk_tui.sync.backends.demo import DemoBackend
+
+        backend, delay = DemoBackend(), 0.8
     try:
         app = HelpdeskApp(AppOptions(
             cache=cache, settings=ctx.settings, state_file=ctx.locations.state_file,
             bundled_themes=bundled_themes_dir(), user_themes=ctx.locations.themes_dir,
-            status=status,
+            status=status, backend=backend, send_delay=delay, templates_dir=ctx.locations.templates_dir,
+            blame_phrases=tuple(phrases.phrases),
         ))
         app.run()
     finally:
@@ -188,3 +197,54 @@ def _json_default(value):
 
 def dumps(value) -> str:
     return json.dumps(value, ensure_ascii=False, default=_json_default)
+
+
+def template_list(ctx: Context, *, as_json: bool) -> int:
+    from helpdesk_tui.compose.templates import load_templates
+    from helpdesk_tui.content import clean_line
+
+    result = load_templates(ctx.locations.templates_dir)
+    for name, sentence in result.failed:
+        print(f"helpdesk-tui: template {name} was not loaded: {sentence}", file=sys.stderr)
+    for t in result.templates:
+        if as_json:
+            print(dumps({"id": t.id, "name": t.name, "language": t.language, "description": t.description,
+                         "tags": list(t.tags), "source": t.source, "default_status": t.default_status,
+                         "default_checkpoint": t.default_checkpoint}))
+        else:
+            print(f"{clean_line(t.id):<32} {t.language:<3} {clean_line(t.name):<28} {clean_line(t.description)}")
+    return 0
+
+
+def template_render(ctx: Context, name: str, reference: str) -> int:
+    from helpdesk_tui.compose.render import apply_template
+    from helpdesk_tui.compose.templates import TemplateError, load_templates, resolve_template
+    from helpdesk_tui.content import clean_text
+
+    templates = load_templates(ctx.locations.templates_dir).templates
+    cache = ctx.open_cache()
+    try:
+        ticket = cache.find_ticket(reference)
+        if ticket is None:
+            raise UserError(f"No ticket {reference} in the '{ctx.account}' cache: "
+                            "check the number with 'helpdesk-tui list'.")
+        summary = cache.customer_summary(ticket.requester_id) if ticket.requester_id else None
+    finally:
+        cache.close()
+    language = summary.customer.language if summary else "en"
+    try:
+        template = resolve_template(templates, name, language)
+    except (TemplateError, LookupError, ValueError) as exc:
+        raise UserError(f"{exc} ('helpdesk-tui template list' shows them)", 2) from None
+    now = datetime.now(UTC)
+    try:
+        result = apply_template(template, ticket=ticket, customer=summary.customer if summary else None,
+                                organization=summary.organization if summary else None,
+                                agent_name=ctx.settings.agent.name, now=now, tz=now.astimezone().tzinfo)
+    except TemplateError as exc:
+        raise UserError(f"Template {template.id} cannot be rendered: {exc}") from None
+    sys.stdout.write(clean_text(result.text) if sys.stdout.isatty() else result.text)
+    for placeholder, line in result.unresolved:
+        print(f"helpdesk-tui: {{{{ {placeholder} }}}} on line {line} has no value: fill it in before sending.",
+              file=sys.stderr)
+    return 0

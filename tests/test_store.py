@@ -268,3 +268,19 @@ def test_the_default_inbox_order_is_answered_from_the_index_alone(db):
     plan = " ".join(r[3] for r in db.execute(
         f"EXPLAIN QUERY PLAN SELECT t.id FROM tickets t WHERE {where} ORDER BY t.sla_key, t.id", params))
     assert "COVERING INDEX ix_tickets_urgency" in plan and "TEMP B-TREE" not in plan
+
+
+def test_a_version_one_cache_is_migrated_with_its_rows_kept(tmp_path):
+    import sqlite3
+
+    from helpdesk_tui.store.schema import MIGRATIONS
+
+    path = tmp_path / "old.sqlite"
+    old = sqlite3.connect(path)
+    old.executescript(f"BEGIN;\n{MIGRATIONS[0]}\nPRAGMA user_version = 1;\nCOMMIT;")
+    old.execute("INSERT INTO drafts (ticket_id, kind, body, started_at, updated_at) VALUES (1, 'public_reply', 'hi', 0, 0)")
+    old.commit()
+    old.close()
+    conn = open_database(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+    assert conn.execute("SELECT body, seen_message_id FROM drafts").fetchall() == [("hi", None)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from pathlib import Path
 
 from helpdesk_tui.config.settings import Settings, UISettings
@@ -13,13 +14,14 @@ from tests.conftest import DEMO_NOW
 
 
 def make_app(db: Path, tmp: Path, *, settings: Settings | None = None, user_themes: Path | None = None,
-             state_file: Path | None = None) -> HelpdeskApp:
+             state_file: Path | None = None, backend=None, templates_dir: Path | None = None) -> HelpdeskApp:
     settings = settings or Settings(ui=UISettings(clock=False))
     return HelpdeskApp(AppOptions(
         cache=Cache(db, "demo"), settings=settings,
         state_file=state_file or tmp / "state.json",
         bundled_themes=bundled_themes_dir(), user_themes=user_themes or tmp / "themes",
         clock=lambda: DEMO_NOW, live=False, status="demo workspace · no server",
+        backend=backend, templates_dir=templates_dir or tmp / "templates", tz=UTC,
     ))
 
 

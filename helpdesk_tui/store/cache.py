@@ -86,6 +86,10 @@ class Cache:
         with self.connection() as conn:
             return tickets.thread(conn, ticket_id)
 
+    def message_body(self, message_id: int) -> str | None:
+        with self.connection() as conn:
+            return tickets.message_body(conn, message_id)
+
     def timeline(self, ticket_id: int) -> list[Event]:
         with self.connection() as conn:
             return tickets.timeline(conn, ticket_id)

@@ -74,7 +74,7 @@ CREATE TABLE tickets (
 );
 CREATE UNIQUE INDEX ix_tickets_number ON tickets(number);
 CREATE INDEX ix_tickets_urgency ON tickets(sla_key, id);
-CREATE INDEX ix_tickets_updated ON tickets(updated_at, id, sla_key);
+CREATE INDEX ix_tickets_updated ON tickets(updated_at, id);
 CREATE INDEX ix_tickets_assignee ON tickets(assignee, sla_key, id);
 CREATE INDEX ix_tickets_status ON tickets(status, sla_key, id);
 CREATE INDEX ix_tickets_requester ON tickets(requester_id, created_at);
@@ -135,7 +135,6 @@ CREATE TABLE drafts (
     body TEXT NOT NULL,
     cursor_row INTEGER NOT NULL DEFAULT 0,
     cursor_col INTEGER NOT NULL DEFAULT 0,
-    seen_message_id INTEGER,
     started_at INTEGER NOT NULL,
     updated_at INTEGER NOT NULL,
     PRIMARY KEY (ticket_id)
@@ -153,7 +152,6 @@ CREATE TABLE outbox (
     updated_at INTEGER NOT NULL
 );
 CREATE INDEX ix_outbox_state ON outbox(state, created_at);
-CREATE INDEX ix_outbox_message ON outbox(message_id);
 CREATE TABLE sync_state (
     stream TEXT PRIMARY KEY,
     cursor TEXT,
@@ -170,7 +168,17 @@ CREATE VIRTUAL TABLE messages_fts USING fts5(body, content='', tokenize='unicode
 CREATE VIRTUAL TABLE kb_fts USING fts5(title, body, content='', tokenize='unicode61 remove_diacritics 2');
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1,)
+# v2: drafts remember the newest message seen when they began (collision check); the
+# thread looks up delivery state by message; the "recently updated" view filters deleted
+# tickets from its index alone.
+_V2 = """
+ALTER TABLE drafts ADD COLUMN seen_message_id INTEGER;
+CREATE INDEX ix_outbox_message ON outbox(message_id);
+DROP INDEX ix_tickets_updated;
+CREATE INDEX ix_tickets_updated ON tickets(updated_at, id, sla_key);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2)
 
 
 def migrate(conn: sqlite3.Connection) -> int:

@@ -45,3 +45,8 @@ def timeline(conn: sqlite3.Connection, ticket_id: int) -> list[Event]:
         f"SELECT {rows.EVENT_COLUMNS} FROM events WHERE ticket_id = ? ORDER BY at, id", (ticket_id,)
     )
     return [rows.event_from_row(r) for r in cur]
+
+
+def message_body(conn: sqlite3.Connection, message_id: int) -> str | None:
+    row = conn.execute("SELECT body FROM messages WHERE id = ?", (message_id,)).fetchone()
+    return row[0] if row else None

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
 from rich.text import Text
@@ -16,16 +16,20 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 
+from helpdesk_tui.compose.templates import TemplateLoadResult, load_templates
 from helpdesk_tui.config.settings import Settings
 from helpdesk_tui.config.state import load_state, save_state
 from helpdesk_tui.domain.query import Filter, FilterError, View, builtin_views, describe, parse_filter
 from helpdesk_tui.store.cache import Cache
 from helpdesk_tui.store.inbox import InboxQuery, view_query
+from helpdesk_tui.ui.replying import ReplyingMixin
 from helpdesk_tui.ui.screens.help import HelpScreen, binding_rows
 from helpdesk_tui.ui.screens.note_editor import NoteEditor
 from helpdesk_tui.ui.themes import APP_THEME_VARIABLE_DEFAULTS, load_themes
 from helpdesk_tui.ui.widgets.customer_pane import CustomerPane, HistoryList, NotesList
+from helpdesk_tui.ui.widgets.composer import Composer
 from helpdesk_tui.ui.widgets.inbox_list import InboxList
+from helpdesk_tui.ui.widgets.kb_sidebar import KbResults, KbSidebar
 from helpdesk_tui.ui.widgets.thread_view import ThreadView
 from helpdesk_tui.ui.widgets.ticket_pane import TicketPane
 
@@ -49,10 +53,14 @@ class AppOptions:
     clock: Callable[[], datetime] = utc_now
     live: bool = True  # ticking clocks and periodic refresh; off for snapshots
     status: str = "offline · local cache"
-    extra_bindings: list = field(default_factory=list)
+    backend: object | None = None  # delivers the outbox (sync.backends); None keeps it queued
+    send_delay: float = 0.0  # seconds before delivering, so the demo shows "queued" then "sent"
+    templates_dir: Path | None = None  # the user's own templates
+    tz: tzinfo | None = None  # the agent's time zone for promises; default: the system's
+    blame_phrases: tuple[str, ...] | None = None  # None: the built-in list
 
 
-class HelpdeskApp(App[None]):
+class HelpdeskApp(ReplyingMixin, App[None]):
     TITLE = "helpdesk-tui"
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = True
@@ -72,6 +80,10 @@ class HelpdeskApp(App[None]):
         Binding("5", "view('recent')", "Recent", id="view.recent", show=False,
                 tooltip="Recently updated tickets"),
         Binding("6", "view('all')", "All", id="view.all", show=False, tooltip="Every ticket"),
+        Binding("r", "reply", "Reply", id="ticket.reply", tooltip="Write a public reply to the open ticket"),
+        Binding("n", "note", "Note", id="ticket.note", tooltip="Write an internal note on the open ticket"),
+        Binding("ctrl+g", "knowledge_base", "KB", id="app.knowledge_base",
+                tooltip="Show or hide the knowledge base sidebar"),
         Binding("l", "timeline", "Timeline", id="ticket.timeline", tooltip="Show or hide the ticket's timeline"),
         Binding("z", "zoom", "Zoom inbox", id="app.zoom", tooltip="Inbox over the whole width, or back"),
         Binding("escape", "back", "Back", id="app.back", show=False,
@@ -96,6 +108,9 @@ class HelpdeskApp(App[None]):
         self.back_stack: list[int] = []
         self.ticket_id: int | None = None
         self._preview_timer: Timer | None = None
+        self._draft_marked: dict[int, bool] = {}
+        self.tz = options.tz or datetime.now().astimezone().tzinfo
+        self.blame_phrases = options.blame_phrases
         self._state = load_state(options.state_file) if options.state_file else {}
         self._load_themes()
         if options.settings.keymap:
@@ -131,6 +146,10 @@ class HelpdeskApp(App[None]):
             yield InboxList(self.cache.inbox_rows, self.now, id="inbox")
             yield TicketPane(self.now, id="ticket")
             yield CustomerPane(self.now, id="customer")
+            cache = self.cache
+            yield KbSidebar(search=cache.search_articles, past_replies=cache.search_past_replies,
+                            suggest=cache.suggest_articles, article=cache.article,
+                            message_body=cache.message_body, id="kb")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -210,6 +229,13 @@ class HelpdeskApp(App[None]):
         text.append(f" {self.cache.account} ", "bold reverse")
         text.append(f"  {self.view.title}  ")
         text.append(f"● {self.options.status}", "dim")
+        counts = self.cache.outbox_counts()
+        waiting = counts.get("queued", 0) + counts.get("sending", 0)
+        failed = counts.get("failed", 0)
+        if waiting:
+            text.append(f"  ↑{waiting} queued", "bold")
+        if failed:
+            text.append(f"  ✗{failed} failed", "bold reverse")
         if self.options.live and self.settings.ui.clock:
             text.append(f"   {self.now().astimezone():%H:%M}", "dim")
         self.query_one("#topbar", Static).update(text)
@@ -267,20 +293,52 @@ class HelpdeskApp(App[None]):
         if ticket is None:
             self.notify("That ticket is no longer in the cache.", severity="warning")
             return
+        if self.composer is not None and self.composer.draft.ticket_id != ticket_id:
+            self.close_composer()  # the draft stays in the cache, marked in the inbox
         self.ticket_id = ticket_id
         self.screen.remove_class("-inbox-only")
-        pane = self.query_one(TicketPane)
-        pane.show(ticket, self.cache.thread(ticket_id), self.cache.timeline(ticket_id))
+        thread = self.cache.thread(ticket_id)
+        self.query_one(TicketPane).show(ticket, thread, self.cache.timeline(ticket_id))
         customer = self.query_one(CustomerPane)
         if ticket.requester_id is None:
             customer.show(None, [])
         else:
             customer.show(self.cache.customer_summary(ticket.requester_id),
                           self.cache.customer_history(ticket.requester_id, exclude=ticket_id))
-        if focus:
+        latest = next((m.body for m in reversed(thread) if m.kind == "customer"), "")
+        self.query_one(KbSidebar).set_context(f"{ticket.subject}\n{latest[:2000]}")
+        draft = self.cache.draft(ticket_id) if self.composer is None else None
+        if draft is not None:
+            self.open_composer(draft.kind)  # the draft comes back with its cursor
+            if not focus:
+                self.query_one(InboxList).focus()
+        elif focus:
             self.query_one(ThreadView).focus()
 
+    def reload_ticket(self, ticket_id: int) -> None:
+        """The ticket changed here (a reply queued or sent): redraw it, at its newest message."""
+        self.query_one(InboxList).forget_rows([ticket_id])
+        if ticket_id == self.ticket_id:
+            ticket = self.cache.ticket(ticket_id)
+            if ticket is not None:
+                self.query_one(TicketPane).show(ticket, self.cache.thread(ticket_id),
+                                                self.cache.timeline(ticket_id))
+                self.query_one(ThreadView).scroll_end(animate=False, immediate=True)
+
+    def customer_language(self, ticket=None) -> str:
+        ticket = ticket or (self.cache.ticket(self.ticket_id) if self.ticket_id else None)
+        if ticket is None or ticket.requester_id is None:
+            return "en"
+        summary = self.cache.customer_summary(ticket.requester_id)
+        return summary.customer.language if summary else "en"
+
+    def templates(self) -> TemplateLoadResult:
+        return load_templates(self.options.templates_dir)
+
     def action_back(self) -> None:
+        if self.screen.has_class("-kb") and self.query_one(KbSidebar).has_focus_within:
+            self.action_knowledge_base()
+            return
         if self.query_one("#filter").has_focus:
             self.query_one("#filter").display = False
             self.query_one(InboxList).focus()
@@ -333,7 +391,8 @@ class HelpdeskApp(App[None]):
     # ----- help and the command palette
     def help_sections(self) -> list[tuple[str, list]]:
         return [("Everywhere", self.BINDINGS), ("Inbox", InboxList.BINDINGS),
-                ("Thread", ThreadView.BINDINGS), ("Customer notes", NotesList.BINDINGS),
+                ("Thread", ThreadView.BINDINGS), ("Reply composer", Composer.BINDINGS),
+                ("Knowledge base", KbResults.BINDINGS), ("Customer notes", NotesList.BINDINGS),
                 ("Earlier tickets", HistoryList.BINDINGS)]
 
     def action_help(self) -> None:
@@ -348,6 +407,11 @@ class HelpdeskApp(App[None]):
         yield SystemCommand("Inbox: Filter…", "Filter the inbox by status, priority, assignee, tag, "
                             "customer and words", self.action_filter)
         yield SystemCommand("Inbox: Clear filter", "Show the whole view again", self.action_clear_filter)
+        yield SystemCommand("Ticket: Reply", "Write a public reply (r)", self.action_reply)
+        yield SystemCommand("Ticket: Internal note", "Write an internal note (n)", self.action_note)
+        yield SystemCommand("Reply: Discard draft", "Throw away the draft being written", self.action_discard_draft)
+        yield SystemCommand("Knowledge base: Toggle sidebar", "Search articles and past answers (ctrl+g)",
+                            self.action_knowledge_base)
         yield SystemCommand("Ticket: Toggle timeline", "Show or hide the open ticket's timeline (l)",
                             self.action_timeline)
         yield SystemCommand("Ticket: Back", "Back to the previous ticket (esc)", self.action_back)

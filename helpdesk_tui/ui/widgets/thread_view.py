@@ -28,6 +28,7 @@ KIND_LABELS = {
     MessageKind.INTERNAL_NOTE: "INTERNAL NOTE",
     MessageKind.SYSTEM: "system",
 }
+DELIVERY_LABELS = {"queued": "⏳ queued", "sending": "⏳ sending", "sent": "✓ sent", "failed": "✗ failed"}
 KIND_CLASSES = {
     MessageKind.CUSTOMER: "thread--customer",
     MessageKind.PUBLIC_REPLY: "thread--reply",
@@ -56,7 +57,7 @@ class ThreadView(ScrollView, can_focus=True):
     ]
 
     COMPONENT_CLASSES = {"thread--customer", "thread--reply", "thread--note", "thread--system",
-                         "thread--meta", "thread--note-body"}
+                         "thread--meta", "thread--note-body", "thread--delivery"}
 
     DEFAULT_CSS = """
     ThreadView {
@@ -68,6 +69,7 @@ class ThreadView(ScrollView, can_focus=True):
         & > .thread--note { color: $msg-note; text-style: bold; }
         & > .thread--system { color: $text-muted; }
         & > .thread--meta { color: $text-muted; }
+        & > .thread--delivery { color: $warning; text-style: bold; }
         & > .thread--note-body { background: $msg-note 12%; }
     }
     """
@@ -121,6 +123,9 @@ class ThreadView(ScrollView, can_focus=True):
             head.append(" · ", meta)
             head.append(clean_line(message.author) or "unknown", kind_style)
             head.append(" · " + when(message.created_at, now), meta)
+            if message.delivery is not None:
+                label = DELIVERY_LABELS.get(message.delivery, message.delivery)
+                head.append(f" · {label}", self.get_component_rich_style("thread--delivery", partial=True))
             head_line = console.render_lines(head, options.update_width(width), pad=False)[0]
             lines.append(Strip(head_line).adjust_cell_length(width, base).apply_style(base))
             gutter = Strip([Segment("▌ ", kind_style)], 2)
@@ -134,6 +139,7 @@ class ThreadView(ScrollView, can_focus=True):
         self._lines = lines
         self._starts = starts
         self.virtual_size = Size(width, len(lines))
+        self.refresh()  # same line count (queued → sent) leaves the size alone: repaint anyway
 
     def on_resize(self) -> None:
         if self.scrollable_content_region.width != self._width:

@@ -1,0 +1,197 @@
+"""The app's replying side: composer, templates, the send dialog, the KB sidebar, the outbox.
+
+A mixin of HelpdeskApp, kept apart so each file reads in one pass.
+"""
+
+from __future__ import annotations
+
+from time import sleep
+
+from textual import work
+from textual.css.query import NoMatches
+
+from helpdesk_tui.compose.errors import TemplateError
+from helpdesk_tui.compose.render import apply_template
+from helpdesk_tui.compose.templates import Template
+from helpdesk_tui.domain.models import Draft
+from helpdesk_tui.domain.reply import ReplyPlan
+from helpdesk_tui.domain.vocab import MessageKind
+from helpdesk_tui.store.outbox import TicketGone
+from helpdesk_tui.sync.outbox_sender import drain_outbox
+from helpdesk_tui.ui.screens.send import SendContext, SendDecision, SendScreen
+from helpdesk_tui.ui.screens.template_picker import TemplatePicker
+from helpdesk_tui.ui.widgets.composer import Composer
+from helpdesk_tui.ui.widgets.inbox_list import InboxList
+from helpdesk_tui.ui.widgets.kb_sidebar import KbSidebar
+from helpdesk_tui.ui.widgets.ticket_pane import TicketPane
+
+
+class ReplyingMixin:
+    # ----- the composer
+    @property
+    def composer(self) -> Composer | None:
+        try:
+            return self.query_one(Composer)
+        except NoMatches:
+            return None
+
+    def action_reply(self) -> None:
+        self.open_composer(MessageKind.PUBLIC_REPLY)
+
+    def action_note(self) -> None:
+        self.open_composer(MessageKind.INTERNAL_NOTE)
+
+    def open_composer(self, kind: MessageKind) -> Composer | None:
+        if self.ticket_id is None:
+            self.notify("Open a ticket first (Enter in the inbox).", severity="warning")
+            return None
+        current = self.composer
+        if current is not None and current.draft.ticket_id == self.ticket_id:
+            current.text_area.focus()
+            if current.kind != kind:
+                self.notify(f"Finish or close the {current.border_title.lower()} first.")
+            return current
+        self.close_composer()
+        draft = self.cache.draft(self.ticket_id)
+        if draft is None:
+            thread = self.cache.thread(self.ticket_id)
+            now = self.now()
+            draft = Draft(self.ticket_id, kind, "", now, now,
+                          seen_message_id=max((m.id for m in thread), default=None))
+        elif draft.kind != kind:
+            self.notify(f"Reopened your draft {'note' if draft.kind == MessageKind.INTERNAL_NOTE else 'reply'}.")
+        composer = Composer(draft, save=self._save_draft, now=self.now, id="composer")
+        self.query_one(TicketPane).mount(composer)
+        return composer
+
+    def _save_draft(self, draft: Draft) -> None:
+        had = self._draft_marked.get(draft.ticket_id)
+        self.cache.save_draft(draft)
+        if not had:
+            self._draft_marked[draft.ticket_id] = True
+            self.query_one(InboxList).forget_rows([draft.ticket_id])
+
+    def close_composer(self, *, discard: bool = False) -> None:
+        composer = self.composer
+        if composer is None:
+            return
+        ticket_id = composer.draft.ticket_id
+        if discard:
+            self.cache.discard_draft(ticket_id)
+        elif composer.text.strip():
+            composer.save_now()
+        else:
+            self.cache.discard_draft(ticket_id)  # an empty draft is no draft
+        self._draft_marked.pop(ticket_id, None)
+        composer.remove()
+        self.query_one(InboxList).forget_rows([ticket_id])
+
+    # Handlers are named (on_<widget>_<message>) rather than @on-decorated: Textual collects
+    # @on handlers only from classes built by its metaclass, and this mixin is not one.
+    def on_composer_closed(self, event: Composer.Closed) -> None:
+        self.close_composer(discard=event.discarded)
+        self.query_one("#thread").focus()
+
+    def action_discard_draft(self) -> None:
+        if self.composer is not None:
+            self.close_composer(discard=True)
+            self.notify("Draft discarded.")
+
+    # ----- templates
+    def on_composer_template_requested(self, event: Composer.TemplateRequested) -> None:
+        result = self.templates()
+        for name, sentence in result.failed:
+            self.notify(f"Template {name} was not loaded: {sentence}", severity="warning")
+        self.push_screen(TemplatePicker(result.templates, self.customer_language()), self._insert_template)
+
+    def _insert_template(self, template: Template | None) -> None:
+        composer = self.composer
+        if template is None or composer is None:
+            return
+        ticket = self.cache.ticket(composer.draft.ticket_id)
+        summary = self.cache.customer_summary(ticket.requester_id) if ticket.requester_id else None
+        try:
+            result = apply_template(template, ticket=ticket, customer=summary.customer if summary else None,
+                                    organization=summary.organization if summary else None,
+                                    agent_name=self.me, now=self.now(), tz=self.tz)
+        except TemplateError as exc:  # a broken template is the template's fault, not a crash
+            self.notify(f"Template {template.name} cannot be used: {exc}", severity="error")
+            return
+        composer.insert(result.text)
+        composer.template_status = result.status
+        if result.next_checkpoint is not None:
+            # The promise written into the text; the send dialog starts from the same moment.
+            composer.template_checkpoint = result.next_checkpoint.astimezone(self.tz).strftime("%Y-%m-%d %H:%M")
+        for note in result.notes:
+            self.notify(note, severity="warning")
+        if result.unresolved:
+            names = ", ".join(sorted({name for name, _ in result.unresolved}))
+            self.notify(f"Fill in before sending: {names}", severity="warning")
+
+    # ----- sending
+    def on_composer_send_requested(self, event: Composer.SendRequested) -> None:
+        composer = event.composer
+        ticket = self.cache.ticket(composer.draft.ticket_id)
+        if ticket is None:
+            self.notify("That ticket is no longer in the cache; your draft is kept.", severity="error")
+            return
+        context = SendContext(
+            kind=composer.kind, text=composer.text, current_status=ticket.status,
+            language=self.customer_language(ticket), now=self.now(), tz=self.tz,
+            attachments=0, default_status=composer.template_status,
+            default_checkpoint=composer.template_checkpoint, blame_phrases=self.blame_phrases,
+        )
+        self.push_screen(SendScreen(context), lambda decision: self._send(composer, decision))
+
+    def _send(self, composer: Composer, decision: SendDecision | None) -> None:
+        if decision is None:
+            composer.text_area.focus()
+            return
+        plan = ReplyPlan(composer.draft.ticket_id, composer.kind, composer.text.strip() + "\n", self.me,
+                         decision.new_status, decision.next_checkpoint)
+        try:
+            self.cache.queue_reply(plan, self.now())
+        except TicketGone:
+            self.notify("That ticket is no longer in the cache; your draft is kept.", severity="error")
+            return
+        self._draft_marked.pop(plan.ticket_id, None)
+        composer.remove()
+        what = "Reply" if plan.kind == MessageKind.PUBLIC_REPLY else "Note"
+        self.notify(f"{what} queued; it goes out as soon as the helpdesk answers.")
+        self.reload_ticket(plan.ticket_id)
+        self._render_topbar()
+        self.query_one("#thread").focus()
+        self.drain_outbox()
+
+    @work(thread=True, exclusive=True, group="outbox", exit_on_error=False)
+    def drain_outbox(self) -> None:
+        backend = self.options.backend
+        if backend is None:
+            return
+        if self.options.send_delay:
+            sleep(self.options.send_delay)  # the demo lets you see "queued" turn into "sent"
+        drain_outbox(self.cache, backend, self.now)
+        self.call_from_thread(self._outbox_drained)
+
+    def _outbox_drained(self) -> None:
+        if self.ticket_id is not None:
+            self.reload_ticket(self.ticket_id)
+        self._render_topbar()
+
+    # ----- the knowledge base
+    def action_knowledge_base(self) -> None:
+        screen = self.screen
+        showing = not screen.has_class("-kb")
+        screen.set_class(showing, "-kb")
+        if showing:
+            self.query_one("#kb-query").focus()
+        elif self.composer is not None:
+            self.composer.text_area.focus()
+
+    def on_kb_sidebar_insert(self, event: KbSidebar.Insert) -> None:
+        if not event.text:
+            return
+        composer = self.composer or self.open_composer(MessageKind.PUBLIC_REPLY)
+        if composer is not None:
+            composer.call_after_refresh(composer.insert, event.text)
+            self.notify("Inserted into the reply.")

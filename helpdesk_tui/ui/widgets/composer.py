@@ -1,0 +1,172 @@
+"""The reply composer: a markdown TextArea under the thread, saved while typing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from time import monotonic
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import Label, Static, TextArea
+
+from helpdesk_tui.content import render_markdown
+from helpdesk_tui.domain.models import Draft
+from helpdesk_tui.domain.vocab import MessageKind
+
+SAVE_AFTER = 0.4  # seconds of quiet before a save
+SAVE_AT_MOST = 0.9  # seconds behind the typing, even while typing without pause
+
+TITLES = {MessageKind.PUBLIC_REPLY: "Reply", MessageKind.INTERNAL_NOTE: "Internal note"}
+
+
+class Composer(Vertical):
+    """Writes a reply or an internal note for one ticket; the app sends it."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "send", "Send…", id="composer.send", tooltip="Check and send (or queue) the reply"),
+        Binding("ctrl+t", "template", "Template", id="composer.template",
+                tooltip="Insert a template (placeholders filled in)"),
+        Binding("ctrl+r", "preview", "Preview", id="composer.preview", tooltip="Show the reply as it will read"),
+        Binding("escape", "close", "Close (keep draft)", id="composer.close",
+                tooltip="Close the composer; the draft is kept"),
+    ]
+
+    DEFAULT_CSS = """
+    Composer {
+        height: 45%;
+        border: round $accent;
+        &.-note { border: round $msg-note; }
+        #composer-hint { color: $text-muted; padding: 0 1; height: 1; }
+        TextArea, TextArea:focus { height: 1fr; border: none; }
+        #composer-preview { height: 1fr; display: none; padding: 0 1; }
+        &.-preview #composer-preview { display: block; }
+        &.-preview TextArea { display: none; }
+    }
+    """
+
+    class SendRequested(Message):
+        def __init__(self, composer: Composer) -> None:
+            super().__init__()
+            self.composer = composer
+
+    class TemplateRequested(Message):
+        pass
+
+    class Closed(Message):
+        def __init__(self, discarded: bool) -> None:
+            super().__init__()
+            self.discarded = discarded
+
+    def __init__(self, draft: Draft, *, save: Callable[[Draft], None], now: Callable[[], datetime],
+                 id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.draft = draft
+        self._save = save
+        self._now = now
+        self._timer: Timer | None = None
+        self._dirty_since: float | None = None
+        self.template_status: str | None = None  # a template's suggested status for the send dialog
+        self.template_checkpoint: str | None = None
+
+    @property
+    def kind(self) -> MessageKind:
+        return self.draft.kind
+
+    def compose(self) -> ComposeResult:
+        yield Label(Text("ctrl+s send · ctrl+t template · ctrl+r preview · ctrl+g knowledge base · "
+                         "esc close (draft kept)"), id="composer-hint")
+        yield TextArea(self.draft.body, id="composer-text", soft_wrap=True, show_line_numbers=False)
+        with VerticalScroll(id="composer-preview"):
+            yield Static(id="composer-preview-text")
+
+    def on_mount(self) -> None:
+        self.border_title = TITLES[self.kind]
+        self.set_class(self.kind == MessageKind.INTERNAL_NOTE, "-note")
+        area = self.text_area
+        row, column = self.draft.cursor
+        last = area.document.line_count - 1
+        row = max(0, min(row, last))
+        column = max(0, min(column, len(area.document.get_line(row))))
+        area.move_cursor((row, column))
+        area.focus()
+
+    @property
+    def text_area(self) -> TextArea:
+        return self.query_one("#composer-text", TextArea)
+
+    @property
+    def text(self) -> str:
+        return self.text_area.text
+
+    # autosave
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        self._schedule_save()
+
+    def on_text_area_selection_changed(self, event: TextArea.SelectionChanged) -> None:
+        if self._dirty_since is not None:
+            self._schedule_save()
+
+    def _schedule_save(self) -> None:
+        now = monotonic()
+        if self._dirty_since is None:
+            self._dirty_since = now
+        if self._timer is not None:
+            self._timer.stop()
+        if now - self._dirty_since >= SAVE_AT_MOST:
+            self.save_now()
+        else:
+            self._timer = self.set_timer(SAVE_AFTER, self.save_now)
+
+    def save_now(self) -> None:
+        """Write the draft (text and cursor) to the cache."""
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        self._dirty_since = None
+        area = self.text_area
+        self.draft.body = area.text
+        self.draft.cursor = area.cursor_location
+        self.draft.updated_at = self._now()
+        self._save(self.draft)
+
+    # editing helpers for the app
+    def insert(self, text: str) -> None:
+        area = self.text_area
+        area.insert(text)
+        area.focus()
+        self.save_now()
+
+    def replace_all(self, text: str) -> None:
+        self.text_area.load_text(text)
+        self.save_now()
+
+    # actions
+    def action_send(self) -> None:
+        self.save_now()
+        self.post_message(self.SendRequested(self))
+
+    def action_template(self) -> None:
+        self.post_message(self.TemplateRequested())
+
+    def action_preview(self) -> None:
+        showing = not self.has_class("-preview")
+        if showing:
+            self.query_one("#composer-preview-text", Static).update(render_markdown(self.text))
+        self.set_class(showing, "-preview")
+        if not showing:
+            self.text_area.focus()
+
+    def action_close(self) -> None:
+        if self.has_class("-preview"):
+            self.action_preview()
+            return
+        self.save_now()
+        self.post_message(self.Closed(discarded=False))
+
+    def action_discard(self) -> None:
+        self.post_message(self.Closed(discarded=True))

@@ -1,0 +1,202 @@
+"""The knowledge-base sidebar: search as you type, suggestions for the open ticket, preview, insert."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from helpdesk_tui.content import clean_line, render_markdown
+from helpdesk_tui.domain.models import Article
+from helpdesk_tui.store.search import SearchHit
+from helpdesk_tui.ui.widgets.highlight import highlighted
+
+
+def hit_prompt(hit: SearchHit) -> Text:
+    text = Text()
+    if hit.kind == "article":
+        text.append("KB ", "bold")
+    else:
+        text.append(f"#{hit.number} ", "bold")
+    text.append(clean_line(hit.title), "bold")
+    text.append("\n")
+    text.append_text(highlighted(hit.snippet, hit.highlights))
+    return text
+
+
+class KbResults(OptionList):
+    BINDINGS = [
+        Binding("enter", "preview", "Preview", id="kb.preview", tooltip="Read the article or answer"),
+        Binding("i", "insert('link')", "Insert link", id="kb.insert_link",
+                tooltip="Insert the article's link and summary into the reply"),
+        Binding("I", "insert('full')", "Insert text", id="kb.insert_full",
+                tooltip="Insert the article's (or answer's) full text into the reply"),
+        Binding("slash", "search", "Search", id="kb.search", tooltip="Back to the search box"),
+    ]
+
+    def action_preview(self) -> None:
+        self.post_message(KbSidebar.Chosen(self.highlighted, "preview"))
+
+    def action_insert(self, mode: str) -> None:
+        self.post_message(KbSidebar.Chosen(self.highlighted, mode))
+
+    def action_search(self) -> None:
+        self.screen.query_one("#kb-query", Input).focus()
+
+
+class KbSidebar(Vertical):
+    """Border title "Knowledge base". Finds articles and how we answered before."""
+
+    DEFAULT_CSS = """
+    KbSidebar {
+        #kb-query { margin: 0 0; }
+        #kb-label { color: $text-muted; padding: 0 1; }
+        KbResults { height: 1fr; border: none; }
+        #kb-preview { height: 1fr; display: none; border-top: solid $primary 50%; padding: 0 1; }
+        #kb-preview.shown { display: block; }
+    }
+    """
+
+    BINDINGS = [
+        Binding("escape", "close_preview", "Close preview", id="kb.close_preview", show=False,
+                tooltip="Close the preview"),
+    ]
+
+    class Chosen(Message):
+        def __init__(self, index: int | None, mode: str) -> None:
+            super().__init__()
+            self.index = index
+            self.mode = mode
+
+    class Insert(Message):
+        """Put ``text`` into the reply being written (the app opens one if needed)."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def __init__(self, *, search: Callable[[str], list[SearchHit]],
+                 past_replies: Callable[[str], list[SearchHit]],
+                 suggest: Callable[[str], list[SearchHit]],
+                 article: Callable[[int], Article | None],
+                 message_body: Callable[[int], str | None],
+                 id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._search = search
+        self._past_replies = past_replies
+        self._suggest = suggest
+        self._article = article
+        self._message_body = message_body
+        self.hits: list[SearchHit] = []
+        self.context_text = ""  # the open ticket's subject and latest customer message
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder="search articles and past answers…", id="kb-query")
+        yield Label("", id="kb-label")
+        yield KbResults(id="kb-results")
+        with VerticalScroll(id="kb-preview"):
+            yield Static(id="kb-preview-text")
+
+    def on_mount(self) -> None:
+        self.border_title = "Knowledge base"
+        self.refresh_results()
+
+    def set_context(self, text: str) -> None:
+        """The open ticket changed: suggestions follow it while the search box is empty."""
+        self.context_text = text
+        if not self.query_one("#kb-query", Input).value.strip():
+            self.refresh_results()
+
+    def refresh_results(self) -> None:
+        query = self.query_one("#kb-query", Input).value.strip()
+        if query:
+            self._show(self._search(query), f"Articles for “{clean_line(query)}”")
+            self._load_past_replies(query)
+        elif self.context_text:
+            self._show(self._suggest(self.context_text), "Suggested for this ticket")
+        else:
+            self._show([], "Type to search the knowledge base")
+
+    def _show(self, hits: list[SearchHit], label: str) -> None:
+        self.hits = hits
+        self.query_one("#kb-label", Label).update(Text(f"{label} · {len(hits)}"))
+        results = self.query_one(KbResults)
+        results.set_options([Option(hit_prompt(h)) for h in hits])
+        results.highlighted = 0 if hits else None
+
+    @work(thread=True, exclusive=True, group="kb-replies", exit_on_error=False)
+    def _load_past_replies(self, query: str) -> None:
+        replies = self._past_replies(query)
+        self.app.call_from_thread(self._add_replies, query, replies)
+
+    def _add_replies(self, query: str, replies: list[SearchHit]) -> None:
+        if query != self.query_one("#kb-query", Input).value.strip() or not replies:
+            return
+        articles = [h for h in self.hits if h.kind == "article"]
+        self._show(articles + replies, f"Articles and past answers for “{clean_line(query)}”")
+
+    @on(Input.Changed, "#kb-query")
+    def _query_changed(self) -> None:
+        self.refresh_results()
+
+    @on(Input.Submitted, "#kb-query")
+    def _query_submitted(self) -> None:
+        self.query_one(KbResults).focus()
+
+    def on_key(self, event) -> None:
+        if event.key == "down" and self.query_one("#kb-query", Input).has_focus:
+            self.query_one(KbResults).focus()
+            event.stop()
+
+    @on(Chosen)
+    def _chosen(self, event: Chosen) -> None:
+        event.stop()
+        if event.index is None or event.index >= len(self.hits):
+            return
+        hit = self.hits[event.index]
+        if event.mode == "preview":
+            self._preview(hit)
+        else:
+            self.post_message(self.Insert(self.insertion(hit, event.mode)))
+
+    def insertion(self, hit: SearchHit, mode: str) -> str:
+        """The text a hit puts into a reply: link and summary, or the full text."""
+        if hit.kind == "article" and hit.article_id is not None:
+            article = self._article(hit.article_id)
+            if article is None:
+                return ""
+            if mode == "full":
+                return article.body.strip() + "\n"
+            summary = _summary(article.body)
+            link = article.url or f"kb:{article.id}"
+            return f"[{article.title}]({link}) — {summary}\n"
+        body = self._message_body(hit.message_id) if hit.message_id else None
+        return (body or hit.snippet).strip() + "\n"
+
+    def _preview(self, hit: SearchHit) -> None:
+        if hit.kind == "article" and hit.article_id is not None:
+            article = self._article(hit.article_id)
+            body = f"# {article.title}\n\n{article.body}" if article else ""
+        else:
+            body = self._message_body(hit.message_id) or hit.snippet
+        self.query_one("#kb-preview-text", Static).update(render_markdown(body))
+        self.query_one("#kb-preview").add_class("shown")
+
+    def action_close_preview(self) -> None:
+        self.query_one("#kb-preview").remove_class("shown")
+
+
+def _summary(body: str, limit: int = 160) -> str:
+    """The first sentence-ish of an article, as plain text on one line."""
+    for line in body.splitlines():
+        line = line.strip().lstrip("#>*-0123456789. ").strip()
+        if line and not line.startswith("```"):
+            return line if len(line) <= limit else line[: limit - 1] + "…"
+    return ""
