@@ -135,3 +135,39 @@ def test_an_unreadable_config_file_is_named_in_one_sentence(home):
 
 def test_version_and_python_dash_m(home):
     assert run(home, "--version").stdout.startswith("helpdesk-tui ")
+
+
+def test_template_list_shows_builtins_in_three_languages(home):
+    rows = [json.loads(x) for x in run(home, "template", "list", "--json").stdout.splitlines()]
+    ids = {r["id"] for r in rows}
+    for kind in ("acknowledgement", "progress-update", "resolution-report", "options", "ownership-apology",
+                 "request-information", "closing-survey"):
+        assert {f"en/{kind}", f"ja/{kind}"} <= ids
+    assert any(r["language"] == "it" for r in rows)
+
+
+def test_template_render_fills_in_the_ticket_and_customer(home):
+    first = json.loads(run(home, "list", "--json", "--limit", "1").stdout)
+    show = json.loads(run(home, "show", str(first["number"]), "--json").stdout)
+    out = run(home, "template", "render", "request-information", "--ticket", str(first["number"]))
+    assert str(first["number"]) in out.stdout
+    assert show["customer"]["name"].split()[0] in out.stdout or show["customer"]["name"] in out.stdout
+    assert "{{" not in out.stdout
+
+
+def test_template_render_unknown_name_is_one_sentence(home):
+    first = json.loads(run(home, "list", "--json", "--limit", "1").stdout)
+    line = assert_one_sentence(run(home, "template", "render", "nope", "--ticket", str(first["number"]),
+                                   check=False), 2)
+    assert "template list" in line
+
+
+def test_user_template_overrides_and_broken_one_is_reported(home):
+    folder = home / "config" / "templates" / "en"
+    folder.mkdir(parents=True)
+    (folder / "acknowledgement.md").write_text("---\nname: Our ack\nlanguage: en\n---\nHi {{ customer.first_name }}!\n")
+    (folder / "broken.md").write_text("---\nname: Broken\n---\n{% for x in y %}{% endfor %}\n")
+    out = run(home, "template", "list", "--json")
+    names = {json.loads(x)["id"]: json.loads(x)["name"] for x in out.stdout.splitlines()}
+    assert names["en/acknowledgement"] == "Our ack"
+    assert "broken" in out.stderr
