@@ -1,29 +1,212 @@
-"""The seam every backend fills. The full contract (pull, capabilities) grows with the sync work;
-for now a backend delivers outbox items."""
+"""The contract every helpdesk backend fills, in one screen.
+
+A backend turns one helpdesk's HTTP API into the records below and back. It declares what
+it can do as class attributes (``capabilities``); optional operations have a default that
+raises ``NotSupported``. The sync engine (``sync/engine.py``) owns the cache and the
+transactions; a backend never touches SQLite and never sleeps or retries on its own: the
+shared ``HttpClient`` (``sync/http.py``) does timeouts, retries, backoff and rate limits.
+
+Backends are found through the entry-point group ``helpdesk_tui.backends``
+(``sync/registry.py``); the built-in ones register there too.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, ClassVar
 
 from helpdesk_tui.domain.models import OutboxItem
+from helpdesk_tui.domain.vocab import MessageKind, Priority, Status
+from helpdesk_tui.sync.errors import NotSupported
 
 
-@dataclass(frozen=True, slots=True)
-class Delivered:
-    remote_id: str | None  # the server's id for the message, when it gives one
+@dataclass(frozen=True)
+class Capabilities:
+    change_feed: str  # "cursor" (opaque server cursor), "timestamp" (updated-since), "full_scan"
+    deletions: bool = False  # the feed reports deleted tickets
+    idempotency: bool = False  # the server honours an idempotency key on writes
+    concurrency: str = "none"  # "etag" (If-Match → 412), "version" (safe_update), "none"
+    kb: bool = False
+    templates: bool = False
+    organizations: bool = False
+    sla: bool = False  # the server supplies its own due times
 
 
-class DeliveryError(Exception):
-    """The helpdesk refused the item; ``retry`` says whether trying again may help."""
-
-    def __init__(self, message: str, *, retry: bool) -> None:
-        super().__init__(message)
-        self.retry = retry
-
-
-class Backend(Protocol):
+@dataclass
+class RemoteUser:
+    remote_id: str
     name: str
+    email: str = ""
+    organization_remote_id: str | None = None
+    language: str = "en"
+    phone: str = ""
+    raw: dict[str, Any] = field(default_factory=dict)
 
-    def deliver(self, item: OutboxItem) -> Delivered:
-        """Send one outbox item (reply, note or update) to the helpdesk."""
+
+@dataclass
+class RemoteOrganization:
+    remote_id: str
+    name: str
+    domain: str = ""
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RemoteMessage:
+    remote_id: str
+    kind: MessageKind
+    author: str
+    body: str
+    created_at: datetime
+    body_format: str = "text"  # "text", "markdown" or "html"
+    attachments: tuple[dict[str, Any], ...] = ()
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RemoteTicket:
+    remote_id: str
+    number: int
+    subject: str
+    status: Status
+    priority: Priority
+    created_at: datetime
+    updated_at: datetime
+    requester_remote_id: str | None = None
+    organization_remote_id: str | None = None
+    assignee: str | None = None
+    group: str | None = None
+    tags: tuple[str, ...] = ()
+    custom_fields: dict[str, Any] = field(default_factory=dict)
+    status_raw: str = ""
+    priority_raw: str = ""
+    first_response_at: datetime | None = None
+    first_response_due_at: datetime | None = None  # only when capabilities.sla
+    resolution_due_at: datetime | None = None
+    solved_at: datetime | None = None
+    version: str | None = None  # ETag / updated stamp / content hash, for concurrency control
+    messages: list[RemoteMessage] | None = None  # None: fetch with fetch_thread when needed
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ChangePage:
+    """One page of changes after a cursor; applied by the engine in one transaction."""
+
+    tickets: list[RemoteTicket] = field(default_factory=list)
+    users: list[RemoteUser] = field(default_factory=list)
+    organizations: list[RemoteOrganization] = field(default_factory=list)
+    deleted_ticket_ids: list[str] = field(default_factory=list)  # remote ids
+    cursor: str | None = None  # opaque; stored with the page and passed to the next pull
+    done: bool = True  # no more changes right now
+
+
+@dataclass
+class RemoteArticle:
+    remote_id: str
+    title: str
+    body: str
+    language: str = "en"
+    url: str = ""
+    tags: tuple[str, ...] = ()
+    updated_at: datetime | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RemoteTemplate:
+    remote_id: str
+    name: str
+    body: str  # already translated to our {{ placeholder }} syntax
+    description: str = ""
+    language: str = "en"
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PushResult:
+    remote_id: str | None = None  # the new message's id, when the server says
+    version: str | None = None  # the ticket's new version token, when the server says
+
+
+@dataclass(frozen=True)
+class AccountSettings:
+    """What a backend is built from: the account's config and its secret."""
+
+    name: str
+    url: str
+    user: str | None
+    token: str = field(repr=False)
+
+
+class Backend(ABC):
+    """One helpdesk. Subclasses set ``name``, ``label`` and ``capabilities``."""
+
+    name: ClassVar[str]
+    label: ClassVar[str]
+    capabilities: ClassVar[Capabilities]
+
+    def __init__(self, account: AccountSettings, client) -> None:  # client: sync.http.HttpClient
+        self.account = account
+        self.client = client
+
+    @abstractmethod
+    def check(self) -> str:
+        """Sign in and say who we are ("Signed in to RT as root."); raises a SyncError subclass."""
+
+    @abstractmethod
+    def pull(self, cursor: str | None) -> ChangePage:
+        """The next page of ticket changes after ``cursor`` (None: from the beginning)."""
+
+    @abstractmethod
+    def fetch_thread(self, ticket: RemoteTicket | str) -> list[RemoteMessage]:
+        """Every message of a ticket (given as the record or its remote id), oldest first."""
+
+    @abstractmethod
+    def push(self, item: OutboxItem, ticket_remote_id: str, version: str | None) -> PushResult:
+        """Deliver one outbox item: ``item.action`` is "reply", "note" or "update".
+
+        ``item.payload`` holds body, public, status, next_checkpoint (and for updates:
+        priority, assignee, tags). ``item.id`` is the idempotency key. Raises ``Conflict``
+        when the version no longer matches, ``UnknownOutcome`` when the request may have
+        been applied but no answer came back.
+        """
+
+    def find_delivered(self, item: OutboxItem, ticket_remote_id: str) -> str | None:
+        """After an unknown outcome: the remote id of the message ``item`` created, if it exists.
+
+        The default reads the thread back and looks for the same body written after the
+        item was queued; backends with a better handle (an idempotency record) override it.
+        """
+        body = str(item.payload.get("body") or "").strip()
+        public = bool(item.payload.get("public", True))
+        wanted = MessageKind.PUBLIC_REPLY if public else MessageKind.INTERNAL_NOTE
+        for message in reversed(self.fetch_thread(ticket_remote_id)):
+            if message.created_at < item.created_at.replace(microsecond=0) - _CLOCK_SKEW:
+                break
+            if message.kind == wanted and _same_text(message.body, body):
+                return message.remote_id
+        return None
+
+    def pull_articles(self, cursor: str | None) -> tuple[list[RemoteArticle], str | None, bool]:
+        """KB articles changed after ``cursor``: (articles, next cursor, done)."""
+        raise NotSupported(f"{self.label} has no knowledge base API.")
+
+    def pull_templates(self) -> list[RemoteTemplate]:
+        """Macros or canned replies, translated to our placeholder syntax."""
+        raise NotSupported(f"{self.label} has no templates API.")
+
+
+_CLOCK_SKEW = timedelta(minutes=5)
+
+
+def _normalise(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _same_text(remote: str, local: str) -> bool:
+    """Servers rewrap, trim or convert to HTML; compare the words, not the bytes."""
+    a, b = _normalise(remote), _normalise(local)
+    return a == b or (len(b) > 20 and b[:200] in a)

@@ -1,0 +1,190 @@
+"""The one HTTP client every backend uses: timeouts, retries, rate limits, clear errors.
+
+Retry rules, by whether repeating a request can do harm:
+- Safe requests (GET, HEAD, and any request carrying an idempotency key the server
+  honours: ``idempotent=True``) are retried on connection failures, timeouts, 429 and
+  5xx, with exponential backoff and jitter, honouring ``Retry-After`` and rate-limit
+  reset headers.
+- Other writes are retried only when the server cannot have acted: the connection was
+  never made, or it answered 429 (rejected before processing). A timeout, a dropped
+  connection or a 5xx after the request left raises ``UnknownOutcome``: the sync engine
+  then looks for the result before sending again, so nothing is sent twice.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx
+
+from helpdesk_tui.sync import errors
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass
+class RetryPolicy:
+    attempts: int = 4  # tries in all, for a request that may be repeated
+    base_delay: float = 0.5  # seconds; doubled each try, with full jitter
+    max_delay: float = 30.0  # never wait longer than this for one retry
+    timeout: float = 20.0  # seconds for connect, read and write each
+
+
+@dataclass
+class HttpClient:
+    """``base_url`` + default headers (auth); ``sleep`` and ``rng`` are injectable for tests."""
+
+    base_url: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    sleep: Callable[[float], None] = time.sleep
+    rng: random.Random = field(default_factory=random.Random)
+    transport: httpx.BaseTransport | None = None  # tests may pass httpx.MockTransport
+    verify: bool | str = True  # TLS verification stays on; a CA bundle path may be given
+    _client: httpx.Client | None = field(default=None, init=False, repr=False)
+
+    @property
+    def client(self) -> httpx.Client:
+        if self._client is None:
+            self._client = httpx.Client(
+                base_url=self.base_url.rstrip("/"), headers=dict(self.headers), verify=self.verify,
+                timeout=httpx.Timeout(self.policy.timeout), transport=self.transport,
+                follow_redirects=False,
+            )
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def request(self, method: str, path: str, *, idempotent: bool | None = None,
+                expect: tuple[int, ...] = (200, 201, 204), **kwargs: Any) -> httpx.Response:
+        """Send with the retry rules above; returns the response or raises a ``SyncError``."""
+        method = method.upper()
+        repeatable = method in SAFE_METHODS if idempotent is None else idempotent
+        attempt = 0
+        while True:
+            attempt += 1
+            last = attempt >= self.policy.attempts
+            try:
+                response = self.client.request(method, path, **kwargs)
+            except httpx.ConnectError as exc:
+                if _is_tls(exc):
+                    raise errors.TLSFailure(
+                        f"The server's TLS certificate is not trusted ({self._host()}): check the URL, "
+                        "or install its CA certificate.") from None
+                if last:
+                    raise errors.Unreachable(
+                        f"Cannot reach {self._host()}: check the URL and your network.") from None
+                self._wait(attempt, None)
+                continue
+            except httpx.ConnectTimeout:
+                if last:
+                    raise errors.Unreachable(f"{self._host()} did not answer: check the URL and your "
+                                             "network.") from None
+                self._wait(attempt, None)
+                continue
+            except (httpx.ReadTimeout, httpx.WriteTimeout, httpx.RemoteProtocolError, httpx.ReadError,
+                    httpx.WriteError) as exc:
+                if not repeatable:
+                    raise errors.UnknownOutcome(
+                        f"No answer from {self._host()} after the request was sent ({type(exc).__name__}).") from None
+                if last:
+                    raise errors.Unreachable(f"{self._host()} stopped answering: try again later.") from None
+                self._wait(attempt, None)
+                continue
+            status = response.status_code
+            if status in expect:
+                return response
+            if status == 429:
+                wait = retry_after(response.headers)
+                if last:
+                    raise errors.RateLimited(f"{self._host()} is rate-limiting us: try again in "
+                                             f"{int(wait or 60)} s.", wait)
+                self._wait(attempt, wait)
+                continue
+            if status >= 500:
+                if not repeatable:
+                    raise errors.UnknownOutcome(f"{self._host()} answered {status} to a write; it may or may "
+                                                "not have been applied.")
+                if last:
+                    raise errors.ServerError(f"{self._host()} answered {status}: the helpdesk has a problem; "
+                                             "try again later.")
+                self._wait(attempt, retry_after(response.headers))
+                continue
+            raise self._client_error(response)
+
+    def get_json(self, path: str, **kwargs: Any) -> Any:
+        return _json(self.request("GET", path, **kwargs), self._host())
+
+    def _client_error(self, response: httpx.Response) -> errors.SyncError:
+        status = response.status_code
+        host = self._host()
+        if status == 401:
+            return errors.AuthFailed(f"{host} refused the credentials (401): check the token or run "
+                                     "'helpdesk-tui account add' again.")
+        if status == 403:
+            return errors.Forbidden(f"{host} says this account may not do that (403): ask an admin for access.")
+        if status == 404:
+            return errors.NotFound(f"{host} has no {response.request.url.path} (404): check the URL.")
+        if status in (409, 412):
+            return errors.Conflict(f"The ticket changed on {host} since it was read ({status}).")
+        return errors.BadResponse(f"{host} answered {status} to {response.request.method} "
+                                  f"{response.request.url.path}: {_excerpt(response)}")
+
+    def _wait(self, attempt: int, suggested: float | None) -> None:
+        if suggested is not None:
+            delay = min(max(suggested, 0.0), self.policy.max_delay)
+        else:
+            ceiling = min(self.policy.max_delay, self.policy.base_delay * (2 ** (attempt - 1)))
+            delay = self.rng.uniform(0, ceiling)  # full jitter: clients that failed together spread out
+        self.sleep(delay)
+
+    def _host(self) -> str:
+        return httpx.URL(self.base_url).host or self.base_url
+
+
+def retry_after(headers: Mapping[str, str]) -> float | None:
+    """Seconds to wait from ``Retry-After`` (seconds or HTTP date) or rate-limit reset headers."""
+    value = headers.get("retry-after")
+    if value:
+        value = value.strip()
+        if value.isdigit():
+            return float(value)
+        try:
+            when = parsedate_to_datetime(value)
+            return max(0.0, (when - datetime.now(UTC)).total_seconds())
+        except (TypeError, ValueError):
+            pass
+    for name in ("x-ratelimit-reset", "ratelimit-reset", "x-rate-limit-reset"):
+        reset = headers.get(name)
+        if reset and reset.strip().replace(".", "", 1).isdigit():
+            number = float(reset)
+            # Some APIs send seconds to wait, others an epoch time.
+            return max(0.0, number - time.time()) if number > 1_000_000_000 else number
+    return None
+
+
+def _is_tls(exc: Exception) -> bool:
+    text = repr(exc).lower()
+    return "certificate" in text or "ssl" in text or "tls" in text
+
+
+def _json(response: httpx.Response, host: str) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        raise errors.BadResponse(f"{host} did not answer with JSON: check that the URL points at the "
+                                 "helpdesk's API.") from None
+
+
+def _excerpt(response: httpx.Response) -> str:
+    text = " ".join(response.text.split())
+    return text[:200] if text else "(empty body)"
