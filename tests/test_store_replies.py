@@ -12,7 +12,8 @@ from helpdesk_tui.domain.vocab import EventKind, MessageKind, Status
 from helpdesk_tui.store import drafts, kb, outbox, tickets, writer
 from helpdesk_tui.store.cache import Cache
 from helpdesk_tui.store.db import open_database, transaction
-from helpdesk_tui.sync.backends.base import Delivered, DeliveryError
+from helpdesk_tui.sync import errors
+from helpdesk_tui.sync.backends.base import Capabilities, PushResult
 from helpdesk_tui.sync.backends.demo import DemoBackend
 from helpdesk_tui.sync.outbox_sender import drain_outbox
 
@@ -24,7 +25,8 @@ def setup(tmp_path):
     path = tmp_path / "a.sqlite"
     conn = open_database(path)
     b = Builder()
-    t = b.ticket("Site down", status=Status.NEW, first_response_due_at=NOW + timedelta(minutes=10))
+    t = b.ticket("Site down", status=Status.NEW, first_response_due_at=NOW + timedelta(minutes=10),
+                 remote_id="R-1")
     with transaction(conn):
         writer.save_tickets(conn, [t])
         writer.save_messages(conn, [b.message(t, "help, the site is down")])
@@ -102,17 +104,26 @@ def test_demo_backend_delivers_each_item_once_and_marks_it_sent(setup):
 
 
 class Flaky:
+    """A backend without idempotency keys whose next calls fail as told."""
+
     name = "flaky"
+    capabilities = Capabilities(change_feed="timestamp", idempotency=False)
 
-    def __init__(self, errors):
-        self.errors = list(errors)
+    def __init__(self, failures, delivered=None):
+        self.failures = list(failures)
         self.calls = []
+        self.delivered = delivered  # what find_delivered answers
+        self.looked = []
 
-    def deliver(self, item):
+    def push(self, item, ticket_remote_id, version):
         self.calls.append(item.id)
-        if self.errors:
-            raise self.errors.pop(0)
-        return Delivered(remote_id="r1")
+        if self.failures:
+            raise self.failures.pop(0)
+        return PushResult(remote_id=f"r-{len(self.calls)}")
+
+    def find_delivered(self, item, ticket_remote_id):
+        self.looked.append(item.id)
+        return self.delivered
 
 
 def test_a_retryable_failure_keeps_the_item_and_the_order(setup):
@@ -120,7 +131,7 @@ def test_a_retryable_failure_keeps_the_item_and_the_order(setup):
     with transaction(conn):
         _, first = outbox.queue_reply(conn, ReplyPlan(t.id, MessageKind.PUBLIC_REPLY, "one", "you"), NOW)
         _, second = outbox.queue_reply(conn, ReplyPlan(t.id, MessageKind.PUBLIC_REPLY, "two", "you"), NOW)
-    backend = Flaky([DeliveryError("server busy", retry=True)])
+    backend = Flaky([errors.Unreachable("server unreachable")])
     result = drain_outbox(Cache(path, "a"), backend, lambda: NOW)
     assert (result.sent, result.waiting) == (0, 1) and backend.calls == [first]
     assert [i.id for i in outbox.pending(conn)] == [first, second]
@@ -133,10 +144,54 @@ def test_a_refused_item_is_failed_with_its_reason_and_others_go_on(setup):
     with transaction(conn):
         _, first = outbox.queue_reply(conn, ReplyPlan(t.id, MessageKind.PUBLIC_REPLY, "one", "you"), NOW)
         outbox.queue_reply(conn, ReplyPlan(t.id, MessageKind.PUBLIC_REPLY, "two", "you"), NOW)
-    result = drain_outbox(Cache(path, "a"), Flaky([DeliveryError("ticket is closed", retry=False)]), lambda: NOW)
+    result = drain_outbox(Cache(path, "a"), Flaky([errors.BadResponse("ticket is closed")]), lambda: NOW)
     assert (result.sent, result.failed) == (1, 1)
     failed = [i for i in outbox.all_items(conn) if i.state == "failed"]
     assert [(i.id, i.last_error) for i in failed] == [(first, "ticket is closed")]
+
+
+def test_unknown_outcome_is_never_blindly_resent_the_thread_is_read_first(setup):
+    conn, t, path = setup
+    with transaction(conn):
+        _, item = outbox.queue_reply(conn, ReplyPlan(t.id, MessageKind.PUBLIC_REPLY, "one", "you"), NOW)
+    backend = Flaky([errors.UnknownOutcome("timeout after send")], delivered="remote-77")
+    first = drain_outbox(Cache(path, "a"), backend, lambda: NOW)
+    assert (first.sent, first.waiting) == (0, 1) and outbox.all_items(conn)[0].state == "unknown"
+    second = drain_outbox(Cache(path, "a"), backend, lambda: NOW)
+    assert second.sent == 1 and backend.calls == [item]  # pushed once, found the second time
+    assert backend.looked == [item]
+    assert tickets.thread(conn, t.id)[-1].remote_id == "remote-77"
+
+
+def test_unknown_outcome_not_found_on_the_server_is_sent_again_once(setup):
+    conn, t, path = setup
+    with transaction(conn):
+        _, item = outbox.queue_reply(conn, ReplyPlan(t.id, MessageKind.PUBLIC_REPLY, "one", "you"), NOW)
+    backend = Flaky([errors.UnknownOutcome("dropped")], delivered=None)
+    drain_outbox(Cache(path, "a"), backend, lambda: NOW)
+    assert drain_outbox(Cache(path, "a"), backend, lambda: NOW).sent == 1
+    assert backend.calls == [item, item] and backend.looked == [item]
+
+
+def test_an_item_left_sending_by_a_crash_is_looked_up_first(setup):
+    conn, t, path = setup
+    with transaction(conn):
+        _, item = outbox.queue_reply(conn, ReplyPlan(t.id, MessageKind.PUBLIC_REPLY, "one", "you"), NOW)
+        outbox.mark(conn, item, outbox.SENDING, NOW, attempt=True)  # what a kill -9 mid-request leaves
+    backend = Flaky([], delivered="r-9")
+    assert drain_outbox(Cache(path, "a"), backend, lambda: NOW).sent == 1
+    assert backend.calls == [] and backend.looked == [item]
+
+
+def test_a_conflict_waits_for_the_agent_and_can_be_retried_or_dropped(setup):
+    conn, t, path = setup
+    with transaction(conn):
+        _, item = outbox.queue_reply(conn, ReplyPlan(t.id, MessageKind.PUBLIC_REPLY, "one", "you"), NOW)
+    result = drain_outbox(Cache(path, "a"), Flaky([errors.Conflict("changed")]), lambda: NOW)
+    assert result.conflicts == 1 and outbox.pending(conn) == []
+    with transaction(conn):
+        assert outbox.retry(conn, item, NOW)
+    assert [i.id for i in outbox.pending(conn)] == [item]
 
 
 @pytest.fixture

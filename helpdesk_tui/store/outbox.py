@@ -20,6 +20,8 @@ from helpdesk_tui.store import drafts, tickets, writer
 from helpdesk_tui.store.timeconv import from_epoch, to_epoch
 
 QUEUED, SENDING, SENT, FAILED = "queued", "sending", "sent", "failed"
+UNKNOWN = "unknown"  # the request left but no answer came: look before sending again
+CONFLICT = "conflict"  # the ticket changed on the server: the agent decides
 _COLUMNS = "id, ticket_id, message_id, action, payload, state, attempts, last_error, created_at, updated_at"
 
 
@@ -67,9 +69,9 @@ def _item(r: tuple) -> OutboxItem:
 
 
 def pending(conn: sqlite3.Connection, limit: int = 100) -> list[OutboxItem]:
-    """Items still to send, oldest first (a failed one waits for the user)."""
-    cur = conn.execute(f"SELECT {_COLUMNS} FROM outbox WHERE state IN (?, ?) ORDER BY created_at, rowid "
-                       "LIMIT ?", (QUEUED, SENDING, limit))
+    """Items still to send, oldest first (failed and conflicting ones wait for the agent)."""
+    cur = conn.execute(f"SELECT {_COLUMNS} FROM outbox WHERE state IN (?, ?, ?) ORDER BY created_at, rowid "
+                       "LIMIT ?", (QUEUED, SENDING, UNKNOWN, limit))
     return [_item(r) for r in cur]
 
 
@@ -88,3 +90,25 @@ def mark(conn: sqlite3.Connection, item_id: str, state: str, now: datetime, *, e
     if remote_id is not None:
         conn.execute("UPDATE messages SET remote_id = ? WHERE id = (SELECT message_id FROM outbox WHERE id = ?)",
                      (remote_id, item_id))
+
+
+def retry(conn: sqlite3.Connection, item_id: str, now: datetime) -> bool:
+    """Put a failed or conflicting item back in the queue; False when there is no such item."""
+    cur = conn.execute("UPDATE outbox SET state = ?, last_error = NULL, updated_at = ? WHERE id = ? "
+                       "AND state IN (?, ?)", (QUEUED, to_epoch(now), item_id, FAILED, CONFLICT))
+    return cur.rowcount == 1
+
+
+def drop(conn: sqlite3.Connection, item_id: str) -> bool:
+    """Give up on a failed or conflicting item; its local message stays, marked failed."""
+    row = conn.execute("SELECT state FROM outbox WHERE id = ?", (item_id,)).fetchone()
+    if row is None or row[0] not in (FAILED, CONFLICT):
+        return False
+    conn.execute("UPDATE outbox SET state = 'dropped' WHERE id = ?", (item_id,))
+    return True
+
+
+def find(conn: sqlite3.Connection, prefix: str) -> list[OutboxItem]:
+    """Items whose id starts with ``prefix`` (the CLI shows short ids)."""
+    cur = conn.execute(f"SELECT {_COLUMNS} FROM outbox WHERE id LIKE ? ORDER BY created_at", (prefix + "%",))
+    return [_item(r) for r in cur]

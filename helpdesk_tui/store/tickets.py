@@ -50,3 +50,8 @@ def timeline(conn: sqlite3.Connection, ticket_id: int) -> list[Event]:
 def message_body(conn: sqlite3.Connection, message_id: int) -> str | None:
     row = conn.execute("SELECT body FROM messages WHERE id = ?", (message_id,)).fetchone()
     return row[0] if row else None
+
+
+def set_version(conn: sqlite3.Connection, ticket_id: int, version: str) -> None:
+    """The server's new version token after our own write (so the next write does not conflict)."""
+    conn.execute("UPDATE tickets SET version = ? WHERE id = ?", (version, ticket_id))

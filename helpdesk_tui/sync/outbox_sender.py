@@ -1,48 +1,101 @@
-"""Draining the outbox: each item is sent once, in order, and its state recorded.
+"""Draining the outbox: each item is sent exactly once, in order, its state recorded.
 
-An item is marked ``sending`` (committed) before the request leaves, so a crash
-mid-send leaves evidence: such an item is not blindly sent again by backends without
-idempotency (the sync work adds the look-before-resend step for those).
+Before a request leaves, the item is marked ``sending`` and committed. An item found in
+``sending`` (the app died mid-request) or ``unknown`` (no answer came back) may already
+be on the server. It is never blindly sent again: a backend that honours idempotency
+keys gets the same key again (the server deduplicates); any other backend first reads
+the ticket back and looks for the message (``find_delivered``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from helpdesk_tui.store import outbox
+from helpdesk_tui.domain.models import OutboxItem
+from helpdesk_tui.store import outbox, tickets
 from helpdesk_tui.store.cache import Cache
 from helpdesk_tui.store.db import transaction
-from helpdesk_tui.sync.backends.base import Backend, DeliveryError
+from helpdesk_tui.sync import errors
 
 
 @dataclass
 class DrainResult:
     sent: int = 0
     failed: int = 0
-    waiting: int = 0  # left queued because the helpdesk did not answer
+    conflicts: int = 0
+    waiting: int = 0  # left for later: the helpdesk did not answer, or the outcome is unknown
+    offline: bool = False
+    problems: list[str] = field(default_factory=list)  # one sentence each, for the UI and CLI
 
 
-def drain_outbox(cache: Cache, backend: Backend, now: Callable[[], datetime]) -> DrainResult:
+def drain_outbox(cache: Cache, backend, now: Callable[[], datetime]) -> DrainResult:
     result = DrainResult()
     with cache.connection() as conn:
         items = outbox.pending(conn)
     for item in items:
-        with cache.connection() as conn, transaction(conn):
-            outbox.mark(conn, item.id, outbox.SENDING, now(), attempt=True)
-        try:
-            delivered = backend.deliver(item)
-        except DeliveryError as exc:
-            state = outbox.QUEUED if exc.retry else outbox.FAILED
-            with cache.connection() as conn, transaction(conn):
-                outbox.mark(conn, item.id, state, now(), error=str(exc))
-            if exc.retry:
-                result.waiting += 1
-                break  # keep the order: later items wait for this one
-            result.failed += 1
-            continue
-        with cache.connection() as conn, transaction(conn):
-            outbox.mark(conn, item.id, outbox.SENT, now(), remote_id=delivered.remote_id)
-        result.sent += 1
+        if not _send_one(cache, backend, item, now, result):
+            break  # offline or rate-limited: later items keep their order behind this one
     return result
+
+
+def _send_one(cache: Cache, backend, item: OutboxItem, now, result: DrainResult) -> bool:
+    """Returns False when draining should stop for now."""
+    with cache.connection() as conn:
+        ticket = tickets.get_ticket(conn, item.ticket_id)
+    remote_ticket = ticket.remote_id if ticket else None
+    if ticket is None or remote_ticket is None:
+        _mark(cache, item, outbox.FAILED, now, "The ticket is not known to the helpdesk (it was never synced).")
+        result.failed += 1
+        return True
+    try:
+        if item.state in (outbox.SENDING, outbox.UNKNOWN) and not backend.capabilities.idempotency:
+            found = backend.find_delivered(item, remote_ticket)
+            if found is not None:
+                _mark(cache, item, outbox.SENT, now, remote_id=found)
+                result.sent += 1
+                return True
+        _mark(cache, item, outbox.SENDING, now, attempt=True)
+        pushed = backend.push(item, remote_ticket, ticket.version)
+    except errors.UnknownOutcome as exc:
+        _mark(cache, item, outbox.UNKNOWN, now, str(exc))
+        result.waiting += 1
+        result.problems.append(str(exc))
+        return False
+    except errors.Conflict as exc:
+        _mark(cache, item, outbox.CONFLICT, now, str(exc))
+        result.conflicts += 1
+        result.problems.append(str(exc))
+        return True
+    except (errors.Unreachable, errors.RateLimited, errors.ServerError) as exc:
+        # Nothing reached the server (or it refused before acting): send it as new next time.
+        _mark(cache, item, outbox.QUEUED, now, str(exc))
+        result.waiting += 1
+        result.offline = isinstance(exc, errors.Unreachable)
+        result.problems.append(str(exc))
+        return False
+    except (errors.AuthFailed, errors.Forbidden, errors.TLSFailure) as exc:
+        _mark(cache, item, outbox.QUEUED, now, str(exc))
+        result.waiting += 1
+        result.problems.append(str(exc))
+        return False  # the same will happen to every item: stop and tell the agent
+    except errors.SyncError as exc:
+        _mark(cache, item, outbox.FAILED, now, str(exc))
+        result.failed += 1
+        result.problems.append(str(exc))
+        return True
+    _mark(cache, item, outbox.SENT, now, remote_id=pushed.remote_id, version=pushed.version)
+    result.sent += 1
+    return True
+
+
+def _mark(cache: Cache, item: OutboxItem, state: str, now, error: str | None = None, *,
+          remote_id: str | None = None, attempt: bool = False, version: str | None = None) -> None:
+    with cache.connection() as conn, transaction(conn):
+        outbox.mark(conn, item.id, state, now(), error=error, remote_id=remote_id, attempt=attempt)
+        if version is not None:
+            tickets.set_version(conn, item.ticket_id, version)
+    item.state = state
+
+

@@ -1,16 +1,28 @@
 """The demo workspace's helpdesk: it lives in the cache itself and accepts everything.
 
-It lets a user try the whole path — queue, send, sent — without a server.
+It lets a user try the whole path — queue, send, sent — without a server. It follows the
+backend contract where the outbox sender uses it (``capabilities``, ``push``).
 """
 
 from __future__ import annotations
 
 from helpdesk_tui.domain.models import OutboxItem
-from helpdesk_tui.sync.backends.base import Delivered
+from helpdesk_tui.sync.backends.base import ChangePage, PushResult, Capabilities
 
 
 class DemoBackend:
     name = "demo"
+    label = "demo workspace"
+    capabilities = Capabilities(change_feed="cursor", idempotency=True)
 
-    def deliver(self, item: OutboxItem) -> Delivered:
-        return Delivered(remote_id=f"demo-{item.id}")
+    def check(self) -> str:
+        return "The demo workspace needs no server."
+
+    def pull(self, cursor: str | None) -> ChangePage:
+        return ChangePage(cursor=cursor, done=True)
+
+    def push(self, item: OutboxItem, ticket_remote_id: str, version: str | None) -> PushResult:
+        return PushResult(remote_id=f"demo-{item.id}")
+
+    def find_delivered(self, item: OutboxItem, ticket_remote_id: str) -> str | None:
+        return None
