@@ -113,3 +113,19 @@ def urgency_key(ticket: Ticket) -> int:
     if ticket.deleted_at is not None:
         return DELETED_FLOOR + recency
     return (1 if Status(ticket.status).is_active else 3) * _TIER + recency
+
+
+# Targets for tickets whose helpdesk supplies no due times of its own, by priority:
+# (first response, resolution). Configurable SLA policies replace these later.
+DEFAULT_TARGETS: dict[str, tuple[timedelta, timedelta]] = {
+    "urgent": (timedelta(hours=1), timedelta(hours=8)),
+    "high": (timedelta(hours=4), timedelta(hours=24)),
+    "normal": (timedelta(hours=8), timedelta(hours=72)),
+    "low": (timedelta(hours=24), timedelta(days=7)),
+}
+
+
+def default_due_times(priority: str, created_at: datetime) -> tuple[datetime, datetime]:
+    """(first response due, resolution due) for a ticket created at ``created_at``."""
+    first, resolution = DEFAULT_TARGETS.get(str(priority), DEFAULT_TARGETS["normal"])
+    return created_at + first, created_at + resolution

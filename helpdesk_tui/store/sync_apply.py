@@ -1,0 +1,166 @@
+"""Applying a page of remote changes to the cache, cursor included, in the caller's transaction.
+
+Remote ids map to local ids here. Local knowledge the server does not hold survives a
+pull: the promised next update, drafts, notes about customers, queued replies. A message
+we sent ourselves is recognised when it comes back (by remote id, or by kind and text)
+and is not shown twice.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+
+from helpdesk_tui.domain.models import Event, Message, Ticket
+from helpdesk_tui.domain.remote import ChangePage, RemoteMessage, RemoteTicket
+from helpdesk_tui.domain.sla import default_due_times
+from helpdesk_tui.domain.vocab import EventKind, MessageKind
+from helpdesk_tui.store import tickets, writer
+from helpdesk_tui.store.timeconv import to_epoch
+
+
+@dataclass
+class ApplyResult:
+    new: int = 0
+    updated: int = 0
+    deleted: int = 0
+
+
+def _upsert_remote(conn: sqlite3.Connection, table: str, columns: dict[str, object]) -> int:
+    names = list(columns)
+    updates = ", ".join(f"{n} = excluded.{n}" for n in names if n != "remote_id")
+    conn.execute(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
+                 f"ON CONFLICT(remote_id) DO UPDATE SET {updates}", list(columns.values()))
+    return conn.execute(f"SELECT id FROM {table} WHERE remote_id = ?", (columns["remote_id"],)).fetchone()[0]
+
+
+def _local_id(conn: sqlite3.Connection, table: str, remote_id: str | None) -> int | None:
+    if remote_id is None:
+        return None
+    row = conn.execute(f"SELECT id FROM {table} WHERE remote_id = ?", (remote_id,)).fetchone()
+    return row[0] if row else None
+
+
+def apply_page(conn: sqlite3.Connection, page: ChangePage, threads: dict[str, list[RemoteMessage]], *,
+               stream: str, now: datetime, server_sla: bool = False) -> ApplyResult:
+    """Write ``page`` (and the threads fetched for it) and store its cursor. Caller owns the transaction."""
+    result = ApplyResult()
+    synced = to_epoch(now)
+    for org in page.organizations:
+        _upsert_remote(conn, "organizations", {"remote_id": org.remote_id, "name": org.name, "domain": org.domain,
+                                               "raw": json.dumps(org.raw), "synced_at": synced})
+    for user in page.users:
+        _upsert_remote(conn, "customers", {
+            "remote_id": user.remote_id, "name": user.name, "email": user.email, "phone": user.phone,
+            "language": user.language, "organization_id": _local_id(conn, "organizations", user.organization_remote_id),
+            "raw": json.dumps(user.raw), "synced_at": synced})
+    next_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM tickets").fetchone()[0]
+    for remote in page.tickets:
+        existing_id = _local_id(conn, "tickets", remote.remote_id)
+        existing = tickets.get_ticket(conn, existing_id) if existing_id else None
+        if existing is None:
+            ticket_id, next_id = next_id, next_id + 1
+            result.new += 1
+        else:
+            ticket_id = existing.id
+            result.updated += 1
+        thread = remote.messages if remote.messages is not None else threads.get(remote.remote_id)
+        ticket = _ticket(conn, remote, ticket_id, existing, thread, server_sla)
+        writer.save_tickets(conn, [ticket], fresh=existing is None)
+        conn.execute("UPDATE tickets SET raw = ?, synced_at = ? WHERE id = ?",
+                     (json.dumps(remote.raw), synced, ticket_id))
+        writer.save_events(conn, _events(ticket, existing))
+        if thread is not None:
+            _apply_thread(conn, ticket_id, thread, synced)
+    for remote_id in page.deleted_ticket_ids:
+        ticket_id = _local_id(conn, "tickets", remote_id)
+        ticket = tickets.get_ticket(conn, ticket_id) if ticket_id else None
+        if ticket is not None and ticket.deleted_at is None:
+            ticket.deleted_at = now
+            writer.save_tickets(conn, [ticket])
+            result.deleted += 1
+    conn.execute("INSERT INTO sync_state (stream, cursor, updated_at) VALUES (?, ?, ?) "
+                 "ON CONFLICT(stream) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at",
+                 (stream, page.cursor, synced))
+    return result
+
+
+def _ticket(conn, remote: RemoteTicket, ticket_id: int, existing: Ticket | None,
+            thread: list[RemoteMessage] | None, server_sla: bool) -> Ticket:
+    first_due, resolution_due = remote.first_response_due_at, remote.resolution_due_at
+    if not server_sla:
+        first_due, resolution_due = default_due_times(remote.priority, remote.created_at)
+    first_response = remote.first_response_at
+    if first_response is None and thread is not None:
+        first_response = next((m.created_at for m in thread if m.kind == MessageKind.PUBLIC_REPLY), None)
+    if first_response is None and existing is not None:
+        first_response = existing.first_response_at  # our own reply, not yet pulled back
+    return Ticket(
+        id=ticket_id, remote_id=remote.remote_id, number=remote.number, subject=remote.subject,
+        status=remote.status, status_raw=remote.status_raw, priority=remote.priority,
+        priority_raw=remote.priority_raw,
+        requester_id=_local_id(conn, "customers", remote.requester_remote_id),
+        organization_id=_local_id(conn, "organizations", remote.organization_remote_id),
+        assignee=remote.assignee, group=remote.group, tags=remote.tags, custom_fields=remote.custom_fields,
+        created_at=remote.created_at, updated_at=remote.updated_at, first_response_at=first_response,
+        first_response_due_at=first_due, resolution_due_at=resolution_due, solved_at=remote.solved_at,
+        # The promise of the next update is ours alone: the server never hears of it.
+        next_checkpoint_at=existing.next_checkpoint_at if existing else None,
+        version=remote.version,
+    )
+
+
+def _events(ticket: Ticket, existing: Ticket | None) -> list[Event]:
+    if existing is None:
+        events = [Event(ticket.id, EventKind.RECEIVED, ticket.created_at)]
+        if ticket.first_response_at is not None:
+            events.append(Event(ticket.id, EventKind.FIRST_RESPONSE, ticket.first_response_at))
+        return events
+    events = []
+    if existing.status != ticket.status:
+        events.append(Event(ticket.id, EventKind.STATUS_CHANGED, ticket.updated_at, "",
+                            f"{existing.status} → {ticket.status}"))
+    if existing.assignee != ticket.assignee:
+        events.append(Event(ticket.id, EventKind.ASSIGNED, ticket.updated_at, "", ticket.assignee or "nobody"))
+    if existing.first_response_at is None and ticket.first_response_at is not None:
+        events.append(Event(ticket.id, EventKind.FIRST_RESPONSE, ticket.first_response_at))
+    return events
+
+
+def _same_text(a: str, b: str) -> bool:
+    return " ".join(a.split()) == " ".join(b.split())
+
+
+def _apply_thread(conn, ticket_id: int, thread: list[RemoteMessage], synced: int) -> None:
+    known = dict(conn.execute("SELECT remote_id, id FROM messages WHERE ticket_id = ? AND remote_id IS NOT NULL",
+                              (ticket_id,)).fetchall())
+    # Messages written here whose server id we never learnt: adopt them when they come back.
+    unclaimed = conn.execute("SELECT id, kind, body FROM messages WHERE ticket_id = ? AND remote_id IS NULL",
+                             (ticket_id,)).fetchall()
+    out = []
+    for remote in thread:
+        local_id = known.get(remote.remote_id)
+        if local_id is None:
+            for i, (mid, kind, body) in enumerate(unclaimed):
+                if kind == str(remote.kind) and _same_text(body, remote.body):
+                    local_id = mid
+                    del unclaimed[i]
+                    break
+        out.append(Message(ticket_id=ticket_id, kind=remote.kind, author=remote.author, body=remote.body,
+                           created_at=remote.created_at, body_format=remote.body_format,
+                           attachments=remote.attachments, id=local_id, remote_id=remote.remote_id))
+    if out:
+        writer.save_messages(conn, out)
+        conn.executemany("UPDATE messages SET synced_at = ? WHERE id = ?", [(synced, m.id) for m in out])
+
+
+def cursor(conn: sqlite3.Connection, stream: str) -> str | None:
+    row = conn.execute("SELECT cursor FROM sync_state WHERE stream = ?", (stream,)).fetchone()
+    return row[0] if row else None
+
+
+def last_synced(conn: sqlite3.Connection, stream: str) -> int | None:
+    row = conn.execute("SELECT updated_at FROM sync_state WHERE stream = ?", (stream,)).fetchone()
+    return row[0] if row else None
