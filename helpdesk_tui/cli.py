@@ -61,6 +61,19 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("query")
     search.add_argument("--limit", type=int, default=20)
     search.add_argument("--json", action="store_true", help="print JSON lines")
+    sync = sub.add_parser("sync", parents=[common], help="send the outbox, then pull changes from the helpdesk")
+    reply = sub.add_parser("reply", parents=[common], help="queue a reply or internal note from a file")
+    reply.add_argument("ticket", help="ticket number")
+    reply.add_argument("--file", required=True, help="the reply's text (markdown); - reads standard input")
+    reply.add_argument("--note", action="store_true", help="an internal note instead of a public reply")
+    reply.add_argument("--status", help="the ticket's status after sending (open, pending, on_hold, solved, …)")
+    reply.add_argument("--next-update", metavar="WHEN", help="promised next update: +2h, tomorrow 10:00, …")
+    reply.add_argument("--queue-only", action="store_true", help="queue it but do not try to send now")
+    box = sub.add_parser("outbox", parents=[common], help="list queued and failed items; retry or drop one")
+    box.add_argument("--retry", metavar="ID", help="queue a failed or conflicting item again")
+    box.add_argument("--drop", metavar="ID", help="give up on a failed or conflicting item")
+    box.add_argument("--json", action="store_true", help="print JSON lines")
+
     template = sub.add_parser("template", parents=[common], help="list reply templates or render one")
     template_sub = template.add_subparsers(dest="template_command", metavar="ACTION", parser_class=_Parser,
                                            required=True)
@@ -106,6 +119,15 @@ def _dispatch(args: argparse.Namespace) -> int:
         return commands.show_ticket(context, args.ticket, as_json=args.json)
     if command == "search":
         return commands.search(context, args.query, limit=args.limit, as_json=args.json)
+    if command in ("sync", "reply", "outbox"):
+        from helpdesk_tui import sync_commands
+
+        if command == "sync":
+            return sync_commands.sync(context)
+        if command == "reply":
+            return sync_commands.reply(context, args.ticket, file=args.file, note=args.note, status=args.status,
+                                       next_update=args.next_update, send=not args.queue_only)
+        return sync_commands.outbox(context, retry=args.retry, drop=args.drop, as_json=args.json)
     if command == "template":
         if args.template_command == "list":
             return commands.template_list(context, as_json=args.json)

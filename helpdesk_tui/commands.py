@@ -44,16 +44,19 @@ class Context:
     def db_path(self) -> Path:
         return self.locations.account_db(self.account)
 
-    def open_cache(self):
+    def open_cache(self, *, create: bool = False):
+        """The account's cache; ``create`` makes an empty one (the first sync fills it)."""
         from helpdesk_tui.store.cache import Cache
         from helpdesk_tui.store.db import CacheError
         from helpdesk_tui.store.schema import SchemaTooNew
 
         if self.account == DEMO and not self.db_path.exists():
             build_demo(self, seed=7, tickets=1200, quiet=True)
-        if not self.db_path.exists():
-            raise UserError(f"There is no local cache for account '{self.account}' yet ({self.db_path}): "
-                            "sync the account first.")
+        if create:
+            ensure_dirs(self.locations)
+        elif not self.db_path.exists():
+            raise UserError(f"There is no local cache for account '{self.account}' yet: run "
+                            f"'helpdesk-tui sync --account {self.account}' first.")
         try:
             return Cache(self.db_path, self.account)
         except (CacheError, SchemaTooNew) as exc:

@@ -61,7 +61,7 @@ def test_queue_reply_writes_message_ticket_events_and_outbox_together(setup):
     assert thread[-1].id == message_id and thread[-1].delivery == "queued" and thread[-1].remote_id is None
     kinds = [e.kind for e in tickets.timeline(conn, t.id)]
     assert {EventKind.REPLIED, EventKind.FIRST_RESPONSE, EventKind.CHECKPOINT_SET, EventKind.STATUS_CHANGED} <= set(kinds)
-    assert [i.id for i in outbox.pending(conn)] == [item_id]
+    assert [i.id for i in outbox.pending(conn, NOW)] == [item_id]
     assert drafts.get_draft(conn, t.id) is None
     # The promise is what the SLA clock now counts down to.
     assert conn.execute("SELECT sla_kind, sla_due_at FROM tickets WHERE id = ?", (t.id,)).fetchone() == (
@@ -75,7 +75,7 @@ def test_a_failed_transaction_leaves_no_trace_of_the_reply(setup):
         with transaction(conn):
             outbox.queue_reply(conn, plan, NOW)
             raise RuntimeError("crash before commit")
-    assert outbox.pending(conn) == []
+    assert outbox.pending(conn, NOW) == []
     assert len(tickets.thread(conn, t.id)) == 1
     assert tickets.get_ticket(conn, t.id).first_response_at is None
 
@@ -86,7 +86,7 @@ def test_an_internal_note_does_not_count_as_first_response(setup):
         outbox.queue_reply(conn, ReplyPlan(t.id, MessageKind.INTERNAL_NOTE, "checked logs", "you"), NOW)
     ticket = tickets.get_ticket(conn, t.id)
     assert ticket.first_response_at is None and ticket.status == Status.NEW
-    assert outbox.pending(conn)[0].action == "note"
+    assert outbox.pending(conn, NOW)[0].action == "note"
 
 
 def test_demo_backend_delivers_each_item_once_and_marks_it_sent(setup):
@@ -134,7 +134,7 @@ def test_a_retryable_failure_keeps_the_item_and_the_order(setup):
     backend = Flaky([errors.Unreachable("server unreachable")])
     result = drain_outbox(Cache(path, "a"), backend, lambda: NOW)
     assert (result.sent, result.waiting) == (0, 1) and backend.calls == [first]
-    assert [i.id for i in outbox.pending(conn)] == [first, second]
+    assert [i.id for i in outbox.pending(conn, NOW)] == [first, second]
     result = drain_outbox(Cache(path, "a"), backend, lambda: NOW)
     assert result.sent == 2
 
@@ -177,10 +177,32 @@ def test_an_item_left_sending_by_a_crash_is_looked_up_first(setup):
     conn, t, path = setup
     with transaction(conn):
         _, item = outbox.queue_reply(conn, ReplyPlan(t.id, MessageKind.PUBLIC_REPLY, "one", "you"), NOW)
-        outbox.mark(conn, item, outbox.SENDING, NOW, attempt=True)  # what a kill -9 mid-request leaves
+        # what a kill -9 mid-request leaves behind, ten minutes ago
+        outbox.mark(conn, item, outbox.SENDING, NOW - timedelta(minutes=10), attempt=True)
     backend = Flaky([], delivered="r-9")
     assert drain_outbox(Cache(path, "a"), backend, lambda: NOW).sent == 1
     assert backend.calls == [] and backend.looked == [item]
+
+
+def test_an_item_another_drainer_is_sending_right_now_is_left_alone(setup):
+    conn, t, path = setup
+    with transaction(conn):
+        _, item = outbox.queue_reply(conn, ReplyPlan(t.id, MessageKind.PUBLIC_REPLY, "one", "you"), NOW)
+        outbox.mark(conn, item, outbox.SENDING, NOW - timedelta(seconds=5), attempt=True)
+    backend = Flaky([])
+    assert drain_outbox(Cache(path, "a"), backend, lambda: NOW).sent == 0
+    assert backend.calls == [] and backend.looked == []
+
+
+def test_two_drainers_racing_for_one_item_send_it_once(setup):
+    conn, t, path = setup
+    with transaction(conn):
+        outbox.queue_reply(conn, ReplyPlan(t.id, MessageKind.PUBLIC_REPLY, "one", "you"), NOW)
+    item = outbox.pending(conn, NOW)[0]
+    with transaction(conn):
+        assert outbox.claim(conn, item, NOW)
+    with transaction(conn):
+        assert not outbox.claim(conn, item, NOW)  # the same snapshot cannot be claimed twice
 
 
 def test_a_conflict_waits_for_the_agent_and_can_be_retried_or_dropped(setup):
@@ -188,10 +210,10 @@ def test_a_conflict_waits_for_the_agent_and_can_be_retried_or_dropped(setup):
     with transaction(conn):
         _, item = outbox.queue_reply(conn, ReplyPlan(t.id, MessageKind.PUBLIC_REPLY, "one", "you"), NOW)
     result = drain_outbox(Cache(path, "a"), Flaky([errors.Conflict("changed")]), lambda: NOW)
-    assert result.conflicts == 1 and outbox.pending(conn) == []
+    assert result.conflicts == 1 and outbox.pending(conn, NOW) == []
     with transaction(conn):
         assert outbox.retry(conn, item, NOW)
-    assert [i.id for i in outbox.pending(conn)] == [item]
+    assert [i.id for i in outbox.pending(conn, NOW)] == [item]
 
 
 @pytest.fixture

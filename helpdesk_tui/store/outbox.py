@@ -68,11 +68,31 @@ def _item(r: tuple) -> OutboxItem:
                       created_at=from_epoch(created), updated_at=from_epoch(updated))
 
 
-def pending(conn: sqlite3.Connection, limit: int = 100) -> list[OutboxItem]:
-    """Items still to send, oldest first (failed and conflicting ones wait for the agent)."""
-    cur = conn.execute(f"SELECT {_COLUMNS} FROM outbox WHERE state IN (?, ?, ?) ORDER BY created_at, rowid "
-                       "LIMIT ?", (QUEUED, SENDING, UNKNOWN, limit))
+STALE_SENDING = 300  # seconds: an item "sending" for longer was left by a process that died
+
+
+def pending(conn: sqlite3.Connection, now: datetime, limit: int = 100) -> list[OutboxItem]:
+    """Items to send, oldest first: queued, unknown outcome, or left "sending" by a dead process.
+
+    Failed and conflicting items wait for the agent.
+    """
+    cur = conn.execute(
+        f"SELECT {_COLUMNS} FROM outbox WHERE state IN (?, ?) OR (state = ? AND updated_at < ?) "
+        "ORDER BY created_at, rowid LIMIT ?",
+        (QUEUED, UNKNOWN, SENDING, to_epoch(now) - STALE_SENDING, limit))
     return [_item(r) for r in cur]
+
+
+def claim(conn: sqlite3.Connection, item: OutboxItem, now: datetime) -> bool:
+    """Mark ``item`` as being sent by us; False when another process or thread got it first.
+
+    One UPDATE decides, so two drainers (the app and ``helpdesk-tui sync``) never both send.
+    """
+    cur = conn.execute(
+        "UPDATE outbox SET state = ?, attempts = attempts + 1, updated_at = ? WHERE id = ? AND state = ? "
+        "AND updated_at = ?",
+        (SENDING, to_epoch(now), item.id, item.state, to_epoch(item.updated_at)))
+    return cur.rowcount == 1
 
 
 def all_items(conn: sqlite3.Connection) -> list[OutboxItem]:

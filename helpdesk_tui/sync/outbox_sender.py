@@ -1,8 +1,9 @@
 """Draining the outbox: each item is sent exactly once, in order, its state recorded.
 
-Before a request leaves, the item is marked ``sending`` and committed. An item found in
-``sending`` (the app died mid-request) or ``unknown`` (no answer came back) may already
-be on the server. It is never blindly sent again: a backend that honours idempotency
+Before a request leaves, the item is claimed (marked ``sending`` by one UPDATE that only
+one drainer can win) and committed. An item found in ``sending`` for longer than a
+request can take (the app died mid-request) or ``unknown`` (no answer came back) may
+already be on the server. It is never blindly sent again: a backend that honours idempotency
 keys gets the same key again (the server deduplicates); any other backend first reads
 the ticket back and looks for the message (``find_delivered``).
 """
@@ -33,7 +34,7 @@ class DrainResult:
 def drain_outbox(cache: Cache, backend, now: Callable[[], datetime]) -> DrainResult:
     result = DrainResult()
     with cache.connection() as conn:
-        items = outbox.pending(conn)
+        items = outbox.pending(conn, now())
     for item in items:
         if not _send_one(cache, backend, item, now, result):
             break  # offline or rate-limited: later items keep their order behind this one
@@ -49,14 +50,18 @@ def _send_one(cache: Cache, backend, item: OutboxItem, now, result: DrainResult)
         _mark(cache, item, outbox.FAILED, now, "The ticket is not known to the helpdesk (it was never synced).")
         result.failed += 1
         return True
+    maybe_delivered = item.state in (outbox.SENDING, outbox.UNKNOWN)
+    with cache.connection() as conn, transaction(conn):
+        claimed = outbox.claim(conn, item, now())
+    if not claimed:
+        return True  # someone else is sending it
     try:
-        if item.state in (outbox.SENDING, outbox.UNKNOWN) and not backend.capabilities.idempotency:
+        if maybe_delivered and not backend.capabilities.idempotency:
             found = backend.find_delivered(item, remote_ticket)
             if found is not None:
                 _mark(cache, item, outbox.SENT, now, remote_id=found)
                 result.sent += 1
                 return True
-        _mark(cache, item, outbox.SENDING, now, attempt=True)
         pushed = backend.push(item, remote_ticket, ticket.version)
     except errors.UnknownOutcome as exc:
         _mark(cache, item, outbox.UNKNOWN, now, str(exc))

@@ -1,0 +1,228 @@
+"""``helpdesk-tui account add|list|test|remove``: accounts in the settings file, tokens in the keyring.
+
+The settings file gets backend, url and user; the token goes to the system keyring and
+nowhere else. Every failure a user can cause is a ``UserError`` with one sentence.
+"""
+
+from __future__ import annotations
+
+import getpass as _getpass
+import json
+import os
+import sys
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from helpdesk_tui.commands import DEMO, Context
+from helpdesk_tui.config import accounts_file, secrets
+from helpdesk_tui.config.paths import ensure_dirs
+from helpdesk_tui.config.settings import ConfigError
+from helpdesk_tui.errors import UserError
+
+
+def account_add(ctx: Context, name: str, backend: str, url: str, user: str | None, token_env: str | None,
+                stdin_isatty: bool, getpass: Callable[[str], str] = _getpass.getpass, *,
+                env: Mapping[str, str] | None = None) -> int:
+    """Store the token in the keyring first, then write ``[accounts.NAME]``; 0 on success."""
+    from helpdesk_tui.sync import registry
+
+    env = os.environ if env is None else env
+    try:
+        account = accounts_file.validate_account(name, backend, url, user, registry.available_backends())
+    except accounts_file.InvalidAccount as error:
+        raise UserError(str(error), 2) from None
+    try:
+        registry.load_backend(backend)
+    except registry.BackendUnavailable as error:
+        raise UserError(str(error)) from None
+    try:
+        keyring = secrets.keyring_backend()  # before asking: nobody should type a token for nothing
+    except secrets.SecretsError as error:
+        raise UserError(str(error)) from None
+
+    token = _read_token(name, token_env, stdin_isatty, getpass, env)
+    previous = _current_token(name, keyring)
+    try:
+        secrets.store_token(name, token, backend=keyring)
+    except secrets.SecretsError as error:
+        raise UserError(str(error)) from None
+    ensure_dirs(ctx.locations)
+    try:
+        result = accounts_file.add_account(ctx.locations.config_file, account)
+    except (ConfigError, OSError) as error:
+        _restore_token(name, previous, keyring)
+        message = str(error) if isinstance(error, ConfigError) else (
+            f"Cannot write {ctx.locations.config_file}: {error.strerror or error}.")
+        raise UserError(message) from None
+
+    verb = "Added" if result.created else "Updated"
+    print(f"{verb} account '{name}' ({backend} at {account.url}) in {ctx.locations.config_file}; "
+          f"its token is in the system keyring ({secrets.keyring_name(keyring)}).")
+    if result.default_account == name:
+        print(f"'{name}' is the default account.")
+    print(f"Check it with 'helpdesk-tui account test {name}'.")
+    return 0
+
+
+def account_list(ctx: Context, as_json: bool) -> int:
+    """Print the accounts and whether each has a token stored; never the token itself."""
+    from helpdesk_tui.content import clean_line
+
+    keyring, keyring_problem = None, None
+    try:
+        keyring = secrets.keyring_backend()
+    except secrets.SecretsError as error:
+        keyring_problem = str(error)
+    rows = []
+    for config in ctx.settings.accounts.values():
+        stored: bool | None
+        if config.backend == DEMO:
+            stored = None  # the demo account needs no token
+        elif keyring is None:
+            stored = None
+        else:
+            try:
+                stored = secrets.has_token(config.name, backend=keyring)
+            except secrets.SecretsError as error:
+                stored, keyring_problem = None, str(error)
+        rows.append({"name": config.name, "backend": config.backend, "url": config.url, "user": config.user,
+                     "default": config.name == ctx.settings.default_account, "token_stored": stored})
+    for row in rows:
+        if as_json:
+            print(json.dumps(row, ensure_ascii=False))
+            continue
+        if row["backend"] == DEMO:
+            token = "not needed"
+        else:
+            token = {True: "stored", False: "missing", None: "unknown"}[row["token_stored"]]
+        marker = "*" if row["default"] else " "
+        print(f"{marker} {clean_line(row['name']):<20} {clean_line(row['backend']):<16} "
+              f"{clean_line(row['url'] or '-'):<40} {clean_line(row['user'] or '-'):<28} token {token}")
+    if keyring_problem:
+        print(f"helpdesk-tui: {keyring_problem}", file=sys.stderr)
+    return 0
+
+
+def account_test(ctx: Context, name: str, *, client_options: Mapping[str, Any] | None = None) -> int:
+    """Sign in with the stored token and print the backend's sentence; ``UserError`` on failure."""
+    import httpx
+
+    from helpdesk_tui.sync import registry
+    from helpdesk_tui.sync.errors import SyncError
+
+    config = _configured(ctx, name)
+    if config.backend == DEMO:
+        print(f"Account '{name}' is the offline demo workspace: there is no server to test.")
+        return 0
+    try:
+        token = secrets.load_token(name)
+    except secrets.SecretsError as error:
+        raise UserError(str(error)) from None
+    try:
+        backend = registry.make_backend(config, token, **dict(client_options or {}))
+    except registry.BackendUnavailable as error:
+        raise UserError(str(error)) from None
+    try:
+        sentence = backend.check()
+    except SyncError as error:
+        raise UserError(_scrub(str(error), token)) from None
+    except httpx.HTTPError as error:
+        raise UserError(f"Talking to {config.url} failed ({type(error).__name__}): check the URL "
+                        "and your network.") from None
+    finally:
+        close = getattr(backend.client, "close", None)
+        if callable(close):
+            close()
+    print(_scrub(str(sentence), token))
+    return 0
+
+
+def account_remove(ctx: Context, name: str) -> int:
+    """Delete the account's token from the keyring and its table from the settings file."""
+    path = ctx.locations.config_file
+    try:
+        written = accounts_file.configured_accounts(path)
+    except ConfigError as error:
+        raise UserError(str(error)) from None
+    if name not in written:
+        raise UserError(f"There is no account named '{name}' in {path}: 'helpdesk-tui account list' "
+                        "shows them.", 2)
+    try:
+        deleted = secrets.delete_token(name)
+        token_note = ("and its token from the system keyring" if deleted
+                      else "(it had no token in the system keyring)")
+    except secrets.SecretsUnavailable:
+        # Nothing can have been stored without a keyring; the account can still go.
+        token_note = "(no system keyring is usable here, so no token was deleted)"
+    except secrets.SecretsError as error:  # locked or refused: keep the account so it can be retried
+        raise UserError(f"{str(error).rstrip('.')}; the account was left as it was.") from None
+    try:
+        result = accounts_file.remove_account(path, name)
+    except accounts_file.InvalidAccount as error:
+        raise UserError(str(error), 2) from None
+    except ConfigError as error:
+        raise UserError(str(error)) from None
+    except OSError as error:
+        raise UserError(f"Cannot write {path}: {error.strerror or error}.") from None
+    print(f"Removed account '{name}' from {path} {token_note}.")
+    if result.default_account and ctx.settings.default_account == name:
+        print(f"The default account is now '{result.default_account}'.")
+    cache = ctx.locations.account_db(name)
+    if cache.exists():
+        print(f"Its local cache {cache} was kept: delete it if you no longer need it.")
+    return 0
+
+
+def _configured(ctx: Context, name: str):
+    config = ctx.settings.accounts.get(name)
+    if config is None:
+        known = ", ".join(ctx.settings.accounts)
+        raise UserError(f"There is no account named '{name}': use one of {known}, or add it with "
+                        f"'helpdesk-tui account add {name} …'.", 2)
+    return config
+
+
+def _read_token(name: str, token_env: str | None, stdin_isatty: bool, getpass: Callable[[str], str],
+                env: Mapping[str, str]) -> str:
+    if token_env:
+        if token_env not in env:
+            raise UserError(f"The environment variable {token_env} (--token-env) is not set: export it "
+                            "with the token first.", 2)
+        token = env[token_env]
+    elif stdin_isatty:
+        try:
+            token = getpass(f"API token or password for account '{name}' (not shown): ")
+        except (EOFError, KeyboardInterrupt):
+            raise UserError("No token was entered, so nothing was changed.") from None
+    else:
+        raise UserError("There is no terminal to ask for the token: pass --token-env VAR naming an "
+                        "environment variable that holds it.", 2)
+    token = token.strip()
+    if not token:
+        raise UserError("The token is empty, so nothing was changed: give the helpdesk's API token.", 2)
+    return token
+
+
+def _current_token(name: str, keyring) -> str | None:
+    try:
+        return secrets.load_token(name, backend=keyring)
+    except secrets.TokenMissing:
+        return None
+    except secrets.SecretsError as error:
+        raise UserError(str(error)) from None
+
+
+def _restore_token(name: str, previous: str | None, keyring) -> None:
+    """Undo ``store_token`` after the settings file could not be written."""
+    try:
+        if previous is None:
+            secrets.delete_token(name, backend=keyring)
+        else:
+            secrets.store_token(name, previous, backend=keyring)
+    except secrets.SecretsError:
+        pass  # the settings error is the one to report
+
+
+def _scrub(text: str, token: str) -> str:
+    """A server may echo what it was sent; never print the token."""
+    return text.replace(token, "***") if token else text

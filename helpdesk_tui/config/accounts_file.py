@@ -1,0 +1,194 @@
+"""Add and remove ``[accounts.NAME]`` tables in the user's settings file.
+
+Edits go through tomlkit, which keeps the user's comments, order and formatting; the new
+file is checked with the same parser the app uses, then swapped in atomically, so a failed
+edit leaves the old file as it was. Only ``backend``, ``url`` and ``user`` are written:
+never a secret (tokens live in the keyring, see ``config/secrets.py``).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Collection
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from helpdesk_tui.config.paths import validate_account_name
+from helpdesk_tui.config.settings import AccountConfig, ConfigError, load_settings
+
+
+class InvalidAccount(ValueError):
+    """A name, backend, URL or user that cannot be saved; ``str(error)`` is one sentence."""
+
+
+@dataclass(frozen=True)
+class AddResult:
+    created: bool
+    """False when an existing account of that name was updated."""
+    default_account: str
+    """The default account after the change."""
+
+
+@dataclass(frozen=True)
+class RemoveResult:
+    default_account: str | None
+    """The default account after the change; None when no account is left."""
+
+
+def validate_account(name: str, backend: str, url: str, user: str | None,
+                     known_backends: Collection[str]) -> AccountConfig:
+    """The account to save, or ``InvalidAccount`` saying what is wrong."""
+    try:
+        validate_account_name(name)
+    except ValueError as error:
+        raise InvalidAccount(str(error)) from None
+    if backend not in known_backends:
+        choices = ", ".join(known_backends) or "none are installed"
+        raise InvalidAccount(f"Unknown backend '{backend}': use one of {choices}.")
+    url = (url or "").strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url):
+        raise InvalidAccount(
+            f"The url {url!r} is not a web address: give the helpdesk's base URL, e.g. "
+            "https://example.zendesk.com."
+        )
+    if parts.username is not None or parts.password is not None:
+        raise InvalidAccount(
+            "The url must not contain a user name or password: pass the login with --user; "
+            "the token is asked for and kept in the system keyring."
+        )
+    if parts.query or parts.fragment:
+        raise InvalidAccount(
+            "The url must be the helpdesk's base address without '?' or '#' parts: anything "
+            "secret belongs in the token, which is kept in the system keyring."
+        )
+    if user is not None:
+        user = user.strip()
+        if not user or any(not c.isprintable() for c in user):
+            raise InvalidAccount("The user (--user) cannot be empty or contain control characters.")
+    return AccountConfig(name=name, backend=backend, url=url, user=user)
+
+
+def add_account(path: Path, account: AccountConfig) -> AddResult:
+    """Write ``[accounts.NAME]`` (replacing an existing one's backend/url/user); keep the rest.
+
+    The first account becomes ``default_account``; so does this one when the current
+    default would no longer name an account. Validate with ``validate_account`` first.
+    """
+    import tomlkit
+
+    doc = _parse(path)
+    accounts = doc.get("accounts")
+    if accounts is None:
+        accounts = tomlkit.table(is_super_table=True)
+        doc["accounts"] = accounts
+        accounts = doc["accounts"]
+    created = account.name not in accounts
+    if created:
+        table = tomlkit.table()
+        table["backend"] = account.backend
+        table["url"] = account.url
+        if account.user is not None:
+            table["user"] = account.user
+        table.add(tomlkit.nl())
+        accounts[account.name] = table
+    else:
+        table = accounts[account.name]
+        table["backend"] = account.backend
+        table["url"] = account.url
+        if account.user is not None:
+            table["user"] = account.user
+        elif "user" in table:
+            del table["user"]
+    default = doc.get("default_account")
+    if default not in accounts:
+        default = account.name
+        doc["default_account"] = default
+    _write(path, tomlkit.dumps(doc))
+    return AddResult(created=created, default_account=str(default))
+
+
+def remove_account(path: Path, name: str) -> RemoveResult:
+    """Delete ``[accounts.NAME]``; move ``default_account`` to a remaining account if needed."""
+    import tomlkit
+
+    doc = _parse(path)
+    accounts = doc.get("accounts")
+    if not hasattr(accounts, "keys") or name not in accounts:
+        raise InvalidAccount(f"There is no account named '{name}' in {path}.")
+    del accounts[name]
+    remaining = list(accounts.keys())
+    if not remaining:
+        del doc["accounts"]
+    default = doc.get("default_account")
+    if default is not None and default not in remaining:
+        if remaining:
+            doc["default_account"] = default = remaining[0]
+        else:
+            del doc["default_account"]
+            default = None
+    elif default is None and remaining:
+        default = remaining[0]
+    _write(path, tomlkit.dumps(doc))
+    return RemoveResult(default_account=None if default is None else str(default))
+
+
+def configured_accounts(path: Path) -> list[str]:
+    """Names of the accounts written in the file (not the built-in demo)."""
+    doc = _parse(path)
+    accounts = doc.get("accounts")
+    return list(accounts.keys()) if hasattr(accounts, "keys") else []
+
+
+def _parse(path: Path):
+    import tomlkit
+
+    # The app's own reader first: its sentences name the file and the line.
+    load_settings(path, env={})
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return tomlkit.document()
+    except OSError as error:
+        raise ConfigError(f"Cannot read settings from {path}: {error.strerror or error}.", path) from None
+    try:
+        return tomlkit.parse(text)
+    except Exception as error:  # tomllib accepted it, so this is tomlkit's limit, not the user's
+        raise ConfigError(
+            f"Settings file {path} cannot be edited automatically ({type(error).__name__}): "
+            "edit the [accounts] tables by hand.", path
+        ) from None
+
+
+def _write(path: Path, text: str) -> None:
+    """Check ``text`` with the app's parser, then replace the file in one step."""
+    text = text.rstrip("\n") + "\n"
+    target = Path(path)
+    if target.is_symlink():  # a dotfiles manager's link: edit the file it points at
+        target = target.resolve()
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        mode = target.stat().st_mode & 0o777
+    except FileNotFoundError:
+        mode = 0o600
+    fd, temp_name = tempfile.mkstemp(prefix=".config-", suffix=".toml.tmp", dir=target.parent)
+    temp = Path(temp_name)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp, mode)
+        try:
+            load_settings(temp, env={})
+        except ConfigError as error:
+            raise ConfigError(
+                f"Changing {path} would make it invalid, so it was left as it was: "
+                f"{str(error).replace(str(temp), str(path))}", path
+            ) from None
+        os.replace(temp, target)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise

@@ -1,0 +1,148 @@
+"""The sync-side CLI commands: sync, reply, outbox."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from helpdesk_tui.commands import DEMO, Context, dumps
+from helpdesk_tui.errors import UserError
+
+
+def backend_for(ctx: Context):
+    """The account's backend with its token from the keyring (the demo has its own)."""
+    if ctx.account == DEMO:
+        from helpdesk_tui.sync.backends.demo import DemoBackend
+
+        return DemoBackend()
+    from helpdesk_tui.config.secrets import SecretsError, load_token
+    from helpdesk_tui.sync.registry import BackendUnavailable, make_backend
+
+    config = ctx.settings.accounts[ctx.account]
+    try:
+        return make_backend(config, load_token(ctx.account))
+    except (SecretsError, BackendUnavailable) as exc:
+        raise UserError(str(exc)) from None
+
+
+def _progress_printer():
+    tty = sys.stderr.isatty()
+
+    def show(progress) -> None:
+        total = f"/{progress.total_hint:,}" if progress.total_hint else ""
+        line = f"sync: {progress.tickets:,}{total} tickets in {progress.pages} pages"
+        if tty:
+            print(f"\r{line}", end="", file=sys.stderr, flush=True)
+        else:
+            print(line, file=sys.stderr, flush=True)
+
+    return show, tty
+
+
+def sync(ctx: Context) -> int:
+    from helpdesk_tui.sync.engine import SyncEngine
+
+    backend = backend_for(ctx)
+    cache = ctx.open_cache(create=True)
+    show, tty = _progress_printer()
+    try:
+        report = SyncEngine(cache, backend, lambda: datetime.now(UTC)).sync(show)
+    finally:
+        cache.close()
+    if tty:
+        print(file=sys.stderr)
+    pushed = report.pushed
+    print(f"{ctx.account}: {report.new} new, {report.updated} updated, {report.deleted} deleted; "
+          f"sent {pushed.sent}, waiting {pushed.waiting}, failed {pushed.failed}, conflicts {pushed.conflicts}.")
+    if report.problem:
+        raise UserError(report.problem)
+    return 0
+
+
+def reply(ctx: Context, reference: str, *, file: str, note: bool, status: str | None,
+          next_update: str | None, send: bool) -> int:
+    from helpdesk_tui.domain.checkpoint import CheckpointError, parse_checkpoint
+    from helpdesk_tui.domain.reply import ReplyPlan
+    from helpdesk_tui.domain.vocab import MessageKind, Status
+
+    try:
+        body = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"Cannot read {file}: {getattr(exc, 'strerror', None) or exc}.") from None
+    if not body.strip():
+        raise UserError("The reply is empty: write something in the file first.", 2)
+    new_status = None
+    if status:
+        try:
+            new_status = Status(status.replace("-", "_").replace(" ", "_"))
+        except ValueError:
+            raise UserError(f"Unknown status '{status}': use one of "
+                            f"{', '.join(s.value for s in Status)}.", 2) from None
+    now = datetime.now(UTC)
+    checkpoint = None
+    if next_update:
+        try:
+            checkpoint = parse_checkpoint(next_update, now, now.astimezone().tzinfo)
+        except CheckpointError as exc:
+            raise UserError(str(exc), 2) from None
+    cache = ctx.open_cache()
+    try:
+        ticket = cache.find_ticket(reference)
+        if ticket is None:
+            raise UserError(f"No ticket {reference} in the '{ctx.account}' cache: check the number with "
+                            "'helpdesk-tui list'.")
+        kind = MessageKind.INTERNAL_NOTE if note else MessageKind.PUBLIC_REPLY
+        _, item_id = cache.queue_reply(ReplyPlan(ticket.id, kind, body, ctx.settings.agent.name, new_status,
+                                                 checkpoint), now)
+        print(f"Queued {'note' if note else 'reply'} {item_id[:8]} on #{ticket.number}.")
+        if send:
+            from helpdesk_tui.sync.engine import SyncEngine
+
+            result = SyncEngine(cache, backend_for(ctx), lambda: datetime.now(UTC)).push()
+            if result.sent:
+                print(f"Sent {result.sent}.")
+            for problem in result.problems:
+                print(f"helpdesk-tui: {problem} It stays in the outbox.", file=sys.stderr)
+    finally:
+        cache.close()
+    return 0
+
+
+def outbox(ctx: Context, *, retry: str | None, drop: str | None, as_json: bool) -> int:
+    from helpdesk_tui.content import clean_line
+    from helpdesk_tui.store import outbox as box
+    from helpdesk_tui.store.db import transaction
+
+    cache = ctx.open_cache()
+    try:
+        with cache.connection() as conn:
+            if retry or drop:
+                prefix = retry or drop
+                matches = box.find(conn, prefix)
+                if len(matches) != 1:
+                    raise UserError(f"{'No' if not matches else 'More than one'} outbox item starts with "
+                                    f"'{prefix}': 'helpdesk-tui outbox' lists them.", 2)
+                with transaction(conn):
+                    done = (box.retry if retry else box.drop)(conn, matches[0].id, datetime.now(UTC))
+                if not done:
+                    raise UserError(f"Item {prefix} is {matches[0].state}: only failed or conflicting items "
+                                    "can be retried or dropped.", 2)
+                print(f"{'Queued again' if retry else 'Dropped'}: {matches[0].id[:8]}.")
+                return 0
+            items = [i for i in box.all_items(conn) if i.state not in ("sent", "dropped")]
+            numbers = {i.ticket_id: t.number for i in items if (t := cache.ticket(i.ticket_id))}
+    finally:
+        cache.close()
+    for item in items:
+        if as_json:
+            print(dumps({"id": item.id, "ticket": numbers.get(item.ticket_id), "action": item.action,
+                         "state": item.state, "attempts": item.attempts, "error": item.last_error,
+                         "created_at": item.created_at}))
+        else:
+            error = f"  {clean_line(item.last_error)}" if item.last_error else ""
+            print(f"{item.id[:8]}  #{numbers.get(item.ticket_id, '?'):<7} {item.action:<6} {item.state:<9} "
+                  f"tries {item.attempts}{error}")
+    if not items and not as_json:
+        print("The outbox is empty: everything was sent.")
+    return 0
