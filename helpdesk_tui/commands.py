@@ -106,23 +106,31 @@ def open_app(ctx: Context, status: str | None = None) -> int:
     if not sys.stdout.isatty() and not os.environ.get("HELPDESK_TUI_FORCE_TTY"):
         raise UserError("The workstation needs a terminal: run it in one, or use 'list', 'show' "
                         "and 'search' for scripts.")
-    cache = ctx.open_cache()
-    if status is None:
-        status = "demo workspace · no server" if ctx.account == DEMO else "offline · local cache"
     from helpdesk_tui.compose.phrases import load_blame_phrases
+    from helpdesk_tui.sync_commands import backend_for
 
     phrases = load_blame_phrases(ctx.locations.config_dir / "blame_phrases.txt")
-    backend, delay = None, 0.0
+    delay, interval, problem = 0.0, None, None
     if ctx.account == DEMO:
-        from helpdesk_tui.sync.backends.demo import DemoBackend
-
-        backend, delay = DemoBackend(), 0.8
+        cache = ctx.open_cache()
+        backend, delay = backend_for(ctx), 0.8
+        status = status or "demo workspace · no server"
+    else:
+        cache = ctx.open_cache(create=True)  # a new account fills it with its first sync
+        try:
+            backend = backend_for(ctx)
+            interval = ctx.settings.sync.interval_seconds or None
+        except UserError as exc:
+            # Offline is a normal state: the cache still opens, and the header says why.
+            backend, problem = None, str(exc)
+        if status is None:
+            status = f"offline · {problem}" if problem else "offline · local cache"
     try:
         app = HelpdeskApp(AppOptions(
             cache=cache, settings=ctx.settings, state_file=ctx.locations.state_file,
             bundled_themes=bundled_themes_dir(), user_themes=ctx.locations.themes_dir,
             status=status, backend=backend, send_delay=delay, templates_dir=ctx.locations.templates_dir,
-            blame_phrases=tuple(phrases.phrases),
+            blame_phrases=tuple(phrases.phrases), sync_interval=interval,
         ))
         app.run()
     finally:

@@ -103,9 +103,12 @@ def add_account(path: Path, account: AccountConfig) -> AddResult:
         elif "user" in table:
             del table["user"]
     default = doc.get("default_account")
-    if default not in accounts:
+    if len(accounts) == 1 or (default is not None and default not in accounts):
+        # The first account; or a default such as "demo" that would name no account now.
         default = account.name
         doc["default_account"] = default
+    elif default is None:
+        default = next(iter(accounts))  # what load_settings picks without the setting
     _write(path, tomlkit.dumps(doc))
     return AddResult(created=created, default_account=str(default))
 

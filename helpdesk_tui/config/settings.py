@@ -87,6 +87,14 @@ class InboxSettings:
 
 
 @dataclass(frozen=True)
+class SyncSettings:
+    """The ``[sync]`` section."""
+
+    interval_seconds: int = 60
+    """How often the app pulls changes in the background (0 turns background sync off)."""
+
+
+@dataclass(frozen=True)
 class AccountConfig:
     """One ``[accounts.NAME]`` section. Never holds a secret."""
 
@@ -114,6 +122,8 @@ class Settings:
     """Look and feel."""
     inbox: InboxSettings = field(default_factory=InboxSettings)
     """The ticket list."""
+    sync: SyncSettings = field(default_factory=SyncSettings)
+    """Background sync."""
     keymap: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     """Binding id → comma-separated keys; pass it to ``App.set_keymap``."""
     accounts: Mapping[str, AccountConfig] = field(default_factory=_demo_accounts)
@@ -191,7 +201,7 @@ class _Parser:
     warnings: list[str] = field(default_factory=list)
 
     def settings(self, data: dict[str, Any]) -> Settings:
-        known = {"agent", "ui", "inbox", "keymap", "accounts", "default_account"}
+        known = {"agent", "ui", "inbox", "sync", "keymap", "accounts", "default_account"}
         for key, value in data.items():
             if key not in known:
                 what = f"section [{key}]" if isinstance(value, dict) else f"setting '{key}'"
@@ -204,6 +214,9 @@ class _Parser:
         low, high = PAGE_SIZE_RANGE
         if not low <= inbox.page_size <= high:
             self._fail(f"inbox.page_size must be between {low} and {high}")
+        sync = self._section(data, "sync", SyncSettings, {"interval_seconds": int})
+        if sync.interval_seconds < 0:
+            self._fail("sync.interval_seconds must be 0 (off) or more")
         keymap = self._keymap(data.get("keymap", {}))
         accounts = self._accounts(data.get("accounts"))
         default_account = self._default_account(data, accounts)
@@ -211,6 +224,7 @@ class _Parser:
             agent=agent,
             ui=ui,
             inbox=inbox,
+            sync=sync,
             keymap=MappingProxyType(keymap),
             accounts=MappingProxyType(accounts),
             default_account=default_account,

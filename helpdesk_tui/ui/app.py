@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Footer, Input, ProgressBar, Static
 
 from helpdesk_tui.compose.templates import TemplateLoadResult, load_templates
 from helpdesk_tui.config.settings import Settings
@@ -23,6 +23,7 @@ from helpdesk_tui.domain.query import Filter, FilterError, View, builtin_views, 
 from helpdesk_tui.store.cache import Cache
 from helpdesk_tui.store.inbox import InboxQuery, view_query
 from helpdesk_tui.ui.replying import ReplyingMixin
+from helpdesk_tui.ui.syncing import SyncingMixin
 from helpdesk_tui.ui.screens.help import HelpScreen, binding_rows
 from helpdesk_tui.ui.screens.note_editor import NoteEditor
 from helpdesk_tui.ui.themes import APP_THEME_VARIABLE_DEFAULTS, load_themes
@@ -58,9 +59,10 @@ class AppOptions:
     templates_dir: Path | None = None  # the user's own templates
     tz: tzinfo | None = None  # the agent's time zone for promises; default: the system's
     blame_phrases: tuple[str, ...] | None = None  # None: the built-in list
+    sync_interval: float | None = None  # seconds between background pulls; None: no syncing
 
 
-class HelpdeskApp(ReplyingMixin, App[None]):
+class HelpdeskApp(ReplyingMixin, SyncingMixin, App[None]):
     TITLE = "helpdesk-tui"
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = True
@@ -86,6 +88,7 @@ class HelpdeskApp(ReplyingMixin, App[None]):
                 tooltip="Show or hide the knowledge base sidebar"),
         Binding("l", "timeline", "Timeline", id="ticket.timeline", tooltip="Show or hide the ticket's timeline"),
         Binding("z", "zoom", "Zoom inbox", id="app.zoom", tooltip="Inbox over the whole width, or back"),
+        Binding("f5", "sync_now", "Sync", id="app.sync", tooltip="Sync with the helpdesk now"),
         Binding("escape", "back", "Back", id="app.back", show=False,
                 tooltip="Back to the previous ticket, or to the inbox"),
         Binding("tab", "focus_next", "Next pane", id="app.focus_next", show=False,
@@ -139,6 +142,7 @@ class HelpdeskApp(ReplyingMixin, App[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(id="topbar")
+        yield ProgressBar(id="sync-progress", show_eta=False)
         yield Static(id="viewbar")
         yield Input(placeholder="filter: status:open priority:high assignee:me tag:billing customer:acme words…",
                     id="filter")
@@ -157,6 +161,7 @@ class HelpdeskApp(ReplyingMixin, App[None]):
         inbox = self.query_one(InboxList)
         inbox.border_title = "Inbox"
         self.query_one("#filter").display = False
+        self.query_one("#sync-progress").display = False
         self.query_one(TicketPane).border_title = "Ticket"
         inbox.focus()
         for name, sentence in self._theme_failures:
@@ -166,6 +171,7 @@ class HelpdeskApp(ReplyingMixin, App[None]):
         self.show_view(self.view)
         if self.options.live:
             self.set_interval(30, self._tick)
+        self.start_syncing()
         self._render_topbar()
 
     def watch_theme(self, theme: str) -> None:
@@ -228,7 +234,7 @@ class HelpdeskApp(ReplyingMixin, App[None]):
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(f" {self.cache.account} ", "bold reverse")
         text.append(f"  {self.view.title}  ")
-        text.append(f"● {self.options.status}", "dim")
+        text.append_text(self.sync_status_text())
         counts = self.cache.outbox_counts()
         waiting = counts.get("queued", 0) + counts.get("sending", 0)
         failed = counts.get("failed", 0)
@@ -419,6 +425,7 @@ class HelpdeskApp(ReplyingMixin, App[None]):
         for name in sorted(self.available_themes):
             yield SystemCommand(f"Theme: {name}", f"Switch to the {name} theme (remembered)",
                                 lambda n=name: setattr(self, "theme", n))
+        yield SystemCommand("Sync: Sync now", "Send the outbox and pull changes (F5)", self.action_sync_now)
         yield SystemCommand("App: Help", "Every key binding (?)", self.action_help)
         yield SystemCommand("App: Quit", "Quit helpdesk-tui (ctrl+q)", self.action_quit)
 

@@ -1,0 +1,269 @@
+"""django-helpdesk (2.x, PyPI) through its DRF API at ``/helpdesk/api/``.
+
+Auth: ``Authorization: Token <token>`` (DRF token of a staff user). The API has no change
+feed and tickets carry no created/modified time, so ``pull`` is a full scan in pages
+(``GET /tickets/?page=N&page_size=S``, ordered by id; each ticket comes with its
+``followup_set``) that reports only tickets whose content hash changed, and at the end of
+the scan the tickets that disappeared. Field mappings, the thread and the cursor are in
+``django_helpdesk_map.py``.
+
+The scan, page by page (one ``pull`` call = one HTTP page = one transaction in the engine):
+- the cursor carries the next page number, the page size the scan started with, the highest
+  id seen so far in this scan, the ids passed over without being seen, and the map
+  ticket id → content hash of every ticket known (the last complete scan, updated by each
+  page applied). A ticket is sent when its hash differs from the map's: new or changed
+  (title, status, priority, queue, assignee, submitter, description, custom fields,
+  followups — the whole ticket JSON is hashed). Resuming with the cursor of page k goes on
+  with page k+1 against the map as page k left it: no duplicates, no misses.
+- the last page (``next`` is null, or the list got shorter than the page asked for) ends the
+  scan: known tickets not seen are read one by one (``GET /tickets/N/``); a 404 is a
+  deletion (``deleted_ticket_ids``), an answer means a deletion during the scan shifted the
+  pages under us, and the ticket is handled like a listed one. The cursor then starts the
+  next scan at page 1 with the new map; ``done`` is True.
+- a ticket created during a scan is seen at its end (ids ascend); one skipped by a shift is
+  seen by the next scan.
+
+Writes: ``POST /followups/ {ticket, comment, public, new_status?}`` — never ``title``, which
+renames the ticket — and ``PATCH /tickets/N/ {priority, assigned_to}``. The server has no
+idempotency keys: a followup POST that gets no answer raises ``UnknownOutcome`` (from the
+HTTP client) and ``find_delivered`` looks for it in the thread. A PATCH sets absolute values,
+so repeating it is harmless and it is sent as idempotent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from helpdesk_tui.domain.models import OutboxItem
+from helpdesk_tui.sync.backends import django_helpdesk_map as dhm
+from helpdesk_tui.sync.backends.base import (
+    _CLOCK_SKEW,
+    AccountSettings,
+    Backend,
+    Capabilities,
+    ChangePage,
+    PushResult,
+    RemoteMessage,
+    RemoteTicket,
+    RemoteUser,
+)
+from helpdesk_tui.sync.errors import BadResponse, Forbidden, NotFound, NotSupported
+from helpdesk_tui.sync.http import HttpClient
+
+DEFAULT_PAGE_SIZE = 100  # the server has no maximum; each list request costs it a pass over all tickets
+
+
+def api_base(url: str) -> str:
+    """The API root for an account URL given as the site, ``…/helpdesk`` or ``…/helpdesk/api``."""
+    base = url.strip().rstrip("/")
+    for suffix in ("/helpdesk/api", "/helpdesk"):
+        if base.endswith(suffix):
+            base = base[: -len(suffix)]
+            break
+    return base + "/helpdesk/api"
+
+
+def make_client(account: AccountSettings, **kw: Any) -> HttpClient:
+    """The shared HTTP client for this account: DRF token auth, JSON."""
+    headers = {"Authorization": f"Token {account.token}", "Accept": "application/json"}
+    headers.update(kw.pop("headers", {}))
+    return HttpClient(base_url=api_base(account.url), headers=headers, **kw)
+
+
+class DjangoHelpdeskBackend(Backend):
+    name = "django-helpdesk"
+    label = "django-helpdesk"
+    capabilities = Capabilities(change_feed="full_scan", deletions=True, idempotency=False,
+                                concurrency="none", kb=False, templates=False, organizations=False,
+                                sla=False)
+
+    def __init__(self, account: AccountSettings, client: HttpClient | None = None, *,
+                 page_size: int = DEFAULT_PAGE_SIZE, user_names: Mapping[int, str] | None = None,
+                 queue_names: Mapping[int, str] | None = None,
+                 now: Callable[[], datetime] | None = None) -> None:
+        super().__init__(account, client if client is not None else make_client(account))
+        if page_size < 1:
+            raise ValueError("page_size must be at least 1")
+        self.page_size = page_size
+        self.names = dhm.Names(users=dict(user_names or {}), queues=dict(queue_names or {}))
+        self.now = now or (lambda: datetime.now(UTC))
+        self.host = urlsplit(api_base(account.url)).netloc or account.url
+        self.shape = dhm.Shape(self.host)
+        self._opened: dict[int, datetime] = {}  # ticket id → created_at from the last pull
+
+    # ------------------------------------------------------------ sign-in
+
+    def check(self) -> str:
+        try:
+            data = self.client.get_json("/tickets/", params={"page_size": 1})
+        except Forbidden:
+            raise Forbidden(f"{self.host} refused this account (403): django-helpdesk's API needs the "
+                            "token of a staff user.") from None
+        self.shape.page(data)
+        return f"Signed in to django-helpdesk at {self.host}."
+
+    # ------------------------------------------------------------ pull
+
+    def pull(self, cursor: str | None) -> ChangePage:
+        state = dhm.ScanState.load(cursor, self.page_size)
+        results, last_page = self._list_page(state.page, state.size)
+        page = ChangePage()
+        users: dict[str, RemoteUser] = {}
+        seen: set[int] = set()
+        for raw in results:
+            seen.add(self._take(raw, state, page, users))
+        if seen:
+            top = max(seen)
+            state.gone |= {tid for tid in state.h if state.last < tid < top and tid not in seen}
+            state.gone -= seen
+            state.last = max(state.last, top)
+        if not last_page:
+            state.page += 1
+            page.done = False
+        else:
+            for tid in sorted(state.gone | {tid for tid in state.h if tid > state.last} - seen):
+                raw = self._ticket_if_exists(tid)
+                if raw is None:
+                    page.deleted_ticket_ids.append(str(tid))
+                    state.h.pop(tid, None)
+                    state.t.pop(tid, None)
+                    self._opened.pop(tid, None)
+                else:
+                    self._take(raw, state, page, users)
+            state = dhm.ScanState(h=state.h, t=state.t, size=self.page_size)
+            page.done = True
+        page.users = list(users.values())
+        page.cursor = state.dump()
+        return page
+
+    def _take(self, raw: Any, state: dhm.ScanState, page: ChangePage, users: dict[str, RemoteUser]) -> int:
+        """One listed ticket: add it to the page if its hash changed; returns its id."""
+        raw = self.shape.obj(raw, "ticket")
+        tid = self.shape.num(raw, "id", "ticket")
+        digest = dhm.content_hash(raw)
+        if tid not in state.t and not dhm.has_dates(raw):
+            state.t[tid] = int(self.now().timestamp())
+        if state.h.get(tid) == digest:
+            return tid
+        first_seen = datetime.fromtimestamp(state.t[tid], UTC) if tid in state.t else None
+        record, user = dhm.ticket(raw, self.shape, self.names, digest, first_seen, self.now)
+        state.h[tid] = digest
+        self._opened[tid] = record.created_at
+        page.tickets.append(record)
+        if user is not None:
+            users[user.remote_id] = user
+        return tid
+
+    def _list_page(self, number: int, size: int) -> tuple[list[dict[str, Any]], bool]:
+        response = self.client.request("GET", "/tickets/", params={"page": number, "page_size": size},
+                                       expect=(200, 404) if number > 1 else (200,))
+        if response.status_code == 404:
+            # DRF answers 404 "Invalid page." past the end: the list got shorter since the
+            # scan began. Make sure the list itself is still there before ending the scan on it.
+            self.shape.page(self.client.get_json("/tickets/", params={"page_size": 1}))
+            return [], True
+        return self.shape.page(self._json(response))
+
+    def _ticket_if_exists(self, tid: int) -> dict[str, Any] | None:
+        response = self.client.request("GET", f"/tickets/{tid}/", expect=(200, 404))
+        if response.status_code == 404:
+            detail = self._json(response, quiet=True)
+            if not (isinstance(detail, dict) and "detail" in detail):  # an HTML 404: not the API
+                raise NotFound(f"{self.host} has no {response.request.url.path} (404): check the URL.")
+            return None
+        return self.shape.obj(self._json(response), "ticket")
+
+    def _json(self, response: httpx.Response, *, quiet: bool = False) -> Any:
+        try:
+            return response.json()
+        except ValueError:
+            if quiet:
+                return None
+            raise BadResponse(f"{self.host} did not answer with JSON: check that the URL points at "
+                              "django-helpdesk.") from None
+
+    # ------------------------------------------------------------ thread
+
+    def fetch_thread(self, ticket: RemoteTicket | str) -> list[RemoteMessage]:
+        tid = _ticket_id(ticket.remote_id if isinstance(ticket, RemoteTicket) else ticket)
+        raw = self._get_ticket(tid)
+        opened = ticket.created_at if isinstance(ticket, RemoteTicket) else self._opened.get(tid)
+        messages = dhm.thread(raw, self.shape, self.names, opened, self.now)
+        if messages is None:
+            raise self.shape.bad("ticket (no followup_set)")
+        return messages
+
+    def _get_ticket(self, tid: int) -> dict[str, Any]:
+        return self.shape.obj(self.client.get_json(f"/tickets/{tid}/"), "ticket")
+
+    # ------------------------------------------------------------ push
+
+    def push(self, item: OutboxItem, ticket_remote_id: str, version: str | None) -> PushResult:
+        tid = _ticket_id(ticket_remote_id)
+        payload = item.payload
+        if item.action in ("reply", "note"):
+            body = str(payload.get("body") or "")
+            if not body.strip():
+                raise NotSupported("django-helpdesk needs some text in a reply or note.")
+            return self._followup(tid, body, item.action == "reply", payload.get("status"))
+        if item.action != "update":
+            raise NotSupported(f"django-helpdesk cannot do {item.action!r}.")
+        # Check everything before sending anything, so an update is never half applied.
+        if payload.get("tags"):
+            raise NotSupported("django-helpdesk has no tags.")
+        patch: dict[str, Any] = {}
+        if payload.get("priority"):
+            patch["priority"] = dhm.priority_code(str(payload["priority"]))
+        if "assignee" in payload:
+            patch["assigned_to"] = self.names.user_id(payload["assignee"])
+        status = payload.get("status")
+        if status:
+            dhm.status_code(str(status), None)  # validates
+        if patch:
+            self.client.request("PATCH", f"/tickets/{tid}/", json=patch, idempotent=True, expect=(200,))
+        if status or str(payload.get("body") or "").strip():
+            return self._followup(tid, str(payload.get("body") or ""), bool(payload.get("public", False)),
+                                  status)
+        return PushResult()
+
+    def _followup(self, tid: int, body: str, public: bool, status: object) -> PushResult:
+        data: dict[str, Any] = {"ticket": tid, "comment": dhm.protect(body), "public": public}
+        if status:
+            target = dhm.status_code(str(status), None)
+            if target == dhm.OPEN:  # "open" on a resolved or closed ticket is Reopened there
+                target = dhm.status_code(str(status), self.shape.num(self._get_ticket(tid), "status", "ticket"))
+            data["new_status"] = target
+        response = self.client.request("POST", "/followups/", json=data, idempotent=False, expect=(200, 201))
+        created = self.shape.obj(self._json(response), "followup")
+        return PushResult(remote_id=str(self.shape.num(created, "id", "followup")))
+
+    def find_delivered(self, item: OutboxItem, ticket_remote_id: str) -> str | None:
+        """Replies and notes: the base rule (same text in the thread, after the item was queued).
+        A status-only update: a followup that set the same status since then."""
+        body = str(item.payload.get("body") or "").strip()
+        status = item.payload.get("status")
+        if item.action != "update" or body:
+            return super().find_delivered(item, ticket_remote_id)
+        if not status:
+            return None
+        raw = self._get_ticket(_ticket_id(ticket_remote_id))
+        wanted = dhm.status_code(str(status), None)
+        since = item.created_at.replace(microsecond=0) - _CLOCK_SKEW
+        for fu in reversed(self.shape.followups(raw) or []):
+            if self.shape.when(fu.get("date"), "followup") < since:
+                break
+            if fu.get("new_status") == wanted or (wanted == dhm.OPEN and fu.get("new_status") == dhm.REOPENED):
+                return str(fu["id"])
+        return None
+
+
+def _ticket_id(remote_id: str) -> int:
+    text = str(remote_id).strip()
+    if not text.isdigit():
+        raise NotFound(f"django-helpdesk has no ticket {text!r}: its tickets have numeric ids.")
+    return int(text)
