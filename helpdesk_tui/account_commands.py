@@ -46,8 +46,8 @@ def account_add(ctx: Context, name: str, backend: str, url: str, user: str | Non
         secrets.store_token(name, token, backend=keyring)
     except secrets.SecretsError as error:
         raise UserError(str(error)) from None
-    ensure_dirs(ctx.locations)
     try:
+        ensure_dirs(ctx.locations)
         result = accounts_file.add_account(ctx.locations.config_file, account)
     except (ConfigError, OSError) as error:
         _restore_token(name, previous, keyring)
@@ -200,6 +200,10 @@ def _read_token(name: str, token_env: str | None, stdin_isatty: bool, getpass: C
     token = token.strip()
     if not token:
         raise UserError("The token is empty, so nothing was changed: give the helpdesk's API token.", 2)
+    if not token.isprintable():
+        # A pasted line break or escape would break the Authorization header.
+        raise UserError("The token contains a line break or control character, so nothing was changed: "
+                        "paste it again.", 2)
     return token
 
 

@@ -182,6 +182,13 @@ def test_an_empty_token_is_refused_and_nothing_is_written(home, memory_keyring, 
     assert memory_keyring.passwords == {} and not config_file(home).exists()
 
 
+def test_a_token_with_a_line_break_is_refused(home, memory_keyring, plugins):
+    with pytest.raises(UserError, match="line break") as caught:
+        add(home, token=f"{TOKEN}\n{TOKEN}")
+    assert caught.value.status == 2 and TOKEN not in str(caught.value)
+    assert memory_keyring.passwords == {} and not config_file(home).exists()
+
+
 @pytest.mark.parametrize("ring", [fail.Keyring, null.Keyring, EmptyChainer], ids=["fail", "null", "empty-chainer"])
 def test_no_usable_keyring_is_one_sentence_and_nothing_is_written(home, plugins, monkeypatch, ring):
     monkeypatch.setattr(keyring.core, "_keyring_backend", ring())
@@ -243,6 +250,8 @@ def test_a_first_account_replaces_a_default_that_named_the_demo(home, memory_key
     ("work", "fake", "ftp://desk.example.com", None, "is not a web address"),
     ("work", "fake", "desk.example.com", None, "is not a web address"),
     ("work", "fake", "https://aiko:hunter2@desk.example.com", None, "must not contain a user name or password"),
+    ("work", "fake", "aiko:hunter2@desk.example.com", None, "is not a web address"),
+    ("work", "fake", "http://[::1", None, "is not a web address"),
     ("work", "fake", "https://desk.example.com/?api_key=x", None, "without '?' or '#' parts"),
     ("work", "nope", "https://desk.example.com", None, "Unknown backend 'nope': use one of "),
     ("../etc", "fake", "https://desk.example.com", None, "is not allowed"),
@@ -252,7 +261,7 @@ def test_invalid_input_is_refused_before_anything_is_stored(home, memory_keyring
                                                             user, expected):
     with pytest.raises(UserError, match=expected.replace("?", r"\?")) as caught:
         add(home, name, backend=backend, url=url, user=user)
-    assert caught.value.status == 2
+    assert caught.value.status == 2 and "hunter2" not in str(caught.value)
     assert memory_keyring.passwords == {} and not config_file(home).exists()
 
 

@@ -105,7 +105,7 @@ def test_a_pull_killed_between_pages_resumes_after_the_last_applied_page(cache):
 def test_a_page_is_all_or_nothing(cache, monkeypatch):
     backend = ScriptedBackend(pages_of([remote_ticket(1), remote_ticket(2)]))
     calls = {"n": 0}
-    original = sync_apply._apply_thread
+    original = sync_apply.apply_thread
 
     def crash_on_second(*args, **kwargs):
         calls["n"] += 1
@@ -113,7 +113,7 @@ def test_a_page_is_all_or_nothing(cache, monkeypatch):
             raise RuntimeError("killed mid-page")
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(sync_apply, "_apply_thread", crash_on_second)
+    monkeypatch.setattr(sync_apply, "apply_thread", crash_on_second)
     with pytest.raises(RuntimeError):
         SyncEngine(cache, backend, lambda: NOW).pull()
     assert count(cache, "SELECT count(*) FROM tickets") == 0

@@ -198,3 +198,60 @@ async def test_kb_search_in_japanese_and_preview(demo_db, tmp_path):
         await pilot.press("down", "enter")
         await pilot.pause()
         assert app.query_one("#kb-preview").has_class("shown")
+
+
+async def test_a_customer_message_arriving_while_writing_is_shown_before_sending(demo_db, tmp_path):
+    from helpdesk_tui.domain.models import Message
+    from helpdesk_tui.store import writer
+    from helpdesk_tui.store.db import open_database, transaction
+    from helpdesk_tui.ui.screens.collision import CollisionScreen
+
+    app = make_app(demo_db, tmp_path, backend=DemoBackend())
+    async with app.run_test(size=SIZE) as pilot:
+        tid = await open_first(pilot, app)
+        await pilot.press("r", *"Here is the fix.")
+        await pilot.pause(1.0)
+        conn = open_database(demo_db)  # the background sync brings in a new customer message
+        with transaction(conn):
+            writer.save_messages(conn, [Message(tid, MessageKind.CUSTOMER, "customer", "Never mind, it works now!",
+                                                DEMO_NOW)])
+        conn.close()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, CollisionScreen)
+        assert "Never mind, it works now!" in screen_text(app)
+        await pilot.press("e")  # edit: back to the draft, nothing sent
+        await pilot.pause()
+        assert app.composer is not None and app.cache.outbox_items() == []
+        await pilot.press("ctrl+s")  # seen now: straight to the send dialog
+        await pilot.pause()
+        assert isinstance(app.screen, SendScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        assert len(app.cache.outbox_items()) == 1
+
+
+async def test_discarding_at_the_collision_check_drops_the_draft(demo_db, tmp_path):
+    from helpdesk_tui.domain.models import Message
+    from helpdesk_tui.store import writer
+    from helpdesk_tui.store.db import open_database, transaction
+
+    app = make_app(demo_db, tmp_path, backend=DemoBackend())
+    async with app.run_test(size=SIZE) as pilot:
+        tid = await open_first(pilot, app)
+        await pilot.press("r", *"Draft text")
+        await pilot.pause(1.0)
+        conn = open_database(demo_db)
+        with transaction(conn):
+            writer.save_messages(conn, [Message(tid, MessageKind.PUBLIC_REPLY, "dana", "I already answered.",
+                                                DEMO_NOW)])
+        conn.close()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("d")
+        await pilot.pause()
+        assert app.composer is None and app.cache.draft(tid) is None and app.cache.outbox_items() == []

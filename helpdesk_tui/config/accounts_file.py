@@ -45,14 +45,22 @@ def validate_account(name: str, backend: str, url: str, user: str | None,
     except ValueError as error:
         raise InvalidAccount(str(error)) from None
     if backend not in known_backends:
-        choices = ", ".join(known_backends) or "none are installed"
-        raise InvalidAccount(f"Unknown backend '{backend}': use one of {choices}.")
+        if not known_backends:
+            raise InvalidAccount(f"Unknown backend '{backend}': no backends are installed, so reinstall "
+                                 "helpdesk-tui.")
+        raise InvalidAccount(f"Unknown backend '{backend}': use one of {', '.join(known_backends)}.")
     url = (url or "").strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url):
+    try:
+        parts = urlsplit(url)
+        hostname = parts.hostname
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        parts, hostname = None, None
+    # The url is not quoted back: a mistyped one may hold a password.
+    if (parts is None or parts.scheme not in ("http", "https") or not hostname or not url.isprintable()
+            or any(c.isspace() for c in url)):
         raise InvalidAccount(
-            f"The url {url!r} is not a web address: give the helpdesk's base URL, e.g. "
-            "https://example.zendesk.com."
+            "The url is not a web address: give the helpdesk's base URL starting with https:// or "
+            "http://, e.g. https://example.zendesk.com."
         )
     if parts.username is not None or parts.password is not None:
         raise InvalidAccount(

@@ -146,6 +146,10 @@ class Cache:
         with self.connection() as conn, transaction(conn):
             drafts.save_draft(conn, draft)
 
+    def mark_draft_seen(self, ticket_id: int, message_id: int) -> None:
+        with self.connection() as conn, transaction(conn):
+            drafts.mark_seen(conn, ticket_id, message_id)
+
     def discard_draft(self, ticket_id: int) -> None:
         with self.connection() as conn, transaction(conn):
             drafts.delete_draft(conn, ticket_id)

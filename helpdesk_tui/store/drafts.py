@@ -42,3 +42,8 @@ def draft_ticket_ids(conn: sqlite3.Connection) -> list[int]:
 def touch(draft: Draft, body: str, cursor: tuple[int, int], now: datetime) -> Draft:
     draft.body, draft.cursor, draft.updated_at = body, cursor, now
     return draft
+
+
+def mark_seen(conn: sqlite3.Connection, ticket_id: int, message_id: int) -> None:
+    """The agent has read the thread up to ``message_id`` (the collision check asks no more)."""
+    conn.execute("UPDATE drafts SET seen_message_id = ? WHERE ticket_id = ?", (message_id, ticket_id))

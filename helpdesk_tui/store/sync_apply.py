@@ -73,7 +73,7 @@ def apply_page(conn: sqlite3.Connection, page: ChangePage, threads: dict[str, li
                      (json.dumps(remote.raw), synced, ticket_id))
         writer.save_events(conn, _events(ticket, existing))
         if thread is not None:
-            _apply_thread(conn, ticket_id, thread, synced)
+            apply_thread(conn, ticket_id, thread, synced)
     for remote_id in page.deleted_ticket_ids:
         ticket_id = _local_id(conn, "tickets", remote_id)
         ticket = tickets.get_ticket(conn, ticket_id) if ticket_id else None
@@ -133,7 +133,8 @@ def _same_text(a: str, b: str) -> bool:
     return " ".join(a.split()) == " ".join(b.split())
 
 
-def _apply_thread(conn, ticket_id: int, thread: list[RemoteMessage], synced: int) -> None:
+def apply_thread(conn, ticket_id: int, thread: list[RemoteMessage], synced: int) -> None:
+    """Upsert a ticket's messages, adopting our own sent ones when they come back."""
     known = dict(conn.execute("SELECT remote_id, id FROM messages WHERE ticket_id = ? AND remote_id IS NOT NULL",
                               (ticket_id,)).fetchall())
     # Messages written here whose server id we never learnt: adopt them when they come back.

@@ -75,6 +75,19 @@ class SyncEngine:
                 break
         return report
 
+    def refresh_thread(self, ticket_id: int) -> bool:
+        """Read one ticket's thread from the server now (before a reply goes out); False if offline."""
+        ticket = self.cache.ticket(ticket_id)
+        if ticket is None or ticket.remote_id is None or not hasattr(self.backend, "fetch_thread"):
+            return False
+        try:
+            thread = self.backend.fetch_thread(ticket.remote_id)
+        except errors.SyncError:
+            return False
+        with self.cache.connection() as conn, transaction(conn):
+            sync_apply.apply_thread(conn, ticket_id, thread, int(self.now().timestamp()))
+        return True
+
     def push(self) -> DrainResult:
         return drain_outbox(self.cache, self.backend, self.now)
 

@@ -17,7 +17,9 @@ from helpdesk_tui.domain.models import Draft
 from helpdesk_tui.domain.reply import ReplyPlan
 from helpdesk_tui.domain.vocab import MessageKind
 from helpdesk_tui.store.outbox import TicketGone
+from helpdesk_tui.sync.engine import SyncEngine
 from helpdesk_tui.sync.outbox_sender import drain_outbox
+from helpdesk_tui.ui.screens.collision import CollisionScreen, newer_messages
 from helpdesk_tui.ui.screens.send import SendContext, SendDecision, SendScreen
 from helpdesk_tui.ui.screens.template_picker import TemplatePicker
 from helpdesk_tui.ui.widgets.composer import Composer
@@ -135,6 +137,40 @@ class ReplyingMixin:
         if ticket is None:
             self.notify("That ticket is no longer in the cache; your draft is kept.", severity="error")
             return
+        if self.options.sync_interval and self.options.backend is not None:
+            self._refresh_then_check(composer, ticket.id)  # a live helpdesk: look at its thread first
+            return
+        self._collision_check(composer, ticket)
+
+    @work(thread=True, exclusive=True, group="refresh-thread", exit_on_error=False)
+    def _refresh_then_check(self, composer: Composer, ticket_id: int) -> None:
+        SyncEngine(self.cache, self.options.backend, self.now).refresh_thread(ticket_id)
+        self.call_from_thread(self._collision_check, composer, self.cache.ticket(ticket_id))
+
+    def _collision_check(self, composer: Composer, ticket) -> None:
+        newer = newer_messages(self.cache.thread(ticket.id), composer.draft.seen_message_id)
+        if newer:
+            self.push_screen(CollisionScreen(newer, self.now()),
+                             lambda choice: self._after_collision(composer, choice, newer))
+            return
+        self._open_send_dialog(composer, ticket)
+
+    def _after_collision(self, composer: Composer, choice: str, newer) -> None:
+        if choice == "discard":
+            self.close_composer(discard=True)
+            self.notify("Draft discarded.")
+            return
+        # Either way the agent has now seen these messages: do not ask again for them.
+        composer.draft.seen_message_id = max(m.id for m in newer)
+        self.cache.save_draft(composer.draft)
+        self.cache.mark_draft_seen(composer.draft.ticket_id, composer.draft.seen_message_id)
+        self.reload_ticket(composer.draft.ticket_id)
+        if choice == "send":
+            self._open_send_dialog(composer, self.cache.ticket(composer.draft.ticket_id))
+        else:
+            composer.text_area.focus()
+
+    def _open_send_dialog(self, composer: Composer, ticket) -> None:
         context = SendContext(
             kind=composer.kind, text=composer.text, current_status=ticket.status,
             language=self.customer_language(ticket), now=self.now(), tz=self.tz,

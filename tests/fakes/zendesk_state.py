@@ -342,12 +342,14 @@ class ZendeskState:
     def _apply(self, ticket: dict[str, Any], author_id: int, comment: dict[str, Any] | None,
                changes: dict[str, Any], metadata: dict[str, Any], channel: str, force: bool = False) -> dict:
         ts = self._touch(ticket) if (changes or comment or force) else self.now
+        previous = {field: ticket.get(field) for field in changes}
         for field, value in changes.items():
             ticket[field] = value
-        return self._record(ticket, author_id, comment, changes, metadata, channel, ts)
+        return self._record(ticket, author_id, comment, changes, metadata, channel, ts, previous)
 
     def _record(self, ticket: dict[str, Any], author_id: int, comment: dict[str, Any] | None,
-                changes: dict[str, Any], metadata: dict[str, Any], channel: str, ts: int) -> dict[str, Any]:
+                changes: dict[str, Any], metadata: dict[str, Any], channel: str, ts: int,
+                previous: dict[str, Any] | None = None) -> dict[str, Any]:
         """The audit of one change, with the comment it adds (same id as its event)."""
         tid, audit_id = ticket["id"], next(self._ids)
         events: list[dict[str, Any]] = []
@@ -370,7 +372,7 @@ class ZendeskState:
                                                   "plain_body", "public", "attachments", "audit_id")})
         for field, value in changes.items():
             events.append({"id": next(self._ids), "type": "Change", "field_name": field, "value": value,
-                           "previous_value": None})
+                           "previous_value": (previous or {}).get(field)})
         audit = {"id": audit_id, "ticket_id": tid, "created_at": iso(ts), "author_id": author_id,
                  "metadata": {"system": {"client": "fake", "ip_address": "127.0.0.1"}, "custom": dict(metadata)},
                  "via": {"channel": channel, "source": {}}, "events": events}
@@ -448,7 +450,7 @@ class ZendeskState:
                            {u: self.users[u]["organization_id"] for u in people})
         self._feed.extend((base + i // _BULK_PER_SECOND, first + i) for i in range(count))
         self._feed.sort()
-        self._feed_key.update(((base + i // _BULK_PER_SECOND, first + i), first + i)[::-1] for i in range(count))
+        self._feed_key.update({first + i: (base + i // _BULK_PER_SECOND, first + i) for i in range(count)})
         self._last_stamp = self.now = max(self.now, base + (count - 1) // _BULK_PER_SECOND)
         return first, last
 

@@ -1,0 +1,478 @@
+"""A fake Zendesk over real HTTP on 127.0.0.1, for backend tests and benchmarks.
+
+    with FakeZendesk() as fake:
+        aiko = fake.add_user("Aiko Tanaka", email="aiko@example.com")
+        number = fake.add_ticket("Printer offline", requester_id=aiko)
+        fake.rate_limit(times=2, retry_after=1)      # the next two requests answer 429
+        ... HttpClient(fake.url, headers={"Authorization": fake.basic_auth()}) ...
+
+Endpoints, with the request and response shapes of developer.zendesk.com:
+
+- ``GET /api/v2/users/me``: the signed-in user; without credentials or with a wrong password
+  an *anonymous* user (``id`` null, status 200), with a wrong API token 401.
+- ``GET /api/v2/users/search?query=``
+- ``GET /api/v2/incremental/tickets/cursor``: ``start_time`` or ``cursor``, ``per_page``
+  (≤ 1000, default ``page_size``), ``include=users,organizations,groups``, ``exclude_deleted``;
+  ``after_cursor``/``after_url``/``end_of_stream``; deleted tickets have status ``deleted``.
+- ``GET /api/v2/tickets/{id}``, ``DELETE /api/v2/tickets/{id}``
+- ``PUT /api/v2/tickets/{id}``: comment, fields, ``safe_update``/``updated_stamp`` (409),
+  ``metadata`` (kept on the audit); answers ``{ticket, audit}``. No idempotency key here:
+  Zendesk honours ``Idempotency-Key`` on ticket *creation* only, and so does the fake.
+- ``POST /api/v2/tickets``: ``Idempotency-Key`` kept 2 hours; a repeat with the same body gets
+  the first answer and ``x-idempotency-lookup: hit`` (first use: ``miss``), a different body 400.
+- ``GET /api/v2/tickets/{id}/comments`` and ``/audits``: cursor paging (``page[size]`` ≤ 100,
+  ``page[after]``; ``meta``/``links``) or offset paging (``page``, ``per_page``); ``include=users``;
+  ``sort_order``.
+- ``GET /api/v2/help_center/incremental/articles?start_time=`` (``next_page``, ``end_time``),
+  ``GET /api/v2/help_center/articles`` (cursor paging).
+- ``GET /api/v2/macros`` and ``/api/v2/macros/active`` (``active=``, cursor or offset paging).
+
+Every answer carries ``X-Rate-Limit``/``ratelimit-*`` headers (incremental exports also
+``Zendesk-RateLimit-incremental-exports``); limits are not enforced, inject 429s instead.
+Faults (``fail``, ``rate_limit``, ``delay``, ``drop``) queue up and each hits the next
+matching request(s); ``after=True`` applies the request first and then loses the answer.
+``requests`` logs every request with the Authorization header redacted.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from tests.fakes.zendesk_state import ApiError, ZendeskState, decode_cursor, encode_cursor, not_found
+
+IDEMPOTENCY_SECONDS = 2 * 3600
+ANONYMOUS = {"id": None, "url": None, "name": "Anonymous user", "email": "invalid@example.com",
+             "role": "end-user", "locale": "en-US", "time_zone": "UTC", "active": True, "verified": False}
+
+
+@dataclass
+class Fault:
+    status: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    body: Any = None
+    delay: float = 0.0
+    drop: bool = False
+    after: bool = False  # apply the request, then delay / drop / answer with ``status``
+    method: str | None = None
+    path: str | None = None  # a regular expression searched in the request path
+    times: int = 1
+
+    def matches(self, method: str, path: str) -> bool:
+        return (self.method is None or self.method == method) and (self.path is None or bool(re.search(self.path, path)))
+
+
+@dataclass
+class LoggedRequest:
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: bytes
+    status: int | None = None  # None: no answer was sent (dropped)
+    fault: Fault | None = None
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+
+@dataclass
+class _Replay:
+    fingerprint: str
+    status: int
+    body: dict[str, Any]
+    expires: int
+
+
+_Route = tuple[str, re.Pattern[str], Callable[..., tuple[int, dict[str, str], Any]]]
+
+
+class FakeZendesk:
+    def __init__(self, *, email: str = "agent@example.com", token: str = "fake-api-token",
+                 password: str | None = None, oauth_token: str | None = None, agent_name: str = "Alex Agent",
+                 page_size: int = 1000, export_lag: int = 0) -> None:
+        self.email, self.token, self.password, self.oauth_token = email, token, password, oauth_token
+        self.page_size = page_size  # the export's default per_page (Zendesk: 1000)
+        self.state = ZendeskState(agent_email=email, agent_name=agent_name, export_lag=export_lag)
+        self.requests: list[LoggedRequest] = []
+        self.lock = threading.RLock()
+        self._faults: list[Fault] = []
+        self._replays: dict[str, _Replay] = {}
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._routes: list[_Route] = [
+            ("GET", re.compile(r"/api/v2/users/me"), self._me),
+            ("GET", re.compile(r"/api/v2/users/search"), self._search_users),
+            ("GET", re.compile(r"/api/v2/incremental/tickets/cursor"), self._export),
+            ("GET", re.compile(r"/api/v2/tickets/(\d+)/comments"), self._comments),
+            ("GET", re.compile(r"/api/v2/tickets/(\d+)/audits"), self._audits),
+            ("GET", re.compile(r"/api/v2/tickets/(\d+)"), self._show),
+            ("PUT", re.compile(r"/api/v2/tickets/(\d+)"), self._update),
+            ("DELETE", re.compile(r"/api/v2/tickets/(\d+)"), self._delete),
+            ("POST", re.compile(r"/api/v2/tickets"), self._create),
+            ("GET", re.compile(r"/api/v2/help_center/incremental/articles"), self._articles_since),
+            ("GET", re.compile(r"/api/v2/help_center(?:/[a-z-]+)?/articles"), self._articles),
+            ("GET", re.compile(r"/api/v2/macros(/active)?"), self._macros),
+        ]
+
+    # --- life cycle ----------------------------------------------------------------------
+
+    def start(self) -> FakeZendesk:
+        server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        server.daemon_threads = True
+        server.block_on_close = False
+        server.fake = self  # type: ignore[attr-defined]
+        self._server = server
+        self.state.base_url = self.url
+        self._thread = threading.Thread(target=server.serve_forever, name="fake-zendesk", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> FakeZendesk:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None, "start() the fake first"
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def basic_auth(self, email: str | None = None, token: str | None = None) -> str:
+        """An Authorization header value for ``{email}/token:{token}`` (defaults: the fake's own)."""
+        raw = f"{email or self.email}/token:{token or self.token}".encode()
+        return "Basic " + base64.b64encode(raw).decode()
+
+    # --- seeding and inspection (thread-safe wrappers over the state) ---------------------
+
+    @property
+    def me(self) -> int:
+        return self.state.me
+
+    def _locked(name: str):  # noqa: N805 - a small decorator factory used in the class body
+        def call(self: FakeZendesk, *args: Any, **kwargs: Any) -> Any:
+            with self.lock:
+                return getattr(self.state, name)(*args, **kwargs)
+        call.__name__ = name
+        call.__doc__ = getattr(ZendeskState, name).__doc__
+        return call
+
+    add_user = _locked("add_user")
+    add_organization = _locked("add_organization")
+    add_group = _locked("add_group")
+    add_ticket = _locked("add_ticket")
+    add_comment = _locked("add_comment")
+    update_ticket = _locked("update_ticket")
+    delete_ticket = _locked("delete_ticket")
+    add_article = _locked("add_article")
+    update_article = _locked("update_article")
+    add_macro = _locked("add_macro")
+    add_bulk_tickets = _locked("add_bulk_tickets")
+    del _locked
+
+    def advance(self, seconds: int) -> None:
+        with self.lock:
+            self.state.now += seconds
+
+    def ticket(self, ticket_id: int) -> dict[str, Any]:
+        with self.lock:
+            return json.loads(json.dumps(self.state.ticket_json(ticket_id)))
+
+    def comments(self, ticket_id: int) -> list[dict[str, Any]]:
+        with self.lock:
+            return json.loads(json.dumps(self.state.ticket_comments(ticket_id)))
+
+    def audits(self, ticket_id: int) -> list[dict[str, Any]]:
+        with self.lock:
+            return json.loads(json.dumps(self.state.ticket_audits(ticket_id)))
+
+    def requests_to(self, path_pattern: str, method: str | None = None) -> list[LoggedRequest]:
+        return [r for r in list(self.requests)
+                if re.search(path_pattern, r.path) and (method is None or r.method == method)]
+
+    # --- faults --------------------------------------------------------------------------
+
+    def inject(self, fault: Fault) -> Fault:
+        with self.lock:
+            self._faults.append(fault)
+        return fault
+
+    def fail(self, status: int, *, times: int = 1, headers: dict[str, str] | None = None, body: Any = None,
+             method: str | None = None, path: str | None = None, after: bool = False) -> Fault:
+        """The next ``times`` matching requests answer ``status`` (after=True: applied first)."""
+        body = body if body is not None else {"error": "InjectedFault", "description": f"injected {status}"}
+        return self.inject(Fault(status=status, headers=dict(headers or {}), body=body, times=times,
+                                 method=method, path=path, after=after))
+
+    def rate_limit(self, *, times: int = 1, retry_after: int | str = 1, method: str | None = None,
+                   path: str | None = None) -> Fault:
+        """The next ``times`` matching requests answer 429 with ``Retry-After``."""
+        return self.fail(429, times=times, headers={"Retry-After": str(retry_after)}, method=method, path=path,
+                         body={"error": "TooManyRequests", "description": "Rate limit exceeded"})
+
+    def delay(self, seconds: float, *, times: int = 1, after: bool = False, method: str | None = None,
+              path: str | None = None) -> Fault:
+        """Hold the next matching requests ``seconds`` (after=True: apply first, then hold the answer)."""
+        return self.inject(Fault(delay=seconds, after=after, times=times, method=method, path=path))
+
+    def drop(self, *, times: int = 1, after: bool = True, method: str | None = None,
+             path: str | None = None) -> Fault:
+        """Close the connection without answering (after=True: the request was applied first)."""
+        return self.inject(Fault(drop=True, after=after, times=times, method=method, path=path))
+
+    def _take_fault(self, method: str, path: str) -> Fault | None:
+        for fault in self._faults:
+            if fault.matches(method, path):
+                fault.times -= 1
+                if fault.times <= 0:
+                    self._faults.remove(fault)
+                return fault
+        return None
+
+    # --- serving -------------------------------------------------------------------------
+
+    def serve(self, handler: _Handler) -> None:
+        method = handler.command
+        parts = urlsplit(handler.path)
+        query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        length = int(handler.headers.get("Content-Length") or 0)
+        raw = handler.rfile.read(length) if length else b""
+        headers = {k: ("<redacted>" if k.lower() == "authorization" else v) for k, v in handler.headers.items()}
+        entry = LoggedRequest(method, parts.path, query, headers, raw)
+        with self.lock:
+            self.requests.append(entry)
+            fault = entry.fault = self._take_fault(method, parts.path)
+        if fault is not None and not fault.after:
+            if fault.delay:
+                time.sleep(fault.delay)
+            if fault.drop:
+                handler.close_connection = True
+                return
+            if fault.status is not None:
+                entry.status = fault.status
+                _send(handler, fault.status, fault.headers, fault.body)
+                return
+        status, extra, body = self._dispatch(method, parts.path, query, handler.headers, raw)
+        if fault is not None and fault.after:
+            if fault.delay:
+                time.sleep(fault.delay)
+            if fault.drop:
+                handler.close_connection = True
+                return
+            if fault.status is not None:
+                status, extra, body = fault.status, fault.headers, fault.body
+        entry.status = status
+        _send(handler, status, {**self._rate_headers(parts.path), **extra}, body)
+
+    def _dispatch(self, method: str, path: str, query: dict[str, str], headers: Any,
+                  raw: bytes) -> tuple[int, dict[str, str], Any]:
+        route = path[:-5] if path.endswith(".json") else path
+        for verb, pattern, action in self._routes:
+            match = pattern.fullmatch(route)
+            if match and verb == method:
+                who = self._authenticate(headers.get("Authorization"))
+                if who is None and action != self._me:
+                    return 401, {}, {"error": "Couldn't authenticate you"}
+                try:
+                    payload = json.loads(raw) if raw else None
+                except ValueError:
+                    return 400, {}, {"error": "InvalidJSON", "description": "The request body is not JSON"}
+                try:
+                    with self.lock:
+                        return action(*match.groups(), query=query, headers=headers, payload=payload,
+                                      raw=raw, who=who)
+                except ApiError as exc:
+                    return exc.status, {}, exc.body
+        return 404, {}, {"error": "InvalidEndpoint", "description": "Not found"}
+
+    def _authenticate(self, header: str | None) -> int | str | None:
+        """The signed-in user id; "anonymous" for no credentials or a wrong password; None: refused."""
+        if not header:
+            return "anonymous"
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() == "bearer":
+            return self.state.me if self.oauth_token and value == self.oauth_token else None
+        try:
+            user, _, secret = base64.b64decode(value).decode().partition(":")
+        except (ValueError, UnicodeDecodeError):
+            return None
+        if user.endswith("/token"):
+            return self.state.me if user[:-6] == self.email and secret == self.token else None
+        return self.state.me if user == self.email and self.password and secret == self.password else "anonymous"
+
+    def _rate_headers(self, path: str) -> dict[str, str]:
+        now = time.time()
+        recent = sum(1 for r in self.requests[-700:] if r.path == path) if "incremental" in path else 0
+        headers = {"X-Rate-Limit": "700", "X-Rate-Limit-Remaining": "699", "ratelimit-limit": "700",
+                   "ratelimit-remaining": "699", "ratelimit-reset": str(60 - int(now) % 60)}
+        if "incremental" in path:
+            headers["Zendesk-RateLimit-incremental-exports"] = (
+                f"total=10; remaining={max(0, 10 - recent)}; resets={60 - int(now) % 60}")
+        return headers
+
+    # --- endpoints -----------------------------------------------------------------------
+
+    def _me(self, *, who: int | str | None, **_: Any) -> tuple[int, dict[str, str], Any]:
+        if who is None:
+            return 401, {}, {"error": "Couldn't authenticate you"}
+        return 200, {}, {"user": ANONYMOUS if who == "anonymous" else self.state.users[int(who)]}
+
+    def _signed_in(self, who: int | str | None) -> int:
+        if not isinstance(who, int):
+            raise ApiError(401, {"error": "Couldn't authenticate you"})
+        return who
+
+    def _search_users(self, *, query: dict[str, str], who: Any, **_: Any) -> tuple[int, dict[str, str], Any]:
+        self._signed_in(who)
+        found = self.state.user_named(query.get("query", ""))
+        return 200, {}, {"users": found, "next_page": None, "previous_page": None, "count": len(found)}
+
+    def _export(self, *, query: dict[str, str], who: Any, **_: Any) -> tuple[int, dict[str, str], Any]:
+        self._signed_in(who)
+        if "cursor" not in query and "start_time" not in query:
+            raise ApiError(400, {"error": "InvalidValue", "description": "start_time or cursor is required"})
+        per_page = max(1, min(1000, int(query.get("per_page") or self.page_size)))
+        include = set(filter(None, query.get("include", "").split(",")))
+        page = self.state.export_page(start_time=int(query.get("start_time") or 0), cursor=query.get("cursor"),
+                                      per_page=per_page, include=include)
+        if query.get("exclude_deleted") == "true":
+            page["tickets"] = [t for t in page["tickets"] if t["status"] != "deleted"]
+        return 200, {}, page
+
+    def _show(self, ticket_id: str, *, query: dict[str, str], who: Any, **_: Any) -> tuple[int, dict, Any]:
+        self._signed_in(who)
+        ticket = self.state.live_ticket(int(ticket_id))
+        include = set(filter(None, query.get("include", "").split(",")))
+        return 200, {}, {"ticket": ticket, **self.state.sideloads([ticket], include)}
+
+    def _update(self, ticket_id: str, *, payload: Any, who: Any, **_: Any) -> tuple[int, dict, Any]:
+        return 200, {}, self.state.api_update(int(ticket_id), payload, self._signed_in(who))
+
+    def _delete(self, ticket_id: str, *, who: Any, **_: Any) -> tuple[int, dict, Any]:
+        self._signed_in(who)
+        self.state.delete_ticket(int(ticket_id))
+        return 204, {}, None
+
+    def _create(self, *, payload: Any, headers: Any, who: Any, **_: Any) -> tuple[int, dict, Any]:
+        author = self._signed_in(who)
+        key = headers.get("Idempotency-Key")
+        if not key:
+            return 201, {}, self.state.api_create(payload, author)
+        fingerprint = json.dumps(payload, sort_keys=True)
+        replay = self._replays.get(key)
+        if replay is not None and replay.expires > self.state.now:
+            if replay.fingerprint != fingerprint:
+                raise ApiError(400, {"error": "IdempotentRequestError",
+                                     "description": "Request parameters don't match the given idempotency key"})
+            return replay.status, {"x-idempotency-lookup": "hit"}, replay.body
+        body = self.state.api_create(payload, author)
+        self._replays[key] = _Replay(fingerprint, 201, json.loads(json.dumps(body)),
+                                     self.state.now + IDEMPOTENCY_SECONDS)
+        return 201, {"x-idempotency-lookup": "miss"}, body
+
+    def _comments(self, ticket_id: str, *, query: dict[str, str], who: Any, **_: Any) -> tuple[int, dict, Any]:
+        self._signed_in(who)
+        comments = self.state.ticket_comments(int(ticket_id))
+        if query.get("sort_order") == "desc":
+            comments = comments[::-1]
+        page = self._paged(comments, "comments", f"tickets/{ticket_id}/comments.json", query)
+        if "users" in query.get("include", "").split(","):
+            ids = dict.fromkeys(c["author_id"] for c in page["comments"])
+            page["users"] = [self.state.users[u] for u in ids if u in self.state.users]
+        return 200, {}, page
+
+    def _audits(self, ticket_id: str, *, query: dict[str, str], who: Any, **_: Any) -> tuple[int, dict, Any]:
+        self._signed_in(who)
+        audits = self.state.ticket_audits(int(ticket_id))
+        if query.get("sort_order") == "desc":
+            audits = audits[::-1]
+        return 200, {}, self._paged(audits, "audits", f"tickets/{ticket_id}/audits.json", query)
+
+    def _articles_since(self, *, query: dict[str, str], who: Any, **_: Any) -> tuple[int, dict, Any]:
+        self._signed_in(who)  # unlike the other article lists, the export needs an agent
+        if "start_time" not in query:
+            raise ApiError(400, {"error": "InvalidValue", "description": "start_time is required"})
+        per_page = max(1, min(1000, int(query.get("per_page") or 1000)))
+        return 200, {}, self.state.articles_since(int(query["start_time"]), per_page)
+
+    def _articles(self, *, query: dict[str, str], **_: Any) -> tuple[int, dict, Any]:
+        articles = sorted(self.state.articles.values(), key=lambda a: a["id"])
+        return 200, {}, self._paged(articles, "articles", "help_center/articles.json", query)
+
+    def _macros(self, active_path: str | None, *, query: dict[str, str], who: Any, **_: Any) -> tuple[int, dict, Any]:
+        self._signed_in(who)
+        macros = sorted(self.state.macros.values(), key=lambda m: (m["position"], m["id"]))
+        if active_path or query.get("active") in ("true", "false"):
+            wanted = bool(active_path) or query.get("active") == "true"
+            macros = [m for m in macros if m["active"] == wanted]
+        return 200, {}, self._paged(macros, "macros", "macros.json", query)
+
+    def _paged(self, items: list[dict[str, Any]], key: str, path: str, query: dict[str, str]) -> dict[str, Any]:
+        """Cursor paging when ``page[size]``/``page[after]`` is given, offset paging otherwise."""
+        base = f"{self.url}/api/v2/{path}"
+        keep = {k: v for k, v in query.items() if not k.startswith("page") and k != "per_page"}
+        if "page[size]" in query or "page[after]" in query:
+            size = max(1, min(100, int(query.get("page[size]") or 100)))
+            start = decode_cursor(query["page[after]"], 1)[0] if query.get("page[after]") else 0
+            chunk = items[start:start + size]
+            more = start + len(chunk) < len(items)
+            after = encode_cursor(start + len(chunk)) if chunk else None
+            return {key: chunk,
+                    "meta": {"has_more": more, "after_cursor": after,
+                             "before_cursor": encode_cursor(start) if chunk else None},
+                    "links": {"next": f"{base}?{urlencode({**keep, 'page[size]': size, 'page[after]': after})}"
+                              if more else None, "prev": None}}
+        per_page = max(1, min(100, int(query.get("per_page") or 100)))
+        number = max(1, int(query.get("page") or 1))
+        chunk = items[(number - 1) * per_page:number * per_page]
+        more = number * per_page < len(items)
+        return {key: chunk, "count": len(items),
+                "next_page": f"{base}?{urlencode({**keep, 'page': number + 1, 'per_page': per_page})}" if more else None,
+                "previous_page": f"{base}?{urlencode({**keep, 'page': number - 1, 'per_page': per_page})}"
+                if number > 1 else None}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as the real service and httpx expect
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        self.server.fake.serve(self)  # type: ignore[attr-defined]
+
+    do_PUT = do_POST = do_DELETE = do_GET
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet in tests
+        pass
+
+
+def _send(handler: BaseHTTPRequestHandler, status: int, headers: dict[str, str], body: Any) -> None:
+    data = b"" if body is None else json.dumps(body, separators=(",", ":")).encode()
+    try:
+        handler.send_response(status)
+        handler.send_header("Content-Type", "application/json; charset=utf-8")
+        handler.send_header("Content-Length", str(len(data)))
+        for name, value in headers.items():
+            handler.send_header(name, value)
+        handler.end_headers()
+        handler.wfile.write(data)
+        handler.wfile.flush()
+    except OSError:  # the client gave up (a timeout test): nothing to answer
+        handler.close_connection = True
+
+
+__all__ = ["FakeZendesk", "Fault", "LoggedRequest", "not_found"]
