@@ -83,6 +83,24 @@ def build_parser() -> argparse.ArgumentParser:
                                               help="render a template for a ticket")
     template_render.add_argument("name", help="template id (en/acknowledgement) or name")
     template_render.add_argument("--ticket", required=True, help="ticket number")
+    account = sub.add_parser("account", parents=[common], help="add, list, test or remove helpdesk accounts")
+    account_sub = account.add_subparsers(dest="account_command", metavar="ACTION", parser_class=_Parser,
+                                         required=True)
+    account_add = account_sub.add_parser("add", parents=[common],
+                                         help="add an account, or replace its settings and token")
+    account_add.add_argument("name", metavar="NAME",
+                             help="a short name such as 'work': letters, digits, '-', '_', '.'")
+    account_add.add_argument("--backend", required=True, help="rt, django-helpdesk, zendesk or a plug-in's name")
+    account_add.add_argument("--url", required=True, help="the helpdesk's base URL, e.g. https://example.zendesk.com")
+    account_add.add_argument("--user", default=None, help="the login, usually an e-mail address")
+    account_add.add_argument("--token-env", metavar="VAR", default=None,
+                             help="read the token from environment variable VAR instead of asking for it")
+    account_list = account_sub.add_parser("list", parents=[common], help="list accounts and whether a token is stored")
+    account_list.add_argument("--json", action="store_true", help="print JSON lines")
+    account_test = account_sub.add_parser("test", parents=[common], help="sign in to an account's helpdesk")
+    account_test.add_argument("name", metavar="NAME")
+    account_remove = account_sub.add_parser("remove", parents=[common], help="forget an account and its token")
+    account_remove.add_argument("name", metavar="NAME")
     return parser
 
 
@@ -119,6 +137,17 @@ def _dispatch(args: argparse.Namespace) -> int:
         return commands.show_ticket(context, args.ticket, as_json=args.json)
     if command == "search":
         return commands.search(context, args.query, limit=args.limit, as_json=args.json)
+    if command == "account":
+        from helpdesk_tui import account_commands
+
+        if args.account_command == "add":
+            return account_commands.account_add(context, args.name, args.backend, args.url, args.user,
+                                                args.token_env, sys.stdin is not None and sys.stdin.isatty())
+        if args.account_command == "list":
+            return account_commands.account_list(context, as_json=args.json)
+        if args.account_command == "test":
+            return account_commands.account_test(context, args.name)
+        return account_commands.account_remove(context, args.name)
     if command in ("sync", "reply", "outbox"):
         from helpdesk_tui import sync_commands
 

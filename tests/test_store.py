@@ -284,3 +284,21 @@ def test_a_version_one_cache_is_migrated_with_its_rows_kept(tmp_path):
     conn = open_database(path)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
     assert conn.execute("SELECT body, seen_message_id FROM drafts").fetchall() == [("hi", None)]
+
+
+def test_only_prefixes_of_three_letters_or_more_match_as_prefixes(db):
+    b = Builder()
+    t = b.ticket("x")
+    put(db, [t], messages=[b.message(t, "renewal of the certificate")])
+    assert search.search(db, "re") == []  # "re" alone is a word, not every word starting with re
+    assert len(search.search(db, "ren")) == 1
+    assert len(search.search(db, "cer")) == 1
+
+
+def test_a_query_of_common_words_lists_the_newest_matches(db):
+    b = Builder()
+    t = b.ticket("x")
+    msgs = [b.message(t, f"the message number {i}", at=NOW + timedelta(minutes=i)) for i in range(5)]
+    put(db, [t], messages=msgs)
+    hits = search.search(db, "the", kinds=("message",))
+    assert [h.message_id for h in hits] == [m.id for m in reversed(msgs)]

@@ -13,7 +13,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
-from helpdesk_tui.store.fts_text import match_query, query_terms
+from helpdesk_tui.store.fts_text import match_query, only_common_words, query_terms
 from helpdesk_tui.store.timeconv import from_epoch
 
 DEFAULT_WINDOW = 2000
@@ -34,7 +34,12 @@ class SearchHit:
 
 
 def _ranked(conn: sqlite3.Connection, table: str, expr: str, window: int,
-            weights: str = "") -> list[tuple[int, float]]:
+            weights: str = "", *, rank: bool = True) -> list[tuple[int, float]]:
+    if not rank:
+        # bm25 counts every row holding a term first: for "the" that is half the table.
+        # Newest first is the useful order for such words anyway.
+        sql = f"SELECT rowid, 0.0 FROM {table} WHERE {table} MATCH ? ORDER BY rowid DESC LIMIT ?"
+        return conn.execute(sql, (expr, window)).fetchall()
     sql = (f"SELECT rowid, bm25({table}{weights}) FROM {table} WHERE {table} MATCH ? "
            f"ORDER BY rowid DESC LIMIT ?")
     found = conn.execute(sql, (expr, window)).fetchall()
@@ -50,14 +55,17 @@ def search(conn: sqlite3.Connection, query: str, *, limit: int = 20,
     if expr is None:
         return []
     terms = query_terms(query)
+    rank = not only_common_words(query)
     hits: list[SearchHit] = []
     if "ticket" in kinds:
-        hits += _ticket_hits(conn, _ranked(conn, "tickets_fts", expr, window, ", 3.0, 1.0")[:limit], terms)
+        hits += _ticket_hits(conn, _ranked(conn, "tickets_fts", expr, window, ", 3.0, 1.0", rank=rank)[:limit],
+                             terms)
     if "message" in kinds:
-        hits += _message_hits(conn, _ranked(conn, "messages_fts", expr, window)[:limit], terms)
+        hits += _message_hits(conn, _ranked(conn, "messages_fts", expr, window, rank=rank)[:limit], terms)
     if "article" in kinds:
-        hits += _article_hits(conn, _ranked(conn, "kb_fts", expr, window, ", 4.0, 1.0")[:limit], terms)
-    hits.sort(key=lambda h: h.score)
+        hits += _article_hits(conn, _ranked(conn, "kb_fts", expr, window, ", 4.0, 1.0", rank=rank)[:limit],
+                              terms)
+    hits.sort(key=lambda h: (h.score, -(h.at.timestamp() if h.at else 0)))
     return hits[:limit]
 
 

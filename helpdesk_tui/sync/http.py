@@ -41,7 +41,7 @@ class HttpClient:
     """``base_url`` + default headers (auth); ``sleep`` and ``rng`` are injectable for tests."""
 
     base_url: str
-    headers: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict, repr=False)  # holds the credentials
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     sleep: Callable[[float], None] = time.sleep
     rng: random.Random = field(default_factory=random.Random)

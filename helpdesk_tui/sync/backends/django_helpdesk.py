@@ -111,8 +111,8 @@ class DjangoHelpdeskBackend(Backend):
 
     def pull(self, cursor: str | None) -> ChangePage:
         state = dhm.ScanState.load(cursor, self.page_size)
-        results, last_page = self._list_page(state.page, state.size)
-        page = ChangePage()
+        results, last_page, count = self._list_page(state.page, state.size)
+        page = ChangePage(total_hint=count if not state.h else None)  # a first scan brings them all
         users: dict[str, RemoteUser] = {}
         seen: set[int] = set()
         for raw in results:
@@ -159,14 +159,14 @@ class DjangoHelpdeskBackend(Backend):
             users[user.remote_id] = user
         return tid
 
-    def _list_page(self, number: int, size: int) -> tuple[list[dict[str, Any]], bool]:
+    def _list_page(self, number: int, size: int) -> tuple[list[dict[str, Any]], bool, int | None]:
         response = self.client.request("GET", "/tickets/", params={"page": number, "page_size": size},
                                        expect=(200, 404) if number > 1 else (200,))
         if response.status_code == 404:
             # DRF answers 404 "Invalid page." past the end: the list got shorter since the
             # scan began. Make sure the list itself is still there before ending the scan on it.
             self.shape.page(self.client.get_json("/tickets/", params={"page_size": 1}))
-            return [], True
+            return [], True, None
         return self.shape.page(self._json(response))
 
     def _ticket_if_exists(self, tid: int) -> dict[str, Any] | None:
@@ -226,9 +226,11 @@ class DjangoHelpdeskBackend(Backend):
             dhm.status_code(str(status), None)  # validates
         if patch:
             self.client.request("PATCH", f"/tickets/{tid}/", json=patch, idempotent=True, expect=(200,))
-        if status or str(payload.get("body") or "").strip():
-            return self._followup(tid, str(payload.get("body") or ""), bool(payload.get("public", False)),
-                                  status)
+        body = str(payload.get("body") or "")
+        if body.strip():  # public unless told otherwise, as the base find_delivered assumes
+            return self._followup(tid, body, bool(payload.get("public", True)), status)
+        if status:  # a bare status change stays internal unless told: a public one mails the customer
+            return self._followup(tid, "", bool(payload.get("public", False)), status)
         return PushResult()
 
     def _followup(self, tid: int, body: str, public: bool, status: object) -> PushResult:

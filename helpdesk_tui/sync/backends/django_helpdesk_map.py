@@ -107,8 +107,8 @@ class Shape:
         self.host = host
 
     def bad(self, what: str) -> BadResponse:
-        return BadResponse(f"{self.host} answered with an unexpected {what}: is this a django-helpdesk "
-                           "2.x API (https://HOST, without /helpdesk/api)?")
+        return BadResponse(f"{self.host} answered with an unexpected {what}: check that the account URL "
+                           "is a django-helpdesk 2.x site with its API enabled.")
 
     def obj(self, value: Any, what: str) -> dict[str, Any]:
         if not isinstance(value, dict):
@@ -145,12 +145,15 @@ class Shape:
             raise self.bad(f"{what} (date {value[:40]!r})") from None
         return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
-    def page(self, data: Any) -> tuple[list[dict[str, Any]], bool]:
-        """A DRF page → (results, is_last)."""
+    def page(self, data: Any) -> tuple[list[dict[str, Any]], bool, int | None]:
+        """A DRF page → (results, is_last, count of all tickets if given)."""
         data = self.obj(data, "ticket list (not a JSON object)")
         if "results" not in data:
             raise self.bad("ticket list (no 'results')")
-        return self.items(data["results"], "ticket list ('results' is not a list of tickets)"), not data.get("next")
+        count = data.get("count")
+        count = count if isinstance(count, int) and not isinstance(count, bool) else None
+        return (self.items(data["results"], "ticket list ('results' is not a list of tickets)"),
+                not data.get("next"), count)
 
     def followups(self, raw: Mapping[str, Any]) -> list[dict[str, Any]] | None:
         if "followup_set" not in raw:

@@ -100,7 +100,8 @@ class InboxList(ScrollView, can_focus=True):
     }
     """
 
-    cursor: reactive[int] = reactive(0, always_update=True, init=False)
+    # repaint=False: moving the cursor redraws its two lines (watch_cursor), not the whole list.
+    cursor: reactive[int] = reactive(0, always_update=True, init=False, repaint=False)
 
     class Highlighted(Message):
         def __init__(self, ticket_id: int | None) -> None:

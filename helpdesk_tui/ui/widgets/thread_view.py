@@ -22,6 +22,8 @@ from helpdesk_tui.domain.models import Message
 from helpdesk_tui.domain.vocab import MessageKind
 from helpdesk_tui.ui.formatting import when
 
+BODY_CACHE = 2000  # rendered message bodies kept across tickets
+
 KIND_LABELS = {
     MessageKind.CUSTOMER: "customer",
     MessageKind.PUBLIC_REPLY: "public reply",
@@ -81,40 +83,82 @@ class ThreadView(ScrollView, can_focus=True):
         self._lines: list[Strip] = []
         self._starts: list[int] = []  # first line of each message
         self._width = 0
-        self._bodies: dict[int, Text] = {}
+        self._bodies: dict[tuple, Text] = {}
+        self._laid_out = 0  # messages laid out so far at the current width
+        self._generation = 0
 
     def set_messages(self, messages: list[Message]) -> None:
         self._messages = messages
-        self._bodies = {}
-        self._width = 0
-        self._layout()
+        self._lines, self._starts, self._laid_out, self._width = [], [], 0, 0
+        self._generation += 1
+        if self.scrollable_content_region.width > 0:
+            self._layout()
+        else:  # hidden until the panes appear: on_resize lays it out once, at the final width
+            self.virtual_size = Size(0, 0)
+            self.refresh()
         self.scroll_to(y=0, animate=False, immediate=True)
 
     @property
     def message_count(self) -> int:
         return len(self._messages)
 
-    def _body(self, index: int) -> Text:
-        text = self._bodies.get(index)
+    def _body(self, message: Message) -> Text:
+        # Keyed by id and text: reopening a ticket, or a reply turning "sent", re-renders nothing.
+        key = (message.id, message.body_format, message.body)
+        text = self._bodies.get(key)
         if text is None:
-            message = self._messages[index]
+            if len(self._bodies) > BODY_CACHE:
+                self._bodies.clear()
             text = render_body(message.body, message.body_format)
-            self._bodies[index] = text
+            self._bodies[key] = text
         return text
 
     def _layout(self) -> None:
+        """Lay out the first screenful now and the rest after the frame is painted.
+
+        Markdown costs a few ms a message: a 50-message thread laid out at once kept the
+        first frame waiting a quarter of a second.
+        """
         width = self.scrollable_content_region.width
         if width <= 0:
             return
         self._width = width
+        self._lines = []
+        self._starts = []
+        self._laid_out = 0
+        self._generation += 1
+        self._extend(until_line=int(self.scroll_offset.y) + self.size.height * 2)
+        if self._laid_out < len(self._messages):
+            generation = self._generation
+            self.set_timer(0.02, lambda: self._layout_rest(generation))
+
+    def _layout_rest(self, generation: int) -> None:
+        if generation != self._generation:
+            return  # another ticket (or width) started a new layout
+        self._extend(max_messages=6)
+        if self._laid_out < len(self._messages):
+            self.set_timer(0.001, lambda: self._layout_rest(generation))
+
+    def _ensure(self, line: int | None = None) -> None:
+        """Lay out synchronously up to ``line`` (None: everything), for jumps ahead."""
+        if self._width and self._laid_out < len(self._messages):
+            self._extend(until_line=line)
+
+    def _extend(self, *, until_line: int | None = None, max_messages: int | None = None) -> None:
+        width = self._width
         console = self.app.console
         options = console.options.update_width(max(10, width - 3))
-        lines: list[Strip] = []
-        starts: list[int] = []
         base = self.rich_style
         meta = self.get_component_rich_style("thread--meta", partial=True)
         now = self._now()
-        for index, message in enumerate(self._messages):
+        lines, starts = self._lines, self._starts
+        done = 0
+        while self._laid_out < len(self._messages):
+            if until_line is not None and len(lines) > until_line:
+                break
+            if max_messages is not None and done >= max_messages:
+                break
+            message = self._messages[self._laid_out]
             starts.append(len(lines))
             kind_style = self.get_component_rich_style(KIND_CLASSES[message.kind], partial=True)
             head = Text(no_wrap=True, overflow="ellipsis")
@@ -132,24 +176,37 @@ class ThreadView(ScrollView, can_focus=True):
             body_style = base
             if message.kind == MessageKind.INTERNAL_NOTE:
                 body_style = base + self.get_component_rich_style("thread--note-body", partial=True)
-            for segments in console.render_lines(self._body(index), options, style=body_style, pad=False):
+            for segments in console.render_lines(self._body(message), options, style=body_style, pad=False):
                 body = Strip(segments).adjust_cell_length(width - 2, body_style)
                 lines.append(Strip.join([gutter, body]).apply_style(base))
             lines.append(Strip.blank(width, base))
-        self._lines = lines
-        self._starts = starts
-        self.virtual_size = Size(width, len(lines))
+            self._laid_out += 1
+            done += 1
+        # Until every message is laid out, guess the rest so the scrollbar is roughly right.
+        remaining = len(self._messages) - self._laid_out
+        self.virtual_size = Size(width, len(lines) + remaining * 8)
         self.refresh()  # same line count (queued → sent) leaves the size alone: repaint anyway
 
     def on_resize(self) -> None:
-        if self.scrollable_content_region.width != self._width:
+        width = self.scrollable_content_region.width
+        if width > 0 and width != self._width:
             self._layout()
 
     def render_line(self, y: int) -> Strip:
+        # Never lays out here (that would change the size mid-render); lines not laid out
+        # yet are blank for the few ms until the background layout reaches them.
         index = int(self.scroll_offset.y) + y
         if 0 <= index < len(self._lines):
             return self._lines[index]
         return Strip.blank(self.size.width, self.rich_style)
+
+    def action_scroll_end(self) -> None:
+        self._ensure()
+        super().action_scroll_end()
+
+    def scroll_end(self, *args, **kwargs) -> None:
+        self._ensure()
+        super().scroll_end(*args, **kwargs)
 
     def _current_message(self) -> int:
         top = int(self.scroll_offset.y)
@@ -159,7 +216,12 @@ class ThreadView(ScrollView, can_focus=True):
                 current = i
         return current
 
+    def action_page_down(self) -> None:
+        self._ensure(int(self.scroll_offset.y) + self.size.height * 3)
+        super().action_page_down()
+
     def action_next_message(self) -> None:
+        self._ensure(int(self.scroll_offset.y) + self.size.height * 3)
         i = self._current_message() + 1
         if i < len(self._starts):
             self.scroll_to(y=self._starts[i], animate=False)
