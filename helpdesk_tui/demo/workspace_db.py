@@ -16,7 +16,7 @@ from helpdesk_tui.store.bulk import load_workspace
 from helpdesk_tui.store.db import open_database, transaction
 from helpdesk_tui.store.writer import get_meta, set_meta
 
-SHIFT_LIMIT = 200_000  # bigger workspaces are benchmarks: their clocks are left alone
+SHIFT_LIMIT = 50_000  # bigger workspaces are benchmarks: their clocks are left alone (0.65 s at 20k)
 _TICKET_TIMES = ("created_at", "updated_at", "first_response_at", "first_response_due_at",
                  "next_checkpoint_at", "resolution_due_at", "solved_at", "sla_due_at", "deleted_at")
 

@@ -99,6 +99,12 @@ def where_clause(query: InboxQuery) -> tuple[str, list[object]]:
 def _order_sql(query: InboxQuery) -> str:
     if query.order == "updated":
         return "t.updated_at DESC, t.id DESC"
+    clauses = query.filter.clauses
+    if len(clauses) > 1 or any(len(c.values) > 1 or c.values == ("active",) for c in clauses):
+        # "+" keeps SQLite from walking the whole urgency index hoping to meet the filter:
+        # with several conditions it is faster to find the matches and sort them
+        # (status:open,pending priority:high on 1M tickets: 700 ms → about 100 ms).
+        return "+t.sla_key, t.id"
     return "t.sla_key, t.id"
 
 

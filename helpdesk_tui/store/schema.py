@@ -178,7 +178,12 @@ DROP INDEX ix_tickets_updated;
 CREATE INDEX ix_tickets_updated ON tickets(updated_at, id, sla_key);
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+# v3: filters on priority (priority:urgent -status:solved) get an index in SLA order.
+_V3 = """
+CREATE INDEX ix_tickets_priority ON tickets(priority, sla_key, id);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
 
 
 def migrate(conn: sqlite3.Connection) -> int:

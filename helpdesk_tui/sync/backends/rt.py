@@ -1,0 +1,352 @@
+"""Request Tracker 5 through its REST2 API at ``<RT web address>/REST/2.0``.
+
+Auth: ``Authorization: token <token>`` (an RT auth token, ``<id>-<owner id>-<hex>``); when
+the account has a user name and the secret does not look like a token, Basic auth
+``user:secret`` (RT accepts the password). Every request goes through the shared HttpClient.
+
+- ``check``: ``GET /rt`` (version) and ``GET /user/<token owner or account user>`` (name).
+- ``pull``: ``GET /tickets`` with TicketSQL on ``LastUpdated``, ordered by (LastUpdated, id),
+  requestors expanded in the same answer (``fields[Requestor]=…``); the cursor and RT's
+  time-zone handling are described in ``rt_feed.py``, the field mappings in ``rt_map.py``.
+  RT's searches never return tickets in status ``deleted`` (not even when asked), so
+  deletions are not reported by the feed (capabilities.deletions is False).
+- ``fetch_thread``: ``GET /ticket/N/history`` (paged), then the attachments of the Create,
+  Correspond and Comment transactions in two searches (``POST /attachments`` with
+  ``TransactionId IN […]`` for the parts, then ``id IN […]`` for the body texts), instead of
+  one request per transaction. Collection answers carry text contents as plain strings (only
+  ``GET /attachment/N`` base64-encodes them). Bodies come back exactly as sent (RT stores a
+  text/plain body verbatim), so the default ``find_delivered`` finds our own messages.
+- ``version``: the ticket's ``LastUpdated`` stamp, read in every pull at no extra cost. RT's
+  real ETag (the id of the ticket's newest transaction, only on ``GET /ticket/N``) would cost
+  one request per ticket. ``push`` of an update therefore reads ``GET /ticket/N`` first:
+  a different ``LastUpdated`` is a ``Conflict``; otherwise that answer's ETag goes in
+  ``If-Match`` so a change in between still gets 412 (→ ``Conflict``). A version made of
+  digits is taken as an ETag directly.
+- writes (correspond, comment, PUT) are not idempotent: the HttpClient raises
+  ``UnknownOutcome`` after a timeout or a 5xx and the engine calls ``find_delivered``.
+  The transaction id RT puts in ``Location`` is the message's remote id. After a write, the
+  new ``LastUpdated`` is read back (a ``GET``) and returned as the new version, so a second
+  update queued behind the first does not conflict with our own change.
+- ``pull_articles``: ``POST /articles`` with a JSON query on ``LastUpdated`` (JSON queries
+  compare the stored UTC value: no time-zone issue), same keyset cursor as tickets.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from datetime import timedelta
+from typing import Any
+
+import httpx
+
+from helpdesk_tui.domain.models import OutboxItem
+from helpdesk_tui.sync.backends import rt_map
+from helpdesk_tui.sync.backends.base import (
+    AccountSettings,
+    Backend,
+    Capabilities,
+    ChangePage,
+    PushResult,
+    RemoteArticle,
+    RemoteMessage,
+    RemoteTicket,
+    RemoteUser,
+)
+from helpdesk_tui.sync.backends.rt_feed import Cursor, ServerZone, complete_before
+from helpdesk_tui.sync.errors import BadResponse, Conflict, Forbidden, NotFound, NotSupported, SyncError
+from helpdesk_tui.sync.http import HttpClient
+
+API_PATH = "/REST/2.0"
+TOKEN_RE = re.compile(r"^\d+-(\d+)-[0-9a-fA-F]{16,}$")
+MAX_PER_PAGE = 100  # REST2 caps per_page at 100
+IN_CHUNK = 200  # ids per "IN" search
+# RT's sentences for a field it did not change (sentences saying a field changed are not)
+REFUSED_RE = re.compile(r"(?i)(could not|couldn't|permission denied|invalid|doesn't exist|does not exist|"
+                        r"not allowed|isn't a valid|is not a valid)")
+CHANGED_RE = re.compile(r"(?i)\bchanged (from|to)\b")  # "Priority changed from 'Low' to 'Invalid'"
+
+
+def web_base(url: str) -> str:
+    """RT's web address from an account URL given as the site or as ``…/REST/2.0``."""
+    base = url.strip().rstrip("/")
+    if base.lower().endswith(API_PATH.lower()):
+        base = base[: -len(API_PATH)]
+    return base
+
+
+def make_client(account: AccountSettings, **kw: Any) -> HttpClient:
+    """The shared HTTP client for an RT account: token (or Basic) auth, JSON."""
+    token = account.token.strip()
+    if account.user and not TOKEN_RE.match(token):
+        auth = "Basic " + base64.b64encode(f"{account.user}:{token}".encode()).decode("ascii")
+    else:
+        auth = f"token {token}"
+    headers = {"Authorization": auth, "Accept": "application/json"}
+    headers.update(kw.pop("headers", {}))
+    return HttpClient(base_url=web_base(account.url) + API_PATH, headers=headers, **kw)
+
+
+class RequestTrackerBackend(Backend):
+    name = "rt"
+    label = "Request Tracker"
+    capabilities = Capabilities(change_feed="timestamp", deletions=False, idempotency=False,
+                                concurrency="etag", kb=True, organizations=False, sla=False)
+
+    def __init__(self, account: AccountSettings, client: HttpClient | None = None, *,
+                 per_page: int = MAX_PER_PAGE) -> None:
+        super().__init__(account, client if client is not None else make_client(account))
+        self.per_page = max(1, min(MAX_PER_PAGE, int(per_page)))
+        self._me: dict[str, Any] | None | bool = False  # False: not looked up yet
+        self.zone = ServerZone(self._search_tickets, self._user_zone)
+
+    # ------------------------------------------------------------------ helpers
+    @property
+    def host(self) -> str:
+        url = httpx.URL(web_base(self.account.url))
+        return f"{url.host}:{url.port}" if url.port else (url.host or self.account.url)
+
+    def _json(self, response: httpx.Response, what: str) -> Any:
+        try:
+            return response.json()
+        except ValueError:
+            raise BadResponse(f"{self.host} did not answer {what} with JSON: check that the account URL "
+                              "is Request Tracker's web address.") from None
+
+    def _get(self, path: str, what: str, **params: Any) -> Any:
+        return self._json(self.client.request("GET", path, params=params or None), what)
+
+    def _search_tickets(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        return rt_map.items(self._get("/tickets", "a ticket search", **params), "a ticket search")
+
+    def _pages(self, method: str, path: str, what: str, params: dict[str, Any],
+               body: Any = None) -> list[dict[str, Any]]:
+        """Every item of a paged collection (searches sent as POST are reads: safe to repeat)."""
+        rows: list[dict[str, Any]] = []
+        for page in range(1, 10_000):
+            query = {**params, "per_page": MAX_PER_PAGE, "page": page}
+            response = self.client.request(method, path, params=query, json=body, idempotent=True)
+            batch = rt_map.items(self._json(response, what), what)
+            rows.extend(batch)
+            if len(batch) < MAX_PER_PAGE:
+                break
+        return rows
+
+    def _attachments(self, field: str, ids: list[int], fields: str) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = []
+        for start in range(0, len(ids), IN_CHUNK):
+            query = [{"field": field, "operator": "IN", "value": ids[start:start + IN_CHUNK]}]
+            rows += self._pages("POST", "/attachments", "an attachment search", {"fields": fields}, query)
+        return rows
+
+    def _current_user(self) -> dict[str, Any] | None:
+        """The signed-in user's record: the token's owner, else the account's user name."""
+        if self._me is False:
+            match = TOKEN_RE.match(self.account.token.strip())
+            who = match.group(1) if match else (self.account.user or "")
+            self._me = None
+            if who:
+                try:
+                    self._me = rt_map.as_dict(self._get(f"/user/{who}", "a user lookup"), "a user lookup")
+                except (NotFound, Forbidden):
+                    self._me = None
+        return self._me if isinstance(self._me, dict) else None
+
+    def _user_zone(self) -> str | None:
+        me = self._current_user()
+        return str(me.get("Timezone") or "") or None if me else None
+
+    @staticmethod
+    def _number(remote_id: str) -> int:
+        text = str(remote_id).strip()
+        if not text.isdigit():
+            raise NotFound(f"'{text}' is not a Request Tracker ticket number.")
+        return int(text)
+
+    # ------------------------------------------------------------------ check
+    def check(self) -> str:
+        where = f"{web_base(self.account.url)}{API_PATH}"
+        try:
+            info = self.client.get_json("/rt")
+        except NotFound:
+            raise NotFound(f"There is no Request Tracker REST2 API at {where} (404): set the account URL "
+                           "to RT's web address, e.g. https://rt.example.com.") from None
+        except BadResponse:
+            raise BadResponse(f"{where}/rt did not answer like Request Tracker 5: set the account URL to "
+                              "RT's web address, e.g. https://rt.example.com.") from None
+        if not isinstance(info, dict) or not info.get("Version"):
+            raise BadResponse(f"{where}/rt answered without an RT version: this is not Request Tracker 5's "
+                              "REST2 API.")
+        version = re.match(r"[\d.]+", str(info["Version"]))
+        me = self._current_user()
+        who = str(me.get("Name") or "") if me else (self.account.user or "the token's owner")
+        return (f"Signed in to Request Tracker {version.group(0) if version else info['Version']} "
+                f"at {self.host} as {who}.")
+
+    # ------------------------------------------------------------------ pull
+    def pull(self, cursor: str | None) -> ChangePage:
+        cur = Cursor.decode(cursor)
+        if cur.t is None:
+            query = "id > 0"
+        else:
+            query = (f"LastUpdated >= '{self.zone.sql(cur.t)}' AND (LastUpdated >= "
+                     f"'{self.zone.sql(cur.t + timedelta(seconds=1))}' OR id > {cur.last_id})")
+        params = [("query", query), ("orderby", "LastUpdated"), ("orderby", "id"), ("order", "ASC"),
+                  ("order", "ASC"), ("per_page", self.per_page), ("page", cur.page),
+                  *rt_map.TICKET_PARAMS.items()]
+        response = self.client.request("GET", "/tickets", params=params)
+        rows = rt_map.items(self._json(response, "the ticket feed"), "the ticket feed")
+        limit = complete_before(response)
+
+        page = ChangePage()
+        users: dict[str, RemoteUser] = {}
+        new = Cursor(cur.t, cur.last_id)
+        advancing = True
+        for row in rows:
+            ticket, requestors = rt_map.ticket_from_rt(row)
+            if not cur.after(ticket.updated_at, ticket.number):
+                continue  # overlap from a loose reading of the time: taken before
+            if ticket.status_raw.lower() == "deleted":
+                page.deleted_ticket_ids.append(ticket.remote_id)
+            else:
+                page.tickets.append(ticket)
+                users.update((user.remote_id, user) for user in requestors)
+            if advancing and (limit is None or ticket.updated_at <= limit):
+                new.t, new.last_id = ticket.updated_at, ticket.number
+            else:
+                advancing = False  # this second is not over on the server: take it next time
+        page.users = list(users.values())
+        full = len(rows) >= self.per_page
+        taken = (new.t, new.last_id) != (cur.t, cur.last_id)
+        if full and not page.tickets and not page.deleted_ticket_ids:
+            new = Cursor(cur.t, cur.last_id, cur.page + 1)  # a whole page of overlap: look further
+            taken = True
+        page.cursor = new.encode() if (new.t or new.page > 1) else cursor
+        page.done = not full or not taken
+        return page
+
+    # ------------------------------------------------------------------ thread
+    def fetch_thread(self, ticket: RemoteTicket | str) -> list[RemoteMessage]:
+        remote_id = ticket.remote_id if isinstance(ticket, RemoteTicket) else str(ticket)
+        number = self._number(remote_id)
+        raw = ticket.raw if isinstance(ticket, RemoteTicket) and "Requestor" in ticket.raw else None
+        if raw is None:
+            raw = rt_map.as_dict(self._get(f"/ticket/{number}", "a ticket"), "a ticket")
+        requestors = rt_map.requestor_keys(raw)
+        history = self._pages("GET", f"/ticket/{number}/history", "a ticket history", dict(rt_map.HISTORY_PARAMS))
+        wanted = [rt_map.record_id(t, "a transaction") for t in history if t.get("Type") in rt_map.MESSAGE_TYPES]
+        parts = self._attachments("TransactionId", wanted, "TransactionId,ContentType,Filename,ContentLength") \
+            if wanted else []
+        body_ids, files = rt_map.pick_parts(parts)
+        texts: dict[int, tuple[str, str]] = {}
+        if body_ids:
+            for part in self._attachments("id", sorted(body_ids.values()), "TransactionId,ContentType,Content"):
+                content = part.get("Content")
+                ctype = str(part.get("ContentType") or "").split(";")[0].strip().lower()
+                text = content if isinstance(content, str) else ""
+                texts[rt_map.record_id(part, "an attachment")] = (text, ctype)
+        messages = []
+        for txn in history:
+            tid = rt_map.record_id(txn, "a transaction")
+            body, ctype = texts.get(body_ids.get(tid, -1), ("", "text/plain"))
+            message = rt_map.message_from_rt(txn, requestors, body, ctype, files.get(tid, []))
+            if message is not None:
+                messages.append(message)
+        messages.sort(key=lambda m: (m.created_at, int(m.remote_id)))
+        return messages
+
+    # ------------------------------------------------------------------ push
+    def push(self, item: OutboxItem, ticket_remote_id: str, version: str | None) -> PushResult:
+        number = self._number(ticket_remote_id)
+        payload = item.payload
+        if item.action in ("reply", "note"):
+            data: dict[str, Any] = {"Content": str(payload.get("body") or ""), "ContentType": "text/plain"}
+            if payload.get("status"):
+                data["Status"] = rt_map.status_to_rt(payload["status"])
+            kind = "correspond" if item.action == "reply" else "comment"
+            response = self.client.request("POST", f"/ticket/{number}/{kind}", json=data, idempotent=False)
+            txn = re.search(r"/transaction/(\d+)", response.headers.get("location", ""))
+            return PushResult(remote_id=txn.group(1) if txn else None, version=self._version_after(number))
+        if item.action != "update":
+            raise NotSupported(f"Request Tracker cannot '{item.action}' a ticket.")
+        fields: dict[str, Any] = {}
+        if payload.get("status"):
+            fields["Status"] = rt_map.status_to_rt(payload["status"])
+        if payload.get("priority"):
+            fields["Priority"] = rt_map.priority_to_rt(payload["priority"])
+        if "assignee" in payload:
+            fields["Owner"] = str(payload.get("assignee") or rt_map.NOBODY)
+        for ours, theirs in (("group", "Queue"), ("subject", "Subject")):
+            if payload.get(ours):
+                fields[theirs] = str(payload[ours])
+        if not fields:
+            return PushResult(version=version)
+        headers = {"If-Match": f'"{self._etag(number, version)}"'} if version else {}
+        response = self.client.request("PUT", f"/ticket/{number}", json=fields, headers=headers,
+                                       idempotent=False, expect=(200,))
+        self._check_results(number, self._json(response, "a ticket update"))
+        return PushResult(version=self._version_after(number))
+
+    def _etag(self, number: int, version: str) -> str:
+        """The ETag to send for a ticket last read at ``version`` (Conflict if it changed since)."""
+        if version.strip().strip('"').isdigit():
+            return version.strip().strip('"')
+        response = self.client.request("GET", f"/ticket/{number}")
+        data = rt_map.as_dict(self._json(response, "a ticket"), "a ticket")
+        now = rt_map.parse_time(data.get("LastUpdated"))
+        if now != rt_map.parse_time(version):
+            raise Conflict(f"Ticket {number} changed on {self.host} since it was read (updated "
+                           f"{data.get('LastUpdated')}).")
+        etag = response.headers.get("etag", "").strip().removeprefix("W/").strip('"')
+        if not etag:
+            raise BadResponse(f"{self.host} sent ticket {number} without an ETag.")
+        return etag
+
+    def _check_results(self, number: int, results: Any) -> None:
+        """RT answers a PUT with one sentence per field; a refused field is not an HTTP error."""
+        if not isinstance(results, list):
+            return
+        refused = [str(r) for r in results if REFUSED_RE.search(str(r)) and not CHANGED_RE.search(str(r))]
+        if refused:
+            reason = re.sub(r"^Ticket \d+: ", "", refused[0]).rstrip(".")
+            raise BadResponse(f"Request Tracker refused part of the update of ticket {number} (the rest was "
+                              f"applied): {reason}.")
+
+    def _version_after(self, number: int) -> str | None:
+        """The ticket's LastUpdated after our write; None if it cannot be read (the write stands)."""
+        try:
+            data = rt_map.as_dict(self._get(f"/ticket/{number}", "a ticket"), "a ticket")
+        except SyncError:
+            return None
+        return str(data.get("LastUpdated")) if data.get("LastUpdated") else None
+
+    # ------------------------------------------------------------------ KB
+    def pull_articles(self, cursor: str | None) -> tuple[list[RemoteArticle], str | None, bool]:
+        cur = Cursor.decode(cursor)
+        stamp = cur.t.strftime("%Y-%m-%d %H:%M:%S") if cur.t else "1970-01-01 00:00:01"
+        query = [{"field": "LastUpdated", "operator": ">=", "value": stamp}]
+        params = [("fields", "Name,Summary,LastUpdated,Class,CustomFields"), ("fields[Class]", "Name"),
+                  ("orderby", "LastUpdated"), ("orderby", "id"), ("order", "ASC"), ("order", "ASC"),
+                  ("per_page", self.per_page), ("page", cur.page)]
+        response = self.client.request("POST", "/articles", params=params, json=query, idempotent=True)
+        rows = rt_map.items(self._json(response, "an article search"), "an article search")
+        limit = complete_before(response)
+        articles, new, advancing = [], Cursor(cur.t, cur.last_id), True
+        base = web_base(self.account.url)
+        for row in rows:
+            article = rt_map.article_from_rt(row, base)
+            updated = article.updated_at
+            if updated is None:
+                raise BadResponse(f"Request Tracker sent article {article.remote_id} without LastUpdated.")
+            if not cur.after(updated, int(article.remote_id)):
+                continue
+            articles.append(article)
+            if advancing and (limit is None or updated <= limit):
+                new.t, new.last_id = updated, int(article.remote_id)
+            else:
+                advancing = False
+        full = len(rows) >= self.per_page
+        taken = (new.t, new.last_id) != (cur.t, cur.last_id)
+        if full and not articles:
+            new, taken = Cursor(cur.t, cur.last_id, cur.page + 1), True
+        return articles, (new.encode() if (new.t or new.page > 1) else cursor), not full or not taken

@@ -1,0 +1,309 @@
+"""Zendesk Support (tickets) and Guide (Help Center articles, macros) behind the backend contract.
+
+What it relies on, from developer.zendesk.com (and mirrored by ``tests/fakes/zendesk.py``):
+
+- Sign-in: ``{email}/token:{api_token}`` as Basic auth, or, for an account configured without
+  a user, the token as an OAuth ``Bearer`` (Zendesk is retiring API tokens; OAuth stays).
+  ``GET /api/v2/users/me`` answers 200 with an *anonymous* user (``id`` null) when the
+  credentials are missing or a password is wrong, so ``check`` wants a user id, not a 200.
+- Changes: the cursor-based incremental ticket export, ``start_time`` once, then the opaque
+  ``after_cursor``; ``end_of_stream`` says when to stop; deleted tickets come with status
+  ``deleted``; users, groups and organizations are side-loaded. The endpoint allows 10
+  requests a minute and answers 429 with ``Retry-After``, which the shared client honours.
+- Writes: ``PUT /api/v2/tickets/{id}`` with a comment and fields. ``safe_update`` with
+  ``updated_stamp`` = our version makes a concurrent change a 409 (→ ``Conflict``).
+  Zendesk honours ``Idempotency-Key`` on ticket *creation* only, not on updates, so a send
+  is never repeated blindly (``capabilities.idempotency`` is False): each update carries its
+  outbox id as audit ``metadata`` and ``find_delivered`` looks for that audit.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any, ClassVar
+
+import httpx
+
+from helpdesk_tui.domain.models import OutboxItem
+from helpdesk_tui.sync import errors
+from helpdesk_tui.sync.backends import zendesk_macros as macros
+from helpdesk_tui.sync.backends import zendesk_records as records
+from helpdesk_tui.sync.backends.base import (
+    AccountSettings,
+    Backend,
+    Capabilities,
+    ChangePage,
+    PushResult,
+    RemoteArticle,
+    RemoteMessage,
+    RemoteTemplate,
+    RemoteTicket,
+)
+from helpdesk_tui.sync.http import HttpClient
+
+EXPORT = "/api/v2/incremental/tickets/cursor.json"
+ARTICLES = "/api/v2/help_center/incremental/articles.json"
+SIDELOADS = "users,groups,organizations"
+OUTBOX_KEY = "helpdesk_tui_outbox_id"  # our key in an update's audit metadata
+_START = "start_time:"  # our cursor before Zendesk has given one (an empty first export)
+_CLOCK_SKEW = timedelta(minutes=5)
+
+
+def site_url(url: str) -> str:
+    """``acme``, ``acme.zendesk.com`` or ``https://acme.zendesk.com/api/v2/`` → ``https://acme.zendesk.com``."""
+    text = url.strip().rstrip("/")
+    if "://" not in text:
+        text = "https://" + text
+    for suffix in ("/api/v2", "/api"):
+        if text.endswith(suffix):
+            text = text[: -len(suffix)]
+    parsed = httpx.URL(text)
+    if parsed.host and "." not in parsed.host and parsed.host != "localhost":
+        text = str(parsed.copy_with(host=f"{parsed.host}.zendesk.com")).rstrip("/")
+    return text
+
+
+def auth_header(account: AccountSettings) -> str:
+    if not account.token:
+        raise errors.AuthFailed(f"No API token is stored for the account {account.name!r}: run "
+                                "'helpdesk-tui account add' again.")
+    if not account.user:
+        return f"Bearer {account.token}"
+    user = account.user if account.user.endswith("/token") else f"{account.user}/token"
+    return "Basic " + base64.b64encode(f"{user}:{account.token}".encode()).decode()
+
+
+def make_client(account: AccountSettings, **kwargs: Any) -> HttpClient:
+    """The shared HTTP client for ``account``: its site URL, token auth (``registry.make_backend`` calls this)."""
+    headers = {"Authorization": auth_header(account), "Accept": "application/json", "User-Agent": "helpdesk-tui"}
+    return HttpClient(base_url=site_url(account.url), headers=headers, **kwargs)
+
+
+class ZendeskBackend(Backend):
+    name: ClassVar[str] = "zendesk"
+    label: ClassVar[str] = "Zendesk"
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        change_feed="cursor", deletions=True, idempotency=False, concurrency="version",
+        kb=True, templates=True, organizations=True, sla=False)
+
+    def __init__(self, account: AccountSettings, client: HttpClient, *, start_time: int = 0,
+                 page_size: int = 1000) -> None:
+        super().__init__(account, client)
+        self.start_time = start_time  # epoch seconds the first pull starts from
+        self.page_size = max(1, min(1000, page_size))  # the export's per_page (Zendesk's maximum: 1000)
+        self._agents: dict[str, str] = {}  # casefolded agent name → user id, learned from side-loads
+
+    @classmethod
+    def make_client(cls, account: AccountSettings, **kwargs: Any) -> HttpClient:
+        return make_client(account, **kwargs)
+
+    # --- reading -------------------------------------------------------------------------
+
+    def check(self) -> str:
+        me = self._json_object(self.client.get_json("/api/v2/users/me.json"), "user").get("user") or {}
+        if me.get("id") is None:
+            raise errors.AuthFailed(f"{self._host()} answered as an anonymous user: check the email address "
+                                    "and the API token.")
+        if me.get("role") not in records.AGENT_ROLES:
+            raise errors.Forbidden(f"{me.get('name') or 'This user'} is not an agent on {self._host()}: sign in "
+                                   "with an agent's email address and token.")
+        return f"Signed in to Zendesk at {self._host()} as {me.get('name') or me.get('email')}."
+
+    def pull(self, cursor: str | None) -> ChangePage:
+        params: dict[str, Any] = {"per_page": self.page_size, "include": SIDELOADS}
+        if cursor and not cursor.startswith(_START):
+            params["cursor"] = cursor
+        else:
+            params["start_time"] = int(cursor[len(_START):]) if cursor else self.start_time
+        data = self._json_object(self.client.get_json(EXPORT, params=params), "tickets")
+        users = records.by_id(data.get("users"))
+        names = {uid: str(u.get("name") or u.get("email") or uid) for uid, u in users.items()}
+        groups = {gid: str(g.get("name") or gid) for gid, g in records.by_id(data.get("groups")).items()}
+        self._agents.update({str(u.get("name", "")).casefold(): uid for uid, u in users.items()
+                             if u.get("role") in records.AGENT_ROLES})
+        page = ChangePage(done=bool(data.get("end_of_stream", True)))
+        for raw in data.get("tickets") or ():
+            if raw.get("status") == "deleted":
+                page.deleted_ticket_ids.append(str(raw["id"]))
+            else:
+                page.tickets.append(records.ticket(raw, names, groups))
+        requesters = {t.requester_remote_id for t in page.tickets}
+        page.users = [records.user(u) for uid, u in users.items()
+                      if u.get("role") == "end-user" or uid in requesters]
+        page.organizations = [records.organization(o) for o in records.by_id(data.get("organizations")).values()]
+        page.cursor = data.get("after_cursor") or cursor or f"{_START}{params['start_time']}"
+        return page
+
+    def fetch_thread(self, ticket: RemoteTicket | str) -> list[RemoteMessage]:
+        remote_id = ticket.remote_id if isinstance(ticket, RemoteTicket) else str(ticket)
+        requester = ticket.requester_remote_id if isinstance(ticket, RemoteTicket) else None
+        users: dict[str, Any] = {}
+        messages: list[RemoteMessage] = []
+        for data in self._pages(f"{_ticket_path(remote_id)}/comments.json", "comments", include="users"):
+            users.update(records.by_id(data.get("users")))
+            for raw in data.get("comments") or ():
+                messages.append(records.message(raw, users, requester, first=not messages))
+        return messages
+
+    def pull_articles(self, cursor: str | None) -> tuple[list[RemoteArticle], str | None, bool]:
+        start = int(cursor) if cursor and cursor.isdigit() else 0
+        try:
+            data = self._json_object(self.client.get_json(ARTICLES, params={"start_time": start}), "articles")
+        except errors.NotFound:
+            raise errors.NotSupported(f"{self._host()} has no Help Center (404): turn on Guide to sync "
+                                      "its articles.") from None
+        found = data.get("articles") or []
+        end = int(data.get("end_time") or start)
+        articles = [records.article(a) for a in found if not a.get("draft")]
+        return articles, str(max(end, start)), not data.get("next_page") or not found or end <= start
+
+    def pull_templates(self) -> list[RemoteTemplate]:
+        """Active macros that write a comment, their placeholders translated (see ``zendesk_macros``)."""
+        templates = []
+        for data in self._pages("/api/v2/macros.json", "macros", active="true"):
+            templates.extend(t for raw in data.get("macros") or () if (t := macros.template(raw)) is not None)
+        return templates
+
+    # --- writing -------------------------------------------------------------------------
+
+    def push(self, item: OutboxItem, ticket_remote_id: str, version: str | None) -> PushResult:
+        ticket = self._update_body(item)
+        if not ticket:
+            return PushResult(version=version)
+        ticket["metadata"] = {OUTBOX_KEY: item.id}
+        if version:
+            ticket["safe_update"] = True
+            ticket["updated_stamp"] = version
+        # Not idempotent: Zendesk ignores Idempotency-Key on updates, so an answer lost after the
+        # request left raises UnknownOutcome and the engine asks find_delivered before resending.
+        response = self.client.request("PUT", f"{_ticket_path(ticket_remote_id)}.json", json={"ticket": ticket},
+                                       idempotent=False, expect=(200, 201, 422))
+        if response.status_code == 422:  # RecordInvalid, e.g. every change to a closed ticket
+            raise errors.BadResponse(f"Zendesk refused the change to ticket #{ticket_remote_id}: "
+                                     f"{_invalid_reason(_parse(response, self._host()))}")
+        data = self._json_object(_parse(response, self._host()), "ticket")
+        comment = _comment_event(data.get("audit") or {})
+        return PushResult(remote_id=str(comment["id"]) if comment else None,
+                          version=(data.get("ticket") or {}).get("updated_at") or None)
+
+    def find_delivered(self, item: OutboxItem, ticket_remote_id: str) -> str | None:
+        """The comment id (or ``audit-<id>`` for an update without one) of the audit tagged with ``item.id``."""
+        try:
+            audits = [a for data in self._pages(f"{_ticket_path(ticket_remote_id)}/audits.json", "audits")
+                      for a in data.get("audits") or ()]
+        except errors.Forbidden:  # an OAuth token without the "read" scope cannot list audits
+            return self._find_by_text(item, ticket_remote_id)
+        for audit in reversed(audits):
+            custom = (audit.get("metadata") or {}).get("custom") or {}
+            if custom.get(OUTBOX_KEY) == item.id:
+                comment = _comment_event(audit)
+                return str(comment["id"]) if comment else f"audit-{audit.get('id')}"
+        return None
+
+    def _find_by_text(self, item: OutboxItem, ticket_remote_id: str) -> str | None:
+        """The contract's fallback, on ``plain_body`` (the thread we show is HTML)."""
+        wanted = " ".join(str(item.payload.get("body") or "").split())
+        if item.action == "update" or not wanted:
+            return None
+        public = item.action == "reply" and bool(item.payload.get("public", True))
+        since = item.created_at.replace(microsecond=0) - _CLOCK_SKEW
+        for data in self._pages(f"{_ticket_path(ticket_remote_id)}/comments.json", "comments"):
+            for raw in data.get("comments") or ():
+                created = records.parse_time(raw.get("created_at"))
+                text = " ".join(str(raw.get("plain_body") or raw.get("body") or "").split())
+                if created and created >= since and bool(raw.get("public")) == public and text == wanted:
+                    return str(raw["id"])
+        return None
+
+    def _update_body(self, item: OutboxItem) -> dict[str, Any]:
+        payload, action = item.payload, item.action
+        ticket: dict[str, Any] = {}
+        if action in ("reply", "note"):
+            public = action == "reply" and bool(payload.get("public", True))
+            ticket["comment"] = {"body": str(payload.get("body") or ""), "public": public}
+        elif action != "update":
+            raise errors.NotSupported(f"Zendesk cannot deliver an outbox item of kind {action!r}.")
+        try:
+            if payload.get("status"):
+                ticket["status"] = records.to_zendesk_status(payload["status"])
+            if action == "update" and "priority" in payload:
+                ticket["priority"] = records.to_zendesk_priority(payload["priority"])
+        except ValueError as exc:
+            raise errors.NotSupported(str(exc)) from None
+        if action == "update" and "assignee" in payload:
+            ticket.update(self._assignee(payload["assignee"]))
+        if action == "update" and "tags" in payload:
+            ticket["tags"] = [str(t) for t in payload["tags"] or ()]  # Zendesk replaces the whole list
+        return ticket
+
+    def _assignee(self, value: object) -> dict[str, Any]:
+        """Zendesk wants an agent id or email; we may hold a name."""
+        text = str(value or "").strip()
+        if not text:
+            return {"assignee_id": None}
+        if text.isdigit():
+            return {"assignee_id": int(text)}
+        if "@" in text:
+            return {"assignee_email": text}
+        if text.casefold() not in self._agents:
+            found = self.client.get_json("/api/v2/users/search.json", params={"query": text})
+            for user in (found or {}).get("users") or ():
+                if user.get("role") in records.AGENT_ROLES and str(user.get("name", "")).casefold() == text.casefold():
+                    self._agents[text.casefold()] = str(user["id"])
+        if text.casefold() not in self._agents:
+            raise errors.NotFound(f"{self._host()} has no agent named {text!r}: pick the assignee again.")
+        return {"assignee_id": int(self._agents[text.casefold()])}
+
+    # --- plumbing ------------------------------------------------------------------------
+
+    def _pages(self, path: str, key: str, **params: Any) -> Iterator[dict[str, Any]]:
+        """Every page of a cursor-paginated list (``page[size]``, ``meta.has_more``, ``after_cursor``)."""
+        query: dict[str, Any] = {**params, "page[size]": 100}
+        while True:
+            data = self._json_object(self.client.get_json(path, params=query), key)
+            yield data
+            meta = data.get("meta") or {}
+            if not meta.get("has_more") or not meta.get("after_cursor"):
+                return
+            query["page[after]"] = meta["after_cursor"]
+
+    def _json_object(self, data: Any, key: str) -> dict[str, Any]:
+        if not isinstance(data, dict) or key not in data:
+            raise errors.BadResponse(f"{self._host()} did not answer like Zendesk (no {key!r}): check that the "
+                                     "URL is the account's https://<name>.zendesk.com address.")
+        return data
+
+    def _host(self) -> str:
+        return httpx.URL(site_url(self.account.url)).host or self.account.url
+
+
+def _ticket_path(remote_id: str) -> str:
+    if not str(remote_id).isdigit():
+        raise errors.NotFound(f"{remote_id!r} is not a Zendesk ticket id.")
+    return f"/api/v2/tickets/{remote_id}"
+
+
+def _comment_event(audit: dict[str, Any]) -> dict[str, Any] | None:
+    return next((e for e in audit.get("events") or () if e.get("type") == "Comment" and "id" in e), None)
+
+
+def _invalid_reason(body: Any) -> str:
+    """The descriptions of a 422 ``RecordInvalid`` answer, as one clause."""
+    details = body.get("details") if isinstance(body, dict) else None
+    reasons = [str(item.get("description")) for items in (details or {}).values() if isinstance(items, list)
+               for item in items if isinstance(item, dict) and item.get("description")]
+    if not reasons and isinstance(body, dict):
+        reasons = [str(body.get("description") or body.get("error") or "")]
+    text = "; ".join(r for r in reasons if r) or "the change is not valid"
+    if "closed" in text.lower():
+        text += " (a closed ticket is read-only: open a follow-up ticket instead)"
+    return text + "."
+
+
+def _parse(response: httpx.Response, host: str) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        raise errors.BadResponse(f"{host} did not answer with JSON: check the account's URL.") from None
