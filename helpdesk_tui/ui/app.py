@@ -158,7 +158,8 @@ class HelpdeskApp(ReplyingMixin, SyncingMixin, App[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.screen.add_class("-inbox-only")
+        self.inbox_only = True
+        self._apply_layout()
         inbox = self.query_one(InboxList)
         inbox.border_title = "Inbox"
         self.query_one("#filter").display = False
@@ -291,7 +292,7 @@ class HelpdeskApp(ReplyingMixin, SyncingMixin, App[None]):
     def _inbox_highlighted(self, event: InboxList.Highlighted) -> None:
         if self._preview_timer is not None:
             self._preview_timer.stop()
-        if event.ticket_id is None or self.screen.has_class("-inbox-only"):
+        if event.ticket_id is None or self.inbox_only:
             return
         ticket_id = event.ticket_id
         self._preview_timer = self.set_timer(PREVIEW_DELAY, lambda: self.open_ticket(ticket_id, focus=False))
@@ -315,7 +316,9 @@ class HelpdeskApp(ReplyingMixin, SyncingMixin, App[None]):
         if self.composer is not None and self.composer.draft.ticket_id != ticket_id:
             self.close_composer()  # the draft stays in the cache, marked in the inbox
         self.ticket_id = ticket_id
-        self.screen.remove_class("-inbox-only")
+        if self.inbox_only:
+            self.inbox_only = False
+            self._apply_layout()
         thread = self.cache.thread(ticket_id)
         self.query_one(TicketPane).show(ticket, thread, self.cache.timeline(ticket_id))
         customer = self.query_one(CustomerPane)
@@ -333,6 +336,14 @@ class HelpdeskApp(ReplyingMixin, SyncingMixin, App[None]):
                 self.query_one(InboxList).focus()
         elif focus:
             self.query_one(ThreadView).focus()
+
+    def _apply_layout(self) -> None:
+        """Inbox alone, or inbox + ticket + customer (or KB). Inline styles on the three panes:
+        a class on the Screen restyled every widget (54 ms on opening a ticket)."""
+        kb = self.screen.has_class("-kb")
+        self.query_one(InboxList).styles.width = "1fr" if self.inbox_only else ("30%" if kb else "42%")
+        self.query_one(TicketPane).display = not self.inbox_only
+        self.query_one(CustomerPane).display = not self.inbox_only and not kb
 
     def reload_ticket(self, ticket_id: int) -> None:
         """The ticket changed here (a reply queued or sent): redraw it, at its newest message."""
@@ -374,8 +385,9 @@ class HelpdeskApp(ReplyingMixin, SyncingMixin, App[None]):
     def action_zoom(self) -> None:
         if self.ticket_id is None:
             return
-        self.screen.toggle_class("-inbox-only")
-        if self.screen.has_class("-inbox-only"):
+        self.inbox_only = not self.inbox_only
+        self._apply_layout()
+        if self.inbox_only:
             self.query_one(InboxList).focus()
 
     # ----- customer notes

@@ -219,6 +219,7 @@ class ReplyingMixin:
         screen = self.screen
         showing = not screen.has_class("-kb")
         screen.set_class(showing, "-kb")
+        self._apply_layout()
         if showing:
             self.query_one("#kb-query").focus()
         elif self.composer is not None:
