@@ -62,7 +62,10 @@ class PtyApp:
         time.sleep(pause)
 
     def kill9(self) -> None:
-        os.killpg(self.proc.pid, signal.SIGKILL)
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass  # it had already exited: the assertions that follow say why
         self.proc.wait(timeout=10)
         self.close()
 

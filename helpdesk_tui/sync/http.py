@@ -117,7 +117,9 @@ class HttpClient:
                 if last:
                     raise errors.ServerError(f"{self._host()} answered {status}: the helpdesk has a problem; "
                                              "try again later.")
-                self._wait(attempt, retry_after(response.headers))
+                # Only Retry-After counts here: some APIs send rate-limit reset headers on every
+                # answer, and a 503 should not wait for the next rate window.
+                self._wait(attempt, retry_after(response.headers, rate_limit_headers=False))
                 continue
             raise self._client_error(response)
 
@@ -151,7 +153,7 @@ class HttpClient:
         return httpx.URL(self.base_url).host or self.base_url
 
 
-def retry_after(headers: Mapping[str, str]) -> float | None:
+def retry_after(headers: Mapping[str, str], *, rate_limit_headers: bool = True) -> float | None:
     """Seconds to wait from ``Retry-After`` (seconds or HTTP date) or rate-limit reset headers."""
     value = headers.get("retry-after")
     if value:
@@ -163,6 +165,8 @@ def retry_after(headers: Mapping[str, str]) -> float | None:
             return max(0.0, (when - datetime.now(UTC)).total_seconds())
         except (TypeError, ValueError):
             pass
+    if not rate_limit_headers:
+        return None
     for name in ("x-ratelimit-reset", "ratelimit-reset", "x-rate-limit-reset"):
         reset = headers.get(name)
         if reset and reset.strip().replace(".", "", 1).isdigit():

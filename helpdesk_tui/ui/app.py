@@ -171,6 +171,7 @@ class HelpdeskApp(ReplyingMixin, SyncingMixin, App[None]):
         for warning in self.settings.warnings:
             self.notify(warning, severity="warning", timeout=8)
         self.show_view(self.view)
+        self._preview_first()
         if self.options.live:
             self.set_interval(30, self._tick)
         self.start_syncing()
@@ -222,6 +223,13 @@ class HelpdeskApp(ReplyingMixin, SyncingMixin, App[None]):
         inbox = self.query_one(InboxList)
         inbox.set_ids(ids, keep=inbox.current_id if inbox.current_id is not None else keep)
         self._update_inbox_title(len(ids))
+        self._preview_first()
+
+    def _preview_first(self) -> None:
+        """Show the most urgent ticket beside the inbox from the start (the first sync too)."""
+        inbox = self.query_one(InboxList)
+        if self.ticket_id is None and inbox.current_id is not None:
+            self.open_ticket(inbox.current_id, focus=False)
 
     def _apply_counts(self, counts: dict[str, int]) -> None:
         self.counts = counts

@@ -14,98 +14,38 @@ docs (developer.zendesk.com) and from probes others published:
 - the cursor-based incremental export orders by ``generated_timestamp`` then id, and keeps
   deleted tickets with status ``deleted``.
 
-Tickets made by ``add_bulk_tickets`` are synthesised from their id when read and only become
-real records when something changes them, so a 100,000-ticket feed costs little memory.
+Bulk tickets live in ``zendesk_bulk.py``, articles and macros in ``zendesk_guide.py``.
 """
 
 from __future__ import annotations
 
-import base64
-import calendar
-import html
 import itertools
-import re
-import time
 from bisect import bisect_left, bisect_right, insort
-from dataclasses import dataclass
 from typing import Any
 
-START = 1_767_225_600  # 2026-01-01T00:00:00Z: the fake clock's default start
-STATUSES = ("new", "open", "pending", "hold", "solved", "closed")
-PRIORITIES = ("low", "normal", "high", "urgent")
-AGENT_ROLES = ("agent", "admin")
+from tests.fakes.zendesk_base import (
+    AGENT_ROLES,
+    PRIORITIES,
+    START,
+    STATUSES,
+    ApiError,
+    RawTicket,
+    decode_cursor,
+    encode_cursor,
+    html_of,
+    invalid,
+    iso,
+    not_found,
+    parse_stamp,
+    text_of,
+)
+from tests.fakes.zendesk_bulk import BulkTickets
+from tests.fakes.zendesk_guide import Guide
+
 _BIG = 1 << 62
-_BULK_PER_SECOND = 10  # bulk tickets share timestamps, so the export's id tie-break is exercised
 
 
-class ApiError(Exception):
-    """An answer other than success, in the body shape Zendesk uses for it."""
-
-    def __init__(self, status: int, body: dict[str, Any]) -> None:
-        super().__init__(status, body)
-        self.status = status
-        self.body = body
-
-
-def not_found() -> ApiError:
-    return ApiError(404, {"error": "RecordNotFound", "description": "Not found"})
-
-
-def invalid(field: str, description: str) -> ApiError:
-    return ApiError(422, {"error": "RecordInvalid", "description": "Record validation errors",
-                          "details": {field: [{"description": description}]}})
-
-
-def iso(ts: int) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
-
-
-def parse_stamp(text: object) -> int | None:
-    """Epoch seconds of an ISO 8601 UTC stamp (``…Z`` or ``…+00:00``), None when unreadable."""
-    if not isinstance(text, str):
-        return None
-    match = re.fullmatch(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.\d+)?(Z|[+-]00:?00)?", text.strip())
-    if not match:
-        return None
-    return calendar.timegm(time.strptime(match.group(1), "%Y-%m-%dT%H:%M:%S"))
-
-
-def encode_cursor(*parts: int) -> str:
-    return base64.urlsafe_b64encode(".".join(map(str, parts)).encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str, size: int) -> tuple[int, ...]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        parts = tuple(int(p) for p in raw.split("."))
-    except (ValueError, UnicodeDecodeError):
-        parts = ()
-    if len(parts) != size:
-        raise ApiError(400, {"error": "InvalidPaginationParameter", "description": "Invalid cursor"})
-    return parts
-
-
-def _html_of(text: str) -> str:
-    paragraphs = (html.escape(p).replace("\n", "<br>") for p in text.split("\n\n"))
-    return '<div class="zd-comment" dir="auto">' + "".join(f"<p>{p}</p>" for p in paragraphs) + "</div>"
-
-
-def _text_of(markup: str) -> str:
-    return html.unescape(re.sub(r"<[^>]+>", "", re.sub(r"</p>|<br\s*/?>", "\n", markup))).strip()
-
-
-@dataclass
-class _Bulk:
-    first: int
-    last: int
-    base_ts: int
-    users: list[int]
-    agents: list[int]
-    groups: list[int]
-    org_of: dict[int, int | None]
-
-
-class ZendeskState:
+class ZendeskState(BulkTickets, Guide):
     def __init__(self, *, agent_email: str, agent_name: str = "Alex Agent", now: int = START,
                  export_lag: int = 0) -> None:
         self.base_url = "http://127.0.0.1"
@@ -124,7 +64,7 @@ class ZendeskState:
         self.macros: dict[int, dict[str, Any]] = {}
         self._feed: list[tuple[int, int]] = []  # (generated_timestamp, ticket id), sorted
         self._feed_key: dict[int, tuple[int, int]] = {}
-        self._bulk: _Bulk | None = None
+        self._bulk = None
         self.me = self.add_user(agent_name, email=agent_email, role="admin")
 
     # --- clock ---------------------------------------------------------------------------
@@ -295,7 +235,7 @@ class ZendeskState:
                 str(body["requester"].get("name") or "Customer"), email=body["requester"].get("email"))
         if requester is not None and requester not in self.users:
             raise invalid("requester", "Requester is invalid")
-        text = str(comment.get("body") or _text_of(str(comment.get("html_body"))))
+        text = str(comment.get("body") or text_of(str(comment.get("html_body"))))
         tid = self.add_ticket(str(body.get("subject") or text[:50]), requester_id=requester or author_id,
                               description=text, status=str(body.get("status") or "new"),
                               priority=body.get("priority"), assignee_id=body.get("assignee_id"),
@@ -356,10 +296,10 @@ class ZendeskState:
         if comment is not None:
             if comment.get("html_body"):
                 markup = str(comment["html_body"])
-                text = _text_of(markup)
+                text = text_of(markup)
             else:
                 text = str(comment.get("body") or "")
-                markup = _html_of(text)
+                markup = html_of(text)
             record = {
                 "id": next(self._ids), "type": "Comment", "author_id": comment.get("author_id") or author_id,
                 "body": text, "html_body": markup, "plain_body": text, "public": bool(comment.get("public", True)),
@@ -407,7 +347,7 @@ class ZendeskState:
         end = min(first + per_page, max(first, limit))
         keys = self._feed[first:end]
         next_cursor = encode_cursor(*(keys[-1] if keys else after))
-        tickets = [self.ticket_json(tid) for _, tid in keys]
+        tickets = [self.tickets.get(tid) or self._bulk_ticket_text(tid) for _, tid in keys]
         page: dict[str, Any] = {
             "tickets": tickets,
             "after_url": f"{self.base_url}/api/v2/incremental/tickets/cursor.json?cursor={next_cursor}",
@@ -417,7 +357,8 @@ class ZendeskState:
         page.update(self.sideloads(tickets, include))
         return page
 
-    def sideloads(self, tickets: list[dict[str, Any]], include: set[str]) -> dict[str, list[dict]]:
+    def sideloads(self, tickets: list[Any], include: set[str]) -> dict[str, list[dict]]:
+        tickets = [t.refs if isinstance(t, RawTicket) else t for t in tickets]
         out: dict[str, list[dict]] = {}
         if "users" in include:
             ids = dict.fromkeys(u for t in tickets for u in (t["requester_id"], t["submitter_id"], t["assignee_id"]))
@@ -429,119 +370,3 @@ class ZendeskState:
             ids = dict.fromkeys(t["group_id"] for t in tickets)
             out["groups"] = [self.groups[g] for g in ids if g in self.groups]
         return out
-
-    # --- bulk tickets, synthesised from their id ------------------------------------------
-
-    def add_bulk_tickets(self, count: int, *, users: int = 1000, organizations: int = 100,
-                         agents: int = 10) -> tuple[int, int]:
-        """``count`` tickets that exist without being stored; returns (first id, last id)."""
-        if self._bulk is not None:
-            raise RuntimeError("one bulk range per fake")
-        orgs = [self.add_organization(f"Org {i}", domain_names=(f"org{i}.example",)) for i in range(organizations)]
-        people = [self.add_user(f"Bulk Customer {i}", organization_id=orgs[i % len(orgs)] if orgs and i % 5 else None)
-                  for i in range(users)]
-        staff = [self.add_user(f"Bulk Agent {i}", role="agent") for i in range(agents)]
-        groups = [self.add_group(name) for name in ("Support", "Billing", "Network")]
-        first = next(self._ticket_ids)
-        last = first + count - 1
-        self._ticket_ids = itertools.count(last + 1)
-        base = self.stamp()
-        self._bulk = _Bulk(first, last, base, people, staff, groups,
-                           {u: self.users[u]["organization_id"] for u in people})
-        self._feed.extend((base + i // _BULK_PER_SECOND, first + i) for i in range(count))
-        self._feed.sort()
-        self._feed_key.update({first + i: (base + i // _BULK_PER_SECOND, first + i) for i in range(count)})
-        self._last_stamp = self.now = max(self.now, base + (count - 1) // _BULK_PER_SECOND)
-        return first, last
-
-    def _in_bulk(self, ticket_id: int) -> bool:
-        return self._bulk is not None and self._bulk.first <= ticket_id <= self._bulk.last
-
-    def _bulk_ticket(self, tid: int) -> dict[str, Any]:
-        b = self._bulk
-        if b is None or not self._in_bulk(tid):
-            raise not_found()
-        i = tid - b.first
-        ts = b.base_ts + i // _BULK_PER_SECOND
-        created = iso(ts - 3600 - i % 86_400)
-        requester = b.users[i % len(b.users)]
-        subject = f"Printer {i % 97} offline on floor {i % 13} (ticket {tid})"
-        return {
-            "id": tid, "url": f"{self.base_url}/api/v2/tickets/{tid}.json", "external_id": None,
-            "via": {"channel": "email", "source": {"from": {}, "to": {}, "rel": None}},
-            "created_at": created, "updated_at": iso(ts), "generated_timestamp": ts, "type": "question",
-            "subject": subject, "raw_subject": subject,
-            "description": f"Hello, since this morning printer {i % 97} shows 'offline'. " * 3,
-            "priority": (None, "low", "normal", "high", "urgent")[i % 5], "status": STATUSES[i % 6],
-            "recipient": "support@example.com", "requester_id": requester, "submitter_id": requester,
-            "assignee_id": b.agents[i % len(b.agents)] if b.agents and i % 3 else None,
-            "organization_id": b.org_of.get(requester), "group_id": b.groups[i % len(b.groups)],
-            "collaborator_ids": [], "follower_ids": [], "email_cc_ids": [], "forum_topic_id": None,
-            "problem_id": None, "has_incidents": False, "is_public": True, "due_at": None,
-            "tags": ["printer", f"floor_{i % 13}"], "custom_fields": [{"id": 360_001, "value": f"site_{i % 7}"}],
-            "satisfaction_rating": None, "sharing_agreement_ids": [], "custom_status_id": None,
-            "followup_ids": [], "ticket_form_id": None, "brand_id": None, "allow_channelback": False,
-            "allow_attachments": True, "from_messaging_channel": False,
-        }
-
-    def _bulk_comments(self, ticket: dict[str, Any]) -> list[dict[str, Any]]:
-        tid = ticket["id"]
-        first = {"id": 80_000_000_000 + tid * 4, "type": "Comment", "author_id": ticket["requester_id"],
-                 "body": ticket["description"], "html_body": _html_of(ticket["description"]),
-                 "plain_body": ticket["description"], "public": True, "attachments": [],
-                 "audit_id": 80_000_000_000 + tid * 4 + 1, "via": {"channel": "email", "source": {}},
-                 "metadata": {"system": {}, "custom": {}}, "created_at": ticket["created_at"]}
-        return [first]
-
-    def _bulk_audit(self, comment: dict[str, Any], ticket_id: int) -> dict[str, Any]:
-        return {"id": comment["audit_id"], "ticket_id": ticket_id, "created_at": comment["created_at"],
-                "author_id": comment["author_id"], "metadata": {"system": {}, "custom": {}},
-                "via": comment["via"], "events": [{k: comment[k] for k in ("id", "type", "author_id", "body",
-                                                                            "public", "audit_id")}]}
-
-    # --- Help Center and macros ----------------------------------------------------------
-
-    def add_article(self, title: str, body: str, *, locale: str = "en-us", labels: tuple[str, ...] = (),
-                    draft: bool = False) -> int:
-        aid, ts = next(self._ids), self.stamp()
-        self.articles[aid] = {
-            "id": aid, "url": self._url(f"help_center/{locale}/articles/{aid}.json"),
-            "html_url": f"{self.base_url}/hc/{locale}/articles/{aid}", "author_id": self.me,
-            "comments_disabled": False, "draft": draft, "promoted": False, "position": 0, "vote_sum": 0,
-            "vote_count": 0, "section_id": 1, "created_at": iso(ts), "updated_at": iso(ts),
-            "edited_at": iso(ts), "name": title, "title": title, "source_locale": locale, "locale": locale,
-            "outdated": False, "outdated_locales": [], "permission_group_id": 1, "user_segment_id": None,
-            "content_tag_ids": [], "label_names": list(labels), "body": body,
-        }
-        return aid
-
-    def update_article(self, article_id: int, **fields: Any) -> None:
-        article = self.articles[article_id]
-        article.update(fields)
-        if "title" in fields:
-            article["name"] = fields["title"]
-        article["updated_at"] = article["edited_at"] = iso(self.stamp())
-
-    def add_macro(self, title: str, comment: str | list[str] | None = None, *, html_body: bool = False,
-                  public: bool | None = None, actions: list[dict[str, Any]] | None = None,
-                  active: bool = True, description: str | None = None) -> int:
-        mid, ts = next(self._ids), iso(self.stamp())
-        all_actions = list(actions or [])
-        if comment is not None:
-            all_actions.insert(0, {"field": "comment_value_html" if html_body else "comment_value", "value": comment})
-        if public is not None:
-            all_actions.append({"field": "comment_mode_is_public", "value": "true" if public else "false"})
-        self.macros[mid] = {"id": mid, "url": self._url(f"macros/{mid}.json"), "title": title, "raw_title": title,
-                            "description": description, "active": active, "position": len(self.macros),
-                            "restriction": None, "actions": all_actions, "created_at": ts, "updated_at": ts}
-        return mid
-
-    def articles_since(self, start_time: int, per_page: int) -> dict[str, Any]:
-        """``GET /api/v2/help_center/incremental/articles``: changed strictly after ``start_time``."""
-        changed = sorted((parse_stamp(a["updated_at"]) or 0, aid) for aid, a in self.articles.items())
-        page = [key for key in changed if key[0] > start_time][:per_page]
-        end_time = page[-1][0] if page else start_time
-        more = len(page) == per_page
-        return {"articles": [self.articles[aid] for _, aid in page],
-                "next_page": self._url(f"help_center/incremental/articles.json?start_time={end_time}") if more else None,
-                "end_time": end_time, "count": len(page)}

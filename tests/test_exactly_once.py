@@ -1,0 +1,560 @@
+"""Exactly-once delivery of the outbox, through a fault-injecting proxy, against real servers.
+
+The backends (django-helpdesk and Request Tracker, both without idempotency keys) talk to
+``tests/fault_proxy.py`` on loopback, which forwards to the real server started by the
+session fixtures and, per plan, drops the connection after the server processed a write,
+answers 500/502/503/429 before or after forwarding, or holds the answer past the client's
+timeout. The outbox is drained with ``SyncEngine.push()`` round after round (each round a
+little later on the engine's clock, as periodic syncs would be) and then the REAL SERVER is
+read directly, bypassing the proxy: every reply, note and status change is there exactly
+once, and the local outbox shows every item ``sent`` with the server's id.
+
+A few scenarios that currently lose or duplicate a message are marked ``xfail(strict=True)``
+with the reason; they turn into failures (XPASS) once the engine is fixed, and the marker
+goes then.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import httpx
+import pytest
+
+from helpdesk_tui.domain.reply import ReplyPlan
+from helpdesk_tui.domain.vocab import MessageKind, Status
+from helpdesk_tui.store import outbox, tickets
+from helpdesk_tui.store.cache import Cache
+from helpdesk_tui.store.db import transaction
+from helpdesk_tui.store.timeconv import to_epoch
+from helpdesk_tui.sync.backends import django_helpdesk as dh
+from helpdesk_tui.sync.backends import django_helpdesk_map as dhm
+from helpdesk_tui.sync.backends import rt, rt_map
+from helpdesk_tui.sync.backends.base import AccountSettings
+from helpdesk_tui.sync.engine import SyncEngine
+from helpdesk_tui.sync.http import RetryPolicy
+from tests.fault_proxy import (
+    PASS,
+    FaultProxy,
+    drop_after_upstream,
+    drop_before_upstream,
+    stall,
+    stall_before_upstream,
+    status,
+)
+from tests.server_django_helpdesk import django_helpdesk_server  # noqa: F401
+from tests.server_rt import rt_server  # noqa: F401
+
+REPO = Path(__file__).resolve().parent.parent
+TIMEOUT = 2.0  # the client's timeout (connect, read, write) in these tests
+ATTEMPTS = 4  # the HttpClient's tries per request
+ROUNDS = 15  # push rounds before a scenario counts as stuck
+RETRY0 = {"Retry-After": "0"}
+
+
+# ==================================================================== backends under test
+
+
+def build_backend(kind: str, url: str, token: str, *, timeout: float = TIMEOUT, attempts: int = ATTEMPTS):
+    """The real backend through the real ``make_client``, with instant retries."""
+    account = AccountSettings(name=kind, url=url, user=None, token=token)
+    policy = RetryPolicy(attempts=attempts, base_delay=0.0, max_delay=0.0, timeout=timeout)
+    if kind == "django-helpdesk":
+        client = dh.make_client(account, policy=policy, sleep=lambda s: None)
+        return dh.DjangoHelpdeskBackend(account, client, page_size=100)
+    client = rt.make_client(account, policy=policy, sleep=lambda s: None)
+    return rt.RequestTrackerBackend(account, client, per_page=100)
+
+
+class Only:
+    """The backend, pulling only some tickets (the servers hold every other test's tickets too)."""
+
+    def __init__(self, backend, wanted: set[str]) -> None:
+        self._backend = backend
+        self._wanted = wanted
+
+    def pull(self, cursor):
+        page = self._backend.pull(cursor)
+        page.tickets = [t for t in page.tickets if t.remote_id in self._wanted]
+        page.deleted_ticket_ids = [d for d in page.deleted_ticket_ids if d in self._wanted]
+        return page
+
+    def __getattr__(self, name):
+        return getattr(self._backend, name)
+
+
+@dataclass
+class Target:
+    """One real server, and how to look at it behind the proxy's back."""
+
+    kind: str
+    url: str
+    token: str = field(repr=False)
+    http: httpx.Client = field(repr=False)
+    writes: tuple[tuple[str, str], ...]  # (method, path regex) of every write the backend makes
+    reads: tuple[tuple[str, str], ...]  # the reads a lookup after an unknown outcome starts with
+
+    def direct(self):
+        return build_backend(self.kind, self.url, self.token, timeout=30)
+
+    def new_ticket(self, subject: str) -> str:
+        if self.kind == "django-helpdesk":
+            r = self.http.post("/tickets/", json={"queue": 1, "title": subject, "description": "Please help.",
+                                                  "submitter_email": "once@example.com", "priority": 3})
+        else:
+            r = self.http.post("/ticket", json={"Queue": "General", "Subject": subject,
+                                                "Requestor": "once@example.com", "Content": "Please help.",
+                                                "ContentType": "text/plain"})
+        assert r.status_code == 201, r.text[:300]
+        return str(r.json()["id"])
+
+    def status_changes(self, remote_id: str) -> list[Status]:
+        """Every status the server recorded a change to, oldest first (our vocabulary)."""
+        if self.kind == "django-helpdesk":
+            raw = self.http.get(f"/tickets/{remote_id}/").json()
+            return [dhm.STATUS_MAP[f["new_status"]] for f in raw["followup_set"] if f.get("new_status")]
+        r = self.http.get(f"/ticket/{remote_id}/history", params={"fields": "Type,Field,OldValue,NewValue",
+                                                                   "per_page": 100})
+        return [rt_map.status_from_rt(t["NewValue"]) for t in r.json()["items"]
+                if t.get("Type") == "Status" or (t.get("Type") == "Set" and t.get("Field") == "Status")]
+
+    def current_status(self, remote_id: str) -> Status:
+        if self.kind == "django-helpdesk":
+            return dhm.STATUS_MAP[self.http.get(f"/tickets/{remote_id}/").json()["status"]]
+        return rt_map.status_from_rt(self.http.get(f"/ticket/{remote_id}").json()["Status"])
+
+
+@pytest.fixture(scope="module", params=["django-helpdesk", "rt"])
+def target(request) -> Target:
+    if request.param == "django-helpdesk":
+        server = request.getfixturevalue("django_helpdesk_server")
+        http = httpx.Client(base_url=server.api, headers={"Authorization": f"Token {server.token}"}, timeout=30)
+        t = Target("django-helpdesk", server.url, server.token, http,
+                   writes=(("POST", r"/followups/$"), ("PATCH", r"/tickets/\d+/$")),
+                   reads=(("GET", r"/tickets/\d+/$"),))
+    else:
+        server = request.getfixturevalue("rt_server")
+        t = Target("rt", server.url, server.token, server.client(),
+                   writes=(("POST", r"/ticket/\d+/(correspond|comment)$"), ("PUT", r"/ticket/\d+$")),
+                   reads=(("GET", r"/ticket/\d+$"),))
+    yield t
+    t.http.close()
+
+
+# ==================================================================== one scenario's world
+
+
+class Clock:
+    """The engine's clock: real time plus an offset that each push round moves on."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+
+@dataclass
+class Queued:
+    item_id: str
+    action: str
+    body: str | None
+    message_id: int | None
+    new_status: Status | None
+
+
+@dataclass
+class Rig:
+    target: Target
+    proxy: FaultProxy
+    cache: Cache
+    backend: object
+    engine: SyncEngine
+    clock: Clock
+    remote_id: str
+    ticket_id: int
+    queued: list[Queued] = field(default_factory=list)
+
+    def reply(self, body: str, *, note: bool = False, new_status: Status | None = None) -> Queued:
+        kind = MessageKind.INTERNAL_NOTE if note else MessageKind.PUBLIC_REPLY
+        message_id, item_id = self.cache.queue_reply(ReplyPlan(self.ticket_id, kind, body, "agent",
+                                                               new_status), self.clock())
+        q = Queued(item_id, "note" if note else "reply", body, message_id, new_status)
+        self.queued.append(q)
+        return q
+
+    def update(self, new_status: Status) -> Queued:
+        """A status change without text: an "update" outbox row, as the triage keys queue it."""
+        now = self.clock()
+        item_id = uuid.uuid4().hex
+        with self.cache.connection() as conn, transaction(conn):
+            ticket = tickets.get_ticket(conn, self.ticket_id)
+            payload = {"status": str(new_status), "ticket_remote_id": ticket.remote_id,
+                       "ticket_version": ticket.version}
+            conn.execute("INSERT INTO outbox (id, ticket_id, message_id, action, payload, state, attempts, "
+                         "last_error, created_at, updated_at) VALUES (?, ?, NULL, 'update', ?, ?, 0, NULL, ?, ?)",
+                         (item_id, self.ticket_id, json.dumps(payload), outbox.QUEUED, to_epoch(now), to_epoch(now)))
+        q = Queued(item_id, "update", None, None, new_status)
+        self.queued.append(q)
+        return q
+
+    def standard_items(self, tag: str) -> None:
+        """A reply, a note, a reply that solves the ticket, and a bare status change reopening it."""
+        self.reply(f"Reply one {tag}: we are looking into it.")
+        self.reply(f"Note {tag}: customer is on the legacy plan.", note=True)
+        self.reply(f"Reply two {tag}: fixed, closing.", new_status=Status.SOLVED)
+        self.update(Status.OPEN)
+
+    def drain(self, rounds: int = ROUNDS, *, step: timedelta = timedelta(seconds=90)) -> int:
+        """Push until every item is sent; returns the rounds it took."""
+        problems: list[str] = []
+        for n in range(1, rounds + 1):
+            result = self.engine.push()
+            problems += result.problems
+            states = Counter(i.state for i in self.cache.outbox_items())
+            if set(states) == {outbox.SENT}:
+                return n
+            if states[outbox.FAILED] or states[outbox.CONFLICT]:
+                break
+            self.clock.offset += step  # the next sync comes later
+        items = [(i.action, i.state, i.last_error) for i in self.cache.outbox_items()]
+        pytest.fail(f"the outbox did not drain on {self.target.kind}: {items}\nproblems: {problems}\n"
+                    f"proxy log:\n{self.proxy.describe()}")
+
+    # ---------------------------------------------------------------- the verdict
+
+    def server_thread(self):
+        return self.target.direct().fetch_thread(self.remote_id)
+
+    def assert_exactly_once(self) -> None:
+        """On the real server: each queued message once, each status change once; locally: all sent."""
+        self.proxy.wait_idle()
+        thread = self.server_thread()
+        log = f"\nproxy log:\n{self.proxy.describe()}"
+        for q in self.queued:
+            if q.body is None:
+                continue
+            kind = MessageKind.INTERNAL_NOTE if q.action == "note" else MessageKind.PUBLIC_REPLY
+            copies = [m for m in thread if m.body.strip() == q.body]
+            assert len(copies) == 1, f"{q.action} {q.body!r} is on the server {len(copies)} times{log}"
+            assert copies[0].kind == kind
+        changes = self.target.status_changes(self.remote_id)
+        solved = [q for q in self.queued if q.new_status == Status.SOLVED]
+        if solved:
+            assert changes.count(Status.SOLVED) == len(solved), f"status changes on the server: {changes}{log}"
+            after = changes[changes.index(Status.SOLVED) + 1:]
+            reopen = [q for q in self.queued if q.action == "update" and q.new_status == Status.OPEN]
+            assert after == [Status.OPEN] * len(reopen), f"status changes on the server: {changes}{log}"
+        last = [q.new_status for q in self.queued if q.new_status is not None]
+        if last:
+            assert self.target.current_status(self.remote_id) == last[-1]
+        # Locally: every item sent, every message carrying the id of its copy on the server.
+        by_body = {m.body.strip(): m.remote_id for m in thread}
+        items = {i.id: i for i in self.cache.outbox_items()}
+        with self.cache.connection() as conn:
+            remote_of = dict(conn.execute("SELECT id, remote_id FROM messages WHERE ticket_id = ?",
+                                          (self.ticket_id,)).fetchall())
+        for q in self.queued:
+            assert items[q.item_id].state == outbox.SENT, (q, items[q.item_id].last_error)
+            if q.message_id is not None:
+                assert remote_of[q.message_id] == by_body[q.body], f"{q.action} {q.body!r}: local id " \
+                    f"{remote_of[q.message_id]}, server id {by_body[q.body]}{log}"
+        # A pull afterwards shows each message once in the cache too.
+        self.proxy.clear()
+        self.engine.pull()
+        local = self.cache.thread(self.ticket_id)
+        ids = [m.remote_id for m in local]
+        assert None not in ids and len(ids) == len(set(ids)), [(m.remote_id, m.body[:30]) for m in local]
+        for q in self.queued:
+            if q.body is not None:
+                assert sum(m.body.strip() == q.body for m in local) == 1, q
+
+
+@pytest.fixture
+def rig(target, tmp_path) -> Rig:
+    remote_id = target.new_ticket(f"Exactly once {uuid.uuid4().hex[:8]}")
+    with FaultProxy(target.url) as proxy:
+        clock = Clock()
+        backend = Only(build_backend(target.kind, proxy.url, target.token), {remote_id})
+        cache = Cache(tmp_path / "acct.sqlite", target.kind)
+        engine = SyncEngine(cache, backend, clock)
+        engine.pull()
+        with cache.connection() as conn:
+            row = conn.execute("SELECT id FROM tickets WHERE remote_id = ?", (remote_id,)).fetchone()
+        assert row, f"ticket {remote_id} did not sync"
+        yield Rig(target, proxy, cache, backend, engine, clock, remote_id, row[0])
+        cache.close()
+
+
+# ==================================================================== fault plans
+
+
+def on_writes(*faults, repeat: bool = True) -> Callable[[FaultProxy, Target], None]:
+    """The same fault sequence on each kind of write (each counts its own requests)."""
+
+    def plan(proxy: FaultProxy, target: Target) -> None:
+        for method, pattern in target.writes:
+            proxy.add(method, pattern, *faults, repeat=repeat)
+
+    return plan
+
+
+def run_of_faults(proxy: FaultProxy, target: Target) -> None:
+    """A long run of mixed faults on the writes, and transient 5xx on the reads, then calm."""
+    for method, pattern in target.writes:
+        proxy.add(method, pattern, drop_after_upstream(), status(500, forward=True), status(503, RETRY0),
+                  *[status(429, RETRY0)] * ATTEMPTS, stall(TIMEOUT + 1), drop_before_upstream(),
+                  status(502, forward=True), status(500))
+    proxy.add("GET", r".", status(500), PASS, status(502), PASS, PASS, repeat=True)  # retried within a request
+
+
+PLANS = {
+    "drop-after-upstream": on_writes(drop_after_upstream(), PASS),
+    "500-after-upstream": on_writes(status(500, forward=True), PASS),
+    "500-before-upstream": on_writes(status(500), PASS),
+    "503-before-upstream": on_writes(status(503, RETRY0), PASS),
+    "502-after-upstream": on_writes(status(502, forward=True), PASS),
+    "429-then-success": on_writes(status(429, RETRY0), status(429, RETRY0), PASS),
+    "429-until-retries-run-out": on_writes(*[status(429, RETRY0)] * ATTEMPTS, PASS),
+    "drop-before-upstream": on_writes(drop_before_upstream(), PASS),
+    "stall-past-timeout": on_writes(stall(TIMEOUT + 1), PASS),
+    "every-write-dropped-after-upstream": on_writes(drop_after_upstream()),
+    "run-of-faults-then-success": run_of_faults,
+}
+
+
+@pytest.mark.parametrize("plan", list(PLANS))
+def test_each_item_reaches_the_server_exactly_once(rig, plan):
+    rig.standard_items(uuid.uuid4().hex[:6])
+    PLANS[plan](rig.proxy, rig.target)
+    rig.drain()
+    rig.assert_exactly_once()
+    faulted = [e for e in rig.proxy.entries() if e.fault != "pass"]
+    assert faulted, "the plan never fired"
+
+
+def test_no_faults_one_request_per_item(rig):
+    rig.standard_items(uuid.uuid4().hex[:6])
+    assert rig.drain() == 1
+    rig.assert_exactly_once()
+    writes = sum(rig.proxy.count(m, p) for m, p in rig.target.writes)
+    assert writes == 4
+
+
+# ==================================================================== the look-up itself fails
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "outbox_sender._send_one: when find_delivered() raises Unreachable/ServerError/RateLimited for an "
+    "item whose outcome is unknown, the item is marked QUEUED, so the next round sends it blindly "
+    "and it lands twice. It must stay UNKNOWN."))
+def test_unknown_outcome_whose_lookup_fails_is_not_sent_blindly(rig):
+    rig.reply(f"Lookup fails {uuid.uuid4().hex[:6]}: here is the fix.")
+    method, pattern = rig.target.writes[0]
+    rig.proxy.add(method, pattern, drop_after_upstream())  # delivered, no answer: unknown outcome
+    for read_method, read_pattern in rig.target.reads:  # the look-up then meets a failing server
+        rig.proxy.add(read_method, read_pattern, *[status(503, RETRY0)] * ATTEMPTS)
+    rig.drain()
+    rig.assert_exactly_once()
+
+
+# ==================================================================== texts that repeat
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "Backend.find_delivered matches by text only: an earlier, already sent message with the same body "
+    "(within _CLOCK_SKEW) is taken for the lost one, which is marked sent with the other's id and "
+    "never reaches the server. It must skip remote ids the cache already holds for other messages."))
+def test_two_notes_with_the_same_text_both_arrive(rig):
+    body = f"Same text {uuid.uuid4().hex[:6]}: checked, nothing found."
+    rig.reply(body, note=True)
+    rig.reply(body, note=True)
+    method, pattern = rig.target.writes[0]
+    rig.proxy.add(method, pattern, PASS, status(500))  # the second never reaches the server
+    rig.drain()
+    thread = rig.server_thread()
+    assert sum(m.body.strip() == body for m in thread) == 2, rig.proxy.describe()
+    with rig.cache.connection() as conn:
+        ids = [r[0] for r in conn.execute("SELECT remote_id FROM messages WHERE ticket_id = ? AND body = ?",
+                                          (rig.ticket_id, body))]
+    assert len(ids) == 2 and len(set(ids)) == 2, ids
+
+
+# ==================================================================== a request the server applies late
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "Known limit of looking instead of idempotency keys: the request is held (a slow proxy or worker "
+    "queue) past the client's timeout, the next round looks, does not find it, sends again, and the "
+    "held one lands afterwards. Mitigation: look an unknown item up only after a grace period longer "
+    "than any server-side request timeout (pending() skipping UNKNOWN items younger than that)."))
+def test_a_request_applied_after_the_client_gave_up(rig):
+    rig.reply(f"Late {uuid.uuid4().hex[:6]}: applied after the timeout.")
+    method, pattern = rig.target.writes[0]
+    rig.proxy.add(method, pattern, stall_before_upstream(TIMEOUT + 2))
+    rig.drain()
+    rig.assert_exactly_once()
+
+
+# ==================================================================== the app killed mid-send
+
+
+def _send_worker(config_json: str) -> None:
+    """Runs in a subprocess: drain the outbox, SIGKILL-ing itself as told."""
+    config = json.loads(config_json)
+    backend = Only(build_backend(config["kind"], config["url"], config["token"], timeout=60),
+                   {config["remote_id"]})
+    real_push = backend._backend.push
+
+    def push(item, ticket_remote_id, version):
+        if config["kill"] == "before-send":
+            os.kill(os.getpid(), signal.SIGKILL)
+        result = real_push(item, ticket_remote_id, version)
+        if config["kill"] == "after-applied":
+            os.kill(os.getpid(), signal.SIGKILL)
+        return result
+
+    backend._backend.push = push
+    SyncEngine(Cache(config["cache"], config["kind"]), backend, lambda: datetime.now(UTC)).push()
+
+
+def _run_worker(rig: Rig, kill: str, *, kill_when: Callable[[], bool] | None = None) -> int:
+    config = {"kind": rig.target.kind, "url": rig.proxy.url, "token": rig.target.token,
+              "remote_id": rig.remote_id, "cache": str(rig.cache.path), "kill": kill}
+    code = "import sys; from tests.test_exactly_once import _send_worker; _send_worker(sys.argv[1])"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen([sys.executable, "-c", code, json.dumps(config)], cwd=REPO, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if kill_when is not None:
+        if kill_when():
+            proc.send_signal(signal.SIGKILL)
+    try:
+        _, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        _, err = proc.communicate()
+    assert proc.returncode == -signal.SIGKILL, f"the worker was not killed ({proc.returncode}): {err[-2000:]!r}"
+    return proc.returncode
+
+
+def test_the_app_killed_mid_send_resumes_without_duplicates_or_losses(rig):
+    """Killed after the server applied an item, before a request left, and with a request in flight."""
+    rig.standard_items(uuid.uuid4().hex[:6])
+    write_method, write_pattern = rig.target.writes[0]
+    # 1. The reply is applied and answered; the process dies before it records that.
+    _run_worker(rig, "after-applied")
+    # 2. The note is claimed; the process dies before its request leaves.
+    _run_worker(rig, "before-send")
+    # 3. The solving reply reaches the server, which answers; the answer is held and the
+    #    process is killed while it waits for it.
+    answered = rig.proxy.count(write_method, write_pattern, forwarded=True)
+    rig.proxy.add(write_method, write_pattern, stall(60))
+    _run_worker(rig, "none", kill_when=lambda: rig.proxy.wait_forwarded(write_method, write_pattern,
+                                                                       n=answered + 1))
+    rig.proxy.clear()
+    states = [i.state for i in rig.cache.outbox_items()]
+    assert states == [outbox.SENDING, outbox.SENDING, outbox.SENDING, outbox.QUEUED], states
+    # A new process, later: the three left "sending" are stale now and looked up first.
+    before = sum(rig.proxy.count(m, p) for m, p in rig.target.writes)
+    rig.clock.offset = timedelta(seconds=outbox.STALE_SENDING + 60)
+    rig.drain()
+    rig.assert_exactly_once()
+    sent_now = sum(rig.proxy.count(m, p) for m, p in rig.target.writes) - before
+    assert sent_now == 2, f"only the note and the update were still to send:\n{rig.proxy.describe()}"
+
+
+def test_an_item_left_sending_recently_is_not_touched(rig):
+    """Another drainer may be sending it right now: not before STALE_SENDING has passed."""
+    q = rig.reply(f"In flight elsewhere {uuid.uuid4().hex[:6]}.")
+    with rig.cache.connection() as conn, transaction(conn):
+        outbox.mark(conn, q.item_id, outbox.SENDING, rig.clock() - timedelta(seconds=30), attempt=True)
+    seen = len(rig.proxy.entries())
+    assert rig.engine.push().sent == 0
+    assert len(rig.proxy.entries()) == seen  # not even looked up
+    rig.clock.offset = timedelta(seconds=outbox.STALE_SENDING)
+    assert rig.engine.push().sent == 1
+    rig.assert_exactly_once()
+
+
+# ==================================================================== the proxy itself
+
+
+class _Echo(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    hits: list[str] = []
+
+    def log_message(self, *args):
+        pass
+
+    def _any(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        _Echo.hits.append(f"{self.command} {self.path} {body.decode()}")
+        data = json.dumps({"path": self.path, "host": self.headers["Host"]}).encode()
+        self.send_response(201 if self.command == "POST" else 200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    do_GET = do_POST = _any
+
+
+@pytest.fixture
+def echo():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    _Echo.hits = []
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_the_proxy_does_what_the_plan_says(echo):
+    with FaultProxy(echo) as proxy:
+        proxy.add("POST", r"^/w", drop_after_upstream(), status(500, forward=True), status(429, RETRY0),
+                  stall(1.5), drop_before_upstream(), status(503))
+        proxy.nth("GET", r"^/r", 2, status(502))
+        with httpx.Client(base_url=proxy.url, timeout=1.0) as client:
+            outcomes = []
+            for n in range(7):
+                try:
+                    r = client.post("/w", json={"n": n})
+                    outcomes.append((r.status_code, r.headers.get("retry-after")))
+                except httpx.HTTPError as exc:
+                    outcomes.append(type(exc).__name__)
+            reads = [client.get("/r").status_code for _ in range(3)]
+            assert client.get("/host").json()["host"] == proxy.url.removeprefix("http://")  # Host kept
+        assert outcomes == ["RemoteProtocolError", (500, None), (429, "0"), "ReadTimeout", "RemoteProtocolError",
+                            (503, None), (201, None)]
+        assert reads == [200, 502, 200]
+        assert proxy.wait_idle()
+        # The server saw: the drop, the 500-after, the stall, and the last one; not 429/drop-before/503.
+        assert [h.split()[-1] for h in _Echo.hits if h.startswith("POST")] == [
+            '{"n":0}', '{"n":1}', '{"n":3}', '{"n":6}']
+        assert proxy.count("POST", r"^/w", forwarded=True) == 4 and proxy.count("POST") == 7
+        assert [e.fault for e in proxy.entries("POST")] == [
+            "drop_after_upstream", "status 500 after upstream", "status 429", "stall 1.5s",
+            "drop_before_upstream", "status 503", "pass"]
+    started = time.monotonic()
+    with FaultProxy(echo) as proxy:  # stop() ends a held stall at once
+        proxy.add("GET", r".", stall(30))
+        with pytest.raises(httpx.ReadTimeout):
+            httpx.get(proxy.url + "/x", timeout=0.5)
+        assert proxy.wait_forwarded("GET", r"/x")
+    assert time.monotonic() - started < 5
