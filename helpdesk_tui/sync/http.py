@@ -80,7 +80,9 @@ class HttpClient:
                     raise errors.TLSFailure(
                         f"The server's TLS certificate is not trusted ({self._host()}): check the URL, "
                         "or install its CA certificate.") from None
-                if last:
+                # A refused connection is a clear answer: one more try, not the full backoff,
+                # so going offline shows in the header within a second.
+                if last or attempt >= 2:
                     raise errors.Unreachable(
                         f"Cannot reach {self._host()}: check the URL and your network.") from None
                 self._wait(attempt, None)

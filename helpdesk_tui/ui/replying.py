@@ -28,6 +28,9 @@ from helpdesk_tui.ui.widgets.kb_sidebar import KbSidebar
 from helpdesk_tui.ui.widgets.ticket_pane import TicketPane
 
 
+REFRESH_WAIT = 1.5  # seconds the send dialog waits for the server's copy of the thread
+
+
 class ReplyingMixin:
     # ----- the composer
     @property
@@ -137,15 +140,25 @@ class ReplyingMixin:
         if ticket is None:
             self.notify("That ticket is no longer in the cache; your draft is kept.", severity="error")
             return
-        if self.options.sync_interval and self.options.backend is not None:
-            self._refresh_then_check(composer, ticket.id)  # a live helpdesk: look at its thread first
+        online = getattr(getattr(self, "sync_state", None), "online", None) is not False
+        if self.options.sync_interval and self.options.backend is not None and online:
+            # A live helpdesk: look at its thread first, but never keep the agent waiting
+            # more than REFRESH_WAIT; after that the cache (synced in the background) decides.
+            pending = {"open": True}
+
+            def proceed() -> None:
+                if pending.pop("open", False):
+                    self._collision_check(composer, self.cache.ticket(ticket.id))
+
+            self._refresh_then_check(ticket.id, proceed)
+            self.set_timer(REFRESH_WAIT, proceed)
             return
         self._collision_check(composer, ticket)
 
     @work(thread=True, exclusive=True, group="refresh-thread", exit_on_error=False)
-    def _refresh_then_check(self, composer: Composer, ticket_id: int) -> None:
+    def _refresh_then_check(self, ticket_id: int, proceed) -> None:
         SyncEngine(self.cache, self.options.backend, self.now).refresh_thread(ticket_id)
-        self.call_from_thread(self._collision_check, composer, self.cache.ticket(ticket_id))
+        self.call_from_thread(proceed)
 
     def _collision_check(self, composer: Composer, ticket) -> None:
         newer = newer_messages(self.cache.thread(ticket.id), composer.draft.seen_message_id)
@@ -206,10 +219,16 @@ class ReplyingMixin:
             return
         if self.options.send_delay:
             sleep(self.options.send_delay)  # the demo lets you see "queued" turn into "sent"
-        drain_outbox(self.cache, backend, self.now)
-        self.call_from_thread(self._outbox_drained)
+        result = drain_outbox(self.cache, backend, self.now)
+        self.call_from_thread(self._outbox_drained, result)
 
-    def _outbox_drained(self) -> None:
+    def _outbox_drained(self, result) -> None:
+        state = getattr(self, "sync_state", None)
+        if state is not None and self.options.sync_interval:
+            if result.offline:
+                state.online, state.problem = False, result.problems[-1]
+            elif result.sent:
+                state.online = True
         if self.ticket_id is not None:
             self.reload_ticket(self.ticket_id)
         self._render_topbar()

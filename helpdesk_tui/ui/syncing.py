@@ -53,6 +53,7 @@ class SyncingMixin:
             self.call_from_thread(self._render_topbar)
             engine = SyncEngine(self.cache, self.options.backend, self.now)
             report = engine.sync(lambda p: self.call_from_thread(self._sync_progress, replace(p)))
+            state.running = False
             self.call_from_thread(self._sync_done, report)
         finally:
             state.running = False
