@@ -6,7 +6,7 @@ import sqlite3
 
 from helpdesk_tui.domain.models import Article
 from helpdesk_tui.store import rows
-from helpdesk_tui.store.fts_text import any_of_query, match_query, query_terms
+from helpdesk_tui.store.fts_text import any_of_query, match_query, only_common_words, query_terms
 from helpdesk_tui.store.search import DEFAULT_WINDOW, SearchHit, make_snippet
 from helpdesk_tui.store.timeconv import from_epoch
 
@@ -47,27 +47,37 @@ def search_past_replies(conn: sqlite3.Connection, query: str, *, limit: int = 10
     expr = match_query(query)
     if expr is None:
         return []
+    # bm25 first reads every row holding each word: for "the" that is half the messages.
+    score_sql = "0.0" if only_common_words(query) else "bm25(messages_fts)"
     ranked = conn.execute(
-        "SELECT rowid, bm25(messages_fts) FROM messages_fts WHERE messages_fts MATCH ? "
+        f"SELECT rowid, {score_sql} FROM messages_fts WHERE messages_fts MATCH ? "
         "ORDER BY rowid DESC LIMIT ?", (expr, window)).fetchall()
     if not ranked:
         return []
     score = dict(ranked)
     ids = list(score)
+    # Which of the matches are public answers on finished tickets: ids only, no bodies yet.
+    answers: list[int] = []
+    for start in range(0, len(ids), 900):
+        chunk = ids[start : start + 900]
+        answers += [r[0] for r in conn.execute(
+            "SELECT m.id FROM messages m JOIN tickets t ON t.id = m.ticket_id WHERE m.id IN "
+            f"({', '.join('?' * len(chunk))}) AND m.kind = 'public_reply' "
+            "AND t.status IN ('solved', 'closed') AND t.deleted_at IS NULL", chunk)]
+    best = sorted(answers, key=lambda mid: score[mid])[:limit]
+    if not best:
+        return []
     terms = query_terms(query)
+    rows = {r[0]: r[1:] for r in conn.execute(
+        "SELECT m.id, m.ticket_id, t.number, t.subject, m.body, m.created_at FROM messages m "
+        f"JOIN tickets t ON t.id = m.ticket_id WHERE m.id IN ({', '.join('?' * len(best))})", best)}
     hits = []
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        for mid, tid, number, subject, body, created in conn.execute(
-                "SELECT m.id, m.ticket_id, t.number, t.subject, m.body, m.created_at FROM messages m "
-                "JOIN tickets t ON t.id = m.ticket_id WHERE m.id IN "
-                f"({', '.join('?' * len(chunk))}) AND m.kind = 'public_reply' "
-                "AND t.status IN ('solved', 'closed') AND t.deleted_at IS NULL", chunk):
-            snippet, spans = make_snippet(body, terms)
-            hits.append(SearchHit("reply", tid, number, subject, snippet, spans, score[mid],
-                                  from_epoch(created), message_id=mid))
-    hits.sort(key=lambda h: h.score)
-    return hits[:limit]
+    for mid in best:
+        tid, number, subject, body, created = rows[mid]
+        snippet, spans = make_snippet(body, terms)
+        hits.append(SearchHit("reply", tid, number, subject, snippet, spans, score[mid],
+                              from_epoch(created), message_id=mid))
+    return hits
 
 
 def suggest_articles(conn: sqlite3.Connection, text: str, *, limit: int = 8) -> list[SearchHit]:
