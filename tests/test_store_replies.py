@@ -19,6 +19,8 @@ from helpdesk_tui.sync.outbox_sender import drain_outbox
 
 from tests.factories import NOW, Builder
 
+LATER = NOW + timedelta(minutes=3)  # past the grace period for unknown outcomes
+
 
 @pytest.fixture
 def setup(tmp_path):
@@ -157,7 +159,10 @@ def test_unknown_outcome_is_never_blindly_resent_the_thread_is_read_first(setup)
     backend = Flaky([errors.UnknownOutcome("timeout after send")], delivered="remote-77")
     first = drain_outbox(Cache(path, "a"), backend, lambda: NOW)
     assert (first.sent, first.waiting) == (0, 1) and outbox.all_items(conn)[0].state == "unknown"
-    second = drain_outbox(Cache(path, "a"), backend, lambda: NOW)
+    # Within the grace period a held request may still land: nobody looks yet.
+    assert drain_outbox(Cache(path, "a"), backend, lambda: NOW + timedelta(seconds=30)).sent == 0
+    assert backend.looked == []
+    second = drain_outbox(Cache(path, "a"), backend, lambda: LATER)
     assert second.sent == 1 and backend.calls == [item]  # pushed once, found the second time
     assert backend.looked == [item]
     assert tickets.thread(conn, t.id)[-1].remote_id == "remote-77"
@@ -169,8 +174,36 @@ def test_unknown_outcome_not_found_on_the_server_is_sent_again_once(setup):
         _, item = outbox.queue_reply(conn, ReplyPlan(t.id, MessageKind.PUBLIC_REPLY, "one", "you"), NOW)
     backend = Flaky([errors.UnknownOutcome("dropped")], delivered=None)
     drain_outbox(Cache(path, "a"), backend, lambda: NOW)
-    assert drain_outbox(Cache(path, "a"), backend, lambda: NOW).sent == 1
+    assert drain_outbox(Cache(path, "a"), backend, lambda: LATER).sent == 1
     assert backend.calls == [item, item] and backend.looked == [item]
+
+
+def test_when_the_lookup_itself_fails_the_item_stays_unknown_and_is_not_sent(setup):
+    conn, t, path = setup
+    with transaction(conn):
+        _, item = outbox.queue_reply(conn, ReplyPlan(t.id, MessageKind.PUBLIC_REPLY, "one", "you"), NOW)
+    backend = Flaky([errors.UnknownOutcome("dropped")], delivered=None)
+    drain_outbox(Cache(path, "a"), backend, lambda: NOW)
+
+    def failing_lookup(item, ticket_remote_id):
+        raise errors.ServerError("503")
+
+    backend.find_delivered = failing_lookup
+    result = drain_outbox(Cache(path, "a"), backend, lambda: LATER)
+    assert result.sent == 0 and backend.calls == [item]
+    assert outbox.all_items(conn)[0].state == "unknown"
+
+
+def test_a_found_message_already_owned_by_another_local_message_is_not_ours(setup):
+    conn, t, path = setup
+    with transaction(conn):
+        first_msg, first = outbox.queue_reply(conn, ReplyPlan(t.id, MessageKind.INTERNAL_NOTE, "same", "you"), NOW)
+        _, second = outbox.queue_reply(conn, ReplyPlan(t.id, MessageKind.INTERNAL_NOTE, "same", "you"), NOW)
+        outbox.mark(conn, first, outbox.SENT, NOW, remote_id="r-1")
+        outbox.mark(conn, second, outbox.UNKNOWN, NOW)
+    backend = Flaky([], delivered="r-1")  # the look-up finds the first note's twin
+    assert drain_outbox(Cache(path, "a"), backend, lambda: LATER).sent == 1
+    assert backend.calls == [second]  # so the second is sent, not taken as delivered
 
 
 def test_an_item_left_sending_by_a_crash_is_looked_up_first(setup):

@@ -69,17 +69,22 @@ def _item(r: tuple) -> OutboxItem:
 
 
 STALE_SENDING = 300  # seconds: an item "sending" for longer was left by a process that died
+# Seconds to wait before looking up an item whose answer never came: a request held by a
+# slow proxy or a busy server can still land after our client gave up, and looking too
+# early would miss it and send it again.
+UNKNOWN_GRACE = 120
 
 
 def pending(conn: sqlite3.Connection, now: datetime, limit: int = 100) -> list[OutboxItem]:
-    """Items to send, oldest first: queued, unknown outcome, or left "sending" by a dead process.
+    """Items to send, oldest first: queued, unknown outcome (after a grace period), or left
+    "sending" by a dead process.
 
     Failed and conflicting items wait for the agent.
     """
     cur = conn.execute(
-        f"SELECT {_COLUMNS} FROM outbox WHERE state IN (?, ?) OR (state = ? AND updated_at < ?) "
-        "ORDER BY created_at, rowid LIMIT ?",
-        (QUEUED, UNKNOWN, SENDING, to_epoch(now) - STALE_SENDING, limit))
+        f"SELECT {_COLUMNS} FROM outbox WHERE state = ? OR (state = ? AND updated_at <= ?) "
+        "OR (state = ? AND updated_at < ?) ORDER BY created_at, rowid LIMIT ?",
+        (QUEUED, UNKNOWN, to_epoch(now) - UNKNOWN_GRACE, SENDING, to_epoch(now) - STALE_SENDING, limit))
     return [_item(r) for r in cur]
 
 

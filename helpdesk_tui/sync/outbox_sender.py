@@ -55,14 +55,29 @@ def _send_one(cache: Cache, backend, item: OutboxItem, now, result: DrainResult)
         claimed = outbox.claim(conn, item, now())
     if not claimed:
         return True  # someone else is sending it
-    try:
-        if maybe_delivered and not backend.capabilities.idempotency:
+    version = ticket.version
+    if maybe_delivered and not backend.capabilities.idempotency:
+        try:
             found = backend.find_delivered(item, remote_ticket)
+            if found is not None and _belongs_to_another(cache, item, found):
+                found = None  # an earlier message with the same words, not this one
             if found is not None:
-                _mark(cache, item, outbox.SENT, now, remote_id=found)
+                _mark(cache, item, outbox.SENT, now, remote_id=None if found.startswith("update-") else found,
+                      version=_current_version(backend, remote_ticket))
                 result.sent += 1
                 return True
-        pushed = backend.push(item, remote_ticket, ticket.version)
+            # Not there: send it again, against the ticket as it is now (our own earlier
+            # changes moved its version).
+            version = _current_version(backend, remote_ticket) or version
+        except errors.SyncError as exc:
+            # Could not look: it stays unknown. Sending blindly could deliver it twice.
+            _mark(cache, item, outbox.UNKNOWN, now, str(exc))
+            result.waiting += 1
+            result.offline = isinstance(exc, errors.Unreachable)
+            result.problems.append(str(exc))
+            return False
+    try:
+        pushed = backend.push(item, remote_ticket, version)
     except errors.UnknownOutcome as exc:
         _mark(cache, item, outbox.UNKNOWN, now, str(exc))
         result.waiting += 1
@@ -93,6 +108,20 @@ def _send_one(cache: Cache, backend, item: OutboxItem, now, result: DrainResult)
     _mark(cache, item, outbox.SENT, now, remote_id=pushed.remote_id, version=pushed.version)
     result.sent += 1
     return True
+
+
+def _belongs_to_another(cache: Cache, item: OutboxItem, remote_id: str) -> bool:
+    with cache.connection() as conn:
+        row = conn.execute("SELECT id FROM messages WHERE ticket_id = ? AND remote_id = ?",
+                           (item.ticket_id, remote_id)).fetchone()
+    return row is not None and row[0] != item.message_id
+
+
+def _current_version(backend, ticket_remote_id: str) -> str | None:
+    try:
+        return backend.current_version(ticket_remote_id) if hasattr(backend, "current_version") else None
+    except errors.SyncError:
+        return None
 
 
 def _mark(cache: Cache, item: OutboxItem, state: str, now, error: str | None = None, *,

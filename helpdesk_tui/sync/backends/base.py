@@ -104,6 +104,11 @@ class Backend(ABC):
                 return message.remote_id
         return None
 
+    def current_version(self, ticket_remote_id: str) -> str | None:
+        """The ticket's version token as the server has it now (after a delivery we only found
+        by looking, so the next write is not refused as a conflict with our own change)."""
+        return None
+
     def pull_articles(self, cursor: str | None) -> tuple[list[RemoteArticle], str | None, bool]:
         """KB articles changed after ``cursor``: (articles, next cursor, done)."""
         raise NotSupported(f"{self.label} has no knowledge base API.")

@@ -287,6 +287,30 @@ class RequestTrackerBackend(Backend):
         self._check_results(number, self._json(response, "a ticket update"))
         return PushResult(version=self._version_after(number))
 
+    def current_version(self, ticket_remote_id: str) -> str | None:
+        return self._version_after(self._number(ticket_remote_id))
+
+    def find_delivered(self, item: OutboxItem, ticket_remote_id: str) -> str | None:
+        """Replies and notes: the base rule. An update: applied when the ticket already has
+        every field the update sets (RT keeps no record of who asked for a change)."""
+        if item.action != "update":
+            return super().find_delivered(item, ticket_remote_id)
+        number = self._number(ticket_remote_id)
+        data = rt_map.as_dict(self._get(f"/ticket/{number}", "a ticket"), "a ticket")
+        payload = item.payload
+        wanted: dict[str, Any] = {}
+        if payload.get("status"):
+            wanted["Status"] = rt_map.status_to_rt(payload["status"])
+        if payload.get("priority"):
+            wanted["Priority"] = rt_map.priority_to_rt(payload["priority"])
+        for key, value in wanted.items():
+            have = data.get(key)
+            if isinstance(have, dict):
+                have = have.get("id") or have.get("Name")
+            if str(have) != str(value):
+                return None
+        return f"update-{number}" if wanted else None
+
     def _etag(self, number: int, version: str) -> str:
         """The ETag to send for a ticket last read at ``version`` (Conflict if it changed since)."""
         if version.strip().strip('"').isdigit():
