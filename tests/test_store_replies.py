@@ -287,3 +287,16 @@ def test_suggestions_come_from_the_tickets_own_words(kbase):
     assert hits[0].article_id == 2
     assert kb.suggest_articles(kbase, "返金をお願いします")[0].article_id == 3
     assert kb.suggest_articles(kbase, "the and of") == []
+
+
+def test_later_items_of_a_ticket_wait_behind_one_whose_outcome_is_unknown(setup):
+    conn, t, path = setup
+    with transaction(conn):
+        _, first = outbox.queue_reply(conn, ReplyPlan(t.id, MessageKind.PUBLIC_REPLY, "one", "you"), NOW)
+        _, second = outbox.queue_reply(conn, ReplyPlan(t.id, MessageKind.PUBLIC_REPLY, "two", "you"), NOW)
+    backend = Flaky([errors.UnknownOutcome("dropped")], delivered=None)
+    drain_outbox(Cache(path, "a"), backend, lambda: NOW)
+    drain_outbox(Cache(path, "a"), backend, lambda: NOW + timedelta(seconds=30))
+    assert backend.calls == [first]  # "two" must not overtake "one"
+    drain_outbox(Cache(path, "a"), backend, lambda: LATER)
+    assert backend.calls == [first, first, second]

@@ -88,6 +88,15 @@ def pending(conn: sqlite3.Connection, now: datetime, limit: int = 100) -> list[O
     return [_item(r) for r in cur]
 
 
+def tickets_in_flight(conn: sqlite3.Connection, now: datetime) -> set[int]:
+    """Tickets with an item that may still be on its way (unknown outcome within the grace
+    period, or being sent right now): later items for them wait, so the order holds."""
+    rows = conn.execute(
+        "SELECT DISTINCT ticket_id FROM outbox WHERE (state = ? AND updated_at > ?) OR (state = ? AND updated_at >= ?)",
+        (UNKNOWN, to_epoch(now) - UNKNOWN_GRACE, SENDING, to_epoch(now) - STALE_SENDING))
+    return {r[0] for r in rows}
+
+
 def claim(conn: sqlite3.Connection, item: OutboxItem, now: datetime) -> bool:
     """Mark ``item`` as being sent by us; False when another process or thread got it first.
 

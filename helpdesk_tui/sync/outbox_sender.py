@@ -35,7 +35,11 @@ def drain_outbox(cache: Cache, backend, now: Callable[[], datetime]) -> DrainRes
     result = DrainResult()
     with cache.connection() as conn:
         items = outbox.pending(conn, now())
+        held = outbox.tickets_in_flight(conn, now())
     for item in items:
+        if item.ticket_id in held and item.state == outbox.QUEUED:
+            result.waiting += 1  # behind an item of the same ticket that may still land
+            continue
         if not _send_one(cache, backend, item, now, result):
             break  # offline or rate-limited: later items keep their order behind this one
     return result
