@@ -115,6 +115,9 @@ def type_text(term: Terminal, text: str) -> None:
     term.wait_quiet(0.3, 10)
 
 
+ZOOMED = False  # set by --zoomed: open tickets from the full-width inbox
+
+
 def set_filter(term: Terminal, text: str) -> bool:
     """Type ``text`` into the filter box (``/``) and apply it with Enter."""
     term.press("slash")
@@ -145,8 +148,12 @@ def open_ticket_through_pty(term: Terminal, target: dict) -> float | None:
     term.wait_quiet(0.3, 10)
     first = term.frames[frames_before].end - sent if len(term.frames) > frames_before else None
     painted = [f for f in term.frames[frames_before:] if end is not None and f.end <= end]
-    term.press("escape")  # back to the inbox …
-    term.press("z")  # … over the whole width again
+    # Back to the inbox, in the default layout (inbox beside the ticket). Opening from the
+    # zoomed inbox (z) costs one more frame: the thread can only be laid out once its pane
+    # has a width; --zoomed measures that case.
+    term.press("escape")
+    if ZOOMED:
+        term.press("z")
     term.wait_quiet(0.3, 10)
     if end is None:
         return None
@@ -245,8 +252,11 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--keys", type=int, default=100,
                         help="scrolling j and k presses each (2/3 as many page-downs, 1/3 page-ups)")
     parser.add_argument("--targets", type=int, default=5, help="50-message tickets to open")
+    parser.add_argument("--zoomed", action="store_true", help="open tickets from the zoomed (full-width) inbox")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
+    global ZOOMED
+    ZOOMED = args.zoomed
     args.home = args.home.resolve()  # the app runs in the app's checkout: no relative paths
     db = (args.db or default_db(args.home)).resolve()
     out = run(args.home, db, args.tickets, args.launches, args.keys, args.targets)
