@@ -29,8 +29,10 @@ The client side speaks HTTP/1.1 with keep-alive (a dropped connection may be one
 reused); each request gets a fresh upstream connection, so the upstream never sees a fault.
 The ``Host`` header is passed through unchanged (links the server builds point back at the
 proxy). Every request is logged (``entries()``, in order of arrival: method, target, fault,
-upstream status, what the client got). ``stop()`` (or leaving the ``with``) ends held
-stalls, closes open client connections and joins the worker threads.
+upstream status, what the client got); ``wait_forwarded`` waits until the server has
+answered a request (even one whose answer is held), ``release()`` ends the stalls held now,
+``wait_idle()`` waits until no request is being handled. ``stop()`` (or leaving the ``with``)
+ends held stalls, closes open client connections and joins the worker threads.
 """
 
 from __future__ import annotations
@@ -133,6 +135,7 @@ class Entry:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    block_on_close = False  # stop() shuts the client connections down itself
     allow_reuse_address = True
     proxy: FaultProxy
 
@@ -189,7 +192,7 @@ class _Handler(BaseHTTPRequestHandler):
                 answer = fault.code
                 return
             if fault.kind == "stall_before_upstream":
-                proxy._stopping.wait(fault.seconds)
+                proxy._hold(fault.seconds)
             forwarded = True
             upstream_status, headers, data = proxy._forward(method, target, self.headers, body)
             upstream = upstream_status
@@ -203,7 +206,7 @@ class _Handler(BaseHTTPRequestHandler):
                 answer = fault.code
                 return
             if fault.kind == "stall":
-                proxy._stopping.wait(fault.seconds)
+                proxy._hold(fault.seconds)
             self._send(upstream_status, headers, data)
             answer = upstream_status
         except OSError:
@@ -247,7 +250,8 @@ class FaultProxy:
         self.rules: list[Rule] = []
         self.log: list[Entry] = []
         self._lock = threading.Lock()
-        self._stopping = threading.Event()
+        self._release = threading.Event()  # set: the stalls held now end
+        self._stopped = False
         self._connections: set[socket.socket] = set()
         self._inflight = 0
         self._seq = 0
@@ -275,6 +279,19 @@ class FaultProxy:
     def nth(self, method: str | None, pattern: str, n: int, fault: Fault) -> Rule:
         """``fault`` for the n-th matching request only."""
         return self.add(method, pattern, fault, first=n)
+
+    def release(self) -> None:
+        """End the stalls being held now (later stalls are held again)."""
+        with self._lock:
+            released, self._release = self._release, threading.Event()
+        released.set()
+
+    def _hold(self, seconds: float) -> None:
+        with self._lock:
+            if self._stopped:
+                return
+            event = self._release
+        event.wait(seconds)
 
     def clear(self) -> None:
         """Forget the rules (the log stays)."""
@@ -373,7 +390,9 @@ class FaultProxy:
         return self
 
     def stop(self) -> None:
-        self._stopping.set()  # held stalls end now
+        with self._lock:
+            self._stopped = True
+        self.release()  # held stalls end now
         self._server.shutdown()
         with self._lock:
             open_now = list(self._connections)

@@ -4,14 +4,16 @@ The backends (django-helpdesk and Request Tracker, both without idempotency keys
 ``tests/fault_proxy.py`` on loopback, which forwards to the real server started by the
 session fixtures and, per plan, drops the connection after the server processed a write,
 answers 500/502/503/429 before or after forwarding, or holds the answer past the client's
-timeout. The outbox is drained with ``SyncEngine.push()`` round after round (each round a
-little later on the engine's clock, as periodic syncs would be) and then the REAL SERVER is
-read directly, bypassing the proxy: every reply, note and status change is there exactly
-once, and the local outbox shows every item ``sent`` with the server's id.
+timeout. The outbox is drained with ``SyncEngine.push()`` (or, where said, ``sync()``: push
+then pull, as the app does) round after round, each round later on the engine's clock than
+``outbox.UNKNOWN_GRACE``, as periodic syncs would be; then the REAL SERVER is read directly,
+bypassing the proxy: every reply, note and status change is there exactly once, in the order
+queued, nothing else was added, and the local outbox shows every item ``sent`` with the
+server's id.
 
-A few scenarios that currently lose or duplicate a message are marked ``xfail(strict=True)``
-with the reason; they turn into failures (XPASS) once the engine is fixed, and the marker
-goes then.
+Besides the fault plans: a look-up that itself fails, two messages with the same text, a
+request the server applies long after the client gave up, status updates behind (or with)
+an unknown outcome on a backend with version checks (RT), and the app SIGKILLed mid-send.
 """
 
 from __future__ import annotations
@@ -59,9 +61,10 @@ from tests.server_django_helpdesk import django_helpdesk_server  # noqa: F401
 from tests.server_rt import rt_server  # noqa: F401
 
 REPO = Path(__file__).resolve().parent.parent
-TIMEOUT = 2.0  # the client's timeout (connect, read, write) in these tests
+TIMEOUT = 1.5  # the client's timeout (connect, read, write) in these tests
 ATTEMPTS = 4  # the HttpClient's tries per request
-ROUNDS = 15  # push rounds before a scenario counts as stuck
+ROUNDS = 20  # rounds before a scenario counts as stuck
+STEP = timedelta(seconds=150)  # engine-clock time between two rounds (periodic syncs), > outbox.UNKNOWN_GRACE
 RETRY0 = {"Retry-After": "0"}
 
 
@@ -187,6 +190,7 @@ class Rig:
     remote_id: str
     ticket_id: int
     queued: list[Queued] = field(default_factory=list)
+    pull_too: bool = False  # each round a whole sync (push, then pull, as the app does), not only a push
 
     def reply(self, body: str, *, note: bool = False, new_status: Status | None = None) -> Queued:
         kind = MessageKind.INTERNAL_NOTE if note else MessageKind.PUBLIC_REPLY
@@ -218,12 +222,24 @@ class Rig:
         self.reply(f"Reply two {tag}: fixed, closing.", new_status=Status.SOLVED)
         self.update(Status.OPEN)
 
-    def drain(self, rounds: int = ROUNDS, *, step: timedelta = timedelta(seconds=90)) -> int:
-        """Push until every item is sent; returns the rounds it took."""
+    def drain(self, rounds: int = ROUNDS, *, step: timedelta = STEP, land_after: timedelta | None = None) -> int:
+        """Push until every item is sent; returns the rounds it took.
+
+        Each round is ``step`` later on the engine's clock. ``land_after``: requests the proxy
+        holds are let go once the engine's clock has moved on that much (a request stuck in a
+        slow proxy or worker queue for that long, in the engine's time)."""
         problems: list[str] = []
         for n in range(1, rounds + 1):
-            result = self.engine.push()
+            if self.pull_too:
+                report = self.engine.sync()  # what the app does: send, then bring in what changed
+                result = report.pushed
+                problems += [report.problem] if report.problem and report.problem not in result.problems else []
+            else:
+                result = self.engine.push()
             problems += result.problems
+            if land_after is not None and self.clock.offset + step >= land_after:
+                self.proxy.release()
+                assert self.proxy.wait_idle()
             states = Counter(i.state for i in self.cache.outbox_items())
             if set(states) == {outbox.SENT}:
                 return n
@@ -240,7 +256,8 @@ class Rig:
         return self.target.direct().fetch_thread(self.remote_id)
 
     def assert_exactly_once(self) -> None:
-        """On the real server: each queued message once, each status change once; locally: all sent."""
+        """On the real server: each queued message once, each status change once and in the order
+        queued; locally: every item sent, with the server's id."""
         self.proxy.wait_idle()
         thread = self.server_thread()
         log = f"\nproxy log:\n{self.proxy.describe()}"
@@ -251,6 +268,16 @@ class Rig:
             copies = [m for m in thread if m.body.strip() == q.body]
             assert len(copies) == 1, f"{q.action} {q.body!r} is on the server {len(copies)} times{log}"
             assert copies[0].kind == kind
+        bodies = [q.body for q in self.queued if q.body is not None]
+        on_server = [m.body.strip() for m in thread if m.body.strip() in bodies]
+        assert on_server == bodies, f"the messages arrived out of order: {on_server}{log}"
+        said = [m for m in thread if m.kind in (MessageKind.PUBLIC_REPLY, MessageKind.INTERNAL_NOTE)]
+        assert len(said) == len(bodies), f"unexpected messages on the server: {[m.body[:40] for m in said]}{log}"
+        if self.target.kind == "django-helpdesk":  # every item is one followup, after the opening one
+            followups = self.target.http.get(f"/tickets/{self.remote_id}/").json()["followup_set"]
+            assert len(followups) == 1 + len(self.queued), \
+                f"{len(followups) - 1} followups for {len(self.queued)} items: " \
+                f"{[(f['comment'][:30], f['new_status']) for f in followups]}{log}"
         changes = self.target.status_changes(self.remote_id)
         solved = [q for q in self.queued if q.new_status == Status.SOLVED]
         if solved:
@@ -316,23 +343,26 @@ def run_of_faults(proxy: FaultProxy, target: Target) -> None:
     """A long run of mixed faults on the writes, and transient 5xx on the reads, then calm."""
     for method, pattern in target.writes:
         proxy.add(method, pattern, drop_after_upstream(), status(500, forward=True), status(503, RETRY0),
-                  *[status(429, RETRY0)] * ATTEMPTS, stall(TIMEOUT + 1), drop_before_upstream(),
+                  *[status(429, RETRY0)] * ATTEMPTS, stall(TIMEOUT + 0.5), drop_before_upstream(),
                   status(502, forward=True), status(500))
     proxy.add("GET", r".", status(500), PASS, status(502), PASS, PASS, repeat=True)  # retried within a request
 
 
 PLANS = {
-    "drop-after-upstream": on_writes(drop_after_upstream(), PASS),
-    "500-after-upstream": on_writes(status(500, forward=True), PASS),
+    # the server applies every write, the client never learns it: each item is confirmed by a look-up
+    "drop-after-upstream": on_writes(drop_after_upstream()),
+    "500-after-upstream": on_writes(status(500, forward=True)),
+    # the server never sees every other write, the client cannot tell: looked up, not found, sent again
     "500-before-upstream": on_writes(status(500), PASS),
-    "503-before-upstream": on_writes(status(503, RETRY0), PASS),
-    "502-after-upstream": on_writes(status(502, forward=True), PASS),
+    "drop-before-upstream": on_writes(drop_before_upstream(), PASS),
+    # rate limits: retried within the request, or the item waits for the next round
     "429-then-success": on_writes(status(429, RETRY0), status(429, RETRY0), PASS),
     "429-until-retries-run-out": on_writes(*[status(429, RETRY0)] * ATTEMPTS, PASS),
-    "drop-before-upstream": on_writes(drop_before_upstream(), PASS),
-    "stall-past-timeout": on_writes(stall(TIMEOUT + 1), PASS),
-    "every-write-dropped-after-upstream": on_writes(drop_after_upstream()),
+    # the server applies it and answers too late (the first write of each kind)
+    "stall-past-timeout": on_writes(stall(TIMEOUT + 0.5), repeat=False),
     "run-of-faults-then-success": run_of_faults,
+    # the same, each round a whole sync: our messages come back in pulls before they are looked up
+    "run-of-faults-with-pulls": run_of_faults,
 }
 
 
@@ -340,10 +370,11 @@ PLANS = {
 def test_each_item_reaches_the_server_exactly_once(rig, plan):
     rig.standard_items(uuid.uuid4().hex[:6])
     PLANS[plan](rig.proxy, rig.target)
+    rig.pull_too = plan.endswith("with-pulls")
     rig.drain()
+    assert rig.proxy.wait_idle()
+    assert [e for e in rig.proxy.entries() if e.fault != "pass"], "the plan never fired"
     rig.assert_exactly_once()
-    faulted = [e for e in rig.proxy.entries() if e.fault != "pass"]
-    assert faulted, "the plan never fired"
 
 
 def test_no_faults_one_request_per_item(rig):
@@ -357,10 +388,6 @@ def test_no_faults_one_request_per_item(rig):
 # ==================================================================== the look-up itself fails
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "outbox_sender._send_one: when find_delivered() raises Unreachable/ServerError/RateLimited for an "
-    "item whose outcome is unknown, the item is marked QUEUED, so the next round sends it blindly "
-    "and it lands twice. It must stay UNKNOWN."))
 def test_unknown_outcome_whose_lookup_fails_is_not_sent_blindly(rig):
     rig.reply(f"Lookup fails {uuid.uuid4().hex[:6]}: here is the fix.")
     method, pattern = rig.target.writes[0]
@@ -371,13 +398,59 @@ def test_unknown_outcome_whose_lookup_fails_is_not_sent_blindly(rig):
     rig.assert_exactly_once()
 
 
+# ==================================================================== updates and versions
+
+
+def test_an_update_behind_a_reply_confirmed_by_lookup(rig):
+    """The reply's answer is lost, a look-up confirms it; the update queued behind it goes out
+    after it and does not conflict with our own reply (RT checks versions)."""
+    rig.reply(f"Confirmed by lookup {uuid.uuid4().hex[:6]}: done.")
+    rig.update(Status.SOLVED)
+    method, pattern = rig.target.writes[0]
+    rig.proxy.add(method, pattern, drop_after_upstream())
+    time.sleep(1.1)  # RT versions are whole seconds: our reply must move LastUpdated
+    rig.drain()
+    rig.assert_exactly_once()
+
+
+def test_an_update_whose_outcome_is_unknown(rig):
+    """The update was applied but its answer lost: it ends sent, applied once (not a conflict
+    with our own change)."""
+    rig.update(Status.SOLVED)
+    for method, pattern in rig.target.writes:
+        rig.proxy.add(method, pattern, drop_after_upstream())
+    time.sleep(1.1)  # RT versions are whole seconds: our update must move LastUpdated
+    rig.drain()
+    rig.assert_exactly_once()
+    assert rig.target.status_changes(rig.remote_id).count(Status.SOLVED) == 1
+
+
+def test_later_items_wait_behind_an_unknown_outcome(rig):
+    """The solving reply's answer is lost; until it has been looked up, the status change queued
+    after it must not go out (it would be applied first, or conflict with our own reply)."""
+    rig.reply(f"Unknown first {uuid.uuid4().hex[:6]}: closing.", new_status=Status.SOLVED)
+    rig.update(Status.OPEN)
+    method, pattern = rig.target.writes[0]
+    rig.proxy.add(method, pattern, status(500))  # never reached the server; the client cannot tell
+    rig.drain(step=timedelta(seconds=20))  # syncs come quicker than any grace period
+    rig.assert_exactly_once()
+
+
+def test_a_pull_between_the_unknown_outcome_and_the_look_up(rig):
+    """What ``sync()`` does: push (the answers are lost), then pull, which brings our own
+    messages and status changes back before the look-up runs."""
+    rig.reply(f"Pulled back {uuid.uuid4().hex[:6]}: before the look-up.")
+    rig.update(Status.SOLVED)
+    for method, pattern in rig.target.writes:
+        rig.proxy.add(method, pattern, drop_after_upstream(), repeat=True)
+    rig.pull_too = True
+    rig.drain()
+    rig.assert_exactly_once()
+
+
 # ==================================================================== texts that repeat
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Backend.find_delivered matches by text only: an earlier, already sent message with the same body "
-    "(within _CLOCK_SKEW) is taken for the lost one, which is marked sent with the other's id and "
-    "never reaches the server. It must skip remote ids the cache already holds for other messages."))
 def test_two_notes_with_the_same_text_both_arrive(rig):
     body = f"Same text {uuid.uuid4().hex[:6]}: checked, nothing found."
     rig.reply(body, note=True)
@@ -393,19 +466,32 @@ def test_two_notes_with_the_same_text_both_arrive(rig):
     assert len(ids) == 2 and len(set(ids)) == 2, ids
 
 
+def test_the_same_status_change_twice(rig):
+    """Solved, reopened, solved again within minutes; the last one never reaches the server. The
+    first "solved" on the server is not the last one's."""
+    rig.update(Status.SOLVED)
+    rig.update(Status.OPEN)
+    rig.update(Status.SOLVED)
+    for method, pattern in rig.target.writes:
+        rig.proxy.add(method, pattern, PASS, PASS, status(500))
+    rig.drain()
+    assert rig.proxy.wait_idle()
+    changes = rig.target.status_changes(rig.remote_id)
+    assert changes[-3:] == [Status.SOLVED, Status.OPEN, Status.SOLVED] and changes.count(Status.SOLVED) == 2, \
+        f"status changes on the server: {changes}\n{rig.proxy.describe()}"
+    assert rig.target.current_status(rig.remote_id) == Status.SOLVED
+
+
 # ==================================================================== a request the server applies late
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Known limit of looking instead of idempotency keys: the request is held (a slow proxy or worker "
-    "queue) past the client's timeout, the next round looks, does not find it, sends again, and the "
-    "held one lands afterwards. Mitigation: look an unknown item up only after a grace period longer "
-    "than any server-side request timeout (pending() skipping UNKNOWN items younger than that)."))
 def test_a_request_applied_after_the_client_gave_up(rig):
+    """The request is held (a slow proxy or worker queue) past the client's timeout and lands a
+    minute later: a look-up before then would not find it and send it again."""
     rig.reply(f"Late {uuid.uuid4().hex[:6]}: applied after the timeout.")
     method, pattern = rig.target.writes[0]
-    rig.proxy.add(method, pattern, stall_before_upstream(TIMEOUT + 2))
-    rig.drain()
+    rig.proxy.add(method, pattern, stall_before_upstream(120))  # let go by drain(land_after=…)
+    rig.drain(step=timedelta(seconds=30), land_after=timedelta(seconds=60))
     rig.assert_exactly_once()
 
 
@@ -413,7 +499,8 @@ def test_a_request_applied_after_the_client_gave_up(rig):
 
 
 def _send_worker(config_json: str) -> None:
-    """Runs in a subprocess: drain the outbox, SIGKILL-ing itself as told."""
+    """Runs in a subprocess: drain the outbox (its clock ``offset`` seconds ahead), SIGKILL-ing
+    itself as told."""
     config = json.loads(config_json)
     backend = Only(build_backend(config["kind"], config["url"], config["token"], timeout=60),
                    {config["remote_id"]})
@@ -428,64 +515,74 @@ def _send_worker(config_json: str) -> None:
         return result
 
     backend._backend.push = push
-    SyncEngine(Cache(config["cache"], config["kind"]), backend, lambda: datetime.now(UTC)).push()
+    offset = timedelta(seconds=config["offset"])
+    SyncEngine(Cache(config["cache"], config["kind"]), backend, lambda: datetime.now(UTC) + offset).push()
 
 
-def _run_worker(rig: Rig, kill: str, *, kill_when: Callable[[], bool] | None = None) -> int:
+def _run_worker(rig: Rig, kill: str, offset: timedelta, *, kill_when: Callable[[], bool] | None = None) -> None:
     config = {"kind": rig.target.kind, "url": rig.proxy.url, "token": rig.target.token,
-              "remote_id": rig.remote_id, "cache": str(rig.cache.path), "kill": kill}
+              "remote_id": rig.remote_id, "cache": str(rig.cache.path), "kill": kill,
+              "offset": offset.total_seconds()}
     code = "import sys; from tests.test_exactly_once import _send_worker; _send_worker(sys.argv[1])"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     proc = subprocess.Popen([sys.executable, "-c", code, json.dumps(config)], cwd=REPO, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    if kill_when is not None:
-        if kill_when():
-            proc.send_signal(signal.SIGKILL)
+    if kill_when is not None and kill_when():
+        proc.send_signal(signal.SIGKILL)
     try:
         _, err = proc.communicate(timeout=60)
     except subprocess.TimeoutExpired:
         proc.kill()
         _, err = proc.communicate()
-    assert proc.returncode == -signal.SIGKILL, f"the worker was not killed ({proc.returncode}): {err[-2000:]!r}"
-    return proc.returncode
+    assert proc.returncode == -signal.SIGKILL, f"the worker was not killed ({proc.returncode}): {err[-2000:]!r}\n" \
+        f"{rig.proxy.describe()}"
 
 
 def test_the_app_killed_mid_send_resumes_without_duplicates_or_losses(rig):
-    """Killed after the server applied an item, before a request left, and with a request in flight."""
+    """Killed after the server applied an item, before a request left, and with a request in
+    flight; each restart comes after STALE_SENDING, so what the last one left is looked up."""
     rig.standard_items(uuid.uuid4().hex[:6])
     write_method, write_pattern = rig.target.writes[0]
+    later = timedelta(seconds=outbox.STALE_SENDING + 60)
     # 1. The reply is applied and answered; the process dies before it records that.
-    _run_worker(rig, "after-applied")
-    # 2. The note is claimed; the process dies before its request leaves.
-    _run_worker(rig, "before-send")
-    # 3. The solving reply reaches the server, which answers; the answer is held and the
-    #    process is killed while it waits for it.
+    _run_worker(rig, "after-applied", 0 * later)
+    assert [i.state for i in rig.cache.outbox_items()][:2] == [outbox.SENDING, outbox.QUEUED]
+    # 2. The next run finds the reply by looking; it claims the note and dies before the request leaves.
+    _run_worker(rig, "before-send", 1 * later)
+    assert [i.state for i in rig.cache.outbox_items()][:3] == [outbox.SENT, outbox.SENDING, outbox.QUEUED]
+    # 3. The next run looks for the note, does not find it, sends it; the server applies it and
+    #    answers, the answer is held, and the process is killed while it waits.
     answered = rig.proxy.count(write_method, write_pattern, forwarded=True)
     rig.proxy.add(write_method, write_pattern, stall(60))
-    _run_worker(rig, "none", kill_when=lambda: rig.proxy.wait_forwarded(write_method, write_pattern,
-                                                                       n=answered + 1))
+    _run_worker(rig, "none", 2 * later, kill_when=lambda: rig.proxy.wait_forwarded(
+        write_method, write_pattern, n=answered + 1))
+    rig.proxy.release()  # the held answer goes to a dead process
+    assert rig.proxy.wait_idle()
     rig.proxy.clear()
     states = [i.state for i in rig.cache.outbox_items()]
-    assert states == [outbox.SENDING, outbox.SENDING, outbox.SENDING, outbox.QUEUED], states
-    # A new process, later: the three left "sending" are stale now and looked up first.
+    assert states == [outbox.SENT, outbox.SENDING, outbox.QUEUED, outbox.QUEUED], states
+    # 4. A last run: the note is found, the solving reply and the status change are sent.
     before = sum(rig.proxy.count(m, p) for m, p in rig.target.writes)
-    rig.clock.offset = timedelta(seconds=outbox.STALE_SENDING + 60)
+    rig.clock.offset = 3 * later
     rig.drain()
     rig.assert_exactly_once()
     sent_now = sum(rig.proxy.count(m, p) for m, p in rig.target.writes) - before
-    assert sent_now == 2, f"only the note and the update were still to send:\n{rig.proxy.describe()}"
+    assert sent_now == 2, f"only the solving reply and the update were still to send:\n{rig.proxy.describe()}"
 
 
-def test_an_item_left_sending_recently_is_not_touched(rig):
-    """Another drainer may be sending it right now: not before STALE_SENDING has passed."""
-    q = rig.reply(f"In flight elsewhere {uuid.uuid4().hex[:6]}.")
+def test_later_items_wait_behind_one_that_may_be_in_flight(rig):
+    """A reply left "sending" by a process that died a minute ago (or another drainer sending it
+    now): the status change queued after it must not overtake it."""
+    q = rig.reply(f"Closing {uuid.uuid4().hex[:6]}: solved.", new_status=Status.SOLVED)
+    rig.update(Status.OPEN)
     with rig.cache.connection() as conn, transaction(conn):
-        outbox.mark(conn, q.item_id, outbox.SENDING, rig.clock() - timedelta(seconds=30), attempt=True)
+        outbox.mark(conn, q.item_id, outbox.SENDING, rig.clock() - timedelta(seconds=60), attempt=True)
     seen = len(rig.proxy.entries())
-    assert rig.engine.push().sent == 0
-    assert len(rig.proxy.entries()) == seen  # not even looked up
+    rig.engine.push()
+    assert len(rig.proxy.entries()) == seen, \
+        f"the reply was looked up, or an item went out ahead of it:\n{rig.proxy.describe()}"
     rig.clock.offset = timedelta(seconds=outbox.STALE_SENDING)
-    assert rig.engine.push().sent == 1
+    rig.drain()
     rig.assert_exactly_once()
 
 
@@ -517,6 +614,7 @@ class _Echo(BaseHTTPRequestHandler):
 def echo():
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
     server.daemon_threads = True
+    server.block_on_close = False
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     _Echo.hits = []
@@ -528,9 +626,9 @@ def echo():
 def test_the_proxy_does_what_the_plan_says(echo):
     with FaultProxy(echo) as proxy:
         proxy.add("POST", r"^/w", drop_after_upstream(), status(500, forward=True), status(429, RETRY0),
-                  stall(1.5), drop_before_upstream(), status(503))
+                  stall(0.8), drop_before_upstream(), status(503))
         proxy.nth("GET", r"^/r", 2, status(502))
-        with httpx.Client(base_url=proxy.url, timeout=1.0) as client:
+        with httpx.Client(base_url=proxy.url, timeout=0.5) as client:
             outcomes = []
             for n in range(7):
                 try:
@@ -549,7 +647,7 @@ def test_the_proxy_does_what_the_plan_says(echo):
             '{"n":0}', '{"n":1}', '{"n":3}', '{"n":6}']
         assert proxy.count("POST", r"^/w", forwarded=True) == 4 and proxy.count("POST") == 7
         assert [e.fault for e in proxy.entries("POST")] == [
-            "drop_after_upstream", "status 500 after upstream", "status 429", "stall 1.5s",
+            "drop_after_upstream", "status 500 after upstream", "status 429", "stall 0.8s",
             "drop_before_upstream", "status 503", "pass"]
     started = time.monotonic()
     with FaultProxy(echo) as proxy:  # stop() ends a held stall at once

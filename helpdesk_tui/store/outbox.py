@@ -122,6 +122,7 @@ def mark(conn: sqlite3.Connection, item_id: str, state: str, now: datetime, *, e
     conn.execute("UPDATE outbox SET state = ?, last_error = ?, updated_at = ?, attempts = attempts + ? "
                  "WHERE id = ?", (state, error, to_epoch(now), 1 if attempt else 0, item_id))
     if remote_id is not None:
+        conn.execute("UPDATE outbox SET remote_id = ? WHERE id = ?", (remote_id, item_id))
         conn.execute("UPDATE messages SET remote_id = ? WHERE id = (SELECT message_id FROM outbox WHERE id = ?)",
                      (remote_id, item_id))
 

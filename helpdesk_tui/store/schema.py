@@ -183,7 +183,13 @@ _V3 = """
 CREATE INDEX ix_tickets_priority ON tickets(priority, sla_key, id);
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
+# v4: the outbox remembers what each delivered item became on the server, so a look-up for
+# one update ("set solved") cannot take an earlier identical update's result for its own.
+_V4 = """
+ALTER TABLE outbox ADD COLUMN remote_id TEXT;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
 
 
 def migrate(conn: sqlite3.Connection) -> int:

@@ -66,7 +66,7 @@ def _send_one(cache: Cache, backend, item: OutboxItem, now, result: DrainResult)
             if found is not None and _belongs_to_another(cache, item, found):
                 found = None  # an earlier message with the same words, not this one
             if found is not None:
-                _mark(cache, item, outbox.SENT, now, remote_id=None if found.startswith("update-") else found,
+                _mark(cache, item, outbox.SENT, now, remote_id=found,
                       version=_current_version(backend, remote_ticket))
                 result.sent += 1
                 return True
@@ -115,7 +115,15 @@ def _send_one(cache: Cache, backend, item: OutboxItem, now, result: DrainResult)
 
 
 def _belongs_to_another(cache: Cache, item: OutboxItem, remote_id: str) -> bool:
+    """What the look-up found is already the result of another item (an earlier identical
+    update), or, for a reply or note, another local message with the same words."""
     with cache.connection() as conn:
+        other_item = conn.execute("SELECT 1 FROM outbox WHERE ticket_id = ? AND remote_id = ? AND id != ?",
+                                  (item.ticket_id, remote_id, item.id)).fetchone()
+        if other_item is not None:
+            return True
+        if item.message_id is None:
+            return False  # an update: what it left on the server may have been pulled in already
         row = conn.execute("SELECT id FROM messages WHERE ticket_id = ? AND remote_id = ?",
                            (item.ticket_id, remote_id)).fetchone()
     return row is not None and row[0] != item.message_id

@@ -309,7 +309,7 @@ class RequestTrackerBackend(Backend):
                 have = have.get("id") or have.get("Name")
             if str(have) != str(value):
                 return None
-        return f"update-{number}" if wanted else None
+        return f"update-{number}-{item.id[:12]}" if wanted else None  # RT keeps no id for it
 
     def _etag(self, number: int, version: str) -> str:
         """The ETag to send for a ticket last read at ``version`` (Conflict if it changed since)."""
