@@ -63,6 +63,15 @@ class Context:
             raise UserError(str(exc)) from None
 
 
+def find_ticket_or_fail(ctx: Context, cache, reference: str):
+    """The ticket numbered ``reference``, or one sentence saying it is not in the cache."""
+    ticket = cache.find_ticket(reference)
+    if ticket is None:
+        raise UserError(f"No ticket {reference} in the '{ctx.account}' cache: "
+                        "check the number with 'helpdesk-tui list'.")
+    return ticket
+
+
 def locate(ctx: Context, what: str | None) -> int:
     places = ctx.locations.describe(ctx.account)
     if what:
@@ -174,10 +183,7 @@ def show_ticket(ctx: Context, reference: str, *, as_json: bool) -> int:
 
     cache = ctx.open_cache()
     try:
-        ticket = cache.find_ticket(reference)
-        if ticket is None:
-            raise UserError(f"No ticket {reference} in the '{ctx.account}' cache: "
-                            "check the number with 'helpdesk-tui list'.")
+        ticket = find_ticket_or_fail(ctx, cache, reference)
         customer = cache.customer_summary(ticket.requester_id) if ticket.requester_id else None
         cli_output.print_ticket(ticket, cache.thread(ticket.id), cache.timeline(ticket.id), customer,
                                 datetime.now(UTC), as_json=as_json)
@@ -235,10 +241,7 @@ def template_render(ctx: Context, name: str, reference: str) -> int:
     templates = load_templates(ctx.locations.templates_dir).templates
     cache = ctx.open_cache()
     try:
-        ticket = cache.find_ticket(reference)
-        if ticket is None:
-            raise UserError(f"No ticket {reference} in the '{ctx.account}' cache: "
-                            "check the number with 'helpdesk-tui list'.")
+        ticket = find_ticket_or_fail(ctx, cache, reference)
         summary = cache.customer_summary(ticket.requester_id) if ticket.requester_id else None
     finally:
         cache.close()

@@ -6,7 +6,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from helpdesk_tui.commands import DEMO, Context, dumps
+from helpdesk_tui.commands import DEMO, Context, dumps, find_ticket_or_fail
 from helpdesk_tui.errors import UserError
 
 
@@ -88,10 +88,7 @@ def reply(ctx: Context, reference: str, *, file: str, note: bool, status: str | 
             raise UserError(str(exc), 2) from None
     cache = ctx.open_cache()
     try:
-        ticket = cache.find_ticket(reference)
-        if ticket is None:
-            raise UserError(f"No ticket {reference} in the '{ctx.account}' cache: check the number with "
-                            "'helpdesk-tui list'.")
+        ticket = find_ticket_or_fail(ctx, cache, reference)
         kind = MessageKind.INTERNAL_NOTE if note else MessageKind.PUBLIC_REPLY
         _, item_id = cache.queue_reply(ReplyPlan(ticket.id, kind, body, ctx.settings.agent.name, new_status,
                                                  checkpoint), now)
