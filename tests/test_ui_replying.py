@@ -13,15 +13,9 @@ from helpdesk_tui.ui.widgets.inbox_list import InboxList
 from helpdesk_tui.ui.widgets.kb_sidebar import KbResults, KbSidebar
 
 from tests.conftest import DEMO_NOW
-from tests.ui_support import make_app, screen_text
+from tests.ui_support import make_app, screen_text, settle
 
 SIZE = (160, 45)
-
-
-async def settle(pilot, app):
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def open_first(pilot, app):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from helpdesk_tui.sync import errors
 from helpdesk_tui.sync.backends.base import Capabilities, ChangePage, PushResult
 
-from tests.ui_support import make_app, screen_text
+from tests.ui_support import make_app, screen_text, settle
 
 SIZE = (160, 45)
 
@@ -45,12 +45,6 @@ def live_app(demo_db, tmp_path, backend):
     app = make_app(demo_db, tmp_path, backend=backend)
     app.options.sync_interval = 3600  # background sync on; the test asks for syncs itself
     return app
-
-
-async def settle(pilot, app):
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def test_header_shows_online_then_offline_and_the_queue_drains_when_back(demo_db, tmp_path):

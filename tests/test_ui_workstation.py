@@ -16,15 +16,9 @@ from helpdesk_tui.ui.widgets.inbox_list import InboxList
 from helpdesk_tui.ui.widgets.thread_view import ThreadView
 from helpdesk_tui.ui.widgets.ticket_pane import TicketPane
 
-from tests.ui_support import make_app, screen_text
+from tests.ui_support import make_app, screen_text, settle
 
 SIZE = (160, 45)
-
-
-async def settle(pilot, app):
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def test_inbox_lists_every_ticket_in_sla_order_with_the_breached_first(demo_db, tmp_path):

@@ -29,3 +29,10 @@ def screen_text(app) -> str:
     """Everything on the current screen as plain text, line by line (what a user would read)."""
     strips = app.screen._compositor.render_strips()
     return "\n".join(strip.text for strip in strips)
+
+
+async def settle(pilot, app) -> None:
+    """Let the app paint, finish its workers (ids, counts, sends), and paint again."""
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
