@@ -73,6 +73,9 @@ class Ticket:
     deleted_at: datetime | None = None
     id: int | None = None
     remote_id: str | None = None
+    # The first substantive update, when the first reply was a mere acknowledgement (SLA).
+    first_update_at: datetime | None = None
+    first_update_due_at: datetime | None = None
 
 
 @dataclass(slots=True)

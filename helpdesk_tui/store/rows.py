@@ -17,7 +17,7 @@ TICKET_COLUMNS = (
     "id, remote_id, number, subject, status, status_raw, priority, priority_raw, requester_id, "
     "organization_id, assignee, grp, tags, custom_fields, created_at, updated_at, first_response_at, "
     "first_response_due_at, next_checkpoint_at, resolution_due_at, solved_at, sla_due_at, sla_kind, "
-    "sla_key, version, deleted_at"
+    "sla_key, version, deleted_at, first_update_at, first_update_due_at"
 )
 _TICKET_FIELDS = len(TICKET_COLUMNS.split(","))
 TICKET_PLACEHOLDERS = ", ".join("?" * _TICKET_FIELDS)
@@ -33,7 +33,7 @@ def ticket_params(t: Ticket) -> tuple[Any, ...]:
         to_epoch(t.first_response_due_at), to_epoch(t.next_checkpoint_at),
         to_epoch(t.resolution_due_at), to_epoch(t.solved_at),
         to_epoch(due.at) if due else None, due.kind if due else None, urgency_key(t),
-        t.version, to_epoch(t.deleted_at),
+        t.version, to_epoch(t.deleted_at), to_epoch(t.first_update_at), to_epoch(t.first_update_due_at),
     )
 
 
@@ -41,7 +41,7 @@ def ticket_from_row(r: sqlite3.Row | tuple) -> Ticket:
     (tid, remote_id, number, subject, status, status_raw, priority, priority_raw, requester_id,
      organization_id, assignee, grp, tags, custom_fields, created_at, updated_at, first_response_at,
      first_response_due_at, next_checkpoint_at, resolution_due_at, solved_at, _due, _kind, _key,
-     version, deleted_at) = r
+     version, deleted_at, first_update_at, first_update_due_at) = r
     return Ticket(
         id=tid, remote_id=remote_id, number=number, subject=subject, status=Status(status),
         status_raw=status_raw, priority=Priority(priority), priority_raw=priority_raw,
@@ -53,6 +53,7 @@ def ticket_from_row(r: sqlite3.Row | tuple) -> Ticket:
         next_checkpoint_at=from_epoch(next_checkpoint_at),
         resolution_due_at=from_epoch(resolution_due_at), solved_at=from_epoch(solved_at),
         version=version, deleted_at=from_epoch(deleted_at),
+        first_update_at=from_epoch(first_update_at), first_update_due_at=from_epoch(first_update_due_at),
     )
 
 

@@ -189,7 +189,82 @@ _V4 = """
 ALTER TABLE outbox ADD COLUMN remote_id TEXT;
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
+# v5: SLA policies, rotation triage, focus sessions, KPIs.
+# - The first substantive update (after a mere acknowledgement) has its own clock.
+# - Triage actions are logged per rotation so the screen can show what was handled and `u`
+#   can take back the last one while its outbox item is still queued.
+# - Focus sessions and the tickets each one served (with skip reasons).
+# - Satisfaction ratings: from the helpdesk where it has them, recorded locally otherwise.
+# - Messages marked as product feedback, for `insights export`.
+# - KPIs read the timeline by kind and date.
+_V5 = """
+ALTER TABLE tickets ADD COLUMN first_update_at INTEGER;
+ALTER TABLE tickets ADD COLUMN first_update_due_at INTEGER;
+CREATE TABLE rotations (
+    id INTEGER PRIMARY KEY,
+    agent TEXT NOT NULL,
+    started_at INTEGER NOT NULL,
+    ended_at INTEGER
+);
+CREATE TABLE triage_actions (
+    id INTEGER PRIMARY KEY,
+    rotation_id INTEGER REFERENCES rotations(id),
+    ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+    at INTEGER NOT NULL,
+    agent TEXT NOT NULL DEFAULT '',
+    action TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT '',
+    outbox_id TEXT,
+    undone_at INTEGER
+);
+CREATE INDEX ix_triage_actions_rotation ON triage_actions(rotation_id, at);
+CREATE TABLE focus_sessions (
+    id INTEGER PRIMARY KEY,
+    agent TEXT NOT NULL DEFAULT '',
+    view TEXT NOT NULL,
+    filter TEXT NOT NULL DEFAULT '',
+    planned_seconds INTEGER NOT NULL,
+    started_at INTEGER NOT NULL,
+    paused_at INTEGER,
+    paused_seconds INTEGER NOT NULL DEFAULT 0,
+    ended_at INTEGER,
+    summary TEXT
+);
+CREATE TABLE focus_session_tickets (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL REFERENCES focus_sessions(id),
+    ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+    served_at INTEGER NOT NULL,
+    finished_at INTEGER,
+    outcome TEXT,
+    skip_reason TEXT
+);
+CREATE INDEX ix_focus_session_tickets ON focus_session_tickets(session_id, served_at);
+CREATE TABLE ratings (
+    id INTEGER PRIMARY KEY,
+    ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+    remote_id TEXT UNIQUE,
+    score TEXT NOT NULL,
+    comment TEXT NOT NULL DEFAULT '',
+    agent TEXT,
+    created_at INTEGER NOT NULL,
+    source TEXT NOT NULL DEFAULT 'local'
+);
+CREATE INDEX ix_ratings_created ON ratings(created_at);
+CREATE INDEX ix_ratings_ticket ON ratings(ticket_id);
+CREATE TABLE feedback_marks (
+    id INTEGER PRIMARY KEY,
+    ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+    message_id INTEGER REFERENCES messages(id),
+    note TEXT NOT NULL DEFAULT '',
+    author TEXT NOT NULL DEFAULT '',
+    marked_at INTEGER NOT NULL
+);
+CREATE INDEX ix_feedback_marks_at ON feedback_marks(marked_at);
+CREATE INDEX ix_events_kind_at ON events(kind, at);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5)
 
 
 def migrate(conn: sqlite3.Connection) -> int:

@@ -23,8 +23,12 @@ from helpdesk_tui.config.state import load_state, save_state
 from helpdesk_tui.domain.query import Filter, FilterError, View, builtin_views, describe, parse_filter
 from helpdesk_tui.store.cache import Cache
 from helpdesk_tui.store.inbox import InboxQuery, view_query
+from helpdesk_tui.ui.checkpoint_alerts import CheckpointAlertsMixin
+from helpdesk_tui.ui.dashboarding import DashboardMixin
+from helpdesk_tui.ui.focusing import FocusMixin
 from helpdesk_tui.ui.replying import ReplyingMixin
 from helpdesk_tui.ui.syncing import SyncingMixin
+from helpdesk_tui.ui.triaging import TriageMixin
 from helpdesk_tui.ui.screens.help import HelpScreen, binding_rows
 from helpdesk_tui.ui.screens.note_editor import NoteEditor
 from helpdesk_tui.ui.themes import APP_THEME_VARIABLE_DEFAULTS, load_themes
@@ -63,7 +67,8 @@ class AppOptions:
     sync_interval: float | None = None  # seconds between background pulls; None: no syncing
 
 
-class HelpdeskApp(ReplyingMixin, SyncingMixin, App[None]):
+class HelpdeskApp(ReplyingMixin, SyncingMixin, TriageMixin, FocusMixin, DashboardMixin, CheckpointAlertsMixin,
+                  App[None]):
     TITLE = "helpdesk-tui"
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = True
@@ -89,6 +94,12 @@ class HelpdeskApp(ReplyingMixin, SyncingMixin, App[None]):
                 tooltip="Show or hide the knowledge base sidebar"),
         Binding("l", "timeline", "Timeline", id="ticket.timeline", tooltip="Show or hide the ticket's timeline"),
         Binding("z", "zoom", "Zoom inbox", id="app.zoom", tooltip="Inbox over the whole width, or back"),
+        Binding("t", "triage", "Triage", id="app.triage",
+                tooltip="Rotation triage: new and unassigned tickets, one key per action"),
+        Binding("F", "focus_session", "Focus", id="app.focus_session",
+                tooltip="Start, pause or end a focus session that serves tickets one at a time"),
+        Binding("K", "dashboard", "KPIs", id="app.dashboard",
+                tooltip="How support is doing: response times, breaches, backlog, ratings"),
         Binding("f5", "sync_now", "Sync", id="app.sync", tooltip="Sync with the helpdesk now"),
         Binding("escape", "back", "Back", id="app.back", show=False,
                 tooltip="Back to the previous ticket, or to the inbox"),
