@@ -129,3 +129,47 @@ def default_due_times(priority: str, created_at: datetime) -> tuple[datetime, da
     """(first response due, resolution due) for a ticket created at ``created_at``."""
     first, resolution = DEFAULT_TARGETS.get(str(priority), DEFAULT_TARGETS["normal"])
     return created_at + first, created_at + resolution
+
+
+class Target:
+    """The commitments the KPIs judge, in the order a ticket meets them."""
+
+    ACKNOWLEDGE = "acknowledge"
+    FIRST_UPDATE = "first_update"
+    RESOLUTION = "resolution"
+
+    ALL = ("acknowledge", "first_update", "resolution")
+    LABELS = {"acknowledge": "acknowledgement", "first_update": "first update", "resolution": "resolution"}
+
+
+@dataclass(frozen=True, slots=True)
+class TargetResult:
+    target: str  # one of Target.ALL
+    due: datetime | None  # None: no clock for this target (nothing was owed)
+    met_at: datetime | None  # when it was met; None while still owed
+    breached: bool  # met late, or still owed and already overdue at ``now``
+
+    @property
+    def met_in_time(self) -> bool:
+        return self.met_at is not None and (self.due is None or self.met_at <= self.due)
+
+
+def target_results(ticket: Ticket, now: datetime) -> list[TargetResult]:
+    """Each target of ``ticket`` as the stored due times say (the store computes those with
+    the SLA policy, or takes them from the helpdesk): the KPIs and session summaries judge
+    tickets with this, so they agree with the inbox clocks."""
+    pairs = (
+        (Target.ACKNOWLEDGE, ticket.first_response_due_at, ticket.first_response_at),
+        (Target.FIRST_UPDATE, ticket.first_update_due_at, ticket.first_update_at),
+        (Target.RESOLUTION, ticket.resolution_due_at, ticket.solved_at),
+    )
+    results = []
+    for target, due, met in pairs:
+        if due is None:
+            breached = False
+        elif met is not None:
+            breached = met > due
+        else:
+            breached = due <= now and ticket.deleted_at is None and Status(ticket.status).is_active
+        results.append(TargetResult(target, due, met, breached))
+    return results
