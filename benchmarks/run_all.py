@@ -197,10 +197,10 @@ def main(argv: list[str] | None = None) -> None:
                         help="measure the app in another checkout (default: this one)")
     parser.add_argument("--rebuild", action="store_true",
                         help="build the workspace again (after the generator or the schema changed)")
-    parser.add_argument("--only", choices=["build", "store", "pty"], action="append",
+    parser.add_argument("--only", choices=["build", "store", "pty", "sla"], action="append",
                         help="run only these parts (repeatable)")
     args = parser.parse_args(argv)
-    only = set(args.only or ["build", "store", "pty"])
+    only = set(args.only or ["build", "store", "pty", "sla"])
     if args.app_root:
         global ROOT
         ROOT = args.app_root.resolve()
@@ -235,6 +235,8 @@ def main(argv: list[str] | None = None) -> None:
                                             "--launches", str(args.launches), "--keys", str(args.keys),
                                             "--json", str(pty_json)])
         pty = json.loads(pty_json.read_text())
+    if "sla" in only:  # prints its own lines: a policy change recomputes every ticket
+        run_script("bench_sla.py", ["--db", str(db), "--json", str(OUT / f"sla-{args.tickets}.json")])
     print_table(table(record, facts, store, pty))
     if facts.get("largest"):
         print("\nlargest tables/indexes: " + ", ".join(f"{n} {s / 1e6:,.0f} MB" for n, s in facts["largest"]))

@@ -32,6 +32,8 @@ def _progress_printer():
     def show(progress) -> None:
         total = f"/{progress.total_hint:,}" if progress.total_hint else ""
         line = f"sync: {progress.tickets:,}{total} tickets in {progress.pages} pages"
+        if progress.stream != "tickets":
+            line += f", {progress.articles:,} articles, {progress.templates:,} templates"
         if tty:
             print(f"\r{line}", end="", file=sys.stderr, flush=True)
         else:
@@ -55,6 +57,14 @@ def sync(ctx: Context) -> int:
     pushed = report.pushed
     print(f"{ctx.account}: {report.new} new, {report.updated} updated, {report.deleted} deleted; "
           f"sent {pushed.sent}, waiting {pushed.waiting}, failed {pushed.failed}, conflicts {pushed.conflicts}.")
+    capabilities = backend.capabilities
+    if capabilities.kb or capabilities.templates:
+        parts = [f"{label} {r.new} new, {r.updated} updated, {r.removed} removed"
+                 for label, r, offered in (("articles", report.articles, capabilities.kb),
+                                           ("templates", report.templates, capabilities.templates)) if offered]
+        print(f"{ctx.account}: {'; '.join(parts)}.")
+    for note in report.notes:
+        print(f"helpdesk-tui: {note}", file=sys.stderr)
     if report.problem:
         raise UserError(report.problem)
     return 0

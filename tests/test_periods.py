@@ -31,3 +31,20 @@ def test_unreadable_or_future_windows_are_one_sentence(text):
         parse_since(text, NOW, UTC)
     message = str(err.value)
     assert message.endswith(".") and "\n" not in message
+
+
+@pytest.mark.parametrize("text, span", [("10m", timedelta(minutes=10)), ("1h30m", timedelta(minutes=90)),
+                                        ("2d", timedelta(days=2)), ("1w 2d", timedelta(days=9))])
+def test_spans_as_written_in_settings(text, span):
+    from helpdesk_tui.domain.periods import parse_span
+
+    assert parse_span(text) == span
+
+
+@pytest.mark.parametrize("text", ["", "10", "ten minutes", "0m", "5s", "1h and 5m"])
+def test_unreadable_spans_are_one_sentence(text):
+    from helpdesk_tui.domain.periods import parse_span
+
+    with pytest.raises(PeriodError) as err:
+        parse_span(text)
+    assert str(err.value).endswith(".")

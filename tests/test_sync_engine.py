@@ -87,7 +87,7 @@ def test_pull_applies_every_page_with_customers_and_threads(cache):
     assert t1.first_response_at == NOW and [m.remote_id for m in cache.thread(t1.id)] == ["m1", "m2"]
     summary = cache.customer_summary(t1.requester_id)
     assert summary.customer.language == "ja" and summary.organization.name == "ACME"
-    assert t1.first_response_due_at == t1.created_at + timedelta(hours=4)  # default policy for high
+    assert t1.first_response_due_at == t1.created_at + timedelta(minutes=10)  # default policy: acknowledge in 10m
 
 
 def test_a_pull_killed_between_pages_resumes_after_the_last_applied_page(cache):

@@ -281,7 +281,7 @@ async def test_wrapped_thread_lines_lose_no_characters_in_any_script(demo_db, tm
         view = app.query_one(ThreadView)
         width = view.scrollable_content_region.width
         shown = [view.render_line(y) for y in range(view.scrollable_content_region.height)]
-        assert all(strip.cell_length == width for strip in shown)
+        assert [s.cell_length for s in shown] == [width] * len(shown)
         flat = "".join(s.text.replace("▌", "") for s in shown).replace(" ", "")
         assert body.replace(" ", "").replace("\n", "") in flat
 

@@ -260,7 +260,7 @@ def _syntax_reason(message: str) -> str:
     return first
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=1024)  # synced helpdesk macros can number in the hundreds
 def compile_template(body: str) -> Any:
     """Check and compile ``body`` once; raises ``TemplateError`` naming the line."""
     if len(body) > MAX_TEMPLATE_CHARS:

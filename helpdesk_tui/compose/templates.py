@@ -23,6 +23,9 @@ block sending until the agent replaces them.
 Built-ins live in ``builtin_templates/<language>/<slug>.md`` (id ``<language>/<slug>``).
 User templates live anywhere under the user's templates directory; a user file's id is
 its path there without ``.md``, so ``en/acknowledgement.md`` replaces the built-in.
+Templates synced from the helpdesk (Zendesk macros…) come from the account's cache, already
+in our placeholder syntax; their id is ``helpdesk/<remote id>`` and ``origin`` says where
+they came from. They are untrusted like any template and compile in the same sandbox.
 """
 
 from __future__ import annotations
@@ -31,8 +34,10 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Protocol
 
 from helpdesk_tui.compose.errors import TemplateError
 from helpdesk_tui.compose.sandbox import MAX_TEMPLATE_CHARS, compile_template
@@ -40,6 +45,7 @@ from helpdesk_tui.domain.checkpoint import CheckpointError, check_checkpoint_syn
 from helpdesk_tui.domain.vocab import Status
 
 BUILTIN = "builtin"
+HELPDESK = "helpdesk"  # the id prefix of templates synced from the helpdesk
 KEYS = ("name", "description", "language", "tags", "status", "checkpoint")
 _LANGUAGE = re.compile(r"[a-z]{2,3}(-[a-z0-9]{2,8})*")
 
@@ -55,11 +61,13 @@ class Template:
     default_checkpoint: str | None
     """A checkpoint expression such as ``+4h`` or ``tomorrow 10:00``."""
     source: str
-    """``builtin`` or the path of the user's file."""
+    """``builtin``, the path of the user's file, or the synced template (``Zendesk macro 42``)."""
     id: str
     """Unique: ``en/acknowledgement``; a user file with the same id replaces a built-in."""
     body_line: int = 1
     """The file line the body starts on, so render errors can name the file's line."""
+    origin: str = ""
+    """For a template synced from the helpdesk, what it is there (``Zendesk macro``); else empty."""
 
 
 @dataclass(frozen=True)
@@ -144,6 +152,46 @@ def parse_template(text: str, source: str, *, id: str | None = None) -> Template
                     source=source, id=id or f"{language}/{_slug(values['name'])}", body_line=body_line)
 
 
+class SyncedRecord(Protocol):
+    """A template synced from the helpdesk as the cache holds it (``store.sync_kb.SyncedTemplate``)."""
+
+    remote_id: str
+    name: str
+    description: str
+    language: str
+    body: str
+    origin: str
+
+
+def synced_template(record: SyncedRecord) -> Template:
+    """A synced template as a ``Template``; raises ``TemplateError`` if the sandbox refuses its body."""
+    source = f"{record.origin} {record.remote_id}"
+    body = record.body.strip("\n") + "\n"
+    if not record.body.strip():
+        raise TemplateError("the template has no text", where=source)
+    if len(body) > MAX_TEMPLATE_CHARS:
+        raise TemplateError(f"the text is longer than {MAX_TEMPLATE_CHARS} characters", where=source)
+    refusal = _sandbox_refusal(body)
+    if refusal is not None:
+        raise TemplateError(refusal[0], line=refusal[1], where=source)
+    language = record.language.lower().replace("_", "-")
+    return Template(name=record.name, description=record.description,
+                    language=language if _LANGUAGE.fullmatch(language) else "en",
+                    tags=(record.origin,), body=body, default_status=None, default_checkpoint=None,
+                    source=source, id=f"{HELPDESK}/{record.remote_id}", origin=record.origin)
+
+
+@lru_cache(maxsize=4096)
+def _sandbox_refusal(body: str) -> tuple[str, int | None] | None:
+    """Why the sandbox refuses ``body`` (reason, line), or None. Remembered by text: an account
+    may sync hundreds of macros, and the picker loads them all on every ctrl+t."""
+    try:
+        compile_template(body)
+    except TemplateError as exc:
+        return exc.reason, exc.line
+    return None
+
+
 def _builtin_files() -> Iterable[tuple[str, str]]:
     root = resources.files("helpdesk_tui.compose") / "builtin_templates"
     for folder in sorted(root.iterdir(), key=lambda p: p.name):
@@ -176,11 +224,12 @@ def _user_files(user_dir: Path, failed: list[tuple[str, str]]) -> Iterable[tuple
         yield path.relative_to(user_dir).with_suffix("").as_posix(), path, text
 
 
-def load_templates(user_dir: Path | None) -> TemplateLoadResult:
-    """Built-in templates plus the user's (which replace built-ins with the same id).
+def load_templates(user_dir: Path | None, synced: Iterable[SyncedRecord] = ()) -> TemplateLoadResult:
+    """Built-in templates, those ``synced`` from the helpdesk, and the user's (which replace
+    built-ins with the same id).
 
-    A user file that cannot be used is reported in ``failed`` and skipped; a missing
-    folder is not an error.
+    A user file or synced template that cannot be used is reported in ``failed`` and
+    skipped; a missing folder is not an error.
     """
     by_id: dict[str, Template] = {}
     failed: list[tuple[str, str]] = []
@@ -189,6 +238,13 @@ def load_templates(user_dir: Path | None) -> TemplateLoadResult:
             by_id[template_id] = parse_template(text, BUILTIN, id=template_id)
         except TemplateError as exc:
             failed.append((f"{BUILTIN}:{template_id}", str(exc)))
+    for record in synced:
+        try:
+            template = synced_template(record)
+        except TemplateError as exc:
+            failed.append((f"{record.origin} {record.remote_id}", str(exc)))
+        else:
+            by_id[template.id] = template
     if user_dir is not None and user_dir.is_dir():
         for template_id, path, text in _user_files(user_dir, failed):
             try:

@@ -12,13 +12,16 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+from helpdesk_tui.demo.ratings import add_demo_ratings
 from helpdesk_tui.store.bulk import load_workspace
 from helpdesk_tui.store.db import open_database, transaction
+from helpdesk_tui.store.sla_refresh import STALE_KEY
 from helpdesk_tui.store.writer import get_meta, set_meta
 
 SHIFT_LIMIT = 50_000  # bigger workspaces are benchmarks: their clocks are left alone (0.65 s at 20k)
 _TICKET_TIMES = ("created_at", "updated_at", "first_response_at", "first_response_due_at",
-                 "next_checkpoint_at", "resolution_due_at", "solved_at", "sla_due_at", "deleted_at")
+                 "next_checkpoint_at", "resolution_due_at", "solved_at", "sla_due_at", "deleted_at",
+                 "first_update_at", "first_update_due_at", "update_due_at")
 
 
 def ensure_demo_workspace(path: Path, *, seed: int, tickets: int, now: datetime, rebuild: bool = False,
@@ -50,6 +53,7 @@ def _build(path: Path, *, seed: int, tickets: int, now: datetime,
         workspace = DemoWorkspace(DemoSpec(now=now, seed=seed, tickets=tickets))
         load_workspace(conn, workspace, progress=(lambda done: progress(done, tickets)) if progress else None)
         with transaction(conn):
+            add_demo_ratings(conn, seed=seed, now=now)
             set_meta(conn, "demo_spec", json.dumps({"seed": seed, "tickets": tickets}))
             set_meta(conn, "demo_generated_at", str(int(now.timestamp())))
             set_meta(conn, "agent", workspace.agents[0])
@@ -77,8 +81,12 @@ def _shift_to(conn, now: datetime, tickets: int) -> None:
         conn.execute("UPDATE messages SET created_at = created_at + :d WHERE created_at <= :g",
                      {"d": delta, "g": generated})
         conn.execute("UPDATE events SET at = at + :d WHERE at <= :g", {"d": delta, "g": generated})
+        conn.execute("UPDATE ratings SET created_at = created_at + :d WHERE created_at <= :g",
+                     {"d": delta, "g": generated})
         conn.execute("UPDATE customers SET created_at = created_at + :d", {"d": delta})
         conn.execute("UPDATE kb_articles SET updated_at = updated_at + :d", {"d": delta})
         conn.execute("UPDATE customer_notes SET created_at = created_at + :d, updated_at = updated_at + :d "
                      "WHERE updated_at <= :g", {"d": delta, "g": generated})
         set_meta(conn, "demo_generated_at", str(generated + delta))
+        # A uniform shift keeps round-the-clock due times right, not business-hours ones.
+        set_meta(conn, STALE_KEY, "1")

@@ -76,6 +76,10 @@ class Ticket:
     # The first substantive update, when the first reply was a mere acknowledgement (SLA).
     first_update_at: datetime | None = None
     first_update_due_at: datetime | None = None
+    # The next update owed by the SLA policy's interval (or to a reopened ticket).
+    update_due_at: datetime | None = None
+    # "helpdesk" when the helpdesk set the acknowledgement and resolution due times itself.
+    sla_source: str = "policy"
 
 
 @dataclass(slots=True)

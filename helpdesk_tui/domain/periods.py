@@ -41,3 +41,18 @@ def parse_since(text: str, now: datetime, tz: tzinfo) -> datetime:
     if start > now:
         raise PeriodError(f"'{text}' is in the future: give a start before now.")
     return start
+
+
+_SPAN_PART = re.compile(r"(\d+)\s*([mhdw])", re.IGNORECASE)
+
+
+def parse_span(text: str) -> timedelta:
+    """A length of time as people write it in settings: ``10m``, ``1h30m``, ``2d``, ``1w``."""
+    compact = (text or "").strip()
+    parts = _SPAN_PART.findall(compact)
+    if not parts or _SPAN_PART.sub("", compact).strip():
+        raise PeriodError(f"'{text}' is not a length of time: write it like 10m, 4h, 1h30m or 3d.")
+    total = sum((int(count) * _UNITS[unit.lower()] for count, unit in parts), timedelta())
+    if total <= timedelta():
+        raise PeriodError(f"'{text}' is no time at all: give a length above zero.")
+    return total

@@ -45,6 +45,16 @@ class RemoteMessage:
 
 
 @dataclass
+class RemoteRating:
+    """The customer's satisfaction rating of a ticket, as the helpdesk keeps it."""
+
+    score: str  # "good" or "bad"
+    comment: str = ""
+    remote_id: str | None = None
+    created_at: datetime | None = None
+
+
+@dataclass
 class RemoteTicket:
     remote_id: str
     number: int
@@ -68,6 +78,7 @@ class RemoteTicket:
     version: str | None = None  # ETag / updated stamp / content hash, for concurrency control
     messages: list[RemoteMessage] | None = None  # None: fetch with fetch_thread when needed
     raw: dict[str, Any] = field(default_factory=dict)
+    rating: RemoteRating | None = None  # satisfaction, where the helpdesk has it (store/ratings.py)
 
 
 @dataclass
@@ -92,6 +103,8 @@ class RemoteArticle:
     url: str = ""
     tags: tuple[str, ...] = ()
     updated_at: datetime | None = None
+    # Deleted, archived or unpublished on the server: the sync removes it from the cache.
+    archived: bool = False
     raw: dict[str, Any] = field(default_factory=dict)
 
 

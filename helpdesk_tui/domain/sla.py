@@ -14,13 +14,17 @@ from helpdesk_tui.domain.vocab import Status
 
 
 class SlaKind:
-    FIRST_RESPONSE = "first_response"
-    CHECKPOINT = "next_update"
+    FIRST_RESPONSE = "first_response"  # the acknowledgement
+    FIRST_UPDATE = "first_update"  # the first substantive update
+    CHECKPOINT = "next_update"  # the update we promised the customer
+    UPDATE = "update"  # the policy's interval between updates, or a reply owed to a reopened ticket
     RESOLUTION = "resolution"
 
     LABELS = {
         "first_response": "first reply",
+        "first_update": "first update",
         "next_update": "next update",
+        "update": "regular update",
         "resolution": "resolution",
     }
 
@@ -51,6 +55,10 @@ def next_due(ticket: Ticket) -> SlaDue | None:
     if not status.is_waiting:
         if ticket.first_response_at is None and ticket.first_response_due_at is not None:
             candidates.append(SlaDue(SlaKind.FIRST_RESPONSE, ticket.first_response_due_at))
+        if ticket.first_update_at is None and ticket.first_update_due_at is not None:
+            candidates.append(SlaDue(SlaKind.FIRST_UPDATE, ticket.first_update_due_at))
+        if ticket.update_due_at is not None:
+            candidates.append(SlaDue(SlaKind.UPDATE, ticket.update_due_at))
         if ticket.resolution_due_at is not None:
             candidates.append(SlaDue(SlaKind.RESOLUTION, ticket.resolution_due_at))
     if not candidates:
@@ -113,22 +121,6 @@ def urgency_key(ticket: Ticket) -> int:
     if ticket.deleted_at is not None:
         return DELETED_FLOOR + recency
     return (1 if Status(ticket.status).is_active else 3) * _TIER + recency
-
-
-# Targets for tickets whose helpdesk supplies no due times of its own, by priority:
-# (first response, resolution). Configurable SLA policies replace these later.
-DEFAULT_TARGETS: dict[str, tuple[timedelta, timedelta]] = {
-    "urgent": (timedelta(hours=1), timedelta(hours=8)),
-    "high": (timedelta(hours=4), timedelta(hours=24)),
-    "normal": (timedelta(hours=8), timedelta(hours=72)),
-    "low": (timedelta(hours=24), timedelta(days=7)),
-}
-
-
-def default_due_times(priority: str, created_at: datetime) -> tuple[datetime, datetime]:
-    """(first response due, resolution due) for a ticket created at ``created_at``."""
-    first, resolution = DEFAULT_TARGETS.get(str(priority), DEFAULT_TARGETS["normal"])
-    return created_at + first, created_at + resolution
 
 
 class Target:

@@ -15,7 +15,9 @@ from typing import Protocol, TypeVar
 from helpdesk_tui.domain.models import (
     Article, Customer, CustomerNote, Event, Message, Organization, Ticket,
 )
-from helpdesk_tui.store import writer
+from helpdesk_tui.domain.sla_policy import SlaPolicy, build_timeline, sla_clocks, with_clocks
+from helpdesk_tui.domain.vocab import MessageKind
+from helpdesk_tui.store import sla_refresh, writer
 from helpdesk_tui.store.db import transaction
 
 T = TypeVar("T")
@@ -64,9 +66,10 @@ def load_workspace(conn: sqlite3.Connection, ws: Workspace, *, batch: int = 2000
         for articles in _batches(ws.articles(), batch):
             writer.save_articles(conn, articles, fresh=True)
     total = 0
+    policy = sla_refresh.current_policy(conn)
     for bundles in _batches(ws.tickets(), batch):
         with transaction(conn):
-            writer.save_tickets(conn, [b.ticket for b in bundles], fresh=True)
+            writer.save_tickets(conn, [_with_clocks(b, policy) for b in bundles], fresh=True)
             writer.save_messages(conn, [m for b in bundles for m in b.messages], fresh=True)
             writer.save_events(conn, [e for b in bundles for e in b.events])
         total += len(bundles)
@@ -75,5 +78,15 @@ def load_workspace(conn: sqlite3.Connection, ws: Workspace, *, batch: int = 2000
     with transaction(conn):
         for _name, sql in indexes:
             conn.execute(sql)
+        writer.set_meta(conn, sla_refresh.POLICY_KEY, policy.to_json())
     conn.execute("ANALYZE")
     return total
+
+
+def _with_clocks(bundle: Bundle, policy: SlaPolicy) -> Ticket:
+    """The ticket with its due times under ``policy``, from the bundle's own timeline (the
+    indexes a look-up would need are dropped during the load)."""
+    ticket = bundle.ticket
+    replies = [m.created_at for m in bundle.messages if m.kind == MessageKind.PUBLIC_REPLY]
+    timeline = build_timeline(ticket, bundle.events, replies)
+    return with_clocks(ticket, sla_clocks(ticket, timeline, policy, supplied=ticket.sla_source == "helpdesk"))

@@ -17,7 +17,7 @@ TICKET_COLUMNS = (
     "id, remote_id, number, subject, status, status_raw, priority, priority_raw, requester_id, "
     "organization_id, assignee, grp, tags, custom_fields, created_at, updated_at, first_response_at, "
     "first_response_due_at, next_checkpoint_at, resolution_due_at, solved_at, sla_due_at, sla_kind, "
-    "sla_key, version, deleted_at, first_update_at, first_update_due_at"
+    "sla_key, version, deleted_at, first_update_at, first_update_due_at, update_due_at, sla_source"
 )
 _TICKET_FIELDS = len(TICKET_COLUMNS.split(","))
 TICKET_PLACEHOLDERS = ", ".join("?" * _TICKET_FIELDS)
@@ -34,14 +34,23 @@ def ticket_params(t: Ticket) -> tuple[Any, ...]:
         to_epoch(t.resolution_due_at), to_epoch(t.solved_at),
         to_epoch(due.at) if due else None, due.kind if due else None, urgency_key(t),
         t.version, to_epoch(t.deleted_at), to_epoch(t.first_update_at), to_epoch(t.first_update_due_at),
+        to_epoch(t.update_due_at), t.sla_source,
     )
+
+
+def clock_params(t: Ticket) -> tuple[Any, ...]:
+    """The SLA columns in the order of ``writer._CLOCK_COLUMNS``."""
+    due = next_due(t)
+    return (to_epoch(t.first_response_at), to_epoch(t.first_response_due_at), to_epoch(t.first_update_at),
+            to_epoch(t.first_update_due_at), to_epoch(t.update_due_at), to_epoch(t.resolution_due_at),
+            to_epoch(due.at) if due else None, due.kind if due else None, urgency_key(t))
 
 
 def ticket_from_row(r: sqlite3.Row | tuple) -> Ticket:
     (tid, remote_id, number, subject, status, status_raw, priority, priority_raw, requester_id,
      organization_id, assignee, grp, tags, custom_fields, created_at, updated_at, first_response_at,
      first_response_due_at, next_checkpoint_at, resolution_due_at, solved_at, _due, _kind, _key,
-     version, deleted_at, first_update_at, first_update_due_at) = r
+     version, deleted_at, first_update_at, first_update_due_at, update_due_at, sla_source) = r
     return Ticket(
         id=tid, remote_id=remote_id, number=number, subject=subject, status=Status(status),
         status_raw=status_raw, priority=Priority(priority), priority_raw=priority_raw,
@@ -54,6 +63,7 @@ def ticket_from_row(r: sqlite3.Row | tuple) -> Ticket:
         resolution_due_at=from_epoch(resolution_due_at), solved_at=from_epoch(solved_at),
         version=version, deleted_at=from_epoch(deleted_at),
         first_update_at=from_epoch(first_update_at), first_update_due_at=from_epoch(first_update_due_at),
+        update_due_at=from_epoch(update_due_at), sla_source=sla_source,
     )
 
 

@@ -264,7 +264,14 @@ CREATE INDEX ix_feedback_marks_at ON feedback_marks(marked_at);
 CREATE INDEX ix_events_kind_at ON events(kind, at);
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5)
+# v6: the SLA policy's update interval (and the reply owed to a reopened ticket) has its
+# own due time; tickets remember whether the helpdesk supplied their due times.
+_V6 = """
+ALTER TABLE tickets ADD COLUMN update_due_at INTEGER;
+ALTER TABLE tickets ADD COLUMN sla_source TEXT NOT NULL DEFAULT 'policy';
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
 
 
 def migrate(conn: sqlite3.Connection) -> int:

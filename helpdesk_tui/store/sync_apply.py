@@ -15,9 +15,8 @@ from datetime import datetime
 
 from helpdesk_tui.domain.models import Event, Message, Ticket
 from helpdesk_tui.domain.remote import ChangePage, RemoteMessage, RemoteTicket
-from helpdesk_tui.domain.sla import default_due_times
 from helpdesk_tui.domain.vocab import EventKind, MessageKind
-from helpdesk_tui.store import tickets, writer
+from helpdesk_tui.store import sla_refresh, tickets, writer
 from helpdesk_tui.store.timeconv import to_epoch
 
 
@@ -57,6 +56,7 @@ def apply_page(conn: sqlite3.Connection, page: ChangePage, threads: dict[str, li
             "language": user.language, "organization_id": _local_id(conn, "organizations", user.organization_remote_id),
             "raw": json.dumps(user.raw), "synced_at": synced})
     next_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM tickets").fetchone()[0]
+    touched: list[int] = []
     for remote in page.tickets:
         existing_id = _local_id(conn, "tickets", remote.remote_id)
         existing = tickets.get_ticket(conn, existing_id) if existing_id else None
@@ -74,6 +74,7 @@ def apply_page(conn: sqlite3.Connection, page: ChangePage, threads: dict[str, li
         writer.save_events(conn, _events(ticket, existing))
         if thread is not None:
             apply_thread(conn, ticket_id, thread, synced)
+        touched.append(ticket_id)
     for remote_id in page.deleted_ticket_ids:
         ticket_id = _local_id(conn, "tickets", remote_id)
         ticket = tickets.get_ticket(conn, ticket_id) if ticket_id else None
@@ -81,6 +82,8 @@ def apply_page(conn: sqlite3.Connection, page: ChangePage, threads: dict[str, li
             ticket.deleted_at = now
             writer.save_tickets(conn, [ticket])
             result.deleted += 1
+    # Due times follow from the whole timeline (pauses, replies, reopenings) under the policy.
+    sla_refresh.refresh_tickets(conn, touched)
     conn.execute("INSERT INTO sync_state (stream, cursor, updated_at) VALUES (?, ?, ?) "
                  "ON CONFLICT(stream) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at",
                  (stream, page.cursor, synced))
@@ -89,9 +92,10 @@ def apply_page(conn: sqlite3.Connection, page: ChangePage, threads: dict[str, li
 
 def _ticket(conn, remote: RemoteTicket, ticket_id: int, existing: Ticket | None,
             thread: list[RemoteMessage] | None, server_sla: bool) -> Ticket:
-    first_due, resolution_due = remote.first_response_due_at, remote.resolution_due_at
-    if not server_sla:
-        first_due, resolution_due = default_due_times(remote.priority, remote.created_at)
+    # The helpdesk's own due times win; otherwise the SLA policy sets them (sla_refresh).
+    supplied = server_sla and (remote.first_response_due_at is not None or remote.resolution_due_at is not None)
+    first_due = remote.first_response_due_at if supplied else None
+    resolution_due = remote.resolution_due_at if supplied else None
     first_response = remote.first_response_at
     if first_response is None and thread is not None:
         first_response = next((m.created_at for m in thread if m.kind == MessageKind.PUBLIC_REPLY), None)
@@ -108,7 +112,7 @@ def _ticket(conn, remote: RemoteTicket, ticket_id: int, existing: Ticket | None,
         first_response_due_at=first_due, resolution_due_at=resolution_due, solved_at=remote.solved_at,
         # The promise of the next update is ours alone: the server never hears of it.
         next_checkpoint_at=existing.next_checkpoint_at if existing else None,
-        version=remote.version,
+        version=remote.version, sla_source="helpdesk" if supplied else "policy",
     )
 
 

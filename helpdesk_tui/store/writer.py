@@ -52,6 +52,16 @@ def save_events(conn: sqlite3.Connection, items: Iterable[Event]) -> None:
     conn.executemany(_SQL["events"], (rows.event_params(e) for e in items))
 
 
+_CLOCK_COLUMNS = ("first_response_at", "first_response_due_at", "first_update_at", "first_update_due_at",
+                  "update_due_at", "resolution_due_at", "sla_due_at", "sla_kind", "sla_key")
+
+
+def save_clocks(conn: sqlite3.Connection, tickets: Iterable[Ticket]) -> None:
+    """Write only the SLA clocks of ``tickets`` (their text and index rows are unchanged)."""
+    sets = ", ".join(f"{c} = ?" for c in _CLOCK_COLUMNS)
+    conn.executemany(f"UPDATE tickets SET {sets} WHERE id = ?", (rows.clock_params(t) + (t.id,) for t in tickets))
+
+
 def save_tickets(conn: sqlite3.Connection, tickets: list[Ticket], *, fresh: bool = False) -> None:
     """Insert or replace tickets, their tag rows and their index entries."""
     if not fresh:
@@ -106,18 +116,29 @@ def save_messages(conn: sqlite3.Connection, messages: list[Message], *, fresh: b
 
 def save_articles(conn: sqlite3.Connection, articles: list[Article], *, fresh: bool = False) -> None:
     if not fresh:
-        for a in articles:
-            old = conn.execute("SELECT title, body FROM kb_articles WHERE id = ?", (a.id,)).fetchone()
-            if old is not None:
-                conn.execute(
-                    "INSERT INTO kb_fts (kb_fts, rowid, title, body) VALUES ('delete', ?, ?, ?)",
-                    (a.id, index_text(old[0]), index_text(old[1])),
-                )
+        _forget_article_index(conn, [a.id for a in articles if a.id is not None])
     conn.executemany(_SQL["kb_articles"], (rows.article_params(a) for a in articles))
     conn.executemany(
         "INSERT INTO kb_fts (rowid, title, body) VALUES (?, ?, ?)",
         ((a.id, index_text(a.title), index_text(a.body)) for a in articles),
     )
+
+
+def delete_articles(conn: sqlite3.Connection, ids: list[int]) -> None:
+    """Remove articles and their index entries (gone from the server)."""
+    _forget_article_index(conn, ids)
+    conn.executemany("DELETE FROM kb_articles WHERE id = ?", ((i,) for i in ids))
+
+
+def _forget_article_index(conn: sqlite3.Connection, ids: list[int]) -> None:
+    # A contentless FTS5 table can only forget a row given the exact text it indexed.
+    for aid in ids:
+        old = conn.execute("SELECT title, body FROM kb_articles WHERE id = ?", (aid,)).fetchone()
+        if old is not None:
+            conn.execute(
+                "INSERT INTO kb_fts (kb_fts, rowid, title, body) VALUES ('delete', ?, ?, ?)",
+                (aid, index_text(old[0]), index_text(old[1])),
+            )
 
 
 def set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:

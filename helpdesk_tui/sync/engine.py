@@ -4,6 +4,11 @@ Each pulled page is applied in one transaction together with its cursor, so a pr
 killed anywhere leaves the cache consistent and the next run resumes after the last
 applied page: no duplicates, nothing missing. Network work (the page, its threads)
 happens before the transaction opens, so no transaction waits on the network.
+
+After the tickets, ``sync`` brings in the knowledge base (stream ``articles``, paged and
+resumable like tickets) and the reply templates (the server's whole list each time), when
+the backend's capabilities say it has them. Those two are extras: when one fails the
+tickets are kept and the report carries one sentence about it.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from helpdesk_tui.store import sync_apply
+from helpdesk_tui.store import sync_apply, sync_kb
 from helpdesk_tui.store.cache import Cache
 from helpdesk_tui.store.db import transaction
 from helpdesk_tui.sync import errors
@@ -26,7 +31,11 @@ class Progress:
     pages: int = 0
     tickets: int = 0
     total_hint: int | None = None
-    done: bool = False
+    done: bool = False  # the ticket pull is complete
+    stream: str = TICKETS  # what is being pulled now: "tickets", "articles" or "templates"
+    articles: int = 0  # articles received so far (new, changed and archived)
+    article_pages: int = 0
+    templates: int = 0
 
 
 @dataclass
@@ -38,6 +47,9 @@ class SyncReport:
     pushed: DrainResult = field(default_factory=DrainResult)
     online: bool = True
     problem: str | None = None  # one sentence when the sync stopped early
+    articles: sync_kb.KbApplyResult = field(default_factory=sync_kb.KbApplyResult)
+    templates: sync_kb.KbApplyResult = field(default_factory=sync_kb.KbApplyResult)
+    notes: list[str] = field(default_factory=list)  # streams this helpdesk does not offer, and why
 
 
 class SyncEngine:
@@ -75,6 +87,48 @@ class SyncEngine:
                 break
         return report
 
+    def pull_articles(self, progress: Callable[[Progress], None] | None = None, *, max_pages: int | None = None,
+                      report: SyncReport | None = None) -> SyncReport:
+        """Bring the knowledge base up to date, page by page after the saved cursor."""
+        report = report or SyncReport()
+        state = report.pulled
+        state.stream = sync_kb.ARTICLES
+        with self.cache.connection() as conn:
+            cursor = sync_apply.cursor(conn, sync_kb.ARTICLES)
+        pages = 0
+        while max_pages is None or pages < max_pages:
+            articles, next_cursor, done = self.backend.pull_articles(cursor)
+            with self.cache.connection() as conn, transaction(conn):
+                applied = sync_kb.apply_articles(conn, articles, cursor=next_cursor, now=self.now())
+            report.articles.new += applied.new
+            report.articles.updated += applied.updated
+            report.articles.removed += applied.removed
+            pages += 1
+            state.article_pages += 1
+            state.articles += len(articles)
+            if progress is not None:
+                progress(state)
+            # A backend that neither finishes nor moves on would otherwise be asked forever.
+            if done or (next_cursor == cursor and not articles):
+                break
+            cursor = next_cursor
+        return report
+
+    def pull_templates(self, progress: Callable[[Progress], None] | None = None, *,
+                       report: SyncReport | None = None) -> SyncReport:
+        """Replace the synced templates with the server's current list (the agent's own stay)."""
+        report = report or SyncReport()
+        state = report.pulled
+        state.stream = sync_kb.TEMPLATES
+        templates = self.backend.pull_templates()
+        origin = f"{self.backend.label} {getattr(self.backend, 'template_kind', 'template')}"
+        with self.cache.connection() as conn, transaction(conn):
+            report.templates = sync_kb.apply_templates(conn, templates, origin=origin, now=self.now())
+        state.templates = len(templates)
+        if progress is not None:
+            progress(state)
+        return report
+
     def refresh_thread(self, ticket_id: int) -> bool:
         """Read one ticket's thread from the server now (before a reply goes out); False if offline."""
         ticket = self.cache.ticket(ticket_id)
@@ -104,6 +158,26 @@ class SyncEngine:
         except errors.Unreachable as exc:
             report.online = False
             report.problem = str(exc)
+            return report
         except errors.SyncError as exc:
             report.problem = str(exc)
+        capabilities = self.backend.capabilities
+        if capabilities.kb:
+            self._extra(report, "articles", lambda: self.pull_articles(progress, report=report))
+        if capabilities.templates and report.online:
+            self._extra(report, "templates", lambda: self.pull_templates(progress, report=report))
         return report
+
+    def _extra(self, report: SyncReport, what: str, pull: Callable[[], object]) -> None:
+        """Run the pull of articles or templates; a failure becomes a sentence, the tickets stay."""
+        if not report.online:
+            return
+        try:
+            pull()
+        except errors.NotSupported as exc:
+            report.notes.append(str(exc))
+        except errors.SyncError as exc:
+            if isinstance(exc, errors.Unreachable):
+                report.online = False
+            reason = str(exc).rstrip(".")
+            report.problem = report.problem or f"The tickets are up to date, but the {what} were not synced: {reason}."

@@ -45,6 +45,10 @@ class Guide:
                             "restriction": None, "actions": all_actions, "created_at": ts, "updated_at": ts}
         return mid
 
+    def delete_macro(self, macro_id: int) -> None:
+        """What ``DELETE /api/v2/macros/{id}`` does: the macro is gone from every list."""
+        self.macros.pop(macro_id)
+
     def articles_since(self, start_time: int, per_page: int) -> dict[str, Any]:
         """``GET /api/v2/help_center/incremental/articles``: changed strictly after ``start_time``."""
         changed = sorted((parse_stamp(a["updated_at"]) or 0, aid) for aid, a in self.articles.items())

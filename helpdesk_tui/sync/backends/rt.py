@@ -29,6 +29,8 @@ the account has a user name and the secret does not look like a token, Basic aut
   update queued behind the first does not conflict with our own change.
 - ``pull_articles``: ``POST /articles`` with a JSON query on ``LastUpdated`` (JSON queries
   compare the stored UTC value: no time-zone issue), same keyset cursor as tickets.
+  Deleting an article in RT disables it (and bumps ``LastUpdated``); ``find_disabled_rows``
+  keeps those in the search, so they come back marked archived and leave the cache.
 """
 
 from __future__ import annotations
@@ -349,9 +351,9 @@ class RequestTrackerBackend(Backend):
         cur = Cursor.decode(cursor)
         stamp = cur.t.strftime("%Y-%m-%d %H:%M:%S") if cur.t else "1970-01-01 00:00:01"
         query = [{"field": "LastUpdated", "operator": ">=", "value": stamp}]
-        params = [("fields", "Name,Summary,LastUpdated,Class,CustomFields"), ("fields[Class]", "Name"),
+        params = [("fields", "Name,Summary,LastUpdated,Disabled,Class,CustomFields"), ("fields[Class]", "Name"),
                   ("orderby", "LastUpdated"), ("orderby", "id"), ("order", "ASC"), ("order", "ASC"),
-                  ("per_page", self.per_page), ("page", cur.page)]
+                  ("per_page", self.per_page), ("page", cur.page), ("find_disabled_rows", 1)]
         response = self.client.request("POST", "/articles", params=params, json=query, idempotent=True)
         rows = rt_map.items(self._json(response, "an article search"), "an article search")
         limit = complete_before(response)

@@ -16,10 +16,12 @@ Priority (RT numbers, 0–100 by convention; RT's own labels are Low 0, Medium 5
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from helpdesk_tui.content.html import html_to_text
 from helpdesk_tui.domain.vocab import MessageKind, Priority, Status
 from helpdesk_tui.sync.backends.base import RemoteArticle, RemoteMessage, RemoteTicket, RemoteUser
 from helpdesk_tui.sync.errors import BadResponse
@@ -239,6 +241,11 @@ def message_from_rt(txn: Mapping[str, Any], requestors: set[str], body: str, bod
                          body_format=body_format, attachments=tuple(files), raw=dict(txn))
 
 
+# Article text that opens with an HTML element is HTML; anything else is taken as plain text.
+_HTML_START = re.compile(r"\s*<(!doctype|html|body|p|div|br|h[1-6]|ul|ol|table|pre|blockquote|span|strong|b|em|i|a)\b",
+                         re.IGNORECASE)
+
+
 def article_from_rt(row: Mapping[str, Any], base_url: str) -> RemoteArticle:
     """One item of ``POST /articles?fields=…``: the body is the ``Content`` custom field
     (RT's default article field), else every custom field's values, else the summary."""
@@ -250,9 +257,12 @@ def article_from_rt(row: Mapping[str, Any], base_url: str) -> RemoteArticle:
     else:
         body = "\n\n".join(f"{name}: {' '.join(values)}" for name, values in fields.items() if values)
     body = body or str(row.get("Summary") or "")
+    if _HTML_START.match(body):  # an "HTML" custom field, or text pasted from a rich editor
+        body = html_to_text(body)
     return RemoteArticle(
         remote_id=str(aid), title=str(row.get("Name") or f"Article {aid}"), body=body,
         url=f"{base_url}/Articles/Article/Display.html?id={aid}",
         tags=tuple(t for t in (_name(row.get("Class")),) if t),
-        updated_at=parse_time(row.get("LastUpdated")), raw=dict(row),
+        updated_at=parse_time(row.get("LastUpdated")), archived=str(row.get("Disabled") or "0") not in ("0", ""),
+        raw=dict(row),
     )

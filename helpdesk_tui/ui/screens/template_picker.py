@@ -19,6 +19,8 @@ def template_prompt(template: Template) -> Text:
     text = Text()
     text.append(f"[{template.language}] ", "dim")
     text.append(clean_line(template.name), "bold")
+    if template.origin:  # synced from the helpdesk: its text is the server's, not ours
+        text.append(f"  · {clean_line(template.origin)}", "italic")
     if template.description:
         text.append("  " + clean_line(template.description), "dim")
     return text

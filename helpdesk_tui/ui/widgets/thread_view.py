@@ -198,7 +198,8 @@ class ThreadView(ScrollView, can_focus=True):
         index = int(self.scroll_offset.y) + y
         if 0 <= index < len(self._lines):
             return self._lines[index]
-        return Strip.blank(self.size.width, self.rich_style)
+        # As wide as the laid-out lines: the scrollbar gutter is not ours to paint.
+        return Strip.blank(self._width or self.scrollable_content_region.width, self.rich_style)
 
     def action_scroll_end(self) -> None:
         self._ensure()
