@@ -16,7 +16,7 @@ from datetime import datetime
 from helpdesk_tui.domain.models import Message, OutboxItem
 from helpdesk_tui.domain.reply import ReplyPlan, apply_reply
 from helpdesk_tui.domain.vocab import MessageKind
-from helpdesk_tui.store import drafts, tickets, writer
+from helpdesk_tui.store import drafts, sla_refresh, tickets, writer
 from helpdesk_tui.store.timeconv import from_epoch, to_epoch
 
 QUEUED, SENDING, SENT, FAILED = "queued", "sending", "sent", "failed"
@@ -29,10 +29,12 @@ class TicketGone(LookupError):
     """The ticket is no longer in the cache (deleted on the server)."""
 
 
-def queue_reply(conn: sqlite3.Connection, plan: ReplyPlan, now: datetime) -> tuple[int, str]:
+def queue_reply(conn: sqlite3.Connection, plan: ReplyPlan, now: datetime, *,
+                keep_draft: bool = False) -> tuple[int, str]:
     """Record a reply or note locally and queue it; returns (message id, outbox id).
 
-    The caller owns the transaction.
+    The caller owns the transaction. ``keep_draft``: the text did not come from the
+    ticket's draft (an escalation note), so a reply being written there stays.
     """
     ticket = tickets.get_ticket(conn, plan.ticket_id)
     if ticket is None:
@@ -43,7 +45,7 @@ def queue_reply(conn: sqlite3.Connection, plan: ReplyPlan, now: datetime) -> tup
     writer.save_messages(conn, [message])
     writer.save_tickets(conn, [updated])
     writer.save_events(conn, events)
-    item_id = uuid.uuid4().hex
+    sla_refresh.refresh_tickets(conn, [ticket.id])  # a reply meets or restarts SLA clocks
     payload = {
         "body": plan.body,
         "public": plan.kind == MessageKind.PUBLIC_REPLY,
@@ -52,13 +54,24 @@ def queue_reply(conn: sqlite3.Connection, plan: ReplyPlan, now: datetime) -> tup
         "ticket_remote_id": ticket.remote_id,
         "ticket_version": ticket.version,
     }
+    item_id = insert_item(conn, ticket.id, "reply" if payload["public"] else "note", payload, now,
+                          message_id=message.id)
+    if not keep_draft:
+        drafts.delete_draft(conn, ticket.id)
+    return message.id, item_id
+
+
+def insert_item(conn: sqlite3.Connection, ticket_id: int, action: str, payload: dict[str, object],
+                now: datetime, *, message_id: int | None = None) -> str:
+    """Queue one item ("reply", "note" or "update"); returns its id. The caller owns the
+    transaction, which also holds the item's local effect."""
+    item_id = uuid.uuid4().hex
     conn.execute(
         f"INSERT INTO outbox ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, 0, NULL, ?, ?)",
-        (item_id, ticket.id, message.id, "reply" if payload["public"] else "note",
-         json.dumps(payload, ensure_ascii=False), QUEUED, to_epoch(now), to_epoch(now)),
+        (item_id, ticket_id, message_id, action, json.dumps(payload, ensure_ascii=False), QUEUED,
+         to_epoch(now), to_epoch(now)),
     )
-    drafts.delete_draft(conn, ticket.id)
-    return message.id, item_id
+    return item_id
 
 
 def _item(r: tuple) -> OutboxItem:

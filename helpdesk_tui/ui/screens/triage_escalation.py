@@ -1,0 +1,83 @@
+"""Escalating from rotation triage: pick the expert or group, complete the note the
+template drafts from the ticket, then queue the note and the reassignment together.
+
+A mixin of ``TriageScreen`` (it uses the screen's desk, clock, targets and ``_run``).
+"""
+
+from __future__ import annotations
+
+from helpdesk_tui.compose.errors import TemplateError
+from helpdesk_tui.compose.render import apply_template
+from helpdesk_tui.content import clean_text, html_to_text, safe_line
+from helpdesk_tui.domain.models import Message
+from helpdesk_tui.domain.triage import ESCALATION_TEMPLATE_ID, escalation_facts, plain_escalation_note
+from helpdesk_tui.ui.screens.triage_pickers import ChoicePicker, EscalationEditor
+
+
+def _plain(message: Message) -> str:
+    body = message.body
+    return html_to_text(body) if (message.body_format or "").lower() in ("html", "text/html") else clean_text(body)
+
+
+class EscalationMixin:
+    def action_escalate(self) -> None:
+        if not self._targets():
+            return
+        choices = [(("person", name), self._person_label(name)) for name in self.desk.people(self.experts)]
+        for group in self.desk.groups(self.groups):
+            label = safe_line(group)
+            label.append("  group", "dim")
+            choices.append((("group", group), label))
+        self.app.push_screen(ChoicePicker("Escalate to…", choices, typed=lambda name: ("person", name),
+                                          placeholder="a colleague or a group"),
+                             lambda choice: self._escalate_to(self._targets(), choice))
+
+    def _escalate_to(self, targets: list[int], choice: tuple[str, str] | None) -> None:
+        if choice is None or not targets:
+            return
+        template = next((t for t in self.app.templates().templates if t.id == ESCALATION_TEMPLATE_ID), None)
+        self._write_note(targets, 0, choice, template, {})
+
+    def _write_note(self, targets: list[int], index: int, choice: tuple[str, str], template, notes: dict) -> None:
+        if index == len(targets):
+            self._queue_escalation(targets, choice, template, notes)
+            return
+        ticket_id = targets[index]
+        row = self._row(ticket_id)
+        title = f"Escalation note for #{row.number if row else ticket_id} to {choice[1]}"
+        if len(targets) > 1:
+            title += f" ({index + 1} of {len(targets)})"
+
+        def written(note: str | None) -> None:
+            if note is None:
+                self.notify("Escalation cancelled; nothing was queued.")
+                return
+            notes[ticket_id] = note
+            self._write_note(targets, index + 1, choice, template, notes)
+
+        self.app.push_screen(EscalationEditor(title, self._draft_note(ticket_id, choice[1], template)), written)
+
+    def _draft_note(self, ticket_id: int, to: str, template) -> str:
+        cache = self.app.cache
+        ticket = cache.ticket(ticket_id)
+        summary = cache.customer_summary(ticket.requester_id) if ticket and ticket.requester_id else None
+        customer = summary.customer if summary else None
+        organization = summary.organization if summary else None
+        now = self.now()
+        facts = escalation_facts(ticket, cache.thread(ticket_id), to=to, customer=customer.name if customer else "",
+                                 organization=organization.name if organization else "", now=now, plain=_plain)
+        if template is not None:
+            try:
+                return apply_template(template, ticket=ticket, customer=customer, organization=organization,
+                                      agent_name=self.desk.agent, now=now, tz=self.app.tz,
+                                      extra=facts.template_values()).text
+            except TemplateError as exc:  # the user's own version of the template is broken
+                self.notify(f"The escalation template cannot be used: {exc}", severity="warning", markup=False)
+        return plain_escalation_note(facts, ticket, self.desk.agent)
+
+    def _queue_escalation(self, targets: list[int], choice: tuple[str, str], template, notes: dict) -> None:
+        kind, name = choice
+        status = template.default_status if template is not None else None
+        person, group = (name, None) if kind == "person" else (None, name)
+        self._run(lambda ids: self.desk.escalate(ids, notes, self.now(), assignee=person, group=group, status=status),
+                  f"escalated to {name}", targets)
