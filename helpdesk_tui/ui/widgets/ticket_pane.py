@@ -49,8 +49,13 @@ def header_text(ticket: Ticket, now: datetime) -> Text:
     text.append(describe_due(due, now), "bold reverse" if due and is_breached(due.at, now) else "bold")
     if ticket.next_checkpoint_at is not None:
         promise = ticket.next_checkpoint_at
-        state = "overdue" if is_breached(promise, now) else "in " + format_remaining(promise, now)
-        text.append(f" · next update promised {when(promise, now)} ({state})")
+        if is_breached(promise, now):
+            # A broken promise is a breach even when another clock runs out first.
+            text.append(" · ")
+            text.append(f"next update overdue by {format_remaining(promise, now).lstrip('-')}", "bold reverse")
+            text.append(f" (promised {when(promise, now)})")
+        else:
+            text.append(f" · next update promised {when(promise, now)} (in {format_remaining(promise, now)})")
     elif ticket.first_response_at is None and ticket.status.is_active:
         text.append(" · not answered yet")
     return text
