@@ -13,6 +13,7 @@ from helpdesk_tui.errors import UserError
 from helpdesk_tui.store import tickets, writer
 from helpdesk_tui.store.db import transaction
 from helpdesk_tui.store.triage_desk import TriageDesk
+from helpdesk_tui.sync.backends.base import Capabilities
 from helpdesk_tui.sync.backends.demo import DemoBackend
 from helpdesk_tui.ui.screens.help import HelpScreen
 from helpdesk_tui.ui.screens.triage import TriageScreen
@@ -192,8 +193,12 @@ async def test_undo_after_the_change_was_sent_refuses_in_one_sentence(demo_db, t
         assert app.cache.find_ticket("10405").priority == "urgent"
 
 
+class NoTagsBackend(DemoBackend):
+    capabilities = Capabilities(change_feed="cursor", idempotency=True)  # declares no tags capability
+
+
 async def test_a_tag_on_a_helpdesk_without_tags_stays_local_and_says_so(demo_db, tmp_path):
-    app = make_app(demo_db, tmp_path, backend=DemoBackend())  # declares no tags capability
+    app = make_app(demo_db, tmp_path, backend=NoTagsBackend())
     calls = record_notifications(app)
     async with app.run_test(size=SIZE) as pilot:
         await open_triage(pilot, app)

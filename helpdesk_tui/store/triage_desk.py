@@ -22,10 +22,12 @@ from helpdesk_tui.store.db import transaction
 
 class TriageDesk:
     def __init__(self, cache: Cache, agent: str, *, sends_tags: bool, now: datetime,
-                 new_rotation: bool = False) -> None:
+                 new_rotation: bool = False, sends_groups: bool = True) -> None:
+        """``sends_tags``/``sends_groups``: the helpdesk keeps tags / can move a ticket to a group."""
         self.cache = cache
         self.agent = agent
         self.sends_tags = sends_tags
+        self.sends_groups = sends_groups
         with cache.connection() as conn, transaction(conn):
             if new_rotation:
                 self.rotation = triage.start_rotation(conn, agent, now)

@@ -2,7 +2,8 @@
 triage screen over the workstation.
 
 A mixin of HelpdeskApp. The screen works on a ``TriageDesk`` (the agent's current rotation
-in this account's cache); whether tags can reach the helpdesk is the backend's to say.
+in this account's cache); whether tags and groups can reach the helpdesk is the backend's to
+say (its ``capabilities``).
 """
 
 from __future__ import annotations
@@ -12,11 +13,15 @@ from helpdesk_tui.ui.screens.triage import TriageScreen
 from helpdesk_tui.ui.widgets.inbox_list import InboxList
 
 
-def backend_keeps_tags(backend: object | None) -> bool:
-    """True when the helpdesk stores ticket tags (its ``capabilities.tags``); a backend that
-    does not say so keeps them local, rather than losing or refusing them at send time."""
-    capabilities = getattr(backend, "capabilities", None)
-    return bool(getattr(capabilities, "tags", False))
+def helpdesk_keeps(backend: object | None) -> tuple[bool, bool]:
+    """(tags, groups): whether the helpdesk stores a ticket's tags and can move it to a group.
+
+    Without a backend (no token could be loaded) nothing is known: tags stay local and no
+    group is offered, rather than queueing what may be refused or lost at send time."""
+    if backend is None:
+        return False, False
+    capabilities = backend.capabilities
+    return capabilities.tags, capabilities.groups
 
 
 class TriageMixin:
@@ -38,7 +43,8 @@ class TriageMixin:
     def open_triage(self, *, new_rotation: bool = False) -> None:
         if isinstance(self.screen, TriageScreen):
             return
-        desk = TriageDesk(self.cache, self.me, sends_tags=backend_keeps_tags(self.options.backend), now=self.now(),
+        tags, groups = helpdesk_keeps(self.options.backend)
+        desk = TriageDesk(self.cache, self.me, sends_tags=tags, sends_groups=groups, now=self.now(),
                           new_rotation=new_rotation)
         triage = self.settings.triage
         self.push_screen(TriageScreen(desk, now=self.now, experts=triage.experts, groups=triage.groups,

@@ -28,7 +28,7 @@ class Replay:
 
 
 class Endpoints:
-    """Needs ``state``, ``url``, ``page_size`` and ``_replays`` from ``FakeZendesk``."""
+    """Needs ``state``, ``url``, ``page_size``, ``article_page_size`` and ``_replays`` from ``FakeZendesk``."""
 
     def _me(self, *, who: int | str | None, **_: Any) -> tuple[int, dict[str, str], Any]:
         if who is None:
@@ -44,6 +44,13 @@ class Endpoints:
         self._signed_in(who)
         found = self.state.user_named(query.get("query", ""))
         return 200, {}, {"users": found, "next_page": None, "previous_page": None, "count": len(found)}
+
+    def _groups(self, *, query: dict[str, str], who: Any, **_: Any) -> tuple[int, dict[str, str], Any]:
+        self._signed_in(who)
+        groups = sorted(self.state.groups.values(), key=lambda g: g["id"])
+        if query.get("exclude_deleted") == "true":
+            groups = [g for g in groups if not g["deleted"]]
+        return 200, {}, self._paged(groups, "groups", "groups.json", query)
 
     def _export(self, *, query: dict[str, str], who: Any, **_: Any) -> tuple[int, dict[str, str], Any]:
         self._signed_in(who)
@@ -110,7 +117,7 @@ class Endpoints:
         self._signed_in(who)  # unlike the other article lists, the export needs an agent
         if "start_time" not in query:
             raise ApiError(400, {"error": "InvalidValue", "description": "start_time is required"})
-        per_page = max(1, min(1000, int(query.get("per_page") or 1000)))
+        per_page = max(1, min(1000, int(query.get("per_page") or self.article_page_size)))
         return 200, {}, self.state.articles_since(int(query["start_time"]), per_page)
 
     def _articles(self, *, query: dict[str, str], **_: Any) -> tuple[int, dict, Any]:

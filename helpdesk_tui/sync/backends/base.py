@@ -37,6 +37,8 @@ class Capabilities:
     templates: bool = False
     organizations: bool = False
     sla: bool = False  # the server supplies its own due times
+    tags: bool = False  # an update's ``tags`` (the whole list) is stored on the ticket
+    groups: bool = False  # an update's ``group`` moves the ticket to that group or queue
 
 
 @dataclass(frozen=True)
@@ -83,9 +85,10 @@ class Backend(ABC):
         """Deliver one outbox item: ``item.action`` is "reply", "note" or "update".
 
         ``item.payload`` holds body, public, status, next_checkpoint (and for updates:
-        priority, assignee, tags). ``item.id`` is the idempotency key. Raises ``Conflict``
+        priority, assignee, group, tags). ``item.id`` is the idempotency key. Raises ``Conflict``
         when the version no longer matches, ``UnknownOutcome`` when the request may have
-        been applied but no answer came back.
+        been applied but no answer came back, ``NotSupported`` for a field it cannot deliver
+        (never dropping it silently: the item would show as sent).
         """
 
     def find_delivered(self, item: OutboxItem, ticket_remote_id: str) -> str | None:

@@ -13,7 +13,8 @@ from helpdesk_tui.sync.backends.base import ChangePage, PushResult, Capabilities
 class DemoBackend:
     name = "demo"
     label = "demo workspace"
-    capabilities = Capabilities(change_feed="cursor", idempotency=True)
+    # The demo's helpdesk is the cache itself: a tag or a group set here is already where it lives.
+    capabilities = Capabilities(change_feed="cursor", idempotency=True, tags=True, groups=True)
 
     def check(self) -> str:
         return "The demo workspace needs no server."

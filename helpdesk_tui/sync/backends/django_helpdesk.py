@@ -27,7 +27,8 @@ Writes: ``POST /followups/ {ticket, comment, public, new_status?}`` — never ``
 renames the ticket — and ``PATCH /tickets/N/ {priority, assigned_to}``. The server has no
 idempotency keys: a followup POST that gets no answer raises ``UnknownOutcome`` (from the
 HTTP client) and ``find_delivered`` looks for it in the thread. A PATCH sets absolute values,
-so repeating it is harmless and it is sent as idempotent.
+so repeating it is harmless and it is sent as idempotent. A triage ``group`` is the queue:
+``PATCH {queue}`` with the queue's pk (``Names.queue_id``: "queue N" or a mapped title).
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ class DjangoHelpdeskBackend(Backend):
     label = "django-helpdesk"
     capabilities = Capabilities(change_feed="full_scan", deletions=True, idempotency=False,
                                 concurrency="none", kb=False, templates=False, organizations=False,
-                                sla=False)
+                                sla=False, tags=False, groups=True)
 
     def __init__(self, account: AccountSettings, client: HttpClient | None = None, *,
                  page_size: int = DEFAULT_PAGE_SIZE, user_names: Mapping[int, str] | None = None,
@@ -221,6 +222,8 @@ class DjangoHelpdeskBackend(Backend):
             patch["priority"] = dhm.priority_code(str(payload["priority"]))
         if "assignee" in payload:
             patch["assigned_to"] = self.names.user_id(payload["assignee"])
+        if "group" in payload:
+            patch["queue"] = self.names.queue_id(payload["group"])
         status = payload.get("status")
         if status:
             dhm.status_code(str(status), None)  # validates

@@ -197,6 +197,23 @@ class Names:
         raise NotSupported(f"django-helpdesk assigns by user id and the name {text!r} is not known here: "
                            "use 'user N' or add it to the account's user names.")
 
+    def queue_id(self, group: object) -> int:
+        """A group as pushed ("queue 2", "2", a mapped queue title) → the queue's pk.
+
+        The API lists no queues, so a title is known only from the local map; a ticket
+        always has a queue, so "no group" cannot be sent either."""
+        text = str(group if group is not None else "").strip()
+        if not text:
+            raise NotSupported("django-helpdesk keeps every ticket in a queue: pick the queue to move it to.")
+        for pk, title in self.queues.items():
+            if title.casefold() == text.casefold():
+                return pk
+        number = text.casefold().removeprefix("queue").strip()
+        if number.isdigit():
+            return int(number)
+        raise NotSupported(f"django-helpdesk cannot move a ticket to {text!r}: its API lists no queues, so "
+                           "escalate to a queue as the ticket list shows it ('queue N').")
+
 
 def thread(raw: Mapping[str, Any], shape: Shape, names: Names, opened_at: datetime | None,
            now: Callable[[], datetime]) -> list[RemoteMessage] | None:

@@ -93,7 +93,7 @@ class RequestTrackerBackend(Backend):
     name = "rt"
     label = "Request Tracker"
     capabilities = Capabilities(change_feed="timestamp", deletions=False, idempotency=False,
-                                concurrency="etag", kb=True, organizations=False, sla=False)
+                                concurrency="etag", kb=True, organizations=False, sla=False, groups=True)
 
     def __init__(self, account: AccountSettings, client: HttpClient | None = None, *,
                  per_page: int = MAX_PER_PAGE) -> None:

@@ -10,7 +10,8 @@ What it relies on, from developer.zendesk.com (and mirrored by ``tests/fakes/zen
   ``after_cursor``; ``end_of_stream`` says when to stop; deleted tickets come with status
   ``deleted``; users, groups and organizations are side-loaded. The endpoint allows 10
   requests a minute and answers 429 with ``Retry-After``, which the shared client honours.
-- Writes: ``PUT /api/v2/tickets/{id}`` with a comment and fields. ``safe_update`` with
+- Writes: ``PUT /api/v2/tickets/{id}`` with a comment and fields (tags as the whole list; a
+  group by ``group_id``, a name looked up once in ``GET /api/v2/groups``). ``safe_update`` with
   ``updated_stamp`` = our version makes a concurrent change a 409 (→ ``Conflict``).
   Zendesk honours ``Idempotency-Key`` on ticket *creation* only, not on updates, so a send
   is never repeated blindly (``capabilities.idempotency`` is False): each update carries its
@@ -20,6 +21,7 @@ What it relies on, from developer.zendesk.com (and mirrored by ``tests/fakes/zen
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any, ClassVar
@@ -49,6 +51,8 @@ SIDELOADS = "users,groups,organizations"
 OUTBOX_KEY = "helpdesk_tui_outbox_id"  # our key in an update's audit metadata
 _START = "start_time:"  # our cursor before Zendesk has given one (an empty first export)
 _CLOCK_SKEW = timedelta(minutes=5)
+# A group id as we may hold it: "3432", or "group 3432" (a ticket pulled without its group's name).
+_GROUP_ID = re.compile(r"(?:group\s+)?(\d+)", re.IGNORECASE)
 
 
 def site_url(url: str) -> str:
@@ -86,7 +90,7 @@ class ZendeskBackend(Backend):
     label: ClassVar[str] = "Zendesk"
     capabilities: ClassVar[Capabilities] = Capabilities(
         change_feed="cursor", deletions=True, idempotency=False, concurrency="version",
-        kb=True, templates=True, organizations=True, sla=False)
+        kb=True, templates=True, organizations=True, sla=False, tags=True, groups=True)
     template_kind: ClassVar[str] = "macro"  # what Zendesk calls its templates, shown next to synced ones
 
     def __init__(self, account: AccountSettings, client: HttpClient, *, start_time: int = 0,
@@ -95,6 +99,7 @@ class ZendeskBackend(Backend):
         self.start_time = start_time  # epoch seconds the first pull starts from
         self.page_size = max(1, min(1000, page_size))  # the export's per_page (Zendesk's maximum: 1000)
         self._agents: dict[str, str] = {}  # casefolded agent name → user id, learned from side-loads
+        self._groups: dict[str, int] | None = None  # casefolded group name → id, read once when needed
 
     @classmethod
     def make_client(cls, account: AccountSettings, **kwargs: Any) -> HttpClient:
@@ -237,9 +242,29 @@ class ZendeskBackend(Backend):
             raise errors.NotSupported(str(exc)) from None
         if action == "update" and "assignee" in payload:
             ticket.update(self._assignee(payload["assignee"]))
+        if action == "update" and "group" in payload:
+            ticket["group_id"] = self._group_id(payload["group"])
         if action == "update" and "tags" in payload:
             ticket["tags"] = [str(t) for t in payload["tags"] or ()]  # Zendesk replaces the whole list
         return ticket
+
+    def _group_id(self, value: object) -> int | None:
+        """Zendesk moves a ticket by ``group_id``; we hold the group's name (or its id)."""
+        text = str(value or "").strip()
+        if not text:
+            return None
+        number = _GROUP_ID.fullmatch(text)
+        if number:
+            return int(number.group(1))
+        if self._groups is None or text.casefold() not in self._groups:
+            # Once per backend, and again only for a name not seen (a group created since).
+            self._groups = {str(g.get("name", "")).casefold(): int(g["id"])
+                            for data in self._pages("/api/v2/groups.json", "groups", exclude_deleted="true")
+                            for g in data.get("groups") or () if g.get("id") is not None and not g.get("deleted")}
+        if text.casefold() not in self._groups:
+            raise errors.NotSupported(f"{self._host()} has no group named {text!r}: escalate to one of its groups "
+                                      "or to a colleague instead.")
+        return self._groups[text.casefold()]
 
     def _assignee(self, value: object) -> dict[str, Any]:
         """Zendesk wants an agent id or email; we may hold a name."""

@@ -24,12 +24,16 @@ class EscalationMixin:
         if not self._targets():
             return
         choices = [(("person", name), self._person_label(name)) for name in self.desk.people(self.experts)]
-        for group in self.desk.groups(self.groups):
+        # A helpdesk that cannot move tickets between groups is offered none: the escalation
+        # would change the group here only.
+        for group in self.desk.groups(self.groups) if self.desk.sends_groups else ():
             label = safe_line(group)
             label.append("  group", "dim")
             choices.append((("group", group), label))
+        placeholder = ("a colleague or a group" if self.desk.sends_groups
+                       else "a colleague (this helpdesk has no groups)")
         self.app.push_screen(ChoicePicker("Escalate to…", choices, typed=lambda name: ("person", name),
-                                          placeholder="a colleague or a group"),
+                                          placeholder=placeholder),
                              lambda choice: self._escalate_to(self._targets(), choice))
 
     def _escalate_to(self, targets: list[int], choice: tuple[str, str] | None) -> None:
