@@ -101,6 +101,42 @@ def build_parser() -> argparse.ArgumentParser:
     account_test.add_argument("name", metavar="NAME")
     account_remove = account_sub.add_parser("remove", parents=[common], help="forget an account and its token")
     account_remove.add_argument("name", metavar="NAME")
+    triage = sub.add_parser("triage", parents=[common], help="open the app on rotation triage: new and unassigned "
+                            "tickets, one key per action")
+    triage.add_argument("--new-rotation", action="store_true",
+                        help="start a new rotation (its tally of handled tickets starts from zero)")
+    sessions = sub.add_parser("sessions", parents=[common], help="list focus sessions, or show one's summary")
+    sessions.add_argument("--limit", type=int, default=20, help="list at most N sessions, newest first (default 20)")
+    sessions.add_argument("--json", action="store_true", help="print JSON lines")
+    sessions_sub = sessions.add_subparsers(dest="sessions_command", metavar="ACTION", parser_class=_Parser)
+    sessions_show = sessions_sub.add_parser("show", parents=[common], help="print one session's summary")
+    sessions_show.add_argument("session", metavar="ID", help="the session's number, as 'sessions' lists it")
+    sessions_show.add_argument("--json", action="store_true", help="print JSON")
+    handover = sub.add_parser("handover", parents=[common],
+                              help="write a markdown handover for the next engineer on rotation")
+    handover.add_argument("--hours", type=int, default=24,
+                          help="look this many hours ahead for tickets at risk and promises due (default 24)")
+    handover.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output")
+    insights = sub.add_parser("insights", parents=[common], help="product feedback marked on customer messages")
+    insights_sub = insights.add_subparsers(dest="insights_command", metavar="ACTION", parser_class=_Parser,
+                                           required=True)
+    insights_export = insights_sub.add_parser("export", parents=[common],
+                                              help="the marked messages grouped by ticket tag, for product")
+    insights_export.add_argument("--since", default="30d", help="7d, 12h, 2w or a date such as 2026-11-01 "
+                                 "(default 30d)")
+    insights_export.add_argument("--format", choices=["markdown", "csv"], default="markdown",
+                                 help="markdown (default) or csv")
+    insights_export.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output")
+    stats = sub.add_parser("stats", parents=[common], help="KPIs: response times, targets, breaches, backlog, "
+                           "ratings per agent, queue or day")
+    stats.add_argument("--since", default="7d", help="7d, 30d, 12h, 2w or a date such as 2026-11-01 (default 7d)")
+    stats.add_argument("--format", choices=["table", "csv", "json"], default="table",
+                       help="table (default), or csv/json with durations in seconds")
+    stats.add_argument("--by", choices=["agent", "queue", "day"], default="agent", help="group rows (default agent)")
+    rate = sub.add_parser("rate", parents=[common], help="record a customer's satisfaction rating of a ticket")
+    rate.add_argument("ticket", help="ticket number")
+    rate.add_argument("score", choices=["good", "bad"], help="good or bad")
+    rate.add_argument("--comment", default="", help="what the customer said")
     return parser
 
 
@@ -161,6 +197,28 @@ def _dispatch(args: argparse.Namespace) -> int:
         if args.template_command == "list":
             return commands.template_list(context, as_json=args.json)
         return commands.template_render(context, args.name, args.ticket)
+    if command == "triage":
+        from helpdesk_tui import triage_commands
+
+        return triage_commands.triage(context, new_rotation=args.new_rotation)
+    if command == "sessions":
+        from helpdesk_tui import session_commands
+
+        if args.sessions_command == "show":
+            return session_commands.session_show(context, args.session, as_json=args.json)
+        return session_commands.sessions_list(context, limit=args.limit, as_json=args.json)
+    if command in ("handover", "insights"):
+        from helpdesk_tui import report_commands
+
+        if command == "handover":
+            return report_commands.handover(context, hours=args.hours, output=args.output)
+        return report_commands.insights_export(context, since=args.since, fmt=args.format, output=args.output)
+    if command in ("stats", "rate"):
+        from helpdesk_tui import stats_commands
+
+        if command == "stats":
+            return stats_commands.stats(context, since=args.since, fmt=args.format, by=args.by)
+        return stats_commands.rate(context, args.ticket, args.score, comment=args.comment)
     raise UserError(f"Unknown command '{command}'. Run 'helpdesk-tui --help' for the list.", 2)
 
 

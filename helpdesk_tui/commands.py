@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -58,9 +59,16 @@ class Context:
             raise UserError(f"There is no local cache for account '{self.account}' yet: run "
                             f"'helpdesk-tui sync --account {self.account}' first.")
         try:
-            return Cache(self.db_path, self.account)
+            cache = Cache(self.db_path, self.account)
         except (CacheError, SchemaTooNew) as exc:
             raise UserError(str(exc)) from None
+        progress = None
+        if sys.stderr.isatty():
+            def progress(done: int, total: int) -> None:
+                print(f"\rapplying the SLA policy: {done:,}/{total:,} tickets", end="", file=sys.stderr, flush=True)
+        if cache.ensure_sla_policy(self.settings.sla.policy, progress) and progress is not None:
+            print(file=sys.stderr)
+        return cache
 
 
 def find_ticket_or_fail(ctx: Context, cache, reference: str):
@@ -108,7 +116,8 @@ def demo(ctx: Context, *, seed: int, tickets: int, rebuild: bool, build_only: bo
     return open_app(ctx, status="demo workspace · no server")
 
 
-def open_app(ctx: Context, status: str | None = None) -> int:
+def open_app(ctx: Context, status: str | None = None, *, prepare: Callable[[object], None] | None = None) -> int:
+    """Run the workstation; ``prepare(app)`` runs before it starts (e.g. to open on triage)."""
     from helpdesk_tui.ui.app import AppOptions, HelpdeskApp
     from helpdesk_tui.ui.themes import bundled_themes_dir
 
@@ -141,6 +150,8 @@ def open_app(ctx: Context, status: str | None = None) -> int:
             status=status, backend=backend, send_delay=delay, templates_dir=ctx.locations.templates_dir,
             blame_phrases=tuple(phrases.phrases), sync_interval=interval,
         ))
+        if prepare is not None:
+            prepare(app)
         app.run()
     finally:
         cache.close()
@@ -220,17 +231,29 @@ def template_list(ctx: Context, *, as_json: bool) -> int:
     from helpdesk_tui.compose.templates import load_templates
     from helpdesk_tui.content import clean_line
 
-    result = load_templates(ctx.locations.templates_dir)
+    result = load_templates(ctx.locations.templates_dir, _synced_templates(ctx))
     for name, sentence in result.failed:
         print(f"helpdesk-tui: template {name} was not loaded: {sentence}", file=sys.stderr)
     for t in result.templates:
         if as_json:
             print(dumps({"id": t.id, "name": t.name, "language": t.language, "description": t.description,
-                         "tags": list(t.tags), "source": t.source, "default_status": t.default_status,
-                         "default_checkpoint": t.default_checkpoint}))
+                         "tags": list(t.tags), "source": t.source, "origin": t.origin,
+                         "default_status": t.default_status, "default_checkpoint": t.default_checkpoint}))
         else:
-            print(f"{clean_line(t.id):<32} {t.language:<3} {clean_line(t.name):<28} {clean_line(t.description)}")
+            name = clean_line(t.name) + (f" ({clean_line(t.origin)})" if t.origin else "")
+            print(f"{clean_line(t.id):<32} {t.language:<3} {name:<28} {clean_line(t.description)}")
     return 0
+
+
+def _synced_templates(ctx: Context) -> list:
+    """The account's templates synced from its helpdesk; none before the first sync."""
+    if not ctx.db_path.exists():
+        return []
+    cache = ctx.open_cache()
+    try:
+        return cache.synced_templates()
+    finally:
+        cache.close()
 
 
 def template_render(ctx: Context, name: str, reference: str) -> int:
@@ -238,7 +261,7 @@ def template_render(ctx: Context, name: str, reference: str) -> int:
     from helpdesk_tui.compose.templates import TemplateError, load_templates, resolve_template
     from helpdesk_tui.content import clean_text
 
-    templates = load_templates(ctx.locations.templates_dir).templates
+    templates = load_templates(ctx.locations.templates_dir, _synced_templates(ctx)).templates
     cache = ctx.open_cache()
     try:
         ticket = find_ticket_or_fail(ctx, cache, reference)

@@ -201,7 +201,7 @@ async def test_a_broken_user_theme_is_one_notification_and_the_app_still_starts(
 
 async def test_help_lists_every_binding_with_its_id(demo_db, tmp_path):
     app = make_app(demo_db, tmp_path)
-    async with app.run_test(size=(160, 60)) as pilot:
+    async with app.run_test(size=(160, 140)) as pilot:  # tall enough to show every row unscrolled
         await settle(pilot, app)
         await pilot.press("question_mark")
         await pilot.pause()

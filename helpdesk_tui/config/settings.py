@@ -34,11 +34,40 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import date, time, timedelta
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NoReturn
 
 from helpdesk_tui.config.paths import validate_account_name
+from helpdesk_tui.domain.periods import PeriodError, parse_span
+from helpdesk_tui.domain.sla_policy import DEFAULT_POLICY, BusinessHours, SlaPolicy, SlaTargets
+from helpdesk_tui.domain.vocab import Priority
+
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _system_zone_name() -> str | None:
+    """The system's IANA zone name (business hours need one that knows its DST rules)."""
+    name = os.environ.get("TZ", "").lstrip(":")
+    if name:
+        return name if _is_zone(name) else None
+    try:
+        link = os.readlink("/etc/localtime")
+    except OSError:
+        return None
+    name = link.split("zoneinfo/", 1)[-1]
+    return name if _is_zone(name) else None
+
+
+def _is_zone(name: str) -> bool:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # reads the environment: import when used
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 ENV_AGENT_NAME = "HELPDESK_TUI_AGENT_NAME"
 ENV_THEME = "HELPDESK_TUI_THEME"
@@ -95,6 +124,45 @@ class SyncSettings:
 
 
 @dataclass(frozen=True)
+class SlaSettings:
+    """The ``[sla]`` section, with one ``[sla.PRIORITY]`` table per priority::
+
+        [sla]
+        business_hours = "09:00-17:30"     # clocks stand still outside; leave out for 24/7
+        business_days = ["mon", "tue", "wed", "thu", "fri"]
+        timezone = "Europe/Rome"           # of the business hours; default: the system's
+        holidays = ["2026-12-25", "2026-12-26"]
+        checkpoint_warning_minutes = 15
+
+        [sla.urgent]
+        acknowledge = "10m"
+        first_update = "20m"
+        update_interval = "1h"             # "off": no regular updates owed
+        resolution = "8h"
+    """
+
+    policy: SlaPolicy = DEFAULT_POLICY
+    """Targets per priority and the business calendar; due times the helpdesk supplies win."""
+    checkpoint_warning_minutes: int = 15
+    """How long before a promised update falls due the app raises a notification."""
+
+
+@dataclass(frozen=True)
+class TriageSettings:
+    """The ``[triage]`` section: who rotation triage can escalate to::
+
+        [triage]
+        experts = ["Dana", "Kenji"]        # offered first; then everyone seen owning a ticket
+        groups = ["Tier 2", "Billing"]     # then the groups of recently updated tickets
+    """
+
+    experts: tuple[str, ...] = ()
+    """Experienced colleagues, offered first when assigning or escalating."""
+    groups: tuple[str, ...] = ()
+    """Groups (queues) a ticket can be escalated to, offered first."""
+
+
+@dataclass(frozen=True)
 class AccountConfig:
     """One ``[accounts.NAME]`` section. Never holds a secret."""
 
@@ -124,6 +192,10 @@ class Settings:
     """The ticket list."""
     sync: SyncSettings = field(default_factory=SyncSettings)
     """Background sync."""
+    sla: SlaSettings = field(default_factory=SlaSettings)
+    """SLA targets and business hours."""
+    triage: TriageSettings = field(default_factory=TriageSettings)
+    """Rotation triage: experts and groups to escalate to."""
     keymap: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     """Binding id → comma-separated keys; pass it to ``App.set_keymap``."""
     accounts: Mapping[str, AccountConfig] = field(default_factory=_demo_accounts)
@@ -201,7 +273,7 @@ class _Parser:
     warnings: list[str] = field(default_factory=list)
 
     def settings(self, data: dict[str, Any]) -> Settings:
-        known = {"agent", "ui", "inbox", "sync", "keymap", "accounts", "default_account"}
+        known = {"agent", "ui", "inbox", "sync", "sla", "triage", "keymap", "accounts", "default_account"}
         for key, value in data.items():
             if key not in known:
                 what = f"section [{key}]" if isinstance(value, dict) else f"setting '{key}'"
@@ -217,6 +289,8 @@ class _Parser:
         sync = self._section(data, "sync", SyncSettings, {"interval_seconds": int})
         if sync.interval_seconds < 0:
             self._fail("sync.interval_seconds must be 0 (off) or more")
+        sla = self._sla(self._table(data.get("sla", {}), "sla"))
+        triage = self._triage(self._table(data.get("triage", {}), "triage"))
         keymap = self._keymap(data.get("keymap", {}))
         accounts = self._accounts(data.get("accounts"))
         default_account = self._default_account(data, accounts)
@@ -225,6 +299,8 @@ class _Parser:
             ui=ui,
             inbox=inbox,
             sync=sync,
+            sla=sla,
+            triage=triage,
             keymap=MappingProxyType(keymap),
             accounts=MappingProxyType(accounts),
             default_account=default_account,
@@ -262,6 +338,96 @@ class _Parser:
         if not ok:
             article = {str: "a string", bool: "true or false", int: "a whole number"}[expected]
             self._fail(f"{dotted} must be {article}")
+
+    def _sla(self, table: dict[str, Any]) -> SlaSettings:
+        targets = dict(DEFAULT_POLICY.targets)
+        scalars = {"business_hours": str, "business_days": list, "timezone": str, "holidays": list,
+                   "checkpoint_warning_minutes": int}
+        for key, value in table.items():
+            if key in {str(p) for p in Priority}:
+                targets[Priority(key)] = self._sla_targets(key, self._table(value, f"sla.{key}"), targets[Priority(key)])
+            elif key not in scalars:
+                self._warn_unknown(f"sla.{key}")
+            elif scalars[key] is list:
+                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                    self._fail(f"sla.{key} must be a list of strings")
+            else:
+                self._check_type(f"sla.{key}", value, scalars[key])
+        warning = table.get("checkpoint_warning_minutes", 15)
+        if warning < 0:
+            self._fail("sla.checkpoint_warning_minutes must be 0 (off) or more")
+        return SlaSettings(SlaPolicy(targets, self._business_hours(table)), warning)
+
+    def _sla_targets(self, priority: str, table: dict[str, Any], default: SlaTargets) -> SlaTargets:
+        values: dict[str, timedelta | None] = {}
+        for key, value in table.items():
+            dotted = f"sla.{priority}.{key}"
+            if key not in ("acknowledge", "first_update", "update_interval", "resolution"):
+                self._warn_unknown(dotted)
+                continue
+            self._check_type(dotted, value, str)
+            if key == "update_interval" and value.strip().lower() == "off":
+                values[key] = None
+                continue
+            try:
+                values[key] = parse_span(value)
+            except PeriodError as error:
+                self._fail(f"{dotted} is {error}".rstrip("."))
+        return replace(default, **values)
+
+    def _business_hours(self, table: dict[str, Any]) -> BusinessHours | None:
+        if "business_hours" not in table:
+            for key in ("business_days", "holidays"):
+                if key in table:
+                    self._fail(f"sla.{key} needs sla.business_hours, such as \"09:00-17:30\"")
+            return None
+        match = re.fullmatch(r"\s*(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})\s*", table["business_hours"])
+        try:
+            start, end = (time.fromisoformat(part.zfill(5)) for part in match.groups()) if match else (None, None)
+        except ValueError:
+            start = end = None
+        if start is None or end is None or end <= start:
+            self._fail('sla.business_hours must be a range within one day, such as "09:00-17:30"')
+        days = table.get("business_days", ["mon", "tue", "wed", "thu", "fri"])
+        weekdays = set()
+        for day in days:
+            if day.strip().lower()[:3] not in _WEEKDAYS:
+                self._fail(f"sla.business_days has {day!r}: use mon, tue, wed, thu, fri, sat, sun")
+            weekdays.add(_WEEKDAYS.index(day.strip().lower()[:3]))
+        if not weekdays:
+            self._fail("sla.business_days cannot be empty")
+        holidays = set()
+        for text in table.get("holidays", []):
+            try:
+                holidays.add(date.fromisoformat(text.strip()))
+            except ValueError:
+                self._fail(f"sla.holidays has {text!r}: write dates as 2026-12-25")
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # reads the environment: import when used
+
+        zone_name = table.get("timezone")
+        if zone_name is None:
+            system = _system_zone_name()
+            if system is None:
+                self.warnings.append(f"In {self.path}, sla.timezone is not set and the system's time zone has "
+                                     "no name: business hours are taken as UTC.")
+            zone = ZoneInfo(system or "UTC")
+        else:
+            try:
+                zone = ZoneInfo(zone_name)
+            except (ZoneInfoNotFoundError, ValueError):
+                self._fail(f"sla.timezone {zone_name!r} is not a time zone name such as \"Europe/Rome\"")
+        return BusinessHours(start, end, frozenset(weekdays), zone, frozenset(holidays))
+
+    def _triage(self, table: dict[str, Any]) -> TriageSettings:
+        lists: dict[str, tuple[str, ...]] = {}
+        for key, value in table.items():
+            if key not in ("experts", "groups"):
+                self._warn_unknown(f"triage.{key}")
+                continue
+            if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+                self._fail(f'triage.{key} must be a list of names, such as ["Dana", "Kenji"]')
+            lists[key] = tuple(dict.fromkeys(v.strip() for v in value))
+        return TriageSettings(**lists)
 
     def _keymap(self, value: Any) -> dict[str, str]:
         keymap: dict[str, str] = {}

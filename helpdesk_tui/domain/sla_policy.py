@@ -27,7 +27,6 @@ from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
-from zoneinfo import ZoneInfo
 
 from helpdesk_tui.domain.models import Event, Ticket
 from helpdesk_tui.domain.vocab import EventKind, Priority, Status
@@ -109,6 +108,8 @@ class SlaPolicy:
                    for p, (a, f, u, r) in data["targets"].items()}
         hours = None
         if "hours" in data:
+            from zoneinfo import ZoneInfo  # importing zoneinfo reads the environment: only when needed
+
             h = data["hours"]
             hours = BusinessHours(time.fromisoformat(h["start"]), time.fromisoformat(h["end"]),
                                   frozenset(h["weekdays"]), ZoneInfo(h["tz"]),

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from helpdesk_tui.domain.models import Article, CustomerNote, Draft, Event, InboxRow, Message, OutboxItem, Ticket
 from helpdesk_tui.domain.reply import ReplyPlan
-from helpdesk_tui.store import customers, drafts, inbox, kb, outbox, search, tickets
+from helpdesk_tui.store import customers, drafts, inbox, kb, outbox, search, sync_kb, tickets
 from helpdesk_tui.store.db import open_database, transaction
 from helpdesk_tui.store.search import SearchHit
 
@@ -47,6 +47,16 @@ class Cache:
             with self._lock:
                 self._busy.discard(conn)
                 self._idle.append(conn)
+
+    def ensure_sla_policy(self, policy, progress=None) -> int:
+        """Make ``policy`` (a domain.sla_policy.SlaPolicy) the one in force; returns how many
+        tickets were recomputed (0 when it already was)."""
+        from helpdesk_tui.store import sla_refresh
+
+        with self.connection() as conn:
+            if not sla_refresh.needs_install(conn, policy):
+                return 0
+            return sla_refresh.install_policy(conn, policy, progress)
 
     def close(self) -> None:
         with self._lock:
@@ -137,6 +147,11 @@ class Cache:
         with self.connection() as conn:
             return kb.suggest_articles(conn, text, limit=limit)
 
+    def synced_templates(self) -> list[sync_kb.SyncedTemplate]:
+        """Reply templates synced from the helpdesk (Zendesk macros…)."""
+        with self.connection() as conn:
+            return sync_kb.synced_templates(conn)
+
     # drafts and the outbox
     def draft(self, ticket_id: int) -> Draft | None:
         with self.connection() as conn:
@@ -165,3 +180,18 @@ class Cache:
     def outbox_counts(self) -> dict[str, int]:
         with self.connection() as conn:
             return outbox.counts(conn)
+
+    # promised updates and product feedback (issue 5)
+    def promises_due(self, now: datetime, within, assignees) -> list:
+        """Promised updates overdue or due within ``within`` on tickets of ``assignees`` (None: unassigned)."""
+        from helpdesk_tui.store import checkpoints
+
+        with self.connection() as conn:
+            return checkpoints.due_soon(conn, now, within, assignees=assignees)
+
+    def mark_feedback(self, ticket_id: int, now: datetime, *, note: str = "", author: str = "") -> int:
+        """Mark the ticket's latest customer message as product feedback; returns the mark's id."""
+        from helpdesk_tui.store import feedback
+
+        with self.connection() as conn, transaction(conn):
+            return feedback.mark_feedback(conn, ticket_id, now, note=note, author=author)

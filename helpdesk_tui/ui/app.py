@@ -25,7 +25,7 @@ from helpdesk_tui.store.cache import Cache
 from helpdesk_tui.store.inbox import InboxQuery, view_query
 from helpdesk_tui.ui.checkpoint_alerts import CheckpointAlertsMixin
 from helpdesk_tui.ui.dashboarding import DashboardMixin
-from helpdesk_tui.ui.focusing import FocusMixin
+from helpdesk_tui.ui.focusing import FOCUS_BINDINGS, FocusMixin
 from helpdesk_tui.ui.replying import ReplyingMixin
 from helpdesk_tui.ui.syncing import SyncingMixin
 from helpdesk_tui.ui.triaging import TriageMixin
@@ -98,6 +98,7 @@ class HelpdeskApp(ReplyingMixin, SyncingMixin, TriageMixin, FocusMixin, Dashboar
                 tooltip="Rotation triage: new and unassigned tickets, one key per action"),
         Binding("F", "focus_session", "Focus", id="app.focus_session",
                 tooltip="Start, pause or end a focus session that serves tickets one at a time"),
+        *FOCUS_BINDINGS,
         Binding("K", "dashboard", "KPIs", id="app.dashboard",
                 tooltip="How support is doing: response times, breaches, backlog, ratings"),
         Binding("f5", "sync_now", "Sync", id="app.sync", tooltip="Sync with the helpdesk now"),
@@ -268,6 +269,7 @@ class HelpdeskApp(ReplyingMixin, SyncingMixin, TriageMixin, FocusMixin, Dashboar
         text.append(f" {self.cache.account} ", "bold reverse")
         text.append(f"  {self.view.title}  ")
         text.append_text(self.sync_status_text())
+        text.append_text(self.focus_status_text())
         counts = self.cache.outbox_counts()
         waiting = counts.get("queued", 0) + counts.get("sending", 0)
         failed = counts.get("failed", 0)
@@ -382,7 +384,7 @@ class HelpdeskApp(ReplyingMixin, SyncingMixin, TriageMixin, FocusMixin, Dashboar
         return summary.customer.language if summary else "en"
 
     def templates(self) -> TemplateLoadResult:
-        return load_templates(self.options.templates_dir)
+        return load_templates(self.options.templates_dir, self.cache.synced_templates())
 
     def action_back(self) -> None:
         if self.screen.has_class("-kb") and self.query_one(KbSidebar).has_focus_within:
@@ -443,7 +445,8 @@ class HelpdeskApp(ReplyingMixin, SyncingMixin, TriageMixin, FocusMixin, Dashboar
         return [("Everywhere", self.BINDINGS), ("Inbox", InboxList.BINDINGS),
                 ("Thread", ThreadView.BINDINGS), ("Reply composer", Composer.BINDINGS),
                 ("Knowledge base", KbResults.BINDINGS), ("Customer notes", NotesList.BINDINGS),
-                ("Earlier tickets", HistoryList.BINDINGS)]
+                ("Earlier tickets", HistoryList.BINDINGS),
+                ("Rotation triage", self.triage_bindings()), ("KPI dashboard", self.dashboard_bindings())]
 
     def action_help(self) -> None:
         rows = binding_rows(self.help_sections(), self.settings.keymap,
@@ -464,12 +467,15 @@ class HelpdeskApp(ReplyingMixin, SyncingMixin, TriageMixin, FocusMixin, Dashboar
                             self.action_knowledge_base)
         yield SystemCommand("Ticket: Toggle timeline", "Show or hide the open ticket's timeline (l)",
                             self.action_timeline)
+        yield SystemCommand("Ticket: Mark as product feedback", "Mark the customer's latest message for "
+                            "product, with a note ('insights export' lists it)", self.action_mark_feedback)
         yield SystemCommand("Ticket: Back", "Back to the previous ticket (esc)", self.action_back)
         yield SystemCommand("Layout: Zoom inbox", "Inbox over the whole width, or back (z)", self.action_zoom)
         for name in sorted(self.available_themes):
             yield SystemCommand(f"Theme: {name}", f"Switch to the {name} theme (remembered)",
                                 lambda n=name: setattr(self, "theme", n))
         yield SystemCommand("Sync: Sync now", "Send the outbox and pull changes (F5)", self.action_sync_now)
+        yield from self.focus_commands()
         yield SystemCommand("App: Help", "Every key binding (?)", self.action_help)
         yield SystemCommand("App: Quit", "Quit helpdesk-tui (ctrl+q)", self.action_quit)
 

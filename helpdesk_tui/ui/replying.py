@@ -211,6 +211,7 @@ class ReplyingMixin:
         self._render_topbar()
         self.query_one("#thread").focus()
         self.drain_outbox()
+        self.focus_after_send(plan)  # a focus session counts it, and may serve the next ticket
 
     @work(thread=True, exclusive=True, group="outbox", exit_on_error=False)
     def drain_outbox(self) -> None:

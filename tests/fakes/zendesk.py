@@ -12,6 +12,9 @@ developer.zendesk.com:
 - ``GET /api/v2/users/me``: the signed-in user; without credentials or with a wrong password
   an *anonymous* user (``id`` null, status 200), with a wrong API token 401.
 - ``GET /api/v2/users/search?query=``
+- ``GET /api/v2/groups``: cursor paging (``page[size]`` ≤ 100, ``page[after]``) or offset
+  paging (``page``, ``per_page`` ≤ 100); deleted groups are listed (``deleted: true``) unless
+  ``exclude_deleted=true``. A ticket update's ``group_id`` must name a group that is not deleted.
 - ``GET /api/v2/incremental/tickets/cursor``: ``start_time`` or ``cursor``, ``per_page``
   (≤ 1000, default ``page_size``), ``include=users,organizations,groups``, ``exclude_deleted``;
   ``after_cursor``/``after_url``/``end_of_stream``; deleted tickets have status ``deleted``.
@@ -95,9 +98,10 @@ _Route = tuple[str, re.Pattern[str], Callable[..., tuple[int, dict[str, str], An
 class FakeZendesk(Endpoints):
     def __init__(self, *, email: str = "agent@example.com", token: str = "fake-api-token",
                  password: str | None = None, oauth_token: str | None = None, agent_name: str = "Alex Agent",
-                 page_size: int = 1000, export_lag: int = 0) -> None:
+                 page_size: int = 1000, export_lag: int = 0, article_page_size: int = 1000) -> None:
         self.email, self.token, self.password, self.oauth_token = email, token, password, oauth_token
         self.page_size = page_size  # the export's default per_page (Zendesk: 1000)
+        self.article_page_size = article_page_size  # articles per incremental export page (Zendesk: 1000)
         self.state = ZendeskState(agent_email=email, agent_name=agent_name, export_lag=export_lag)
         self.requests: list[LoggedRequest] = []
         self.lock = threading.RLock()
@@ -108,6 +112,7 @@ class FakeZendesk(Endpoints):
         self._routes: list[_Route] = [
             ("GET", re.compile(r"/api/v2/users/me"), self._me),
             ("GET", re.compile(r"/api/v2/users/search"), self._search_users),
+            ("GET", re.compile(r"/api/v2/groups"), self._groups),
             ("GET", re.compile(r"/api/v2/incremental/tickets/cursor"), self._export),
             ("GET", re.compile(r"/api/v2/tickets/(\d+)/comments"), self._comments),
             ("GET", re.compile(r"/api/v2/tickets/(\d+)/audits"), self._audits),
@@ -173,13 +178,16 @@ class FakeZendesk(Endpoints):
     add_user = _locked("add_user")
     add_organization = _locked("add_organization")
     add_group = _locked("add_group")
+    delete_group = _locked("delete_group")
     add_ticket = _locked("add_ticket")
     add_comment = _locked("add_comment")
     update_ticket = _locked("update_ticket")
     delete_ticket = _locked("delete_ticket")
+    rate_ticket = _locked("rate_ticket")
     add_article = _locked("add_article")
     update_article = _locked("update_article")
     add_macro = _locked("add_macro")
+    delete_macro = _locked("delete_macro")
     add_bulk_tickets = _locked("add_bulk_tickets")
     del _locked
 

@@ -90,12 +90,16 @@ class ZendeskState(BulkTickets, Guide):
         }
         return oid
 
-    def add_group(self, name: str) -> int:
+    def add_group(self, name: str, *, is_public: bool = True) -> int:
         gid, ts = next(self._ids), iso(self.now)
         self.groups[gid] = {"id": gid, "url": self._url(f"groups/{gid}.json"), "name": name,
-                            "description": "", "default": False, "deleted": False,
-                            "created_at": ts, "updated_at": ts}
+                            "description": "", "default": not self.groups, "deleted": False,
+                            "is_public": is_public, "created_at": ts, "updated_at": ts}
         return gid
+
+    def delete_group(self, group_id: int) -> None:
+        """Zendesk keeps a deleted group, marked ``deleted``; tickets can no longer go to it."""
+        self.groups[group_id].update(deleted=True, updated_at=iso(self.now))
 
     def add_user(self, name: str, *, email: str | None = None, role: str = "end-user",
                  organization_id: int | None = None, locale: str = "en-US", phone: str | None = None) -> int:
@@ -169,6 +173,17 @@ class ZendeskState(BulkTickets, Guide):
         ticket = self.live_ticket(ticket_id)
         ticket["status"] = "deleted"
         self._touch(ticket)
+
+    def rate_ticket(self, ticket_id: int, score: str, comment: str = "") -> int:
+        """The requester answers the satisfaction survey (legacy CSAT: solved tickets only);
+        rating again changes the same rating. Returns the rating's id."""
+        ticket = self.live_ticket(ticket_id)
+        if ticket["status"] not in ("solved", "closed"):
+            raise invalid("satisfaction_rating", "Ticket must be solved to be rated")
+        previous = ticket["satisfaction_rating"] or {}
+        rating = {"id": previous.get("id") or next(self._ids), "score": score, "comment": comment}
+        self._apply(ticket, ticket["requester_id"], None, {"satisfaction_rating": rating}, {}, "web")
+        return rating["id"]
 
     def live_ticket(self, ticket_id: int) -> dict[str, Any]:
         """The ticket as a real record (materialising a bulk one); 404 when absent or deleted."""
@@ -266,7 +281,8 @@ class ZendeskState(BulkTickets, Guide):
                 raise invalid("assignee", "Assignee is not an agent")
             changes["assignee_id"] = assignee
         if "group_id" in body:
-            if body["group_id"] is not None and body["group_id"] not in self.groups:
+            if body["group_id"] is not None and (body["group_id"] not in self.groups
+                                                 or self.groups[body["group_id"]]["deleted"]):
                 raise invalid("group", "Group is invalid")
             changes["group_id"] = body["group_id"]
         if "subject" in body:

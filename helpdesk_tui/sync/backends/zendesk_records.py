@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from helpdesk_tui.content.html import html_to_text
+from helpdesk_tui.domain.remote import RemoteRating
 from helpdesk_tui.domain.vocab import MessageKind, Priority, Status
 from helpdesk_tui.sync.backends.base import (
     RemoteArticle,
@@ -107,8 +108,17 @@ def ticket(raw: Json, names: Mapping[str, str], groups: Mapping[str, str]) -> Re
         tags=tuple(str(t) for t in raw.get("tags") or ()), custom_fields=fields,
         status_raw=status_raw, priority_raw=priority_raw,
         version=str(raw["updated_at"]) if raw.get("updated_at") else None,  # safe_update's updated_stamp
-        raw=dict(raw),
+        raw=dict(raw), rating=satisfaction(raw.get("satisfaction_rating")),
     )
+
+
+def satisfaction(raw: object) -> RemoteRating | None:
+    """A ticket's ``satisfaction_rating``: only "good" and "bad" are ratings ("offered" and
+    "unoffered" say a survey was or was not sent)."""
+    if not isinstance(raw, Mapping) or raw.get("score") not in ("good", "bad"):
+        return None
+    return RemoteRating(score=str(raw["score"]), comment=str(raw.get("comment") or ""), remote_id=_id(raw.get("id")),
+                        created_at=parse_time(raw.get("created_at")) or parse_time(raw.get("updated_at")))
 
 
 def message(raw: Json, users: Mapping[str, Json], requester: str | None, first: bool) -> RemoteMessage:
@@ -148,7 +158,7 @@ def article(raw: Json) -> RemoteArticle:
         body=html_to_text(str(raw.get("body") or "")), language=language_of(raw.get("locale")),
         url=str(raw.get("html_url") or raw.get("url") or ""),
         tags=tuple(str(t) for t in raw.get("label_names") or ()),
-        updated_at=parse_time(raw.get("updated_at")), raw=dict(raw))
+        updated_at=parse_time(raw.get("updated_at")), archived=bool(raw.get("draft")), raw=dict(raw))
 
 
 def by_id(items: Iterable[Json] | None) -> dict[str, Json]:
