@@ -107,11 +107,7 @@ def test_a_zendesk_rating_is_synced_from_the_fake_and_a_change_updates_it(tmp_pa
         def pull(cursor):
             page = backend.pull(cursor)
             with transaction(conn):
-                apply_page(conn, page, {}, stream="tickets", now=NOW)
-                # What the sync does for every pulled ticket (store/sync_apply calls it).
-                for ticket in page.tickets:
-                    local = conn.execute("SELECT id FROM tickets WHERE remote_id = ?", (ticket.remote_id,)).fetchone()
-                    ratings.apply_remote_rating(conn, local[0], ticket)
+                apply_page(conn, page, {}, stream="tickets", now=NOW)  # stores each ticket's rating
             return page
 
         cursor = None

@@ -203,3 +203,19 @@ def test_inbox_clock_header_and_kpis_read_the_same_due_times():
 def test_finished_tickets_owe_nothing(status):
     t = ticket(status=status, updated_at=T0 + H)
     assert next_due(with_clocks(t, clocks(t, [changed(T0 + H, "open", str(status))]))) is None
+
+
+def test_a_ticket_solved_in_time_keeps_the_due_time_it_met():
+    events = replied(T0 + 5 * M) + [changed(T0 + 2 * H, "open", "pending"), changed(T0 + 3 * H, "pending", "solved")]
+    t = ticket(status=Status.SOLVED, solved_at=T0 + 3 * H, updated_at=T0 + 3 * H)
+    c = clocks(t, events)
+    assert c.resolution_due == T0 + 72 * H + H  # the hour pending did not count; being solved stops nothing
+    results = {r.target: r for r in target_results(with_clocks(t, c), T0 + 10 * H)}
+    assert results[Target.RESOLUTION].met_in_time and not results[Target.RESOLUTION].breached
+
+
+def test_a_ticket_solved_late_is_a_resolution_breach():
+    t = ticket(priority=Priority.URGENT, status=Status.SOLVED, solved_at=T0 + 9 * H, updated_at=T0 + 9 * H)
+    c = clocks(t, replied(T0 + 5 * M) + [changed(T0 + 9 * H, "open", "solved")])
+    results = {r.target: r for r in target_results(with_clocks(t, c), T0 + 10 * H)}
+    assert c.resolution_due == T0 + 8 * H and results[Target.RESOLUTION].breached

@@ -37,3 +37,21 @@ def test_high_contrast_theme_with_timeline(snap_compare, demo_db, tmp_path):
         await pilot.pause()
 
     assert snap_compare(make_app(demo_db, tmp_path), terminal_size=SIZE, run_before=prepare)
+
+
+def test_rotation_triage_screen(snap_compare, demo_db, tmp_path):
+    async def triage(pilot):
+        await _settle(pilot)
+        await pilot.press("t")
+        await _settle(pilot)
+
+    assert snap_compare(make_app(demo_db, tmp_path), terminal_size=SIZE, run_before=triage)
+
+
+def test_kpi_dashboard(snap_compare, demo_db, tmp_path):
+    async def dashboard(pilot):
+        await _settle(pilot)
+        await pilot.press("K")
+        await _settle(pilot)
+
+    assert snap_compare(make_app(demo_db, tmp_path), terminal_size=(160, 50), run_before=dashboard)

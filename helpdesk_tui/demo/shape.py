@@ -22,6 +22,9 @@ FIRST_RESPONSE_TARGET = {Priority.URGENT: 3600, Priority.HIGH: 4 * 3600,
                          Priority.NORMAL: 8 * 3600, Priority.LOW: 24 * 3600}
 RESOLUTION_TARGET = {Priority.URGENT: 8 * 3600, Priority.HIGH: 24 * 3600,
                      Priority.NORMAL: 72 * 3600, Priority.LOW: 168 * 3600}
+# The default SLA policy's time to acknowledge: demo agents answer most tickets within it,
+# so the KPIs show a team that mostly keeps its targets (and sometimes does not).
+ACKNOWLEDGE_TARGET = 600
 AUTO_CLOSE = 4 * 86400
 
 CUST, PUB, NOTE, SYS = (MessageKind.CUSTOMER, MessageKind.PUBLIC_REPLY,

@@ -25,7 +25,7 @@ from helpdesk_tui.demo.corpus import (
 from helpdesk_tui.demo.population import Profile, TicketCounts
 from helpdesk_tui.demo.shape import (
     ACTIVE_AGES, ACTIVE_SHARES, ACTIVE_TABLES, AUTO_CLOSE, CHANNELS, CHECKPOINT_SHARE, CLOSED, CUST,
-    FIRST_RESPONSE_TARGET, FRT_DELTA, LEAN_LENGTHS, LONG_THREAD, MIN_AGE, NEW, NOTE, ON_HOLD, OPEN, PENDING,
+    ACKNOWLEDGE_TARGET, FIRST_RESPONSE_TARGET, FRT_DELTA, LEAN_LENGTHS, LONG_THREAD, MIN_AGE, NEW, NOTE, ON_HOLD, OPEN, PENDING,
     PRIORITIES, PRIORITY_TABLES, PUB, REQUIREMENTS, RES_DELTA, RICH_LENGTHS, RICH_LIMIT, SCREENSHOT,
     SHARE_AGES, SOLVED, SPAN, SYS, TOPIC_TABLE, TRANSITION, VALUE,
 )
@@ -196,7 +196,7 @@ def ticket_stream(*, seed: int, tickets: int, now: datetime, agent: str, agents:
                 t += 600 + rnd() * rnd() * 86400
             elif first_agent < 0:
                 first_agent = i
-                target = frt * ((0.05 + 0.85 * rnd()) if rnd() < 0.85 else (1.05 + 1.5 * rnd()))
+                target = ACKNOWLEDGE_TARGET * ((0.1 + 0.85 * rnd()) if rnd() < 0.85 else (1.05 + 1.5 * rnd()))
                 t = max(t + 60, target)
             elif k is NOTE:
                 t += 60 + rnd() * 5400

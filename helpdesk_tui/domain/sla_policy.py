@@ -222,18 +222,27 @@ def _last_reopening(timeline: SlaTimeline) -> datetime | None:
 
 
 def _pauses(ticket: Ticket, timeline: SlaTimeline) -> list[tuple[datetime, datetime | None]]:
-    """Intervals in which clocks stand still; the last may be open (``None``: still paused)."""
+    """Intervals in which clocks stand still; the last may be open (``None``: still waiting).
+
+    Time while solved is a pause for a ticket that is later reopened. A ticket solved now
+    has met what it owed: the stretch since it was solved is not an open pause, so its due
+    times stay the ones it was judged against.
+    """
     pauses: list[tuple[datetime, datetime | None]] = []
-    paused_since: datetime | None = None
+    since: datetime | None = None
+    finished = False
     for at, status in timeline.statuses:
-        if status in _PAUSED and paused_since is None:
-            paused_since = max(at, ticket.created_at)
-        elif status not in _PAUSED and paused_since is not None:
-            if at > paused_since:
-                pauses.append((paused_since, at))
-            paused_since = None
-    if paused_since is not None:
-        pauses.append((paused_since, None))
+        at = max(at, ticket.created_at)
+        now_paused, now_finished = status in _PAUSED, status in _FINISHED
+        if since is not None and (not now_paused or now_finished != finished):
+            if at > since:
+                pauses.append((since, at))
+            since = None
+        if now_paused and since is None:
+            since = at
+        finished = now_finished
+    if since is not None and not finished:
+        pauses.append((since, None))
     return pauses
 
 

@@ -271,7 +271,14 @@ ALTER TABLE tickets ADD COLUMN update_due_at INTEGER;
 ALTER TABLE tickets ADD COLUMN sla_source TEXT NOT NULL DEFAULT 'policy';
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
+# v7: the KPIs read status changes by kind and date with the detail and ticket in the
+# index itself (the backlog replays them without touching the table).
+_V7 = """
+DROP INDEX ix_events_kind_at;
+CREATE INDEX ix_events_kind_at ON events(kind, at, detail, ticket_id);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7)
 
 
 def migrate(conn: sqlite3.Connection) -> int:

@@ -16,7 +16,7 @@ from datetime import datetime
 from helpdesk_tui.domain.models import Event, Message, Ticket
 from helpdesk_tui.domain.remote import ChangePage, RemoteMessage, RemoteTicket
 from helpdesk_tui.domain.vocab import EventKind, MessageKind
-from helpdesk_tui.store import sla_refresh, tickets, writer
+from helpdesk_tui.store import ratings, sla_refresh, tickets, writer
 from helpdesk_tui.store.timeconv import to_epoch
 
 
@@ -72,6 +72,7 @@ def apply_page(conn: sqlite3.Connection, page: ChangePage, threads: dict[str, li
         conn.execute("UPDATE tickets SET raw = ?, synced_at = ? WHERE id = ?",
                      (json.dumps(remote.raw), synced, ticket_id))
         writer.save_events(conn, _events(ticket, existing))
+        ratings.apply_remote_rating(conn, ticket_id, remote)
         if thread is not None:
             apply_thread(conn, ticket_id, thread, synced)
         touched.append(ticket_id)
