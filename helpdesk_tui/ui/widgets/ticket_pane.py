@@ -12,8 +12,8 @@ from textual.widgets import Static
 
 from helpdesk_tui.content import clean_line
 from helpdesk_tui.domain.models import Event, Message, Ticket
-from helpdesk_tui.domain.sla import describe_due, format_remaining, is_breached, next_due
-from helpdesk_tui.domain.vocab import EventKind
+from helpdesk_tui.domain.sla import Target, describe_due, format_remaining, is_breached, next_due, target_results
+from helpdesk_tui.domain.vocab import EventKind, Status
 from helpdesk_tui.ui.formatting import PRIORITY_LABELS, STATUS_LABELS, when
 from helpdesk_tui.ui.widgets.thread_view import ThreadView
 
@@ -78,6 +78,40 @@ def timeline_text(ticket: Ticket, events: list[Event], now: datetime) -> Text:
         text.append("  (promised)\n")
     if not events:
         text.append("No events recorded.\n", "dim")
+    text.append_text(targets_text(ticket, now))
+    return text
+
+
+def targets_text(ticket: Ticket, now: datetime) -> Text:
+    """Each SLA target with its due time and how it stands, judged as the KPIs judge it."""
+    text = Text()
+    text.append("SLA targets\n", "bold underline")
+    for result in target_results(ticket, now):
+        label = Target.LABELS[result.target]
+        if result.due is None:
+            state = "met" if result.met_at else "clock stopped"
+            text.append(f"{label:>18}  ", "dim")
+            text.append(state + ("" if result.met_at else " (waiting, solved or no target)") + "\n")
+            continue
+        text.append(f"{label:>18}  ", "dim")
+        text.append(f"due {when(result.due, now)}")
+        if result.met_at is not None:
+            verdict = "met late" if result.breached else "met"
+            text.append(f" · {verdict} {when(result.met_at, now)}", "bold reverse" if result.breached else "bold")
+        elif result.breached:
+            text.append(f" · overdue by {format_remaining(result.due, now).lstrip('-')}", "bold reverse")
+        else:
+            text.append(f" · in {format_remaining(result.due, now)}", "bold")
+        text.append("\n")
+    if ticket.update_due_at is not None and Status(ticket.status).is_active:
+        text.append(f"{'regular update':>18}  ", "dim")
+        text.append(f"due {when(ticket.update_due_at, now)}")
+        overdue = is_breached(ticket.update_due_at, now)
+        text.append(f" · {'overdue' if overdue else 'in'} {format_remaining(ticket.update_due_at, now).lstrip('-')}",
+                    "bold reverse" if overdue else "bold")
+        text.append("\n")
+    if ticket.sla_source == "helpdesk":
+        text.append("acknowledgement and resolution due times are set by the helpdesk\n", "dim")
     return text
 
 
