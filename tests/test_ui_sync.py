@@ -71,3 +71,37 @@ async def test_header_shows_online_then_offline_and_the_queue_drains_when_back(d
         top = screen_text(app).splitlines()[0]
         assert "● online" in top and "queued" not in top
         assert len(backend.pushed) == 1
+
+
+class KbBackend(SwitchableBackend):
+    """A helpdesk with a knowledge base that gains an article between two syncs."""
+
+    capabilities = Capabilities(change_feed="cursor", idempotency=True, kb=True)
+
+    def __init__(self):
+        super().__init__()
+        self.articles = []
+
+    def pull_articles(self, cursor):
+        return list(self.articles), "kb-1", True
+
+
+async def test_articles_synced_while_the_sidebar_is_open_show_at_once(demo_db, tmp_path):
+    from datetime import UTC, datetime
+
+    from helpdesk_tui.domain.remote import RemoteArticle
+    from helpdesk_tui.ui.widgets.kb_sidebar import KbSidebar
+
+    backend = KbBackend()
+    app = live_app(demo_db, tmp_path, backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("ctrl+g", *"quasar")
+        await settle(pilot, app)
+        sidebar = app.query_one(KbSidebar)
+        assert sidebar.hits == []
+        backend.articles = [RemoteArticle("a-1", "Quasar flux: resetting the capacitor", "Hold the button.",
+                                          updated_at=datetime(2026, 11, 20, tzinfo=UTC))]
+        await pilot.press("f5")
+        await settle(pilot, app)
+        assert [h.title for h in sidebar.hits] == ["Quasar flux: resetting the capacitor"]

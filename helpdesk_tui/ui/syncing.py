@@ -16,6 +16,7 @@ from textual.widgets import ProgressBar
 
 from helpdesk_tui.sync.engine import Progress, SyncEngine, SyncReport
 from helpdesk_tui.ui.widgets.inbox_list import InboxList
+from helpdesk_tui.ui.widgets.kb_sidebar import KbSidebar
 
 
 class SyncState:
@@ -81,6 +82,9 @@ class SyncingMixin:
                 self.reload_ticket(self.ticket_id)
         elif report.pushed.sent and self.ticket_id is not None:
             self.reload_ticket(self.ticket_id)
+        articles = report.articles
+        if articles.new or articles.updated or articles.removed:
+            self.query_one(KbSidebar).refresh_results()  # new or edited articles show at once
         if report.problem and report.online:
             self.notify(report.problem, severity="error", title="Sync", timeout=10)
         self._render_topbar()
