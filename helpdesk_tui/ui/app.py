@@ -26,6 +26,7 @@ from helpdesk_tui.store.inbox import InboxQuery, view_query
 from helpdesk_tui.ui.checkpoint_alerts import CheckpointAlertsMixin
 from helpdesk_tui.ui.dashboarding import DashboardMixin
 from helpdesk_tui.ui.focusing import FOCUS_BINDINGS, FocusMixin
+from helpdesk_tui.ui.rating import record_rating
 from helpdesk_tui.ui.replying import ReplyingMixin
 from helpdesk_tui.ui.syncing import SyncingMixin
 from helpdesk_tui.ui.triaging import TriageMixin
@@ -186,6 +187,10 @@ class HelpdeskApp(ReplyingMixin, SyncingMixin, TriageMixin, FocusMixin, Dashboar
         self._preview_first()
         if self.options.live:
             self.set_interval(30, self._tick)
+            # Hundreds of synced macros take ~0.5 s to compile: do it off the UI thread,
+            # after start-up, so the first ctrl+t opens at once.
+            self.set_timer(2.0, lambda: self.run_worker(self.templates, thread=True, group="templates",
+                                                        exit_on_error=False))
         self.start_syncing()
         self._render_topbar()
         # The objects alive after start-up (widgets, caches, modules) live as long as the app:
@@ -469,6 +474,8 @@ class HelpdeskApp(ReplyingMixin, SyncingMixin, TriageMixin, FocusMixin, Dashboar
                             self.action_timeline)
         yield SystemCommand("Ticket: Mark as product feedback", "Mark the customer's latest message for "
                             "product, with a note ('insights export' lists it)", self.action_mark_feedback)
+        yield SystemCommand("Ticket: Record satisfaction rating", "Good or bad, with the customer's comment, "
+                            "recorded here (beside any the helpdesk has)", lambda: record_rating(self))
         yield SystemCommand("Ticket: Back", "Back to the previous ticket (esc)", self.action_back)
         yield SystemCommand("Layout: Zoom inbox", "Inbox over the whole width, or back (z)", self.action_zoom)
         for name in sorted(self.available_themes):
