@@ -195,3 +195,19 @@ class Cache:
 
         with self.connection() as conn, transaction(conn):
             return feedback.mark_feedback(conn, ticket_id, now, note=note, author=author)
+
+    # satisfaction ratings (issue 5)
+    def ticket_ratings(self, ticket_id: int) -> list:
+        """The ticket's ratings (store.ratings.Rating), helpdesk and local, oldest first."""
+        from helpdesk_tui.store import ratings
+
+        with self.connection() as conn:
+            return ratings.ticket_ratings(conn, ticket_id)
+
+    def record_rating(self, ticket_id: int, score: str, now: datetime, *, comment: str = "") -> int:
+        """Record (or replace) the rating the customer gave the agent here; returns its id.
+        Raises store.ratings.RatingError for a score other than good or bad."""
+        from helpdesk_tui.store import ratings
+
+        with self.connection() as conn, transaction(conn):
+            return ratings.record_local_rating(conn, ticket_id, score, now, comment=comment)
