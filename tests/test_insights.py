@@ -252,3 +252,15 @@ def test_quoted_lines_that_would_start_a_block_are_escaped():
     assert {t.type for t in tokens} == {"blockquote_open", "blockquote_close", "paragraph_open", "paragraph_close",
                                         "inline"}
     assert quote("", clean_text) == "> (empty)"
+
+
+def test_the_demo_workspace_comes_with_feedback_to_export(demo_db):
+    from conftest import DEMO_NOW
+
+    conn = open_database(demo_db)
+    items = feedback_items(conn, DEMO_NOW - timedelta(days=365), DEMO_NOW + timedelta(days=1))
+    marked = conn.execute("SELECT m.kind FROM feedback_marks f JOIN messages m ON m.id = f.message_id").fetchall()
+    conn.close()
+    assert len(items) >= 10
+    assert {kind for (kind,) in marked} == {"customer"}  # the customer's words, never ours
+    assert all(item.note for item in items)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+from helpdesk_tui.demo.feedback import add_demo_feedback
 from helpdesk_tui.demo.ratings import add_demo_ratings
 from helpdesk_tui.store.bulk import load_workspace
 from helpdesk_tui.store.db import open_database, transaction
@@ -54,6 +55,7 @@ def _build(path: Path, *, seed: int, tickets: int, now: datetime,
         load_workspace(conn, workspace, progress=(lambda done: progress(done, tickets)) if progress else None)
         with transaction(conn):
             add_demo_ratings(conn, seed=seed, now=now)
+            add_demo_feedback(conn, seed=seed, now=now)
             set_meta(conn, "demo_spec", json.dumps({"seed": seed, "tickets": tickets}))
             set_meta(conn, "demo_generated_at", str(int(now.timestamp())))
             set_meta(conn, "agent", workspace.agents[0])
@@ -81,6 +83,8 @@ def _shift_to(conn, now: datetime, tickets: int) -> None:
         conn.execute("UPDATE messages SET created_at = created_at + :d WHERE created_at <= :g",
                      {"d": delta, "g": generated})
         conn.execute("UPDATE events SET at = at + :d WHERE at <= :g", {"d": delta, "g": generated})
+        conn.execute("UPDATE feedback_marks SET marked_at = marked_at + :d WHERE marked_at <= :g",
+                     {"d": delta, "g": generated})
         conn.execute("UPDATE ratings SET created_at = created_at + :d WHERE created_at <= :g",
                      {"d": delta, "g": generated})
         conn.execute("UPDATE customers SET created_at = created_at + :d", {"d": delta})
