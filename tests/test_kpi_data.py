@@ -8,10 +8,11 @@ from datetime import UTC, timedelta
 import pytest
 
 from helpdesk_tui.domain.kpi_report import Durations, TargetStats, Window
-from helpdesk_tui.domain.kpis import compute
+from helpdesk_tui.domain.kpis import TICKET_ROW, compute
 from helpdesk_tui.store import kpi_data, writer
 from helpdesk_tui.store.db import open_database, transaction
 from helpdesk_tui.store.ratings import record_local_rating
+from helpdesk_tui.store.timeconv import from_epoch, to_epoch
 from tests import kpi_dataset as data
 from tests.conftest import DEMO_NOW
 
@@ -40,21 +41,32 @@ def test_the_cache_gives_the_hand_counted_report(conn):
 
 
 def test_first_contact_facts_come_from_the_thread_and_the_timeline(conn):
-    facts = {f.ticket.id: (f.public_replies_before_solve, f.reopened) for f in kpi_data.ticket_facts(conn, data.WINDOW)}
+    column = TICKET_ROW.index
+    rows = {row[0]: row for row in kpi_data.ticket_rows(conn, data.WINDOW)}
+    facts = {tid: (row[column("public_replies_before_solve")], row[column("reopened")]) for tid, row in rows.items()}
     # T6 was solved before the window and only closed in it: nothing of it is read.
     assert set(facts) == {1, 2, 3, 4, 5}
-    assert (facts[1], facts[2], facts[5]) == ((1, False), (3, False), (1, True))
+    # Whether a ticket was reopened is looked up only when it had one reply (None: not looked up).
+    assert (facts[1], facts[2], facts[5]) == ((1, 0), (3, None), (1, 1))
+
+
+def test_each_ticket_row_carries_its_changes_of_activity_in_the_window(conn):
+    flips = {row[0]: row[TICKET_ROW.index("flips")] for row in kpi_data.ticket_rows(conn, data.WINDOW)}
+    assert flips[5] == ((to_epoch(data.at(10, 11)), False), (to_epoch(data.at(10, 16)), True),
+                        (to_epoch(data.at(11, 15)), False))
+    assert flips[1] == ((to_epoch(data.at(10, 12)), False),) and flips[4] == ()
 
 
 def test_only_changes_that_start_or_end_activity_are_read(conn):
     changes = kpi_data.status_changes(conn, data.WINDOW)
-    assert sorted((c.ticket_id, c.at.hour) for c in changes) == [(1, 12), (2, 10), (5, 11), (5, 15), (5, 16)]
+    assert sorted((tid, from_epoch(at).hour) for tid, at, _ in changes) == [
+        (1, 12), (2, 10), (5, 11), (5, 15), (5, 16)]
 
 
 def test_replies_in_the_window_with_their_queue(conn):
-    replies = sorted((r.author, r.at, r.queue) for r in kpi_data.replies(conn, data.WINDOW))
-    assert len(replies) == 6 and replies[0] == ("ana", data.at(10, 8, 30), "Billing")
-    assert all(r.at >= data.START for r in kpi_data.replies(conn, data.WINDOW))
+    replies = sorted(kpi_data.replies(conn, data.WINDOW))
+    assert len(replies) == 6 and replies[0] == ("ana", to_epoch(data.at(10, 8, 30)), "Billing")
+    assert all(at >= to_epoch(data.START) for _, at, _ in replies)
 
 
 def test_a_rating_without_an_agent_belongs_to_the_assignee(conn):

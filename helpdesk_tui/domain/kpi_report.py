@@ -40,21 +40,83 @@ class Window:
     def __contains__(self, moment: datetime | None) -> bool:
         return moment is not None and self.start <= moment < self.end
 
+    def seconds(self) -> WindowSeconds:
+        """The window in whole epoch seconds, the cache's unit (see ``WindowSeconds``)."""
+        ends = self.day_ends()
+        return WindowSeconds(ceil_second(self.start), ceil_second(self.end), floor_second(self.end),
+                             [ceil_second(e) for e in ends], [floor_second(e) for e in ends])
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_SECOND = timedelta(seconds=1)
+
+
+def floor_second(moment: datetime) -> int:
+    """Epoch seconds of ``moment``, rounded down (exact: no float in between)."""
+    return (moment - _EPOCH) // _SECOND
+
+
+def ceil_second(moment: datetime) -> int:
+    """Epoch seconds of ``moment``, rounded up."""
+    return -((_EPOCH - moment) // _SECOND)
+
+
+@dataclass(frozen=True, slots=True)
+class WindowSeconds:
+    """A ``Window`` for moments in whole epoch seconds: each comparison gives the same answer as
+    the datetime one (the bounds are rounded the way that keeps it exact)."""
+
+    start: int  # ``start <= at < end`` is ``at in window``
+    end: int
+    now: int  # ``due <= now`` is ``due <= window.end``
+    day_ends: list[int]  # ``bisect_right(day_ends, at)`` is the index of ``at``'s day
+    day_ends_floor: list[int]  # ``bisect_left(day_ends_floor, at)`` counts the days that ended before ``at``
+
+
+class LocalHours:
+    """The clock hour, in ``tz``, of a moment in epoch seconds, as hours since the local epoch
+    (one number per local date and hour). The zone's offset is looked up once per UTC hour, or
+    for each moment of an hour in which it changes (a daylight-saving switch)."""
+
+    def __init__(self, tz: tzinfo) -> None:
+        self.tz = tz
+        self.offsets: dict[int, int | None] = {}  # UTC hour -> offset in seconds; None: it changes within
+
+    def __call__(self, at: int) -> int:
+        utc_hour = at // 3600
+        try:
+            offset = self.offsets[utc_hour]
+        except KeyError:
+            first, last = self._offset(utc_hour * 3600), self._offset(utc_hour * 3600 + 3599)
+            offset = self.offsets[utc_hour] = first if first == last else None
+        if offset is None:
+            offset = self._offset(at)
+        return (at + offset) // 3600
+
+    def _offset(self, at: int) -> int:
+        return datetime.fromtimestamp(at, self.tz).utcoffset() // _SECOND
+
 
 def median(values: list[float]) -> float | None:
     """The middle value; the mean of the two middle ones for an even count; None when empty."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    mid = len(ordered) // 2
-    return float(ordered[mid]) if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+    return _median_of_sorted(sorted(values))
 
 
 def percentile(values: list[float], p: float) -> float | None:
     """Nearest rank: the value at position ceil(p/100 * n) in ascending order (p90 of 10 values is the 9th)."""
-    if not values:
+    return _percentile_of_sorted(sorted(values), p)
+
+
+def _median_of_sorted(ordered: list[float]) -> float | None:
+    if not ordered:
         return None
-    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return float(ordered[mid]) if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def _percentile_of_sorted(ordered: list[float], p: float) -> float | None:
+    if not ordered:
+        return None
     rank = max(1, math.ceil(p / 100 * len(ordered)))
     return float(ordered[rank - 1])
 
@@ -68,9 +130,13 @@ class Durations:
     p90: float | None = None
 
     @classmethod
-    def of(cls, seconds: list[float]) -> Durations:
-        ordered = sorted(seconds)  # sorting a sorted list again costs one pass
-        return cls(len(ordered), median(ordered), percentile(ordered, 90))
+    def of(cls, seconds: list[float], *, may_sort: bool = False) -> Durations:
+        """``may_sort``: ``seconds`` is the caller's scratch list and is sorted in place (a
+        month of a big helpdesk has hundreds of thousands: no copy)."""
+        ordered = seconds if may_sort else sorted(seconds)
+        if may_sort:
+            ordered.sort()
+        return cls(len(ordered), _median_of_sorted(ordered), _percentile_of_sorted(ordered, 90))
 
 
 @dataclass(frozen=True, slots=True)

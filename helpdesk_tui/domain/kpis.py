@@ -32,16 +32,17 @@ count nowhere.
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from bisect import bisect_left
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 
+from helpdesk_tui.domain.kpi_cells import Cells, cell_at
 from helpdesk_tui.domain.kpi_report import (
-    NO_QUEUE, UNASSIGNED, KpiReport, KpiRow, RatingComment, TargetStats, Durations, Window,
+    NO_QUEUE, UNASSIGNED, KpiReport, LocalHours, RatingComment, Window, WindowSeconds, floor_second,
 )
 from helpdesk_tui.domain.models import Ticket
-from helpdesk_tui.domain.sla import Target, target_results
+from helpdesk_tui.domain.sla import target_breached
 from helpdesk_tui.domain.vocab import Status
 
 GOOD, BAD = "good", "bad"
@@ -50,7 +51,7 @@ COMMENTS_KEPT = 20  # the newest rating comments a report carries
 ACTIVE = frozenset(s for s in Status if s.is_active)
 
 
-# -- what the store reads ----------------------------------------------------------------
+# -- records (what callers with a few tickets pass to ``compute``) ------------------------
 
 @dataclass(frozen=True, slots=True)
 class TicketFacts:
@@ -113,116 +114,86 @@ def reopen_details() -> list[str]:
     return [f"{a.value} → {b.value}" for a in Status for b in Status if not a.is_active and b.is_active]
 
 
-# -- computing ---------------------------------------------------------------------------
-
-@dataclass
-class _Cell:
-    """Running figures of one (agent, queue, day); cells are added up into the report's rows."""
-
-    created: int = 0
-    first_response: list[int] = field(default_factory=list)
-    resolution: list[int] = field(default_factory=list)
-    targets: dict[str, list[int]] = field(default_factory=lambda: {t: [0, 0, 0] for t in Target.ALL})
-    solved: int = 0
-    first_contact: int = 0
-    replies: int = 0
-    hours: set[tuple[str, date, int]] = field(default_factory=set)  # (author, day, hour) with a reply
-    good: int = 0
-    bad: int = 0
-
-    def add(self, other: _Cell) -> None:
-        self.created += other.created
-        self.first_response += other.first_response
-        self.resolution += other.resolution
-        for target, counts in other.targets.items():
-            mine = self.targets[target]
-            for i, n in enumerate(counts):
-                mine[i] += n
-        self.solved += other.solved
-        self.first_contact += other.first_contact
-        self.replies += other.replies
-        self.hours |= other.hours
-        self.good += other.good
-        self.bad += other.bad
-
-    def row(self, key: str, backlog: int | None = None) -> KpiRow:
-        stats = {t: TargetStats(*v) for t, v in self.targets.items()}
-        return KpiRow(key, self.created, Durations.of(self.first_response), Durations.of(self.resolution),
-                      stats[Target.ACKNOWLEDGE], stats[Target.FIRST_UPDATE], stats[Target.RESOLUTION],
-                      self.solved, self.first_contact, self.replies, len(self.hours), self.good, self.bad,
-                      backlog)
+# -- rows (what the store reads for a million tickets) -------------------------------------
+# Plain tuples with moments in whole epoch seconds, as the cache keeps them (None: unknown):
+# a dataclass and a few datetimes per ticket cost more than all the arithmetic below.
+#
+# A ticket row, in this order (the store selects the columns in it):
+TICKET_ROW = ("id", "active", "assignee", "queue", "created_at", "updated_at", "first_response_at",
+              "first_response_due_at", "first_update_at", "first_update_due_at", "resolution_due_at",
+              "solved_at", "public_replies_before_solve", "reopened", "flips")
+# ``active``: whether the status is one of ``ACTIVE`` (1 or 0 from SQLite).
+# ``public_replies_before_solve`` and ``reopened`` matter only for a ticket solved in the window,
+# ``reopened`` only when it had one reply (None: not looked up). ``flips``: the ticket's status
+# changes in the window that started or ended its activity, as (at, became_active), oldest first.
+# Deleted tickets are not passed. A reply row is (author, at, queue).
+TicketRow = tuple
+Flips = tuple[tuple[int, bool], ...]
+ReplyRow = tuple[str, int, "str | None"]
 
 
-class _Cells:
-    """The running cells of every (agent, queue) and day, created on first use."""
-
-    def __init__(self, window: Window) -> None:
-        self.days = window.days()
-        self.day_ends = window.day_ends()
-        self.rows: dict[tuple[str, str], list[_Cell | None]] = {}
-
-    def at(self, who: tuple[str, str], moment: datetime) -> _Cell:
-        """The cell of ``who`` (see ``_who``) on the day of ``moment``, which lies in the window."""
-        row = self.rows.get(who)
-        if row is None:
-            row = self.rows[who] = [None] * len(self.days)
-        # The day by its end: a bisect is several times cheaper than converting the zone.
-        day = bisect_right(self.day_ends, moment)
-        cell = row[day]
-        if cell is None:
-            cell = row[day] = _Cell()
-        return cell
-
-    def items(self) -> Iterator[tuple[tuple[str, str, date], _Cell]]:
-        for (agent, queue), row in self.rows.items():
-            for day, cell in zip(self.days, row):
-                if cell is not None:
-                    yield (agent, queue, day), cell
+def ticket_row(facts: TicketFacts, flips: Iterable[tuple[int, bool]] = ()) -> TicketRow:
+    """``facts`` as a row (moments rounded down to the second)."""
+    t = facts.ticket
+    second = _second
+    return (t.id, t.status in ACTIVE, t.assignee, t.group, second(t.created_at), second(t.updated_at),
+            second(t.first_response_at), second(t.first_response_due_at), second(t.first_update_at),
+            second(t.first_update_due_at), second(t.resolution_due_at), second(t.solved_at),
+            facts.public_replies_before_solve, facts.reopened, tuple(flips))
 
 
-def _who(agent: str | None, queue: str | None) -> tuple[str, str]:
-    return agent or UNASSIGNED, queue or NO_QUEUE
+def _second(moment: datetime | None) -> int | None:
+    return None if moment is None else floor_second(moment)
 
 
 def compute(window: Window, tickets: Iterable[TicketFacts], changes: Iterable[StatusChange] = (),
             replies: Iterable[Reply] = (), ratings: Iterable[RatingFact] = ()) -> KpiReport:
-    """The report for ``window``. Records outside it are ignored, so callers may pass a superset.
-
-    ``changes`` need only be those in the window; ``tickets`` may be a generator: each is
-    looked at once and not kept.
-    """
-    cells = _Cells(window)
-    flips: dict[int, list[StatusChange]] = {}
+    """The report for ``window`` from records. Records outside it are ignored, so callers may
+    pass a superset; ``changes`` need only be those in the window. The records are turned into
+    rows for ``compute_rows``: moments count in whole seconds, as the cache keeps them."""
+    span = window.seconds()
+    flips: dict[int, list[tuple[int, bool]]] = {}
     for change in changes:
-        if change.at in window and _is_flip(change):
-            flips.setdefault(change.ticket_id, []).append(change)
+        at = floor_second(change.at)
+        if span.start <= at < span.end and _is_flip(change):
+            flips.setdefault(change.ticket_id, []).append((at, change.after in ACTIVE))
     for seq in flips.values():
-        seq.sort(key=lambda c: c.at)
-    day_ends = window.day_ends()
-    backlog = [0] * (len(day_ends) + 1)  # a difference array over the day ends
+        seq.sort(key=lambda flip: flip[0])
+    rows = (ticket_row(f, flips.get(f.ticket.id, ())) for f in tickets if f.ticket.deleted_at is None)
+    return compute_rows(window, rows, ((r.author, floor_second(r.at), r.queue) for r in replies), ratings)
 
-    for facts in tickets:
-        if facts.ticket.deleted_at is not None:
-            continue
-        ticket_flips = flips.get(facts.ticket.id, ())
-        _add_ticket(cells, window, facts, ticket_flips)
-        for start, end in _active_spans(facts.ticket, ticket_flips, window):
-            # active at a day's end E when start <= E < end
-            backlog[bisect_left(day_ends, start)] += 1
-            backlog[bisect_left(day_ends, end) if end is not None else len(day_ends)] -= 1
 
-    for reply in replies:
-        if reply.at in window:
-            cell = cells.at(_who(reply.author, reply.queue), reply.at)
-            local = reply.at.astimezone(window.tz)
+def _is_flip(change: StatusChange) -> bool:
+    return (change.before is not None and change.after is not None
+            and (change.before in ACTIVE) != (change.after in ACTIVE))
+
+
+# -- computing ---------------------------------------------------------------------------
+
+def compute_rows(window: Window, tickets: Iterable[TicketRow], replies: Iterable[ReplyRow] = (),
+                 ratings: Iterable[RatingFact] = ()) -> KpiReport:
+    """The report for ``window`` from rows (see ``TICKET_ROW``). ``tickets`` and ``replies`` may
+    be generators: each row is looked at once and not kept."""
+    span = window.seconds()
+    cells = Cells(window.days(), span.day_ends)
+    backlog = [0] * (len(span.day_ends) + 1)  # a difference array over the day ends
+    for row in tickets:
+        _add_ticket(cells, span, backlog, row)
+
+    start, end = span.start, span.end
+    hour_of = LocalHours(window.tz)
+    for author, at, queue in replies:
+        if start <= at < end:
+            cell = cells.at(_who(author, queue), at)
             cell.replies += 1
-            cell.hours.add((reply.author, local.date(), local.hour))
+            cell.hours.add((author, hour_of(at)))
 
     comments = []
     for rating in ratings:
-        if rating.at not in window or rating.score not in (GOOD, BAD):
+        at = floor_second(rating.at)
+        if not start <= at < end or rating.score not in (GOOD, BAD):
             continue
-        cell = cells.at(_who(rating.agent, rating.queue), rating.at)
+        cell = cells.at(_who(rating.agent, rating.queue), at)
         if rating.score == GOOD:
             cell.good += 1
         else:
@@ -231,107 +202,83 @@ def compute(window: Window, tickets: Iterable[TicketFacts], changes: Iterable[St
             comments.append(RatingComment(rating.at, rating.score, rating.comment, rating.agent,
                                           rating.ticket_number))
     comments.sort(key=lambda c: c.at, reverse=True)
-    return _report(window, cells, backlog, comments[:COMMENTS_KEPT])
+    return cells.report(window, backlog, comments[:COMMENTS_KEPT])
 
 
-def _report(window: Window, cells: _Cells, backlog: list[int], comments: list[RatingComment]) -> KpiReport:
-    total, agents, queues = _Cell(), {}, {}
-    days: dict[date, _Cell] = {d: _Cell() for d in window.days()}
-    for (agent, queue, day), cell in cells.items():
-        for group in (total, agents.setdefault(agent, _Cell()), queues.setdefault(queue, _Cell()), days[day]):
-            group.add(cell)
-    running, active_at_end = 0, []
-    for delta in backlog[:-1]:
-        running += delta
-        active_at_end.append(running)
-    by_work = sorted(agents.items(), key=lambda kv: (-kv[1].replies, -kv[1].solved, kv[0]))
-    return KpiReport(
-        window=window,
-        total=total.row("all", active_at_end[-1]),
-        agents=tuple(cell.row(name) for name, cell in by_work),
-        queues=tuple(cell.row(name) for name, cell in sorted(queues.items())),
-        days=tuple(cell.row(d.isoformat(), active_at_end[i]) for i, (d, cell) in enumerate(days.items())),
-        comments=tuple(comments),
-    )
+def _who(agent: str | None, queue: str | None) -> tuple[str, str]:
+    return agent or UNASSIGNED, queue or NO_QUEUE
 
 
-def _is_flip(change: StatusChange) -> bool:
-    return (change.before is not None and change.after is not None
-            and (change.before in ACTIVE) != (change.after in ACTIVE))
-
-
-def _solved_moment(ticket: Ticket, flips) -> datetime | None:
-    """When a solved or closed ticket was solved; the last change to inactive if the helpdesk gave no time."""
-    if ticket.status in ACTIVE:
-        return None
-    if ticket.solved_at is not None:
-        return ticket.solved_at
-    ends = [c.at for c in flips if c.after not in ACTIVE]
-    return ends[-1] if ends else None
-
-
-def _seconds(later: datetime, earlier: datetime) -> int:
-    return max(0, int((later - earlier).total_seconds()))
-
-
-def _add_ticket(cells: _Cells, window: Window, facts: TicketFacts, flips) -> None:
-    ticket = facts.ticket
-    who = _who(ticket.assignee, ticket.group)
-    start, end = window.start, window.end
-    if start <= ticket.created_at < end:
-        cells.at(who, ticket.created_at).created += 1
-    responded = ticket.first_response_at
+def _add_ticket(cells: Cells, span: WindowSeconds, backlog: list[int], row: TicketRow) -> None:
+    (_, active, agent, queue, created, updated, responded, response_due, first_update, update_due,
+     resolution_due, solved_at, replies_before_solve, reopened, flips) = row
+    start, end, day_ends = span.start, span.end, span.day_ends
+    days = cells.row((agent or UNASSIGNED, queue or NO_QUEUE))
+    if start <= created < end:
+        cell_at(days, day_ends, created).created += 1
     if responded is not None and start <= responded < end:
-        cells.at(who, responded).first_response.append(_seconds(responded, ticket.created_at))
-    solved = _solved_moment(ticket, flips)
+        cell_at(days, day_ends, responded).first_response.append(max(0, responded - created))
+    # When it was solved; without a stamp from the helpdesk, its last change to inactive.
+    solved = None if active else solved_at if solved_at is not None else _last_end(flips)
     if solved is not None and start <= solved < end:
-        cell = cells.at(who, solved)
-        cell.resolution.append(_seconds(solved, ticket.created_at))
+        cell = cell_at(days, day_ends, solved)
+        cell.resolution.append(max(0, solved - created))
         cell.solved += 1
-        cell.first_contact += facts.public_replies_before_solve == 1 and not facts.reopened
-    if not _may_settle_in(ticket, start):
-        return
-    for result in target_results(ticket, end):
-        if result.due is None:
-            continue  # nothing was owed
-        if result.breached:
-            settled = result.due
-        elif result.met_in_time:
-            settled = result.met_at
-        else:
-            continue  # still owed, not yet due
-        if start <= settled < end:
-            counts = cells.at(who, settled).targets[result.target]
-            counts[0] += 1
-            counts[2 if result.breached else 1] += 1
+        cell.first_contact += replies_before_solve == 1 and not reopened
+
+    # Targets (in the order of ``Target.ALL``) settle where met in time or breached. Most old
+    # tickets settled all of them before the window: no need to judge those.
+    if _may_settle_in(start, response_due, update_due, resolution_due, responded, first_update, solved_at):
+        now = span.now
+        for index, due, met in ((0, response_due, responded), (1, update_due, first_update),
+                                (2, resolution_due, solved_at)):
+            if due is None:
+                continue  # nothing was owed
+            if target_breached(due, met, now, active):
+                if start <= due < end:
+                    counts = cell_at(days, day_ends, due).targets[index]
+                    counts[0] += 1
+                    counts[2] += 1
+            elif met is not None and start <= met < end:  # met, and not late: in time
+                counts = cell_at(days, day_ends, met).targets[index]
+                counts[0] += 1
+                counts[1] += 1
+
+    # Active at a day's end E when since <= E < until: a difference array over the day ends.
+    if created < end:
+        ends = span.day_ends_floor
+        for since, until in _active_spans(created, updated, active, solved_at, flips):
+            backlog[bisect_left(ends, since)] += 1
+            backlog[bisect_left(ends, until) if until is not None else len(ends)] -= 1
 
 
-def _may_settle_in(ticket: Ticket, start: datetime) -> bool:
-    """False when every target settled before ``start``: a target settles at its due moment or
-    when it was met, so if all of those lie before the window there is nothing to judge."""
-    for moment in (ticket.first_response_due_at, ticket.first_update_due_at, ticket.resolution_due_at,
-                   ticket.first_response_at, ticket.first_update_at, ticket.solved_at):
+def _may_settle_in(start: int, *moments: int | None) -> bool:
+    for moment in moments:
         if moment is not None and moment >= start:
             return True
     return False
 
 
-def _active_spans(ticket: Ticket, flips, window: Window) -> list[tuple[datetime, datetime | None]]:
-    """The stretches ``[start, end)`` (end None: still active) in which the ticket was active."""
-    if ticket.created_at >= window.end:
-        return []
+def _last_end(flips: Flips) -> int | None:
+    ends = [at for at, became_active in flips if not became_active]
+    return ends[-1] if ends else None
+
+
+def _active_spans(created: int, updated: int, active: bool, solved_at: int | None,
+                  flips: Flips) -> list[tuple[int, int | None]]:
+    """The stretches ``[since, until)`` (until None: still active) in which the ticket was active."""
     if flips:
-        spans, since = [], ticket.created_at if flips[0].before in ACTIVE else None
-        for change in flips:
-            if change.after in ACTIVE and since is None:
-                since = change.at
-            elif change.after not in ACTIVE and since is not None:
-                spans.append((since, change.at))
+        spans, since = [], None if flips[0][1] else created
+        for at, became_active in flips:
+            if became_active and since is None:
+                since = at
+            elif not became_active and since is not None:
+                spans.append((since, at))
                 since = None
         if since is not None:
             spans.append((since, None))
         return spans
-    if ticket.status in ACTIVE:
-        return [(ticket.created_at, None)]
-    end = ticket.solved_at or ticket.updated_at
-    return [(ticket.created_at, end)] if end > ticket.created_at else []
+    if active:
+        return [(created, None)]
+    until = solved_at if solved_at is not None else updated
+    return [(created, until)] if until > created else []

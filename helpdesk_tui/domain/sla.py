@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from helpdesk_tui.domain.models import Ticket
 from helpdesk_tui.domain.vocab import Status
+
+M = TypeVar("M", int, datetime)  # a moment: epoch seconds or a datetime, never mixed in one call
+_ACTIVE = frozenset(s for s in Status if s.is_active)
 
 
 class SlaKind:
@@ -146,22 +150,28 @@ class TargetResult:
         return self.met_at is not None and (self.due is None or self.met_at <= self.due)
 
 
+def target_breached(due: M | None, met: M | None, now: M, still_owed: bool) -> bool:
+    """The one rule that judges a target: missed when met after its due moment, or when it is
+    still owed (an active ticket not deleted) and its due moment has come. No due moment: nothing
+    was owed, never breached.
+
+    The KPIs call this with epoch seconds for a million tickets; ``target_results`` calls it
+    with datetimes. It only compares moments, so both get the same answer.
+    """
+    if due is None:
+        return False
+    if met is not None:
+        return met > due
+    return still_owed and due <= now
+
+
 def target_results(ticket: Ticket, now: datetime) -> list[TargetResult]:
     """Each target of ``ticket`` as the stored due times say (the store computes those with
     the SLA policy, or takes them from the helpdesk): the KPIs and session summaries judge
-    tickets with this, so they agree with the inbox clocks."""
-    pairs = (
+    tickets with ``target_breached``, so they agree with the inbox clocks."""
+    owed = ticket.deleted_at is None and ticket.status in _ACTIVE
+    return [TargetResult(target, due, met, target_breached(due, met, now, owed)) for target, due, met in (
         (Target.ACKNOWLEDGE, ticket.first_response_due_at, ticket.first_response_at),
         (Target.FIRST_UPDATE, ticket.first_update_due_at, ticket.first_update_at),
         (Target.RESOLUTION, ticket.resolution_due_at, ticket.solved_at),
-    )
-    results = []
-    for target, due, met in pairs:
-        if due is None:
-            breached = False
-        elif met is not None:
-            breached = met > due
-        else:
-            breached = due <= now and ticket.deleted_at is None and Status(ticket.status).is_active
-        results.append(TargetResult(target, due, met, breached))
-    return results
+    )]
