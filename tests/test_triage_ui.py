@@ -344,3 +344,26 @@ def test_the_triage_command_parses_and_needs_a_terminal(tmp_path, monkeypatch):
     ctx = Context.from_args(str(tmp_path / "home"), "demo")
     with pytest.raises(UserError, match="needs a terminal"):
         triage_commands.triage(ctx, new_rotation=False)
+
+
+async def test_workstation_keys_are_off_while_triage_covers_the_panes(demo_db, tmp_path):
+    from helpdesk_tui.ui.screens.triage import TriageScreen
+    from helpdesk_tui.ui.widgets.inbox_list import InboxList
+
+    app = make_app(demo_db, tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot, app)
+        assert app.check_action("filter", ()) is True
+        await pilot.press("t")
+        await settle(pilot, app)
+        assert isinstance(app.screen, TriageScreen)
+        assert app.check_action("filter", ()) is False and app.check_action("zoom", ()) is False
+        footer = screen_text(app).splitlines()[-1]
+        assert "Filter" not in footer and "Zoom" not in footer and "Take" in footer
+        await pilot.press("slash", "z")  # nothing happens behind the triage screen
+        await settle(pilot, app)
+        assert isinstance(app.screen, TriageScreen)
+        await pilot.press("escape")
+        await settle(pilot, app)
+        assert app.check_action("filter", ()) is True
+        assert not app.query_one("#filter").display and app.query_one(InboxList).display

@@ -13,7 +13,7 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, ProgressBar, Static
 
@@ -290,6 +290,20 @@ class HelpdeskApp(ReplyingMixin, SyncingMixin, TriageMixin, FocusMixin, Dashboar
         """SLA clocks are relative to now: redraw them, and refresh the counts."""
         self._render_topbar()
         self.query_one(InboxList).forget_rows()
+
+    # Keys that act on the workstation's panes: off (and out of the footer) while a full
+    # screen such as triage or the dashboard covers them, so they cannot act unseen.
+    _WORKSTATION_ACTIONS = frozenset({"filter", "view", "reply", "note", "knowledge_base", "timeline", "zoom",
+                                      "focus_done", "focus_skip"})
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in self._WORKSTATION_ACTIONS and not self._workstation_shown():
+            return False
+        return super().check_action(action, parameters)
+
+    def _workstation_shown(self) -> bool:
+        """The default screen is on top, or only modal dialogs cover it."""
+        return all(isinstance(screen, ModalScreen) for screen in self.screen_stack[1:])
 
     def action_view(self, view_id: str) -> None:
         self.show_view(self._view_by_id(view_id))
