@@ -311,6 +311,18 @@ def test_product_feedback_marks_the_latest_customer_message_and_tags_through_the
     assert FEEDBACK_TAG not in cache.ticket(tid).tags and cache.outbox_items() == []
 
 
+def test_undoing_a_second_mark_puts_back_the_note_it_overwrote(cache):
+    d = desk(cache)
+    tid = d.queue_ids()[0]
+    first = desk(cache, agent="Dana")
+    first.mark_feedback([tid], LATER, note="wants per-folder restore")
+    before = sql(cache, "SELECT id, note, author, marked_at FROM feedback_marks WHERE ticket_id = ?", tid)
+    d.mark_feedback([tid], LATER + timedelta(minutes=5), note="something else")
+    assert sql(cache, "SELECT note, author FROM feedback_marks WHERE ticket_id = ?", tid) == [("something else", "Aiko")]
+    d.undo(LATER + timedelta(minutes=6))
+    assert sql(cache, "SELECT id, note, author, marked_at FROM feedback_marks WHERE ticket_id = ?", tid) == before
+
+
 def test_without_tags_on_the_helpdesk_a_tag_stays_local_and_nothing_is_queued(cache):
     d = desk(cache, sends_tags=False)
     tid = d.queue_ids()[0]

@@ -212,12 +212,14 @@ def mark_product_feedback(conn: sqlite3.Connection, ticket_id: int, agent: str, 
     """Mark the ticket's latest customer message as product feedback and tag the ticket
     ``product-feedback`` (through the outbox, or here only when the helpdesk has no tags)."""
     message_id = feedback.latest_customer_message(conn, ticket_id)
-    existed = conn.execute("SELECT id FROM feedback_marks WHERE ticket_id = ? AND message_id IS ?",
-                           (ticket_id, message_id)).fetchone()
+    existed = conn.execute("SELECT id, note, author, marked_at FROM feedback_marks WHERE ticket_id = ? "
+                           "AND message_id IS ?", (ticket_id, message_id)).fetchone()
     mark_id = feedback.mark_feedback(conn, ticket_id, now, message_id=message_id, note=note, author=agent)
+    # Undo removes a mark this action made, or puts back the one it overwrote.
+    extra = ({"feedback_mark": mark_id} if existed is None else
+             {"feedback_restore": {"id": existed[0], "note": existed[1], "author": existed[2], "at": existed[3]}})
     result = queue_update(conn, ticket_id, Change(add_tags=(FEEDBACK_TAG,)), agent, now, action=FEEDBACK,
-                          rotation_id=rotation_id, batch=batch, sends_tags=sends_tags,
-                          extra={"feedback_mark": mark_id if existed is None else None})
+                          rotation_id=rotation_id, batch=batch, sends_tags=sends_tags, extra=extra)
     assert result is not None
     return result
 
@@ -265,6 +267,10 @@ def undo_last(conn: sqlite3.Connection, agent: str, rotation_id: int, now: datet
             conn.execute("DELETE FROM events WHERE id = ?", (event_id,))
         if detail.get("feedback_mark"):
             feedback.unmark_feedback(conn, detail["feedback_mark"])
+        if detail.get("feedback_restore"):
+            old = detail["feedback_restore"]
+            conn.execute("UPDATE feedback_marks SET note = ?, author = ?, marked_at = ? WHERE id = ?",
+                         (old["note"], old["author"], old["at"], old["id"]))
         ticket = tickets.get_ticket(conn, ticket_id)
         if ticket is not None and detail["changes"]:
             restored, kept = restore(ticket, {k: tuple(v) for k, v in detail["changes"].items()}, now)
