@@ -38,6 +38,7 @@ from tests.fakes.zendesk import FakeZendesk
 from tests.server_django_helpdesk import django_helpdesk_server  # noqa: F401
 from tests.server_rt import rt_server  # noqa: F401
 from tests.ui_support import make_app, screen_text, settle
+from tests.backend_support import Only
 
 QUEUED_AT = datetime(2025, 12, 31, tzinfo=UTC)
 UNKNOWN_GROUP = "127.0.0.1 has no group named 'Tier 3': escalate to one of its groups or to a colleague instead."
@@ -222,23 +223,6 @@ def test_an_escalation_to_a_queue_moves_the_ticket_on_a_real_django_helpdesk(
     assert drain_outbox(cache, backend, clock).sent == 0  # nothing twice
     cache.close()
     api.close()
-
-
-class Only:
-    """The backend, pulling only this test's tickets (the server holds other tests' too)."""
-
-    def __init__(self, backend, wanted: set[str]) -> None:
-        self._backend = backend
-        self._wanted = wanted
-
-    def pull(self, cursor):
-        page = self._backend.pull(cursor)
-        page.tickets = [t for t in page.tickets if t.remote_id in self._wanted]
-        page.deleted_ticket_ids = [r for r in page.deleted_ticket_ids if r in self._wanted]
-        return page
-
-    def __getattr__(self, name):
-        return getattr(self._backend, name)
 
 
 # ===================================================================== the triage screen

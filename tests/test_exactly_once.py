@@ -59,6 +59,7 @@ from tests.fault_proxy import (
 )
 from tests.server_django_helpdesk import django_helpdesk_server  # noqa: F401
 from tests.server_rt import rt_server  # noqa: F401
+from tests.backend_support import Only
 
 REPO = Path(__file__).resolve().parent.parent
 TIMEOUT = 1.5  # the client's timeout (connect, read, write) in these tests
@@ -80,23 +81,6 @@ def build_backend(kind: str, url: str, token: str, *, timeout: float = TIMEOUT, 
         return dh.DjangoHelpdeskBackend(account, client, page_size=100)
     client = rt.make_client(account, policy=policy, sleep=lambda s: None)
     return rt.RequestTrackerBackend(account, client, per_page=100)
-
-
-class Only:
-    """The backend, pulling only some tickets (the servers hold every other test's tickets too)."""
-
-    def __init__(self, backend, wanted: set[str]) -> None:
-        self._backend = backend
-        self._wanted = wanted
-
-    def pull(self, cursor):
-        page = self._backend.pull(cursor)
-        page.tickets = [t for t in page.tickets if t.remote_id in self._wanted]
-        page.deleted_ticket_ids = [d for d in page.deleted_ticket_ids if d in self._wanted]
-        return page
-
-    def __getattr__(self, name):
-        return getattr(self._backend, name)
 
 
 @dataclass

@@ -25,6 +25,7 @@ from helpdesk_tui.sync.outbox_sender import drain_outbox
 
 from tests.conftest import DEMO_NOW
 from tests.server_django_helpdesk import django_helpdesk_server  # noqa: F401
+from tests.backend_support import Only
 
 LATER = DEMO_NOW + timedelta(minutes=3)
 FIRST_IN_QUEUE = 10405  # breached for weeks: the most urgent unowned ticket of the demo workspace
@@ -378,23 +379,6 @@ def test_people_and_groups_offer_the_configured_ones_first_then_the_cache(cache)
 
 # ----- end to end: triage updates delivered to a real django-helpdesk
 
-class OnlyThese:
-    """The backend, pulling only this test's tickets (the server holds other tests' too)."""
-
-    def __init__(self, backend, wanted: set[str]) -> None:
-        self._backend = backend
-        self._wanted = wanted
-
-    def pull(self, cursor):
-        page = self._backend.pull(cursor)
-        page.tickets = [t for t in page.tickets if t.remote_id in self._wanted]
-        page.deleted_ticket_ids = [r for r in page.deleted_ticket_ids if r in self._wanted]
-        return page
-
-    def __getattr__(self, name):
-        return getattr(self._backend, name)
-
-
 def test_triage_actions_reach_a_real_django_helpdesk_exactly_once(django_helpdesk_server, tmp_path):  # noqa: F811
     server = django_helpdesk_server
     api = httpx.Client(base_url=server.api, headers={"Authorization": f"Token {server.token}"}, timeout=30)
@@ -406,7 +390,7 @@ def test_triage_actions_reach_a_real_django_helpdesk_exactly_once(django_helpdes
                                                                                       max_delay=0.05, timeout=20)))
     cache = Cache(tmp_path / "dh.sqlite", "dh")
     clock = lambda: datetime.now(UTC)  # noqa: E731
-    SyncEngine(cache, OnlyThese(backend, {str(i) for i in made}), clock).pull()
+    SyncEngine(cache, Only(backend, {str(i) for i in made}), clock).pull()
     # Django-helpdesk assigns by user: "user 1" is the server's admin.
     d = TriageDesk(cache, "user 1", sends_tags=False, now=clock())
     local = {cache.find_ticket(str(remote)).remote_id: cache.find_ticket(str(remote)).id for remote in made}

@@ -27,6 +27,7 @@ from helpdesk_tui.content import clean_line
 from helpdesk_tui.domain.models import InboxRow
 from helpdesk_tui.domain.sla import SlaKind, format_remaining
 from helpdesk_tui.ui.formatting import PRIORITY_LABELS, STATUS_LABELS, ago
+from helpdesk_tui.ui.widgets.cursor_keys import CursorKeys
 
 PAGE = 100
 CACHE_LIMIT = 5000
@@ -62,7 +63,7 @@ def visible_columns(width: int) -> list[tuple[Column, int]]:
     return [(c, c.width or subject) for c in shown]
 
 
-class InboxList(ScrollView, can_focus=True):
+class InboxList(CursorKeys, ScrollView, can_focus=True):
     """Tickets, one per line, in the order of the current view."""
 
     BINDINGS = [
@@ -282,27 +283,9 @@ class InboxList(ScrollView, can_focus=True):
         elif self.cursor >= top + visible:
             self.scroll_to(y=self.cursor - visible + 1, animate=False, immediate=True)
 
-    def _move(self, delta: int) -> None:
-        if self._ids:
-            self.cursor = max(0, min(len(self._ids) - 1, self.cursor + delta))
-
-    def action_cursor_down(self) -> None:
-        self._move(1)
-
-    def action_cursor_up(self) -> None:
-        self._move(-1)
-
-    def action_page_down(self) -> None:
-        self._move(max(1, self.size.height - 2))
-
-    def action_page_up(self) -> None:
-        self._move(-max(1, self.size.height - 2))
-
-    def action_first(self) -> None:
-        self._move(-len(self._ids))
-
-    def action_last(self) -> None:
-        self._move(len(self._ids))
+    @property
+    def row_count(self) -> int:
+        return len(self._ids)
 
     def action_open(self) -> None:
         if self.current_id is not None:

@@ -22,6 +22,7 @@ from helpdesk_tui.content import clean_line
 from helpdesk_tui.domain.models import InboxRow
 from helpdesk_tui.domain.sla import SlaKind, format_remaining
 from helpdesk_tui.ui.formatting import PRIORITY_LABELS, STATUS_LABELS
+from helpdesk_tui.ui.widgets.cursor_keys import CursorKeys
 
 MARK = "●"
 # (title, width; 0 = the rest, shown only from this total width)
@@ -44,7 +45,7 @@ def _layout(width: int) -> list[tuple[str, int]]:
     return [(title, w or rest) for title, w in shown]
 
 
-class TriageList(ScrollView, can_focus=True):
+class TriageList(CursorKeys, ScrollView, can_focus=True):
     BINDINGS = [
         Binding("j,down", "cursor_down", "Down", id="triage.down", show=False, tooltip="Next ticket"),
         Binding("k,up", "cursor_up", "Up", id="triage.up", show=False, tooltip="Previous ticket"),
@@ -175,27 +176,9 @@ class TriageList(ScrollView, can_focus=True):
         self.refresh()
         self.post_message(self.Highlighted(self.current_id))
 
-    def _move(self, delta: int) -> None:
-        if self.rows:
-            self.cursor = max(0, min(len(self.rows) - 1, self.cursor + delta))
-
-    def action_cursor_down(self) -> None:
-        self._move(1)
-
-    def action_cursor_up(self) -> None:
-        self._move(-1)
-
-    def action_page_down(self) -> None:
-        self._move(max(1, self.size.height - 2))
-
-    def action_page_up(self) -> None:
-        self._move(-max(1, self.size.height - 2))
-
-    def action_first(self) -> None:
-        self._move(-len(self.rows))
-
-    def action_last(self) -> None:
-        self._move(len(self.rows))
+    @property
+    def row_count(self) -> int:
+        return len(self.rows)
 
     def on_click(self, event) -> None:
         index = int(self.scroll_offset.y) + event.y - 1
