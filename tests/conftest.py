@@ -35,3 +35,13 @@ def demo_db(demo_template, tmp_path) -> Path:
     path.parent.mkdir(parents=True)
     shutil.copy(demo_template, path)
     return path
+
+
+@pytest.fixture
+def demo_home(tmp_path, demo_db) -> Path:
+    """A ``--home`` folder whose demo account is a private copy of the demo workspace."""
+    root = tmp_path / "home"
+    target = root / "data" / "accounts" / "demo.sqlite"
+    target.parent.mkdir(parents=True)
+    demo_db.replace(target)
+    return root

@@ -18,12 +18,8 @@ from helpdesk_tui.store.inbox import view_query
 
 
 @pytest.fixture
-def home(tmp_path, demo_db):
-    root = tmp_path / "home"
-    target = root / "data" / "accounts" / "demo.sqlite"
-    target.parent.mkdir(parents=True)
-    demo_db.replace(target)
-    return root
+def home(demo_home):
+    return demo_home
 
 
 def run(home, *args, check=True):

@@ -35,12 +35,10 @@ def at(minutes: float):
 
 
 @pytest.fixture
-def home(tmp_path, demo_db):
+def home(demo_home):
     """The demo workspace with two sessions: an ended one (a reply, a skip) and a paused one."""
-    root = tmp_path / "home"
+    root = demo_home
     db = root / "data" / "accounts" / "demo.sqlite"
-    db.parent.mkdir(parents=True)
-    demo_db.replace(db)
     cache = Cache(db, "demo")
     store = FocusStore(cache)
     first = store.start(agent="you", view="unassigned", filter_text="", minutes=50, now=at(0))

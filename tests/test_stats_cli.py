@@ -23,12 +23,8 @@ from tests.conftest import DEMO_NOW
 
 
 @pytest.fixture
-def home(tmp_path, demo_db):
-    root = tmp_path / "home"
-    target = root / "data" / "accounts" / "demo.sqlite"
-    target.parent.mkdir(parents=True)
-    demo_db.replace(target)
-    return root
+def home(demo_home):
+    return demo_home
 
 
 def stats(home, capsys, **options) -> str:
