@@ -238,3 +238,11 @@ async def test_keymap_from_the_file_remaps_a_textual_binding(tmp_path):
         await pilot.press("j", "down", "n")
         await pilot.pause()
         assert app.moves == 2
+
+
+def test_focus_section(tmp_path):
+    settings = load(tmp_path, "[focus]\ndefault_minutes = 25\nwarning_minutes = 0\n")
+    assert (settings.focus.default_minutes, settings.focus.warning_minutes) == (25, 0)
+    assert Settings().focus.default_minutes == 50 and Settings().focus.warning_minutes == 5
+    for bad in ("[focus]\ndefault_minutes = 0\n", "[focus]\nwarning_minutes = -1\n", "[focus]\ndefault_minutes = '50'\n"):
+        assert_one_sentence_naming(error_for(tmp_path, bad), tmp_path / "config.toml")

@@ -293,3 +293,42 @@ async def test_session_keys_are_in_help_and_the_palette(demo_db, tmp_path):
         names = [c.title for c in app.get_system_commands(app.screen)]
         assert {"Focus: Done, next ticket", "Focus: Skip ticket…", "Focus: End session"} <= set(names)
         assert app.check_action("focus_done", ())
+
+
+async def test_focus_settings_set_the_offered_length_and_the_warning(demo_db, tmp_path):
+    import dataclasses
+
+    from helpdesk_tui.config.settings import FocusSettings
+
+    clock = Clock()
+    app = focus_app(demo_db, tmp_path, clock)
+    app.settings = dataclasses.replace(app.settings, focus=FocusSettings(default_minutes=25, warning_minutes=10))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("F")
+        await pilot.pause()
+        assert app.screen.query_one("#focus-minutes").value == "25"
+        app.screen.query_one("#focus-minutes").value = ""  # left empty: the configured length
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        assert FocusStore(app.cache).get(1).planned_seconds == 25 * 60
+        clock.advance(minutes=15)
+        app.focus_tick()
+        assert [n for n in app.notices if "left in this focus session" in n] == [
+            "10:00 left in this focus session: a good moment to wrap up this ticket."]
+
+
+async def test_a_zero_warning_setting_turns_the_warning_off(demo_db, tmp_path):
+    import dataclasses
+
+    from helpdesk_tui.config.settings import FocusSettings
+
+    clock = Clock()
+    app = focus_app(demo_db, tmp_path, clock)
+    app.settings = dataclasses.replace(app.settings, focus=FocusSettings(warning_minutes=0))
+    async with app.run_test(size=SIZE) as pilot:
+        await start_session(pilot, app, minutes="20")
+        for _ in range(20 * 6 - 1):
+            clock.advance(seconds=10)
+            app.focus_tick()
+        assert not any("left in this focus session" in n for n in app.notices)

@@ -40,6 +40,7 @@ from types import MappingProxyType
 from typing import Any, NoReturn
 
 from helpdesk_tui.config.paths import validate_account_name
+from helpdesk_tui.domain.focus import MAX_MINUTES
 from helpdesk_tui.domain.periods import PeriodError, parse_span
 from helpdesk_tui.domain.sla_policy import DEFAULT_POLICY, BusinessHours, SlaPolicy, SlaTargets
 from helpdesk_tui.domain.vocab import Priority
@@ -163,6 +164,16 @@ class TriageSettings:
 
 
 @dataclass(frozen=True)
+class FocusSettings:
+    """The ``[focus]`` section."""
+
+    default_minutes: int = 50
+    """The length a focus session is offered with."""
+    warning_minutes: int = 5
+    """How long before the end of a session a notification says so (0 turns it off)."""
+
+
+@dataclass(frozen=True)
 class AccountConfig:
     """One ``[accounts.NAME]`` section. Never holds a secret."""
 
@@ -194,6 +205,8 @@ class Settings:
     """Background sync."""
     sla: SlaSettings = field(default_factory=SlaSettings)
     """SLA targets and business hours."""
+    focus: FocusSettings = field(default_factory=FocusSettings)
+    """Focus sessions."""
     triage: TriageSettings = field(default_factory=TriageSettings)
     """Rotation triage: experts and groups to escalate to."""
     keymap: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
@@ -273,7 +286,7 @@ class _Parser:
     warnings: list[str] = field(default_factory=list)
 
     def settings(self, data: dict[str, Any]) -> Settings:
-        known = {"agent", "ui", "inbox", "sync", "sla", "triage", "keymap", "accounts", "default_account"}
+        known = {"agent", "ui", "inbox", "sync", "sla", "focus", "triage", "keymap", "accounts", "default_account"}
         for key, value in data.items():
             if key not in known:
                 what = f"section [{key}]" if isinstance(value, dict) else f"setting '{key}'"
@@ -290,6 +303,11 @@ class _Parser:
         if sync.interval_seconds < 0:
             self._fail("sync.interval_seconds must be 0 (off) or more")
         sla = self._sla(self._table(data.get("sla", {}), "sla"))
+        focus = self._section(data, "focus", FocusSettings, {"default_minutes": int, "warning_minutes": int})
+        if not 1 <= focus.default_minutes <= MAX_MINUTES:
+            self._fail(f"focus.default_minutes must be between 1 and {MAX_MINUTES}")
+        if not 0 <= focus.warning_minutes < MAX_MINUTES:
+            self._fail(f"focus.warning_minutes must be 0 (off) or a number of minutes below {MAX_MINUTES}")
         triage = self._triage(self._table(data.get("triage", {}), "triage"))
         keymap = self._keymap(data.get("keymap", {}))
         accounts = self._accounts(data.get("accounts"))
@@ -300,6 +318,7 @@ class _Parser:
             inbox=inbox,
             sync=sync,
             sla=sla,
+            focus=focus,
             triage=triage,
             keymap=MappingProxyType(keymap),
             accounts=MappingProxyType(accounts),

@@ -71,11 +71,11 @@ class ServedTicket:
 
 
 # ----- time
-def planned_minutes(text: str) -> int:
+def planned_minutes(text: str, default: int = DEFAULT_MINUTES) -> int:
     """The duration the agent typed, in whole minutes (empty: the default)."""
     text = text.strip()
     if not text:
-        return DEFAULT_MINUTES
+        return default
     if not text.isdigit() or not 1 <= int(text) <= MAX_MINUTES:
         raise FocusError(f"The duration is a number of minutes from 1 to {MAX_MINUTES}, for example 50.")
     return int(text)
@@ -109,8 +109,9 @@ def planned_end(session: FocusSession) -> datetime:
 
 
 def should_warn(session: FocusSession, now: datetime, before: timedelta = DEFAULT_WARN_BEFORE) -> bool:
-    """True once the time left is ``before`` or less (and not yet up); never while paused."""
-    if session.paused or session.ended_at is not None:
+    """True once the time left is ``before`` or less (and not yet up); never while paused,
+    never when ``before`` is zero (the warning is turned off)."""
+    if session.paused or session.ended_at is not None or before <= timedelta(0):
         return False
     left = remaining(session, now)
     return timedelta(0) < left <= before

@@ -8,6 +8,8 @@ session where it stood. The rules (time left, when to warn, what counts as handl
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from dataclasses import replace
 
 from rich.text import Text
@@ -91,7 +93,8 @@ class FocusMixin:
             self.notify("Time is up. Here is what the session achieved.", title="Focus", timeout=8)
             self._end_focus(session)
             return
-        if not self._focus_warned and focus.should_warn(session, now):
+        before = timedelta(minutes=self.settings.focus.warning_minutes)
+        if not self._focus_warned and focus.should_warn(session, now, before):
             self._focus_warned = True
             left = focus.format_clock(focus.remaining(session, now))
             self.notify(f"{left} left in this focus session: a good moment to wrap up this ticket.",
@@ -101,7 +104,8 @@ class FocusMixin:
     # ----- keys
     def action_focus_session(self) -> None:
         if self._focus is None:
-            self.push_screen(FocusStartScreen(self.views, self.view.id, self._filter_text(), self.me),
+            self.push_screen(FocusStartScreen(self.views, self.view.id, self._filter_text(), self.me,
+                                              self.settings.focus.default_minutes),
                              self._start_focus)
             return
         status = focus.status_line(self._focus, self._focus_handled, self.now())

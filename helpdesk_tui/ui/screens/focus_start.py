@@ -45,8 +45,10 @@ class FocusStartScreen(ModalScreen[FocusPlan | None]):
     }
     """
 
-    def __init__(self, views: list[View], current_view: str, filter_text: str, me: str) -> None:
+    def __init__(self, views: list[View], current_view: str, filter_text: str, me: str,
+                 default_minutes: int = DEFAULT_MINUTES) -> None:
         super().__init__()
+        self._default_minutes = default_minutes
         self._views = views
         self._current = current_view
         self._filter = filter_text
@@ -57,7 +59,7 @@ class FocusStartScreen(ModalScreen[FocusPlan | None]):
             box.border_title = "Start a focus session"
             yield Label("One ticket at a time, most urgent first. Minutes and view:")
             with Horizontal():
-                yield Input(str(DEFAULT_MINUTES), id="focus-minutes", type="integer", max_length=3)
+                yield Input(str(self._default_minutes), id="focus-minutes", type="integer", max_length=3)
                 yield Select([(v.title, v.id) for v in self._views], value=self._current, allow_blank=False,
                              id="focus-view")
             yield Input(self._filter, id="focus-filter", placeholder="optional filter: priority:high tag:billing …")
@@ -81,7 +83,7 @@ class FocusStartScreen(ModalScreen[FocusPlan | None]):
     def action_start(self) -> None:
         filter_text = self.query_one("#focus-filter", Input).value.strip()
         try:
-            minutes = planned_minutes(self.query_one("#focus-minutes", Input).value)
+            minutes = planned_minutes(self.query_one("#focus-minutes", Input).value, self._default_minutes)
             parse_filter(filter_text, me=self._me)
         except (FocusError, FilterError) as exc:
             self.query_one("#focus-error", Label).update(Text(str(exc)))
