@@ -367,3 +367,37 @@ async def test_workstation_keys_are_off_while_triage_covers_the_panes(demo_db, t
         await settle(pilot, app)
         assert app.check_action("filter", ()) is True
         assert not app.query_one("#filter").display and app.query_one(InboxList).display
+
+
+async def test_a_big_batch_runs_in_a_worker_and_holds_back_the_next_key(demo_db, tmp_path):
+    import threading
+
+    from helpdesk_tui.ui.screens import triage as triage_screen
+
+    app = make_app(demo_db, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_triage(pilot, app)
+        release, entered = threading.Event(), threading.Event()
+        set_priority = screen.desk.set_priority
+
+        def slow_set_priority(*args, **kw):  # a big cache: the batch takes a while
+            entered.set()
+            release.wait(10)
+            return set_priority(*args, **kw)
+
+        screen.desk.set_priority = slow_set_priority
+        count = triage_screen.BATCH_ON_UI_THREAD + 2
+        await pilot.press(*["space"] * count)  # marks the first tickets, moving down
+        marked = set(screen.query_one(TriageList).marked)
+        assert len(marked) == count
+        await pilot.press("4")
+        assert entered.wait(5) and screen._busy  # running in a worker: the UI is free
+        await pilot.press("3")  # the next key waits its turn
+        await pilot.pause()
+        assert "Still applying the last action to the marked tickets: one moment." in [
+            n.message for n in app._notifications]
+        release.set()
+        await settle(pilot, app)
+        assert not screen._busy
+        items = queued_items(app)
+        assert {i.ticket_id for i in items} == marked and {i.payload["priority"] for i in items} == {"low"}
