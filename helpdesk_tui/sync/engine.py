@@ -69,7 +69,7 @@ class SyncEngine:
             page = self.backend.pull(cursor)
             threads = {}
             if self.fetch_threads:
-                threads = {t.remote_id: self.backend.fetch_thread(t) for t in page.tickets if t.messages is None}
+                threads = self._threads([t for t in page.tickets if t.messages is None])
             with self.cache.connection() as conn, transaction(conn):
                 applied = sync_apply.apply_page(conn, page, threads, stream=TICKETS, now=self.now(),
                                                 server_sla=self.backend.capabilities.sla)
@@ -86,6 +86,16 @@ class SyncEngine:
             if page.done:
                 break
         return report
+
+    def _threads(self, tickets: list) -> dict:
+        """The page's threads: in a few batched requests when the backend can (``fetch_threads``),
+        else one ``fetch_thread`` per ticket (backends not derived from ``Backend``)."""
+        if not tickets:
+            return {}
+        batched = getattr(self.backend, "fetch_threads", None)
+        if batched is not None:
+            return batched(tickets)
+        return {t.remote_id: self.backend.fetch_thread(t) for t in tickets}
 
     def pull_articles(self, progress: Callable[[Progress], None] | None = None, *, max_pages: int | None = None,
                       report: SyncReport | None = None) -> SyncReport:

@@ -80,6 +80,11 @@ class Backend(ABC):
     def fetch_thread(self, ticket: RemoteTicket | str) -> list[RemoteMessage]:
         """Every message of a ticket (given as the record or its remote id), oldest first."""
 
+    def fetch_threads(self, tickets: list[RemoteTicket]) -> dict[str, list[RemoteMessage]]:
+        """The threads of several tickets (a pulled page), by remote id. Backends that can read
+        many threads in a few requests override this; the default asks ``fetch_thread`` for each."""
+        return {ticket.remote_id: self.fetch_thread(ticket) for ticket in tickets}
+
     @abstractmethod
     def push(self, item: OutboxItem, ticket_remote_id: str, version: str | None) -> PushResult:
         """Deliver one outbox item: ``item.action`` is "reply", "note" or "update".

@@ -16,6 +16,9 @@ the account has a user name and the secret does not look like a token, Basic aut
   one request per transaction. Collection answers carry text contents as plain strings (only
   ``GET /attachment/N`` base64-encodes them). Bodies come back exactly as sent (RT stores a
   text/plain body verbatim), so the default ``find_delivered`` finds our own messages.
+- ``fetch_threads`` (a pulled page at once, used by the sync engine): one ticket search for
+  merged tickets, ``POST /transactions`` for all the page's tickets, then the same two
+  attachment searches for all of them: ~4 requests per page instead of ~3 per ticket.
 - ``version``: the ticket's ``LastUpdated`` stamp, read in every pull at no extra cost. RT's
   real ETag (the id of the ticket's newest transaction, only on ``GET /ticket/N``) would cost
   one request per ticket. ``push`` of an update therefore reads ``GET /ticket/N`` first:
@@ -231,12 +234,83 @@ class RequestTrackerBackend(Backend):
     def fetch_thread(self, ticket: RemoteTicket | str) -> list[RemoteMessage]:
         remote_id = ticket.remote_id if isinstance(ticket, RemoteTicket) else str(ticket)
         number = self._number(remote_id)
+        requestors = self._requestors(ticket, number)
+        history = self._pages("GET", f"/ticket/{number}/history", "a ticket history", dict(rt_map.HISTORY_PARAMS))
+        return self._threads({number: history}, {number: requestors})[number]
+
+    def fetch_threads(self, tickets: list[RemoteTicket]) -> dict[str, list[RemoteMessage]]:
+        """The threads of a page of tickets in a handful of searches instead of ~3 requests each.
+
+        ``GET /ticket/N/history`` lists the transactions whose ticket has ``EffectiveId`` N (its
+        own and those of tickets merged into it). The same set for many tickets: one ticket search
+        ``EffectiveId = A OR …`` (naming EffectiveId lifts TicketSQL's hiding of merged tickets)
+        finds the merged ones, then ``POST /transactions`` with ``ObjectType = RT::Ticket AND
+        ObjectId IN […] AND Type IN (the types that make messages)`` (paged) and the two attachment searches of ``fetch_thread`` for all of
+        them together. A ticket given by a merged-away number, or one whose own row the search
+        does not return, is read with ``fetch_thread``.
+        """
+        wanted = {self._number(t.remote_id): t for t in tickets}
+        if not wanted:
+            return {}
+        owner = self._effective_ids(sorted(wanted))  # ticket id → the ticket its history belongs to
+        batched = [n for n in wanted if owner.get(n) == n]
+        history: dict[int, list[dict[str, Any]]] = {n: [] for n in batched}
+        if batched:
+            sources = sorted(t for t, effective in owner.items() if effective in history)
+            for source, txn in self._ticket_transactions(sources):
+                history[owner[source]].append(txn)
+        requestors = {n: self._requestors(wanted[n], n) for n in batched}
+        threads = self._threads(history, requestors)
+        result = {wanted[n].remote_id: threads[n] for n in batched}
+        for n, ticket in wanted.items():
+            if n not in history:
+                result[ticket.remote_id] = self.fetch_thread(ticket)
+        return result
+
+    def _requestors(self, ticket: RemoteTicket | str, number: int) -> set[str]:
         raw = ticket.raw if isinstance(ticket, RemoteTicket) and "Requestor" in ticket.raw else None
         if raw is None:
             raw = rt_map.as_dict(self._get(f"/ticket/{number}", "a ticket"), "a ticket")
-        requestors = rt_map.requestor_keys(raw)
-        history = self._pages("GET", f"/ticket/{number}/history", "a ticket history", dict(rt_map.HISTORY_PARAMS))
-        wanted = [rt_map.record_id(t, "a transaction") for t in history if t.get("Type") in rt_map.MESSAGE_TYPES]
+        return rt_map.requestor_keys(raw)
+
+    def _effective_ids(self, numbers: list[int]) -> dict[int, int]:
+        """Every ticket whose EffectiveId is one of ``numbers`` (themselves and tickets merged into
+        them) → that EffectiveId; deleted tickets stay hidden, as RT's searches always do."""
+        owner: dict[int, int] = {}
+        for start in range(0, len(numbers), IN_CHUNK):
+            query = " OR ".join(f"EffectiveId = {n}" for n in numbers[start:start + IN_CHUNK])
+            for row in self._pages("GET", "/tickets", "a ticket search", {"query": query, "fields": "EffectiveId"}):
+                link = row.get("EffectiveId")
+                effective = str(link.get("id") if isinstance(link, dict) else link or "").strip()
+                if effective.isdigit():
+                    owner[rt_map.record_id(row, "a ticket")] = int(effective)
+        return owner
+
+    def _ticket_transactions(self, ticket_ids: list[int]) -> list[tuple[int, dict[str, Any]]]:
+        """(ticket id, history item) for every transaction on these tickets; the items have the
+        fields of ``GET /ticket/N/history`` (ObjectId, asked for to sort them, is taken out)."""
+        params = {**rt_map.HISTORY_PARAMS, "fields": rt_map.HISTORY_PARAMS["fields"] + ",ObjectId"}
+        rows: list[tuple[int, dict[str, Any]]] = []
+        asked = set(ticket_ids)
+        for start in range(0, len(ticket_ids), IN_CHUNK):
+            # only the types that become messages: outgoing mail copies (EmailRecord) alone would
+            # double the pages to read
+            query = [{"field": "ObjectType", "value": "RT::Ticket"},
+                     {"field": "ObjectId", "operator": "IN", "value": ticket_ids[start:start + IN_CHUNK]},
+                     {"field": "Type", "operator": "IN", "value": list(rt_map.THREAD_TYPES)}]
+            for row in self._pages("POST", "/transactions", "a transaction search", params, query):
+                source = str(row.pop("ObjectId", "")).strip()
+                if not source.isdigit() or int(source) not in asked:
+                    raise BadResponse("Request Tracker answered a transaction search with a transaction of "
+                                      "another ticket.")
+                rows.append((int(source), row))
+        return rows
+
+    def _threads(self, histories: dict[int, list[dict[str, Any]]],
+                 requestors: dict[int, set[str]]) -> dict[int, list[RemoteMessage]]:
+        """Messages of several tickets' histories, their attachments read in two searches for all."""
+        wanted = [rt_map.record_id(t, "a transaction") for history in histories.values() for t in history
+                  if t.get("Type") in rt_map.MESSAGE_TYPES]
         parts = self._attachments("TransactionId", wanted, "TransactionId,ContentType,Filename,ContentLength") \
             if wanted else []
         body_ids, files = rt_map.pick_parts(parts)
@@ -247,15 +321,18 @@ class RequestTrackerBackend(Backend):
                 ctype = str(part.get("ContentType") or "").split(";")[0].strip().lower()
                 text = content if isinstance(content, str) else ""
                 texts[rt_map.record_id(part, "an attachment")] = (text, ctype)
-        messages = []
-        for txn in history:
-            tid = rt_map.record_id(txn, "a transaction")
-            body, ctype = texts.get(body_ids.get(tid, -1), ("", "text/plain"))
-            message = rt_map.message_from_rt(txn, requestors, body, ctype, files.get(tid, []))
-            if message is not None:
-                messages.append(message)
-        messages.sort(key=lambda m: (m.created_at, int(m.remote_id)))
-        return messages
+        threads: dict[int, list[RemoteMessage]] = {}
+        for number, history in histories.items():
+            messages = []
+            for txn in history:
+                tid = rt_map.record_id(txn, "a transaction")
+                body, ctype = texts.get(body_ids.get(tid, -1), ("", "text/plain"))
+                message = rt_map.message_from_rt(txn, requestors[number], body, ctype, files.get(tid, []))
+                if message is not None:
+                    messages.append(message)
+            messages.sort(key=lambda m: (m.created_at, int(m.remote_id)))
+            threads[number] = messages
+        return threads
 
     # ------------------------------------------------------------------ push
     def push(self, item: OutboxItem, ticket_remote_id: str, version: str | None) -> PushResult:

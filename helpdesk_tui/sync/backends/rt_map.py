@@ -37,6 +37,7 @@ STATUS_TO_RT = {
 PRIORITY_TO_RT = {Priority.LOW: 0, Priority.NORMAL: 50, Priority.HIGH: 80, Priority.URGENT: 100}
 NOBODY = "Nobody"
 MESSAGE_TYPES = ("Create", "Correspond", "Comment")
+THREAD_TYPES = (*MESSAGE_TYPES, "Status")  # the transactions message_from_rt turns into messages
 
 # What pull asks for: ticket fields, and the sub-fields of the linked records.
 TICKET_FIELDS = ("Subject,Status,Priority,FinalPriority,Queue,Owner,Requestor,Created,LastUpdated,"
