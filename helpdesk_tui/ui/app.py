@@ -335,7 +335,12 @@ class HelpdeskApp(ReplyingMixin, SyncingMixin, TriageMixin, FocusMixin, Dashboar
         if event.ticket_id is None or self.inbox_only:
             return
         ticket_id = event.ticket_id
-        self._preview_timer = self.set_timer(PREVIEW_DELAY, lambda: self.open_ticket(ticket_id, focus=False))
+        self._preview_timer = self.set_timer(PREVIEW_DELAY, lambda: self._preview(ticket_id))
+
+    def _preview(self, ticket_id: int) -> None:
+        if not self.query(TicketPane):
+            return  # the app is closing: the timer outlived the panes
+        self.open_ticket(ticket_id, focus=False)
 
     @on(InboxList.Selected)
     def _inbox_selected(self, event: InboxList.Selected) -> None:
