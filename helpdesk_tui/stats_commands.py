@@ -75,17 +75,9 @@ def as_csv(report, by: str) -> str:
     return out.getvalue()
 
 
-def _fit(text: str, width: int) -> str:
-    """``text`` cut or padded to ``width`` terminal cells (CJK names take two cells a character)."""
-    from rich.cells import cell_len, set_cell_size
-
-    if cell_len(text) > width:
-        return set_cell_size(text, width - 1) + "…"
-    return set_cell_size(text, width)
-
-
 def _summary(report, account: str, since: str) -> list[str]:
     from helpdesk_tui.content import clean_line
+    from helpdesk_tui.content.text import fit
     from helpdesk_tui.domain.kpi_export import format_duration as d
     from helpdesk_tui.domain.kpi_export import format_percent as p
     from helpdesk_tui.domain.kpi_export import format_rate
@@ -105,8 +97,8 @@ def _summary(report, account: str, since: str) -> list[str]:
         f"Satisfaction {p(t.satisfaction)} ({t.good} good, {t.bad} bad)",
     ]
     for c in report.comments[:3]:
-        lines.append(_fit(f"  {c.score:<4} #{c.ticket_number} {clean_line(c.agent or '')}: {clean_line(c.comment)}",
-                          98).rstrip())
+        lines.append(fit(f"  {c.score:<4} #{c.ticket_number} {clean_line(c.agent or '')}: {clean_line(c.comment)}",
+                         98).rstrip())
     return lines
 
 
@@ -122,6 +114,7 @@ def _cells(row) -> list[str]:
 
 def as_table(report, by: str, account: str, since: str) -> str:
     from helpdesk_tui.content import clean_line
+    from helpdesk_tui.content.text import fit
 
     headings, widths = list(_HEADINGS), list(_WIDTHS)
     if by == "day":
@@ -129,7 +122,7 @@ def as_table(report, by: str, account: str, since: str) -> str:
         widths.append(7)
 
     def line(key: str, values: list[str]) -> str:
-        return _fit(key, KEY_WIDTH) + "".join(f" {v:>{w}}" for v, w in zip(values, widths))
+        return fit(key, KEY_WIDTH) + "".join(f" {v:>{w}}" for v, w in zip(values, widths))
 
     lines = _summary(report, account, since) + ["", line(by, headings)]
     for row in (*report.rows(by), report.total):

@@ -1,5 +1,6 @@
 """Rich Text built from untrusted strings, never parsed as markup."""
 
+from rich.cells import cell_len, set_cell_size
 from rich.style import Style
 from rich.text import Text
 
@@ -22,3 +23,13 @@ def safe_line(value: str | bytes | None, style: str | Style = "") -> Text:
 def safe_block(value: str | bytes | None, style: str | Style = "") -> Text:
     """Return a multi-line body as literal, cleaned Text."""
     return safe_text(value, style)
+
+
+def fit(value: str, width: int, right: bool = False) -> str:
+    """``value`` cut (with an ellipsis) or padded to exactly ``width`` terminal cells, for
+    columns; CJK characters take two cells."""
+    length = cell_len(value)
+    if length > width:
+        return set_cell_size(value, width - 1) + "…" if width > 1 else set_cell_size(value, width)
+    padding = " " * (width - length)
+    return padding + value if right else value + padding

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from rich.cells import cell_len, set_cell_size
 from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
@@ -26,6 +25,7 @@ from textual.strip import Strip
 from helpdesk_tui.content import clean_line
 from helpdesk_tui.domain.models import InboxRow
 from helpdesk_tui.domain.sla import SlaKind, format_remaining
+from helpdesk_tui.content.text import fit
 from helpdesk_tui.ui.formatting import PRIORITY_LABELS, STATUS_LABELS, ago
 from helpdesk_tui.ui.widgets.cursor_keys import CursorKeys
 
@@ -208,7 +208,7 @@ class InboxList(CursorKeys, ScrollView, can_focus=True):
         style = self.get_component_rich_style("inbox--header")
         text = Text(" ", style=style, no_wrap=True)
         for column, w in visible_columns(width):
-            text.append(_fit(column.title, w, column.right), style)
+            text.append(fit(column.title, w, column.right), style)
             text.append(" ", style)
         return Strip(text.render(self.app.console)).adjust_cell_length(width, style)
 
@@ -224,7 +224,7 @@ class InboxList(CursorKeys, ScrollView, can_focus=True):
         text.append(marker, self.get_component_rich_style("inbox--draft", partial=True))
         for column, w in visible_columns(width):
             value, style = self._cell(column.key, row, subject, customer, now, muted)
-            text.append(_fit(value, w, column.right), style)
+            text.append(fit(value, w, column.right), style)
             text.append(" ")
         return text
 
@@ -297,12 +297,3 @@ class InboxList(CursorKeys, ScrollView, can_focus=True):
             if index == self.cursor:
                 self.action_open()
             self.cursor = index
-
-
-def _fit(value: str, width: int, right: bool = False) -> str:
-    """``value`` cut (with an ellipsis) or padded to exactly ``width`` cells; CJK takes two."""
-    length = cell_len(value)
-    if length > width:
-        return set_cell_size(value, width - 1) + "…" if width > 1 else set_cell_size(value, width)
-    padding = " " * (width - length)
-    return padding + value if right else value + padding

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual.binding import Binding
 from textual.geometry import Size
@@ -21,6 +20,7 @@ from textual.strip import Strip
 from helpdesk_tui.content import clean_line
 from helpdesk_tui.domain.models import InboxRow
 from helpdesk_tui.domain.sla import SlaKind, format_remaining
+from helpdesk_tui.content.text import fit
 from helpdesk_tui.ui.formatting import PRIORITY_LABELS, STATUS_LABELS
 from helpdesk_tui.ui.widgets.cursor_keys import CursorKeys
 
@@ -28,15 +28,6 @@ MARK = "●"
 # (title, width; 0 = the rest, shown only from this total width)
 _COLUMNS = (("SLA", 7, 0), ("#", 7, 0), ("Subject", 0, 0), ("Customer", 16, 70), ("Status", 7, 60),
             ("Prio", 7, 50))
-
-
-def fit(value: str, width: int, right: bool = False) -> str:
-    """``value`` cut with an ellipsis or padded to exactly ``width`` cells (CJK takes two)."""
-    length = cell_len(value)
-    if length > width:
-        return set_cell_size(value, width - 1) + "…" if width > 1 else set_cell_size(value, width)
-    padding = " " * (width - length)
-    return padding + value if right else value + padding
 
 
 def _layout(width: int) -> list[tuple[str, int]]:
