@@ -45,3 +45,13 @@ def demo_home(tmp_path, demo_db) -> Path:
     target.parent.mkdir(parents=True)
     demo_db.replace(target)
     return root
+
+
+@pytest.fixture
+def db(tmp_path):
+    """An empty cache (schema migrated), one connection."""
+    from helpdesk_tui.store.db import open_database
+
+    conn = open_database(tmp_path / "acct.sqlite")
+    yield conn
+    conn.close()

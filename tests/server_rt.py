@@ -55,6 +55,26 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+class RtApi:
+    """Test-side REST2 access as root, to set up and to look behind the backend's back."""
+
+    def __init__(self, server) -> None:
+        self.http = server.client()
+
+    def call(self, method: str, path: str, **kw):
+        response = self.http.request(method, path, **kw)
+        assert response.status_code < 300, (method, path, response.status_code, response.text[:300])
+        return response.json() if response.content else None
+
+    def ticket(self, subject: str, email: str, content: str = "Help, please.", **fields) -> str:
+        data = {"Queue": "General", "Subject": subject, "Requestor": email, "Content": content,
+                "ContentType": "text/plain", **fields}
+        return str(self.call("POST", "/ticket", json=data)["id"])
+
+    def get(self, number: str) -> dict:
+        return self.call("GET", f"/ticket/{number}")
+
+
 @pytest.fixture(scope="session")
 def rt_server() -> Iterator[RtServer]:
     if shutil.which("bash") is None or shutil.which("curl") is None:

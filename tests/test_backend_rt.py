@@ -21,6 +21,7 @@ from helpdesk_tui.sync.backends.base import AccountSettings
 from helpdesk_tui.sync.backends.rt import RequestTrackerBackend, make_client
 from helpdesk_tui.sync.backends.rt_feed import Cursor, ServerZone
 from helpdesk_tui.sync.http import RetryPolicy
+from tests.server_rt import RtApi as Api
 from tests.server_rt import rt_server  # noqa: F401
 
 FAST = RetryPolicy(attempts=2, base_delay=0.01, max_delay=0.05, timeout=20)
@@ -40,26 +41,6 @@ def outbox(action: str, **payload) -> OutboxItem:
     now = datetime.now(UTC)
     return OutboxItem(id=f"ob-{time.monotonic_ns()}", ticket_id=1, action=action, payload=payload,
                       state="queued", attempts=0, created_at=now, updated_at=now)
-
-
-class Api:
-    """Test-side REST2 access as root, to set up and to look behind the backend's back."""
-
-    def __init__(self, server) -> None:
-        self.http = server.client()
-
-    def call(self, method: str, path: str, **kw):
-        response = self.http.request(method, path, **kw)
-        assert response.status_code < 300, (method, path, response.status_code, response.text[:300])
-        return response.json() if response.content else None
-
-    def ticket(self, subject: str, email: str, content: str = "Help, please.", **fields) -> str:
-        data = {"Queue": "General", "Subject": subject, "Requestor": email, "Content": content,
-                "ContentType": "text/plain", **fields}
-        return str(self.call("POST", "/ticket", json=data)["id"])
-
-    def get(self, number: str) -> dict:
-        return self.call("GET", f"/ticket/{number}")
 
 
 @pytest.fixture(scope="module")

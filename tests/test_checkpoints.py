@@ -7,8 +7,6 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from helpdesk_tui.config.settings import AgentSettings, Settings, UISettings, load_settings
 from helpdesk_tui.domain.vocab import MessageKind, Status
 from helpdesk_tui.store import inbox, writer
@@ -35,13 +33,6 @@ def put(conn, tickets=(), messages=(), customers=(), orgs=()):
         writer.save_customers(conn, customers)
         writer.save_tickets(conn, list(tickets))
         writer.save_messages(conn, list(messages))
-
-
-@pytest.fixture
-def db(tmp_path):
-    conn = open_database(tmp_path / "acct.sqlite")
-    yield conn
-    conn.close()
 
 
 def promise_set(b: Builder):

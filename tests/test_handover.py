@@ -86,13 +86,6 @@ def fill(conn, *, rotations: bool = True) -> dict:
     return t
 
 
-@pytest.fixture
-def db(tmp_path):
-    conn = open_database(tmp_path / "acct.sqlite")
-    yield conn
-    conn.close()
-
-
 def document(conn, hours=24) -> str:
     data = load_handover(conn, account="work", agent="you", now=NOW, hours=hours)
     return build_handover(data, NOW, UTC, clean_text)

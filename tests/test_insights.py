@@ -62,13 +62,6 @@ def fill(conn) -> dict:
     return t
 
 
-@pytest.fixture
-def db(tmp_path):
-    conn = open_database(tmp_path / "acct.sqlite")
-    yield conn
-    conn.close()
-
-
 def items(conn, days=30):
     """What the command exports: html bodies made text (as report_commands does)."""
     return as_plain_text(feedback_items(conn, NOW - timedelta(days=days), NOW))

@@ -18,6 +18,7 @@ from helpdesk_tui.sync.backends.base import AccountSettings
 from helpdesk_tui.sync.backends.rt import RequestTrackerBackend, make_client
 from helpdesk_tui.sync.engine import SyncEngine
 from helpdesk_tui.sync.http import RetryPolicy
+from tests.server_rt import RtApi as Api
 from tests.server_rt import rt_server  # noqa: F401
 
 FAST = RetryPolicy(attempts=2, base_delay=0.01, max_delay=0.05, timeout=20)
@@ -48,21 +49,6 @@ def counted_backend(server) -> tuple[RequestTrackerBackend, CountingTransport]:
     transport = CountingTransport()
     account = AccountSettings(name="rt", url=server.url, user=None, token=server.token)
     return RequestTrackerBackend(account, make_client(account, policy=FAST, transport=transport)), transport
-
-
-class Api:
-    def __init__(self, server) -> None:
-        self.http = server.client()
-
-    def call(self, method: str, path: str, **kw):
-        response = self.http.request(method, path, **kw)
-        assert response.status_code < 300, (method, path, response.status_code, response.text[:300])
-        return response.json() if response.content else None
-
-    def ticket(self, subject: str, email: str, content: str = "Help, please.", **fields) -> str:
-        data = {"Queue": "General", "Subject": subject, "Requestor": email, "Content": content,
-                "ContentType": "text/plain", **fields}
-        return str(self.call("POST", "/ticket", json=data)["id"])
 
 
 def attachment(name: str, data: bytes) -> dict:

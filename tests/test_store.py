@@ -17,13 +17,6 @@ from helpdesk_tui.store.schema import MIGRATIONS, SchemaTooNew
 from tests.factories import NOW, Builder
 
 
-@pytest.fixture
-def db(tmp_path):
-    conn = open_database(tmp_path / "acct.sqlite")
-    yield conn
-    conn.close()
-
-
 def put(conn, tickets_=(), messages=(), customers_=(), orgs=()):
     with transaction(conn):
         writer.save_organizations(conn, orgs)
