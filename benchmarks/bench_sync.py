@@ -50,6 +50,7 @@ from helpdesk_tui.store.cache import Cache  # noqa: E402
 from helpdesk_tui.sync.backends import rt_map  # noqa: E402
 from helpdesk_tui.sync.backends.base import AccountSettings  # noqa: E402
 from helpdesk_tui.sync.engine import SyncEngine  # noqa: E402
+from figure_table import print_table  # noqa: E402  (this folder: the script's own)
 
 RT_SCRIPT = ROOT / "scripts" / "servers" / "rt5.sh"
 RT_PASSWORD = "password-for-ci"  # the same as tests/server_rt.py, so the template database is shared
@@ -567,13 +568,6 @@ def table(figures: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         add("Zendesk sync, peak RSS of the syncing process (VmHWM)", f"{sync['vm_hwm_kb'] / 1024:,.0f} MB",
             f"≤ {RSS_BUDGET_MB} MB (app budget)", sync["vm_hwm_kb"] / 1024 <= RSS_BUDGET_MB)
     return rows
-
-
-def print_table(rows: list[tuple[str, str, str, str]]) -> None:
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
-    print()
-    for r in rows:
-        print("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -22,6 +22,8 @@ import sys
 import time
 from pathlib import Path
 
+from figure_table import print_table
+
 HERE = Path(__file__).resolve().parent
 ROOT = Path(os.environ.get("HELPDESK_BENCH_APP_ROOT") or HERE.parent)  # the app code measured
 OUT = HERE / "out"
@@ -176,13 +178,6 @@ def table(build_record: dict, facts: dict, store: dict, pty: dict) -> list[tuple
                 f"{o['n'] // max(1, len(store['search']['queries']))}; worst {worst['query']!r} {fmt_ms(worst['max'])})",
                 "p99 ≤ 50 ms", o["p99"] <= 50)
     return rows
-
-
-def print_table(rows: list[tuple[str, str, str, str]]) -> None:
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
-    print()
-    for r in rows:
-        print("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
 
 
 def main(argv: list[str] | None = None) -> None:
