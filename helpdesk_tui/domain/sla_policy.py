@@ -302,3 +302,10 @@ def with_clocks(ticket: Ticket, clocks: SlaClocks) -> Ticket:
         ticket, first_response_at=clocks.acknowledged_at, first_response_due_at=clocks.acknowledge_due,
         first_update_at=clocks.first_update_at, first_update_due_at=clocks.first_update_due,
         update_due_at=clocks.update_due, resolution_due_at=clocks.resolution_due)
+
+
+def clocked(ticket: Ticket, events: Iterable[Event], reply_times: Iterable[datetime], policy: SlaPolicy) -> Ticket:
+    """``ticket`` with the due times ``policy`` gives it, from its events and the times of
+    its public replies; due times the helpdesk supplied (``sla_source``) are kept."""
+    timeline = build_timeline(ticket, events, reply_times)
+    return with_clocks(ticket, sla_clocks(ticket, timeline, policy, supplied=ticket.sla_source == "helpdesk"))

@@ -15,7 +15,7 @@ from typing import Protocol, TypeVar
 from helpdesk_tui.domain.models import (
     Article, Customer, CustomerNote, Event, Message, Organization, Ticket,
 )
-from helpdesk_tui.domain.sla_policy import SlaPolicy, build_timeline, sla_clocks, with_clocks
+from helpdesk_tui.domain.sla_policy import SlaPolicy, clocked
 from helpdesk_tui.domain.vocab import MessageKind
 from helpdesk_tui.store import sla_refresh, writer
 from helpdesk_tui.store.db import transaction
@@ -86,7 +86,5 @@ def load_workspace(conn: sqlite3.Connection, ws: Workspace, *, batch: int = 2000
 def _with_clocks(bundle: Bundle, policy: SlaPolicy) -> Ticket:
     """The ticket with its due times under ``policy``, from the bundle's own timeline (the
     indexes a look-up would need are dropped during the load)."""
-    ticket = bundle.ticket
     replies = [m.created_at for m in bundle.messages if m.kind == MessageKind.PUBLIC_REPLY]
-    timeline = build_timeline(ticket, bundle.events, replies)
-    return with_clocks(ticket, sla_clocks(ticket, timeline, policy, supplied=ticket.sla_source == "helpdesk"))
+    return clocked(bundle.ticket, bundle.events, replies, policy)

@@ -13,7 +13,7 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 
-from helpdesk_tui.domain.sla_policy import DEFAULT_POLICY, SlaPolicy, build_timeline, sla_clocks, with_clocks
+from helpdesk_tui.domain.sla_policy import DEFAULT_POLICY, SlaPolicy, clocked
 from helpdesk_tui.domain.vocab import EventKind
 from helpdesk_tui.store import rows, writer
 from helpdesk_tui.store.db import transaction
@@ -83,9 +83,7 @@ def refresh_tickets(conn: sqlite3.Connection, ticket_ids: Iterable[int], policy:
             replies[ticket_id].append(from_epoch(at))
         updated = []
         for ticket in found:
-            timeline = build_timeline(ticket, events.get(ticket.id, ()), replies.get(ticket.id, ()))
-            clocks = sla_clocks(ticket, timeline, policy, supplied=ticket.sla_source == "helpdesk")
-            fresh = with_clocks(ticket, clocks)
+            fresh = clocked(ticket, events.get(ticket.id, ()), replies.get(ticket.id, ()), policy)
             if fresh != ticket:
                 updated.append(fresh)
         if updated:
