@@ -159,6 +159,12 @@ def _dispatch(args: argparse.Namespace) -> int:
 
     context = commands.Context.from_args(getattr(args, "home", None), getattr(args, "account", None))
     command = args.command or "open"
+    opens_app = command in ("open", "triage") or (command == "demo" and not args.build_only)
+    if not opens_app:  # the app shows them itself, where stderr would be painted over
+        from helpdesk_tui.content import clean_line
+
+        for warning in context.settings.warnings:
+            print(f"helpdesk-tui: {clean_line(warning)}", file=sys.stderr)
     if command == "locate":
         return commands.locate(context, args.what)
     if command == "demo":

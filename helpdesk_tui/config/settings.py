@@ -16,22 +16,24 @@ An example file::
     default_view = "all"
 
     [keymap]                       # binding id = keys, see App.set_keymap
-    "inbox.next" = "j,down"
+    "inbox.down" = "j,down,J"
 
     [accounts.work]
     backend = "zendesk"
     url = "https://example.zendesk.com"
     user = "aiko@example.com"      # secrets live in the system keyring, never here
 
-Mistakes a user can make raise ``ConfigError`` with one sentence that names the file;
-unknown sections and keys are ignored and listed in ``Settings.warnings``.
+Mistakes a user can make raise ``ConfigError`` with one sentence that names the file and
+the key; every number and length of time has a range, so a value that would overflow a
+clock later is refused here. Unknown sections and keys, and values that are ignored (an
+unknown view), are listed in ``Settings.warnings``; the CLI prints them on stderr and the
+app shows them once.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, time, timedelta
@@ -40,6 +42,8 @@ from types import MappingProxyType
 from typing import Any, NoReturn
 
 from helpdesk_tui.config.paths import validate_account_name
+from helpdesk_tui.config.secret_keys import KEYRING_ID_KEY, looks_like_secret, valid_keyring_id
+from helpdesk_tui.config.toml_file import TomlError, parse_toml
 from helpdesk_tui.domain.focus import MAX_MINUTES
 from helpdesk_tui.domain.periods import PeriodError, parse_span
 from helpdesk_tui.domain.sla_policy import DEFAULT_POLICY, BusinessHours, SlaPolicy, SlaTargets
@@ -75,8 +79,20 @@ ENV_THEME = "HELPDESK_TUI_THEME"
 
 DEMO_ACCOUNT = "demo"
 PAGE_SIZE_RANGE = (1, 10_000)
-# Words in a key that would hold a secret; secrets belong in the keyring.
-_SECRET_WORDS = ("password", "passwd", "secret", "token", "apikey", "api_key")
+# What a whole number may be, per key: a value outside is a mistake the user hears about
+# now, not an overflow when a clock adds it to the time (9223372036854775807 minutes).
+NUMBER_RANGES: Mapping[str, tuple[int, int]] = MappingProxyType({
+    "inbox.page_size": PAGE_SIZE_RANGE,
+    "sync.interval_seconds": (0, 24 * 60 * 60),
+    "sla.checkpoint_warning_minutes": (0, 7 * 24 * 60),
+    "focus.default_minutes": (1, MAX_MINUTES),
+    "focus.warning_minutes": (0, MAX_MINUTES - 1),
+})
+SLA_TARGET_RANGE = (timedelta(minutes=1), timedelta(days=365))
+"""An SLA target shorter than a minute or longer than a year is a typo (``9999999d``)."""
+VIEW_IDS = ("mine", "unassigned", "due", "waiting", "recent", "all")
+"""The inbox views ``[inbox] default_view`` can name (``domain.query.builtin_views``)."""
+_KEYMAP_DEPTH = 4  # binding ids are "area.action"; deeper nesting is a mistake, not a binding
 
 
 class ConfigError(Exception):
@@ -185,6 +201,9 @@ class AccountConfig:
     """The helpdesk's base URL; not needed by the demo backend."""
     user: str | None = None
     """The login (usually an e-mail address); the secret is kept in the keyring."""
+    keyring_id: str | None = None
+    """Names this account's token in the keyring (``config/tokens.py``); not a secret.
+    None for an account written before tokens were kept per home."""
 
 
 def _demo_accounts() -> Mapping[str, AccountConfig]:
@@ -250,34 +269,9 @@ def _read_toml(path: Path) -> dict[str, Any] | None:
     except UnicodeDecodeError as error:
         raise ConfigError(f"Settings file {path} is not UTF-8 text.", path) from error
     try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        message, line = _describe_toml_error(error)
-        if line is not None:
-            where = f" at line {line}"
-        elif "end of document" in str(error):
-            where = " at the end of the file"
-        else:
-            where = ""
-        raise ConfigError(
-            f"Settings file {path} is not valid TOML{where}: {message}.", path, line
-        ) from error
-
-
-_TOML_POSITION = re.compile(r"\s*\(at line (\d+), column \d+\)$|\s*\(at end of document\)$")
-
-
-def _describe_toml_error(error: tomllib.TOMLDecodeError) -> tuple[str, int | None]:
-    """The message without its position suffix, and the line number if there is one."""
-    text = str(error)
-    line = getattr(error, "lineno", None)  # Python 3.14+
-    match = _TOML_POSITION.search(text)
-    if match:
-        text = text[: match.start()]
-        if line is None and match.group(1):
-            line = int(match.group(1))
-    message = getattr(error, "msg", None) or text
-    return message[:1].lower() + message[1:], line
+        return parse_toml(text, f"Settings file {path}")
+    except TomlError as error:
+        raise ConfigError(str(error), path, error.line) from None
 
 
 @dataclass
@@ -288,26 +282,24 @@ class _Parser:
     def settings(self, data: dict[str, Any]) -> Settings:
         known = {"agent", "ui", "inbox", "sync", "sla", "focus", "triage", "keymap", "accounts", "default_account"}
         for key, value in data.items():
-            if key not in known:
-                what = f"section [{key}]" if isinstance(value, dict) else f"setting '{key}'"
-                self.warnings.append(f"Unknown {what} in {self.path} was ignored.")
+            if key in known:
+                continue
+            if isinstance(value, dict):
+                self.warnings.append(f"Unknown section [{key}] in {self.path} was ignored.")
+            else:
+                self._warn_unknown(key)
         agent = self._section(data, "agent", AgentSettings, {"name": str})
         ui = self._section(data, "ui", UISettings, {"theme": str, "clock": bool})
         inbox = self._section(
             data, "inbox", InboxSettings, {"page_size": int, "default_view": str}
         )
-        low, high = PAGE_SIZE_RANGE
-        if not low <= inbox.page_size <= high:
-            self._fail(f"inbox.page_size must be between {low} and {high}")
+        if inbox.default_view not in VIEW_IDS:
+            self.warnings.append(f"In {self.path}, inbox.default_view {inbox.default_view!r} is not a view, so "
+                                 f"the inbox opens on all: use one of {', '.join(VIEW_IDS)}.")
+            inbox = replace(inbox, default_view="all")
         sync = self._section(data, "sync", SyncSettings, {"interval_seconds": int})
-        if sync.interval_seconds < 0:
-            self._fail("sync.interval_seconds must be 0 (off) or more")
         sla = self._sla(self._table(data.get("sla", {}), "sla"))
         focus = self._section(data, "focus", FocusSettings, {"default_minutes": int, "warning_minutes": int})
-        if not 1 <= focus.default_minutes <= MAX_MINUTES:
-            self._fail(f"focus.default_minutes must be between 1 and {MAX_MINUTES}")
-        if not 0 <= focus.warning_minutes < MAX_MINUTES:
-            self._fail(f"focus.warning_minutes must be 0 (off) or a number of minutes below {MAX_MINUTES}")
         triage = self._triage(self._table(data.get("triage", {}), "triage"))
         keymap = self._keymap(data.get("keymap", {}))
         accounts = self._accounts(data.get("accounts"))
@@ -327,6 +319,10 @@ class _Parser:
         )
 
     def _warn_unknown(self, dotted: str) -> None:
+        if looks_like_secret(dotted.rsplit(".", 1)[-1]):
+            self.warnings.append(f"Setting '{dotted}' in {self.path} looks like a secret and was ignored: "
+                                 "remove it, since secrets are kept in the system keyring, never in this file.")
+            return
         self.warnings.append(f"Unknown setting '{dotted}' in {self.path} was ignored.")
 
     def _fail(self, problem: str) -> NoReturn:
@@ -357,6 +353,11 @@ class _Parser:
         if not ok:
             article = {str: "a string", bool: "true or false", int: "a whole number"}[expected]
             self._fail(f"{dotted} must be {article}")
+        if expected is int and dotted in NUMBER_RANGES:
+            low, high = NUMBER_RANGES[dotted]
+            if not low <= value <= high:
+                off = " (0 turns it off)" if low == 0 else ""
+                self._fail(f"{dotted} must be between {low} and {high}{off}")
 
     def _sla(self, table: dict[str, Any]) -> SlaSettings:
         targets = dict(DEFAULT_POLICY.targets)
@@ -373,8 +374,6 @@ class _Parser:
             else:
                 self._check_type(f"sla.{key}", value, scalars[key])
         warning = table.get("checkpoint_warning_minutes", 15)
-        if warning < 0:
-            self._fail("sla.checkpoint_warning_minutes must be 0 (off) or more")
         return SlaSettings(SlaPolicy(targets, self._business_hours(table)), warning)
 
     def _sla_targets(self, priority: str, table: dict[str, Any], default: SlaTargets) -> SlaTargets:
@@ -388,10 +387,16 @@ class _Parser:
             if key == "update_interval" and value.strip().lower() == "off":
                 values[key] = None
                 continue
+            shortest, longest = SLA_TARGET_RANGE
             try:
-                values[key] = parse_span(value)
+                span = parse_span(value)
             except PeriodError as error:
                 self._fail(f"{dotted} is {error}".rstrip("."))
+            except OverflowError:  # more days than a timedelta holds
+                span = longest + longest
+            if not shortest <= span <= longest:
+                self._fail(f"{dotted} is {value!r}, but a target must be between 1m and 365d")
+            values[key] = span
         return replace(default, **values)
 
     def _business_hours(self, table: dict[str, Any]) -> BusinessHours | None:
@@ -450,20 +455,20 @@ class _Parser:
 
     def _keymap(self, value: Any) -> dict[str, str]:
         keymap: dict[str, str] = {}
-        # An unquoted `inbox.next = "j"` is a nested table in TOML: flatten it back.
-        def walk(table: dict[str, Any], prefix: str) -> None:
-            for key, keys in table.items():
-                binding_id = f"{prefix}{key}"
-                if isinstance(keys, dict):
-                    walk(keys, f"{binding_id}.")
-                elif isinstance(keys, str) and keys.strip():
-                    keymap[binding_id] = keys
-                else:
-                    self._fail(
-                        f'keymap "{binding_id}" must be a string of keys such as "j,down"'
-                    )
-
-        walk(self._table(value, "keymap"), "")
+        # An unquoted `inbox.next = "j"` is a nested table in TOML: flatten it back, without
+        # recursion, since `a.a.a.… = "j"` five thousand deep is one line of TOML.
+        pending: list[tuple[str, Any, int]] = [
+            (str(key), keys, 1) for key, keys in self._table(value, "keymap").items()
+        ]
+        while pending:
+            binding_id, keys, depth = pending.pop(0)
+            if isinstance(keys, dict) and depth < _KEYMAP_DEPTH:
+                pending[:0] = [(f"{binding_id}.{key}", inner, depth + 1) for key, inner in keys.items()]
+            elif isinstance(keys, str) and keys.strip():
+                keymap[binding_id] = keys
+            else:
+                shown = binding_id if len(binding_id) <= 60 else binding_id[:59] + "…"
+                self._fail(f'keymap "{shown}" must be a string of keys such as "j,down"')
         return keymap
 
     def _accounts(self, value: Any) -> dict[str, AccountConfig]:
@@ -485,22 +490,27 @@ class _Parser:
     def _account(self, name: str, table: dict[str, Any]) -> AccountConfig:
         prefix = f"accounts.{name}"
         for key in table:
-            if any(word in key.lower().replace("-", "_") for word in _SECRET_WORDS):
+            if looks_like_secret(key):
                 self._fail(
                     f"{prefix}.{key} looks like a secret: secrets are kept in the system "
                     "keyring, never in the settings file, so remove it"
                 )
-            if key not in {"backend", "url", "user"}:
+            if key not in {"backend", "url", "user", KEYRING_ID_KEY}:
                 self._warn_unknown(f"{prefix}.{key}")
         if "backend" not in table:
             self._fail(f'{prefix} needs a backend, e.g. backend = "zendesk"')
-        for key in ("backend", "url", "user"):
+        for key in ("backend", "url", "user", KEYRING_ID_KEY):
             if key in table:
                 self._check_type(f"{prefix}.{key}", table[key], str)
         url = table.get("url")
         if url is not None and not url.startswith(("https://", "http://")):
             self._fail(f"{prefix}.url must start with https:// or http://")
-        return AccountConfig(name=name, backend=table["backend"], url=url, user=table.get("user"))
+        keyring_id = table.get(KEYRING_ID_KEY)
+        if keyring_id is not None and not valid_keyring_id(keyring_id):
+            self._fail(f"{prefix}.{KEYRING_ID_KEY} must be the letters and digits 'account add' wrote: "
+                       "remove the line and run 'helpdesk-tui account add' again")
+        return AccountConfig(name=name, backend=table["backend"], url=url, user=table.get("user"),
+                             keyring_id=keyring_id)
 
     def _default_account(self, data: dict[str, Any], accounts: dict[str, AccountConfig]) -> str:
         if "default_account" not in data:

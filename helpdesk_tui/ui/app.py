@@ -13,6 +13,7 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.markup import escape as escape_markup
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, ProgressBar, Static
@@ -20,12 +21,14 @@ from textual.widgets import Footer, Input, ProgressBar, Static
 from helpdesk_tui.compose.templates import TemplateLoadResult, load_templates
 from helpdesk_tui.config.settings import Settings
 from helpdesk_tui.config.state import load_state, save_state
+from helpdesk_tui.content import clean_line
 from helpdesk_tui.domain.query import Filter, FilterError, View, builtin_views, describe, parse_filter
 from helpdesk_tui.store.cache import Cache
 from helpdesk_tui.store.inbox import InboxQuery, view_query
 from helpdesk_tui.ui.checkpoint_alerts import CheckpointAlertsMixin
 from helpdesk_tui.ui.dashboarding import DashboardMixin
 from helpdesk_tui.ui.focusing import FOCUS_BINDINGS, FocusMixin
+from helpdesk_tui.ui.keymap_check import keymap_warnings
 from helpdesk_tui.ui.rating import record_rating
 from helpdesk_tui.ui.replying import ReplyingMixin
 from helpdesk_tui.ui.syncing import SyncingMixin
@@ -179,10 +182,12 @@ class HelpdeskApp(ReplyingMixin, SyncingMixin, TriageMixin, FocusMixin, Dashboar
         self.query_one("#sync-progress").display = False
         self.query_one(TicketPane).border_title = "Ticket"
         inbox.focus()
+        # File names, theme names and setting keys are the user's text: never markup.
         for name, sentence in self._theme_failures:
-            self.notify(f"Theme file {name} was not loaded: {sentence}", severity="warning", timeout=8)
-        for warning in self.settings.warnings:
-            self.notify(warning, severity="warning", timeout=8)
+            self.notify(clean_line(f"Theme file {name} was not loaded: {sentence}"), severity="warning",
+                        timeout=8, markup=False)
+        for warning in (*self.settings.warnings, *keymap_warnings(self.settings.keymap, self.help_sections())):
+            self.notify(clean_line(warning), severity="warning", timeout=8, markup=False)
         self.show_view(self.view)
         self._preview_first()
         if self.options.live:
@@ -498,7 +503,9 @@ class HelpdeskApp(ReplyingMixin, SyncingMixin, TriageMixin, FocusMixin, Dashboar
         yield SystemCommand("Ticket: Back", "Back to the previous ticket (esc)", self.action_back)
         yield SystemCommand("Layout: Zoom inbox", "Inbox over the whole width, or back (z)", self.action_zoom)
         for name in sorted(self.available_themes):
-            yield SystemCommand(f"Theme: {name}", f"Switch to the {name} theme (remembered)",
+            # The palette reads titles and help as markup; a user theme may be named "[/]".
+            shown = escape_markup(clean_line(name))
+            yield SystemCommand(f"Theme: {shown}", f"Switch to the {shown} theme (remembered)",
                                 lambda n=name: setattr(self, "theme", n))
         yield SystemCommand("Sync: Sync now", "Send the outbox and pull changes (F5)", self.action_sync_now)
         yield from self.focus_commands()

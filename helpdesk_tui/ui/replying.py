@@ -13,6 +13,7 @@ from textual.css.query import NoMatches
 from helpdesk_tui.compose.errors import TemplateError
 from helpdesk_tui.compose.render import apply_template
 from helpdesk_tui.compose.templates import Template
+from helpdesk_tui.content import clean_line
 from helpdesk_tui.domain.models import Draft
 from helpdesk_tui.domain.reply import ReplyPlan
 from helpdesk_tui.domain.vocab import MessageKind
@@ -106,7 +107,9 @@ class ReplyingMixin:
     def on_composer_template_requested(self, event: Composer.TemplateRequested) -> None:
         result = self.templates()
         for name, sentence in result.failed:
-            self.notify(f"Template {name} was not loaded: {sentence}", severity="warning")
+            # A file name such as "[/].md" is text, never markup.
+            self.notify(clean_line(f"Template {name} was not loaded: {sentence}"), severity="warning",
+                        markup=False)
         self.push_screen(TemplatePicker(result.templates, self.customer_language()), self._insert_template)
 
     def _insert_template(self, template: Template | None) -> None:
@@ -120,7 +123,8 @@ class ReplyingMixin:
                                     organization=summary.organization if summary else None,
                                     agent_name=self.me, now=self.now(), tz=self.tz)
         except TemplateError as exc:  # a broken template is the template's fault, not a crash
-            self.notify(f"Template {template.name} cannot be used: {exc}", severity="error")
+            self.notify(clean_line(f"Template {template.name} cannot be used: {exc}"), severity="error",
+                        markup=False)
             return
         composer.insert(result.text)
         composer.template_status = result.status
@@ -128,10 +132,10 @@ class ReplyingMixin:
             # The promise written into the text; the send dialog starts from the same moment.
             composer.template_checkpoint = result.next_checkpoint.astimezone(self.tz).strftime("%Y-%m-%d %H:%M")
         for note in result.notes:
-            self.notify(note, severity="warning")
+            self.notify(clean_line(note), severity="warning", markup=False)
         if result.unresolved:
             names = ", ".join(sorted({name for name, _ in result.unresolved}))
-            self.notify(f"Fill in before sending: {names}", severity="warning")
+            self.notify(clean_line(f"Fill in before sending: {names}"), severity="warning", markup=False)
 
     # ----- sending
     def on_composer_send_requested(self, event: Composer.SendRequested) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib.util
 import re
-import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -20,6 +19,8 @@ from typing import Any
 from textual.color import Color, ColorParseError
 from textual.css.styles import Styles
 from textual.theme import Theme
+
+from helpdesk_tui.config.toml_file import TomlError, parse_toml
 
 BUNDLED_THEMES_PACKAGE = "helpdesk_tui.bundled_themes"
 """Where a wheel installs the top-level ``themes/`` folder (see pyproject.toml)."""
@@ -103,9 +104,9 @@ def parse_theme_file(
             reason = error.strerror or str(error)
             raise ThemeError(f"Theme file {source} cannot be read: {reason}.") from None
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise ThemeError(f"Theme file {source} is not valid TOML: {error}.") from None
+        data = parse_toml(text, f"Theme file {source}")
+    except TomlError as error:
+        raise ThemeError(str(error)) from None
     return _theme_from_table(data, source)
 
 
@@ -119,8 +120,9 @@ def _theme_from_table(data: dict[str, Any], source: str) -> Theme:
     name = data.get("name")
     if not isinstance(name, str) or not name.strip():
         raise fail('needs a name, e.g. name = "my-theme"')
-    if "," in name or name != name.strip():
-        raise fail(f"has a bad name {name!r}: no commas or surrounding spaces")
+    if "," in name or name != name.strip() or not name.isprintable() or len(name) > 64:
+        raise fail(f"has a bad name {name[:64]!r}: at most 64 printable characters, no commas or surrounding "
+                   "spaces")
     if "primary" not in data:
         raise fail('needs a primary colour, e.g. primary = "#4C8DF6"')
     colours = {key: _colour(data[key], key, fail) for key in _COLOUR_KEYS if key in data}
