@@ -7,14 +7,14 @@ nowhere else. Every failure a user can cause is a ``UserError`` with one sentenc
 from __future__ import annotations
 
 import getpass as _getpass
-import json
 import os
 import sys
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
-from helpdesk_tui.commands import DEMO, Context
-from helpdesk_tui.config import accounts_file, secrets
+from helpdesk_tui.commands import DEMO, Context, dumps
+from helpdesk_tui.config import accounts_file, secrets, tokens
 from helpdesk_tui.config.paths import ensure_dirs
 from helpdesk_tui.config.settings import ConfigError
 from helpdesk_tui.errors import UserError
@@ -41,16 +41,21 @@ def account_add(ctx: Context, name: str, backend: str, url: str, user: str | Non
         raise UserError(str(error)) from None
 
     token = _read_token(name, token_env, stdin_isatty, getpass, env)
-    previous = _current_token(name, keyring)
+    # The token's entry is this home's own: an account of the same name in another home keeps its token.
+    existing = ctx.settings.accounts.get(name)
+    keyring_id = existing.keyring_id if existing is not None and existing.keyring_id else tokens.new_keyring_id()
+    account = replace(account, keyring_id=keyring_id)
+    entry = tokens.keyring_entry(account)
+    previous = _current_token(name, entry, keyring)
     try:
-        secrets.store_token(name, token, backend=keyring)
+        secrets.store_token(name, token, entry=entry, backend=keyring)
     except secrets.SecretsError as error:
         raise UserError(str(error)) from None
     try:
         ensure_dirs(ctx.locations)
         result = accounts_file.add_account(ctx.locations.config_file, account)
     except (ConfigError, OSError) as error:
-        _restore_token(name, previous, keyring)
+        _restore_token(name, entry, previous, keyring)
         message = str(error) if isinstance(error, ConfigError) else (
             f"Cannot write {ctx.locations.config_file}: {error.strerror or error}.")
         raise UserError(message) from None
@@ -65,39 +70,43 @@ def account_add(ctx: Context, name: str, backend: str, url: str, user: str | Non
 
 
 def account_list(ctx: Context, as_json: bool) -> int:
-    """Print the accounts and whether each has a token stored; never the token itself."""
-    from helpdesk_tui.content import clean_line
+    """Print the accounts and whether each has a token stored; never the token itself.
 
+    The demo workspace is always listed: ``--account demo`` works whatever else is configured.
+    """
+    from helpdesk_tui.config.settings import AccountConfig
+    from helpdesk_tui.content import clean_line
+    from helpdesk_tui.content.text import fit
+
+    accounts = list(ctx.settings.accounts.values())
+    if DEMO not in ctx.settings.accounts:
+        accounts.append(AccountConfig(DEMO, backend=DEMO))
     keyring, keyring_problem = None, None
-    try:
-        keyring = secrets.keyring_backend()
-    except secrets.SecretsError as error:
-        keyring_problem = str(error)
     rows = []
-    for config in ctx.settings.accounts.values():
-        stored: bool | None
-        if config.backend == DEMO:
-            stored = None  # the demo account needs no token
-        elif keyring is None:
-            stored = None
-        else:
+    for config in accounts:
+        stored: bool | None = None  # the demo needs no token; None also means "could not tell"
+        if config.backend != DEMO and keyring_problem is None:
             try:
-                stored = secrets.has_token(config.name, backend=keyring)
-            except secrets.SecretsError as error:
-                stored, keyring_problem = None, str(error)
+                keyring = keyring or secrets.keyring_backend()
+                stored = tokens.has_account_token(config, backend=keyring)
+            except secrets.SecretsUnavailable:
+                keyring_problem = ("No usable system keyring was found, so whether each token is stored is "
+                                   "unknown: 'helpdesk-tui account add' says how to set one up.")
+            except secrets.SecretsError as error:  # locked or refused: asking again would only repeat it
+                keyring_problem = str(error)
         rows.append({"name": config.name, "backend": config.backend, "url": config.url, "user": config.user,
                      "default": config.name == ctx.settings.default_account, "token_stored": stored})
     for row in rows:
         if as_json:
-            print(json.dumps(row, ensure_ascii=False))
+            print(dumps(row))
             continue
         if row["backend"] == DEMO:
             token = "not needed"
         else:
             token = {True: "stored", False: "missing", None: "unknown"}[row["token_stored"]]
         marker = "*" if row["default"] else " "
-        print(f"{marker} {clean_line(row['name']):<20} {clean_line(row['backend']):<16} "
-              f"{clean_line(row['url'] or '-'):<40} {clean_line(row['user'] or '-'):<28} token {token}")
+        print(f"{marker} {fit(clean_line(row['name']), 20)} {fit(clean_line(row['backend']), 16)} "
+              f"{fit(clean_line(row['url'] or '-'), 40)} {fit(clean_line(row['user'] or '-'), 28)} token {token}")
     if keyring_problem:
         print(f"helpdesk-tui: {keyring_problem}", file=sys.stderr)
     return 0
@@ -115,7 +124,7 @@ def account_test(ctx: Context, name: str, *, client_options: Mapping[str, Any] |
         print(f"Account '{name}' is the offline demo workspace: there is no server to test.")
         return 0
     try:
-        token = secrets.load_token(name)
+        token = tokens.load_account_token(ctx.locations.config_file, config)
     except secrets.SecretsError as error:
         raise UserError(str(error)) from None
     try:
@@ -147,10 +156,18 @@ def account_remove(ctx: Context, name: str) -> int:
     if name not in written:
         raise UserError(f"There is no account named '{name}' in {path}: 'helpdesk-tui account list' "
                         "shows them.", 2)
+    config = ctx.settings.accounts.get(name)
+    shared_left = False
     try:
-        deleted = secrets.delete_token(name)
+        if config is not None and config.keyring_id:
+            deleted = secrets.delete_token(name, entry=tokens.keyring_entry(config))
+            shared_left = tokens.legacy_token_left(config)
+        else:
+            # Written before tokens were kept per home: its token sits under the bare name that
+            # every home shares, so deleting it could take another home's token; say so instead.
+            deleted, shared_left = False, secrets.has_token(name)
         token_note = ("and its token from the system keyring" if deleted
-                      else "(it had no token in the system keyring)")
+                      else "(it had no token of its own in the system keyring)")
     except secrets.SecretsUnavailable:
         # Nothing can have been stored without a keyring; the account can still go.
         token_note = "(no system keyring is usable here, so no token was deleted)"
@@ -165,6 +182,10 @@ def account_remove(ctx: Context, name: str) -> int:
     except OSError as error:
         raise UserError(f"Cannot write {path}: {error.strerror or error}.") from None
     print(f"Removed account '{name}' from {path} {token_note}.")
+    if shared_left:
+        print(f"A token kept by an older version under the name '{name}', which every --home shares, is still "
+              f"in the keyring in case another home uses it: if none does, remove it with "
+              f"'python -m keyring del {secrets.SERVICE} {name}'.")
     if result.default_account and ctx.settings.default_account == name:
         print(f"The default account is now '{result.default_account}'.")
     cache = ctx.locations.account_db(name)
@@ -207,22 +228,20 @@ def _read_token(name: str, token_env: str | None, stdin_isatty: bool, getpass: C
     return token
 
 
-def _current_token(name: str, keyring) -> str | None:
+def _current_token(name: str, entry: str, keyring) -> str | None:
     try:
-        return secrets.load_token(name, backend=keyring)
-    except secrets.TokenMissing:
-        return None
+        return secrets.find_token(name, entry=entry, backend=keyring)
     except secrets.SecretsError as error:
         raise UserError(str(error)) from None
 
 
-def _restore_token(name: str, previous: str | None, keyring) -> None:
+def _restore_token(name: str, entry: str, previous: str | None, keyring) -> None:
     """Undo ``store_token`` after the settings file could not be written."""
     try:
         if previous is None:
-            secrets.delete_token(name, backend=keyring)
+            secrets.delete_token(name, entry=entry, backend=keyring)
         else:
-            secrets.store_token(name, previous, backend=keyring)
+            secrets.store_token(name, previous, entry=entry, backend=keyring)
     except secrets.SecretsError:
         pass  # the settings error is the one to report
 

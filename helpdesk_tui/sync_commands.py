@@ -16,12 +16,13 @@ def backend_for(ctx: Context):
         from helpdesk_tui.sync.backends.demo import DemoBackend
 
         return DemoBackend()
-    from helpdesk_tui.config.secrets import SecretsError, load_token
+    from helpdesk_tui.config.secrets import SecretsError
+    from helpdesk_tui.config.tokens import load_account_token
     from helpdesk_tui.sync.registry import BackendUnavailable, make_backend
 
     config = ctx.settings.accounts[ctx.account]
     try:
-        return make_backend(config, load_token(ctx.account))
+        return make_backend(config, load_account_token(ctx.locations.config_file, config))
     except (SecretsError, BackendUnavailable) as exc:
         raise UserError(str(exc)) from None
 

@@ -24,7 +24,7 @@ from keyring.backends import fail, null
 from helpdesk_tui import account_commands
 from helpdesk_tui.cli import build_parser
 from helpdesk_tui.commands import Context
-from helpdesk_tui.config import accounts_file, secrets
+from helpdesk_tui.config import accounts_file, secrets, tokens
 from helpdesk_tui.config.settings import load_settings
 from helpdesk_tui.errors import UserError
 from tests.keyring_memory import EmptyChainer, LockedKeyring, MemoryKeyring
@@ -125,6 +125,15 @@ def assert_one_sentence(message: str) -> None:
     assert not re.search(r"[.:;]\s+[A-Z]", message), message  # no second sentence
 
 
+def entry_of(home: Path, name: str) -> str:
+    """The keyring user name of the account's token in this home ("NAME/ID")."""
+    return tokens.keyring_entry(load_settings(config_file(home)).accounts[name])
+
+
+def stored_token(home: Path, name: str) -> str:
+    return secrets.load_token(name, entry=entry_of(home, name))
+
+
 def files_containing(root: Path, text: str) -> list[Path]:
     return [p for p in root.rglob("*") if p.is_file() and text.encode() in p.read_bytes()]
 
@@ -133,7 +142,8 @@ def files_containing(root: Path, text: str) -> list[Path]:
 
 def test_add_puts_the_token_in_the_keyring_and_never_in_a_file(home, memory_keyring, plugins, capsys):
     assert add(home) == 0
-    assert memory_keyring.passwords == {("helpdesk-tui", "work"): TOKEN}
+    assert memory_keyring.passwords == {("helpdesk-tui", entry_of(home, "work")): TOKEN}
+    assert entry_of(home, "work").startswith("work/")
     settings = load_settings(config_file(home))
     assert settings.default_account == "work"
     assert settings.accounts["work"].backend == "fake"
@@ -152,7 +162,7 @@ def test_add_asks_with_getpass_when_interactive(home, memory_keyring, plugins):
 
     assert add(home, token_env=None, tty=True, getpass=getpass) == 0
     assert len(prompts) == 1 and "'work'" in prompts[0]
-    assert secrets.load_token("work") == TOKEN
+    assert stored_token(home, "work") == TOKEN
 
 
 def test_add_without_a_terminal_needs_token_env(home, memory_keyring, plugins):
@@ -164,7 +174,7 @@ def test_add_without_a_terminal_needs_token_env(home, memory_keyring, plugins):
 
 def test_add_reads_the_token_from_the_variable_named_by_token_env(home, memory_keyring, plugins):
     assert add(home, token=OTHER_TOKEN, token_env="HD_TOKEN") == 0
-    assert secrets.load_token("work") == OTHER_TOKEN
+    assert stored_token(home, "work") == OTHER_TOKEN
 
 
 def test_add_with_an_unset_token_env_variable_is_refused(home, memory_keyring, plugins):
@@ -233,8 +243,11 @@ def test_a_second_account_keeps_the_default_and_adding_again_replaces_the_token(
     settings = load_settings(config_file(home))
     assert list(settings.accounts) == ["work", "home"] and settings.default_account == "work"
     assert settings.accounts["home"].user is None
+    entry = entry_of(home, "work")
     add(home, "work", token=OTHER_TOKEN, user="boss@example.com")
-    assert secrets.load_token("work") == OTHER_TOKEN
+    assert entry_of(home, "work") == entry  # the same entry, replaced
+    assert stored_token(home, "work") == OTHER_TOKEN
+    assert len(memory_keyring.passwords) == 2
     assert load_settings(config_file(home)).accounts["work"].user == "boss@example.com"
     assert "Updated account 'work'" in capsys.readouterr().out
 
@@ -283,7 +296,7 @@ def test_if_the_settings_file_cannot_be_written_the_token_is_taken_back(home, me
         add(home, "work", token=OTHER_TOKEN)
     with pytest.raises(UserError, match="Permission denied"):
         add(home, "home", token=OTHER_TOKEN)
-    assert memory_keyring.passwords == {("helpdesk-tui", "work"): TOKEN}
+    assert memory_keyring.passwords == {("helpdesk-tui", entry_of(home, "work")): TOKEN}
 
 
 # --- account list -----------------------------------------------------------------------------
@@ -292,7 +305,7 @@ def test_list_shows_accounts_and_whether_a_token_is_stored_never_the_token(home,
                                                                           capsys):
     add(home, "work")
     add(home, "home", url="https://home.example.com", token=OTHER_TOKEN)
-    del memory_keyring.passwords[("helpdesk-tui", "home")]
+    del memory_keyring.passwords[("helpdesk-tui", entry_of(home, "home"))]
     capsys.readouterr()
 
     assert account_commands.account_list(context(home), as_json=True) == 0
@@ -303,6 +316,7 @@ def test_list_shows_accounts_and_whether_a_token_is_stored_never_the_token(home,
          "default": True, "token_stored": True},
         {"name": "home", "backend": "fake", "url": "https://home.example.com", "user": "aiko@example.com",
          "default": False, "token_stored": False},
+        {"name": "demo", "backend": "demo", "url": None, "user": None, "default": False, "token_stored": None},
     ]
     assert account_commands.account_list(context(home), as_json=False) == 0
     text = capsys.readouterr().out
@@ -383,8 +397,9 @@ def test_remove_deletes_the_token_and_the_table(home, memory_keyring, plugins, c
     add(home, "work")
     add(home, "home", url="https://home.example.com", token=OTHER_TOKEN)
     capsys.readouterr()
+    home_entry = entry_of(home, "home")
     assert account_commands.account_remove(context(home), "work") == 0
-    assert memory_keyring.passwords == {("helpdesk-tui", "home"): OTHER_TOKEN}
+    assert memory_keyring.passwords == {("helpdesk-tui", home_entry): OTHER_TOKEN}
     settings = load_settings(config_file(home))
     assert list(settings.accounts) == ["home"] and settings.default_account == "home"
     out = capsys.readouterr().out
@@ -518,7 +533,7 @@ def test_cli_account_add_list_test_remove(home, plugins, server, tmp_path):
     assert TOKEN in ring.read_text() and files_containing(home, TOKEN) == []
 
     listed = run_cli(home, plugins, ring, "account", "list", "--json")
-    assert json.loads(listed.stdout)["token_stored"] is True and TOKEN not in listed.stdout
+    assert json.loads(listed.stdout.splitlines()[0])["token_stored"] is True and TOKEN not in listed.stdout
 
     tested = run_cli(home, plugins, ring, "account", "test", "work")
     assert tested.returncode == 0, tested.stderr
@@ -552,3 +567,131 @@ def test_cli_account_add_without_a_terminal_or_token_env_is_a_usage_error(home, 
     out = run_cli(home, plugins, tmp_path / "ring.json", "account", "add", "work", "--backend", "fake",
                   "--url", "https://desk.example.com")
     assert "--token-env" in one_sentence(out, 2)
+
+
+# --- tokens of different homes ------------------------------------------------------------------
+
+def legacy_home(home: Path, ring: MemoryKeyring, token: str = TOKEN, url: str = "https://desk.example.com") -> None:
+    """An account as an older version wrote it: no keyring_id, the token under the bare name."""
+    config_file(home).parent.mkdir(parents=True, exist_ok=True)
+    config_file(home).write_text(f'# mine\n[accounts.work]\nbackend = "fake"\nurl = "{url}"\n')
+    ring.passwords[("helpdesk-tui", "work")] = token
+
+
+def test_two_homes_with_an_account_of_one_name_keep_their_own_tokens(tmp_path, memory_keyring, plugins):
+    home_a, home_b = tmp_path / "a", tmp_path / "b"
+    add(home_a, "work", token=TOKEN)
+    add(home_b, "work", token=OTHER_TOKEN)
+    assert stored_token(home_a, "work") == TOKEN and stored_token(home_b, "work") == OTHER_TOKEN
+    assert account_commands.account_remove(context(home_b), "work") == 0
+    assert stored_token(home_a, "work") == TOKEN
+    assert list(memory_keyring.passwords) == [("helpdesk-tui", entry_of(home_a, "work"))]
+
+
+def test_an_old_token_moves_to_the_accounts_own_entry_on_first_read(home, memory_keyring, plugins):
+    legacy_home(home, memory_keyring)
+    config = load_settings(config_file(home)).accounts["work"]
+    assert config.keyring_id is None
+    assert tokens.load_account_token(config_file(home), config) == TOKEN
+    text = config_file(home).read_text()
+    assert text.startswith("# mine\n") and "keyring_id" in text and TOKEN not in text
+    moved = load_settings(config_file(home)).accounts["work"]
+    assert moved.keyring_id and memory_keyring.passwords[("helpdesk-tui", tokens.keyring_entry(moved))] == TOKEN
+    # The old entry stays for any other home still reading it; this home no longer needs it.
+    del memory_keyring.passwords[("helpdesk-tui", "work")]
+    assert tokens.load_account_token(config_file(home), moved) == TOKEN
+
+
+def test_an_old_token_still_works_when_the_settings_file_cannot_be_written(home, memory_keyring, plugins,
+                                                                           monkeypatch):
+    legacy_home(home, memory_keyring)
+
+    def refuse(path, text):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(accounts_file, "_write", refuse)
+    config = load_settings(config_file(home)).accounts["work"]
+    assert tokens.load_account_token(config_file(home), config) == TOKEN
+    assert memory_keyring.passwords == {("helpdesk-tui", "work"): TOKEN}  # no orphan entry left behind
+    assert "keyring_id" not in config_file(home).read_text()
+
+
+def test_adding_in_a_second_home_never_touches_an_old_shared_token(tmp_path, memory_keyring, plugins):
+    home_a, home_b = tmp_path / "a", tmp_path / "b"
+    legacy_home(home_a, memory_keyring, token=TOKEN)
+    add(home_b, "work", token=OTHER_TOKEN)
+    account_commands.account_remove(context(home_b), "work")
+    config = load_settings(config_file(home_a)).accounts["work"]
+    assert tokens.load_account_token(config_file(home_a), config) == TOKEN
+
+
+def test_removing_an_old_account_leaves_the_shared_token_and_says_how_to_delete_it(tmp_path, memory_keyring,
+                                                                                 plugins, capsys):
+    home_a, home_b = tmp_path / "a", tmp_path / "b"
+    legacy_home(home_a, memory_keyring)
+    legacy_home(home_b, memory_keyring)
+    assert account_commands.account_remove(context(home_b), "work") == 0
+    out = capsys.readouterr().out
+    assert "python -m keyring del helpdesk-tui work" in out
+    config = load_settings(config_file(home_a)).accounts["work"]
+    assert tokens.load_account_token(config_file(home_a), config) == TOKEN
+
+
+def test_account_list_says_nothing_about_a_missing_keyring_when_no_account_needs_one(home, monkeypatch,
+                                                                                      capsys):
+    monkeypatch.setattr(keyring.core, "_keyring_backend", fail.Keyring())
+    assert account_commands.account_list(context(home), as_json=False) == 0
+    captured = capsys.readouterr()
+    assert "demo" in captured.out and captured.err == ""
+
+
+def test_account_list_asks_a_locked_keyring_once_and_says_it_once(home, memory_keyring, plugins, monkeypatch,
+                                                                   capsys):
+    add(home, "work")
+    add(home, "home", url="https://home.example.com")
+    asked = []
+
+    class CountingLocked(LockedKeyring):
+        def get_password(self, service, username):
+            asked.append(username)
+            return super().get_password(service, username)
+
+    monkeypatch.setattr(keyring.core, "_keyring_backend", CountingLocked())
+    capsys.readouterr()
+    account_commands.account_list(context(home), as_json=False)
+    captured = capsys.readouterr()
+    assert len(asked) == 1 and len(captured.err.strip().splitlines()) == 1
+    assert captured.out.count("token unknown") == 2
+
+
+@cli
+def test_cli_account_list_keeps_the_demo_and_fits_long_values_in_their_columns(home, plugins, tmp_path):
+    ring = tmp_path / "ring.json"
+    long_url = "https://" + "very-long-subdomain." * 4 + "example.com"
+    out = run_cli(home, plugins, ring, "account", "add", "work", "--backend", "fake", "--url", long_url,
+                  "--user", "京都の田中さん@example.com", "--token-env", "HD_TOKEN", env_extra={"HD_TOKEN": TOKEN})
+    assert out.returncode == 0, out.stderr
+    listed = run_cli(home, plugins, ring, "account", "list")
+    assert listed.returncode == 0 and listed.stderr == ""
+    lines = listed.stdout.splitlines()
+    assert [line.split()[0] for line in lines] == ["*", "demo"]
+    from rich.cells import cell_len
+
+    starts = [line.index("token") for line in lines]
+    assert len({cell_len(line[:start]) for line, start in zip(lines, starts)}) == 1  # columns line up
+    assert "…" in lines[0] and long_url not in listed.stdout
+
+
+@cli
+def test_cli_tokens_of_two_homes_stay_apart(tmp_path, plugins, server):
+    ring = tmp_path / "ring.json"
+    home_a, home_b = tmp_path / "a", tmp_path / "b"
+    for home, token in ((home_a, TOKEN), (home_b, "wrong")):
+        out = run_cli(home, plugins, ring, "account", "add", "work", "--backend", "fake", "--url", server,
+                      "--token-env", "HD_TOKEN", env_extra={"HD_TOKEN": token})
+        assert out.returncode == 0, out.stderr
+    assert run_cli(home_a, plugins, ring, "account", "test", "work").returncode == 0
+    assert "(401)" in one_sentence(run_cli(home_b, plugins, ring, "account", "test", "work"), 1)
+    assert run_cli(home_b, plugins, ring, "account", "remove", "work").returncode == 0
+    tested = run_cli(home_a, plugins, ring, "account", "test", "work")
+    assert tested.returncode == 0, tested.stderr

@@ -2,8 +2,9 @@
 
 Edits go through tomlkit, which keeps the user's comments, order and formatting; the new
 file is checked with the same parser the app uses, then swapped in atomically, so a failed
-edit leaves the old file as it was. Only ``backend``, ``url`` and ``user`` are written:
-never a secret (tokens live in the keyring, see ``config/secrets.py``).
+edit leaves the old file as it was. Only ``backend``, ``url``, ``user`` and ``keyring_id``
+(which names the token's keyring entry, ``config/tokens.py``) are written: never a secret
+(tokens live in the keyring, see ``config/secrets.py``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from helpdesk_tui.config.paths import validate_account_name
+from helpdesk_tui.config.secret_keys import KEYRING_ID_KEY
+from helpdesk_tui.config.toml_file import BOM
 from helpdesk_tui.config.settings import AccountConfig, ConfigError, load_settings
 
 
@@ -100,6 +103,8 @@ def add_account(path: Path, account: AccountConfig) -> AddResult:
         table["url"] = account.url
         if account.user is not None:
             table["user"] = account.user
+        if account.keyring_id is not None:
+            table[KEYRING_ID_KEY] = account.keyring_id
         table.add(tomlkit.nl())
         accounts[account.name] = table
     else:
@@ -110,6 +115,8 @@ def add_account(path: Path, account: AccountConfig) -> AddResult:
             table["user"] = account.user
         elif "user" in table:
             del table["user"]
+        if account.keyring_id is not None:
+            table[KEYRING_ID_KEY] = account.keyring_id
     default = doc.get("default_account")
     if len(accounts) == 1 or (default is not None and default not in accounts):
         # The first account; or a default such as "demo" that would name no account now.
@@ -146,6 +153,18 @@ def remove_account(path: Path, name: str) -> RemoveResult:
     return RemoveResult(default_account=None if default is None else str(default))
 
 
+def set_keyring_id(path: Path, name: str, keyring_id: str) -> None:
+    """Record the id of ``[accounts.NAME]``'s keyring entry, keeping everything else."""
+    import tomlkit
+
+    doc = _parse(path)
+    accounts = doc.get("accounts")
+    if not hasattr(accounts, "keys") or name not in accounts:
+        raise InvalidAccount(f"There is no account named '{name}' in {path}.")
+    accounts[name][KEYRING_ID_KEY] = keyring_id
+    _write(path, tomlkit.dumps(doc))
+
+
 def configured_accounts(path: Path) -> list[str]:
     """Names of the accounts written in the file (not the built-in demo)."""
     doc = _parse(path)
@@ -165,7 +184,7 @@ def _parse(path: Path):
     except OSError as error:
         raise ConfigError(f"Cannot read settings from {path}: {error.strerror or error}.", path) from None
     try:
-        return tomlkit.parse(text)
+        return tomlkit.parse(text.removeprefix(BOM))
     except Exception as error:  # tomllib accepted it, so this is tomlkit's limit, not the user's
         raise ConfigError(
             f"Settings file {path} cannot be edited automatically ({type(error).__name__}): "

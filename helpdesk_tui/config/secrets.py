@@ -1,6 +1,10 @@
 """Account tokens, kept only in the operating system's keyring.
 
-Service ``"helpdesk-tui"``, user name = the account name. Where no keyring backend is
+Service ``"helpdesk-tui"``; the user name is the account's keyring entry, which
+``config/tokens.py`` makes unique to the account in its home (``NAME/ID``), so two homes
+with an account of the same name never share, overwrite or delete each other's token.
+The functions here take that entry as ``entry`` (default: the bare account name, where
+tokens were kept before). Where no keyring backend is
 usable this module says so in one sentence (``SecretsUnavailable``) and stops: it never
 falls back to a file of its own. A user who wants a file anyway picks one explicitly,
 e.g. keyrings.alt's encrypted file backend through ``PYTHON_KEYRING_BACKEND``.
@@ -77,38 +81,39 @@ def keyring_name(backend: Any | None = None) -> str:
     return str(getattr(backend, "name", type(backend).__name__))
 
 
-def store_token(account: str, token: str, *, backend: Any | None = None) -> None:
-    """Save ``token`` for ``account``, replacing any previous one."""
+def store_token(account: str, token: str, *, entry: str | None = None, backend: Any | None = None) -> None:
+    """Save ``token`` for ``account`` under ``entry``, replacing any previous one."""
     if not isinstance(token, str) or not token.strip():
         raise ValueError("A token cannot be empty.")
     backend = keyring_backend() if backend is None else backend
-    _call(backend.set_password, "store", account, SERVICE, account, token)
+    _call(backend.set_password, "store", account, SERVICE, entry or account, token)
 
 
-def load_token(account: str, *, backend: Any | None = None) -> str:
-    """The token of ``account``; ``TokenMissing`` if none is stored."""
-    backend = keyring_backend() if backend is None else backend
-    token = _call(backend.get_password, "read", account, SERVICE, account)
+def load_token(account: str, *, entry: str | None = None, backend: Any | None = None) -> str:
+    """The token of ``account`` kept under ``entry``; ``TokenMissing`` if none is stored."""
+    token = find_token(account, entry=entry, backend=backend)
     if not token:
         raise TokenMissing(account)
     return token
 
 
-def has_token(account: str, *, backend: Any | None = None) -> bool:
-    """Whether a token is stored for ``account`` (the token itself is not returned)."""
-    try:
-        load_token(account, backend=backend)
-    except TokenMissing:
-        return False
-    return True
-
-
-def delete_token(account: str, *, backend: Any | None = None) -> bool:
-    """Forget the token of ``account``; returns False if there was none."""
+def find_token(account: str, *, entry: str | None = None, backend: Any | None = None) -> str | None:
+    """The token under ``entry``, or None when there is none."""
     backend = keyring_backend() if backend is None else backend
-    if _call(backend.get_password, "read", account, SERVICE, account) is None:
+    return _call(backend.get_password, "read", account, SERVICE, entry or account) or None
+
+
+def has_token(account: str, *, entry: str | None = None, backend: Any | None = None) -> bool:
+    """Whether a token is stored for ``account`` (the token itself is not returned)."""
+    return find_token(account, entry=entry, backend=backend) is not None
+
+
+def delete_token(account: str, *, entry: str | None = None, backend: Any | None = None) -> bool:
+    """Forget the token of ``account`` under ``entry``; returns False if there was none."""
+    backend = keyring_backend() if backend is None else backend
+    if _call(backend.get_password, "read", account, SERVICE, entry or account) is None:
         return False
-    _call(backend.delete_password, "delete", account, SERVICE, account)
+    _call(backend.delete_password, "delete", account, SERVICE, entry or account)
     return True
 
 
