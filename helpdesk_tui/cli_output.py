@@ -1,7 +1,8 @@
 """Printing the cache for scripts and terminals: tables, threads, search hits, or JSON.
 
 Every string that came from outside goes through ``content`` before it reaches a
-terminal; JSON carries the raw text (JSON escaping makes it inert).
+terminal. JSON (one object per line: JSON Lines) carries the text as it is, with control
+and invisible characters escaped by ``cli_json.dumps`` so that it is inert on a terminal.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from datetime import datetime
 from rich.console import Console
 from rich.text import Text
 
-from helpdesk_tui.commands import dumps
+from helpdesk_tui.cli_json import dumps
 from helpdesk_tui.content import clean_line, render_body
+from helpdesk_tui.content.text import fit
 from helpdesk_tui.domain.models import Event, InboxRow, Message, Ticket
 from helpdesk_tui.domain.sla import describe_due, format_remaining, next_due
 from helpdesk_tui.store.customers import CustomerSummary
@@ -40,10 +42,11 @@ def print_rows(rows: list[InboxRow], now: datetime, *, as_json: bool) -> None:
         return
     lines = []
     for r in rows:
+        # Columns are measured in terminal cells (a CJK character takes two) and cut with "…".
         clock = format_remaining(r.sla_due_at, now)
-        lines.append(f"{clock:>7} {r.number:>7} {r.status:<8} {r.priority:<7} "
-                     f"{clean_line(r.assignee or '-'):<10.10} {clean_line(r.customer_name):<20.20} "
-                     f"{clean_line(r.subject)}")
+        lines.append(f"{fit(clock, 7, right=True)} {r.number:>7} {fit(str(r.status), 8)} "
+                     f"{fit(str(r.priority), 7)} {fit(clean_line(r.assignee or '-'), 10)} "
+                     f"{fit(clean_line(r.customer_name), 20)} {clean_line(r.subject)}")
     if lines:
         sys.stdout.write("\n".join(lines) + "\n")
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import os
+import shutil
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from helpdesk_tui.cli_json import dumps
 from helpdesk_tui.config.paths import Locations, ensure_dirs, resolve_locations, validate_account_name
 from helpdesk_tui.config.settings import ConfigError, Settings, load_settings
 from helpdesk_tui.errors import UserError
@@ -217,23 +218,16 @@ def search(ctx: Context, query: str, *, limit: int, as_json: bool) -> int:
     return 0
 
 
-def _json_default(value):
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return str(value)
-
-
-def dumps(value) -> str:
-    return json.dumps(value, ensure_ascii=False, default=_json_default)
-
-
 def template_list(ctx: Context, *, as_json: bool) -> int:
     from helpdesk_tui.compose.templates import load_templates
     from helpdesk_tui.content import clean_line
+    from helpdesk_tui.content.text import fit
 
     result = load_templates(ctx.locations.templates_dir, _synced_templates(ctx))
     for name, sentence in result.failed:
-        print(f"helpdesk-tui: template {name} was not loaded: {sentence}", file=sys.stderr)
+        print(f"helpdesk-tui: {clean_line(f'Template {name} was not loaded: {sentence}')}", file=sys.stderr)
+    # On a terminal each template is one line, cut to its width; a pipe gets the whole text.
+    width = shutil.get_terminal_size().columns if sys.stdout.isatty() else 0
     for t in result.templates:
         if as_json:
             print(dumps({"id": t.id, "name": t.name, "language": t.language, "description": t.description,
@@ -241,7 +235,8 @@ def template_list(ctx: Context, *, as_json: bool) -> int:
                          "default_status": t.default_status, "default_checkpoint": t.default_checkpoint}))
         else:
             name = clean_line(t.name) + (f" ({clean_line(t.origin)})" if t.origin else "")
-            print(f"{clean_line(t.id):<32} {t.language:<3} {name:<28} {clean_line(t.description)}")
+            line = f"{fit(clean_line(t.id), 32)} {fit(t.language, 5)} {fit(name, 28)} {clean_line(t.description)}"
+            print(fit(line, width).rstrip() if width else line)
     return 0
 
 

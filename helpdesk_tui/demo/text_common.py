@@ -157,7 +157,9 @@ ADVERSARIAL = (
         "billing",
         "Invoice attached: invoice_\u202efdp.exe",
         "Hello, please check the attached file invoice_\u202efdp.exe — your system rejected it.\n\n"
-        "Our company name is \u202eSTAOG\u202c Ltd, with a\u200b zero\u200d width\ufeff mess\u2063 in it.",
+        "Our company name is \u202eSTAOG\u202c Ltd, with a\u200b zero\u200d width\ufeff mess\u2063 in it.\n\n"
+        # 8-bit C1 controls: CSI (U+009B) and OSC (U+009D) act like ESC [ and ESC ] on many terminals.
+        "The bank portal said \x9b2J\x9b31mDECLINED\x9b0m\x9d0;pwned title\x9c and \x85 nothing else.",
     ),
     (
         "password",
