@@ -254,7 +254,7 @@ def _synced_templates(ctx: Context) -> list:
 def template_render(ctx: Context, name: str, reference: str) -> int:
     from helpdesk_tui.compose.render import apply_template
     from helpdesk_tui.compose.templates import TemplateError, load_templates, resolve_template
-    from helpdesk_tui.content import clean_text
+    from helpdesk_tui.content import clean_line, clean_text
 
     templates = load_templates(ctx.locations.templates_dir, _synced_templates(ctx)).templates
     cache = ctx.open_cache()
@@ -267,7 +267,7 @@ def template_render(ctx: Context, name: str, reference: str) -> int:
     try:
         template = resolve_template(templates, name, language)
     except (TemplateError, LookupError, ValueError) as exc:
-        raise UserError(f"{exc} ('helpdesk-tui template list' shows them)", 2) from None
+        raise UserError(clean_line(str(exc)), 2) from None
     now = datetime.now(UTC)
     try:
         result = apply_template(template, ticket=ticket, customer=summary.customer if summary else None,
@@ -276,7 +276,10 @@ def template_render(ctx: Context, name: str, reference: str) -> int:
     except TemplateError as exc:
         raise UserError(f"Template {template.id} cannot be rendered: {exc}") from None
     sys.stdout.write(clean_text(result.text) if sys.stdout.isatty() else result.text)
-    for placeholder, line in result.unresolved:
-        print(f"helpdesk-tui: {{{{ {placeholder} }}}} on line {line} has no value: fill it in before sending.",
-              file=sys.stderr)
+    if result.unresolved:
+        # The app will not send this text as it is: neither may a script take it as done.
+        where = ", ".join(f"{{{{ {clean_line(placeholder)} }}}} on line {line}"
+                          for placeholder, line in result.unresolved)
+        raise UserError(f"The text still has placeholders without a value ({where}): fill them in before "
+                        "sending.")
     return 0

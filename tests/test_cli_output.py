@@ -193,3 +193,55 @@ def test_every_json_command_escapes_c1_from_the_cache(demo_home, adversarial_num
         out = run(demo_home, *args)
         assert out.returncode == 0, (args, out.stderr)
         assert_inert_bytes(out.stdout)
+
+
+# --- template list and render --------------------------------------------------------------------
+
+def one_sentence(out: subprocess.CompletedProcess, status: int) -> str:
+    assert out.returncode == status, out.stderr
+    err = out.stderr.decode("utf-8")
+    assert "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("helpdesk-tui: ") and lines[0].endswith("."), err
+    return lines[0]
+
+
+def first_ticket(home) -> str:
+    return str(json.loads(run(home, "list", "--json", "--limit", "1").stdout)["number"])
+
+
+def test_template_render_with_a_placeholder_left_says_so_and_fails(demo_home):
+    templates = demo_home / "config" / "templates"
+    templates.mkdir(parents=True)
+    (templates / "left.md").write_text("---\nname: Left\nlanguage: en\n---\nHi {{ customer.first_name }},\n"
+                                       "ticket {{ ticket.nonexistent }} and {{ ticket.number }}.\n")
+    number = first_ticket(demo_home)
+    out = run(demo_home, "template", "render", "left", "--ticket", number)
+    line = one_sentence(out, 1)
+    assert "{{ ticket.nonexistent }} on line 2" in line and "fill them in before sending" in line
+    assert "{{ ticket.nonexistent }}" in out.stdout.decode() and number in out.stdout.decode()
+
+
+def test_template_render_of_a_complete_template_exits_zero(demo_home):
+    out = run(demo_home, "template", "render", "request-information", "--ticket", first_ticket(demo_home))
+    assert out.returncode == 0 and out.stderr == b"" and b"{{" not in out.stdout
+
+
+@pytest.mark.parametrize("name", ["acknowledgment", "zzzzzzzzzzzzzzzzzzzz"])
+def test_template_render_of_an_unknown_name_gives_its_hint_once(demo_home, name):
+    line = one_sentence(run(demo_home, "template", "render", name, "--ticket", first_ticket(demo_home)), 2)
+    assert line.count("template list") == 1 and f"'{name}'" in line
+
+
+def test_template_list_keeps_its_columns_with_long_and_cjk_names(demo_home):
+    templates = demo_home / "config" / "templates" / "ja"
+    templates.mkdir(parents=True)
+    (templates / "長い名前のテンプレートです長い名前のテンプレートです.md").write_text(
+        "---\nname: 返金についてのとても長いお知らせのテンプレート名前です\nlanguage: ja\ndescription: DESC\n---\nはい\n")
+    out = run(demo_home, "template", "list")
+    assert out.returncode == 0
+    lines = out.stdout.decode().splitlines()
+    mine = [line for line in lines if line.endswith("DESC")]
+    assert len(mine) == 1 and "…" in mine[0]
+    assert {cell_len(line[: line.index(" en ") if " en " in line else 0]) for line in lines if " en " in line} == {32}
+    assert cell_len(mine[0][: mine[0].index(" ja ")]) == 32

@@ -332,5 +332,11 @@ def resolve_template(templates: Sequence[Template], key: str, language: str = "e
     if matches:
         return rank_templates(matches, "", language)[0]
     near = [t.id for t in rank_templates(templates, key, language)[:3]]
-    hint = f": did you mean {', '.join(near)}?" if near else ": list them with 'helpdesk-tui template list'"
+    every = "'helpdesk-tui template list' shows them all"
+    # One hint, one sentence: the nearest ids, or where to find them.
+    if near:
+        choices = near[0] if len(near) == 1 else f"{', '.join(near[:-1])} or {near[-1]}"
+        hint = f": did you mean {choices} ({every})"
+    else:
+        hint = f": {every}"
     raise TemplateError(f"there is no template {key!r}{hint}")
