@@ -3,6 +3,14 @@
 The demo's SLA clocks are relative to the moment it was generated. Rather than
 regenerating (and losing the notes and drafts the user made), every opening shifts
 the generated timestamps forward by the time that has passed, so clocks stay live.
+
+Only generated rows move, never what the agent wrote: the build records the highest
+generated id of each table (``demo_generated_ids``), and a row above it is the agent's
+(a note written at 00:51 must still say 00:51 tomorrow). A ticket the agent has worked on
+(a reply, a note, an event, a queued change, a triage action) stops moving altogether:
+its timestamps are then partly the agent's, and a ticket only partly shifted would read
+as if the customer answered before the agent wrote. From then on its clocks run in real
+time, like a real ticket's.
 """
 
 from __future__ import annotations
@@ -19,6 +27,8 @@ from helpdesk_tui.store.db import open_database, transaction
 from helpdesk_tui.store.sla_refresh import STALE_KEY
 from helpdesk_tui.store.writer import get_meta, set_meta
 
+GENERATED_IDS_KEY = "demo_generated_ids"
+_GENERATED_TABLES = ("messages", "events", "ratings", "feedback_marks", "customer_notes")
 SHIFT_LIMIT = 50_000  # bigger workspaces are benchmarks: their clocks are left alone (0.65 s at 20k)
 _TICKET_TIMES = ("created_at", "updated_at", "first_response_at", "first_response_due_at",
                  "next_checkpoint_at", "resolution_due_at", "solved_at", "sla_due_at", "deleted_at",
@@ -58,6 +68,7 @@ def _build(path: Path, *, seed: int, tickets: int, now: datetime,
             add_demo_feedback(conn, seed=seed, now=now)
             set_meta(conn, "demo_spec", json.dumps({"seed": seed, "tickets": tickets}))
             set_meta(conn, "demo_generated_at", str(int(now.timestamp())))
+            set_meta(conn, GENERATED_IDS_KEY, json.dumps(_max_ids(conn)))
             set_meta(conn, "agent", workspace.agents[0])
             set_meta(conn, "demo_complete", "1")
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -71,26 +82,59 @@ def _build(path: Path, *, seed: int, tickets: int, now: datetime,
     Path(f"{partial}-shm").unlink(missing_ok=True)
 
 
+def _max_ids(conn) -> dict[str, int]:
+    return {table: conn.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0]
+            for table in _GENERATED_TABLES}
+
+
+def _generated_ids(conn) -> dict[str, int]:
+    """The highest generated id per table, recorded at build time.
+
+    A workspace built before they were recorded gets them now: its generated messages are
+    the ones whose remote id is their own id (the agent's are NULL or "demo-…"); for the
+    other tables everything up to now counts as generated, the best that can be known
+    (``demo --rebuild`` starts clean).
+    """
+    recorded = get_meta(conn, GENERATED_IDS_KEY)
+    if recorded is not None:
+        return {table: int(json.loads(recorded).get(table, 0)) for table in _GENERATED_TABLES}
+    ids = _max_ids(conn)
+    ids["messages"] = conn.execute(
+        "SELECT coalesce(max(id), 0) FROM messages WHERE remote_id = CAST(id AS TEXT)").fetchone()[0]
+    with transaction(conn):
+        set_meta(conn, GENERATED_IDS_KEY, json.dumps(ids))
+    return ids
+
+
 def _shift_to(conn, now: datetime, tickets: int) -> None:
     generated = int(get_meta(conn, "demo_generated_at") or 0)
     delta = int(now.timestamp()) - generated
     if delta < 60 or tickets > SHIFT_LIMIT:
         return
-    sets = ", ".join(f"{c} = {c} + :d" for c in _TICKET_TIMES)
+    ids = _generated_ids(conn)
     with transaction(conn):
+        # Tickets the agent has worked on stay where they are (see the module's docstring).
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS demo_worked (ticket_id INTEGER PRIMARY KEY)")
+        conn.execute("DELETE FROM demo_worked")
+        conn.execute("INSERT OR IGNORE INTO demo_worked SELECT ticket_id FROM messages WHERE id > :m "
+                     "UNION SELECT ticket_id FROM events WHERE id > :e "
+                     "UNION SELECT ticket_id FROM outbox WHERE ticket_id IS NOT NULL "
+                     "UNION SELECT ticket_id FROM triage_actions",
+                     {"m": ids["messages"], "e": ids["events"]})
+        live = "NOT IN (SELECT ticket_id FROM demo_worked)"
+        sets = ", ".join(f"{c} = {c} + :d" for c in _TICKET_TIMES)
         conn.execute(f"UPDATE tickets SET {sets}, sla_key = CASE WHEN sla_due_at IS NOT NULL "
-                     "THEN sla_key + :d ELSE sla_key - :d END", {"d": delta})
-        conn.execute("UPDATE messages SET created_at = created_at + :d WHERE created_at <= :g",
-                     {"d": delta, "g": generated})
-        conn.execute("UPDATE events SET at = at + :d WHERE at <= :g", {"d": delta, "g": generated})
-        conn.execute("UPDATE feedback_marks SET marked_at = marked_at + :d WHERE marked_at <= :g",
-                     {"d": delta, "g": generated})
-        conn.execute("UPDATE ratings SET created_at = created_at + :d WHERE created_at <= :g",
-                     {"d": delta, "g": generated})
+                     f"THEN sla_key + :d ELSE sla_key - :d END WHERE id {live}", {"d": delta})
+        for table, column in (("messages", "created_at"), ("events", "at"), ("feedback_marks", "marked_at"),
+                              ("ratings", "created_at")):
+            conn.execute(f"UPDATE {table} SET {column} = {column} + :d WHERE id <= :g AND ticket_id {live}",
+                         {"d": delta, "g": ids[table]})
         conn.execute("UPDATE customers SET created_at = created_at + :d", {"d": delta})
         conn.execute("UPDATE kb_articles SET updated_at = updated_at + :d", {"d": delta})
+        # A generated note the agent edited keeps both times: its created_at must not pass its updated_at.
         conn.execute("UPDATE customer_notes SET created_at = created_at + :d, updated_at = updated_at + :d "
-                     "WHERE updated_at <= :g", {"d": delta, "g": generated})
+                     "WHERE id <= :g AND updated_at = created_at", {"d": delta, "g": ids["customer_notes"]})
+        conn.execute("DELETE FROM demo_worked")
         set_meta(conn, "demo_generated_at", str(generated + delta))
         # A uniform shift keeps round-the-clock due times right, not business-hours ones.
         set_meta(conn, STALE_KEY, "1")
