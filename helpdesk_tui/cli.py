@@ -130,8 +130,9 @@ def build_parser() -> argparse.ArgumentParser:
     stats = sub.add_parser("stats", parents=[common], help="KPIs: response times, targets, breaches, backlog, "
                            "ratings per agent, queue or day")
     stats.add_argument("--since", default="7d", help="7d, 30d, 12h, 2w or a date such as 2026-11-01 (default 7d)")
-    stats.add_argument("--format", choices=["table", "csv", "json"], default="table",
+    stats.add_argument("--format", choices=["table", "csv", "json"], default=None,
                        help="table (default), or csv/json with durations in seconds")
+    stats.add_argument("--json", action="store_true", help="the same as --format json, as in the other commands")
     stats.add_argument("--by", choices=["agent", "queue", "day"], default="agent", help="group rows (default agent)")
     rate = sub.add_parser("rate", parents=[common], help="record a customer's satisfaction rating of a ticket")
     rate.add_argument("ticket", help="ticket number")
@@ -223,7 +224,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from helpdesk_tui import stats_commands
 
         if command == "stats":
-            return stats_commands.stats(context, since=args.since, fmt=args.format, by=args.by)
+            if args.json and args.format not in (None, "json"):
+                raise UserError(f"--json and --format {args.format} ask for two formats: give one of them.", 2)
+            fmt = "json" if args.json else args.format or "table"
+            return stats_commands.stats(context, since=args.since, fmt=fmt, by=args.by)
         return stats_commands.rate(context, args.ticket, args.score, comment=args.comment)
     raise UserError(f"Unknown command '{command}'. Run 'helpdesk-tui --help' for the list.", 2)
 

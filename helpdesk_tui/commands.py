@@ -82,6 +82,17 @@ def find_ticket_or_fail(ctx: Context, cache, reference: str):
 
 
 def locate(ctx: Context, what: str | None) -> int:
+    from helpdesk_tui.config.starter import write_starter
+
+    if what in (None, "config") and not ctx.locations.config_file.exists():
+        # A path to a file that is not there helps no one: give the user a commented one to edit.
+        try:
+            if write_starter(ctx.locations.config_file):
+                print(f"helpdesk-tui: created {ctx.locations.config_file} with every setting commented out.",
+                      file=sys.stderr)
+        except OSError as error:
+            print(f"helpdesk-tui: {ctx.locations.config_file} does not exist yet and cannot be created "
+                  f"({error.strerror or error}): the defaults apply.", file=sys.stderr)
     places = ctx.locations.describe(ctx.account)
     if what:
         print(places[what])

@@ -272,3 +272,31 @@ def test_the_readme_keymap_example_has_no_clash(demo_db, tmp_path):
     settings = load(tmp_path, "[keymap]\n" + block.group(1))
     app = make_app(demo_db, tmp_path, settings=Settings(ui=UISettings(clock=False), keymap=settings.keymap))
     assert keymap_warnings_for(app) == []
+
+
+# --- locate config --------------------------------------------------------------------------------
+
+def test_locate_config_creates_a_commented_starter_once_that_means_the_defaults(tmp_path):
+    out = run(tmp_path, "locate", "config")
+    path = tmp_path / "config" / "config.toml"
+    assert out.returncode == 0 and out.stdout.strip() == str(path)
+    assert "created" in out.stderr and path.exists()
+    assert (path.stat().st_mode & 0o777) == 0o600
+    text = path.read_text()
+    assert all(not line.strip() or line.startswith("#") for line in text.splitlines())
+    settings = load_settings(path, env={})
+    assert settings == Settings() and settings.warnings == ()
+    # Uncommented, the examples are valid settings too.
+    uncommented = "\n".join(line[2:] if line.startswith("# ") and ("=" in line or line.startswith("# [")) else ""
+                            for line in text.splitlines())
+    path.write_text(uncommented)
+    assert load_settings(path, env={}).warnings == ()
+    path.write_text("# mine\n")
+    again = run(tmp_path, "locate")
+    assert again.returncode == 0 and again.stderr == "" and path.read_text() == "# mine\n"
+
+
+def test_locate_says_so_when_the_starter_cannot_be_written(tmp_path):
+    # A place nobody can create a folder in, root included.
+    out = run(tmp_path, "locate", "config", env_extra={"HELPDESK_TUI_CONFIG": "/proc/helpdesk-tui/config.toml"})
+    assert out.returncode == 0 and "cannot be created" in out.stderr and "Traceback" not in out.stderr

@@ -245,3 +245,18 @@ def test_template_list_keeps_its_columns_with_long_and_cjk_names(demo_home):
     assert len(mine) == 1 and "…" in mine[0]
     assert {cell_len(line[: line.index(" en ") if " en " in line else 0]) for line in lines if " en " in line} == {32}
     assert cell_len(mine[0][: mine[0].index(" ja ")]) == 32
+
+
+# --- stats takes --json like the other commands ----------------------------------------------------
+
+def test_stats_json_is_the_same_as_format_json(demo_home):
+    by_flag = run(demo_home, "stats", "--json", "--since", "2026-11-01")
+    by_format = run(demo_home, "stats", "--format", "json", "--since", "2026-11-01")
+    assert by_flag.returncode == 0 and by_format.returncode == 0
+    strip = lambda data: {k: v for k, v in json.loads(data).items() if k not in ("until",)}  # noqa: E731
+    assert strip(by_flag.stdout) == strip(by_format.stdout)
+
+
+def test_stats_with_two_formats_is_a_usage_error(demo_home):
+    line = one_sentence(run(demo_home, "stats", "--json", "--format", "csv"), 2)
+    assert "--json" in line and "--format csv" in line
