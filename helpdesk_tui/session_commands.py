@@ -6,10 +6,14 @@ import sys
 from datetime import UTC, datetime
 
 from helpdesk_tui.commands import Context, dumps
+from rich.cells import cell_len
+
 from helpdesk_tui.content import clean_line
+from helpdesk_tui.content.text import fit
 from helpdesk_tui.domain.focus import FocusSession, FocusSummary, format_duration, is_over, render_summary
 from helpdesk_tui.errors import UserError
 
+_MAX_COLUMN = 40
 _HEADER = ("ID", "Started", "Planned", "Worked", "View", "Handled", "Replies", "Skips", "State")
 
 
@@ -59,10 +63,11 @@ def sessions_list(ctx: Context, *, limit: int | None, as_json: bool) -> int:
          str(summary.replies_sent), str(len(summary.skipped)), _state(s, now))
         for s, summary in listed
     ]
-    widths = [max(len(row[i]) for row in table) for i in range(len(_HEADER))]
+    # Widths in terminal cells (a CJK filter takes two per character); a long filter is cut with "…".
+    widths = [min(max(cell_len(row[i]) for row in table), _MAX_COLUMN) for i in range(len(_HEADER))]
     numeric = {0, 2, 3, 5, 6, 7}
     for row in table:
-        cells = [cell.rjust(w) if i in numeric else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths))]
+        cells = [fit(cell, w, right=i in numeric) for i, (cell, w) in enumerate(zip(row, widths))]
         print("  ".join(cells).rstrip())
     return 0
 

@@ -22,6 +22,7 @@ from helpdesk_tui import cli_output
 from helpdesk_tui.cli_json import dumps
 from helpdesk_tui.domain.models import InboxRow
 from helpdesk_tui.domain.vocab import Priority, Status
+from helpdesk_tui.store.cache import Cache
 from helpdesk_tui.store.db import open_database
 from helpdesk_tui.store.search import SearchHit
 
@@ -260,3 +261,21 @@ def test_stats_json_is_the_same_as_format_json(demo_home):
 def test_stats_with_two_formats_is_a_usage_error(demo_home):
     line = one_sentence(run(demo_home, "stats", "--json", "--format", "csv"), 2)
     assert "--json" in line and "--format csv" in line
+
+
+def test_sessions_table_lines_up_in_cells_with_a_cjk_filter(demo_home, capsys):
+    from helpdesk_tui import cli
+    from helpdesk_tui.store.focus_sessions import FocusStore
+
+    cache = Cache(demo_home / "data" / "accounts" / "demo.sqlite", "demo")
+    store = FocusStore(cache)
+    for number, text in enumerate(("customer:田中 返金", "priority:high " + "x" * 60, "")):
+        session = store.start(agent="you", view="all", filter_text=text, minutes=30,
+                              now=NOW + timedelta(hours=number))
+        store.end(session.id, NOW + timedelta(hours=number, minutes=5))
+    cache.close()
+    assert cli.main(["--home", str(demo_home), "sessions"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    ends = {cell_len(line[: line.rindex("ended") if "ended" in line else line.rindex("State")]) for line in lines}
+    assert len(ends) == 1, lines
+    assert any("…" in line for line in lines)
