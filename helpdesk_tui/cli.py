@@ -146,7 +146,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         return _dispatch(args)
     except UserError as exc:
-        print(f"helpdesk-tui: {exc}", file=sys.stderr)
+        from helpdesk_tui.content import clean_line
+
+        # A sentence may quote a file name, a setting's key or a server's words: never escapes.
+        print(f"helpdesk-tui: {clean_line(str(exc))}", file=sys.stderr)
         return exc.status
     except KeyboardInterrupt:
         return 130

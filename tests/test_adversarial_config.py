@@ -300,3 +300,9 @@ def test_locate_says_so_when_the_starter_cannot_be_written(tmp_path):
     # A place nobody can create a folder in, root included.
     out = run(tmp_path, "locate", "config", env_extra={"HELPDESK_TUI_CONFIG": "/proc/helpdesk-tui/config.toml"})
     assert out.returncode == 0 and "cannot be created" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_an_error_quoting_a_key_with_escapes_reaches_stderr_cleaned(tmp_path):
+    write_config(tmp_path, '[keymap]\n"\\u001b]0;PWNED\\u0007\\u009b2J" = 1\n')
+    line = one_sentence(run(tmp_path, "locate"))
+    assert "keymap" in line and "\x1b" not in line and "\x07" not in line and "\x9b" not in line

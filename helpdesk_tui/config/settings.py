@@ -33,46 +33,21 @@ app shows them once.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, time, timedelta
+from datetime import timedelta
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NoReturn
 
+from helpdesk_tui.config.business_hours import parse_business_hours
 from helpdesk_tui.config.paths import validate_account_name
 from helpdesk_tui.config.secret_keys import KEYRING_ID_KEY, looks_like_secret, valid_keyring_id
 from helpdesk_tui.config.toml_file import TomlError, parse_toml
 from helpdesk_tui.domain.focus import MAX_MINUTES
 from helpdesk_tui.domain.periods import PeriodError, parse_span
-from helpdesk_tui.domain.sla_policy import DEFAULT_POLICY, BusinessHours, SlaPolicy, SlaTargets
+from helpdesk_tui.domain.sla_policy import DEFAULT_POLICY, SlaPolicy, SlaTargets
 from helpdesk_tui.domain.vocab import Priority
-
-_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-def _system_zone_name() -> str | None:
-    """The system's IANA zone name (business hours need one that knows its DST rules)."""
-    name = os.environ.get("TZ", "").lstrip(":")
-    if name:
-        return name if _is_zone(name) else None
-    try:
-        link = os.readlink("/etc/localtime")
-    except OSError:
-        return None
-    name = link.split("zoneinfo/", 1)[-1]
-    return name if _is_zone(name) else None
-
-
-def _is_zone(name: str) -> bool:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # reads the environment: import when used
-
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
 
 ENV_AGENT_NAME = "HELPDESK_TUI_AGENT_NAME"
 ENV_THEME = "HELPDESK_TUI_THEME"
@@ -374,7 +349,8 @@ class _Parser:
             else:
                 self._check_type(f"sla.{key}", value, scalars[key])
         warning = table.get("checkpoint_warning_minutes", 15)
-        return SlaSettings(SlaPolicy(targets, self._business_hours(table)), warning)
+        return SlaSettings(SlaPolicy(targets, parse_business_hours(table, self._fail, self.warnings.append, self.path)),
+                           warning)
 
     def _sla_targets(self, priority: str, table: dict[str, Any], default: SlaTargets) -> SlaTargets:
         values: dict[str, timedelta | None] = {}
@@ -398,49 +374,6 @@ class _Parser:
                 self._fail(f"{dotted} is {value!r}, but a target must be between 1m and 365d")
             values[key] = span
         return replace(default, **values)
-
-    def _business_hours(self, table: dict[str, Any]) -> BusinessHours | None:
-        if "business_hours" not in table:
-            for key in ("business_days", "holidays"):
-                if key in table:
-                    self._fail(f"sla.{key} needs sla.business_hours, such as \"09:00-17:30\"")
-            return None
-        match = re.fullmatch(r"\s*(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})\s*", table["business_hours"])
-        try:
-            start, end = (time.fromisoformat(part.zfill(5)) for part in match.groups()) if match else (None, None)
-        except ValueError:
-            start = end = None
-        if start is None or end is None or end <= start:
-            self._fail('sla.business_hours must be a range within one day, such as "09:00-17:30"')
-        days = table.get("business_days", ["mon", "tue", "wed", "thu", "fri"])
-        weekdays = set()
-        for day in days:
-            if day.strip().lower()[:3] not in _WEEKDAYS:
-                self._fail(f"sla.business_days has {day!r}: use mon, tue, wed, thu, fri, sat, sun")
-            weekdays.add(_WEEKDAYS.index(day.strip().lower()[:3]))
-        if not weekdays:
-            self._fail("sla.business_days cannot be empty")
-        holidays = set()
-        for text in table.get("holidays", []):
-            try:
-                holidays.add(date.fromisoformat(text.strip()))
-            except ValueError:
-                self._fail(f"sla.holidays has {text!r}: write dates as 2026-12-25")
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # reads the environment: import when used
-
-        zone_name = table.get("timezone")
-        if zone_name is None:
-            system = _system_zone_name()
-            if system is None:
-                self.warnings.append(f"In {self.path}, sla.timezone is not set and the system's time zone has "
-                                     "no name: business hours are taken as UTC.")
-            zone = ZoneInfo(system or "UTC")
-        else:
-            try:
-                zone = ZoneInfo(zone_name)
-            except (ZoneInfoNotFoundError, ValueError):
-                self._fail(f"sla.timezone {zone_name!r} is not a time zone name such as \"Europe/Rome\"")
-        return BusinessHours(start, end, frozenset(weekdays), zone, frozenset(holidays))
 
     def _triage(self, table: dict[str, Any]) -> TriageSettings:
         lists: dict[str, tuple[str, ...]] = {}
