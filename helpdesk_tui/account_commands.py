@@ -82,7 +82,7 @@ def account_list(ctx: Context, as_json: bool) -> int:
     if DEMO not in ctx.settings.accounts:
         accounts.append(AccountConfig(DEMO, backend=DEMO))
     keyring, keyring_problem = None, None
-    rows = []
+    rows: list[dict[str, Any]] = []
     for config in accounts:
         stored: bool | None = None  # the demo needs no token; None also means "could not tell"
         if config.backend != DEMO and keyring_problem is None:

@@ -353,7 +353,7 @@ class _Parser:
                            warning)
 
     def _sla_targets(self, priority: str, table: dict[str, Any], default: SlaTargets) -> SlaTargets:
-        values: dict[str, timedelta | None] = {}
+        values: dict[str, Any] = {}  # timedelta, or None for "off"
         for key, value in table.items():
             dotted = f"sla.{priority}.{key}"
             if key not in ("acknowledge", "first_update", "update_interval", "resolution"):
