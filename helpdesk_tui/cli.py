@@ -11,12 +11,13 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from helpdesk_tui import __version__
 from helpdesk_tui.errors import UserError
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse would print usage and exit 2
+    def error(self, message: str) -> NoReturn:  # argparse would print usage and exit 2
         raise UserError(f"{message[0].upper()}{message[1:]}. Run '{self.prog} --help' for usage.", 2)
 
 

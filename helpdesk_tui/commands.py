@@ -283,7 +283,7 @@ def template_render(ctx: Context, name: str, reference: str) -> int:
     try:
         result = apply_template(template, ticket=ticket, customer=summary.customer if summary else None,
                                 organization=summary.organization if summary else None,
-                                agent_name=ctx.settings.agent.name, now=now, tz=now.astimezone().tzinfo)
+                                agent_name=ctx.settings.agent.name, now=now, tz=now.astimezone().tzinfo or UTC)
     except TemplateError as exc:
         raise UserError(f"Template {template.id} cannot be rendered: {exc}") from None
     sys.stdout.write(clean_text(result.text) if sys.stdout.isatty() else result.text)

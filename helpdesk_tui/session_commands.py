@@ -92,7 +92,7 @@ def session_show(ctx: Context, reference: str, *, as_json: bool) -> int:
     if as_json:
         print(dumps(_as_json(session, summary, now)))
         return 0
-    for line in render_summary(summary, clean=clean_line, tz=datetime.now().astimezone().tzinfo):
+    for line in render_summary(summary, clean=clean_line, tz=datetime.now().astimezone().tzinfo or UTC):
         print(line)
     if session.filter:
         print(f"Filter           {clean_line(session.filter)}")
