@@ -306,3 +306,15 @@ def test_an_error_quoting_a_key_with_escapes_reaches_stderr_cleaned(tmp_path):
     write_config(tmp_path, '[keymap]\n"\\u001b]0;PWNED\\u0007\\u009b2J" = 1\n')
     line = one_sentence(run(tmp_path, "locate"))
     assert "keymap" in line and "\x1b" not in line and "\x07" not in line and "\x9b" not in line
+
+
+def test_a_bom_config_can_still_be_edited_by_account_add(tmp_path):
+    from helpdesk_tui.config import accounts_file
+    from helpdesk_tui.config.settings import AccountConfig
+
+    path = write_config(tmp_path, b'\xef\xbb\xbf# mine\n[agent]\nname = "Aiko"\n')
+    accounts_file.add_account(path, AccountConfig("work", "demo", "https://desk.example.com", None, "0123456789abcdef"))
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("# mine\n") and "[accounts.work]" in text
+    settings = load_settings(path, env={})
+    assert settings.agent.name == "Aiko" and settings.accounts["work"].keyring_id == "0123456789abcdef"
