@@ -125,6 +125,18 @@ class SyncSettings:
 
 
 @dataclass(frozen=True)
+class SendSettings:
+    """The ``[send]`` section."""
+
+    delay_seconds: int = 10
+    """How long a reply or triage change waits before it goes out, so ``u`` can take it back
+    (0 sends at once)."""
+
+
+MAX_SEND_DELAY = 600  # seconds: a longer undo window would be a scheduled send
+
+
+@dataclass(frozen=True)
 class SlaSettings:
     """The ``[sla]`` section, with one ``[sla.PRIORITY]`` table per priority::
 
@@ -203,6 +215,8 @@ class Settings:
     """The ticket list."""
     sync: SyncSettings = field(default_factory=SyncSettings)
     """Background sync."""
+    send: SendSettings = field(default_factory=SendSettings)
+    """The undo window before anything is sent."""
     sla: SlaSettings = field(default_factory=SlaSettings)
     """SLA targets and business hours."""
     focus: FocusSettings = field(default_factory=FocusSettings)
@@ -286,7 +300,8 @@ class _Parser:
     warnings: list[str] = field(default_factory=list)
 
     def settings(self, data: dict[str, Any]) -> Settings:
-        known = {"agent", "ui", "inbox", "sync", "sla", "focus", "triage", "keymap", "accounts", "default_account"}
+        known = {"agent", "ui", "inbox", "sync", "sla", "focus", "triage", "keymap", "accounts", "default_account",
+                 "send"}
         for key, value in data.items():
             if key not in known:
                 what = f"section [{key}]" if isinstance(value, dict) else f"setting '{key}'"
@@ -302,6 +317,9 @@ class _Parser:
         sync = self._section(data, "sync", SyncSettings, {"interval_seconds": int})
         if sync.interval_seconds < 0:
             self._fail("sync.interval_seconds must be 0 (off) or more")
+        send = self._section(data, "send", SendSettings, {"delay_seconds": int})
+        if not 0 <= send.delay_seconds <= MAX_SEND_DELAY:
+            self._fail(f"send.delay_seconds must be 0 (send at once) up to {MAX_SEND_DELAY}")
         sla = self._sla(self._table(data.get("sla", {}), "sla"))
         focus = self._section(data, "focus", FocusSettings, {"default_minutes": int, "warning_minutes": int})
         if not 1 <= focus.default_minutes <= MAX_MINUTES:
@@ -317,6 +335,7 @@ class _Parser:
             ui=ui,
             inbox=inbox,
             sync=sync,
+            send=send,
             sla=sla,
             focus=focus,
             triage=triage,
