@@ -172,3 +172,31 @@ async def test_template_status_is_kept_with_the_draft_after_esc_and_a_restart(de
         await pilot.pause()
         assert isinstance(again.screen, SendScreen)
         assert again.screen.query_one("#send-status").value == "solved"
+
+
+async def test_triage_undo_works_within_the_same_window_even_with_a_backend_that_sends_at_once(demo_db, tmp_path):
+    from helpdesk_tui.ui.screens.triage import TriageScreen
+
+    clock = Clock()
+    app = make_app(demo_db, tmp_path, settings=settings(10), backend=DemoBackend(), clock=clock)
+    async with app.run_test(size=(150, 42)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("t")
+        await settle(pilot, app)
+        assert isinstance(app.screen, TriageScreen)
+        ticket = app.cache.find_ticket("10405")
+        await pilot.press("1")  # priority: urgent → low
+        await settle(pilot, app)
+        assert [i.state for i in app.cache.outbox_items()] == ["queued"]  # not sent: in its window
+        assert app.cache.ticket(ticket.id).priority != ticket.priority
+        await pilot.press("u")
+        await settle(pilot, app)
+        assert app.cache.outbox_items() == []
+        assert app.cache.ticket(ticket.id).priority == ticket.priority
+
+        await pilot.press("1")
+        await settle(pilot, app)
+        clock.now += timedelta(seconds=10)
+        await pilot.pause(0.7)  # the countdown tick sees the window end and drains
+        await settle(pilot, app)
+        assert [i.state for i in app.cache.outbox_items()] == ["sent"]

@@ -224,8 +224,10 @@ class ReplyingMixin:
 
     @work(thread=True, exclusive=True, group="outbox", exit_on_error=False)
     def drain_outbox(self) -> None:
-        if self.cache.release_due(self.now()):  # held sends whose undo window has ended
-            self.call_from_thread(self.holds_released)
+        # Held sends whose undo window has ended become queued; and whatever was just held
+        # (a triage change) gets its countdown.
+        released = self.cache.release_due(self.now())
+        self.call_from_thread(self.holds_released if released else self.watch_holds)
         backend = self.options.backend
         if backend is None:
             return
