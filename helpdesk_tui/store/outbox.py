@@ -9,6 +9,7 @@ idempotency key when the backend supports one.
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 import uuid
 from collections.abc import Iterable
@@ -83,15 +84,20 @@ def insert_item(conn: sqlite3.Connection, ticket_id: int, action: str, payload: 
     conn.execute(
         f"INSERT INTO outbox ({_COLUMNS}, not_before) VALUES (?, ?, ?, ?, ?, ?, 0, NULL, ?, ?, ?)",
         (item_id, ticket_id, message_id, action, json.dumps(payload, ensure_ascii=False), state,
-         to_epoch(now), to_epoch(now), to_epoch(not_before)),
+         to_epoch(now), to_epoch(now), _epoch_up(not_before)),
     )
     return item_id
+
+
+def _epoch_up(value: datetime | None) -> int | None:
+    """Epoch seconds rounded up: an undo window is never cut short by the rounding."""
+    return None if value is None else math.ceil(value.timestamp())
 
 
 def hold_items(conn: sqlite3.Connection, item_ids: Iterable[str], until: datetime) -> None:
     """Keep queued items from every drainer until ``until`` (triage's undo window)."""
     conn.executemany("UPDATE outbox SET not_before = ? WHERE id = ? AND state = ?",
-                     [(to_epoch(until), item_id, QUEUED) for item_id in item_ids])
+                     [(_epoch_up(until), item_id, QUEUED) for item_id in item_ids])
 
 
 def _item(r: tuple) -> OutboxItem:
