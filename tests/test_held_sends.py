@@ -319,3 +319,14 @@ def test_kill_9_during_the_window_neither_loses_nor_doubles_the_reply(setup):
     drain_outbox(Cache(path, "a"), backend, lambda: datetime.now(UTC))
     assert backend.pushed == [item_id]
     assert [m.body for m in cache.thread(t.id)].count("held then killed\n") == 1
+
+
+def test_undo_over_a_draft_with_the_same_words_gives_back_the_held_choices(setup):
+    """A late autosave of the sent text must not block the undo (and loses nothing)."""
+    conn, t, _ = setup
+    hold(conn, t)
+    with transaction(conn):
+        drafts.save_draft(conn, Draft(t.id, MessageKind.PUBLIC_REPLY, "We fixed it.\nPlease check.", NOW, NOW))
+    with transaction(conn):
+        draft = held.take_back(conn, t.id, NOW)
+    assert draft is not None and drafts.get_draft(conn, t.id).status == "solved"

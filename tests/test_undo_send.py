@@ -200,3 +200,18 @@ async def test_triage_undo_works_within_the_same_window_even_with_a_backend_that
         await pilot.pause(0.7)  # the countdown tick sees the window end and drains
         await settle(pilot, app)
         assert [i.state for i in app.cache.outbox_items()] == ["sent"]
+
+
+def test_send_delay_setting_defaults_to_10_and_refuses_nonsense(tmp_path):
+    import pytest
+
+    from helpdesk_tui.config.settings import ConfigError, load_settings
+
+    path = tmp_path / "config.toml"
+    assert load_settings(path, env={}).send.delay_seconds == 10
+    path.write_text("[send]\ndelay_seconds = 0\n")
+    assert load_settings(path, env={}).send.delay_seconds == 0
+    for bad in ("-1", "100000", '"10"'):
+        path.write_text(f"[send]\ndelay_seconds = {bad}\n")
+        with pytest.raises(ConfigError):
+            load_settings(path, env={})

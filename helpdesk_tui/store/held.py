@@ -118,11 +118,13 @@ def take_back(conn: sqlite3.Connection, ticket_id: int, now: datetime) -> Draft 
                        "ORDER BY created_at DESC, rowid DESC LIMIT 1", (ticket_id, HELD)).fetchone()
     if row is None:
         return None
-    if drafts.get_draft(conn, ticket_id) is not None:
+    draft = _draft(ticket_id, json.loads(row[1]), now)
+    existing = drafts.get_draft(conn, ticket_id)
+    if existing is not None and existing.body.strip() not in ("", draft.body.strip()):
+        # Never overwrite other words (a note begun meanwhile); the same words are no loss.
         raise HoldError("This ticket has a new draft: send or discard it first, then undo.")
     if not cancel(conn, row[0]):
         return None
-    draft = _draft(ticket_id, json.loads(row[1]), now)
     drafts.save_draft(conn, draft)
     return draft
 
