@@ -213,7 +213,9 @@ class ReplyingMixin:
         composer.remove()
         what = "Reply" if plan.kind == MessageKind.PUBLIC_REPLY else "Note"
         if held:
-            self.notify(f"{what} sending in {self.send_delay_seconds} s · u undo")
+            # No countdown in the toast: the header and the thread count down.
+            self.notify(f"{what} held {self.send_delay_seconds} s before it goes out · u undo",
+                        timeout=min(self.send_delay_seconds, 5))
         else:
             self.notify(f"{what} queued; it goes out as soon as the helpdesk answers.")
         self.reload_ticket(plan.ticket_id)

@@ -27,7 +27,9 @@ ASK_AGAIN = 2.0  # seconds before asking the worker again to release what is due
 
 
 def seconds_left(send_at: datetime, now: datetime) -> int:
-    return max(0, math.ceil((send_at - now).total_seconds()))
+    # Rounded down: the cache rounds the end up to a whole second, so a 10 s delay reads
+    # "10 s" at first, never "11 s".
+    return max(0, math.floor((send_at - now).total_seconds()))
 
 
 def countdown(send: HeldSend, now: datetime) -> str:
@@ -160,6 +162,7 @@ class UndoSendMixin:
             composer.call_after_refresh(lambda: composer.text_area.focus())
         self.reload_ticket(send.ticket_id)
         what = "reply" if draft.kind == MessageKind.PUBLIC_REPLY else "note"
+        self.clear_notifications()  # "… held 10 s · u undo" no longer holds
         self.notify(f"Send undone: the {what} is back in the composer.")
 
     def refuse_while_held(self, ticket_id: int | None) -> bool:
