@@ -146,9 +146,10 @@ def test_release_at_the_end_queues_it_once_with_its_effect_and_undo_is_then_too_
     [item] = outbox.pending(conn, UNTIL)
     assert item.id == item_id and item.payload["status"] == "solved" and item.payload["ticket_remote_id"] == "R-1"
     thread = tickets.thread(conn, t.id)
-    assert len(thread) == 2 and thread[-1].id == item.message_id and thread[-1].created_at == UNTIL
+    # Dated when the agent sent it, as the focus session and the KPIs count it.
+    assert len(thread) == 2 and thread[-1].id == item.message_id and thread[-1].created_at == NOW
     ticket = tickets.get_ticket(conn, t.id)
-    assert ticket.status == Status.SOLVED and ticket.first_response_at == UNTIL
+    assert ticket.status == Status.SOLVED and ticket.first_response_at == NOW
     with transaction(conn):
         assert held.take_back(conn, t.id, UNTIL) is None
     assert drafts.get_draft(conn, t.id) is None
@@ -330,3 +331,14 @@ def test_undo_over_a_draft_with_the_same_words_gives_back_the_held_choices(setup
     with transaction(conn):
         draft = held.take_back(conn, t.id, NOW)
     assert draft is not None and drafts.get_draft(conn, t.id).status == "solved"
+
+
+def test_a_release_long_after_the_window_is_dated_when_it_really_goes(setup):
+    """The app was down through the window: the customer hears from us only now."""
+    conn, t, _ = setup
+    hold(conn, t)
+    later = UNTIL + timedelta(hours=3)
+    with transaction(conn):
+        assert len(held.release_due(conn, later)) == 1
+    assert tickets.thread(conn, t.id)[-1].created_at == later
+    assert tickets.get_ticket(conn, t.id).first_response_at == later

@@ -215,3 +215,39 @@ def test_send_delay_setting_defaults_to_10_and_refuses_nonsense(tmp_path):
         path.write_text(f"[send]\ndelay_seconds = {bad}\n")
         with pytest.raises(ConfigError):
             load_settings(path, env={})
+
+
+async def test_a_held_reply_counts_in_a_focus_session_and_is_dated_when_sent(demo_db, tmp_path):
+    from helpdesk_tui.ui.screens.focus_start import FocusStartScreen
+
+    clock = Clock()
+    app = make_app(demo_db, tmp_path, settings=settings(10), backend=None, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("F")
+        await pilot.pause()
+        assert isinstance(app.screen, FocusStartScreen)
+        app.screen.query_one("#focus-view").value = "unassigned"
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        first = app.focus_served.ticket_id
+        clock.now += timedelta(minutes=3)
+        sent_at = clock.now
+        await pilot.press("r")
+        await pilot.pause()
+        await pilot.press(*"Renewing the certificate now.")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        for _ in range(3):
+            if not isinstance(app.screen, SendScreen):
+                break
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+        await settle(pilot, app)
+        assert app.focus_served.ticket_id != first  # the held reply counts: served next at once
+        assert [i.state for i in app.cache.outbox_items()] == ["held"]
+        clock.now += timedelta(seconds=10)
+        await pilot.pause(0.7)
+        await settle(pilot, app)
+        assert [i.state for i in app.cache.outbox_items()] == ["queued"]
+        assert app.cache.thread(first)[-1].created_at == sent_at

@@ -31,6 +31,7 @@ from helpdesk_tui.store import drafts, outbox
 from helpdesk_tui.store.timeconv import from_epoch, to_epoch
 
 HELD = outbox.HELD
+RELEASED_LATE = 60  # seconds after its window: a release this late was not the app's own tick
 
 
 class HoldError(RuntimeError):
@@ -89,17 +90,20 @@ def next_wake(conn: sqlite3.Connection) -> datetime | None:
 def release_due(conn: sqlite3.Connection, now: datetime) -> list[str]:
     """Queue every held send whose window has ended, with its local effect; returns their ids.
     The caller owns the transaction (``BEGIN IMMEDIATE``: no other writer between the two)."""
-    rows = conn.execute("SELECT id, ticket_id, payload FROM outbox WHERE state = ? AND not_before <= ? "
-                        "ORDER BY created_at, rowid", (HELD, to_epoch(now))).fetchall()
+    rows = conn.execute("SELECT id, ticket_id, payload, created_at, not_before FROM outbox WHERE state = ? "
+                        "AND not_before <= ? ORDER BY created_at, rowid", (HELD, to_epoch(now))).fetchall()
     released = []
-    for item_id, ticket_id, raw in rows:
+    for item_id, ticket_id, raw, held_at, until in rows:
+        # Dated when the agent sent it (the focus session and the KPIs count it there), unless
+        # it is released long after its window (the app was down): then when it really goes.
+        stamp = from_epoch(held_at) if to_epoch(now) - until <= RELEASED_LATE else now
         claimed = conn.execute("UPDATE outbox SET state = ?, updated_at = ? WHERE id = ? AND state = ?",
                                (outbox.QUEUED, to_epoch(now), item_id, HELD))
         if claimed.rowcount != 1:
             continue
         held = json.loads(raw)
         try:
-            message_id, payload = outbox.record_reply(conn, _plan(ticket_id, held), now)
+            message_id, payload = outbox.record_reply(conn, _plan(ticket_id, held), stamp)
         except outbox.TicketGone:
             conn.execute("UPDATE outbox SET state = ?, last_error = ? WHERE id = ?",
                          (outbox.FAILED, "The ticket was deleted before the reply went out; its text is "
