@@ -342,3 +342,16 @@ def test_a_release_long_after_the_window_is_dated_when_it_really_goes(setup):
         assert len(held.release_due(conn, later)) == 1
     assert tickets.thread(conn, t.id)[-1].created_at == later
     assert tickets.get_ticket(conn, t.id).first_response_at == later
+
+
+def test_next_wake_forgets_a_triage_window_already_drained_but_never_a_held_send(setup):
+    """Offline, a triage change whose window ended waits for the next sync (the app must not
+    ask the helpdesk every few seconds); a held send stays a wake-up until it is released."""
+    conn, t, _ = setup
+    with transaction(conn):
+        item_id = outbox.insert_item(conn, t.id, "update", {"priority": "high"}, NOW)
+        outbox.hold_items(conn, [item_id], UNTIL)
+    assert held.next_wake(conn) == UNTIL
+    assert held.next_wake(conn, after=UNTIL) is None
+    hold(conn, t, NOW + timedelta(seconds=5))
+    assert held.next_wake(conn, after=UNTIL + timedelta(hours=1)) == NOW + timedelta(seconds=5)

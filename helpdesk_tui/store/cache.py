@@ -188,11 +188,12 @@ class Cache:
         with self.connection() as conn:
             return held.held_sends(conn)
 
-    def next_hold_wake(self) -> datetime | None:
+    def next_hold_wake(self, after: datetime | None = None) -> datetime | None:
+        """When the next undo window ends (store.held.next_wake)."""
         from helpdesk_tui.store import held
 
         with self.connection() as conn:
-            return held.next_wake(conn)
+            return held.next_wake(conn, after)
 
     def release_due(self, now: datetime) -> list[str]:
         """Queue the held sends whose undo window has ended (with their local effects)."""

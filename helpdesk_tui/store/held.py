@@ -80,10 +80,12 @@ def held_sends(conn: sqlite3.Connection) -> list[HeldSend]:
                      from_epoch(until), from_epoch(created)) for iid, tid, action, until, created in rows]
 
 
-def next_wake(conn: sqlite3.Connection) -> datetime | None:
-    """When the next held send or held triage change becomes due (None: nothing waits)."""
-    row = conn.execute("SELECT min(not_before) FROM outbox WHERE state IN (?, ?) AND not_before IS NOT NULL",
-                       (HELD, outbox.QUEUED)).fetchone()
+def next_wake(conn: sqlite3.Connection, after: datetime | None = None) -> datetime | None:
+    """When the next held send, or held triage change ending its window after ``after``,
+    becomes due (None: nothing waits). A held send stays until released; a triage change
+    whose window ended is an ordinary queued item (offline, it waits for the next sync)."""
+    row = conn.execute("SELECT min(not_before) FROM outbox WHERE state = ? OR (state = ? AND not_before > ?)",
+                       (HELD, outbox.QUEUED, to_epoch(after) if after else 0)).fetchone()
     return from_epoch(row[0]) if row and row[0] is not None else None
 
 

@@ -62,6 +62,7 @@ class UndoSendMixin:
     _hold_timer: Timer | None = None
     _release_asked: float | None = None
     _header_held = False
+    _woke_through: datetime | None = None  # triage windows ending up to here were drained
 
     @property
     def send_delay_seconds(self) -> int:
@@ -79,16 +80,11 @@ class UndoSendMixin:
         self.watch_holds()
         return True
 
-    def hold_until(self) -> datetime | None:
-        """The end of the undo window for a change made now (None: no window)."""
-        delay = self.send_delay_seconds
-        return self.now() + timedelta(seconds=delay) if delay > 0 else None
-
     # ----- the countdown
     def watch_holds(self) -> None:
         """Look at what is held and keep the countdown (and the release) going while anything is."""
         self._holds = self.cache.held_sends()
-        waiting = bool(self._holds) or self.cache.next_hold_wake() is not None
+        waiting = bool(self._holds) or self.cache.next_hold_wake(self._woke_through) is not None
         if waiting and self._hold_timer is None:
             self._hold_timer = self.set_interval(TICK, self._hold_tick)
         elif not waiting and self._hold_timer is not None:
@@ -98,12 +94,15 @@ class UndoSendMixin:
         self.refresh_bindings()
 
     def _hold_tick(self) -> None:
-        wake = self.cache.next_hold_wake()
+        wake = self.cache.next_hold_wake(self._woke_through)
         now = self.now()
         if wake is not None and wake <= now:
             clock = monotonic()
             if self._release_asked is None or clock - self._release_asked > ASK_AGAIN:
                 self._release_asked = clock
+                # Triage changes due by now get this one push; offline they wait for a sync
+                # (not a request every few seconds). Held sends stay until released.
+                self._woke_through = now
                 self.drain_outbox()  # releases what is due, then pushes it (store.held)
         self.watch_holds()
 
