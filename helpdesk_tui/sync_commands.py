@@ -141,8 +141,9 @@ def _hold_then_wait(cache, plan, now: datetime, delay: int, number: int, *, send
         print(f"Held {what} {item_id[:8]} on #{number}: the first sync after "
               f"{until.astimezone():%H:%M:%S} sends it.")
         return True
-    print(f"Held {what} {item_id[:8]} on #{number}: it goes out in {delay} s (ctrl+c takes it back).", flush=True)
-    try:
+    try:  # from the moment it is said: ctrl+c right after the line must take it back too
+        print(f"Held {what} {item_id[:8]} on #{number}: it goes out in {delay} s (ctrl+c takes it back).",
+              flush=True)
         while (left := (until - datetime.now(UTC)).total_seconds()) > 0:
             time.sleep(min(left, 0.5))
     except KeyboardInterrupt:
