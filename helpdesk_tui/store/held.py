@@ -98,7 +98,7 @@ def release_due(conn: sqlite3.Connection, now: datetime) -> list[str]:
     for item_id, ticket_id, raw, held_at, until in rows:
         # Dated when the agent sent it (the focus session and the KPIs count it there), unless
         # it is released long after its window (the app was down): then when it really goes.
-        stamp = from_epoch(held_at) if to_epoch(now) - until <= RELEASED_LATE else now
+        stamp = (from_epoch(held_at) or now) if to_epoch(now) - until <= RELEASED_LATE else now
         claimed = conn.execute("UPDATE outbox SET state = ?, updated_at = ? WHERE id = ? AND state = ?",
                                (outbox.QUEUED, to_epoch(now), item_id, HELD))
         if claimed.rowcount != 1:
