@@ -22,7 +22,7 @@ import json
 import sqlite3
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from helpdesk_tui.domain.models import Draft
 from helpdesk_tui.domain.reply import ReplyPlan
@@ -77,7 +77,11 @@ def held_sends(conn: sqlite3.Connection) -> list[HeldSend]:
     rows = conn.execute("SELECT id, ticket_id, action, not_before, created_at FROM outbox WHERE state = ? "
                         "ORDER BY not_before, rowid", (HELD,))
     return [HeldSend(iid, tid, MessageKind.PUBLIC_REPLY if action == "reply" else MessageKind.INTERNAL_NOTE,
-                     from_epoch(until), from_epoch(created)) for iid, tid, action, until, created in rows]
+                     _at(until), _at(created)) for iid, tid, action, until, created in rows]
+
+
+def _at(epoch: int) -> datetime:
+    return datetime.fromtimestamp(epoch, UTC)
 
 
 def next_wake(conn: sqlite3.Connection, after: datetime | None = None) -> datetime | None:
@@ -98,7 +102,7 @@ def release_due(conn: sqlite3.Connection, now: datetime) -> list[str]:
     for item_id, ticket_id, raw, held_at, until in rows:
         # Dated when the agent sent it (the focus session and the KPIs count it there), unless
         # it is released long after its window (the app was down): then when it really goes.
-        stamp = (from_epoch(held_at) or now) if to_epoch(now) - until <= RELEASED_LATE else now
+        stamp = _at(held_at) if to_epoch(now) - until <= RELEASED_LATE else now
         claimed = conn.execute("UPDATE outbox SET state = ?, updated_at = ? WHERE id = ? AND state = ?",
                                (outbox.QUEUED, to_epoch(now), item_id, HELD))
         if claimed.rowcount != 1:
