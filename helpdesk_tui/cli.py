@@ -70,6 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
     reply.add_argument("--status", help="the ticket's status after sending (open, pending, on_hold, solved, …)")
     reply.add_argument("--next-update", metavar="WHEN", help="promised next update: +2h, tomorrow 10:00, …")
     reply.add_argument("--queue-only", action="store_true", help="queue it but do not try to send now")
+    reply.add_argument("--delay", type=int, default=0, metavar="N",
+                       help="hold it N seconds before it can be sent (ctrl+c meanwhile takes it back); default 0")
     box = sub.add_parser("outbox", parents=[common], help="list queued and failed items; retry or drop one")
     box.add_argument("--retry", metavar="ID", help="queue a failed or conflicting item again")
     box.add_argument("--drop", metavar="ID", help="give up on a failed or conflicting item")
@@ -202,7 +204,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             return sync_commands.sync(context)
         if command == "reply":
             return sync_commands.reply(context, args.ticket, file=args.file, note=args.note, status=args.status,
-                                       next_update=args.next_update, send=not args.queue_only)
+                                       next_update=args.next_update, send=not args.queue_only,
+                                       delay=args.delay)
         return sync_commands.outbox(context, retry=args.retry, drop=args.drop, as_json=args.json)
     if command == "template":
         if args.template_command == "list":

@@ -72,7 +72,7 @@ def sync(ctx: Context) -> int:
 
 
 def reply(ctx: Context, reference: str, *, file: str, note: bool, status: str | None,
-          next_update: str | None, send: bool) -> int:
+          next_update: str | None, send: bool, delay: int = 0) -> int:
     from helpdesk_tui.domain.checkpoint import CheckpointError, parse_checkpoint
     from helpdesk_tui.domain.reply import ReplyPlan
     from helpdesk_tui.domain.vocab import MessageKind, Status
@@ -97,13 +97,21 @@ def reply(ctx: Context, reference: str, *, file: str, note: bool, status: str | 
             checkpoint = parse_checkpoint(next_update, now, now.astimezone().tzinfo)
         except CheckpointError as exc:
             raise UserError(str(exc), 2) from None
+    from helpdesk_tui.config.settings import MAX_SEND_DELAY
+
+    if not 0 <= delay <= MAX_SEND_DELAY:
+        raise UserError(f"--delay must be between 0 and {MAX_SEND_DELAY} seconds.", 2)
     cache = ctx.open_cache()
     try:
         ticket = find_ticket_or_fail(ctx, cache, reference)
         kind = MessageKind.INTERNAL_NOTE if note else MessageKind.PUBLIC_REPLY
-        _, item_id = cache.queue_reply(ReplyPlan(ticket.id, kind, body, ctx.settings.agent.name, new_status,
-                                                 checkpoint), now)
-        print(f"Queued {'note' if note else 'reply'} {item_id[:8]} on #{ticket.number}.")
+        plan = ReplyPlan(ticket.id, kind, body, ctx.settings.agent.name, new_status, checkpoint)
+        if delay:
+            if not _hold_then_wait(cache, plan, now, delay, ticket.number, send=send):
+                return 0
+        else:
+            _, item_id = cache.queue_reply(plan, now)
+            print(f"Queued {'note' if note else 'reply'} {item_id[:8]} on #{ticket.number}.")
         if send:
             from helpdesk_tui.sync.engine import SyncEngine
 
@@ -115,6 +123,36 @@ def reply(ctx: Context, reference: str, *, file: str, note: bool, status: str | 
     finally:
         cache.close()
     return 0
+
+
+def _hold_then_wait(cache, plan, now: datetime, delay: int, number: int, *, send: bool) -> bool:
+    """Hold the reply ``delay`` seconds (store.held); when ``send``, wait them out here, ctrl+c
+    taking it back. False when it was taken back. The agent's draft of the ticket is untouched."""
+    import time
+    from datetime import timedelta
+
+    from helpdesk_tui.domain.vocab import MessageKind
+
+    what = "note" if plan.kind == MessageKind.INTERNAL_NOTE else "reply"
+    until = now + timedelta(seconds=delay)
+    item_id = cache.hold_reply(plan, now, until)
+    # The cache keeps whole seconds, rounded up: wait for its moment, not ours.
+    until = next((h.send_at for h in cache.held_sends() if h.item_id == item_id), until)
+    if not send:
+        print(f"Held {what} {item_id[:8]} on #{number}: the first sync after "
+              f"{until.astimezone():%H:%M:%S} sends it.")
+        return True
+    try:  # from the moment it is said: ctrl+c right after the line must take it back too
+        print(f"Held {what} {item_id[:8]} on #{number}: it goes out in {delay} s (ctrl+c takes it back).",
+              flush=True)
+        while (left := (until - datetime.now(UTC)).total_seconds()) > 0:
+            time.sleep(min(left, 0.5))
+    except KeyboardInterrupt:
+        if cache.cancel_held(item_id):
+            print(f"Taken back: the {what} was not sent.")
+            return False
+        print(f"Too late to take it back: the {what} had already gone to the outbox.", file=sys.stderr)
+    return True
 
 
 def outbox(ctx: Context, *, retry: str | None, drop: str | None, as_json: bool) -> int:

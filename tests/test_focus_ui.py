@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from helpdesk_tui import cli
-from helpdesk_tui.config.settings import Settings, UISettings
+from helpdesk_tui.config.settings import SendSettings, Settings, UISettings
 from helpdesk_tui.domain import focus
 from helpdesk_tui.domain.models import Draft
 from helpdesk_tui.domain.query import Filter, builtin_views
@@ -45,7 +45,9 @@ class Clock:
 
 def focus_app(db, tmp, clock: Clock) -> HelpdeskApp:
     app = HelpdeskApp(AppOptions(
-        cache=Cache(db, "demo"), settings=Settings(ui=UISettings(clock=False)), state_file=tmp / "state.json",
+        # No send delay: these tests jump the clock by minutes (tests/test_undo_send.py has one with it).
+        cache=Cache(db, "demo"), settings=Settings(ui=UISettings(clock=False), send=SendSettings(delay_seconds=0)),
+        state_file=tmp / "state.json",
         bundled_themes=bundled_themes_dir(), user_themes=tmp / "themes", clock=clock, live=False,
         status="demo workspace · no server", backend=None, templates_dir=tmp / "templates",
         tz=DEMO_NOW.tzinfo))

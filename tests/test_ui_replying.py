@@ -124,10 +124,11 @@ async def test_template_is_filled_for_the_customer_and_sets_the_send_defaults(de
         await pilot.pause()
         text = app.composer.text
         assert str(ticket.number) in text and "{{" not in text
-        assert app.composer.template_checkpoint is not None
+        promise = app.composer.draft.next_checkpoint
+        assert promise is not None
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert app.screen.query_one("#send-checkpoint").value == app.composer.template_checkpoint
+        assert app.screen.query_one("#send-checkpoint").value == promise.strftime("%Y-%m-%d %H:%M")
 
 
 async def test_draft_is_saved_while_typing_marked_in_the_inbox_and_restored_with_its_cursor(demo_db, tmp_path):

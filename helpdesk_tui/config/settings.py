@@ -62,6 +62,7 @@ NUMBER_RANGES: Mapping[str, tuple[int, int]] = MappingProxyType({
     "sla.checkpoint_warning_minutes": (0, 7 * 24 * 60),
     "focus.default_minutes": (1, MAX_MINUTES),
     "focus.warning_minutes": (0, MAX_MINUTES - 1),
+    "send.delay_seconds": (0, 600),  # a longer undo window would be a scheduled send
 })
 SLA_TARGET_RANGE = (timedelta(minutes=1), timedelta(days=365))
 """An SLA target shorter than a minute or longer than a year is a typo (``9999999d``)."""
@@ -113,6 +114,18 @@ class SyncSettings:
 
     interval_seconds: int = 60
     """How often the app pulls changes in the background (0 turns background sync off)."""
+
+
+@dataclass(frozen=True)
+class SendSettings:
+    """The ``[send]`` section."""
+
+    delay_seconds: int = 10
+    """How long a reply or triage change waits before it goes out, so ``u`` can take it back
+    (0 sends at once)."""
+
+
+MAX_SEND_DELAY = NUMBER_RANGES["send.delay_seconds"][1]
 
 
 @dataclass(frozen=True)
@@ -197,6 +210,8 @@ class Settings:
     """The ticket list."""
     sync: SyncSettings = field(default_factory=SyncSettings)
     """Background sync."""
+    send: SendSettings = field(default_factory=SendSettings)
+    """The undo window before anything is sent."""
     sla: SlaSettings = field(default_factory=SlaSettings)
     """SLA targets and business hours."""
     focus: FocusSettings = field(default_factory=FocusSettings)
@@ -255,7 +270,8 @@ class _Parser:
     warnings: list[str] = field(default_factory=list)
 
     def settings(self, data: dict[str, Any]) -> Settings:
-        known = {"agent", "ui", "inbox", "sync", "sla", "focus", "triage", "keymap", "accounts", "default_account"}
+        known = {"agent", "ui", "inbox", "sync", "sla", "focus", "triage", "keymap", "accounts", "default_account",
+                 "send"}
         for key, value in data.items():
             if key in known:
                 continue
@@ -273,6 +289,7 @@ class _Parser:
                                  f"the inbox opens on all: use one of {', '.join(VIEW_IDS)}.")
             inbox = replace(inbox, default_view="all")
         sync = self._section(data, "sync", SyncSettings, {"interval_seconds": int})
+        send = self._section(data, "send", SendSettings, {"delay_seconds": int})
         sla = self._sla(self._table(data.get("sla", {}), "sla"))
         focus = self._section(data, "focus", FocusSettings, {"default_minutes": int, "warning_minutes": int})
         triage = self._triage(self._table(data.get("triage", {}), "triage"))
@@ -284,6 +301,7 @@ class _Parser:
             ui=ui,
             inbox=inbox,
             sync=sync,
+            send=send,
             sla=sla,
             focus=focus,
             triage=triage,

@@ -129,6 +129,11 @@ class Draft:
     updated_at: datetime
     cursor: tuple[int, int] = (0, 0)
     seen_message_id: int | None = None  # the newest message the agent had seen when starting
+    # What the send dialog starts from: a template's suggested status and promised update,
+    # or what the agent chose before taking a held send back (kept across restarts).
+    status: str | None = None
+    next_checkpoint: datetime | None = None
+    attachments: tuple[dict[str, object], ...] = ()
 
 
 @dataclass(slots=True)

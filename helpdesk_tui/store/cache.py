@@ -173,6 +173,49 @@ class Cache:
         with self.connection() as conn, transaction(conn):
             return outbox.queue_reply(conn, plan, now)
 
+    # held sends: the undo window (store.held)
+    def hold_reply(self, plan: ReplyPlan, now: datetime, until: datetime, *, draft: Draft | None = None) -> str:
+        """Hold a reply until ``until`` (the undo window); ``draft`` is kept in it for undo."""
+        from helpdesk_tui.store import held
+
+        with self.connection() as conn, transaction(conn):
+            return held.hold_reply(conn, plan, now, until, draft=draft)
+
+    def held_sends(self) -> list:
+        """Sends in their undo window (store.held.HeldSend), the soonest first."""
+        from helpdesk_tui.store import held
+
+        with self.connection() as conn:
+            return held.held_sends(conn)
+
+    def next_hold_wake(self, after: datetime | None = None) -> datetime | None:
+        """When the next undo window ends (store.held.next_wake)."""
+        from helpdesk_tui.store import held
+
+        with self.connection() as conn:
+            return held.next_wake(conn, after)
+
+    def release_due(self, now: datetime) -> list[str]:
+        """Queue the held sends whose undo window has ended (with their local effects)."""
+        from helpdesk_tui.store import held
+
+        with self.connection() as conn, transaction(conn):
+            return held.release_due(conn, now)
+
+    def take_back(self, ticket_id: int, now: datetime) -> Draft | None:
+        """Undo the ticket's held send: the draft it was, or None when it is too late.
+        Raises store.held.HoldError when the ticket has a new draft."""
+        from helpdesk_tui.store import held
+
+        with self.connection() as conn, transaction(conn):
+            return held.take_back(conn, ticket_id, now)
+
+    def cancel_held(self, item_id: str) -> bool:
+        from helpdesk_tui.store import held
+
+        with self.connection() as conn, transaction(conn):
+            return held.cancel(conn, item_id)
+
     def outbox_items(self) -> list[OutboxItem]:
         with self.connection() as conn:
             return outbox.all_items(conn)

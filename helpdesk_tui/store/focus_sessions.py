@@ -158,7 +158,11 @@ def done(conn: sqlite3.Connection, session: FocusSession, now: datetime) -> Serv
     serving = current(conn, session.id)
     if serving is None:
         raise FocusError("No ticket is being served: the queue is empty.")
-    if not focus.did_work(tickets.timeline(conn, serving.ticket_id), session.agent, serving.served_at, now):
+    # A reply in its undo window (store.held) is work done: it is dated when it was sent.
+    held = conn.execute("SELECT 1 FROM outbox WHERE ticket_id = ? AND state = 'held' AND created_at >= ?",
+                        (serving.ticket_id, to_epoch(serving.served_at))).fetchone()
+    if held is None and not focus.did_work(tickets.timeline(conn, serving.ticket_id), session.agent,
+                                           serving.served_at, now):
         raise FocusError(f"Nothing was done on #{serving.number} yet: reply, add a note or change its "
                          "status, or skip it (S) with a reason.")
     _finish(conn, serving.id, focus.HANDLED, now)

@@ -9,8 +9,10 @@ idempotency key when the backend supports one.
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 
 from helpdesk_tui.domain.models import Message, OutboxItem
@@ -20,6 +22,7 @@ from helpdesk_tui.store import drafts, sla_refresh, tickets, writer
 from helpdesk_tui.store.timeconv import from_epoch, to_epoch
 
 QUEUED, SENDING, SENT, FAILED = "queued", "sending", "sent", "failed"
+HELD = "held"  # a reply in its undo window: no local effect yet, nothing sent (store.held)
 UNKNOWN = "unknown"  # the request left but no answer came: look before sending again
 CONFLICT = "conflict"  # the ticket changed on the server: the agent decides
 _COLUMNS = "id, ticket_id, message_id, action, payload, state, attempts, last_error, created_at, updated_at"
@@ -36,6 +39,17 @@ def queue_reply(conn: sqlite3.Connection, plan: ReplyPlan, now: datetime, *,
     The caller owns the transaction. ``keep_draft``: the text did not come from the
     ticket's draft (an escalation note), so a reply being written there stays.
     """
+    message_id, payload = record_reply(conn, plan, now)
+    item_id = insert_item(conn, plan.ticket_id, "reply" if payload["public"] else "note", payload, now,
+                          message_id=message_id)
+    if not keep_draft:
+        drafts.delete_draft(conn, plan.ticket_id)
+    return message_id, item_id
+
+
+def record_reply(conn: sqlite3.Connection, plan: ReplyPlan, now: datetime) -> tuple[int, dict[str, object]]:
+    """The reply's local effect (message, ticket state, events, SLA clocks); returns the
+    message id and the payload its outbox item carries. The caller owns the transaction."""
     ticket = tickets.get_ticket(conn, plan.ticket_id)
     if ticket is None:
         raise TicketGone(f"Ticket {plan.ticket_id} is no longer in the cache.")
@@ -46,7 +60,7 @@ def queue_reply(conn: sqlite3.Connection, plan: ReplyPlan, now: datetime, *,
     writer.save_tickets(conn, [updated])
     writer.save_events(conn, events)
     sla_refresh.refresh_tickets(conn, [ticket.id])  # a reply meets or restarts SLA clocks
-    payload = {
+    payload: dict[str, object] = {
         "body": plan.body,
         "public": plan.kind == MessageKind.PUBLIC_REPLY,
         "status": str(plan.new_status) if plan.new_status else None,
@@ -54,24 +68,36 @@ def queue_reply(conn: sqlite3.Connection, plan: ReplyPlan, now: datetime, *,
         "ticket_remote_id": ticket.remote_id,
         "ticket_version": ticket.version,
     }
-    item_id = insert_item(conn, ticket.id, "reply" if payload["public"] else "note", payload, now,
-                          message_id=message.id)
-    if not keep_draft:
-        drafts.delete_draft(conn, ticket.id)
-    return message.id, item_id
+    if plan.attachments:
+        payload["attachments"] = list(plan.attachments)
+    assert message.id is not None
+    return message.id, payload
 
 
 def insert_item(conn: sqlite3.Connection, ticket_id: int, action: str, payload: dict[str, object],
-                now: datetime, *, message_id: int | None = None) -> str:
+                now: datetime, *, message_id: int | None = None, state: str = QUEUED,
+                not_before: datetime | None = None, item_id: str | None = None) -> str:
     """Queue one item ("reply", "note" or "update"); returns its id. The caller owns the
-    transaction, which also holds the item's local effect."""
-    item_id = uuid.uuid4().hex
+    transaction, which also holds the item's local effect. ``not_before``: no drainer sends
+    it earlier (the undo window)."""
+    item_id = item_id or uuid.uuid4().hex
     conn.execute(
-        f"INSERT INTO outbox ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, 0, NULL, ?, ?)",
-        (item_id, ticket_id, message_id, action, json.dumps(payload, ensure_ascii=False), QUEUED,
-         to_epoch(now), to_epoch(now)),
+        f"INSERT INTO outbox ({_COLUMNS}, not_before) VALUES (?, ?, ?, ?, ?, ?, 0, NULL, ?, ?, ?)",
+        (item_id, ticket_id, message_id, action, json.dumps(payload, ensure_ascii=False), state,
+         to_epoch(now), to_epoch(now), _epoch_up(not_before)),
     )
     return item_id
+
+
+def _epoch_up(value: datetime | None) -> int | None:
+    """Epoch seconds rounded up: an undo window is never cut short by the rounding."""
+    return None if value is None else math.ceil(value.timestamp())
+
+
+def hold_items(conn: sqlite3.Connection, item_ids: Iterable[str], until: datetime) -> None:
+    """Keep queued items from every drainer until ``until`` (triage's undo window)."""
+    conn.executemany("UPDATE outbox SET not_before = ? WHERE id = ? AND state = ?",
+                     [(_epoch_up(until), item_id, QUEUED) for item_id in item_ids])
 
 
 def _item(r: tuple) -> OutboxItem:
@@ -95,18 +121,22 @@ def pending(conn: sqlite3.Connection, now: datetime, limit: int = 100) -> list[O
     Failed and conflicting items wait for the agent.
     """
     cur = conn.execute(
-        f"SELECT {_COLUMNS} FROM outbox WHERE state = ? OR (state = ? AND updated_at <= ?) "
+        f"SELECT {_COLUMNS} FROM outbox WHERE (state = ? AND coalesce(not_before, 0) <= ?) "
+        "OR (state = ? AND updated_at <= ?) "
         "OR (state = ? AND updated_at < ?) ORDER BY created_at, rowid LIMIT ?",
-        (QUEUED, UNKNOWN, to_epoch(now) - UNKNOWN_GRACE, SENDING, to_epoch(now) - STALE_SENDING, limit))
+        (QUEUED, to_epoch(now), UNKNOWN, to_epoch(now) - UNKNOWN_GRACE, SENDING, to_epoch(now) - STALE_SENDING,
+         limit))
     return [_item(r) for r in cur]
 
 
 def tickets_in_flight(conn: sqlite3.Connection, now: datetime) -> set[int]:
     """Tickets with an item that may still be on its way (unknown outcome within the grace
-    period, or being sent right now): later items for them wait, so the order holds."""
+    period, or being sent right now) or that waits for its undo window to end: later items
+    for them wait, so the order holds."""
     rows = conn.execute(
-        "SELECT DISTINCT ticket_id FROM outbox WHERE (state = ? AND updated_at > ?) OR (state = ? AND updated_at >= ?)",
-        (UNKNOWN, to_epoch(now) - UNKNOWN_GRACE, SENDING, to_epoch(now) - STALE_SENDING))
+        "SELECT DISTINCT ticket_id FROM outbox WHERE (state = ? AND updated_at > ?) OR (state = ? AND updated_at >= ?) "
+        "OR (state IN (?, ?) AND not_before > ?)",
+        (UNKNOWN, to_epoch(now) - UNKNOWN_GRACE, SENDING, to_epoch(now) - STALE_SENDING, QUEUED, HELD, to_epoch(now)))
     return {r[0] for r in rows}
 
 

@@ -278,7 +278,20 @@ DROP INDEX ix_events_kind_at;
 CREATE INDEX ix_events_kind_at ON events(kind, at, detail, ticket_id);
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7)
+# v8: undo send. A draft keeps the status and promise the send dialog starts from (a
+# template's suggestion, or what the agent chose before taking a held send back) and its
+# attachments. An outbox item is not sent before ``not_before``: a reply held in the undo
+# window waits there in state "held" (its local effects are applied when it is released),
+# a triage change waits as "queued".
+_V8 = """
+ALTER TABLE drafts ADD COLUMN status TEXT;
+ALTER TABLE drafts ADD COLUMN next_checkpoint_at INTEGER;
+ALTER TABLE drafts ADD COLUMN attachments TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE outbox ADD COLUMN not_before INTEGER;
+CREATE INDEX ix_outbox_not_before ON outbox(state, not_before);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8)
 
 
 def migrate(conn: sqlite3.Connection) -> int:

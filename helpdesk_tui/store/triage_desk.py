@@ -8,23 +8,26 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from helpdesk_tui.domain.models import InboxRow, Message
 from helpdesk_tui.domain.triage import (
     ASSIGN, PRIORITY, STATUS, TAG, TAKE, Change, RotationSummary,
 )
 from helpdesk_tui.domain.vocab import Priority, Status
-from helpdesk_tui.store import triage, triage_queue
+from helpdesk_tui.store import outbox, triage, triage_queue
 from helpdesk_tui.store.cache import Cache
 from helpdesk_tui.store.db import transaction
 
 
 class TriageDesk:
     def __init__(self, cache: Cache, agent: str, *, sends_tags: bool, now: datetime,
-                 new_rotation: bool = False, sends_groups: bool = True) -> None:
-        """``sends_tags``/``sends_groups``: the helpdesk keeps tags / can move a ticket to a group."""
+                 new_rotation: bool = False, sends_groups: bool = True, hold_seconds: int = 0) -> None:
+        """``sends_tags``/``sends_groups``: the helpdesk keeps tags / can move a ticket to a group.
+        ``hold_seconds``: the undo window (``[send] delay_seconds``) each action's outbox items
+        wait out before any drainer sends them."""
         self.cache = cache
+        self.hold_seconds = hold_seconds
         self.agent = agent
         self.sends_tags = sends_tags
         self.sends_groups = sends_groups
@@ -84,7 +87,13 @@ class TriageDesk:
                                              rotation_id=self.rotation.id, batch=batch, sends_tags=self.sends_tags)
                 if result is not None:
                     results.append(result)
+            self._hold(conn, results, now)
         return results
+
+    def _hold(self, conn, results: list[triage.ActionResult], now: datetime) -> None:
+        """Keep the action's items out of every drainer for the undo window (same transaction)."""
+        if self.hold_seconds > 0:
+            outbox.hold_items(conn, [i for r in results for i in r.outbox_ids], now + timedelta(seconds=self.hold_seconds))
 
     def take(self, ticket_ids: Iterable[int], now: datetime) -> list[triage.ActionResult]:
         return self._each(ticket_ids, Change(assignee=self.agent), TAKE, now)
@@ -104,9 +113,11 @@ class TriageDesk:
     def mark_feedback(self, ticket_ids: Iterable[int], now: datetime, note: str = "") -> list[triage.ActionResult]:
         batch = triage.new_batch()
         with self.cache.connection() as conn, transaction(conn):
-            return [triage.mark_product_feedback(conn, tid, self.agent, now, rotation_id=self.rotation.id,
-                                                 batch=batch, sends_tags=self.sends_tags, note=note)
-                    for tid in ticket_ids]
+            results = [triage.mark_product_feedback(conn, tid, self.agent, now, rotation_id=self.rotation.id,
+                                                    batch=batch, sends_tags=self.sends_tags, note=note)
+                       for tid in ticket_ids]
+            self._hold(conn, results, now)
+            return results
 
     def escalate(self, ticket_ids: Iterable[int], notes: dict[int, str], now: datetime, *,
                  assignee: str | None = None, group: str | None = None,
@@ -115,10 +126,12 @@ class TriageDesk:
         template's suggestion for tickets still new."""
         batch = triage.new_batch()
         with self.cache.connection() as conn, transaction(conn):
-            return [triage.escalate(conn, tid, note=notes[tid], agent=self.agent, now=now,
-                                    rotation_id=self.rotation.id, batch=batch, assignee=assignee, group=group,
-                                    status=status)
-                    for tid in ticket_ids]
+            results = [triage.escalate(conn, tid, note=notes[tid], agent=self.agent, now=now,
+                                       rotation_id=self.rotation.id, batch=batch, assignee=assignee, group=group,
+                                       status=status)
+                       for tid in ticket_ids]
+            self._hold(conn, results, now)
+            return results
 
     def undo(self, now: datetime) -> triage.Undone:
         with self.cache.connection() as conn, transaction(conn):

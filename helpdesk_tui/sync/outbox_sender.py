@@ -18,6 +18,7 @@ from helpdesk_tui.domain.models import OutboxItem
 from helpdesk_tui.store import outbox, tickets
 from helpdesk_tui.store.cache import Cache
 from helpdesk_tui.store.db import transaction
+from helpdesk_tui.store.held import release_due
 from helpdesk_tui.sync import errors
 
 
@@ -33,6 +34,10 @@ class DrainResult:
 
 def drain_outbox(cache: Cache, backend, now: Callable[[], datetime]) -> DrainResult:
     result = DrainResult()
+    # Sends whose undo window has ended become queued here, in whichever process drains
+    # first; those still in their window are neither released nor pending.
+    with cache.connection() as conn, transaction(conn):
+        release_due(conn, now())
     with cache.connection() as conn:
         items = outbox.pending(conn, now())
         held = outbox.tickets_in_flight(conn, now())

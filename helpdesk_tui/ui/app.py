@@ -33,6 +33,7 @@ from helpdesk_tui.ui.rating import record_rating
 from helpdesk_tui.ui.replying import ReplyingMixin
 from helpdesk_tui.ui.syncing import SyncingMixin
 from helpdesk_tui.ui.triaging import TriageMixin
+from helpdesk_tui.ui.undo_send import UndoSendMixin
 from helpdesk_tui.ui.screens.help import HelpScreen, binding_rows
 from helpdesk_tui.ui.screens.note_editor import NoteEditor
 from helpdesk_tui.ui.themes import APP_THEME_VARIABLE_DEFAULTS, load_themes
@@ -72,7 +73,7 @@ class AppOptions:
 
 
 class HelpdeskApp(ReplyingMixin, SyncingMixin, TriageMixin, FocusMixin, DashboardMixin, CheckpointAlertsMixin,
-                  App[None]):
+                  UndoSendMixin, App[None]):
     TITLE = "helpdesk-tui"
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = True
@@ -94,6 +95,8 @@ class HelpdeskApp(ReplyingMixin, SyncingMixin, TriageMixin, FocusMixin, Dashboar
         Binding("6", "view('all')", "All", id="view.all", show=False, tooltip="Every ticket"),
         Binding("r", "reply", "Reply", id="ticket.reply", tooltip="Write a public reply to the open ticket"),
         Binding("n", "note", "Note", id="ticket.note", tooltip="Write an internal note on the open ticket"),
+        Binding("u", "undo_send", "Undo send", id="reply.undo_send",
+                tooltip="Take the reply being sent back into the composer (during the send delay)"),
         Binding("ctrl+g", "knowledge_base", "KB", id="app.knowledge_base",
                 tooltip="Show or hide the knowledge base sidebar"),
         Binding("l", "timeline", "Timeline", id="ticket.timeline", tooltip="Show or hide the ticket's timeline"),
@@ -197,6 +200,7 @@ class HelpdeskApp(ReplyingMixin, SyncingMixin, TriageMixin, FocusMixin, Dashboar
             self.set_timer(2.0, lambda: self.run_worker(self.templates, thread=True, group="templates",
                                                         exit_on_error=False))
         self.start_syncing()
+        self.watch_holds()  # sends held when the app last stopped: count down, or release now
         self._render_topbar()
         # The objects alive after start-up (widgets, caches, modules) live as long as the app:
         # taking them out of the collector's view keeps full collections short (35 ms → 4 ms
@@ -280,6 +284,7 @@ class HelpdeskApp(ReplyingMixin, SyncingMixin, TriageMixin, FocusMixin, Dashboar
         text.append(f"  {self.view.title}  ")
         text.append_text(self.sync_status_text())
         text.append_text(self.focus_status_text())
+        text.append_text(self.held_header_text())
         counts = self.cache.outbox_counts()
         waiting = counts.get("queued", 0) + counts.get("sending", 0)
         failed = counts.get("failed", 0)
@@ -299,7 +304,7 @@ class HelpdeskApp(ReplyingMixin, SyncingMixin, TriageMixin, FocusMixin, Dashboar
     # Keys that act on the workstation's panes: off (and out of the footer) while a full
     # screen such as triage or the dashboard covers them, so they cannot act unseen.
     _WORKSTATION_ACTIONS = frozenset({"filter", "view", "reply", "note", "knowledge_base", "timeline", "zoom",
-                                      "focus_done", "focus_skip"})
+                                      "focus_done", "focus_skip", "undo_send"})
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in self._WORKSTATION_ACTIONS and not self._workstation_shown():
@@ -371,6 +376,7 @@ class HelpdeskApp(ReplyingMixin, SyncingMixin, TriageMixin, FocusMixin, Dashboar
             self._apply_layout()
         thread = self.cache.thread(ticket_id)
         self.query_one(TicketPane).show(ticket, thread, self.cache.timeline(ticket_id))
+        self._show_holds()  # this ticket's reply in its undo window, if any
         customer = self.query_one(CustomerPane)
         if ticket.requester_id is None:
             customer.show(None, [])
@@ -492,6 +498,8 @@ class HelpdeskApp(ReplyingMixin, SyncingMixin, TriageMixin, FocusMixin, Dashboar
         yield SystemCommand("Ticket: Reply", "Write a public reply (r)", self.action_reply)
         yield SystemCommand("Ticket: Internal note", "Write an internal note (n)", self.action_note)
         yield SystemCommand("Reply: Discard draft", "Throw away the draft being written", self.action_discard_draft)
+        yield SystemCommand("Reply: Undo send", "Take the reply being sent back into the composer, during the "
+                            "send delay (u)", self.action_undo_send)
         yield SystemCommand("Knowledge base: Toggle sidebar", "Search articles and past answers (ctrl+g)",
                             self.action_knowledge_base)
         yield SystemCommand("Ticket: Toggle timeline", "Show or hide the open ticket's timeline (l)",

@@ -51,6 +51,8 @@ class ReplyingMixin:
         if self.ticket_id is None:
             self.notify("Open a ticket first (Enter in the inbox).", severity="warning")
             return None
+        if self.refuse_while_held(self.ticket_id):
+            return None
         current = self.composer
         if current is not None and current.draft.ticket_id == self.ticket_id:
             current.text_area.focus()
@@ -126,11 +128,13 @@ class ReplyingMixin:
             self.notify(clean_line(f"Template {template.name} cannot be used: {exc}"), severity="error",
                         markup=False)
             return
-        composer.insert(result.text)
-        composer.template_status = result.status
+        # Kept with the draft (saved by insert), so esc, reopening or a restart keep them too.
+        if result.status is not None:
+            composer.draft.status = result.status
         if result.next_checkpoint is not None:
             # The promise written into the text; the send dialog starts from the same moment.
-            composer.template_checkpoint = result.next_checkpoint.astimezone(self.tz).strftime("%Y-%m-%d %H:%M")
+            composer.draft.next_checkpoint = result.next_checkpoint
+        composer.insert(result.text)
         for note in result.notes:
             self.notify(clean_line(note), severity="warning", markup=False)
         if result.unresolved:
@@ -188,11 +192,13 @@ class ReplyingMixin:
             composer.text_area.focus()
 
     def _open_send_dialog(self, composer: Composer, ticket) -> None:
+        draft = composer.draft
         context = SendContext(
             kind=composer.kind, text=composer.text, current_status=ticket.status,
             language=self.customer_language(ticket), now=self.now(), tz=self.tz,
-            attachments=0, default_status=composer.template_status,
-            default_checkpoint=composer.template_checkpoint, blame_phrases=self.blame_phrases,
+            attachments=len(draft.attachments), default_status=draft.status,
+            default_checkpoint=draft.next_checkpoint.astimezone(self.tz).strftime("%Y-%m-%d %H:%M")
+            if draft.next_checkpoint else None, blame_phrases=self.blame_phrases,
         )
         self.push_screen(SendScreen(context), lambda decision: self._send(composer, decision))
 
@@ -201,16 +207,21 @@ class ReplyingMixin:
             composer.text_area.focus()
             return
         plan = ReplyPlan(composer.draft.ticket_id, composer.kind, composer.text.strip() + "\n", self.me,
-                         decision.new_status, decision.next_checkpoint)
+                         decision.new_status, decision.next_checkpoint, composer.draft.attachments)
         try:
-            self.cache.queue_reply(plan, self.now())
+            held = self.send_or_hold(plan, composer.draft)
         except TicketGone:
             self.notify("That ticket is no longer in the cache; your draft is kept.", severity="error")
             return
         self._draft_marked.pop(plan.ticket_id, None)
         composer.remove()
         what = "Reply" if plan.kind == MessageKind.PUBLIC_REPLY else "Note"
-        self.notify(f"{what} queued; it goes out as soon as the helpdesk answers.")
+        if held:
+            # No countdown in the toast: the header and the thread count down.
+            self.notify(f"{what} held {self.send_delay_seconds} s before it goes out · u undo",
+                        timeout=min(self.send_delay_seconds, 5))
+        else:
+            self.notify(f"{what} queued; it goes out as soon as the helpdesk answers.")
         self.reload_ticket(plan.ticket_id)
         self._render_topbar()
         self.query_one("#thread").focus()
@@ -219,6 +230,10 @@ class ReplyingMixin:
 
     @work(thread=True, exclusive=True, group="outbox", exit_on_error=False)
     def drain_outbox(self) -> None:
+        # Held sends whose undo window has ended become queued; and whatever was just held
+        # (a triage change) gets its countdown.
+        released = self.cache.release_due(self.now())
+        self.call_from_thread(self.holds_released if released else self.watch_holds)
         backend = self.options.backend
         if backend is None:
             return

@@ -45,7 +45,7 @@ class TriageMixin:
             return
         tags, groups = helpdesk_keeps(self.options.backend)
         desk = TriageDesk(self.cache, self.me, sends_tags=tags, sends_groups=groups, now=self.now(),
-                          new_rotation=new_rotation)
+                          new_rotation=new_rotation, hold_seconds=self.settings.send.delay_seconds)
         triage = self.settings.triage
         self.push_screen(TriageScreen(desk, now=self.now, experts=triage.experts, groups=triage.groups,
                                       on_close=self._after_triage))

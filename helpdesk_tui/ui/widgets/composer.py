@@ -70,8 +70,6 @@ class Composer(Vertical):
         self._now = now
         self._timer: Timer | None = None
         self._dirty_since: float | None = None
-        self.template_status: str | None = None  # a template's suggested status for the send dialog
-        self.template_checkpoint: str | None = None
 
     @property
     def kind(self) -> MessageKind:

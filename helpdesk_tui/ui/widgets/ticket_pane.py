@@ -126,6 +126,7 @@ class TicketPane(Vertical):
         #ticket-timeline.shown { display: block; }
         #ticket-empty { padding: 1 2; color: $text-muted; }
         ThreadView { height: 1fr; }
+        #ticket-held { padding: 0 1; height: 1; display: none; color: $warning; text-style: bold; }
     }
     """
 
@@ -140,6 +141,7 @@ class TicketPane(Vertical):
         yield Static(id="ticket-header")
         yield Static(id="ticket-timeline")
         yield ThreadView(self._now, id="thread")
+        yield Static(id="ticket-held")  # a reply in its undo window: "sending in 9 s · u undo"
 
     def on_mount(self) -> None:
         self._show_empty(True)
