@@ -13,10 +13,12 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
+from helpdesk_tui.content.html import html_to_text
 from helpdesk_tui.domain.models import Event, Message, Ticket
 from helpdesk_tui.domain.remote import ChangePage, RemoteMessage, RemoteTicket
 from helpdesk_tui.domain.vocab import EventKind, MessageKind
 from helpdesk_tui.store import ratings, sla_refresh, tickets, writer
+from helpdesk_tui.store.fts_text import index_text
 from helpdesk_tui.store.timeconv import to_epoch
 
 
@@ -138,6 +140,11 @@ def _same_text(a: str, b: str) -> bool:
     return " ".join(a.split()) == " ".join(b.split())
 
 
+def _words(remote: RemoteMessage) -> str:
+    """What the agent typed, as the server shows it: Zendesk answers our plain text as HTML."""
+    return html_to_text(remote.body) if remote.body_format == "html" else remote.body
+
+
 def apply_thread(conn, ticket_id: int, thread: list[RemoteMessage], synced: int) -> None:
     """Upsert a ticket's messages, adopting our own sent ones when they come back."""
     known = dict(conn.execute("SELECT remote_id, id FROM messages WHERE ticket_id = ? AND remote_id IS NOT NULL",
@@ -150,7 +157,7 @@ def apply_thread(conn, ticket_id: int, thread: list[RemoteMessage], synced: int)
         local_id = known.get(remote.remote_id)
         if local_id is None:
             for i, (mid, kind, body) in enumerate(unclaimed):
-                if kind == str(remote.kind) and _same_text(body, remote.body):
+                if kind == str(remote.kind) and (_same_text(body, remote.body) or _same_text(body, _words(remote))):
                     local_id = mid
                     del unclaimed[i]
                     break
@@ -160,6 +167,31 @@ def apply_thread(conn, ticket_id: int, thread: list[RemoteMessage], synced: int)
     if out:
         writer.save_messages(conn, out)
         conn.executemany("UPDATE messages SET synced_at = ? WHERE id = ?", [(synced, m.id) for m in out])
+
+
+def bind_delivered(conn: sqlite3.Connection, ticket_id: int, message_id: int, remote_id: str) -> bool:
+    """Our message ``message_id`` turned out to be on the server as ``remote_id`` (found by a
+    look-up after an unknown outcome): may it take that id? Caller owns the transaction.
+
+    False when ``remote_id`` is already another local message's, one we sent ourselves (an
+    earlier item with the same words). A row that only a pull brought in (the server's copy of
+    this very message, pulled before the look-up ran) is merged into ours: one message, ours,
+    bound to the server's id, so the look-up's answer is kept and nothing is sent twice.
+    """
+    copies = [r[0] for r in conn.execute("SELECT id FROM messages WHERE ticket_id = ? AND remote_id = ? AND id != ?",
+                                         (ticket_id, remote_id, message_id))]
+    for copy in copies:
+        if conn.execute("SELECT 1 FROM outbox WHERE message_id = ?", (copy,)).fetchone() is not None:
+            return False  # written here and queued: another item's message
+    for copy in copies:
+        body = conn.execute("SELECT body FROM messages WHERE id = ?", (copy,)).fetchone()[0]
+        conn.execute("INSERT INTO messages_fts (messages_fts, rowid, body) VALUES ('delete', ?, ?)",
+                     (copy, index_text(body)))
+        conn.execute("UPDATE feedback_marks SET message_id = ? WHERE message_id = ?", (message_id, copy))
+        conn.execute("UPDATE drafts SET seen_message_id = ? WHERE seen_message_id = ?", (message_id, copy))
+        conn.execute("DELETE FROM messages WHERE id = ?", (copy,))
+    conn.execute("UPDATE messages SET remote_id = ? WHERE id = ?", (remote_id, message_id))
+    return True
 
 
 def cursor(conn: sqlite3.Connection, stream: str) -> str | None:

@@ -210,6 +210,12 @@ class ZendeskBackend(Backend):
                 return str(comment["id"]) if comment else f"audit-{audit.get('id')}"
         return None
 
+    def current_version(self, ticket_remote_id: str) -> str | None:
+        """The ticket's ``updated_at`` now: after a delivery found by looking, the next update's
+        ``updated_stamp`` must include our own change, or Zendesk answers 409."""
+        data = self._json_object(self.client.get_json(f"{_ticket_path(ticket_remote_id)}.json"), "ticket")
+        return (data.get("ticket") or {}).get("updated_at") or None
+
     def _find_by_text(self, item: OutboxItem, ticket_remote_id: str) -> str | None:
         """The contract's fallback, on ``plain_body`` (the thread we show is HTML)."""
         wanted = " ".join(str(item.payload.get("body") or "").split())
