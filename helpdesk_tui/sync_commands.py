@@ -131,7 +131,10 @@ def outbox(ctx: Context, *, retry: str | None, drop: str | None, as_json: bool) 
                     raise UserError(f"{'No' if not matches else 'More than one'} outbox item starts with "
                                     f"'{prefix}': 'helpdesk-tui outbox' lists them.", 2)
                 with transaction(conn):
-                    done = (box.retry if retry else box.drop)(conn, matches[0].id, datetime.now(UTC))
+                    if retry:
+                        done = box.retry(conn, matches[0].id, datetime.now(UTC))
+                    else:
+                        done = box.drop(conn, matches[0].id)
                 if not done:
                     raise UserError(f"Item {prefix} is {matches[0].state}: only failed or conflicting items "
                                     "can be retried or dropped.", 2)
