@@ -55,6 +55,8 @@ def sync(ctx: Context) -> int:
     if tty:
         print(file=sys.stderr)
     pushed = report.pushed
+    if report.problem and not _anything_happened(report):
+        raise UserError(report.problem)  # "0 new … sent 0" before the error would only mislead
     print(f"{ctx.account}: {report.new} new, {report.updated} updated, {report.deleted} deleted; "
           f"sent {pushed.sent}, waiting {pushed.waiting}, failed {pushed.failed}, conflicts {pushed.conflicts}.")
     capabilities = backend.capabilities
@@ -65,9 +67,20 @@ def sync(ctx: Context) -> int:
         print(f"{ctx.account}: {'; '.join(parts)}.")
     for note in report.notes:
         print(f"helpdesk-tui: {note}", file=sys.stderr)
+    skipped = report.skipped_line()
+    if skipped:
+        print(f"helpdesk-tui: {skipped}", file=sys.stderr)
     if report.problem:
         raise UserError(report.problem)
     return 0
+
+
+def _anything_happened(report) -> bool:
+    """Whether the summary line says anything: a change pulled, an item sent or refused."""
+    pushed = report.pushed
+    extras = [n for r in (report.articles, report.templates) for n in (r.new, r.updated, r.removed)]
+    return bool(report.new or report.updated or report.deleted or pushed.sent or pushed.failed
+                or pushed.conflicts or report.skipped or any(extras))
 
 
 def reply(ctx: Context, reference: str, *, file: str, note: bool, status: str | None,
@@ -111,6 +124,8 @@ def reply(ctx: Context, reference: str, *, file: str, note: bool, status: str | 
                 print(f"Sent {result.sent}.")
             for problem in result.problems:
                 print(f"helpdesk-tui: {problem} It stays in the outbox.", file=sys.stderr)
+            if result.problems:
+                return 1  # queued, but not sent: a script must be able to tell
     finally:
         cache.close()
     return 0

@@ -14,6 +14,8 @@ Retry rules, by whether repeating a request can do harm:
 from __future__ import annotations
 
 import random
+import socket
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -32,8 +34,20 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 class RetryPolicy:
     attempts: int = 4  # tries in all, for a request that may be repeated
     base_delay: float = 0.5  # seconds; doubled each try, with full jitter
-    max_delay: float = 30.0  # never wait longer than this for one retry
+    max_delay: float = 30.0  # never wait longer than this for one retry; a server asking more is told at once
     timeout: float = 20.0  # seconds for connect, read and write each
+    # Seconds for one whole request, answer included: ``timeout`` is per read, and a server
+    # trickling a byte every few seconds would otherwise hold us for ever.
+    deadline: float = 90.0
+    max_body: int = 50 * 1024 * 1024  # bytes of one answer (decoded); more is refused, not read
+
+
+class _TooSlow(Exception):
+    """The whole request took longer than ``RetryPolicy.deadline``."""
+
+
+class _TooBig(Exception):
+    """The answer is larger than ``RetryPolicy.max_body``."""
 
 
 @dataclass
@@ -48,6 +62,7 @@ class HttpClient:
     transport: httpx.BaseTransport | None = None  # tests may pass httpx.MockTransport
     verify: bool | str = True  # TLS verification stays on; a CA bundle path may be given
     _client: httpx.Client | None = field(default=None, init=False, repr=False)
+    _socket: Any = field(default=None, init=False, repr=False)  # of the connection made last (see _send)
 
     @property
     def client(self) -> httpx.Client:
@@ -74,7 +89,18 @@ class HttpClient:
             attempt += 1
             last = attempt >= self.policy.attempts
             try:
-                response = self.client.request(method, path, **kwargs)
+                response = self._send(method, path, **kwargs)
+            except _TooBig:
+                raise errors.BadResponse(
+                    f"{self._host()} sent an answer larger than {self.policy.max_body // (1024 * 1024)} MB, which "
+                    "was not read: check that the URL points at the helpdesk's API.") from None
+            except _TooSlow:
+                if not repeatable:
+                    raise errors.UnknownOutcome(
+                        f"No complete answer from {self._host()} within {self.policy.deadline:g} s after the request "
+                        "was sent (it may have been applied).") from None
+                raise errors.ServerError(f"{self._host()} answers too slowly (no complete answer within "
+                                         f"{self.policy.deadline:g} s): try again later.") from None
             except httpx.ConnectError as exc:
                 if _is_tls(exc):
                     raise errors.TLSFailure(
@@ -107,9 +133,13 @@ class HttpClient:
                 return response
             if status == 429:
                 wait = retry_after(response.headers)
+                if wait is not None and wait > self.policy.max_delay:
+                    # Waiting minutes in silence looks like a hang: say it now, the next sync tries again.
+                    raise errors.RateLimited(f"{self._host()} is rate-limiting us and asks to wait "
+                                             f"{_duration(wait)}: try again then.", wait)
                 if last:
                     raise errors.RateLimited(f"{self._host()} is rate-limiting us: try again in "
-                                             f"{int(wait or 60)} s.", wait)
+                                             f"{_duration(wait or 60)}.", wait)
                 self._wait(attempt, wait)
                 continue
             if status >= 500:
@@ -124,6 +154,66 @@ class HttpClient:
                 self._wait(attempt, retry_after(response.headers, rate_limit_headers=False))
                 continue
             raise self._client_error(response)
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """One request, its answer read in full within the deadline and the size cap.
+
+        The per-read ``timeout`` cannot stop a server that trickles: a watchdog shuts the
+        connection's socket down at the deadline (a blocked read then returns), and the body
+        is read in chunks, each checked against the deadline and the cap.
+        """
+        deadline = time.monotonic() + self.policy.deadline
+        sockets: list[Any] = []
+
+        def trace(event: str, info: dict[str, Any]) -> None:
+            if event == "connection.connect_tcp.complete":
+                stream = info.get("return_value")
+                sock = stream.get_extra_info("socket") if stream is not None else None
+                if sock is not None:
+                    self._socket = sock
+            elif event.startswith("http11.send_request_headers.started") and self._socket is not None:
+                sockets.append(self._socket)  # the connection this request goes out on
+
+        expired = threading.Event()
+
+        def cut() -> None:
+            expired.set()
+            for sock in sockets:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+        watchdog = threading.Timer(self.policy.deadline, cut)
+        watchdog.daemon = True
+        watchdog.start()
+        try:
+            extensions = {**kwargs.pop("extensions", {}), "trace": trace}
+            request = self.client.build_request(method, path, extensions=extensions, **kwargs)
+            try:
+                response = self.client.send(request, stream=True)
+            except httpx.TransportError:
+                if expired.is_set():
+                    raise _TooSlow from None
+                raise
+            try:
+                body = bytearray()
+                for chunk in response.iter_bytes():
+                    body += chunk
+                    if len(body) > self.policy.max_body:
+                        raise _TooBig
+                    if time.monotonic() > deadline:
+                        raise _TooSlow
+            except httpx.TransportError:
+                if expired.is_set():
+                    raise _TooSlow from None
+                raise
+            finally:
+                response.close()
+            response._content = bytes(body)  # read: .json() and .text use it as if read by httpx
+            return response
+        finally:
+            watchdog.cancel()
 
     def get_json(self, path: str, **kwargs: Any) -> Any:
         return _json(self.request("GET", path, **kwargs), self._host())
@@ -176,6 +266,17 @@ def retry_after(headers: Mapping[str, str], *, rate_limit_headers: bool = True) 
             # Some APIs send seconds to wait, others an epoch time.
             return max(0.0, number - time.time()) if number > 1_000_000_000 else number
     return None
+
+
+def _duration(seconds: float) -> str:
+    """A wait as people say it: "45 s", "12 min", "3 h", "11 days"."""
+    if seconds < 120:
+        return f"{max(0, int(seconds))} s"
+    if seconds < 2 * 3600:
+        return f"{round(seconds / 60)} min"
+    if seconds < 2 * 86400:
+        return f"{round(seconds / 3600)} h"
+    return f"{round(seconds / 86400)} days"
 
 
 def _is_tls(exc: Exception) -> bool:

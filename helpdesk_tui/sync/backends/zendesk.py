@@ -42,6 +42,7 @@ from helpdesk_tui.sync.backends.base import (
     RemoteMessage,
     RemoteTemplate,
     RemoteTicket,
+    read_each,
 )
 from helpdesk_tui.sync.http import HttpClient
 
@@ -130,15 +131,16 @@ class ZendeskBackend(Backend):
         self._agents.update({str(u.get("name", "")).casefold(): uid for uid, u in users.items()
                              if u.get("role") in records.AGENT_ROLES})
         page = ChangePage(done=bool(data.get("end_of_stream", True)))
-        for raw in data.get("tickets") or ():
-            if raw.get("status") == "deleted":
-                page.deleted_ticket_ids.append(str(raw["id"]))
-            else:
-                page.tickets.append(records.ticket(raw, names, groups))
+        raws = _list(data.get("tickets"))
+        page.deleted_ticket_ids = [str(r["id"]) for r in raws if isinstance(r, dict) and r.get("status") == "deleted"
+                                   and r.get("id") is not None]
+        page.tickets = read_each((r for r in raws if not (isinstance(r, dict) and r.get("status") == "deleted")),
+                                 lambda raw: records.ticket(raw, names, groups), "ticket", page.skipped)
         requesters = {t.requester_remote_id for t in page.tickets}
-        page.users = [records.user(u) for uid, u in users.items()
-                      if u.get("role") == "end-user" or uid in requesters]
-        page.organizations = [records.organization(o) for o in records.by_id(data.get("organizations")).values()]
+        page.users = read_each((u for uid, u in users.items() if u.get("role") == "end-user" or uid in requesters),
+                               records.user, "user", page.skipped)
+        page.organizations = read_each(records.by_id(data.get("organizations")).values(), records.organization,
+                                       "organization", page.skipped)
         page.cursor = data.get("after_cursor") or cursor or f"{_START}{params['start_time']}"
         return page
 
@@ -311,6 +313,10 @@ class ZendeskBackend(Backend):
 
     def _host(self) -> str:
         return httpx.URL(site_url(self.account.url)).host or self.account.url
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def _ticket_path(remote_id: str) -> str:
