@@ -293,5 +293,19 @@ def _json(response: httpx.Response, host: str) -> Any:
 
 
 def _excerpt(response: httpx.Response) -> str:
+    """What the server said, short: the text fields of a JSON error, else the body's start.
+    (``SyncError`` strips escape sequences from it; the UI shows it as text, never markup.)"""
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    if isinstance(data, dict):
+        said = [str(v) for k, v in data.items() if isinstance(v, (str, int, float)) and k != "id"]
+        said += [str(d.get("description") or d.get("message")) for items in
+                 (data.get("details") or {}).values() if isinstance(data.get("details"), dict)
+                 and isinstance(items, list) for d in items if isinstance(d, dict)]
+        text = " — ".join(dict.fromkeys(" ".join(part.split()) for part in said if part.strip()))
+        if text:
+            return text[:200]
     text = " ".join(response.text.split())
     return text[:200] if text else "(empty body)"
