@@ -354,3 +354,68 @@ def test_queued_replies_survive_a_sync_that_fails_on_the_cache(fake, tmp_path):
     assert_clean(report.problem)
     assert [i.state for i in cache.outbox_items()] == [outbox.SENT]  # sent before the pull failed
     cache.close()
+
+
+# --------------------------------------------------------------------- the other backends' feeds
+
+
+def mock_client(make_client, url: str, answer):
+    import httpx
+
+    account = AccountSettings(name="x", url=url, user=None, token="t")
+    client = make_client(account, transport=httpx.MockTransport(lambda request: httpx.Response(200, json=answer)),
+                         policy=RetryPolicy(attempts=1), sleep=lambda s: None)
+    return account, client
+
+
+def test_django_helpdesk_skips_a_malformed_ticket_and_keeps_the_rest_of_the_page():
+    from helpdesk_tui.sync.backends import django_helpdesk as dh
+
+    good = {"id": 5, "status": 1, "priority": 3, "title": "Fine", "submitter_email": "a@example.com",
+            "queue": None, "assigned_to": None, "followup_set": []}
+    page = {"count": 4, "next": None, "results": [good, "oops", {**good, "id": 7, "status": "open"},
+                                                  {**good, "id": 8, "title": "Also fine"}]}
+    account, client = mock_client(dh.make_client, "https://dh.example", page)
+    result = dh.DjangoHelpdeskBackend(account, client).pull(None)
+    assert [t.subject for t in result.tickets] == ["Fine", "Also fine"]
+    assert len(result.skipped) == 2 and result.skipped[0].startswith("a ticket record was skipped")
+    assert result.skipped[1].startswith("ticket 7 was skipped: dh.example answered with an unexpected ticket")
+    assert result.done and result.cursor
+
+
+def test_request_tracker_skips_a_malformed_ticket_and_keeps_the_rest_of_the_page():
+    from helpdesk_tui.sync.backends import rt
+
+    good = {"id": 5, "Subject": "Fine", "Status": "open", "LastUpdated": "2026-01-01T10:00:00Z",
+            "Created": "2026-01-01T09:00:00Z", "Queue": {"id": "General"}}
+    feed = {"items": [good, 42, {**good, "id": "x"}, {**good, "id": 6, "LastUpdated": "never"},
+                      {**good, "id": 7, "Subject": "Also fine", "LastUpdated": "2026-01-01T11:00:00Z"}],
+            "page": 1, "per_page": 100, "total": 5}
+    account, client = mock_client(rt.make_client, "https://rt.example", feed)
+    backend = rt.RequestTrackerBackend(account, client, per_page=100)
+    result = backend.pull(None)
+    assert [t.subject for t in result.tickets] == ["Fine", "Also fine"]
+    assert len(result.skipped) == 3, result.skipped
+
+
+def test_a_malformed_article_list_is_one_sentence_and_the_tickets_stay(fake, tmp_path):
+    fake.hostile(raw=b'{"articles": [42, "x"], "end_time": 5, "next_page": null}', path=r"/help_center/incremental")
+    cache = Cache(tmp_path / "zd.sqlite", "zd")
+    report = SyncEngine(cache, backend(fake.url, fake.token), lambda: datetime.now(UTC)).sync()
+    assert report.new == 3 and report.problem is not None
+    assert report.problem.startswith("The tickets are up to date, but the articles were not synced: Zendesk sent "
+                                     "an answer this app cannot read (AttributeError")
+    cache.close()
+
+
+def test_a_ticket_feed_malformed_as_a_whole_is_one_sentence_and_the_cursor_stays(fake, tmp_path):
+    fake.hostile(raw=b'{"tickets": [], "users": [], "after_cursor": {"a": 1}, "end_of_stream": false}',
+                 path=r"/incremental/tickets")
+    cache = Cache(tmp_path / "zd.sqlite", "zd")
+    report = SyncEngine(cache, backend(fake.url, fake.token), lambda: datetime.now(UTC)).sync()
+    assert report.problem is not None and "sent a cursor that is not text" in report.problem, report
+    with cache.connection() as conn:
+        assert conn.execute("SELECT 1 FROM sync_state WHERE stream = 'tickets'").fetchone() is None
+    again = SyncEngine(cache, backend(fake.url, fake.token), lambda: datetime.now(UTC)).sync()
+    assert again.problem is None and again.new == 3
+    cache.close()

@@ -31,6 +31,10 @@ TICKETS = "tickets"
 # The cache failing under a sync (a full disk, a lock held too long, a read-only file): the
 # sync stops with one sentence, the app and the command stay up, nothing saved is lost.
 CACHE_FAILURES = (sqlite3.Error, OSError)
+# What a server's value does when SQLite cannot take it (a dict where a cursor belongs): the
+# server's fault, not the cache's; said as such.
+UNREADABLE = (*MALFORMED, sqlite3.InterfaceError, sqlite3.ProgrammingError, sqlite3.DataError,
+              sqlite3.IntegrityError)
 
 
 def cache_problem(exc: BaseException, path: Path) -> str:
@@ -153,6 +157,11 @@ class SyncEngine:
                                f"be read ({malformed_reason(exc)}).")
         return threads
 
+    def _unreadable(self, exc: BaseException) -> str:
+        label = getattr(self.backend, "label", "The helpdesk")
+        return (f"{label} sent an answer this app cannot read ({malformed_reason(exc)}): the sync stopped there "
+                "and resumes from the same place next time; report it if it happens again.")
+
     def _log_skipped(self, report: SyncReport, skipped: list[str]) -> None:
         """Keep each skipped record in the report and in the account's sync log beside the cache."""
         report.skipped += skipped
@@ -240,6 +249,8 @@ class SyncEngine:
         except errors.SyncError as exc:
             report.problem = str(exc)
             report.auth_failed = isinstance(exc, errors.AuthFailed)
+        except UNREADABLE as exc:  # an answer malformed beyond one record: the page is not applied
+            report.problem = self._unreadable(exc)
         except CACHE_FAILURES as exc:
             # The page being applied was rolled back with its cursor: the next sync resumes there.
             report.problem = cache_problem(exc, self.cache.path)
@@ -259,6 +270,9 @@ class SyncEngine:
             pull()
         except errors.NotSupported as exc:
             report.notes.append(str(exc))
+        except UNREADABLE as exc:
+            reason = self._unreadable(exc).rstrip(".")
+            report.problem = report.problem or f"The tickets are up to date, but the {what} were not synced: {reason}."
         except CACHE_FAILURES as exc:
             report.problem = report.problem or cache_problem(exc, self.cache.path)
         except errors.SyncError as exc:

@@ -141,7 +141,11 @@ class ZendeskBackend(Backend):
                                records.user, "user", page.skipped)
         page.organizations = read_each(records.by_id(data.get("organizations")).values(), records.organization,
                                        "organization", page.skipped)
-        page.cursor = data.get("after_cursor") or cursor or f"{_START}{params['start_time']}"
+        after = data.get("after_cursor")
+        if after is not None and not isinstance(after, str):
+            raise errors.BadResponse(f"{self._host()} sent a cursor that is not text: check that the URL is "
+                                     "the account's https://<name>.zendesk.com address.")
+        page.cursor = after or cursor or f"{_START}{params['start_time']}"
         return page
 
     def fetch_thread(self, ticket: RemoteTicket | str) -> list[RemoteMessage]:
