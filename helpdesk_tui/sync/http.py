@@ -14,8 +14,6 @@ Retry rules, by whether repeating a request can do harm:
 from __future__ import annotations
 
 import random
-import socket
-import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -26,6 +24,7 @@ from typing import Any
 import httpx
 
 from helpdesk_tui.sync import errors
+from helpdesk_tui.sync.http_answer import TooBig, TooSlow, read_answer
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -42,14 +41,6 @@ class RetryPolicy:
     max_body: int = 50 * 1024 * 1024  # bytes of one answer (decoded); more is refused, not read
 
 
-class _TooSlow(Exception):
-    """The whole request took longer than ``RetryPolicy.deadline``."""
-
-
-class _TooBig(Exception):
-    """The answer is larger than ``RetryPolicy.max_body``."""
-
-
 @dataclass
 class HttpClient:
     """``base_url`` + default headers (auth); ``sleep`` and ``rng`` are injectable for tests."""
@@ -62,7 +53,6 @@ class HttpClient:
     transport: httpx.BaseTransport | None = None  # tests may pass httpx.MockTransport
     verify: bool | str = True  # TLS verification stays on; a CA bundle path may be given
     _client: httpx.Client | None = field(default=None, init=False, repr=False)
-    _socket: Any = field(default=None, init=False, repr=False)  # of the connection made last (see _send)
 
     @property
     def client(self) -> httpx.Client:
@@ -89,12 +79,13 @@ class HttpClient:
             attempt += 1
             last = attempt >= self.policy.attempts
             try:
-                response = self._send(method, path, **kwargs)
-            except _TooBig:
+                response = read_answer(self.client, method, path, deadline=self.policy.deadline,
+                                       max_body=self.policy.max_body, **kwargs)
+            except TooBig:
                 raise errors.BadResponse(
                     f"{self._host()} sent an answer larger than {self.policy.max_body // (1024 * 1024)} MB, which "
                     "was not read: check that the URL points at the helpdesk's API.") from None
-            except _TooSlow:
+            except TooSlow:
                 if not repeatable:
                     raise errors.UnknownOutcome(
                         f"No complete answer from {self._host()} within {self.policy.deadline:g} s after the request "
@@ -154,66 +145,6 @@ class HttpClient:
                 self._wait(attempt, retry_after(response.headers, rate_limit_headers=False))
                 continue
             raise self._client_error(response)
-
-    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        """One request, its answer read in full within the deadline and the size cap.
-
-        The per-read ``timeout`` cannot stop a server that trickles: a watchdog shuts the
-        connection's socket down at the deadline (a blocked read then returns), and the body
-        is read in chunks, each checked against the deadline and the cap.
-        """
-        deadline = time.monotonic() + self.policy.deadline
-        sockets: list[Any] = []
-
-        def trace(event: str, info: dict[str, Any]) -> None:
-            if event == "connection.connect_tcp.complete":
-                stream = info.get("return_value")
-                sock = stream.get_extra_info("socket") if stream is not None else None
-                if sock is not None:
-                    self._socket = sock
-            elif event.startswith("http11.send_request_headers.started") and self._socket is not None:
-                sockets.append(self._socket)  # the connection this request goes out on
-
-        expired = threading.Event()
-
-        def cut() -> None:
-            expired.set()
-            for sock in sockets:
-                try:
-                    sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-
-        watchdog = threading.Timer(self.policy.deadline, cut)
-        watchdog.daemon = True
-        watchdog.start()
-        try:
-            extensions = {**kwargs.pop("extensions", {}), "trace": trace}
-            request = self.client.build_request(method, path, extensions=extensions, **kwargs)
-            try:
-                response = self.client.send(request, stream=True)
-            except httpx.TransportError:
-                if expired.is_set():
-                    raise _TooSlow from None
-                raise
-            try:
-                body = bytearray()
-                for chunk in response.iter_bytes():
-                    body += chunk
-                    if len(body) > self.policy.max_body:
-                        raise _TooBig
-                    if time.monotonic() > deadline:
-                        raise _TooSlow
-            except httpx.TransportError:
-                if expired.is_set():
-                    raise _TooSlow from None
-                raise
-            finally:
-                response.close()
-            response._content = bytes(body)  # read: .json() and .text use it as if read by httpx
-            return response
-        finally:
-            watchdog.cancel()
 
     def get_json(self, path: str, **kwargs: Any) -> Any:
         return _json(self.request("GET", path, **kwargs), self._host())
