@@ -419,3 +419,19 @@ def test_a_ticket_feed_malformed_as_a_whole_is_one_sentence_and_the_cursor_stays
     again = SyncEngine(cache, backend(fake.url, fake.token), lambda: datetime.now(UTC)).sync()
     assert again.problem is None and again.new == 3
     cache.close()
+
+
+def test_a_ticket_whose_thread_is_malformed_is_skipped_and_the_others_keep_their_threads(fake, tmp_path):
+    bad = fake.numbers[1]
+    fake.hostile(raw=b'{"comments": [42, null], "meta": {"has_more": false}}', path=rf"/tickets/{bad}/comments",
+                 times=5)
+    cache = Cache(tmp_path / "zd.sqlite", "zd")
+    report = SyncEngine(cache, backend(fake.url, fake.token), lambda: datetime.now(UTC)).sync()
+    assert report.problem is None and report.new == 2
+    assert report.skipped == [f"ticket {bad} was skipped: its thread could not be read (AttributeError: 'int' "
+                              "object has no attribute 'get')."]
+    with cache.connection() as conn:
+        threads = dict(conn.execute("SELECT t.subject, count(m.id) FROM tickets t LEFT JOIN messages m "
+                                    "ON m.ticket_id = t.id GROUP BY t.id").fetchall())
+    assert threads == {"Question 0": 1, "Question 2": 1}
+    cache.close()

@@ -111,9 +111,10 @@ class SyncEngine:
             skipped = list(getattr(page, "skipped", ()))
             threads = {}
             if self.fetch_threads:
-                threads = self._threads([t for t in page.tickets if t.messages is None], skipped)
+                unreadable: set[str] = set()
+                threads = self._threads([t for t in page.tickets if t.messages is None], skipped, unreadable)
                 # A ticket whose thread could not be read is left out of this page, not half-written.
-                page.tickets = [t for t in page.tickets if t.messages is not None or t.remote_id in threads]
+                page.tickets = [t for t in page.tickets if t.remote_id not in unreadable]
             with self.cache.connection() as conn, transaction(conn):
                 applied = sync_apply.apply_page(conn, page, threads, stream=TICKETS, now=self.now(),
                                                 server_sla=self.backend.capabilities.sla)
@@ -134,12 +135,12 @@ class SyncEngine:
                 break
         return report
 
-    def _threads(self, tickets: list, skipped: list[str]) -> dict:
+    def _threads(self, tickets: list, skipped: list[str], unreadable: set[str]) -> dict:
         """The page's threads: in a few batched requests when the backend can (``fetch_threads``),
         else one ``fetch_thread`` per ticket (backends not derived from ``Backend``).
 
         A thread that cannot be read (a malformed message) leaves its ticket out, named in
-        ``skipped``; a batch that fails so is read again ticket by ticket to find which."""
+        ``skipped`` and ``unreadable``; a batch that fails so is read again ticket by ticket to find which."""
         if not tickets:
             return {}
         batched = getattr(self.backend, "fetch_threads", None)
@@ -153,6 +154,7 @@ class SyncEngine:
             try:
                 threads[ticket.remote_id] = self.backend.fetch_thread(ticket)
             except MALFORMED as exc:
+                unreadable.add(ticket.remote_id)
                 skipped.append(f"ticket {clean_line(ticket.remote_id)[:40]} was skipped: its thread could not "
                                f"be read ({malformed_reason(exc)}).")
         return threads
