@@ -226,7 +226,6 @@ def bind_delivered(conn: sqlite3.Connection, ticket_id: int, message_id: int, re
         conn.execute("INSERT INTO messages_fts (messages_fts, rowid, body) VALUES ('delete', ?, ?)",
                      (copy, index_text(body)))
         conn.execute("UPDATE feedback_marks SET message_id = ? WHERE message_id = ?", (message_id, copy))
-        conn.execute("UPDATE drafts SET seen_message_id = ? WHERE seen_message_id = ?", (message_id, copy))
         conn.execute("DELETE FROM messages WHERE id = ?", (copy,))
     conn.execute("UPDATE messages SET remote_id = ? WHERE id = ?", (remote_id, message_id))
     return True

@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from helpdesk_tui.content.sanitize import clean_line
 from helpdesk_tui.store import sync_apply, sync_kb
 from helpdesk_tui.store.cache import Cache
 from helpdesk_tui.store.db import transaction
-from helpdesk_tui.content.sanitize import clean_line
 from helpdesk_tui.sync import errors
 from helpdesk_tui.sync.backends.base import MALFORMED, malformed_reason
 from helpdesk_tui.sync.outbox_sender import DrainResult, drain_outbox
@@ -266,7 +266,7 @@ class SyncEngine:
 
     def _extra(self, report: SyncReport, what: str, pull: Callable[[], object]) -> None:
         """Run the pull of articles or templates; a failure becomes a sentence, the tickets stay."""
-        if not report.online or (report.problem and "cache" in report.problem):
+        if not report.online:
             return
         try:
             pull()
