@@ -116,6 +116,7 @@ def account_test(ctx: Context, name: str, *, client_options: Mapping[str, Any] |
     """Sign in with the stored token and print the backend's sentence; ``UserError`` on failure."""
     import httpx
 
+    from helpdesk_tui.content import clean_line
     from helpdesk_tui.sync import registry
     from helpdesk_tui.sync.errors import SyncError
 
@@ -133,8 +134,8 @@ def account_test(ctx: Context, name: str, *, client_options: Mapping[str, Any] |
         raise UserError(str(error)) from None
     try:
         sentence = backend.check()
-    except SyncError as error:
-        raise UserError(_scrub(str(error), token)) from None
+    except SyncError as error:  # server text in it: clean_line, never raw to the terminal
+        raise UserError(clean_line(_scrub(str(error), token))) from None
     except httpx.HTTPError as error:
         raise UserError(f"Talking to {config.url} failed ({type(error).__name__}): check the URL "
                         "and your network.") from None
@@ -142,7 +143,7 @@ def account_test(ctx: Context, name: str, *, client_options: Mapping[str, Any] |
         close = getattr(backend.client, "close", None)
         if callable(close):
             close()
-    print(_scrub(str(sentence), token))
+    print(clean_line(_scrub(str(sentence), token)))  # the agent's name comes from the server
     return 0
 
 

@@ -56,6 +56,8 @@ def sync(ctx: Context) -> int:
     if tty:
         print(file=sys.stderr)
     pushed = report.pushed
+    if report.problem and not _anything_happened(report):
+        raise UserError(report.problem)  # "0 new … sent 0" before the error would only mislead
     print(f"{ctx.account}: {report.new} new, {report.updated} updated, {report.deleted} deleted; "
           f"sent {pushed.sent}, waiting {pushed.waiting}, failed {pushed.failed}, conflicts {pushed.conflicts}.")
     capabilities = backend.capabilities
@@ -66,9 +68,20 @@ def sync(ctx: Context) -> int:
         print(f"{ctx.account}: {'; '.join(parts)}.")
     for note in report.notes:
         print(f"helpdesk-tui: {note}", file=sys.stderr)
+    skipped = report.skipped_line()
+    if skipped:
+        print(f"helpdesk-tui: {skipped}", file=sys.stderr)
     if report.problem:
         raise UserError(report.problem)
     return 0
+
+
+def _anything_happened(report) -> bool:
+    """Whether the summary line says anything: a change pulled, an item sent or refused."""
+    pushed = report.pushed
+    extras = [n for r in (report.articles, report.templates) for n in (r.new, r.updated, r.removed)]
+    return bool(report.new or report.updated or report.deleted or pushed.sent or pushed.failed
+                or pushed.conflicts or report.skipped or any(extras))
 
 
 def reply(ctx: Context, reference: str, *, file: str, note: bool, status: str | None,
@@ -120,6 +133,8 @@ def reply(ctx: Context, reference: str, *, file: str, note: bool, status: str | 
                 print(f"Sent {result.sent}.")
             for problem in result.problems:
                 print(f"helpdesk-tui: {problem} It stays in the outbox.", file=sys.stderr)
+            if result.problems:
+                return 1  # queued, but not sent: a script must be able to tell
     finally:
         cache.close()
     return 0
@@ -170,7 +185,10 @@ def outbox(ctx: Context, *, retry: str | None, drop: str | None, as_json: bool) 
                     raise UserError(f"{'No' if not matches else 'More than one'} outbox item starts with "
                                     f"'{prefix}': 'helpdesk-tui outbox' lists them.", 2)
                 with transaction(conn):
-                    done = (box.retry if retry else box.drop)(conn, matches[0].id, datetime.now(UTC))
+                    if retry:
+                        done = box.retry(conn, matches[0].id, datetime.now(UTC))
+                    else:
+                        done = box.drop(conn, matches[0].id)
                 if not done:
                     raise UserError(f"Item {prefix} is {matches[0].state}: only failed or conflicting items "
                                     "can be retried or dropped.", 2)

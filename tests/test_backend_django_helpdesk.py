@@ -319,16 +319,23 @@ def offline(handler) -> DjangoHelpdeskBackend:
     return DjangoHelpdeskBackend(account, make_client(account, policy=FAST, transport=httpx.MockTransport(handler)))
 
 
-@pytest.mark.parametrize("body", [
-    [], {"count": 1}, {"results": {"id": 1}}, {"results": [{"title": "no id"}]},
-    {"results": [{"id": 1, "title": "t", "status": "open", "priority": 3}]},
-    {"results": [{"id": 1, "title": "t", "status": 1, "priority": 3, "followup_set": [{"id": 2, "date": "soon"}]}]},
-    {"results": [{"id": 1, "title": "t", "status": 1, "priority": 3, "followup_set": "none"}]},
-])
+@pytest.mark.parametrize("body", [[], {"count": 1}, {"results": {"id": 1}}])
 def test_unexpected_json_is_a_bad_response_sentence(body):
     backend = offline(lambda request: httpx.Response(200, json=body))
     with pytest.raises(errors.BadResponse, match="unexpected"):
         backend.pull(None)
+
+
+@pytest.mark.parametrize("ticket", [
+    {"title": "no id"}, {"id": 1, "title": "t", "status": "open", "priority": 3},
+    {"id": 1, "title": "t", "status": 1, "priority": 3, "followup_set": [{"id": 2, "date": "soon"}]},
+    {"id": 1, "title": "t", "status": 1, "priority": 3, "followup_set": "none"},
+])
+def test_an_unexpected_ticket_is_skipped_with_a_sentence_not_the_page(ticket):
+    backend = offline(lambda request: httpx.Response(200, json={"results": [ticket]}))
+    page = backend.pull(None)
+    assert page.tickets == [] and len(page.skipped) == 1
+    assert "was skipped: dh.example answered with an unexpected" in page.skipped[0]
 
 
 def test_html_instead_of_json_is_a_bad_response():

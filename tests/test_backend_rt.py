@@ -286,15 +286,20 @@ def test_auth_headers():
     {"text": "<html>login</html>"},
     {"json": {"items": "nope"}},
     {"json": [1, 2]},
-    {"json": {"items": [{"id": "x"}]}},
-    {"json": {"items": [{"id": "3", "LastUpdated": "yesterday"}]}},
-    {"json": {"items": [{"id": "3"}]}},
 ])
 def test_odd_answers_are_bad_responses(answer):
     backend = mock_backend(lambda request: httpx.Response(200, **answer))
     with pytest.raises(errors.BadResponse) as bad:
         backend.pull(None)
     assert str(bad.value).endswith(".") and "\n" not in str(bad.value)
+
+
+@pytest.mark.parametrize("item", [{"id": "x"}, {"id": "3", "LastUpdated": "yesterday"}, {"id": "3"}, 7])
+def test_an_odd_ticket_is_skipped_with_a_sentence_not_the_feed(item):
+    backend = mock_backend(lambda request: httpx.Response(200, json={"items": [item]}))
+    page = backend.pull(None)
+    assert page.tickets == [] and len(page.skipped) == 1
+    assert "was skipped: " in page.skipped[0] and page.skipped[0].endswith(".") and "\n" not in page.skipped[0]
 
 
 def test_check_on_a_web_page_and_on_404():

@@ -36,6 +36,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from helpdesk_tui.content import html_to_text
 from helpdesk_tui.domain.reply import ReplyPlan
 from helpdesk_tui.domain.vocab import MessageKind, Status
 from helpdesk_tui.store import outbox, tickets
@@ -45,6 +46,8 @@ from helpdesk_tui.store.timeconv import to_epoch
 from helpdesk_tui.sync.backends import django_helpdesk as dh
 from helpdesk_tui.sync.backends import django_helpdesk_map as dhm
 from helpdesk_tui.sync.backends import rt, rt_map
+from helpdesk_tui.sync.backends import zendesk as zd
+from helpdesk_tui.sync.backends import zendesk_records as zd_records
 from helpdesk_tui.sync.backends.base import AccountSettings
 from helpdesk_tui.sync.engine import SyncEngine
 from helpdesk_tui.sync.http import RetryPolicy
@@ -57,6 +60,7 @@ from tests.fault_proxy import (
     stall_before_upstream,
     status,
 )
+from tests.fakes.zendesk import FakeZendesk
 from tests.server_django_helpdesk import django_helpdesk_server  # noqa: F401
 from tests.server_rt import rt_server  # noqa: F401
 from tests.backend_support import Only
@@ -67,6 +71,12 @@ ATTEMPTS = 4  # the HttpClient's tries per request
 ROUNDS = 20  # rounds before a scenario counts as stuck
 STEP = timedelta(seconds=150)  # engine-clock time between two rounds (periodic syncs), > outbox.UNKNOWN_GRACE
 RETRY0 = {"Retry-After": "0"}
+ZENDESK_EMAIL = "agent@example.com"  # the fake's agent
+
+
+def text_of(message) -> str:
+    """A server message's words (Zendesk's thread is HTML), to compare with what was queued."""
+    return (html_to_text(message.body) if message.body_format == "html" else message.body).strip()
 
 
 # ==================================================================== backends under test
@@ -74,8 +84,11 @@ RETRY0 = {"Retry-After": "0"}
 
 def build_backend(kind: str, url: str, token: str, *, timeout: float = TIMEOUT, attempts: int = ATTEMPTS):
     """The real backend through the real ``make_client``, with instant retries."""
-    account = AccountSettings(name=kind, url=url, user=None, token=token)
+    account = AccountSettings(name=kind, url=url, user=ZENDESK_EMAIL if kind == "zendesk" else None, token=token)
     policy = RetryPolicy(attempts=attempts, base_delay=0.0, max_delay=0.0, timeout=timeout)
+    if kind == "zendesk":
+        client = zd.make_client(account, policy=policy, sleep=lambda s: None)
+        return zd.ZendeskBackend(account, client, page_size=100)
     if kind == "django-helpdesk":
         client = dh.make_client(account, policy=policy, sleep=lambda s: None)
         return dh.DjangoHelpdeskBackend(account, client, page_size=100)
@@ -93,11 +106,14 @@ class Target:
     http: httpx.Client = field(repr=False)
     writes: tuple[tuple[str, str], ...]  # (method, path regex) of every write the backend makes
     reads: tuple[tuple[str, str], ...]  # the reads a lookup after an unknown outcome starts with
+    fake: FakeZendesk | None = field(default=None, repr=False)  # the Zendesk fake, read behind the proxy's back
 
     def direct(self):
         return build_backend(self.kind, self.url, self.token, timeout=30)
 
     def new_ticket(self, subject: str) -> str:
+        if self.fake is not None:
+            return str(self.fake.add_ticket(subject, status="open"))
         if self.kind == "django-helpdesk":
             r = self.http.post("/tickets/", json={"queue": 1, "title": subject, "description": "Please help.",
                                                   "submitter_email": "once@example.com", "priority": 3})
@@ -110,6 +126,9 @@ class Target:
 
     def status_changes(self, remote_id: str) -> list[Status]:
         """Every status the server recorded a change to, oldest first (our vocabulary)."""
+        if self.fake is not None:
+            return [zd_records.to_status(e["value"]) for a in self.fake.audits(int(remote_id))
+                    for e in a["events"] if e.get("type") == "Change" and e.get("field_name") == "status"]
         if self.kind == "django-helpdesk":
             raw = self.http.get(f"/tickets/{remote_id}/").json()
             return [dhm.STATUS_MAP[f["new_status"]] for f in raw["followup_set"] if f.get("new_status")]
@@ -119,14 +138,27 @@ class Target:
                 if t.get("Type") == "Status" or (t.get("Type") == "Set" and t.get("Field") == "Status")]
 
     def current_status(self, remote_id: str) -> Status:
+        if self.fake is not None:
+            return zd_records.to_status(self.fake.ticket(int(remote_id))["status"])
         if self.kind == "django-helpdesk":
             return dhm.STATUS_MAP[self.http.get(f"/tickets/{remote_id}/").json()["status"]]
         return rt_map.status_from_rt(self.http.get(f"/ticket/{remote_id}").json()["Status"])
 
 
-@pytest.fixture(scope="module", params=["django-helpdesk", "rt"])
+@pytest.fixture(scope="module")
+def zendesk_fake():
+    with FakeZendesk(email=ZENDESK_EMAIL) as fake:
+        yield fake
+
+
+@pytest.fixture(scope="module", params=["zendesk", "django-helpdesk", "rt"])
 def target(request) -> Target:
-    if request.param == "django-helpdesk":
+    if request.param == "zendesk":
+        fake = request.getfixturevalue("zendesk_fake")
+        t = Target("zendesk", fake.url, fake.token, httpx.Client(base_url=fake.url),
+                   writes=(("PUT", r"/api/v2/tickets/\d+\.json$"),),
+                   reads=(("GET", r"/api/v2/tickets/\d+/audits"),), fake=fake)
+    elif request.param == "django-helpdesk":
         server = request.getfixturevalue("django_helpdesk_server")
         http = httpx.Client(base_url=server.api, headers={"Authorization": f"Token {server.token}"}, timeout=30)
         t = Target("django-helpdesk", server.url, server.token, http,
@@ -249,11 +281,11 @@ class Rig:
             if q.body is None:
                 continue
             kind = MessageKind.INTERNAL_NOTE if q.action == "note" else MessageKind.PUBLIC_REPLY
-            copies = [m for m in thread if m.body.strip() == q.body]
+            copies = [m for m in thread if text_of(m) == q.body]
             assert len(copies) == 1, f"{q.action} {q.body!r} is on the server {len(copies)} times{log}"
             assert copies[0].kind == kind
         bodies = [q.body for q in self.queued if q.body is not None]
-        on_server = [m.body.strip() for m in thread if m.body.strip() in bodies]
+        on_server = [text_of(m) for m in thread if text_of(m) in bodies]
         assert on_server == bodies, f"the messages arrived out of order: {on_server}{log}"
         said = [m for m in thread if m.kind in (MessageKind.PUBLIC_REPLY, MessageKind.INTERNAL_NOTE)]
         assert len(said) == len(bodies), f"unexpected messages on the server: {[m.body[:40] for m in said]}{log}"
@@ -273,7 +305,7 @@ class Rig:
         if last:
             assert self.target.current_status(self.remote_id) == last[-1]
         # Locally: every item sent, every message carrying the id of its copy on the server.
-        by_body = {m.body.strip(): m.remote_id for m in thread}
+        by_body = {text_of(m): m.remote_id for m in thread}
         items = {i.id: i for i in self.cache.outbox_items()}
         with self.cache.connection() as conn:
             remote_of = dict(conn.execute("SELECT id, remote_id FROM messages WHERE ticket_id = ?",
@@ -291,7 +323,7 @@ class Rig:
         assert None not in ids and len(ids) == len(set(ids)), [(m.remote_id, m.body[:30]) for m in local]
         for q in self.queued:
             if q.body is not None:
-                assert sum(m.body.strip() == q.body for m in local) == 1, q
+                assert sum(text_of(m) == q.body for m in local) == 1, q
 
 
 @pytest.fixture
@@ -443,7 +475,7 @@ def test_two_notes_with_the_same_text_both_arrive(rig):
     rig.proxy.add(method, pattern, PASS, status(500))  # the second never reaches the server
     rig.drain()
     thread = rig.server_thread()
-    assert sum(m.body.strip() == body for m in thread) == 2, rig.proxy.describe()
+    assert sum(text_of(m) == body for m in thread) == 2, rig.proxy.describe()
     with rig.cache.connection() as conn:
         ids = [r[0] for r in conn.execute("SELECT remote_id FROM messages WHERE ticket_id = ? AND body = ?",
                                           (rig.ticket_id, body))]
@@ -476,6 +508,75 @@ def test_a_request_applied_after_the_client_gave_up(rig):
     method, pattern = rig.target.writes[0]
     rig.proxy.add(method, pattern, stall_before_upstream(120))  # let go by drain(land_after=…)
     rig.drain(step=timedelta(seconds=30), land_after=timedelta(seconds=60))
+    rig.assert_exactly_once()
+
+
+# ==================================================================== pulls between the unknown outcome and the look-up
+
+# Steps of one order: U the reply is sent and its answer never comes (W: the server has
+# applied it and the answer is held; w: the request itself is held and not applied yet);
+# A the held request lands (late applied write); P a pull within the grace period (what a
+# sync does while the item waits); L a whole sync after the grace period (the look-up, then
+# the pull). A write that lands only after the look-up is beyond any client without
+# idempotency keys: the grace period exists so that it does not happen.
+ORDERS = {
+    "applied, look-up": "W L",
+    "applied, pull, look-up": "W P L",  # the issue's stall-then-pull: it sent the reply twice
+    "applied, pull, pull, look-up": "W P P L",
+    "late: pull, lands, look-up": "w P A L",
+    "late: lands, pull, look-up": "w A P L",
+    "late: pull, lands, pull, look-up": "w P A P L",
+    "late: lands, look-up": "w A L",
+}
+
+
+@pytest.mark.parametrize("order", list(ORDERS))
+def test_unknown_outcome_then_pulls_then_the_look_up_leaves_one_copy(rig, order):
+    """Every order of "answer lost", "server applies it", "a pull brings it back" and "the
+    look-up" ends with one copy on the server and one in the cache; the update queued behind the
+    reply goes out after it."""
+    tag = uuid.uuid4().hex[:6]
+    rig.reply(f"Held {tag}: the fix is deployed.")
+    rig.update(Status.SOLVED)
+    method, pattern = rig.target.writes[0]
+    for step in ORDERS[order].split():
+        if step in "Ww":
+            rig.proxy.add(method, pattern, stall(TIMEOUT + 1.5) if step == "W" else stall_before_upstream(120))
+            result = rig.engine.push()
+            assert result.sent == 0 and [i.state for i in rig.cache.outbox_items()][-2:] == [
+                outbox.UNKNOWN, outbox.QUEUED], (result, rig.proxy.describe())
+            if step == "W":
+                assert rig.proxy.wait_forwarded(method, pattern)
+        elif step == "A":
+            rig.proxy.release()
+            assert rig.proxy.wait_idle()
+        elif step == "P":
+            rig.clock.offset += timedelta(seconds=20)  # still within the grace period
+            rig.engine.sync()
+            assert rig.cache.outbox_items()[-2].state == outbox.UNKNOWN
+        else:
+            rig.clock.offset += STEP
+            rig.pull_too = True
+            rig.drain()
+    rig.assert_exactly_once()
+
+
+def test_killed_while_the_answer_is_held_then_a_pull_then_the_look_up(rig):
+    """kill -9 of the app while the server's answer is held; the restarted app syncs (its pull
+    brings the reply back) before the item is stale enough to look up: still one copy."""
+    rig.reply(f"Killed {uuid.uuid4().hex[:6]}: we rebooted the router.")
+    method, pattern = rig.target.writes[0]
+    rig.proxy.add(method, pattern, stall(60))
+    _run_worker(rig, "none", timedelta(0), kill_when=lambda: rig.proxy.wait_forwarded(method, pattern))
+    rig.proxy.release()
+    assert rig.proxy.wait_idle()
+    assert [i.state for i in rig.cache.outbox_items()] == [outbox.SENDING]
+    rig.clock.offset = timedelta(seconds=60)  # the restarted app's first sync: the item may still be in flight
+    rig.engine.sync()
+    assert [i.state for i in rig.cache.outbox_items()] == [outbox.SENDING]
+    rig.clock.offset = timedelta(seconds=outbox.STALE_SENDING + 60)
+    rig.pull_too = True
+    rig.drain()
     rig.assert_exactly_once()
 
 

@@ -9,7 +9,8 @@ import pytest
 from helpdesk_tui.domain.models import Article, Draft
 from helpdesk_tui.domain.reply import ReplyPlan
 from helpdesk_tui.domain.vocab import EventKind, MessageKind, Status
-from helpdesk_tui.store import drafts, kb, outbox, tickets, writer
+from helpdesk_tui.domain.remote import RemoteMessage
+from helpdesk_tui.store import drafts, kb, outbox, sync_apply, tickets, writer
 from helpdesk_tui.store.cache import Cache
 from helpdesk_tui.store.db import open_database, transaction
 from helpdesk_tui.sync import errors
@@ -204,6 +205,42 @@ def test_a_found_message_already_owned_by_another_local_message_is_not_ours(setu
     backend = Flaky([], delivered="r-1")  # the look-up finds the first note's twin
     assert drain_outbox(Cache(path, "a"), backend, lambda: LATER).sent == 1
     assert backend.calls == [second]  # so the second is sent, not taken as delivered
+
+
+def test_a_found_message_a_pull_brought_in_first_is_ours_and_merged_not_sent_again(setup):
+    """Unknown outcome, then a pull brings the server's copy in as its own row (the server
+    reworded it, so the pull could not tell it was ours), then the look-up finds it: the item
+    is sent (not again), and the cache holds one message, ours, bound to the server's id."""
+    conn, t, path = setup
+    with transaction(conn):
+        mine, item = outbox.queue_reply(conn, ReplyPlan(t.id, MessageKind.PUBLIC_REPLY, "**Fixed**, see the guide.",
+                                                        "you"), NOW)
+        outbox.mark(conn, item, outbox.UNKNOWN, NOW)
+    with transaction(conn):
+        sync_apply.apply_thread(conn, t.id, [RemoteMessage(
+            remote_id="r-5", kind=MessageKind.PUBLIC_REPLY, author="you", body="<p><b>Fixed</b>, see the guide.</p>",
+            created_at=NOW, body_format="html")], 0)
+    assert len([m for m in tickets.thread(conn, t.id) if m.kind == MessageKind.PUBLIC_REPLY]) == 2
+    backend = Flaky([], delivered="r-5")
+    assert drain_outbox(Cache(path, "a"), backend, lambda: LATER).sent == 1
+    assert backend.calls == []  # found, not sent a second time
+    replies = [m for m in tickets.thread(conn, t.id) if m.kind == MessageKind.PUBLIC_REPLY]
+    assert [(m.id, m.remote_id) for m in replies] == [(mine, "r-5")]
+    assert outbox.all_items(conn)[0].state == outbox.SENT
+
+
+def test_the_server_copy_of_a_message_whose_answer_was_lost_is_recognised_by_the_pull(setup):
+    """Zendesk answers our plain text as HTML: the pull binds it to our message, not a second row."""
+    conn, t, path = setup
+    with transaction(conn):
+        mine, item = outbox.queue_reply(conn, ReplyPlan(t.id, MessageKind.PUBLIC_REPLY, "Fixed & done.\n\nBye",
+                                                        "you"), NOW)
+        outbox.mark(conn, item, outbox.UNKNOWN, NOW)
+        sync_apply.apply_thread(conn, t.id, [RemoteMessage(
+            remote_id="r-6", kind=MessageKind.PUBLIC_REPLY, author="you", created_at=NOW, body_format="html",
+            body='<div class="zd-comment" dir="auto"><p>Fixed &amp; done.</p><p>Bye</p></div>')], 0)
+    replies = [m for m in tickets.thread(conn, t.id) if m.kind == MessageKind.PUBLIC_REPLY]
+    assert [(m.id, m.remote_id) for m in replies] == [(mine, "r-6")]
 
 
 def test_an_item_left_sending_by_a_crash_is_looked_up_first(setup):

@@ -92,6 +92,7 @@ class ChangePage:
     cursor: str | None = None  # opaque; stored with the page and passed to the next pull
     done: bool = True  # no more changes right now
     total_hint: int | None = None  # how many tickets the whole pull will bring, when the API says
+    skipped: list[str] = field(default_factory=list)  # records that could not be read, one sentence each
 
 
 @dataclass

@@ -10,21 +10,21 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, TypeVar
 
+from helpdesk_tui.content.html import html_to_text
+from helpdesk_tui.content.sanitize import clean_line
 from helpdesk_tui.domain.models import Event, Message, Ticket
 from helpdesk_tui.domain.remote import ChangePage, RemoteMessage, RemoteTicket
 from helpdesk_tui.domain.vocab import EventKind, MessageKind
 from helpdesk_tui.store import ratings, sla_refresh, tickets, writer
+from helpdesk_tui.store.fts_text import index_text
 from helpdesk_tui.store.timeconv import to_epoch
 
-
-@dataclass
-class ApplyResult:
-    new: int = 0
-    updated: int = 0
-    deleted: int = 0
+T = TypeVar("T")
 
 
 def _upsert_remote(conn: sqlite3.Connection, table: str, columns: dict[str, object]) -> int:
@@ -42,40 +42,46 @@ def _local_id(conn: sqlite3.Connection, table: str, remote_id: str | None) -> in
     return row[0] if row else None
 
 
+# What writing one malformed record raises: a lone surrogate (UnicodeEncodeError), a date past
+# year 9999 in the SLA arithmetic (OverflowError), a value SQLite cannot bind. Never a full disk
+# or a lock (sqlite3.OperationalError): those stop the page, which is then not applied at all.
+MALFORMED = (ValueError, TypeError, KeyError, AttributeError, IndexError, OverflowError,
+             sqlite3.InterfaceError, sqlite3.IntegrityError, sqlite3.DataError)
+
+
+@dataclass
+class ApplyResult:
+    new: int = 0
+    updated: int = 0
+    deleted: int = 0
+    skipped: list[str] = field(default_factory=list)  # records left out, one sentence each
+
+
 def apply_page(conn: sqlite3.Connection, page: ChangePage, threads: dict[str, list[RemoteMessage]], *,
                stream: str, now: datetime, server_sla: bool = False) -> ApplyResult:
-    """Write ``page`` (and the threads fetched for it) and store its cursor. Caller owns the transaction."""
+    """Write ``page`` (and the threads fetched for it) and store its cursor. Caller owns the transaction.
+
+    Each record is written under its own savepoint: one the cache cannot take is left out and
+    named in ``skipped``, and the rest of the page and the cursor are still applied.
+    """
     result = ApplyResult()
     synced = to_epoch(now)
     for org in page.organizations:
-        _upsert_remote(conn, "organizations", {"remote_id": org.remote_id, "name": org.name, "domain": org.domain,
-                                               "raw": json.dumps(org.raw), "synced_at": synced})
+        _guarded(conn, result, f"organization {org.remote_id}", _upsert_remote, conn, "organizations", {
+            "remote_id": org.remote_id, "name": org.name, "domain": org.domain, "raw": json.dumps(org.raw),
+            "synced_at": synced})
     for user in page.users:
-        _upsert_remote(conn, "customers", {
+        _guarded(conn, result, f"user {user.remote_id}", _upsert_remote, conn, "customers", {
             "remote_id": user.remote_id, "name": user.name, "email": user.email, "phone": user.phone,
             "language": user.language, "organization_id": _local_id(conn, "organizations", user.organization_remote_id),
             "raw": json.dumps(user.raw), "synced_at": synced})
-    next_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM tickets").fetchone()[0]
-    touched: list[int] = []
     for remote in page.tickets:
-        existing_id = _local_id(conn, "tickets", remote.remote_id)
-        existing = tickets.get_ticket(conn, existing_id) if existing_id else None
-        if existing is None:
-            ticket_id, next_id = next_id, next_id + 1
-            result.new += 1
-        else:
-            ticket_id = existing.id
-            result.updated += 1
         thread = remote.messages if remote.messages is not None else threads.get(remote.remote_id)
-        ticket = _ticket(conn, remote, ticket_id, existing, thread, server_sla)
-        writer.save_tickets(conn, [ticket], fresh=existing is None)
-        conn.execute("UPDATE tickets SET raw = ?, synced_at = ? WHERE id = ?",
-                     (json.dumps(remote.raw), synced, ticket_id))
-        writer.save_events(conn, _events(ticket, existing))
-        ratings.apply_remote_rating(conn, ticket_id, remote)
-        if thread is not None:
-            apply_thread(conn, ticket_id, thread, synced)
-        touched.append(ticket_id)
+        is_new = _guarded(conn, result, f"ticket {remote.remote_id}", _apply_ticket, conn, remote, thread, synced,
+                          server_sla)
+        if is_new is not None:
+            result.new += is_new
+            result.updated += 1 - is_new
     for remote_id in page.deleted_ticket_ids:
         ticket_id = _local_id(conn, "tickets", remote_id)
         ticket = tickets.get_ticket(conn, ticket_id) if ticket_id else None
@@ -83,12 +89,46 @@ def apply_page(conn: sqlite3.Connection, page: ChangePage, threads: dict[str, li
             ticket.deleted_at = now
             writer.save_tickets(conn, [ticket])
             result.deleted += 1
-    # Due times follow from the whole timeline (pauses, replies, reopenings) under the policy.
-    sla_refresh.refresh_tickets(conn, touched)
     conn.execute("INSERT INTO sync_state (stream, cursor, updated_at) VALUES (?, ?, ?) "
                  "ON CONFLICT(stream) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at",
                  (stream, page.cursor, synced))
     return result
+
+
+def _guarded(conn: sqlite3.Connection, result: ApplyResult, label: str, write: Callable[..., T],
+             *args: Any) -> T | None:
+    """``write(*args)`` under a savepoint; a malformed record is rolled back and reported, not raised."""
+    conn.execute("SAVEPOINT one_record")
+    try:
+        value = write(*args)
+    except MALFORMED as exc:
+        conn.execute("ROLLBACK TO one_record")
+        conn.execute("RELEASE one_record")
+        reason = clean_line(str(exc))[:120]
+        result.skipped.append(f"{clean_line(label)[:60]} was skipped: {type(exc).__name__}"
+                              f"{': ' + reason if reason else ''}.")
+        return None
+    conn.execute("RELEASE one_record")
+    return value
+
+
+def _apply_ticket(conn: sqlite3.Connection, remote: RemoteTicket, thread: list[RemoteMessage] | None,
+                  synced: int, server_sla: bool) -> int:
+    """Write one ticket, its timeline and thread, and its due times; returns 1 if it is new."""
+    existing_id = _local_id(conn, "tickets", remote.remote_id)
+    existing = tickets.get_ticket(conn, existing_id) if existing_id else None
+    ticket_id: int = existing.id if existing and existing.id is not None else \
+        conn.execute("SELECT coalesce(max(id), 0) + 1 FROM tickets").fetchone()[0]
+    ticket = _ticket(conn, remote, ticket_id, existing, thread, server_sla)
+    writer.save_tickets(conn, [ticket], fresh=existing is None)
+    conn.execute("UPDATE tickets SET raw = ?, synced_at = ? WHERE id = ?", (json.dumps(remote.raw), synced, ticket_id))
+    writer.save_events(conn, _events(ticket, existing))
+    ratings.apply_remote_rating(conn, ticket_id, remote)
+    if thread is not None:
+        apply_thread(conn, ticket_id, thread, synced)
+    # Due times follow from the whole timeline (pauses, replies, reopenings) under the policy.
+    sla_refresh.refresh_tickets(conn, [ticket_id])
+    return 0 if existing else 1
 
 
 def _ticket(conn, remote: RemoteTicket, ticket_id: int, existing: Ticket | None,
@@ -138,6 +178,11 @@ def _same_text(a: str, b: str) -> bool:
     return " ".join(a.split()) == " ".join(b.split())
 
 
+def _words(remote: RemoteMessage) -> str:
+    """What the agent typed, as the server shows it: Zendesk answers our plain text as HTML."""
+    return html_to_text(remote.body) if remote.body_format == "html" else remote.body
+
+
 def apply_thread(conn, ticket_id: int, thread: list[RemoteMessage], synced: int) -> None:
     """Upsert a ticket's messages, adopting our own sent ones when they come back."""
     known = dict(conn.execute("SELECT remote_id, id FROM messages WHERE ticket_id = ? AND remote_id IS NOT NULL",
@@ -150,7 +195,7 @@ def apply_thread(conn, ticket_id: int, thread: list[RemoteMessage], synced: int)
         local_id = known.get(remote.remote_id)
         if local_id is None:
             for i, (mid, kind, body) in enumerate(unclaimed):
-                if kind == str(remote.kind) and _same_text(body, remote.body):
+                if kind == str(remote.kind) and (_same_text(body, remote.body) or _same_text(body, _words(remote))):
                     local_id = mid
                     del unclaimed[i]
                     break
@@ -160,6 +205,30 @@ def apply_thread(conn, ticket_id: int, thread: list[RemoteMessage], synced: int)
     if out:
         writer.save_messages(conn, out)
         conn.executemany("UPDATE messages SET synced_at = ? WHERE id = ?", [(synced, m.id) for m in out])
+
+
+def bind_delivered(conn: sqlite3.Connection, ticket_id: int, message_id: int, remote_id: str) -> bool:
+    """Our message ``message_id`` turned out to be on the server as ``remote_id`` (found by a
+    look-up after an unknown outcome): may it take that id? Caller owns the transaction.
+
+    False when ``remote_id`` is already another local message's, one we sent ourselves (an
+    earlier item with the same words). A row that only a pull brought in (the server's copy of
+    this very message, pulled before the look-up ran) is merged into ours: one message, ours,
+    bound to the server's id, so the look-up's answer is kept and nothing is sent twice.
+    """
+    copies = [r[0] for r in conn.execute("SELECT id FROM messages WHERE ticket_id = ? AND remote_id = ? AND id != ?",
+                                         (ticket_id, remote_id, message_id))]
+    for copy in copies:
+        if conn.execute("SELECT 1 FROM outbox WHERE message_id = ?", (copy,)).fetchone() is not None:
+            return False  # written here and queued: another item's message
+    for copy in copies:
+        body = conn.execute("SELECT body FROM messages WHERE id = ?", (copy,)).fetchone()[0]
+        conn.execute("INSERT INTO messages_fts (messages_fts, rowid, body) VALUES ('delete', ?, ?)",
+                     (copy, index_text(body)))
+        conn.execute("UPDATE feedback_marks SET message_id = ? WHERE message_id = ?", (message_id, copy))
+        conn.execute("DELETE FROM messages WHERE id = ?", (copy,))
+    conn.execute("UPDATE messages SET remote_id = ? WHERE id = ?", (remote_id, message_id))
+    return True
 
 
 def cursor(conn: sqlite3.Connection, stream: str) -> str | None:

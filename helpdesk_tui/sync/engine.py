@@ -13,17 +13,45 @@ tickets are kept and the report carries one sentence about it.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
+from helpdesk_tui.content.sanitize import clean_line
 from helpdesk_tui.store import sync_apply, sync_kb
 from helpdesk_tui.store.cache import Cache
 from helpdesk_tui.store.db import transaction
 from helpdesk_tui.sync import errors
+from helpdesk_tui.sync.backends.base import MALFORMED, malformed_reason
 from helpdesk_tui.sync.outbox_sender import DrainResult, drain_outbox
 
 TICKETS = "tickets"
+# The cache failing under a sync (a full disk, a lock held too long, a read-only file): the
+# sync stops with one sentence, the app and the command stay up, nothing saved is lost.
+CACHE_FAILURES = (sqlite3.Error, OSError)
+# What a server's value does when SQLite cannot take it (a dict where a cursor belongs): the
+# server's fault, not the cache's; said as such.
+UNREADABLE = (*MALFORMED, sqlite3.InterfaceError, sqlite3.ProgrammingError, sqlite3.DataError,
+              sqlite3.IntegrityError)
+
+
+def cache_problem(exc: BaseException, path: Path) -> str:
+    """One sentence for the cache failing during a sync; what was already synced is kept."""
+    text = str(exc).lower()
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None and code & 0xFF == sqlite3.SQLITE_FULL or "disk is full" in text or \
+            getattr(exc, "errno", None) == 28:
+        what = "because the disk holding it is full: free some space"
+    elif "locked" in text or "busy" in text:
+        what = "because another program holds its write lock: close that program or wait"
+    elif "readonly" in text or "read-only" in text:
+        what = "because it is read-only: make it writable"
+    else:
+        what = f"({clean_line(str(exc))[:120] or type(exc).__name__}): check the disk"
+    return (f"The sync stopped: the cache {path} could not be written {what}, then sync again; "
+            "what was already synced and everything you wrote are kept.")
 
 
 @dataclass
@@ -50,6 +78,19 @@ class SyncReport:
     articles: sync_kb.KbApplyResult = field(default_factory=sync_kb.KbApplyResult)
     templates: sync_kb.KbApplyResult = field(default_factory=sync_kb.KbApplyResult)
     notes: list[str] = field(default_factory=list)  # streams this helpdesk does not offer, and why
+    auth_failed: bool = False  # the helpdesk refused the credentials (it answered: not "offline")
+    skipped: list[str] = field(default_factory=list)  # malformed records left out, one sentence each
+    log: Path | None = None  # where the skipped records are written down (the account's sync log)
+
+    def skipped_line(self) -> str | None:
+        """The skipped records as one line for the agent (each is in the log)."""
+        if not self.skipped:
+            return None
+        count = len(self.skipped)
+        where = f"; see {self.log}" if self.log else ""
+        return (f"{count} malformed record{'s' if count > 1 else ''} from the helpdesk "
+                f"{'were' if count > 1 else 'was'} skipped, the rest is synced ({self.skipped[0].rstrip('.')}"
+                f"{where}).")
 
 
 class SyncEngine:
@@ -67,12 +108,19 @@ class SyncEngine:
             cursor = sync_apply.cursor(conn, TICKETS)
         while max_pages is None or state.pages < max_pages:
             page = self.backend.pull(cursor)
+            skipped = list(getattr(page, "skipped", ()))
             threads = {}
             if self.fetch_threads:
-                threads = self._threads([t for t in page.tickets if t.messages is None])
+                unreadable: set[str] = set()
+                threads = self._threads([t for t in page.tickets if t.messages is None], skipped, unreadable)
+                # A ticket whose thread could not be read is left out of this page, not half-written.
+                page.tickets = [t for t in page.tickets if t.remote_id not in unreadable]
             with self.cache.connection() as conn, transaction(conn):
                 applied = sync_apply.apply_page(conn, page, threads, stream=TICKETS, now=self.now(),
                                                 server_sla=self.backend.capabilities.sla)
+            skipped += applied.skipped
+            if skipped:
+                self._log_skipped(report, skipped)
             report.new += applied.new
             report.updated += applied.updated
             report.deleted += applied.deleted
@@ -87,15 +135,46 @@ class SyncEngine:
                 break
         return report
 
-    def _threads(self, tickets: list) -> dict:
+    def _threads(self, tickets: list, skipped: list[str], unreadable: set[str]) -> dict:
         """The page's threads: in a few batched requests when the backend can (``fetch_threads``),
-        else one ``fetch_thread`` per ticket (backends not derived from ``Backend``)."""
+        else one ``fetch_thread`` per ticket (backends not derived from ``Backend``).
+
+        A thread that cannot be read (a malformed message) leaves its ticket out, named in
+        ``skipped`` and ``unreadable``; a batch that fails so is read again ticket by ticket to find which."""
         if not tickets:
             return {}
         batched = getattr(self.backend, "fetch_threads", None)
         if batched is not None:
-            return batched(tickets)
-        return {t.remote_id: self.backend.fetch_thread(t) for t in tickets}
+            try:
+                return batched(tickets)
+            except MALFORMED:
+                pass
+        threads = {}
+        for ticket in tickets:
+            try:
+                threads[ticket.remote_id] = self.backend.fetch_thread(ticket)
+            except MALFORMED as exc:
+                unreadable.add(ticket.remote_id)
+                skipped.append(f"ticket {clean_line(ticket.remote_id)[:40]} was skipped: its thread could not "
+                               f"be read ({malformed_reason(exc)}).")
+        return threads
+
+    def _unreadable(self, exc: BaseException) -> str:
+        label = getattr(self.backend, "label", "The helpdesk")
+        return (f"{label} sent an answer this app cannot read ({malformed_reason(exc)}): the sync stopped there "
+                "and resumes from the same place next time; report it if it happens again.")
+
+    def _log_skipped(self, report: SyncReport, skipped: list[str]) -> None:
+        """Keep each skipped record in the report and in the account's sync log beside the cache."""
+        report.skipped += skipped
+        log = self.cache.path.with_name(self.cache.path.stem + ".sync.log")
+        stamp = self.now().isoformat(timespec="seconds")
+        try:
+            with log.open("a", encoding="utf-8") as out:
+                out.writelines(f"{stamp} {line}\n" for line in skipped)
+            report.log = log
+        except OSError:
+            pass  # the report still carries them; a log that cannot be written must not stop the sync
 
     def pull_articles(self, progress: Callable[[Progress], None] | None = None, *, max_pages: int | None = None,
                       report: SyncReport | None = None) -> SyncReport:
@@ -171,6 +250,13 @@ class SyncEngine:
             return report
         except errors.SyncError as exc:
             report.problem = str(exc)
+            report.auth_failed = isinstance(exc, errors.AuthFailed)
+        except UNREADABLE as exc:  # an answer malformed beyond one record: the page is not applied
+            report.problem = self._unreadable(exc)
+        except CACHE_FAILURES as exc:
+            # The page being applied was rolled back with its cursor: the next sync resumes there.
+            report.problem = cache_problem(exc, self.cache.path)
+            return report
         capabilities = self.backend.capabilities
         if capabilities.kb:
             self._extra(report, "articles", lambda: self.pull_articles(progress, report=report))
@@ -186,6 +272,11 @@ class SyncEngine:
             pull()
         except errors.NotSupported as exc:
             report.notes.append(str(exc))
+        except UNREADABLE as exc:
+            reason = self._unreadable(exc).rstrip(".")
+            report.problem = report.problem or f"The tickets are up to date, but the {what} were not synced: {reason}."
+        except CACHE_FAILURES as exc:
+            report.problem = report.problem or cache_problem(exc, self.cache.path)
         except errors.SyncError as exc:
             if isinstance(exc, errors.Unreachable):
                 report.online = False

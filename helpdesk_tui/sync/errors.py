@@ -5,11 +5,23 @@ Each message is one sentence saying what to do. Tokens never appear in messages.
 
 from __future__ import annotations
 
+from helpdesk_tui.content.sanitize import clean_line
+
+MAX_MESSAGE = 600  # characters: a server's whole error page is not a sentence
+
 
 class SyncError(Exception):
-    """Base class; ``retry`` says whether trying the same request later may succeed."""
+    """Base class; ``retry`` says whether trying the same request later may succeed.
+
+    The message often quotes the server (an error body, a field's description): it is made
+    safe here, once, for every way out (terminal, toast, outbox list): escape sequences and
+    control characters go, and it is one line.
+    """
 
     retry = False
+
+    def __init__(self, message: str = "", *args: object) -> None:
+        super().__init__(clean_line(message)[:MAX_MESSAGE], *args)
 
 
 class NotSupported(SyncError):

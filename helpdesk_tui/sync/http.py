@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 
 from helpdesk_tui.sync import errors
+from helpdesk_tui.sync.http_answer import TooBig, TooSlow, read_answer
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -32,8 +33,12 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 class RetryPolicy:
     attempts: int = 4  # tries in all, for a request that may be repeated
     base_delay: float = 0.5  # seconds; doubled each try, with full jitter
-    max_delay: float = 30.0  # never wait longer than this for one retry
+    max_delay: float = 30.0  # never wait longer than this for one retry; a server asking more is told at once
     timeout: float = 20.0  # seconds for connect, read and write each
+    # Seconds for one whole request, answer included: ``timeout`` is per read, and a server
+    # trickling a byte every few seconds would otherwise hold us for ever.
+    deadline: float = 90.0
+    max_body: int = 50 * 1024 * 1024  # bytes of one answer (decoded); more is refused, not read
 
 
 @dataclass
@@ -74,7 +79,19 @@ class HttpClient:
             attempt += 1
             last = attempt >= self.policy.attempts
             try:
-                response = self.client.request(method, path, **kwargs)
+                response = read_answer(self.client, method, path, deadline=self.policy.deadline,
+                                       max_body=self.policy.max_body, **kwargs)
+            except TooBig:
+                raise errors.BadResponse(
+                    f"{self._host()} sent an answer larger than {self.policy.max_body // (1024 * 1024)} MB, which "
+                    "was not read: check that the URL points at the helpdesk's API.") from None
+            except TooSlow:
+                if not repeatable:
+                    raise errors.UnknownOutcome(
+                        f"No complete answer from {self._host()} within {self.policy.deadline:g} s after the request "
+                        "was sent (it may have been applied).") from None
+                raise errors.ServerError(f"{self._host()} answers too slowly (no complete answer within "
+                                         f"{self.policy.deadline:g} s): try again later.") from None
             except httpx.ConnectError as exc:
                 if _is_tls(exc):
                     raise errors.TLSFailure(
@@ -107,9 +124,13 @@ class HttpClient:
                 return response
             if status == 429:
                 wait = retry_after(response.headers)
+                if wait is not None and wait > self.policy.max_delay:
+                    # Waiting minutes in silence looks like a hang: say it now, the next sync tries again.
+                    raise errors.RateLimited(f"{self._host()} is rate-limiting us and asks to wait "
+                                             f"{_duration(wait)}: try again then.", wait)
                 if last:
                     raise errors.RateLimited(f"{self._host()} is rate-limiting us: try again in "
-                                             f"{int(wait or 60)} s.", wait)
+                                             f"{_duration(wait or 60)}.", wait)
                 self._wait(attempt, wait)
                 continue
             if status >= 500:
@@ -178,6 +199,17 @@ def retry_after(headers: Mapping[str, str], *, rate_limit_headers: bool = True) 
     return None
 
 
+def _duration(seconds: float) -> str:
+    """A wait as people say it: "45 s", "12 min", "3 h", "11 days"."""
+    if seconds < 120:
+        return f"{max(0, int(seconds))} s"
+    if seconds < 2 * 3600:
+        return f"{round(seconds / 60)} min"
+    if seconds < 2 * 86400:
+        return f"{round(seconds / 3600)} h"
+    return f"{round(seconds / 86400)} days"
+
+
 def _is_tls(exc: Exception) -> bool:
     text = repr(exc).lower()
     return "certificate" in text or "ssl" in text or "tls" in text
@@ -192,5 +224,19 @@ def _json(response: httpx.Response, host: str) -> Any:
 
 
 def _excerpt(response: httpx.Response) -> str:
+    """What the server said, short: the text fields of a JSON error, else the body's start.
+    (``SyncError`` strips escape sequences from it; the UI shows it as text, never markup.)"""
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    if isinstance(data, dict):
+        said = [str(v) for k, v in data.items() if isinstance(v, (str, int, float)) and k != "id"]
+        said += [str(d.get("description") or d.get("message")) for items in
+                 (data.get("details") or {}).values() if isinstance(data.get("details"), dict)
+                 and isinstance(items, list) for d in items if isinstance(d, dict)]
+        text = " — ".join(dict.fromkeys(" ".join(part.split()) for part in said if part.strip()))
+        if text:
+            return text[:200]
     text = " ".join(response.text.split())
     return text[:200] if text else "(empty body)"

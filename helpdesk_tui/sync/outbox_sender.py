@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from helpdesk_tui.domain.models import OutboxItem
-from helpdesk_tui.store import outbox, tickets
+from helpdesk_tui.store import outbox, sync_apply, tickets
 from helpdesk_tui.store.cache import Cache
 from helpdesk_tui.store.db import transaction
 from helpdesk_tui.store.held import release_due
@@ -121,17 +121,19 @@ def _send_one(cache: Cache, backend, item: OutboxItem, now, result: DrainResult)
 
 def _belongs_to_another(cache: Cache, item: OutboxItem, remote_id: str) -> bool:
     """What the look-up found is already the result of another item (an earlier identical
-    update), or, for a reply or note, another local message with the same words."""
-    with cache.connection() as conn:
+    update), or, for a reply or note, another message we wrote here with the same words.
+
+    The server's copy of this very message, pulled in by a sync that ran between the unknown
+    outcome and this look-up, is not "another": it is merged into ours (``bind_delivered``).
+    """
+    with cache.connection() as conn, transaction(conn):
         other_item = conn.execute("SELECT 1 FROM outbox WHERE ticket_id = ? AND remote_id = ? AND id != ?",
                                   (item.ticket_id, remote_id, item.id)).fetchone()
         if other_item is not None:
             return True
         if item.message_id is None:
             return False  # an update: what it left on the server may have been pulled in already
-        row = conn.execute("SELECT id FROM messages WHERE ticket_id = ? AND remote_id = ?",
-                           (item.ticket_id, remote_id)).fetchone()
-    return row is not None and row[0] != item.message_id
+        return not sync_apply.bind_delivered(conn, item.ticket_id, item.message_id, remote_id)
 
 
 def _current_version(backend, ticket_remote_id: str) -> str | None:

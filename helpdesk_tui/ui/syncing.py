@@ -14,6 +14,7 @@ from rich.text import Text
 from textual import work
 from textual.widgets import ProgressBar
 
+from helpdesk_tui.content import clean_line
 from helpdesk_tui.sync.engine import Progress, SyncEngine, SyncReport
 from helpdesk_tui.ui.widgets.inbox_list import InboxList
 from helpdesk_tui.ui.widgets.kb_sidebar import KbSidebar
@@ -24,6 +25,7 @@ class SyncState:
         self.online: bool | None = None  # None: not tried yet
         self.last_sync: datetime | None = None
         self.problem: str | None = None
+        self.auth_failed = False  # the helpdesk answered, but refused the credentials
         self.running = False
         self.lock = threading.Lock()  # one sync at a time, whatever asked for it
 
@@ -53,7 +55,11 @@ class SyncingMixin:
             state.running = True
             self.call_from_thread(self._render_topbar)
             engine = SyncEngine(self.cache, self.options.backend, self.now)
-            report = engine.sync(lambda p: self.call_from_thread(self._sync_progress, replace(p)))
+            try:
+                report = engine.sync(lambda p: self.call_from_thread(self._sync_progress, replace(p)))
+            except Exception as exc:  # a bug in a backend must not leave "syncing…" up for ever
+                report = SyncReport(problem=f"The sync stopped on an unexpected error ({type(exc).__name__}): "
+                                            "your work is kept; try again, and report it if it happens again.")
             state.running = False
             self.call_from_thread(self._sync_done, report)
         finally:
@@ -73,6 +79,7 @@ class SyncingMixin:
         self.query_one("#sync-progress", ProgressBar).display = False
         state.online = report.online
         state.problem = report.problem
+        state.auth_failed = report.auth_failed
         if report.problem is None:
             state.last_sync = self.now()
         if report.new or report.updated or report.deleted:
@@ -85,8 +92,12 @@ class SyncingMixin:
         articles = report.articles
         if articles.new or articles.updated or articles.removed:
             self.query_one(KbSidebar).refresh_results()  # new or edited articles show at once
+        # What a server says is text, never markup: "[/] bad" in an error must not crash the toast.
         if report.problem and report.online:
-            self.notify(report.problem, severity="error", title="Sync", timeout=10)
+            self.notify(clean_line(report.problem), severity="error", title="Sync", timeout=10, markup=False)
+        skipped = report.skipped_line()
+        if skipped:
+            self.notify(clean_line(skipped), severity="warning", title="Sync", timeout=10, markup=False)
         self._render_topbar()
 
     def sync_status_text(self) -> Text:
@@ -97,6 +108,9 @@ class SyncingMixin:
             return text
         if state.running:
             text.append("◌ syncing…", "bold")
+        elif state.auth_failed:
+            text.append("✕ credentials refused", "bold reverse")
+            text.append(" — working from the cache", "dim")
         elif state.online is False:
             text.append("○ offline", "bold reverse")
             text.append(" — working from the cache", "dim")

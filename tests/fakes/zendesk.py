@@ -72,6 +72,9 @@ class Fault:
     method: str | None = None
     path: str | None = None  # a regular expression searched in the request path
     times: int = 1
+    raw: bytes | None = None  # the answer's body byte for byte (escape sequences and all), not JSON-encoded
+    trickle: float = 0.0  # seconds between the answer's bytes (a server that never quite stops)
+    size: int = 0  # an answer of this many bytes (JSON-ish filler), streamed without being built in memory
 
     def matches(self, method: str, path: str) -> bool:
         return (self.method is None or self.method == method) and (self.path is None or bool(re.search(self.path, path)))
@@ -236,6 +239,14 @@ class FakeZendesk(Endpoints):
         """Hold the next matching requests ``seconds`` (after=True: apply first, then hold the answer)."""
         return self.inject(Fault(delay=seconds, after=after, times=times, method=method, path=path))
 
+    def hostile(self, *, status: int = 200, raw: bytes | None = None, trickle: float = 0.0, size: int = 0,
+                times: int = 1, method: str | None = None, path: str | None = None,
+                headers: dict[str, str] | None = None) -> Fault:
+        """The next matching requests get a hostile answer (never applied): ``raw`` bytes as the body,
+        sent a byte every ``trickle`` seconds, or a body of ``size`` bytes."""
+        return self.inject(Fault(status=status, raw=raw, trickle=trickle, size=size, times=times, method=method,
+                                 path=path, headers=dict(headers or {})))
+
     def drop(self, *, times: int = 1, after: bool = True, method: str | None = None,
              path: str | None = None) -> Fault:
         """Close the connection without answering (after=True: the request was applied first)."""
@@ -268,6 +279,10 @@ class FakeZendesk(Endpoints):
                 time.sleep(fault.delay)
             if fault.drop:
                 handler.close_connection = True
+                return
+            if fault.raw is not None or fault.trickle or fault.size:
+                entry.status = fault.status or 200
+                _send_hostile(handler, fault)
                 return
             if fault.status is not None:
                 entry.status = fault.status
@@ -357,6 +372,37 @@ def _send(handler: BaseHTTPRequestHandler, status: int, headers: dict[str, str],
         handler.wfile.flush()
     except OSError:  # the client gave up (a timeout test): nothing to answer
         handler.close_connection = True
+
+
+def _send_hostile(handler: BaseHTTPRequestHandler, fault: Fault) -> None:
+    """What a broken or malicious server answers: raw bytes, a trickle, or far too much."""
+    body = fault.raw if fault.raw is not None else b""
+    length = fault.size or len(body)
+    try:
+        handler.send_response(fault.status or 200)
+        handler.send_header("Content-Type", "application/json; charset=utf-8")
+        handler.send_header("Content-Length", str(length))
+        for name, value in fault.headers.items():
+            handler.send_header(name, value)
+        handler.end_headers()
+        if fault.size:
+            chunk = b'{"tickets": [' + b" " * (64 * 1024)
+            sent = 0
+            while sent < fault.size:
+                piece = chunk[: fault.size - sent]
+                handler.wfile.write(piece)
+                sent += len(piece)
+        elif fault.trickle:
+            for i in range(len(body)):
+                handler.wfile.write(body[i:i + 1])
+                handler.wfile.flush()
+                time.sleep(fault.trickle)
+        else:
+            handler.wfile.write(body)
+        handler.wfile.flush()
+    except OSError:  # the client gave up, as it should
+        pass
+    handler.close_connection = True
 
 
 __all__ = ["FakeZendesk", "Fault", "LoggedRequest"]

@@ -13,9 +13,12 @@ Backends are found through the entry-point group ``helpdesk_tui.backends``
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
+
+from helpdesk_tui.content.sanitize import clean_line
 
 from helpdesk_tui.domain.models import OutboxItem
 # The records a backend returns live in domain/ so the store can apply them; they are
@@ -25,6 +28,8 @@ from helpdesk_tui.domain.remote import (  # noqa: F401
 )
 from helpdesk_tui.domain.vocab import MessageKind
 from helpdesk_tui.sync.errors import NotSupported
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -127,6 +132,36 @@ class Backend(ABC):
 
 
 _CLOCK_SKEW = timedelta(minutes=5)
+
+# What reading one malformed record raises (a text where a number belongs, a list where an
+# object belongs, a date past year 9999): that record is skipped, never the whole sync.
+MALFORMED = (ValueError, TypeError, KeyError, AttributeError, IndexError, OverflowError)
+
+
+def record_label(raw: object, what: str) -> str:
+    """How a skipped record is named in the report: its id when it has one."""
+    ident = raw.get("id") if isinstance(raw, dict) else None
+    return f"{what} {clean_line(repr(ident))[:40]}" if ident is not None else f"a {what} record"
+
+
+def read_each(raws: Iterable[object], parse: Callable[[Any], T], what: str, skipped: list[str]) -> list[T]:
+    """``parse`` each raw record; one that is not an object or cannot be read is left out and
+    named in ``skipped`` (one sentence each), and the others are kept."""
+    out: list[T] = []
+    for raw in raws:
+        try:
+            if not isinstance(raw, dict):
+                raise TypeError(f"not an object but {type(raw).__name__}")
+            out.append(parse(raw))
+        except MALFORMED as exc:
+            skipped.append(f"{record_label(raw, what)} was skipped: {malformed_reason(exc)}.")
+    return out
+
+
+def malformed_reason(exc: BaseException) -> str:
+    """Why a record could not be read, in a few words (the text is the server's: cleaned)."""
+    text = clean_line(str(exc))[:120]
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def _normalise(text: str) -> str:

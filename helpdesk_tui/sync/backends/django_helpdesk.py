@@ -44,6 +44,7 @@ from helpdesk_tui.domain.models import OutboxItem
 from helpdesk_tui.sync.backends import django_helpdesk_map as dhm
 from helpdesk_tui.sync.backends.base import (
     _CLOCK_SKEW,
+    MALFORMED,
     AccountSettings,
     Backend,
     Capabilities,
@@ -52,6 +53,8 @@ from helpdesk_tui.sync.backends.base import (
     RemoteMessage,
     RemoteTicket,
     RemoteUser,
+    malformed_reason,
+    record_label,
 )
 from helpdesk_tui.sync.errors import BadResponse, Forbidden, NotFound, NotSupported
 from helpdesk_tui.sync.http import HttpClient
@@ -117,7 +120,9 @@ class DjangoHelpdeskBackend(Backend):
         users: dict[str, RemoteUser] = {}
         seen: set[int] = set()
         for raw in results:
-            seen.add(self._take(raw, state, page, users))
+            tid = self._take_or_skip(raw, state, page, users)
+            if tid is not None:
+                seen.add(tid)
         if seen:
             top = max(seen)
             state.gone |= {tid for tid in state.h if state.last < tid < top and tid not in seen}
@@ -135,12 +140,24 @@ class DjangoHelpdeskBackend(Backend):
                     state.t.pop(tid, None)
                     self._opened.pop(tid, None)
                 else:
-                    self._take(raw, state, page, users)
+                    self._take_or_skip(raw, state, page, users)
             state = dhm.ScanState(h=state.h, t=state.t, size=self.page_size)
             page.done = True
         page.users = list(users.values())
         page.cursor = state.dump()
         return page
+
+    def _take_or_skip(self, raw: Any, state: dhm.ScanState, page: ChangePage,
+                      users: dict[str, RemoteUser]) -> int | None:
+        """``_take``, but a malformed ticket is named in ``page.skipped`` instead of failing the page
+        (its id, when it has one, still counts as seen: the scan must not think it deleted)."""
+        try:
+            return self._take(raw, state, page, users)
+        except (BadResponse, *MALFORMED) as exc:
+            reason = str(exc) if isinstance(exc, BadResponse) else malformed_reason(exc)
+            page.skipped.append(f"{record_label(raw, 'ticket')} was skipped: {reason.rstrip('.')}.")
+            tid = raw.get("id") if isinstance(raw, dict) else None
+            return tid if isinstance(tid, int) and not isinstance(tid, bool) else None
 
     def _take(self, raw: Any, state: dhm.ScanState, page: ChangePage, users: dict[str, RemoteUser]) -> int:
         """One listed ticket: add it to the page if its hash changed; returns its id."""

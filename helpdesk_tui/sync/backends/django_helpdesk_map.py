@@ -145,15 +145,18 @@ class Shape:
             raise self.bad(f"{what} (date {value[:40]!r})") from None
         return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
-    def page(self, data: Any) -> tuple[list[dict[str, Any]], bool, int | None]:
+    def page(self, data: Any) -> tuple[list[Any], bool, int | None]:
         """A DRF page → (results, is_last, count of all tickets if given)."""
         data = self.obj(data, "ticket list (not a JSON object)")
         if "results" not in data:
             raise self.bad("ticket list (no 'results')")
         count = data.get("count")
         count = count if isinstance(count, int) and not isinstance(count, bool) else None
-        return (self.items(data["results"], "ticket list ('results' is not a list of tickets)"),
-                not data.get("next"), count)
+        # Each ticket is checked as it is read: one malformed ticket is skipped, not the page.
+        results = data["results"]
+        if not isinstance(results, list):
+            raise self.bad("ticket list ('results' is not a list)")
+        return results, not data.get("next"), count
 
     def followups(self, raw: Mapping[str, Any]) -> list[dict[str, Any]] | None:
         if "followup_set" not in raw:

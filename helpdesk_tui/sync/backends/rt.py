@@ -48,6 +48,7 @@ import httpx
 from helpdesk_tui.domain.models import OutboxItem
 from helpdesk_tui.sync.backends import rt_map
 from helpdesk_tui.sync.backends.base import (
+    MALFORMED,
     AccountSettings,
     Backend,
     Capabilities,
@@ -57,6 +58,8 @@ from helpdesk_tui.sync.backends.base import (
     RemoteMessage,
     RemoteTicket,
     RemoteUser,
+    malformed_reason,
+    record_label,
 )
 from helpdesk_tui.sync.backends.rt_feed import Cursor, ServerZone, complete_before
 from helpdesk_tui.sync.errors import BadResponse, Conflict, Forbidden, NotFound, NotSupported, SyncError
@@ -200,15 +203,26 @@ class RequestTrackerBackend(Backend):
                   ("order", "ASC"), ("per_page", self.per_page), ("page", cur.page),
                   *rt_map.TICKET_PARAMS.items()]
         response = self.client.request("GET", "/tickets", params=params)
-        rows = rt_map.items(self._json(response, "the ticket feed"), "the ticket feed")
+        data = self._json(response, "the ticket feed")
+        raw_rows = data.get("items") if isinstance(data, dict) else None
+        rows = rt_map.items({"items": [r for r in raw_rows if isinstance(r, dict)]} if isinstance(raw_rows, list)
+                            else data, "the ticket feed")
         limit = complete_before(response)
 
         page = ChangePage()
         users: dict[str, RemoteUser] = {}
         new = Cursor(cur.t, cur.last_id)
         advancing = True
+        if isinstance(raw_rows, list) and len(rows) < len(raw_rows):
+            page.skipped += [f"a ticket record was skipped: not an object but {type(r).__name__}."
+                             for r in raw_rows if not isinstance(r, dict)]
         for row in rows:
-            ticket, requestors = rt_map.ticket_from_rt(row)
+            try:
+                ticket, requestors = rt_map.ticket_from_rt(row)
+            except (BadResponse, *MALFORMED) as exc:  # one malformed ticket, not the whole feed
+                reason = str(exc) if isinstance(exc, BadResponse) else malformed_reason(exc)
+                page.skipped.append(f"{record_label(row, 'ticket')} was skipped: {reason.rstrip('.')}.")
+                continue
             if not cur.after(ticket.updated_at, ticket.number):
                 continue  # overlap from a loose reading of the time: taken before
             if ticket.status_raw.lower() == "deleted":

@@ -42,6 +42,7 @@ from helpdesk_tui.sync.backends.base import (
     RemoteMessage,
     RemoteTemplate,
     RemoteTicket,
+    read_each,
 )
 from helpdesk_tui.sync.http import HttpClient
 
@@ -130,16 +131,21 @@ class ZendeskBackend(Backend):
         self._agents.update({str(u.get("name", "")).casefold(): uid for uid, u in users.items()
                              if u.get("role") in records.AGENT_ROLES})
         page = ChangePage(done=bool(data.get("end_of_stream", True)))
-        for raw in data.get("tickets") or ():
-            if raw.get("status") == "deleted":
-                page.deleted_ticket_ids.append(str(raw["id"]))
-            else:
-                page.tickets.append(records.ticket(raw, names, groups))
+        raws = _list(data.get("tickets"))
+        page.deleted_ticket_ids = [str(r["id"]) for r in raws if isinstance(r, dict) and r.get("status") == "deleted"
+                                   and r.get("id") is not None]
+        page.tickets = read_each((r for r in raws if not (isinstance(r, dict) and r.get("status") == "deleted")),
+                                 lambda raw: records.ticket(raw, names, groups), "ticket", page.skipped)
         requesters = {t.requester_remote_id for t in page.tickets}
-        page.users = [records.user(u) for uid, u in users.items()
-                      if u.get("role") == "end-user" or uid in requesters]
-        page.organizations = [records.organization(o) for o in records.by_id(data.get("organizations")).values()]
-        page.cursor = data.get("after_cursor") or cursor or f"{_START}{params['start_time']}"
+        page.users = read_each((u for uid, u in users.items() if u.get("role") == "end-user" or uid in requesters),
+                               records.user, "user", page.skipped)
+        page.organizations = read_each(records.by_id(data.get("organizations")).values(), records.organization,
+                                       "organization", page.skipped)
+        after = data.get("after_cursor")
+        if after is not None and not isinstance(after, str):
+            raise errors.BadResponse(f"{self._host()} sent a cursor that is not text: check that the URL is "
+                                     "the account's https://<name>.zendesk.com address.")
+        page.cursor = after or cursor or f"{_START}{params['start_time']}"
         return page
 
     def fetch_thread(self, ticket: RemoteTicket | str) -> list[RemoteMessage]:
@@ -209,6 +215,12 @@ class ZendeskBackend(Backend):
                 comment = _comment_event(audit)
                 return str(comment["id"]) if comment else f"audit-{audit.get('id')}"
         return None
+
+    def current_version(self, ticket_remote_id: str) -> str | None:
+        """The ticket's ``updated_at`` now: after a delivery found by looking, the next update's
+        ``updated_stamp`` must include our own change, or Zendesk answers 409."""
+        data = self._json_object(self.client.get_json(f"{_ticket_path(ticket_remote_id)}.json"), "ticket")
+        return (data.get("ticket") or {}).get("updated_at") or None
 
     def _find_by_text(self, item: OutboxItem, ticket_remote_id: str) -> str | None:
         """The contract's fallback, on ``plain_body`` (the thread we show is HTML)."""
@@ -305,6 +317,10 @@ class ZendeskBackend(Backend):
 
     def _host(self) -> str:
         return httpx.URL(site_url(self.account.url)).host or self.account.url
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def _ticket_path(remote_id: str) -> str:

@@ -162,4 +162,7 @@ def article(raw: Json) -> RemoteArticle:
 
 
 def by_id(items: Iterable[Json] | None) -> dict[str, Json]:
-    return {str(item["id"]): item for item in items or () if item.get("id") is not None}
+    """Records by id; what is not an object with an id is left out (a ticket reading it skips it)."""
+    if not isinstance(items, (list, tuple)):
+        return {}
+    return {str(item["id"]): item for item in items if isinstance(item, Mapping) and item.get("id") is not None}

@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
-from helpdesk_tui.content import clean_line, clean_text
+from helpdesk_tui.content import clean_line, render_body
 from helpdesk_tui.domain.models import Message
 from helpdesk_tui.ui.formatting import when
 from helpdesk_tui.ui.widgets.thread_view import KIND_LABELS
@@ -24,6 +24,21 @@ def newer_messages(thread: list[Message], seen_message_id: int | None) -> list[M
         return []
     return [m for m in thread if m.id is not None and m.id > seen_message_id and m.delivery is None
             and m.kind != "system"]
+
+
+EXCERPT = 400  # characters of each new message shown; the thread has the rest
+
+
+def excerpt(message: Message) -> Text:
+    """The start of a message as the thread shows it (HTML as text, markdown rendered, escapes gone)."""
+    # Cut long sources first (HTML after conversion: a cut tag would show as text).
+    source = message.body if message.body_format in ("html", "text/html") else message.body[:EXCERPT * 4]
+    shown = render_body(source, message.body_format)
+    shown.rstrip()
+    if len(shown) > EXCERPT:
+        shown = shown[:EXCERPT]
+        shown.append("…")
+    return shown
 
 
 class CollisionScreen(ModalScreen[str]):
@@ -59,8 +74,8 @@ class CollisionScreen(ModalScreen[str]):
             for m in self.messages:
                 text.append(f"{KIND_LABELS[m.kind]} · {clean_line(m.author)} · {when(m.created_at, self._now)}\n",
                             "bold")
-                excerpt = clean_text(m.body).strip()
-                text.append((excerpt[:400] + ("…" if len(excerpt) > 400 else "")) + "\n\n")
+                text.append_text(excerpt(m))
+                text.append("\n\n")
             with VerticalScroll():
                 yield Static(text)
             with Horizontal():
