@@ -30,7 +30,7 @@ from helpdesk_tui.ui.rating import record_rating
 from helpdesk_tui.ui.replying import ReplyingMixin
 from helpdesk_tui.ui.syncing import SyncingMixin
 from helpdesk_tui.ui.triaging import TriageMixin
-from helpdesk_tui.ui.screens.help import HelpScreen, binding_rows
+from helpdesk_tui.ui.screens.help import HelpScreen, app_sections, binding_rows
 from helpdesk_tui.ui.screens.note_editor import NoteEditor
 from helpdesk_tui.ui.themes import APP_THEME_VARIABLE_DEFAULTS, load_themes
 from helpdesk_tui.ui.widgets.customer_pane import CustomerPane, HistoryList, NotesList
@@ -240,7 +240,21 @@ class HelpdeskApp(ReplyingMixin, SyncingMixin, TriageMixin, FocusMixin, Dashboar
         inbox = self.query_one(InboxList)
         inbox.set_ids(ids, keep=inbox.current_id if inbox.current_id is not None else keep)
         self._update_inbox_title(len(ids))
+        if not ids and self.ticket_id is not None:
+            self._show_no_ticket()
         self._preview_first()
+
+    def _show_no_ticket(self) -> None:
+        """The list is empty: the panes beside it must not go on showing a ticket from before."""
+        if self.composer is not None:
+            self.close_composer()  # the draft stays in the cache
+        self.ticket_id = None
+        self.back_stack.clear()
+        reason = (f"No ticket matches the filter “{describe(self.filter)}”. Press / to change it."
+                  if self.filter else f"No ticket in “{self.view.title}”.")
+        self.query_one(TicketPane).show_nothing(reason)
+        self.query_one(CustomerPane).show(None, [], reason="")
+        self.query_one(KbSidebar).set_context("")
 
     def _preview_first(self) -> None:
         """Show the most urgent ticket beside the inbox from the start (the first sync too)."""
@@ -389,6 +403,9 @@ class HelpdeskApp(ReplyingMixin, SyncingMixin, TriageMixin, FocusMixin, Dashboar
         self.query_one(InboxList).styles.width = "1fr" if self.inbox_only else ("30%" if kb else "42%")
         self.query_one(TicketPane).display = not self.inbox_only
         self.query_one(CustomerPane).display = not self.inbox_only and not kb
+        if not kb and self.query_one(KbSidebar).has_focus_within:
+            # Focus left in the hidden sidebar kept its keys in the footer and acting.
+            self.query_one(InboxList if self.inbox_only else ThreadView).focus()
 
     def reload_ticket(self, ticket_id: int) -> None:
         """The ticket changed here (a reply queued or sent): redraw it, at its newest message."""
@@ -466,7 +483,7 @@ class HelpdeskApp(ReplyingMixin, SyncingMixin, TriageMixin, FocusMixin, Dashboar
 
     # ----- help and the command palette
     def help_sections(self) -> list[tuple[str, list]]:
-        return [("Everywhere", self.BINDINGS), ("Inbox", InboxList.BINDINGS),
+        return [*app_sections(self.BINDINGS), ("Inbox", InboxList.BINDINGS),
                 ("Thread", ThreadView.BINDINGS), ("Reply composer", Composer.BINDINGS),
                 ("Knowledge base", KbResults.BINDINGS), ("Customer notes", NotesList.BINDINGS),
                 ("Earlier tickets", HistoryList.BINDINGS),

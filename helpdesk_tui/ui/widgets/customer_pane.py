@@ -150,9 +150,11 @@ class CustomerPane(Vertical):
                          "#customer-history"):
             self.query_one(selector).display = not empty
 
-    def show(self, summary: CustomerSummary | None, history: list[HistoryItem]) -> None:
+    def show(self, summary: CustomerSummary | None, history: list[HistoryItem], *,
+             reason: str = "No customer on this ticket.") -> None:
         if summary is None:
             self.customer_id = None
+            self.query_one("#customer-empty", Static).update(Text(reason))
             self._set_empty(True)
             return
         self._set_empty(False)
