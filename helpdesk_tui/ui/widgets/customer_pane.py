@@ -114,7 +114,7 @@ class CustomerPane(Vertical):
     DEFAULT_CSS = """
     CustomerPane {
         #customer-card { padding: 0 1; height: auto; background: $panel; }
-        Label { padding: 0 1; color: $text-muted; text-style: bold; margin-top: 1; }
+        Label { padding: 0 1; color: $text-muted; text-style: bold; margin-top: 1; width: 1fr; height: auto; }
         #customer-notes { height: auto; max-height: 8; border: none; }
         #customer-history { height: 1fr; border: none; }
         #customer-empty { padding: 1; color: $text-muted; }

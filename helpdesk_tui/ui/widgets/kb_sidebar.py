@@ -57,7 +57,7 @@ class KbSidebar(Vertical):
     DEFAULT_CSS = """
     KbSidebar {
         #kb-query { margin: 0 0; }
-        #kb-label { color: $text-muted; padding: 0 1; }
+        #kb-label { color: $text-muted; padding: 0 1; width: 1fr; height: auto; }
         KbResults { height: 1fr; border: none; }
         #kb-preview { height: 1fr; display: none; border-top: solid $primary 50%; padding: 0 1; }
         #kb-preview.shown { display: block; }
@@ -126,7 +126,8 @@ class KbSidebar(Vertical):
 
     def _show(self, hits: list[SearchHit], label: str) -> None:
         self.hits = hits
-        self.query_one("#kb-label", Label).update(Text(f"{label} · {len(hits)}"))
+        # The count first: a long query pushed it off the end of the line.
+        self.query_one("#kb-label", Label).update(Text(f"{len(hits)} · {label}"))
         results = self.query_one(KbResults)
         results.set_options([Option(hit_prompt(h)) for h in hits])
         results.highlighted = 0 if hits else None
