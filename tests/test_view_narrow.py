@@ -132,3 +132,14 @@ async def test_triage_at_100_columns_shows_whole_keys_and_the_escalation_message
         text = " ".join(screen_text(app).replace("│", " ").split())
         assert "Still to write:" in text
         assert "or the question for the expert." in text  # the end of the message, once cut off
+
+
+async def test_a_filter_at_100_columns_is_read_in_the_inbox_title(demo_db, tmp_path):
+    app = make_app(demo_db, tmp_path)
+    async with app.run_test(size=NARROW) as pilot:
+        await settle(pilot, app)
+        await pilot.press("enter", "escape", "slash", *"10015", "enter")
+        await settle(pilot, app)
+        text = screen_text(app)
+        assert "All · 0 · 10015" in text  # was "Inbox · All · 0 · filte…"
+        assert "No ticket matches the filter “10015”." in text

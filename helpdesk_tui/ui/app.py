@@ -273,9 +273,10 @@ class HelpdeskApp(ReplyingMixin, SyncingMixin, TriageMixin, FocusMixin, Dashboar
     def _update_inbox_title(self, total: int | None) -> None:
         inbox = self.query_one(InboxList)
         shown = f"{total:,}" if total is not None else "…"
-        title = f"Inbox · {self.view.title} · {shown}"
+        narrow = self.size.width < 120 and not self.inbox_only  # the inbox is about 30 columns
+        title = f"{self.view.title} · {shown}" if narrow else f"Inbox · {self.view.title} · {shown}"
         if self.filter:
-            title += f" · filter: {describe(self.filter)}"
+            title += f" · {describe(self.filter)}" if narrow else f" · filter: {describe(self.filter)}"
         inbox.border_title = Text(title)  # a Text is never parsed as markup; the filter is user text
 
     def _render_viewbar(self) -> None:

@@ -33,6 +33,7 @@ TICK_BUDGET = 0.012  # seconds of background layout between two chances to handl
 # out all of a 5 MB body costs seconds of CPU (and its lines slow every garbage collection)
 # for an agent who mostly reads its first screen.
 LOOKAHEAD = 3000
+FREEZE_AFTER = 10_000  # laid-out lines past which the collector stops walking them
 
 KIND_LABELS = {
     MessageKind.CUSTOMER: "customer",
@@ -193,10 +194,12 @@ class ThreadView(ScrollView, can_focus=True):
             return  # another ticket (or width) started a new layout, or the app is closing
         horizon = None if self._end_wanted else int(self.scroll_offset.y) + LOOKAHEAD
         self._extend(budget=TICK_BUDGET, until_line=horizon)
-        # The lines live as long as the ticket is shown and hold no reference cycles
-        # (reference counting frees them): out of the cyclic collector's view, or each
-        # full collection walks them all, up to a second for a 5 MB body's 75,000 lines.
-        gc.freeze()
+        if len(self._lines) > FREEZE_AFTER:
+            # The lines live as long as the ticket is shown and hold no reference cycles
+            # (reference counting frees them): out of the cyclic collector's view, or each
+            # full collection walks them all, up to a second for a 5 MB body's 75,000 lines.
+            # Only for huge threads: a freeze also keeps whatever cyclic garbage exists.
+            gc.freeze()
         if self._end_wanted:
             super().scroll_end(animate=False, immediate=True)
             self._end_wanted = not self.complete
