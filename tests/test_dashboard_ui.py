@@ -43,7 +43,7 @@ async def test_k_opens_the_dashboard_with_the_tiles_of_the_last_7_days(demo_db, 
     assert "KPIs · last 7 days  2026-11-13 09:30 → 2026-11-20 09:30" in text
     for title, figure, detail in tile_values(report).values():
         assert f"{figure}  {detail}" in text, title
-    assert "Backlog at the end of each day" in text and "Public replies per agent" in text
+    assert "Backlog each day · new tickets" in text and "Public replies per agent" in text
     assert "Latest rating comments" in text
 
 

@@ -5,21 +5,16 @@ thread; walking the tokens straight into one Text costs about as much as the par
 """
 
 import functools
-import logging
 
 from markdown_it import MarkdownIt
 from rich.text import Text
 
-from helpdesk_tui.content.html import html_to_text
 from helpdesk_tui.content.markdown_blocks import BlockRenderer
 from helpdesk_tui.content.markdown_styles import DEFAULT_STYLES, MarkdownStyles
 from helpdesk_tui.content.sanitize import clean_text
-from helpdesk_tui.content.text import safe_block
-
-_log = logging.getLogger(__name__)
 
 # Past this size a body is almost surely a pasted log or an attack: markdown-it spends up
-# to 10 µs a character on bracket floods, so render_body shows such bodies as plain text.
+# to 15 µs a character on bracket floods, so render_body shows such bodies as plain text.
 MARKDOWN_SIZE_LIMIT = 100_000
 
 
@@ -40,24 +35,3 @@ def render_markdown(
     parser = parser or _shared_parser()
     tokens = parser.parse(clean_text(source))
     return BlockRenderer(styles or DEFAULT_STYLES).render(tokens)
-
-
-def render_body(
-    body: str,
-    body_format: str,
-    *,
-    parser: MarkdownIt | None = None,
-    styles: MarkdownStyles | None = None,
-) -> Text:
-    """Return a message body as display Text: format "markdown", "html" or "text"."""
-    # Unknown formats fall back to plain text, the one rendering that cannot mislead.
-    kind = (body_format or "").strip().lower()
-    if kind in ("markdown", "md", "text/markdown") and len(body) <= MARKDOWN_SIZE_LIMIT:
-        try:
-            return render_markdown(body, parser, styles=styles)
-        except Exception:  # a renderer bug must not hide the customer's message
-            _log.exception("markdown rendering failed; showing the body as plain text")
-            return safe_block(body)
-    if kind in ("html", "text/html"):
-        return safe_block(html_to_text(body))
-    return safe_block(body)

@@ -96,7 +96,7 @@ class Cache:
         with self.connection() as conn:
             return tickets.thread(conn, ticket_id)
 
-    def message_body(self, message_id: int) -> str | None:
+    def message_body(self, message_id: int) -> tuple[str, str] | None:
         with self.connection() as conn:
             return tickets.message_body(conn, message_id)
 

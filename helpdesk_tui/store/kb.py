@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 
 from helpdesk_tui.domain.models import Article
 from helpdesk_tui.store import rows
 from helpdesk_tui.store.fts_text import any_of_query, match_query, only_common_words, query_terms
-from helpdesk_tui.store.search import DEFAULT_WINDOW, SearchHit, make_snippet
+from helpdesk_tui.store.search import DEFAULT_WINDOW, SearchHit, make_snippet, readable
 from helpdesk_tui.store.timeconv import from_epoch
 
 
@@ -29,7 +30,7 @@ def _article_hits(conn, expr: str, terms: list[str], limit: int) -> list[SearchH
     for rowid, score in ranked:
         if rowid in info:
             title, body, updated = info[rowid]
-            snippet, spans = make_snippet(body, terms)
+            snippet, spans = make_snippet(readable(body, "markdown", terms), terms)
             hits.append(SearchHit("article", None, None, title, snippet, spans, score, from_epoch(updated),
                                   article_id=rowid))
     return hits
@@ -64,20 +65,42 @@ def search_past_replies(conn: sqlite3.Connection, query: str, *, limit: int = 10
             "SELECT m.id FROM messages m JOIN tickets t ON t.id = m.ticket_id WHERE m.id IN "
             f"({', '.join('?' * len(chunk))}) AND m.kind = 'public_reply' "
             "AND t.status IN ('solved', 'closed') AND t.deleted_at IS NULL", chunk)]
-    best = sorted(answers, key=lambda mid: score[mid])[:limit]
+    # Several candidates a hit: the same answer sent twice on one ticket, or pasted on many, is one.
+    best = sorted(answers, key=lambda mid: score[mid])[: limit * 4]
     if not best:
         return []
     terms = query_terms(query)
     rows = {r[0]: r[1:] for r in conn.execute(
-        "SELECT m.id, m.ticket_id, t.number, t.subject, m.body, m.created_at FROM messages m "
+        "SELECT m.id, m.ticket_id, t.number, t.subject, m.body, m.body_format, m.created_at FROM messages m "
         f"JOIN tickets t ON t.id = m.ticket_id WHERE m.id IN ({', '.join('?' * len(best))})", best)}
-    hits = []
+    hits: list[SearchHit] = []
+    seen_tickets: set[int] = set()
+    seen_answers: set[str] = set()
     for mid in best:
-        tid, number, subject, body, created = rows[mid]
-        snippet, spans = make_snippet(body, terms)
+        tid, number, subject, body, body_format, created = rows[mid]
+        answer = _answer_key(body)
+        if tid in seen_tickets or answer in seen_answers:
+            continue
+        snippet, spans = make_snippet(readable(body, body_format, terms), terms)
+        if snippet in seen_answers:  # reads the same in the list: a duplicate to the agent
+            continue
+        seen_tickets.add(tid)
+        seen_answers.update((answer, snippet))
         hits.append(SearchHit("reply", tid, number, subject, snippet, spans, score[mid],
                               from_epoch(created), message_id=mid))
+        if len(hits) == limit:
+            break
     return hits
+
+
+_GREETING = re.compile(r"\A[^\n]{0,40}[,!]\s*\n")
+
+
+def _answer_key(body: str) -> str:
+    """The answer without its greeting line, whitespace and case folded: "Hi Frank," and
+    "Hi Bella," before the same text are the same answer."""
+    text = _GREETING.sub("", body.lstrip()[:4000], count=1)
+    return " ".join(text.split()).casefold()
 
 
 def suggest_articles(conn: sqlite3.Connection, text: str, *, limit: int = 8) -> list[SearchHit]:

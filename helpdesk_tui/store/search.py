@@ -13,6 +13,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
+from helpdesk_tui.content import render_body
 from helpdesk_tui.store.fts_text import match_query, only_common_words, query_terms
 from helpdesk_tui.store.timeconv import from_epoch
 
@@ -95,14 +96,14 @@ def _message_hits(conn, ranked, terms) -> list[SearchHit]:
         return []
     ids = [r[0] for r in ranked]
     info = {r[0]: r[1:] for r in conn.execute(
-        f"SELECT m.id, m.ticket_id, t.number, t.subject, m.body, m.created_at FROM messages m "
+        f"SELECT m.id, m.ticket_id, t.number, t.subject, m.body, m.body_format, m.created_at FROM messages m "
         f"JOIN tickets t ON t.id = m.ticket_id WHERE m.id IN ({_marks(ids)}) AND t.deleted_at IS NULL", ids)}
     out = []
     for rowid, score in ranked:
         if rowid not in info:
             continue
-        ticket_id, number, subject, body, created = info[rowid]
-        snippet, spans = make_snippet(body, terms)
+        ticket_id, number, subject, body, body_format, created = info[rowid]
+        snippet, spans = make_snippet(readable(body, body_format, terms), terms)
         out.append(SearchHit("message", ticket_id, number, subject, snippet, spans, score,
                              from_epoch(created), message_id=rowid))
     return out
@@ -119,13 +120,28 @@ def _article_hits(conn, ranked, terms) -> list[SearchHit]:
         if rowid not in info:
             continue
         title, body, updated = info[rowid]
-        snippet, spans = make_snippet(body, terms)
+        snippet, spans = make_snippet(readable(body, "markdown", terms), terms)
         out.append(SearchHit("article", None, None, title, snippet, spans, score,
                              from_epoch(updated), article_id=rowid))
     return out
 
 
 _SPACE = re.compile(r"\s+")
+_RULES = re.compile(r"[─┼]{2,}")  # a table's header rule or a thematic break, as rendered
+SNIPPET_SOURCE = 8_000  # characters of a body rendered for its snippet
+
+
+def readable(body: str, body_format: str, terms: list[str]) -> str:
+    """A body's text as the thread shows it (no "#", "**" or "|---|"), around the first query word.
+
+    Only a window of a long body is rendered: a snippet is one line.
+    """
+    if len(body) > SNIPPET_SOURCE:
+        folded = body.casefold() if len(body) < 1_000_000 else body[:1_000_000].casefold()
+        found = [p for p in (folded.find(t.casefold()) for t in terms if t) if p >= 0]
+        start = max(0, min(found, default=0) - SNIPPET_SOURCE // 2)
+        body = body[start : start + SNIPPET_SOURCE]
+    return _RULES.sub(" ", render_body(body, body_format).plain)
 
 
 def make_snippet(text: str, terms: list[str], *, before: int = 40, width: int = 140,

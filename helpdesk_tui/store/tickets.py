@@ -47,9 +47,10 @@ def timeline(conn: sqlite3.Connection, ticket_id: int) -> list[Event]:
     return [rows.event_from_row(r) for r in cur]
 
 
-def message_body(conn: sqlite3.Connection, message_id: int) -> str | None:
-    row = conn.execute("SELECT body FROM messages WHERE id = ?", (message_id,)).fetchone()
-    return row[0] if row else None
+def message_body(conn: sqlite3.Connection, message_id: int) -> tuple[str, str] | None:
+    """A message's body and its format ("markdown", "html", "text"): one is no use without the other."""
+    row = conn.execute("SELECT body, body_format FROM messages WHERE id = ?", (message_id,)).fetchone()
+    return (row[0], row[1]) if row else None
 
 
 def set_version(conn: sqlite3.Connection, ticket_id: int, version: str) -> None:

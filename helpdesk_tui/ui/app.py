@@ -16,7 +16,7 @@ from textual.containers import Horizontal
 from textual.markup import escape as escape_markup
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, ProgressBar, Static
+from textual.widgets import Input, ProgressBar, Static
 
 from helpdesk_tui.compose.templates import TemplateLoadResult, load_templates
 from helpdesk_tui.config.settings import Settings
@@ -29,19 +29,22 @@ from helpdesk_tui.ui.checkpoint_alerts import CheckpointAlertsMixin
 from helpdesk_tui.ui.dashboarding import DashboardMixin
 from helpdesk_tui.ui.focusing import FOCUS_BINDINGS, FocusMixin
 from helpdesk_tui.ui.keymap_check import keymap_warnings
+from helpdesk_tui.ui.layout import pane_widths
 from helpdesk_tui.ui.rating import record_rating
 from helpdesk_tui.ui.replying import ReplyingMixin
 from helpdesk_tui.ui.syncing import SyncingMixin
 from helpdesk_tui.ui.triaging import TriageMixin
 from helpdesk_tui.ui.undo_send import UndoSendMixin
-from helpdesk_tui.ui.screens.help import HelpScreen, binding_rows
+from helpdesk_tui.ui.screens.help import HelpScreen, app_sections, binding_rows
 from helpdesk_tui.ui.screens.note_editor import NoteEditor
 from helpdesk_tui.ui.themes import APP_THEME_VARIABLE_DEFAULTS, load_themes
+from helpdesk_tui.ui.widgets.fitting_footer import FittingFooter
 from helpdesk_tui.ui.widgets.customer_pane import CustomerPane, HistoryList, NotesList
 from helpdesk_tui.ui.widgets.composer import Composer
 from helpdesk_tui.ui.widgets.inbox_list import InboxList
 from helpdesk_tui.ui.widgets.kb_sidebar import KbResults, KbSidebar
 from helpdesk_tui.ui.widgets.thread_view import ThreadView
+from helpdesk_tui.ui.widgets.view_bar import view_bar_text
 from helpdesk_tui.ui.widgets.ticket_pane import TicketPane
 
 FIRST_PAGE = 200
@@ -131,6 +134,7 @@ class HelpdeskApp(ReplyingMixin, SyncingMixin, TriageMixin, FocusMixin, Dashboar
         self.back_stack: list[int] = []
         self.ticket_id: int | None = None
         self._preview_timer: Timer | None = None
+        self.inbox_only = True  # until a ticket is opened
         self._draft_marked: dict[int, bool] = {}
         self.tz = options.tz or datetime.now().astimezone().tzinfo
         self.blame_phrases = options.blame_phrases
@@ -174,7 +178,7 @@ class HelpdeskApp(ReplyingMixin, SyncingMixin, TriageMixin, FocusMixin, Dashboar
             yield KbSidebar(search=cache.search_articles, past_replies=cache.search_past_replies,
                             suggest=cache.suggest_articles, article=cache.article,
                             message_body=cache.message_body, id="kb")
-        yield Footer()
+        yield FittingFooter()
 
     def on_mount(self) -> None:
         self.inbox_only = True
@@ -249,7 +253,21 @@ class HelpdeskApp(ReplyingMixin, SyncingMixin, TriageMixin, FocusMixin, Dashboar
         inbox = self.query_one(InboxList)
         inbox.set_ids(ids, keep=inbox.current_id if inbox.current_id is not None else keep)
         self._update_inbox_title(len(ids))
+        if not ids and self.ticket_id is not None:
+            self._show_no_ticket()
         self._preview_first()
+
+    def _show_no_ticket(self) -> None:
+        """The list is empty: the panes beside it must not go on showing a ticket from before."""
+        if self.composer is not None:
+            self.close_composer()  # the draft stays in the cache
+        self.ticket_id = None
+        self.back_stack.clear()
+        reason = (f"No ticket matches the filter “{describe(self.filter)}”. Press / to change it."
+                  if self.filter else f"No ticket in “{self.view.title}”.")
+        self.query_one(TicketPane).show_nothing(reason)
+        self.query_one(CustomerPane).show(None, [], reason="")
+        self.query_one(KbSidebar).set_context("")
 
     def _preview_first(self) -> None:
         """Show the most urgent ticket beside the inbox from the start (the first sync too)."""
@@ -264,19 +282,15 @@ class HelpdeskApp(ReplyingMixin, SyncingMixin, TriageMixin, FocusMixin, Dashboar
     def _update_inbox_title(self, total: int | None) -> None:
         inbox = self.query_one(InboxList)
         shown = f"{total:,}" if total is not None else "…"
-        title = f"Inbox · {self.view.title} · {shown}"
+        narrow = self.size.width < 120 and not self.inbox_only  # the inbox is about 30 columns
+        title = f"{self.view.title} · {shown}" if narrow else f"Inbox · {self.view.title} · {shown}"
         if self.filter:
-            title += f" · filter: {describe(self.filter)}"
+            title += f" · {describe(self.filter)}" if narrow else f" · filter: {describe(self.filter)}"
         inbox.border_title = Text(title)  # a Text is never parsed as markup; the filter is user text
 
     def _render_viewbar(self) -> None:
-        text = Text(no_wrap=True, overflow="ellipsis")
-        for view in self.views:
-            count = self.counts.get(view.id)
-            label = f" {view.key} {view.title}" + (f" {count:,} " if count is not None else " ")
-            text.append(label, "reverse bold" if view.id == self.view.id else "")
-            text.append(" ")
-        self.query_one("#viewbar", Static).update(text)
+        short = pane_widths(self.size.width, inbox_only=False, kb=False).short_labels
+        self.query_one("#viewbar", Static).update(view_bar_text(self.views, self.counts, self.view, short=short))
 
     def _render_topbar(self) -> None:
         text = Text(no_wrap=True, overflow="ellipsis")
@@ -397,9 +411,21 @@ class HelpdeskApp(ReplyingMixin, SyncingMixin, TriageMixin, FocusMixin, Dashboar
         """Inbox alone, or inbox + ticket + customer (or KB). Inline styles on the three panes:
         a class on the Screen restyled every widget (54 ms on opening a ticket)."""
         kb = self.screen.has_class("-kb")
-        self.query_one(InboxList).styles.width = "1fr" if self.inbox_only else ("30%" if kb else "42%")
+        widths = pane_widths(self.size.width, inbox_only=self.inbox_only, kb=kb)
+        self.query_one(InboxList).styles.width = widths.inbox
         self.query_one(TicketPane).display = not self.inbox_only
-        self.query_one(CustomerPane).display = not self.inbox_only and not kb
+        customer = self.query_one(CustomerPane)
+        customer.display = not self.inbox_only and not kb
+        customer.styles.width = widths.customer
+        self.query_one(KbSidebar).styles.width = widths.kb
+        if not kb and self.query_one(KbSidebar).has_focus_within:
+            # Focus left in the hidden sidebar kept its keys in the footer and acting.
+            self.query_one(InboxList if self.inbox_only else ThreadView).focus()
+
+    def on_resize(self) -> None:
+        if self.query(TicketPane):
+            self._apply_layout()
+            self._render_viewbar()
 
     def reload_ticket(self, ticket_id: int) -> None:
         """The ticket changed here (a reply queued or sent): redraw it, at its newest message."""
@@ -477,7 +503,7 @@ class HelpdeskApp(ReplyingMixin, SyncingMixin, TriageMixin, FocusMixin, Dashboar
 
     # ----- help and the command palette
     def help_sections(self) -> list[tuple[str, list]]:
-        return [("Everywhere", self.BINDINGS), ("Inbox", InboxList.BINDINGS),
+        return [*app_sections(self.BINDINGS), ("Inbox", InboxList.BINDINGS),
                 ("Thread", ThreadView.BINDINGS), ("Reply composer", Composer.BINDINGS),
                 ("Knowledge base", KbResults.BINDINGS), ("Customer notes", NotesList.BINDINGS),
                 ("Earlier tickets", HistoryList.BINDINGS),

@@ -17,15 +17,17 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 from textual_plotext import PlotextPlot
 
+from helpdesk_tui.ui.widgets.fitting_footer import FittingFooter
 from helpdesk_tui.content import clean_line, safe_line
 from helpdesk_tui.domain.kpi_export import format_duration, format_percent, format_rate
 from helpdesk_tui.domain.kpi_report import UNASSIGNED, KpiReport, Window
 from helpdesk_tui.store.cache import Cache
 from helpdesk_tui.store.kpi_data import kpi_report
+from helpdesk_tui.ui.widgets.bar_chart import BarChart
 
 TILES = ("ack", "upd", "frt", "res", "breaches", "fcr", "csat", "backlog")
 AGENT_BARS = 12  # agents in the bar chart, busiest first
@@ -71,17 +73,31 @@ def stop_if_cancelled(worker: Worker) -> Callable[[], None]:
 
 
 class Tile(Static):
-    """One figure: a title, then the number and a line of detail."""
+    """One figure: a title, the number, a line of detail (beside the number when it fits).
+
+    The detail on the number's line was cut at 100 columns ("10 good · 0", "139 new in").
+    """
 
     DEFAULT_CSS = """
-    Tile { height: 4; border: round $primary-muted; padding: 0 1; }
+    Tile { height: auto; border: round $primary-muted; padding: 0 1; }
     """
 
     def show(self, title: str, figure: str, detail: str) -> None:
+        self._shown = (title, figure, detail)
+        self._draw()
+
+    def on_resize(self) -> None:
+        if getattr(self, "_shown", None):
+            self._draw()
+
+    def _draw(self) -> None:
+        title, figure, detail = self._shown
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(title + "\n", "dim")
         text.append(figure, "bold")
-        text.append("  " + detail, "dim")
+        beside = self.content_size.width <= 0 or len(figure) + 2 + len(detail) <= self.content_size.width
+        text.append("  " if beside else "\n")
+        text.append(detail, "dim")
         self.update(text)
 
 
@@ -106,12 +122,12 @@ class DashboardScreen(Screen[None]):
         layout: vertical;
         overflow-y: auto;  /* below ~40 rows the charts keep their height and the screen scrolls */
         #kpi-title { height: 1; padding: 0 1; background: $panel; }
-        #tiles { layout: grid; grid-size: 4 2; height: 8; }
+        #tiles { layout: grid; grid-size: 4 2; grid-rows: auto; height: auto; }
         #charts { height: 1fr; min-height: 11; }
         #agents { height: 1fr; min-height: 11; }
         PlotextPlot { border: round $primary-muted; }
         #agent-table { width: 1fr; border: round $primary-muted; }
-        #agent-bars { width: 40; }
+        #agent-bars { width: 36; height: 1fr; border: round $primary-muted; }
         #comments { height: auto; max-height: 6; padding: 0 1; }
     }
     """
@@ -134,10 +150,10 @@ class DashboardScreen(Screen[None]):
             yield PlotextPlot(id="backlog-chart")
             yield PlotextPlot(id="response-chart")
         with Horizontal(id="agents"):
-            yield PlotextPlot(id="agent-bars")
+            yield BarChart(id="agent-bars")
             yield DataTable(id="agent-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="comments")
-        yield Footer()
+        yield FittingFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#agent-table", DataTable)
@@ -177,7 +193,6 @@ class DashboardScreen(Screen[None]):
         title = Text(no_wrap=True, overflow="ellipsis")
         title.append(f"KPIs · last {self.days} days", "bold")
         title.append(f"  {w.start.astimezone(w.tz):%Y-%m-%d %H:%M} → {w.end.astimezone(w.tz):%Y-%m-%d %H:%M}")
-        title.append("   7 / 3 / 9: 7, 30, 90 days · b: bars · esc: back", "dim")
         self.query_one("#kpi-title", Static).update(title)
         for name, (label, figure, detail) in tile_values(report).items():
             self.query_one(f"#tile-{name}", Tile).show(label, figure, detail)
@@ -195,7 +210,7 @@ class DashboardScreen(Screen[None]):
 
     def _draw_backlog(self, report: KpiReport) -> None:
         widget = self.query_one("#backlog-chart", PlotextPlot)
-        widget.border_title = "Backlog at the end of each day · new tickets"
+        widget.border_title = "Backlog each day · new tickets"
         plt = widget.plt
         plt.clear_data()
         plt.clear_figure()
@@ -207,7 +222,7 @@ class DashboardScreen(Screen[None]):
 
     def _draw_response_times(self, report: KpiReport) -> None:
         widget = self.query_one("#response-chart", PlotextPlot)
-        widget.border_title = "First response by day (hours): median · p90"
+        widget.border_title = "First response, hours: median · p90"
         plt = widget.plt
         plt.clear_data()
         plt.clear_figure()
@@ -220,24 +235,12 @@ class DashboardScreen(Screen[None]):
         widget.refresh()
 
     def _draw_agent_bars(self, report: KpiReport) -> None:
-        widget = self.query_one("#agent-bars", PlotextPlot)
         replies = self.bars == "replies"
         rows = [r for r in report.agents if r.key != UNASSIGNED]
         rows.sort(key=lambda r: -(r.replies if replies else r.solved))
-        # One text row per bar: plotext drops the labels of bars it has no row for.
-        room = max(3, min(AGENT_BARS, widget.size.height - 5))
         title = "Public replies per agent" if replies else "Tickets solved per agent"
-        widget.border_title = title + (f" · top {room}" if len(rows) > room else "")
-        rows = rows[:room]
-        plt = widget.plt
-        plt.clear_data()
-        plt.clear_figure()
-        if rows:
-            # Names are cleaned and cut: the chart is drawn as text and parsed for ANSI colours.
-            names = [clean_line(r.key)[:14] or "?" for r in reversed(rows)]
-            values = [r.replies if replies else r.solved for r in reversed(rows)]
-            plt.bar(names, values, orientation="horizontal", width=0.3)
-        widget.refresh()
+        self.query_one("#agent-bars", BarChart).show(
+            title, [(r.key, float(r.replies if replies else r.solved)) for r in rows[:AGENT_BARS]])
 
     def _fill_agent_table(self, report: KpiReport) -> None:
         table = self.query_one("#agent-table", DataTable)
@@ -265,10 +268,6 @@ class DashboardScreen(Screen[None]):
             text.append("  ")
             text.append_text(safe_line(comment.comment))
         self.query_one("#comments", Static).update(text)
-
-    def on_resize(self) -> None:
-        if self.report is not None:
-            self._draw_agent_bars(self.report)
 
     # ----- keys
     def action_window(self, days: int) -> None:

@@ -13,6 +13,28 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 
+# The app's own bindings, grouped by where they act (the first part of their id): one
+# "Everywhere" list put the focus-session keys beside quit and help.
+APP_SECTIONS = (
+    ("app", "Everywhere"),
+    ("view", "Inbox views"),
+    ("inbox", "Inbox views"),
+    ("ticket", "Open ticket"),
+    ("focus", "Focus session (while one runs)"),
+)
+
+
+def app_sections(bindings: Iterable[object]) -> list[tuple[str, list]]:
+    """The app-level bindings as help sections, by the prefix of their id, in APP_SECTIONS order."""
+    titles = dict(APP_SECTIONS)
+    sections: dict[str, list] = {title: [] for _, title in APP_SECTIONS}
+    for binding in bindings:
+        if isinstance(binding, Binding):
+            prefix = (binding.id or "app").split(".")[0]
+            sections[titles.get(prefix, "Everywhere")].append(binding)
+    return [(title, found) for title, found in sections.items() if found]
+
+
 def binding_rows(sections: Iterable[tuple[str, list]], keymap: Mapping[str, str],
                  display: Callable[[str], str] = str) -> list[tuple[str, str, str, str]]:
     """(section, keys, description, id) for every Binding, with the user's keymap applied."""

@@ -18,8 +18,9 @@ from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
+from helpdesk_tui.ui.widgets.fitting_footer import FittingFooter
 from helpdesk_tui.content import render_body, safe_line
 from helpdesk_tui.domain.models import InboxRow
 from helpdesk_tui.domain.triage import ACTION_LABELS, RotationSummary, describe_summary, normalise_tag, priority_for_key
@@ -122,7 +123,7 @@ class TriageScreen(EscalationMixin, Screen[None]):
             with Vertical(id="triage-side"):
                 yield Static(id="triage-summary")
                 yield Static(id="triage-recent")
-        yield Footer()
+        yield FittingFooter()
 
     @property
     def queue(self) -> TriageList:

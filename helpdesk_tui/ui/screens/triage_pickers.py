@@ -136,10 +136,11 @@ class EscalationEditor(ModalScreen[str | None]):
     DEFAULT_CSS = """
     EscalationEditor {
         align: center middle;
-        & > Vertical { width: 96; height: 85%; border: round $accent; background: $surface; padding: 0 1; }
+        & > Vertical { width: 96; max-width: 100%; height: 85%; border: round $accent; background: $surface; padding: 0 1; }
         TextArea { height: 1fr; }
-        #escalation-help { color: $text-muted; }
-        #escalation-problem { color: $error; }
+        #escalation-help { color: $text-muted; width: 1fr; }
+        /* wraps: "Still to write: …" lists every fill-in left, and was cut after one line */
+        #escalation-problem { color: $error; width: 1fr; height: auto; }
     }
     """
 

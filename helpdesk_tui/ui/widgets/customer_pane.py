@@ -114,7 +114,7 @@ class CustomerPane(Vertical):
     DEFAULT_CSS = """
     CustomerPane {
         #customer-card { padding: 0 1; height: auto; background: $panel; }
-        Label { padding: 0 1; color: $text-muted; text-style: bold; margin-top: 1; }
+        Label { padding: 0 1; color: $text-muted; text-style: bold; margin-top: 1; width: 1fr; height: auto; }
         #customer-notes { height: auto; max-height: 8; border: none; }
         #customer-history { height: 1fr; border: none; }
         #customer-empty { padding: 1; color: $text-muted; }
@@ -150,9 +150,11 @@ class CustomerPane(Vertical):
                          "#customer-history"):
             self.query_one(selector).display = not empty
 
-    def show(self, summary: CustomerSummary | None, history: list[HistoryItem]) -> None:
+    def show(self, summary: CustomerSummary | None, history: list[HistoryItem], *,
+             reason: str = "No customer on this ticket.") -> None:
         if summary is None:
             self.customer_id = None
+            self.query_one("#customer-empty", Static).update(Text(reason))
             self._set_empty(True)
             return
         self._set_empty(False)

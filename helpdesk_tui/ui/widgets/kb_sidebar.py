@@ -13,7 +13,7 @@ from textual.message import Message
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from helpdesk_tui.content import clean_line, render_markdown
+from helpdesk_tui.content import body_pieces, clean_line, html_to_text, render_markdown
 from helpdesk_tui.domain.models import Article
 from helpdesk_tui.store.search import SearchHit
 from helpdesk_tui.ui.widgets.highlight import highlighted
@@ -57,7 +57,7 @@ class KbSidebar(Vertical):
     DEFAULT_CSS = """
     KbSidebar {
         #kb-query { margin: 0 0; }
-        #kb-label { color: $text-muted; padding: 0 1; }
+        #kb-label { color: $text-muted; padding: 0 1; width: 1fr; height: auto; }
         KbResults { height: 1fr; border: none; }
         #kb-preview { height: 1fr; display: none; border-top: solid $primary 50%; padding: 0 1; }
         #kb-preview.shown { display: block; }
@@ -86,7 +86,7 @@ class KbSidebar(Vertical):
                  past_replies: Callable[[str], list[SearchHit]],
                  suggest: Callable[[str], list[SearchHit]],
                  article: Callable[[int], Article | None],
-                 message_body: Callable[[int], str | None],
+                 message_body: Callable[[int], tuple[str, str] | None],
                  id: str | None = None) -> None:
         super().__init__(id=id)
         self._search = search
@@ -126,7 +126,8 @@ class KbSidebar(Vertical):
 
     def _show(self, hits: list[SearchHit], label: str) -> None:
         self.hits = hits
-        self.query_one("#kb-label", Label).update(Text(f"{label} · {len(hits)}"))
+        # The count first: a long query pushed it off the end of the line.
+        self.query_one("#kb-label", Label).update(Text(f"{len(hits)} · {label}"))
         results = self.query_one(KbResults)
         results.set_options([Option(hit_prompt(h)) for h in hits])
         results.highlighted = 0 if hits else None
@@ -177,20 +178,45 @@ class KbSidebar(Vertical):
             summary = _summary(article.body)
             link = article.url or f"kb:{article.id}"
             return f"[{article.title}]({link}) — {summary}\n"
-        body = self._message_body(hit.message_id) if hit.message_id else None
-        return (body or hit.snippet).strip() + "\n"
+        found = self._message_body(hit.message_id) if hit.message_id else None
+        if found is None:
+            return hit.snippet.strip() + "\n"
+        body, body_format = found
+        # A reply is markdown: an HTML answer goes in as its text, never as tags.
+        if (body_format or "").strip().lower() in ("html", "text/html"):
+            body = html_to_text(body)
+        return body.strip() + "\n"
 
     def _preview(self, hit: SearchHit) -> None:
         if hit.kind == "article" and hit.article_id is not None:
             article = self._article(hit.article_id)
-            body = f"# {article.title}\n\n{article.body}" if article else ""
+            text = render_markdown(f"# {article.title}\n\n{article.body}") if article else Text()
         else:
-            body = self._message_body(hit.message_id) or hit.snippet
-        self.query_one("#kb-preview-text", Static).update(render_markdown(body))
+            found = self._message_body(hit.message_id) if hit.message_id else None
+            text = preview_text(*found) if found else Text(clean_line(hit.snippet))
+        self.query_one("#kb-preview-text", Static).update(text)
         self.query_one("#kb-preview").add_class("shown")
 
     def action_close_preview(self) -> None:
         self.query_one("#kb-preview").remove_class("shown")
+
+
+PREVIEW_CHARS = 20_000  # of a past answer; the thread shows the rest
+
+
+def preview_text(body: str, body_format: str) -> Text:
+    """A past answer as the thread shows it (the same content path), its start if it is huge."""
+    text = Text()
+    pieces = body_pieces(body, body_format)
+    for number, piece in enumerate(pieces):
+        if number:
+            text.append("\n")
+        text.append_text(piece)
+        if len(text) > PREVIEW_CHARS:
+            if next(pieces, None) is not None:
+                text.append("\n\n… longer than this preview: open the ticket to read it all", "dim")
+            break
+    return text
 
 
 def _summary(body: str, limit: int = 160) -> str:

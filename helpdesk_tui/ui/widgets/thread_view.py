@@ -3,11 +3,16 @@
 One Markdown widget per message took about 4 s for a 50-message thread here; one Static
 per message 222 ms. This view renders each message once per width into strips (cached)
 and draws only the lines on screen, so opening a ticket costs one pass of wrapping.
+A body comes in pieces of a few thousand characters (content.body_pieces), and layout
+stops once the screen is full: a 5 MB body took 12 s to show, now a few milliseconds,
+and the rest is laid out in the background, a few milliseconds at a time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gc
+import time
+from collections.abc import Callable, Iterator
 from datetime import datetime
 
 from rich.segment import Segment
@@ -17,12 +22,18 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from helpdesk_tui.content import clean_line, render_body
+from helpdesk_tui.content import body_pieces, clean_line
 from helpdesk_tui.domain.models import Message
 from helpdesk_tui.domain.vocab import MessageKind
 from helpdesk_tui.ui.formatting import when
 
 BODY_CACHE = 2000  # rendered message bodies kept across tickets
+TICK_BUDGET = 0.012  # seconds of background layout between two chances to handle a key
+# The background layout stays this many lines ahead of the screen and then waits: laying
+# out all of a 5 MB body costs seconds of CPU (and its lines slow every garbage collection)
+# for an agent who mostly reads its first screen.
+LOOKAHEAD = 3000
+FREEZE_AFTER = 10_000  # laid-out lines past which the collector stops walking them
 
 KIND_LABELS = {
     MessageKind.CUSTOMER: "customer",
@@ -37,6 +48,38 @@ KIND_CLASSES = {
     MessageKind.INTERNAL_NOTE: "thread--note",
     MessageKind.SYSTEM: "thread--system",
 }
+
+
+class LazyBody:
+    """A message body's display pieces, rendered on first use and kept."""
+
+    __slots__ = ("_source", "pieces", "done", "size", "newlines", "used")
+
+    def __init__(self, message: Message) -> None:
+        self._source: Iterator[Text] = body_pieces(message.body, message.body_format)
+        self.pieces: list[Text] = []
+        self.done = False
+        self.size = max(1, len(message.body))
+        self.newlines = message.body.count("\n")
+        self.used = 0  # source characters behind the pieces so far, for the size estimate
+
+    def piece(self, index: int) -> Text | None:
+        """The index-th piece, or None past the last one."""
+        while len(self.pieces) <= index and not self.done:
+            piece = next(self._source, None)
+            if piece is None:
+                self.done = True
+            else:
+                self.pieces.append(piece)
+                self.used += len(piece)
+        return self.pieces[index] if index < len(self.pieces) else None
+
+    def lines_left(self, width: int) -> int:
+        """A guess at the lines still to come, for the scrollbar."""
+        if self.done:
+            return 0
+        left = max(0, self.size - self.used)
+        return left // max(1, width) + self.newlines * left // self.size
 
 
 class ThreadView(ScrollView, can_focus=True):
@@ -83,13 +126,17 @@ class ThreadView(ScrollView, can_focus=True):
         self._lines: list[Strip] = []
         self._starts: list[int] = []  # first line of each message
         self._width = 0
-        self._bodies: dict[tuple, Text] = {}
+        self._bodies: dict[tuple, LazyBody] = {}
         self._laid_out = 0  # messages laid out so far at the current width
+        self._piece = -1  # pieces of the next message laid out so far (-1: not its header yet)
+        self._end_wanted = False  # scroll to the end once everything is laid out
+        self._resting = False  # the background layout is far enough ahead and waits
         self._generation = 0
 
     def set_messages(self, messages: list[Message]) -> None:
         self._messages = messages
-        self._lines, self._starts, self._laid_out, self._width = [], [], 0, 0
+        self._lines, self._starts, self._laid_out, self._piece, self._width = [], [], 0, -1, 0
+        self._end_wanted = False
         self._generation += 1
         if self.scrollable_content_region.width > 0:
             self._layout()
@@ -102,16 +149,19 @@ class ThreadView(ScrollView, can_focus=True):
     def message_count(self) -> int:
         return len(self._messages)
 
-    def _body(self, message: Message) -> Text:
+    @property
+    def lines_laid_out(self) -> int:
+        return len(self._lines)
+
+    def _body(self, message: Message) -> LazyBody:
         # Keyed by id and text: reopening a ticket, or a reply turning "sent", re-renders nothing.
         key = (message.id, message.body_format, message.body)
-        text = self._bodies.get(key)
-        if text is None:
+        body = self._bodies.get(key)
+        if body is None:
             if len(self._bodies) > BODY_CACHE:
                 self._bodies.clear()
-            text = render_body(message.body, message.body_format)
-            self._bodies[key] = text
-        return text
+            body = self._bodies[key] = LazyBody(message)
+        return body
 
     def _layout(self) -> None:
         """Lay out the first screenful now and the rest after the frame is painted.
@@ -126,66 +176,112 @@ class ThreadView(ScrollView, can_focus=True):
         self._lines = []
         self._starts = []
         self._laid_out = 0
+        self._piece = -1
         self._generation += 1
         self._extend(until_line=int(self.scroll_offset.y) + self.size.height * 2)
-        if self._laid_out < len(self._messages):
+        self._resting = False
+        if not self.complete:
             generation = self._generation
             self.set_timer(0.02, lambda: self._layout_rest(generation))
 
+    @property
+    def complete(self) -> bool:
+        """Every message is laid out at the current width."""
+        return self._laid_out >= len(self._messages)
+
     def _layout_rest(self, generation: int) -> None:
-        if generation != self._generation:
-            return  # another ticket (or width) started a new layout
-        self._extend(max_messages=6)
-        if self._laid_out < len(self._messages):
+        if generation != self._generation or not self.is_attached:
+            return  # another ticket (or width) started a new layout, or the app is closing
+        horizon = None if self._end_wanted else int(self.scroll_offset.y) + LOOKAHEAD
+        self._extend(budget=TICK_BUDGET, until_line=horizon)
+        if len(self._lines) > FREEZE_AFTER:
+            # The lines live as long as the ticket is shown and hold no reference cycles
+            # (reference counting frees them): out of the cyclic collector's view, or each
+            # full collection walks them all, up to a second for a 5 MB body's 75,000 lines.
+            # Only for huge threads: a freeze also keeps whatever cyclic garbage exists.
+            gc.freeze()
+        if self._end_wanted:
+            super().scroll_end(animate=False, immediate=True)
+            self._end_wanted = not self.complete
+        self._resting = horizon is not None and len(self._lines) > horizon
+        if not self.complete and not self._resting:
             self.set_timer(0.001, lambda: self._layout_rest(generation))
 
-    def _ensure(self, line: int | None = None) -> None:
-        """Lay out synchronously up to ``line`` (None: everything), for jumps ahead."""
-        if self._width and self._laid_out < len(self._messages):
+    def _resume(self) -> None:
+        """Start the background layout again if it rested (the agent scrolled, or wants the end)."""
+        if self._resting and not self.complete:
+            self._resting = False
+            generation = self._generation
+            self.set_timer(0.001, lambda: self._layout_rest(generation))
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if self._resting and new_value + LOOKAHEAD // 2 > len(self._lines):
+            self._resume()
+
+    def _ensure(self, line: int) -> None:
+        """Lay out synchronously up to ``line``, for jumps a few screens ahead."""
+        if self._width and not self.complete:
             self._extend(until_line=line)
 
-    def _extend(self, *, until_line: int | None = None, max_messages: int | None = None) -> None:
+    def _extend(self, *, until_line: int | None = None, budget: float | None = None) -> None:
+        """Lay out a piece at a time until ``until_line`` is reached or ``budget`` seconds passed."""
         width = self._width
         console = self.app.console
         options = console.options.update_width(max(10, width - 3))
         base = self.rich_style
         meta = self.get_component_rich_style("thread--meta", partial=True)
+        note_body = base + self.get_component_rich_style("thread--note-body", partial=True)
         now = self._now()
         lines, starts = self._lines, self._starts
-        done = 0
-        while self._laid_out < len(self._messages):
+        deadline = None if budget is None else time.perf_counter() + budget
+        while not self.complete:
             if until_line is not None and len(lines) > until_line:
                 break
-            if max_messages is not None and done >= max_messages:
+            if deadline is not None and time.perf_counter() > deadline:
                 break
             message = self._messages[self._laid_out]
-            starts.append(len(lines))
             kind_style = self.get_component_rich_style(KIND_CLASSES[message.kind], partial=True)
-            head = Text(no_wrap=True, overflow="ellipsis")
-            head.append("▌ ", kind_style)
-            head.append(KIND_LABELS[message.kind], kind_style)
-            head.append(" · ", meta)
-            head.append(clean_line(message.author) or "unknown", kind_style)
-            head.append(" · " + when(message.created_at, now), meta)
-            if message.delivery is not None:
-                label = DELIVERY_LABELS.get(message.delivery, message.delivery)
-                head.append(f" · {label}", self.get_component_rich_style("thread--delivery", partial=True))
-            head_line = console.render_lines(head, options.update_width(width), pad=False)[0]
-            lines.append(Strip(head_line).adjust_cell_length(width, base).apply_style(base))
+            if self._piece < 0:
+                starts.append(len(lines))
+                lines.append(self._head(message, kind_style, meta, now, options.update_width(width)))
+                self._piece = 0
+                continue
+            piece = self._body(message).piece(self._piece)
+            if piece is None:  # the message is done
+                lines.append(Strip.blank(width, base))
+                self._laid_out += 1
+                self._piece = -1
+                continue
             gutter = Strip([Segment("▌ ", kind_style)], 2)
-            body_style = base
-            if message.kind == MessageKind.INTERNAL_NOTE:
-                body_style = base + self.get_component_rich_style("thread--note-body", partial=True)
-            for segments in console.render_lines(self._body(message), options, style=body_style, pad=False):
+            body_style = note_body if message.kind == MessageKind.INTERNAL_NOTE else base
+            for segments in console.render_lines(piece, options, style=body_style, pad=False):
                 body = Strip(segments).adjust_cell_length(width - 2, body_style)
                 lines.append(Strip.join([gutter, body]).apply_style(base))
-            lines.append(Strip.blank(width, base))
-            self._laid_out += 1
-            done += 1
-        # Until every message is laid out, guess the rest so the scrollbar is roughly right.
-        remaining = len(self._messages) - self._laid_out
-        self.virtual_size = Size(width, len(lines) + remaining * 8)
+            self._piece += 1
+        self.virtual_size = Size(width, len(lines) + self._lines_left(width))
         self.refresh()  # same line count (queued → sent) leaves the size alone: repaint anyway
+
+    def _lines_left(self, width: int) -> int:
+        """Until every message is laid out, guess the rest so the scrollbar is roughly right."""
+        if self.complete:
+            return 0
+        current = self._body(self._messages[self._laid_out]).lines_left(width)
+        return current + (len(self._messages) - self._laid_out - 1) * 8
+
+    def _head(self, message: Message, kind_style, meta, now: datetime, options) -> Strip:
+        head = Text(no_wrap=True, overflow="ellipsis")
+        head.append("▌ ", kind_style)
+        head.append(KIND_LABELS[message.kind], kind_style)
+        head.append(" · ", meta)
+        head.append(clean_line(message.author) or "unknown", kind_style)
+        head.append(" · " + when(message.created_at, now), meta)
+        if message.delivery is not None:
+            label = DELIVERY_LABELS.get(message.delivery, message.delivery)
+            head.append(f" · {label}", self.get_component_rich_style("thread--delivery", partial=True))
+        base = self.rich_style
+        line = self.app.console.render_lines(head, options, pad=False)[0]
+        return Strip(line).adjust_cell_length(self._width, base).apply_style(base)
 
     def on_resize(self) -> None:
         width = self.scrollable_content_region.width
@@ -202,11 +298,13 @@ class ThreadView(ScrollView, can_focus=True):
         return Strip.blank(self._width or self.scrollable_content_region.width, self.rich_style)
 
     def action_scroll_end(self) -> None:
-        self._ensure()
-        super().action_scroll_end()
+        self.scroll_end(animate=False)
 
     def scroll_end(self, *args, **kwargs) -> None:
-        self._ensure()
+        # Laying out a huge body at once would freeze the app: go to the end laid out so
+        # far and follow the background layout there.
+        self._end_wanted = not self.complete
+        self._resume()
         super().scroll_end(*args, **kwargs)
 
     def _current_message(self) -> int:

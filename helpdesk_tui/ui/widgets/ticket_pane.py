@@ -151,6 +151,16 @@ class TicketPane(Vertical):
         self.query_one("#ticket-header").display = not empty
         self.query_one(ThreadView).display = not empty
 
+    def show_nothing(self, reason: str) -> None:
+        """No ticket to show (the filter matches none): say so instead of keeping the last one."""
+        self.ticket = None
+        self._events = []
+        self.query_one("#ticket-empty", Static).update(Text(reason))
+        self._show_empty(True)
+        self.query_one("#ticket-timeline").remove_class("shown")
+        self.query_one(ThreadView).set_messages([])
+        self.border_title = "Ticket"
+
     def show(self, ticket: Ticket, messages: list[Message], events: list[Event]) -> None:
         self.ticket = ticket
         self._events = events
