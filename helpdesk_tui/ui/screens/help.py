@@ -20,6 +20,7 @@ APP_SECTIONS = (
     ("view", "Inbox views"),
     ("inbox", "Inbox views"),
     ("ticket", "Open ticket"),
+    ("reply", "Open ticket"),
     ("focus", "Focus session (while one runs)"),
 )
 
