@@ -128,29 +128,53 @@ def _maybe_damaged(path: Path, text: str) -> str:
 
 
 def _check(path: Path) -> tuple[str, str]:
-    """(``"ok"``, a problem, or ``"not a database"``; what moving the cache aside would lose)."""
-    unknown = "any replies still queued in its outbox and any unsent drafts"
+    """(``"ok"``, the first problem found, or ``"not a database"``; what moving it aside loses)."""
+    unknown = "any replies still queued in its outbox, its drafts and its local notes"
     try:
         conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=5.0)
     except (sqlite3.Error, ValueError):
         return "it cannot be opened", unknown
     try:
         try:
-            rows = [r[0] for r in conn.execute("PRAGMA quick_check(3)")]
+            rows = [r[0] for r in conn.execute("PRAGMA quick_check(10)")]
         except sqlite3.DatabaseError as exc:
             if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_NOTADB:
                 return "not a database", ""
             return str(exc), unknown
-        verdict = "ok" if rows == ["ok"] else "; ".join(rows)[:200]
-        try:
-            queued = conn.execute("SELECT count(*) FROM outbox WHERE state != 'sent'").fetchone()[0]
-            drafts = conn.execute("SELECT count(*) FROM drafts").fetchone()[0]
-        except sqlite3.Error:
-            return verdict, unknown
-        return verdict, (f"the {queued} item(s) still queued in its outbox and its {drafts} unsent "
-                         "draft(s): copy out what you need first")
+        if rows == ["ok"]:
+            return "ok", ""
+        problems = [line.strip() for row in rows for line in str(row).splitlines()
+                    if line.strip() and not line.startswith("***")]
+        verdict = f"{problems[0][:120] if problems else 'the integrity check failed'}"
+        if len(problems) > 1:
+            verdict += f", and {len(problems) - 1} more problem(s)"
+        return verdict, _losses(conn) or unknown
     finally:
         conn.close()
+
+
+# What only this cache holds (a sync brings everything else back), for the damaged-cache sentence.
+_LOCAL_ONLY = (
+    ("SELECT count(*) FROM outbox WHERE state != 'sent'", "queued reply or update", "queued replies and updates"),
+    ("SELECT count(*) FROM drafts", "draft", "drafts"),
+    ("SELECT count(*) FROM customer_notes", "customer note", "customer notes"),
+    ("SELECT count(*) FROM ratings WHERE source = 'local'", "locally recorded rating", "locally recorded ratings"),
+)
+
+
+def _losses(conn: sqlite3.Connection) -> str | None:
+    parts = []
+    for query, one, many in _LOCAL_ONLY:
+        try:
+            count = conn.execute(query).fetchone()[0]
+        except sqlite3.Error:
+            return None  # the damage reaches these tables: say so without numbers
+        if count:
+            parts.append(f"{count} {one if count == 1 else many}")
+    if not parts:
+        return "nothing that a sync cannot bring back (it holds no queued replies, drafts or local notes)"
+    listed = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
+    return f"its {listed}: copy out what you need first"
 
 
 def _free_bytes(path: Path) -> int | None:
