@@ -1,0 +1,468 @@
+"""The app and other processes on one cache at once, as an agent's machine really runs them.
+
+A ``Workload`` drives the real app in a pseudo-terminal (drafts, replies, internal notes,
+customer notes, ratings, triage takes, all by keys) while a ``Crowd`` of other processes
+loops the CLI (``list``, ``show``, ``search``, ``outbox``, ``reply --queue-only``, ``rate``,
+``sync``), a plain ``sqlite3`` reader and ``sqlite3 .backup``, and an ``FdWatch`` looks in
+``/proc/PID/fd`` of the app for a -wal or -shm it still holds after someone deleted it.
+
+Every write is marked with a unique token. A write counts as acknowledged only once the
+screen (or the CLI's exit status) said it was done; ``check`` then asserts each acknowledged
+token is in the file, ``integrity_check`` is ok, no message id was given to two different
+texts over the run, and the WAL was never unlinked while the app held it.
+
+Used by tests/test_cache_processes.py (short) and scripts/soak_cache_processes.py (long).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.pty_app import PtyApp
+
+ROOT = Path(__file__).resolve().parent.parent
+ESC_PAUSE = 0.35  # a lone ESC followed too soon by a key reads as alt+key
+SQLITE3 = shutil.which("sqlite3")
+
+
+def private_env(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HELPDESK_TUI")}
+    env["HELPDESK_TUI_HOME"] = str(home)
+    env["PYTHONPATH"] = str(ROOT)
+    return env
+
+
+def cli(env: dict[str, str], *args: str, timeout: float = 60.0) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "helpdesk_tui", *args], env=env, cwd=ROOT, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def sqlite3_shell(db: Path, *commands: str, timeout: float = 30.0) -> subprocess.CompletedProcess:
+    """The sqlite3 command-line shell on ``db``; without it, the same through Python in its own process."""
+    if SQLITE3:
+        return subprocess.run([SQLITE3, "-bail", "-cmd", ".timeout 10000", str(db), *commands], capture_output=True, text=True,
+                              timeout=timeout)
+    code = (
+        "import sqlite3, sys\n"
+        "conn = sqlite3.connect(sys.argv[1], timeout=10)\n"
+        "for command in sys.argv[2:]:\n"
+        "    if command.startswith('.backup '):\n"
+        "        target = sqlite3.connect(command.split(' ', 1)[1]); conn.backup(target); target.close()\n"
+        "    else:\n"
+        "        for row in conn.execute(command): print('|'.join(map(str, row)))\n"
+        "conn.close()\n"
+    )
+    return subprocess.run([sys.executable, "-c", code, str(db), *commands], capture_output=True, text=True,
+                          timeout=timeout)
+
+
+class FdWatch(threading.Thread):
+    """Polls the app's open files for a cache file that was deleted while it held it."""
+
+    def __init__(self, db: Path) -> None:
+        super().__init__(daemon=True)
+        self.db = str(db)
+        self.pid: int | None = None
+        self.deleted: list[str] = []
+        self.looks = 0
+        self._halt = threading.Event()
+
+    def run(self) -> None:
+        while not self._halt.is_set():
+            pid = self.pid
+            if pid is not None:
+                for link in _links(pid):
+                    if link.startswith(self.db) and link.endswith("(deleted)"):
+                        self.deleted.append(link)
+                self.looks += 1
+            self._halt.wait(0.02)
+
+    def stop(self) -> None:
+        self._halt.set()
+        self.join(timeout=5)
+
+
+def _links(pid: int) -> list[str]:
+    found = []
+    try:
+        names = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return found
+    for name in names:
+        try:
+            found.append(os.readlink(f"/proc/{pid}/fd/{name}"))
+        except OSError:
+            pass
+    return found
+
+
+@dataclass
+class Crowd:
+    """Other processes on the same cache, in a loop, until stopped."""
+
+    env: dict[str, str]
+    db: Path
+    tickets: list[str]  # ticket numbers the CLI may write to (never those the app works on)
+    rng: random.Random
+    workdir: Path
+    queued: list[str] = field(default_factory=list)  # tokens of CLI replies acknowledged (exit 0)
+    rated: dict[str, str] = field(default_factory=dict)  # ticket -> its last rating's token (one per ticket)
+    failures: list[str] = field(default_factory=list)
+    runs: int = 0
+    ids: dict[int, str] = field(default_factory=dict)  # message id -> the token it held when read
+    id_clashes: list[str] = field(default_factory=list)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _threads: list[threading.Thread] = field(default_factory=list)
+
+    def start(self) -> None:
+        self._threads = [threading.Thread(target=self._cli_loop, daemon=True),
+                         threading.Thread(target=self._sqlite_loop, daemon=True)]
+        for thread in self._threads:
+            thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=90)
+
+    def _cli_loop(self) -> None:
+        n = 0
+        while not self._stop.is_set():
+            n += 1
+            ticket = self.rng.choice(self.tickets)
+            choice = self.rng.choice(("list", "show", "search", "outbox", "reply", "reply", "rate", "sync"))
+            if choice == "list":
+                self._run(["list", "--limit", "20"])
+            elif choice == "show":
+                self._run(["show", ticket])
+            elif choice == "search":
+                self._run(["search", self.rng.choice(("password", "backup", "invoice", "TKN"))])
+            elif choice == "outbox":
+                self._run(["outbox"])
+            elif choice == "sync":
+                self._run(["sync"])
+            elif choice == "reply":
+                token = f"TKN-cli-reply-{n:06d}"
+                body = self.workdir / f"{token}.txt"
+                body.write_text(f"{token} from another terminal\n", encoding="utf-8")
+                if self._run(["reply", ticket, "--queue-only", "--file", str(body)]):
+                    self.queued.append(token)
+            else:
+                token = f"TKN-cli-rating-{n:06d}"
+                if self._run(["rate", ticket, "good", "--comment", token]):
+                    self.rated[ticket] = token  # a ticket's local rating is replaced, not added
+
+    def _run(self, args: list[str]) -> bool:
+        result = cli(self.env, *args)
+        self.runs += 1
+        if result.returncode != 0 or "Traceback" in result.stderr:
+            self.failures.append(f"helpdesk-tui {' '.join(args)} -> {result.returncode}: {result.stderr.strip()[-300:]}")
+            return False
+        return True
+
+    def _sqlite_loop(self) -> None:
+        backup = self.workdir / "backup.sqlite"
+        while not self._stop.is_set():
+            result = sqlite3_shell(self.db, "SELECT id, body FROM messages WHERE body LIKE '%TKN-%'")
+            self.runs += 1
+            if result.returncode != 0:
+                self.failures.append(f"sqlite3 reader -> {result.returncode}: {result.stderr.strip()[-300:]}")
+            else:
+                self._note_ids(result.stdout)
+            if self.rng.random() < 0.3:
+                backup.unlink(missing_ok=True)
+                result = sqlite3_shell(self.db, f".backup {backup}")
+                self.runs += 1
+                if result.returncode != 0:
+                    self.failures.append(f"sqlite3 .backup -> {result.returncode}: {result.stderr.strip()[-300:]}")
+            self._stop.wait(0.1)
+
+    def _note_ids(self, output: str) -> None:
+        for line in output.splitlines():
+            head, _, body = line.partition("|")
+            if not head.isdigit() or "TKN-" not in body:
+                continue
+            token = next(w for w in body.split() if w.startswith("TKN-"))
+            seen = self.ids.setdefault(int(head), token)
+            if seen != token:
+                self.id_clashes.append(f"message {head} held {seen}, later {token}")
+
+
+class Workload:
+    """The app in a pty on ``home``'s demo cache, driven by keys; it remembers what was acknowledged."""
+
+    def __init__(self, home: Path, rng: random.Random) -> None:
+        self.home = home
+        self.db = home / "data" / "accounts" / "demo.sqlite"
+        self.env = private_env(home)
+        self.rng = rng
+        self.app: PtyApp | None = None
+        self.watch = FdWatch(self.db)
+        self.expected: list[tuple[str, str]] = []  # (kind, token) acknowledged on screen
+        self.rated: dict[str, str] = {}  # ticket -> the token of its last rating (one per ticket)
+        self.kills = 0
+        self.serial = 0
+
+    # ----- the app
+    def start(self) -> None:
+        self.app = PtyApp("open", env=self.env, cwd=ROOT)
+        self.watch.pid = self.app.proc.pid
+        self.app.wait_for("Recently updated", timeout=60)  # counts loaded: idle and answering keys
+        time.sleep(0.3)
+
+    def kill9(self) -> None:
+        assert self.app is not None
+        self.watch.pid = None
+        self.app.kill9()
+        self.kills += 1
+        self.app = None
+
+    def quit(self) -> None:
+        if self.app is not None:
+            self.watch.pid = None
+            self.app.quit()
+            self.app = None
+
+    def _mark(self) -> int:
+        assert self.app is not None
+        return len(self.app.text())
+
+    def _wait_new(self, since: int, *needles: str, timeout: float = 20.0) -> str:
+        assert self.app is not None
+        deadline = time.monotonic() + timeout
+        while True:
+            fresh = self.app.text()[since:]
+            for needle in needles:
+                if needle in fresh:
+                    return needle
+            if self.app.proc.poll() is not None:
+                raise AssertionError(f"the app exited ({self.app.proc.returncode}): {self.app.text()[-1500:]!r}")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"none of {needles!r} appeared; screen: {self.app.text()[-1500:]!r}")
+            time.sleep(0.05)
+
+    def _keys(self, data: str, pause: float = 0.15) -> None:
+        assert self.app is not None
+        self.app.send(data, pause)
+
+    def _token(self, kind: str) -> str:
+        self.serial += 1
+        return f"TKN-app-{kind}-{self.serial:06d}"  # fixed width: no token is a prefix of another
+
+    def to_inbox(self) -> None:
+        for _ in range(3):
+            self._keys("\x1b", ESC_PAUSE)
+
+    def open_first_ticket(self) -> None:
+        self.to_inbox()
+        self._keys("g", 0.2)
+        since = self._mark()
+        self._keys("\r", 0.4)
+        self._wait_new(since, "Ticket #")
+
+    def _composer_has_focus(self) -> bool:
+        """Whether the footer drawn last is the composer's (it may open by itself on a ticket with a draft)."""
+        assert self.app is not None
+        text = self.app.text()
+        footer = text.rfind("^q Quit")
+        composer = text.rfind("Close (keep draft)")
+        return composer >= 0 and abs(footer - composer) < 200
+
+    def _open_composer(self, key: str) -> None:
+        time.sleep(0.5)  # the ticket's draft, if any, is shown by now
+        if self._composer_has_focus():
+            return
+        since = self._mark()
+        self._keys(key, 0.4)
+        self._wait_new(since, "ctrl+s send")
+
+    def write_draft(self, *, wait_for_save: bool = True, leave_open: bool = False) -> str:
+        """Open the composer on the first ticket and type a line; saved once the autosave ran."""
+        self.open_first_ticket()
+        self._open_composer("r")
+        token = self._token("draft")
+        self._keys(f" {token} ", 0.05)
+        if wait_for_save:
+            time.sleep(1.5)  # the composer saves 0.4 s after the last key, at most a second behind
+            self.expected.append(("draft", token))
+            if not leave_open:
+                self._keys("\x1b", ESC_PAUSE)
+        return token
+
+    def type_more(self, wait_for_save: bool = True) -> str:
+        """More text in the composer that is already open."""
+        token = self._token("draft")
+        self._keys(f" {token} ", 0.05)
+        if wait_for_save:
+            time.sleep(1.5)
+            self.expected.append(("draft", token))
+        return token
+
+    def send(self, key: str, kind: str, *, wait: bool = True) -> str:
+        """A public reply (``r``) or an internal note (``n``) on the first ticket, sent with ctrl+s twice."""
+        self.open_first_ticket()
+        self._open_composer(key)
+        token = self._token(kind)
+        self._keys(f" {token} ", 0.05)
+        time.sleep(0.5)
+        since = self._mark()
+        self._keys("\x13", 0.4)
+        self._wait_new(since, "next update", "Send")
+        since = self._mark()
+        self._keys("\x13", 0.2)
+        if wait:
+            self._wait_new(since, "⏳ queued", "✓ sent")
+            self.expected.append((kind, token))
+        return token
+
+    def customer_note(self, *, wait: bool = True) -> str:
+        self.open_first_ticket()
+        self._keys("\t", 0.3)  # the customer pane's notes take the focus
+        since = self._mark()
+        self._keys("a", 0.4)
+        self._wait_new(since, "ctrl+s save")
+        token = self._token("cnote")
+        self._keys(f"{token} prefers phone", 0.05)
+        since = self._mark()
+        self._keys("\x13", 0.2)
+        if wait:
+            self._wait_new(since, "Note saved")
+            self.expected.append(("cnote", token))
+        return token
+
+    def rating(self, *, wait: bool = True) -> str:
+        self.open_first_ticket()
+        self._keys("\x10", 0.4)  # ctrl+p: the command palette
+        self._keys("satisfaction rating", 0.3)
+        since = self._mark()
+        self._keys("\r", 0.5)
+        self._wait_new(since, "g good · b bad · ctrl+s save")  # the rating dialog is up
+        time.sleep(0.3)
+        self._keys("b", 0.4)  # bad, and on to the comment box (its text selected: typing replaces it)
+        token = self._token("rating")
+        self._keys(token, 0.05)
+        since = self._mark()
+        self._keys("\x13", 0.2)
+        if wait:
+            self._wait_new(since, "Rating recorded for #")
+            time.sleep(0.2)
+            number = re.findall(r"Rating recorded for #(\d+)", self.app.text()[since:])[0]
+            self.rated[number] = token
+        return token
+
+    def triage_take(self, *, wait: bool = True) -> None:
+        self.to_inbox()
+        since = self._mark()
+        self._keys("t", 0.6)
+        self._wait_new(since, "handled")
+        before = _count(self.db, "SELECT count(*) FROM triage_actions WHERE action = 'take' AND undone_at IS NULL")
+        since = self._mark()
+        self._keys("a", 0.2)
+        if wait:
+            self._wait_new(since, "took", "Nothing to act on")
+            time.sleep(0.3)
+            after = _count(self.db, "SELECT count(*) FROM triage_actions WHERE action = 'take' AND undone_at IS NULL")
+            if after > before:
+                self.expected.append(("take", str(after)))
+        self._keys("\x1b", ESC_PAUSE)
+
+    # ----- a random session with kill -9 at random points
+    def random_session(self, actions: int, kills: int) -> None:
+        kill_at = set(self.rng.sample(range(2, actions), kills))
+        for index in range(actions):
+            action = self.rng.choice(("draft", "reply", "note", "cnote", "rating", "take", "draft"))
+            doomed = index in kill_at
+            if action == "draft":
+                self.write_draft(wait_for_save=not doomed)
+            elif action == "reply":
+                self.send("r", "reply", wait=not doomed)
+            elif action == "note":
+                self.send("n", "note", wait=not doomed)
+            elif action == "cnote":
+                self.customer_note(wait=not doomed)
+            elif action == "rating":
+                self.rating(wait=not doomed)
+            else:
+                self.triage_take(wait=not doomed)
+            if doomed:
+                time.sleep(self.rng.uniform(0.0, 0.6))  # somewhere in the middle of the write, or after it
+                self.kill9()
+                self.start()
+
+
+def _count(db: Path, query: str) -> int:
+    conn = sqlite3.connect(db, timeout=10)
+    try:
+        return int(conn.execute(query).fetchone()[0])
+    finally:
+        conn.close()
+
+
+def check(workload: Workload, crowd: Crowd | None) -> list[str]:
+    """Everything wrong with the file after the run (an empty list when all is well)."""
+    problems: list[str] = []
+    if workload.watch.deleted:
+        problems.append(f"the app held deleted cache files: {sorted(set(workload.watch.deleted))}")
+    conn = sqlite3.connect(workload.db, timeout=10)
+    try:
+        verdict = [r[0] for r in conn.execute("PRAGMA integrity_check")]
+        if verdict != ["ok"]:
+            problems.append(f"integrity_check: {verdict[:5]}")
+            return problems
+        queries = {
+            "draft": "SELECT (SELECT count(*) FROM drafts WHERE body LIKE :t) "
+                     "+ (SELECT count(*) FROM messages WHERE body LIKE :t)",
+            # (a reply opened on a ticket that holds a note's draft continues that draft: any kind)
+            "reply": "SELECT count(*) FROM messages WHERE body LIKE :t",
+            "note": "SELECT count(*) FROM messages WHERE body LIKE :t",
+            "cnote": "SELECT count(*) FROM customer_notes WHERE body LIKE :t",
+            "rating": "SELECT count(*) FROM ratings WHERE comment LIKE :t",
+            "cli-reply": "SELECT count(*) FROM messages WHERE body LIKE :t",
+            "cli-rating": "SELECT count(*) FROM ratings WHERE comment LIKE :t",
+        }
+        wanted = list(workload.expected)
+        if crowd is not None:
+            wanted += [("cli-reply", t) for t in crowd.queued] + [("cli-rating", t) for t in crowd.rated.values()]
+        wanted += [("rating", t) for t in workload.rated.values()]
+        takes = conn.execute("SELECT count(*) FROM triage_actions WHERE action = 'take' AND undone_at IS NULL").fetchone()[0]
+        for kind, token in wanted:
+            if kind == "take":
+                if takes < int(token):
+                    problems.append(f"triage take number {token} acknowledged on screen, {takes} in the file")
+                continue
+            found = conn.execute(queries[kind], {"t": f"%{token}%"}).fetchone()[0]
+            if found == 0:
+                problems.append(f"{kind} {token} was acknowledged but is not in the file")
+            elif kind in ("reply", "note", "cli-reply") and found > 1:
+                problems.append(f"{kind} {token} is in the file {found} times")
+        if crowd is not None:
+            problems += crowd.id_clashes
+            for message_id, token in crowd.ids.items():
+                row = conn.execute("SELECT body FROM messages WHERE id = ?", (message_id,)).fetchone()
+                if row is None or token not in row[0]:
+                    problems.append(f"message {message_id} held {token} during the run, at the end "
+                                    f"{(row[0][:60] if row else 'nothing')!r}")
+    finally:
+        conn.close()
+    return problems
+
+
+def cli_targets(db: Path, count: int = 12) -> list[str]:
+    """Tickets for the CLI to write to: the least urgent ones, far from the top of the app's inbox."""
+    conn = sqlite3.connect(db, timeout=10)
+    try:
+        rows = conn.execute("SELECT number FROM tickets WHERE deleted_at IS NULL ORDER BY sla_key DESC LIMIT ?",
+                            (count,)).fetchall()
+    finally:
+        conn.close()
+    return [str(r[0]) for r in rows]
