@@ -81,7 +81,7 @@ class FdWatch(threading.Thread):
         while not self._halt.is_set():
             pid = self.pid
             if pid is not None:
-                for link in _links(pid):
+                for link in links(pid):
                     if link.startswith(self.db) and link.endswith("(deleted)"):
                         self.deleted.append(link)
                 self.looks += 1
@@ -92,7 +92,7 @@ class FdWatch(threading.Thread):
         self.join(timeout=5)
 
 
-def _links(pid: int) -> list[str]:
+def links(pid: int) -> list[str]:
     found = []
     try:
         names = os.listdir(f"/proc/{pid}/fd")
@@ -214,6 +214,11 @@ class Workload:
         self.serial = 0
 
     # ----- the app
+    def connections(self) -> int:
+        """How many connections the app has open on the cache (its pool never shrinks)."""
+        assert self.app is not None
+        return sum(1 for link in links(self.app.proc.pid) if link == str(self.db))
+
     def start(self) -> None:
         self.app = PtyApp("open", env=self.env, cwd=ROOT)
         self.watch.pid = self.app.proc.pid
@@ -376,11 +381,22 @@ class Workload:
                 self.expected.append(("take", str(after)))
         self._keys("\x1b", ESC_PAUSE)
 
+    def triage_burst(self) -> None:
+        """Two triage keys back to back: their workers run at once, so the app's connection pool
+        grows to two connections (as a background sync beside the UI makes it on any account)."""
+        self.to_inbox()
+        since = self._mark()
+        self._keys("t", 0.6)
+        self._wait_new(since, "handled")
+        self._keys("4", 0.0)
+        self._keys("3", 1.0)
+        self._keys("\x1b", ESC_PAUSE)
+
     # ----- a random session with kill -9 at random points
     def random_session(self, actions: int, kills: int) -> None:
         kill_at = set(self.rng.sample(range(2, actions), kills))
         for index in range(actions):
-            action = self.rng.choice(("draft", "reply", "note", "cnote", "rating", "take", "draft"))
+            action = self.rng.choice(("draft", "reply", "note", "cnote", "rating", "take", "draft", "burst"))
             doomed = index in kill_at
             if action == "draft":
                 self.write_draft(wait_for_save=not doomed)
@@ -392,8 +408,10 @@ class Workload:
                 self.customer_note(wait=not doomed)
             elif action == "rating":
                 self.rating(wait=not doomed)
-            else:
+            elif action == "take":
                 self.triage_take(wait=not doomed)
+            else:
+                self.triage_burst()
             if doomed:
                 time.sleep(self.rng.uniform(0.0, 0.6))  # somewhere in the middle of the write, or after it
                 self.kill9()

@@ -9,12 +9,15 @@ The long version of the second test is ``scripts/soak_cache_processes.py``.
 from __future__ import annotations
 
 import random
+import sqlite3
+import subprocess
 import sys
 import time
 
 import pytest
 
-from tests.cache_workload import Crowd, Workload, check, cli, cli_targets, sqlite3_shell
+from tests.cache_workload import (ROOT, Crowd, FdWatch, Workload, links, check, cli, cli_targets, private_env,
+                                  sqlite3_shell)
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/PID/fd")
 
@@ -29,6 +32,7 @@ def test_draft_typed_after_the_cli_queued_a_reply_survives_kill_9(demo_home, tmp
     body.write_text("TKN-cli-second-terminal: the fix is deployed\n", encoding="utf-8")
     try:
         work.start()
+        work.triage_burst()  # often makes the app's pool grow to two connections, as a sync does
         first = work.write_draft(leave_open=True)
         listed = cli(work.env, "list", "--limit", "5")
         assert listed.returncode == 0, listed.stderr
@@ -78,3 +82,51 @@ def test_app_writes_survive_other_processes_and_kill_9(demo_home, tmp_path):
     backup = workdir / "backup.sqlite"
     if backup.exists():
         assert sqlite3_shell(backup, "PRAGMA integrity_check").stdout.strip() == "ok"
+
+
+def test_a_process_with_two_connections_keeps_its_wal_when_the_cli_comes_and_goes(demo_home, tmp_path):
+    """The root cause, without a terminal: a process holding the cache with two pooled
+    connections (the app with a sync beside the UI) saves drafts while `list` and
+    `reply --queue-only` run and exit beside it; killed with -9, every saved draft is there."""
+    db = demo_home / "data" / "accounts" / "demo.sqlite"
+    env = private_env(demo_home)
+    conn = sqlite3.connect(db)
+    ticket_id, number = conn.execute("SELECT id, number FROM tickets ORDER BY sla_key LIMIT 1").fetchone()
+    conn.close()
+    target = cli_targets(db, 1)[0]
+    body = tmp_path / "reply.txt"
+    body.write_text("TKN-cli-holder-reply\n", encoding="utf-8")
+    holder = subprocess.Popen([sys.executable, "-m", "tests.cache_holder", str(db), str(ticket_id)], env=env,
+                              cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    watch = FdWatch(db)
+    try:
+        assert holder.stdout is not None and holder.stdin is not None
+        assert holder.stdout.readline().strip() == "ready"
+        watch.pid = holder.pid
+        watch.start()
+        assert sum(1 for link in links(holder.pid) if link == str(db)) == 2
+        for step, args in enumerate((("list", "--limit", "3"), ("reply", target, "--queue-only", "--file", str(body)),
+                                     ("show", str(number)), ("outbox",))):
+            holder.stdin.write(f"line {step} before '{args[0]}'\n")
+            holder.stdin.flush()
+            assert holder.stdout.readline().strip() == "saved"
+            result = cli(env, *args)
+            assert result.returncode == 0, result.stderr
+            time.sleep(0.1)  # a look at /proc between the command and the next write
+        holder.stdin.write("the last line\n")
+        holder.stdin.flush()
+        assert holder.stdout.readline().strip() == "saved"
+        deleted = sorted({link for link in links(holder.pid) if link.startswith(str(db)) and "(deleted)" in link})
+    finally:
+        holder.kill()
+        holder.wait(timeout=10)
+        watch.stop()
+    assert deleted == [] and watch.deleted == []
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        draft = conn.execute("SELECT body FROM drafts WHERE ticket_id = ?", (ticket_id,)).fetchone()
+        assert draft is not None and draft[0].endswith("the last line\n") and draft[0].startswith("line 0")
+        assert conn.execute("SELECT count(*) FROM messages WHERE body LIKE '%TKN-cli-holder-reply%'").fetchone()[0] == 1
+    finally:
+        conn.close()
