@@ -51,7 +51,7 @@ def _explain_sqlite_error(exc: sqlite3.Error, path: Path) -> str:
         return (f"The cache {path} could not be opened ({text}): check that its folder exists "
                 "and that you may read and write it, then try again.")
     if primary in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB) or "malformed" in lowered \
-            or "not a database" in lowered:
+            or "not a database" in lowered or "vtable constructor failed" in lowered:
         return _maybe_damaged(path, text)
     if primary == sqlite3.SQLITE_IOERR or "i/o error" in lowered:
         if _free_bytes(path) == 0:
