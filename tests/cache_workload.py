@@ -33,6 +33,7 @@ from tests.pty_app import PtyApp
 ROOT = Path(__file__).resolve().parent.parent
 ESC_PAUSE = 0.35  # a lone ESC followed too soon by a key reads as alt+key
 SQLITE3 = shutil.which("sqlite3")
+TOKEN = re.compile(r"TKN-[a-z-]+-\d{6}")
 
 
 def private_env(home: Path) -> dict[str, str]:
@@ -163,7 +164,11 @@ class Crowd:
                     self.rated[ticket] = token  # a ticket's local rating is replaced, not added
 
     def _run(self, args: list[str]) -> bool:
-        result = cli(self.env, *args)
+        try:
+            result = cli(self.env, *args)
+        except subprocess.TimeoutExpired:
+            self.failures.append(f"helpdesk-tui {' '.join(args)} hung for a minute")
+            return False
         self.runs += 1
         if result.returncode != 0 or "Traceback" in result.stderr:
             self.failures.append(f"helpdesk-tui {' '.join(args)} -> {result.returncode}: {result.stderr.strip()[-300:]}")
@@ -173,38 +178,47 @@ class Crowd:
     def _sqlite_loop(self) -> None:
         backup = self.workdir / "backup.sqlite"
         while not self._stop.is_set():
-            result = sqlite3_shell(self.db, "SELECT id, body FROM messages WHERE body LIKE '%TKN-%'")
+            try:
+                self._sqlite_round(backup)
+            except subprocess.TimeoutExpired as exc:
+                self.failures.append(f"sqlite3 hung: {exc.cmd}")
+            self._stop.wait(0.1)
+
+    def _sqlite_round(self, backup: Path) -> None:
+        result = sqlite3_shell(self.db, "SELECT id, body FROM messages WHERE body LIKE '%TKN-%'")
+        self.runs += 1
+        if result.returncode != 0:
+            self.failures.append(f"sqlite3 reader -> {result.returncode}: {result.stderr.strip()[-300:]}")
+        else:
+            self._note_ids(result.stdout)
+        if self.rng.random() < 0.3:
+            backup.unlink(missing_ok=True)
+            result = sqlite3_shell(self.db, f".backup {backup}")
             self.runs += 1
             if result.returncode != 0:
-                self.failures.append(f"sqlite3 reader -> {result.returncode}: {result.stderr.strip()[-300:]}")
-            else:
-                self._note_ids(result.stdout)
-            if self.rng.random() < 0.3:
-                backup.unlink(missing_ok=True)
-                result = sqlite3_shell(self.db, f".backup {backup}")
-                self.runs += 1
-                if result.returncode != 0:
-                    self.failures.append(f"sqlite3 .backup -> {result.returncode}: {result.stderr.strip()[-300:]}")
-            self._stop.wait(0.1)
+                self.failures.append(f"sqlite3 .backup -> {result.returncode}: {result.stderr.strip()[-300:]}")
 
     def _note_ids(self, output: str) -> None:
         for line in output.splitlines():
             head, _, body = line.partition("|")
             if not head.isdigit() or "TKN-" not in body:
                 continue
-            token = next(w for w in body.split() if w.startswith("TKN-"))
-            seen = self.ids.setdefault(int(head), token)
-            if seen != token:
-                self.id_clashes.append(f"message {head} held {seen}, later {token}")
+            token = TOKEN.search(body)
+            if token is None:
+                continue
+            seen = self.ids.setdefault(int(head), token.group())
+            if seen != token.group():
+                self.id_clashes.append(f"message {head} held {seen}, later {token.group()}")
 
 
 class Workload:
     """The app in a pty on ``home``'s demo cache, driven by keys; it remembers what was acknowledged."""
 
-    def __init__(self, home: Path, rng: random.Random) -> None:
+    def __init__(self, home: Path, rng: random.Random, *, account: str = "demo",
+                 env: dict[str, str] | None = None) -> None:
         self.home = home
-        self.db = home / "data" / "accounts" / "demo.sqlite"
-        self.env = private_env(home)
+        self.db = home / "data" / "accounts" / f"{account}.sqlite"
+        self.env = {**private_env(home), **(env or {})}
         self.rng = rng
         self.app: PtyApp | None = None
         self.watch = FdWatch(self.db)

@@ -22,17 +22,40 @@ from tests.cache_workload import (ROOT, Crowd, FdWatch, Workload, links, check, 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/PID/fd")
 
 
-def test_draft_typed_after_the_cli_queued_a_reply_survives_kill_9(demo_home, tmp_path):
+@pytest.fixture
+def zendesk_home(tmp_path):
+    """A home whose default account 'work' is synced from a fake Zendesk in its own process, with
+    a sync every second: the app's sync worker then uses the cache beside the UI, as at work."""
+    from tests.fakes.zendesk_process import fake_zendesk_process
+
+    home = tmp_path / "zhome"
+    env = {"PYTHON_KEYRING_BACKEND": "tests.keyring_memory.FileBackedTestKeyring",
+           "HD_TEST_KEYRING_FILE": str(tmp_path / "keyring.json"), "ZD_TOKEN": "fake-api-token"}
+    with fake_zendesk_process(bulk=60, users=20, organizations=5) as url:
+        full = {**private_env(home), **env}
+        added = subprocess.run([sys.executable, "-m", "helpdesk_tui", "account", "add", "work", "--backend", "zendesk",
+                                "--url", url, "--user", "agent@example.com", "--token-env", "ZD_TOKEN"],
+                               env=full, cwd=ROOT, capture_output=True, text=True)
+        assert added.returncode == 0, added.stderr
+        with open(home / "config" / "config.toml", "a", encoding="utf-8") as config:
+            config.write("\n[sync]\ninterval_seconds = 1\n")
+        synced = cli(full, "sync")
+        assert synced.returncode == 0, synced.stderr
+        yield home, env
+
+
+def test_draft_typed_after_the_cli_queued_a_reply_survives_kill_9(zendesk_home, tmp_path):
     """The sequence from the report: app open with a draft, `list` and `reply --queue-only`
     in a second terminal, more typing in the app, kill -9: nothing may be lost or damaged."""
-    work = Workload(demo_home, random.Random(1))
+    home, env = zendesk_home
+    work = Workload(home, random.Random(1), account="work", env=env)
     work.watch.start()
     target = cli_targets(work.db, 1)[0]
     body = tmp_path / "reply.txt"
     body.write_text("TKN-cli-second-terminal: the fix is deployed\n", encoding="utf-8")
     try:
         work.start()
-        work.triage_burst()  # often makes the app's pool grow to two connections, as a sync does
+        work.send("r", "reply")  # sent, and the sync beside the UI: the app now has two connections
         first = work.write_draft(leave_open=True)
         listed = cli(work.env, "list", "--limit", "5")
         assert listed.returncode == 0, listed.stderr
@@ -56,11 +79,12 @@ def test_draft_typed_after_the_cli_queued_a_reply_survives_kill_9(demo_home, tmp
     assert conn_check.stdout.strip().endswith("1")  # the CLI's reply, once
 
 
-def test_app_writes_survive_other_processes_and_kill_9(demo_home, tmp_path):
+def test_app_writes_survive_other_processes_and_kill_9(zendesk_home, tmp_path):
     """A shorter run of the soak: the app types and sends while the CLI and sqlite3 loop beside
     it, with kill -9 at two random points (fixed seed); every acknowledged write is kept."""
+    home, env = zendesk_home
     rng = random.Random(9)
-    work = Workload(demo_home, rng)
+    work = Workload(home, rng, account="work", env=env)
     workdir = tmp_path / "crowd"
     workdir.mkdir()
     crowd = Crowd(work.env, work.db, cli_targets(work.db), random.Random(10), workdir)
@@ -68,7 +92,7 @@ def test_app_writes_survive_other_processes_and_kill_9(demo_home, tmp_path):
     try:
         work.start()
         crowd.start()
-        work.random_session(actions=9, kills=2)
+        work.random_session(actions=8, kills=2)
         work.quit()
     finally:
         if work.app is not None:
