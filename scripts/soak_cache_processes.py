@@ -25,7 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.cache_workload import SQLITE3, Crowd, Workload, check, cli_targets, private_env, sqlite3_shell  # noqa: E402
+from tests.cache_crowd import SQLITE3, Crowd, cli_targets, private_env, sqlite3_shell  # noqa: E402
+from tests.cache_workload import Workload, check  # noqa: E402
 from tests.fakes.zendesk_process import fake_zendesk_process  # noqa: E402
 
 
@@ -102,7 +103,7 @@ def _soak(args: argparse.Namespace, base: Path, work: Workload) -> int:
             work.app.kill9()
         crowd.stop()
         work.watch.stop()
-    problems = list(crowd.failures) + check(work, crowd)
+    problems = list(crowd.failures) + check(work, crowd) + [f"the app crashed during {c}" for c in work.crashes]
     backup = workdir / "backup.sqlite"
     if backup.exists():
         verdict = sqlite3_shell(backup, "PRAGMA integrity_check").stdout.strip()

@@ -24,7 +24,7 @@ from helpdesk_tui.store.db import CacheError, open_database, transaction
 from helpdesk_tui.store.failures import explain
 from helpdesk_tui.store.schema import MIGRATIONS
 
-from tests.cache_workload import ROOT, cli, links, private_env
+from tests.cache_crowd import ROOT, cli, links, private_env
 
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 

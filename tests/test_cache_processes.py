@@ -16,8 +16,8 @@ import time
 
 import pytest
 
-from tests.cache_workload import (ROOT, Crowd, FdWatch, Workload, links, check, cli, cli_targets, private_env,
-                                  sqlite3_shell)
+from tests.cache_crowd import ROOT, Crowd, FdWatch, cli, cli_targets, links, private_env, sqlite3_shell
+from tests.cache_workload import Workload, check
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/PID/fd")
 
@@ -101,6 +101,7 @@ def test_app_writes_survive_other_processes_and_kill_9(zendesk_home, tmp_path):
         work.watch.stop()
     assert crowd.failures == []
     assert check(work, crowd) == []
+    assert work.crashes == []
     assert work.watch.looks > 50 and crowd.runs >= 5 and work.kills == 2
     assert len(work.expected) + len(work.rated) >= 4, work.missed
     backup = workdir / "backup.sqlite"
