@@ -273,3 +273,15 @@ def test_a_read_only_mount_is_said(small_mount, demo_home):
     for args in (("list",), ("reply", "10103", "--queue-only", "--file", str(body)), ("sync",)):
         sentence = _one_sentence(cli(env, *args))
         assert "read-only file system" in sentence and "move" not in sentence, (args, sentence)
+
+
+def test_a_read_only_cache_file_is_said_with_the_command_that_fixes_it(tmp_path):
+    path = tmp_path / "a.sqlite"
+    open_database(path).close()
+    path.chmod(0o400)
+    conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)  # what a read-only file gives a writer
+    with pytest.raises(sqlite3.OperationalError) as caught:
+        conn.execute("INSERT INTO meta (key, value) VALUES ('k', 'v')")
+    conn.close()
+    message = explain(caught.value, path)
+    assert f"The file {path} is read-only" in message and "chmod u+w" in message and "move" not in message

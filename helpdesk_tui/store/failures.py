@@ -89,14 +89,24 @@ def _read_only(path: Path) -> str:
     if _read_only_mount(path):
         return (f"The cache {path} is on a read-only file system: remount it read-write "
                 "(or point HELPDESK_TUI_HOME at a writable folder) and try again.")
-    if path.exists() and not os.access(path, os.W_OK):
-        return f"The cache file {path} is read-only: make it writable (chmod u+w '{path}') and try again."
-    for side in _SIDE_FILES:
-        other = Path(f"{path}{side}")
-        if other.exists() and not os.access(other, os.W_OK):
-            return f"The file {other} is read-only: make it writable (chmod u+w '{other}') and try again."
-    return (f"The folder {path.parent} is read-only, and SQLite must create files beside the cache "
-            f"there: make it writable (chmod u+w '{path.parent}') and try again.")
+    for candidate in (path, *(Path(f"{path}{s}") for s in _SIDE_FILES)):
+        if _read_only_file(candidate):
+            return (f"The file {candidate} is read-only: make it writable (chmod u+w '{candidate}') "
+                    "and try again.")
+    if not os.access(path.parent, os.W_OK):
+        return (f"The folder {path.parent} is read-only, and SQLite must create files beside the cache "
+                f"there: make it writable (chmod u+w '{path.parent}') and try again.")
+    return (f"The cache {path} could only be read (SQLite says it is read-only): check that you own it "
+            "and may write to it and to its folder, then try again.")
+
+
+def _read_only_file(path: Path) -> bool:
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    # The mode bits too: root may write to anything, yet a file marked read-only was meant so.
+    return not os.access(path, os.W_OK) or not mode & 0o200
 
 
 def _in_the_way(path: Path) -> str | None:
