@@ -101,6 +101,13 @@ class Workload:
         assert self.app is not None
         self.app.send(data, pause)
 
+    def _type(self, text: str, token: str) -> None:
+        """Type ``text`` and wait until the screen echoes ``token``: keys that went elsewhere
+        (a field that had not taken the focus yet) must not count as a write."""
+        since = self._mark()
+        self._keys(text, 0.05)
+        self._wait_new(since, token, timeout=8)
+
     def _token(self, kind: str) -> str:
         self.serial += 1
         return f"TKN-app-{kind}-{self.serial:06d}"  # fixed width: no token is a prefix of another
@@ -137,7 +144,7 @@ class Workload:
         self.open_first_ticket()
         self._open_composer("r")
         token = self._token("draft")
-        self._keys(f" {token} ", 0.05)
+        self._type(f" {token} ", token)
         if wait_for_save:
             time.sleep(1.5)  # the composer saves 0.4 s after the last key, at most a second behind
             self.expected.append(("draft", token))
@@ -148,7 +155,7 @@ class Workload:
     def type_more(self, wait_for_save: bool = True) -> str:
         """More text in the composer that is already open."""
         token = self._token("draft")
-        self._keys(f" {token} ", 0.05)
+        self._type(f" {token} ", token)
         if wait_for_save:
             time.sleep(1.5)
             self.expected.append(("draft", token))
@@ -159,7 +166,7 @@ class Workload:
         self.open_first_ticket()
         self._open_composer(key)
         token = self._token(kind)
-        self._keys(f" {token} ", 0.05)
+        self._type(f" {token} ", token)
         time.sleep(0.5)
         since = self._mark()
         self._keys("\x13", 0.4)
@@ -178,7 +185,7 @@ class Workload:
         self._keys("a", 0.4)
         self._wait_new(since, "ctrl+s save")
         token = self._token("cnote")
-        self._keys(f"{token} prefers phone", 0.05)
+        self._type(f"{token} prefers phone", token)
         since = self._mark()
         self._keys("\x13", 0.2)
         if wait:
@@ -196,7 +203,7 @@ class Workload:
         time.sleep(0.3)
         self._keys("b", 0.4)  # bad, and on to the comment box (its text selected: typing replaces it)
         token = self._token("rating")
-        self._keys(token, 0.05)
+        self._type(token, token)
         since = self._mark()
         self._keys("\x13", 0.2)
         if wait:
