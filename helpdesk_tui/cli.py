@@ -165,6 +165,15 @@ def _dispatch(args: argparse.Namespace) -> int:
     from helpdesk_tui import commands
 
     context = commands.Context.from_args(getattr(args, "home", None), getattr(args, "account", None))
+    from helpdesk_tui.store.failures import CacheFailure, explain
+
+    try:
+        return _run(commands, context, args)
+    except CacheFailure as exc:  # the cache failed mid-command: say why in one sentence
+        raise UserError(explain(exc, context.db_path)) from None
+
+
+def _run(commands, context, args: argparse.Namespace) -> int:
     command = args.command or "open"
     opens_app = command in ("open", "triage") or (command == "demo" and not args.build_only)
     if not opens_app:  # the app shows them itself, where stderr would be painted over

@@ -52,11 +52,16 @@ class Context:
         from helpdesk_tui.store.db import CacheError
         from helpdesk_tui.store.schema import SchemaTooNew
 
-        if self.account == DEMO and not self.db_path.exists():
-            build_demo(self, seed=7, tickets=1200, quiet=True)
-        if create:
-            ensure_dirs(self.locations)
-        elif not self.db_path.exists():
+        from helpdesk_tui.store.failures import explain
+
+        try:
+            if self.account == DEMO and not self.db_path.exists():
+                build_demo(self, seed=7, tickets=1200, quiet=True)
+            if create:
+                ensure_dirs(self.locations)
+        except OSError as exc:  # a full disk, a read-only mount, a file where a folder should be
+            raise UserError(explain(exc, self.db_path)) from None
+        if not create and not self.db_path.exists():
             raise UserError(f"There is no local cache for account '{self.account}' yet: run "
                             f"'helpdesk-tui sync --account {self.account}' first.")
         try:

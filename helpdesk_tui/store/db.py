@@ -1,11 +1,22 @@
-"""Opening an account's cache file: private permissions, WAL, migrations."""
+"""Opening an account's cache file: private permissions, WAL, migrations.
+
+One rule above all here: never open (and so never close) a descriptor of our own on a cache
+file that SQLite may have open. On Linux and macOS, closing *any* descriptor of a file drops
+every POSIX advisory lock the process holds on it, SQLite's included; another process then
+believes it is alone, checkpoints and deletes the -wal and -shm files under our feet, and
+everything this process writes afterwards goes to a deleted file (SQLite's "How To Corrupt
+An SQLite Database File", section 2.2). Paths may be stat()ed and chmod()ed; never opened.
+"""
 
 from __future__ import annotations
 
 import os
 import sqlite3
+import stat
+import tempfile
 from pathlib import Path
 
+from helpdesk_tui.store.failures import explain
 from helpdesk_tui.store.schema import migrate
 
 
@@ -16,18 +27,17 @@ class CacheError(RuntimeError):
 def open_database(path: Path | str, *, readonly: bool = False) -> sqlite3.Connection:
     """Open (creating if needed) the cache at ``path`` with mode 0600 and an up-to-date schema."""
     path = Path(path)
-    if readonly:
-        if not path.exists():
-            raise CacheError(f"No cache at {path}: sync the account or run 'helpdesk-tui demo' first.")
-    else:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        # Create the file ourselves so it is private from its first byte; SQLite gives the
-        # -wal and -shm files the same permissions as the database.
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        os.close(fd)
-        os.chmod(path, 0o600)
     try:
+        if readonly:
+            if not path.exists():
+                raise CacheError(f"No cache at {path}: sync the account or run 'helpdesk-tui demo' first.")
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            _create_private(path)
         conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10.0)
+    except (OSError, sqlite3.Error) as exc:
+        raise CacheError(explain(exc, path)) from exc
+    try:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
@@ -35,14 +45,57 @@ def open_database(path: Path | str, *, readonly: bool = False) -> sqlite3.Connec
         conn.execute("PRAGMA cache_size=-32000")
         if not readonly:
             migrate(conn)
-    except sqlite3.DatabaseError as exc:
-        raise CacheError(f"The cache {path} is damaged or not a helpdesk-tui cache ({exc}): "
-                         "move it aside and sync again.") from exc
+    except sqlite3.Error as exc:
+        conn.close()
+        raise CacheError(explain(exc, path)) from exc
+    except BaseException:
+        conn.close()
+        raise
     return conn
 
 
+def _create_private(path: Path) -> None:
+    """Make sure ``path`` exists with mode 0600, without ever opening the path itself.
+
+    A new cache is made as a private temporary file beside it and hard-linked into place:
+    the descriptor we close belongs to a file nobody else can have open yet, and the link
+    fails harmlessly if another process created the cache meanwhile. SQLite gives the -wal
+    and -shm files the database's permissions, so they are private too.
+    """
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        mode = None
+    if mode is not None:
+        if stat.S_ISREG(mode) and mode & 0o077:
+            try:
+                os.chmod(path, 0o600)  # chmod works on the path: no descriptor, no lock lost
+            except OSError:
+                pass  # not ours to fix (another owner, a read-only mount): opening says what is wrong
+        return
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".new", dir=path.parent)
+    os.close(fd)
+    try:
+        os.link(temp, path)
+    except FileExistsError:
+        pass  # another process made it first: theirs is as good as ours
+    except OSError:
+        # No hard links on this file system (some FUSE and FAT mounts): a rename may replace
+        # a file created in the last instant, so only do it when there still is none.
+        if not path.exists():
+            os.replace(temp, path)
+    finally:
+        Path(temp).unlink(missing_ok=True)
+
+
 class transaction:
-    """``with transaction(conn):`` — BEGIN IMMEDIATE … COMMIT, rolled back on any error."""
+    """``with transaction(conn):`` — BEGIN IMMEDIATE … COMMIT, rolled back on any error.
+
+    SQLite rolls a transaction back by itself after some errors (disk full, I/O error); the
+    ROLLBACK that follows would then fail with "cannot rollback - no transaction is active"
+    and hide the error that matters, so it is only issued when a transaction is still open
+    and its own failure never replaces the original exception.
+    """
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
@@ -53,6 +106,19 @@ class transaction:
 
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is None:
-            self.conn.execute("COMMIT")
+            try:
+                self.conn.execute("COMMIT")
+            except sqlite3.Error:
+                _rollback_quietly(self.conn)
+                raise
         else:
-            self.conn.execute("ROLLBACK")
+            _rollback_quietly(self.conn)
+
+
+def _rollback_quietly(conn: sqlite3.Connection) -> None:
+    if not conn.in_transaction:
+        return
+    try:
+        conn.execute("ROLLBACK")
+    except sqlite3.Error:
+        pass  # the exception being handled says what went wrong; this one would only hide it

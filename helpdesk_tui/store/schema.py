@@ -295,19 +295,60 @@ MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8)
 
 
 def migrate(conn: sqlite3.Connection) -> int:
-    """Bring the schema up to date; returns the resulting version."""
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    """Bring the schema up to date; returns the resulting version.
+
+    Two processes may start on the same old cache at once (the app and a CLI command): each
+    step takes the write lock first (BEGIN IMMEDIATE) and reads ``user_version`` again under
+    it, so a step another process has just applied is never applied twice.
+    """
+    version = _user_version(conn)
     if version > len(MIGRATIONS):
         raise SchemaTooNew(version, len(MIGRATIONS))
-    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-        # executescript commits first; wrap each step so a crash never leaves half a migration.
-        conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
+    while version < len(MIGRATIONS):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            version = _user_version(conn)
+            if version > len(MIGRATIONS):
+                raise SchemaTooNew(version, len(MIGRATIONS))
+            if version < len(MIGRATIONS):
+                # One statement at a time: executescript() would commit our transaction first.
+                for statement in _statements(MIGRATIONS[version]):
+                    conn.execute(statement)
+                version += 1
+                conn.execute(f"PRAGMA user_version = {version}")
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                try:
+                    conn.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass  # the exception on its way up says what went wrong
+            raise
     return len(MIGRATIONS)
+
+
+def _user_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration into whole statements (triggers' BEGIN … END included)."""
+    statements: list[str] = []
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            if pending.strip():
+                statements.append(pending.strip())
+            pending = ""
+    if pending.strip():
+        statements.append(pending.strip())
+    return statements
 
 
 class SchemaTooNew(RuntimeError):
     def __init__(self, found: int, known: int) -> None:
         super().__init__(
             f"This cache was written by a newer helpdesk-tui (schema {found}, this one knows {known}): "
-            "upgrade helpdesk-tui, or remove the cache file to rebuild it."
+            "upgrade helpdesk-tui to open it (the cache itself is fine: keep it, it holds your outbox and drafts)."
         )
