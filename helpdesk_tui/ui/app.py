@@ -326,7 +326,8 @@ class HelpdeskApp(ReplyingMixin, SyncingMixin, TriageMixin, FocusMixin, Dashboar
         try:
             self.filter = parse_filter(event.value, me=self.me)
         except FilterError as exc:
-            self.notify(str(exc), severity="error", title="Filter")
+            # The sentence quotes what was typed ("Unknown status '[/]'"): plain text, never markup.
+            self.notify(clean_line(str(exc)), severity="error", title="Filter", markup=False)
             return
         event.input.display = False
         self.show_view(self.view)
