@@ -27,7 +27,7 @@ STYLED = "[red]x[/red]"
 CLICK = "[@click=app.quit]q[/]"
 
 SUBJECT = f"{CLOSE_ALL} {STYLED} [bold]x"  # "[bold]x": a focus filter below finds it
-CUSTOMER = CLICK
+CUSTOMER = f"Ana {CLICK}"
 ORG = f"Org {STYLED}"
 GROUP = f"Grp {CLOSE_ALL}"
 TAG = f"t{STYLED}"
