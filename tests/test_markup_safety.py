@@ -112,7 +112,10 @@ async def test_a_focus_start_the_store_refuses_is_one_literal_toast(tmp_path, ty
     app, _, _ = hostile_app(tmp_path)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot, app)
-        app._start_focus(FocusPlan(50, "all", typed))
+        await pilot.press("F")
+        await pilot.pause()
+        assert isinstance(app.screen, FocusStartScreen)
+        app.screen.dismiss(FocusPlan(50, "all", typed))  # what the dialog hands over, unchecked
         await settle(pilot, app)
         assert app.is_running and app.focus_session is None
         said = f"Unknown status '{typed.removeprefix('status:')}'"
