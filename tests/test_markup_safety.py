@@ -10,14 +10,18 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from textual import events
 
 from helpdesk_tui.config.settings import AgentSettings, Settings, UISettings
 from helpdesk_tui.store import writer
+from helpdesk_tui.store.cache import Cache
+from helpdesk_tui.store.focus_sessions import FocusStore
 from helpdesk_tui.store.db import open_database, transaction
 from helpdesk_tui.ui.screens.focus_start import FocusPlan, FocusStartScreen
 from helpdesk_tui.ui.screens.triage import TriageScreen
 from helpdesk_tui.ui.screens.triage_pickers import ChoicePicker
 
+from tests.conftest import DEMO_NOW
 from tests.factories import Builder
 from tests.ui_support import make_app, screen_text, settle
 
@@ -134,6 +138,55 @@ async def test_the_focus_dialog_quotes_a_bad_filter_verbatim(tmp_path):
         await settle(pilot, app)
         assert app.is_running and isinstance(app.screen, FocusStartScreen)
         assert "Unknown status '[/]'" in screen_text(app)
+
+
+ESCAPES = "\x1b]0;PWNED\x07\x1b[2J\u009b31m"
+
+
+def no_escapes(text: str) -> bool:
+    return not any(c in text for c in "\x1b\x07\u009b")
+
+
+async def test_a_pasted_filter_with_escape_sequences_never_reaches_the_terminal(tmp_path):
+    app, _, taken = hostile_app(tmp_path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot, app)
+        await pilot.press("slash")
+        await pilot.pause()
+        app.query_one("#filter").post_message(events.Paste(f"Mine {ESCAPES}"))
+        await pilot.pause()
+        await pilot.press("enter")
+        await settle(pilot, app)
+        text = screen_text(app)
+        assert "filter: Mine" in text and f"#{taken.number}" in text  # the words still filter
+        assert no_escapes(text), [line for line in text.splitlines() if not no_escapes(line)]
+
+
+async def test_a_focus_filter_with_escape_sequences_is_stored_and_shown_clean(tmp_path):
+    app, _, _ = hostile_app(tmp_path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot, app)
+        await pilot.press("F")
+        await pilot.pause()
+        app.screen.query_one("#focus-view").value = "all"
+        app.screen.query_one("#focus-filter").value = f"Mine {ESCAPES}"
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        assert app.focus_session is not None and app.focus_session.filter == "Mine"
+        assert no_escapes(screen_text(app))
+
+
+async def test_a_session_stored_with_escapes_in_its_filter_resumes_with_a_clean_title(tmp_path):
+    """A cache written before filters were cleaned (or by another tool) still holds them; BEL
+    and an 8-bit CSI alone, so the words still find the ticket and the filter is applied."""
+    app, _, _ = hostile_app(tmp_path)
+    FocusStore(Cache(tmp_path / "acct.sqlite", "demo")).start(
+        agent="you", view="all", filter_text="Mine \x07 \u009b", minutes=50, now=DEMO_NOW)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot, app)
+        assert app.focus_session is not None and app.focus_served is not None
+        text = screen_text(app)
+        assert "filter: Mine" in text and no_escapes(text)
 
 
 # ----- what strangers wrote, shown in every pane

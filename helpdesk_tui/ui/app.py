@@ -263,7 +263,8 @@ class HelpdeskApp(ReplyingMixin, SyncingMixin, TriageMixin, FocusMixin, Dashboar
         title = f"Inbox · {self.view.title} · {shown}"
         if self.filter:
             title += f" · filter: {describe(self.filter)}"
-        inbox.border_title = Text(title)  # a Text is never parsed as markup; the filter is user text
+        # A Text is never parsed as markup; cleaned, since a session's stored filter is user text too.
+        inbox.border_title = Text(clean_line(title))
 
     def _render_viewbar(self) -> None:
         text = Text(no_wrap=True, overflow="ellipsis")
@@ -324,7 +325,8 @@ class HelpdeskApp(ReplyingMixin, SyncingMixin, TriageMixin, FocusMixin, Dashboar
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
         try:
-            self.filter = parse_filter(event.value, me=self.me)
+            # A pasted filter can hold escape sequences: they would reach the terminal in the title.
+            self.filter = parse_filter(clean_line(event.value), me=self.me)
         except FilterError as exc:
             # The sentence quotes what was typed ("Unknown status '[/]'"): plain text, never markup.
             self.notify(clean_line(str(exc)), severity="error", title="Filter", markup=False)
