@@ -254,3 +254,49 @@ async def test_a_theme_named_like_markup_shows_verbatim_in_the_palette(tmp_path)
         await settle(pilot, app)
         assert f"Theme: {STYLED}" in screen_text(app)
         assert app.is_running
+
+
+# ----- escape sequences in what strangers wrote
+
+
+def escape_cache(tmp_path):
+    """An assignee (a name from the server) carrying a CSI in both its 7-bit and 8-bit forms."""
+    b = Builder()
+    customer = b.customer("Ana Souza", email="ana@example.com")
+    waiting = b.ticket("Printer on fire", customer=customer, assignee=None)
+    taken = b.ticket("Invoice", customer=customer, assignee="Bob\x1b[31m\u009b1m", age=timedelta(hours=3))
+    path = tmp_path / "acct.sqlite"
+    conn = open_database(path)
+    with transaction(conn):
+        writer.save_customers(conn, [customer])
+        writer.save_tickets(conn, [waiting, taken])
+        writer.save_messages(conn, [b.message(waiting, "Hello"), b.message(taken, "Hi")])
+    conn.close()
+    settings = Settings(agent=AgentSettings(name="you"), ui=UISettings(clock=False))
+    return make_app(path, tmp_path, settings=settings), waiting, taken
+
+
+async def test_an_assignee_with_escapes_is_shown_clean_in_the_zoomed_inbox(tmp_path):
+    app, _, taken = escape_cache(tmp_path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot, app)
+        await pilot.press("z")  # the assignee column shows only with the inbox over the whole width
+        await settle(pilot, app)
+        text = screen_text(app)
+        row = next(line for line in text.splitlines() if "Invoice" in line)
+        assert "Bob" in row and no_escapes(text), repr(row)
+
+
+async def test_assigning_in_triage_to_a_name_with_escapes_toasts_and_logs_it_clean(tmp_path):
+    app, waiting, _ = escape_cache(tmp_path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot, app)
+        await pilot.press("t")
+        await settle(pilot, app)
+        await pilot.press("A", *"Bob", "enter")  # the picker offers the name from the cache
+        await settle(pilot, app)
+        assert isinstance(app.screen, TriageScreen)
+        text = screen_text(app)
+        assert f"Assigned to Bob: #{waiting.number}." in text  # the toast
+        assert f"#{waiting.number} assigned to Bob" in text  # the rotation's log beside the queue
+        assert no_escapes(text), [line for line in text.splitlines() if not no_escapes(line)]
