@@ -260,9 +260,10 @@ async def test_a_theme_named_like_markup_shows_verbatim_in_the_palette(tmp_path)
 
 
 def escape_cache(tmp_path):
-    """An assignee (a name from the server) carrying a CSI in both its 7-bit and 8-bit forms."""
+    """An assignee (a name from the server) carrying a CSI in both its 7-bit and 8-bit forms,
+    a customer name carrying an OSC that would retitle the terminal."""
     b = Builder()
-    customer = b.customer("Ana Souza", email="ana@example.com")
+    customer = b.customer("Ana Souza\x1b]0;PWNED\x07", email="ana@example.com")
     waiting = b.ticket("Printer on fire", customer=customer, assignee=None)
     taken = b.ticket("Invoice", customer=customer, assignee="Bob\x1b[31m\u009b1m", age=timedelta(hours=3))
     path = tmp_path / "acct.sqlite"
@@ -300,3 +301,20 @@ async def test_assigning_in_triage_to_a_name_with_escapes_toasts_and_logs_it_cle
         assert f"Assigned to Bob: #{waiting.number}." in text  # the toast
         assert f"#{waiting.number} assigned to Bob" in text  # the rotation's log beside the queue
         assert no_escapes(text), [line for line in text.splitlines() if not no_escapes(line)]
+
+
+async def test_escalating_to_a_name_with_escapes_opens_a_clean_editor(tmp_path):
+    app, waiting, _ = escape_cache(tmp_path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot, app)
+        await pilot.press("t")
+        await settle(pilot, app)
+        await pilot.press("e", *"Bob", "enter")
+        await settle(pilot, app)
+        text = screen_text(app)
+        assert f"Escalation note for #{waiting.number} to Bob" in text  # the editor's title
+        assert "Escalated to Bob" in text  # the drafted note
+        assert no_escapes(text), [line for line in text.splitlines() if not no_escapes(line)]
+        await pilot.press("escape")
+        await settle(pilot, app)
+        assert app.is_running

@@ -59,7 +59,9 @@ class EscalationMixin:
             notes[ticket_id] = note
             self._write_note(targets, index + 1, choice, template, notes)
 
-        self.app.push_screen(EscalationEditor(title, self._draft_note(ticket_id, choice[1], template)), written)
+        # Names, subjects and quoted messages from the server go into both: never their escapes.
+        note = clean_text(self._draft_note(ticket_id, choice[1], template))
+        self.app.push_screen(EscalationEditor(clean_line(title), note), written)
 
     def _draft_note(self, ticket_id: int, to: str, template) -> str:
         cache = self.app.cache
