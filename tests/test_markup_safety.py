@@ -318,3 +318,24 @@ async def test_escalating_to_a_name_with_escapes_opens_a_clean_editor(tmp_path):
         await pilot.press("escape")
         await settle(pilot, app)
         assert app.is_running
+
+
+async def test_a_template_quoting_a_subject_with_escapes_inserts_clean_text(tmp_path):
+    """The template's context is built from the server's fields: cleaned there, so neither
+    the composer (the terminal) nor the reply (the customer's mail) gets the escapes."""
+    app, waiting, _ = escape_cache(tmp_path)
+    conn = open_database(tmp_path / "acct.sqlite")
+    waiting.subject = "Printer\x1b[2J\u009b1m on fire"
+    with transaction(conn):
+        writer.save_tickets(conn, [waiting])
+    conn.close()
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot, app)
+        app.open_ticket(waiting.id, focus=True)
+        await settle(pilot, app)
+        await pilot.press("r")
+        await settle(pilot, app)
+        await pilot.press("ctrl+t", *"acknowledge", "enter")
+        await settle(pilot, app)
+        assert app.composer is not None and '"Printer on fire"' in app.composer.text
+        assert no_escapes(app.composer.text) and no_escapes(screen_text(app))
