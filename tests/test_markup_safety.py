@@ -1,8 +1,10 @@
-"""No outside text is ever read as markup in the workstation (issue 9).
+"""No outside text is ever read as markup, or reaches the terminal as escapes (issue 9).
 
 Typed filters, ticket subjects, customer and organisation names, tags, assignees, groups and
 theme names are shown verbatim wherever they appear, and none of them can crash the app
 (``[/]`` closes nothing: Textual raises MarkupError while painting) or act (``[@click=...]``).
+Escape sequences in the same fields (or pasted into a filter) are dropped before they are
+shown, put into a dialog or a reply.
 """
 
 from __future__ import annotations
