@@ -16,6 +16,7 @@ from typing import Any
 from helpdesk_tui.compose.errors import TemplateError
 from helpdesk_tui.compose.sandbox import compile_template, run
 from helpdesk_tui.compose.templates import BUILTIN, Template
+from helpdesk_tui.content import clean_line
 from helpdesk_tui.domain.checkpoint import CheckpointError, format_checkpoint_for_customer, parse_checkpoint
 from helpdesk_tui.domain.models import Customer, Organization, Ticket
 
@@ -51,21 +52,23 @@ def build_context(*, ticket: Ticket, customer: Customer | None, organization: Or
     checkpoint = next_checkpoint or ticket.next_checkpoint_at
     if checkpoint is not None and checkpoint <= now:
         checkpoint = None  # a promise already due is not one to restate
-    org_name = organization.name if organization else None
+    # Names, subjects and tags are the server's text: a reply quoting them must not carry
+    # their escape sequences into the composer, the terminal or the customer's mailbox.
+    org_name = clean_line(organization.name) if organization else None
     context: dict[str, Any] = {
         "customer": _group(
-            name=customer.name.strip() if customer else None,
-            first_name=customer.first_name if customer else None,
-            email=customer.email if customer else None,
-            language=customer.language if customer else None,
+            name=clean_line(customer.name) if customer else None,
+            first_name=clean_line(customer.first_name) if customer else None,
+            email=clean_line(customer.email) if customer else None,
+            language=clean_line(customer.language) if customer else None,
             organization=org_name,
         ),
         "ticket": _group(
             number=ticket.number,
-            subject=ticket.subject.strip(),
+            subject=clean_line(ticket.subject),
             status=str(_value(ticket.status)),
             priority=str(_value(ticket.priority)),
-            tags=tuple(ticket.tags),
+            tags=tuple(clean_line(tag) for tag in ticket.tags),
             next_checkpoint=format_checkpoint_for_customer(checkpoint, tz, language) if checkpoint else None,
         ),
         "agent": _group(name=agent_name.strip(), first_name=(agent_name.split() or [""])[0]),

@@ -286,7 +286,8 @@ class HelpdeskApp(ReplyingMixin, SyncingMixin, TriageMixin, FocusMixin, Dashboar
         title = f"{self.view.title} · {shown}" if narrow else f"Inbox · {self.view.title} · {shown}"
         if self.filter:
             title += f" · {describe(self.filter)}" if narrow else f" · filter: {describe(self.filter)}"
-        inbox.border_title = Text(title)  # a Text is never parsed as markup; the filter is user text
+        # A Text is never parsed as markup; cleaned, since a session's stored filter is user text too.
+        inbox.border_title = Text(clean_line(title))
 
     def _render_viewbar(self) -> None:
         short = pane_widths(self.size.width, inbox_only=False, kb=False).short_labels
@@ -343,9 +344,11 @@ class HelpdeskApp(ReplyingMixin, SyncingMixin, TriageMixin, FocusMixin, Dashboar
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
         try:
-            self.filter = parse_filter(event.value, me=self.me)
+            # A pasted filter can hold escape sequences: they would reach the terminal in the title.
+            self.filter = parse_filter(clean_line(event.value), me=self.me)
         except FilterError as exc:
-            self.notify(str(exc), severity="error", title="Filter")
+            # The sentence quotes what was typed ("Unknown status '[/]'"): plain text, never markup.
+            self.notify(clean_line(str(exc)), severity="error", title="Filter", markup=False)
             return
         event.input.display = False
         self.show_view(self.view)

@@ -122,7 +122,7 @@ class FocusMixin:
         try:
             finished = self.focus_store.done(session, self.now())
         except FocusError as exc:
-            self.notify(str(exc), severity="warning", title="Focus")
+            self.notify(clean_line(str(exc)), severity="warning", title="Focus", markup=False)
             return
         self._focus_handled += 1
         self._serve_next(f"#{finished.number} handled.")
@@ -185,7 +185,8 @@ class FocusMixin:
             session = self.focus_store.start(agent=self.me, view=plan.view_id, filter_text=plan.filter_text,
                                              minutes=plan.minutes, now=self.now())
         except FocusError as exc:
-            self.notify(str(exc), severity="error", title="Focus")
+            # A refused filter is quoted in the sentence: the agent's typing, never markup.
+            self.notify(clean_line(str(exc)), severity="error", title="Focus", markup=False)
             return
         self.notify(f"Focus session started: {plan.minutes} minutes.", title="Focus")
         self._begin_focus(session)
@@ -210,11 +211,11 @@ class FocusMixin:
         if self._focus_served is None:
             title = view_for(session).title
             self.notify(f"{done_message} Nothing left to serve in {title}: F ends the session.".strip(),
-                        title="Focus")
+                        title="Focus", markup=False)
             self._render_topbar()
             return
         if done_message:
-            self.notify(f"{done_message} Now serving #{self._focus_served.number}.", title="Focus")
+            self.notify(f"{done_message} Now serving #{self._focus_served.number}.", title="Focus", markup=False)
         self._show_served()
 
     def _show_served(self) -> None:
@@ -236,7 +237,7 @@ class FocusMixin:
         try:
             skipped = self.focus_store.skip(self._focus, reason, self.now())
         except FocusError as exc:
-            self.notify(str(exc), severity="warning", title="Focus")
+            self.notify(clean_line(str(exc)), severity="warning", title="Focus", markup=False)
             return
         self._serve_next(f"#{skipped.number} skipped.")
 
@@ -261,7 +262,7 @@ class FocusMixin:
         try:
             self._focus = store.resume(session.id, now) if session.paused else store.pause(session.id, now)
         except FocusError as exc:
-            self.notify(str(exc), severity="warning", title="Focus")
+            self.notify(clean_line(str(exc)), severity="warning", title="Focus", markup=False)
             return
         self.notify("Focus session paused: the clock stands still." if self._focus.paused
                     else "Focus session resumed.", title="Focus")

@@ -12,6 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select
 
+from helpdesk_tui.content import clean_line
 from helpdesk_tui.domain.focus import DEFAULT_MINUTES, FocusError, planned_minutes
 from helpdesk_tui.domain.query import FilterError, View, parse_filter
 
@@ -81,7 +82,8 @@ class FocusStartScreen(ModalScreen[FocusPlan | None]):
         self.action_cancel()
 
     def action_start(self) -> None:
-        filter_text = self.query_one("#focus-filter", Input).value.strip()
+        # Stored with the session and shown in titles: a pasted escape sequence goes here.
+        filter_text = clean_line(self.query_one("#focus-filter", Input).value).strip()
         try:
             minutes = planned_minutes(self.query_one("#focus-minutes", Input).value, self._default_minutes)
             parse_filter(filter_text, me=self._me)

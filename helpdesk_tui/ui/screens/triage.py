@@ -21,7 +21,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from helpdesk_tui.ui.widgets.fitting_footer import FittingFooter
-from helpdesk_tui.content import render_body, safe_line
+from helpdesk_tui.content import clean_line, render_body, safe_line
 from helpdesk_tui.domain.models import InboxRow
 from helpdesk_tui.domain.triage import ACTION_LABELS, RotationSummary, describe_summary, normalise_tag, priority_for_key
 from helpdesk_tui.domain.vocab import Status
@@ -185,8 +185,8 @@ class TriageScreen(EscalationMixin, Screen[None]):
         for item in recent:
             style = "dim strike" if item.undone else ""
             lines.append(f"#{item.number} ", style or "bold")
-            # Names in it come from the cache: appended as plain Text, never markup.
-            lines.append((item.what or ACTION_LABELS.get(item.action, item.action)) + "\n", style)
+            # Names in it come from the cache: appended as plain Text (never markup), cleaned.
+            lines.append(clean_line(item.what or ACTION_LABELS.get(item.action, item.action)) + "\n", style)
         self.query_one("#triage-recent", Static).update(lines)
 
     @on(TriageList.Highlighted)
@@ -243,7 +243,7 @@ class TriageScreen(EscalationMixin, Screen[None]):
         try:
             results = act(targets)
         except (TriageError, TicketGone) as exc:
-            self.notify(str(exc), severity="error", markup=False)
+            self.notify(clean_line(str(exc)), severity="error", markup=False)
             return
         self._after(results, what, targets)
 
@@ -258,7 +258,7 @@ class TriageScreen(EscalationMixin, Screen[None]):
 
     def _batch_failed(self, message: str) -> None:
         self._busy = False
-        self.notify(message, severity="error", markup=False)
+        self.notify(clean_line(message), severity="error", markup=False)
 
     def _batch_done(self, results: list[ActionResult], what: str, targets: list[int]) -> None:
         self._busy = False
@@ -266,7 +266,7 @@ class TriageScreen(EscalationMixin, Screen[None]):
 
     def _after(self, results: list[ActionResult], what: str, targets: list[int]) -> None:
         if not results:
-            self.notify(f"Nothing changed: already {what}.", markup=False)
+            self.notify(clean_line(f"Nothing changed: already {what}."), markup=False)
             return
         numbers = ", ".join(f"#{r.number}" for r in results[:6]) + (" …" if len(results) > 6 else "")
         message = f"{what[:1].upper()}{what[1:]}: {numbers}."
@@ -275,7 +275,8 @@ class TriageScreen(EscalationMixin, Screen[None]):
             message += " Left the queue." if left == len(results) == 1 else f" {left} left the queue."
         if len(targets) > len(results):
             message += f" {len(targets) - len(results)} already so."
-        self.notify(message, markup=False, timeout=4)
+        # "assigned to <name>": a name from the server or typed, with whatever escapes it holds.
+        self.notify(clean_line(message), markup=False, timeout=4)
         if any(r.local_only for r in results):
             label = getattr(self.app.options.backend, "label", None) or "This account's helpdesk"
             self.notify(f"{label} has no tags: the tag is kept in this cache only, and a sync that brings "
@@ -371,13 +372,13 @@ class TriageScreen(EscalationMixin, Screen[None]):
         try:
             undone = self.desk.undo(self.now())
         except TriageError as exc:
-            self.notify(str(exc), severity="warning", markup=False, timeout=6)
+            self.notify(clean_line(str(exc)), severity="warning", markup=False, timeout=6)
             return
         numbers = ", ".join(f"#{n}" for n in undone.numbers)
         message = f"Undone: {ACTION_LABELS.get(undone.action, undone.action)} {numbers}."
         if undone.kept:
             message += f" Changed again since, left as is: {', '.join(undone.kept)}."
-        self.notify(message, markup=False)
+        self.notify(clean_line(message), markup=False)
         self._touched(undone.ticket_ids, undone.ticket_ids[0])  # back on the ticket it took back
 
     def action_open(self, then: str = "") -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from helpdesk_tui.compose.errors import TemplateError
 from helpdesk_tui.compose.render import apply_template
-from helpdesk_tui.content import clean_text, html_to_text, safe_line
+from helpdesk_tui.content import clean_line, clean_text, html_to_text, safe_line
 from helpdesk_tui.domain.models import Message
 from helpdesk_tui.domain.triage import ESCALATION_TEMPLATE_ID, escalation_facts, plain_escalation_note
 from helpdesk_tui.ui.screens.triage_pickers import ChoicePicker, EscalationEditor
@@ -59,7 +59,9 @@ class EscalationMixin:
             notes[ticket_id] = note
             self._write_note(targets, index + 1, choice, template, notes)
 
-        self.app.push_screen(EscalationEditor(title, self._draft_note(ticket_id, choice[1], template)), written)
+        # Names, subjects and quoted messages from the server go into both: never their escapes.
+        note = clean_text(self._draft_note(ticket_id, choice[1], template))
+        self.app.push_screen(EscalationEditor(clean_line(title), note), written)
 
     def _draft_note(self, ticket_id: int, to: str, template) -> str:
         cache = self.app.cache
@@ -76,7 +78,8 @@ class EscalationMixin:
                                       agent_name=self.desk.agent, now=now, tz=self.app.tz,
                                       extra=facts.template_values()).text
             except TemplateError as exc:  # the user's own version of the template is broken
-                self.notify(f"The escalation template cannot be used: {exc}", severity="warning", markup=False)
+                self.notify(clean_line(f"The escalation template cannot be used: {exc}"), severity="warning",
+                            markup=False)
         return plain_escalation_note(facts, ticket, self.desk.agent)
 
     def _queue_escalation(self, targets: list[int], choice: tuple[str, str], template, notes: dict) -> None:

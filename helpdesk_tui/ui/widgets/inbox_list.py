@@ -252,7 +252,7 @@ class InboxList(CursorKeys, ScrollView, can_focus=True):
             label = PRIORITY_LABELS[row.priority]
             return label, self.get_component_rich_style("inbox--urgent", partial=True) if row.priority == "urgent" else ""
         if key == "assignee":
-            return row.assignee or "—", muted if not row.assignee else ""
+            return clean_line(row.assignee) or "—", muted if not row.assignee else ""
         if key == "updated":
             return ago(row.updated_at, now), muted
         return "", ""
