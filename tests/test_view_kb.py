@@ -98,3 +98,16 @@ async def test_a_huge_past_answer_previews_its_start_at_once(demo_db, tmp_path):
         assert "wombat answer" in str(preview)
         assert "open the ticket to read it all" in str(preview)
         assert len(str(preview)) < 40_000  # not the 5 MB
+
+
+async def test_a_past_answer_with_terminal_escapes_is_inserted_clean(demo_db, tmp_path):
+    _answer_with(demo_db, "Hello,\n\x1b]0;PWNED\x07the \x1b[2J wombat setting \x9b31m is under Account.", "text")
+    app = make_app(demo_db, tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("ctrl+g", *"wombat")
+        await settle(pilot, app)
+        sidebar = app.query_one(KbSidebar)
+        inserted = sidebar.insertion(sidebar.hits[0], "full")
+        assert "wombat setting" in inserted and "under Account." in inserted
+        assert not any(ch in inserted for ch in "\x1b\x07\x9b")

@@ -13,7 +13,7 @@ from textual.message import Message
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from helpdesk_tui.content import body_pieces, clean_line, html_to_text, render_markdown
+from helpdesk_tui.content import body_pieces, clean_line, clean_text, html_to_text, render_markdown
 from helpdesk_tui.domain.models import Article
 from helpdesk_tui.store.search import SearchHit
 from helpdesk_tui.ui.widgets.highlight import highlighted
@@ -168,7 +168,13 @@ class KbSidebar(Vertical):
             self.post_message(self.Insert(self.insertion(hit, event.mode)))
 
     def insertion(self, hit: SearchHit, mode: str) -> str:
-        """The text a hit puts into a reply: link and summary, or the full text."""
+        """The text a hit puts into a reply: link and summary, or the full text.
+
+        Cleaned of control sequences: it goes into the composer (the terminal) and then to
+        the customer, and a past message's body is stored as the helpdesk sent it."""
+        return clean_text(self._insertion(hit, mode))
+
+    def _insertion(self, hit: SearchHit, mode: str) -> str:
         if hit.kind == "article" and hit.article_id is not None:
             article = self._article(hit.article_id)
             if article is None:
