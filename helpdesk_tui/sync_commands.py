@@ -100,8 +100,16 @@ def reply(ctx: Context, reference: str, *, file: str, note: bool, status: str | 
     try:
         ticket = find_ticket_or_fail(ctx, cache, reference)
         kind = MessageKind.INTERNAL_NOTE if note else MessageKind.PUBLIC_REPLY
-        _, item_id = cache.queue_reply(ReplyPlan(ticket.id, kind, body, ctx.settings.agent.name, new_status,
-                                                 checkpoint), now)
+        from helpdesk_tui.store.write_errors import WriteFailed
+
+        try:
+            # The text comes from a file, not from the draft the agent may keep for this
+            # ticket in the app: that draft stays.
+            _, item_id = cache.queue_reply(ReplyPlan(ticket.id, kind, body, ctx.settings.agent.name, new_status,
+                                                     checkpoint), now, keep_draft=True)
+        except WriteFailed as exc:
+            raise UserError(f"The {'note' if note else 'reply'} was not queued: {exc}. "
+                            "Nothing was sent; run the command again.") from None
         print(f"Queued {'note' if note else 'reply'} {item_id[:8]} on #{ticket.number}.")
         if send:
             from helpdesk_tui.sync.engine import SyncEngine

@@ -25,6 +25,8 @@ from helpdesk_tui.store.cache import Cache
 from helpdesk_tui.store.inbox import InboxQuery, view_query
 from helpdesk_tui.ui.checkpoint_alerts import CheckpointAlertsMixin
 from helpdesk_tui.ui.dashboarding import DashboardMixin
+from helpdesk_tui.ui.draft_saving import DraftSavingMixin
+from helpdesk_tui.ui.error_guard import ContainErrors, ErrorGuardMixin
 from helpdesk_tui.ui.focusing import FOCUS_BINDINGS, FocusMixin
 from helpdesk_tui.ui.rating import record_rating
 from helpdesk_tui.ui.replying import ReplyingMixin
@@ -68,8 +70,8 @@ class AppOptions:
     sync_interval: float | None = None  # seconds between background pulls; None: no syncing
 
 
-class HelpdeskApp(ReplyingMixin, SyncingMixin, TriageMixin, FocusMixin, DashboardMixin, CheckpointAlertsMixin,
-                  App[None]):
+class HelpdeskApp(ErrorGuardMixin, ContainErrors, DraftSavingMixin, ReplyingMixin, SyncingMixin, TriageMixin,
+                  FocusMixin, DashboardMixin, CheckpointAlertsMixin, App[None]):
     TITLE = "helpdesk-tui"
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = True
@@ -197,6 +199,8 @@ class HelpdeskApp(ReplyingMixin, SyncingMixin, TriageMixin, FocusMixin, Dashboar
         # taking them out of the collector's view keeps full collections short (35 ms → 4 ms
         # measured), so they stop landing on keystrokes.
         self.call_after_refresh(gc.freeze)
+        # From here on a bug in a widget is one sentence, never the end of the app.
+        self.arm_error_guard(self.options.state_file.with_name("errors.log") if self.options.state_file else None)
 
     def watch_theme(self, theme: str) -> None:
         if self.options.state_file is not None and self._state.get("theme") != theme:
@@ -340,6 +344,9 @@ class HelpdeskApp(ReplyingMixin, SyncingMixin, TriageMixin, FocusMixin, Dashboar
     def _preview(self, ticket_id: int) -> None:
         if not self.query(TicketPane):
             return  # the app is closing: the timer outlived the panes
+        composer = self.composer
+        if composer is not None and composer.has_focus_within and composer.draft.ticket_id != ticket_id:
+            return  # the list moved under an agent who is writing (a reload): keep their composer
         self.open_ticket(ticket_id, focus=False)
 
     @on(InboxList.Selected)
@@ -374,12 +381,9 @@ class HelpdeskApp(ReplyingMixin, SyncingMixin, TriageMixin, FocusMixin, Dashboar
                           self.cache.customer_history(ticket.requester_id, exclude=ticket_id))
         latest = next((m.body for m in reversed(thread) if m.kind == "customer"), "")
         self.query_one(KbSidebar).set_context(f"{ticket.subject}\n{latest[:2000]}")
-        draft = self.cache.draft(ticket_id) if self.composer is None else None
-        if draft is not None:
-            self.open_composer(draft.kind)  # the draft comes back with its cursor
-            if not focus:
-                self.query_one(InboxList).focus()
-        elif focus:
+        if self.composer is None:
+            self.show_draft(ticket_id)  # shown with its cursor; r, n or enter continue it
+        if focus:
             self.query_one(ThreadView).focus()
 
     def _apply_layout(self) -> None:
@@ -504,6 +508,16 @@ class HelpdeskApp(ReplyingMixin, SyncingMixin, TriageMixin, FocusMixin, Dashboar
         yield from self.focus_commands()
         yield SystemCommand("App: Help", "Every key binding (?)", self.action_help)
         yield SystemCommand("App: Quit", "Quit helpdesk-tui (ctrl+q)", self.action_quit)
+
+    async def action_quit(self) -> None:
+        """Quit, unless a draft is still only in memory (then say so; ctrl+q again quits)."""
+        self.save_open_draft()
+        if self.unsaved_drafts and not self.retry_unsaved_drafts(wait=2.0) and not self.__dict__.get("_quit_anyway"):
+            self.__dict__["_quit_anyway"] = True
+            self.notify("A draft is not saved yet (see the composer's status line): ctrl+q again quits "
+                        "and loses it.", severity="error", timeout=10)
+            return
+        await super().action_quit()
 
     def action_clear_filter(self) -> None:
         self.filter = Filter()

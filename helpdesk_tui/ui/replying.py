@@ -17,9 +17,11 @@ from helpdesk_tui.domain.models import Draft
 from helpdesk_tui.domain.reply import ReplyPlan
 from helpdesk_tui.domain.vocab import MessageKind
 from helpdesk_tui.store.outbox import TicketGone
+from helpdesk_tui.store.write_errors import WriteFailed
 from helpdesk_tui.sync.engine import SyncEngine
 from helpdesk_tui.sync.outbox_sender import drain_outbox
 from helpdesk_tui.ui.screens.collision import CollisionScreen, newer_messages
+from helpdesk_tui.ui.screens.confirm import ConfirmScreen
 from helpdesk_tui.ui.screens.send import SendContext, SendDecision, SendScreen
 from helpdesk_tui.ui.screens.template_picker import TemplatePicker
 from helpdesk_tui.ui.widgets.composer import Composer
@@ -52,12 +54,12 @@ class ReplyingMixin:
             return None
         current = self.composer
         if current is not None and current.draft.ticket_id == self.ticket_id:
-            current.text_area.focus()
+            current.activate()  # r or n on a shown draft: now the agent writes in it
             if current.kind != kind:
                 self.notify(f"Finish or close the {current.border_title.lower()} first.")
             return current
         self.close_composer()
-        draft = self.cache.draft(self.ticket_id)
+        draft = self.unsaved_draft(self.ticket_id) or self.cache.draft(self.ticket_id)
         if draft is None:
             thread = self.cache.thread(self.ticket_id)
             now = self.now()
@@ -69,9 +71,26 @@ class ReplyingMixin:
         self.query_one(TicketPane).mount(composer)
         return composer
 
+    def show_draft(self, ticket_id: int) -> Composer | None:
+        """Show the ticket's saved draft under the thread, read-only and without the keyboard
+        (the keys the agent is typing are meant for the inbox); r, n or enter continue it."""
+        draft = self.unsaved_draft(ticket_id) or self.cache.draft(ticket_id)
+        if draft is None:
+            return None
+        composer = Composer(draft, save=self._save_draft, now=self.now, active=False, id="composer")
+        self.query_one(TicketPane).mount(composer)
+        return composer
+
+    def save_open_draft(self) -> None:
+        """Save the composer's text now (the error guard calls it before anything else)."""
+        composer = self.composer
+        if composer is not None and composer.active and composer.changed:
+            composer.save_now()
+
     def _save_draft(self, draft: Draft) -> None:
         had = self._draft_marked.get(draft.ticket_id)
-        self.cache.save_draft(draft)
+        if not self.keep_draft(draft):
+            return  # kept in memory; the retry timer saves it and says so
         if not had:
             self._draft_marked[draft.ticket_id] = True
             self.query_one(InboxList).forget_rows([draft.ticket_id])
@@ -81,12 +100,23 @@ class ReplyingMixin:
         if composer is None:
             return
         ticket_id = composer.draft.ticket_id
-        if discard:
-            self.cache.discard_draft(ticket_id)
-        elif composer.text.strip():
-            composer.save_now()
-        else:
-            self.cache.discard_draft(ticket_id)  # an empty draft is no draft
+        try:
+            if discard:
+                self.forget_unsaved_draft(ticket_id)
+                self.cache.discard_draft(ticket_id)
+            elif not composer.active:
+                pass  # shown, never continued: the saved draft is exactly as it was
+            elif composer.text.strip():
+                if composer.changed or self.unsaved_draft(ticket_id) is not None:
+                    composer.save_now()
+            elif self.unsaved_draft(ticket_id) is None:
+                self.cache.discard_draft(ticket_id)  # an empty draft is no draft
+        except WriteFailed as exc:
+            self.notify(f"The draft was not discarded: {exc}. Try again in a moment.", severity="warning",
+                        markup=False)
+        if composer.has_focus_within:
+            # Never let focus fall to whatever Textual picks next (a text field, maybe).
+            self.query_one(InboxList).focus()
         self._draft_marked.pop(ticket_id, None)
         composer.remove()
         self.query_one(InboxList).forget_rows([ticket_id])
@@ -98,9 +128,37 @@ class ReplyingMixin:
         self.query_one("#thread").focus()
 
     def action_discard_draft(self) -> None:
-        if self.composer is not None:
+        """Ask, then throw away the draft of the ticket shown (the composer need not be open)."""
+        composer = self.composer
+        ticket_id = composer.draft.ticket_id if composer is not None else self.ticket_id
+        if ticket_id is None or not (
+                (composer is not None and composer.text.strip()) or self.unsaved_draft(ticket_id) is not None
+                or self.cache.draft(ticket_id) is not None):
+            self.notify("There is no draft on this ticket to discard.")
+            return
+        ticket = self.cache.ticket(ticket_id)
+        where = f" on #{ticket.number}" if ticket is not None else ""
+        self.push_screen(ConfirmScreen("Discard draft", f"Throw away the draft{where}? It cannot be brought back.",
+                                       "Discard"),
+                         lambda yes: self._discard_confirmed(ticket_id, bool(yes)))
+
+    def _discard_confirmed(self, ticket_id: int, yes: bool) -> None:
+        if not yes:
+            return
+        composer = self.composer
+        if composer is not None and composer.draft.ticket_id == ticket_id:
             self.close_composer(discard=True)
-            self.notify("Draft discarded.")
+        else:
+            self.forget_unsaved_draft(ticket_id)
+            try:
+                self.cache.discard_draft(ticket_id)
+            except WriteFailed as exc:
+                self.notify(f"The draft was not discarded: {exc}. Try again in a moment.", severity="warning",
+                            markup=False)
+                return
+            self._draft_marked.pop(ticket_id, None)
+            self.query_one(InboxList).forget_rows([ticket_id])
+        self.notify("Draft discarded.")
 
     # ----- templates
     def on_composer_template_requested(self, event: Composer.TemplateRequested) -> None:
@@ -203,6 +261,12 @@ class ReplyingMixin:
         except TicketGone:
             self.notify("That ticket is no longer in the cache; your draft is kept.", severity="error")
             return
+        except WriteFailed as exc:
+            self.notify(f"Not sent: {exc}. Your draft is kept; press ctrl+s again in a moment.",
+                        severity="error", markup=False)
+            composer.text_area.focus()
+            return
+        self.forget_unsaved_draft(plan.ticket_id)  # queued: an older unsaved copy must not return
         self._draft_marked.pop(plan.ticket_id, None)
         composer.remove()
         what = "Reply" if plan.kind == MessageKind.PUBLIC_REPLY else "Note"
@@ -242,8 +306,10 @@ class ReplyingMixin:
         self._apply_layout()
         if showing:
             self.query_one("#kb-query").focus()
-        elif self.composer is not None:
+        elif self.composer is not None and self.composer.active:
             self.composer.text_area.focus()
+        else:
+            self.query_one(InboxList).focus()
 
     def on_kb_sidebar_insert(self, event: KbSidebar.Insert) -> None:
         if not event.text:
