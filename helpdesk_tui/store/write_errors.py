@@ -18,7 +18,13 @@ class WriteFailed(CacheError):
 
 def describe_write_error(exc: BaseException) -> str:
     """One sentence for a failed write; never advice that would throw data away."""
-    text = str(exc).lower()
+    # A failed ROLLBACK ("no transaction is active") can hide the real cause: look behind it.
+    chain: list[BaseException] = []
+    cause: BaseException | None = exc
+    while cause is not None and len(chain) < 5:
+        chain.append(cause)
+        cause = cause.__context__
+    text = " ".join(str(e) for e in chain).lower()
     if "locked" in text or "busy" in text:
         return "another program is writing to the cache (a sync or a CLI command)"
     if "full" in text:

@@ -79,11 +79,19 @@ class DraftSavingMixin:
         if timer is not None:
             timer.stop()
 
+    def draft_status_line(self) -> str | None:
+        """The composer's status line while a draft is not saved (None: all saved)."""
+        if not self.unsaved_drafts:
+            return None
+        reason = self.__dict__.get("_unsaved_reason", "the cache could not be written")
+        return f"⚠ not saved yet: {reason} · retrying every {RETRY_EVERY:g} s"
+
     def _say_unsaved(self, reason: str, *, again: bool = False) -> None:
+        self.__dict__["_unsaved_reason"] = reason
         line = f"Draft not saved: {reason}. Your text is kept here; saving again every {RETRY_EVERY:g} s."
         if not again:
             self.notify(line, severity="warning", timeout=8, markup=False)  # type: ignore[attr-defined]
-        self._show_draft_status(f"⚠ not saved yet: {reason} · retrying every {RETRY_EVERY:g} s")
+        self._show_draft_status(self.draft_status_line())
 
     def _show_draft_status(self, sentence: str | None) -> None:
         composer = getattr(self, "composer", None)

@@ -68,6 +68,7 @@ class ReplyingMixin:
         elif draft.kind != kind:
             self.notify(f"Reopened your draft {'note' if draft.kind == MessageKind.INTERNAL_NOTE else 'reply'}.")
         composer = Composer(draft, save=self._save_draft, now=self.now, id="composer")
+        composer.status_line = self.draft_status_line()
         self.query_one(TicketPane).mount(composer)
         return composer
 
@@ -78,6 +79,7 @@ class ReplyingMixin:
         if draft is None:
             return None
         composer = Composer(draft, save=self._save_draft, now=self.now, active=False, id="composer")
+        composer.status_line = self.draft_status_line()
         self.query_one(TicketPane).mount(composer)
         return composer
 

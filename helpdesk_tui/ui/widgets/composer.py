@@ -100,13 +100,14 @@ class Composer(Vertical):
         self._dirty_since: float | None = None
         self.template_status: str | None = None  # a template's suggested status for the send dialog
         self.template_checkpoint: str | None = None
+        self.status_line: str | None = None  # what show_status says instead of the key hint
 
     @property
     def kind(self) -> MessageKind:
         return self.draft.kind
 
     def compose(self) -> ComposeResult:
-        yield Label(Text(EDITING_HINT if self.active else SHOWN_HINT), id="composer-hint")
+        yield Label(Text(self.status_line or (EDITING_HINT if self.active else SHOWN_HINT)), id="composer-hint")
         yield DraftArea(self.draft.body, id="composer-text", soft_wrap=True, show_line_numbers=False,
                         read_only=not self.active)
         with VerticalScroll(id="composer-preview"):
@@ -115,6 +116,7 @@ class Composer(Vertical):
     def on_mount(self) -> None:
         self.border_title = TITLES[self.kind]
         self.set_class(self.kind == MessageKind.INTERNAL_NOTE, "-note")
+        self.set_class(self.status_line is not None, "-unsaved")
         area = self.text_area
         row, column = self.draft.cursor
         last = area.document.line_count - 1
@@ -129,11 +131,12 @@ class Composer(Vertical):
         if not self.active:
             self.active = True
             self.text_area.read_only = False
-            self.query_one("#composer-hint", Label).update(Text(EDITING_HINT))
+            self.query_one("#composer-hint", Label).update(Text(self.status_line or EDITING_HINT))
         self.text_area.focus()
 
     def show_status(self, sentence: str | None) -> None:
         """One line under the title about the draft's saving (None: the usual key hint)."""
+        self.status_line = sentence
         hint = sentence or (EDITING_HINT if self.active else SHOWN_HINT)
         self.query_one("#composer-hint", Label).update(Text(hint))
         self.set_class(sentence is not None, "-unsaved")
