@@ -8,7 +8,6 @@ from __future__ import annotations
 from time import sleep
 
 from textual import work
-from textual.css.query import NoMatches
 
 from helpdesk_tui.compose.errors import TemplateError
 from helpdesk_tui.compose.render import apply_template
@@ -24,7 +23,7 @@ from helpdesk_tui.ui.screens.collision import CollisionScreen, newer_messages
 from helpdesk_tui.ui.screens.confirm import ConfirmScreen
 from helpdesk_tui.ui.screens.send import SendContext, SendDecision, SendScreen
 from helpdesk_tui.ui.screens.template_picker import TemplatePicker
-from helpdesk_tui.ui.widgets.composer import Composer
+from helpdesk_tui.ui.widgets.composer import TITLES, Composer
 from helpdesk_tui.ui.widgets.inbox_list import InboxList
 from helpdesk_tui.ui.widgets.kb_sidebar import KbSidebar
 from helpdesk_tui.ui.widgets.ticket_pane import TicketPane
@@ -37,10 +36,9 @@ class ReplyingMixin:
     # ----- the composer
     @property
     def composer(self) -> Composer | None:
-        try:
-            return self.query_one(Composer)
-        except NoMatches:
-            return None
+        # A composer being removed (removal takes a refresh) is no longer "the" composer: a
+        # new one for the next ticket may already be on its way in.
+        return next((c for c in self.query(Composer) if not c.closing), None)
 
     def action_reply(self) -> None:
         self.open_composer(MessageKind.PUBLIC_REPLY)
@@ -56,7 +54,7 @@ class ReplyingMixin:
         if current is not None and current.draft.ticket_id == self.ticket_id:
             current.activate()  # r or n on a shown draft: now the agent writes in it
             if current.kind != kind:
-                self.notify(f"Finish or close the {current.border_title.lower()} first.")
+                self.notify(f"Finish or close the {TITLES[current.kind].lower()} first.")
             return current
         self.close_composer()
         draft = self.unsaved_draft(self.ticket_id) or self.cache.draft(self.ticket_id)
@@ -67,7 +65,7 @@ class ReplyingMixin:
                           seen_message_id=max((m.id for m in thread), default=None))
         elif draft.kind != kind:
             self.notify(f"Reopened your draft {'note' if draft.kind == MessageKind.INTERNAL_NOTE else 'reply'}.")
-        composer = Composer(draft, save=self._save_draft, now=self.now, id="composer")
+        composer = Composer(draft, save=self._save_draft, now=self.now)
         composer.status_line = self.draft_status_line()
         self.query_one(TicketPane).mount(composer)
         return composer
@@ -78,7 +76,7 @@ class ReplyingMixin:
         draft = self.unsaved_draft(ticket_id) or self.cache.draft(ticket_id)
         if draft is None:
             return None
-        composer = Composer(draft, save=self._save_draft, now=self.now, active=False, id="composer")
+        composer = Composer(draft, save=self._save_draft, now=self.now, active=False)
         composer.status_line = self.draft_status_line()
         self.query_one(TicketPane).mount(composer)
         return composer
@@ -120,6 +118,7 @@ class ReplyingMixin:
             # Never let focus fall to whatever Textual picks next (a text field, maybe).
             self.query_one(InboxList).focus()
         self._draft_marked.pop(ticket_id, None)
+        composer.closing = True
         composer.remove()
         self.query_one(InboxList).forget_rows([ticket_id])
 
@@ -270,6 +269,7 @@ class ReplyingMixin:
             return
         self.forget_unsaved_draft(plan.ticket_id)  # queued: an older unsaved copy must not return
         self._draft_marked.pop(plan.ticket_id, None)
+        composer.closing = True
         composer.remove()
         what = "Reply" if plan.kind == MessageKind.PUBLIC_REPLY else "Note"
         self.notify(f"{what} queued; it goes out as soon as the helpdesk answers.")

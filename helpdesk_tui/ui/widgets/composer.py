@@ -18,6 +18,7 @@ from textual.widgets import Label, Static, TextArea
 from helpdesk_tui.content import render_markdown
 from helpdesk_tui.domain.models import Draft
 from helpdesk_tui.domain.vocab import MessageKind
+from helpdesk_tui.ui.error_guard import ContainErrors
 
 SAVE_AFTER = 0.4  # seconds of quiet before a save
 SAVE_AT_MOST = 0.9  # seconds behind the typing, even while typing without pause
@@ -27,7 +28,7 @@ EDITING_HINT = "ctrl+s send · ctrl+t template · ctrl+r preview · ctrl+g knowl
 SHOWN_HINT = "your saved draft · r or enter (here) continues it · the keys still move the inbox"
 
 
-class DraftArea(TextArea):
+class DraftArea(ContainErrors, TextArea):
     """The composer's TextArea, with Textual 8's undo crash worked around.
 
     ``TextArea._undo_batch`` refreshes the scrollbars before it puts the cursor back: when
@@ -45,7 +46,7 @@ class DraftArea(TextArea):
         return super().scroll_cursor_visible(center=center, animate=animate)
 
 
-class Composer(Vertical):
+class Composer(ContainErrors, Vertical):
     """Writes a reply or an internal note for one ticket; the app sends it."""
 
     BINDINGS = [
@@ -81,6 +82,13 @@ class Composer(Vertical):
     class TemplateRequested(Message):
         pass
 
+    class Activated(Message):
+        """The agent took up this composer to write in it (r, n, enter on the draft…)."""
+
+        def __init__(self, ticket_id: int) -> None:
+            super().__init__()
+            self.ticket_id = ticket_id
+
     class Closed(Message):
         def __init__(self, discarded: bool) -> None:
             super().__init__()
@@ -101,6 +109,7 @@ class Composer(Vertical):
         self.template_status: str | None = None  # a template's suggested status for the send dialog
         self.template_checkpoint: str | None = None
         self.status_line: str | None = None  # what show_status says instead of the key hint
+        self.closing = False  # removed from the ticket pane (removal completes on the next refresh)
 
     @property
     def kind(self) -> MessageKind:
@@ -117,6 +126,8 @@ class Composer(Vertical):
         self.border_title = TITLES[self.kind]
         self.set_class(self.kind == MessageKind.INTERNAL_NOTE, "-note")
         self.set_class(self.status_line is not None, "-unsaved")
+        if self.closing:
+            return  # removed before it was ever shown (the cursor moved on): nothing to set up
         area = self.text_area
         row, column = self.draft.cursor
         last = area.document.line_count - 1
@@ -125,18 +136,24 @@ class Composer(Vertical):
         area.move_cursor((row, column))
         if self.active:
             area.focus()
+            self.post_message(self.Activated(self.draft.ticket_id))
 
     def activate(self) -> None:
         """Make the draft editable and give it the keyboard (the agent asked for it)."""
-        if not self.active:
-            self.active = True
-            self.text_area.read_only = False
-            self.query_one("#composer-hint", Label).update(Text(self.status_line or EDITING_HINT))
+        if not self.active and self.children:
+            self.post_message(self.Activated(self.draft.ticket_id))
+        self.active = True
+        if not self.children:
+            return  # not composed yet: compose and on_mount read ``active`` (and say so)
+        self.text_area.read_only = False
+        self.query_one("#composer-hint", Label).update(Text(self.status_line or EDITING_HINT))
         self.text_area.focus()
 
     def show_status(self, sentence: str | None) -> None:
         """One line under the title about the draft's saving (None: the usual key hint)."""
         self.status_line = sentence
+        if not self.children:
+            return  # compose shows it
         hint = sentence or (EDITING_HINT if self.active else SHOWN_HINT)
         self.query_one("#composer-hint", Label).update(Text(hint))
         self.set_class(sentence is not None, "-unsaved")
@@ -144,6 +161,8 @@ class Composer(Vertical):
     @property
     def changed(self) -> bool:
         """Text or cursor differ from the draft as last saved (or loaded)."""
+        if not self.children:
+            return False
         area = self.text_area
         return area.text != self.draft.body or area.cursor_location != tuple(self.draft.cursor)
 
@@ -161,7 +180,7 @@ class Composer(Vertical):
 
     @property
     def text(self) -> str:
-        return self.text_area.text
+        return self.text_area.text if self.children else self.draft.body
 
     # autosave
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
