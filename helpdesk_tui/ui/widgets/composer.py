@@ -25,7 +25,7 @@ SAVE_AT_MOST = 0.9  # seconds behind the typing, even while typing without pause
 
 TITLES = {MessageKind.PUBLIC_REPLY: "Reply", MessageKind.INTERNAL_NOTE: "Internal note"}
 EDITING_HINT = "ctrl+s send · ctrl+t template · ctrl+r preview · ctrl+g knowledge base · esc close (draft kept)"
-SHOWN_HINT = "your saved draft · r or enter (here) continues it · the keys still move the inbox"
+SHOWN_HINT = "saved draft · r or enter on it continues it"
 
 
 class DraftArea(ContainErrors, TextArea):
