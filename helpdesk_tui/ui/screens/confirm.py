@@ -10,8 +10,10 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label
 
+from helpdesk_tui.ui.error_guard import ContainErrors
 
-class ConfirmScreen(ModalScreen[bool]):
+
+class ConfirmScreen(ContainErrors, ModalScreen[bool]):
     """Returns True only for an explicit yes (``y`` or the yes button); enter on the
     first-focused button and esc both keep things as they are."""
 

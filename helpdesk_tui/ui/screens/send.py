@@ -16,6 +16,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 from helpdesk_tui.compose.checks import Finding, check_reply
 from helpdesk_tui.domain.checkpoint import CheckpointError, describe_checkpoint, parse_checkpoint
 from helpdesk_tui.domain.vocab import MessageKind, Status
+from helpdesk_tui.ui.error_guard import ContainErrors
 from helpdesk_tui.ui.formatting import STATUS_LABELS
 
 KEEP = "keep"
@@ -62,7 +63,7 @@ class SendButton(Button, can_focus=False):
     """Clicked, never focused: enter after tab cannot press it by accident."""
 
 
-class SendScreen(ModalScreen[SendDecision | None]):
+class SendScreen(ContainErrors, ModalScreen[SendDecision | None]):
     BINDINGS = [
         Binding("ctrl+s", "send", "Send", id="send.send", priority=True, tooltip="Send (or queue) now"),
         Binding("escape", "cancel", "Back to editing", id="send.cancel", tooltip="Back to the text"),
