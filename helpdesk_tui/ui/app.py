@@ -490,7 +490,8 @@ class HelpdeskApp(ErrorGuardMixin, ContainErrors, DraftSavingMixin, ReplyingMixi
         yield SystemCommand("Inbox: Clear filter", "Show the whole view again", self.action_clear_filter)
         yield SystemCommand("Ticket: Reply", "Write a public reply (r)", self.action_reply)
         yield SystemCommand("Ticket: Internal note", "Write an internal note (n)", self.action_note)
-        yield SystemCommand("Reply: Discard draft", "Throw away the draft being written", self.action_discard_draft)
+        yield SystemCommand("Reply: Discard draft", "Throw away the open ticket's draft (asks first)",
+                            self.action_discard_draft)
         yield SystemCommand("Knowledge base: Toggle sidebar", "Search articles and past answers (ctrl+g)",
                             self.action_knowledge_base)
         yield SystemCommand("Ticket: Toggle timeline", "Show or hide the open ticket's timeline (l)",
