@@ -95,11 +95,14 @@ class ReplyingMixin:
             self._draft_marked[draft.ticket_id] = True
             self.query_one(InboxList).forget_rows([draft.ticket_id])
 
-    def close_composer(self, *, discard: bool = False) -> None:
+    def close_composer(self, *, discard: bool = False) -> bool:
+        """Close the composer, keeping (or with ``discard`` deleting) its draft; False when the
+        cache refused the deletion (the agent was told)."""
         composer = self.composer
         if composer is None:
-            return
+            return True
         ticket_id = composer.draft.ticket_id
+        done = True
         try:
             if discard:
                 self.forget_unsaved_draft(ticket_id)
@@ -112,6 +115,7 @@ class ReplyingMixin:
             elif self.unsaved_draft(ticket_id) is None:
                 self.cache.discard_draft(ticket_id)  # an empty draft is no draft
         except WriteFailed as exc:
+            done = False
             self.notify(f"The draft was not discarded: {exc}. Try again in a moment.", severity="warning",
                         markup=False)
         if composer.has_focus_within:
@@ -121,6 +125,7 @@ class ReplyingMixin:
         composer.closing = True
         composer.remove()
         self.query_one(InboxList).forget_rows([ticket_id])
+        return done
 
     # Handlers are named (on_<widget>_<message>) rather than @on-decorated: Textual collects
     # @on handlers only from classes built by its metaclass, and this mixin is not one.
@@ -148,7 +153,8 @@ class ReplyingMixin:
             return
         composer = self.composer
         if composer is not None and composer.draft.ticket_id == ticket_id:
-            self.close_composer(discard=True)
+            if not self.close_composer(discard=True):
+                return
         else:
             self.forget_unsaved_draft(ticket_id)
             try:
