@@ -269,6 +269,25 @@ async def test_a_full_disk_keeps_the_draft_in_memory_until_there_is_room(demo_db
         assert "Draft saved again." in screen_text(app)
 
 
+async def test_quitting_with_an_unsaved_draft_asks_for_a_second_ctrl_q(demo_db, tmp_path):
+    app = make_app(demo_db, tmp_path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot, app)
+        await pilot.press("enter", "r")
+        await pilot.pause()
+        app.cache.close()
+        with app.cache.connection() as conn:
+            conn.execute(f"PRAGMA max_page_count = {conn.execute('PRAGMA page_count').fetchone()[0]}")
+        app.composer.text_area.insert("Words the disk has no room for. " * 600)
+        app.composer.save_now()
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert app.is_running and "ctrl+q again quits" in screen_text(app)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert not app.is_running
+
+
 def test_a_cli_reply_or_note_leaves_the_apps_draft_alone(demo_home, tmp_path):
     db = demo_home / "data" / "accounts" / "demo.sqlite"
     cache = Cache(db, "demo")
