@@ -345,8 +345,11 @@ class HelpdeskApp(ErrorGuardMixin, ContainErrors, DraftSavingMixin, ReplyingMixi
         if not self.query(TicketPane):
             return  # the app is closing: the timer outlived the panes
         composer = self.composer
-        if composer is not None and composer.has_focus_within and composer.draft.ticket_id != ticket_id:
-            return  # the list moved under an agent who is writing (a reload): keep their composer
+        if (composer is not None and composer.active and composer.draft.ticket_id != ticket_id
+                and (composer.has_focus_within or len(self.screen_stack) > 1)):
+            # The list moved under an agent who is writing (a reload), or a dialog about the
+            # reply is up: keep their composer.
+            return
         self.open_ticket(ticket_id, focus=False)
 
     @on(InboxList.Selected)

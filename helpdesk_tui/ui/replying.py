@@ -258,6 +258,11 @@ class ReplyingMixin:
         self.push_screen(SendScreen(context), lambda decision: self._send(composer, decision))
 
     def _send(self, composer: Composer, decision: SendDecision | None) -> None:
+        if composer.closing or not composer.is_attached:
+            # Closed while the dialog was up (its draft was saved then): send nothing unseen.
+            if decision is not None:
+                self.notify("The reply was closed meanwhile and not sent; its draft is kept.", severity="warning")
+            return
         if decision is None:
             composer.text_area.focus()
             return
