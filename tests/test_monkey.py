@@ -41,9 +41,13 @@ class WatchedApp(HelpdeskApp):
 
     CSS_PATH = str(Path(app_module.__file__).with_name("app.tcss"))  # relative to the app's module
     written: set[int]
+    quits_chosen = 0
 
     def on_composer_activated(self, event: Composer.Activated) -> None:
         self.written.add(event.ticket_id)
+
+    async def action_quit(self) -> None:
+        self.quits_chosen += 1  # "App: Quit" picked in the palette: a choice, not a crash; stay
 
     def _discard_confirmed(self, ticket_id: int, yes: bool) -> None:
         if yes:
