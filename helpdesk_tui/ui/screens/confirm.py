@@ -50,8 +50,10 @@ class ConfirmScreen(ContainErrors, ModalScreen[bool]):
 
     @on(Button.Pressed, "#confirm-yes")
     def action_yes(self) -> None:
-        self.dismiss(True)
+        if self.is_current:  # a second key queued behind the first finds the dialog closing
+            self.dismiss(True)
 
     @on(Button.Pressed, "#confirm-no")
     def action_no(self) -> None:
-        self.dismiss(False)
+        if self.is_current:
+            self.dismiss(False)

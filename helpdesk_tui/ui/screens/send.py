@@ -168,6 +168,8 @@ class SendScreen(ContainErrors, ModalScreen[SendDecision | None]):
         self.action_cancel()
 
     def action_send(self) -> None:
+        if not self.is_current:
+            return  # a second press queued behind the first: the dialog is already closing
         if any(f.level == "blocking" for f in self.findings):
             self.app.bell()
             return
