@@ -118,13 +118,21 @@ def reply(ctx: Context, reference: str, *, file: str, note: bool, status: str | 
     try:
         ticket = find_ticket_or_fail(ctx, cache, reference)
         kind = MessageKind.INTERNAL_NOTE if note else MessageKind.PUBLIC_REPLY
+        from helpdesk_tui.store.write_errors import WriteFailed
+
         plan = ReplyPlan(ticket.id, kind, body, ctx.settings.agent.name, new_status, checkpoint)
-        if delay:
-            if not _hold_then_wait(cache, plan, now, delay, ticket.number, send=send):
-                return 0
-        else:
-            _, item_id = cache.queue_reply(plan, now)
-            print(f"Queued {'note' if note else 'reply'} {item_id[:8]} on #{ticket.number}.")
+        try:
+            if delay:
+                if not _hold_then_wait(cache, plan, now, delay, ticket.number, send=send):
+                    return 0
+            else:
+                # The text comes from a file, not from the draft the agent may keep for this
+                # ticket in the app: that draft stays.
+                _, item_id = cache.queue_reply(plan, now, keep_draft=True)
+                print(f"Queued {'note' if note else 'reply'} {item_id[:8]} on #{ticket.number}.")
+        except WriteFailed as exc:
+            raise UserError(f"The {'note' if note else 'reply'} was not queued: {exc}. "
+                            "Nothing was sent; run the command again.") from None
         if send:
             from helpdesk_tui.sync.engine import SyncEngine
 

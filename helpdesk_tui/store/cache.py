@@ -157,21 +157,47 @@ class Cache:
         with self.connection() as conn:
             return drafts.get_draft(conn, ticket_id)
 
-    def save_draft(self, draft: Draft) -> None:
-        with self.connection() as conn, transaction(conn):
-            drafts.save_draft(conn, draft)
+    def save_draft(self, draft: Draft, *, wait: float | None = None) -> None:
+        """Save ``draft``; raises WriteFailed (the text stays the caller's) when the cache
+        cannot be written. ``wait``: seconds to wait for another writer (default 10)."""
+        from helpdesk_tui.store.write_errors import WRITE_ERRORS, WriteFailed, describe_write_error
+
+        with self.connection() as conn:
+            if wait is not None:
+                conn.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
+            try:
+                with transaction(conn):
+                    drafts.save_draft(conn, draft)
+            except WRITE_ERRORS as exc:
+                raise WriteFailed(describe_write_error(exc)) from exc
+            finally:
+                if wait is not None:
+                    conn.execute("PRAGMA busy_timeout = 10000")
 
     def mark_draft_seen(self, ticket_id: int, message_id: int) -> None:
         with self.connection() as conn, transaction(conn):
             drafts.mark_seen(conn, ticket_id, message_id)
 
     def discard_draft(self, ticket_id: int) -> None:
-        with self.connection() as conn, transaction(conn):
-            drafts.delete_draft(conn, ticket_id)
+        """Delete the ticket's draft; raises WriteFailed when the cache cannot be written."""
+        from helpdesk_tui.store.write_errors import WRITE_ERRORS, WriteFailed, describe_write_error
 
-    def queue_reply(self, plan: ReplyPlan, now: datetime) -> tuple[int, str]:
-        with self.connection() as conn, transaction(conn):
-            return outbox.queue_reply(conn, plan, now)
+        try:
+            with self.connection() as conn, transaction(conn):
+                drafts.delete_draft(conn, ticket_id)
+        except WRITE_ERRORS as exc:
+            raise WriteFailed(describe_write_error(exc)) from exc
+
+    def queue_reply(self, plan: ReplyPlan, now: datetime, *, keep_draft: bool = False) -> tuple[int, str]:
+        """Queue a reply or note (see store.outbox.queue_reply). ``keep_draft``: the text did
+        not come from the ticket's draft (the CLI), so the draft the agent keeps stays."""
+        from helpdesk_tui.store.write_errors import WRITE_ERRORS, WriteFailed, describe_write_error
+
+        try:
+            with self.connection() as conn, transaction(conn):
+                return outbox.queue_reply(conn, plan, now, keep_draft=keep_draft)
+        except WRITE_ERRORS as exc:
+            raise WriteFailed(describe_write_error(exc)) from exc
 
     # held sends: the undo window (store.held)
     def hold_reply(self, plan: ReplyPlan, now: datetime, until: datetime, *, draft: Draft | None = None) -> str:

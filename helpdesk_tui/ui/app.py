@@ -27,6 +27,8 @@ from helpdesk_tui.store.cache import Cache
 from helpdesk_tui.store.inbox import InboxQuery, view_query
 from helpdesk_tui.ui.checkpoint_alerts import CheckpointAlertsMixin
 from helpdesk_tui.ui.dashboarding import DashboardMixin
+from helpdesk_tui.ui.draft_saving import DraftSavingMixin
+from helpdesk_tui.ui.error_guard import ContainErrors, ErrorGuardMixin
 from helpdesk_tui.ui.focusing import FOCUS_BINDINGS, FocusMixin
 from helpdesk_tui.ui.keymap_check import keymap_warnings
 from helpdesk_tui.ui.layout import pane_widths
@@ -75,8 +77,8 @@ class AppOptions:
     sync_interval: float | None = None  # seconds between background pulls; None: no syncing
 
 
-class HelpdeskApp(ReplyingMixin, SyncingMixin, TriageMixin, FocusMixin, DashboardMixin, CheckpointAlertsMixin,
-                  UndoSendMixin, App[None]):
+class HelpdeskApp(ErrorGuardMixin, ContainErrors, DraftSavingMixin, ReplyingMixin, SyncingMixin, TriageMixin,
+                  FocusMixin, DashboardMixin, CheckpointAlertsMixin, UndoSendMixin, App[None]):
     TITLE = "helpdesk-tui"
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = True
@@ -210,6 +212,8 @@ class HelpdeskApp(ReplyingMixin, SyncingMixin, TriageMixin, FocusMixin, Dashboar
         # taking them out of the collector's view keeps full collections short (35 ms → 4 ms
         # measured), so they stop landing on keystrokes.
         self.call_after_refresh(gc.freeze)
+        # From here on a bug in a widget is one sentence, never the end of the app.
+        self.arm_error_guard(self.options.state_file.with_name("errors.log") if self.options.state_file else None)
 
     def watch_theme(self, theme: str) -> None:
         if self.options.state_file is not None and self._state.get("theme") != theme:
@@ -367,6 +371,12 @@ class HelpdeskApp(ReplyingMixin, SyncingMixin, TriageMixin, FocusMixin, Dashboar
     def _preview(self, ticket_id: int) -> None:
         if not self.query(TicketPane):
             return  # the app is closing: the timer outlived the panes
+        composer = self.composer
+        if (composer is not None and composer.active and composer.draft.ticket_id != ticket_id
+                and (composer.has_focus_within or len(self.screen_stack) > 1)):
+            # The list moved under an agent who is writing (a reload), or a dialog about the
+            # reply is up: keep their composer.
+            return
         self.open_ticket(ticket_id, focus=False)
 
     @on(InboxList.Selected)
@@ -402,12 +412,9 @@ class HelpdeskApp(ReplyingMixin, SyncingMixin, TriageMixin, FocusMixin, Dashboar
                           self.cache.customer_history(ticket.requester_id, exclude=ticket_id))
         latest = next((m.body for m in reversed(thread) if m.kind == "customer"), "")
         self.query_one(KbSidebar).set_context(f"{ticket.subject}\n{latest[:2000]}")
-        draft = self.cache.draft(ticket_id) if self.composer is None else None
-        if draft is not None:
-            self.open_composer(draft.kind)  # the draft comes back with its cursor
-            if not focus:
-                self.query_one(InboxList).focus()
-        elif focus:
+        if self.composer is None:
+            self.show_draft(ticket_id)  # shown with its cursor; r, n or enter continue it
+        if focus:
             self.query_one(ThreadView).focus()
 
     def _apply_layout(self) -> None:
@@ -526,7 +533,8 @@ class HelpdeskApp(ReplyingMixin, SyncingMixin, TriageMixin, FocusMixin, Dashboar
         yield SystemCommand("Inbox: Clear filter", "Show the whole view again", self.action_clear_filter)
         yield SystemCommand("Ticket: Reply", "Write a public reply (r)", self.action_reply)
         yield SystemCommand("Ticket: Internal note", "Write an internal note (n)", self.action_note)
-        yield SystemCommand("Reply: Discard draft", "Throw away the draft being written", self.action_discard_draft)
+        yield SystemCommand("Reply: Discard draft", "Throw away the open ticket's draft (asks first)",
+                            self.action_discard_draft)
         yield SystemCommand("Reply: Undo send", "Take the reply being sent back into the composer, during the "
                             "send delay (u)", self.action_undo_send)
         yield SystemCommand("Knowledge base: Toggle sidebar", "Search articles and past answers (ctrl+g)",
@@ -548,6 +556,16 @@ class HelpdeskApp(ReplyingMixin, SyncingMixin, TriageMixin, FocusMixin, Dashboar
         yield from self.focus_commands()
         yield SystemCommand("App: Help", "Every key binding (?)", self.action_help)
         yield SystemCommand("App: Quit", "Quit helpdesk-tui (ctrl+q)", self.action_quit)
+
+    async def action_quit(self) -> None:
+        """Quit, unless a draft is still only in memory (then say so; ctrl+q again quits)."""
+        self.save_open_draft()
+        if self.unsaved_drafts and not self.retry_unsaved_drafts(wait=2.0) and not self.__dict__.get("_quit_anyway"):
+            self.__dict__["_quit_anyway"] = True
+            self.notify("A draft is not saved yet (see the composer's status line): ctrl+q again quits "
+                        "and loses it.", severity="error", timeout=10)
+            return
+        await super().action_quit()
 
     def action_clear_filter(self) -> None:
         self.filter = Filter()

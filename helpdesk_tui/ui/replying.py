@@ -8,7 +8,6 @@ from __future__ import annotations
 from time import sleep
 
 from textual import work
-from textual.css.query import NoMatches
 
 from helpdesk_tui.compose.errors import TemplateError
 from helpdesk_tui.compose.render import apply_template
@@ -18,12 +17,14 @@ from helpdesk_tui.domain.models import Draft
 from helpdesk_tui.domain.reply import ReplyPlan
 from helpdesk_tui.domain.vocab import MessageKind
 from helpdesk_tui.store.outbox import TicketGone
+from helpdesk_tui.store.write_errors import WriteFailed
 from helpdesk_tui.sync.engine import SyncEngine
 from helpdesk_tui.sync.outbox_sender import drain_outbox
 from helpdesk_tui.ui.screens.collision import CollisionScreen, newer_messages
+from helpdesk_tui.ui.screens.confirm import ConfirmScreen
 from helpdesk_tui.ui.screens.send import SendContext, SendDecision, SendScreen
 from helpdesk_tui.ui.screens.template_picker import TemplatePicker
-from helpdesk_tui.ui.widgets.composer import Composer
+from helpdesk_tui.ui.widgets.composer import TITLES, Composer
 from helpdesk_tui.ui.widgets.inbox_list import InboxList
 from helpdesk_tui.ui.widgets.kb_sidebar import KbSidebar
 from helpdesk_tui.ui.widgets.ticket_pane import TicketPane
@@ -36,10 +37,9 @@ class ReplyingMixin:
     # ----- the composer
     @property
     def composer(self) -> Composer | None:
-        try:
-            return self.query_one(Composer)
-        except NoMatches:
-            return None
+        # A composer being removed (removal takes a refresh) is no longer "the" composer: a
+        # new one for the next ticket may already be on its way in.
+        return next((c for c in self.query(Composer) if not c.closing), None)
 
     def action_reply(self) -> None:
         self.open_composer(MessageKind.PUBLIC_REPLY)
@@ -55,12 +55,12 @@ class ReplyingMixin:
             return None
         current = self.composer
         if current is not None and current.draft.ticket_id == self.ticket_id:
-            current.text_area.focus()
+            current.activate()  # r or n on a shown draft: now the agent writes in it
             if current.kind != kind:
-                self.notify(f"Finish or close the {current.border_title.lower()} first.")
+                self.notify(f"Finish or close the {TITLES[current.kind].lower()} first.")
             return current
         self.close_composer()
-        draft = self.cache.draft(self.ticket_id)
+        draft = self.unsaved_draft(self.ticket_id) or self.cache.draft(self.ticket_id)
         if draft is None:
             thread = self.cache.thread(self.ticket_id)
             now = self.now()
@@ -68,31 +68,67 @@ class ReplyingMixin:
                           seen_message_id=max((m.id for m in thread), default=None))
         elif draft.kind != kind:
             self.notify(f"Reopened your draft {'note' if draft.kind == MessageKind.INTERNAL_NOTE else 'reply'}.")
-        composer = Composer(draft, save=self._save_draft, now=self.now, id="composer")
+        composer = Composer(draft, save=self._save_draft, now=self.now)
+        composer.status_line = self.draft_status_line()
         self.query_one(TicketPane).mount(composer)
         return composer
 
+    def show_draft(self, ticket_id: int) -> Composer | None:
+        """Show the ticket's saved draft under the thread, read-only and without the keyboard
+        (the keys the agent is typing are meant for the inbox); r, n or enter continue it."""
+        draft = self.unsaved_draft(ticket_id) or self.cache.draft(ticket_id)
+        if draft is None:
+            return None
+        composer = Composer(draft, save=self._save_draft, now=self.now, active=False)
+        composer.status_line = self.draft_status_line()
+        self.query_one(TicketPane).mount(composer)
+        return composer
+
+    def save_open_draft(self) -> None:
+        """Save the composer's text now (the error guard calls it before anything else)."""
+        composer = self.composer
+        if composer is not None and composer.active and composer.changed:
+            composer.save_now()
+
     def _save_draft(self, draft: Draft) -> None:
         had = self._draft_marked.get(draft.ticket_id)
-        self.cache.save_draft(draft)
+        if not self.keep_draft(draft):
+            return  # kept in memory; the retry timer saves it and says so
         if not had:
             self._draft_marked[draft.ticket_id] = True
             self.query_one(InboxList).forget_rows([draft.ticket_id])
 
-    def close_composer(self, *, discard: bool = False) -> None:
+    def close_composer(self, *, discard: bool = False) -> bool:
+        """Close the composer, keeping (or with ``discard`` deleting) its draft; False when the
+        cache refused the deletion (the agent was told)."""
         composer = self.composer
         if composer is None:
-            return
+            return True
         ticket_id = composer.draft.ticket_id
-        if discard:
-            self.cache.discard_draft(ticket_id)
-        elif composer.text.strip():
-            composer.save_now()
-        else:
-            self.cache.discard_draft(ticket_id)  # an empty draft is no draft
+        done = True
+        try:
+            if discard:
+                self.forget_unsaved_draft(ticket_id)
+                self.cache.discard_draft(ticket_id)
+            elif not composer.active:
+                pass  # shown, never continued: the saved draft is exactly as it was
+            elif composer.text.strip():
+                if composer.changed or self.unsaved_draft(ticket_id) is not None:
+                    composer.save_now()
+            elif self.unsaved_draft(ticket_id) is None:
+                self.cache.discard_draft(ticket_id)  # an empty draft is no draft
+        except WriteFailed as exc:
+            done = False
+            self.notify(f"The draft was not discarded: {exc}. Try again in a moment.", severity="warning",
+                        markup=False)
+        if composer.has_focus_within:
+            # Never let focus fall to whatever Textual picks next (a text field, maybe).
+            self.query_one(InboxList).focus()
         self._draft_marked.pop(ticket_id, None)
+        composer.closing = True
         composer.remove()
         self.query_one(InboxList).forget_rows([ticket_id])
+        return done
 
     # Handlers are named (on_<widget>_<message>) rather than @on-decorated: Textual collects
     # @on handlers only from classes built by its metaclass, and this mixin is not one.
@@ -101,9 +137,38 @@ class ReplyingMixin:
         self.query_one("#thread").focus()
 
     def action_discard_draft(self) -> None:
-        if self.composer is not None:
-            self.close_composer(discard=True)
-            self.notify("Draft discarded.")
+        """Ask, then throw away the draft of the ticket shown (the composer need not be open)."""
+        composer = self.composer
+        ticket_id = composer.draft.ticket_id if composer is not None else self.ticket_id
+        if ticket_id is None or not (
+                (composer is not None and composer.text.strip()) or self.unsaved_draft(ticket_id) is not None
+                or self.cache.draft(ticket_id) is not None):
+            self.notify("There is no draft on this ticket to discard.")
+            return
+        ticket = self.cache.ticket(ticket_id)
+        where = f" on #{ticket.number}" if ticket is not None else ""
+        self.push_screen(ConfirmScreen("Discard draft", f"Throw away the draft{where}? It cannot be brought back.",
+                                       "Discard"),
+                         lambda yes: self._discard_confirmed(ticket_id, bool(yes)))
+
+    def _discard_confirmed(self, ticket_id: int, yes: bool) -> None:
+        if not yes:
+            return
+        composer = self.composer
+        if composer is not None and composer.draft.ticket_id == ticket_id:
+            if not self.close_composer(discard=True):
+                return
+        else:
+            self.forget_unsaved_draft(ticket_id)
+            try:
+                self.cache.discard_draft(ticket_id)
+            except WriteFailed as exc:
+                self.notify(f"The draft was not discarded: {exc}. Try again in a moment.", severity="warning",
+                            markup=False)
+                return
+            self._draft_marked.pop(ticket_id, None)
+            self.query_one(InboxList).forget_rows([ticket_id])
+        self.notify("Draft discarded.")
 
     # ----- templates
     def on_composer_template_requested(self, event: Composer.TemplateRequested) -> None:
@@ -203,6 +268,11 @@ class ReplyingMixin:
         self.push_screen(SendScreen(context), lambda decision: self._send(composer, decision))
 
     def _send(self, composer: Composer, decision: SendDecision | None) -> None:
+        if composer.closing or not composer.is_attached:
+            # Closed while the dialog was up (its draft was saved then): send nothing unseen.
+            if decision is not None:
+                self.notify("The reply was closed meanwhile and not sent; its draft is kept.", severity="warning")
+            return
         if decision is None:
             composer.text_area.focus()
             return
@@ -213,7 +283,14 @@ class ReplyingMixin:
         except TicketGone:
             self.notify("That ticket is no longer in the cache; your draft is kept.", severity="error")
             return
+        except WriteFailed as exc:
+            self.notify(f"Not sent: {exc}. Your draft is kept; press ctrl+s again in a moment.",
+                        severity="error", markup=False)
+            composer.text_area.focus()
+            return
+        self.forget_unsaved_draft(plan.ticket_id)  # queued: an older unsaved copy must not return
         self._draft_marked.pop(plan.ticket_id, None)
+        composer.closing = True
         composer.remove()
         what = "Reply" if plan.kind == MessageKind.PUBLIC_REPLY else "Note"
         if held:
@@ -261,8 +338,10 @@ class ReplyingMixin:
         self._apply_layout()
         if showing:
             self.query_one("#kb-query").focus()
-        elif self.composer is not None:
+        elif self.composer is not None and self.composer.active:
             self.composer.text_area.focus()
+        else:
+            self.query_one(InboxList).focus()
 
     def on_kb_sidebar_insert(self, event: KbSidebar.Insert) -> None:
         if not event.text:

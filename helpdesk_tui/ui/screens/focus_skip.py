@@ -50,6 +50,8 @@ class FocusSkipScreen(ModalScreen[str | None]):
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
+        if not self.is_current:
+            return  # a second enter queued behind the first: the dialog is already closing
         try:
             reason = skip_reason(event.value)
         except FocusError as exc:

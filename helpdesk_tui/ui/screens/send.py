@@ -16,6 +16,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 from helpdesk_tui.compose.checks import Finding, check_reply
 from helpdesk_tui.domain.checkpoint import CheckpointError, describe_checkpoint, parse_checkpoint
 from helpdesk_tui.domain.vocab import MessageKind, Status
+from helpdesk_tui.ui.error_guard import ContainErrors
 from helpdesk_tui.ui.formatting import STATUS_LABELS
 
 KEEP = "keep"
@@ -58,7 +59,11 @@ def findings_text(findings: list[Finding], confirmed: bool) -> Text:
     return text
 
 
-class SendScreen(ModalScreen[SendDecision | None]):
+class SendButton(Button, can_focus=False):
+    """Clicked, never focused: enter after tab cannot press it by accident."""
+
+
+class SendScreen(ContainErrors, ModalScreen[SendDecision | None]):
     BINDINGS = [
         Binding("ctrl+s", "send", "Send", id="send.send", priority=True, tooltip="Send (or queue) now"),
         Binding("escape", "cancel", "Back to editing", id="send.cancel", tooltip="Back to the text"),
@@ -91,21 +96,29 @@ class SendScreen(ModalScreen[SendDecision | None]):
         statuses = [(f"keep ({STATUS_LABELS[ctx.current_status]})", KEEP)] + [
             (STATUS_LABELS[s], s.value) for s in Status if s != Status.NEW]
         initial = ctx.default_status if ctx.default_status in {v for _, v in statuses} else KEEP
+        reply = ctx.kind == MessageKind.PUBLIC_REPLY
         with Vertical() as box:
-            box.border_title = "Send reply" if ctx.kind == MessageKind.PUBLIC_REPLY else "Add internal note"
-            yield Label("Status after sending, and when the customer hears from us next:")
+            box.border_title = "Send reply" if reply else "Add internal note"
+            # A note is not seen by the customer: it promises them nothing.
+            yield Label("Status after sending, and when the customer hears from us next:" if reply
+                        else "Status of the ticket after adding the note (the customer does not see it):")
             with Horizontal():
                 yield Select(statuses, value=initial, allow_blank=False, id="send-status")
-                yield Input(value=ctx.default_checkpoint or "", id="send-checkpoint",
-                            placeholder="next update: +2h, tomorrow 10:00, 2026-12-01 09:00")
+                if reply:
+                    yield Input(value=ctx.default_checkpoint or "", id="send-checkpoint",
+                                placeholder="next update: +2h, tomorrow 10:00, 2026-12-01 09:00")
             yield Label("", id="send-when")
             yield Static(id="send-findings")
+            yield Label(Text("ctrl+s sends · tab moves between the fields · esc goes back to the text"),
+                        id="send-keys")
             with Horizontal():
-                yield Button("Send  ctrl+s", variant="primary", id="send-go")
-                yield Button("Back  esc", id="send-back")
+                yield SendButton("Send  ctrl+s", variant="primary", id="send-go")
+                yield SendButton("Back  esc", id="send-back")
 
     def on_mount(self) -> None:
-        self.query_one("#send-checkpoint", Input).focus()
+        # Focus on the status, never on a button: a hurried enter must not send.
+        self.query_one("#send-status", Select).focus()
+        self.query_one("#send-when", Label).display = self.context.kind == MessageKind.PUBLIC_REPLY
         self._recheck()
 
     @property
@@ -115,7 +128,8 @@ class SendScreen(ModalScreen[SendDecision | None]):
 
     def _recheck(self) -> None:
         ctx = self.context
-        raw = self.query_one("#send-checkpoint", Input).value.strip()
+        fields = self.query("#send-checkpoint").results(Input)
+        raw = next((field.value.strip() for field in fields), "")
         self._checkpoint, self._checkpoint_error = None, None
         when = self.query_one("#send-when", Label)
         if raw:
@@ -141,6 +155,10 @@ class SendScreen(ModalScreen[SendDecision | None]):
         self._recheck()
 
     @on(Input.Submitted, "#send-checkpoint")
+    def _next_field(self) -> None:
+        # Enter in a field is not "send": sending takes ctrl+s or the Send button.
+        self.query_one("#send-status", Select).focus()
+
     @on(Button.Pressed, "#send-go")
     def _go(self) -> None:
         self.action_send()
@@ -150,6 +168,8 @@ class SendScreen(ModalScreen[SendDecision | None]):
         self.action_cancel()
 
     def action_send(self) -> None:
+        if not self.is_current:
+            return  # a second press queued behind the first: the dialog is already closing
         if any(f.level == "blocking" for f in self.findings):
             self.app.bell()
             return
