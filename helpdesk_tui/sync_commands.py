@@ -131,8 +131,11 @@ def reply(ctx: Context, reference: str, *, file: str, note: bool, status: str | 
                 _, item_id = cache.queue_reply(plan, now, keep_draft=True)
                 print(f"Queued {'note' if note else 'reply'} {item_id[:8]} on #{ticket.number}.")
         except WriteFailed as exc:
-            raise UserError(f"The {'note' if note else 'reply'} was not queued: {exc}. "
-                            "Nothing was sent; run the command again.") from None
+            from helpdesk_tui.store.failures import explain
+
+            # The same sentence every other command gives for this cache failure.
+            raise UserError(f"The {'note' if note else 'reply'} was not queued and nothing was sent. "
+                            f"{explain(exc.__cause__ or exc, cache.path)}") from None
         if send:
             from helpdesk_tui.sync.engine import SyncEngine
 

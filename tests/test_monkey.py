@@ -83,6 +83,7 @@ def draft_rows(cache) -> dict[int, tuple]:
 
 
 @pytest.mark.slow
+@pytest.mark.contains_errors  # Textual's own races are contained and counted; ours fail below
 async def test_a_monkey_at_the_keyboard_crashes_nothing_and_loses_no_draft(demo_db, tmp_path):
     app = WatchedApp(make_app(demo_db, tmp_path).options)  # the options of every UI test
     app.written = set()

@@ -428,9 +428,6 @@ class HelpdeskApp(ErrorGuardMixin, ContainErrors, DraftSavingMixin, ReplyingMixi
         customer.display = not self.inbox_only and not kb
         customer.styles.width = widths.customer
         self.query_one(KbSidebar).styles.width = widths.kb
-        if not kb and self.query_one(KbSidebar).has_focus_within:
-            # Focus left in the hidden sidebar kept its keys in the footer and acting.
-            self.query_one(InboxList if self.inbox_only else ThreadView).focus()
 
     def on_resize(self) -> None:
         if self.query(TicketPane):

@@ -15,8 +15,10 @@ from collections.abc import Iterable, Mapping
 from textual.binding import Binding
 from textual.dom import DOMNode
 
-EVERYWHERE = "Everywhere"
-"""The section of the app's own bindings: they are active beside every other section."""
+from helpdesk_tui.ui.screens.help import APP_SECTIONS
+
+EVERYWHERE = frozenset({"Everywhere", *(title for _, title in APP_SECTIONS)})
+"""The help sections of the app's own bindings: they are active beside every other section."""
 
 
 def keymap_warnings(keymap: Mapping[str, str], sections: Iterable[tuple[str, list]]) -> list[str]:
@@ -57,7 +59,7 @@ def _keys(keys: str) -> set[str]:
 def _overlapping(section: str, sections: list[tuple[str, list[Binding]]]) -> Iterable[tuple[str, Binding]]:
     """Bindings that can be active together with those of ``section``."""
     for name, bindings in sections:
-        if name == section or EVERYWHERE in (name, section):
+        if name == section or name in EVERYWHERE or section in EVERYWHERE:
             for binding in bindings:
                 yield name, binding
 
