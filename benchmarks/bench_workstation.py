@@ -23,7 +23,6 @@ import os
 import re
 import sqlite3
 import sys
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 

@@ -10,7 +10,6 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import NoReturn
 
 from helpdesk_tui import __version__
@@ -62,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("query")
     search.add_argument("--limit", type=int, default=20)
     search.add_argument("--json", action="store_true", help="print JSON lines")
-    sync = sub.add_parser("sync", parents=[common], help="send the outbox, then pull changes from the helpdesk")
+    sub.add_parser("sync", parents=[common], help="send the outbox, then pull changes from the helpdesk")
     reply = sub.add_parser("reply", parents=[common], help="queue a reply or internal note from a file")
     reply.add_argument("ticket", help="ticket number")
     reply.add_argument("--file", required=True, help="the reply's text (markdown); - reads standard input")

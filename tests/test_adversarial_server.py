@@ -141,7 +141,7 @@ def test_sync_to_an_unreachable_server_prints_only_the_error(cli, fake):
     cli.add(f"http://127.0.0.1:{port}")
     out = cli("sync", "--account", "zd")
     line = assert_one_sentence(out)
-    assert out.stdout == "" and line.startswith(f"helpdesk-tui: Cannot reach 127.0.0.1")
+    assert out.stdout == "" and line.startswith("helpdesk-tui: Cannot reach 127.0.0.1")
 
 
 def test_a_429_asking_to_wait_for_days_is_said_at_once(cli, fake):

@@ -148,7 +148,7 @@ def test_summary_of_a_worked_session_pins_its_numbers(db):
     reply(db, second.ticket_id, at(9), status=Status.PENDING)
     with transaction(db):
         focus_sessions.done(db, s, at(12))
-    third = serve_next(db, s, at(12))  # Later: skipped
+    serve_next(db, s, at(12))  # Later: skipped
     with transaction(db):
         focus_sessions.skip(db, s, "customer on holiday", at(13))
     fourth = serve_next(db, s, at(13))  # Answered: a note, and the session ends while it is served

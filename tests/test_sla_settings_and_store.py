@@ -6,19 +6,18 @@ import shutil
 import subprocess
 import sys
 import textwrap
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from conftest import DEMO_NOW
 from helpdesk_tui.config.settings import ConfigError, load_settings
-from helpdesk_tui.domain.models import Ticket
 from helpdesk_tui.domain.reply import ReplyPlan
 from helpdesk_tui.domain.remote import ChangePage, RemoteTicket
 from helpdesk_tui.domain.sla_policy import DEFAULT_POLICY, SlaPolicy, SlaTargets
 from helpdesk_tui.domain.vocab import MessageKind, Priority, Status
-from helpdesk_tui.store import outbox, sla_refresh, sync_apply, writer
+from helpdesk_tui.store import outbox, sla_refresh, sync_apply
 from helpdesk_tui.store.cache import Cache
 from helpdesk_tui.store.db import open_database, transaction
 from helpdesk_tui.store.inbox import InboxQuery, ordered_ids
@@ -203,7 +202,6 @@ def test_synced_tickets_follow_the_policy_unless_the_helpdesk_supplies_due_times
 
 def test_the_cli_applies_a_changed_policy_before_listing(demo_db, tmp_path):
     home = tmp_path / "home"
-    data = home / "data" / "accounts"
     env_home = {"HELPDESK_TUI_HOME": str(home), "TZ": "UTC", "PATH": "/usr/bin:/bin"}
     run = [sys.executable, "-m", "helpdesk_tui", "locate", "account-db"]
     cache_path = subprocess.run(run, env=env_home, capture_output=True, text=True, check=True).stdout.strip()

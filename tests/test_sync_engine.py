@@ -8,7 +8,7 @@ import pytest
 
 from helpdesk_tui.domain.reply import ReplyPlan
 from helpdesk_tui.domain.vocab import MessageKind, Priority, Status
-from helpdesk_tui.store import outbox, sync_apply, tickets
+from helpdesk_tui.store import outbox, sync_apply
 from helpdesk_tui.store.cache import Cache
 from helpdesk_tui.store.db import transaction
 from helpdesk_tui.sync import errors

@@ -32,7 +32,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
-import pytest
 
 from helpdesk_tui.store.cache import Cache
 from helpdesk_tui.sync.backends import django_helpdesk as dh

@@ -74,7 +74,7 @@ async def test_without_a_backend_the_reply_waits_in_the_outbox_marked_queued(dem
 async def test_unknown_placeholder_blocks_sending_and_names_its_line(demo_db, tmp_path):
     app = make_app(demo_db, tmp_path, backend=DemoBackend())
     async with app.run_test(size=SIZE) as pilot:
-        tid = await open_first(pilot, app)
+        await open_first(pilot, app)
         await pilot.press("r")
         app.composer.replace_all("Hello,\n\nDear {{ customer.nickname }}, thanks.")
         await pilot.press("ctrl+s")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 
 from helpdesk_tui.config.settings import Settings, UISettings
 from helpdesk_tui.domain.vocab import MessageKind
@@ -265,7 +264,7 @@ async def test_wrapped_thread_lines_lose_no_characters_in_any_script(demo_db, tm
     body = ("いつもご利用いただきありがとうございます。サポートチームです。お手数ですが、以下の情報を"
             "お送りいただけますでしょうか。" * 3 + "\n\nשלום, שכחתי את הסיסמה שלי ואני צריך חשבונית חדשה בבקשה " * 3)
     conn = open_database(demo_db)
-    from helpdesk_tui.store.tickets import get_ticket, thread
+    from helpdesk_tui.store.tickets import thread
 
     tid = conn.execute("SELECT id FROM tickets ORDER BY sla_key LIMIT 1").fetchone()[0]
     message = thread(conn, tid)[0]
