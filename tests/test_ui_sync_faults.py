@@ -71,6 +71,24 @@ async def test_refused_credentials_show_in_the_header_not_online(demo_db, tmp_pa
         assert "refused the credentials (401)" in toasts(app)
 
 
+
+async def test_credentials_refused_while_sending_a_reply_show_in_the_header_at_once(demo_db, tmp_path, fake):
+    from helpdesk_tui.domain.reply import ReplyPlan
+
+    app = live_app(demo_db, tmp_path, zendesk(fake))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        assert "● online" in header(app)
+        fake.token = "revoked-meanwhile"  # an admin rotated the token after the first sync
+        with app.cache.connection() as conn:
+            tid = conn.execute("SELECT id FROM tickets WHERE subject = 'Printer on fire'").fetchone()[0]
+        app.cache.queue_reply(ReplyPlan(tid, MessageKind.PUBLIC_REPLY, "On it.", "Agent"), datetime.now(UTC))
+        app.drain_outbox()  # what a send from the composer runs, without waiting for the next sync
+        await settle(pilot, app)
+        top = header(app)
+        assert "credentials refused" in top and "● online" not in top, top
+        assert [i.state for i in app.cache.outbox_items()] == ["queued"]  # kept for when the token works
+
 async def test_a_malformed_record_is_skipped_with_a_warning_and_the_header_does_not_stay_syncing(
         demo_db, tmp_path, fake):
     bad = fake.add_ticket("Bad date", status="open")

@@ -29,6 +29,7 @@ class DrainResult:
     conflicts: int = 0
     waiting: int = 0  # left for later: the helpdesk did not answer, or the outcome is unknown
     offline: bool = False
+    auth_failed: bool = False  # the helpdesk answered and refused the credentials
     problems: list[str] = field(default_factory=list)  # one sentence each, for the UI and CLI
 
 
@@ -107,6 +108,7 @@ def _send_one(cache: Cache, backend, item: OutboxItem, now, result: DrainResult)
     except (errors.AuthFailed, errors.Forbidden, errors.TLSFailure) as exc:
         _mark(cache, item, outbox.QUEUED, now, str(exc))
         result.waiting += 1
+        result.auth_failed = isinstance(exc, errors.AuthFailed)
         result.problems.append(str(exc))
         return False  # the same will happen to every item: stop and tell the agent
     except errors.SyncError as exc:

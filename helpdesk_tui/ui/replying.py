@@ -324,8 +324,10 @@ class ReplyingMixin:
         if state is not None and self.options.sync_interval:
             if result.offline:
                 state.online, state.problem = False, result.problems[-1]
+            elif result.auth_failed:  # the header must not say "online" beside the refusal
+                state.online, state.auth_failed, state.problem = True, True, result.problems[-1]
             elif result.sent:
-                state.online = True
+                state.online, state.auth_failed = True, False
         if self.ticket_id is not None:
             self.reload_ticket(self.ticket_id)
         self._render_topbar()
