@@ -180,18 +180,39 @@ _LOCAL_ONLY = (
 
 
 def _losses(conn: sqlite3.Connection) -> str | None:
+    listed = _local_only(conn)
+    if listed is None:
+        return None  # the damage reaches these tables: say so without numbers
+    if not listed:
+        return "nothing that a sync cannot bring back (it holds no queued replies, drafts or local notes)"
+    return f"its {listed}: copy out what you need first"
+
+
+def local_only(path: Path) -> str | None:
+    """What only the cache at ``path`` holds ("2 queued replies and updates and 1 draft"), "" for
+    nothing, None when it cannot be read: for a sentence about keeping or deleting it."""
+    try:
+        conn = sqlite3.connect(f"{Path(path).as_uri()}?mode=ro", uri=True, timeout=5.0)
+    except (sqlite3.Error, ValueError):
+        return None
+    try:
+        return _local_only(conn)
+    finally:
+        conn.close()
+
+
+def _local_only(conn: sqlite3.Connection) -> str | None:
     parts = []
     for query, one, many in _LOCAL_ONLY:
         try:
             count = conn.execute(query).fetchone()[0]
         except sqlite3.Error:
-            return None  # the damage reaches these tables: say so without numbers
+            return None
         if count:
             parts.append(f"{count} {one if count == 1 else many}")
     if not parts:
-        return "nothing that a sync cannot bring back (it holds no queued replies, drafts or local notes)"
-    listed = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
-    return f"its {listed}: copy out what you need first"
+        return ""
+    return ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
 
 
 def _free_bytes(path: Path) -> int | None:
