@@ -206,3 +206,24 @@ def test_account_remove_says_what_only_the_kept_cache_holds_instead_of_advising_
     kept = removed.stdout.strip().splitlines()[-1]
     assert kept == (f"Its local cache {db} was kept, and it still holds what exists nowhere else (1 draft): "
                     "adding the account 'work' again picks it up; delete it only if you need none of that."), kept
+
+
+# ----- a report written over a cache by mistake
+
+
+def test_a_report_aimed_at_the_cache_is_refused_and_the_open_cache_keeps_its_writes(demo_home):
+    env, db = demo_home
+    holder = Holder(db, env)
+    try:
+        holder.write("holder-before")
+        for target in (db, Path(f"{db}-wal")):
+            refused = cli(env, "handover", "--output", str(target))
+            assert refused.returncode == 1, (refused.stdout, refused.stderr)
+            assert refused.stderr.strip() == (f"helpdesk-tui: Cannot write {target}: that folder holds the accounts' "
+                                              f"caches ({db.parent}); give a file name somewhere else.")
+        holder.write("holder-after")
+        assert holder.deleted_links() == []
+    finally:
+        holder.close()
+    assert fresh_read(db, "SELECT count(*) FROM meta WHERE key LIKE 'holder-%'") == [(2,)]
+    assert fresh_read(db, "PRAGMA integrity_check") == [("ok",)]
