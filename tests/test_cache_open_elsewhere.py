@@ -227,3 +227,23 @@ def test_a_report_aimed_at_the_cache_is_refused_and_the_open_cache_keeps_its_wri
         holder.close()
     assert fresh_read(db, "SELECT count(*) FROM meta WHERE key LIKE 'holder-%'") == [(2,)]
     assert fresh_read(db, "PRAGMA integrity_check") == [("ok",)]
+
+
+def test_two_rebuilds_at_once_leave_one_complete_workspace_and_no_leftovers(demo_home):
+    """Each build has a file of its own: neither deletes the other's under its connection."""
+    env, db = demo_home
+    command = [sys.executable, "-m", "helpdesk_tui", "demo", "--build-only", "--rebuild", "--tickets", "300"]
+    runs = [subprocess.Popen(command, env=env, cwd=ROOT, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            for _ in range(2)]
+    results = [(run.wait(timeout=120), run.stderr.read() if run.stderr else "") for run in runs]
+    for run in runs:
+        for stream in (run.stdout, run.stderr):
+            if stream is not None:
+                stream.close()
+    assert any(code == 0 for code, _ in results), results
+    for code, err in results:
+        assert code == 0 or "is open in another program" in err, (code, err)
+    assert fresh_read(db, "SELECT count(*) FROM tickets") == [(300,)]
+    assert fresh_read(db, "SELECT value FROM meta WHERE key = 'demo_complete'") == [("1",)]
+    assert fresh_read(db, "PRAGMA integrity_check") == [("ok",)]
+    assert not list(db.parent.glob("*.building*"))

@@ -15,7 +15,9 @@ time, like a real ticket's.
 
 from __future__ import annotations
 
+import glob
 import json
+import os
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -24,7 +26,7 @@ from helpdesk_tui.demo.feedback import add_demo_feedback
 from helpdesk_tui.demo.ratings import add_demo_ratings
 from helpdesk_tui.store.bulk import load_workspace
 from helpdesk_tui.store.db import open_database, transaction
-from helpdesk_tui.store.install import install_database, refuse_if_in_use
+from helpdesk_tui.store.install import install_database, refuse_if_in_use, remove_if_unused
 from helpdesk_tui.store.sla_refresh import STALE_KEY
 from helpdesk_tui.store.writer import get_meta, set_meta
 
@@ -59,9 +61,12 @@ def _build(path: Path, *, seed: int, tickets: int, now: datetime,
 
     # Say at once, not after the build, that an open workspace cannot be replaced.
     refuse_if_in_use(path, _in_use(path))
-    partial = path.with_name(path.name + ".building")
-    for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
-        leftover.unlink(missing_ok=True)
+    # A build of its own: another build running at the same time keeps its file open, and
+    # deleting that under it is what this module must never do; only abandoned ones go.
+    for leftover in path.parent.glob(f"{glob.escape(path.name)}.building*"):
+        if not leftover.name.endswith(("-wal", "-shm")):
+            remove_if_unused(leftover)
+    partial = path.with_name(f"{path.name}.building-{os.getpid()}")
     conn = open_database(partial)
     try:
         workspace = DemoWorkspace(DemoSpec(now=now, seed=seed, tickets=tickets))

@@ -53,6 +53,18 @@ def refuse_if_in_use(dest: Path, in_use: str) -> None:
             conn.close()
 
 
+def remove_if_unused(path: Path) -> None:
+    """Delete the database ``path`` with its -wal and -shm, unless a program has it open."""
+    try:
+        refuse_if_in_use(path, "")
+    except CacheInUse:
+        return  # someone's live database (another build still running): not ours to delete
+    except CacheError:
+        pass  # unreadable as a database: nothing can be using it as one
+    for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        leftover.unlink(missing_ok=True)
+
+
 def _lock_exclusively(dest: Path, in_use: str) -> sqlite3.Connection | None:
     """A connection holding ``dest``'s exclusive lock until closed; None when it is not a database."""
     try:
