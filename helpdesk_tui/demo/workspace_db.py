@@ -26,7 +26,11 @@ from helpdesk_tui.demo.feedback import add_demo_feedback
 from helpdesk_tui.demo.ratings import add_demo_ratings
 from helpdesk_tui.store.bulk import load_workspace
 from helpdesk_tui.store.db import open_database, transaction
-from helpdesk_tui.store.install import install_database, refuse_if_in_use, remove_if_unused
+from helpdesk_tui.store.install import (
+    install_database,
+    refuse_if_in_use,
+    remove_if_unused,
+)
 from helpdesk_tui.store.sla_refresh import STALE_KEY
 from helpdesk_tui.store.writer import get_meta, set_meta
 
