@@ -11,6 +11,7 @@ import os
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from helpdesk_tui.commands import DEMO, Context, dumps
@@ -157,6 +158,7 @@ def account_remove(ctx: Context, name: str) -> int:
     if name not in written:
         raise UserError(f"There is no account named '{name}' in {path}: 'helpdesk-tui account list' "
                         "shows them.", 2)
+    _refuse_while_open(ctx, name)
     config = ctx.settings.accounts.get(name)
     shared_left = False
     try:
@@ -191,8 +193,36 @@ def account_remove(ctx: Context, name: str) -> int:
         print(f"The default account is now '{result.default_account}'.")
     cache = ctx.locations.account_db(name)
     if cache.exists():
-        print(f"Its local cache {cache} was kept: delete it if you no longer need it.")
+        print(_kept_cache(name, cache))
     return 0
+
+
+def _refuse_while_open(ctx: Context, name: str) -> None:
+    """An app still open on the account would go on syncing and sending for an account that is
+    gone, and the cache it writes to is the one the agent may delete next: close it first."""
+    from helpdesk_tui.store.db import CacheError
+    from helpdesk_tui.store.install import refuse_if_in_use
+
+    cache = ctx.locations.account_db(name)
+    try:
+        refuse_if_in_use(cache, f"The cache of account '{name}' ({cache}) is open in another program "
+                                "(helpdesk-tui, a command or an sqlite3 shell): close it first, then remove "
+                                "the account; nothing was changed.")
+    except CacheError as error:
+        raise UserError(str(error)) from None
+
+
+def _kept_cache(name: str, cache: Path) -> str:
+    """Deleting the cache is the agent's call: say what only it holds, never advise it blindly."""
+    from helpdesk_tui.store.failures import local_only
+
+    held = local_only(cache)
+    if held == "":
+        return (f"Its local cache {cache} was kept; it holds nothing a sync cannot bring back, "
+                "so you may delete it if you no longer need it.")
+    what = f"it still holds what exists nowhere else ({held})" if held else "it may hold unsent work"
+    return (f"Its local cache {cache} was kept, and {what}: adding the account '{name}' again picks it up; "
+            "delete it only if you need none of that.")
 
 
 def _configured(ctx: Context, name: str):

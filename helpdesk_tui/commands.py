@@ -110,14 +110,20 @@ def locate(ctx: Context, what: str | None) -> int:
 
 def build_demo(ctx: Context, *, seed: int, tickets: int, rebuild: bool = False, quiet: bool = False) -> None:
     from helpdesk_tui.demo.workspace_db import ensure_demo_workspace
+    from helpdesk_tui.store.db import CacheError
 
     ensure_dirs(ctx.locations)
     progress = None
     if not quiet and sys.stderr.isatty():
         def progress(done: int, total: int) -> None:
             print(f"\rbuilding demo workspace: {done:,}/{total:,} tickets", end="", file=sys.stderr, flush=True)
-    built = ensure_demo_workspace(ctx.locations.account_db(DEMO), seed=seed, tickets=tickets,
-                                  now=datetime.now(UTC), rebuild=rebuild, progress=progress)
+    try:
+        built = ensure_demo_workspace(ctx.locations.account_db(DEMO), seed=seed, tickets=tickets,
+                                      now=datetime.now(UTC), rebuild=rebuild, progress=progress)
+    except CacheError as exc:  # e.g. open in the app: it is not replaced under it
+        if progress is not None:
+            print(file=sys.stderr)
+        raise UserError(str(exc)) from None
     if built and progress is not None:
         print(file=sys.stderr)
 

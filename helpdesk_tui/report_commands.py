@@ -20,7 +20,7 @@ from helpdesk_tui.errors import UserError
 MAX_HOURS = 24 * 14
 
 
-def _write(text: str, output: str | None) -> None:
+def _write(text: str, output: str | None, caches: Path) -> None:
     """Print ``text``, or put it in ``output`` whole (a temporary file renamed into place)."""
     if output is None or output == "-":
         sys.stdout.write(text)
@@ -28,6 +28,11 @@ def _write(text: str, output: str | None) -> None:
     target = Path(output).expanduser()
     if target.is_dir():
         raise UserError(f"Cannot write {output}: it is a directory; give a file name.")
+    if target.resolve().parent == caches.resolve():
+        # Renamed over an account's cache (or its -wal), the report would replace it under every
+        # program that has it open, and take its outbox and drafts with it.
+        raise UserError(f"Cannot write {output}: that folder holds the accounts' caches ({caches}); "
+                        "give a file name somewhere else.")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     except OSError as exc:
@@ -57,7 +62,7 @@ def handover(ctx: Context, *, hours: int, output: str | None, now: datetime | No
             data = load_handover(conn, account=ctx.account, agent=ctx.settings.agent.name, now=now, hours=hours)
     finally:
         cache.close()
-    _write(build_handover(data, now, tz, clean_text), output)
+    _write(build_handover(data, now, tz, clean_text), output, ctx.locations.accounts_dir)
     return 0
 
 
@@ -93,5 +98,5 @@ def insights_export(ctx: Context, *, since: str, fmt: str, output: str | None, n
         text = build_csv(items, tz=tz, clean=clean_text)
     else:
         text = build_markdown(items, account=ctx.account, since=start, now=now, tz=tz, clean=clean_text)
-    _write(text, output)
+    _write(text, output, ctx.locations.accounts_dir)
     return 0

@@ -14,6 +14,7 @@ import json
 import os
 import re
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -327,14 +328,68 @@ def test_a_full_disk_during_sync_is_one_sentence_and_the_next_sync_resumes(fake,
     for n in range(40):
         fake.add_ticket(f"While full {n} " + "x" * 2000, requester_id=fake.requester)
     report = engine.sync()
-    assert report.problem is not None and report.problem.startswith("The sync stopped: the cache ")
-    assert "the disk holding it is full: free some space, then sync again" in report.problem
+    assert report.problem == (f"The sync stopped: the disk holding the cache {cache.path} is full: free some space "
+                              "on it and try again (the cache itself is intact; what was already synced and "
+                              "everything you wrote are kept).")
     assert len(cache.outbox_items()) == 0 and count(cache, "tickets") == 3  # nothing lost, nothing half-applied
     with cache.connection() as conn:
         conn.execute("PRAGMA max_page_count = 1073741823")  # space freed
     again = engine.sync()
     assert again.problem is None and again.new == 40
     cache.close()
+
+
+@pytest.fixture
+def small_mount(tmp_path):
+    """A real 8 MB file system (a tmpfs, so root only): the disk that fills up is a real one."""
+    import shutil
+
+    if not (sys.platform.startswith("linux") and os.geteuid() == 0 and shutil.which("mount")):
+        pytest.skip("mounting a small tmpfs needs root")
+    point = tmp_path / "mnt"
+    point.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(point)], capture_output=True,
+                          check=False)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
+    yield point
+    subprocess.run(["umount", "-l", str(point)], capture_output=True, check=False)
+
+
+def test_sync_on_a_really_full_disk_is_one_sentence_from_the_command_and_the_next_sync_resumes(fake, small_mount):
+    """End to end: `helpdesk-tui sync` as a process, its cache on a file system with 0 bytes free."""
+    import shutil
+
+    run = Cli(small_mount, fake)
+    run.add(fake.url)
+    assert run("sync", "--account", "zd").returncode == 0
+    db = run.cache_path
+    for n in range(60):
+        fake.add_ticket(f"While the disk is full {n} " + "x" * 20_000, requester_id=fake.requester, status="open")
+    filler = small_mount / "filler"
+    subprocess.run(["dd", "if=/dev/zero", f"of={filler}", "bs=4k"], capture_output=True, check=False)
+    assert shutil.disk_usage(small_mount).free == 0
+    # Room to open the cache and start, not for the page of new tickets: the disk fills mid-sync.
+    os.truncate(filler, filler.stat().st_size - 512 * 1024)
+    line = assert_one_sentence(run("sync", "--account", "zd"))
+    assert line == (f"helpdesk-tui: The sync stopped: the disk holding the cache {db} is full: free some space on "
+                    "it and try again (the cache itself is intact; what was already synced and everything you "
+                    "wrote are kept)."), line
+    filler.unlink()
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert conn.execute("SELECT count(*) FROM tickets").fetchone() == (3,)  # the 3 synced first
+    finally:
+        conn.close()
+    again = run("sync", "--account", "zd")
+    assert again.returncode == 0, again.stderr
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("SELECT count(*) FROM tickets WHERE subject LIKE 'While the disk is full%'"
+                            ).fetchone() == (60,)
+    finally:
+        conn.close()
 
 
 def test_queued_replies_survive_a_sync_that_fails_on_the_cache(fake, tmp_path):

@@ -143,7 +143,8 @@ async def test_a_full_disk_during_the_background_sync_is_one_toast_and_the_app_l
         app.start_syncing()
         await settle(pilot, app)
         assert app.is_running and "syncing" not in header(app)
-        assert "the disk holding it is full: free some space, then sync again" in toasts(app)
+        assert "The sync stopped: the disk holding the cache" in toasts(app)
+        assert "is full: free some space on it and try again" in toasts(app)
 
 
 async def test_the_collision_dialog_shows_a_new_html_comment_as_text_like_the_thread(demo_db, tmp_path):

@@ -15,7 +15,9 @@ time, like a real ticket's.
 
 from __future__ import annotations
 
+import glob
 import json
+import os
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -24,6 +26,11 @@ from helpdesk_tui.demo.feedback import add_demo_feedback
 from helpdesk_tui.demo.ratings import add_demo_ratings
 from helpdesk_tui.store.bulk import load_workspace
 from helpdesk_tui.store.db import open_database, transaction
+from helpdesk_tui.store.install import (
+    install_database,
+    refuse_if_in_use,
+    remove_if_unused,
+)
 from helpdesk_tui.store.sla_refresh import STALE_KEY
 from helpdesk_tui.store.writer import get_meta, set_meta
 
@@ -56,9 +63,14 @@ def _build(path: Path, *, seed: int, tickets: int, now: datetime,
            progress: Callable[[int, int], None] | None) -> None:
     from helpdesk_tui.demo.generate import DemoSpec, DemoWorkspace
 
-    partial = path.with_name(path.name + ".building")
-    for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
-        leftover.unlink(missing_ok=True)
+    # Say at once, not after the build, that an open workspace cannot be replaced.
+    refuse_if_in_use(path, _in_use(path))
+    # A build of its own: another build running at the same time keeps its file open, and
+    # deleting that under it is what this module must never do; only abandoned ones go.
+    for leftover in path.parent.glob(f"{glob.escape(path.name)}.building*"):
+        if not leftover.name.endswith(("-wal", "-shm")):
+            remove_if_unused(leftover)
+    partial = path.with_name(f"{path.name}.building-{os.getpid()}")
     conn = open_database(partial)
     try:
         workspace = DemoWorkspace(DemoSpec(now=now, seed=seed, tickets=tickets))
@@ -74,12 +86,19 @@ def _build(path: Path, *, seed: int, tickets: int, now: datetime,
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         conn.close()
-    # Only a finished workspace takes the real name: an interrupted build is never opened.
-    for suffix in ("-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    partial.replace(path)
-    Path(f"{partial}-wal").unlink(missing_ok=True)
-    Path(f"{partial}-shm").unlink(missing_ok=True)
+    # Only a finished workspace takes the real name: an interrupted build is never opened. It
+    # goes in through SQLite, never by renaming over the cache: an app open on it would go on
+    # writing into a deleted file (see store/install.py).
+    try:
+        install_database(partial, path, in_use=_in_use(path))
+    finally:
+        for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
+            leftover.unlink(missing_ok=True)
+
+
+def _in_use(path: Path) -> str:
+    return (f"The demo workspace {path} is open in another program (helpdesk-tui, a command or an "
+            "sqlite3 shell): close it first, then build the demo again (building replaces everything in it).")
 
 
 def _max_ids(conn) -> dict[str, int]:

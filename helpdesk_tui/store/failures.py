@@ -20,23 +20,30 @@ CacheFailure = sqlite3.Error
 """What a command that uses the cache catches to say ``explain()``'s sentence instead of a traceback."""
 
 
-def explain(exc: BaseException, path: Path | str) -> str:
-    """One sentence for a failure (``sqlite3.Error`` or ``OSError``) while using the cache at ``path``."""
+UNSAVED = "nothing from this command was saved"
+
+
+def explain(exc: BaseException, path: Path | str, *, unsaved: str = UNSAVED) -> str:
+    """One sentence for a failure (``sqlite3.Error`` or ``OSError``) while using the cache at ``path``.
+
+    ``unsaved`` says what the failed write leaves behind, where the sentence says it (a sync
+    keeps the pages it applied before the failure: it says so instead).
+    """
     path = Path(path)
     if isinstance(exc, OSError):
-        return _explain_os_error(exc, path)
+        return _explain_os_error(exc, path, unsaved)
     if isinstance(exc, sqlite3.Error):
-        return _explain_sqlite_error(exc, path)
+        return _explain_sqlite_error(exc, path, unsaved)
     return f"The cache {path} could not be used ({_reason(exc)}): try again."
 
 
-def _explain_sqlite_error(exc: sqlite3.Error, path: Path) -> str:
+def _explain_sqlite_error(exc: sqlite3.Error, path: Path, unsaved: str) -> str:
     code = getattr(exc, "sqlite_errorcode", None)
     primary = code & 0xFF if isinstance(code, int) else None
     text = str(exc)
     lowered = text.lower()
     if primary == sqlite3.SQLITE_FULL or "disk is full" in lowered:
-        return _full(path)
+        return _full(path, unsaved)
     if primary in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or "is locked" in lowered:
         return (f"The cache {path} is locked by another program writing to it (another helpdesk-tui, "
                 "a sync or an sqlite3 shell): wait for it to finish or close it, then try again.")
@@ -55,20 +62,20 @@ def _explain_sqlite_error(exc: sqlite3.Error, path: Path) -> str:
         return _maybe_damaged(path, text)
     if primary == sqlite3.SQLITE_IOERR or "i/o error" in lowered:
         if _free_bytes(path) == 0:
-            return _full(path)
+            return _full(path, unsaved)
         if _read_only_mount(path):
             return _read_only(path)
         missing = [s for s in _SIDE_FILES if not Path(f"{path}{s}").exists()]
         hint = (" (its -wal file vanished while in use: did another program delete or replace it?)"
                 if missing == list(_SIDE_FILES) else "")
-        return (f"Reading or writing the cache {path} failed with a disk I/O error{hint}: nothing from "
-                "this command was saved; check the disk and try again.")
+        return (f"Reading or writing the cache {path} failed with a disk I/O error{hint}: {unsaved}; "
+                "check the disk and try again.")
     return f"The cache {path} could not be used ({text}): try again."
 
 
-def _explain_os_error(exc: OSError, path: Path) -> str:
+def _explain_os_error(exc: OSError, path: Path, unsaved: str) -> str:
     if exc.errno == errno.ENOSPC or exc.errno == errno.EDQUOT:
-        return _full(path)
+        return _full(path, unsaved)
     if exc.errno == errno.EROFS:
         return _read_only(path)
     in_the_way = _in_the_way(path)
@@ -80,9 +87,9 @@ def _explain_os_error(exc: OSError, path: Path) -> str:
     return f"The cache {path} could not be opened ({_reason(exc)}): check its folder and try again."
 
 
-def _full(path: Path) -> str:
+def _full(path: Path, unsaved: str) -> str:
     return (f"The disk holding the cache {path} is full: free some space on it and try again "
-            "(the cache itself is intact; nothing from this command was saved).")
+            f"(the cache itself is intact; {unsaved}).")
 
 
 def _read_only(path: Path) -> str:
@@ -173,18 +180,39 @@ _LOCAL_ONLY = (
 
 
 def _losses(conn: sqlite3.Connection) -> str | None:
+    listed = _local_only(conn)
+    if listed is None:
+        return None  # the damage reaches these tables: say so without numbers
+    if not listed:
+        return "nothing that a sync cannot bring back (it holds no queued replies, drafts or local notes)"
+    return f"its {listed}: copy out what you need first"
+
+
+def local_only(path: Path) -> str | None:
+    """What only the cache at ``path`` holds ("2 queued replies and updates and 1 draft"), "" for
+    nothing, None when it cannot be read: for a sentence about keeping or deleting it."""
+    try:
+        conn = sqlite3.connect(f"{Path(path).as_uri()}?mode=ro", uri=True, timeout=5.0)
+    except (sqlite3.Error, ValueError):
+        return None
+    try:
+        return _local_only(conn)
+    finally:
+        conn.close()
+
+
+def _local_only(conn: sqlite3.Connection) -> str | None:
     parts = []
     for query, one, many in _LOCAL_ONLY:
         try:
             count = conn.execute(query).fetchone()[0]
         except sqlite3.Error:
-            return None  # the damage reaches these tables: say so without numbers
+            return None
         if count:
             parts.append(f"{count} {one if count == 1 else many}")
     if not parts:
-        return "nothing that a sync cannot bring back (it holds no queued replies, drafts or local notes)"
-    listed = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
-    return f"its {listed}: copy out what you need first"
+        return ""
+    return ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
 
 
 def _free_bytes(path: Path) -> int | None:

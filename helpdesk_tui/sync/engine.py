@@ -23,6 +23,7 @@ from helpdesk_tui.content.sanitize import clean_line
 from helpdesk_tui.store import sync_apply, sync_kb
 from helpdesk_tui.store.cache import Cache
 from helpdesk_tui.store.db import transaction
+from helpdesk_tui.store.failures import explain
 from helpdesk_tui.sync import errors
 from helpdesk_tui.sync.backends.base import MALFORMED, malformed_reason
 from helpdesk_tui.sync.outbox_sender import DrainResult, drain_outbox
@@ -37,21 +38,19 @@ UNREADABLE = (*MALFORMED, sqlite3.InterfaceError, sqlite3.ProgrammingError, sqli
               sqlite3.IntegrityError)
 
 
-def cache_problem(exc: BaseException, path: Path) -> str:
-    """One sentence for the cache failing during a sync; what was already synced is kept."""
-    text = str(exc).lower()
-    code = getattr(exc, "sqlite_errorcode", None)
-    if code is not None and code & 0xFF == sqlite3.SQLITE_FULL or "disk is full" in text or \
-            getattr(exc, "errno", None) == 28:
-        what = "because the disk holding it is full: free some space"
-    elif "locked" in text or "busy" in text:
-        what = "because another program holds its write lock: close that program or wait"
-    elif "readonly" in text or "read-only" in text:
-        what = "because it is read-only: make it writable"
-    else:
-        what = f"({clean_line(str(exc))[:120] or type(exc).__name__}): check the disk"
-    return (f"The sync stopped: the cache {path} could not be written {what}, then sync again; "
-            "what was already synced and everything you wrote are kept.")
+# What a sync that stops on the cache leaves: the page being applied is rolled back with its
+# cursor, everything committed before stays, and the outbox and drafts are never touched.
+KEPT = "what was already synced and everything you wrote are kept"
+
+
+def _cache_stopped(exc: BaseException, path: Path) -> str:
+    """The sync stopped on the cache: store.failures' sentence for why, said as the sync's."""
+    cause = explain(exc, path, unsaved=KEPT)
+    if cause[:1].isupper() and cause[1:2].islower():  # "The disk …", not "SQLite …" or a path
+        cause = cause[0].lower() + cause[1:]
+    if KEPT not in cause:
+        cause = f"{cause.rstrip('.')}; {KEPT}."
+    return f"The sync stopped: {cause}"
 
 
 @dataclass
@@ -255,7 +254,7 @@ class SyncEngine:
             report.problem = self._unreadable(exc)
         except CACHE_FAILURES as exc:
             # The page being applied was rolled back with its cursor: the next sync resumes there.
-            report.problem = cache_problem(exc, self.cache.path)
+            report.problem = _cache_stopped(exc, self.cache.path)
             return report
         capabilities = self.backend.capabilities
         if capabilities.kb:
@@ -276,7 +275,7 @@ class SyncEngine:
             reason = self._unreadable(exc).rstrip(".")
             report.problem = report.problem or f"The tickets are up to date, but the {what} were not synced: {reason}."
         except CACHE_FAILURES as exc:
-            report.problem = report.problem or cache_problem(exc, self.cache.path)
+            report.problem = report.problem or _cache_stopped(exc, self.cache.path)
         except errors.SyncError as exc:
             if isinstance(exc, errors.Unreachable):
                 report.online = False
