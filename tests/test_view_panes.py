@@ -73,3 +73,20 @@ async def test_closing_the_kb_with_ctrl_g_takes_its_keys_out_of_the_footer(demo_
         await pilot.press("ctrl+g", "ctrl+g")
         await pilot.pause()
         assert app.query_one(InboxList).has_focus
+
+
+async def test_a_ticket_opened_while_a_preview_waits_is_not_replaced_by_that_preview(demo_db, tmp_path):
+    """The cursor's preview waits PREVIEW_DELAY; a ticket opened meanwhile (a focus session
+    resuming at start, a history jump) must stay: the late preview once undid it."""
+    from helpdesk_tui.ui.app import PREVIEW_DELAY
+
+    app = make_app(demo_db, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        inbox = app.query_one(InboxList)
+        elsewhere = inbox._ids[10]
+        await pilot.press("j")  # the preview of the second ticket is now waiting
+        app.open_ticket(elsewhere, focus=True)
+        await pilot.pause(PREVIEW_DELAY * 3)
+        await settle(pilot, app)
+        assert app.ticket_id == elsewhere

@@ -391,6 +391,11 @@ class HelpdeskApp(ErrorGuardMixin, ContainErrors, DraftSavingMixin, ReplyingMixi
         self.open_ticket(event.ticket_id, focus=True)
 
     def open_ticket(self, ticket_id: int, *, focus: bool) -> None:
+        if self._preview_timer is not None:
+            # A preview still waiting on the cursor must not replace the ticket opened now
+            # (a focus session serving its ticket at start, a history jump, a search hit).
+            self._preview_timer.stop()
+            self._preview_timer = None
         ticket = self.cache.ticket(ticket_id)
         if ticket is None:
             self.notify("That ticket is no longer in the cache.", severity="warning")
