@@ -10,8 +10,9 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.geometry import Offset
+from textual.geometry import Offset, Region
 from textual.message import Message
+from textual.strip import Strip
 from textual.timer import Timer
 from textual.widgets import Label, Static, TextArea
 
@@ -44,6 +45,16 @@ class DraftArea(ContainErrors, TextArea):
         if row >= document.line_count or column > len(document.get_line(row)):
             return Offset(0, 0)
         return super().scroll_cursor_visible(center=center, animate=animate)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # Textual 8 race: a compositor refresh can draw a text area whose component styles
+        # are not (or no longer) there, as a composer is swapped out, and get_component_styles
+        # raises KeyError('text-area--gutter'). Blank lines for that one frame; the next
+        # frame draws it whole, or it is gone.
+        try:
+            return super().render_lines(crop)
+        except KeyError:
+            return [Strip.blank(crop.width)] * crop.height
 
 
 class Composer(ContainErrors, Vertical):
