@@ -48,7 +48,7 @@ import httpx  # noqa: E402
 
 from helpdesk_tui.store.cache import Cache  # noqa: E402
 from helpdesk_tui.sync.backends import rt_map  # noqa: E402
-from helpdesk_tui.sync.backends.base import AccountSettings  # noqa: E402
+from helpdesk_tui.sync.contract import AccountSettings  # noqa: E402
 from helpdesk_tui.sync.engine import SyncEngine  # noqa: E402
 from figure_table import print_table  # noqa: E402  (this folder: the script's own)
 
@@ -436,16 +436,17 @@ def run_rt(args: argparse.Namespace, figures: dict[str, Any]) -> None:
 
 def zendesk_child(args: argparse.Namespace) -> None:
     """In a process of its own: raw paging or a SyncEngine pull of the fake's export; prints JSON."""
-    from helpdesk_tui.sync.backends.zendesk import EXPORT, SIDELOADS, ZendeskBackend, auth_header, make_client
+    from helpdesk_tui.sync.backends.zendesk import EXPORT, SIDELOADS, ZendeskBackend, make_client
 
     account = AccountSettings(name="bench", url=args.zendesk_child_url, user=ZENDESK_EMAIL, token=ZENDESK_TOKEN)
     before = vm_status()
     result: dict[str, Any] = {"rss_before_kb": before.get("VmRSS")}
     if args.zendesk_child == "raw":
-        headers = {"Authorization": auth_header(account), "Accept": "application/json"}
+        headers = {"Accept": "application/json"}
         tickets = pages = 0
         started = time.perf_counter()
-        with httpx.Client(base_url=args.zendesk_child_url, headers=headers, timeout=120) as http:
+        with httpx.Client(base_url=args.zendesk_child_url, headers=headers, auth=ZendeskBackend.auth(account),
+                          timeout=120) as http:
             params: dict[str, Any] = {"per_page": args.zendesk_page_size, "include": SIDELOADS, "start_time": 0}
             while True:
                 data = http.get(EXPORT, params=params).json()

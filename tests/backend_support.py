@@ -16,5 +16,13 @@ class Only:
         page.deleted_ticket_ids = [r for r in page.deleted_ticket_ids if r in self._wanted]
         return page
 
+    @property
+    def status(self):
+        return self._backend.status
+
+    @status.setter
+    def status(self, value) -> None:
+        self._backend.status = value  # the engine's sync status reaches the backend that uses it
+
     def __getattr__(self, name):
         return getattr(self._backend, name)

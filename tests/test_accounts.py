@@ -695,3 +695,60 @@ def test_cli_tokens_of_two_homes_stay_apart(tmp_path, plugins, server):
     assert run_cli(home_b, plugins, ring, "account", "remove", "work").returncode == 0
     tested = run_cli(home_a, plugins, ring, "account", "test", "work")
     assert tested.returncode == 0, tested.stderr
+
+
+# --- options a backend declares -------------------------------------------------------------
+
+def _declared():
+    from helpdesk_tui.config.account_options import Option
+
+    return (Option("project", "the project whose tickets are synced", required=True,
+                   validate=lambda v: None if v.isidentifier() else "must be a project identifier"),
+            Option("mapping", "a file that maps statuses"))
+
+
+def test_options_are_checked_against_the_declaration_one_sentence_per_mistake(tmp_path):
+    with pytest.raises(accounts_file.InvalidAccount) as caught:
+        accounts_file.validate_account("work", "fake", "https://x.example", None, ["fake"],
+                                       options={"colour": "blue", "mapping": "m.toml"}, declared=_declared())
+    assert str(caught.value) == (
+        "The fake backend takes no option 'colour': use one of project, mapping. "
+        "The fake backend needs the option 'project' (the project whose tickets are synced): add "
+        "--option project=VALUE.")
+    with pytest.raises(accounts_file.InvalidAccount, match=r"^The option 'project' must be a project identifier: "):
+        accounts_file.validate_account("work", "fake", "https://x.example", None, ["fake"],
+                                       options={"project": "web shop"}, declared=_declared())
+
+
+def test_options_are_stored_under_the_account_and_read_back(tmp_path):
+    path = tmp_path / "config.toml"
+    account = accounts_file.validate_account("work", "fake", "https://x.example", None, ["fake"],
+                                             options={"project": "web_shop"}, declared=_declared())
+    accounts_file.add_account(path, account)
+    assert "[accounts.work.options]" in path.read_text() or "options = {" in path.read_text()
+    assert dict(load_settings(path).accounts["work"].options) == {"project": "web_shop"}
+    # Added again without options: the stored ones stay; with options: they replace them.
+    accounts_file.add_account(path, accounts_file.validate_account("work", "fake", "https://y.example", None,
+                                                                   ["fake"]))
+    assert dict(load_settings(path).accounts["work"].options) == {"project": "web_shop"}
+    accounts_file.add_account(path, accounts_file.validate_account(
+        "work", "fake", "https://y.example", None, ["fake"], options={"project": "desk"}, declared=_declared()))
+    assert dict(load_settings(path).accounts["work"].options) == {"project": "desk"}
+
+
+def test_the_settings_file_takes_options_as_text_numbers_or_switches_and_never_a_secret(tmp_path):
+    from helpdesk_tui.config.settings import ConfigError
+
+    path = tmp_path / "config.toml"
+    path.write_text('[accounts.work]\nbackend = "fake"\nurl = "https://x.example"\n'
+                    '[accounts.work.options]\nproject = "web"\nmailbox = 42\narchived = false\n')
+    assert dict(load_settings(path).accounts["work"].options) == {"project": "web", "mailbox": "42",
+                                                                   "archived": "false"}
+    path.write_text('[accounts.work]\nbackend = "fake"\nurl = "https://x.example"\n'
+                    '[accounts.work.options]\napi_token = "abc"\n')
+    with pytest.raises(ConfigError, match="looks like a secret"):
+        load_settings(path)
+    path.write_text('[accounts.work]\nbackend = "fake"\nurl = "https://x.example"\n'
+                    '[accounts.work.options]\nproject = ["a", "b"]\n')
+    with pytest.raises(ConfigError, match="must be a text, a number or true/false"):
+        load_settings(path)

@@ -27,7 +27,7 @@ import pytest
 from helpdesk_tui.store import outbox
 from helpdesk_tui.store.cache import Cache
 from helpdesk_tui.sync import errors
-from helpdesk_tui.sync.backends.base import AccountSettings
+from helpdesk_tui.sync.contract import AccountSettings
 from helpdesk_tui.sync.backends.zendesk import ZendeskBackend
 from helpdesk_tui.sync.engine import SyncEngine
 from helpdesk_tui.sync.http import RetryPolicy

@@ -10,20 +10,25 @@ import httpx
 import pytest
 
 from helpdesk_tui.domain.models import OutboxItem
+from helpdesk_tui.sync.commands import Command, command_from
 from helpdesk_tui.domain.vocab import MessageKind, Priority, Status
 from helpdesk_tui.sync import errors
-from helpdesk_tui.sync.backends.base import AccountSettings, ChangePage
+from helpdesk_tui.sync.contract import AccountSettings, ChangePage, MemoryStatus
 from helpdesk_tui.sync.backends.django_helpdesk import DjangoHelpdeskBackend, api_base, make_client
-from helpdesk_tui.sync.backends.django_helpdesk_map import ScanState, protect, unprotect
+from helpdesk_tui.sync.backends.django_helpdesk_map import Known, ScanState, known_hashes, protect, unprotect
 from helpdesk_tui.sync.http import RetryPolicy
 from tests.server_django_helpdesk import django_helpdesk_server  # noqa: F401
 
 FAST = RetryPolicy(attempts=2, base_delay=0.01, max_delay=0.05, timeout=10)
 
 
-def backend_for(server, *, token=None, url=None, page_size=2, **kw) -> DjangoHelpdeskBackend:
+def backend_for(server, *, token=None, url=None, page_size=2, status=None, **kw) -> DjangoHelpdeskBackend:
+    """``status``: the sync status to share with another backend (what the engine keeps in the cache)."""
     account = AccountSettings(name="dh", url=url or server.url, user=None, token=token or server.token)
-    return DjangoHelpdeskBackend(account, make_client(account, policy=FAST), page_size=page_size, **kw)
+    backend = DjangoHelpdeskBackend(account, make_client(account, policy=FAST), page_size=page_size, **kw)
+    if status is not None:
+        backend.status = status
+    return backend
 
 
 class Api:
@@ -100,10 +105,10 @@ def ids(pages) -> list[str]:
     return [t.remote_id for p in pages for t in p.tickets]
 
 
-def item(action, payload, *, at=None) -> OutboxItem:
+def item(action, payload, *, at=None) -> Command:
     at = at or datetime.now(UTC)
-    return OutboxItem(id="x" + action, ticket_id=1, action=action, payload=payload, state="sending",
-                      attempts=1, created_at=at, updated_at=at)
+    return command_from(OutboxItem(id="x" + action, ticket_id=1, action=action, payload=payload, state="sending",
+                                   attempts=1, created_at=at, updated_at=at))
 
 
 # ---------------------------------------------------------------- sign-in
@@ -168,9 +173,11 @@ def test_first_scan_returns_every_ticket_once_with_mapped_fields(django_helpdesk
 def test_unchanged_scan_returns_nothing_and_keeps_times(django_helpdesk_server, world):  # noqa: F811
     backend = backend_for(django_helpdesk_server)
     first, cursor = scan(backend)
+    hashes_after_first = known_hashes(backend.status)
     again, cursor2 = scan(backend, cursor)
+    hashes_after_second = known_hashes(backend.status)
     assert ids(again) == [] and [d for p in again for d in p.deleted_ticket_ids] == []
-    assert json.loads(cursor2)["h"] == json.loads(cursor)["h"]
+    assert hashes_after_second == hashes_after_first
     # A fresh scan later gives the same times: nothing is stamped "now".
     later = backend_for(django_helpdesk_server, now=lambda: datetime.now(UTC) + timedelta(days=3))
     times = {t.remote_id: (t.created_at, t.updated_at) for p in scan(later)[0] for t in p.tickets}
@@ -195,22 +202,23 @@ def test_a_deleted_ticket_is_reported(django_helpdesk_server, api):  # noqa: F81
     api.call("DELETE", f"/tickets/{doomed['id']}/")
     pages, cursor = scan(backend, cursor)
     assert [d for p in pages for d in p.deleted_ticket_ids] == [str(doomed["id"])]
-    assert ids(pages) == [] and str(doomed["id"]) not in json.loads(cursor)["h"]
+    assert ids(pages) == [] and doomed["id"] not in known_hashes(backend.status)
 
 
 def test_an_interrupted_scan_resumes_without_duplicates_or_misses(django_helpdesk_server, api, world):  # noqa: F811
     for n in range(3):
         api.ticket(f"Resume {n}", f"resume body {n}", "erin@example.com")
-    _, cursor = scan(backend_for(django_helpdesk_server))
+    status = MemoryStatus()  # kept in the cache, across processes
+    _, cursor = scan(backend_for(django_helpdesk_server, status=status))
     every = api.all_ids()
     assert len(every) >= 7
     changed = [every[0], every[3], every[-1]]  # on the first page, a middle one, the last page
     for tid in changed:
         api.followup(tid, f"poke {tid}", public=False)
-    first = backend_for(django_helpdesk_server).pull(cursor)
+    first = backend_for(django_helpdesk_server, status=status).pull(cursor)
     assert not first.done
     # The process dies after page 1 was applied; a new one resumes from the stored cursor.
-    rest, _ = scan(backend_for(django_helpdesk_server), first.cursor)
+    rest, _ = scan(backend_for(django_helpdesk_server, status=status), first.cursor)
     got = ids([first, *rest])
     assert sorted(got, key=int) == [str(t) for t in changed]
     assert len(got) == len(set(got))
@@ -228,7 +236,7 @@ def test_a_deletion_mid_scan_shifts_pages_without_false_deletions(django_helpdes
     api.call("DELETE", f"/tickets/{made[0]}/")  # made[1] moves up onto page 1, which is behind us
     rest, cursor = scan(backend, page1.cursor)
     assert [d for p in rest for d in p.deleted_ticket_ids] == [] and ids(rest) == []
-    assert str(made[1]) in json.loads(cursor)["h"]  # passed over, looked up, still there
+    assert made[1] in known_hashes(backend.status)  # passed over, looked up, still there
     # made[0] was deleted after this scan had seen it: the next scan reports it.
     pages, cursor = scan(backend, cursor)
     assert [d for p in pages for d in p.deleted_ticket_ids] == [str(made[0])] and ids(pages) == []
@@ -356,8 +364,8 @@ def test_a_damaged_cursor_starts_a_fresh_scan():
         assert ids([result]) == ["7"] and result.done and result.deleted_ticket_ids == []
         (ticket,) = result.tickets
         assert ticket.created_at == ticket.updated_at == seen  # no followups: first sighting
-    state = ScanState.load(result.cursor, 50)
-    assert state.t == {7: int(seen.timestamp())} and state.page == 1
+    state = ScanState.load(result.cursor, 50, backend.status)
+    assert Known.load(backend.status.get("7")).first_seen == int(seen.timestamp()) and state.page == 1
     backend.now = lambda: seen + timedelta(days=1)
     assert backend.pull(result.cursor).tickets == []
 

@@ -17,11 +17,12 @@ import pytest
 
 from helpdesk_tui.config.settings import Settings, TriageSettings, UISettings
 from helpdesk_tui.domain.models import OutboxItem
+from helpdesk_tui.sync.commands import command_from
 from helpdesk_tui.store import outbox
 from helpdesk_tui.store.cache import Cache
 from helpdesk_tui.store.triage_desk import TriageDesk
 from helpdesk_tui.sync import errors
-from helpdesk_tui.sync.backends.base import AccountSettings, Capabilities
+from helpdesk_tui.sync.contract import AccountSettings, Capabilities
 from helpdesk_tui.sync.backends.demo import DemoBackend
 from helpdesk_tui.sync.backends.django_helpdesk import DjangoHelpdeskBackend
 from helpdesk_tui.sync.backends.django_helpdesk import make_client as dh_client
@@ -143,7 +144,7 @@ def test_a_group_id_is_sent_as_is_and_a_long_group_list_is_read_page_by_page(zen
     def move(remote: int, group: str) -> None:
         item = OutboxItem(id=f"item-{remote}-{group}", ticket_id=1, action="update", payload={"group": group},
                           state="sending", attempts=1, created_at=QUEUED_AT, updated_at=QUEUED_AT)
-        backend.push(item, str(remote), None)
+        backend.push(command_from(item), str(remote), None)
 
     move(down, str(groups["Billing"]))
     move(invoice, f"group {groups['Tier 2']}")  # as a ticket pulled without its group's name shows it
@@ -302,10 +303,11 @@ def test_rt_moves_a_ticket_to_the_queue_named_as_its_group_and_refuses_an_unknow
                                                                                   max_delay=0.05, timeout=20)))
     item = OutboxItem(id="rt-group", ticket_id=1, action="update", payload={"group": queue}, state="queued",
                       attempts=0, created_at=QUEUED_AT, updated_at=QUEUED_AT)
-    backend.push(item, number, None)
+    backend.push(command_from(item), number, None)
     moved = http.get(f"/ticket/{number}").json()["Queue"]["id"]
     assert http.get(f"/queue/{moved}").json()["Name"] == queue
     with pytest.raises(errors.BadResponse, match=r"refused part of the update .*Queue No such queue does not exist"):
-        backend.push(dataclasses.replace(item, id="rt-nowhere", payload={"group": "No such queue"}), number, None)
+        backend.push(command_from(dataclasses.replace(item, id="rt-nowhere", payload={"group": "No such queue"})),
+                     number, None)
     assert http.get(f"/ticket/{number}").json()["Queue"]["id"] == moved
     http.close()

@@ -14,10 +14,11 @@ import httpx
 import pytest
 
 from helpdesk_tui.domain.models import OutboxItem
+from helpdesk_tui.sync.commands import Command, command_from
 from helpdesk_tui.domain.vocab import MessageKind, Priority, Status
 from helpdesk_tui.sync import errors
 from helpdesk_tui.sync.backends import rt_map
-from helpdesk_tui.sync.backends.base import AccountSettings
+from helpdesk_tui.sync.contract import AccountSettings
 from helpdesk_tui.sync.backends.rt import RequestTrackerBackend, make_client
 from helpdesk_tui.sync.backends.rt_feed import Cursor, ServerZone
 from helpdesk_tui.sync.http import RetryPolicy
@@ -37,10 +38,10 @@ def settle() -> None:
     time.sleep(2.1)
 
 
-def outbox(action: str, **payload) -> OutboxItem:
+def outbox(action: str, **payload) -> Command:
     now = datetime.now(UTC)
-    return OutboxItem(id=f"ob-{time.monotonic_ns()}", ticket_id=1, action=action, payload=payload,
-                      state="queued", attempts=0, created_at=now, updated_at=now)
+    return command_from(OutboxItem(id=f"ob-{time.monotonic_ns()}", ticket_id=1, action=action, payload=payload,
+                                   state="queued", attempts=0, created_at=now, updated_at=now))
 
 
 @pytest.fixture(scope="module")

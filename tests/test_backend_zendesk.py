@@ -10,10 +10,11 @@ import pytest
 from helpdesk_tui.compose.placeholders import find_placeholders
 from helpdesk_tui.compose.render import render_template
 from helpdesk_tui.domain.models import OutboxItem
+from helpdesk_tui.sync.commands import Command, command_from
 from helpdesk_tui.domain.vocab import MessageKind, Priority, Status
 from helpdesk_tui.sync import errors
-from helpdesk_tui.sync.backends.base import AccountSettings, ChangePage
-from helpdesk_tui.sync.backends.zendesk import OUTBOX_KEY, ZendeskBackend, auth_header, site_url
+from helpdesk_tui.sync.contract import AccountSettings, ChangePage
+from helpdesk_tui.sync.backends.zendesk import OUTBOX_KEY, ZendeskBackend, site_url
 from helpdesk_tui.sync.http import HttpClient, RetryPolicy
 from tests.fakes.zendesk import FakeZendesk
 from tests.fakes.zendesk_process import fake_zendesk_process
@@ -45,9 +46,16 @@ def pull_all(backend: ZendeskBackend, cursor: str | None = None) -> tuple[list[C
             return pages, cursor
 
 
-def outbox(action: str, item_id: str = "01JOUTBOX0000000000000001", **payload) -> OutboxItem:
-    return OutboxItem(id=item_id, ticket_id=1, action=action, payload=payload, state="sending", attempts=1,
-                      created_at=QUEUED_AT, updated_at=QUEUED_AT)
+def outbox(action: str, item_id: str = "01JOUTBOX0000000000000001", **payload) -> Command:
+    return command_from(OutboxItem(id=item_id, ticket_id=1, action=action, payload=payload, state="sending",
+                                   attempts=1, created_at=QUEUED_AT, updated_at=QUEUED_AT))
+
+
+def auth_header(account: AccountSettings) -> str:
+    """The Authorization header ``ZendeskBackend.auth`` puts on a request."""
+    request = httpx.Request("GET", "https://acme.zendesk.com/api/v2/users/me.json")
+    next(ZendeskBackend.auth(account).auth_flow(request))
+    return request.headers["Authorization"]
 
 
 def seed_account(fake: FakeZendesk) -> dict[str, int]:
@@ -95,6 +103,7 @@ def test_client_uses_token_basic_auth_or_oauth_bearer_and_the_site_url():
     token_account = AccountSettings(name="a", url="acme.zendesk.com/api/v2/", user="aiko@acme.example", token="t0k")
     assert auth_header(token_account) == "Basic YWlrb0BhY21lLmV4YW1wbGUvdG9rZW46dDBr"  # aiko@acme.example/token:t0k
     assert auth_header(AccountSettings(name="a", url="x", user=None, token="oauth")) == "Bearer oauth"
+    assert "t0k" not in repr(ZendeskBackend.auth(token_account)) and "t0k" not in repr(ZendeskBackend.make_client(token_account))
     assert ZendeskBackend.make_client(token_account).base_url == "https://acme.zendesk.com"
     assert site_url("acme") == "https://acme.zendesk.com"
     assert site_url("https://help.acme.example/") == "https://help.acme.example"

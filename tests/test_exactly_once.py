@@ -48,7 +48,7 @@ from helpdesk_tui.sync.backends import django_helpdesk_map as dhm
 from helpdesk_tui.sync.backends import rt, rt_map
 from helpdesk_tui.sync.backends import zendesk as zd
 from helpdesk_tui.sync.backends import zendesk_records as zd_records
-from helpdesk_tui.sync.backends.base import AccountSettings
+from helpdesk_tui.sync.contract import AccountSettings
 from helpdesk_tui.sync.engine import SyncEngine
 from helpdesk_tui.sync.http import RetryPolicy
 from tests.fault_proxy import (

@@ -19,7 +19,7 @@ from helpdesk_tui.domain.vocab import MessageKind, Status
 from helpdesk_tui.store import drafts, held, outbox, tickets, writer
 from helpdesk_tui.store.cache import Cache
 from helpdesk_tui.store.db import open_database, transaction
-from helpdesk_tui.sync.backends.base import Capabilities, PushResult
+from helpdesk_tui.sync.contract import Capabilities, PushResult
 from helpdesk_tui.sync.outbox_sender import drain_outbox
 
 from tests.factories import NOW, Builder
@@ -92,7 +92,7 @@ def hold(conn, t, until=UNTIL) -> str:
 
 def test_migration_v8_adds_draft_and_outbox_columns(setup):
     conn, _, _ = setup
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 8
+    assert conn.execute("PRAGMA user_version").fetchone()[0] >= 8  # v9 (sync_status) came after
     draft_cols = {r[1] for r in conn.execute("PRAGMA table_info(drafts)")}
     outbox_cols = {r[1] for r in conn.execute("PRAGMA table_info(outbox)")}
     assert {"status", "next_checkpoint_at", "attachments"} <= draft_cols and "not_before" in outbox_cols

@@ -12,7 +12,7 @@ from helpdesk_tui.domain.vocab import Priority, Status
 from helpdesk_tui.store import ratings, writer
 from helpdesk_tui.store.db import open_database, transaction
 from helpdesk_tui.store.sync_apply import apply_page
-from helpdesk_tui.sync.backends.base import AccountSettings
+from helpdesk_tui.sync.contract import AccountSettings
 from helpdesk_tui.sync.backends.zendesk import ZendeskBackend
 from helpdesk_tui.sync.backends.zendesk_records import satisfaction
 from helpdesk_tui.sync.http import RetryPolicy

@@ -15,25 +15,37 @@ from pathlib import Path
 import pytest
 
 from helpdesk_tui.sync import registry
-from helpdesk_tui.sync.backends.base import AccountSettings, Backend
+from helpdesk_tui.sync.contract import AccountSettings, Backend
 
 FAKE_MODULES = ("hd_fake_backend", "hd_broken_backend")
 
 FAKE_BACKEND = '''
 """A backend for tests: GET /api/me with a bearer token."""
-from helpdesk_tui.sync.backends.base import Backend, Capabilities
+from helpdesk_tui.config.account_options import Option
+from helpdesk_tui.sync.contract import Backend, Capabilities
 from helpdesk_tui.sync.http import HttpClient
 
 
 def make_client(account, **options):
-    return HttpClient(base_url=account.url, headers={"Authorization": f"Bearer {account.token}"},
-                      **options)
+    """Not a backend: registered under 'notabackend' to be refused."""
+
+
+def _project(value):
+    return None if value.isidentifier() else "must be a project identifier (letters, digits, _)"
 
 
 class FakeBackend(Backend):
     name = "fake"
     label = "Fake Desk"
     capabilities = Capabilities(change_feed="full_scan")
+    options = (Option("project", "the project whose tickets are synced", validate=_project),
+               Option("mapping", "a file that maps statuses"))
+
+    @classmethod
+    def make_client(cls, account, **options):
+        # A plug-in written before sync/auth.py builds its header itself; it still works.
+        return HttpClient(base_url=account.url, headers={"Authorization": f"Bearer {account.token}"},
+                          **options)
 
     def check(self):
         me = self.client.get_json("/api/me")
@@ -124,7 +136,7 @@ def test_an_unknown_name_gets_a_sentence_listing_the_registered_ones(fake_plugin
     assert "fake" in message and "broken" in message and message.endswith(".")
 
 
-def test_make_backend_builds_the_client_with_the_modules_make_client(fake_plugins):
+def test_make_backend_builds_the_client_with_the_backends_make_client(fake_plugins):
     from helpdesk_tui.config.settings import AccountConfig
 
     config = AccountConfig("work", backend="fake", url="https://desk.example.com", user="aiko")
@@ -156,3 +168,28 @@ def test_make_backend_without_a_url_is_a_sentence(fake_plugins):
 
     with pytest.raises(registry.BackendUnavailable, match=r"^Account work has no url"):
         registry.make_backend(AccountConfig("work", backend="fake"), "tok")
+
+
+def test_make_backend_checks_the_accounts_options_against_the_backends_declaration(fake_plugins):
+    from helpdesk_tui.config.settings import AccountConfig
+
+    config = AccountConfig("work", backend="fake", url="https://desk.example.com",
+                           options={"project": "not a project", "colour": "blue"})
+    with pytest.raises(registry.BackendUnavailable) as caught:
+        registry.make_backend(config, "tok")
+    message = str(caught.value)
+    assert message.startswith("Account work cannot be used yet:")
+    assert "The fake backend takes no option 'colour': use one of project, mapping." in message
+    assert "The option 'project' must be a project identifier (letters, digits, _): the project whose" in message
+    good = AccountConfig("work", backend="fake", url="https://desk.example.com", options={"project": "web_shop"})
+    assert registry.make_backend(good, "tok").account.options == {"project": "web_shop"}
+
+
+def test_the_contracts_default_client_authenticates_with_an_httpx_auth_object():
+    from helpdesk_tui.sync.auth import TokenAuth
+    from helpdesk_tui.sync.contract import Backend as Contract
+
+    account = AccountSettings("work", "https://desk.example.com/api", None, "s3cret-token")
+    client = Contract.make_client(account)
+    assert isinstance(client.auth, TokenAuth) and client.base_url == "https://desk.example.com/api"
+    assert "Authorization" not in client.headers and "s3cret-token" not in repr(client)

@@ -14,7 +14,7 @@ import pytest
 
 from helpdesk_tui.domain.vocab import MessageKind
 from helpdesk_tui.store.cache import Cache
-from helpdesk_tui.sync.backends.base import AccountSettings
+from helpdesk_tui.sync.contract import AccountSettings
 from helpdesk_tui.sync.backends.rt import RequestTrackerBackend, make_client
 from helpdesk_tui.sync.engine import SyncEngine
 from helpdesk_tui.sync.http import RetryPolicy

@@ -14,7 +14,7 @@ from helpdesk_tui.store import drafts, kb, outbox, sync_apply, tickets, writer
 from helpdesk_tui.store.cache import Cache
 from helpdesk_tui.store.db import open_database, transaction
 from helpdesk_tui.sync import errors
-from helpdesk_tui.sync.backends.base import Capabilities, PushResult
+from helpdesk_tui.sync.contract import Capabilities, PushResult
 from helpdesk_tui.sync.backends.demo import DemoBackend
 from helpdesk_tui.sync.outbox_sender import drain_outbox
 

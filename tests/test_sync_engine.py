@@ -12,7 +12,7 @@ from helpdesk_tui.store import outbox, sync_apply
 from helpdesk_tui.store.cache import Cache
 from helpdesk_tui.store.db import transaction
 from helpdesk_tui.sync import errors
-from helpdesk_tui.sync.backends.base import (
+from helpdesk_tui.sync.contract import (
     Capabilities, ChangePage, PushResult, RemoteMessage, RemoteOrganization, RemoteTicket, RemoteUser,
 )
 from helpdesk_tui.sync.engine import SyncEngine
@@ -30,7 +30,7 @@ class ScriptedBackend:
     """Serves the pages it is given, in order, keyed by the cursor it handed out."""
 
     name = "scripted"
-    capabilities = Capabilities(change_feed="cursor", idempotency=False)
+    capabilities = Capabilities(change_feed="cursor", idempotency=False, deletions=True)
 
     def __init__(self, pages: list[ChangePage], threads: dict[str, list[RemoteMessage]] | None = None):
         self.pages = pages

@@ -19,7 +19,7 @@ import pytest
 from helpdesk_tui.store import kb, sync_apply, sync_kb
 from helpdesk_tui.store.cache import Cache
 from helpdesk_tui.sync.backends import rt
-from helpdesk_tui.sync.backends.base import AccountSettings
+from helpdesk_tui.sync.contract import AccountSettings
 from helpdesk_tui.sync.backends.zendesk import ZendeskBackend
 from helpdesk_tui.sync.engine import SyncEngine
 from helpdesk_tui.sync.http import RetryPolicy

@@ -36,7 +36,7 @@ import httpx
 from helpdesk_tui.store.cache import Cache
 from helpdesk_tui.sync.backends import django_helpdesk as dh
 from helpdesk_tui.sync.backends import rt
-from helpdesk_tui.sync.backends.base import AccountSettings
+from helpdesk_tui.sync.contract import AccountSettings
 from helpdesk_tui.sync.engine import SyncEngine
 from helpdesk_tui.sync.http import RetryPolicy
 from tests.server_django_helpdesk import django_helpdesk_server  # noqa: F401

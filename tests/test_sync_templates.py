@@ -19,7 +19,7 @@ from helpdesk_tui.domain.remote import RemoteTemplate
 from helpdesk_tui.store import sync_kb
 from helpdesk_tui.store.cache import Cache
 from helpdesk_tui.store.db import transaction
-from helpdesk_tui.sync.backends.base import AccountSettings
+from helpdesk_tui.sync.contract import AccountSettings
 from helpdesk_tui.sync.backends.zendesk import ZendeskBackend
 from helpdesk_tui.sync.engine import SyncEngine
 from helpdesk_tui.sync.http import RetryPolicy

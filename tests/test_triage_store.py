@@ -18,7 +18,7 @@ from helpdesk_tui.store.cache import Cache
 from helpdesk_tui.store.db import transaction
 from helpdesk_tui.store.triage_desk import TriageDesk
 from helpdesk_tui.sync.backends.django_helpdesk import DjangoHelpdeskBackend, make_client
-from helpdesk_tui.sync.backends.base import AccountSettings
+from helpdesk_tui.sync.contract import AccountSettings
 from helpdesk_tui.sync.engine import SyncEngine
 from helpdesk_tui.sync.http import RetryPolicy
 from helpdesk_tui.sync.outbox_sender import drain_outbox

@@ -13,7 +13,7 @@ from helpdesk_tui.errors import UserError
 from helpdesk_tui.store import tickets, writer
 from helpdesk_tui.store.db import transaction
 from helpdesk_tui.store.triage_desk import TriageDesk
-from helpdesk_tui.sync.backends.base import Capabilities
+from helpdesk_tui.sync.contract import Capabilities
 from helpdesk_tui.sync.backends.demo import DemoBackend
 from helpdesk_tui.ui.screens.help import HelpScreen
 from helpdesk_tui.ui.screens.triage import TriageScreen

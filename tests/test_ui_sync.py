@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from helpdesk_tui.sync import errors
-from helpdesk_tui.sync.backends.base import Capabilities, ChangePage, PushResult
+from helpdesk_tui.sync.contract import Capabilities, ChangePage, PushResult
 
 from tests.ui_support import make_app, screen_text, settle
 

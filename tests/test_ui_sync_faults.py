@@ -10,7 +10,7 @@ import pytest
 
 from helpdesk_tui.domain.models import Message
 from helpdesk_tui.domain.vocab import MessageKind
-from helpdesk_tui.sync.backends.base import AccountSettings
+from helpdesk_tui.sync.contract import AccountSettings
 from helpdesk_tui.sync.backends.zendesk import ZendeskBackend
 from helpdesk_tui.sync.http import RetryPolicy
 from tests.fakes.zendesk import FakeZendesk

@@ -2,20 +2,22 @@
 
 Edits go through tomlkit, which keeps the user's comments, order and formatting; the new
 file is checked with the same parser the app uses, then swapped in atomically, so a failed
-edit leaves the old file as it was. Only ``backend``, ``url``, ``user`` and ``keyring_id``
-(which names the token's keyring entry, ``config/tokens.py``) are written: never a secret
-(tokens live in the keyring, see ``config/secrets.py``).
+edit leaves the old file as it was. Only ``backend``, ``url``, ``user``, ``keyring_id``
+(which names the token's keyring entry, ``config/tokens.py``) and the ``options`` the backend
+declares (``config/account_options.py``) are written: never a secret (tokens live in the
+keyring, see ``config/secrets.py``).
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from helpdesk_tui.config.account_options import Option, check_options
 from helpdesk_tui.config.paths import validate_account_name
 from helpdesk_tui.config.secret_keys import KEYRING_ID_KEY
 from helpdesk_tui.config.toml_file import BOM
@@ -41,8 +43,10 @@ class RemoveResult:
 
 
 def validate_account(name: str, backend: str, url: str, user: str | None,
-                     known_backends: Collection[str]) -> AccountConfig:
-    """The account to save, or ``InvalidAccount`` saying what is wrong."""
+                     known_backends: Collection[str], *, options: Mapping[str, str] | None = None,
+                     declared: Sequence[Option] = ()) -> AccountConfig:
+    """The account to save, or ``InvalidAccount`` saying what is wrong (one sentence per
+    mistake in ``options``, checked against the backend's ``declared`` options)."""
     try:
         validate_account_name(name)
     except ValueError as error:
@@ -79,7 +83,11 @@ def validate_account(name: str, backend: str, url: str, user: str | None,
         user = user.strip()
         if not user or any(not c.isprintable() for c in user):
             raise InvalidAccount("The user (--user) cannot be empty or contain control characters.")
-    return AccountConfig(name=name, backend=backend, url=url, user=user)
+    given = dict(options or {})
+    problems = check_options(backend, declared, given)
+    if problems:
+        raise InvalidAccount(" ".join(problems))
+    return AccountConfig(name=name, backend=backend, url=url, user=user, options=given)
 
 
 def add_account(path: Path, account: AccountConfig) -> AddResult:
@@ -105,6 +113,8 @@ def add_account(path: Path, account: AccountConfig) -> AddResult:
             table["user"] = account.user
         if account.keyring_id is not None:
             table[KEYRING_ID_KEY] = account.keyring_id
+        if account.options:
+            table["options"] = dict(account.options)
         table.add(tomlkit.nl())
         accounts[account.name] = table
     else:
@@ -117,6 +127,8 @@ def add_account(path: Path, account: AccountConfig) -> AddResult:
             del table["user"]
         if account.keyring_id is not None:
             table[KEYRING_ID_KEY] = account.keyring_id
+        if account.options:  # given again: they replace the old ones; none given: the old ones stay
+            table["options"] = dict(account.options)
     default = doc.get("default_account")
     if len(accounts) == 1 or (default is not None and default not in accounts):
         # The first account; or a default such as "demo" that would name no account now.

@@ -192,6 +192,9 @@ class AccountConfig:
     keyring_id: str | None = None
     """Names this account's token in the keyring (``config/tokens.py``); not a secret.
     None for an account written before tokens were kept per home."""
+    options: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    """The ``[accounts.NAME.options]`` table: settings the backend declares (a project, a
+    domain, a mapping file), checked against its declaration when it is built."""
 
 
 def _demo_accounts() -> Mapping[str, AccountConfig]:
@@ -446,7 +449,7 @@ class _Parser:
                     f"{prefix}.{key} looks like a secret: secrets are kept in the system "
                     "keyring, never in the settings file, so remove it"
                 )
-            if key not in {"backend", "url", "user", KEYRING_ID_KEY}:
+            if key not in {"backend", "url", "user", KEYRING_ID_KEY, "options"}:
                 self._warn_unknown(f"{prefix}.{key}")
         if "backend" not in table:
             self._fail(f'{prefix} needs a backend, e.g. backend = "zendesk"')
@@ -461,7 +464,24 @@ class _Parser:
             self._fail(f"{prefix}.{KEYRING_ID_KEY} must be the letters and digits 'account add' wrote: "
                        "remove the line and run 'helpdesk-tui account add' again")
         return AccountConfig(name=name, backend=table["backend"], url=url, user=table.get("user"),
-                             keyring_id=keyring_id)
+                             keyring_id=keyring_id, options=self._account_options(prefix, table.get("options")))
+
+    def _account_options(self, prefix: str, value: Any) -> Mapping[str, str]:
+        """The account's options as strings (a number or a switch is written as TOML likes it)."""
+        if value is None:
+            return MappingProxyType({})
+        options: dict[str, str] = {}
+        for key, item in self._table(value, f"{prefix}.options").items():
+            if looks_like_secret(key):
+                self._fail(f"{prefix}.options.{key} looks like a secret: secrets are kept in the system "
+                           "keyring, never in the settings file, so remove it")
+            if isinstance(item, bool):
+                options[key] = "true" if item else "false"
+            elif isinstance(item, (str, int, float)):
+                options[key] = str(item)
+            else:
+                self._fail(f"{prefix}.options.{key} must be a text, a number or true/false")
+        return MappingProxyType(options)
 
     def _default_account(self, data: dict[str, Any], accounts: dict[str, AccountConfig]) -> str:
         if "default_account" not in data:

@@ -291,7 +291,18 @@ ALTER TABLE outbox ADD COLUMN not_before INTEGER;
 CREATE INDEX ix_outbox_not_before ON outbox(state, not_before);
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8)
+# v9: sync state that is not a cursor (``store/sync_status.py``): a full-scan backend's
+# per-ticket content hashes, one row each, instead of a cursor string rewritten on every page.
+_V9 = """
+CREATE TABLE sync_status (
+    stream TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (stream, key)
+) WITHOUT ROWID;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9)
 
 
 def migrate(conn: sqlite3.Connection) -> int:

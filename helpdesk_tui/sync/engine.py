@@ -13,6 +13,7 @@ tickets are kept and the report carries one sentence about it.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,9 +26,13 @@ from helpdesk_tui.store.cache import Cache
 from helpdesk_tui.store.db import transaction
 from helpdesk_tui.store.failures import explain
 from helpdesk_tui.sync import errors
-from helpdesk_tui.sync.backends.base import MALFORMED, malformed_reason
+from helpdesk_tui.domain.remote import ChangePage, RemoteMessage, RemoteTicket
+from helpdesk_tui.sync.contract import Backend
 from helpdesk_tui.sync.outbox_sender import DrainResult, drain_outbox
+from helpdesk_tui.sync.parsing import MALFORMED, malformed_reason
+from helpdesk_tui.sync.status import CacheStatus
 
+log = logging.getLogger(__name__)
 TICKETS = "tickets"
 # The cache failing under a sync (a full disk, a lock held too long, a read-only file): the
 # sync stops with one sentence, the app and the command stay up, nothing saved is lost.
@@ -93,11 +98,15 @@ class SyncReport:
 
 
 class SyncEngine:
-    def __init__(self, cache: Cache, backend, now: Callable[[], datetime], *, fetch_threads: bool = True) -> None:
+    def __init__(self, cache: Cache, backend: Backend, now: Callable[[], datetime], *,
+                 fetch_threads: bool = True) -> None:
         self.cache = cache
         self.backend = backend
         self.now = now
         self.fetch_threads = fetch_threads
+        # The backend's state beyond the cursor lives in this cache, committed with each page
+        # (given to the backend when a pull starts: only a pull uses it).
+        self.status = CacheStatus(cache, TICKETS)
 
     def pull(self, progress: Callable[[Progress], None] | None = None, *, max_pages: int | None = None,
              report: SyncReport | None = None) -> SyncReport:
@@ -105,18 +114,26 @@ class SyncEngine:
         state = report.pulled
         with self.cache.connection() as conn:
             cursor = sync_apply.cursor(conn, TICKETS)
+        capabilities = self.backend.capabilities
+        self.backend.status = self.status
         while max_pages is None or state.pages < max_pages:
+            self.status.discard()  # what a page that was not applied staged
             page = self.backend.pull(cursor)
-            skipped = list(getattr(page, "skipped", ()))
-            threads = {}
+            skipped = list(page.skipped)
+            threads: dict[str, list[RemoteMessage]] = {}
             if self.fetch_threads:
                 unreadable: set[str] = set()
                 threads = self._threads([t for t in page.tickets if t.messages is None], skipped, unreadable)
                 # A ticket whose thread could not be read is left out of this page, not half-written.
                 page.tickets = [t for t in page.tickets if t.remote_id not in unreadable]
+            self._check_deletions(page)
             with self.cache.connection() as conn, transaction(conn):
                 applied = sync_apply.apply_page(conn, page, threads, stream=TICKETS, now=self.now(),
-                                                server_sla=self.backend.capabilities.sla)
+                                                server_sla=capabilities.sla)
+                self.status.commit(conn)
+            log.info("sync page %d of %s (%s feed): %d records, %d new, %d updated, %d deleted, %d skipped",
+                     state.pages + 1, TICKETS, capabilities.change_feed.value, len(page.tickets), applied.new,
+                     applied.updated, applied.deleted, len(skipped) + len(applied.skipped))
             skipped += applied.skipped
             if skipped:
                 self._log_skipped(report, skipped)
@@ -134,20 +151,26 @@ class SyncEngine:
                 break
         return report
 
-    def _threads(self, tickets: list, skipped: list[str], unreadable: set[str]) -> dict:
-        """The page's threads: in a few batched requests when the backend can (``fetch_threads``),
-        else one ``fetch_thread`` per ticket (backends not derived from ``Backend``).
+    def _check_deletions(self, page: ChangePage) -> None:
+        """Deletions from a backend that does not declare them are not trusted: a feed that
+        cannot report deletions has no business hiding tickets (logged, not applied)."""
+        if page.deleted_ticket_ids and not self.backend.capabilities.deletions:
+            log.warning("%s reported %d deleted tickets but does not declare deletions: ignored",
+                        self.backend.name, len(page.deleted_ticket_ids))
+            page.deleted_ticket_ids = []
+
+    def _threads(self, tickets: list[RemoteTicket], skipped: list[str],
+                 unreadable: set[str]) -> dict[str, list[RemoteMessage]]:
+        """The page's threads, in a few batched requests where the backend can (``fetch_threads``).
 
         A thread that cannot be read (a malformed message) leaves its ticket out, named in
         ``skipped`` and ``unreadable``; a batch that fails so is read again ticket by ticket to find which."""
         if not tickets:
             return {}
-        batched = getattr(self.backend, "fetch_threads", None)
-        if batched is not None:
-            try:
-                return batched(tickets)
-            except MALFORMED:
-                pass
+        try:
+            return self.backend.fetch_threads(tickets)
+        except MALFORMED:
+            pass
         threads = {}
         for ticket in tickets:
             try:
@@ -159,8 +182,7 @@ class SyncEngine:
         return threads
 
     def _unreadable(self, exc: BaseException) -> str:
-        label = getattr(self.backend, "label", "The helpdesk")
-        return (f"{label} sent an answer this app cannot read ({malformed_reason(exc)}): the sync stopped there "
+        return (f"{self.backend.label} sent an answer this app cannot read ({malformed_reason(exc)}): the sync stopped there "
                 "and resumes from the same place next time; report it if it happens again.")
 
     def _log_skipped(self, report: SyncReport, skipped: list[str]) -> None:
@@ -191,6 +213,7 @@ class SyncEngine:
             report.articles.new += applied.new
             report.articles.updated += applied.updated
             report.articles.removed += applied.removed
+            log.info("sync page %d of %s: %d records", pages + 1, sync_kb.ARTICLES, len(articles))
             pages += 1
             state.article_pages += 1
             state.articles += len(articles)
@@ -209,7 +232,7 @@ class SyncEngine:
         state = report.pulled
         state.stream = sync_kb.TEMPLATES
         templates = self.backend.pull_templates()
-        origin = f"{self.backend.label} {getattr(self.backend, 'template_kind', 'template')}"
+        origin = f"{self.backend.label} {self.backend.template_kind}"
         with self.cache.connection() as conn, transaction(conn):
             report.templates = sync_kb.apply_templates(conn, templates, origin=origin, now=self.now())
         state.templates = len(templates)
@@ -220,7 +243,7 @@ class SyncEngine:
     def refresh_thread(self, ticket_id: int) -> bool:
         """Read one ticket's thread from the server now (before a reply goes out); False if offline."""
         ticket = self.cache.ticket(ticket_id)
-        if ticket is None or ticket.remote_id is None or not hasattr(self.backend, "fetch_thread"):
+        if ticket is None or ticket.remote_id is None:
             return False
         try:
             thread = self.backend.fetch_thread(ticket.remote_id)

@@ -13,6 +13,7 @@ Retry rules, by whether repeating a request can do harm:
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from collections.abc import Callable, Mapping
@@ -27,6 +28,7 @@ from helpdesk_tui.sync import errors
 from helpdesk_tui.sync.http_answer import TooBig, TooSlow, read_answer
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -43,10 +45,12 @@ class RetryPolicy:
 
 @dataclass
 class HttpClient:
-    """``base_url`` + default headers (auth); ``sleep`` and ``rng`` are injectable for tests."""
+    """``base_url``, ``auth`` (``sync/auth.py``) and default headers; ``sleep`` and ``rng`` are
+    injectable for tests."""
 
     base_url: str
-    headers: Mapping[str, str] = field(default_factory=dict, repr=False)  # holds the credentials
+    headers: Mapping[str, str] = field(default_factory=dict, repr=False)
+    auth: httpx.Auth | None = field(default=None, repr=False)  # holds the credentials
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     sleep: Callable[[float], None] = time.sleep
     rng: random.Random = field(default_factory=random.Random)
@@ -58,7 +62,7 @@ class HttpClient:
     def client(self) -> httpx.Client:
         if self._client is None:
             self._client = httpx.Client(
-                base_url=self.base_url.rstrip("/"), headers=dict(self.headers), verify=self.verify,
+                base_url=self.base_url.rstrip("/"), headers=dict(self.headers), auth=self.auth, verify=self.verify,
                 timeout=httpx.Timeout(self.policy.timeout), transport=self.transport,
                 follow_redirects=False,
             )
@@ -75,50 +79,19 @@ class HttpClient:
         method = method.upper()
         repeatable = method in SAFE_METHODS if idempotent is None else idempotent
         attempt = 0
+        shown = path if "://" in path else httpx.URL(self.base_url).path.rstrip("/") + path  # for the log
         while True:
             attempt += 1
             last = attempt >= self.policy.attempts
+            started = time.monotonic()
             try:
                 response = read_answer(self.client, method, path, deadline=self.policy.deadline,
                                        max_body=self.policy.max_body, **kwargs)
-            except TooBig:
-                raise errors.BadResponse(
-                    f"{self._host()} sent an answer larger than {self.policy.max_body // (1024 * 1024)} MB, which "
-                    "was not read: check that the URL points at the helpdesk's API.") from None
-            except TooSlow:
-                if not repeatable:
-                    raise errors.UnknownOutcome(
-                        f"No complete answer from {self._host()} within {self.policy.deadline:g} s after the request "
-                        "was sent (it may have been applied).") from None
-                raise errors.ServerError(f"{self._host()} answers too slowly (no complete answer within "
-                                         f"{self.policy.deadline:g} s): try again later.") from None
-            except httpx.ConnectError as exc:
-                if _is_tls(exc):
-                    raise errors.TLSFailure(
-                        f"The server's TLS certificate is not trusted ({self._host()}): check the URL, "
-                        "or install its CA certificate.") from None
-                # A refused connection is a clear answer: one more try, not the full backoff,
-                # so going offline shows in the header within a second.
-                if last or attempt >= 2:
-                    raise errors.Unreachable(
-                        f"Cannot reach {self._host()}: check the URL and your network.") from None
-                self._wait(attempt, None)
+            except (httpx.HTTPError, TooBig, TooSlow) as exc:
+                _log_request(method, shown, kwargs.get("params"), type(exc).__name__, started, attempt)
+                self._raise_or_retry(exc, attempt, last, repeatable)
                 continue
-            except httpx.ConnectTimeout:
-                if last:
-                    raise errors.Unreachable(f"{self._host()} did not answer: check the URL and your "
-                                             "network.") from None
-                self._wait(attempt, None)
-                continue
-            except (httpx.ReadTimeout, httpx.WriteTimeout, httpx.RemoteProtocolError, httpx.ReadError,
-                    httpx.WriteError) as exc:
-                if not repeatable:
-                    raise errors.UnknownOutcome(
-                        f"No answer from {self._host()} after the request was sent ({type(exc).__name__}).") from None
-                if last:
-                    raise errors.Unreachable(f"{self._host()} stopped answering: try again later.") from None
-                self._wait(attempt, None)
-                continue
+            _log_request(method, shown, kwargs.get("params"), response.status_code, started, attempt)
             status = response.status_code
             if status in expect:
                 return response
@@ -145,6 +118,44 @@ class HttpClient:
                 self._wait(attempt, retry_after(response.headers, rate_limit_headers=False))
                 continue
             raise self._client_error(response)
+
+    def _raise_or_retry(self, exc: Exception, attempt: int, last: bool, repeatable: bool) -> None:
+        """A request that got no (whole) answer: raise the ``SyncError`` that says so, or wait
+        before the next try. Anything else is re-raised as it is (a bug, not the network)."""
+        host = self._host()
+        if isinstance(exc, TooBig):
+            raise errors.BadResponse(
+                f"{host} sent an answer larger than {self.policy.max_body // (1024 * 1024)} MB, which "
+                "was not read: check that the URL points at the helpdesk's API.") from None
+        if isinstance(exc, TooSlow):
+            if not repeatable:
+                raise errors.UnknownOutcome(
+                    f"No complete answer from {host} within {self.policy.deadline:g} s after the request "
+                    "was sent (it may have been applied).") from None
+            raise errors.ServerError(f"{host} answers too slowly (no complete answer within "
+                                     f"{self.policy.deadline:g} s): try again later.") from None
+        if isinstance(exc, httpx.ConnectError):
+            if _is_tls(exc):
+                raise errors.TLSFailure(
+                    f"The server's TLS certificate is not trusted ({host}): check the URL, "
+                    "or install its CA certificate.") from None
+            # A refused connection is a clear answer: one more try, not the full backoff,
+            # so going offline shows in the header within a second.
+            if last or attempt >= 2:
+                raise errors.Unreachable(f"Cannot reach {host}: check the URL and your network.") from None
+        elif isinstance(exc, httpx.ConnectTimeout):
+            if last:
+                raise errors.Unreachable(f"{host} did not answer: check the URL and your network.") from None
+        elif isinstance(exc, (httpx.ReadTimeout, httpx.WriteTimeout, httpx.RemoteProtocolError, httpx.ReadError,
+                              httpx.WriteError)):
+            if not repeatable:
+                raise errors.UnknownOutcome(
+                    f"No answer from {host} after the request was sent ({type(exc).__name__}).") from None
+            if last:
+                raise errors.Unreachable(f"{host} stopped answering: try again later.") from None
+        else:
+            raise exc
+        self._wait(attempt, None)
 
     def get_json(self, path: str, **kwargs: Any) -> Any:
         return _json(self.request("GET", path, **kwargs), self._host())
@@ -174,6 +185,20 @@ class HttpClient:
 
     def _host(self) -> str:
         return httpx.URL(self.base_url).host or self.base_url
+
+
+def _log_request(method: str, path: str, params: object, outcome: int | str, started: float,
+                 attempt: int) -> None:
+    """One request in the log: method, path, the query's parameter names (never their values:
+    one may be an API key), the status or what went wrong, the time taken and the try number.
+    Headers are never logged."""
+    if not log.isEnabledFor(logging.INFO):
+        return
+    url = httpx.URL(path)
+    names = [*url.params.keys(), *(params.keys() if isinstance(params, Mapping) else ())]
+    query = "?" + "&".join(f"{name}=…" for name in dict.fromkeys(names)) if names else ""
+    elapsed = (time.monotonic() - started) * 1000
+    log.info("%s %s%s -> %s in %.0f ms (try %d)", method, url.path, query, outcome, elapsed, attempt)
 
 
 def retry_after(headers: Mapping[str, str], *, rate_limit_headers: bool = True) -> float | None:

@@ -10,6 +10,7 @@ the ticket back and looks for the message (``find_delivered``).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,6 +21,10 @@ from helpdesk_tui.store.cache import Cache
 from helpdesk_tui.store.db import transaction
 from helpdesk_tui.store.held import release_due
 from helpdesk_tui.sync import errors
+from helpdesk_tui.sync.commands import command_from
+from helpdesk_tui.sync.contract import Backend, Concurrency
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -33,7 +38,8 @@ class DrainResult:
     problems: list[str] = field(default_factory=list)  # one sentence each, for the UI and CLI
 
 
-def drain_outbox(cache: Cache, backend, now: Callable[[], datetime]) -> DrainResult:
+def drain_outbox(cache: Cache, backend: Backend, now: Callable[[], datetime]) -> DrainResult:
+    """Send what is due, in order; stops at the first sign of being offline or refused."""
     result = DrainResult()
     # Sends whose undo window has ended become queued here, in whichever process drains
     # first; those still in their window are neither released nor pending.
@@ -51,7 +57,8 @@ def drain_outbox(cache: Cache, backend, now: Callable[[], datetime]) -> DrainRes
     return result
 
 
-def _send_one(cache: Cache, backend, item: OutboxItem, now, result: DrainResult) -> bool:
+def _send_one(cache: Cache, backend: Backend, item: OutboxItem, now: Callable[[], datetime],
+              result: DrainResult) -> bool:
     """Returns False when draining should stop for now."""
     with cache.connection() as conn:
         ticket = tickets.get_ticket(conn, item.ticket_id)
@@ -60,15 +67,26 @@ def _send_one(cache: Cache, backend, item: OutboxItem, now, result: DrainResult)
         _mark(cache, item, outbox.FAILED, now, "The ticket is not known to the helpdesk (it was never synced).")
         result.failed += 1
         return True
+    try:
+        command = command_from(item)
+    except errors.NotSupported as exc:
+        _mark(cache, item, outbox.FAILED, now, str(exc))
+        result.failed += 1
+        result.problems.append(str(exc))
+        return True
     maybe_delivered = item.state in (outbox.SENDING, outbox.UNKNOWN)
     with cache.connection() as conn, transaction(conn):
         claimed = outbox.claim(conn, item, now())
     if not claimed:
         return True  # someone else is sending it
-    version = ticket.version
+    _logged(item, item.state, outbox.SENDING)
+    item.state = outbox.SENDING
+    # A backend without concurrency control cannot use the version: it is not sent.
+    checks_version = backend.capabilities.concurrency is not Concurrency.NONE
+    version = ticket.version if checks_version else None
     if maybe_delivered and not backend.capabilities.idempotency:
         try:
-            found = backend.find_delivered(item, remote_ticket)
+            found = backend.find_delivered(command, remote_ticket)
             if found is not None and _belongs_to_another(cache, item, found):
                 found = None  # an earlier message with the same words, not this one
             if found is not None:
@@ -78,7 +96,8 @@ def _send_one(cache: Cache, backend, item: OutboxItem, now, result: DrainResult)
                 return True
             # Not there: send it again, against the ticket as it is now (our own earlier
             # changes moved its version).
-            version = _current_version(backend, remote_ticket) or version
+            if checks_version:
+                version = _current_version(backend, remote_ticket) or version
         except errors.SyncError as exc:
             # Could not look: it stays unknown. Sending blindly could deliver it twice.
             _mark(cache, item, outbox.UNKNOWN, now, str(exc))
@@ -87,7 +106,7 @@ def _send_one(cache: Cache, backend, item: OutboxItem, now, result: DrainResult)
             result.problems.append(str(exc))
             return False
     try:
-        pushed = backend.push(item, remote_ticket, version)
+        pushed = backend.push(command, remote_ticket, version)
     except errors.UnknownOutcome as exc:
         _mark(cache, item, outbox.UNKNOWN, now, str(exc))
         result.waiting += 1
@@ -138,19 +157,27 @@ def _belongs_to_another(cache: Cache, item: OutboxItem, remote_id: str) -> bool:
         return not sync_apply.bind_delivered(conn, item.ticket_id, item.message_id, remote_id)
 
 
-def _current_version(backend, ticket_remote_id: str) -> str | None:
+def _current_version(backend: Backend, ticket_remote_id: str) -> str | None:
+    if backend.capabilities.concurrency is Concurrency.NONE:
+        return None  # nothing to keep: the backend sends no version
     try:
-        return backend.current_version(ticket_remote_id) if hasattr(backend, "current_version") else None
+        return backend.current_version(ticket_remote_id)
     except errors.SyncError:
         return None
 
 
-def _mark(cache: Cache, item: OutboxItem, state: str, now, error: str | None = None, *,
+def _mark(cache: Cache, item: OutboxItem, state: str, now: Callable[[], datetime], error: str | None = None, *,
           remote_id: str | None = None, attempt: bool = False, version: str | None = None) -> None:
     with cache.connection() as conn, transaction(conn):
         outbox.mark(conn, item.id, state, now(), error=error, remote_id=remote_id, attempt=attempt)
         if version is not None:
             tickets.set_version(conn, item.ticket_id, version)
+    _logged(item, item.state, state, error)
     item.state = state
+
+
+def _logged(item: OutboxItem, before: str, after: str, error: str | None = None) -> None:
+    """One outbox transition in the log (the error is a SyncError's sentence: no secrets)."""
+    log.info("outbox %s %s: %s -> %s%s", item.id, item.action, before, after, f" ({error})" if error else "")
 
 

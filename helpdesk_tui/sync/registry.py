@@ -3,19 +3,20 @@
 Names are listed without importing anything; a backend is imported only when it is
 loaded, one at a time, so a broken plug-in is reported in a sentence and the others
 still work. The built-in backends register through the same group as third-party ones
-(``pyproject.toml``). Each backend module also defines
-``make_client(account: AccountSettings, **kw) -> HttpClient``, which sets up the base URL
-and authentication for that helpdesk.
+(``pyproject.toml``). Each backend class builds its own HTTP client
+(``Backend.make_client``) and declares the account options it takes (``Backend.options``),
+checked here before it is built.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
-from helpdesk_tui.sync.backends.base import AccountSettings, Backend
+from helpdesk_tui.config.account_options import check_options
+from helpdesk_tui.sync.contract import AccountSettings, Backend
+from helpdesk_tui.sync.http import HttpClient
 
 GROUP = "helpdesk_tui.backends"
 
@@ -37,7 +38,7 @@ def available_backends() -> dict[str, EntryPoint]:
 
 def load_backend(name: str) -> type[Backend]:
     """Import the backend registered as ``name``; ``BackendUnavailable`` if that fails."""
-    return _load(name, available_backends())[0]
+    return _load(name, available_backends())
 
 
 def load_all() -> tuple[dict[str, type[Backend]], list[tuple[str, str]]]:
@@ -47,17 +48,18 @@ def load_all() -> tuple[dict[str, type[Backend]], list[tuple[str, str]]]:
     failures: list[tuple[str, str]] = []
     for name in registered:
         try:
-            loaded[name] = _load(name, registered)[0]
+            loaded[name] = _load(name, registered)
         except BackendUnavailable as error:
             failures.append((name, str(error)))
     return loaded, failures
 
 
-def make_backend(account_config: Any, token: str, *, client_factory: Callable[..., Any] | None = None,
+def make_backend(account_config: Any, token: str, *, client_factory: Callable[..., HttpClient] | None = None,
                  **client_options: Any) -> Backend:
     """Build the backend of ``account_config`` (a ``config.settings.AccountConfig``) with its token.
 
-    The HTTP client comes from the backend module's ``make_client(account, **client_options)``;
+    The account's options are checked against the backend's declaration first (one sentence
+    per mistake). The HTTP client comes from ``cls.make_client(account, **client_options)``;
     ``client_factory`` (same signature) replaces it, e.g. in tests.
     """
     name = account_config.name
@@ -65,19 +67,18 @@ def make_backend(account_config: Any, token: str, *, client_factory: Callable[..
         raise BackendUnavailable(
             f"Account {name} has no url: add one with 'helpdesk-tui account add {name} …' again."
         )
-    cls, module = _load(account_config.backend, available_backends())
-    account = AccountSettings(name=name, url=account_config.url, user=account_config.user, token=token)
-    if client_factory is None:
-        client_factory = getattr(module, "make_client", None)
-        if not callable(client_factory):
-            raise BackendUnavailable(
-                f"Backend '{account_config.backend}' ({module.__name__}) has no make_client function: "
-                "it was written for another version of helpdesk-tui."
-            )
-    return cls(account, client_factory(account, **client_options))
+    cls = _load(account_config.backend, available_backends())
+    options = dict(account_config.options)
+    problems = check_options(account_config.backend, cls.options, options)
+    if problems:
+        raise BackendUnavailable(" ".join([f"Account {name} cannot be used yet:", *problems]))
+    account = AccountSettings(name=name, url=account_config.url, user=account_config.user, token=token,
+                              options=options)
+    factory = client_factory if client_factory is not None else cls.make_client
+    return cls(account, factory(account, **client_options))
 
 
-def _load(name: str, registered: dict[str, EntryPoint]) -> tuple[type[Backend], Any]:
+def _load(name: str, registered: dict[str, EntryPoint]) -> type[Backend]:
     entry_point = registered.get(name)
     if entry_point is None:
         if registered:
@@ -88,7 +89,6 @@ def _load(name: str, registered: dict[str, EntryPoint]) -> tuple[type[Backend], 
     # Any exception counts: a plug-in's import may fail in ways other than ImportError.
     try:
         obj = entry_point.load()
-        module = importlib.import_module(entry_point.module)
     except Exception as error:
         detail = " ".join(str(error).split())[:160]
         reason = f"{type(error).__name__}: {detail}" if detail else type(error).__name__
@@ -100,10 +100,9 @@ def _load(name: str, registered: dict[str, EntryPoint]) -> tuple[type[Backend], 
             f"Backend '{name}' ({entry_point.value}) is not a helpdesk-tui backend class: "
             f"reinstall {_provider(entry_point)}."
         )
-    return obj, module
+    return obj
 
 
 def _provider(entry_point: EntryPoint) -> str:
-    dist = getattr(entry_point, "dist", None)
-    name = getattr(dist, "name", None) if dist is not None else None
+    name = entry_point.dist.name if entry_point.dist is not None else None
     return f"the package that provides it ({name})" if name else "the package that provides it"

@@ -8,15 +8,16 @@ the scan the tickets that disappeared. Field mappings, the thread and the cursor
 ``django_helpdesk_map.py``.
 
 The scan, page by page (one ``pull`` call = one HTTP page = one transaction in the engine):
-- the cursor carries the next page number, the page size the scan started with, the highest
-  id seen so far in this scan, the ids passed over without being seen, and the map
-  ticket id → content hash of every ticket known (the last complete scan, updated by each
-  page applied). A ticket is sent when its hash differs from the map's: new or changed
+- the cursor carries the next page number, the page size the scan started with and the
+  scan's number; the map ticket id → content hash of every ticket known (the last complete
+  scan, updated by each page applied) is in the sync status (``self.status``, one entry per
+  ticket, stamped with the scan that last saw it), which the engine commits with the page
+  and its cursor. A ticket is sent when its hash differs from the map's: new or changed
   (title, status, priority, queue, assignee, submitter, description, custom fields,
   followups — the whole ticket JSON is hashed). Resuming with the cursor of page k goes on
   with page k+1 against the map as page k left it: no duplicates, no misses.
 - the last page (``next`` is null, or the list got shorter than the page asked for) ends the
-  scan: known tickets not seen are read one by one (``GET /tickets/N/``); a 404 is a
+  scan: known tickets not stamped by this scan are read one by one (``GET /tickets/N/``); a 404 is a
   deletion (``deleted_ticket_ids``), an answer means a deletion during the scan shifted the
   pages under us, and the ticket is handled like a listed one. The cursor then starts the
   next scan at page 1 with the new map; ``done`` is True.
@@ -40,16 +41,23 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from helpdesk_tui.domain.models import OutboxItem
+from helpdesk_tui.sync.auth import TokenAuth
 from helpdesk_tui.sync.backends import django_helpdesk_map as dhm
-from helpdesk_tui.sync.backends.base import (
-    _CLOCK_SKEW,
+from helpdesk_tui.sync.contract import (
+    CLOCK_SKEW,
+    KEEP,
     MALFORMED,
     AccountSettings,
     Backend,
     Capabilities,
+    ChangeFeed,
     ChangePage,
+    Command,
+    Concurrency,
+    Note,
     PushResult,
+    Reply,
+    Update,
     RemoteMessage,
     RemoteTicket,
     RemoteUser,
@@ -73,24 +81,30 @@ def api_base(url: str) -> str:
 
 
 def make_client(account: AccountSettings, **kw: Any) -> HttpClient:
-    """The shared HTTP client for this account: DRF token auth, JSON."""
-    headers = {"Authorization": f"Token {account.token}", "Accept": "application/json"}
-    headers.update(kw.pop("headers", {}))
-    return HttpClient(base_url=api_base(account.url), headers=headers, **kw)
+    """The shared HTTP client for this account (``DjangoHelpdeskBackend.make_client``)."""
+    return DjangoHelpdeskBackend.make_client(account, **kw)
 
 
 class DjangoHelpdeskBackend(Backend):
     name = "django-helpdesk"
     label = "django-helpdesk"
-    capabilities = Capabilities(change_feed="full_scan", deletions=True, idempotency=False,
-                                concurrency="none", kb=False, templates=False, organizations=False,
-                                sla=False, tags=False, groups=True)
+    capabilities = Capabilities(change_feed=ChangeFeed.FULL_SCAN, deletions=True, idempotency=False,
+                                concurrency=Concurrency.NONE, kb=False, templates=False, sla=False, tags=False,
+                                groups=True)
+
+    @classmethod
+    def api_url(cls, account: AccountSettings) -> str:
+        return api_base(account.url)
+
+    @classmethod
+    def auth(cls, account: AccountSettings) -> httpx.Auth:
+        return TokenAuth(account.token, scheme="Token")  # a DRF token of a staff user
 
     def __init__(self, account: AccountSettings, client: HttpClient | None = None, *,
                  page_size: int = DEFAULT_PAGE_SIZE, user_names: Mapping[int, str] | None = None,
                  queue_names: Mapping[int, str] | None = None,
                  now: Callable[[], datetime] | None = None) -> None:
-        super().__init__(account, client if client is not None else make_client(account))
+        super().__init__(account, client if client is not None else self.make_client(account))
         if page_size < 1:
             raise ValueError("page_size must be at least 1")
         self.page_size = page_size
@@ -114,34 +128,34 @@ class DjangoHelpdeskBackend(Backend):
     # ------------------------------------------------------------ pull
 
     def pull(self, cursor: str | None) -> ChangePage:
-        state = dhm.ScanState.load(cursor, self.page_size)
+        state = dhm.ScanState.load(cursor, self.page_size, self.status)
         results, last_page, count = self._list_page(state.page, state.size)
-        page = ChangePage(total_hint=count if not state.h else None)  # a first scan brings them all
+        fresh = state.scan == 1 and state.page == 1  # a first scan brings them all
+        page = ChangePage(total_hint=count if fresh else None)
         users: dict[str, RemoteUser] = {}
         seen: set[int] = set()
         for raw in results:
             tid = self._take_or_skip(raw, state, page, users)
             if tid is not None:
                 seen.add(tid)
-        if seen:
-            top = max(seen)
-            state.gone |= {tid for tid in state.h if state.last < tid < top and tid not in seen}
-            state.gone -= seen
-            state.last = max(state.last, top)
         if not last_page:
             state.page += 1
             page.done = False
         else:
-            for tid in sorted(state.gone | {tid for tid in state.h if tid > state.last} - seen):
-                raw = self._ticket_if_exists(tid)
-                if raw is None:
+            # Known tickets this scan did not see: deleted, or passed over when a deletion
+            # shifted the pages. Each is looked up once.
+            passed = sorted(int(key) for key, value in self.status.all().items()
+                            if key.isdigit() and int(key) not in seen
+                            and (known := dhm.Known.load(value)) is not None and known.scan != state.scan)
+            for tid in passed:
+                found = self._ticket_if_exists(tid)
+                if found is None:
                     page.deleted_ticket_ids.append(str(tid))
-                    state.h.pop(tid, None)
-                    state.t.pop(tid, None)
+                    self.status.delete(str(tid))
                     self._opened.pop(tid, None)
                 else:
-                    self._take_or_skip(raw, state, page, users)
-            state = dhm.ScanState(h=state.h, t=state.t, size=self.page_size)
+                    self._take_or_skip(found, state, page, users)
+            state = dhm.ScanState(size=self.page_size, scan=state.scan + 1)
             page.done = True
         page.users = list(users.values())
         page.cursor = state.dump()
@@ -157,20 +171,29 @@ class DjangoHelpdeskBackend(Backend):
             reason = str(exc) if isinstance(exc, BadResponse) else malformed_reason(exc)
             page.skipped.append(f"{record_label(raw, 'ticket')} was skipped: {reason.rstrip('.')}.")
             tid = raw.get("id") if isinstance(raw, dict) else None
-            return tid if isinstance(tid, int) and not isinstance(tid, bool) else None
+            if not isinstance(tid, int) or isinstance(tid, bool):
+                return None
+            known = dhm.Known.load(self.status.get(str(tid)))
+            if known is not None:
+                self.status.set(str(tid), dhm.Known(known.digest, state.scan, known.first_seen).dump())
+            return tid
 
     def _take(self, raw: Any, state: dhm.ScanState, page: ChangePage, users: dict[str, RemoteUser]) -> int:
         """One listed ticket: add it to the page if its hash changed; returns its id."""
         raw = self.shape.obj(raw, "ticket")
-        tid = self.shape.num(raw, "id", "ticket")
+        tid = self.shape.required_num(raw, "id", "ticket")
         digest = dhm.content_hash(raw)
-        if tid not in state.t and not dhm.has_dates(raw):
-            state.t[tid] = int(self.now().timestamp())
-        if state.h.get(tid) == digest:
+        known = dhm.Known.load(self.status.get(str(tid)))
+        first_seen = known.first_seen if known is not None else None
+        if first_seen is None and not dhm.has_dates(raw):
+            first_seen = int(self.now().timestamp())
+        if known is not None and known.digest == digest:
+            if known.scan != state.scan or known.first_seen != first_seen:
+                self.status.set(str(tid), dhm.Known(digest, state.scan, first_seen).dump())
             return tid
-        first_seen = datetime.fromtimestamp(state.t[tid], UTC) if tid in state.t else None
-        record, user = dhm.ticket(raw, self.shape, self.names, digest, first_seen, self.now)
-        state.h[tid] = digest
+        seen_at = datetime.fromtimestamp(first_seen, UTC) if first_seen is not None else None
+        record, user = dhm.ticket(raw, self.shape, self.names, digest, seen_at, self.now)
+        self.status.set(str(tid), dhm.Known(digest, state.scan, first_seen).dump())
         self._opened[tid] = record.created_at
         page.tickets.append(record)
         if user is not None:
@@ -221,36 +244,30 @@ class DjangoHelpdeskBackend(Backend):
 
     # ------------------------------------------------------------ push
 
-    def push(self, item: OutboxItem, ticket_remote_id: str, version: str | None) -> PushResult:
+    def push(self, command: Command, ticket_remote_id: str, version: str | None) -> PushResult:
         tid = _ticket_id(ticket_remote_id)
-        payload = item.payload
-        if item.action in ("reply", "note"):
-            body = str(payload.get("body") or "")
-            if not body.strip():
+        if isinstance(command, (Reply, Note)):
+            if not command.body.strip():
                 raise NotSupported("django-helpdesk needs some text in a reply or note.")
-            return self._followup(tid, body, item.action == "reply", payload.get("status"))
-        if item.action != "update":
-            raise NotSupported(f"django-helpdesk cannot do {item.action!r}.")
+            return self._followup(tid, command.body, isinstance(command, Reply), command.status)
+        if not isinstance(command, Update):
+            raise NotSupported(f"django-helpdesk cannot take a {type(command).__name__} from here yet.")
         # Check everything before sending anything, so an update is never half applied.
-        if payload.get("tags"):
+        if command.tags is not KEEP and command.tags:
             raise NotSupported("django-helpdesk has no tags.")
         patch: dict[str, Any] = {}
-        if payload.get("priority"):
-            patch["priority"] = dhm.priority_code(str(payload["priority"]))
-        if "assignee" in payload:
-            patch["assigned_to"] = self.names.user_id(payload["assignee"])
-        if "group" in payload:
-            patch["queue"] = self.names.queue_id(payload["group"])
-        status = payload.get("status")
-        if status:
-            dhm.status_code(str(status), None)  # validates
+        if command.priority:
+            patch["priority"] = dhm.priority_code(command.priority)
+        if command.assignee is not KEEP:
+            patch["assigned_to"] = self.names.user_id(command.assignee)
+        if command.group is not KEEP:
+            patch["queue"] = self.names.queue_id(command.group)
+        if command.status:
+            dhm.status_code(command.status, None)  # validates
         if patch:
             self.client.request("PATCH", f"/tickets/{tid}/", json=patch, idempotent=True, expect=(200,))
-        body = str(payload.get("body") or "")
-        if body.strip():  # public unless told otherwise, as the base find_delivered assumes
-            return self._followup(tid, body, bool(payload.get("public", True)), status)
-        if status:  # a bare status change stays internal unless told: a public one mails the customer
-            return self._followup(tid, "", bool(payload.get("public", False)), status)
+        if command.status:  # a bare status change stays internal: a public one mails the customer
+            return self._followup(tid, "", False, command.status)
         return PushResult()
 
     def _followup(self, tid: int, body: str, public: bool, status: object) -> PushResult:
@@ -264,18 +281,16 @@ class DjangoHelpdeskBackend(Backend):
         created = self.shape.obj(self._json(response), "followup")
         return PushResult(remote_id=str(self.shape.num(created, "id", "followup")))
 
-    def find_delivered(self, item: OutboxItem, ticket_remote_id: str) -> str | None:
-        """Replies and notes: the base rule (same text in the thread, after the item was queued).
+    def find_delivered(self, command: Command, ticket_remote_id: str) -> str | None:
+        """Replies and notes: the base rule (same text in the thread, after the command was queued).
         A status-only update: a followup that set the same status since then."""
-        body = str(item.payload.get("body") or "").strip()
-        status = item.payload.get("status")
-        if item.action != "update" or body:
-            return super().find_delivered(item, ticket_remote_id)
-        if not status:
+        if not isinstance(command, Update):
+            return super().find_delivered(command, ticket_remote_id)
+        if not command.status:
             return None
         raw = self._get_ticket(_ticket_id(ticket_remote_id))
-        wanted = dhm.status_code(str(status), None)
-        since = item.created_at.replace(microsecond=0) - _CLOCK_SKEW
+        wanted = dhm.status_code(command.status, None)
+        since = command.created_at.replace(microsecond=0) - CLOCK_SKEW
         for fu in reversed(self.shape.followups(raw) or []):
             if self.shape.when(fu.get("date"), "followup") < since:
                 break

@@ -1,4 +1,4 @@
-"""django-helpdesk records ↔ ours: field mappings, the thread, content hashes, the scan cursor.
+"""django-helpdesk records ↔ ours: field mappings, the thread, content hashes, the scan state.
 
 Pure functions, no HTTP; ``django_helpdesk.py`` does the requests. What the 2.6.1 API gives
 (``/helpdesk/api/tickets/``, DRF ``TicketSerializer``): ``id, queue (pk), title, description,
@@ -21,7 +21,7 @@ Mappings (documented choices):
   status → a system line.
 - times: created_at = the earliest followup date, updated_at = the latest (a ticket opened
   by any route gets a followup, so this is the normal case). A ticket without followups gets
-  the time this client first saw it, kept in the cursor, for both: never a time that moves on
+  the time this client first saw it, kept in the sync status, for both: never a time that moves on
   every scan, which would reorder the inbox. A PATCH (priority, assignee) makes no followup,
   so it does not move updated_at.
 
@@ -42,7 +42,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from helpdesk_tui.domain.vocab import MessageKind, Priority, Status
-from helpdesk_tui.sync.backends.base import RemoteMessage, RemoteTicket, RemoteUser
+from helpdesk_tui.sync.contract import RemoteMessage, RemoteTicket, RemoteUser, SyncStatus
 from helpdesk_tui.sync.errors import BadResponse, NotSupported
 
 STATUS_LABELS = {1: "Open", 2: "Reopened", 3: "Resolved", 4: "Closed", 5: "Duplicate"}
@@ -118,6 +118,13 @@ class Shape:
     def items(self, value: Any, what: str) -> list[dict[str, Any]]:
         if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
             raise self.bad(what)
+        return value
+
+    def required_num(self, data: Mapping[str, Any], key: str, what: str) -> int:
+        """A number that must be there."""
+        value = self.num(data, key, what)
+        if value is None:
+            raise self.bad(f"{what} (no {key!r})")
         return value
 
     def num(self, data: Mapping[str, Any], key: str, what: str, *, optional: bool = False) -> int | None:
@@ -224,7 +231,7 @@ def thread(raw: Mapping[str, Any], shape: Shape, names: Names, opened_at: dateti
     followups = shape.followups(raw)
     if followups is None:
         return None
-    tid = shape.num(raw, "id", "ticket")
+    tid = shape.required_num(raw, "id", "ticket")
     submitter = shape.text(raw, "submitter_email", "ticket")
     description = unprotect(shape.text(raw, "description", "ticket"))
     messages: list[RemoteMessage] = []
@@ -289,9 +296,9 @@ def _attachments(fu: Mapping[str, Any], shape: Shape) -> tuple[dict[str, Any], .
 
 def ticket(raw: Mapping[str, Any], shape: Shape, names: Names, digest: str,
            first_seen: datetime | None, now: Callable[[], datetime]) -> tuple[RemoteTicket, RemoteUser | None]:
-    tid = shape.num(raw, "id", "ticket")
-    status = shape.num(raw, "status", "ticket")
-    priority = shape.num(raw, "priority", "ticket")
+    tid = shape.required_num(raw, "id", "ticket")
+    status = shape.required_num(raw, "status", "ticket")
+    priority = shape.required_num(raw, "priority", "ticket")
     queue = shape.num(raw, "queue", "ticket", optional=True)
     assigned = shape.num(raw, "assigned_to", "ticket", optional=True)
     email = shape.text(raw, "submitter_email", "ticket").strip()
@@ -328,48 +335,90 @@ def has_dates(raw: Mapping[str, Any]) -> bool:
     return isinstance(followups, list) and any(isinstance(f, dict) and f.get("date") for f in followups)
 
 
-# ---------------------------------------------------------------- the scan cursor
+# ---------------------------------------------------------------- the scan state
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the sync status holds per ticket (key: the ticket id): its content hash as of the
+    last page applied, the scan that last saw it, and when this client first saw it (epoch
+    seconds; only for a ticket without any followup date). Written as ``"hash scan [seen]"``."""
+
+    digest: str
+    scan: int
+    first_seen: int | None = None
+
+    def dump(self) -> str:
+        return f"{self.digest} {self.scan}" + (f" {self.first_seen}" if self.first_seen is not None else "")
+
+    @classmethod
+    def load(cls, value: str | None) -> Known | None:
+        """The entry, or None for none or one that cannot be read (its ticket is then sent again)."""
+        parts = (value or "").split()
+        try:
+            return cls(parts[0], int(parts[1]), int(parts[2]) if len(parts) > 2 else None)
+        except (IndexError, ValueError):
+            return None
+
+
+def known_hashes(status: SyncStatus) -> dict[int, str]:
+    """Ticket id → content hash of every ticket the scans know."""
+    out: dict[int, str] = {}
+    for key, value in status.all().items():
+        known = Known.load(value)
+        if known is not None and key.isdigit():
+            out[int(key)] = known.digest
+    return out
 
 
 @dataclass
 class ScanState:
-    """What the opaque cursor holds (JSON, compact keys).
-
-    ``h``: ticket id → 8-byte hex content hash, as of the last page applied (the previous
-    complete scan, updated page by page by this one). ``t``: ticket id → epoch seconds of
-    first sighting, only for tickets without any followup date. ``page``/``size``: the next
-    page of the running scan and the page size it started with. ``last``: the highest id seen
-    in this scan. ``gone``: known ids this scan passed over without seeing (deleted, or
-    skipped because a deletion shifted the pages): verified one by one when the scan ends.
+    """What the opaque cursor holds (JSON, compact keys): ``page``/``size``, the next page of the
+    running scan and the page size it started with, and ``scan``, its number. The per-ticket map
+    is in the sync status (``Known``), not here: at 50k tickets it is a megabyte, and the
+    cursor is written with every page. A known ticket the scan has not stamped with its number
+    by the last page was passed over (deleted, or shifted by a deletion): it is looked up then.
     """
 
-    h: dict[int, str] = field(default_factory=dict)
-    t: dict[int, int] = field(default_factory=dict)
     page: int = 1
     size: int = 0
-    last: int = 0
-    gone: set[int] = field(default_factory=set)
+    scan: int = 1
 
-    VERSION = 1
+    VERSION = 2
 
     @classmethod
-    def load(cls, cursor: str | None, size: int) -> ScanState:
-        """Parse a cursor; one from another version or damaged starts a fresh scan with no map
-        (every ticket is sent again once; nothing is inferred deleted)."""
+    def load(cls, cursor: str | None, size: int, status: SyncStatus) -> ScanState:
+        """Parse a cursor. No cursor, or one damaged or of an unknown version, starts a fresh
+        scan with no map (every ticket is sent again once; nothing is inferred deleted). A
+        cursor of version 1 (the map inside it) moves its map into ``status``."""
+        data: Any = None
         if cursor:
             try:
                 data = json.loads(cursor)
-                if data.get("v") == cls.VERSION:
-                    return cls(h={int(k): str(v) for k, v in data["h"].items()},
-                               t={int(k): int(v) for k, v in data.get("t", {}).items()},
-                               page=int(data["p"]), size=int(data["s"]) or size, last=int(data["l"]),
-                               gone={int(i) for i in data.get("g", [])})
-            except (ValueError, KeyError, TypeError, AttributeError):
-                pass
+            except ValueError:
+                data = None
+        try:
+            if isinstance(data, dict) and data.get("v") == cls.VERSION:
+                return cls(page=int(data["p"]), size=int(data["s"]) or size, scan=int(data["n"]))
+            if isinstance(data, dict) and data.get("v") == 1:
+                return cls._from_v1(data, size, status)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            pass
+        status.clear()
         return cls(size=size)
 
+    @classmethod
+    def _from_v1(cls, data: dict[str, Any], size: int, status: SyncStatus) -> ScanState:
+        """The map of a version-1 cursor into the status: a ticket this scan had seen (at most its
+        highest id seen, and not passed over) is stamped with this scan, the others with the last."""
+        hashes = {int(k): str(v) for k, v in data["h"].items()}
+        times = {int(k): int(v) for k, v in data.get("t", {}).items()}
+        last, gone = int(data["l"]), {int(i) for i in data.get("g", [])}
+        status.clear()
+        for tid, digest in hashes.items():
+            seen = tid <= last and tid not in gone
+            status.set(str(tid), Known(digest, 2 if seen else 1, times.get(tid)).dump())
+        return cls(page=int(data["p"]), size=int(data["s"]) or size, scan=2)
+
     def dump(self) -> str:
-        data = {"v": self.VERSION, "p": self.page, "s": self.size, "l": self.last,
-                "g": sorted(self.gone), "h": {str(k): v for k, v in sorted(self.h.items())},
-                "t": {str(k): v for k, v in sorted(self.t.items())}}
-        return json.dumps(data, separators=(",", ":"))
+        return json.dumps({"v": self.VERSION, "p": self.page, "s": self.size, "n": self.scan}, separators=(",", ":"))

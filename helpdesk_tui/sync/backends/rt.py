@@ -38,22 +38,28 @@ the account has a user name and the secret does not look like a token, Basic aut
 
 from __future__ import annotations
 
-import base64
 import re
 from datetime import timedelta
 from typing import Any
 
 import httpx
 
-from helpdesk_tui.domain.models import OutboxItem
+from helpdesk_tui.sync.auth import BasicAuth, TokenAuth
 from helpdesk_tui.sync.backends import rt_map
-from helpdesk_tui.sync.backends.base import (
+from helpdesk_tui.sync.contract import (
+    KEEP,
     MALFORMED,
     AccountSettings,
     Backend,
     Capabilities,
+    ChangeFeed,
     ChangePage,
+    Command,
+    Concurrency,
+    Note,
     PushResult,
+    Reply,
+    Update,
     RemoteArticle,
     RemoteMessage,
     RemoteTicket,
@@ -84,26 +90,31 @@ def web_base(url: str) -> str:
 
 
 def make_client(account: AccountSettings, **kw: Any) -> HttpClient:
-    """The shared HTTP client for an RT account: token (or Basic) auth, JSON."""
-    token = account.token.strip()
-    if account.user and not TOKEN_RE.match(token):
-        auth = "Basic " + base64.b64encode(f"{account.user}:{token}".encode()).decode("ascii")
-    else:
-        auth = f"token {token}"
-    headers = {"Authorization": auth, "Accept": "application/json"}
-    headers.update(kw.pop("headers", {}))
-    return HttpClient(base_url=web_base(account.url) + API_PATH, headers=headers, **kw)
+    """The shared HTTP client for an RT account (``RequestTrackerBackend.make_client``)."""
+    return RequestTrackerBackend.make_client(account, **kw)
 
 
 class RequestTrackerBackend(Backend):
     name = "rt"
     label = "Request Tracker"
-    capabilities = Capabilities(change_feed="timestamp", deletions=False, idempotency=False,
-                                concurrency="etag", kb=True, organizations=False, sla=False, groups=True)
+    capabilities = Capabilities(change_feed=ChangeFeed.TIMESTAMP, deletions=False, idempotency=False,
+                                concurrency=Concurrency.ETAG, kb=True, sla=False, groups=True)
+
+    @classmethod
+    def api_url(cls, account: AccountSettings) -> str:
+        return web_base(account.url) + API_PATH
+
+    @classmethod
+    def auth(cls, account: AccountSettings) -> httpx.Auth:
+        """An RT auth token; a user with a password (not a token) signs in with Basic."""
+        token = account.token.strip()
+        if account.user and not TOKEN_RE.match(token):
+            return BasicAuth(account.user, token)
+        return TokenAuth(token, scheme="token")
 
     def __init__(self, account: AccountSettings, client: HttpClient | None = None, *,
                  per_page: int = MAX_PER_PAGE) -> None:
-        super().__init__(account, client if client is not None else make_client(account))
+        super().__init__(account, client if client is not None else self.make_client(account))
         self.per_page = max(1, min(MAX_PER_PAGE, int(per_page)))
         self._me: dict[str, Any] | None | bool = False  # False: not looked up yet
         self.zone = ServerZone(self._search_tickets, self._user_zone)
@@ -349,29 +360,27 @@ class RequestTrackerBackend(Backend):
         return threads
 
     # ------------------------------------------------------------------ push
-    def push(self, item: OutboxItem, ticket_remote_id: str, version: str | None) -> PushResult:
+    def push(self, command: Command, ticket_remote_id: str, version: str | None) -> PushResult:
         number = self._number(ticket_remote_id)
-        payload = item.payload
-        if item.action in ("reply", "note"):
-            data: dict[str, Any] = {"Content": str(payload.get("body") or ""), "ContentType": "text/plain"}
-            if payload.get("status"):
-                data["Status"] = rt_map.status_to_rt(payload["status"])
-            kind = "correspond" if item.action == "reply" else "comment"
+        if isinstance(command, (Reply, Note)):
+            data: dict[str, Any] = {"Content": command.body, "ContentType": "text/plain"}
+            if command.status:
+                data["Status"] = rt_map.status_to_rt(command.status)
+            kind = "correspond" if isinstance(command, Reply) else "comment"
             response = self.client.request("POST", f"/ticket/{number}/{kind}", json=data, idempotent=False)
             txn = re.search(r"/transaction/(\d+)", response.headers.get("location", ""))
             return PushResult(remote_id=txn.group(1) if txn else None, version=self._version_after(number))
-        if item.action != "update":
-            raise NotSupported(f"Request Tracker cannot '{item.action}' a ticket.")
+        if not isinstance(command, Update):
+            raise NotSupported(f"Request Tracker cannot take a {type(command).__name__} from here yet.")
         fields: dict[str, Any] = {}
-        if payload.get("status"):
-            fields["Status"] = rt_map.status_to_rt(payload["status"])
-        if payload.get("priority"):
-            fields["Priority"] = rt_map.priority_to_rt(payload["priority"])
-        if "assignee" in payload:
-            fields["Owner"] = str(payload.get("assignee") or rt_map.NOBODY)
-        for ours, theirs in (("group", "Queue"), ("subject", "Subject")):
-            if payload.get(ours):
-                fields[theirs] = str(payload[ours])
+        if command.status:
+            fields["Status"] = rt_map.status_to_rt(command.status)
+        if command.priority:
+            fields["Priority"] = rt_map.priority_to_rt(command.priority)
+        if command.assignee is not KEEP:
+            fields["Owner"] = str(command.assignee or rt_map.NOBODY)
+        if command.group is not KEEP and command.group:
+            fields["Queue"] = command.group
         if not fields:
             return PushResult(version=version)
         headers = {"If-Match": f'"{self._etag(number, version)}"'} if version else {}
@@ -383,26 +392,25 @@ class RequestTrackerBackend(Backend):
     def current_version(self, ticket_remote_id: str) -> str | None:
         return self._version_after(self._number(ticket_remote_id))
 
-    def find_delivered(self, item: OutboxItem, ticket_remote_id: str) -> str | None:
+    def find_delivered(self, command: Command, ticket_remote_id: str) -> str | None:
         """Replies and notes: the base rule. An update: applied when the ticket already has
         every field the update sets (RT keeps no record of who asked for a change)."""
-        if item.action != "update":
-            return super().find_delivered(item, ticket_remote_id)
+        if not isinstance(command, Update):
+            return super().find_delivered(command, ticket_remote_id)
         number = self._number(ticket_remote_id)
         data = rt_map.as_dict(self._get(f"/ticket/{number}", "a ticket"), "a ticket")
-        payload = item.payload
         wanted: dict[str, Any] = {}
-        if payload.get("status"):
-            wanted["Status"] = rt_map.status_to_rt(payload["status"])
-        if payload.get("priority"):
-            wanted["Priority"] = rt_map.priority_to_rt(payload["priority"])
+        if command.status:
+            wanted["Status"] = rt_map.status_to_rt(command.status)
+        if command.priority:
+            wanted["Priority"] = rt_map.priority_to_rt(command.priority)
         for key, value in wanted.items():
             have = data.get(key)
             if isinstance(have, dict):
                 have = have.get("id") or have.get("Name")
             if str(have) != str(value):
                 return None
-        return f"update-{number}-{item.id[:12]}" if wanted else None  # RT keeps no id for it
+        return f"update-{number}-{command.id[:12]}" if wanted else None  # RT keeps no id for it
 
     def _etag(self, number: int, version: str) -> str:
         """The ETag to send for a ticket last read at ``version`` (Conflict if it changed since)."""

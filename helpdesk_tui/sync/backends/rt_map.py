@@ -23,7 +23,7 @@ from typing import Any
 
 from helpdesk_tui.content.html import html_to_text
 from helpdesk_tui.domain.vocab import MessageKind, Priority, Status
-from helpdesk_tui.sync.backends.base import RemoteArticle, RemoteMessage, RemoteTicket, RemoteUser
+from helpdesk_tui.sync.contract import RemoteArticle, RemoteMessage, RemoteTicket, RemoteUser
 from helpdesk_tui.sync.errors import BadResponse
 
 STATUS_FROM_RT = {
@@ -154,7 +154,8 @@ def ticket_from_rt(row: Mapping[str, Any]) -> tuple[RemoteTicket, list[RemoteUse
     status_raw = str(row.get("Status") or "")
     custom: dict[str, Any] = {}
     for cf in _links(row.get("CustomFields")):
-        values = cf.get("values") if isinstance(cf.get("values"), list) else []
+        listed = cf.get("values")
+        values = listed if isinstance(listed, list) else []
         if cf.get("name"):
             custom[str(cf["name"])] = values[0] if len(values) == 1 else list(values)
     updated = required_time(row.get("LastUpdated"), f"{what} (LastUpdated)")
@@ -219,7 +220,8 @@ def message_from_rt(txn: Mapping[str, Any], requestors: set[str], body: str, bod
     """
     tid = record_id(txn, "a transaction")
     kind_raw = str(txn.get("Type") or "")
-    creator = txn.get("Creator") if isinstance(txn.get("Creator"), dict) else {}
+    given = txn.get("Creator")
+    creator: dict[str, Any] = given if isinstance(given, dict) else {}
     author = str(creator.get("RealName") or creator.get("Name") or creator.get("id") or "")
     by_requestor = any(str(creator.get(k, "")).lower() in requestors
                        for k in ("id", "Name", "EmailAddress") if creator.get(k))

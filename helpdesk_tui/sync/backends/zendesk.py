@@ -20,7 +20,6 @@ What it relies on, from developer.zendesk.com (and mirrored by ``tests/fakes/zen
 
 from __future__ import annotations
 
-import base64
 import re
 from collections.abc import Iterator
 from datetime import timedelta
@@ -28,16 +27,23 @@ from typing import Any, ClassVar
 
 import httpx
 
-from helpdesk_tui.domain.models import OutboxItem
 from helpdesk_tui.sync import errors
+from helpdesk_tui.sync.auth import BasicAuth, TokenAuth
 from helpdesk_tui.sync.backends import zendesk_macros as macros
 from helpdesk_tui.sync.backends import zendesk_records as records
-from helpdesk_tui.sync.backends.base import (
+from helpdesk_tui.sync.contract import (
+    KEEP,
     AccountSettings,
     Backend,
     Capabilities,
+    ChangeFeed,
     ChangePage,
+    Command,
+    Concurrency,
+    Note,
     PushResult,
+    Reply,
+    Update,
     RemoteArticle,
     RemoteMessage,
     RemoteTemplate,
@@ -70,28 +76,17 @@ def site_url(url: str) -> str:
     return text
 
 
-def auth_header(account: AccountSettings) -> str:
-    if not account.token:
-        raise errors.AuthFailed(f"No API token is stored for the account {account.name!r}: run "
-                                "'helpdesk-tui account add' again.")
-    if not account.user:
-        return f"Bearer {account.token}"
-    user = account.user if account.user.endswith("/token") else f"{account.user}/token"
-    return "Basic " + base64.b64encode(f"{user}:{account.token}".encode()).decode()
-
-
 def make_client(account: AccountSettings, **kwargs: Any) -> HttpClient:
-    """The shared HTTP client for ``account``: its site URL, token auth (``registry.make_backend`` calls this)."""
-    headers = {"Authorization": auth_header(account), "Accept": "application/json", "User-Agent": "helpdesk-tui"}
-    return HttpClient(base_url=site_url(account.url), headers=headers, **kwargs)
+    """The shared HTTP client for ``account`` (``ZendeskBackend.make_client``)."""
+    return ZendeskBackend.make_client(account, **kwargs)
 
 
 class ZendeskBackend(Backend):
     name: ClassVar[str] = "zendesk"
     label: ClassVar[str] = "Zendesk"
     capabilities: ClassVar[Capabilities] = Capabilities(
-        change_feed="cursor", deletions=True, idempotency=False, concurrency="version",
-        kb=True, templates=True, organizations=True, sla=False, tags=True, groups=True)
+        change_feed=ChangeFeed.CURSOR, deletions=True, idempotency=False, concurrency=Concurrency.VERSION,
+        kb=True, templates=True, sla=False, tags=True, groups=True)
     template_kind: ClassVar[str] = "macro"  # what Zendesk calls its templates, shown next to synced ones
 
     def __init__(self, account: AccountSettings, client: HttpClient, *, start_time: int = 0,
@@ -104,7 +99,23 @@ class ZendeskBackend(Backend):
 
     @classmethod
     def make_client(cls, account: AccountSettings, **kwargs: Any) -> HttpClient:
-        return make_client(account, **kwargs)
+        kwargs["headers"] = {"User-Agent": "helpdesk-tui", **kwargs.get("headers", {})}
+        return super().make_client(account, **kwargs)
+
+    @classmethod
+    def api_url(cls, account: AccountSettings) -> str:
+        return site_url(account.url)
+
+    @classmethod
+    def auth(cls, account: AccountSettings) -> httpx.Auth:
+        """An API token as Basic ``email/token:TOKEN``; without a user, an OAuth bearer token."""
+        if not account.token:
+            raise errors.AuthFailed(f"No API token is stored for the account {account.name!r}: run "
+                                    "'helpdesk-tui account add' again.")
+        if not account.user:
+            return TokenAuth(account.token)
+        user = account.user if account.user.endswith("/token") else f"{account.user}/token"
+        return BasicAuth(user, account.token)
 
     # --- reading -------------------------------------------------------------------------
 
@@ -175,18 +186,18 @@ class ZendeskBackend(Backend):
 
     def pull_templates(self) -> list[RemoteTemplate]:
         """Active macros that write a comment, their placeholders translated (see ``zendesk_macros``)."""
-        templates = []
+        templates: list[RemoteTemplate] = []
         for data in self._pages("/api/v2/macros.json", "macros", active="true"):
             templates.extend(t for raw in data.get("macros") or () if (t := macros.template(raw)) is not None)
         return templates
 
     # --- writing -------------------------------------------------------------------------
 
-    def push(self, item: OutboxItem, ticket_remote_id: str, version: str | None) -> PushResult:
-        ticket = self._update_body(item)
+    def push(self, command: Command, ticket_remote_id: str, version: str | None) -> PushResult:
+        ticket = self._update_body(command)
         if not ticket:
             return PushResult(version=version)
-        ticket["metadata"] = {OUTBOX_KEY: item.id}
+        ticket["metadata"] = {OUTBOX_KEY: command.id}
         if version:
             ticket["safe_update"] = True
             ticket["updated_stamp"] = version
@@ -202,16 +213,16 @@ class ZendeskBackend(Backend):
         return PushResult(remote_id=str(comment["id"]) if comment else None,
                           version=(data.get("ticket") or {}).get("updated_at") or None)
 
-    def find_delivered(self, item: OutboxItem, ticket_remote_id: str) -> str | None:
-        """The comment id (or ``audit-<id>`` for an update without one) of the audit tagged with ``item.id``."""
+    def find_delivered(self, command: Command, ticket_remote_id: str) -> str | None:
+        """The comment id (or ``audit-<id>`` for an update without one) of the audit tagged with ``command.id``."""
         try:
             audits = [a for data in self._pages(f"{_ticket_path(ticket_remote_id)}/audits.json", "audits")
                       for a in data.get("audits") or ()]
         except errors.Forbidden:  # an OAuth token without the "read" scope cannot list audits
-            return self._find_by_text(item, ticket_remote_id)
+            return self._find_by_text(command, ticket_remote_id)
         for audit in reversed(audits):
             custom = (audit.get("metadata") or {}).get("custom") or {}
-            if custom.get(OUTBOX_KEY) == item.id:
+            if custom.get(OUTBOX_KEY) == command.id:
                 comment = _comment_event(audit)
                 return str(comment["id"]) if comment else f"audit-{audit.get('id')}"
         return None
@@ -222,13 +233,15 @@ class ZendeskBackend(Backend):
         data = self._json_object(self.client.get_json(f"{_ticket_path(ticket_remote_id)}.json"), "ticket")
         return (data.get("ticket") or {}).get("updated_at") or None
 
-    def _find_by_text(self, item: OutboxItem, ticket_remote_id: str) -> str | None:
+    def _find_by_text(self, command: Command, ticket_remote_id: str) -> str | None:
         """The contract's fallback, on ``plain_body`` (the thread we show is HTML)."""
-        wanted = " ".join(str(item.payload.get("body") or "").split())
-        if item.action == "update" or not wanted:
+        if not isinstance(command, (Reply, Note)):
             return None
-        public = item.action == "reply" and bool(item.payload.get("public", True))
-        since = item.created_at.replace(microsecond=0) - _CLOCK_SKEW
+        wanted = " ".join(command.body.split())
+        if not wanted:
+            return None
+        public = isinstance(command, Reply)
+        since = command.created_at.replace(microsecond=0) - _CLOCK_SKEW
         for data in self._pages(f"{_ticket_path(ticket_remote_id)}/comments.json", "comments"):
             for raw in data.get("comments") or ():
                 created = records.parse_time(raw.get("created_at"))
@@ -237,27 +250,26 @@ class ZendeskBackend(Backend):
                     return str(raw["id"])
         return None
 
-    def _update_body(self, item: OutboxItem) -> dict[str, Any]:
-        payload, action = item.payload, item.action
+    def _update_body(self, command: Command) -> dict[str, Any]:
         ticket: dict[str, Any] = {}
-        if action in ("reply", "note"):
-            public = action == "reply" and bool(payload.get("public", True))
-            ticket["comment"] = {"body": str(payload.get("body") or ""), "public": public}
-        elif action != "update":
-            raise errors.NotSupported(f"Zendesk cannot deliver an outbox item of kind {action!r}.")
+        if isinstance(command, (Reply, Note)):
+            ticket["comment"] = {"body": command.body, "public": isinstance(command, Reply)}
+        elif not isinstance(command, Update):
+            raise errors.NotSupported(f"Zendesk cannot deliver a {type(command).__name__} from here yet.")
         try:
-            if payload.get("status"):
-                ticket["status"] = records.to_zendesk_status(payload["status"])
-            if action == "update" and "priority" in payload:
-                ticket["priority"] = records.to_zendesk_priority(payload["priority"])
+            if command.status:
+                ticket["status"] = records.to_zendesk_status(command.status)
+            if isinstance(command, Update) and command.priority is not None:
+                ticket["priority"] = records.to_zendesk_priority(command.priority)
         except ValueError as exc:
             raise errors.NotSupported(str(exc)) from None
-        if action == "update" and "assignee" in payload:
-            ticket.update(self._assignee(payload["assignee"]))
-        if action == "update" and "group" in payload:
-            ticket["group_id"] = self._group_id(payload["group"])
-        if action == "update" and "tags" in payload:
-            ticket["tags"] = [str(t) for t in payload["tags"] or ()]  # Zendesk replaces the whole list
+        if isinstance(command, Update):
+            if command.assignee is not KEEP:
+                ticket.update(self._assignee(command.assignee))
+            if command.group is not KEEP:
+                ticket["group_id"] = self._group_id(command.group)
+            if command.tags is not KEEP:
+                ticket["tags"] = list(command.tags)  # Zendesk replaces the whole list
         return ticket
 
     def _group_id(self, value: object) -> int | None:

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from helpdesk_tui.content.html import html_to_text
-from helpdesk_tui.sync.backends.base import RemoteTemplate
+from helpdesk_tui.sync.contract import RemoteTemplate
 
 PLACEHOLDERS = {
     "ticket.requester.first_name": "customer.first_name",

@@ -13,7 +13,7 @@ from typing import Any
 from helpdesk_tui.content.html import html_to_text
 from helpdesk_tui.domain.remote import RemoteRating
 from helpdesk_tui.domain.vocab import MessageKind, Priority, Status
-from helpdesk_tui.sync.backends.base import (
+from helpdesk_tui.sync.contract import (
     RemoteArticle,
     RemoteMessage,
     RemoteOrganization,

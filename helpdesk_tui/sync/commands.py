@@ -1,0 +1,156 @@
+"""What a backend is asked to deliver: typed commands, one per kind of outbox item.
+
+The outbox stores each item as JSON (``store/outbox.py``; its format does not change); the
+outbox sender turns a stored item into one of these with ``command_from`` and hands it to
+``Backend.push``. A backend never reads the stored payload itself.
+
+Every command carries ``id`` (the outbox item's id, which doubles as the idempotency key)
+and ``created_at`` (when it was queued: the look-up after an unknown outcome searches from
+there), and ``attachments`` ready for the attachments issue.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from pathlib import Path
+
+from helpdesk_tui.domain.models import OutboxItem
+from helpdesk_tui.domain.vocab import Priority, Status
+from helpdesk_tui.sync.errors import NotSupported
+
+
+class Keep(Enum):
+    """A field of an ``Update`` the agent did not change (``None`` means "clear it")."""
+
+    KEEP = "keep"
+
+
+KEEP = Keep.KEEP
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file that goes with a command: its name, media type, size and a way to read it."""
+
+    name: str
+    media_type: str
+    size: int
+    read: Callable[[], bytes] = field(repr=False, compare=False)
+
+    @classmethod
+    def from_path(cls, path: Path, *, name: str | None = None, media_type: str | None = None) -> Attachment:
+        """An attachment read from a file when the backend asks for its bytes."""
+        guessed = mimetypes.guess_type(path.name)[0]
+        return cls(name=name or path.name, media_type=media_type or guessed or "application/octet-stream",
+                   size=path.stat().st_size if path.is_file() else 0, read=path.read_bytes)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A public reply to the customer; ``status``/``next_checkpoint`` change the ticket with it."""
+
+    id: str
+    created_at: datetime
+    body: str
+    status: Status | None = None
+    next_checkpoint: datetime | None = None
+    attachments: tuple[Attachment, ...] = ()
+
+
+@dataclass(frozen=True)
+class Note:
+    """An internal note (agents only)."""
+
+    id: str
+    created_at: datetime
+    body: str
+    status: Status | None = None
+    next_checkpoint: datetime | None = None
+    attachments: tuple[Attachment, ...] = ()
+
+
+@dataclass(frozen=True)
+class Update:
+    """A change of ticket fields without a message. ``KEEP``: not changed; ``None`` for assignee
+    or group: cleared. ``tags`` is the whole new list; ``next_checkpoint`` the promised update."""
+
+    id: str
+    created_at: datetime
+    status: Status | None = None
+    priority: Priority | None = None
+    assignee: str | None | Keep = KEEP
+    group: str | None | Keep = KEEP
+    tags: tuple[str, ...] | Keep = KEEP
+    next_checkpoint: datetime | None = None
+    attachments: tuple[Attachment, ...] = ()
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    """A ticket opened from here (nothing queues one yet; a backend may raise ``NotSupported``)."""
+
+    id: str
+    created_at: datetime
+    subject: str
+    body: str
+    requester: str
+    priority: Priority | None = None
+    group: str | None = None
+    tags: tuple[str, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
+
+
+Command = Reply | Note | Update | NewTicket
+Message = Reply | Note  # the commands that leave a message in the thread
+
+
+def command_from(item: OutboxItem) -> Command:
+    """The command a stored outbox item asks for; ``NotSupported`` for one this version cannot read."""
+    payload = item.payload
+    try:
+        status = Status(str(payload["status"])) if payload.get("status") else None
+        checkpoint = payload.get("next_checkpoint")
+        next_checkpoint = datetime.fromisoformat(str(checkpoint)) if checkpoint else None
+        attachments = tuple(_attachment(a) for a in _list(payload.get("attachments")) if isinstance(a, Mapping))
+        if item.action in ("reply", "note"):
+            body = str(payload.get("body") or "")
+            # "reply" items are public unless the payload says otherwise (the stored format's rule).
+            if item.action == "reply" and bool(payload.get("public", True)):
+                return Reply(item.id, item.created_at, body, status, next_checkpoint, attachments)
+            return Note(item.id, item.created_at, body, status, next_checkpoint, attachments)
+        if item.action == "update":
+            priority = Priority(str(payload["priority"])) if payload.get("priority") else None
+            return Update(item.id, item.created_at, status=status, priority=priority,
+                          assignee=_optional(payload, "assignee"), group=_optional(payload, "group"),
+                          tags=tuple(str(t) for t in _list(payload["tags"])) if "tags" in payload else KEEP,
+                          next_checkpoint=next_checkpoint, attachments=attachments)
+    except (ValueError, TypeError) as exc:
+        raise NotSupported(f"The queued {item.action} could not be read ({exc}): discard it and write it again.") from None
+    raise NotSupported(f"This version cannot send a queued {item.action!r}: update helpdesk-tui.")
+
+
+def _optional(payload: Mapping[str, object], key: str) -> str | None | Keep:
+    if key not in payload:
+        return KEEP
+    value = payload[key]
+    return None if value is None else str(value)
+
+
+def _list(value: object) -> list[object]:
+    return list(value) if isinstance(value, (list, tuple)) else []
+
+
+def _attachment(meta: Mapping[str, object]) -> Attachment:
+    """Attachment metadata as drafts store it: a ``path`` on disk, with optional name/type/size."""
+    path = Path(str(meta.get("path") or ""))
+    name = str(meta.get("name") or meta.get("filename") or path.name or "attachment")
+    media_type = str(meta.get("media_type") or meta.get("content_type") or "") or None
+    size = meta.get("size")
+    attachment = Attachment.from_path(path, name=name, media_type=media_type)
+    if isinstance(size, int) and not isinstance(size, bool):
+        return Attachment(attachment.name, attachment.media_type, size, attachment.read)
+    return attachment

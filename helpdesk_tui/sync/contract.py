@@ -1,0 +1,197 @@
+"""The contract every helpdesk backend fills, in one screen.
+
+A backend turns one helpdesk's HTTP API into the records of ``domain/remote.py`` and delivers
+the typed commands of ``sync/commands.py``. It says what it can do in ``capabilities`` and
+which account settings it takes in ``options``; it builds its HTTP client (base URL and an
+``httpx.Auth`` from ``sync/auth.py``) in the classmethod ``make_client``. Optional operations
+have a default that raises ``NotSupported``. The sync engine owns the cache and the
+transactions: a backend never touches SQLite (state beyond the cursor goes through
+``self.status``, which the engine commits with each page) and never sleeps or retries on its
+own (the shared ``HttpClient`` does timeouts, retries, backoff and rate limits).
+
+Backends are found through the entry-point group ``helpdesk_tui.backends``
+(``sync/registry.py``); the built-in ones register there too.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from enum import StrEnum
+from typing import Any, ClassVar
+
+import httpx
+
+from helpdesk_tui.config.account_options import Option
+# The records a backend returns live in domain/ so the store can apply them; they are
+# re-exported here because they are half of this contract.
+from helpdesk_tui.domain.remote import (
+    ChangePage, RemoteArticle, RemoteMessage, RemoteOrganization, RemoteTemplate, RemoteTicket, RemoteUser,
+)
+from helpdesk_tui.domain.vocab import MessageKind
+from helpdesk_tui.sync.auth import TokenAuth
+from helpdesk_tui.sync.commands import (
+    KEEP, Attachment, Command, Keep, NewTicket, Note, Reply, Update, command_from,
+)
+from helpdesk_tui.sync.errors import NotSupported
+from helpdesk_tui.sync.http import HttpClient
+from helpdesk_tui.sync.parsing import MALFORMED, malformed_reason, read_each, record_label, same_text
+from helpdesk_tui.sync.status import MemoryStatus, SyncStatus
+
+__all__ = [
+    "KEEP", "MALFORMED", "AccountSettings", "Attachment", "Backend", "Capabilities", "ChangeFeed", "ChangePage",
+    "Command", "Concurrency", "Keep", "MemoryStatus", "NewTicket", "Note", "Option", "PushResult", "RemoteArticle",
+    "RemoteMessage", "RemoteOrganization", "RemoteTemplate", "RemoteTicket", "RemoteUser", "Reply", "SyncStatus",
+    "Update", "command_from", "malformed_reason", "read_each", "record_label",
+]
+
+
+class ChangeFeed(StrEnum):
+    """How the helpdesk tells what changed (the engine logs it with each page)."""
+
+    CURSOR = "cursor"  # an opaque server cursor
+    TIMESTAMP = "timestamp"  # "updated since"
+    FULL_SCAN = "full_scan"  # no feed: every ticket is read, changes found by comparing
+
+
+class Concurrency(StrEnum):
+    """How a write is refused when the ticket changed since it was read."""
+
+    ETAG = "etag"  # If-Match → 412
+    VERSION = "version"  # an updated stamp sent with the write (Zendesk's safe_update)
+    NONE = "none"  # the last write wins: the outbox sender sends no version
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a backend can do; each field is read by the engine, the outbox sender or the UI."""
+
+    change_feed: ChangeFeed
+    deletions: bool = False  # the feed reports deleted tickets (the engine applies them only then)
+    idempotency: bool = False  # the server honours an idempotency key: resent as is after an unknown outcome
+    concurrency: Concurrency = Concurrency.NONE
+    kb: bool = False  # the engine pulls articles
+    templates: bool = False  # the engine pulls templates
+    sla: bool = False  # the server supplies its own due times
+    tags: bool = False  # an update's ``tags`` (the whole list) is stored on the ticket (triage offers tags)
+    groups: bool = False  # an update's ``group`` moves the ticket to that group or queue (triage offers it)
+
+    def __post_init__(self) -> None:
+        # Plain strings ("cursor", "etag") are accepted, as plug-ins wrote them before the enums.
+        object.__setattr__(self, "change_feed", ChangeFeed(self.change_feed))
+        object.__setattr__(self, "concurrency", Concurrency(self.concurrency))
+
+
+@dataclass(frozen=True)
+class PushResult:
+    remote_id: str | None = None  # the new message's id, when the server says
+    version: str | None = None  # the ticket's new version token, when the server says
+
+
+@dataclass(frozen=True)
+class AccountSettings:
+    """What a backend is built from: the account's config, its options and its secret."""
+
+    name: str
+    url: str
+    user: str | None
+    token: str = field(repr=False)
+    options: Mapping[str, str] = field(default_factory=dict)
+
+
+class Backend(ABC):
+    """One helpdesk. Subclasses set ``name``, ``label`` and ``capabilities`` (and ``options``)."""
+
+    name: ClassVar[str]
+    label: ClassVar[str]
+    capabilities: ClassVar[Capabilities]
+    options: ClassVar[tuple[Option, ...]] = ()  # the account settings it takes (``account add --option``)
+    template_kind: ClassVar[str] = "template"  # what the helpdesk calls its templates ("macro")
+
+    def __init__(self, account: AccountSettings, client: HttpClient) -> None:
+        self.account = account
+        self.client = client
+        # Sync state that is not the cursor; the engine replaces it with one kept in the cache.
+        self.status: SyncStatus = MemoryStatus()
+
+    @classmethod
+    def make_client(cls, account: AccountSettings, **options: Any) -> HttpClient:
+        """The HTTP client for ``account``: ``api_url`` and ``auth``; ``options`` go to ``HttpClient``
+        (``policy``, ``transport``, ``sleep``…). Override the two hooks, or this, per helpdesk."""
+        headers = {"Accept": "application/json", **options.pop("headers", {})}
+        return HttpClient(base_url=cls.api_url(account), auth=cls.auth(account), headers=headers, **options)
+
+    @classmethod
+    def api_url(cls, account: AccountSettings) -> str:
+        """The API's base URL for the account's URL."""
+        return account.url
+
+    @classmethod
+    def auth(cls, account: AccountSettings) -> httpx.Auth:
+        """How requests authenticate (``sync/auth.py``); the default is a bearer token."""
+        return TokenAuth(account.token)
+
+    @abstractmethod
+    def check(self) -> str:
+        """Sign in and say who we are ("Signed in to RT as root."); raises a SyncError subclass."""
+
+    @abstractmethod
+    def pull(self, cursor: str | None) -> ChangePage:
+        """The next page of ticket changes after ``cursor`` (None: from the beginning)."""
+
+    @abstractmethod
+    def fetch_thread(self, ticket: RemoteTicket | str) -> list[RemoteMessage]:
+        """Every message of a ticket (given as the record or its remote id), oldest first."""
+
+    def fetch_threads(self, tickets: list[RemoteTicket]) -> dict[str, list[RemoteMessage]]:
+        """The threads of several tickets (a pulled page), by remote id. Backends that can read
+        many threads in a few requests override this; the default asks ``fetch_thread`` for each."""
+        return {ticket.remote_id: self.fetch_thread(ticket) for ticket in tickets}
+
+    @abstractmethod
+    def push(self, command: Command, ticket_remote_id: str, version: str | None) -> PushResult:
+        """Deliver one command (``Reply``, ``Note``, ``Update``; ``NewTicket`` where supported).
+
+        ``command.id`` is the idempotency key; ``version`` is the ticket's version token when
+        ``capabilities.concurrency`` is not NONE. Raises ``Conflict`` when the version no longer
+        matches, ``UnknownOutcome`` when the request may have been applied but no answer came
+        back, ``NotSupported`` for a field it cannot deliver (never dropping it silently: the
+        item would show as sent).
+        """
+
+    def find_delivered(self, command: Command, ticket_remote_id: str) -> str | None:
+        """After an unknown outcome: the remote id of what ``command`` created, if it exists.
+
+        The default reads the thread back and looks for the same body written after the
+        command was queued; backends with a better handle (an idempotency record) override it.
+        """
+        if not isinstance(command, (Reply, Note)):
+            return None
+        wanted = MessageKind.PUBLIC_REPLY if isinstance(command, Reply) else MessageKind.INTERNAL_NOTE
+        body = command.body.strip()
+        for message in reversed(self.fetch_thread(ticket_remote_id)):
+            if message.created_at < command.created_at.replace(microsecond=0) - CLOCK_SKEW:
+                break
+            if message.kind == wanted and same_text(message.body, body):
+                return message.remote_id
+        return None
+
+    def current_version(self, ticket_remote_id: str) -> str | None:
+        """The ticket's version token as the server has it now (after a delivery we only found
+        by looking, so the next write is not refused as a conflict with our own change)."""
+        return None
+
+    def pull_articles(self, cursor: str | None) -> tuple[list[RemoteArticle], str | None, bool]:
+        """KB articles changed after ``cursor``: (articles, next cursor, done)."""
+        raise NotSupported(f"{self.label} has no knowledge base API.")
+
+    def pull_templates(self) -> list[RemoteTemplate]:
+        """Macros or canned replies, translated to our placeholder syntax."""
+        raise NotSupported(f"{self.label} has no templates API.")
+
+
+# Servers and this machine disagree on the time: a message found by looking may be stamped
+# a little before the item was queued.
+CLOCK_SKEW = timedelta(minutes=5)
