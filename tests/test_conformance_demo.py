@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 
 import pytest
 
-from helpdesk_tui.domain.remote import RemoteMessage
+from helpdesk_tui.domain.models import OutboxItem
+from helpdesk_tui.domain.remote import ChangePage, RemoteMessage
+from helpdesk_tui.sync.backends.base import PushResult
 from helpdesk_tui.sync.backends.demo import DemoBackend
-from helpdesk_tui.sync.backends.demo_helpdesk import DemoHelpdesk
-from helpdesk_tui.sync.testing import BackendTests, ServerActions, ServerTicket
+from helpdesk_tui.sync.backends.demo_helpdesk import Applied, DemoHelpdesk, Write
+from helpdesk_tui.sync.testing import BackendTests, Rig, ServerActions, ServerTicket
 
 
 class DemoActions(ServerActions):
@@ -55,3 +58,97 @@ class TestDemoBackend(BackendTests):
     @pytest.fixture
     def server(self) -> ServerActions:
         return DemoActions()
+
+
+# ==================================================================== the suite can fail
+# Each broken variant of the demo backend below fails the one test written for what it
+# breaks: the suite is a net with no holes where it claims to look.
+
+
+class LosesIdempotency(DemoHelpdesk):
+    """Applies every write again, even one whose key it has seen."""
+
+    def apply(self, write: Write) -> Applied:
+        self.applied.pop(write.key, None)
+        return super().apply(write)
+
+
+class RepeatsTheWholeFeed(DemoBackend):
+    def pull(self, cursor: str | None) -> ChangePage:
+        return super().pull(None)
+
+
+class SendsNotesInPublic(DemoBackend):
+    def push(self, item: OutboxItem, ticket_remote_id: str, version: str | None) -> PushResult:
+        if item.action == "note":
+            item = replace(item, action="reply")
+        return super().push(item, ticket_remote_id, version)
+
+
+class IgnoresVersions(DemoBackend):
+    def push(self, item: OutboxItem, ticket_remote_id: str, version: str | None) -> PushResult:
+        return super().push(item, ticket_remote_id, None)
+
+
+class HidesDeletions(DemoBackend):
+    def pull(self, cursor: str | None) -> ChangePage:
+        page = super().pull(cursor)
+        page.deleted_ticket_ids = []
+        return page
+
+
+class ReversesThreads(DemoBackend):
+    def pull(self, cursor: str | None) -> ChangePage:
+        page = super().pull(cursor)
+        for ticket in page.tickets:
+            ticket.messages = list(reversed(ticket.messages or []))
+        return page
+
+
+class DropsTheAssignee(DemoBackend):
+    def push(self, item: OutboxItem, ticket_remote_id: str, version: str | None) -> PushResult:
+        item = replace(item, payload={k: v for k, v in item.payload.items() if k != "assignee"})
+        return super().push(item, ticket_remote_id, version)
+
+
+class EscapesAndCuts(DemoBackend):
+    """Escapes markup into the stored subject and cuts long bodies."""
+
+    def pull(self, cursor: str | None) -> ChangePage:
+        page = super().pull(cursor)
+        for ticket in page.tickets:
+            ticket.subject = ticket.subject.replace("[", "\\[")
+            ticket.messages = [replace(m, body=m.body[:50_000]) for m in ticket.messages or []]
+        return page
+
+
+class Broken(DemoActions):
+    def __init__(self, backend: type[DemoBackend], helpdesk: type[DemoHelpdesk] = DemoHelpdesk) -> None:
+        self.helpdesk = helpdesk()
+        self.backend_class = backend
+
+    def backend(self, url: str | None = None) -> DemoBackend:
+        return self.backend_class(helpdesk=self.helpdesk, page_size=2)
+
+
+BROKEN = [
+    (Broken(DemoBackend, LosesIdempotency), "test_a_reply_whose_answer_was_lost_is_on_the_server_exactly_once"),
+    (Broken(RepeatsTheWholeFeed), "test_a_second_sync_brings_a_server_change_and_reapplies_nothing_else"),
+    (Broken(SendsNotesInPublic), "test_an_internal_note_reaches_the_server_once_and_stays_internal"),
+    (Broken(IgnoresVersions), "test_a_change_on_the_server_since_the_sync_is_a_conflict"),
+    (Broken(HidesDeletions), "test_a_ticket_deleted_on_the_server_is_deleted_here"),
+    (Broken(ReversesThreads), "test_a_thread_keeps_its_messages_their_order_and_what_is_internal"),
+    (Broken(DropsTheAssignee), "test_status_priority_and_assignee_updates_reach_the_server"),
+    (Broken(EscapesAndCuts), "test_hostile_subject_and_body_arrive_as_data"),
+    (Broken(EscapesAndCuts), "test_a_huge_body_arrives_whole"),
+]
+
+
+@pytest.mark.parametrize(("actions", "test"), BROKEN, ids=[f"{a.backend_class.__name__}-{t}" for a, t in BROKEN])
+def test_a_broken_backend_fails_the_suite_test_for_what_it_breaks(actions: Broken, test: str, tmp_path) -> None:
+    rig = Rig.open(actions, tmp_path / "broken.sqlite")
+    try:
+        with pytest.raises(AssertionError):
+            getattr(BackendTests(), test)(rig)
+    finally:
+        rig.close()

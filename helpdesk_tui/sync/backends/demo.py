@@ -83,8 +83,9 @@ def _write(item: OutboxItem, ticket_remote_id: str, version: str | None) -> Writ
             fields["assignee"] = str(payload["assignee"]) if payload["assignee"] else None
         if payload.get("group"):
             fields["group"] = str(payload["group"])
-        if isinstance(payload.get("tags"), list | tuple):
-            fields["tags"] = tuple(str(tag) for tag in payload["tags"])  # type: ignore[union-attr]
+        tags = payload.get("tags")
+        if isinstance(tags, list | tuple):
+            fields["tags"] = tuple(str(tag) for tag in tags)
     body = None if item.action == "update" else str(payload.get("body") or "")
     # Like RT, only a bare update is checked against the version: a reply is never refused.
     return Write(key=item.id, remote_id=ticket_remote_id, body=body, public=item.action == "reply",
