@@ -191,7 +191,7 @@ class DemoHelpdesk:
         ticket = self.tickets.get(write.remote_id)
         if ticket is None and self.adopts_unknown:
             # A demo workspace ticket: it lives in the cache, which already shows the change.
-            return Applied(message_id=f"demo-{write.key}" if write.body is not None else None, version=None)
+            return Applied(message_id=f"demo-{write.key}", version=None)
         ticket = self._live(write.remote_id)
         if write.version is not None and write.version != str(ticket.version):
             raise errors.Conflict(f"Ticket #{ticket.number} changed in the demo helpdesk since it was last "

@@ -63,8 +63,8 @@ class BackendTests:
     # ---------------------------------------------------------------- signing in and pulling
 
     def test_check_says_who_we_are_in_a_sentence(self, rig: Rig) -> None:
-        said_ = rig.backend.check()
-        assert isinstance(said_, str) and said_.strip() and "\n" not in said_
+        sentence = rig.backend.check()
+        assert isinstance(sentence, str) and sentence.strip() and "\n" not in sentence
 
     def test_a_pull_from_scratch_brings_the_ticket_its_thread_and_customer(self, rig: Rig) -> None:
         t = tag()
