@@ -21,9 +21,9 @@ import keyring.core
 import pytest
 from keyring.backends import fail, null
 
-from helpdesk_tui import account_commands
+from helpdesk_tui.cli import accounts as account_commands
 from helpdesk_tui.cli import build_parser
-from helpdesk_tui.commands import Context
+from helpdesk_tui.cli.context import Context
 from helpdesk_tui.config import accounts_file, secrets, tokens
 from helpdesk_tui.config.settings import load_settings
 from helpdesk_tui.errors import UserError
@@ -109,12 +109,12 @@ def closed_port() -> int:
 
 
 def add(home, name="work", *, url="https://desk.example.com", user="aiko@example.com", backend="fake",
-        token=TOKEN, token_env="HD_TOKEN", tty=False, getpass=None):
+        token=TOKEN, token_env="HD_TOKEN", tty=False, getpass=None, options=()):
     def no_getpass(prompt):
         raise AssertionError("getpass must not be called")
 
     return account_commands.account_add(context(home), name, backend, url, user, token_env, tty,
-                                        getpass or no_getpass, env={"HD_TOKEN": token})
+                                        getpass or no_getpass, env={"HD_TOKEN": token}, options=options)
 
 
 NO_RETRY_WAIT = {"client_options": {"sleep": lambda seconds: None}}
@@ -752,3 +752,21 @@ def test_the_settings_file_takes_options_as_text_numbers_or_switches_and_never_a
                     '[accounts.work.options]\nproject = ["a", "b"]\n')
     with pytest.raises(ConfigError, match="must be a text, a number or true/false"):
         load_settings(path)
+
+
+def test_account_add_option_is_validated_against_the_backend_and_stored(home, memory_keyring, plugins):
+    args = build_parser().parse_args(["account", "add", "work", "--backend", "fake", "--url", "https://x.example",
+                                      "--option", "project=web_shop", "--option", "mapping=statuses.toml"])
+    assert args.options == ["project=web_shop", "mapping=statuses.toml"]
+    with pytest.raises(UserError) as caught:
+        add(home, options=["project=web shop", "colour=blue"])
+    assert caught.value.status == 2
+    assert str(caught.value) == ("The fake backend takes no option 'colour': use one of project, mapping. "
+                                 "The option 'project' must be a project identifier (letters, digits, _): the "
+                                 "project whose tickets are synced.")
+    assert memory_keyring.passwords == {} and not config_file(home).exists()
+    with pytest.raises(UserError, match=r"^An option is written KEY=VALUE, not 'project'\.$"):
+        add(home, options=["project"])
+    assert add(home, options=["project=web_shop", "mapping = statuses.toml"]) == 0
+    assert dict(load_settings(config_file(home)).accounts["work"].options) == {"project": "web_shop",
+                                                                                "mapping": "statuses.toml"}

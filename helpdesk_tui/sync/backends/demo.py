@@ -1,34 +1,89 @@
-"""The demo workspace's helpdesk: it lives in the cache itself and accepts everything.
+"""The demo backend: the backend contract over a helpdesk that lives in this process.
 
-It lets a user try the whole path — queue, send, sent — without a server. It follows the
-backend contract where the outbox sender uses it (``capabilities``, ``push``).
+``DemoBackend()`` is the demo workspace's helpdesk: the workspace's tickets live in the cache
+itself, so a pull brings nothing and every reply, note and update is accepted (once per
+outbox id): a user tries the whole path — queue, send, sent — without a server.
+
+``DemoBackend(helpdesk=DemoHelpdesk())`` is the same backend over a helpdesk of its own
+(``demo_helpdesk.py``): tickets, threads, a change feed, versions and deletions, which is
+how the conformance suite (``helpdesk_tui.sync.testing``) runs it like any other backend.
 """
 
 from __future__ import annotations
 
-from helpdesk_tui.sync.contract import Backend, Capabilities, ChangePage, Command, PushResult, RemoteMessage, RemoteTicket
+from typing import ClassVar
+
+from helpdesk_tui.sync.backends.demo_helpdesk import DemoHelpdesk, Write
+from helpdesk_tui.sync.contract import (
+    KEEP, AccountSettings, Backend, Capabilities, ChangePage, Command, Note, PushResult, RemoteMessage,
+    RemoteTicket, Reply, Update,
+)
+from helpdesk_tui.sync.errors import NotSupported
+
+PAGE_SIZE = 100
+_FIELDS = ("status", "priority", "assignee", "group", "tags")
+
+
+def make_client(account: AccountSettings, **options: object) -> None:
+    """The demo talks to no server: it has no HTTP client."""
+    return None
 
 
 class DemoBackend(Backend):
     name = "demo"
     label = "demo workspace"
-    # The demo's helpdesk is the cache itself: a tag or a group set here is already where it lives.
-    capabilities = Capabilities(change_feed="cursor", idempotency=True, tags=True, groups=True)
+    # The helpdesk keeps tags and groups, honours the outbox id as an idempotency key, checks
+    # versions on updates and reports deletions in its feed (a sequence number as the cursor).
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        change_feed="cursor", deletions=True, idempotency=True, concurrency="version", tags=True, groups=True)
 
-    def __init__(self) -> None:  # no account, no HTTP client: nothing leaves this machine
-        super().__init__(None, None)  # type: ignore[arg-type]
+    def __init__(self, account: AccountSettings | None = None, client: object = None, *,
+                 helpdesk: DemoHelpdesk | None = None, page_size: int = PAGE_SIZE) -> None:
+        super().__init__(account or AccountSettings(name="demo", url="", user=None, token=""), client)
+        self.helpdesk = helpdesk if helpdesk is not None else DemoHelpdesk(adopts_unknown=True)
+        self.page_size = page_size
 
     def check(self) -> str:
         return "The demo workspace needs no server."
 
     def pull(self, cursor: str | None) -> ChangePage:
-        return ChangePage(cursor=cursor, done=True)
+        after = int(cursor) if cursor else 0
+        tickets, deleted, last, done = self.helpdesk.changes_after(after, self.page_size)
+        return ChangePage(tickets=tickets, users=self.helpdesk.users_of(tickets), deleted_ticket_ids=deleted,
+                          cursor=str(last) if last else cursor, done=done)
 
     def fetch_thread(self, ticket: RemoteTicket | str) -> list[RemoteMessage]:
-        return []  # the threads are in the cache already
+        return self.helpdesk.thread(ticket if isinstance(ticket, str) else ticket.remote_id)
 
     def push(self, command: Command, ticket_remote_id: str, version: str | None) -> PushResult:
-        return PushResult(remote_id=f"demo-{command.id}")
+        applied = self.helpdesk.apply(_write(command, ticket_remote_id, version))
+        return PushResult(remote_id=applied.message_id, version=applied.version)
 
     def find_delivered(self, command: Command, ticket_remote_id: str) -> str | None:
-        return None
+        applied = self.helpdesk.delivered(command.id)
+        return applied.message_id if applied is not None else None
+
+    def current_version(self, ticket_remote_id: str) -> str | None:
+        return self.helpdesk.version(ticket_remote_id)
+
+
+def _write(command: Command, ticket_remote_id: str, version: str | None) -> Write:
+    """A command as one write to the demo helpdesk, keyed by the command's id."""
+    if not isinstance(command, (Reply, Note, Update)):
+        raise NotSupported(f"The demo workspace cannot take a {type(command).__name__}.")
+    fields: dict[str, object] = {}
+    if command.status:
+        fields["status"] = command.status
+    if isinstance(command, Update):
+        if command.priority:
+            fields["priority"] = command.priority
+        if command.assignee is not KEEP:
+            fields["assignee"] = command.assignee or None
+        if command.group is not KEEP and command.group:
+            fields["group"] = command.group
+        if command.tags is not KEEP:
+            fields["tags"] = command.tags
+    body = None if isinstance(command, Update) else command.body
+    # Like RT, only a bare update is checked against the version: a reply is never refused.
+    return Write(key=command.id, remote_id=ticket_remote_id, body=body, public=isinstance(command, Reply),
+                 fields=fields, version=version if isinstance(command, Update) else None)

@@ -9,12 +9,13 @@ from __future__ import annotations
 import getpass as _getpass
 import os
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from helpdesk_tui.commands import DEMO, Context, dumps
+from helpdesk_tui.cli.context import DEMO, Context
+from helpdesk_tui.cli.json import dumps
 from helpdesk_tui.config import accounts_file, secrets, tokens
 from helpdesk_tui.config.paths import ensure_dirs
 from helpdesk_tui.config.settings import ConfigError
@@ -23,8 +24,10 @@ from helpdesk_tui.errors import UserError
 
 def account_add(ctx: Context, name: str, backend: str, url: str, user: str | None, token_env: str | None,
                 stdin_isatty: bool, getpass: Callable[[str], str] = _getpass.getpass, *,
-                env: Mapping[str, str] | None = None) -> int:
-    """Store the token in the keyring first, then write ``[accounts.NAME]``; 0 on success."""
+                env: Mapping[str, str] | None = None, options: Sequence[str] = ()) -> int:
+    """Store the token in the keyring first, then write ``[accounts.NAME]``; 0 on success.
+    ``options``: ``KEY=VALUE`` texts, checked against what the backend declares."""
+    from helpdesk_tui.config.account_options import parse_option
     from helpdesk_tui.sync import registry
 
     env = os.environ if env is None else env
@@ -33,9 +36,15 @@ def account_add(ctx: Context, name: str, backend: str, url: str, user: str | Non
     except accounts_file.InvalidAccount as error:
         raise UserError(str(error), 2) from None
     try:
-        registry.load_backend(backend)
+        declared = registry.load_backend(backend).options
     except registry.BackendUnavailable as error:
         raise UserError(str(error)) from None
+    try:
+        given = dict(parse_option(text) for text in options)
+        account = accounts_file.validate_account(name, backend, url, user, registry.available_backends(),
+                                                 options=given, declared=declared)
+    except (ValueError, accounts_file.InvalidAccount) as error:
+        raise UserError(str(error), 2) from None
     try:
         keyring = secrets.keyring_backend()  # before asking: nobody should type a token for nothing
     except secrets.SecretsError as error:
