@@ -382,3 +382,27 @@ def test_a_followup_without_an_answer_is_an_unknown_outcome_and_is_not_repeated(
     with pytest.raises(errors.UnknownOutcome):
         offline(handler).push(item("reply", {"body": "Hello", "public": True}), "3", None)
     assert posts == [{"ticket": 3, "comment": "Hello", "public": True}]  # once, and no title
+
+
+def test_the_names_option_names_users_and_queues_and_a_bad_file_is_one_sentence(tmp_path):
+    from helpdesk_tui.config.account_options import check_options
+
+    names = tmp_path / "names.toml"
+    names.write_text('[users]\n1 = "Aiko Tanaka"\n[queues]\n2 = "Billing"\n', encoding="utf-8")
+    page = {"count": 1, "next": None, "results": [
+        {"id": 7, "title": "t", "description": "d", "status": 1, "priority": 3, "queue": 2,
+         "submitter_email": "a@b.c", "assigned_to": 1, "followup_set": []}]}
+    account = AccountSettings(name="x", url="https://dh.example", user=None, token="t",
+                              options={"names": str(names)})
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, json=page))
+    backend = DjangoHelpdeskBackend(account, make_client(account, policy=FAST, transport=transport))
+    (ticket,) = backend.pull(None).tickets
+    assert (ticket.assignee, ticket.group) == ("Aiko Tanaka", "Billing")
+    assert backend.names.user_id("Aiko Tanaka") == 1 and backend.names.queue_id("billing") == 2
+    assert check_options("django-helpdesk", DjangoHelpdeskBackend.options, {"names": str(names)}) == []
+    names.write_text("[users]\nroot = 1\n", encoding="utf-8")
+    (problem,) = check_options("django-helpdesk", DjangoHelpdeskBackend.options, {"names": str(names)})
+    assert problem.startswith("The option 'names' has a [users] table that is not numbers = \"names\" (")
+    assert problem.endswith(": a TOML file with [users] and [queues] tables mapping ids to names.")
+    (missing,) = check_options("django-helpdesk", DjangoHelpdeskBackend.options, {"names": str(tmp_path / "no")})
+    assert missing.startswith("The option 'names' is not a file that can be read (")

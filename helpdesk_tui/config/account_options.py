@@ -48,7 +48,8 @@ def check_options(backend: str, declared: Sequence[Option], given: Mapping[str, 
         reason = option.validate(value) if option.validate is not None else None
         if reason:
             # The value itself is not quoted back: a mistyped option may hold something secret.
-            problems.append(f"The option '{option.name}' {reason.rstrip('.')}: {option.help}.")
+            # A reason may quote a path or a server's words: made one clean line.
+            problems.append(f"The option '{option.name}' {clean_line(reason).rstrip('.')}: {option.help}.")
     return problems
 
 

@@ -11,11 +11,11 @@ how the conformance suite (``helpdesk_tui.sync.testing``) runs it like any other
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from helpdesk_tui.sync.backends.demo_helpdesk import DemoHelpdesk, Write
 from helpdesk_tui.sync.contract import (
-    KEEP, AccountSettings, Backend, Capabilities, ChangePage, Command, Note, PushResult, RemoteMessage,
+    KEEP, AccountSettings, Backend, Capabilities, ChangeFeed, ChangePage, Command, Concurrency, Note, PushResult, RemoteMessage,
     RemoteTicket, Reply, Update,
 )
 from helpdesk_tui.sync.errors import NotSupported
@@ -35,9 +35,10 @@ class DemoBackend(Backend):
     # The helpdesk keeps tags and groups, honours the outbox id as an idempotency key, checks
     # versions on updates and reports deletions in its feed (a sequence number as the cursor).
     capabilities: ClassVar[Capabilities] = Capabilities(
-        change_feed="cursor", deletions=True, idempotency=True, concurrency="version", tags=True, groups=True)
+        change_feed=ChangeFeed.CURSOR, deletions=True, idempotency=True, concurrency=Concurrency.VERSION, tags=True,
+        groups=True)
 
-    def __init__(self, account: AccountSettings | None = None, client: object = None, *,
+    def __init__(self, account: AccountSettings | None = None, client: Any = None, *,
                  helpdesk: DemoHelpdesk | None = None, page_size: int = PAGE_SIZE) -> None:
         super().__init__(account or AccountSettings(name="demo", url="", user=None, token=""), client)
         self.helpdesk = helpdesk if helpdesk is not None else DemoHelpdesk(adopts_unknown=True)

@@ -43,6 +43,7 @@ import httpx
 
 from helpdesk_tui.sync.auth import TokenAuth
 from helpdesk_tui.sync.backends import django_helpdesk_map as dhm
+from helpdesk_tui.sync.backends.django_helpdesk_names import NAMES, read_names
 from helpdesk_tui.sync.contract import (
     CLOCK_SKEW,
     KEEP,
@@ -91,6 +92,7 @@ class DjangoHelpdeskBackend(Backend):
     capabilities = Capabilities(change_feed=ChangeFeed.FULL_SCAN, deletions=True, idempotency=False,
                                 concurrency=Concurrency.NONE, kb=False, templates=False, sla=False, tags=False,
                                 groups=True)
+    options = (NAMES,)
 
     @classmethod
     def api_url(cls, account: AccountSettings) -> str:
@@ -108,7 +110,8 @@ class DjangoHelpdeskBackend(Backend):
         if page_size < 1:
             raise ValueError("page_size must be at least 1")
         self.page_size = page_size
-        self.names = dhm.Names(users=dict(user_names or {}), queues=dict(queue_names or {}))
+        users, queues = read_names(account.options["names"]) if account.options.get("names") else ({}, {})
+        self.names = dhm.Names(users=dict(user_names or users), queues=dict(queue_names or queues))
         self.now = now or (lambda: datetime.now(UTC))
         self.host = urlsplit(api_base(account.url)).netloc or account.url
         self.shape = dhm.Shape(self.host)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from helpdesk_tui.content import html_to_text
 from helpdesk_tui.domain.models import Message, OutboxItem, Ticket
@@ -22,6 +22,7 @@ from helpdesk_tui.domain.vocab import MessageKind
 from helpdesk_tui.store import outbox, triage
 from helpdesk_tui.store.cache import Cache
 from helpdesk_tui.store.db import transaction
+from helpdesk_tui.sync.contract import Backend
 from helpdesk_tui.sync.engine import SyncEngine, SyncReport
 from helpdesk_tui.sync.outbox_sender import DrainResult, drain_outbox
 from helpdesk_tui.sync.testing.server import Scoped, ServerActions
@@ -72,7 +73,8 @@ class Rig:
     # ---------------------------------------------------------------- the app's side
 
     def engine(self, backend: Any = None) -> SyncEngine:
-        return SyncEngine(self.cache, backend if backend is not None else self.backend, self.clock)
+        # Scoped stands in for the backend (it delegates everything it does not filter).
+        return SyncEngine(self.cache, cast(Backend, backend if backend is not None else self.backend), self.clock)
 
     def sync(self) -> SyncReport:
         """What the app's sync does (send the outbox, then pull); a problem fails the test."""
@@ -82,7 +84,7 @@ class Rig:
         return report
 
     def drain(self, backend: Any = None) -> DrainResult:
-        return drain_outbox(self.cache, backend if backend is not None else self.backend, self.clock)
+        return drain_outbox(self.cache, cast(Backend, backend if backend is not None else self.backend), self.clock)
 
     def later(self) -> None:
         self.clock.offset += LATER

@@ -15,7 +15,7 @@ from typing import Any
 
 from helpdesk_tui.domain.remote import ChangePage, RemoteMessage
 from helpdesk_tui.domain.vocab import Priority, Status
-from helpdesk_tui.sync.backends.base import Backend
+from helpdesk_tui.sync.contract import Backend, SyncStatus
 from helpdesk_tui.sync.errors import NotSupported
 from helpdesk_tui.sync.testing.fault_proxy import FaultProxy, drop_after_upstream
 
@@ -106,6 +106,14 @@ class Scoped:
         page.deleted_ticket_ids = [r for r in page.deleted_ticket_ids if r in self.wanted]
         self.pulled.append([t.remote_id for t in page.tickets])
         return page
+
+    @property
+    def status(self) -> SyncStatus:
+        return self.inner.status
+
+    @status.setter
+    def status(self, value: SyncStatus) -> None:
+        self.inner.status = value  # the engine's sync status (kept in the cache) reaches the backend
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
