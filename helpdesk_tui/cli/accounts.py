@@ -11,7 +11,6 @@ import os
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 from helpdesk_tui.cli.context import DEMO, Context
@@ -20,23 +19,19 @@ from helpdesk_tui.config import accounts_file, secrets, tokens
 from helpdesk_tui.config.paths import ensure_dirs
 from helpdesk_tui.config.settings import ConfigError
 from helpdesk_tui.errors import UserError
+from helpdesk_tui.services import accounts
 
 
 def account_add(ctx: Context, name: str, backend: str, url: str, user: str | None, token_env: str | None,
                 stdin_isatty: bool, getpass: Callable[[str], str] = _getpass.getpass, *,
                 env: Mapping[str, str] | None = None) -> int:
     """Store the token in the keyring first, then write ``[accounts.NAME]``; 0 on success."""
-    from helpdesk_tui.sync import registry
-
     env = os.environ if env is None else env
     try:
-        account = accounts_file.validate_account(name, backend, url, user, registry.available_backends())
+        account = accounts_file.validate_account(name, backend, url, user, accounts.backend_names())
     except accounts_file.InvalidAccount as error:
         raise UserError(str(error), 2) from None
-    try:
-        registry.load_backend(backend)
-    except registry.BackendUnavailable as error:
-        raise UserError(str(error)) from None
+    accounts.check_backend(backend)
     try:
         keyring = secrets.keyring_backend()  # before asking: nobody should type a token for nothing
     except secrets.SecretsError as error:
@@ -116,36 +111,11 @@ def account_list(ctx: Context, as_json: bool) -> int:
 
 def account_test(ctx: Context, name: str, *, client_options: Mapping[str, Any] | None = None) -> int:
     """Sign in with the stored token and print the backend's sentence; ``UserError`` on failure."""
-    import httpx
-
-    from helpdesk_tui.content import clean_line
-    from helpdesk_tui.sync import registry
-    from helpdesk_tui.sync.errors import SyncError
-
     config = _configured(ctx, name)
     if config.backend == DEMO:
         print(f"Account '{name}' is the offline demo workspace: there is no server to test.")
         return 0
-    try:
-        token = tokens.load_account_token(ctx.locations.config_file, config)
-    except secrets.SecretsError as error:
-        raise UserError(str(error)) from None
-    try:
-        backend = registry.make_backend(config, token, **dict(client_options or {}))
-    except registry.BackendUnavailable as error:
-        raise UserError(str(error)) from None
-    try:
-        sentence = backend.check()
-    except SyncError as error:  # server text in it: clean_line, never raw to the terminal
-        raise UserError(clean_line(_scrub(str(error), token))) from None
-    except httpx.HTTPError as error:
-        raise UserError(f"Talking to {config.url} failed ({type(error).__name__}): check the URL "
-                        "and your network.") from None
-    finally:
-        close = getattr(backend.client, "close", None)
-        if callable(close):
-            close()
-    print(clean_line(_scrub(str(sentence), token)))  # the agent's name comes from the server
+    print(accounts.sign_in(ctx.locations.config_file, config, client_options=client_options))
     return 0
 
 
@@ -159,7 +129,7 @@ def account_remove(ctx: Context, name: str) -> int:
     if name not in written:
         raise UserError(f"There is no account named '{name}' in {path}: 'helpdesk-tui account list' "
                         "shows them.", 2)
-    _refuse_while_open(ctx, name)
+    accounts.refuse_while_open(ctx.locations.account_db(name), name)
     config = ctx.settings.accounts.get(name)
     shared_left = False
     try:
@@ -194,36 +164,8 @@ def account_remove(ctx: Context, name: str) -> int:
         print(f"The default account is now '{result.default_account}'.")
     cache = ctx.locations.account_db(name)
     if cache.exists():
-        print(_kept_cache(name, cache))
+        print(accounts.kept_cache_note(name, cache))
     return 0
-
-
-def _refuse_while_open(ctx: Context, name: str) -> None:
-    """An app still open on the account would go on syncing and sending for an account that is
-    gone, and the cache it writes to is the one the agent may delete next: close it first."""
-    from helpdesk_tui.store.db import CacheError
-    from helpdesk_tui.store.install import refuse_if_in_use
-
-    cache = ctx.locations.account_db(name)
-    try:
-        refuse_if_in_use(cache, f"The cache of account '{name}' ({cache}) is open in another program "
-                                "(helpdesk-tui, a command or an sqlite3 shell): close it first, then remove "
-                                "the account; nothing was changed.")
-    except CacheError as error:
-        raise UserError(str(error)) from None
-
-
-def _kept_cache(name: str, cache: Path) -> str:
-    """Deleting the cache is the agent's call: say what only it holds, never advise it blindly."""
-    from helpdesk_tui.store.failures import local_only
-
-    held = local_only(cache)
-    if held == "":
-        return (f"Its local cache {cache} was kept; it holds nothing a sync cannot bring back, "
-                "so you may delete it if you no longer need it.")
-    what = f"it still holds what exists nowhere else ({held})" if held else "it may hold unsent work"
-    return (f"Its local cache {cache} was kept, and {what}: adding the account '{name}' again picks it up; "
-            "delete it only if you need none of that.")
 
 
 def _configured(ctx: Context, name: str):
@@ -276,8 +218,3 @@ def _restore_token(name: str, entry: str, previous: str | None, keyring) -> None
             secrets.store_token(name, previous, entry=entry, backend=keyring)
     except secrets.SecretsError:
         pass  # the settings error is the one to report
-
-
-def _scrub(text: str, token: str) -> str:
-    """A server may echo what it was sent; never print the token."""
-    return text.replace(token, "***") if token else text

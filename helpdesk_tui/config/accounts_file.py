@@ -9,13 +9,12 @@ edit leaves the old file as it was. Only ``backend``, ``url``, ``user`` and ``ke
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from helpdesk_tui.atomic_file import write_atomic
 from helpdesk_tui.config.paths import validate_account_name
 from helpdesk_tui.config.secret_keys import KEYRING_ID_KEY
 from helpdesk_tui.config.toml_file import BOM
@@ -203,14 +202,8 @@ def _write(path: Path, text: str) -> None:
         mode = target.stat().st_mode & 0o777
     except FileNotFoundError:
         mode = 0o600
-    fd, temp_name = tempfile.mkstemp(prefix=".config-", suffix=".toml.tmp", dir=target.parent)
-    temp = Path(temp_name)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temp, mode)
+
+    def check(temp: Path) -> None:
         try:
             load_settings(temp, env={})
         except ConfigError as error:
@@ -218,7 +211,5 @@ def _write(path: Path, text: str) -> None:
                 f"Changing {path} would make it invalid, so it was left as it was: "
                 f"{str(error).replace(str(temp), str(path))}", path
             ) from None
-        os.replace(temp, target)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
+
+    write_atomic(target, text, mode=mode, check=check)
