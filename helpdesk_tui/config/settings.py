@@ -46,7 +46,7 @@ from helpdesk_tui.config.secret_keys import KEYRING_ID_KEY, TOKEN_COMMAND_KEY, l
 from helpdesk_tui.config.token_command import TokenCommandError, split_token_command
 from helpdesk_tui.config.toml_file import TomlError, parse_toml
 from helpdesk_tui.domain.focus import MAX_MINUTES
-from helpdesk_tui.domain.periods import PeriodError, parse_span
+from helpdesk_tui.domain.durations import DurationError, DurationTooLong, parse_duration
 from helpdesk_tui.domain.sla_policy import DEFAULT_POLICY, SlaPolicy, SlaTargets
 from helpdesk_tui.domain.vocab import Priority
 
@@ -387,11 +387,11 @@ class _Parser:
                 continue
             shortest, longest = SLA_TARGET_RANGE
             try:
-                span = parse_span(value)
-            except PeriodError as error:
-                self._fail(f"{dotted} is {error}".rstrip("."))
-            except OverflowError:  # more days than a timedelta holds
+                span = parse_duration(value)
+            except DurationTooLong:  # more days than a timedelta holds
                 span = longest + longest
+            except DurationError as error:
+                self._fail(f"{dotted} is {error}".rstrip("."))
             if not shortest <= span <= longest:
                 self._fail(f"{dotted} is {value!r}, but a target must be between 1m and 365d")
             values[key] = span
