@@ -18,6 +18,7 @@ here is also given to ``helpdesk_tui.logs`` so a log record that quotes it is ma
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import signal
@@ -37,6 +38,7 @@ COMMAND_TIMEOUT = 30.0
 """Seconds a token command may take: long enough to unlock a password store, short enough
 that a command waiting for input it will never get does not hang a sync."""
 _NOT_IN_NAME = re.compile(r"[^A-Z0-9]")
+_log = logging.getLogger(__name__)
 
 
 class TokenSource(StrEnum):
@@ -103,6 +105,7 @@ def load_token(config_file: Path, account: AccountConfig, *, env: Mapping[str, s
     else:
         token = tokens.load_account_token(config_file, account, backend=keyring_backend)
     mask_secret(token)
+    _log.info("account %s: token read from %s", account.name, describe_source(account, env))
     return token
 
 
