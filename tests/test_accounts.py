@@ -21,9 +21,9 @@ import keyring.core
 import pytest
 from keyring.backends import fail, null
 
-from helpdesk_tui import account_commands
+from helpdesk_tui.cli import accounts as account_commands
 from helpdesk_tui.cli import build_parser
-from helpdesk_tui.commands import Context
+from helpdesk_tui.cli.context import Context
 from helpdesk_tui.config import accounts_file, secrets, tokens
 from helpdesk_tui.config.settings import load_settings
 from helpdesk_tui.errors import UserError

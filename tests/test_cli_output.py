@@ -18,8 +18,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from rich.cells import cell_len
 
-from helpdesk_tui import cli_output
-from helpdesk_tui.cli_json import dumps
+from helpdesk_tui.cli import output as cli_output
+from helpdesk_tui.cli.json import dumps
 from helpdesk_tui.domain.models import InboxRow
 from helpdesk_tui.domain.vocab import Priority, Status
 from helpdesk_tui.store.cache import Cache

@@ -14,8 +14,8 @@ from datetime import UTC, timedelta
 import pytest
 from rich.cells import cell_len
 
-from helpdesk_tui import stats_commands
-from helpdesk_tui.commands import Context
+from helpdesk_tui.cli import stats as stats_commands
+from helpdesk_tui.cli.context import Context
 from helpdesk_tui.domain.kpi_report import Window
 from helpdesk_tui.store.db import open_database
 from helpdesk_tui.store.kpi_data import kpi_report

@@ -6,8 +6,9 @@ import dataclasses
 
 import pytest
 
-from helpdesk_tui import cli, triage_commands
-from helpdesk_tui.commands import Context
+from helpdesk_tui import cli
+from helpdesk_tui.cli import triage as triage_commands
+from helpdesk_tui.cli.context import Context
 from helpdesk_tui.domain.vocab import MessageKind, Status
 from helpdesk_tui.errors import UserError
 from helpdesk_tui.store import tickets, writer

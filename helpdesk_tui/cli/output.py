@@ -2,7 +2,7 @@
 
 Every string that came from outside goes through ``content`` before it reaches a
 terminal. JSON (one object per line: JSON Lines) carries the text as it is, with control
-and invisible characters escaped by ``cli_json.dumps`` so that it is inert on a terminal.
+and invisible characters escaped by ``cli.json.dumps`` so that it is inert on a terminal.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from datetime import datetime
 from rich.console import Console
 from rich.text import Text
 
-from helpdesk_tui.cli_json import dumps
+from helpdesk_tui.cli.json import dumps
 from helpdesk_tui.content import clean_line, render_body
 from helpdesk_tui.content.text import fit
 from helpdesk_tui.domain.models import Event, InboxRow, Message, Ticket

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from helpdesk_tui.commands import Context, open_app
+from helpdesk_tui.cli.app import open_app
+from helpdesk_tui.cli.context import Context
 
 
 def triage(ctx: Context, *, new_rotation: bool = False) -> int:

@@ -1,19 +1,18 @@
-"""The ``helpdesk-tui`` command: open the workstation, or script the cache.
+"""The command line's grammar: every command, flag and help text of ``helpdesk-tui``.
 
-Heavy imports (textual, the store) happen inside the commands, so ``--help`` and
-``locate`` answer at once and start-up pays only for what the command uses.
+argparse, not click: the grammar is declarative enough as it is, argparse is in the standard
+library (no dependency for a start-up path that must stay fast), and every message and exit
+status the tests pin down is argparse's or ours already.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import sys
-from collections.abc import Sequence
 from typing import NoReturn
 
 from helpdesk_tui import __version__
 from helpdesk_tui.errors import UserError
+
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:  # argparse would print usage and exit 2
@@ -141,111 +140,3 @@ def build_parser() -> argparse.ArgumentParser:
     rate.add_argument("score", choices=["good", "bad"], help="good or bad")
     rate.add_argument("--comment", default="", help="what the customer said")
     return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    try:
-        args = build_parser().parse_args(argv)
-        return _dispatch(args)
-    except UserError as exc:
-        from helpdesk_tui.content import clean_line
-
-        # A sentence may quote a file name, a setting's key or a server's words: never escapes.
-        print(f"helpdesk-tui: {clean_line(str(exc))}", file=sys.stderr)
-        return exc.status
-    except KeyboardInterrupt:
-        return 130
-    except BrokenPipeError:  # `helpdesk-tui list | head`
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
-
-
-def _dispatch(args: argparse.Namespace) -> int:
-    from helpdesk_tui import commands
-
-    context = commands.Context.from_args(getattr(args, "home", None), getattr(args, "account", None))
-    from helpdesk_tui.store.failures import CacheFailure, explain
-
-    try:
-        return _run(commands, context, args)
-    except CacheFailure as exc:  # the cache failed mid-command: say why in one sentence
-        raise UserError(explain(exc, context.db_path)) from None
-
-
-def _run(commands, context, args: argparse.Namespace) -> int:
-    command = args.command or "open"
-    opens_app = command in ("open", "triage") or (command == "demo" and not args.build_only)
-    if not opens_app:  # the app shows them itself, where stderr would be painted over
-        from helpdesk_tui.content import clean_line
-
-        for warning in context.settings.warnings:
-            print(f"helpdesk-tui: {clean_line(warning)}", file=sys.stderr)
-    if command == "locate":
-        return commands.locate(context, args.what)
-    if command == "demo":
-        return commands.demo(context, seed=args.seed, tickets=args.tickets, rebuild=args.rebuild,
-                             build_only=args.build_only)
-    if command == "open":
-        return commands.open_app(context)
-    if command == "list":
-        return commands.list_tickets(context, view=args.view, filter_text=args.filter,
-                                     limit=args.limit, as_json=args.json)
-    if command == "show":
-        return commands.show_ticket(context, args.ticket, as_json=args.json)
-    if command == "search":
-        return commands.search(context, args.query, limit=args.limit, as_json=args.json)
-    if command == "account":
-        from helpdesk_tui import account_commands
-
-        if args.account_command == "add":
-            return account_commands.account_add(context, args.name, args.backend, args.url, args.user,
-                                                args.token_env, sys.stdin is not None and sys.stdin.isatty())
-        if args.account_command == "list":
-            return account_commands.account_list(context, as_json=args.json)
-        if args.account_command == "test":
-            return account_commands.account_test(context, args.name)
-        return account_commands.account_remove(context, args.name)
-    if command in ("sync", "reply", "outbox"):
-        from helpdesk_tui import sync_commands
-
-        if command == "sync":
-            return sync_commands.sync(context)
-        if command == "reply":
-            return sync_commands.reply(context, args.ticket, file=args.file, note=args.note, status=args.status,
-                                       next_update=args.next_update, send=not args.queue_only,
-                                       delay=args.delay)
-        return sync_commands.outbox(context, retry=args.retry, drop=args.drop, as_json=args.json)
-    if command == "template":
-        if args.template_command == "list":
-            return commands.template_list(context, as_json=args.json)
-        return commands.template_render(context, args.name, args.ticket)
-    if command == "triage":
-        from helpdesk_tui import triage_commands
-
-        return triage_commands.triage(context, new_rotation=args.new_rotation)
-    if command == "sessions":
-        from helpdesk_tui import session_commands
-
-        if args.sessions_command == "show":
-            return session_commands.session_show(context, args.session, as_json=args.json)
-        return session_commands.sessions_list(context, limit=args.limit, as_json=args.json)
-    if command in ("handover", "insights"):
-        from helpdesk_tui import report_commands
-
-        if command == "handover":
-            return report_commands.handover(context, hours=args.hours, output=args.output)
-        return report_commands.insights_export(context, since=args.since, fmt=args.format, output=args.output)
-    if command in ("stats", "rate"):
-        from helpdesk_tui import stats_commands
-
-        if command == "stats":
-            if args.json and args.format not in (None, "json"):
-                raise UserError(f"--json and --format {args.format} ask for two formats: give one of them.", 2)
-            fmt = "json" if args.json else args.format or "table"
-            return stats_commands.stats(context, since=args.since, fmt=fmt, by=args.by)
-        return stats_commands.rate(context, args.ticket, args.score, comment=args.comment)
-    raise UserError(f"Unknown command '{command}'. Run 'helpdesk-tui --help' for the list.", 2)
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from helpdesk_tui.commands import Context
+from helpdesk_tui.cli.context import Context
 from helpdesk_tui.errors import UserError
 
 MAX_HOURS = 24 * 14

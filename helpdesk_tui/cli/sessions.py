@@ -5,9 +5,10 @@ from __future__ import annotations
 import sys
 from datetime import UTC, datetime
 
-from helpdesk_tui.commands import Context, dumps
 from rich.cells import cell_len
 
+from helpdesk_tui.cli.context import Context
+from helpdesk_tui.cli.json import dumps
 from helpdesk_tui.content import clean_line
 from helpdesk_tui.content.text import fit
 from helpdesk_tui.domain.focus import FocusSession, FocusSummary, format_duration, is_over, render_summary

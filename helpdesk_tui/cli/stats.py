@@ -7,7 +7,8 @@ import io
 import sys
 from datetime import UTC, datetime, timedelta
 
-from helpdesk_tui.commands import Context, dumps, find_ticket_or_fail
+from helpdesk_tui.cli.context import Context, find_ticket_or_fail
+from helpdesk_tui.cli.json import dumps
 from helpdesk_tui.errors import UserError
 
 KEY_WIDTH = 16

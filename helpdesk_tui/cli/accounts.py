@@ -14,7 +14,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from helpdesk_tui.commands import DEMO, Context, dumps
+from helpdesk_tui.cli.context import DEMO, Context
+from helpdesk_tui.cli.json import dumps
 from helpdesk_tui.config import accounts_file, secrets, tokens
 from helpdesk_tui.config.paths import ensure_dirs
 from helpdesk_tui.config.settings import ConfigError

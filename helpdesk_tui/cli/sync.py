@@ -6,25 +6,9 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from helpdesk_tui.commands import DEMO, Context, dumps, find_ticket_or_fail
+from helpdesk_tui.cli.context import Context, backend_for, find_ticket_or_fail
+from helpdesk_tui.cli.json import dumps
 from helpdesk_tui.errors import UserError
-
-
-def backend_for(ctx: Context):
-    """The account's backend with its token from the keyring (the demo has its own)."""
-    if ctx.account == DEMO:
-        from helpdesk_tui.sync.backends.demo import DemoBackend
-
-        return DemoBackend()
-    from helpdesk_tui.config.secrets import SecretsError
-    from helpdesk_tui.config.tokens import load_account_token
-    from helpdesk_tui.sync.registry import BackendUnavailable, make_backend
-
-    config = ctx.settings.accounts[ctx.account]
-    try:
-        return make_backend(config, load_account_token(ctx.locations.config_file, config))
-    except (SecretsError, BackendUnavailable) as exc:
-        raise UserError(str(exc)) from None
 
 
 def _progress_printer():
