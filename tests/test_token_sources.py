@@ -6,6 +6,7 @@ Token commands are real processes (this interpreter with ``-c``); keyrings are t
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 import sys
@@ -241,3 +242,92 @@ def test_an_unusable_command_is_refused_before_anything_is_written(tmp_path):
     assert_one_sentence(str(caught.value))
     assert "--token-command" in str(caught.value)
     assert not Path(tmp_path / "config.toml").exists()
+
+
+# --- the real command, in processes, against the fake Zendesk ---------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+ZENDESK_TOKEN = "fake-api-token"  # what tests/fakes/zendesk_process.py accepts
+
+
+def run_cli(home: Path, *args: str, env_extra: dict[str, str] | None = None):
+    import os
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HELPDESK_TUI", "PYTHON_KEYRING"))}
+    env.update({"HELPDESK_TUI_HOME": str(home), "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+                "PYTHONPATH": os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])})
+    env.update(env_extra or {})
+    return subprocess.run([sys.executable, "-m", "helpdesk_tui", *args], capture_output=True, text=True, env=env,
+                          timeout=180, stdin=subprocess.DEVNULL, cwd=ROOT)
+
+
+def test_without_a_keyring_a_token_command_account_is_added_and_syncs(tmp_path):
+    from tests.fakes.zendesk_process import fake_zendesk_process
+
+    home = tmp_path / "home"
+    token_file = tmp_path / "token"
+    token_file.write_text(ZENDESK_TOKEN + "\n", encoding="utf-8")
+    with fake_zendesk_process(bulk=30, users=5, organizations=1) as url:
+        added = run_cli(home, "account", "add", "work", "--backend", "zendesk", "--url", url,
+                        "--user", "agent@example.com", "--token-command", f"cat {shlex.quote(str(token_file))}")
+        assert added.returncode == 0, added.stderr
+        assert "the command 'cat'" in added.stdout
+        listed = run_cli(home, "account", "list", "--json")
+        row = next(json.loads(line) for line in listed.stdout.splitlines() if '"work"' in line)
+        assert row["token_source"] == "command"
+        synced = run_cli(home, "sync")
+        assert synced.returncode == 0, synced.stderr
+        assert "work: 30 new" in synced.stdout
+        tested = run_cli(home, "account", "test", "work")
+        assert tested.returncode == 0, tested.stderr
+    for output in (added, listed, synced, tested):
+        assert ZENDESK_TOKEN not in output.stdout + output.stderr
+    assert [p for p in home.rglob("*") if p.is_file() and ZENDESK_TOKEN.encode() in p.read_bytes()] == []
+
+
+def test_without_a_keyring_the_accounts_variable_is_enough_to_add_and_sync(tmp_path):
+    from tests.fakes.zendesk_process import fake_zendesk_process
+
+    home = tmp_path / "home"
+    env = {"HELPDESK_TUI_TOKEN_WORK": ZENDESK_TOKEN}
+    with fake_zendesk_process(bulk=5, users=5, organizations=1) as url:
+        added = run_cli(home, "account", "add", "work", "--backend", "zendesk", "--url", url,
+                        "--user", "agent@example.com", env_extra=env)
+        assert added.returncode == 0, added.stderr
+        assert "$HELPDESK_TUI_TOKEN_WORK" in added.stdout
+        synced = run_cli(home, "sync", env_extra=env)
+        assert synced.returncode == 0, synced.stderr
+        assert "work: 5 new" in synced.stdout
+        without = run_cli(home, "sync")  # the variable gone and no keyring: one sentence
+    assert without.returncode == 1 and "No usable system keyring" in without.stderr
+    assert len(without.stderr.strip().splitlines()) == 1 and "Traceback" not in without.stderr
+    assert ZENDESK_TOKEN not in config_text(home)
+
+
+def test_a_failing_token_command_at_add_is_one_sentence_and_nothing_is_written(tmp_path):
+    home = tmp_path / "home"
+    out = run_cli(home, "account", "add", "work", "--backend", "zendesk", "--url", "https://desk.example.com",
+                  "--token-command", command(f"import sys; print({TOKEN!r}); sys.exit(4)"))
+    assert out.returncode == 1, out.stderr
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and "exit status 4" in lines[0] and TOKEN not in out.stderr + out.stdout
+    assert not (home / "config" / "config.toml").exists()
+
+
+def config_text(home: Path) -> str:
+    return (home / "config" / "config.toml").read_text(encoding="utf-8")
+
+
+def test_loading_a_token_logs_where_it_came_from_never_the_token(tmp_path, no_keyring):
+    path = tmp_path / "f.log"
+    logs.configure(path, debug=False, data_dir=tmp_path)
+    try:
+        load_token(tmp_path / "c.toml", account(token_command=printing(TOKEN)), env={})
+        load_token(tmp_path / "c.toml", account(), env={"HELPDESK_TUI_TOKEN_WORK": ENV_TOKEN})
+    finally:
+        logs.reset()
+    text = path.read_text(encoding="utf-8")
+    assert f"account work: token read from the command '{sys.executable}'" in text
+    assert "account work: token read from $HELPDESK_TUI_TOKEN_WORK" in text
+    assert TOKEN not in text and ENV_TOKEN not in text

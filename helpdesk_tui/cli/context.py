@@ -103,17 +103,17 @@ def build_demo(ctx: Context, *, seed: int, tickets: int, rebuild: bool = False, 
 
 
 def backend_for(ctx: Context):
-    """The account's backend with its token from the keyring (the demo has its own)."""
+    """The account's backend with its token (``config/token_sources.py``; the demo has its own)."""
     if ctx.account == DEMO:
         from helpdesk_tui.sync.backends.demo import DemoBackend
 
         return DemoBackend()
     from helpdesk_tui.config.secrets import SecretsError
-    from helpdesk_tui.config.tokens import load_account_token
+    from helpdesk_tui.config.token_sources import load_token
     from helpdesk_tui.sync.registry import BackendUnavailable, make_backend
 
     config = ctx.settings.accounts[ctx.account]
     try:
-        return make_backend(config, load_account_token(ctx.locations.config_file, config))
+        return make_backend(config, load_token(ctx.locations.config_file, config))
     except (SecretsError, BackendUnavailable) as exc:
         raise UserError(str(exc)) from None
