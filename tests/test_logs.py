@@ -176,3 +176,60 @@ def test_a_known_token_is_masked_anywhere_in_a_record_its_arguments_and_its_trac
 def test_too_short_a_secret_is_not_masked_everywhere():
     logs.mask_secret("ab")
     assert logs.redact("about a tab") == "about a tab"
+
+
+# --- the real command ------------------------------------------------------------------------------
+
+ZENDESK_TOKEN = "fake-api-token"  # what tests/fakes/zendesk_process.py accepts
+
+
+def run_cli(home: Path, *args: str, env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HELPDESK_TUI", "PYTHON_KEYRING"))}
+    env.update({"HELPDESK_TUI_HOME": str(home), "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+                "PYTHONPATH": os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])})
+    env.update(env_extra or {})
+    return subprocess.run([sys.executable, "-m", "helpdesk_tui", *args], capture_output=True, text=True, env=env,
+                          timeout=180, stdin=subprocess.DEVNULL, cwd=ROOT)
+
+
+def test_debug_log_of_a_sync_holds_its_records_and_never_the_token(tmp_path):
+    from tests.fakes.zendesk_process import fake_zendesk_process
+
+    home, log = tmp_path / "home", tmp_path / "sync.log"
+    token_file = tmp_path / "token"
+    token_file.write_text(ZENDESK_TOKEN + "\n", encoding="utf-8")
+    with fake_zendesk_process(bulk=12, users=3, organizations=1) as url:
+        added = run_cli(home, "account", "add", "work", "--backend", "zendesk", "--url", url, "--user",
+                        "agent@example.com", "--token-command", f"cat {token_file}")
+        assert added.returncode == 0, added.stderr
+        synced = run_cli(home, "--debug", "--log", str(log), "sync")
+        assert synced.returncode == 0, synced.stderr
+        # Given after the command as well: the flags are on every command.
+        again = run_cli(home, "sync", "--log", str(log))
+        assert again.returncode == 0, again.stderr
+    text = log.read_text(encoding="utf-8")
+    assert "helpdesk_tui.config.token_sources: account work: token read from the command 'cat'" in text
+    assert "INFO helpdesk_tui.cli.sync: sync of work: 12 new" in text
+    assert "INFO helpdesk_tui.cli.sync: sync of work: 0 new" in text
+    assert ZENDESK_TOKEN not in text
+    assert "sync of work" not in synced.stderr + synced.stdout  # the terminal gets its usual lines only
+    assert stat.S_IMODE(log.stat().st_mode) == 0o600
+
+
+def test_debug_without_log_writes_under_the_data_directory(tmp_path):
+    home = tmp_path / "home"
+    out = run_cli(home, "--debug", "locate", "data")
+    assert out.returncode == 0, out.stderr
+    data = Path(out.stdout.strip())
+    assert "log started" in (data / "logs" / "debug.log").read_text(encoding="utf-8")
+    help_text = run_cli(home, "--help").stdout
+    assert "--log FILE" in help_text and "logs/debug.log" in help_text
+
+
+def test_an_unwritable_log_is_one_sentence(tmp_path):
+    out = run_cli(tmp_path / "home", "--log", str(tmp_path), "locate")
+    assert out.returncode == 1
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("helpdesk-tui: Cannot write the log file")

@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable
 
+from helpdesk_tui import logs
 from helpdesk_tui.cli import accounts, app, reports, sessions, stats, sync, templates, tickets, triage
 from helpdesk_tui.cli.context import Context
 from helpdesk_tui.errors import UserError
@@ -37,7 +38,8 @@ COMMANDS: dict[str, Handler] = {
     "template list": lambda ctx, a: templates.template_list(ctx, as_json=a.json),
     "template render": lambda ctx, a: templates.template_render(ctx, a.name, a.ticket),
     "account add": lambda ctx, a: accounts.account_add(ctx, a.name, a.backend, a.url, a.user, a.token_env,
-                                                       sys.stdin is not None and sys.stdin.isatty()),
+                                                       sys.stdin is not None and sys.stdin.isatty(),
+                                                       token_command=a.token_command),
     "account list": lambda ctx, a: accounts.account_list(ctx, as_json=a.json),
     "account test": lambda ctx, a: accounts.account_test(ctx, a.name),
     "account remove": lambda ctx, a: accounts.account_remove(ctx, a.name),
@@ -68,6 +70,7 @@ def dispatch(args: argparse.Namespace) -> int:
     if handler is None:
         raise UserError(f"Unknown command '{name}'. Run 'helpdesk-tui --help' for the list.", 2)
     context = Context.from_args(getattr(args, "home", None), getattr(args, "account", None))
+    logs.configure_from_args(args, context.locations.data_dir)
     if name not in _OPENS_APP or (name == "demo" and args.build_only):
         from helpdesk_tui.content import clean_line
 

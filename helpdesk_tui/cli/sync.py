@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -9,6 +10,8 @@ from pathlib import Path
 from helpdesk_tui.cli.context import Context, backend_for, find_ticket_or_fail
 from helpdesk_tui.cli.json import dumps
 from helpdesk_tui.errors import UserError
+
+_log = logging.getLogger(__name__)
 
 
 def _progress_printer():
@@ -37,6 +40,9 @@ def sync(ctx: Context) -> int:
         report = SyncEngine(cache, backend, lambda: datetime.now(UTC)).sync(show)
     finally:
         cache.close()
+    _log.info("sync of %s: %d new, %d updated, %d deleted; sent %d, failed %d%s", ctx.account, report.new,
+              report.updated, report.deleted, report.pushed.sent, report.pushed.failed,
+              f"; problem: {report.problem}" if report.problem else "")
     if tty:
         print(file=sys.stderr)
     pushed = report.pushed
@@ -91,7 +97,7 @@ def reply(ctx: Context, reference: str, *, file: str, note: bool, status: str | 
     checkpoint = None
     if next_update:
         try:
-            checkpoint = parse_checkpoint(next_update, now, now.astimezone().tzinfo)
+            checkpoint = parse_checkpoint(next_update, now, now.astimezone().tzinfo or UTC)
         except CheckpointError as exc:
             raise UserError(str(exc), 2) from None
     from helpdesk_tui.config.settings import MAX_SEND_DELAY
