@@ -11,6 +11,7 @@ import argparse
 import sys
 from collections.abc import Callable
 
+from helpdesk_tui import logs
 from helpdesk_tui.cli.context import Context
 from helpdesk_tui.errors import UserError
 from helpdesk_tui.services.errors import CacheFailure, cache_failure
@@ -95,7 +96,7 @@ def _account_add(ctx: Context, a: argparse.Namespace) -> int:
     from helpdesk_tui.cli.accounts import account_add
 
     return account_add(ctx, a.name, a.backend, a.url, a.user, a.token_env,
-                       sys.stdin is not None and sys.stdin.isatty())
+                       sys.stdin is not None and sys.stdin.isatty(), token_command=a.token_command)
 
 
 def _account_list(ctx: Context, a: argparse.Namespace) -> int:
@@ -184,6 +185,7 @@ def dispatch(args: argparse.Namespace) -> int:
     if handler is None:
         raise UserError(f"Unknown command '{name}'. Run 'helpdesk-tui --help' for the list.", 2)
     context = Context.from_args(getattr(args, "home", None), getattr(args, "account", None))
+    logs.configure_from_args(args, context.locations.data_dir)
     if name not in _OPENS_APP or (name == "demo" and args.build_only):
         from helpdesk_tui.content import clean_line
 

@@ -2,9 +2,10 @@
 
 Edits go through tomlkit, which keeps the user's comments, order and formatting; the new
 file is checked with the same parser the app uses, then swapped in atomically, so a failed
-edit leaves the old file as it was. Only ``backend``, ``url``, ``user`` and ``keyring_id``
-(which names the token's keyring entry, ``config/tokens.py``) are written: never a secret
-(tokens live in the keyring, see ``config/secrets.py``).
+edit leaves the old file as it was. Only ``backend``, ``url``, ``user``, ``keyring_id``
+(which names the token's keyring entry, ``config/tokens.py``) and ``token_command`` (the
+program that prints the token, ``config/token_sources.py``) are written: never a secret
+(tokens live in the keyring, a command's output or the environment).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from urllib.parse import urlsplit
 
 from helpdesk_tui.atomic_file import write_atomic
 from helpdesk_tui.config.paths import validate_account_name
-from helpdesk_tui.config.secret_keys import KEYRING_ID_KEY
+from helpdesk_tui.config.secret_keys import KEYRING_ID_KEY, TOKEN_COMMAND_KEY
+from helpdesk_tui.config.token_command import TokenCommandError, split_token_command
 from helpdesk_tui.config.toml_file import BOM
 from helpdesk_tui.config.settings import AccountConfig, ConfigError, load_settings
 
@@ -40,7 +42,7 @@ class RemoveResult:
 
 
 def validate_account(name: str, backend: str, url: str, user: str | None,
-                     known_backends: Collection[str]) -> AccountConfig:
+                     known_backends: Collection[str], *, token_command: str | None = None) -> AccountConfig:
     """The account to save, or ``InvalidAccount`` saying what is wrong."""
     try:
         validate_account_name(name)
@@ -78,7 +80,13 @@ def validate_account(name: str, backend: str, url: str, user: str | None,
         user = user.strip()
         if not user or any(not c.isprintable() for c in user):
             raise InvalidAccount("The user (--user) cannot be empty or contain control characters.")
-    return AccountConfig(name=name, backend=backend, url=url, user=user)
+    if token_command is not None:
+        try:
+            split_token_command(token_command)
+        except TokenCommandError as error:
+            raise InvalidAccount(f"The token command (--token-command) {error}") from None
+        token_command = token_command.strip()
+    return AccountConfig(name=name, backend=backend, url=url, user=user, token_command=token_command)
 
 
 def add_account(path: Path, account: AccountConfig) -> AddResult:
@@ -104,6 +112,8 @@ def add_account(path: Path, account: AccountConfig) -> AddResult:
             table["user"] = account.user
         if account.keyring_id is not None:
             table[KEYRING_ID_KEY] = account.keyring_id
+        if account.token_command is not None:
+            table[TOKEN_COMMAND_KEY] = account.token_command
         table.add(tomlkit.nl())
         accounts[account.name] = table
     else:
@@ -116,6 +126,11 @@ def add_account(path: Path, account: AccountConfig) -> AddResult:
             del table["user"]
         if account.keyring_id is not None:
             table[KEYRING_ID_KEY] = account.keyring_id
+        # Adding again without --token-command goes back to the keyring (or the environment).
+        if account.token_command is not None:
+            table[TOKEN_COMMAND_KEY] = account.token_command
+        elif TOKEN_COMMAND_KEY in table:
+            del table[TOKEN_COMMAND_KEY]
     default = doc.get("default_account")
     if len(accounts) == 1 or (default is not None and default not in accounts):
         # The first account; or a default such as "demo" that would name no account now.

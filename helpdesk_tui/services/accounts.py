@@ -34,18 +34,19 @@ def _scrub(text: str, token: str) -> str:
 
 
 def sign_in(config_file: Path, config: AccountConfig, *, client_options: Mapping[str, Any] | None = None) -> str:
-    """Sign in with the account's token; the backend's sentence (who we are), or ``ServiceError``.
+    """Sign in with the account's token (``config/token_sources.py``); the backend's sentence (who we
+    are), or ``ServiceError``.
 
     The sentence and any error quote the server: never the token, and cleaned by the caller."""
     import httpx
 
-    from helpdesk_tui.config import secrets, tokens
+    from helpdesk_tui.config import secrets, token_sources
     from helpdesk_tui.content import clean_line
     from helpdesk_tui.sync import registry
     from helpdesk_tui.sync.errors import SyncError
 
     try:
-        token = tokens.load_account_token(config_file, config)
+        token = token_sources.load_token(config_file, config)
     except secrets.SecretsError as error:
         raise ServiceError(str(error)) from None
     try:

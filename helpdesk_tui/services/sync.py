@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -13,6 +14,7 @@ from helpdesk_tui.sync.engine import Progress, SyncEngine, SyncReport
 from helpdesk_tui.sync.outbox_sender import DrainResult
 
 ProgressListener = Callable[[Progress], None]
+_log = logging.getLogger(__name__)
 
 
 def _now() -> datetime:
@@ -32,6 +34,9 @@ def sync_workspace(workspace: Workspace, progress: ProgressListener | None = Non
     backend = workspace.backend()
     with workspace.cache(create=True) as cache:
         report = run_sync(cache, backend, progress, clock)
+    _log.info("sync of %s: %d new, %d updated, %d deleted; sent %d, failed %d%s", workspace.account, report.new,
+              report.updated, report.deleted, report.pushed.sent, report.pushed.failed,
+              f"; problem: {report.problem}" if report.problem else "")
     capabilities = backend.capabilities
     return SyncOutcome(report, bool(capabilities.kb), bool(capabilities.templates))
 

@@ -141,18 +141,19 @@ class Workspace:
                 raise ServiceError(str(exc)) from None
 
     def backend(self) -> Any:
-        """The account's backend with its token (the demo has its own); a sentence if it cannot be made."""
+        """The account's backend with its token (``config/token_sources.py``; the demo has its own);
+        a sentence if it cannot be made."""
         if self.is_demo:
             from helpdesk_tui.sync.backends.demo import DemoBackend
 
             return DemoBackend()
         from helpdesk_tui.config.secrets import SecretsError
-        from helpdesk_tui.config.tokens import load_account_token
+        from helpdesk_tui.config.token_sources import load_token
         from helpdesk_tui.sync.registry import BackendUnavailable, make_backend
 
         config = self.settings.accounts[self.account]
         try:
-            return make_backend(config, load_account_token(self.locations.config_file, config))
+            return make_backend(config, load_token(self.locations.config_file, config))
         except (SecretsError, BackendUnavailable) as exc:
             raise ServiceError(str(exc)) from None
 
