@@ -54,7 +54,7 @@ def sessions_list(ctx: Context, *, limit: int | None, as_json: bool) -> int:
     widths = [min(max(cell_len(row[i]) for row in table), _MAX_COLUMN) for i in range(len(_HEADER))]
     numeric = {0, 2, 3, 5, 6, 7}
     for row in table:
-        cells = [fit(cell, w, right=i in numeric) for i, (cell, w) in enumerate(zip(row, widths))]
+        cells = [fit(cell, w, right=i in numeric) for i, (cell, w) in enumerate(zip(row, widths, strict=True))]
         print("  ".join(cells).rstrip())
     return 0
 

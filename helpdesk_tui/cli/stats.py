@@ -74,7 +74,7 @@ def as_table(report: KpiReport, by: str, account: str, since: str) -> str:
         widths.append(7)
 
     def line(key: str, values: list[str]) -> str:
-        return fit(key, KEY_WIDTH) + "".join(f" {v:>{w}}" for v, w in zip(values, widths))
+        return fit(key, KEY_WIDTH) + "".join(f" {v:>{w}}" for v, w in zip(values, widths, strict=True))
 
     lines = _summary(report, account, since) + ["", line(by, headings)]
     for row in (*report.rows(by), report.total):
