@@ -233,3 +233,15 @@ def test_an_unwritable_log_is_one_sentence(tmp_path):
     assert out.returncode == 1
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("helpdesk-tui: Cannot write the log file")
+
+
+@pytest.mark.parametrize("argv", [
+    ["--log", "F", "--debug"], ["open", "--log", "F", "--debug"], ["demo", "--log", "F", "--debug"],
+    ["triage", "--log", "F", "--debug"], ["--debug", "sync", "--log", "F"], ["account", "list", "--log", "F", "--debug"],
+    ["insights", "export", "--log", "F", "--debug"], ["template", "list", "--debug", "--log", "F"],
+])
+def test_every_command_and_the_app_take_log_and_debug(argv):
+    from helpdesk_tui.cli.parser import build_parser
+
+    args = build_parser().parse_args(argv)
+    assert args.log == "F" and args.debug is True
