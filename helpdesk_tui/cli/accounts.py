@@ -168,50 +168,19 @@ def account_test(ctx: Context, name: str, *, client_options: Mapping[str, Any] |
 
 def account_remove(ctx: Context, name: str) -> int:
     """Delete the account's token from the keyring and its table from the settings file."""
-    path = ctx.locations.config_file
-    try:
-        written = accounts_file.configured_accounts(path)
-    except ConfigError as error:
-        raise UserError(str(error)) from None
-    if name not in written:
-        raise UserError(f"There is no account named '{name}' in {path}: 'helpdesk-tui account list' "
-                        "shows them.", 2)
-    accounts.refuse_while_open(ctx.locations.account_db(name), name)
-    config = ctx.settings.accounts.get(name)
-    shared_left = False
-    try:
-        if config is not None and config.keyring_id:
-            deleted = secrets.delete_token(name, entry=tokens.keyring_entry(config))
-            shared_left = tokens.legacy_token_left(config)
-        else:
-            # Written before tokens were kept per home: its token sits under the bare name that
-            # every home shares, so deleting it could take another home's token; say so instead.
-            deleted, shared_left = False, secrets.has_token(name)
-        token_note = ("and its token from the system keyring" if deleted
-                      else "(it had no token of its own in the system keyring)")
-    except secrets.SecretsUnavailable:
-        # Nothing can have been stored without a keyring; the account can still go.
-        token_note = "(no system keyring is usable here, so no token was deleted)"
-    except secrets.SecretsError as error:  # locked or refused: keep the account so it can be retried
-        raise UserError(f"{str(error).rstrip('.')}; the account was left as it was.") from None
-    try:
-        result = accounts_file.remove_account(path, name)
-    except accounts_file.InvalidAccount as error:
-        raise UserError(str(error), 2) from None
-    except ConfigError as error:
-        raise UserError(str(error)) from None
-    except OSError as error:
-        raise UserError(f"Cannot write {path}: {error.strerror or error}.") from None
-    print(f"Removed account '{name}' from {path} {token_note}.")
-    if shared_left:
+    removed = accounts.remove_account(ctx.locations, ctx.settings, name)
+    token_note = {"deleted": "and its token from the system keyring",
+                  "none": "(it had no token of its own in the system keyring)",
+                  "no keyring": "(no system keyring is usable here, so no token was deleted)"}[removed.token]
+    print(f"Removed account '{name}' from {removed.config_file} {token_note}.")
+    if removed.legacy_token_left:
         print(f"A token kept by an older version under the name '{name}', which every --home shares, is still "
               f"in the keyring in case another home uses it: if none does, remove it with "
-              f"'python -m keyring del {secrets.SERVICE} {name}'.")
-    if result.default_account and ctx.settings.default_account == name:
-        print(f"The default account is now '{result.default_account}'.")
-    cache = ctx.locations.account_db(name)
-    if cache.exists():
-        print(accounts.kept_cache_note(name, cache))
+              f"'python -m keyring del {removed.keyring_service} {name}'.")
+    if removed.new_default:
+        print(f"The default account is now '{removed.new_default}'.")
+    if removed.cache is not None:
+        print(accounts.kept_cache_note(name, removed.cache))
     return 0
 
 

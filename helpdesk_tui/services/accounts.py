@@ -4,11 +4,13 @@ and an account's cache (in use? holding what exists nowhere else?)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from helpdesk_tui.config.settings import AccountConfig
-from helpdesk_tui.services.errors import ServiceError
+from helpdesk_tui.config.paths import Locations
+from helpdesk_tui.config.settings import AccountConfig, Settings
+from helpdesk_tui.services.errors import InvalidRequest, ServiceError
 
 
 def backend_names() -> list[str]:
@@ -79,6 +81,61 @@ def refuse_while_open(cache: Path, name: str) -> None:
                                 "the account; nothing was changed.")
     except CacheError as error:
         raise ServiceError(str(error)) from None
+
+
+@dataclass(frozen=True)
+class Removed:
+    config_file: Path
+    token: str  # "deleted", "none" (it had no token of its own) or "no keyring" (none could be deleted)
+    legacy_token_left: bool  # an older version's token under the bare name, which every home shares
+    keyring_service: str  # where that token is, to name in the command that deletes it
+    new_default: str | None  # the default account now, when the one removed was the default
+    cache: Path | None  # the account's cache, kept (deleting it is the agent's call); None if it had none
+
+
+def remove_account(locations: Locations, settings: Settings, name: str) -> Removed:
+    """Delete the account's token from the keyring, then its table from the settings file.
+
+    Refused while a program has its cache open; a keyring that is locked or refuses leaves the
+    account as it was, so it can be retried."""
+    from helpdesk_tui.config import accounts_file, secrets, tokens
+    from helpdesk_tui.config.settings import ConfigError
+
+    path = locations.config_file
+    try:
+        written = accounts_file.configured_accounts(path)
+    except ConfigError as error:
+        raise ServiceError(str(error)) from None
+    if name not in written:
+        raise InvalidRequest(f"There is no account named '{name}' in {path}: 'helpdesk-tui account list' "
+                             "shows them.")
+    refuse_while_open(locations.account_db(name), name)
+    config = settings.accounts.get(name)
+    legacy_left = False
+    try:
+        if config is not None and config.keyring_id:
+            deleted = secrets.delete_token(name, entry=tokens.keyring_entry(config))
+            legacy_left = tokens.legacy_token_left(config)
+        else:
+            # Written before tokens were kept per home: its token sits under the bare name that
+            # every home shares, so deleting it could take another home's token; say so instead.
+            deleted, legacy_left = False, secrets.has_token(name)
+        token = "deleted" if deleted else "none"
+    except secrets.SecretsUnavailable:
+        token = "no keyring"  # nothing can have been stored without a keyring; the account can still go
+    except secrets.SecretsError as error:  # locked or refused: keep the account so it can be retried
+        raise ServiceError(f"{str(error).rstrip('.')}; the account was left as it was.") from None
+    try:
+        result = accounts_file.remove_account(path, name)
+    except accounts_file.InvalidAccount as error:
+        raise InvalidRequest(str(error)) from None
+    except ConfigError as error:
+        raise ServiceError(str(error)) from None
+    except OSError as error:
+        raise ServiceError(f"Cannot write {path}: {error.strerror or error}.") from None
+    new_default = result.default_account if result.default_account and settings.default_account == name else None
+    cache = locations.account_db(name)
+    return Removed(path, token, legacy_left, secrets.SERVICE, new_default, cache if cache.exists() else None)
 
 
 def kept_cache_note(name: str, cache: Path) -> str:
