@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from helpdesk_tui.atomic_file import write_atomic
-from helpdesk_tui.reports.csv_cells import spreadsheet_text
+from helpdesk_tui.csv_cells import spreadsheet_text
 from helpdesk_tui.services import ratings, reports
 from helpdesk_tui.services.errors import InvalidRequest, NotFound, ServiceError
 from helpdesk_tui.services.workspace import Workspace

@@ -15,7 +15,7 @@ from datetime import datetime, tzinfo
 
 from helpdesk_tui.content import html_to_text
 from helpdesk_tui.domain.insights import FeedbackItem
-from helpdesk_tui.reports.csv_cells import spreadsheet_text
+from helpdesk_tui.csv_cells import spreadsheet_text
 from helpdesk_tui.reports.handover import stamp
 from helpdesk_tui.reports.markdown_escape import Cleaner, inline, quote
 

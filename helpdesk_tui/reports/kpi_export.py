@@ -7,7 +7,7 @@ import io
 
 from helpdesk_tui.content import clean_line
 from helpdesk_tui.domain.kpi_report import KpiReport, KpiRow
-from helpdesk_tui.reports.csv_cells import spreadsheet_text
+from helpdesk_tui.csv_cells import spreadsheet_text
 
 
 def _round(value: float | None, digits: int = 4) -> float | None:

@@ -1,4 +1,8 @@
-"""Text put in a CSV cell so that a spreadsheet shows it and never runs it."""
+"""Text put in a CSV cell so that a spreadsheet shows it and never runs it.
+
+The one guard behind every CSV we write (the insights and KPI exports of ``reports``, and
+any export of the cache): it imports nothing of ours, so any layer may use it.
+"""
 
 from __future__ import annotations
 
