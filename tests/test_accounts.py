@@ -313,10 +313,11 @@ def test_list_shows_accounts_and_whether_a_token_is_stored_never_the_token(home,
     rows = [json.loads(line) for line in out.splitlines()]
     assert rows == [
         {"name": "work", "backend": "fake", "url": "https://desk.example.com", "user": "aiko@example.com",
-         "default": True, "token_stored": True},
+         "default": True, "token_stored": True, "token_source": "keyring"},
         {"name": "home", "backend": "fake", "url": "https://home.example.com", "user": "aiko@example.com",
-         "default": False, "token_stored": False},
-        {"name": "demo", "backend": "demo", "url": None, "user": None, "default": False, "token_stored": None},
+         "default": False, "token_stored": False, "token_source": "keyring"},
+        {"name": "demo", "backend": "demo", "url": None, "user": None, "default": False, "token_stored": None,
+         "token_source": None},
     ]
     assert account_commands.account_list(context(home), as_json=False) == 0
     text = capsys.readouterr().out
@@ -695,6 +696,107 @@ def test_cli_tokens_of_two_homes_stay_apart(tmp_path, plugins, server):
     assert run_cli(home_b, plugins, ring, "account", "remove", "work").returncode == 0
     tested = run_cli(home_a, plugins, ring, "account", "test", "work")
     assert tested.returncode == 0, tested.stderr
+
+
+# --- tokens from a command or the environment (no keyring needed) -----------------------------------
+
+def token_printer(token: str = TOKEN) -> str:
+    import shlex
+
+    # Printed backwards, so the command in the settings file does not hold the token itself.
+    return f"{shlex.quote(sys.executable)} -c {shlex.quote(f'print({token[::-1]!r}[::-1])')}"
+
+
+@pytest.fixture
+def no_keyring(monkeypatch):
+    monkeypatch.setattr(keyring.core, "_keyring_backend", fail.Keyring())
+
+
+def add_with(home, *, token_command=None, env=None, token_env=None, name="work", url="https://desk.example.com"):
+    def no_getpass(prompt):
+        raise AssertionError("getpass must not be called")
+
+    return account_commands.account_add(context(home), name, "fake", url, "aiko@example.com", token_env, False,
+                                        no_getpass, env=env or {}, token_command=token_command)
+
+
+def test_add_with_a_token_command_needs_no_keyring_and_stores_no_token(home, no_keyring, plugins, capsys):
+    command = token_printer()
+    assert add_with(home, token_command=command) == 0
+    settings = load_settings(config_file(home))
+    assert settings.accounts["work"].token_command == command
+    assert settings.accounts["work"].keyring_id  # should the account go back to the keyring, its entry is its own
+    out = capsys.readouterr().out
+    assert f"read from the command '{sys.executable}' each time it is needed" in out
+    assert files_containing(home, TOKEN) == [] and TOKEN not in out
+
+
+def test_add_with_the_accounts_variable_needs_no_keyring_and_asks_nothing(home, no_keyring, plugins, capsys):
+    assert add_with(home, env={"HELPDESK_TUI_TOKEN_WORK": TOKEN}) == 0
+    assert load_settings(config_file(home)).accounts["work"].token_command is None
+    out = capsys.readouterr().out
+    assert "read from $HELPDESK_TUI_TOKEN_WORK each time it is needed" in out
+    assert files_containing(home, TOKEN) == [] and TOKEN not in out
+
+
+def test_token_env_still_stores_in_the_keyring_even_when_the_accounts_variable_is_set(home, memory_keyring,
+                                                                                       plugins):
+    env = {"HD_TOKEN": TOKEN, "HELPDESK_TUI_TOKEN_WORK": OTHER_TOKEN}
+    assert add_with(home, token_env="HD_TOKEN", env=env) == 0
+    assert stored_token(home, "work") == TOKEN
+
+
+def test_a_failing_token_command_at_add_changes_nothing(home, no_keyring, plugins):
+    with pytest.raises(UserError) as caught:
+        add_with(home, token_command="no-such-program-hd10 show work")
+    assert_one_sentence(str(caught.value))
+    assert "no-such-program-hd10" in str(caught.value) and "nothing was changed" in str(caught.value)
+    assert not config_file(home).exists()
+
+
+def test_token_env_and_token_command_together_are_a_usage_error(home, memory_keyring, plugins):
+    with pytest.raises(UserError) as caught:
+        add_with(home, token_env="HD_TOKEN", token_command=token_printer(), env={"HD_TOKEN": TOKEN})
+    assert caught.value.status == 2 and not config_file(home).exists()
+
+
+def test_adding_again_without_the_command_goes_back_to_the_keyring(home, memory_keyring, plugins):
+    add_with(home, token_command=token_printer(OTHER_TOKEN))
+    assert add(home) == 0
+    assert load_settings(config_file(home)).accounts["work"].token_command is None
+    assert stored_token(home, "work") == TOKEN
+
+
+def test_account_test_follows_the_precedence(home, memory_keyring, plugins, server, monkeypatch, capsys):
+    add(home, url=server, token="wrong-token-in-the-keyring")
+    monkeypatch.setenv("HELPDESK_TUI_TOKEN_WORK", TOKEN)  # the variable first
+    assert account_commands.account_test(context(home), "work", **NO_RETRY_WAIT) == 0
+    monkeypatch.delenv("HELPDESK_TUI_TOKEN_WORK")
+    add_with(home, url=server, token_command=token_printer())  # then the command, before the keyring
+    assert account_commands.account_test(context(home), "work", **NO_RETRY_WAIT) == 0
+    assert capsys.readouterr().out.count("Signed in to Fake Desk as Aiko.") == 2
+
+
+def test_list_says_where_each_token_comes_from_and_needs_no_keyring_for_them(home, no_keyring, plugins, capsys):
+    add_with(home, token_command=token_printer())
+    add_with(home, name="ci", env={"HELPDESK_TUI_TOKEN_CI": TOKEN})
+    capsys.readouterr()
+    env = {"HELPDESK_TUI_TOKEN_CI": TOKEN}
+    assert account_commands.account_list(context(home), as_json=True, env=env) == 0
+    rows = {row["name"]: row for row in map(json.loads, capsys.readouterr().out.splitlines())}
+    assert (rows["work"]["token_source"], rows["ci"]["token_source"], rows["demo"]["token_source"]) == \
+        ("command", "env", None)
+    assert account_commands.account_list(context(home), as_json=False, env=env) == 0
+    captured = capsys.readouterr()
+    assert "token from the command" in captured.out and "token from $HELPDESK_TUI_TOKEN_CI" in captured.out
+    assert captured.err == ""  # no account needed the keyring, so its absence is not news
+    assert TOKEN not in captured.out
+
+
+def test_a_token_command_account_is_removed_without_a_keyring(home, no_keyring, plugins, capsys):
+    add_with(home, token_command=token_printer())
+    assert account_commands.account_remove(context(home), "work") == 0
+    assert "accounts" not in config_file(home).read_text(encoding="utf-8")
 
 
 # --- options a backend declares -------------------------------------------------------------

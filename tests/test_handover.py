@@ -11,7 +11,7 @@ from markdown_it import MarkdownIt
 
 from helpdesk_tui.cli import main
 from helpdesk_tui.content import clean_text
-from helpdesk_tui.domain.handover import build_handover
+from helpdesk_tui.reports.handover import build_handover
 from helpdesk_tui.domain.vocab import MessageKind, Priority, Status
 from helpdesk_tui.store import writer
 from helpdesk_tui.store.db import open_database, transaction

@@ -11,10 +11,9 @@ from markdown_it import MarkdownIt
 
 from helpdesk_tui.cli import main
 from helpdesk_tui.content import clean_text
-from helpdesk_tui.domain.insights import CSV_COLUMNS, build_csv, build_markdown
-from helpdesk_tui.domain.markdown_escape import quote
+from helpdesk_tui.reports.insights import CSV_COLUMNS, as_plain_text, build_csv, build_markdown
+from helpdesk_tui.reports.markdown_escape import quote
 from helpdesk_tui.domain.vocab import MessageKind
-from helpdesk_tui.cli.reports import as_plain_text
 from helpdesk_tui.store import writer
 from helpdesk_tui.store.db import open_database, transaction
 from helpdesk_tui.store.feedback import mark_feedback

@@ -1,7 +1,9 @@
 """``helpdesk-tui account add|list|test|remove``: accounts in the settings file, tokens in the keyring.
 
-The settings file gets backend, url and user; the token goes to the system keyring and
-nowhere else. Every failure a user can cause is a ``UserError`` with one sentence.
+The settings file gets backend, url, user and a token command if one is given; the token
+goes to the system keyring and nowhere else, unless it comes from the environment or a
+command (``config/token_sources.py``), and then it is not stored at all. Every failure a
+user can cause is a ``UserError`` with one sentence.
 """
 
 from __future__ import annotations
@@ -11,91 +13,128 @@ import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 from helpdesk_tui.cli.context import DEMO, Context
 from helpdesk_tui.cli.json import dumps
 from helpdesk_tui.config import accounts_file, secrets, tokens
 from helpdesk_tui.config.paths import ensure_dirs
-from helpdesk_tui.config.settings import ConfigError
+from helpdesk_tui.config.settings import AccountConfig, ConfigError
 from helpdesk_tui.errors import UserError
+from helpdesk_tui.logs import mask_secret
+from helpdesk_tui.services import accounts
 
 
 def account_add(ctx: Context, name: str, backend: str, url: str, user: str | None, token_env: str | None,
                 stdin_isatty: bool, getpass: Callable[[str], str] = _getpass.getpass, *,
-                env: Mapping[str, str] | None = None, options: Sequence[str] = ()) -> int:
-    """Store the token in the keyring first, then write ``[accounts.NAME]``; 0 on success.
-    ``options``: ``KEY=VALUE`` texts, checked against what the backend declares."""
+                env: Mapping[str, str] | None = None, token_command: str | None = None,
+                options: Sequence[str] = ()) -> int:
+    """Write ``[accounts.NAME]``; 0 on success. ``options``: ``KEY=VALUE`` texts, checked against
+    what the backend declares.
+
+    With ``token_command``, or with ``HELPDESK_TUI_TOKEN_<NAME>`` set and no ``token_env``,
+    the token is read from there (once now, to check it) and no keyring is needed;
+    otherwise it is stored in the keyring first, as before.
+    """
+    from helpdesk_tui.config import token_sources
     from helpdesk_tui.config.account_options import parse_option
-    from helpdesk_tui.sync import registry
 
     env = os.environ if env is None else env
+    if token_env and token_command is not None:
+        raise UserError("--token-env and --token-command are two ways to give the token: use one of them.", 2)
     try:
-        account = accounts_file.validate_account(name, backend, url, user, registry.available_backends())
+        account = accounts_file.validate_account(name, backend, url, user, accounts.backend_names(),
+                                                 token_command=token_command)
     except accounts_file.InvalidAccount as error:
         raise UserError(str(error), 2) from None
-    try:
-        declared = registry.load_backend(backend).options
-    except registry.BackendUnavailable as error:
-        raise UserError(str(error)) from None
+    declared = accounts.check_backend(backend)
     try:
         given = dict(parse_option(text) for text in options)
-        account = accounts_file.validate_account(name, backend, url, user, registry.available_backends(),
-                                                 options=given, declared=declared)
-    except (ValueError, accounts_file.InvalidAccount) as error:
+        account = accounts_file.validate_account(name, backend, url, user, accounts.backend_names(),
+                                                 token_command=token_command, options=given, declared=declared)
+    except ValueError as error:  # InvalidAccount is one
         raise UserError(str(error), 2) from None
-    try:
-        keyring = secrets.keyring_backend()  # before asking: nobody should type a token for nothing
-    except secrets.SecretsError as error:
-        raise UserError(str(error)) from None
-
-    token = _read_token(name, token_env, stdin_isatty, getpass, env)
     # The token's entry is this home's own: an account of the same name in another home keeps its token.
     existing = ctx.settings.accounts.get(name)
     keyring_id = existing.keyring_id if existing is not None and existing.keyring_id else tokens.new_keyring_id()
     account = replace(account, keyring_id=keyring_id)
+    if account.token_command is not None or (not token_env and token_sources.env_var_name(name) in env):
+        return _add_without_keyring(ctx, account, env)
+
+    try:
+        keyring = secrets.keyring_backend()  # before asking: nobody should type a token for nothing
+    except secrets.SecretsError as error:
+        raise UserError(str(error)) from None
+    token = _read_token(name, token_env, stdin_isatty, getpass, env)
     entry = tokens.keyring_entry(account)
     previous = _current_token(name, entry, keyring)
     try:
         secrets.store_token(name, token, entry=entry, backend=keyring)
     except secrets.SecretsError as error:
         raise UserError(str(error)) from None
+    result = _write_account(ctx, account, undo=lambda: _restore_token(name, entry, previous, keyring))
+    _say_added(ctx, account, result, f"its token is in the system keyring ({secrets.keyring_name(keyring)})")
+    return 0
+
+
+def _add_without_keyring(ctx: Context, account: AccountConfig, env: Mapping[str, str]) -> int:
+    """The token comes from a command or the environment: check it can be had, then write the account."""
+    from helpdesk_tui.config import token_sources
+
+    try:
+        if account.token_command is not None:  # the command the user just gave, even if the variable is set
+            token_sources.run_token_command(account.token_command)
+        token_sources.load_token(ctx.locations.config_file, account, env=env)
+    except secrets.SecretsError as error:
+        raise UserError(f"{str(error).rstrip('.')}; nothing was changed.") from None
+    result = _write_account(ctx, account, undo=lambda: None)
+    _say_added(ctx, account, result,
+               f"its token is read from {token_sources.describe_source(account, env)} each time it is needed")
+    return 0
+
+
+def _write_account(ctx: Context, account: AccountConfig, undo: Callable[[], None]) -> accounts_file.AddResult:
     try:
         ensure_dirs(ctx.locations)
-        result = accounts_file.add_account(ctx.locations.config_file, account)
+        return accounts_file.add_account(ctx.locations.config_file, account)
     except (ConfigError, OSError) as error:
-        _restore_token(name, entry, previous, keyring)
+        undo()
         message = str(error) if isinstance(error, ConfigError) else (
             f"Cannot write {ctx.locations.config_file}: {error.strerror or error}.")
         raise UserError(message) from None
 
+
+def _say_added(ctx: Context, account: AccountConfig, result: accounts_file.AddResult, token_place: str) -> None:
+    name = account.name
     verb = "Added" if result.created else "Updated"
-    print(f"{verb} account '{name}' ({backend} at {account.url}) in {ctx.locations.config_file}; "
-          f"its token is in the system keyring ({secrets.keyring_name(keyring)}).")
+    print(f"{verb} account '{name}' ({account.backend} at {account.url}) in {ctx.locations.config_file}; "
+          f"{token_place}.")
     if result.default_account == name:
         print(f"'{name}' is the default account.")
     print(f"Check it with 'helpdesk-tui account test {name}'.")
-    return 0
 
 
-def account_list(ctx: Context, as_json: bool) -> int:
-    """Print the accounts and whether each has a token stored; never the token itself.
+def account_list(ctx: Context, as_json: bool, *, env: Mapping[str, str] | None = None) -> int:
+    """Print the accounts and where each token comes from, or whether it is stored; never the token.
 
     The demo workspace is always listed: ``--account demo`` works whatever else is configured.
+    A token command is not run here: listing must not prompt or wait.
     """
-    from helpdesk_tui.config.settings import AccountConfig
+    from helpdesk_tui.config import token_sources
     from helpdesk_tui.content import clean_line
     from helpdesk_tui.content.text import fit
 
     accounts = list(ctx.settings.accounts.values())
     if DEMO not in ctx.settings.accounts:
         accounts.append(AccountConfig(DEMO, backend=DEMO))
+    env = os.environ if env is None else env
     keyring, keyring_problem = None, None
     rows: list[dict[str, Any]] = []
+    places: dict[str, str] = {}
     for config in accounts:
         stored: bool | None = None  # the demo needs no token; None also means "could not tell"
-        if config.backend != DEMO and keyring_problem is None:
+        source = None if config.backend == DEMO else token_sources.token_source(config, env)
+        if source is token_sources.TokenSource.KEYRING and keyring_problem is None:
             try:
                 keyring = keyring or secrets.keyring_backend()
                 stored = tokens.has_account_token(config, backend=keyring)
@@ -104,8 +143,11 @@ def account_list(ctx: Context, as_json: bool) -> int:
                                    "unknown: 'helpdesk-tui account add' says how to set one up.")
             except secrets.SecretsError as error:  # locked or refused: asking again would only repeat it
                 keyring_problem = str(error)
+        elif source is not None and source is not token_sources.TokenSource.KEYRING:
+            places[config.name] = "from " + token_sources.describe_source(config, env)
         rows.append({"name": config.name, "backend": config.backend, "url": config.url, "user": config.user,
-                     "default": config.name == ctx.settings.default_account, "token_stored": stored})
+                     "default": config.name == ctx.settings.default_account, "token_stored": stored,
+                     "token_source": None if source is None else str(source)})
     for row in rows:
         if as_json:
             print(dumps(row))
@@ -113,125 +155,42 @@ def account_list(ctx: Context, as_json: bool) -> int:
         if row["backend"] == DEMO:
             token = "not needed"
         else:
-            token = {True: "stored", False: "missing", None: "unknown"}[row["token_stored"]]
+            token = places.get(row["name"]) or {True: "stored", False: "missing", None: "unknown"}[row["token_stored"]]
         marker = "*" if row["default"] else " "
         print(f"{marker} {fit(clean_line(row['name']), 20)} {fit(clean_line(row['backend']), 16)} "
-              f"{fit(clean_line(row['url'] or '-'), 40)} {fit(clean_line(row['user'] or '-'), 28)} token {token}")
+              f"{fit(clean_line(row['url'] or '-'), 40)} {fit(clean_line(row['user'] or '-'), 28)} "
+              f"token {clean_line(token)}")
     if keyring_problem:
         print(f"helpdesk-tui: {keyring_problem}", file=sys.stderr)
     return 0
 
 
 def account_test(ctx: Context, name: str, *, client_options: Mapping[str, Any] | None = None) -> int:
-    """Sign in with the stored token and print the backend's sentence; ``UserError`` on failure."""
-    import httpx
-
-    from helpdesk_tui.content import clean_line
-    from helpdesk_tui.sync import registry
-    from helpdesk_tui.sync.errors import SyncError
-
+    """Sign in with the account's token and print the backend's sentence; ``UserError`` on failure."""
     config = _configured(ctx, name)
     if config.backend == DEMO:
         print(f"Account '{name}' is the offline demo workspace: there is no server to test.")
         return 0
-    try:
-        token = tokens.load_account_token(ctx.locations.config_file, config)
-    except secrets.SecretsError as error:
-        raise UserError(str(error)) from None
-    try:
-        backend = registry.make_backend(config, token, **dict(client_options or {}))
-    except registry.BackendUnavailable as error:
-        raise UserError(str(error)) from None
-    try:
-        sentence = backend.check()
-    except SyncError as error:  # server text in it: clean_line, never raw to the terminal
-        raise UserError(clean_line(_scrub(str(error), token))) from None
-    except httpx.HTTPError as error:
-        raise UserError(f"Talking to {config.url} failed ({type(error).__name__}): check the URL "
-                        "and your network.") from None
-    finally:
-        close = getattr(backend.client, "close", None)
-        if callable(close):
-            close()
-    print(clean_line(_scrub(str(sentence), token)))  # the agent's name comes from the server
+    print(accounts.sign_in(ctx.locations.config_file, config, client_options=client_options))
     return 0
 
 
 def account_remove(ctx: Context, name: str) -> int:
     """Delete the account's token from the keyring and its table from the settings file."""
-    path = ctx.locations.config_file
-    try:
-        written = accounts_file.configured_accounts(path)
-    except ConfigError as error:
-        raise UserError(str(error)) from None
-    if name not in written:
-        raise UserError(f"There is no account named '{name}' in {path}: 'helpdesk-tui account list' "
-                        "shows them.", 2)
-    _refuse_while_open(ctx, name)
-    config = ctx.settings.accounts.get(name)
-    shared_left = False
-    try:
-        if config is not None and config.keyring_id:
-            deleted = secrets.delete_token(name, entry=tokens.keyring_entry(config))
-            shared_left = tokens.legacy_token_left(config)
-        else:
-            # Written before tokens were kept per home: its token sits under the bare name that
-            # every home shares, so deleting it could take another home's token; say so instead.
-            deleted, shared_left = False, secrets.has_token(name)
-        token_note = ("and its token from the system keyring" if deleted
-                      else "(it had no token of its own in the system keyring)")
-    except secrets.SecretsUnavailable:
-        # Nothing can have been stored without a keyring; the account can still go.
-        token_note = "(no system keyring is usable here, so no token was deleted)"
-    except secrets.SecretsError as error:  # locked or refused: keep the account so it can be retried
-        raise UserError(f"{str(error).rstrip('.')}; the account was left as it was.") from None
-    try:
-        result = accounts_file.remove_account(path, name)
-    except accounts_file.InvalidAccount as error:
-        raise UserError(str(error), 2) from None
-    except ConfigError as error:
-        raise UserError(str(error)) from None
-    except OSError as error:
-        raise UserError(f"Cannot write {path}: {error.strerror or error}.") from None
-    print(f"Removed account '{name}' from {path} {token_note}.")
-    if shared_left:
+    removed = accounts.remove_account(ctx.locations, ctx.settings, name)
+    token_note = {"deleted": "and its token from the system keyring",
+                  "none": "(it had no token of its own in the system keyring)",
+                  "no keyring": "(no system keyring is usable here, so no token was deleted)"}[removed.token]
+    print(f"Removed account '{name}' from {removed.config_file} {token_note}.")
+    if removed.legacy_token_left:
         print(f"A token kept by an older version under the name '{name}', which every --home shares, is still "
               f"in the keyring in case another home uses it: if none does, remove it with "
-              f"'python -m keyring del {secrets.SERVICE} {name}'.")
-    if result.default_account and ctx.settings.default_account == name:
-        print(f"The default account is now '{result.default_account}'.")
-    cache = ctx.locations.account_db(name)
-    if cache.exists():
-        print(_kept_cache(name, cache))
+              f"'python -m keyring del {removed.keyring_service} {name}'.")
+    if removed.new_default:
+        print(f"The default account is now '{removed.new_default}'.")
+    if removed.cache is not None:
+        print(accounts.kept_cache_note(name, removed.cache))
     return 0
-
-
-def _refuse_while_open(ctx: Context, name: str) -> None:
-    """An app still open on the account would go on syncing and sending for an account that is
-    gone, and the cache it writes to is the one the agent may delete next: close it first."""
-    from helpdesk_tui.store.db import CacheError
-    from helpdesk_tui.store.install import refuse_if_in_use
-
-    cache = ctx.locations.account_db(name)
-    try:
-        refuse_if_in_use(cache, f"The cache of account '{name}' ({cache}) is open in another program "
-                                "(helpdesk-tui, a command or an sqlite3 shell): close it first, then remove "
-                                "the account; nothing was changed.")
-    except CacheError as error:
-        raise UserError(str(error)) from None
-
-
-def _kept_cache(name: str, cache: Path) -> str:
-    """Deleting the cache is the agent's call: say what only it holds, never advise it blindly."""
-    from helpdesk_tui.store.failures import local_only
-
-    held = local_only(cache)
-    if held == "":
-        return (f"Its local cache {cache} was kept; it holds nothing a sync cannot bring back, "
-                "so you may delete it if you no longer need it.")
-    what = f"it still holds what exists nowhere else ({held})" if held else "it may hold unsent work"
-    return (f"Its local cache {cache} was kept, and {what}: adding the account '{name}' again picks it up; "
-            "delete it only if you need none of that.")
 
 
 def _configured(ctx: Context, name: str):
@@ -265,6 +224,7 @@ def _read_token(name: str, token_env: str | None, stdin_isatty: bool, getpass: C
         # A pasted line break or escape would break the Authorization header.
         raise UserError("The token contains a line break or control character, so nothing was changed: "
                         "paste it again.", 2)
+    mask_secret(token)
     return token
 
 
@@ -284,8 +244,3 @@ def _restore_token(name: str, entry: str, previous: str | None, keyring) -> None
             secrets.store_token(name, previous, entry=entry, backend=keyring)
     except secrets.SecretsError:
         pass  # the settings error is the one to report
-
-
-def _scrub(text: str, token: str) -> str:
-    """A server may echo what it was sent; never print the token."""
-    return text.replace(token, "***") if token else text

@@ -1,4 +1,9 @@
-"""The one table from a command line to the handler that runs it."""
+"""The one table from a command line to the handler that runs it.
+
+A handler only turns the parsed arguments into a call of its command group's module, which
+it imports then: `locate` or `account list` must not pay for the store, the sync engine and
+the templates (a second of imports on a slow disk).
+"""
 
 from __future__ import annotations
 
@@ -6,48 +11,161 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from helpdesk_tui.cli import accounts, app, reports, sessions, stats, sync, templates, tickets, triage
+from helpdesk_tui import logs
 from helpdesk_tui.cli.context import Context
 from helpdesk_tui.errors import UserError
+from helpdesk_tui.services.errors import CacheFailure, cache_failure
 
 Handler = Callable[[Context, argparse.Namespace], int]
 
 
-def _stats(ctx: Context, args: argparse.Namespace) -> int:
-    if args.json and args.format not in (None, "json"):
-        raise UserError(f"--json and --format {args.format} ask for two formats: give one of them.", 2)
-    return stats.stats(ctx, since=args.since, fmt="json" if args.json else args.format or "table", by=args.by)
+def _open(ctx: Context, a: argparse.Namespace) -> int:
+    from helpdesk_tui.cli.app import open_app
+
+    return open_app(ctx)
 
 
-# "command" or "command action": each handler only turns the parsed arguments into a call.
+def _demo(ctx: Context, a: argparse.Namespace) -> int:
+    from helpdesk_tui.cli.app import demo
+
+    return demo(ctx, seed=a.seed, tickets=a.tickets, rebuild=a.rebuild, build_only=a.build_only)
+
+
+def _triage(ctx: Context, a: argparse.Namespace) -> int:
+    from helpdesk_tui.cli.triage import triage
+
+    return triage(ctx, new_rotation=a.new_rotation)
+
+
+def _locate(ctx: Context, a: argparse.Namespace) -> int:
+    from helpdesk_tui.cli.app import locate
+
+    return locate(ctx, a.what)
+
+
+def _list(ctx: Context, a: argparse.Namespace) -> int:
+    from helpdesk_tui.cli.tickets import list_tickets
+
+    return list_tickets(ctx, view=a.view, filter_text=a.filter, limit=a.limit, as_json=a.json)
+
+
+def _show(ctx: Context, a: argparse.Namespace) -> int:
+    from helpdesk_tui.cli.tickets import show_ticket
+
+    return show_ticket(ctx, a.ticket, as_json=a.json)
+
+
+def _search(ctx: Context, a: argparse.Namespace) -> int:
+    from helpdesk_tui.cli.tickets import search
+
+    return search(ctx, a.query, limit=a.limit, as_json=a.json)
+
+
+def _sync(ctx: Context, a: argparse.Namespace) -> int:
+    from helpdesk_tui.cli.sync import sync
+
+    return sync(ctx)
+
+
+def _reply(ctx: Context, a: argparse.Namespace) -> int:
+    from helpdesk_tui.cli.sync import reply
+
+    return reply(ctx, a.ticket, file=a.file, note=a.note, status=a.status, next_update=a.next_update,
+                 send=not a.queue_only, delay=a.delay)
+
+
+def _outbox(ctx: Context, a: argparse.Namespace) -> int:
+    from helpdesk_tui.cli.sync import outbox
+
+    return outbox(ctx, retry=a.retry, drop=a.drop, as_json=a.json)
+
+
+def _template_list(ctx: Context, a: argparse.Namespace) -> int:
+    from helpdesk_tui.cli.templates import template_list
+
+    return template_list(ctx, as_json=a.json)
+
+
+def _template_render(ctx: Context, a: argparse.Namespace) -> int:
+    from helpdesk_tui.cli.templates import template_render
+
+    return template_render(ctx, a.name, a.ticket)
+
+
+def _account_add(ctx: Context, a: argparse.Namespace) -> int:
+    from helpdesk_tui.cli.accounts import account_add
+
+    return account_add(ctx, a.name, a.backend, a.url, a.user, a.token_env,
+                       sys.stdin is not None and sys.stdin.isatty(), token_command=a.token_command, options=a.options)
+
+
+def _account_list(ctx: Context, a: argparse.Namespace) -> int:
+    from helpdesk_tui.cli.accounts import account_list
+
+    return account_list(ctx, as_json=a.json)
+
+
+def _account_test(ctx: Context, a: argparse.Namespace) -> int:
+    from helpdesk_tui.cli.accounts import account_test
+
+    return account_test(ctx, a.name)
+
+
+def _account_remove(ctx: Context, a: argparse.Namespace) -> int:
+    from helpdesk_tui.cli.accounts import account_remove
+
+    return account_remove(ctx, a.name)
+
+
+def _sessions(ctx: Context, a: argparse.Namespace) -> int:
+    from helpdesk_tui.cli.sessions import sessions_list
+
+    return sessions_list(ctx, limit=a.limit, as_json=a.json)
+
+
+def _session_show(ctx: Context, a: argparse.Namespace) -> int:
+    from helpdesk_tui.cli.sessions import session_show
+
+    return session_show(ctx, a.session, as_json=a.json)
+
+
+def _handover(ctx: Context, a: argparse.Namespace) -> int:
+    from helpdesk_tui.cli.reports import handover
+
+    return handover(ctx, hours=a.hours, output=a.output)
+
+
+def _insights_export(ctx: Context, a: argparse.Namespace) -> int:
+    from helpdesk_tui.cli.reports import insights_export
+
+    return insights_export(ctx, since=a.since, fmt=a.format, output=a.output)
+
+
+def _stats(ctx: Context, a: argparse.Namespace) -> int:
+    from helpdesk_tui.cli.stats import stats
+
+    if a.json and a.format not in (None, "json"):
+        raise UserError(f"--json and --format {a.format} ask for two formats: give one of them.", 2)
+    return stats(ctx, since=a.since, fmt="json" if a.json else a.format or "table", by=a.by)
+
+
+def _rate(ctx: Context, a: argparse.Namespace) -> int:
+    from helpdesk_tui.cli.stats import rate
+
+    return rate(ctx, a.ticket, a.score, comment=a.comment)
+
+
+# "command" or "command action" -> its handler.
 COMMANDS: dict[str, Handler] = {
-    "open": lambda ctx, a: app.open_app(ctx),
-    "demo": lambda ctx, a: app.demo(ctx, seed=a.seed, tickets=a.tickets, rebuild=a.rebuild,
-                                    build_only=a.build_only),
-    "triage": lambda ctx, a: triage.triage(ctx, new_rotation=a.new_rotation),
-    "locate": lambda ctx, a: app.locate(ctx, a.what),
-    "list": lambda ctx, a: tickets.list_tickets(ctx, view=a.view, filter_text=a.filter, limit=a.limit,
-                                                as_json=a.json),
-    "show": lambda ctx, a: tickets.show_ticket(ctx, a.ticket, as_json=a.json),
-    "search": lambda ctx, a: tickets.search(ctx, a.query, limit=a.limit, as_json=a.json),
-    "sync": lambda ctx, a: sync.sync(ctx),
-    "reply": lambda ctx, a: sync.reply(ctx, a.ticket, file=a.file, note=a.note, status=a.status,
-                                       next_update=a.next_update, send=not a.queue_only, delay=a.delay),
-    "outbox": lambda ctx, a: sync.outbox(ctx, retry=a.retry, drop=a.drop, as_json=a.json),
-    "template list": lambda ctx, a: templates.template_list(ctx, as_json=a.json),
-    "template render": lambda ctx, a: templates.template_render(ctx, a.name, a.ticket),
-    "account add": lambda ctx, a: accounts.account_add(ctx, a.name, a.backend, a.url, a.user, a.token_env,
-                                                       sys.stdin is not None and sys.stdin.isatty(),
-                                                       options=a.options),
-    "account list": lambda ctx, a: accounts.account_list(ctx, as_json=a.json),
-    "account test": lambda ctx, a: accounts.account_test(ctx, a.name),
-    "account remove": lambda ctx, a: accounts.account_remove(ctx, a.name),
-    "sessions": lambda ctx, a: sessions.sessions_list(ctx, limit=a.limit, as_json=a.json),
-    "sessions show": lambda ctx, a: sessions.session_show(ctx, a.session, as_json=a.json),
-    "handover": lambda ctx, a: reports.handover(ctx, hours=a.hours, output=a.output),
-    "insights export": lambda ctx, a: reports.insights_export(ctx, since=a.since, fmt=a.format, output=a.output),
-    "stats": _stats,
-    "rate": lambda ctx, a: stats.rate(ctx, a.ticket, a.score, comment=a.comment),
+    "open": _open, "demo": _demo, "triage": _triage, "locate": _locate,
+    "list": _list, "show": _show, "search": _search,
+    "sync": _sync, "reply": _reply, "outbox": _outbox,
+    "template list": _template_list, "template render": _template_render,
+    "account add": _account_add, "account list": _account_list, "account test": _account_test,
+    "account remove": _account_remove,
+    "sessions": _sessions, "sessions show": _session_show,
+    "handover": _handover, "insights export": _insights_export,
+    "stats": _stats, "rate": _rate,
 }
 
 # They show the settings' warnings themselves, where stderr would be painted over.
@@ -62,13 +180,12 @@ def command_name(args: argparse.Namespace) -> str:
 
 
 def dispatch(args: argparse.Namespace) -> int:
-    from helpdesk_tui.store.failures import CacheFailure, explain
-
     name = command_name(args)
     handler = COMMANDS.get(name)
     if handler is None:
         raise UserError(f"Unknown command '{name}'. Run 'helpdesk-tui --help' for the list.", 2)
     context = Context.from_args(getattr(args, "home", None), getattr(args, "account", None))
+    logs.configure_from_args(args, context.locations.data_dir)
     if name not in _OPENS_APP or (name == "demo" and args.build_only):
         from helpdesk_tui.content import clean_line
 
@@ -77,4 +194,4 @@ def dispatch(args: argparse.Namespace) -> int:
     try:
         return handler(context, args)
     except CacheFailure as exc:  # the cache failed mid-command: say why in one sentence
-        raise UserError(explain(exc, context.db_path)) from None
+        raise cache_failure(exc, context.db_path) from None

@@ -18,8 +18,7 @@ from helpdesk_tui.content import clean_line, render_body
 from helpdesk_tui.content.text import fit
 from helpdesk_tui.domain.models import Event, InboxRow, Message, Ticket
 from helpdesk_tui.domain.sla import describe_due, format_remaining, next_due
-from helpdesk_tui.store.customers import CustomerSummary
-from helpdesk_tui.store.search import SearchHit
+from helpdesk_tui.services.tickets import CustomerSummary, SearchHit
 
 
 def _console() -> Console:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import NoReturn
 
-from helpdesk_tui import __version__
+from helpdesk_tui import __version__, logs
 from helpdesk_tui.errors import UserError
 
 
@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="keep config and data under DIR (also HELPDESK_TUI_HOME)")
     common.add_argument("--account", metavar="NAME", default=argparse.SUPPRESS,
                         help="the account to use (the demo workspace is 'demo')")
+    logs.add_arguments(common)
 
     parser = _Parser(prog="helpdesk-tui", parents=[common],
                      description="A keyboard-first terminal workstation for helpdesk agents.")
@@ -87,8 +88,12 @@ def build_parser() -> argparse.ArgumentParser:
     account = sub.add_parser("account", parents=[common], help="add, list, test or remove helpdesk accounts")
     account_sub = account.add_subparsers(dest="account_command", metavar="ACTION", parser_class=_Parser,
                                          required=True)
-    account_add = account_sub.add_parser("add", parents=[common],
-                                         help="add an account, or replace its settings and token")
+    account_add = account_sub.add_parser(
+        "add", parents=[common], help="add an account, or replace its settings and token",
+        description="Where the token comes from, first match wins: the environment variable "
+                    "HELPDESK_TUI_TOKEN_<NAME> (NAME upper-cased, other characters than letters and digits as _), "
+                    "then --token-command, then the system keyring (the token is asked for, or read from "
+                    "--token-env VAR, and stored there). The first two need no keyring.")
     account_add.add_argument("name", metavar="NAME",
                              help="a short name such as 'work': letters, digits, '-', '_', '.'")
     account_add.add_argument("--backend", required=True, help="rt, django-helpdesk, zendesk or a plug-in's name")
@@ -98,6 +103,10 @@ def build_parser() -> argparse.ArgumentParser:
                              help="read the token from environment variable VAR instead of asking for it")
     account_add.add_argument("--option", metavar="KEY=VALUE", action="append", default=[], dest="options",
                              help="a setting the backend declares (a project, a domain, a mapping file); repeatable")
+    account_add.add_argument("--token-command", metavar="CMD", default=None,
+                             help="a command that prints the token, e.g. 'pass show helpdesk/work', 'secret-tool "
+                                  "lookup …' or 'op read …': run without a shell each time the token is needed "
+                                  "(its first line is the token), instead of the keyring")
     account_list = account_sub.add_parser("list", parents=[common], help="list accounts and whether a token is stored")
     account_list.add_argument("--json", action="store_true", help="print JSON lines")
     account_test = account_sub.add_parser("test", parents=[common], help="sign in to an account's helpdesk")

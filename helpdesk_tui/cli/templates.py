@@ -6,17 +6,16 @@ import shutil
 import sys
 from datetime import UTC, datetime
 
-from helpdesk_tui.cli.context import Context, find_ticket_or_fail
+from helpdesk_tui.cli.context import Context
 from helpdesk_tui.cli.json import dumps
+from helpdesk_tui.content import clean_line, clean_text
+from helpdesk_tui.content.text import fit
 from helpdesk_tui.errors import UserError
+from helpdesk_tui.services import templates
 
 
 def template_list(ctx: Context, *, as_json: bool) -> int:
-    from helpdesk_tui.compose.templates import load_templates
-    from helpdesk_tui.content import clean_line
-    from helpdesk_tui.content.text import fit
-
-    result = load_templates(ctx.locations.templates_dir, _synced_templates(ctx))
+    result = templates.all_templates(ctx)
     for name, sentence in result.failed:
         print(f"helpdesk-tui: {clean_line(f'Template {name} was not loaded: {sentence}')}", file=sys.stderr)
     # On a terminal each template is one line, cut to its width; a pipe gets the whole text.
@@ -33,41 +32,8 @@ def template_list(ctx: Context, *, as_json: bool) -> int:
     return 0
 
 
-def _synced_templates(ctx: Context) -> list:
-    """The account's templates synced from its helpdesk; none before the first sync."""
-    if not ctx.db_path.exists():
-        return []
-    cache = ctx.open_cache()
-    try:
-        return cache.synced_templates()
-    finally:
-        cache.close()
-
-
 def template_render(ctx: Context, name: str, reference: str) -> int:
-    from helpdesk_tui.compose.render import apply_template
-    from helpdesk_tui.compose.templates import TemplateError, load_templates, resolve_template
-    from helpdesk_tui.content import clean_line, clean_text
-
-    templates = load_templates(ctx.locations.templates_dir, _synced_templates(ctx)).templates
-    cache = ctx.open_cache()
-    try:
-        ticket = find_ticket_or_fail(ctx, cache, reference)
-        summary = cache.customer_summary(ticket.requester_id) if ticket.requester_id else None
-    finally:
-        cache.close()
-    language = summary.customer.language if summary else "en"
-    try:
-        template = resolve_template(templates, name, language)
-    except (TemplateError, LookupError, ValueError) as exc:
-        raise UserError(clean_line(str(exc)), 2) from None
-    now = datetime.now(UTC)
-    try:
-        result = apply_template(template, ticket=ticket, customer=summary.customer if summary else None,
-                                organization=summary.organization if summary else None,
-                                agent_name=ctx.settings.agent.name, now=now, tz=now.astimezone().tzinfo or UTC)
-    except TemplateError as exc:
-        raise UserError(f"Template {template.id} cannot be rendered: {exc}") from None
+    _, result = templates.render_for_ticket(ctx, name, reference, datetime.now(UTC))
     sys.stdout.write(clean_text(result.text) if sys.stdout.isatty() else result.text)
     if result.unresolved:
         # The app will not send this text as it is: neither may a script take it as done.

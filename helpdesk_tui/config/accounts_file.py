@@ -3,23 +3,24 @@
 Edits go through tomlkit, which keeps the user's comments, order and formatting; the new
 file is checked with the same parser the app uses, then swapped in atomically, so a failed
 edit leaves the old file as it was. Only ``backend``, ``url``, ``user``, ``keyring_id``
-(which names the token's keyring entry, ``config/tokens.py``) and the ``options`` the backend
+(which names the token's keyring entry, ``config/tokens.py``), ``token_command`` (the
+program that prints the token, ``config/token_sources.py``) and the ``options`` the backend
 declares (``config/account_options.py``) are written: never a secret (tokens live in the
-keyring, see ``config/secrets.py``).
+keyring, a command's output or the environment).
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from helpdesk_tui.atomic_file import write_atomic
 from helpdesk_tui.config.account_options import Option, check_options
 from helpdesk_tui.config.paths import validate_account_name
-from helpdesk_tui.config.secret_keys import KEYRING_ID_KEY
+from helpdesk_tui.config.secret_keys import KEYRING_ID_KEY, TOKEN_COMMAND_KEY
+from helpdesk_tui.config.token_command import TokenCommandError, split_token_command
 from helpdesk_tui.config.toml_file import BOM
 from helpdesk_tui.config.settings import AccountConfig, ConfigError, load_settings
 
@@ -43,8 +44,8 @@ class RemoveResult:
 
 
 def validate_account(name: str, backend: str, url: str, user: str | None,
-                     known_backends: Collection[str], *, options: Mapping[str, str] | None = None,
-                     declared: Sequence[Option] = ()) -> AccountConfig:
+                     known_backends: Collection[str], *, token_command: str | None = None,
+                     options: Mapping[str, str] | None = None, declared: Sequence[Option] = ()) -> AccountConfig:
     """The account to save, or ``InvalidAccount`` saying what is wrong (one sentence per
     mistake in ``options``, checked against the backend's ``declared`` options)."""
     try:
@@ -83,11 +84,18 @@ def validate_account(name: str, backend: str, url: str, user: str | None,
         user = user.strip()
         if not user or any(not c.isprintable() for c in user):
             raise InvalidAccount("The user (--user) cannot be empty or contain control characters.")
+    if token_command is not None:
+        try:
+            split_token_command(token_command)
+        except TokenCommandError as error:
+            raise InvalidAccount(f"The token command (--token-command) {error}") from None
+        token_command = token_command.strip()
     given = dict(options or {})
     problems = check_options(backend, declared, given)
     if problems:
         raise InvalidAccount(" ".join(problems))
-    return AccountConfig(name=name, backend=backend, url=url, user=user, options=given)
+    return AccountConfig(name=name, backend=backend, url=url, user=user, token_command=token_command,
+                         options=given)
 
 
 def add_account(path: Path, account: AccountConfig) -> AddResult:
@@ -113,6 +121,8 @@ def add_account(path: Path, account: AccountConfig) -> AddResult:
             table["user"] = account.user
         if account.keyring_id is not None:
             table[KEYRING_ID_KEY] = account.keyring_id
+        if account.token_command is not None:
+            table[TOKEN_COMMAND_KEY] = account.token_command
         if account.options:
             table["options"] = dict(account.options)
         table.add(tomlkit.nl())
@@ -127,6 +137,11 @@ def add_account(path: Path, account: AccountConfig) -> AddResult:
             del table["user"]
         if account.keyring_id is not None:
             table[KEYRING_ID_KEY] = account.keyring_id
+        # Adding again without --token-command goes back to the keyring (or the environment).
+        if account.token_command is not None:
+            table[TOKEN_COMMAND_KEY] = account.token_command
+        elif TOKEN_COMMAND_KEY in table:
+            del table[TOKEN_COMMAND_KEY]
         if account.options:  # given again: they replace the old ones; none given: the old ones stay
             table["options"] = dict(account.options)
     default = doc.get("default_account")
@@ -215,14 +230,8 @@ def _write(path: Path, text: str) -> None:
         mode = target.stat().st_mode & 0o777
     except FileNotFoundError:
         mode = 0o600
-    fd, temp_name = tempfile.mkstemp(prefix=".config-", suffix=".toml.tmp", dir=target.parent)
-    temp = Path(temp_name)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temp, mode)
+
+    def check(temp: Path) -> None:
         try:
             load_settings(temp, env={})
         except ConfigError as error:
@@ -230,7 +239,5 @@ def _write(path: Path, text: str) -> None:
                 f"Changing {path} would make it invalid, so it was left as it was: "
                 f"{str(error).replace(str(temp), str(path))}", path
             ) from None
-        os.replace(temp, target)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
+
+    write_atomic(target, text, mode=mode, check=check)

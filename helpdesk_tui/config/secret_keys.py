@@ -2,7 +2,9 @@
 
 Secrets live in the system keyring; a key such as ``pw``, ``auth`` or ``api_key`` in the
 settings file means a secret is sitting in plain text, and the user should hear so.
-``keyring_id`` is not one: it only names the keyring entry (``config/tokens.py``).
+``keyring_id`` is not one: it only names the keyring entry (``config/tokens.py``); nor is
+``token_command``, which names the program that prints the token
+(``config/token_sources.py``).
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import re
 
 KEYRING_ID_KEY = "keyring_id"
+TOKEN_COMMAND_KEY = "token_command"
+_NOT_SECRETS = frozenset({KEYRING_ID_KEY, TOKEN_COMMAND_KEY})
 
 # Long words are matched anywhere in the key ("client_secret", "apitoken", "DB_PASSWORD").
 _SECRET_STEMS = ("password", "passwd", "passphrase", "secret", "token", "apikey", "credential",
@@ -23,7 +27,7 @@ _KEYRING_ID = re.compile(r"[0-9a-f]{8,64}")
 
 def looks_like_secret(key: str) -> bool:
     """Whether a settings key's name says it holds a password, token or other secret."""
-    if key == KEYRING_ID_KEY:
+    if key in _NOT_SECRETS:
         return False
     compact = re.sub(r"[^a-z0-9]", "", key.lower())
     if any(stem in compact for stem in _SECRET_STEMS):

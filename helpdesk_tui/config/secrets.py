@@ -1,4 +1,4 @@
-"""Account tokens, kept only in the operating system's keyring.
+"""Account tokens kept in the operating system's keyring (the default source, ``config/token_sources.py``).
 
 Service ``"helpdesk-tui"``; the user name is the account's keyring entry, which
 ``config/tokens.py`` makes unique to the account in its home (``NAME/ID``), so two homes
@@ -24,7 +24,8 @@ _HOW_TO_FIX = (
     "install and unlock a Secret Service such as GNOME Keyring or KWallet (macOS and "
     "Windows have one built in), or on a headless server choose a backend explicitly with "
     "PYTHON_KEYRING_BACKEND, e.g. keyrings.alt's encrypted file backend "
-    "(helpdesk-tui never stores tokens in plain text on its own)"
+    "(helpdesk-tui never stores tokens in plain text on its own), or do without one: add the "
+    "account with --token-command (e.g. 'pass show helpdesk/work') or set HELPDESK_TUI_TOKEN_<ACCOUNT>"
 )
 
 

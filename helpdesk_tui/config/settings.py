@@ -42,10 +42,11 @@ from typing import Any, NoReturn
 
 from helpdesk_tui.config.business_hours import parse_business_hours
 from helpdesk_tui.config.paths import validate_account_name
-from helpdesk_tui.config.secret_keys import KEYRING_ID_KEY, looks_like_secret, valid_keyring_id
+from helpdesk_tui.config.secret_keys import KEYRING_ID_KEY, TOKEN_COMMAND_KEY, looks_like_secret, valid_keyring_id
+from helpdesk_tui.config.token_command import TokenCommandError, split_token_command
 from helpdesk_tui.config.toml_file import TomlError, parse_toml
 from helpdesk_tui.domain.focus import MAX_MINUTES
-from helpdesk_tui.domain.periods import PeriodError, parse_span
+from helpdesk_tui.domain.durations import DurationError, DurationTooLong, parse_duration
 from helpdesk_tui.domain.sla_policy import DEFAULT_POLICY, SlaPolicy, SlaTargets
 from helpdesk_tui.domain.vocab import Priority
 
@@ -192,6 +193,9 @@ class AccountConfig:
     keyring_id: str | None = None
     """Names this account's token in the keyring (``config/tokens.py``); not a secret.
     None for an account written before tokens were kept per home."""
+    token_command: str | None = None
+    """A command that prints the token (``pass show helpdesk/work``), run without a shell
+    instead of reading the keyring (``config/token_sources.py``); not a secret."""
     options: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     """The ``[accounts.NAME.options]`` table: settings the backend declares (a project, a
     domain, a mapping file), checked against its declaration when it is built."""
@@ -386,11 +390,11 @@ class _Parser:
                 continue
             shortest, longest = SLA_TARGET_RANGE
             try:
-                span = parse_span(value)
-            except PeriodError as error:
-                self._fail(f"{dotted} is {error}".rstrip("."))
-            except OverflowError:  # more days than a timedelta holds
+                span = parse_duration(value)
+            except DurationTooLong:  # more days than a timedelta holds
                 span = longest + longest
+            except DurationError as error:
+                self._fail(f"{dotted} is {error}".rstrip("."))
             if not shortest <= span <= longest:
                 self._fail(f"{dotted} is {value!r}, but a target must be between 1m and 365d")
             values[key] = span
@@ -449,11 +453,11 @@ class _Parser:
                     f"{prefix}.{key} looks like a secret: secrets are kept in the system "
                     "keyring, never in the settings file, so remove it"
                 )
-            if key not in {"backend", "url", "user", KEYRING_ID_KEY, "options"}:
+            if key not in {"backend", "url", "user", KEYRING_ID_KEY, TOKEN_COMMAND_KEY, "options"}:
                 self._warn_unknown(f"{prefix}.{key}")
         if "backend" not in table:
             self._fail(f'{prefix} needs a backend, e.g. backend = "zendesk"')
-        for key in ("backend", "url", "user", KEYRING_ID_KEY):
+        for key in ("backend", "url", "user", KEYRING_ID_KEY, TOKEN_COMMAND_KEY):
             if key in table:
                 self._check_type(f"{prefix}.{key}", table[key], str)
         url = table.get("url")
@@ -463,8 +467,15 @@ class _Parser:
         if keyring_id is not None and not valid_keyring_id(keyring_id):
             self._fail(f"{prefix}.{KEYRING_ID_KEY} must be the letters and digits 'account add' wrote: "
                        "remove the line and run 'helpdesk-tui account add' again")
+        token_command = table.get(TOKEN_COMMAND_KEY)
+        if token_command is not None:
+            try:
+                split_token_command(token_command)
+            except TokenCommandError as error:
+                self._fail(f"{prefix}.{TOKEN_COMMAND_KEY} {str(error).rstrip('.')}")
         return AccountConfig(name=name, backend=table["backend"], url=url, user=table.get("user"),
-                             keyring_id=keyring_id, options=self._account_options(prefix, table.get("options")))
+                             keyring_id=keyring_id, token_command=token_command,
+                             options=self._account_options(prefix, table.get("options")))
 
     def _account_options(self, prefix: str, value: Any) -> Mapping[str, str]:
         """The account's options as strings (a number or a switch is written as TOML likes it)."""

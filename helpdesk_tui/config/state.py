@@ -8,10 +8,10 @@ this file costs nothing but a preference, so reading it never fails.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from helpdesk_tui.atomic_file import write_atomic
 
 THEME_KEY = "theme"
 LAST_VIEW_KEY = "last_view"
@@ -36,18 +36,4 @@ def save_state(path: Path, state: dict[str, Any]) -> None:
     path = Path(path)
     text = json.dumps(state, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    # mkstemp creates the file with mode 0600 in the same directory, so os.replace is atomic.
-    fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temp_name, 0o600)
-        os.replace(temp_name, path)
-    except BaseException:
-        try:
-            os.unlink(temp_name)
-        except OSError:
-            pass
-        raise
+    write_atomic(path, text, mode=0o600)

@@ -67,8 +67,10 @@ def _build(path: Path, *, seed: int, tickets: int, now: datetime,
     refuse_if_in_use(path, _in_use(path))
     # A build of its own: another build running at the same time keeps its file open, and
     # deleting that under it is what this module must never do; only abandoned ones go.
+    # The builder's process id is in the name: a file of a process still running may be in the
+    # instant between its creation and its first lock, when no lock says it is in use.
     for leftover in path.parent.glob(f"{glob.escape(path.name)}.building*"):
-        if not leftover.name.endswith(("-wal", "-shm")):
+        if not leftover.name.endswith(("-wal", "-shm")) and not _builder_alive(leftover):
             remove_if_unused(leftover)
     partial = path.with_name(f"{path.name}.building-{os.getpid()}")
     conn = open_database(partial)
@@ -94,6 +96,20 @@ def _build(path: Path, *, seed: int, tickets: int, now: datetime,
     finally:
         for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
             leftover.unlink(missing_ok=True)
+
+
+def _builder_alive(partial: Path) -> bool:
+    """Whether the process named in ``partial`` (``….building-PID``) is running (another build's file)."""
+    pid = partial.name.rpartition("-")[2]
+    if not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # someone else's process: alive, not ours to judge
+        return True
+    return True
 
 
 def _in_use(path: Path) -> str:

@@ -1,12 +1,11 @@
-"""KPI figures as people read them (``3h05``, ``93%``) and as machines read them (seconds, 0..1).
+"""KPI figures as people read them (``3h05``, ``93%``).
 
-The CLI table, the dashboard tiles and the csv/json output all take their numbers from here,
-so a person comparing the dashboard with ``helpdesk-tui stats`` sees the same figures.
+The CLI table and the dashboard tiles take their numbers from here, so a person comparing
+the dashboard with ``helpdesk-tui stats`` sees the same figures. The csv/json export, as
+machines read them (seconds, 0..1), is ``reports.kpi_export``.
 """
 
 from __future__ import annotations
-
-from helpdesk_tui.domain.kpi_report import KpiReport, KpiRow
 
 NONE = "–"  # a figure with nothing to measure (no replies, no ratings…)
 
@@ -40,44 +39,3 @@ def format_percent(share: float | None) -> str:
 
 def format_rate(value: float | None) -> str:
     return NONE if value is None else f"{value:.1f}"
-
-
-def _round(value: float | None, digits: int = 4) -> float | None:
-    return None if value is None else round(value, digits)
-
-
-def row_dict(row: KpiRow) -> dict[str, object]:
-    """One group's figures for csv and json: durations in seconds, shares between 0 and 1."""
-    data: dict[str, object] = {"key": row.key, "created": row.created}
-    for name, durations in (("first_response", row.first_response), ("resolution", row.resolution)):
-        data[f"{name}_count"] = durations.count
-        data[f"{name}_median_s"] = durations.median
-        data[f"{name}_p90_s"] = durations.p90
-    for name, stats in (("acknowledge", row.acknowledge), ("first_update", row.first_update),
-                        ("resolution_target", row.resolution_target)):
-        data[f"{name}_settled"] = stats.settled
-        data[f"{name}_met"] = stats.met
-        data[f"{name}_breached"] = stats.breached
-        data[f"{name}_rate"] = _round(stats.rate)
-    data.update({
-        "breaches": row.breaches, "solved": row.solved, "first_contact": row.first_contact,
-        "fcr": _round(row.fcr), "replies": row.replies, "reply_hours": row.reply_hours,
-        "replies_per_hour": _round(row.replies_per_hour), "good": row.good, "bad": row.bad,
-        "satisfaction": _round(row.satisfaction), "backlog": row.backlog,
-    })
-    return data
-
-
-CSV_COLUMNS = ("group", *row_dict(KpiRow("")).keys())
-
-
-def report_dict(report: KpiReport, by: str) -> dict[str, object]:
-    """The whole report for json: the window, everyone's figures, the rows grouped ``by``, comments."""
-    window = report.window
-    return {
-        "since": window.start.isoformat(), "until": window.end.isoformat(), "by": by,
-        "total": row_dict(report.total),
-        "rows": [row_dict(row) for row in report.rows(by)],
-        "comments": [{"at": c.at.isoformat(), "score": c.score, "comment": c.comment, "agent": c.agent,
-                      "ticket": c.ticket_number} for c in report.comments],
-    }

@@ -1,0 +1,153 @@
+"""The parts of managing accounts that reach past the settings file: signing in to a helpdesk,
+and an account's cache (in use? holding what exists nowhere else?)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from helpdesk_tui.config.account_options import Option
+from helpdesk_tui.config.paths import Locations
+from helpdesk_tui.config.settings import AccountConfig, Settings
+from helpdesk_tui.services.errors import InvalidRequest, ServiceError
+
+
+def backend_names() -> list[str]:
+    """The backends installed (built-in and plug-ins), without importing them."""
+    from helpdesk_tui.sync import registry
+
+    return list(registry.available_backends())
+
+
+def check_backend(name: str) -> tuple[Option, ...]:
+    """Import backend ``name``; returns the account options it declares. A plug-in that fails to
+    load is one sentence, before any token is asked."""
+    from helpdesk_tui.sync import registry
+
+    try:
+        return registry.load_backend(name).options
+    except registry.BackendUnavailable as error:
+        raise ServiceError(str(error)) from None
+
+
+def _scrub(text: str, token: str) -> str:
+    """A server may echo what it was sent; never show the token."""
+    return text.replace(token, "***") if token else text
+
+
+def sign_in(config_file: Path, config: AccountConfig, *, client_options: Mapping[str, Any] | None = None) -> str:
+    """Sign in with the account's token (``config/token_sources.py``); the backend's sentence (who we
+    are), or ``ServiceError``.
+
+    The sentence and any error quote the server: never the token, and cleaned by the caller."""
+    import httpx
+
+    from helpdesk_tui.config import secrets, token_sources
+    from helpdesk_tui.content import clean_line
+    from helpdesk_tui.sync import registry
+    from helpdesk_tui.sync.errors import SyncError
+
+    try:
+        token = token_sources.load_token(config_file, config)
+    except secrets.SecretsError as error:
+        raise ServiceError(str(error)) from None
+    try:
+        backend = registry.make_backend(config, token, **dict(client_options or {}))
+    except registry.BackendUnavailable as error:
+        raise ServiceError(str(error)) from None
+    try:
+        sentence = backend.check()
+    except SyncError as error:  # server text in it: clean_line, never raw to the terminal
+        raise ServiceError(clean_line(_scrub(str(error), token))) from None
+    except httpx.HTTPError as error:
+        raise ServiceError(f"Talking to {config.url} failed ({type(error).__name__}): check the URL "
+                           "and your network.") from None
+    finally:
+        close = getattr(backend.client, "close", None)
+        if callable(close):
+            close()
+    return clean_line(_scrub(str(sentence), token))  # the agent's name comes from the server
+
+
+def refuse_while_open(cache: Path, name: str) -> None:
+    """An app still open on the account would go on syncing and sending for an account that is
+    gone, and the cache it writes to is the one the agent may delete next: close it first."""
+    from helpdesk_tui.store.db import CacheError
+    from helpdesk_tui.store.install import refuse_if_in_use
+
+    try:
+        refuse_if_in_use(cache, f"The cache of account '{name}' ({cache}) is open in another program "
+                                "(helpdesk-tui, a command or an sqlite3 shell): close it first, then remove "
+                                "the account; nothing was changed.")
+    except CacheError as error:
+        raise ServiceError(str(error)) from None
+
+
+@dataclass(frozen=True)
+class Removed:
+    config_file: Path
+    token: str  # "deleted", "none" (it had no token of its own) or "no keyring" (none could be deleted)
+    legacy_token_left: bool  # an older version's token under the bare name, which every home shares
+    keyring_service: str  # where that token is, to name in the command that deletes it
+    new_default: str | None  # the default account now, when the one removed was the default
+    cache: Path | None  # the account's cache, kept (deleting it is the agent's call); None if it had none
+
+
+def remove_account(locations: Locations, settings: Settings, name: str) -> Removed:
+    """Delete the account's token from the keyring, then its table from the settings file.
+
+    Refused while a program has its cache open; a keyring that is locked or refuses leaves the
+    account as it was, so it can be retried."""
+    from helpdesk_tui.config import accounts_file, secrets, tokens
+    from helpdesk_tui.config.settings import ConfigError
+
+    path = locations.config_file
+    try:
+        written = accounts_file.configured_accounts(path)
+    except ConfigError as error:
+        raise ServiceError(str(error)) from None
+    if name not in written:
+        raise InvalidRequest(f"There is no account named '{name}' in {path}: 'helpdesk-tui account list' "
+                             "shows them.")
+    refuse_while_open(locations.account_db(name), name)
+    config = settings.accounts.get(name)
+    legacy_left = False
+    try:
+        if config is not None and config.keyring_id:
+            deleted = secrets.delete_token(name, entry=tokens.keyring_entry(config))
+            legacy_left = tokens.legacy_token_left(config)
+        else:
+            # Written before tokens were kept per home: its token sits under the bare name that
+            # every home shares, so deleting it could take another home's token; say so instead.
+            deleted, legacy_left = False, secrets.has_token(name)
+        token = "deleted" if deleted else "none"
+    except secrets.SecretsUnavailable:
+        token = "no keyring"  # nothing can have been stored without a keyring; the account can still go
+    except secrets.SecretsError as error:  # locked or refused: keep the account so it can be retried
+        raise ServiceError(f"{str(error).rstrip('.')}; the account was left as it was.") from None
+    try:
+        result = accounts_file.remove_account(path, name)
+    except accounts_file.InvalidAccount as error:
+        raise InvalidRequest(str(error)) from None
+    except ConfigError as error:
+        raise ServiceError(str(error)) from None
+    except OSError as error:
+        raise ServiceError(f"Cannot write {path}: {error.strerror or error}.") from None
+    new_default = result.default_account if result.default_account and settings.default_account == name else None
+    cache = locations.account_db(name)
+    return Removed(path, token, legacy_left, secrets.SERVICE, new_default, cache if cache.exists() else None)
+
+
+def kept_cache_note(name: str, cache: Path) -> str:
+    """Deleting the cache is the agent's call: say what only it holds, never advise it blindly."""
+    from helpdesk_tui.store.failures import local_only
+
+    held = local_only(cache)
+    if held == "":
+        return (f"Its local cache {cache} was kept; it holds nothing a sync cannot bring back, "
+                "so you may delete it if you no longer need it.")
+    what = f"it still holds what exists nowhere else ({held})" if held else "it may hold unsent work"
+    return (f"Its local cache {cache} was kept, and {what}: adding the account '{name}' again picks it up; "
+            "delete it only if you need none of that.")

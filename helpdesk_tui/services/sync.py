@@ -1,0 +1,60 @@
+"""Syncing a workspace: send the outbox, then pull what changed, with progress as it goes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from helpdesk_tui.services.workspace import Workspace
+from helpdesk_tui.store.cache import Cache
+from helpdesk_tui.sync.engine import Progress, SyncEngine, SyncReport
+from helpdesk_tui.sync.outbox_sender import DrainResult
+
+ProgressListener = Callable[[Progress], None]
+_log = logging.getLogger(__name__)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class SyncOutcome:
+    report: SyncReport
+    offers_kb: bool  # the helpdesk has a knowledge base to sync
+    offers_templates: bool  # and reply templates
+
+
+def sync_workspace(workspace: Workspace, progress: ProgressListener | None = None,
+                   clock: Callable[[], datetime] = _now) -> SyncOutcome:
+    """Send the outbox, then pull; offline or refused is in the report (``problem``), not raised."""
+    backend = workspace.backend()
+    with workspace.cache(create=True) as cache:
+        report = run_sync(cache, backend, progress, clock)
+    _log.info("sync of %s: %d new, %d updated, %d deleted; sent %d, failed %d%s", workspace.account, report.new,
+              report.updated, report.deleted, report.pushed.sent, report.pushed.failed,
+              f"; problem: {report.problem}" if report.problem else "")
+    capabilities = backend.capabilities
+    return SyncOutcome(report, bool(capabilities.kb), bool(capabilities.templates))
+
+
+def run_sync(cache: Cache, backend: Any, progress: ProgressListener | None = None,
+             clock: Callable[[], datetime] = _now) -> SyncReport:
+    """One sync of an open cache: the app's timer and the CLI run the same engine."""
+    return SyncEngine(cache, backend, clock).sync(progress)
+
+
+def send_outbox(cache: Cache, backend: Any, clock: Callable[[], datetime] = _now) -> DrainResult:
+    """Send what is queued now (nothing is pulled)."""
+    return SyncEngine(cache, backend, clock).push()
+
+
+def anything_happened(report: SyncReport) -> bool:
+    """Whether the summary of ``report`` says anything: a change pulled, an item sent or refused."""
+    pushed = report.pushed
+    extras = [n for r in (report.articles, report.templates) for n in (r.new, r.updated, r.removed)]
+    return bool(report.new or report.updated or report.deleted or pushed.sent or pushed.failed
+                or pushed.conflicts or report.skipped or any(extras))

@@ -1,0 +1,64 @@
+"""Reading the cache: the inbox in the app's order, one ticket with its thread, search."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from helpdesk_tui.domain.models import Event, InboxRow, Message, Ticket
+from helpdesk_tui.services.errors import InvalidRequest
+from helpdesk_tui.services.workspace import find_ticket, local_id
+from helpdesk_tui.config.settings import Settings
+from helpdesk_tui.store.cache import Cache
+from helpdesk_tui.store.customers import CustomerSummary
+from helpdesk_tui.store.inbox import InboxQuery, view_query
+from helpdesk_tui.store.search import SearchHit
+
+__all__ = ["CustomerSummary", "InboxQuery", "PAGE", "SearchHit", "TicketDetail", "inbox_pages", "inbox_query",
+           "search", "ticket_detail"]
+
+PAGE = 500  # rows read per query: a long listing starts printing at once and never holds all of them
+
+
+def inbox_query(settings: Settings, view: str, filter_text: str, now: datetime) -> InboxQuery:
+    """The query of the built-in ``view`` narrowed by ``filter_text`` (the app's filter grammar)."""
+    from helpdesk_tui.domain.query import FilterError, builtin_views, parse_filter
+
+    views = {v.id: v for v in builtin_views(settings.agent.name)}
+    if view not in views:
+        raise InvalidRequest(f"Unknown view '{view}': use one of {', '.join(views)}.")
+    try:
+        extra = parse_filter(filter_text, me=settings.agent.name)
+    except FilterError as exc:
+        raise InvalidRequest(str(exc)) from None
+    base = view_query(views[view], now)
+    return InboxQuery(filter=base.filter.merged(extra), order=base.order, due_before=base.due_before)
+
+
+def inbox_pages(cache: Cache, query: InboxQuery, limit: int | None = None) -> Iterator[list[InboxRow]]:
+    """The rows of ``query`` in the inbox's order, a page at a time."""
+    ids = cache.inbox_ids(query, limit=limit)
+    for start in range(0, len(ids), PAGE):
+        yield cache.inbox_rows(ids[start : start + PAGE])
+
+
+@dataclass
+class TicketDetail:
+    ticket: Ticket
+    messages: list[Message]
+    timeline: list[Event]
+    customer: CustomerSummary | None
+
+
+def ticket_detail(cache: Cache, reference: str) -> TicketDetail:
+    """The ticket numbered ``reference`` with its thread, timeline and customer."""
+    ticket = find_ticket(cache, reference)
+    customer = cache.customer_summary(ticket.requester_id) if ticket.requester_id else None
+    ticket_id = local_id(ticket)
+    return TicketDetail(ticket, cache.thread(ticket_id), cache.timeline(ticket_id), customer)
+
+
+def search(cache: Cache, query: str, *, limit: int) -> list[SearchHit]:
+    """Full-text hits over tickets, messages and KB articles, best first."""
+    return cache.search(query, limit=limit)

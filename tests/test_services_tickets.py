@@ -1,0 +1,85 @@
+"""services.tickets, services.focus and services.sync over a copy of the demo workspace."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from helpdesk_tui.domain.query import builtin_views
+from helpdesk_tui.services import focus, tickets
+from helpdesk_tui.services.errors import InvalidRequest, NotFound
+from helpdesk_tui.services.sync import anything_happened, sync_workspace
+from helpdesk_tui.services.workspace import Workspace
+from helpdesk_tui.store.inbox import view_query
+from helpdesk_tui.sync.engine import SyncReport
+from tests.conftest import DEMO_NOW
+
+
+@pytest.fixture
+def workspace(demo_home) -> Workspace:
+    return Workspace.load(str(demo_home), None)
+
+
+@pytest.fixture
+def cache(workspace):
+    with workspace.cache() as cache:
+        yield cache
+
+
+@pytest.mark.parametrize("view, filter_text, words", [
+    ("nope", "", "Unknown view 'nope': use one of "),
+    ("all", "status:bogus", "Unknown status"),
+])
+def test_a_view_or_filter_that_does_not_exist_is_an_invalid_request(workspace, view, filter_text, words):
+    with pytest.raises(InvalidRequest, match=words) as caught:
+        tickets.inbox_query(workspace.settings, view, filter_text, DEMO_NOW)
+    assert caught.value.status == 2
+
+
+def test_the_inbox_comes_in_pages_in_the_apps_order(workspace, cache, monkeypatch):
+    monkeypatch.setattr(tickets, "PAGE", 7)
+    query = tickets.inbox_query(workspace.settings, "all", "", DEMO_NOW)
+    pages = list(tickets.inbox_pages(cache, query, limit=20))
+    assert [len(p) for p in pages] == [7, 7, 6]
+    app_view = next(v for v in builtin_views(workspace.settings.agent.name) if v.id == "all")
+    assert [r.id for p in pages for r in p] == list(cache.inbox_ids(view_query(app_view, DEMO_NOW), limit=20))
+
+
+def test_a_ticket_comes_with_its_thread_timeline_and_customer(cache):
+    detail = tickets.ticket_detail(cache, "#10001")
+    assert detail.ticket.number == 10001 and detail.messages and detail.customer is not None
+    with pytest.raises(NotFound):
+        tickets.ticket_detail(cache, "99999999")
+
+
+def test_search_finds_japanese_words(cache):
+    assert tickets.search(cache, "請求", limit=5)
+
+
+@pytest.mark.parametrize("reference", ["abc", "-1", ""])
+def test_a_session_reference_must_be_a_number(reference):
+    with pytest.raises(InvalidRequest, match="is not a session number: 'helpdesk-tui sessions' lists them."):
+        focus.session_number(reference)
+
+
+def test_sessions_limit_and_a_missing_session(cache):
+    with pytest.raises(InvalidRequest, match=r"^--limit must be at least 1\.$"):
+        focus.list_sessions(cache, DEMO_NOW, 0)
+    assert focus.session_number(" #12 ") == "12"
+    with pytest.raises(NotFound, match="^No focus session 424242 in the 'demo' cache"):
+        focus.session_summary(cache, "#424242", DEMO_NOW)
+
+
+def test_a_sync_of_the_demo_reports_progress_and_what_it_did(workspace):
+    seen = []
+    outcome = sync_workspace(workspace, seen.append, lambda: datetime.now(UTC))
+    assert outcome.report.problem is None and outcome.report.online
+    assert all(p.tickets >= 0 for p in seen)
+
+
+def test_an_empty_report_says_nothing_happened():
+    report = SyncReport()
+    assert not anything_happened(report)
+    report.pushed.failed = 1
+    assert anything_happened(report)
