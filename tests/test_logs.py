@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import stat
 import subprocess
 import sys
@@ -213,6 +214,9 @@ def test_debug_log_of_a_sync_holds_its_records_and_never_the_token(tmp_path):
     assert "helpdesk_tui.config.token_sources: account work: token read from the command 'cat'" in text
     assert "INFO helpdesk_tui.services.sync: sync of work: 12 new" in text
     assert "INFO helpdesk_tui.services.sync: sync of work: 0 new" in text
+    # Each request (method, path, parameter names only, status, time, try) and each sync page.
+    assert re.search(r"INFO helpdesk_tui\.sync\.http: GET /api/v2/\S+ -> 200 in \d+ ms \(try 1\)", text)
+    assert "INFO helpdesk_tui.sync.engine: sync page 1 of tickets (cursor feed): 12 records" in text
     assert ZENDESK_TOKEN not in text
     assert "sync of work" not in synced.stderr + synced.stdout  # the terminal gets its usual lines only
     assert stat.S_IMODE(log.stat().st_mode) == 0o600
