@@ -44,7 +44,7 @@ def _table(weights: dict, size: int = 1000) -> tuple:
 
 
 TOPIC_TABLE = _table({i: t.weight for i, t in enumerate(TOPICS)}, 200)
-PRIORITY_TABLES = tuple(_table(dict(zip(PRIORITIES, t.priorities)), 20) for t in TOPICS)
+PRIORITY_TABLES = tuple(_table(dict(zip(PRIORITIES, t.priorities, strict=True)), 20) for t in TOPICS)
 RICH_LENGTHS = _table({1: 3, 2: 22, 3: 18, 4: 15, 5: 10, 6: 8, 7: 6, 8: 4,
                         **{n: 2 for n in range(9, 13)}, **{n: 0.5 for n in range(13, 21)},
                         **{n: 0.1 for n in range(21, 41)}}, 1000)

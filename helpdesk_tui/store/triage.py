@@ -256,7 +256,7 @@ def undo_last(conn: sqlite3.Connection, agent: str, rotation_id: int, now: datet
             raise TriageError(f"Too late to undo: the change to #{number} has already left the outbox ({state}); "
                               "make the opposite change instead.")
     done = Undone(action=lines[0][3])
-    for line_id, ticket_id, number, action, detail in lines:
+    for line_id, ticket_id, number, _action, detail in lines:
         for item in (detail.get("note_outbox"), *detail["outbox"]):
             if item:
                 conn.execute("DELETE FROM outbox WHERE id = ? AND state = ?", (item, outbox.QUEUED))
