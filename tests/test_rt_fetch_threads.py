@@ -21,6 +21,8 @@ from helpdesk_tui.sync.http import RetryPolicy
 from tests.server_rt import RtApi as Api
 from tests.server_rt import rt_server  # noqa: F401
 
+pytestmark = pytest.mark.server  # every test here talks to the real RT
+
 FAST = RetryPolicy(attempts=2, base_delay=0.01, max_delay=0.05, timeout=20)
 
 
