@@ -32,20 +32,29 @@ _WEEKDAYS = {
 }
 _DURATION = re.compile(r"\+?\s*(?:(\d{1,3})\s*d)?\s*(?:(\d{1,4})\s*h)?\s*(?:(\d{1,5})\s*m(?:in)?)?")
 _TIME = re.compile(r"(\d{1,2}):(\d{2})")
-_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _DATE_TIME = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[t ](\S+))?")
 
 
+# What the text says, before it meets a clock: one of three shapes.
 @dataclass(frozen=True, slots=True)
-class _Spec:
-    """What the text says, before it meets a clock: one of three shapes."""
+class _Duration:
+    days: int
+    minutes: int
 
-    kind: str  # "duration", "day" (today/tomorrow/weekday/bare time) or "date"
-    days: int = 0
-    minutes: int = 0
-    anchor: str = ""  # "today", "tomorrow", "next" (bare time), or a weekday name
-    on: date | None = None
-    at: time | None = None
+
+@dataclass(frozen=True, slots=True)
+class _Day:
+    anchor: str  # "today", "tomorrow", "next" (bare time), or a weekday name
+    at: time
+
+
+@dataclass(frozen=True, slots=True)
+class _Date:
+    on: date
+    at: time
+
+
+_Spec = _Duration | _Day | _Date
 
 
 def _fail(text: str) -> CheckpointError:
@@ -67,22 +76,22 @@ def _parse(text: str) -> _Spec:
     duration = _DURATION.fullmatch(source)
     if duration and any(duration.groups()):
         days, hours, minutes = (int(g or 0) for g in duration.groups())
-        return _Spec("duration", days=days, minutes=hours * 60 + minutes)
+        return _Duration(days=days, minutes=hours * 60 + minutes)
     dated = _DATE_TIME.fullmatch(source)
     if dated:
-        year, month, day = (int(g) for g in _DATE.fullmatch(dated[1]).groups())
+        year, month, day = (int(g) for g in dated[1].split("-"))
         try:
             on = date(year, month, day)
         except ValueError:
             raise CheckpointError(f"{dated[1]!r} is not a date on the calendar: use YYYY-MM-DD.") from None
-        return _Spec("date", on=on, at=_parse_time(dated[2], text) if dated[2] else DEFAULT_TIME)
+        return _Date(on=on, at=_parse_time(dated[2], text) if dated[2] else DEFAULT_TIME)
     head, _, rest = source.partition(" ")
     if head in ("today", "tomorrow") or head in _WEEKDAYS:
         if head == "today" and not rest:
             raise CheckpointError("'today' needs a time, for example today 17:30.")
-        return _Spec("day", anchor=head, at=_parse_time(rest, text) if rest else DEFAULT_TIME)
+        return _Day(anchor=head, at=_parse_time(rest, text) if rest else DEFAULT_TIME)
     if _TIME.fullmatch(source):
-        return _Spec("day", anchor="next", at=_parse_time(source, text))
+        return _Day(anchor="next", at=_parse_time(source, text))
     raise _fail(text)
 
 
@@ -104,7 +113,7 @@ def parse_checkpoint(text: str, now: datetime, tz: tzinfo) -> datetime:
     spec = _parse(text)
     local_now = now.astimezone(tz)
     today = local_now.date()
-    if spec.kind == "duration":
+    if isinstance(spec, _Duration):
         moment = now.astimezone(UTC)
         if spec.days:
             wall = local_now.replace(tzinfo=None) + timedelta(days=spec.days)
@@ -112,7 +121,7 @@ def parse_checkpoint(text: str, now: datetime, tz: tzinfo) -> datetime:
         moment += timedelta(minutes=spec.minutes)
         if moment <= now:
             raise CheckpointError(f"{text.strip()!r} is no time at all: promise a moment in the future, such as +2h.")
-    elif spec.kind == "date":
+    elif isinstance(spec, _Date):
         moment = _local(spec.on, spec.at, tz)
     elif spec.anchor in ("today", "tomorrow"):
         moment = _local(today + timedelta(days=spec.anchor == "tomorrow"), spec.at, tz)

@@ -85,8 +85,7 @@ def refresh_tickets(conn: sqlite3.Connection, ticket_ids: Iterable[int], policy:
             replies[ticket_id].append(from_epoch_not_null(at))
         updated = []
         for ticket in found:
-            assert ticket.id is not None  # read from the cache: it has its row id
-            fresh = clocked(ticket, events.get(ticket.id, ()), replies.get(ticket.id, ()), policy)
+            fresh = clocked(ticket, events.get(ticket.saved_id, ()), replies.get(ticket.saved_id, ()), policy)
             if fresh != ticket:
                 updated.append(fresh)
         if updated:
