@@ -63,7 +63,7 @@ ACTIVE_SHARES = (0.97, 0.9, 0.75, 0.5, 0.2, 0.07, 0.015, 0.004)
 CHECKPOINT_SHARE = {OPEN: 0.5, PENDING: 0.35, ON_HOLD: 0.7}
 TRANSITION = {(a, b): f"{a.value} → {b.value}" for a in Status for b in Status}
 CHANNELS = ("email", "email", "web form", "chat")
-VALUE = {**{s: s.value for s in Status}, **{p: p.value for p in Priority}}
+VALUE: dict[Status | Priority, str] = {**{s: s.value for s in Status}, **{p: p.value for p in Priority}}
 FRT_DELTA = {p: timedelta(seconds=s) for p, s in FIRST_RESPONSE_TARGET.items()}
 RES_DELTA = {p: timedelta(seconds=s) for p, s in RESOLUTION_TARGET.items()}
 
