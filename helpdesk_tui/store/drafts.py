@@ -40,10 +40,6 @@ def delete_draft(conn: sqlite3.Connection, ticket_id: int) -> None:
     conn.execute("DELETE FROM drafts WHERE ticket_id = ?", (ticket_id,))
 
 
-def draft_ticket_ids(conn: sqlite3.Connection) -> list[int]:
-    return [r[0] for r in conn.execute("SELECT ticket_id FROM drafts ORDER BY updated_at DESC")]
-
-
 def touch(draft: Draft, body: str, cursor: tuple[int, int], now: datetime) -> Draft:
     draft.body, draft.cursor, draft.updated_at = body, cursor, now
     return draft

@@ -19,8 +19,6 @@ TICKET_COLUMNS = (
     "first_response_due_at, next_checkpoint_at, resolution_due_at, solved_at, sla_due_at, sla_kind, "
     "sla_key, version, deleted_at, first_update_at, first_update_due_at, update_due_at, sla_source"
 )
-_TICKET_FIELDS = len(TICKET_COLUMNS.split(","))
-TICKET_PLACEHOLDERS = ", ".join("?" * _TICKET_FIELDS)
 
 
 def ticket_params(t: Ticket) -> tuple[Any, ...]:
