@@ -15,6 +15,13 @@ if str(ROOT) not in sys.path:
 os.environ["TZ"] = "UTC"
 time.tzset()
 
+# pytest-xdist's workers start with COLUMNS=80 and LINES=24 in their environment; an app that
+# a test runs in a 160x45 pseudo-terminal would take them for its size (Textual reads them
+# before asking the terminal) and lay out an 80x24 screen.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    for _name in ("COLUMNS", "LINES"):
+        os.environ.pop(_name, None)
+
 DEMO_NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 
 
