@@ -142,8 +142,8 @@ def bench_filters(cache, values: dict, repeats: int) -> list[dict]:
     rows = []
     for text in filters:
         query = InboxQuery(filter=parse_filter(text, me=ME))
-        first, ids = _timed(lambda: cache.inbox_ids(query, limit=200), repeats)
-        full, ids = _timed(lambda: cache.inbox_ids(query), repeats)
+        first, ids = _timed(lambda query=query: cache.inbox_ids(query, limit=200), repeats)
+        full, ids = _timed(lambda query=query: cache.inbox_ids(query), repeats)
         rows.append({"filter": text, "matches": len(ids), "first_page": _ms(first), "all_ids": _ms(full)})
     return rows
 
@@ -151,7 +151,7 @@ def bench_filters(cache, values: dict, repeats: int) -> list[dict]:
 def bench_search(cache, repeats: int) -> list[dict]:
     rows = []
     for q in SEARCH_QUERIES:
-        times, hits = _timed(lambda: cache.search(q), repeats)
+        times, hits = _timed(lambda q=q: cache.search(q), repeats)
         rows.append({"query": q, "hits": len(hits), "times": times, **_ms(times)})
     return rows
 

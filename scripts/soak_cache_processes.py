@@ -90,7 +90,7 @@ def _soak(args: argparse.Namespace, base: Path, work: Workload) -> int:
         kills = [0] * len(chunks)
         for index in rng.sample(range(len(chunks) * 7), args.kills):
             kills[index % len(chunks)] += 1
-        for chunk, chunk_kills in zip(chunks, kills):
+        for chunk, chunk_kills in zip(chunks, kills, strict=True):
             work.random_session(actions=chunk, kills=min(chunk_kills, chunk - 3))
             if work.app is not None:
                 most_connections = max(most_connections, work.connections())

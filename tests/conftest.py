@@ -15,16 +15,52 @@ if str(ROOT) not in sys.path:
 os.environ["TZ"] = "UTC"
 time.tzset()
 
+# pytest-xdist's workers start with COLUMNS=80 and LINES=24 in their environment; an app that
+# a test runs in a 160x45 pseudo-terminal would take them for its size (Textual reads them
+# before asking the terminal) and lay out an 80x24 screen.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    for _name in ("COLUMNS", "LINES"):
+        os.environ.pop(_name, None)
+
 DEMO_NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+
+
+# Fixtures that need a real helpdesk server; a test that uses one is marked ``server``.
+SERVER_FIXTURES = frozenset({"rt_server", "django_helpdesk_server"})
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Mark ``server`` every test that reaches a real server, even through another fixture,
+    so ``pytest -m "not server"`` is the quick lane without a list to keep up to date."""
+    for item in items:
+        if SERVER_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.server)
+
+
+def _run_shared_dir(tmp_path_factory) -> Path:
+    """A folder of this test run: the same for every pytest-xdist worker, this run's own."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory) -> Path:
-    """The default demo workspace, generated once per test session at a fixed moment."""
+    """The default demo workspace, generated once per test run at a fixed moment.
+
+    Under pytest-xdist the workers share one build (a file lock lets the first one make it,
+    the others wait and copy it): building it twice costs a core for seconds.
+    """
+    from filelock import FileLock
+
     from helpdesk_tui.demo.workspace_db import ensure_demo_workspace
 
-    path = tmp_path_factory.mktemp("demo-template") / "demo.sqlite"
-    ensure_demo_workspace(path, seed=7, tickets=1200, now=DEMO_NOW)
+    folder = _run_shared_dir(tmp_path_factory) / "demo-template"
+    folder.mkdir(exist_ok=True)
+    path = folder / "demo.sqlite"
+    with FileLock(str(folder / "build.lock")):
+        if not (folder / "ready").exists():
+            ensure_demo_workspace(path, seed=7, tickets=1200, now=DEMO_NOW)
+            (folder / "ready").write_text("ok")
     return path
 
 

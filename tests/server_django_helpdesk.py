@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 REPO = Path(__file__).resolve().parent.parent
 SCRIPT = REPO / "scripts" / "servers" / "django_helpdesk.sh"
@@ -60,19 +61,31 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _start(env: dict[str, str]) -> subprocess.CompletedProcess[str] | None:
+    """Run the start script; None when it took too long."""
+    try:
+        return subprocess.run(["bash", str(SCRIPT)], env=env, capture_output=True, text=True, timeout=900)
+    except subprocess.TimeoutExpired:
+        return None
+
+
 @pytest.fixture(scope="session")
 def django_helpdesk_server() -> Iterator[DjangoHelpdeskServer]:
     if shutil.which("bash") is None or shutil.which("curl") is None or shutil.which("flock") is None:
         pytest.fail("The django-helpdesk server needs bash, curl and flock on PATH.", pytrace=False)
-    port = _free_port()
-    root = WORK / f"run-{port}-{os.getpid()}"
-    env = {**os.environ, "ROOT": str(root), "DH_PORT": str(port), "DH_VENV": str(WORK / "dh-venv"),
-           "REUSE_VENV": "1", "DH_ADMIN_PASS": ADMIN_PASSWORD}
-    env.pop("SMOKE", None)
-    started = time.monotonic()
-    try:
-        done = subprocess.run(["bash", str(SCRIPT)], env=env, capture_output=True, text=True, timeout=900)
-    except subprocess.TimeoutExpired:
+    WORK.mkdir(parents=True, exist_ok=True)
+    # pytest-xdist workers each start a server of their own, one at a time: a port is only
+    # taken for sure once its server listens, so the next worker's free port is another one.
+    # (The script itself locks the shared venv and template database.)
+    with FileLock(str(WORK / "start.lock")):
+        started = time.monotonic()  # the start itself, not the wait for another worker's
+        port = _free_port()
+        root = WORK / f"run-{port}-{os.getpid()}"
+        env = {**os.environ, "ROOT": str(root), "DH_PORT": str(port), "DH_VENV": str(WORK / "dh-venv"),
+               "REUSE_VENV": "1", "DH_ADMIN_PASS": ADMIN_PASSWORD}
+        env.pop("SMOKE", None)
+        done = _start(env)
+    if done is None:
         subprocess.run(["bash", str(SCRIPT), "stop"], env=env, capture_output=True, timeout=60)
         pytest.fail("Starting django-helpdesk took more than 15 minutes (pip install from PyPI?).",
                     pytrace=False)

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from filelock import FileLock
 
 REPO = Path(__file__).resolve().parent.parent
 SCRIPT = REPO / "scripts" / "servers" / "rt5.sh"
@@ -75,20 +76,32 @@ class RtApi:
         return self.call("GET", f"/ticket/{number}")
 
 
+def _start(env: dict[str, str]) -> subprocess.CompletedProcess[str] | None:
+    """Run the start script; None when it took too long."""
+    try:
+        return subprocess.run(["bash", str(SCRIPT)], env=env, capture_output=True, text=True, timeout=900)
+    except subprocess.TimeoutExpired:
+        return None
+
+
 @pytest.fixture(scope="session")
 def rt_server() -> Iterator[RtServer]:
     if shutil.which("bash") is None or shutil.which("curl") is None:
         pytest.fail("The Request Tracker test server needs bash and curl on PATH.", pytrace=False)
-    port = _free_port()
-    # A ROOT per run (pid file, database, mail, logs); the template database is shared.
-    root = WORK / f"port-{port}"
-    env = {**os.environ, "ROOT": str(root), "RT_PORT": str(port), "RT_ROOT_PASS": ROOT_PASSWORD,
-           "RT_TEMPLATE": str(WORK / "rt5-template")}
-    env.pop("SMOKE", None)
-    started = time.monotonic()
-    try:
-        done = subprocess.run(["bash", str(SCRIPT)], env=env, capture_output=True, text=True, timeout=900)
-    except subprocess.TimeoutExpired:
+    WORK.mkdir(parents=True, exist_ok=True)
+    # pytest-xdist workers each start a server of their own, one at a time: the script's
+    # apt-get install and template database are shared, and a port is only taken for sure
+    # once its server listens, so the next worker's free port is another one.
+    with FileLock(str(WORK / "start.lock")):
+        started = time.monotonic()  # the start itself, not the wait for another worker's
+        port = _free_port()
+        # A ROOT per run (pid file, database, mail, logs); the template database is shared.
+        root = WORK / f"port-{port}"
+        env = {**os.environ, "ROOT": str(root), "RT_PORT": str(port), "RT_ROOT_PASS": ROOT_PASSWORD,
+               "RT_TEMPLATE": str(WORK / "rt5-template")}
+        env.pop("SMOKE", None)
+        done = _start(env)
+    if done is None:
         subprocess.run(["bash", str(SCRIPT), "stop"], env=env, capture_output=True, timeout=60)
         pytest.fail("Starting Request Tracker took more than 15 minutes (apt-get install?).", pytrace=False)
     if done.returncode != 0:

@@ -679,7 +679,7 @@ def test_cli_account_list_keeps_the_demo_and_fits_long_values_in_their_columns(h
     from rich.cells import cell_len
 
     starts = [line.index("token") for line in lines]
-    assert len({cell_len(line[:start]) for line, start in zip(lines, starts)}) == 1  # columns line up
+    assert len({cell_len(line[:start]) for line, start in zip(lines, starts, strict=True)}) == 1  # columns line up
     assert "…" in lines[0] and long_url not in listed.stdout
 
 

@@ -83,7 +83,7 @@ def test_without_a_promise_only_the_checkpoint_is_reported(template_id):
     names = {name for name, _ in result.unresolved}
     expected = {"ticket.next_checkpoint"} if template_id.split("/")[1] in USES_CHECKPOINT else set()
     assert names == expected
-    for name, line in result.unresolved:
+    for _name, line in result.unresolved:
         assert "{{ ticket.next_checkpoint }}" in BUILTINS[template_id].body.splitlines()[line - 1]
 
 

@@ -48,7 +48,7 @@ def fill(conn, *, rotations: bool = True) -> dict:
         b.message(t["down"], "dana's note", MessageKind.INTERNAL_NOTE, at=NOW - timedelta(hours=1)),
         b.message(t["down"], "before the rotation", MessageKind.INTERNAL_NOTE, at=NOW - timedelta(days=3)),
     ]
-    for m, author in zip(messages, ("you", "you", "dana", "you")):
+    for m, author in zip(messages, ("you", "you", "dana", "you"), strict=True):
         m.author = author
     with transaction(conn):
         writer.save_organizations(conn, [acme])

@@ -231,12 +231,12 @@ def test_undo_and_release_racing_from_two_connections_exactly_one_wins(tmp_path)
         barrier = threading.Barrier(2)
         got: dict[str, object] = {}
 
-        def undo():
+        def undo(barrier=barrier, got=got):
             barrier.wait()
             with transaction(conn):
                 got["draft"] = held.take_back(conn, t.id, UNTIL)
 
-        def release():
+        def release(barrier=barrier, got=got):
             barrier.wait()
             with transaction(other):
                 got["released"] = held.release_due(other, UNTIL)

@@ -170,7 +170,7 @@ def test_csv_round_trips_through_csv_reader_with_quotes_newlines_and_formulas(db
     fill(db)
     text = build_csv(items(db), tz=UTC, clean=clean_text)
     assert text.endswith("\r\n")
-    rows = [dict(zip(CSV_COLUMNS, r)) for r in list(csv.reader(io.StringIO(text, newline="")))[1:]]
+    rows = [dict(zip(CSV_COLUMNS, r, strict=True)) for r in list(csv.reader(io.StringIO(text, newline="")))[1:]]
     first = rows[0]
     assert first == {"tag": "billing", "ticket": "1001", "subject": "Export to CSV", "customer": "Aiko Tanaka",
                      "organization": "ACME Hosting", "said_at": "2026-11-17 09:30", "marked_at": "2026-11-18 09:30",

@@ -32,6 +32,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+import pytest
 
 from helpdesk_tui.store.cache import Cache
 from helpdesk_tui.sync.backends import django_helpdesk as dh
@@ -41,6 +42,8 @@ from helpdesk_tui.sync.engine import SyncEngine
 from helpdesk_tui.sync.http import RetryPolicy
 from tests.server_django_helpdesk import django_helpdesk_server  # noqa: F401
 from tests.server_rt import rt_server  # noqa: F401
+
+pytestmark = pytest.mark.server  # every test here talks to a real RT or django-helpdesk
 
 REPO = Path(__file__).resolve().parent.parent
 PAGE = 3  # tickets per page: many pages, many boundaries

@@ -289,7 +289,7 @@ async def test_inbox_lines_fill_exactly_the_visible_width(demo_db, tmp_path):
     app = make_app(demo_db, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        for zoomed in (True, False):
+        for _zoomed in (True, False):
             inbox = app.query_one(InboxList)
             width = inbox.scrollable_content_region.width
             assert all(inbox.render_line(y).cell_length == width for y in range(20))

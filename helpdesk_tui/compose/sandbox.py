@@ -32,7 +32,7 @@ from functools import cache, lru_cache
 from typing import Any
 
 from jinja2 import Undefined, nodes, pass_context
-from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
+from jinja2.exceptions import SecurityError, TemplateRuntimeError, TemplateSyntaxError, UndefinedError
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import missing
@@ -53,7 +53,7 @@ class Unresolved(Undefined):
     __slots__ = ("line",)
 
     def __init__(self, hint: str | None = None, obj: Any = missing, name: str | None = None,
-                 exc: type[Exception] = UndefinedError, line: int = 0) -> None:
+                 exc: type[TemplateRuntimeError] = UndefinedError, line: int = 0) -> None:
         super().__init__(hint, obj, name, exc)
         self.line = line
 
@@ -268,7 +268,8 @@ def compile_template(body: str) -> Any:
     env = environment()
     try:
         tree = env.parse(body)
-        tree = _rewrite(tree, env)
+        # The root is a Template, never a placeholder path: its children are rewritten in place.
+        _rewrite(tree, env)
         return env.from_string(tree)
     except TemplateSyntaxError as exc:
         raise TemplateError(_syntax_reason(exc.message or "syntax error"), line=exc.lineno) from None

@@ -257,7 +257,7 @@ def _read_toml(path: Path) -> dict[str, Any] | None:
     except FileNotFoundError:
         return None
     except IsADirectoryError:
-        raise ConfigError(f"Cannot read settings from {path}: it is a directory.", path)
+        raise ConfigError(f"Cannot read settings from {path}: it is a directory.", path) from None
     except OSError as error:
         reason = error.strerror or str(error)
         raise ConfigError(f"Cannot read settings from {path}: {reason}.", path) from error

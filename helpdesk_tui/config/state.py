@@ -13,9 +13,6 @@ from typing import Any
 
 from helpdesk_tui.atomic_file import write_atomic
 
-THEME_KEY = "theme"
-LAST_VIEW_KEY = "last_view"
-
 
 def load_state(path: Path) -> dict[str, Any]:
     """The remembered state, or an empty dict if the file is missing, unreadable or corrupt."""

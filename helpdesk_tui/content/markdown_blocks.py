@@ -1,6 +1,7 @@
 """Lay out markdown-it block tokens: paragraphs, headings, lists, quotes, code, tables."""
 
 from collections.abc import Sequence
+from functools import partial
 
 from markdown_it.token import Token
 from rich.cells import cell_len
@@ -176,7 +177,7 @@ class BlockRenderer:
             elif kind in ("th_open", "td_open"):
                 cell, align = StyledBuffer(), _alignment(token.attrGet("style"))
             elif kind == "inline":
-                render_inline(token.children or (), cell, lambda: cell.write(" "), self.styles)
+                render_inline(token.children or (), cell, partial(cell.write, " "), self.styles)
             elif kind in ("th_close", "td_close"):
                 cells.append((cell, align))
             elif kind == "tr_close":
@@ -245,8 +246,10 @@ def _alignment(style: object) -> str:
     return "left"
 
 
-def _to_int(value: object, default: int) -> int:
+def _to_int(value: str | int | float | None, default: int) -> int:
+    if value is None:
+        return default
     try:
-        return int(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+        return int(value)
+    except ValueError:
         return default

@@ -48,7 +48,7 @@ def render_inline(
         elif kind == "image":
             alt = clean_line("".join(child.content for child in token.children or ()))
             out.write(alt or "image", styles.image)
-            source = clean_line(token.attrGet("src") or "")
+            source = clean_line(str(token.attrGet("src") or ""))
             if source:
                 out.write(" ")
                 out.write(f"<{source}>", styles.link_url)
@@ -60,7 +60,7 @@ def _close_link(
     out: StyledBuffer, start: int, part_mark: int, token: Token, styles: MarkdownStyles
 ) -> None:
     out.style_since(start, styles.link)
-    href = clean_line(token.attrGet("href") or "")
+    href = clean_line(str(token.attrGet("href") or ""))
     label = out.plain_since(part_mark)
     if href and token.markup != "autolink" and not label_shows_target(label, href):
         out.write(" ")

@@ -7,11 +7,12 @@ keeps generation fast enough for a million tickets.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from types import ModuleType
 
 from helpdesk_tui.demo import text_common, text_en, text_he, text_it, text_ja
+from helpdesk_tui.demo.population import Profile
 
 Template = tuple[str, tuple[str, ...]]
 
@@ -74,10 +75,16 @@ def _openssl_date(at: datetime) -> str:
     return f"{_MONTHS[at.month - 1]} {at.day:2d} {at.hour:02d}:{at.minute:02d}:{at.second:02d} {at.year} GMT"
 
 
-class Context(dict):
+class Context(dict[str, str]):
     """Placeholder values for one ticket, computed on first use (most templates need two)."""
 
     __slots__ = ("profile", "number", "created", "checkpoint", "language", "colleagues")
+    profile: Profile
+    number: int
+    created: datetime
+    checkpoint: datetime | None
+    language: str
+    colleagues: Sequence[str]
 
     def __missing__(self, token: str) -> str:
         p = self.profile

@@ -12,7 +12,7 @@ import random
 from datetime import datetime, timedelta
 
 from helpdesk_tui.store.feedback import mark_feedback
-from helpdesk_tui.store.timeconv import from_epoch
+from helpdesk_tui.store.timeconv import from_epoch_not_null
 
 MARK_SHARE = 0.03  # of tickets with a topic below, whose first message an agent marked
 NOTES = {
@@ -40,7 +40,7 @@ def add_demo_feedback(conn, *, seed: int, now: datetime) -> int:
         note = next((NOTES[tag] for tag in _tags(tags) if tag in NOTES), None)
         if note is None or rnd.random() >= MARK_SHARE:
             continue
-        marked = min(from_epoch(created) + timedelta(minutes=5 + int(rnd.random() * 600)), now)
+        marked = min(from_epoch_not_null(created) + timedelta(minutes=5 + int(rnd.random() * 600)), now)
         mark_feedback(conn, ticket_id, marked, message_id=message_id, note=note, author=assignee or "you")
         marks += 1
     return marks

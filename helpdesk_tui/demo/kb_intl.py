@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from helpdesk_tui.demo.kb_families import Entry
 
-_JA = (
+# (slug, title, tags, body)
+_Article = tuple[str, str, tuple[str, ...], str]
+
+_JA: tuple[_Article, ...] = (
     ("dns-propagation", "DNSの反映にかかる時間について", ("dns", "propagation"), """\
 # DNSの反映にかかる時間について
 
@@ -174,7 +177,7 @@ memory_limit = 512M
 容量の90%に達するとメールでお知らせします。大きなテーブルは **データベース → 使用状況** で確認できます。"""),
 )
 
-_IT = (
+_IT: tuple[_Article, ...] = (
     ("dns-propagation", "Propagazione DNS: quanto tempo serve", ("dns", "propagation"), """\
 # Propagazione DNS
 
@@ -265,7 +268,7 @@ Il rimborso torna sul metodo di pagamento originale in 5-10 giorni lavorativi.""
 Ripristino: **File → Backup → Ripristina**. Ripristinare un database sovrascrive gli ordini successivi al backup."""),
 )
 
-_HE = (
+_HE: tuple[_Article, ...] = (
     ("dns-propagation", "כמה זמן לוקח עדכון DNS", ("dns", "propagation"), """\
 # עדכון DNS
 

@@ -32,6 +32,20 @@ class Profile:
 
     __slots__ = ("id", "name", "first", "email", "language", "org_id", "org_name", "site", "phone",
                  "created_at", "plan", "server", "notes", "remaining")
+    id: int
+    name: str
+    first: str  # how the agent addresses them
+    email: str
+    language: str
+    org_id: int | None
+    org_name: str
+    site: str
+    phone: str
+    created_at: datetime
+    plan: str
+    server: str
+    notes: tuple[tuple[str, str, datetime], ...]  # (body, author, when)
+    remaining: int
 
     def __init__(self, **fields) -> None:
         for key, value in fields.items():

@@ -22,7 +22,7 @@ BAD_SHARE_LATE = 0.4  # when it was missed
 COMMENT_SHARE = 0.45
 HOSTILE_AT = 25  # the 25th rating carries the hostile comment
 
-COMMENTS = {
+COMMENTS: dict[str, dict[str, tuple[str, ...]]] = {
     "en": {
         "good": ("Quick and friendly, thank you!", "Solved in minutes. Great support.",
                  "Clear explanation, everything works again.", "Thanks for walking me through the DNS changes.",

@@ -44,7 +44,7 @@ def _table(weights: dict, size: int = 1000) -> tuple:
 
 
 TOPIC_TABLE = _table({i: t.weight for i, t in enumerate(TOPICS)}, 200)
-PRIORITY_TABLES = tuple(_table(dict(zip(PRIORITIES, t.priorities)), 20) for t in TOPICS)
+PRIORITY_TABLES = tuple(_table(dict(zip(PRIORITIES, t.priorities, strict=True)), 20) for t in TOPICS)
 RICH_LENGTHS = _table({1: 3, 2: 22, 3: 18, 4: 15, 5: 10, 6: 8, 7: 6, 8: 4,
                         **{n: 2 for n in range(9, 13)}, **{n: 0.5 for n in range(13, 21)},
                         **{n: 0.1 for n in range(21, 41)}}, 1000)
@@ -63,7 +63,7 @@ ACTIVE_SHARES = (0.97, 0.9, 0.75, 0.5, 0.2, 0.07, 0.015, 0.004)
 CHECKPOINT_SHARE = {OPEN: 0.5, PENDING: 0.35, ON_HOLD: 0.7}
 TRANSITION = {(a, b): f"{a.value} → {b.value}" for a in Status for b in Status}
 CHANNELS = ("email", "email", "web form", "chat")
-VALUE = {**{s: s.value for s in Status}, **{p: p.value for p in Priority}}
+VALUE: dict[Status | Priority, str] = {**{s: s.value for s in Status}, **{p: p.value for p in Priority}}
 FRT_DELTA = {p: timedelta(seconds=s) for p, s in FIRST_RESPONSE_TARGET.items()}
 RES_DELTA = {p: timedelta(seconds=s) for p, s in RESOLUTION_TARGET.items()}
 

@@ -279,7 +279,7 @@ def ticket_stream(*, seed: int, tickets: int, now: datetime, agent: str, agents:
         else:
             subject, body = fill(ADVERSARIAL[adv][1], ctx), fill(ADVERSARIAL[adv][2], ctx)
             tags = TOPICS[topic].tags + ("adversarial-demo",)
-        attachments = ()
+        attachments: tuple[dict[str, object], ...] = ()
         if rich and rnd() < 0.06:
             attachments = ({"filename": SCREENSHOT, "size": 40_000 + int(rnd() * 900_000),
                             "content_type": "image/png"},)
@@ -410,6 +410,7 @@ def ticket_stream(*, seed: int, tickets: int, now: datetime, agent: str, agents:
                 events.append(Event(tid, E.CHECKPOINT_SET, at, assignee, checkpoint.isoformat(), ev_id))
 
         if done:
+            assert solved_at is not None  # done: the status was SOLVED, and solved_at set with it
             if assignee is None:
                 assignee = agent if rnd() < 0.16 else colleagues[int(rnd() * n_colleagues)]
                 ev_id += 1

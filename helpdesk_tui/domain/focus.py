@@ -128,9 +128,10 @@ def pause(session: FocusSession, now: datetime) -> FocusSession:
 def resume(session: FocusSession, now: datetime) -> FocusSession:
     if session.ended_at is not None:
         raise FocusError("This focus session has ended.")
-    if not session.paused:
+    paused_at = session.paused_at
+    if paused_at is None:  # (ended_at is None: not session.paused means not paused_at)
         raise FocusError("The session is not paused.")
-    pause_seconds = max(0, int((now - session.paused_at).total_seconds()))
+    pause_seconds = max(0, int((now - paused_at).total_seconds()))
     return dataclasses.replace(session, paused_at=None, paused_seconds=session.paused_seconds + pause_seconds)
 
 
@@ -230,6 +231,11 @@ class FocusSummary:
         return cls(**values)
 
 
+def _within(at: datetime, start: datetime, end: datetime | None) -> bool:
+    """``at`` lies in a served ticket's window (end None: still being served)."""
+    return start <= at and (end is None or at <= end)
+
+
 def summarize(session: FocusSession, served: Sequence[ServedTicket], events: Iterable[Event],
               tickets: dict[int, Ticket], now: datetime, view_title: str) -> FocusSummary:
     """What the session achieved.
@@ -240,8 +246,7 @@ def summarize(session: FocusSession, served: Sequence[ServedTicket], events: Ite
     """
     windows = {row.ticket_id: (row.served_at, row.finished_at) for row in served}
     mine = [e for e in events if e.actor == session.agent and e.ticket_id in windows
-            and windows[e.ticket_id][0] <= e.at and (windows[e.ticket_id][1] is None
-                                                     or e.at <= windows[e.ticket_id][1])]
+            and _within(e.at, *windows[e.ticket_id])]
     first_tickets = {e.ticket_id for e in mine if e.kind == EventKind.FIRST_RESPONSE}
     in_target = 0
     for ticket_id in first_tickets:

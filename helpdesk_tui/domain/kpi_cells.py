@@ -77,7 +77,7 @@ class Cells:
             agents=tuple(agent_rows),
             queues=tuple(_row(name, cells) for name, cells in sorted(queues.items())),
             days=tuple(_row(d.isoformat(), cells, active_at_end[i])
-                       for i, (d, cells) in enumerate(zip(self.days, days))),
+                       for i, (d, cells) in enumerate(zip(self.days, days, strict=True))),
             comments=tuple(comments),
         )
 
@@ -104,7 +104,7 @@ def _row(key: str, cells: Iterable[Cell], backlog: int | None = None) -> KpiRow:
         created += cell.created
         first_response += cell.first_response
         resolution += cell.resolution
-        for mine, counts in zip(targets, cell.targets):
+        for mine, counts in zip(targets, cell.targets, strict=True):
             for i, n in enumerate(counts):
                 mine[i] += n
         solved += cell.solved
@@ -113,7 +113,7 @@ def _row(key: str, cells: Iterable[Cell], backlog: int | None = None) -> KpiRow:
         hours |= cell.hours
         good += cell.good
         bad += cell.bad
-    stats = dict(zip(Target.ALL, (TargetStats(*counts) for counts in targets)))
+    stats = dict(zip(Target.ALL, (TargetStats(*counts) for counts in targets), strict=True))
     return KpiRow(key, created, Durations.of(first_response, may_sort=True), Durations.of(resolution, may_sort=True),
                   stats[Target.ACKNOWLEDGE], stats[Target.FIRST_UPDATE], stats[Target.RESOLUTION],
                   solved, first_contact, replies, len(hours), good, bad, backlog)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
@@ -94,7 +95,8 @@ class LocalHours:
         return (at + offset) // 3600
 
     def _offset(self, at: int) -> int:
-        return datetime.fromtimestamp(at, self.tz).utcoffset() // _SECOND
+        offset = datetime.fromtimestamp(at, self.tz).utcoffset()
+        return 0 if offset is None else offset // _SECOND  # None: a zone that names no offset
 
 
 def median(values: list[float]) -> float | None:
@@ -107,14 +109,14 @@ def percentile(values: list[float], p: float) -> float | None:
     return _percentile_of_sorted(sorted(values), p)
 
 
-def _median_of_sorted(ordered: list[float]) -> float | None:
+def _median_of_sorted(ordered: Sequence[float]) -> float | None:
     if not ordered:
         return None
     mid = len(ordered) // 2
     return float(ordered[mid]) if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
-def _percentile_of_sorted(ordered: list[float], p: float) -> float | None:
+def _percentile_of_sorted(ordered: Sequence[float], p: float) -> float | None:
     if not ordered:
         return None
     rank = max(1, math.ceil(p / 100 * len(ordered)))
@@ -130,7 +132,7 @@ class Durations:
     p90: float | None = None
 
     @classmethod
-    def of(cls, seconds: list[float], *, may_sort: bool = False) -> Durations:
+    def of(cls, seconds: list[int], *, may_sort: bool = False) -> Durations:
         """``may_sort``: ``seconds`` is the caller's scratch list and is sorted in place (a
         month of a big helpdesk has hundreds of thousands: no copy)."""
         ordered = seconds if may_sort else sorted(seconds)

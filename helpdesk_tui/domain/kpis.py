@@ -159,7 +159,8 @@ def compute(window: Window, tickets: Iterable[TicketFacts], changes: Iterable[St
             flips.setdefault(change.ticket_id, []).append((at, change.after in ACTIVE))
     for seq in flips.values():
         seq.sort(key=lambda flip: flip[0])
-    rows = (ticket_row(f, flips.get(f.ticket.id, ())) for f in tickets if f.ticket.deleted_at is None)
+    rows = (ticket_row(f, flips.get(f.ticket.id, ()) if f.ticket.id is not None else ())
+            for f in tickets if f.ticket.deleted_at is None)
     return compute_rows(window, rows, ((r.author, floor_second(r.at), r.queue) for r in replies), ratings)
 
 
@@ -268,7 +269,8 @@ def _active_spans(created: int, updated: int, active: bool, solved_at: int | Non
                   flips: Flips) -> list[tuple[int, int | None]]:
     """The stretches ``[since, until)`` (until None: still active) in which the ticket was active."""
     if flips:
-        spans, since = [], None if flips[0][1] else created
+        spans: list[tuple[int, int | None]] = []
+        since: int | None = None if flips[0][1] else created
         for at, became_active in flips:
             if became_active and since is None:
                 since = at

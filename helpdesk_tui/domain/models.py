@@ -81,6 +81,13 @@ class Ticket:
     # "helpdesk" when the helpdesk set the acknowledgement and resolution due times itself.
     sla_source: str = "policy"
 
+    @property
+    def saved_id(self) -> int:
+        """The cache's id of a ticket read from it; a ticket never saved has none to give."""
+        if self.id is None:
+            raise ValueError(f"ticket #{self.number} has not been saved in the cache yet")
+        return self.id
+
 
 @dataclass(slots=True)
 class Message:

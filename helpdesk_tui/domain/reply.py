@@ -31,25 +31,25 @@ def apply_reply(ticket: Ticket, plan: ReplyPlan, now: datetime) -> tuple[Ticket,
     events: list[Event] = []
     public = plan.kind == MessageKind.PUBLIC_REPLY
     if public:
-        events.append(Event(ticket.id, EventKind.REPLIED, now, plan.author))
+        events.append(Event(ticket.saved_id, EventKind.REPLIED, now, plan.author))
         if ticket.first_response_at is None:
             updated.first_response_at = now
-            events.append(Event(ticket.id, EventKind.FIRST_RESPONSE, now, plan.author))
+            events.append(Event(ticket.saved_id, EventKind.FIRST_RESPONSE, now, plan.author))
         # A public reply is the update we promised; a new promise replaces it.
         updated.next_checkpoint_at = plan.next_checkpoint
     else:
-        events.append(Event(ticket.id, EventKind.NOTE_ADDED, now, plan.author))
+        events.append(Event(ticket.saved_id, EventKind.NOTE_ADDED, now, plan.author))
         if plan.next_checkpoint is not None:
             updated.next_checkpoint_at = plan.next_checkpoint
     if plan.next_checkpoint is not None:
-        events.append(Event(ticket.id, EventKind.CHECKPOINT_SET, now, plan.author,
+        events.append(Event(ticket.saved_id, EventKind.CHECKPOINT_SET, now, plan.author,
                             plan.next_checkpoint.isoformat(timespec="minutes")))
     status = plan.new_status
     if status is None and public and ticket.status == Status.NEW:
         status = Status.OPEN  # answering a new ticket opens it, as every helpdesk does
     if status is not None and status != ticket.status:
         updated.status = status
-        events.append(Event(ticket.id, EventKind.STATUS_CHANGED, now, plan.author,
+        events.append(Event(ticket.saved_id, EventKind.STATUS_CHANGED, now, plan.author,
                             f"{ticket.status} → {status}"))
         if status in (Status.SOLVED, Status.CLOSED) and ticket.solved_at is None:
             updated.solved_at = now

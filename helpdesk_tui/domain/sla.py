@@ -7,7 +7,7 @@ the ticket header and (later) the KPIs, so they can never disagree.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TypeVar
 
 from helpdesk_tui.domain.models import Ticket
@@ -101,9 +101,6 @@ def describe_due(due: SlaDue | None, now: datetime) -> str:
     if is_breached(due.at, now):
         return f"{due.label} overdue by {remaining.lstrip('-')}"
     return f"{due.label} due in {remaining}"
-
-
-ONE_HOUR = timedelta(hours=1)
 
 
 # The inbox order is one integer per ticket so that a single index serves it:

@@ -104,7 +104,7 @@ class SlaPolicy:
         def span(value: int | None) -> timedelta | None:
             return None if value is None else timedelta(seconds=value)
 
-        targets = {Priority(p): SlaTargets(span(a), span(f), span(u), span(r))
+        targets = {Priority(p): SlaTargets(timedelta(seconds=a), timedelta(seconds=f), span(u), timedelta(seconds=r))
                    for p, (a, f, u, r) in data["targets"].items()}
         hours = None
         if "hours" in data:

@@ -67,16 +67,16 @@ def apply_change(ticket: Ticket, change: Change, actor: str, now: datetime) -> t
     events: list[Event] = []
     if change.status is not None and change.status != ticket.status:
         updated.status = change.status
-        events.append(Event(ticket.id, EventKind.STATUS_CHANGED, now, actor, f"{ticket.status} → {change.status}"))
+        events.append(Event(ticket.saved_id, EventKind.STATUS_CHANGED, now, actor, f"{ticket.status} → {change.status}"))
         if not change.status.is_active and ticket.solved_at is None:
             updated.solved_at = now
     if change.priority is not None and change.priority != ticket.priority:
         updated.priority = change.priority
-        events.append(Event(ticket.id, EventKind.PRIORITY_CHANGED, now, actor,
+        events.append(Event(ticket.saved_id, EventKind.PRIORITY_CHANGED, now, actor,
                             f"{ticket.priority} → {change.priority}"))
     if change.assignee is not None and change.assignee != ticket.assignee:
         updated.assignee = change.assignee
-        events.append(Event(ticket.id, EventKind.ASSIGNED, now, actor, change.assignee))
+        events.append(Event(ticket.saved_id, EventKind.ASSIGNED, now, actor, change.assignee))
     if change.group is not None and change.group != ticket.group:
         updated.group = change.group
     new_tags = tuple(t for t in dict.fromkeys(change.add_tags) if t not in ticket.tags)

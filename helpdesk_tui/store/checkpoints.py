@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from helpdesk_tui.store.timeconv import from_epoch, to_epoch
+from helpdesk_tui.store.timeconv import from_epoch_not_null, to_epoch
 
 _ANYONE = object()
 
@@ -72,7 +72,7 @@ def due_soon(conn: sqlite3.Connection, now: datetime, within: timedelta, *,
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
     rows = conn.execute(sql, {"horizon": to_epoch(now + within), **who[1]})
-    return [PromiseDue(tid, number, subject, customer, assignee, from_epoch(at))
+    return [PromiseDue(tid, number, subject, customer, assignee, from_epoch_not_null(at))
             for tid, number, subject, customer, assignee, at in rows]
 
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from helpdesk_tui.domain.models import Customer, CustomerNote, Organization
 from helpdesk_tui.domain.vocab import Status
 from helpdesk_tui.store import rows
-from helpdesk_tui.store.timeconv import from_epoch, to_epoch
+from helpdesk_tui.store.timeconv import from_epoch_not_null, to_epoch
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +63,7 @@ def history(conn: sqlite3.Connection, customer_id: int, *, exclude: int | None =
         "ORDER BY created_at DESC, id DESC LIMIT ?",
         (customer_id, exclude, limit),
     )
-    return [HistoryItem(r[0], r[1], r[2], Status(r[3]), from_epoch(r[4])) for r in cur]
+    return [HistoryItem(r[0], r[1], r[2], Status(r[3]), from_epoch_not_null(r[4])) for r in cur]
 
 
 def notes(conn: sqlite3.Connection, customer_id: int) -> list[CustomerNote]:

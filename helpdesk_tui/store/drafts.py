@@ -8,7 +8,7 @@ from datetime import datetime
 
 from helpdesk_tui.domain.models import Draft
 from helpdesk_tui.domain.vocab import MessageKind
-from helpdesk_tui.store.timeconv import from_epoch, to_epoch
+from helpdesk_tui.store.timeconv import from_epoch, from_epoch_not_null, to_epoch
 
 
 def save_draft(conn: sqlite3.Connection, draft: Draft) -> None:
@@ -32,16 +32,12 @@ def get_draft(conn: sqlite3.Connection, ticket_id: int) -> Draft | None:
     if r is None:
         return None
     return Draft(ticket_id=r[0], kind=MessageKind(r[1]), body=r[2], cursor=(r[3], r[4]),
-                 seen_message_id=r[5], started_at=from_epoch(r[6]), updated_at=from_epoch(r[7]),
+                 seen_message_id=r[5], started_at=from_epoch_not_null(r[6]), updated_at=from_epoch_not_null(r[7]),
                  status=r[8], next_checkpoint=from_epoch(r[9]), attachments=tuple(json.loads(r[10] or "[]")))
 
 
 def delete_draft(conn: sqlite3.Connection, ticket_id: int) -> None:
     conn.execute("DELETE FROM drafts WHERE ticket_id = ?", (ticket_id,))
-
-
-def draft_ticket_ids(conn: sqlite3.Connection) -> list[int]:
-    return [r[0] for r in conn.execute("SELECT ticket_id FROM drafts ORDER BY updated_at DESC")]
 
 
 def touch(draft: Draft, body: str, cursor: tuple[int, int], now: datetime) -> Draft:

@@ -11,7 +11,8 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
-from helpdesk_tui.store.timeconv import from_epoch, to_epoch
+from helpdesk_tui.store.rowids import inserted_id
+from helpdesk_tui.store.timeconv import from_epoch_not_null, to_epoch
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +48,7 @@ def mark_feedback(conn: sqlite3.Connection, ticket_id: int, now: datetime, *, me
         return existing[0]
     cur = conn.execute("INSERT INTO feedback_marks (ticket_id, message_id, note, author, marked_at) "
                        "VALUES (?, ?, ?, ?, ?)", (ticket_id, message_id, note, author, to_epoch(now)))
-    return int(cur.lastrowid)
+    return inserted_id(cur)
 
 
 def unmark_feedback(conn: sqlite3.Connection, mark_id: int) -> bool:
@@ -57,4 +58,4 @@ def unmark_feedback(conn: sqlite3.Connection, mark_id: int) -> bool:
 def marks_since(conn: sqlite3.Connection, since: datetime) -> list[FeedbackMark]:
     rows = conn.execute("SELECT id, ticket_id, message_id, note, author, marked_at FROM feedback_marks "
                         "WHERE marked_at >= ? ORDER BY marked_at, id", (to_epoch(since),)).fetchall()
-    return [FeedbackMark(i, t, m, n, a, from_epoch(at)) for i, t, m, n, a, at in rows]
+    return [FeedbackMark(i, t, m, n, a, from_epoch_not_null(at)) for i, t, m, n, a, at in rows]

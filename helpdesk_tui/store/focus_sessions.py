@@ -17,7 +17,8 @@ from helpdesk_tui.domain.models import Event, Ticket
 from helpdesk_tui.domain.query import FilterError, View, builtin_views, parse_filter
 from helpdesk_tui.store import inbox, rows, tickets
 from helpdesk_tui.store.db import transaction
-from helpdesk_tui.store.timeconv import from_epoch, to_epoch
+from helpdesk_tui.store.rowids import inserted_id
+from helpdesk_tui.store.timeconv import from_epoch, from_epoch_not_null, to_epoch
 
 _SESSION_COLUMNS = "id, agent, view, filter, planned_seconds, started_at, paused_at, paused_seconds, ended_at"
 _SERVED_SQL = """
@@ -30,14 +31,14 @@ FROM focus_session_tickets f LEFT JOIN tickets t ON t.id = f.ticket_id
 def _session(r: tuple) -> FocusSession:
     sid, agent, view, flt, planned, started, paused_at, paused_seconds, ended = r
     return FocusSession(id=sid, agent=agent, view=view, filter=flt, planned_seconds=planned,
-                        started_at=from_epoch(started), paused_at=from_epoch(paused_at),
+                        started_at=from_epoch_not_null(started), paused_at=from_epoch(paused_at),
                         paused_seconds=paused_seconds, ended_at=from_epoch(ended))
 
 
 def _served(r: tuple) -> ServedTicket:
     rid, ticket_id, number, subject, served_at, finished_at, outcome, reason = r
     return ServedTicket(id=rid, ticket_id=ticket_id, number=number, subject=subject,
-                        served_at=from_epoch(served_at), finished_at=from_epoch(finished_at),
+                        served_at=from_epoch_not_null(served_at), finished_at=from_epoch(finished_at),
                         outcome=outcome, skip_reason=reason)
 
 
@@ -71,7 +72,7 @@ def start(conn: sqlite3.Connection, *, agent: str, view: str, filter_text: str, 
         raise FocusError(str(exc)) from None
     cur = conn.execute("INSERT INTO focus_sessions (agent, view, filter, planned_seconds, started_at) "
                        "VALUES (?, ?, ?, ?, ?)", (agent, view, filter_text, minutes * 60, to_epoch(now)))
-    return get(conn, cur.lastrowid)
+    return _existing(conn, inserted_id(cur))
 
 
 def _save_times(conn: sqlite3.Connection, session: FocusSession) -> None:
@@ -98,11 +99,13 @@ def end(conn: sqlite3.Connection, session_id: int, now: datetime) -> FocusSummar
     if session.ended_at is not None:
         return summary(conn, session, now)  # ended already (the timer and the agent at once)
     session = focus.end(session, now)
+    ended_at = session.ended_at
+    assert ended_at is not None  # focus.end always sets it
     serving = current(conn, session_id)
     if serving is not None:
         worked = focus.did_work(tickets.timeline(conn, serving.ticket_id), session.agent,
-                                serving.served_at, session.ended_at)
-        _finish(conn, serving.id, focus.HANDLED if worked else None, session.ended_at)
+                                serving.served_at, ended_at)
+        _finish(conn, serving.id, focus.HANDLED if worked else None, ended_at)
     _save_times(conn, session)
     result = summary(conn, session, now)
     conn.execute("UPDATE focus_sessions SET summary = ? WHERE id = ?",
@@ -148,9 +151,9 @@ def next_ticket(conn: sqlite3.Connection, session: FocusSession, now: datetime) 
 
 
 def serve(conn: sqlite3.Connection, session_id: int, ticket_id: int, now: datetime) -> ServedTicket:
-    conn.execute("INSERT INTO focus_session_tickets (session_id, ticket_id, served_at) VALUES (?, ?, ?)",
-                 (session_id, ticket_id, to_epoch(now)))
-    return current(conn, session_id)
+    cur = conn.execute("INSERT INTO focus_session_tickets (session_id, ticket_id, served_at) VALUES (?, ?, ?)",
+                       (session_id, ticket_id, to_epoch(now)))
+    return _served(conn.execute(_SERVED_SQL + " WHERE f.id = ?", (inserted_id(cur),)).fetchone())
 
 
 def done(conn: sqlite3.Connection, session: FocusSession, now: datetime) -> ServedTicket:

@@ -17,7 +17,7 @@ from helpdesk_tui.domain.handover import (
 )
 from helpdesk_tui.domain.sla import DELETED_FLOOR, SlaDue
 from helpdesk_tui.store.checkpoints import count_due, due_soon
-from helpdesk_tui.store.timeconv import from_epoch, to_epoch
+from helpdesk_tui.store.timeconv import from_epoch, from_epoch_not_null, to_epoch
 
 
 def current_rotation(conn: sqlite3.Connection, agent: str) -> tuple[int, Rotation] | None:
@@ -26,7 +26,7 @@ def current_rotation(conn: sqlite3.Connection, agent: str) -> tuple[int, Rotatio
                        "ORDER BY ended_at IS NULL DESC, started_at DESC, id DESC LIMIT 1", (agent,)).fetchone()
     if row is None:
         return None
-    return row[0], Rotation(from_epoch(row[1]), from_epoch(row[2]))
+    return row[0], Rotation(from_epoch_not_null(row[1]), from_epoch(row[2]))
 
 
 def _at_risk(conn: sqlite3.Connection, horizon: int) -> tuple[list[TicketAtRisk], int]:
@@ -35,7 +35,7 @@ def _at_risk(conn: sqlite3.Connection, horizon: int) -> tuple[list[TicketAtRisk]
     rows = conn.execute("SELECT number, subject, priority, status, assignee, sla_kind, sla_due_at FROM tickets "
                         "WHERE sla_key <= ? ORDER BY sla_key, id LIMIT ?", (horizon, MAX_ROWS)).fetchall()
     total = conn.execute("SELECT count(*) FROM tickets WHERE sla_key <= ?", (horizon,)).fetchone()[0]
-    return [TicketAtRisk(n, s, p, st, a, SlaDue(kind, from_epoch(due))) for n, s, p, st, a, kind, due in rows], total
+    return [TicketAtRisk(n, s, p, st, a, SlaDue(kind, from_epoch_not_null(due))) for n, s, p, st, a, kind, due in rows], total
 
 
 def _detail(text: str) -> dict:
@@ -73,7 +73,7 @@ def _escalations(conn: sqlite3.Connection, rotation_id: int | None, since: datet
     out = []
     for number, subject, at, by, detail, status, assignee, note_body in rows:
         d = _detail(detail)
-        out.append(Escalation(number, subject, from_epoch(at), by, _changed_to(d, "assignee"), _changed_to(d, "group"),
+        out.append(Escalation(number, subject, from_epoch_not_null(at), by, _changed_to(d, "assignee"), _changed_to(d, "group"),
                               _text(d.get("note")) or (note_body or ""), status, assignee))
     return out
 
@@ -93,7 +93,7 @@ def _notes(conn: sqlite3.Connection, agent: str, since: datetime, until: datetim
         "WHERE t.updated_at >= :since AND m.kind = 'internal_note' AND m.author = :agent "
         "ORDER BY m.created_at DESC, m.id DESC",
         {"since": to_epoch(since), "until": to_epoch(until), "agent": agent}).fetchall()
-    return [InternalNote(n, s, from_epoch(at), body) for n, s, at, body in reversed(rows[:MAX_ROWS])], len(rows)
+    return [InternalNote(n, s, from_epoch_not_null(at), body) for n, s, at, body in reversed(rows[:MAX_ROWS])], len(rows)
 
 
 def _customer_notes(conn: sqlite3.Connection, since: datetime,
@@ -103,7 +103,7 @@ def _customer_notes(conn: sqlite3.Connection, since: datetime,
         "LEFT JOIN customers c ON c.id = n.customer_id LEFT JOIN organizations o ON o.id = c.organization_id "
         "WHERE n.updated_at >= ? AND n.updated_at <= ? ORDER BY n.updated_at DESC, n.id DESC",
         (to_epoch(since), to_epoch(until))).fetchall()
-    return [CustomerNoteEdit(name, org, from_epoch(at), body) for name, org, at, body in reversed(rows[:MAX_ROWS])], \
+    return [CustomerNoteEdit(name, org, from_epoch_not_null(at), body) for name, org, at, body in reversed(rows[:MAX_ROWS])], \
         len(rows)
 
 

@@ -17,7 +17,7 @@ from helpdesk_tui.domain.sla import DELETED_FLOOR
 from helpdesk_tui.domain.query import Clause, Filter, status_values
 from helpdesk_tui.domain.vocab import Priority, Status
 from helpdesk_tui.store.fts_text import match_query
-from helpdesk_tui.store.timeconv import from_epoch
+from helpdesk_tui.store.timeconv import from_epoch, from_epoch_not_null
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +44,7 @@ def _clause_sql(clause: Clause) -> tuple[str, list[object]]:
         if len(named) < len(clause.values):
             parts.append("t.assignee IS NULL")
         sql = "(" + " OR ".join(parts) + ")"
-        params = named
+        params = list(named)
     elif key == "group":
         sql = f"lower(t.grp) IN ({', '.join('?' * len(clause.values))})"
         params = list(clause.values)
@@ -149,7 +149,7 @@ def fetch_rows(conn: sqlite3.Connection, ids: list[int] | array) -> list[InboxRo
             found[r[0]] = InboxRow(
                 id=r[0], number=r[1], subject=r[2], status=Status(r[3]), priority=Priority(r[4]),
                 assignee=r[5], customer_name=r[6], organization_name=r[7],
-                updated_at=from_epoch(r[8]), sla_due_at=from_epoch(r[9]), sla_kind=r[10],
+                updated_at=from_epoch_not_null(r[8]), sla_due_at=from_epoch(r[9]), sla_kind=r[10],
                 has_draft=bool(r[11]),
             )
     return [found[i] for i in ids if i in found]

@@ -10,7 +10,7 @@ import sqlite3
 from datetime import datetime
 
 from helpdesk_tui.domain.insights import FeedbackItem
-from helpdesk_tui.store.timeconv import from_epoch, to_epoch
+from helpdesk_tui.store.timeconv import from_epoch, from_epoch_not_null, to_epoch
 
 _SQL = """
 SELECT f.id, t.number, t.subject, t.tags, coalesce(c.name, ''), coalesce(o.name, ''),
@@ -36,6 +36,6 @@ def _tags(text: str) -> tuple[str, ...]:
 def feedback_items(conn: sqlite3.Connection, since: datetime, until: datetime) -> list[FeedbackItem]:
     """Marks made in [since, until], oldest first, with raw text."""
     return [FeedbackItem(mark_id, number, subject, _tags(tags), customer, org, from_epoch(said_at), body, note,
-                         author, from_epoch(marked_at), body_format)
+                         author, from_epoch_not_null(marked_at), body_format)
             for (mark_id, number, subject, tags, customer, org, said_at, body, body_format, note, author,
                  marked_at) in conn.execute(_SQL, (to_epoch(since), to_epoch(until)))]

@@ -20,7 +20,7 @@ from helpdesk_tui.domain.kpi_report import KpiReport, Window
 from helpdesk_tui.domain.kpis import (
     ACTIVE, RatingFact, TicketRow, activity_changes, compute_rows, reopen_details,
 )
-from helpdesk_tui.store.timeconv import from_epoch
+from helpdesk_tui.store.timeconv import from_epoch_not_null
 
 
 def _marks(name: str, values) -> tuple[str, dict[str, object]]:
@@ -130,7 +130,7 @@ def replies(conn: sqlite3.Connection, window: Window) -> sqlite3.Cursor:
 def ratings(conn: sqlite3.Connection, window: Window) -> list[RatingFact]:
     """Ratings given in ``window``; a rating that names no agent belongs to the ticket's assignee."""
     rows = conn.execute(_RATINGS, _bounds(window))
-    return [RatingFact(tid, score, from_epoch(at), agent, grp, comment or "", number, source)
+    return [RatingFact(tid, score, from_epoch_not_null(at), agent, grp, comment or "", number, source)
             for tid, score, at, agent, grp, comment, number, source in rows]
 
 

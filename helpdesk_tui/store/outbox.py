@@ -19,7 +19,7 @@ from helpdesk_tui.domain.models import Message, OutboxItem
 from helpdesk_tui.domain.reply import ReplyPlan, apply_reply
 from helpdesk_tui.domain.vocab import MessageKind
 from helpdesk_tui.store import drafts, sla_refresh, tickets, writer
-from helpdesk_tui.store.timeconv import from_epoch, to_epoch
+from helpdesk_tui.store.timeconv import from_epoch_not_null, to_epoch
 
 QUEUED, SENDING, SENT, FAILED = "queued", "sending", "sent", "failed"
 HELD = "held"  # a reply in its undo window: no local effect yet, nothing sent (store.held)
@@ -54,12 +54,12 @@ def record_reply(conn: sqlite3.Connection, plan: ReplyPlan, now: datetime) -> tu
     if ticket is None:
         raise TicketGone(f"Ticket {plan.ticket_id} is no longer in the cache.")
     updated, events = apply_reply(ticket, plan, now)
-    message = Message(ticket_id=ticket.id, kind=plan.kind, author=plan.author, body=plan.body,
+    message = Message(ticket_id=plan.ticket_id, kind=plan.kind, author=plan.author, body=plan.body,
                       created_at=now, attachments=plan.attachments)
     writer.save_messages(conn, [message])
     writer.save_tickets(conn, [updated])
     writer.save_events(conn, events)
-    sla_refresh.refresh_tickets(conn, [ticket.id])  # a reply meets or restarts SLA clocks
+    sla_refresh.refresh_tickets(conn, [plan.ticket_id])  # a reply meets or restarts SLA clocks
     payload: dict[str, object] = {
         "body": plan.body,
         "public": plan.kind == MessageKind.PUBLIC_REPLY,
@@ -104,7 +104,7 @@ def _item(r: tuple) -> OutboxItem:
     iid, ticket_id, message_id, action, payload, state, attempts, last_error, created, updated = r
     return OutboxItem(id=iid, ticket_id=ticket_id, message_id=message_id, action=action,
                       payload=json.loads(payload), state=state, attempts=attempts, last_error=last_error,
-                      created_at=from_epoch(created), updated_at=from_epoch(updated))
+                      created_at=from_epoch_not_null(created), updated_at=from_epoch_not_null(updated))
 
 
 STALE_SENDING = 300  # seconds: an item "sending" for longer was left by a process that died

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from helpdesk_tui.domain.remote import RemoteTicket
-from helpdesk_tui.store.timeconv import from_epoch, to_epoch
+from helpdesk_tui.store.rowids import inserted_id
+from helpdesk_tui.store.timeconv import from_epoch, from_epoch_not_null, to_epoch
 
 SCORES = ("good", "bad")
 LOCAL, HELPDESK = "local", "helpdesk"
@@ -39,7 +40,7 @@ _COLUMNS = "id, ticket_id, score, comment, agent, created_at, source, remote_id"
 
 def _rating(row: tuple) -> Rating:
     rid, ticket_id, score, comment, agent, created_at, source, remote_id = row
-    return Rating(rid, ticket_id, score, comment, agent, from_epoch(created_at), source, remote_id)
+    return Rating(rid, ticket_id, score, comment, agent, from_epoch_not_null(created_at), source, remote_id)
 
 
 def _checked(score: str) -> str:
@@ -68,7 +69,7 @@ def record_local_rating(conn: sqlite3.Connection, ticket_id: int, score: str, no
         return existing[0]
     cur = conn.execute("INSERT INTO ratings (ticket_id, score, comment, agent, created_at, source) "
                        "VALUES (?, ?, ?, ?, ?, ?)", (ticket_id, value, comment, agent, to_epoch(now), LOCAL))
-    return int(cur.lastrowid)
+    return inserted_id(cur)
 
 
 def upsert_helpdesk_rating(conn: sqlite3.Connection, ticket_id: int, remote_id: str | None, score: str,
@@ -89,7 +90,7 @@ def upsert_helpdesk_rating(conn: sqlite3.Connection, ticket_id: int, remote_id: 
         "INSERT INTO ratings (ticket_id, remote_id, score, comment, agent, created_at, source) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
         (ticket_id, remote_id, value, comment, agent, to_epoch(created_at), HELPDESK))
-    return int(cur.lastrowid)
+    return inserted_id(cur)
 
 
 def apply_remote_rating(conn: sqlite3.Connection, ticket_id: int, remote: RemoteTicket) -> int | None:

@@ -11,7 +11,7 @@ from helpdesk_tui.domain.models import (
 )
 from helpdesk_tui.domain.sla import next_due, urgency_key
 from helpdesk_tui.domain.vocab import EventKind, MessageKind, Priority, Status
-from helpdesk_tui.store.timeconv import from_epoch, to_epoch
+from helpdesk_tui.store.timeconv import from_epoch, from_epoch_not_null, to_epoch
 
 TICKET_COLUMNS = (
     "id, remote_id, number, subject, status, status_raw, priority, priority_raw, requester_id, "
@@ -19,8 +19,6 @@ TICKET_COLUMNS = (
     "first_response_due_at, next_checkpoint_at, resolution_due_at, solved_at, sla_due_at, sla_kind, "
     "sla_key, version, deleted_at, first_update_at, first_update_due_at, update_due_at, sla_source"
 )
-_TICKET_FIELDS = len(TICKET_COLUMNS.split(","))
-TICKET_PLACEHOLDERS = ", ".join("?" * _TICKET_FIELDS)
 
 
 def ticket_params(t: Ticket) -> tuple[Any, ...]:
@@ -56,7 +54,7 @@ def ticket_from_row(r: sqlite3.Row | tuple) -> Ticket:
         status_raw=status_raw, priority=Priority(priority), priority_raw=priority_raw,
         requester_id=requester_id, organization_id=organization_id, assignee=assignee, group=grp,
         tags=tuple(json.loads(tags)), custom_fields=json.loads(custom_fields),
-        created_at=from_epoch(created_at), updated_at=from_epoch(updated_at),
+        created_at=from_epoch_not_null(created_at), updated_at=from_epoch_not_null(updated_at),
         first_response_at=from_epoch(first_response_at),
         first_response_due_at=from_epoch(first_response_due_at),
         next_checkpoint_at=from_epoch(next_checkpoint_at),
@@ -79,7 +77,7 @@ def message_from_row(r: tuple) -> Message:
     mid, remote_id, ticket_id, kind, author, body, body_format, attachments, created_at = r
     return Message(id=mid, remote_id=remote_id, ticket_id=ticket_id, kind=MessageKind(kind),
                    author=author, body=body, body_format=body_format,
-                   attachments=tuple(json.loads(attachments)), created_at=from_epoch(created_at))
+                   attachments=tuple(json.loads(attachments)), created_at=from_epoch_not_null(created_at))
 
 
 EVENT_COLUMNS = "id, ticket_id, kind, at, actor, detail"
@@ -91,7 +89,7 @@ def event_params(e: Event) -> tuple[Any, ...]:
 
 def event_from_row(r: tuple) -> Event:
     eid, ticket_id, kind, at, actor, detail = r
-    return Event(id=eid, ticket_id=ticket_id, kind=EventKind(kind), at=from_epoch(at),
+    return Event(id=eid, ticket_id=ticket_id, kind=EventKind(kind), at=from_epoch_not_null(at),
                  actor=actor, detail=detail)
 
 
@@ -132,7 +130,7 @@ def note_params(n: CustomerNote) -> tuple[Any, ...]:
 def note_from_row(r: tuple) -> CustomerNote:
     nid, customer_id, body, author, created_at, updated_at = r
     return CustomerNote(id=nid, customer_id=customer_id, body=body, author=author,
-                        created_at=from_epoch(created_at), updated_at=from_epoch(updated_at))
+                        created_at=from_epoch_not_null(created_at), updated_at=from_epoch_not_null(updated_at))
 
 
 ARTICLE_COLUMNS = "id, remote_id, title, body, language, tags, url, updated_at"

@@ -12,12 +12,14 @@ from __future__ import annotations
 import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from datetime import datetime
 
+from helpdesk_tui.domain.models import Event
 from helpdesk_tui.domain.sla_policy import DEFAULT_POLICY, SlaPolicy, clocked
 from helpdesk_tui.domain.vocab import EventKind
 from helpdesk_tui.store import rows, writer
 from helpdesk_tui.store.db import transaction
-from helpdesk_tui.store.timeconv import from_epoch
+from helpdesk_tui.store.timeconv import from_epoch_not_null
 
 POLICY_KEY = "sla_policy"
 STALE_KEY = "sla_policy_stale"  # set when stored times moved (the demo's clock shift) under business hours
@@ -69,7 +71,7 @@ def refresh_tickets(conn: sqlite3.Connection, ticket_ids: Iterable[int], policy:
         marks = ",".join("?" * len(chunk))
         found = [rows.ticket_from_row(r) for r in conn.execute(
             f"SELECT {rows.TICKET_COLUMNS} FROM tickets WHERE id IN ({marks})", chunk)]
-        events = defaultdict(list)
+        events: defaultdict[int, list[Event]] = defaultdict(list)
         for r in conn.execute(f"SELECT {rows.EVENT_COLUMNS} FROM events WHERE ticket_id IN ({marks}) "
                               # "+kind": look up by ticket, not by kind (which would read every
                               # reply in the cache).
@@ -77,13 +79,13 @@ def refresh_tickets(conn: sqlite3.Connection, ticket_ids: Iterable[int], policy:
                               (*chunk, *map(str, _EVENT_KINDS))):
             event = rows.event_from_row(r)
             events[event.ticket_id].append(event)
-        replies = defaultdict(list)
+        replies: defaultdict[int, list[datetime]] = defaultdict(list)
         for ticket_id, at in conn.execute(f"SELECT ticket_id, created_at FROM messages WHERE ticket_id IN ({marks}) "
                                           "AND kind = 'public_reply'", chunk):
-            replies[ticket_id].append(from_epoch(at))
+            replies[ticket_id].append(from_epoch_not_null(at))
         updated = []
         for ticket in found:
-            fresh = clocked(ticket, events.get(ticket.id, ()), replies.get(ticket.id, ()), policy)
+            fresh = clocked(ticket, events.get(ticket.saved_id, ()), replies.get(ticket.saved_id, ()), policy)
             if fresh != ticket:
                 updated.append(fresh)
         if updated:

@@ -147,7 +147,3 @@ def synced_templates(conn: sqlite3.Connection) -> list[SyncedTemplate]:
                            updated_at=from_epoch(r[5]))
             for r in conn.execute("SELECT remote_id, name, description, language, body, updated_at FROM templates "
                                   "WHERE source = ? AND remote_id IS NOT NULL ORDER BY name, id", (HELPDESK,))]
-
-
-def article_count(conn: sqlite3.Connection) -> int:
-    return conn.execute("SELECT count(*) FROM kb_articles").fetchone()[0]

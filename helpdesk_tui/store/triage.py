@@ -28,7 +28,8 @@ from helpdesk_tui.domain.triage import (
 from helpdesk_tui.domain.vocab import MessageKind
 from helpdesk_tui.store import feedback, outbox, sla_refresh, tickets, writer
 from helpdesk_tui.store.fts_text import index_text
-from helpdesk_tui.store.timeconv import from_epoch, to_epoch
+from helpdesk_tui.store.rowids import inserted_id
+from helpdesk_tui.store.timeconv import from_epoch_not_null, to_epoch
 
 class TriageError(Exception):
     """An action or undo that cannot be done; ``str()`` is one sentence for the agent."""
@@ -48,7 +49,7 @@ def current_rotation(conn: sqlite3.Connection, agent: str, now: datetime) -> Rot
     row = conn.execute("SELECT id, agent, started_at FROM rotations WHERE agent = ? AND ended_at IS NULL "
                        "ORDER BY started_at DESC, id DESC LIMIT 1", (agent,)).fetchone()
     if row is not None:
-        return Rotation(row[0], row[1], from_epoch(row[2]))
+        return Rotation(row[0], row[1], from_epoch_not_null(row[2]))
     return start_rotation(conn, agent, now)
 
 
@@ -56,7 +57,7 @@ def start_rotation(conn: sqlite3.Connection, agent: str, now: datetime) -> Rotat
     """End the agent's open rotation (if any) and start a new one. The caller owns the transaction."""
     conn.execute("UPDATE rotations SET ended_at = ? WHERE agent = ? AND ended_at IS NULL", (to_epoch(now), agent))
     cur = conn.execute("INSERT INTO rotations (agent, started_at) VALUES (?, ?)", (agent, to_epoch(now)))
-    return Rotation(int(cur.lastrowid), agent, now)
+    return Rotation(inserted_id(cur), agent, now)
 
 
 def rotation_summary(conn: sqlite3.Connection, rotation_id: int) -> RotationSummary:
@@ -81,7 +82,7 @@ def recent_actions(conn: sqlite3.Connection, rotation_id: int, limit: int = 10) 
         "SELECT a.at, a.ticket_id, t.number, a.action, a.detail, a.undone_at FROM triage_actions a "
         "JOIN tickets t ON t.id = a.ticket_id WHERE a.rotation_id = ? ORDER BY a.id DESC LIMIT ?",
         (rotation_id, limit))
-    return [LoggedAction(from_epoch(at), tid, number, action, json.loads(detail).get("what", ""), undone is not None)
+    return [LoggedAction(from_epoch_not_null(at), tid, number, action, json.loads(detail).get("what", ""), undone is not None)
             for at, tid, number, action, detail, undone in lines]
 
 
@@ -125,7 +126,7 @@ def _log(conn: sqlite3.Connection, *, rotation_id: int, ticket_id: int, agent: s
         "INSERT INTO triage_actions (rotation_id, ticket_id, at, agent, action, detail, outbox_id) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
         (rotation_id, ticket_id, to_epoch(now), agent, action, json.dumps(detail, ensure_ascii=False), outbox_id))
-    return int(cur.lastrowid)
+    return inserted_id(cur)
 
 
 def _what(action: str, change: Change) -> str:
@@ -168,17 +169,17 @@ def queue_update(conn: sqlite3.Connection, ticket_id: int, change: Change, agent
     if changes:
         writer.save_tickets(conn, [updated])
         writer.save_events(conn, events)
-        sla_refresh.refresh_tickets(conn, [ticket.id])  # a new priority or status moves the clocks
+        sla_refresh.refresh_tickets(conn, [ticket_id])  # a new priority or status moves the clocks
         payload = update_payload(ticket, updated, sends_tags=sends_tags)
         if payload:
-            outbox_ids.append(outbox.insert_item(conn, ticket.id, "update", payload, now))
+            outbox_ids.append(outbox.insert_item(conn, ticket_id, "update", payload, now))
     local_only = ("tags",) if "tags" in changes and not sends_tags else ()
     detail = {"batch": batch, "what": _what(action, change), "changes": changes,
-              "events": _events_since(conn, ticket.id, mark), "outbox": outbox_ids, "local_only": list(local_only),
+              "events": _events_since(conn, ticket_id, mark), "outbox": outbox_ids, "local_only": list(local_only),
               **(extra or {})}
-    _log(conn, rotation_id=rotation_id, ticket_id=ticket.id, agent=agent, action=action, now=now,
+    _log(conn, rotation_id=rotation_id, ticket_id=ticket_id, agent=agent, action=action, now=now,
          outbox_id=outbox_ids[0] if outbox_ids else None, detail=detail)
-    return ActionResult(ticket.id, ticket.number, action, tuple(outbox_ids), not belongs_in_queue(updated), local_only)
+    return ActionResult(ticket_id, ticket.number, action, tuple(outbox_ids), not belongs_in_queue(updated), local_only)
 
 
 def escalate(conn: sqlite3.Connection, ticket_id: int, *, note: str, agent: str, now: datetime, rotation_id: int,
@@ -195,13 +196,13 @@ def escalate(conn: sqlite3.Connection, ticket_id: int, *, note: str, agent: str,
     ticket = _get(conn, ticket_id)
     mark = _last_event_id(conn)
     message_id, note_item = outbox.queue_reply(
-        conn, ReplyPlan(ticket.id, MessageKind.INTERNAL_NOTE, note.strip() + "\n", agent), now, keep_draft=True)
+        conn, ReplyPlan(ticket_id, MessageKind.INTERNAL_NOTE, note.strip() + "\n", agent), now, keep_draft=True)
     # The note's own effect (updated_at) is not undone field by field: its message goes.
     change = Change(assignee=assignee, group=group, status=escalation_status(ticket, status))
-    result = queue_update(conn, ticket.id, change, agent, now, action=ESCALATE, rotation_id=rotation_id,
+    result = queue_update(conn, ticket_id, change, agent, now, action=ESCALATE, rotation_id=rotation_id,
                           batch=batch, sends_tags=False,
                           extra={"note_outbox": note_item, "message": message_id, "to_group": not assignee,
-                                 "note_events": _events_since(conn, ticket.id, mark)})
+                                 "note_events": _events_since(conn, ticket_id, mark)})
     assert result is not None  # the extra detail always logs a line
     return ActionResult(result.ticket_id, result.number, ESCALATE, (note_item, *result.outbox_ids),
                         result.left_queue or not assignee)
@@ -256,7 +257,7 @@ def undo_last(conn: sqlite3.Connection, agent: str, rotation_id: int, now: datet
             raise TriageError(f"Too late to undo: the change to #{number} has already left the outbox ({state}); "
                               "make the opposite change instead.")
     done = Undone(action=lines[0][3])
-    for line_id, ticket_id, number, action, detail in lines:
+    for line_id, ticket_id, number, _action, detail in lines:
         for item in (detail.get("note_outbox"), *detail["outbox"]):
             if item:
                 conn.execute("DELETE FROM outbox WHERE id = ? AND state = ?", (item, outbox.QUEUED))
