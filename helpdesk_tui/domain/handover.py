@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from collections.abc import Sequence
 from typing import Protocol
 
 from helpdesk_tui.domain.sla import SlaDue
@@ -26,13 +27,18 @@ class TicketAtRisk:
 
 
 class PromiseLike(Protocol):
-    """A promised update (``store.checkpoints.PromiseDue``)."""
+    """A promised update (``store.checkpoints.PromiseDue``, a frozen dataclass: read-only here)."""
 
-    number: int
-    subject: str
-    customer_name: str
-    assignee: str | None
-    promised_at: datetime
+    @property
+    def number(self) -> int: ...
+    @property
+    def subject(self) -> str: ...
+    @property
+    def customer_name(self) -> str: ...
+    @property
+    def assignee(self) -> str | None: ...
+    @property
+    def promised_at(self) -> datetime: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +85,7 @@ class HandoverData:
     rotation: Rotation | None
     at_risk: list[TicketAtRisk] = field(default_factory=list)
     at_risk_total: int = 0
-    promises: list[PromiseLike] = field(default_factory=list)
+    promises: Sequence[PromiseLike] = field(default_factory=list)
     promises_total: int = 0
     escalations: list[Escalation] = field(default_factory=list)
     pending: int = 0

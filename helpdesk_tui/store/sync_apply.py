@@ -158,19 +158,20 @@ def _ticket(conn, remote: RemoteTicket, ticket_id: int, existing: Ticket | None,
 
 
 def _events(ticket: Ticket, existing: Ticket | None) -> list[Event]:
+    ticket_id = ticket.saved_id  # written just before: it has its id
     if existing is None:
-        events = [Event(ticket.id, EventKind.RECEIVED, ticket.created_at)]
+        events = [Event(ticket_id, EventKind.RECEIVED, ticket.created_at)]
         if ticket.first_response_at is not None:
-            events.append(Event(ticket.id, EventKind.FIRST_RESPONSE, ticket.first_response_at))
+            events.append(Event(ticket_id, EventKind.FIRST_RESPONSE, ticket.first_response_at))
         return events
     events = []
     if existing.status != ticket.status:
-        events.append(Event(ticket.id, EventKind.STATUS_CHANGED, ticket.updated_at, "",
+        events.append(Event(ticket_id, EventKind.STATUS_CHANGED, ticket.updated_at, "",
                             f"{existing.status} → {ticket.status}"))
     if existing.assignee != ticket.assignee:
-        events.append(Event(ticket.id, EventKind.ASSIGNED, ticket.updated_at, "", ticket.assignee or "nobody"))
+        events.append(Event(ticket_id, EventKind.ASSIGNED, ticket.updated_at, "", ticket.assignee or "nobody"))
     if existing.first_response_at is None and ticket.first_response_at is not None:
-        events.append(Event(ticket.id, EventKind.FIRST_RESPONSE, ticket.first_response_at))
+        events.append(Event(ticket_id, EventKind.FIRST_RESPONSE, ticket.first_response_at))
     return events
 
 
