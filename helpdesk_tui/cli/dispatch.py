@@ -141,6 +141,12 @@ def _insights_export(ctx: Context, a: argparse.Namespace) -> int:
     return insights_export(ctx, since=a.since, fmt=a.format, output=a.output)
 
 
+def _export(ctx: Context, a: argparse.Namespace) -> int:
+    from helpdesk_tui.cli.export import export
+
+    return export(ctx, output=a.output, fmt=a.format, overwrite=a.overwrite)
+
+
 def _stats(ctx: Context, a: argparse.Namespace) -> int:
     from helpdesk_tui.cli.stats import stats
 
@@ -165,7 +171,7 @@ COMMANDS: dict[str, Handler] = {
     "account remove": _account_remove,
     "sessions": _sessions, "sessions show": _session_show,
     "handover": _handover, "insights export": _insights_export,
-    "stats": _stats, "rate": _rate,
+    "stats": _stats, "rate": _rate, "export": _export,
 }
 
 # They show the settings' warnings themselves, where stderr would be painted over.

@@ -139,6 +139,12 @@ def build_parser() -> argparse.ArgumentParser:
     insights_export.add_argument("--format", choices=["markdown", "csv"], default="markdown",
                                  help="markdown (default) or csv")
     insights_export.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output")
+    export = sub.add_parser("export", parents=[common], help="the cache's tickets, messages, customers, "
+                            "organizations and ratings for analysts (never the outbox, drafts or settings)")
+    export.add_argument("output", metavar="PATH", help="a SQLite file, or a folder for csv and json")
+    export.add_argument("--format", choices=["sqlite", "csv", "json"], default="sqlite",
+                        help="sqlite (default: one file with keys), csv or json (one file per table)")
+    export.add_argument("--overwrite", action="store_true", help="replace PATH if it exists")
     stats = sub.add_parser("stats", parents=[common], help="KPIs: response times, targets, breaches, backlog, "
                            "ratings per agent, queue or day")
     stats.add_argument("--since", default="7d", help="7d, 30d, 12h, 2w or a date such as 2026-11-01 (default 7d)")

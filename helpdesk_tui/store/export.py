@@ -26,6 +26,8 @@ from typing import Any, Literal
 
 import sqlite_utils
 
+from helpdesk_tui.csv_cells import spreadsheet_text
+
 ExportFormat = Literal["sqlite", "csv", "json"]
 FORMATS: tuple[ExportFormat, ...] = ("sqlite", "csv", "json")
 
@@ -176,15 +178,9 @@ def _counted(rows: Iterator[dict[str, Any]], counts: dict[str, int], name: str) 
         yield row
 
 
-# A cell that starts like this is a formula to a spreadsheet (CSV injection): it gets a
-# leading apostrophe, which spreadsheets show as text and do not evaluate.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
 def _csv_cell(value: object) -> object:
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+    # Customer text that starts like a formula stays text in a spreadsheet (the one guard).
+    return spreadsheet_text(value) if isinstance(value, str) else value
 
 
 def _write_files(conn: sqlite3.Connection, folder: Path, fmt: ExportFormat) -> dict[str, int]:
