@@ -1,8 +1,8 @@
 """Focus sessions (issue 5): the queue served one ticket at a time, with a timer in the header.
 
-The session lives in the cache (``store.focus_sessions``): every step
-is written at once, and the timer is worked out from the stored times, so a restart resumes the
-session where it stood. The rules (time left, when to warn, what counts as handled) are in
+The session lives in the cache (``store.focus_sessions``): every step is written at once,
+and the timer is worked out from the stored times, so a restart resumes the session where it
+stood. The rules (time left, when to warn, what counts as handled) are in
 ``domain.focus``; this file only wires keys, dialogs and the header to them.
 """
 

@@ -57,6 +57,15 @@ class SyncRunner:
         """A helpdesk to sync with, every ``interval`` seconds."""
         return self.backend is not None and bool(self.interval)
 
+    def start(self, interval: float | None, set_interval: Callable[[float, Callable[[], object]], object]) -> None:
+        """Sync now, then every ``interval`` seconds (when there is a helpdesk and an interval)."""
+        self.state = SyncState()
+        self.interval = interval
+        if not self.syncing or interval is None:
+            return
+        self.sync_now()
+        set_interval(interval, self.sync_now)
+
     def sync_now(self) -> Worker[Any]:
         return self._run_worker(self._sync, thread=True, exclusive=True, group="sync", exit_on_error=False)
 

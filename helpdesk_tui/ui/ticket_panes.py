@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from textual.css.query import NoMatches
 from textual.timer import Timer
 from textual.widget import Widget
+from textual.widgets import Static
 
 from helpdesk_tui.domain.models import Ticket
 from helpdesk_tui.store.cache import Cache
 from helpdesk_tui.ui.composer_dock import ComposerDock
 from helpdesk_tui.ui.layout import pane_widths
+from helpdesk_tui.ui.undo_send import HeldSends
 from helpdesk_tui.ui.widgets.customer_pane import CustomerPane
 from helpdesk_tui.ui.widgets.inbox_list import InboxList
 from helpdesk_tui.ui.widgets.kb_sidebar import KbSidebar
@@ -28,14 +31,16 @@ PREVIEW_DELAY = 0.12  # seconds the cursor must rest on a ticket before the pane
 class TicketPanes:
     def __init__(self, cache: Cache, *, host: Widget, dock: ComposerDock,
                  set_timer: Callable[[float, Callable[[], object]], Timer], notify: Callable[..., object],
-                 covered: Callable[[], bool], show_holds: Callable[[], None]) -> None:
+                 covered: Callable[[], bool], holds: HeldSends, redraw_header: Callable[[], None]) -> None:
         self._cache = cache
         self._host = host  # where the panes are
         self._dock = dock
         self._set_timer = set_timer
         self._notify = notify
         self._covered = covered  # a dialog is up over the workstation
-        self._show_holds = show_holds  # the open ticket's reply in its undo window, if any
+        self._holds = holds
+        self._redraw_header = redraw_header
+        self._header_held = False  # the header counted a held send down at its last redraw
         self.ticket_id: int | None = None
         self.back_stack: list[int] = []  # tickets opened from the customer's history: esc goes back
         self.inbox_only = True  # until a ticket is opened
@@ -81,7 +86,7 @@ class TicketPanes:
             self.apply_layout()
         thread = cache.thread(ticket_id)
         host.query_one(TicketPane).show(ticket, thread, cache.timeline(ticket_id))
-        self._show_holds()
+        self.show_holds()
         customer = host.query_one(CustomerPane)
         if ticket.requester_id is None:
             customer.show(None, [])
@@ -94,6 +99,19 @@ class TicketPanes:
             self._dock.show_draft(ticket_id)  # shown with its cursor; r, n or enter continue it
         if focus:
             host.query_one(ThreadView).focus()
+
+    def show_holds(self) -> None:
+        """The open ticket's reply in its undo window, if any, counting down under the thread."""
+        try:
+            line = self._host.query_one("#ticket-held", Static)
+        except NoMatches:  # the panes are gone (closing) or not built yet
+            return
+        text = self._holds.line(self.ticket_id)
+        line.display = text is not None
+        line.update(text or "")
+        if self._holds.sends or self._header_held:  # the header counts down too, and clears once
+            self._header_held = bool(self._holds.sends)
+            self._redraw_header()
 
     def show_nothing(self, reason: str) -> None:
         """The list is empty: the panes beside it must not go on showing a ticket from before."""

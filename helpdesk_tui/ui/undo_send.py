@@ -1,7 +1,6 @@
-"""Undo send, the app's side: ``[send] delay_seconds`` of grace after ctrl+s.
+"""Undo send, the workstation's side: ``[send] delay_seconds`` of grace after ctrl+s.
 
-A sent reply waits in the outbox as a held send (store.held) for
-the window; the thread and the header count it down ("sending in 9 s · u undo"), ``u`` (or
+A sent reply waits in the outbox as a held send (store.held) for the window; the thread and the header count it down ("sending in 9 s · u undo"), ``u`` (or
 the palette's "Reply: Undo send") takes it back into the composer as the draft it was.
 When a window ends, the outbox worker releases it and pushes it at once, without waiting
 for the next periodic sync. Triage changes wait out the same window (their ``u`` is the
@@ -23,7 +22,8 @@ from helpdesk_tui.domain.models import Draft
 from helpdesk_tui.domain.reply import ReplyPlan
 from helpdesk_tui.domain.vocab import MessageKind
 from helpdesk_tui.store.cache import Cache
-from helpdesk_tui.store.held import HeldSend
+from helpdesk_tui.store.held import HeldSend, HoldError
+from helpdesk_tui.ui.widgets.composer import Composer
 
 TICK = 0.5  # seconds between countdown redraws while something is held
 ASK_AGAIN = 2.0  # seconds before asking the worker again to release what is due
@@ -135,3 +135,32 @@ class HeldSends:
     def take_back(self, send: HeldSend) -> Draft | None:
         """The draft the send was, or None when it has gone to the outbox. Raises HoldError."""
         return self._cache.take_back(send.ticket_id, self._now())
+
+
+def undo_send(holds: HeldSends, ticket_id: int | None, *, notify: Callable[..., object],
+              clear_notifications: Callable[[], None], open_ticket: Callable[[int], None],
+              open_composer: Callable[[MessageKind], Composer | None],
+              reload_ticket: Callable[[int], None]) -> None:
+    """``u``: take the open ticket's held send (else the newest) back into the composer."""
+    send = holds.to_take_back(ticket_id)
+    if send is None:
+        notify("Nothing to undo: no reply is waiting to be sent.")
+        return
+    try:
+        draft = holds.take_back(send)
+    except HoldError as exc:
+        notify(str(exc), severity="warning")
+        return
+    holds.watch()
+    if draft is None:
+        notify("Too late to undo: it has gone to the outbox.", severity="warning")
+        return
+    if ticket_id != send.ticket_id:
+        open_ticket(send.ticket_id)
+    composer = open_composer(draft.kind)
+    if composer is not None:  # an explicit key: the text takes the keyboard once it is built
+        composer.call_after_refresh(lambda: composer.text_area.focus())
+    reload_ticket(send.ticket_id)
+    what = "reply" if draft.kind == MessageKind.PUBLIC_REPLY else "note"
+    clear_notifications()  # "… held 10 s · u undo" no longer holds
+    notify(f"Send undone: the {what} is back in the composer.")

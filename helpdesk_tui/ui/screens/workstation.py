@@ -18,7 +18,6 @@ from textual.app import ComposeResult, SystemCommand
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.css.query import NoMatches
 from textual.widgets import Input, ProgressBar, Static
 from textual.worker import Worker
 
@@ -30,7 +29,6 @@ from helpdesk_tui.domain.focus import FocusSession, ServedTicket
 from helpdesk_tui.domain.reply import ReplyPlan
 from helpdesk_tui.domain.vocab import MessageKind
 from helpdesk_tui.store.focus_sessions import FocusStore, view_for
-from helpdesk_tui.store.held import HoldError
 from helpdesk_tui.sync.engine import Progress, SyncReport
 from helpdesk_tui.ui.checkpoint_alerts import CHECK_SECONDS, PromiseAlerts
 from helpdesk_tui.ui.composer_dock import ComposerDock
@@ -46,11 +44,11 @@ from helpdesk_tui.ui.screens.triage import TriageLinks, TriageScreen
 from helpdesk_tui.ui.screens.workstation_bindings import WORKSTATION_BINDINGS
 from helpdesk_tui.ui.screens.workstation_commands import session_commands, workstation_commands
 from helpdesk_tui.ui.sending import SendFlow
-from helpdesk_tui.ui.syncing import SyncRunner, SyncState
+from helpdesk_tui.ui.syncing import SyncRunner
 from helpdesk_tui.ui.templating import insert_template
 from helpdesk_tui.ui.ticket_panes import TicketPanes
 from helpdesk_tui.ui.triaging import helpdesk_label, triage_screen
-from helpdesk_tui.ui.undo_send import HeldSends
+from helpdesk_tui.ui.undo_send import HeldSends, undo_send
 from helpdesk_tui.ui.widgets.composer import Composer
 from helpdesk_tui.ui.widgets.customer_pane import CustomerPane, NotesList
 from helpdesk_tui.ui.widgets.fitting_footer import FittingFooter
@@ -80,7 +78,6 @@ class WorkstationScreen(Screen[None]):
         settings = options.settings
         self.triage_at_start: bool | None = None  # helpdesk-tui triage: open on it (a new rotation or not)
         self._quit_anyway = False
-        self._header_held = False
         from_thread, push = self._from_thread, self._push
         self.drafts = DraftKeeper(cache, notify=self.notify, set_interval=self.set_interval,
                                   show_status=self._show_draft_status)
@@ -111,7 +108,8 @@ class WorkstationScreen(Screen[None]):
                                 sent=self._after_send, reload_ticket=self.reload_ticket,
                                 released=self.holds_released, drained=self._outbox_drained)
         self.panes = TicketPanes(cache, host=self, dock=self.dock, set_timer=self.set_timer, notify=self.notify,
-                                 covered=lambda: len(self.app.screen_stack) > 1, show_holds=self._show_holds)
+                                 covered=lambda: len(self.app.screen_stack) > 1, holds=self.holds,
+                                 redraw_header=self._render_topbar)
         self.notes = CustomerNotes(cache, me=me, now=now, notify=self.notify, push_screen=push,
                                    show=lambda notes: self.query_one(CustomerPane).show_notes(notes))
 
@@ -380,20 +378,8 @@ class WorkstationScreen(Screen[None]):
 
     # ----- undo send
     def _holds_changed(self) -> None:
-        self._show_holds()
+        self.panes.show_holds()
         self.refresh_bindings()
-
-    def _show_holds(self) -> None:
-        try:
-            line = self.query_one("#ticket-held", Static)
-        except NoMatches:  # the panes are gone (closing) or not built yet
-            return
-        text = self.holds.line(self.ticket_id)
-        line.display = text is not None
-        line.update(text or "")
-        if self.holds.sends or self._header_held:  # the header counts down too, and clears once
-            self._header_held = bool(self.holds.sends)
-            self._render_topbar()
 
     def holds_released(self) -> None:
         """The outbox worker released held sends: they are queued messages in the thread now."""
@@ -404,28 +390,9 @@ class WorkstationScreen(Screen[None]):
         self._render_topbar()
 
     def action_undo_send(self) -> None:
-        send = self.holds.to_take_back(self.ticket_id)
-        if send is None:
-            self.notify("Nothing to undo: no reply is waiting to be sent.")
-            return
-        try:
-            draft = self.holds.take_back(send)
-        except HoldError as exc:
-            self.notify(str(exc), severity="warning")
-            return
-        self.holds.watch()
-        if draft is None:
-            self.notify("Too late to undo: it has gone to the outbox.", severity="warning")
-            return
-        if self.ticket_id != send.ticket_id:
-            self.open_ticket(send.ticket_id, focus=True)
-        composer = self.open_composer(draft.kind)
-        if composer is not None:  # an explicit key: the text takes the keyboard once it is built
-            composer.call_after_refresh(lambda: composer.text_area.focus())
-        self.reload_ticket(send.ticket_id)
-        what = "reply" if draft.kind == MessageKind.PUBLIC_REPLY else "note"
-        self.app.clear_notifications()  # "… held 10 s · u undo" no longer holds
-        self.notify(f"Send undone: the {what} is back in the composer.")
+        undo_send(self.holds, self.ticket_id, notify=self.notify, clear_notifications=self.app.clear_notifications,
+                  open_ticket=lambda ticket_id: self.open_ticket(ticket_id, focus=True),
+                  open_composer=self.open_composer, reload_ticket=self.reload_ticket)
 
     def refuse_while_held(self, ticket_id: int | None) -> bool:
         """A send of this ticket is in its undo window: the composer waits (one draft a ticket)."""
@@ -438,12 +405,7 @@ class WorkstationScreen(Screen[None]):
     # ----- sync
     def start_syncing(self) -> None:
         """Called once the first frame is up: sync now, then every ``sync_interval`` seconds."""
-        self.sync.state = SyncState()
-        self.sync.interval = self.options.sync_interval  # tests start syncing late, with a new interval
-        if not self.sync.syncing or self.sync.interval is None:
-            return
-        self.sync.sync_now()
-        self.set_interval(self.sync.interval, self.sync.sync_now)
+        self.sync.start(self.options.sync_interval, self.set_interval)  # read now: tests start syncing late
 
     def action_sync_now(self) -> None:
         if self.sync.backend is None:
