@@ -104,12 +104,12 @@ def _no_contained_errors(request, monkeypatch):
         yield
         return
     try:
-        from helpdesk_tui.ui.error_guard import ErrorGuardMixin
+        from helpdesk_tui.ui.error_guard import ErrorGuard
     except ImportError:  # a test environment without textual: no app to guard
         yield
         return
     contained: list[BaseException] = []
-    original = ErrorGuardMixin.contain_error
+    original = ErrorGuard.contain_error
 
     def recording(self, error):
         handled = original(self, error)
@@ -117,7 +117,7 @@ def _no_contained_errors(request, monkeypatch):
             contained.append(error)
         return handled
 
-    monkeypatch.setattr(ErrorGuardMixin, "contain_error", recording)
+    monkeypatch.setattr(ErrorGuard, "contain_error", recording)
     yield
     if contained:
         import traceback

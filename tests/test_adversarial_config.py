@@ -236,7 +236,7 @@ async def test_a_broken_template_named_like_markup_does_not_break_ctrl_t(demo_db
         assert any("templates/[/].md was not loaded" in text for text in toasts(app)), toasts(app)
         await pilot.press(*"fine", "enter")
         await settle(pilot, app)
-        assert app.is_running and "Hello [/]" in app.composer.text
+        assert app.is_running and "Hello [/]" in app.workstation.composer.text
 
 
 # --- the keymap ---------------------------------------------------------------------------------

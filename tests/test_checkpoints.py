@@ -171,14 +171,14 @@ async def test_a_promise_due_soon_notifies_once_and_again_once_when_it_is_overdu
         assert "next update promised to Ana Souza due in 9m" in screen_text(app)
         for minutes in (0, 1, 8):  # later ticks while it is still ahead: nothing new
             clock.now = NOW + timedelta(minutes=minutes)
-            app.check_promises()
+            app.workstation.promises.check()
             await settle(pilot, app)
         assert len([c for c in calls if c[1].get("title") == "Promised update"]) == 1
         clock.now = NOW + timedelta(minutes=12)  # three minutes past the promise
-        app.check_promises()
+        app.workstation.promises.check()
         await settle(pilot, app)
         clock.now = NOW + timedelta(minutes=13)
-        app.check_promises()
+        app.workstation.promises.check()
         await settle(pilot, app)
         promised = [(m, kw["severity"]) for m, kw in calls if kw.get("title") == "Promised update"]
         assert promised[1:] == [(f"#{mine.number} · next update promised to Ana Souza is overdue by 3m", "warning")]
@@ -205,7 +205,7 @@ async def test_a_new_promise_on_the_same_ticket_is_announced_again(tmp_path):
         put(conn, [replace(mine, next_checkpoint_at=NOW + timedelta(minutes=14))])  # a new promise
         conn.close()
         clock.now = NOW + timedelta(minutes=1)
-        app.check_promises()
+        app.workstation.promises.check()
         await settle(pilot, app)
         texts = [m for m, kw in calls if kw.get("title") == "Promised update"]
         assert texts == [f"#{mine.number} · next update promised to Ana Souza due in 9m",
@@ -222,7 +222,7 @@ async def test_warning_minutes_zero_turns_the_alerts_off(tmp_path):
     calls = record_notifications(app)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        app.check_promises()
+        app.workstation.promises.check()
         await settle(pilot, app)
     assert [c for c in calls if c[1].get("title", "").startswith("Promised")] == []
 
@@ -294,7 +294,7 @@ async def test_palette_command_marks_the_latest_customer_message_with_a_note(tmp
     app = build_app(path, tmp_path, Clock(NOW), live=False)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot, app)
-        app.open_ticket(ticket.id, focus=True)
+        app.workstation.open_ticket(ticket.id, focus=True)
         await pilot.pause()
         command = next(c for c in app.get_system_commands(app.screen) if c.title == "Ticket: Mark as product feedback")
         command.callback()
@@ -317,8 +317,8 @@ async def test_marking_feedback_without_an_open_ticket_says_what_to_do(tmp_path)
     app = build_app(path, tmp_path, Clock(NOW), live=False)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot, app)
-        assert app.ticket_id is None
-        app.action_mark_feedback()
+        assert app.workstation.ticket_id is None
+        app.workstation.action_mark_feedback()
         await pilot.pause()
         assert "Open a ticket first" in screen_text(app)
         assert not isinstance(app.screen, NoteEditor)

@@ -111,12 +111,12 @@ async def test_a_session_serves_in_sla_order_counts_a_reply_takes_a_skip_and_end
     app = focus_app(db, tmp_path, clock)
     async with app.run_test(size=SIZE) as pilot:
         await start_session(pilot, app)
-        assert app.focus_served.ticket_id == first and app.ticket_id == first
+        assert app.workstation.focus_sessions.served.ticket_id == first and app.workstation.ticket_id == first
         assert "Focus 50:00 left · 0 handled" in screen_text(app)
 
         clock.advance(minutes=3)
         await send_reply(pilot, app, "Thanks, we are renewing the certificate now.")
-        assert app.focus_served.ticket_id == second and app.ticket_id == second  # served next at once
+        assert app.workstation.focus_sessions.served.ticket_id == second and app.workstation.ticket_id == second  # served next at once
         assert app.cache.draft(first) is None  # the sent reply did not come back as a draft
         assert "Focus 47:00 left · 1 handled" in screen_text(app)
 
@@ -130,7 +130,7 @@ async def test_a_session_serves_in_sla_order_counts_a_reply_takes_a_skip_and_end
         assert "Say in one line why you skip this ticket" in screen_text(app)
         await pilot.press(*"needs the billing team", "enter")
         await settle(pilot, app)
-        assert app.focus_served.ticket_id == third and app.ticket_id == third
+        assert app.workstation.focus_sessions.served.ticket_id == third and app.workstation.ticket_id == third
 
         clock.advance(minutes=1)
         await pilot.press("F")
@@ -149,7 +149,7 @@ async def test_a_session_serves_in_sla_order_counts_a_reply_takes_a_skip_and_end
         assert "Left unfinished  1" in text
         await pilot.press("escape")
         await pilot.pause()
-        assert app.focus_session is None and "Focus " not in screen_text(app).splitlines()[0]
+        assert app.workstation.focus_sessions.session is None and "Focus " not in screen_text(app).splitlines()[0]
 
     assert cli.main(["--home", str(home), "sessions"]) == 0
     listing = capsys.readouterr().out
@@ -163,7 +163,7 @@ async def test_done_without_any_work_is_refused_and_the_ticket_stays_served(demo
         await start_session(pilot, app)
         await pilot.press("ctrl+n")
         await pilot.pause()
-        assert app.focus_served.ticket_id == first
+        assert app.workstation.focus_sessions.served.ticket_id == first
         assert any(n.startswith(f"Nothing was done on #{app.cache.ticket(first).number}") for n in app.notices)
 
 
@@ -172,9 +172,9 @@ async def test_a_running_session_comes_back_after_a_restart_with_its_timer_and_s
     app = focus_app(demo_db, tmp_path, clock)
     async with app.run_test(size=SIZE) as pilot:
         await start_session(pilot, app, minutes="30")
-        served = app.focus_served.ticket_id
+        served = app.workstation.focus_sessions.served.ticket_id
         clock.advance(minutes=4)
-        app.focus_tick()
+        app.workstation.focus_sessions.tick()
         await pilot.pause()
         assert "Focus 26:00 left · 0 handled" in screen_text(app)
     app.cache.close()
@@ -183,7 +183,7 @@ async def test_a_running_session_comes_back_after_a_restart_with_its_timer_and_s
     again = focus_app(demo_db, tmp_path, clock)
     async with again.run_test(size=SIZE) as pilot:
         await settle(pilot, again)
-        assert again.focus_served.ticket_id == served and again.ticket_id == served
+        assert again.workstation.focus_sessions.served.ticket_id == served and again.workstation.ticket_id == served
         assert "Focus 16:00 left · 0 handled" in screen_text(again)
         # pause, restart again: still paused, the time left where it stood
         await pilot.press("F")
@@ -213,7 +213,7 @@ async def test_resuming_on_start_beside_a_draft_on_the_first_inbox_ticket_keeps_
     app = focus_app(demo_db, tmp_path, clock)
     async with app.run_test(size=SIZE) as pilot:  # the app opens the first ticket with its draft first
         await settle(pilot, app)
-        assert app.ticket_id == served.ticket_id and app.focus_served.ticket_id == served.ticket_id
+        assert app.workstation.ticket_id == served.ticket_id and app.workstation.focus_sessions.served.ticket_id == served.ticket_id
         assert app.cache.draft(first_in_all).body == "Half-written answer"
 
 
@@ -233,7 +233,7 @@ async def test_a_session_that_ran_out_while_the_app_was_closed_ends_at_its_plann
         assert "Your focus session ran out while the app was closed." in again.notices
         assert "Time             25 min planned · 25m 00s worked" in screen_text(again)
         assert FocusStore(again.cache).get(1).ended_at == started + timedelta(minutes=25)
-        assert again.focus_session is None
+        assert again.workstation.focus_sessions.session is None
 
 
 async def test_a_gentle_warning_near_the_end_then_the_summary_when_time_is_up(demo_db, tmp_path):
@@ -241,22 +241,22 @@ async def test_a_gentle_warning_near_the_end_then_the_summary_when_time_is_up(de
     app = focus_app(demo_db, tmp_path, clock)
     async with app.run_test(size=SIZE) as pilot:
         await start_session(pilot, app, minutes="20")
-        assert app._focus_timer is None  # not live: nothing ticks by itself in tests and snapshots
+        assert app.workstation.focus_sessions.timer is None  # not live: nothing ticks by itself in tests and snapshots
         clock.advance(minutes=14, seconds=59)
-        app.focus_tick()
+        app.workstation.focus_sessions.tick()
         assert not any("left in this focus session" in n for n in app.notices)
         clock.advance(seconds=1)
-        app.focus_tick()
-        app.focus_tick()
+        app.workstation.focus_sessions.tick()
+        app.workstation.focus_sessions.tick()
         assert [n for n in app.notices if "left in this focus session" in n] == [
             "5:00 left in this focus session: a good moment to wrap up this ticket."]
         clock.advance(minutes=5)
-        app.focus_tick()
+        app.workstation.focus_sessions.tick()
         await settle(pilot, app)
         assert isinstance(app.screen, FocusSummaryScreen)
         assert "Time is up. Here is what the session achieved." in app.notices
         session = FocusStore(app.cache).get(1)
-        assert session.ended_at == clock.now and app.focus_session is None
+        assert session.ended_at == clock.now and app.workstation.focus_sessions.session is None
 
 
 async def test_a_hostile_subject_stays_literal_in_the_skip_dialog_and_the_summary(demo_db, tmp_path):
@@ -275,7 +275,7 @@ async def test_a_hostile_subject_stays_literal_in_the_skip_dialog_and_the_summar
         assert "[bold red]PWNED[/] [@click=app.quit]x[/]" in screen_text(app)
         await pilot.press(*"[red]vendor[/red]", "enter")
         await settle(pilot, app)
-        app.end_focus_session()
+        app.workstation.focus_sessions.end_session()
         await settle(pilot, app)
         text = screen_text(app)
         assert f"#{ticket.number}  [bold red]PWNED[/] [@click=app.quit]x[/] — [red]vendor[/red]" in text
@@ -290,11 +290,11 @@ async def test_session_keys_are_in_help_and_the_palette(demo_db, tmp_path):
         assert {"app.focus_session", "focus.done", "focus.skip"} <= ids
         names = [c.title for c in app.get_system_commands(app.screen)]
         assert "Focus: Start session…" in names and "Focus: End session" not in names
-        assert not app.check_action("focus_done", ())  # hidden while no session runs
+        assert not app.workstation.check_action("focus_done", ())  # hidden while no session runs
         await start_session(pilot, app)
         names = [c.title for c in app.get_system_commands(app.screen)]
         assert {"Focus: Done, next ticket", "Focus: Skip ticket…", "Focus: End session"} <= set(names)
-        assert app.check_action("focus_done", ())
+        assert app.workstation.check_action("focus_done", ())
 
 
 async def test_focus_settings_set_the_offered_length_and_the_warning(demo_db, tmp_path):
@@ -315,7 +315,7 @@ async def test_focus_settings_set_the_offered_length_and_the_warning(demo_db, tm
         await settle(pilot, app)
         assert FocusStore(app.cache).get(1).planned_seconds == 25 * 60
         clock.advance(minutes=15)
-        app.focus_tick()
+        app.workstation.focus_sessions.tick()
         assert [n for n in app.notices if "left in this focus session" in n] == [
             "10:00 left in this focus session: a good moment to wrap up this ticket."]
 
@@ -332,5 +332,5 @@ async def test_a_zero_warning_setting_turns_the_warning_off(demo_db, tmp_path):
         await start_session(pilot, app, minutes="20")
         for _ in range(20 * 6 - 1):
             clock.advance(seconds=10)
-            app.focus_tick()
+            app.workstation.focus_sessions.tick()
         assert not any("left in this focus session" in n for n in app.notices)

@@ -30,7 +30,7 @@ SAVED = "Hi Aiko,\n\nthe site is back; please reload."
 
 def first_ticket_with_draft(app, body: str = SAVED) -> int:
     """Give the ticket the inbox opens on a saved draft, before the app starts."""
-    tid = app.cache.inbox_ids(app.current_query(), limit=1)[0]
+    tid = app.cache.inbox_ids(app.workstation.inbox_views.current_query(), limit=1)[0]
     app.cache.save_draft(Draft(tid, MessageKind.PUBLIC_REPLY, body, DEMO_NOW, DEMO_NOW, cursor=(2, 5)))
     return tid
 
@@ -50,14 +50,14 @@ async def test_inbox_keys_never_reach_a_draft_shown_under_the_cursor(demo_db, tm
     before = draft_row(demo_db, tid)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot, app)
-        assert app.ticket_id == tid and app.composer is not None  # the draft is shown…
-        assert app.composer.text == SAVED
+        assert app.workstation.ticket_id == tid and app.workstation.composer is not None  # the draft is shown…
+        assert app.workstation.composer.text == SAVED
         assert app.query_one(InboxList).has_focus  # …but the keyboard stays with the inbox
         await pilot.press("j", "j", "j", "k")
         await pilot.pause(0.3)  # the preview timer swaps the ticket while keys arrive
         await pilot.press("k", "k")
         await pilot.pause(0.3)
-        assert app.ticket_id == tid and app.composer is not None
+        assert app.workstation.ticket_id == tid and app.workstation.composer is not None
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
@@ -65,7 +65,7 @@ async def test_inbox_keys_never_reach_a_draft_shown_under_the_cursor(demo_db, tm
         # Keys typed while the ticket is being swapped in land in the inbox, not in a text field.
         await pilot.press("j", "k", *"1jjjr")
         await pilot.pause(0.3)
-        assert not isinstance(app.focused, TextArea) or app.composer.active
+        assert not isinstance(app.focused, TextArea) or app.workstation.composer.active
     assert draft_row(demo_db, tid) == before
 
 
@@ -74,7 +74,7 @@ async def test_r_and_enter_on_the_shown_draft_continue_it(demo_db, tmp_path):
     tid = first_ticket_with_draft(app)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot, app)
-        composer = app.composer
+        composer = app.workstation.composer
         assert not composer.active and composer.text_area.read_only
         composer.text_area.focus()  # tab or a click reaches the draft: still read-only
         await pilot.pause()
@@ -89,12 +89,12 @@ async def test_r_and_enter_on_the_shown_draft_continue_it(demo_db, tmp_path):
         await pilot.press("escape")
         await pilot.pause()
         app.query_one(InboxList).focus()
-        app.open_ticket(tid, focus=False)
+        app.workstation.open_ticket(tid, focus=False)
         await pilot.pause()
-        assert not app.composer.active
+        assert not app.workstation.composer.active
         await pilot.press("r")
         await pilot.pause()
-        assert app.composer.active and app.composer.text_area.has_focus
+        assert app.workstation.composer.active and app.workstation.composer.text_area.has_focus
 
 
 async def test_enter_in_the_send_dialog_never_sends(demo_db, tmp_path):
@@ -139,11 +139,11 @@ async def test_undo_after_a_template_takes_the_template_back(demo_db, tmp_path):
         await pilot.pause()
         await pilot.press("enter")
         await pilot.pause()
-        assert app.composer.text.count("\n") > 3  # a template long enough to need a scrollbar
+        assert app.workstation.composer.text.count("\n") > 3  # a template long enough to need a scrollbar
         await pilot.press("ctrl+z")
         await pilot.pause()
-        assert app.composer.text == ""
-        assert app.is_running and app.contained_errors == []
+        assert app.workstation.composer.text == ""
+        assert app.is_running and app.error_guard.contained_errors == []
 
 
 @pytest.mark.contains_errors
@@ -153,7 +153,7 @@ async def test_an_error_in_a_widget_keeps_the_drafts_and_the_app(demo_db, tmp_pa
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot, app)
         await pilot.press("enter", "r", *"Half a reply")
-        tid = app.ticket_id
+        tid = app.workstation.ticket_id
         plain = TextArea(soft_wrap=True, id="plain")
         await app.screen.mount(plain)
         plain.focus()
@@ -161,14 +161,14 @@ async def test_an_error_in_a_widget_keeps_the_drafts_and_the_app(demo_db, tmp_pa
         await pilot.pause()
         await pilot.press("ctrl+z")  # raises ValueError inside Textual
         await pilot.pause()
-        assert app.is_running and len(app.contained_errors) == 1
-        assert isinstance(app.contained_errors[0], ValueError)
+        assert app.is_running and len(app.error_guard.contained_errors) == 1
+        assert isinstance(app.error_guard.contained_errors[0], ValueError)
         assert app.cache.draft(tid).body == "Half a reply"  # saved before anything else
         assert "ValueError" in (tmp_path / "errors.log").read_text()
         await plain.remove()
         await pilot.pause()
         assert "Something went wrong" in screen_text(app)
-        app.composer.text_area.focus()
+        app.workstation.composer.text_area.focus()
         await pilot.press(*", and the rest.")
         await pilot.pause(1.0)
         assert app.cache.draft(tid).body == "Half a reply, and the rest."
@@ -179,11 +179,11 @@ async def test_discard_asks_first_and_works_with_the_composer_closed(demo_db, tm
     tid = first_ticket_with_draft(app)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot, app)
-        assert app.composer is not None and not app.composer.active
+        assert app.workstation.composer is not None and not app.workstation.composer.active
         await pilot.press("escape")  # the inbox keeps the keyboard
-        app.close_composer()
+        app.workstation.close_composer()
         await pilot.pause()
-        assert app.composer is None and app.cache.draft(tid) is not None
+        assert app.workstation.composer is None and app.cache.draft(tid) is not None
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"Discard draft")
@@ -194,7 +194,7 @@ async def test_discard_asks_first_and_works_with_the_composer_closed(demo_db, tm
         await pilot.press("enter")  # enter keeps (the focused button is "Keep")
         await pilot.pause()
         assert app.cache.draft(tid).body == SAVED
-        app.action_discard_draft()
+        app.workstation.action_discard_draft()
         await pilot.pause()
         await pilot.press("y")
         await pilot.pause()
@@ -218,7 +218,7 @@ async def test_a_draft_save_blocked_by_another_process_is_kept_retried_and_said(
         await settle(pilot, app)
         await pilot.press("enter", "r", *"Before the lock.")
         await pilot.pause(1.0)
-        tid = app.ticket_id
+        tid = app.workstation.ticket_id
         flag = tmp_path / "locked"
         locker = subprocess.Popen([sys.executable, "-c", LOCKER, str(demo_db), str(flag), "5"])
         try:
@@ -230,13 +230,13 @@ async def test_a_draft_save_blocked_by_another_process_is_kept_retried_and_said(
             assert time.monotonic() - started < 4.5  # the keyboard did not wait SQLite's 10 s
             assert app.is_running
             assert "not saved yet" in screen_text(app)
-            assert "another program is writing to the cache" in app.composer.status_line
-            assert app.composer.text == "Before the lock. Typed while locked."
-            assert app.unsaved_draft(tid).body == "Before the lock. Typed while locked."
+            assert "another program is writing to the cache" in app.workstation.composer.status_line
+            assert app.workstation.composer.text == "Before the lock. Typed while locked."
+            assert app.workstation.drafts.unsaved_draft(tid).body == "Before the lock. Typed while locked."
         finally:
             locker.wait(timeout=30)
         await pilot.pause(4.0)  # the retry timer runs every 3 s
-        assert app.unsaved_drafts == {}
+        assert app.workstation.drafts.unsaved_drafts == {}
         assert "Draft saved again." in screen_text(app)
         assert app.cache.draft(tid).body == "Before the lock. Typed while locked."
         assert "not saved yet" not in screen_text(app)
@@ -248,27 +248,27 @@ async def test_a_full_disk_keeps_the_draft_in_memory_until_there_is_room(demo_db
         await settle(pilot, app)
         await pilot.press("enter", "r")
         await pilot.pause()
-        tid = app.ticket_id
+        tid = app.workstation.ticket_id
         app.cache.close()  # one pooled connection from here on: it is the one made "full"
         with app.cache.connection() as conn:
             pages = conn.execute("PRAGMA page_count").fetchone()[0]
             conn.execute(f"PRAGMA max_page_count = {pages}")
         long_text = "A long explanation of the fix. " * 600  # needs pages the file may not grow by
-        app.composer.text_area.insert(long_text)
-        app.composer.save_now()
+        app.workstation.composer.text_area.insert(long_text)
+        app.workstation.composer.save_now()
         await pilot.pause()
-        assert app.is_running and app.unsaved_draft(tid).body == long_text
+        assert app.is_running and app.workstation.drafts.unsaved_draft(tid).body == long_text
         assert "not saved yet" in screen_text(app)
-        assert "disk holding the cache is full" in app.composer.status_line
+        assert "disk holding the cache is full" in app.workstation.composer.status_line
         await pilot.press("escape")  # closing keeps it in memory; reopening brings it back
         await pilot.pause()
         await pilot.press("r")
         await pilot.pause()
-        assert app.composer.text == long_text and "not saved yet" in app.composer.status_line
+        assert app.workstation.composer.text == long_text and "not saved yet" in app.workstation.composer.status_line
         with app.cache.connection() as conn:
             conn.execute("PRAGMA max_page_count = 1073741823")
         await pilot.pause(3.5)
-        assert app.unsaved_drafts == {} and app.cache.draft(tid).body == long_text
+        assert app.workstation.drafts.unsaved_drafts == {} and app.cache.draft(tid).body == long_text
         assert "Draft saved again." in screen_text(app)
 
 
@@ -281,8 +281,8 @@ async def test_quitting_with_an_unsaved_draft_asks_for_a_second_ctrl_q(demo_db, 
         app.cache.close()
         with app.cache.connection() as conn:
             conn.execute(f"PRAGMA max_page_count = {conn.execute('PRAGMA page_count').fetchone()[0]}")
-        app.composer.text_area.insert("Words the disk has no room for. " * 600)
-        app.composer.save_now()
+        app.workstation.composer.text_area.insert("Words the disk has no room for. " * 600)
+        app.workstation.composer.save_now()
         await pilot.press("ctrl+q")
         await pilot.pause()
         assert app.is_running and "ctrl+q again quits" in screen_text(app)

@@ -102,11 +102,11 @@ async def test_a_focus_session_on_a_filter_that_looks_like_markup_shows_the_filt
         dialog.query_one("#focus-filter").value = filter_text
         await pilot.press("ctrl+s")
         await settle(pilot, app)
-        assert app.is_running and app.focus_session is not None
-        assert app.focus_served is not None  # the filter found the ticket whose subject holds it
+        assert app.is_running and app.workstation.focus_sessions.session is not None
+        assert app.workstation.focus_sessions.served is not None  # the filter found the ticket whose subject holds it
         assert f"filter: {filter_text}" in screen_text(app)  # the inbox's title
         for _ in range(3):  # serve and end the queue: every step toasts
-            app.action_focus_done()
+            app.workstation.action_focus_done()
             await settle(pilot, app)
         assert app.is_running
 
@@ -123,7 +123,7 @@ async def test_a_focus_start_the_store_refuses_is_one_literal_toast(tmp_path, ty
         assert isinstance(app.screen, FocusStartScreen)
         app.screen.dismiss(FocusPlan(50, "all", typed))  # what the dialog hands over, unchecked
         await settle(pilot, app)
-        assert app.is_running and app.focus_session is None
+        assert app.is_running and app.workstation.focus_sessions.session is None
         said = f"Unknown status '{typed.removeprefix('status:')}'"
         assert said in screen_text(app)
         assert any(said in toast for toast in toasts(app))
@@ -174,7 +174,7 @@ async def test_a_focus_filter_with_escape_sequences_is_stored_and_shown_clean(tm
         app.screen.query_one("#focus-filter").value = f"Mine {ESCAPES}"
         await pilot.press("ctrl+s")
         await settle(pilot, app)
-        assert app.focus_session is not None and app.focus_session.filter == "Mine"
+        assert app.workstation.focus_sessions.session is not None and app.workstation.focus_sessions.session.filter == "Mine"
         assert no_escapes(screen_text(app))
 
 
@@ -186,7 +186,7 @@ async def test_a_session_stored_with_escapes_in_its_filter_resumes_with_a_clean_
         agent="you", view="all", filter_text="Mine \x07 \u009b", minutes=50, now=DEMO_NOW)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot, app)
-        assert app.focus_session is not None and app.focus_served is not None
+        assert app.workstation.focus_sessions.session is not None and app.workstation.focus_sessions.served is not None
         text = screen_text(app)
         assert "filter: Mine" in text and no_escapes(text)
 
@@ -198,12 +198,12 @@ async def test_hostile_fields_show_verbatim_in_the_inbox_ticket_and_customer_pan
     app, waiting, taken = hostile_app(tmp_path)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot, app)
-        app.open_ticket(waiting.id, focus=False)
+        app.workstation.open_ticket(waiting.id, focus=False)
         await settle(pilot, app)
         text = screen_text(app)
         for shown in (SUBJECT, f"#{waiting.number} {SUBJECT}", f"group: {GROUP}", TAG, CUSTOMER, ORG):
             assert shown in text, shown
-        app.open_ticket(taken.id, focus=False)
+        app.workstation.open_ticket(taken.id, focus=False)
         await settle(pilot, app)
         assert f"assignee: {ASSIGNEE}" in screen_text(app)
         await pilot.press("z")  # the inbox over the whole width: the subject in full, more columns
@@ -333,11 +333,11 @@ async def test_a_template_quoting_a_subject_with_escapes_inserts_clean_text(tmp_
     conn.close()
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot, app)
-        app.open_ticket(waiting.id, focus=True)
+        app.workstation.open_ticket(waiting.id, focus=True)
         await settle(pilot, app)
         await pilot.press("r")
         await settle(pilot, app)
         await pilot.press("ctrl+t", *"acknowledge", "enter")
         await settle(pilot, app)
-        assert app.composer is not None and '"Printer on fire"' in app.composer.text
-        assert no_escapes(app.composer.text) and no_escapes(screen_text(app))
+        assert app.workstation.composer is not None and '"Printer on fire"' in app.workstation.composer.text
+        assert no_escapes(app.workstation.composer.text) and no_escapes(screen_text(app))

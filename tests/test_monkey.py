@@ -15,6 +15,7 @@ from helpdesk_tui.domain.models import Draft
 from helpdesk_tui.domain.vocab import MessageKind
 from helpdesk_tui.ui import app as app_module
 from helpdesk_tui.ui.app import HelpdeskApp
+from helpdesk_tui.ui.screens.workstation import WorkstationScreen
 from helpdesk_tui.ui.widgets.composer import Composer
 
 from tests.conftest import DEMO_NOW
@@ -49,10 +50,8 @@ class WatchedApp(HelpdeskApp):
     async def action_quit(self) -> None:
         self.quits_chosen += 1  # "App: Quit" picked in the palette: a choice, not a crash; stay
 
-    def _discard_confirmed(self, ticket_id: int, yes: bool) -> None:
-        if yes:
-            self.written.add(ticket_id)
-        super()._discard_confirmed(ticket_id, yes)
+    def on_workstation_screen_draft_discarded(self, event: WorkstationScreen.DraftDiscarded) -> None:
+        self.written.add(event.ticket_id)
 
 
 CHARACTERS = {"enter": "\r", "escape": "\x1b", "tab": "\t", "space": " ", "backspace": "\x7f",
@@ -87,7 +86,7 @@ def draft_rows(cache) -> dict[int, tuple]:
 async def test_a_monkey_at_the_keyboard_crashes_nothing_and_loses_no_draft(demo_db, tmp_path):
     app = WatchedApp(make_app(demo_db, tmp_path).options)  # the options of every UI test
     app.written = set()
-    ids = list(app.cache.inbox_ids(app.current_query(), limit=40))
+    ids = list(app.cache.inbox_ids(app.workstation.inbox_views.current_query(), limit=40))
     # Drafts under the cursor from the start and a little further down the inbox.
     for n, tid in enumerate(ids[:6] + ids[20:24]):
         kind = MessageKind.INTERNAL_NOTE if n % 3 == 2 else MessageKind.PUBLIC_REPLY
@@ -115,17 +114,17 @@ async def test_a_monkey_at_the_keyboard_crashes_nothing_and_loses_no_draft(demo_
         # (a palette closed while its search runs, a removed widget drawn behind a dialog):
         # one sentence, the app goes on. A bug of ours must not be among them.
         log = tmp_path / "errors.log"
-        ours = [e for e in app.contained_errors if raised_in_our_code(e)]
+        ours = [e for e in app.error_guard.contained_errors if raised_in_our_code(e)]
         assert ours == [], log.read_text()
-        app.save_open_draft()
+        app.workstation.save_open_draft()
         after = draft_rows(app.cache)
     print(f"monkey: {n} keys in {time.monotonic() - started:.0f} s over {sorted(screens)}; "
-          f"took up the drafts of {sorted(app.written)}; {len(app.contained_errors)} Textual races contained")
+          f"took up the drafts of {sorted(app.written)}; {len(app.error_guard.contained_errors)} Textual races contained")
     assert n >= 1000, f"only {n} keys in {TIME_LIMIT} s (a machine this loaded proves little)"
     untouched = {tid: row for tid, row in before.items() if tid not in app.written}
     assert untouched, "the monkey wrote in every draft: the test proves nothing"
     for tid, row in untouched.items():
         assert after.get(tid) == row, f"draft of ticket {tid} changed though the monkey never wrote in it"
     # Every screen was visited (the names of the classes the keys lead to).
-    assert {"Screen", "SendScreen", "TriageScreen", "DashboardScreen", "HelpScreen",
+    assert {"WorkstationScreen", "SendScreen", "TriageScreen", "DashboardScreen", "HelpScreen",
             "CommandPalette"} <= screens, screens

@@ -29,7 +29,7 @@ def stored(app, ticket_id: int) -> list[tuple]:
 async def open_first_ticket(pilot, app) -> int:
     await settle(pilot, app)
     ticket_id = app.query_one(InboxList).ids[0]
-    app.open_ticket(ticket_id, focus=True)
+    app.workstation.open_ticket(ticket_id, focus=True)
     await pilot.pause()
     return ticket_id
 
@@ -127,7 +127,7 @@ async def test_without_an_open_ticket_the_command_says_what_to_do(tmp_path):
     app = make_app(path, tmp_path)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot, app)
-        assert app.ticket_id is None
+        assert app.workstation.ticket_id is None
         next(c for c in app.get_system_commands(app.screen) if c.title == COMMAND).callback()
         await pilot.pause()
         assert not isinstance(app.screen, RatingScreen)

@@ -152,7 +152,7 @@ async def test_the_template_picker_lists_a_synced_macro_and_inserts_it(demo_db, 
         await settle(pilot, app)
         await pilot.press("enter")
         await pilot.pause()
-        ticket = app.cache.ticket(app.ticket_id)
+        ticket = app.cache.ticket(app.workstation.ticket_id)
         customer = app.cache.customer_summary(ticket.requester_id).customer
         await pilot.press("r", "ctrl+t")
         await pilot.pause()
@@ -164,7 +164,7 @@ async def test_the_template_picker_lists_a_synced_macro_and_inserts_it(demo_db, 
         assert "Warm welcome  · Zendesk macro  From the Zendesk admin" in screen_text(app)
         await pilot.press("enter")
         await pilot.pause()
-        assert app.composer.text.startswith(f"Welcome aboard, {customer.first_name}!")
+        assert app.workstation.composer.text.startswith(f"Welcome aboard, {customer.first_name}!")
 
 
 def run_cli(home: Path, *args: str) -> subprocess.CompletedProcess:

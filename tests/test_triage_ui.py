@@ -275,7 +275,7 @@ async def test_enter_opens_the_ticket_in_the_workstation(demo_db, tmp_path):
         await pilot.press("down", "enter")
         await settle(pilot, app)
         assert not isinstance(app.screen, TriageScreen)
-        assert app.ticket_id == app.cache.find_ticket(str(second)).id
+        assert app.workstation.ticket_id == app.cache.find_ticket(str(second)).id
         assert f"#{second}" in screen_text(app)
 
 
@@ -286,8 +286,8 @@ async def test_r_opens_the_ticket_with_a_reply_composer(demo_db, tmp_path):
         await pilot.press("r")
         await settle(pilot, app)
         assert not isinstance(app.screen, TriageScreen)
-        assert app.ticket_id == app.cache.find_ticket(str(FIRST)).id
-        assert app.composer is not None and app.composer.kind == MessageKind.PUBLIC_REPLY
+        assert app.workstation.ticket_id == app.cache.find_ticket(str(FIRST)).id
+        assert app.workstation.composer is not None and app.workstation.composer.kind == MessageKind.PUBLIC_REPLY
 
 
 async def test_the_command_palette_offers_the_triage_actions(demo_db, tmp_path):
@@ -354,11 +354,11 @@ async def test_workstation_keys_are_off_while_triage_covers_the_panes(demo_db, t
     app = make_app(demo_db, tmp_path)
     async with app.run_test(size=(160, 45)) as pilot:
         await settle(pilot, app)
-        assert app.check_action("filter", ()) is True
+        assert app.workstation.check_action("filter", ()) is True
         await pilot.press("t")
         await settle(pilot, app)
         assert isinstance(app.screen, TriageScreen)
-        assert app.check_action("filter", ()) is False and app.check_action("zoom", ()) is False
+        assert app.workstation.check_action("filter", ()) is False and app.workstation.check_action("zoom", ()) is False
         footer = screen_text(app).splitlines()[-1]
         assert "Filter" not in footer and "Zoom" not in footer and "Take" in footer
         await pilot.press("slash", "z")  # nothing happens behind the triage screen
@@ -366,7 +366,7 @@ async def test_workstation_keys_are_off_while_triage_covers_the_panes(demo_db, t
         assert isinstance(app.screen, TriageScreen)
         await pilot.press("escape")
         await settle(pilot, app)
-        assert app.check_action("filter", ()) is True
+        assert app.workstation.check_action("filter", ()) is True
         assert not app.query_one("#filter").display and app.query_one(InboxList).display
 
 

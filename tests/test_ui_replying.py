@@ -22,7 +22,7 @@ async def open_first(pilot, app):
     await settle(pilot, app)
     await pilot.press("enter")
     await pilot.pause()
-    return app.ticket_id
+    return app.workstation.ticket_id
 
 
 async def test_reply_with_status_and_promise_is_queued_then_sent_once(demo_db, tmp_path):
@@ -32,7 +32,7 @@ async def test_reply_with_status_and_promise_is_queued_then_sent_once(demo_db, t
         before = len(app.cache.thread(tid))
         await pilot.press("r")
         await pilot.pause()
-        assert app.composer is not None and app.composer.border_title == "Reply"
+        assert app.workstation.composer is not None and app.workstation.composer.border_title == "Reply"
         await pilot.press(*"We found the cause and are fixing it.")
         await pilot.press("ctrl+s")
         await pilot.pause()
@@ -52,7 +52,7 @@ async def test_reply_with_status_and_promise_is_queued_then_sent_once(demo_db, t
         assert ticket.next_checkpoint_at == DEMO_NOW + timedelta(hours=2)
         assert [i.state for i in app.cache.outbox_items()] == ["sent"]
         assert "✓ sent" in screen_text(app)
-        assert app.cache.draft(tid) is None and app.composer is None
+        assert app.cache.draft(tid) is None and app.workstation.composer is None
 
 
 async def test_without_a_backend_the_reply_waits_in_the_outbox_marked_queued(demo_db, tmp_path):
@@ -76,7 +76,7 @@ async def test_unknown_placeholder_blocks_sending_and_names_its_line(demo_db, tm
     async with app.run_test(size=SIZE) as pilot:
         await open_first(pilot, app)
         await pilot.press("r")
-        app.composer.replace_all("Hello,\n\nDear {{ customer.nickname }}, thanks.")
+        app.workstation.composer.replace_all("Hello,\n\nDear {{ customer.nickname }}, thanks.")
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert isinstance(app.screen, SendScreen)
@@ -87,7 +87,7 @@ async def test_unknown_placeholder_blocks_sending_and_names_its_line(demo_db, tm
         assert isinstance(app.screen, SendScreen)
         await pilot.press("escape")
         await pilot.pause()
-        assert app.cache.outbox_items() == [] and app.composer is not None
+        assert app.cache.outbox_items() == [] and app.workstation.composer is not None
 
 
 async def test_warnings_need_one_confirm(demo_db, tmp_path):
@@ -95,7 +95,7 @@ async def test_warnings_need_one_confirm(demo_db, tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await open_first(pilot, app)
         await pilot.press("r")
-        app.composer.replace_all("As I already said, the file is attached.")
+        app.workstation.composer.replace_all("As I already said, the file is attached.")
         await pilot.press("ctrl+s")
         await pilot.pause()
         codes = {f.code for f in app.screen.findings}
@@ -122,9 +122,9 @@ async def test_template_is_filled_for_the_customer_and_sets_the_send_defaults(de
         await pilot.press(*"ackn")
         await pilot.press("enter")
         await pilot.pause()
-        text = app.composer.text
+        text = app.workstation.composer.text
         assert str(ticket.number) in text and "{{" not in text
-        promise = app.composer.draft.next_checkpoint
+        promise = app.workstation.composer.draft.next_checkpoint
         assert promise is not None
         await pilot.press("ctrl+s")
         await pilot.pause()
@@ -143,12 +143,12 @@ async def test_draft_is_saved_while_typing_marked_in_the_inbox_and_restored_with
         assert draft.body == "first line\nsecond" and draft.cursor == (1, 4)
         await pilot.press("escape")
         await pilot.pause()
-        assert app.composer is None
+        assert app.workstation.composer is None
         app.query_one(InboxList).focus()
         await pilot.pause()
         index = list(app.query_one(InboxList).ids).index(tid)
         assert app.query_one(InboxList).render_line(index + 1 - int(app.query_one(InboxList).scroll_offset.y)).text.startswith("✎")
-        app.open_ticket(tid, focus=True)
+        app.workstation.open_ticket(tid, focus=True)
         await pilot.pause()
         composer = app.query_one(Composer)
         assert composer.text == "first line\nsecond"
@@ -174,8 +174,8 @@ async def test_kb_sidebar_suggests_for_the_ticket_searches_and_inserts(demo_db, 
         await pilot.pause()
         await pilot.pause()
         article = app.cache.article(sidebar.hits[0].article_id)
-        assert app.composer is not None
-        assert article.body.strip()[:40] in app.composer.text
+        assert app.workstation.composer is not None
+        assert article.body.strip()[:40] in app.workstation.composer.text
         await pilot.press("ctrl+g")
         await pilot.pause()
         assert not sidebar.display
@@ -217,7 +217,7 @@ async def test_a_customer_message_arriving_while_writing_is_shown_before_sending
         assert "Never mind, it works now!" in screen_text(app)
         await pilot.press("e")  # edit: back to the draft, nothing sent
         await pilot.pause()
-        assert app.composer is not None and app.cache.outbox_items() == []
+        assert app.workstation.composer is not None and app.cache.outbox_items() == []
         await pilot.press("ctrl+s")  # seen now: straight to the send dialog
         await pilot.pause()
         assert isinstance(app.screen, SendScreen)
@@ -249,4 +249,4 @@ async def test_discarding_at_the_collision_check_drops_the_draft(demo_db, tmp_pa
         await pilot.pause()
         await pilot.press("d")
         await pilot.pause()
-        assert app.composer is None and app.cache.draft(tid) is None and app.cache.outbox_items() == []
+        assert app.workstation.composer is None and app.cache.draft(tid) is None and app.cache.outbox_items() == []

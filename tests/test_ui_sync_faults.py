@@ -83,7 +83,7 @@ async def test_credentials_refused_while_sending_a_reply_show_in_the_header_at_o
         with app.cache.connection() as conn:
             tid = conn.execute("SELECT id FROM tickets WHERE subject = 'Printer on fire'").fetchone()[0]
         app.cache.queue_reply(ReplyPlan(tid, MessageKind.PUBLIC_REPLY, "On it.", "Agent"), datetime.now(UTC))
-        app.drain_outbox()  # what a send from the composer runs, without waiting for the next sync
+        app.workstation.drain_outbox()  # what a send from the composer runs, without waiting for the next sync
         await settle(pilot, app)
         top = header(app)
         assert "credentials refused" in top and "● online" not in top, top
@@ -140,7 +140,7 @@ async def test_a_full_disk_during_the_background_sync_is_one_toast_and_the_app_l
             pages = conn.execute("PRAGMA page_count").fetchone()[0]
             conn.execute(f"PRAGMA max_page_count = {pages}")
         app.options.sync_interval = 3600
-        app.start_syncing()
+        app.workstation.start_syncing()
         await settle(pilot, app)
         assert app.is_running and "syncing" not in header(app)
         assert "The sync stopped: the disk holding the cache" in toasts(app)

@@ -25,7 +25,7 @@ async def test_inbox_lists_every_ticket_in_sla_order_with_the_breached_first(dem
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         inbox = app.query_one(InboxList)
-        assert len(inbox.ids) == app.cache.inbox_count(app.current_query()) >= 1000
+        assert len(inbox.ids) == app.cache.inbox_count(app.workstation.inbox_views.current_query()) >= 1000
         first = app.cache.inbox_rows(inbox.ids[:5])
         dues = [r.sla_due_at for r in first]
         assert all(d is not None for d in dues) and dues == sorted(dues)
@@ -41,7 +41,7 @@ async def test_enter_opens_ticket_then_customers_earlier_ticket_and_escape_comes
         await pilot.pause()
         inbox = app.query_one(InboxList)
         first = inbox.ids[2]
-        assert app.ticket_id == first
+        assert app.workstation.ticket_id == first
         pane = app.query_one(TicketPane)
         assert pane.ticket.id == first
         assert app.query_one(ThreadView).has_focus
@@ -54,11 +54,11 @@ async def test_enter_opens_ticket_then_customers_earlier_ticket_and_escape_comes
             await pilot.press("tab")
         await pilot.press("enter")
         await pilot.pause()
-        assert app.ticket_id == earlier_id != first
+        assert app.workstation.ticket_id == earlier_id != first
         assert customer.customer_id == pane.ticket.requester_id
         await pilot.press("escape")
         await pilot.pause()
-        assert app.ticket_id == first
+        assert app.workstation.ticket_id == first
         await pilot.press("escape")
         await pilot.pause()
         assert app.query_one(InboxList).has_focus
@@ -68,15 +68,15 @@ async def test_number_keys_switch_views_and_the_view_bar_shows_counts(demo_db, t
     app = make_app(demo_db, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        assert set(app.counts) == {"mine", "unassigned", "due", "waiting", "recent", "all"}
+        assert set(app.workstation.inbox_views.counts) == {"mine", "unassigned", "due", "waiting", "recent", "all"}
         bar = screen_text(app).splitlines()[1]
-        for view in app.views:
-            assert f"{view.key} {view.title} {app.counts[view.id]:,}" in bar
+        for view in app.workstation.inbox_views.views:
+            assert f"{view.key} {view.title} {app.workstation.inbox_views.counts[view.id]:,}" in bar
         await pilot.press("4")
         await settle(pilot, app)
         rows = app.cache.inbox_rows(app.query_one(InboxList).ids)
         assert rows and {r.status for r in rows} == {"pending"}
-        assert len(rows) == app.counts["waiting"]
+        assert len(rows) == app.workstation.inbox_views.counts["waiting"]
         await pilot.press("1")
         await settle(pilot, app)
         rows = app.cache.inbox_rows(app.query_one(InboxList).ids)
@@ -239,7 +239,7 @@ async def test_command_palette_offers_views_themes_and_ticket_actions(demo_db, t
         await pilot.pause(0.3)
         await pilot.press("enter")
         await settle(pilot, app)
-        assert app.view.id == "waiting"
+        assert app.workstation.inbox_views.view.id == "waiting"
 
 
 async def test_a_fifty_message_thread_renders_every_message(demo_db, tmp_path):
@@ -249,7 +249,7 @@ async def test_a_fifty_message_thread_renders_every_message(demo_db, tmp_path):
     app = make_app(demo_db, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        app.open_ticket(tid, focus=True)
+        app.workstation.open_ticket(tid, focus=True)
         await pilot.pause()
         thread = app.query_one(ThreadView)
         assert thread.message_count == 50
@@ -275,7 +275,7 @@ async def test_wrapped_thread_lines_lose_no_characters_in_any_script(demo_db, tm
     app = make_app(demo_db, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        app.open_ticket(tid, focus=True)
+        app.workstation.open_ticket(tid, focus=True)
         await pilot.pause()
         view = app.query_one(ThreadView)
         width = view.scrollable_content_region.width

@@ -33,7 +33,7 @@ async def write_and_send(pilot, app, text: str, *, status: str, promise: str) ->
     await settle(pilot, app)
     await pilot.press("enter")
     await pilot.pause()
-    tid = app.ticket_id
+    tid = app.workstation.ticket_id
     await pilot.press("r")
     await pilot.pause()
     await pilot.press(*text)
@@ -63,14 +63,14 @@ async def test_u_within_the_delay_brings_text_status_and_promise_back_and_nothin
         # In the thread (under it) and in the header.
         assert shown.count("sending in 10 s · u undo") == 2, shown
         assert [i.state for i in app.cache.outbox_items()] == ["held"]
-        assert app.composer is None and app.cache.draft(tid) is None
+        assert app.workstation.composer is None and app.cache.draft(tid) is None
         clock.now += timedelta(seconds=1)
         await pilot.pause(0.7)  # one countdown tick
         assert "sending in 9 s · u undo" in screen_text(app)
 
         await pilot.press("u")
         await settle(pilot, app)
-        assert app.composer is not None and app.composer.text == "The fix is deployed; please check again."
+        assert app.workstation.composer is not None and app.workstation.composer.text == "The fix is deployed; please check again."
         draft = app.cache.draft(tid)
         assert draft.status == "pending" and draft.next_checkpoint == DEMO_NOW + timedelta(hours=2)
         assert app.cache.outbox_items() == []
@@ -80,7 +80,7 @@ async def test_u_within_the_delay_brings_text_status_and_promise_back_and_nothin
         # Long after the window, still nothing goes out; the send dialog starts from the choices.
         clock.now += timedelta(minutes=5)
         await pilot.pause(0.7)
-        app.drain_outbox()
+        app.workstation.drain_outbox()
         await settle(pilot, app)
         assert app.cache.outbox_items() == []
         await pilot.press("ctrl+s")
@@ -110,7 +110,7 @@ async def test_the_window_ending_sends_it_once_without_waiting_for_a_sync(demo_d
         assert "sending in" not in screen_text(app)
         await pilot.press("u")
         await pilot.pause()
-        assert app.composer is None and app.cache.draft(tid) is None
+        assert app.workstation.composer is None and app.cache.draft(tid) is None
 
 
 async def test_with_delay_0_ctrl_s_queues_at_once(demo_db, tmp_path):
@@ -131,7 +131,7 @@ async def test_palette_undo_send_is_listed_and_takes_it_back(demo_db, tmp_path):
         command = next(c for c in app.get_system_commands(app.screen) if c.title == "Reply: Undo send")
         command.callback()
         await settle(pilot, app)
-        assert app.composer is not None and app.composer.text == "From the palette."
+        assert app.workstation.composer is not None and app.workstation.composer.text == "From the palette."
         assert app.cache.outbox_items() == [] and app.cache.draft(tid) is not None
 
 
@@ -141,7 +141,7 @@ async def test_template_status_is_kept_with_the_draft_after_esc_and_a_restart(de
         await settle(pilot, app)
         await pilot.press("enter")
         await pilot.pause()
-        tid = app.ticket_id
+        tid = app.workstation.ticket_id
         await pilot.press("r", "ctrl+t")
         await pilot.pause()
         assert isinstance(app.screen, TemplatePicker)
@@ -150,7 +150,7 @@ async def test_template_status_is_kept_with_the_draft_after_esc_and_a_restart(de
         await pilot.pause()
         await pilot.press("escape")  # close the composer: the draft is kept
         await pilot.pause()
-        assert app.composer is None
+        assert app.workstation.composer is None
         await pilot.press("r")
         await pilot.pause()
         await pilot.press("ctrl+s")
@@ -162,7 +162,7 @@ async def test_template_status_is_kept_with_the_draft_after_esc_and_a_restart(de
     again = make_app(demo_db, tmp_path, settings=settings(0))
     async with again.run_test(size=SIZE) as pilot:
         await settle(pilot, again)
-        again.open_ticket(tid, focus=True)
+        again.workstation.open_ticket(tid, focus=True)
         await pilot.pause()
         await pilot.press("r")  # the shown draft takes the keyboard only on an explicit key
         await pilot.pause()
@@ -228,7 +228,7 @@ async def test_a_held_reply_counts_in_a_focus_session_and_is_dated_when_sent(dem
         app.screen.query_one("#focus-view").value = "unassigned"
         await pilot.press("ctrl+s")
         await settle(pilot, app)
-        first = app.focus_served.ticket_id
+        first = app.workstation.focus_sessions.served.ticket_id
         clock.now += timedelta(minutes=3)
         sent_at = clock.now
         await pilot.press("r")
@@ -242,7 +242,7 @@ async def test_a_held_reply_counts_in_a_focus_session_and_is_dated_when_sent(dem
             await pilot.press("ctrl+s")
             await pilot.pause()
         await settle(pilot, app)
-        assert app.focus_served.ticket_id != first  # the held reply counts: served next at once
+        assert app.workstation.focus_sessions.served.ticket_id != first  # the held reply counts: served next at once
         assert [i.state for i in app.cache.outbox_items()] == ["held"]
         clock.now += timedelta(seconds=10)
         await pilot.pause(0.7)

@@ -60,10 +60,10 @@ async def test_a_five_megabyte_body_shows_its_first_lines_within_a_second_and_a_
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         assert app.query_one(InboxList).current_id == tid
-        app.open_ticket(app.query_one(InboxList).ids[1], focus=False)  # move off, then back
+        app.workstation.open_ticket(app.query_one(InboxList).ids[1], focus=False)  # move off, then back
         await pilot.pause()
         started = time.perf_counter()
-        app.open_ticket(tid, focus=False)
+        app.workstation.open_ticket(tid, focus=False)
         await pilot.pause()
         elapsed = time.perf_counter() - started
         assert "FIRST LINE of the pasted log" in screen_text(app)
@@ -76,7 +76,7 @@ async def test_a_huge_body_is_laid_out_only_a_few_thousand_lines_ahead_of_the_sc
     app = make_app(demo_db, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        app.open_ticket(tid, focus=True)
+        app.workstation.open_ticket(tid, focus=True)
         await pilot.pause(1.0)
         view = app.query_one(ThreadView)
         assert not view.complete
@@ -92,7 +92,7 @@ async def test_the_app_stays_responsive_while_G_lays_out_a_huge_body_and_shows_i
     app = make_app(demo_db, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        app.open_ticket(tid, focus=True)
+        app.workstation.open_ticket(tid, focus=True)
         await pilot.pause()
         view = app.query_one(ThreadView)
         beats: list[float] = []

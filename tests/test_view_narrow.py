@@ -32,8 +32,8 @@ async def test_the_workstation_at_100_columns_shows_every_view_and_gives_the_thr
         await pilot.press("enter")
         await settle(pilot, app)
         lines = screen_text(app).splitlines()
-        for view in app.views:  # every tab with its count, not "5 Recently" and the rest cut
-            assert f"{view.key} {SHORT_TITLES[view.id]} {app.counts[view.id]:,}" in lines[1]
+        for view in app.workstation.inbox_views.views:  # every tab with its count, not "5 Recently" and the rest cut
+            assert f"{view.key} {SHORT_TITLES[view.id]} {app.workstation.inbox_views.counts[view.id]:,}" in lines[1]
         assert app.query_one(ThreadView).size.width >= 40  # it was 20: one word a line
         assert app.query_one("#customer").size.width < app.query_one(ThreadView).size.width
         footer_complete(app)

@@ -24,15 +24,15 @@ async def test_a_filter_matching_nothing_clears_the_ticket_pane_and_says_so(demo
         await settle(pilot, app)
         text = screen_text(app)
         assert "All · 0" in text
-        assert app.ticket_id is None and app.query_one(TicketPane).ticket is None
+        assert app.workstation.ticket_id is None and app.query_one(TicketPane).ticket is None
         assert f"#{shown.number}" not in text
         assert "No ticket matches the filter" in text
         await pilot.press("r")  # nothing to reply to: no composer opens on a hidden ticket
         await pilot.pause()
-        assert app.composer is None
-        app.action_clear_filter()  # and the first ticket comes back when the filter goes
+        assert app.workstation.composer is None
+        app.workstation.action_clear_filter()  # and the first ticket comes back when the filter goes
         await settle(pilot, app)
-        assert app.ticket_id is not None and app.query_one(TicketPane).ticket is not None
+        assert app.workstation.ticket_id is not None and app.query_one(TicketPane).ticket is not None
 
 
 async def test_help_puts_focus_session_keys_in_their_own_section_not_everywhere(demo_db, tmp_path):
@@ -78,7 +78,7 @@ async def test_closing_the_kb_with_ctrl_g_takes_its_keys_out_of_the_footer(demo_
 async def test_a_ticket_opened_while_a_preview_waits_is_not_replaced_by_that_preview(demo_db, tmp_path):
     """The cursor's preview waits PREVIEW_DELAY; a ticket opened meanwhile (a focus session
     resuming at start, a history jump) must stay: the late preview once undid it."""
-    from helpdesk_tui.ui.app import PREVIEW_DELAY
+    from helpdesk_tui.ui.ticket_panes import PREVIEW_DELAY
 
     app = make_app(demo_db, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
@@ -86,7 +86,7 @@ async def test_a_ticket_opened_while_a_preview_waits_is_not_replaced_by_that_pre
         inbox = app.query_one(InboxList)
         elsewhere = inbox._ids[10]
         await pilot.press("j")  # the preview of the second ticket is now waiting
-        app.open_ticket(elsewhere, focus=True)
+        app.workstation.open_ticket(elsewhere, focus=True)
         await pilot.pause(PREVIEW_DELAY * 3)
         await settle(pilot, app)
-        assert app.ticket_id == elsewhere
+        assert app.workstation.ticket_id == elsewhere

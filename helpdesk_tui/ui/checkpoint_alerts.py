@@ -1,4 +1,4 @@
-"""Promised updates falling due, and marking a customer's words as product feedback.
+"""Promised updates falling due: a gentle notification when one comes near, one when overdue.
 
 Every ``CHECK_SECONDS`` (live app only) a worker asks the cache for promises on the
 agent's own and unassigned tickets that are overdue or due within
@@ -10,15 +10,16 @@ promise is one of the ticket's due moments, so it already sorts and draws as one
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from textual import work
+from textual.worker import Worker
 
 from helpdesk_tui.content import clean_line
 from helpdesk_tui.domain.sla import format_remaining, is_breached
-from helpdesk_tui.ui.screens.note_editor import NoteEditor
+from helpdesk_tui.store.cache import Cache
 
 CHECK_SECONDS = 30
 MAX_SEPARATE = 3
@@ -34,7 +35,7 @@ class PromiseAlert:
     text: str
 
 
-def alert_text(promise, now: datetime) -> str:
+def alert_text(promise: Any, now: datetime) -> str:
     """``#123 · next update promised to Ana due in 9m`` (or ``… is overdue by 4m``)."""
     who = clean_line(promise.customer_name) or "the customer"
     remaining = format_remaining(promise.promised_at, now)
@@ -43,14 +44,15 @@ def alert_text(promise, now: datetime) -> str:
     return f"#{promise.number} · next update promised to {who} due in {remaining}"
 
 
-def new_alerts(promises: Iterable, seen: set[AlertKey], now: datetime) -> tuple[list[PromiseAlert], set[AlertKey]]:
+def new_alerts(promises: Iterable[Any], seen: set[AlertKey], now: datetime) -> tuple[list[PromiseAlert], set[AlertKey]]:
     """The alerts not raised yet, and what has been raised from now on.
 
     A promise is known by its ticket, its time and whether it is overdue, so "due soon"
     and "overdue" are raised once each. Only promises still due are remembered: a kept
     promise is forgotten, which keeps the set as small as the list.
     """
-    alerts, current = [], set()
+    alerts: list[PromiseAlert] = []
+    current: set[AlertKey] = set()
     for promise in promises:
         overdue = is_breached(promise.promised_at, now)
         key = (promise.ticket_id, int(promise.promised_at.timestamp()), overdue)
@@ -60,60 +62,47 @@ def new_alerts(promises: Iterable, seen: set[AlertKey], now: datetime) -> tuple[
     return alerts, current
 
 
-class CheckpointAlertsMixin:
-    """Mixed into HelpdeskApp: uses its ``options``, ``cache``, ``settings``, ``now``, ``me``."""
+class PromiseAlerts:
+    """Looks for promises falling due on the agent's own and unassigned tickets, and says so."""
 
-    def on_mount(self) -> None:
-        # Textual calls on_mount of every class in the MRO, so this runs after the app's own.
-        self._promise_alerts_seen: set[AlertKey] = set()
-        if self.options.live and self._promise_warning() is not None:
-            self.set_interval(CHECK_SECONDS, self.check_promises)
-            self.check_promises()
+    def __init__(self, cache: Cache, *, me: str, now: Callable[[], datetime], warning_minutes: int,
+                 notify: Callable[..., object], run_worker: Callable[..., Worker[Any]],
+                 call_from_thread: Callable[..., Any]) -> None:
+        self._cache = cache
+        self._me = me
+        self._now = now
+        self._within = timedelta(minutes=warning_minutes) if warning_minutes > 0 else None
+        self._notify = notify
+        self._run_worker = run_worker
+        self._call_from_thread = call_from_thread
+        self._seen: set[AlertKey] = set()
 
-    def _promise_warning(self) -> timedelta | None:
-        minutes = self.settings.sla.checkpoint_warning_minutes
-        return timedelta(minutes=minutes) if minutes > 0 else None
+    @property
+    def enabled(self) -> bool:
+        return self._within is not None
 
-    def check_promises(self) -> None:
+    def check(self) -> None:
         """Look for promises falling due (in a worker); alerts follow when it answers."""
-        within = self._promise_warning()
+        within = self._within
         if within is not None:
-            self._load_promises(self.now(), within)
+            now = self._now()
+            self._run_worker(lambda: self._load(now, within), thread=True, exclusive=True,
+                             group="checkpoint-alerts", exit_on_error=False)
 
-    @work(thread=True, exclusive=True, group="checkpoint-alerts", exit_on_error=False)
-    def _load_promises(self, now: datetime, within: timedelta) -> None:
-        promises = self.cache.promises_due(now, within, (self.me, None))
-        self.call_from_thread(self._raise_promise_alerts, promises, now, within)
+    def _load(self, now: datetime, within: timedelta) -> None:
+        promises = self._cache.promises_due(now, within, (self._me, None))
+        self._call_from_thread(self._raise, promises, now, within)
 
-    def _raise_promise_alerts(self, promises: list, now: datetime, within: timedelta) -> None:
-        alerts, self._promise_alerts_seen = new_alerts(promises, self._promise_alerts_seen, now)
+    def _raise(self, promises: list[Any], now: datetime, within: timedelta) -> None:
+        alerts, self._seen = new_alerts(promises, self._seen, now)
         if len(alerts) > MAX_SEPARATE:
             overdue = sum(a.overdue for a in alerts)
-            self.notify(f"{len(alerts)} promised updates need you: {overdue} overdue, {len(alerts) - overdue} "
-                        f"due within {format_remaining(now + within, now)}. The Due ≤ 1h view lists them.",
-                        title="Promised updates", severity="warning" if overdue else "information",
-                        timeout=10, markup=False)
+            self._notify(f"{len(alerts)} promised updates need you: {overdue} overdue, {len(alerts) - overdue} "
+                         f"due within {format_remaining(now + within, now)}. The Due ≤ 1h view lists them.",
+                         title="Promised updates", severity="warning" if overdue else "information",
+                         timeout=10, markup=False)
             return
         for alert in alerts:
             # markup=False: the customer's name is a stranger's text.
-            self.notify(alert.text, title="Promised update", severity="warning" if alert.overdue else "information",
-                        timeout=10, markup=False)
-
-    # ----- product feedback
-    def action_mark_feedback(self) -> None:
-        """Mark the open ticket's latest customer message as product feedback, with an optional note."""
-        ticket_id = self.ticket_id
-        if ticket_id is None:
-            self.notify("Open a ticket first: the mark goes on its latest customer message.", severity="warning")
-            return
-
-        def saved(note: str | None) -> None:
-            if note is None:
-                return
-            self.cache.mark_feedback(ticket_id, self.now(), note=note, author=self.me)
-            ticket = self.cache.ticket(ticket_id)
-            number = f"#{ticket.number}" if ticket else "the ticket"
-            self.notify(f"Marked {number} as product feedback: 'helpdesk-tui insights export' lists it.",
-                        markup=False)
-
-        self.push_screen(NoteEditor("Product feedback: a note for product (optional)"), saved)
+            self._notify(alert.text, title="Promised update", severity="warning" if alert.overdue else "information",
+                         timeout=10, markup=False)

@@ -9,27 +9,32 @@ for another writer, so the keyboard never freezes for SQLite's usual 10 s.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from textual.timer import Timer
 
 from helpdesk_tui.domain.models import Draft
+from helpdesk_tui.store.cache import Cache
 from helpdesk_tui.store.write_errors import WriteFailed
 
 SAVE_WAIT = 1.0  # seconds a save (on the UI thread) waits for another writer
 RETRY_EVERY = 3.0  # seconds between attempts once a save failed
 
 
-class DraftSavingMixin:
-    """For the App: ``keep_draft`` saves or keeps in memory; ``unsaved_draft`` reads it back."""
+class DraftKeeper:
+    """``keep`` saves a draft or keeps it in memory; ``unsaved_draft`` reads it back."""
 
-    @property
-    def unsaved_drafts(self) -> dict[int, Draft]:
-        """Drafts not yet in the cache, by ticket (empty when every save went through)."""
-        unsaved: dict[int, Draft] | None = self.__dict__.get("_unsaved_drafts")
-        if unsaved is None:
-            unsaved = self.__dict__["_unsaved_drafts"] = {}
-        return unsaved
+    def __init__(self, cache: Cache, *, notify: Callable[..., object],
+                 set_interval: Callable[[float, Callable[[], object]], Timer],
+                 show_status: Callable[[str | None], None]) -> None:
+        self._cache = cache
+        self._notify = notify
+        self._set_interval = set_interval
+        self._show_status = show_status  # the open composer's status line
+        self.unsaved_drafts: dict[int, Draft] = {}  # not yet in the cache, by ticket
+        self._reason = "the cache could not be written"
+        self._retry_timer: Timer | None = None
 
     def unsaved_draft(self, ticket_id: int) -> Draft | None:
         """The newest text of the ticket's draft when the cache does not have it yet."""
@@ -42,7 +47,7 @@ class DraftSavingMixin:
         if not self.unsaved_drafts:
             self._stop_retrying()
 
-    def keep_draft(self, draft: Draft) -> bool:
+    def keep(self, draft: Draft) -> bool:
         """Save ``draft``; True when it is in the cache, False when kept in memory for later."""
         copy = replace(draft)
         if self.unsaved_drafts:
@@ -50,12 +55,11 @@ class DraftSavingMixin:
             self.unsaved_drafts[draft.ticket_id] = copy
             return False
         try:
-            self.cache.save_draft(copy, wait=SAVE_WAIT)  # type: ignore[attr-defined]
+            self._cache.save_draft(copy, wait=SAVE_WAIT)
         except WriteFailed as exc:
             self.unsaved_drafts[draft.ticket_id] = copy
             self._say_unsaved(str(exc))
-            self._retry_timer: Timer | None = self.set_interval(  # type: ignore[attr-defined]
-                RETRY_EVERY, self.retry_unsaved_drafts)
+            self._retry_timer = self._set_interval(RETRY_EVERY, self.retry_unsaved_drafts)
             return False
         return True
 
@@ -63,37 +67,31 @@ class DraftSavingMixin:
         """Try again to save every unsaved draft; True when none is left."""
         for ticket_id, draft in list(self.unsaved_drafts.items()):
             try:
-                self.cache.save_draft(draft, wait=wait)  # type: ignore[attr-defined]
+                self._cache.save_draft(draft, wait=wait)
             except WriteFailed as exc:
                 self._say_unsaved(str(exc), again=True)
                 return False
             if self.unsaved_drafts.get(ticket_id) is draft:  # no newer text came meanwhile
                 del self.unsaved_drafts[ticket_id]
         self._stop_retrying()
-        self.notify("Draft saved again.")  # type: ignore[attr-defined]
-        self._show_draft_status(None)
+        self._notify("Draft saved again.")
+        self._show_status(None)
         return True
 
     def _stop_retrying(self) -> None:
-        timer: Timer | None = self.__dict__.pop("_retry_timer", None)
+        timer, self._retry_timer = self._retry_timer, None
         if timer is not None:
             timer.stop()
 
-    def draft_status_line(self) -> str | None:
+    def status_line(self) -> str | None:
         """The composer's status line while a draft is not saved (None: all saved)."""
         if not self.unsaved_drafts:
             return None
-        reason = self.__dict__.get("_unsaved_reason", "the cache could not be written")
-        return f"⚠ not saved yet: {reason} · retrying every {RETRY_EVERY:g} s"
+        return f"⚠ not saved yet: {self._reason} · retrying every {RETRY_EVERY:g} s"
 
     def _say_unsaved(self, reason: str, *, again: bool = False) -> None:
-        self.__dict__["_unsaved_reason"] = reason
+        self._reason = reason
         line = f"Draft not saved: {reason}. Your text is kept here; saving again every {RETRY_EVERY:g} s."
         if not again:
-            self.notify(line, severity="warning", timeout=8, markup=False)  # type: ignore[attr-defined]
-        self._show_draft_status(self.draft_status_line())
-
-    def _show_draft_status(self, sentence: str | None) -> None:
-        composer = getattr(self, "composer", None)
-        if composer is not None:
-            composer.show_status(sentence)
+            self._notify(line, severity="warning", timeout=8, markup=False)
+        self._show_status(self.status_line())

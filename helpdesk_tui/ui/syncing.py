@@ -1,23 +1,25 @@
-"""The app's sync side: the first sync with a progress bar, background pulls, online state.
+"""The workstation's sync: the first sync with a progress bar, background pulls, online state.
 
-A mixin of HelpdeskApp. The engine runs in a thread worker; only ``call_from_thread``
-touches the UI. Offline is a state shown in the header, never an error dialog.
+The engine runs in a thread worker; only ``call_from_thread`` touches the UI. Offline is a
+state shown in the header, never an error dialog.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
+from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, tzinfo
+from typing import Any
 
 from rich.text import Text
-from textual import work
-from textual.widgets import ProgressBar
+from textual.worker import Worker
 
-from helpdesk_tui.content import clean_line
+from helpdesk_tui.store.cache import Cache
 from helpdesk_tui.sync.engine import Progress, SyncEngine, SyncReport
-from helpdesk_tui.ui.widgets.inbox_list import InboxList
-from helpdesk_tui.ui.widgets.kb_sidebar import KbSidebar
+
+log = logging.getLogger(__name__)
 
 
 class SyncState:
@@ -30,81 +32,89 @@ class SyncState:
         self.lock = threading.Lock()  # one sync at a time, whatever asked for it
 
 
-class SyncingMixin:
-    def start_syncing(self) -> None:
-        """Called once the first frame is up: sync now, then every ``sync_interval`` seconds."""
-        self.sync_state = SyncState()
-        if self.options.backend is None or not self.options.sync_interval:
+class SyncRunner:
+    """Runs the sync engine in a worker and keeps the state the header shows."""
+
+    def __init__(self, cache: Cache, backend: Any | None, *, now: Callable[[], datetime], tz: tzinfo,
+                 interval: float | None, status: str, run_worker: Callable[..., Worker[Any]],
+                 call_from_thread: Callable[..., Any], started: Callable[[], None],
+                 progress: Callable[[Progress], None], done: Callable[[SyncReport], None]) -> None:
+        self._cache = cache
+        self.backend = backend
+        self._now = now
+        self._tz = tz
+        self.interval = interval
+        self._status = status
+        self._run_worker = run_worker
+        self._call_from_thread = call_from_thread
+        self._started = started
+        self._progress = progress
+        self._done = done
+        self.state = SyncState()
+
+    @property
+    def syncing(self) -> bool:
+        """A helpdesk to sync with, every ``interval`` seconds."""
+        return self.backend is not None and bool(self.interval)
+
+    def start(self, interval: float | None, set_interval: Callable[[float, Callable[[], object]], object]) -> None:
+        """Sync now, then every ``interval`` seconds (when there is a helpdesk and an interval)."""
+        self.state = SyncState()
+        self.interval = interval
+        if not self.syncing or interval is None:
             return
         self.sync_now()
-        self.set_interval(self.options.sync_interval, self.sync_now)
+        set_interval(interval, self.sync_now)
 
-    def action_sync_now(self) -> None:
-        if self.options.backend is None:
-            self.notify("This account has no helpdesk to sync with.", severity="warning")
-            return
-        self.sync_now()
-        self.notify("Syncing…", timeout=2)
+    def sync_now(self) -> Worker[Any]:
+        return self._run_worker(self._sync, thread=True, exclusive=True, group="sync", exit_on_error=False)
 
-    @work(thread=True, exclusive=True, group="sync", exit_on_error=False)
-    def sync_now(self) -> None:
-        state = self.sync_state
+    def _sync(self) -> None:
+        state = self.state
         if not state.lock.acquire(blocking=False):
             return  # a sync is already running
         try:
             state.running = True
-            self.call_from_thread(self._render_topbar)
-            engine = SyncEngine(self.cache, self.options.backend, self.now)
+            self._call_from_thread(self._started)
+            engine = SyncEngine(self._cache, self.backend, self._now)
             try:
-                report = engine.sync(lambda p: self.call_from_thread(self._sync_progress, replace(p)))
+                report = engine.sync(lambda p: self._call_from_thread(self._progress, replace(p)))
             except Exception as exc:  # a bug in a backend must not leave "syncing…" up for ever
+                log.exception("the sync stopped on an unexpected error")
                 report = SyncReport(problem=f"The sync stopped on an unexpected error ({type(exc).__name__}): "
                                             "your work is kept; try again, and report it if it happens again.")
             state.running = False
-            self.call_from_thread(self._sync_done, report)
+            self._call_from_thread(self._done, report)
         finally:
             state.running = False
             state.lock.release()
 
-    def _sync_progress(self, progress: Progress) -> None:
-        bar = self.query_one("#sync-progress", ProgressBar)
-        if progress.done:
-            bar.display = False
-            return
-        bar.display = True
-        bar.update(total=progress.total_hint, progress=progress.tickets)
-
-    def _sync_done(self, report: SyncReport) -> None:
-        state = self.sync_state
-        self.query_one("#sync-progress", ProgressBar).display = False
+    def record(self, report: SyncReport) -> None:
+        """What the header says after a sync."""
+        state = self.state
         state.online = report.online
         state.problem = report.problem
         state.auth_failed = report.auth_failed
         if report.problem is None:
-            state.last_sync = self.now()
-        if report.new or report.updated or report.deleted:
-            inbox = self.query_one(InboxList)
-            self.show_view(self.view, keep=inbox.current_id)
-            if self.ticket_id is not None and self.composer is None:
-                self.reload_ticket(self.ticket_id)
-        elif report.pushed.sent and self.ticket_id is not None:
-            self.reload_ticket(self.ticket_id)
-        articles = report.articles
-        if articles.new or articles.updated or articles.removed:
-            self.query_one(KbSidebar).refresh_results()  # new or edited articles show at once
-        # What a server says is text, never markup: "[/] bad" in an error must not crash the toast.
-        if report.problem and report.online:
-            self.notify(clean_line(report.problem), severity="error", title="Sync", timeout=10, markup=False)
-        skipped = report.skipped_line()
-        if skipped:
-            self.notify(clean_line(skipped), severity="warning", title="Sync", timeout=10, markup=False)
-        self._render_topbar()
+            state.last_sync = self._now()
 
-    def sync_status_text(self) -> Text:
-        state = getattr(self, "sync_state", None)
+    def record_drain(self, offline: bool, auth_failed: bool, sent: int, problems: list[str]) -> None:
+        """What a push of the outbox learned about the helpdesk."""
+        state = self.state
+        if not self.interval:
+            return
+        if offline:
+            state.online, state.problem = False, problems[-1]
+        elif auth_failed:  # the header must not say "online" beside the refusal
+            state.online, state.auth_failed, state.problem = True, True, problems[-1]
+        elif sent:
+            state.online, state.auth_failed = True, False
+
+    def status_text(self) -> Text:
+        state = self.state
         text = Text()
-        if self.options.backend is None or state is None or not self.options.sync_interval:
-            text.append(f"● {self.options.status}", "dim")
+        if not self.syncing:
+            text.append(f"● {self._status}", "dim")
             return text
         if state.running:
             text.append("◌ syncing…", "bold")
@@ -119,5 +129,5 @@ class SyncingMixin:
         else:
             text.append("◌ connecting…", "dim")
         if state.last_sync is not None:
-            text.append(f" · synced {state.last_sync.astimezone(self.tz):%H:%M}", "dim")
+            text.append(f" · synced {state.last_sync.astimezone(self._tz):%H:%M}", "dim")
         return text

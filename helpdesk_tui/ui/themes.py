@@ -141,7 +141,9 @@ def _theme_from_table(data: dict[str, Any], source: str) -> Theme:
         if key in data and not isinstance(data[key], str):
             raise fail(f"has {key} set to something other than text")
     variables = _variables(data.get("variables", {}), fail)
-    return Theme(name=name, dark=dark, variables=variables, **colours, **numbers)
+    # Theme's keyword arguments mix colours (text) and numbers: built from one mapping of both.
+    fields: dict[str, Any] = {**colours, **numbers}
+    return Theme(name=name, dark=dark, variables=variables, **fields)
 
 
 def _colour(value: Any, key: str, fail) -> str:
@@ -211,7 +213,7 @@ def _fits_like(value: str, default: str, name: str) -> bool:
     if value.strip() == "auto":
         return True
     match = _PERCENT.fullmatch(value.strip())
-    return bool(match) and (match["base"] == "auto" or _is_colour(match["base"]))
+    return match is not None and (match["base"] == "auto" or _is_colour(match["base"]))
 
 
 def load_themes(
@@ -287,7 +289,7 @@ def theme_variable_defaults(theme: Theme) -> dict[str, str]:
         "draft-marker": colours.get("text-accent"),
     }
     return {
-        name: value if _is_colour(value) else APP_THEME_VARIABLE_DEFAULTS[name]
+        name: value if value is not None and _is_colour(value) else APP_THEME_VARIABLE_DEFAULTS[name]
         for name, value in derived.items()
     }
 

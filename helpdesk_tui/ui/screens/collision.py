@@ -85,7 +85,7 @@ class CollisionScreen(ModalScreen[str]):
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id.removeprefix("collision-"))
+        self.dismiss((event.button.id or "").removeprefix("collision-"))
 
     def action_choose(self, choice: str) -> None:
         self.dismiss(choice)

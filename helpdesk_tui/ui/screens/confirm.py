@@ -7,13 +7,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label
 
-from helpdesk_tui.ui.error_guard import ContainErrors
+from helpdesk_tui.ui.error_guard import dispatch_contained
 
 
-class ConfirmScreen(ContainErrors, ModalScreen[bool]):
+class ConfirmScreen(ModalScreen[bool]):
     """Returns True only for an explicit yes (``y`` or the yes button); enter on the
     first-focused button and esc both keep things as they are."""
 
@@ -30,6 +31,10 @@ class ConfirmScreen(ContainErrors, ModalScreen[bool]):
         Button { margin-right: 2; }
     }
     """
+
+    async def _dispatch_message(self, message: Message) -> None:
+        # A bug in a handler here is one sentence from the app's guard, never the end of the app.
+        await dispatch_contained(self, super()._dispatch_message, message)
 
     def __init__(self, title: str, question: Text | str, yes: str) -> None:
         super().__init__()

@@ -22,6 +22,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from textual_plotext import PlotextPlot
 
 from helpdesk_tui.ui.widgets.fitting_footer import FittingFooter
+from helpdesk_tui.ui.worker_errors import log_failure
 from helpdesk_tui.content import clean_line, safe_line
 from helpdesk_tui.domain.kpi_export import format_duration, format_percent, format_rate
 from helpdesk_tui.domain.kpi_report import UNASSIGNED, KpiReport, Window
@@ -180,6 +181,7 @@ class DashboardScreen(Screen[None]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "kpis" and event.state == WorkerState.ERROR:
+            log_failure(event.worker)
             self.query_one("#kpi-title", Static).update(Text("KPIs could not be computed: " +
                                                              clean_line(str(event.worker.error)), "bold"))
             self.notify("The KPIs could not be computed from the cache.", severity="error")

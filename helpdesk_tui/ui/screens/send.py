@@ -10,13 +10,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from helpdesk_tui.compose.checks import Finding, check_reply
 from helpdesk_tui.domain.checkpoint import CheckpointError, describe_checkpoint, parse_checkpoint
 from helpdesk_tui.domain.vocab import MessageKind, Status
-from helpdesk_tui.ui.error_guard import ContainErrors
+from helpdesk_tui.ui.error_guard import dispatch_contained
 from helpdesk_tui.ui.formatting import STATUS_LABELS
 
 KEEP = "keep"
@@ -63,7 +64,7 @@ class SendButton(Button, can_focus=False):
     """Clicked, never focused: enter after tab cannot press it by accident."""
 
 
-class SendScreen(ContainErrors, ModalScreen[SendDecision | None]):
+class SendScreen(ModalScreen[SendDecision | None]):
     BINDINGS = [
         Binding("ctrl+s", "send", "Send", id="send.send", priority=True, tooltip="Send (or queue) now"),
         Binding("escape", "cancel", "Back to editing", id="send.cancel", tooltip="Back to the text"),
@@ -82,6 +83,10 @@ class SendScreen(ContainErrors, ModalScreen[SendDecision | None]):
         Button { margin-right: 2; }
     }
     """
+
+    async def _dispatch_message(self, message: Message) -> None:
+        # A bug in a handler here is one sentence from the app's guard, never the end of the app.
+        await dispatch_contained(self, super()._dispatch_message, message)
 
     def __init__(self, context: SendContext) -> None:
         super().__init__()
@@ -124,7 +129,7 @@ class SendScreen(ContainErrors, ModalScreen[SendDecision | None]):
     @property
     def new_status(self) -> Status | None:
         value = self.query_one("#send-status", Select).value
-        return None if value in (KEEP, Select.BLANK) else Status(value)
+        return None if value in (KEEP, Select.BLANK) or not isinstance(value, str) else Status(value)
 
     def _recheck(self) -> None:
         ctx = self.context

@@ -8,8 +8,10 @@ items are still queued. The side panel keeps the rotation's tally.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
 from functools import partial
+from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -19,24 +21,44 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
+from textual.worker import Worker, WorkerCancelled, WorkerFailed
+
+from helpdesk_tui.compose.templates import TemplateLoadResult
 
 from helpdesk_tui.ui.widgets.fitting_footer import FittingFooter
 from helpdesk_tui.content import clean_line, render_body, safe_line
 from helpdesk_tui.domain.models import InboxRow
 from helpdesk_tui.domain.triage import ACTION_LABELS, RotationSummary, describe_summary, normalise_tag, priority_for_key
 from helpdesk_tui.domain.vocab import Status
+from helpdesk_tui.store.cache import Cache
 from helpdesk_tui.store.outbox import TicketGone
 from helpdesk_tui.store.triage import ActionResult, LoggedAction, TriageError
 from helpdesk_tui.store.triage_desk import TriageDesk
 from helpdesk_tui.ui.formatting import STATUS_LABELS, when
-from helpdesk_tui.ui.screens.triage_escalation import EscalationMixin
+from helpdesk_tui.ui.screens.triage_escalation import Escalation
 from helpdesk_tui.ui.screens.triage_pickers import ChoicePicker, TagPrompt
 from helpdesk_tui.ui.widgets.triage_list import TriageList
+from helpdesk_tui.ui.worker_errors import report_failed_worker
 
 QUEUE_PAGE = 500  # the queue shows its most urgent tickets; the title says how many wait in all
 PREVIEW_CHARS = 4000
 REFRESH_SECONDS = 30
 BATCH_ON_UI_THREAD = 5  # more marked tickets than this are changed in a worker
+
+
+@dataclass(frozen=True)
+class TriageLinks:
+    """What the triage screen needs from the workstation behind it, named one by one."""
+
+    cache: Cache  # the escalation note quotes the ticket, its thread and its customer
+    live: bool  # refresh the queue every REFRESH_SECONDS
+    helpdesk_label: str  # "Zendesk has no tags: …"
+    templates: Callable[[], TemplateLoadResult]
+    tz: tzinfo
+    drain_outbox: Callable[[], Worker[Any]]  # send what triage queued, as replies are sent
+    reload_ticket: Callable[[int], None]  # the workstation behind shows the change too
+    # Back at the workstation: the ticket to open (or None) and then "reply", "note" or "".
+    on_close: Callable[[int | None, str], None]
 
 
 class TriageCommands(Provider):
@@ -60,7 +82,7 @@ class TriageCommands(Provider):
                 yield Hit(score, matcher.highlight(name), callback, help=help_text)
 
 
-class TriageScreen(EscalationMixin, Screen[None]):
+class TriageScreen(Screen[None]):
     COMMANDS = {TriageCommands}
 
     BINDINGS = [
@@ -99,18 +121,30 @@ class TriageScreen(EscalationMixin, Screen[None]):
     }
     """
 
-    def __init__(self, desk: TriageDesk, *, now: Callable[[], datetime], experts: tuple[str, ...] = (),
-                 groups: tuple[str, ...] = (), on_close: Callable[[int | None], None] | None = None) -> None:
-        """``on_close(ticket_id)`` runs back at the workstation: the ticket to open, or None."""
+    def __init__(self, desk: TriageDesk, links: TriageLinks, *, now: Callable[[], datetime],
+                 experts: tuple[str, ...] = (), groups: tuple[str, ...] = ()) -> None:
         super().__init__()
         self.desk = desk
+        self.links = links
         self.now = now
         self.experts = experts
         self.groups = groups
-        self._on_close = on_close
         self.total = 0
         self.summary = RotationSummary(0, {})
         self._busy = False  # a batch is being applied in a worker
+        self.escalation = Escalation(desk, links, now=now, experts=experts, groups=groups, notify=self.notify,
+                                     push_screen=self._push, targets=self._targets,
+                                     person_label=self._person_label, row=self._row, run=self._run)
+
+    def _push(self, screen: Screen[Any], callback: Callable[[Any], None] | None = None) -> None:
+        self.app.push_screen(screen, callback)
+
+    def action_escalate(self) -> None:
+        self.escalation.start()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if report_failed_worker(event, self.notify) and event.worker.group == "triage-batch":
+            self._busy = False  # the next key may act again
 
     # ----- layout and loading
     def compose(self) -> ComposeResult:
@@ -135,7 +169,7 @@ class TriageScreen(EscalationMixin, Screen[None]):
         self.queue.border_title = "Triage"
         self.queue.focus()
         self.load_queue()
-        if self.app.options.live:
+        if self.links.live:
             # SLA clocks are relative to now, and a background sync may bring new tickets.
             self.set_interval(REFRESH_SECONDS, lambda: self.load_queue(keep=self.queue.current_id))
 
@@ -159,14 +193,14 @@ class TriageScreen(EscalationMixin, Screen[None]):
 
     def _render_top(self) -> None:
         text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(f" {self.app.cache.account} ", "bold reverse")
+        text.append(f" {self.links.cache.account} ", "bold reverse")
         text.append("  Rotation triage  ")
         text.append(f"{self.total:,} waiting", "bold")
         text.append(f"  ·  rotation since {when(self.desk.rotation.started_at, self.now())}", "dim")
         marked = len(self.queue.marked)
         if marked:
             text.append(f"  ·  {marked} marked", "bold")
-        counts = self.app.cache.outbox_counts()
+        counts = self.links.cache.outbox_counts()
         waiting = counts.get("queued", 0) + counts.get("sending", 0)
         if waiting:
             text.append(f"  ↑{waiting} queued", "bold")
@@ -278,7 +312,7 @@ class TriageScreen(EscalationMixin, Screen[None]):
         # "assigned to <name>": a name from the server or typed, with whatever escapes it holds.
         self.notify(clean_line(message), markup=False, timeout=4)
         if any(r.local_only for r in results):
-            label = getattr(self.app.options.backend, "label", None) or "This account's helpdesk"
+            label = self.links.helpdesk_label
             self.notify(f"{label} has no tags: the tag is kept in this cache only, and a sync that brings "
                         "the ticket back from the server may drop it.", severity="warning", markup=False, timeout=8)
         # Tickets that left go at once, so the next key acts on the next ticket even before
@@ -293,18 +327,18 @@ class TriageScreen(EscalationMixin, Screen[None]):
 
     def _touched(self, ticket_ids: list[int], keep: int | None) -> None:
         for ticket_id in ticket_ids:
-            self.app.reload_ticket(ticket_id)  # the workstation behind shows the change too
+            self.links.reload_ticket(ticket_id)  # the workstation behind shows the change too
         self.load_queue(keep=keep)
 
     def _drain(self) -> None:
         """Send what was queued, as replies are sent; offline it simply waits in the outbox."""
-        worker = self.app.drain_outbox()
+        worker = self.links.drain_outbox()
         self.run_worker(self._after_drain(worker), group="triage-drain", exit_on_error=False)
 
     async def _after_drain(self, worker) -> None:
         try:
             await worker.wait()
-        except Exception:  # cancelled by a newer drain, or failed: the app reports failures itself
+        except (WorkerCancelled, WorkerFailed):  # a newer drain, or failed: the workstation says so
             return
         self._render_top()
 
@@ -386,20 +420,14 @@ class TriageScreen(EscalationMixin, Screen[None]):
         ticket_id = self.queue.current_id
         if ticket_id is None:
             return
-        app = self.app
-        self._close(ticket_id)
-        if then == "reply":
-            app.action_reply()
-        elif then == "note":
-            app.action_note()
+        self._close(ticket_id, then)
 
     def action_close(self) -> None:
         self._close(None)
 
-    def _close(self, ticket_id: int | None) -> None:
+    def _close(self, ticket_id: int | None, then: str = "") -> None:
         self.app.pop_screen()
-        if self._on_close is not None:
-            self._on_close(ticket_id)
+        self.links.on_close(ticket_id, then)
 
     def action_new_rotation(self) -> None:
         before = self.summary

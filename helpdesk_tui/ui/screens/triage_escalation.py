@@ -1,17 +1,31 @@
 """Escalating from rotation triage: pick the expert or group, complete the note the
 template drafts from the ticket, then queue the note and the reassignment together.
 
-A mixin of ``TriageScreen`` (it uses the screen's desk, clock, targets and ``_run``).
+The triage screen owns one ``Escalation`` and hands it what it needs by name.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+
 from helpdesk_tui.compose.errors import TemplateError
 from helpdesk_tui.compose.render import apply_template
 from helpdesk_tui.content import clean_line, clean_text, html_to_text, safe_line
-from helpdesk_tui.domain.models import Message
+from helpdesk_tui.compose.templates import Template
+from helpdesk_tui.domain.models import InboxRow, Message
 from helpdesk_tui.domain.triage import ESCALATION_TEMPLATE_ID, escalation_facts, plain_escalation_note
+from helpdesk_tui.store.triage import ActionResult
+from helpdesk_tui.store.triage_desk import TriageDesk
 from helpdesk_tui.ui.screens.triage_pickers import ChoicePicker, EscalationEditor
+
+if TYPE_CHECKING:
+    from helpdesk_tui.ui.screens.triage import TriageLinks
+
+Run = Callable[[Callable[[list[int]], list[ActionResult]], str, list[int]], None]
 
 
 def _plain(message: Message) -> str:
@@ -19,8 +33,26 @@ def _plain(message: Message) -> str:
     return html_to_text(body) if (message.body_format or "").lower() in ("html", "text/html") else clean_text(body)
 
 
-class EscalationMixin:
-    def action_escalate(self) -> None:
+class Escalation:
+    """Escalating the triage screen's targets: pick who, write each note, queue them together."""
+
+    def __init__(self, desk: TriageDesk, links: TriageLinks, *, now: Callable[[], datetime],
+                 experts: tuple[str, ...], groups: tuple[str, ...], notify: Callable[..., object],
+                 push_screen: Callable[..., Any], targets: Callable[[], list[int]],
+                 person_label: Callable[[str], Text], row: Callable[[int], InboxRow | None], run: Run) -> None:
+        self.desk = desk
+        self.links = links
+        self.now = now
+        self.experts = experts
+        self.groups = groups
+        self.notify = notify
+        self._push_screen = push_screen
+        self._targets = targets  # the marked tickets, or the one under the cursor
+        self._person_label = person_label
+        self._row = row
+        self._run = run  # applies an action to the targets (in a worker for a big batch)
+
+    def start(self) -> None:
         if not self._targets():
             return
         choices = [(("person", name), self._person_label(name)) for name in self.desk.people(self.experts)]
@@ -32,17 +64,18 @@ class EscalationMixin:
             choices.append((("group", group), label))
         placeholder = ("a colleague or a group" if self.desk.sends_groups
                        else "a colleague (this helpdesk has no groups)")
-        self.app.push_screen(ChoicePicker("Escalate to…", choices, typed=lambda name: ("person", name),
-                                          placeholder=placeholder),
-                             lambda choice: self._escalate_to(self._targets(), choice))
+        self._push_screen(ChoicePicker("Escalate to…", choices, typed=lambda name: ("person", name),
+                                       placeholder=placeholder),
+                          lambda choice: self._escalate_to(self._targets(), choice))
 
     def _escalate_to(self, targets: list[int], choice: tuple[str, str] | None) -> None:
         if choice is None or not targets:
             return
-        template = next((t for t in self.app.templates().templates if t.id == ESCALATION_TEMPLATE_ID), None)
+        template = next((t for t in self.links.templates().templates if t.id == ESCALATION_TEMPLATE_ID), None)
         self._write_note(targets, 0, choice, template, {})
 
-    def _write_note(self, targets: list[int], index: int, choice: tuple[str, str], template, notes: dict) -> None:
+    def _write_note(self, targets: list[int], index: int, choice: tuple[str, str], template: Template | None,
+                    notes: dict[int, str]) -> None:
         if index == len(targets):
             self._queue_escalation(targets, choice, template, notes)
             return
@@ -61,12 +94,14 @@ class EscalationMixin:
 
         # Names, subjects and quoted messages from the server go into both: never their escapes.
         note = clean_text(self._draft_note(ticket_id, choice[1], template))
-        self.app.push_screen(EscalationEditor(clean_line(title), note), written)
+        self._push_screen(EscalationEditor(clean_line(title), note), written)
 
-    def _draft_note(self, ticket_id: int, to: str, template) -> str:
-        cache = self.app.cache
+    def _draft_note(self, ticket_id: int, to: str, template: Template | None) -> str:
+        cache = self.links.cache
         ticket = cache.ticket(ticket_id)
-        summary = cache.customer_summary(ticket.requester_id) if ticket and ticket.requester_id else None
+        if ticket is None:  # gone from the cache since the queue was drawn: nothing to quote
+            return ""
+        summary = cache.customer_summary(ticket.requester_id) if ticket.requester_id else None
         customer = summary.customer if summary else None
         organization = summary.organization if summary else None
         now = self.now()
@@ -75,14 +110,15 @@ class EscalationMixin:
         if template is not None:
             try:
                 return apply_template(template, ticket=ticket, customer=customer, organization=organization,
-                                      agent_name=self.desk.agent, now=now, tz=self.app.tz,
+                                      agent_name=self.desk.agent, now=now, tz=self.links.tz,
                                       extra=facts.template_values()).text
             except TemplateError as exc:  # the user's own version of the template is broken
                 self.notify(clean_line(f"The escalation template cannot be used: {exc}"), severity="warning",
                             markup=False)
         return plain_escalation_note(facts, ticket, self.desk.agent)
 
-    def _queue_escalation(self, targets: list[int], choice: tuple[str, str], template, notes: dict) -> None:
+    def _queue_escalation(self, targets: list[int], choice: tuple[str, str], template: Template | None,
+                          notes: dict[int, str]) -> None:
         kind, name = choice
         status = template.default_status if template is not None else None
         person, group = (name, None) if kind == "person" else (None, name)

@@ -19,7 +19,7 @@ from textual.widgets import Label, Static, TextArea
 from helpdesk_tui.content import render_markdown
 from helpdesk_tui.domain.models import Draft
 from helpdesk_tui.domain.vocab import MessageKind
-from helpdesk_tui.ui.error_guard import ContainErrors
+from helpdesk_tui.ui.error_guard import dispatch_contained
 
 SAVE_AFTER = 0.4  # seconds of quiet before a save
 SAVE_AT_MOST = 0.9  # seconds behind the typing, even while typing without pause
@@ -29,7 +29,7 @@ EDITING_HINT = "ctrl+s send · ctrl+t template · ctrl+r preview · ctrl+g knowl
 SHOWN_HINT = "saved draft · r or enter on it continues it"
 
 
-class DraftArea(ContainErrors, TextArea):
+class DraftArea(TextArea):
     """The composer's TextArea, with Textual 8's undo crash worked around.
 
     ``TextArea._undo_batch`` refreshes the scrollbars before it puts the cursor back: when
@@ -38,6 +38,10 @@ class DraftArea(ContainErrors, TextArea):
     ``ValueError: The document line index 1 is out of bounds``. The cursor is placed (and
     scrolled to) right after, so skipping that one stale look is safe.
     """
+
+    async def _dispatch_message(self, message: Message) -> None:
+        # A bug in a handler here is one sentence from the app's guard, never the end of the app.
+        await dispatch_contained(self, super()._dispatch_message, message)
 
     def scroll_cursor_visible(self, center: bool = False, animate: bool = False) -> Offset:
         row, column = self.selection.end
@@ -57,7 +61,7 @@ class DraftArea(ContainErrors, TextArea):
             return [Strip.blank(crop.width)] * crop.height
 
 
-class Composer(ContainErrors, Vertical):
+class Composer(Vertical):
     """Writes a reply or an internal note for one ticket; the app sends it."""
 
     BINDINGS = [
@@ -104,6 +108,10 @@ class Composer(ContainErrors, Vertical):
         def __init__(self, discarded: bool) -> None:
             super().__init__()
             self.discarded = discarded
+
+    async def _dispatch_message(self, message: Message) -> None:
+        # A bug in a handler here is one sentence from the app's guard, never the end of the app.
+        await dispatch_contained(self, super()._dispatch_message, message)
 
     def __init__(self, draft: Draft, *, save: Callable[[Draft], None], now: Callable[[], datetime],
                  active: bool = True, id: str | None = None) -> None:

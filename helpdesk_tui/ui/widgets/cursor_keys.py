@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from textual.scroll_view import ScrollView
 
-class CursorKeys:
-    """j/k, page up/down and first/last for a list with a ``cursor`` and a ``row_count``.
+
+class CursorList(ScrollView):
+    """A scrolling list with a ``cursor`` and a ``row_count``: j/k, page up/down, first/last.
 
     Setting ``cursor`` is the list's own business (it scrolls and announces the row).
     """

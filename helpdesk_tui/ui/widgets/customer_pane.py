@@ -160,7 +160,8 @@ class CustomerPane(Vertical):
         self._set_empty(False)
         self.customer_id = summary.customer.id
         self.query_one("#customer-card", Static).update(card_text(summary))
-        self.query_one(NotesList).show(summary.customer.id, summary.notes)
+        if summary.customer.id is not None:
+            self.query_one(NotesList).show(summary.customer.id, summary.notes)
         self._history = history
         self.query_one("#history-label", Label).update(f"Earlier tickets ({len(history)})")
         history_list = self.query_one(HistoryList)
@@ -174,6 +175,7 @@ class CustomerPane(Vertical):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         if event.option_list.id == "customer-history":
             event.stop()
-            self.post_message(self.OpenTicket(int(event.option.id)))
+            if event.option.id is not None:  # every history row carries its ticket's id
+                self.post_message(self.OpenTicket(int(event.option.id)))
         elif event.option_list.id == "customer-notes":
             event.stop()

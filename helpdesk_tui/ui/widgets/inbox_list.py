@@ -19,7 +19,6 @@ from textual.binding import Binding
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from helpdesk_tui.content import clean_line
@@ -27,7 +26,7 @@ from helpdesk_tui.domain.models import InboxRow
 from helpdesk_tui.domain.sla import SlaKind, format_remaining
 from helpdesk_tui.content.text import fit
 from helpdesk_tui.ui.formatting import PRIORITY_LABELS, STATUS_LABELS, ago
-from helpdesk_tui.ui.widgets.cursor_keys import CursorKeys
+from helpdesk_tui.ui.widgets.cursor_keys import CursorList
 
 PAGE = 100
 CACHE_LIMIT = 5000
@@ -63,7 +62,7 @@ def visible_columns(width: int) -> list[tuple[Column, int]]:
     return [(c, c.width or subject) for c in shown]
 
 
-class InboxList(CursorKeys, ScrollView, can_focus=True):
+class InboxList(CursorList, can_focus=True):
     """Tickets, one per line, in the order of the current view."""
 
     BINDINGS = [

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from rich.text import Text
 from textual import on, work
+from textual.worker import Worker
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -16,6 +17,7 @@ from textual.widgets.option_list import Option
 from helpdesk_tui.content import body_pieces, clean_line, clean_text, html_to_text, render_markdown
 from helpdesk_tui.domain.models import Article
 from helpdesk_tui.store.search import SearchHit
+from helpdesk_tui.ui.worker_errors import report_failed_worker
 from helpdesk_tui.ui.widgets.highlight import highlighted
 
 
@@ -142,6 +144,9 @@ class KbSidebar(Vertical):
             return
         articles = [h for h in self.hits if h.kind == "article"]
         self._show(articles + replies, f"Articles and past answers for “{clean_line(query)}”")
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        report_failed_worker(event, self.notify)
 
     @on(Input.Changed, "#kb-query")
     def _query_changed(self) -> None:

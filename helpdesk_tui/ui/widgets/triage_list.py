@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from helpdesk_tui.content import clean_line
@@ -22,7 +22,7 @@ from helpdesk_tui.domain.models import InboxRow
 from helpdesk_tui.domain.sla import SlaKind, format_remaining
 from helpdesk_tui.content.text import fit
 from helpdesk_tui.ui.formatting import PRIORITY_LABELS, STATUS_LABELS
-from helpdesk_tui.ui.widgets.cursor_keys import CursorKeys
+from helpdesk_tui.ui.widgets.cursor_keys import CursorList
 
 MARK = "●"
 # (title, width; 0 = the rest, shown only from this total width)
@@ -36,7 +36,7 @@ def _layout(width: int) -> list[tuple[str, int]]:
     return [(title, w or rest) for title, w in shown]
 
 
-class TriageList(CursorKeys, ScrollView, can_focus=True):
+class TriageList(CursorList, can_focus=True):
     BINDINGS = [
         Binding("j,down", "cursor_down", "Down", id="triage.down", show=False, tooltip="Next ticket"),
         Binding("k,up", "cursor_up", "Up", id="triage.up", show=False, tooltip="Previous ticket"),
@@ -127,7 +127,7 @@ class TriageList(CursorKeys, ScrollView, can_focus=True):
         text.append(" ")
         now = self._now()
         for title, w in _layout(width):
-            style = ""
+            style: str | Style = ""
             if title == "SLA":
                 value, style = self._clock(row, now)
                 value = fit(value, w, True)

@@ -1,0 +1,106 @@
+"""The inbox's view, filter and counts: which tickets the list shows, the rest loaded in a worker."""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from rich.text import Text
+from textual.widget import Widget
+from textual.widgets import Static
+from textual.worker import Worker
+
+from helpdesk_tui.content import clean_line
+from helpdesk_tui.domain.query import Filter, View, builtin_views, describe
+from helpdesk_tui.store.cache import Cache
+from helpdesk_tui.store.inbox import InboxQuery, view_query
+from helpdesk_tui.ui.layout import pane_widths
+from helpdesk_tui.ui.widgets.inbox_list import InboxList
+from helpdesk_tui.ui.widgets.view_bar import view_bar_text
+
+FIRST_PAGE = 200
+
+
+class InboxViews:
+    """Keeps the inbox list, its title and the view bar in step with the view and the filter."""
+
+    def __init__(self, cache: Cache, *, me: str, now: Callable[[], datetime], default_view: str, host: Widget,
+                 narrow: Callable[[], bool], run_worker: Callable[..., Worker[Any]],
+                 call_from_thread: Callable[..., Any], listed: Callable[[int], None]) -> None:
+        self._cache = cache
+        self._now = now
+        self._host = host  # where the inbox list and the view bar are
+        self._narrow = narrow  # the inbox is about 30 columns wide: shorter titles
+        self._run_worker = run_worker
+        self._call_from_thread = call_from_thread
+        self._listed = listed  # the whole list is in (its length)
+        self.views: list[View] = builtin_views(me)
+        self.view: View = self.by_id(default_view)
+        self.filter: Filter = Filter()
+        self.counts: dict[str, int] = {}
+
+    def by_id(self, view_id: str) -> View:
+        return next((v for v in self.views if v.id == view_id), self.views[-1])
+
+    def current_query(self) -> InboxQuery:
+        base = view_query(self.view, self._now())
+        return InboxQuery(filter=base.filter.merged(self.filter), order=base.order, due_before=base.due_before)
+
+    def show(self, view: View, *, keep: int | None = None) -> None:
+        """Draw the first page at once, then load the whole list and the counts in the background.
+
+        A saved view is index-backed and its first page takes a millisecond. A filter the
+        agent typed (words, customers, tags) can take a few hundred on a million tickets,
+        so it runs only in the worker and the list updates when it is done.
+        """
+        self.view = view
+        query = self.current_query()
+        inbox = self._host.query_one(InboxList)
+        if not self.filter:
+            inbox.set_ids(self._cache.inbox_ids(query, limit=FIRST_PAGE), keep=keep)
+            self.update_title(None if len(inbox.ids) >= FIRST_PAGE else len(inbox.ids))
+        else:
+            self.update_title(None)
+        self._run_worker(lambda: self._load_all_ids(query, keep), thread=True, exclusive=True, group="inbox-ids",
+                         exit_on_error=False)
+        self.render_viewbar()
+
+    def _load_all_ids(self, query: InboxQuery, keep: int | None) -> None:
+        ids = self._cache.inbox_ids(query)
+        self._call_from_thread(self._apply_ids, query, ids, keep)
+        counts = {v.id: self._cache.inbox_count(view_query(v, self._now())) for v in self.views}
+        self._call_from_thread(self._apply_counts, counts)
+
+    def _apply_ids(self, query: InboxQuery, ids: array[int], keep: int | None) -> None:
+        if query != self.current_query():
+            return  # the agent moved on to another view or filter meanwhile
+        inbox = self._host.query_one(InboxList)
+        inbox.set_ids(ids, keep=inbox.current_id if inbox.current_id is not None else keep)
+        self.update_title(len(ids))
+        self._listed(len(ids))
+
+    def _apply_counts(self, counts: dict[str, int]) -> None:
+        self.counts = counts
+        self.render_viewbar()
+
+    def update_title(self, total: int | None) -> None:
+        shown = f"{total:,}" if total is not None else "…"
+        narrow = self._narrow()
+        title = f"{self.view.title} · {shown}" if narrow else f"Inbox · {self.view.title} · {shown}"
+        if self.filter:
+            title += f" · {describe(self.filter)}" if narrow else f" · filter: {describe(self.filter)}"
+        # A Text is never parsed as markup; cleaned, since a session's stored filter is user text too.
+        self._host.query_one(InboxList).border_title = Text(clean_line(title))
+
+    def render_viewbar(self) -> None:
+        short = pane_widths(self._host.size.width, inbox_only=False, kb=False).short_labels
+        self._host.query_one("#viewbar", Static).update(view_bar_text(self.views, self.counts, self.view,
+                                                                      short=short))
+
+    def empty_reason(self) -> str:
+        """Why the list is empty, in the ticket pane's words."""
+        if self.filter:
+            return f"No ticket matches the filter “{describe(self.filter)}”. Press / to change it."
+        return f"No ticket in “{self.view.title}”."

@@ -1,0 +1,71 @@
+"""The workstation's keys, in the order the footer shows them.
+
+The footer lists the focused pane's keys, then the screen's, then the app's: so the keys
+that also work on other screens (quit, help, triage, focus, KPIs, sync) are repeated here,
+in their place, as ``app.`` actions. The app keeps its own copy of them for the screens
+that cover the workstation (triage, the dashboard).
+"""
+
+from __future__ import annotations
+
+from textual.binding import Binding, BindingType
+
+# Keys that act during a focus session (F itself also starts one).
+FOCUS_BINDINGS: list[BindingType] = [
+    Binding("ctrl+n", "focus_done", "Done, next", id="focus.done",
+            tooltip="Focus session: the served ticket is handled, serve the next one"),
+    Binding("S", "focus_skip", "Skip", id="focus.skip",
+            tooltip="Focus session: skip the served ticket, with a one-line reason"),
+]
+
+QUIT = Binding("ctrl+q", "app.quit", "Quit", id="app.quit", priority=True, tooltip="Quit helpdesk-tui")
+HELP = Binding("question_mark", "app.help", "Help", id="app.help", tooltip="Show every key binding")
+TRIAGE = Binding("t", "app.triage", "Triage", id="app.triage",
+                 tooltip="Rotation triage: new and unassigned tickets, one key per action")
+FOCUS = Binding("F", "app.focus_session", "Focus", id="app.focus_session",
+                tooltip="Start, pause or end a focus session that serves tickets one at a time")
+DASHBOARD = Binding("K", "app.dashboard", "KPIs", id="app.dashboard",
+                    tooltip="How support is doing: response times, breaches, backlog, ratings")
+SYNC = Binding("f5", "app.sync_now", "Sync", id="app.sync", tooltip="Sync with the helpdesk now")
+BACK = Binding("escape", "back", "Back", id="app.back", show=False,
+               tooltip="Back to the previous ticket, or to the inbox")
+NEXT_PANE = Binding("tab", "app.focus_next", "Next pane", id="app.focus_next", show=False,
+                    tooltip="Move to the next pane")
+PREVIOUS_PANE = Binding("shift+tab", "app.focus_previous", "Previous pane", id="app.focus_previous", show=False,
+                        tooltip="Move to the previous pane")
+
+WORKSTATION_BINDINGS: list[BindingType] = [
+    QUIT,
+    HELP,
+    Binding("slash", "filter", "Filter", id="inbox.filter",
+            tooltip="Filter the inbox: status:open priority:high assignee:me tag:billing customer:acme text"),
+    Binding("1", "view('mine')", "My open", id="view.mine", show=False, tooltip="Tickets assigned to me"),
+    Binding("2", "view('unassigned')", "Unassigned", id="view.unassigned", show=False,
+            tooltip="Active tickets nobody owns"),
+    Binding("3", "view('due')", "Due ≤ 1h", id="view.due", show=False,
+            tooltip="Tickets breaching or due within an hour"),
+    Binding("4", "view('waiting')", "Waiting", id="view.waiting", show=False,
+            tooltip="Tickets waiting on the customer"),
+    Binding("5", "view('recent')", "Recent", id="view.recent", show=False,
+            tooltip="Recently updated tickets"),
+    Binding("6", "view('all')", "All", id="view.all", show=False, tooltip="Every ticket"),
+    Binding("r", "reply", "Reply", id="ticket.reply", tooltip="Write a public reply to the open ticket"),
+    Binding("n", "note", "Note", id="ticket.note", tooltip="Write an internal note on the open ticket"),
+    Binding("u", "undo_send", "Undo send", id="reply.undo_send",
+            tooltip="Take the reply being sent back into the composer (during the send delay)"),
+    Binding("ctrl+g", "knowledge_base", "KB", id="app.knowledge_base",
+            tooltip="Show or hide the knowledge base sidebar"),
+    Binding("l", "timeline", "Timeline", id="ticket.timeline", tooltip="Show or hide the ticket's timeline"),
+    Binding("z", "zoom", "Zoom inbox", id="app.zoom", tooltip="Inbox over the whole width, or back"),
+    TRIAGE,
+    FOCUS,
+    *FOCUS_BINDINGS,
+    DASHBOARD,
+    SYNC,
+    BACK,
+    NEXT_PANE,
+    PREVIOUS_PANE,
+]
+
+# The app-wide keys, bound on the app for the screens that cover the workstation.
+APP_BINDINGS: list[BindingType] = [QUIT, HELP, TRIAGE, FOCUS, DASHBOARD, SYNC, BACK, NEXT_PANE, PREVIOUS_PANE]

@@ -1,0 +1,43 @@
+"""The workstation's entries in the command palette, named "group: Action" like its keys."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from textual.app import SystemCommand
+
+if TYPE_CHECKING:
+    from helpdesk_tui.ui.screens.workstation import WorkstationScreen
+
+
+def workstation_commands(screen: WorkstationScreen) -> Iterable[SystemCommand]:
+    """Inbox, ticket, reply, KB and layout entries (the app adds the themes after them)."""
+    for view in screen.inbox_views.views:
+        yield SystemCommand(f"Inbox: {view.title}", f"Show the {view.title} view (key {view.key})",
+                            lambda v=view.id: screen.action_view(v))
+    yield SystemCommand("Inbox: Filter…", "Filter the inbox by status, priority, assignee, tag, "
+                        "customer and words", screen.action_filter)
+    yield SystemCommand("Inbox: Clear filter", "Show the whole view again", screen.action_clear_filter)
+    yield SystemCommand("Ticket: Reply", "Write a public reply (r)", screen.action_reply)
+    yield SystemCommand("Ticket: Internal note", "Write an internal note (n)", screen.action_note)
+    yield SystemCommand("Reply: Discard draft", "Throw away the open ticket's draft (asks first)",
+                        screen.action_discard_draft)
+    yield SystemCommand("Reply: Undo send", "Take the reply being sent back into the composer, during the "
+                        "send delay (u)", screen.action_undo_send)
+    yield SystemCommand("Knowledge base: Toggle sidebar", "Search articles and past answers (ctrl+g)",
+                        screen.action_knowledge_base)
+    yield SystemCommand("Ticket: Toggle timeline", "Show or hide the open ticket's timeline (l)",
+                        screen.action_timeline)
+    yield SystemCommand("Ticket: Mark as product feedback", "Mark the customer's latest message for "
+                        "product, with a note ('insights export' lists it)", screen.action_mark_feedback)
+    yield SystemCommand("Ticket: Record satisfaction rating", "Good or bad, with the customer's comment, "
+                        "recorded here (beside any the helpdesk has)", screen.action_record_rating)
+    yield SystemCommand("Ticket: Back", "Back to the previous ticket (esc)", screen.action_back)
+    yield SystemCommand("Layout: Zoom inbox", "Inbox over the whole width, or back (z)", screen.action_zoom)
+
+
+def session_commands(screen: WorkstationScreen) -> Iterable[SystemCommand]:
+    """Sync and focus-session entries (after the themes)."""
+    yield SystemCommand("Sync: Sync now", "Send the outbox and pull changes (F5)", screen.action_sync_now)
+    yield from screen.focus_sessions.commands()

@@ -1,0 +1,43 @@
+"""Putting a template into the composer: placeholders filled from the ticket, its customer
+and the agent; a promise or a status the template carries goes with the draft."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, tzinfo
+
+from helpdesk_tui.compose.errors import TemplateError
+from helpdesk_tui.compose.render import apply_template
+from helpdesk_tui.compose.templates import Template
+from helpdesk_tui.content import clean_line
+from helpdesk_tui.store.cache import Cache
+from helpdesk_tui.ui.widgets.composer import Composer
+
+
+def insert_template(composer: Composer, template: Template, cache: Cache, *, me: str, now: datetime, tz: tzinfo,
+                    notify: Callable[..., object]) -> None:
+    """Render ``template`` for the composer's ticket and insert it at the cursor."""
+    ticket = cache.ticket(composer.draft.ticket_id)
+    if ticket is None:
+        notify("That ticket is no longer in the cache; your draft is kept.", severity="error")
+        return
+    summary = cache.customer_summary(ticket.requester_id) if ticket.requester_id else None
+    try:
+        result = apply_template(template, ticket=ticket, customer=summary.customer if summary else None,
+                                organization=summary.organization if summary else None,
+                                agent_name=me, now=now, tz=tz)
+    except TemplateError as exc:  # a broken template is the template's fault, not a crash
+        notify(clean_line(f"Template {template.name} cannot be used: {exc}"), severity="error", markup=False)
+        return
+    # Kept with the draft (saved by insert), so esc, reopening or a restart keep them too.
+    if result.status is not None:
+        composer.draft.status = result.status
+    if result.next_checkpoint is not None:
+        # The promise written into the text; the send dialog starts from the same moment.
+        composer.draft.next_checkpoint = result.next_checkpoint
+    composer.insert(result.text)
+    for note in result.notes:
+        notify(clean_line(note), severity="warning", markup=False)
+    if result.unresolved:
+        names = ", ".join(sorted({name for name, _ in result.unresolved}))
+        notify(clean_line(f"Fill in before sending: {names}"), severity="warning", markup=False)
