@@ -81,7 +81,8 @@ class SendFlow:
         self._collision_check(composer, ticket)
 
     def _refresh_then(self, ticket_id: int, proceed: Callable[[], None]) -> None:
-        SyncEngine(self._cache, self._sync.backend, self._now).refresh_thread(ticket_id)
+        if self._sync.backend is not None:  # no helpdesk: the cached thread is all there is
+            SyncEngine(self._cache, self._sync.backend, self._now).refresh_thread(ticket_id)
         self._call_from_thread(proceed)
 
     def _collision_check(self, composer: Composer, ticket: Ticket | None) -> None:

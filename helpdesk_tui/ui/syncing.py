@@ -71,12 +71,15 @@ class SyncRunner:
 
     def _sync(self) -> None:
         state = self.state
+        backend = self.backend
+        if backend is None:
+            return  # no helpdesk to sync with (the key says so before a worker starts)
         if not state.lock.acquire(blocking=False):
             return  # a sync is already running
         try:
             state.running = True
             self._call_from_thread(self._started)
-            engine = SyncEngine(self._cache, self.backend, self._now)
+            engine = SyncEngine(self._cache, backend, self._now)
             try:
                 report = engine.sync(lambda p: self._call_from_thread(self._progress, replace(p)))
             except Exception as exc:  # a bug in a backend must not leave "syncing…" up for ever

@@ -36,7 +36,7 @@ def bar_rows(rows: list[tuple[str, float]], width: int) -> Text:
     value_width = max(len(v) for v in values)
     room = max(1, width - label_width - value_width - 3)
     top = max(value for _, value in rows)
-    for number, ((label, value), shown) in enumerate(zip(rows, values)):
+    for number, ((label, value), shown) in enumerate(zip(rows, values, strict=True)):
         if number:
             text.append("\n")
         text.append(fit(clean_line(label) or "?", label_width, right=True), "bold")
