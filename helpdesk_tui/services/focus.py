@@ -10,10 +10,12 @@ from enum import StrEnum
 
 from helpdesk_tui.config.settings import Settings
 from helpdesk_tui.domain.focus import (
-    DEFAULT_MINUTES, FocusError, FocusSession, FocusSummary, ServedTicket, is_over, remaining, should_warn,
-    skip_reason, status_line,
+    DEFAULT_MINUTES, FocusError, FocusSession, FocusSummary, ServedTicket, is_over, should_warn, skip_reason,
 )
+# The desk's methods of the same names wrap these rules.
 from helpdesk_tui.domain.focus import planned_minutes as domain_planned_minutes
+from helpdesk_tui.domain.focus import remaining as time_left
+from helpdesk_tui.domain.focus import status_line as focus_status_line
 from helpdesk_tui.domain.query import Filter, FilterError, View, parse_filter
 from helpdesk_tui.domain.vocab import MessageKind
 from helpdesk_tui.services.errors import InvalidRequest, NotFound, ServiceError
@@ -129,10 +131,10 @@ class FocusDesk:
         """``Focus 37:12 left · 4 handled`` while a session runs; "" otherwise."""
         if self.session is None:
             return ""
-        return status_line(self.session, self.handled, self.clock())
+        return focus_status_line(self.session, self.handled, self.clock())
 
     def remaining(self) -> timedelta:
-        return remaining(self._running(), self.clock())
+        return time_left(self._running(), self.clock())
 
     def queue(self) -> tuple[View, Filter]:
         """The view and filter the session serves, in SLA order even for a view that normally
