@@ -1,5 +1,6 @@
-"""The parts of managing accounts that reach past the settings file: signing in to a helpdesk,
-and an account's cache (in use? holding what exists nowhere else?)."""
+"""The parts of managing accounts that reach past the settings file: the list with where each
+token comes from, signing in to a helpdesk, and an account's cache (in use? holding what exists
+nowhere else?). Adding one is ``account_add``."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from helpdesk_tui.config.account_options import Option
 from helpdesk_tui.config.paths import Locations
 from helpdesk_tui.config.settings import AccountConfig, Settings
 from helpdesk_tui.services.errors import InvalidRequest, ServiceError
+from helpdesk_tui.services.workspace import DEMO
 
 
 def backend_names() -> list[str]:
@@ -30,6 +32,58 @@ def check_backend(name: str) -> tuple[Option, ...]:
         return registry.load_backend(name).options
     except registry.BackendUnavailable as error:
         raise ServiceError(str(error)) from None
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    """One account as listed: where its token comes from, or whether it is stored; never the token."""
+
+    name: str
+    backend: str
+    url: str | None
+    user: str | None
+    default: bool
+    token_stored: bool | None  # None: not needed (the demo), read from elsewhere, or could not tell
+    token_source: str | None  # "keyring", "command" or "env"; None for the demo
+    token_place: str | None  # "from …" (a command, a variable) when the token is not in the keyring
+
+    def to_dict(self) -> dict[str, Any]:
+        """The row as ``--json`` prints it."""
+        return {"name": self.name, "backend": self.backend, "url": self.url, "user": self.user,
+                "default": self.default, "token_stored": self.token_stored, "token_source": self.token_source}
+
+
+def account_rows(settings: Settings, env: Mapping[str, str]) -> tuple[list[AccountRow], str | None]:
+    """The accounts, the demo workspace always last unless configured (``--account demo`` works
+    whatever else is), and the one sentence saying why the keyring could not be asked, if it could not.
+
+    A token command is not run here: listing must not prompt or wait."""
+    from helpdesk_tui.config import secrets, token_sources, tokens
+
+    configs = list(settings.accounts.values())
+    if DEMO not in settings.accounts:
+        configs.append(AccountConfig(DEMO, backend=DEMO))
+    keyring, keyring_problem = None, None
+    rows: list[AccountRow] = []
+    for config in configs:
+        stored: bool | None = None  # the demo needs no token; None also means "could not tell"
+        place = None
+        source = None if config.backend == DEMO else token_sources.token_source(config, env)
+        if source is token_sources.TokenSource.KEYRING and keyring_problem is None:
+            try:
+                keyring = keyring or secrets.keyring_backend()
+                stored = tokens.has_account_token(config, backend=keyring)
+            except secrets.SecretsUnavailable:
+                keyring_problem = ("No usable system keyring was found, so whether each token is stored is "
+                                   "unknown: 'helpdesk-tui account add' says how to set one up.")
+            except secrets.SecretsError as error:  # locked or refused: asking again would only repeat it
+                keyring_problem = str(error)
+        elif source is not None and source is not token_sources.TokenSource.KEYRING:
+            place = "from " + token_sources.describe_source(config, env)
+        rows.append(AccountRow(config.name, config.backend, config.url, config.user,
+                               config.name == settings.default_account, stored,
+                               None if source is None else str(source), place))
+    return rows, keyring_problem
 
 
 def _scrub(text: str, token: str) -> str:
