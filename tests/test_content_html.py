@@ -142,3 +142,19 @@ def test_random_tag_soup_never_raises_nor_leaks_control_characters():
         soup = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 40)))
         text = html_to_text(soup)
         assert "\x1b" not in text and "\u202e" not in text and "\ud800" not in text
+
+
+def test_a_parser_failure_is_logged_and_the_text_stays_readable(monkeypatch, caplog):
+    """Nothing is swallowed: the fallback keeps the message readable and the log says why."""
+    import logging
+
+    from helpdesk_tui.content import html as html_module
+
+    def broken(self, data):
+        raise AssertionError("parser bug")
+
+    monkeypatch.setattr(html_module._TextConverter, "feed", broken)
+    with caplog.at_level(logging.ERROR, logger="helpdesk_tui.content.html"):
+        text = html_module.html_to_text("<p>Hello <b>there</b></p>")
+    assert "Hello" in text and "there" in text and "<b>" not in text
+    assert any("HTML parsing failed" in record.getMessage() and record.exc_info for record in caplog.records)

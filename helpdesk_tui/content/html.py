@@ -1,12 +1,15 @@
 """Turn untrusted HTML (email bodies, rich-editor comments) into plain display text."""
 
 import html
+import logging
 import re
 from collections.abc import Iterator
 from html.parser import HTMLParser
 
 from helpdesk_tui.content.links import label_shows_target
 from helpdesk_tui.content.sanitize import clean_text
+
+_log = logging.getLogger(__name__)
 
 # Content of these is never meant to be read (code, styling, metadata, inert templates).
 _DROPPED = frozenset({"script", "style", "template", "title", "head"})
@@ -281,6 +284,7 @@ def html_to_text(source: str) -> str:
         converter.close()
         text = converter.text()
     except Exception:  # the stdlib parser has raised on odd markup before; stay readable
+        _log.exception("HTML parsing failed; showing the text with its tags stripped")
         text = _strip_tags_crudely(source)
     return clean_text(text).strip("\n").rstrip()
 
@@ -309,6 +313,7 @@ class HtmlTextStream:
             converter.close()
             converter.finish()
         except Exception:  # as in html_to_text: stay readable, the rest without tags
+            _log.exception("HTML parsing failed part way; the rest has its tags stripped")
             yield "\n" + _strip_tags_crudely(self._source[start:])
             return
         yield clean_text("".join(converter._out[emitted:]))

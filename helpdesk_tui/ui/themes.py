@@ -8,6 +8,7 @@ Textual's shared ``BUILTIN_THEMES``.
 from __future__ import annotations
 
 import importlib.util
+import logging
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -21,6 +22,8 @@ from textual.css.styles import Styles
 from textual.theme import Theme
 
 from helpdesk_tui.config.toml_file import TomlError, parse_toml
+
+_log = logging.getLogger(__name__)
 
 BUNDLED_THEMES_PACKAGE = "helpdesk_tui.bundled_themes"
 """Where a wheel installs the top-level ``themes/`` folder (see pyproject.toml)."""
@@ -278,6 +281,7 @@ def theme_variable_defaults(theme: Theme) -> dict[str, str]:
     try:
         colours = theme.to_color_system().generate()
     except Exception:  # a theme Textual cannot use keeps the fixed fallbacks
+        _log.exception("theme %r: Textual could not derive its colours; the fixed ones are used", theme.name)
         return dict(APP_THEME_VARIABLE_DEFAULTS)
     # The text-* variants are adjusted by Textual to stay readable on the background.
     derived = {
