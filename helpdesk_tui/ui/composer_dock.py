@@ -15,8 +15,7 @@ from textual.widget import Widget
 
 from helpdesk_tui.domain.models import Draft
 from helpdesk_tui.domain.vocab import MessageKind
-from helpdesk_tui.store.cache import Cache
-from helpdesk_tui.store.write_errors import WriteFailed
+from helpdesk_tui.services.types import Cache, WriteFailed
 from helpdesk_tui.ui.draft_saving import DraftKeeper
 from helpdesk_tui.ui.screens.confirm import ConfirmScreen
 from helpdesk_tui.ui.widgets.composer import TITLES, Composer

@@ -15,8 +15,7 @@ from dataclasses import replace
 from textual.timer import Timer
 
 from helpdesk_tui.domain.models import Draft
-from helpdesk_tui.store.cache import Cache
-from helpdesk_tui.store.write_errors import WriteFailed
+from helpdesk_tui.services.types import Cache, WriteFailed
 
 SAVE_WAIT = 1.0  # seconds a save (on the UI thread) waits for another writer
 RETRY_EVERY = 3.0  # seconds between attempts once a save failed

@@ -14,8 +14,8 @@ from textual.worker import Worker
 
 from helpdesk_tui.content import clean_line
 from helpdesk_tui.domain.query import Filter, View, builtin_views, describe
-from helpdesk_tui.store.cache import Cache
-from helpdesk_tui.store.inbox import InboxQuery, view_query
+from helpdesk_tui.services.types import Cache, InboxQuery
+from helpdesk_tui.services.tickets import view_query
 from helpdesk_tui.ui.layout import pane_widths
 from helpdesk_tui.ui.widgets.inbox_list import InboxList
 from helpdesk_tui.ui.widgets.view_bar import view_bar_text
@@ -45,8 +45,7 @@ class InboxViews:
         return next((v for v in self.views if v.id == view_id), self.views[-1])
 
     def current_query(self) -> InboxQuery:
-        base = view_query(self.view, self._now())
-        return InboxQuery(filter=base.filter.merged(self.filter), order=base.order, due_before=base.due_before)
+        return view_query(self.view, self._now(), self.filter)
 
     def show(self, view: View, *, keep: int | None = None) -> None:
         """Draw the first page at once, then load the whole list and the counts in the background.

@@ -14,11 +14,8 @@ from textual.worker import Worker
 from helpdesk_tui.domain.models import Message, Ticket
 from helpdesk_tui.domain.reply import ReplyPlan
 from helpdesk_tui.domain.vocab import MessageKind
-from helpdesk_tui.store.cache import Cache
-from helpdesk_tui.store.outbox import TicketGone
-from helpdesk_tui.store.write_errors import WriteFailed
-from helpdesk_tui.sync.engine import SyncEngine
-from helpdesk_tui.sync.outbox_sender import DrainResult, drain_outbox
+from helpdesk_tui.services.types import Cache, DrainResult, TicketGone, WriteFailed
+from helpdesk_tui.services.sync import refresh_thread, send_outbox
 from helpdesk_tui.ui.composer_dock import ComposerDock
 from helpdesk_tui.ui.screens.collision import CollisionScreen, newer_messages
 from helpdesk_tui.ui.screens.send import SendContext, SendDecision, SendScreen
@@ -82,7 +79,7 @@ class SendFlow:
 
     def _refresh_then(self, ticket_id: int, proceed: Callable[[], None]) -> None:
         if self._sync.backend is not None:  # no helpdesk: the cached thread is all there is
-            SyncEngine(self._cache, self._sync.backend, self._now).refresh_thread(ticket_id)
+            refresh_thread(self._cache, self._sync.backend, ticket_id, self._now)
         self._call_from_thread(proceed)
 
     def _collision_check(self, composer: Composer, ticket: Ticket | None) -> None:
@@ -176,7 +173,7 @@ class SendFlow:
             return
         if self._send_delay:
             sleep(self._send_delay)
-        result = drain_outbox(self._cache, backend, self._now)
+        result = send_outbox(self._cache, backend, self._now)
         self._call_from_thread(self._outbox_drained, result)
 
     def _outbox_drained(self, result: DrainResult) -> None:

@@ -16,8 +16,8 @@ from typing import Any
 from rich.text import Text
 from textual.worker import Worker
 
-from helpdesk_tui.store.cache import Cache
-from helpdesk_tui.sync.engine import Progress, SyncEngine, SyncReport
+from helpdesk_tui.services.types import Cache, Progress, SyncReport
+from helpdesk_tui.services.sync import run_sync
 
 log = logging.getLogger(__name__)
 
@@ -79,9 +79,9 @@ class SyncRunner:
         try:
             state.running = True
             self._call_from_thread(self._started)
-            engine = SyncEngine(self._cache, backend, self._now)
             try:
-                report = engine.sync(lambda p: self._call_from_thread(self._progress, replace(p)))
+                report = run_sync(self._cache, backend, lambda p: self._call_from_thread(self._progress, replace(p)),
+                                  self._now)
             except Exception as exc:  # a bug in a backend must not leave "syncing…" up for ever
                 log.exception("the sync stopped on an unexpected error")
                 report = SyncReport(problem=f"The sync stopped on an unexpected error ({type(exc).__name__}): "

@@ -10,7 +10,7 @@ from helpdesk_tui.compose.errors import TemplateError
 from helpdesk_tui.compose.render import apply_template
 from helpdesk_tui.compose.templates import Template
 from helpdesk_tui.content import clean_line
-from helpdesk_tui.store.cache import Cache
+from helpdesk_tui.services.types import Cache
 from helpdesk_tui.ui.widgets.composer import Composer
 
 

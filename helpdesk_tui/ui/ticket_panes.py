@@ -15,7 +15,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from helpdesk_tui.domain.models import Ticket
-from helpdesk_tui.store.cache import Cache
+from helpdesk_tui.services.types import Cache
 from helpdesk_tui.ui.composer_dock import ComposerDock
 from helpdesk_tui.ui.layout import pane_widths
 from helpdesk_tui.ui.undo_send import HeldSends

@@ -21,8 +21,7 @@ from textual.timer import Timer
 from helpdesk_tui.domain.models import Draft
 from helpdesk_tui.domain.reply import ReplyPlan
 from helpdesk_tui.domain.vocab import MessageKind
-from helpdesk_tui.store.cache import Cache
-from helpdesk_tui.store.held import HeldSend, HoldError
+from helpdesk_tui.services.types import Cache, HeldSend, HoldError
 from helpdesk_tui.ui.widgets.composer import Composer
 
 TICK = 0.5  # seconds between countdown redraws while something is held
