@@ -10,7 +10,6 @@ focus sessions (``FocusSessions``), promised updates (``PromiseAlerts``) and cus
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import replace
 from typing import Any, cast
 
 from textual import on
@@ -28,8 +27,8 @@ from helpdesk_tui.domain.query import Filter, FilterError, describe, parse_filte
 from helpdesk_tui.domain.focus import FocusSession, ServedTicket
 from helpdesk_tui.domain.reply import ReplyPlan
 from helpdesk_tui.domain.vocab import MessageKind
-from helpdesk_tui.store.focus_sessions import FocusStore, view_for
-from helpdesk_tui.sync.engine import Progress, SyncReport
+from helpdesk_tui.services.focus import open_desk as open_focus_desk
+from helpdesk_tui.services.types import Progress, SyncReport
 from helpdesk_tui.ui.checkpoint_alerts import CHECK_SECONDS, PromiseAlerts
 from helpdesk_tui.ui.composer_dock import ComposerDock
 from helpdesk_tui.ui.customer_notes import CustomerNotes
@@ -93,9 +92,8 @@ class WorkstationScreen(Screen[None]):
                                set_interval=self.set_interval, drain=lambda: self.drain_outbox(),
                                changed=self._holds_changed)
         self.focus_sessions = FocusSessions(
-            FocusStore(cache), me=me, now=now, tz=self.tz, live=options.live,
-            warning_minutes=settings.focus.warning_minutes, default_minutes=settings.focus.default_minutes,
-            notify=self.notify, push_screen=push, set_interval=self.set_interval,
+            open_focus_desk(cache, settings, now), tz=self.tz, live=options.live,
+            default_minutes=settings.focus.default_minutes, notify=self.notify, push_screen=push, set_interval=self.set_interval,
             start_choices=lambda: (self.inbox_views.views, self.inbox_views.view.id,
                                    describe(self.inbox_views.filter)),
             serve=self._serve_focus, redraw=self._focus_redraw)
@@ -456,9 +454,9 @@ class WorkstationScreen(Screen[None]):
 
     def _serve_focus(self, session: FocusSession, served: ServedTicket) -> None:
         """The inbox shows the session's queue (most urgent first) with the served ticket open."""
-        self.inbox_views.filter = parse_filter(session.filter, me=self.me)
         # SLA order even for a view that normally lists by update: the queue is served in it.
-        self.inbox_views.show(replace(view_for(session), order="urgency"), keep=served.ticket_id)
+        view, self.inbox_views.filter = self.focus_sessions.desk.queue()
+        self.inbox_views.show(view, keep=served.ticket_id)
         self.panes.back_stack.clear()
         self.open_ticket(served.ticket_id, focus=True)
         self._render_topbar()
