@@ -79,6 +79,12 @@ class ComposerDock:
         self._screen.query_one(TicketPane).mount(composer)
         return composer
 
+    def show_status(self, sentence: str | None) -> None:
+        """The open composer's status line (how its draft's saves go)."""
+        composer = self.composer
+        if composer is not None:
+            composer.show_status(sentence)
+
     def save_open_draft(self) -> None:
         """Save the composer's text now (the error guard calls it before anything else)."""
         composer = self.composer

@@ -27,6 +27,12 @@ from helpdesk_tui.ui.screens.focus_menu import END, PAUSE, RESUME, SERVED, Focus
 from helpdesk_tui.ui.screens.focus_skip import FocusSkipScreen
 from helpdesk_tui.ui.screens.focus_start import FocusPlan, FocusStartScreen
 from helpdesk_tui.ui.screens.focus_summary import FocusSummaryScreen
+from typing import TYPE_CHECKING
+
+from helpdesk_tui.ui.widgets.composer import Composer
+
+if TYPE_CHECKING:  # the screen these handlers work on (it imports this module)
+    from helpdesk_tui.ui.screens.workstation import WorkstationScreen
 
 
 class FocusSessions:
@@ -234,3 +240,34 @@ class FocusSessions:
         self.timer = None
         self._redraw()
         self._push_screen(FocusSummaryScreen(focus.render_summary(summary, clean=clean_line, tz=self._tz)))
+
+
+# ----- the workstation's side: the queue in the inbox, a reply that moves on
+def focus_redraw(screen: WorkstationScreen) -> None:
+    screen.render_topbar()
+    screen.refresh_bindings()
+
+
+def serve_focus(screen: WorkstationScreen, session: FocusSession, served: ServedTicket) -> None:
+    """The inbox shows the session's queue (most urgent first) with the served ticket open."""
+    # SLA order even for a view that normally lists by update: the queue is served in it.
+    view, screen.inbox_views.filter = screen.focus_sessions.desk.queue()
+    screen.inbox_views.show(view, keep=served.ticket_id)
+    screen.panes.back_stack.clear()
+    screen.open_ticket(served.ticket_id, focus=True)
+    screen.render_topbar()
+
+
+def focus_after_send(screen: WorkstationScreen, plan: ReplyPlan) -> None:
+    """A reply or note was queued: a focus session counts it, and may serve the next ticket."""
+    if screen.focus_sessions.counts_as_done(plan):
+        # The reply is what the customer waited for: move on without another key, once the
+        # sent reply's composer is gone (opening the next ticket while it is still there
+        # would save its text as a draft again).
+        screen.call_later(_done_after_removal, screen, screen.composer)
+
+
+async def _done_after_removal(screen: WorkstationScreen, composer: Composer | None) -> None:
+    if composer is not None:
+        await composer.remove()  # already being removed: this waits until it is gone
+    screen.focus_sessions.done()

@@ -22,6 +22,12 @@ from helpdesk_tui.ui.screens.send import SendContext, SendDecision, SendScreen
 from helpdesk_tui.ui.syncing import SyncRunner
 from helpdesk_tui.ui.undo_send import HeldSends
 from helpdesk_tui.ui.widgets.composer import Composer
+from typing import TYPE_CHECKING
+
+from helpdesk_tui.ui.focusing import focus_after_send
+
+if TYPE_CHECKING:  # the screen these handlers work on (it imports this module)
+    from helpdesk_tui.ui.screens.workstation import WorkstationScreen
 
 REFRESH_WAIT = 1.5  # seconds the send dialog waits for the server's copy of the thread
 
@@ -179,3 +185,27 @@ class SendFlow:
     def _outbox_drained(self, result: DrainResult) -> None:
         self._sync.record_drain(result.offline, result.auth_failed, result.sent, result.problems)
         self._drained()
+
+
+# ----- the workstation's side: the thread and the header after a send, a push, a release
+def after_send(screen: WorkstationScreen, plan: ReplyPlan) -> None:
+    screen.reload_ticket(plan.ticket_id)
+    screen.render_topbar()
+    screen.query_one("#thread").focus()
+    screen.drain_outbox()
+    focus_after_send(screen, plan)  # a focus session counts it, and may serve the next ticket
+
+
+def outbox_drained(screen: WorkstationScreen) -> None:
+    if screen.ticket_id is not None:
+        screen.reload_ticket(screen.ticket_id)
+    screen.render_topbar()
+
+
+def holds_released(screen: WorkstationScreen) -> None:
+    """The outbox worker released held sends: they are queued messages in the thread now."""
+    screen.holds.released()
+    if screen.ticket_id is not None:
+        screen.reload_ticket(screen.ticket_id)
+    screen.holds.watch()
+    screen.render_topbar()

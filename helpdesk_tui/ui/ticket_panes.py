@@ -8,6 +8,7 @@ draft under the thread. The cursor resting on a row previews its ticket the same
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from textual.css.query import NoMatches
 from textual.timer import Timer
@@ -24,6 +25,9 @@ from helpdesk_tui.ui.widgets.inbox_list import InboxList
 from helpdesk_tui.ui.widgets.kb_sidebar import KbSidebar
 from helpdesk_tui.ui.widgets.thread_view import ThreadView
 from helpdesk_tui.ui.widgets.ticket_pane import TicketPane
+
+if TYPE_CHECKING:  # the screen ``go_back`` works on (it imports this module)
+    from helpdesk_tui.ui.screens.workstation import WorkstationScreen
 
 PREVIEW_DELAY = 0.12  # seconds the cursor must rest on a ticket before the pane follows it
 
@@ -162,3 +166,19 @@ class TicketPanes:
             return "en"
         summary = self._cache.customer_summary(ticket.requester_id)
         return summary.customer.language if summary else "en"
+
+
+def go_back(screen: WorkstationScreen) -> None:
+    """esc: out of the KB sidebar or the filter box, else back to the ticket this one was opened
+    from (the customer's history), else to the inbox."""
+    if screen.has_class("-kb") and screen.query_one(KbSidebar).has_focus_within:
+        screen.action_knowledge_base()
+        return
+    if screen.query_one("#filter").has_focus:
+        screen.query_one("#filter").display = False
+        screen.query_one(InboxList).focus()
+        return
+    if screen.panes.back_stack:
+        screen.open_ticket(screen.panes.back_stack.pop(), focus=True)
+        return
+    screen.query_one(InboxList).focus()
