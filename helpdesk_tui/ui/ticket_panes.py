@@ -70,6 +70,18 @@ class TicketPanes:
             return
         self.open(ticket_id, focus=False)
 
+    def listed(self, count: int, empty_reason: str) -> None:
+        """The inbox's whole list is in: an empty one empties the panes; its first ticket is previewed."""
+        if not count and self.ticket_id is not None:
+            self.show_nothing(empty_reason)
+        self.preview_first()
+
+    def preview_first(self) -> None:
+        """Show the most urgent ticket beside the inbox from the start (the first sync too)."""
+        inbox = self._host.query_one(InboxList)
+        if self.ticket_id is None and inbox.current_id is not None:
+            self.open(inbox.current_id, focus=False)
+
     def open(self, ticket_id: int, *, focus: bool) -> None:
         if self._preview_timer is not None:
             # A preview still waiting on the cursor must not replace the ticket opened now

@@ -5,6 +5,9 @@ collaborators it builds here, each given what it needs by name: the inbox's view
 (``InboxViews``), the composer (``ComposerDock``), sending (``SendFlow``), undo send
 (``HeldSends``), drafts that could not be saved (``DraftKeeper``), sync (``SyncRunner``),
 focus sessions (``FocusSessions``), promised updates (``PromiseAlerts``) and customer notes.
+What the screen shows after a sync, a send or a focus step is in functions of the screen
+beside those collaborators (``show_sync_done`` in ``ui.syncing``, ``after_send`` in
+``ui.sending``, ``serve_focus`` in ``ui.focusing``, ...).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from textual import on
 from textual.app import ComposeResult, SystemCommand
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widgets import Input, ProgressBar, Static
 from textual.worker import Worker
 
@@ -35,7 +38,7 @@ from helpdesk_tui.ui.inbox_views import InboxViews
 from helpdesk_tui.ui.knowledge_base import insert_from_kb, toggle_sidebar
 from helpdesk_tui.ui.options import AppOptions
 from helpdesk_tui.ui.rating import record_rating
-from helpdesk_tui.ui.screens.workstation_bindings import WORKSTATION_BINDINGS
+from helpdesk_tui.ui.screens.workstation_bindings import WORKSTATION_BINDINGS, key_is_off
 from helpdesk_tui.ui.screens.workstation_commands import session_commands, workstation_commands
 from helpdesk_tui.ui.sending import SendFlow, after_send, holds_released, outbox_drained
 from helpdesk_tui.ui.syncing import SyncRunner, show_sync_done, show_sync_progress, sync_now_key
@@ -76,7 +79,7 @@ class WorkstationScreen(Screen[None]):
                                   show_status=lambda sentence: self.dock.show_status(sentence))
         self.inbox_views = InboxViews(cache, me=me, now=now, default_view=settings.inbox.default_view, host=self,
                                       narrow=lambda: self.size.width < 120 and not self.panes.inbox_only,
-                                      run_worker=self.run_worker, call_from_thread=from_thread, listed=self._listed)
+                                      run_worker=self.run_worker, call_from_thread=from_thread, listed=lambda count: self.panes.listed(count, self.inbox_views.empty_reason()))
         self.promises = PromiseAlerts(cache, me=me, now=now, warning_minutes=settings.sla.checkpoint_warning_minutes,
                                       notify=self.notify, run_worker=self.run_worker, call_from_thread=from_thread)
         self.sync = SyncRunner(cache, options.backend, now=now, tz=self.tz, interval=options.sync_interval,
@@ -142,7 +145,7 @@ class WorkstationScreen(Screen[None]):
         self.query_one(TicketPane).border_title = "Ticket"
         inbox.focus()
         self.inbox_views.show(self.inbox_views.view)
-        self._preview_first()
+        self.panes.preview_first()
         if self.options.live:
             self.set_interval(30, self._tick)
             # Hundreds of synced macros take ~0.5 s to compile: do it off the UI thread,
@@ -177,24 +180,10 @@ class WorkstationScreen(Screen[None]):
         self.render_topbar()
         self.query_one(InboxList).forget_rows()
 
-    # Keys that act on the workstation's panes: off (and out of the footer) while a full
-    # screen such as triage or the dashboard covers them, so they cannot act unseen.
-    _WORKSTATION_ACTIONS = frozenset({"filter", "view", "reply", "note", "knowledge_base", "timeline", "zoom",
-                                      "focus_done", "focus_skip", "undo_send"})
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in self._WORKSTATION_ACTIONS and not self._shown():
+        if key_is_off(self, action):
             return False
-        if action == "undo_send" and not self.holds.sends:
-            return False  # out of the footer until something is held
-        if action in ("focus_done", "focus_skip") and self.focus_sessions.session is None:
-            return False  # the session keys show in the footer only while a session runs
         return super().check_action(action, parameters)
-
-    def _shown(self) -> bool:
-        """This screen is on top, or only modal dialogs cover it."""
-        stack = self.app.screen_stack
-        return self in stack and all(isinstance(s, ModalScreen) for s in stack[stack.index(self) + 1:])
 
     # ----- the inbox
     def action_view(self, view_id: str) -> None:
@@ -211,17 +200,6 @@ class WorkstationScreen(Screen[None]):
 
     def action_clear_filter(self) -> None:
         self.inbox_views.clear_filter()
-
-    def _listed(self, count: int) -> None:
-        if not count and self.ticket_id is not None:
-            self.panes.show_nothing(self.inbox_views.empty_reason())
-        self._preview_first()
-
-    def _preview_first(self) -> None:
-        """Show the most urgent ticket beside the inbox from the start (the first sync too)."""
-        inbox = self.query_one(InboxList)
-        if self.ticket_id is None and inbox.current_id is not None:
-            self.open_ticket(inbox.current_id, focus=False)
 
     # ----- tickets
     @property
