@@ -26,7 +26,9 @@ FORBIDDEN = {
     "config": ("textual", *OURS_BELOW_SERVICES),
     "sync": ("textual", *OURS_BELOW_SERVICES),
     "demo": ("textual", "httpx", *OURS_BELOW_SERVICES),
-    "ui": ("sqlite3", "httpx", "sqlite_utils", "helpdesk_tui.sync.backends", "helpdesk_tui.cli"),
+    # Screens and keys over the services: the cache and the helpdesk only through them (their
+    # types and errors come from ``services.types``).
+    "ui": ("sqlite3", "httpx", "sqlite_utils", "helpdesk_tui.store", "helpdesk_tui.sync", "helpdesk_tui.cli"),
     # The one API of the UI and the CLI: no screens, no command lines, no printing (see below).
     "services": ("textual", "argparse", "helpdesk_tui.ui", "helpdesk_tui.cli"),
     # Presentation of data handed in as domain objects: it never opens a cache or a connection.

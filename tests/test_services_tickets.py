@@ -83,3 +83,40 @@ def test_an_empty_report_says_nothing_happened():
     assert not anything_happened(report)
     report.pushed.failed = 1
     assert anything_happened(report)
+
+
+def test_a_views_query_is_the_stores_and_a_typed_filter_narrows_it(workspace, cache):
+    """services.tickets.view_query: what the inbox (TUI) lists for a view, narrowed by the filter box."""
+    from helpdesk_tui.domain.query import parse_filter
+
+    me = workspace.settings.agent.name
+    app_view = next(v for v in builtin_views(me) if v.id == "all")
+    assert tickets.view_query(app_view, DEMO_NOW) == view_query(app_view, DEMO_NOW)
+    typed = parse_filter("status:open", me=me)
+    narrowed = tickets.view_query(app_view, DEMO_NOW, typed)
+    assert narrowed == tickets.inbox_query(workspace.settings, "all", "status:open", DEMO_NOW)
+    assert 0 < cache.inbox_count(narrowed) < cache.inbox_count(tickets.view_query(app_view, DEMO_NOW))
+
+
+def test_a_tickets_thread_is_refreshed_from_the_helpdesk_and_an_unknown_ticket_is_not(tmp_path):
+    """services.sync.refresh_thread: the look at the helpdesk's thread before a reply goes out."""
+    from helpdesk_tui.services.sync import refresh_thread, run_sync
+    from helpdesk_tui.services.types import Cache
+    from helpdesk_tui.sync.backends.demo import DemoBackend
+    from helpdesk_tui.sync.backends.demo_helpdesk import DemoHelpdesk
+
+    helpdesk = DemoHelpdesk()
+    remote_id = helpdesk.create_ticket("Printer on fire", "It smokes.")
+    backend = DemoBackend(helpdesk=helpdesk)
+    cache = Cache(tmp_path / "cache.db", "acct")
+    try:
+        assert run_sync(cache, backend).problem is None
+        everything = next(v for v in builtin_views("me") if v.id == "all")
+        (ticket_id,) = cache.inbox_ids(tickets.view_query(everything, DEMO_NOW))
+        before = len(cache.thread(ticket_id))
+        helpdesk.customer_writes(remote_id, "Now the paper is burning too.")
+        assert refresh_thread(cache, backend, ticket_id) is True
+        assert len(cache.thread(ticket_id)) == before + 1
+        assert refresh_thread(cache, backend, 99_999_999) is False
+    finally:
+        cache.close()

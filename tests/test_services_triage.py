@@ -38,3 +38,8 @@ def test_the_current_rotation_is_kept_and_a_new_one_started_on_request(workspace
         assert open_desk(cache, workspace.settings, None, DEMO_NOW + timedelta(hours=1)).rotation == first
         later = open_desk(cache, workspace.settings, None, DEMO_NOW + timedelta(hours=2), new_rotation=True)
         assert later.rotation.id != first.id and later.rotation.started_at == DEMO_NOW + timedelta(hours=2)
+
+
+def test_the_desk_is_the_given_agents_rotation(workspace):
+    with workspace.cache() as cache:
+        assert open_desk(cache, workspace.settings, None, DEMO_NOW, agent="Someone Else").agent == "Someone Else"

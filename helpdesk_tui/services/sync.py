@@ -52,6 +52,11 @@ def send_outbox(cache: Cache, backend: Any, clock: Callable[[], datetime] = _now
     return SyncEngine(cache, backend, clock).push()
 
 
+def refresh_thread(cache: Cache, backend: Any, ticket_id: int, clock: Callable[[], datetime] = _now) -> bool:
+    """Read one ticket's thread from the helpdesk now (before a reply goes out); False if offline."""
+    return SyncEngine(cache, backend, clock).refresh_thread(ticket_id)
+
+
 def anything_happened(report: SyncReport) -> bool:
     """Whether the summary of ``report`` says anything: a change pulled, an item sent or refused."""
     pushed = report.pushed

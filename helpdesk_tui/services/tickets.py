@@ -7,16 +7,18 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from helpdesk_tui.domain.models import Event, InboxRow, Message, Ticket
+from helpdesk_tui.domain.query import Filter, View
 from helpdesk_tui.services.errors import InvalidRequest
 from helpdesk_tui.services.workspace import find_ticket, local_id
 from helpdesk_tui.config.settings import Settings
 from helpdesk_tui.store.cache import Cache
 from helpdesk_tui.store.customers import CustomerSummary
-from helpdesk_tui.store.inbox import InboxQuery, view_query
+from helpdesk_tui.store.inbox import InboxQuery
+from helpdesk_tui.store.inbox import view_query as store_view_query
 from helpdesk_tui.store.search import SearchHit
 
 __all__ = ["CustomerSummary", "InboxQuery", "PAGE", "SearchHit", "TicketDetail", "inbox_pages", "inbox_query",
-           "search", "ticket_detail"]
+           "search", "ticket_detail", "view_query"]
 
 PAGE = 500  # rows read per query: a long listing starts printing at once and never holds all of them
 
@@ -32,8 +34,15 @@ def inbox_query(settings: Settings, view: str, filter_text: str, now: datetime) 
         extra = parse_filter(filter_text, me=settings.agent.name)
     except FilterError as exc:
         raise InvalidRequest(str(exc)) from None
-    base = view_query(views[view], now)
-    return InboxQuery(filter=base.filter.merged(extra), order=base.order, due_before=base.due_before)
+    return view_query(views[view], now, extra)
+
+
+def view_query(view: View, now: datetime, narrowed_by: Filter | None = None) -> InboxQuery:
+    """The query of ``view`` at ``now``, narrowed by the filter the agent typed when one is given."""
+    base = store_view_query(view, now)
+    if narrowed_by is None:
+        return base
+    return InboxQuery(filter=base.filter.merged(narrowed_by), order=base.order, due_before=base.due_before)
 
 
 def inbox_pages(cache: Cache, query: InboxQuery, limit: int | None = None) -> Iterator[list[InboxRow]]:

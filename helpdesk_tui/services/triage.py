@@ -22,9 +22,10 @@ def helpdesk_keeps(backend: Any | None) -> tuple[bool, bool]:
 
 
 def open_desk(cache: Cache, settings: Settings, backend: Any | None, now: datetime, *,
-              new_rotation: bool = False) -> TriageDesk:
-    """The agent's triage desk: their current rotation (a new one with ``new_rotation``); each
-    action's outbox items wait out the undo window (``[send] delay_seconds``)."""
+              agent: str | None = None, new_rotation: bool = False) -> TriageDesk:
+    """The triage desk of ``agent`` (``[agent] name`` unless given): their current rotation (a new
+    one with ``new_rotation``); each action's outbox items wait out the undo window
+    (``[send] delay_seconds``)."""
     tags, groups = helpdesk_keeps(backend)
-    return TriageDesk(cache, settings.agent.name, sends_tags=tags, sends_groups=groups, now=now,
+    return TriageDesk(cache, settings.agent.name if agent is None else agent, sends_tags=tags, sends_groups=groups, now=now,
                       new_rotation=new_rotation, hold_seconds=settings.send.delay_seconds)

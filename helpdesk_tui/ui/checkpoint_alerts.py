@@ -19,7 +19,7 @@ from textual.worker import Worker
 
 from helpdesk_tui.content import clean_line
 from helpdesk_tui.domain.sla import format_remaining, is_breached
-from helpdesk_tui.store.cache import Cache
+from helpdesk_tui.services.types import Cache
 
 CHECK_SECONDS = 30
 MAX_SEPARATE = 3

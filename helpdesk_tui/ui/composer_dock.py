@@ -15,8 +15,7 @@ from textual.widget import Widget
 
 from helpdesk_tui.domain.models import Draft
 from helpdesk_tui.domain.vocab import MessageKind
-from helpdesk_tui.store.cache import Cache
-from helpdesk_tui.store.write_errors import WriteFailed
+from helpdesk_tui.services.types import Cache, WriteFailed
 from helpdesk_tui.ui.draft_saving import DraftKeeper
 from helpdesk_tui.ui.screens.confirm import ConfirmScreen
 from helpdesk_tui.ui.widgets.composer import TITLES, Composer
@@ -79,6 +78,12 @@ class ComposerDock:
         composer.status_line = self._drafts.status_line()
         self._screen.query_one(TicketPane).mount(composer)
         return composer
+
+    def show_status(self, sentence: str | None) -> None:
+        """The open composer's status line (how its draft's saves go)."""
+        composer = self.composer
+        if composer is not None:
+            composer.show_status(sentence)
 
     def save_open_draft(self) -> None:
         """Save the composer's text now (the error guard calls it before anything else)."""

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from helpdesk_tui.domain.models import CustomerNote
-from helpdesk_tui.store.cache import Cache
+from helpdesk_tui.services.types import Cache
 from helpdesk_tui.ui.screens.note_editor import NoteEditor
 
 

@@ -15,8 +15,7 @@ from dataclasses import replace
 from textual.timer import Timer
 
 from helpdesk_tui.domain.models import Draft
-from helpdesk_tui.store.cache import Cache
-from helpdesk_tui.store.write_errors import WriteFailed
+from helpdesk_tui.services.types import Cache, WriteFailed
 
 SAVE_WAIT = 1.0  # seconds a save (on the UI thread) waits for another writer
 RETRY_EVERY = 3.0  # seconds between attempts once a save failed
@@ -35,6 +34,17 @@ class DraftKeeper:
         self.unsaved_drafts: dict[int, Draft] = {}  # not yet in the cache, by ticket
         self._reason = "the cache could not be written"
         self._retry_timer: Timer | None = None
+        self._quit_anyway = False  # the agent was told a draft is only in memory, and quits again
+
+    def ready_to_quit(self) -> bool:
+        """False (and a sentence) while a draft is still only in memory: asked again, it is True
+        (ctrl+q twice quits)."""
+        if self.unsaved_drafts and not self.retry_unsaved_drafts(wait=2.0) and not self._quit_anyway:
+            self._quit_anyway = True
+            self._notify("A draft is not saved yet (see the composer's status line): ctrl+q again quits "
+                         "and loses it.", severity="error", timeout=10)
+            return False
+        return True
 
     def unsaved_draft(self, ticket_id: int) -> Draft | None:
         """The newest text of the ticket's draft when the cache does not have it yet."""

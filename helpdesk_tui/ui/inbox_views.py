@@ -9,13 +9,13 @@ from typing import Any
 
 from rich.text import Text
 from textual.widget import Widget
-from textual.widgets import Static
+from textual.widgets import Input, Static
 from textual.worker import Worker
 
 from helpdesk_tui.content import clean_line
-from helpdesk_tui.domain.query import Filter, View, builtin_views, describe
-from helpdesk_tui.store.cache import Cache
-from helpdesk_tui.store.inbox import InboxQuery, view_query
+from helpdesk_tui.domain.query import Filter, FilterError, View, builtin_views, describe, parse_filter
+from helpdesk_tui.services.types import Cache, InboxQuery
+from helpdesk_tui.services.tickets import view_query
 from helpdesk_tui.ui.layout import pane_widths
 from helpdesk_tui.ui.widgets.inbox_list import InboxList
 from helpdesk_tui.ui.widgets.view_bar import view_bar_text
@@ -30,6 +30,7 @@ class InboxViews:
                  narrow: Callable[[], bool], run_worker: Callable[..., Worker[Any]],
                  call_from_thread: Callable[..., Any], listed: Callable[[int], None]) -> None:
         self._cache = cache
+        self._me = me
         self._now = now
         self._host = host  # where the inbox list and the view bar are
         self._narrow = narrow  # the inbox is about 30 columns wide: shorter titles
@@ -45,8 +46,7 @@ class InboxViews:
         return next((v for v in self.views if v.id == view_id), self.views[-1])
 
     def current_query(self) -> InboxQuery:
-        base = view_query(self.view, self._now())
-        return InboxQuery(filter=base.filter.merged(self.filter), order=base.order, due_before=base.due_before)
+        return view_query(self.view, self._now(), self.filter)
 
     def show(self, view: View, *, keep: int | None = None) -> None:
         """Draw the first page at once, then load the whole list and the counts in the background.
@@ -98,6 +98,30 @@ class InboxViews:
         short = pane_widths(self._host.size.width, inbox_only=False, kb=False).short_labels
         self._host.query_one("#viewbar", Static).update(view_bar_text(self.views, self.counts, self.view,
                                                                       short=short))
+
+    # ----- the filter box (/)
+    def open_filter_box(self) -> None:
+        box = self._host.query_one("#filter", Input)
+        box.display = True
+        box.value = describe(self.filter)
+        box.focus()
+
+    def filter_typed(self, box: Input, text: str, notify: Callable[..., object]) -> None:
+        """The agent pressed enter in the filter box: the list narrowed by it, or why it cannot be read."""
+        try:
+            # A pasted filter can hold escape sequences: they would reach the terminal in the title.
+            self.filter = parse_filter(clean_line(text), me=self._me)
+        except FilterError as exc:
+            # The sentence quotes what was typed ("Unknown status '[/]'"): plain text, never markup.
+            notify(clean_line(str(exc)), severity="error", title="Filter", markup=False)
+            return
+        box.display = False
+        self.show(self.view)
+        self._host.query_one(InboxList).focus()
+
+    def clear_filter(self) -> None:
+        self.filter = Filter()
+        self.show(self.view)
 
     def empty_reason(self) -> str:
         """Why the list is empty, in the ticket pane's words."""

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from helpdesk_tui.config.settings import Settings
-from helpdesk_tui.store.cache import Cache
+from helpdesk_tui.services.types import Cache
 
 
 def utc_now() -> datetime:

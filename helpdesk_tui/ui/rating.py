@@ -6,8 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from helpdesk_tui.store.cache import Cache
-from helpdesk_tui.store.ratings import RatingError
+from helpdesk_tui.services.types import Cache, RatingError
 from helpdesk_tui.ui.screens.rating import RatingChoice, RatingScreen
 
 

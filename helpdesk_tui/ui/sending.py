@@ -14,17 +14,20 @@ from textual.worker import Worker
 from helpdesk_tui.domain.models import Message, Ticket
 from helpdesk_tui.domain.reply import ReplyPlan
 from helpdesk_tui.domain.vocab import MessageKind
-from helpdesk_tui.store.cache import Cache
-from helpdesk_tui.store.outbox import TicketGone
-from helpdesk_tui.store.write_errors import WriteFailed
-from helpdesk_tui.sync.engine import SyncEngine
-from helpdesk_tui.sync.outbox_sender import DrainResult, drain_outbox
+from helpdesk_tui.services.types import Cache, DrainResult, TicketGone, WriteFailed
+from helpdesk_tui.services.sync import refresh_thread, send_outbox
 from helpdesk_tui.ui.composer_dock import ComposerDock
 from helpdesk_tui.ui.screens.collision import CollisionScreen, newer_messages
 from helpdesk_tui.ui.screens.send import SendContext, SendDecision, SendScreen
 from helpdesk_tui.ui.syncing import SyncRunner
 from helpdesk_tui.ui.undo_send import HeldSends
 from helpdesk_tui.ui.widgets.composer import Composer
+from typing import TYPE_CHECKING
+
+from helpdesk_tui.ui.focusing import focus_after_send
+
+if TYPE_CHECKING:  # the screen these handlers work on (it imports this module)
+    from helpdesk_tui.ui.screens.workstation import WorkstationScreen
 
 REFRESH_WAIT = 1.5  # seconds the send dialog waits for the server's copy of the thread
 
@@ -82,7 +85,7 @@ class SendFlow:
 
     def _refresh_then(self, ticket_id: int, proceed: Callable[[], None]) -> None:
         if self._sync.backend is not None:  # no helpdesk: the cached thread is all there is
-            SyncEngine(self._cache, self._sync.backend, self._now).refresh_thread(ticket_id)
+            refresh_thread(self._cache, self._sync.backend, ticket_id, self._now)
         self._call_from_thread(proceed)
 
     def _collision_check(self, composer: Composer, ticket: Ticket | None) -> None:
@@ -176,9 +179,33 @@ class SendFlow:
             return
         if self._send_delay:
             sleep(self._send_delay)
-        result = drain_outbox(self._cache, backend, self._now)
+        result = send_outbox(self._cache, backend, self._now)
         self._call_from_thread(self._outbox_drained, result)
 
     def _outbox_drained(self, result: DrainResult) -> None:
         self._sync.record_drain(result.offline, result.auth_failed, result.sent, result.problems)
         self._drained()
+
+
+# ----- the workstation's side: the thread and the header after a send, a push, a release
+def after_send(screen: WorkstationScreen, plan: ReplyPlan) -> None:
+    screen.reload_ticket(plan.ticket_id)
+    screen.render_topbar()
+    screen.query_one("#thread").focus()
+    screen.drain_outbox()
+    focus_after_send(screen, plan)  # a focus session counts it, and may serve the next ticket
+
+
+def outbox_drained(screen: WorkstationScreen) -> None:
+    if screen.ticket_id is not None:
+        screen.reload_ticket(screen.ticket_id)
+    screen.render_topbar()
+
+
+def holds_released(screen: WorkstationScreen) -> None:
+    """The outbox worker released held sends: they are queued messages in the thread now."""
+    screen.holds.released()
+    if screen.ticket_id is not None:
+        screen.reload_ticket(screen.ticket_id)
+    screen.holds.watch()
+    screen.render_topbar()

@@ -16,8 +16,18 @@ from typing import Any
 from rich.text import Text
 from textual.worker import Worker
 
-from helpdesk_tui.store.cache import Cache
-from helpdesk_tui.sync.engine import Progress, SyncEngine, SyncReport
+from helpdesk_tui.services.types import Cache, Progress, SyncReport
+from helpdesk_tui.services.sync import run_sync
+from typing import TYPE_CHECKING
+
+from textual.widgets import ProgressBar
+
+from helpdesk_tui.content import clean_line
+from helpdesk_tui.ui.widgets.inbox_list import InboxList
+from helpdesk_tui.ui.widgets.kb_sidebar import KbSidebar
+
+if TYPE_CHECKING:  # the screen these handlers work on (it imports this module)
+    from helpdesk_tui.ui.screens.workstation import WorkstationScreen
 
 log = logging.getLogger(__name__)
 
@@ -79,9 +89,9 @@ class SyncRunner:
         try:
             state.running = True
             self._call_from_thread(self._started)
-            engine = SyncEngine(self._cache, backend, self._now)
             try:
-                report = engine.sync(lambda p: self._call_from_thread(self._progress, replace(p)))
+                report = run_sync(self._cache, backend, lambda p: self._call_from_thread(self._progress, replace(p)),
+                                  self._now)
             except Exception as exc:  # a bug in a backend must not leave "syncing…" up for ever
                 log.exception("the sync stopped on an unexpected error")
                 report = SyncReport(problem=f"The sync stopped on an unexpected error ({type(exc).__name__}): "
@@ -134,3 +144,41 @@ class SyncRunner:
         if state.last_sync is not None:
             text.append(f" · synced {state.last_sync.astimezone(self._tz):%H:%M}", "dim")
         return text
+
+
+# ----- the workstation's side: the key, the progress bar, what a sync redraws
+def sync_now_key(screen: WorkstationScreen) -> None:
+    if screen.sync.backend is None:
+        screen.notify("This account has no helpdesk to sync with.", severity="warning")
+        return
+    screen.sync.sync_now()
+    screen.notify("Syncing…", timeout=2)
+
+
+def show_sync_progress(screen: WorkstationScreen, progress: Progress) -> None:
+    bar = screen.query_one("#sync-progress", ProgressBar)
+    bar.display = not progress.done
+    if not progress.done:
+        bar.update(total=progress.total_hint, progress=progress.tickets)
+
+
+def show_sync_done(screen: WorkstationScreen, report: SyncReport) -> None:
+    """The header, the inbox, the open ticket and the KB after a sync; the server's problems as toasts."""
+    screen.query_one("#sync-progress", ProgressBar).display = False
+    screen.sync.record(report)
+    if report.new or report.updated or report.deleted:
+        screen.inbox_views.show(screen.inbox_views.view, keep=screen.query_one(InboxList).current_id)
+        if screen.ticket_id is not None and screen.composer is None:
+            screen.reload_ticket(screen.ticket_id)
+    elif report.pushed.sent and screen.ticket_id is not None:
+        screen.reload_ticket(screen.ticket_id)
+    articles = report.articles
+    if articles.new or articles.updated or articles.removed:
+        screen.query_one(KbSidebar).refresh_results()  # new or edited articles show at once
+    # What a server says is text, never markup: "[/] bad" in an error must not crash the toast.
+    if report.problem and report.online:
+        screen.notify(clean_line(report.problem), severity="error", title="Sync", timeout=10, markup=False)
+    skipped = report.skipped_line()
+    if skipped:
+        screen.notify(clean_line(skipped), severity="warning", title="Sync", timeout=10, markup=False)
+    screen.render_topbar()

@@ -10,8 +10,17 @@ from helpdesk_tui.compose.errors import TemplateError
 from helpdesk_tui.compose.render import apply_template
 from helpdesk_tui.compose.templates import Template
 from helpdesk_tui.content import clean_line
-from helpdesk_tui.store.cache import Cache
+from helpdesk_tui.services.types import Cache
 from helpdesk_tui.ui.widgets.composer import Composer
+from typing import TYPE_CHECKING
+
+from helpdesk_tui.ui.screens.template_picker import TemplatePicker
+from pathlib import Path
+from typing import cast
+from helpdesk_tui.compose.templates import SyncedRecord, TemplateLoadResult, load_templates
+
+if TYPE_CHECKING:  # the screen these handlers work on (it imports this module)
+    from helpdesk_tui.ui.screens.workstation import WorkstationScreen
 
 
 def insert_template(composer: Composer, template: Template, cache: Cache, *, me: str, now: datetime, tz: tzinfo,
@@ -41,3 +50,26 @@ def insert_template(composer: Composer, template: Template, cache: Cache, *, me:
     if result.unresolved:
         names = ", ".join(sorted({name for name, _ in result.unresolved}))
         notify(clean_line(f"Fill in before sending: {names}"), severity="warning", markup=False)
+
+
+def pick_template(screen: WorkstationScreen) -> None:
+    """ctrl+t in the composer: the picker over the templates, the chosen one inserted."""
+    result = screen.templates()
+    for name, sentence in result.failed:
+        # A file name such as "[/].md" is text, never markup.
+        screen.notify(clean_line(f"Template {name} was not loaded: {sentence}"), severity="warning", markup=False)
+
+    def chosen(template: Template | None) -> None:
+        composer = screen.composer
+        if template is not None and composer is not None:
+            insert_template(composer, template, screen.cache, me=screen.me, now=screen.now(), tz=screen.tz,
+                            notify=screen.notify)
+
+    screen.app.push_screen(TemplatePicker(result.templates, screen.customer_language()), chosen)
+
+
+def workstation_templates(cache: Cache, templates_dir: Path | None) -> TemplateLoadResult:
+    """The agent's template files and the helpdesk's synced macros."""
+    # compose.templates.SyncedRecord declares settable fields; the cache's records are frozen.
+    synced = cast("list[SyncedRecord]", cache.synced_templates())
+    return load_templates(templates_dir, synced)

@@ -8,6 +8,7 @@ draft under the thread. The cursor resting on a row previews its ticket the same
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from textual.css.query import NoMatches
 from textual.timer import Timer
@@ -15,7 +16,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from helpdesk_tui.domain.models import Ticket
-from helpdesk_tui.store.cache import Cache
+from helpdesk_tui.services.types import Cache
 from helpdesk_tui.ui.composer_dock import ComposerDock
 from helpdesk_tui.ui.layout import pane_widths
 from helpdesk_tui.ui.undo_send import HeldSends
@@ -24,6 +25,9 @@ from helpdesk_tui.ui.widgets.inbox_list import InboxList
 from helpdesk_tui.ui.widgets.kb_sidebar import KbSidebar
 from helpdesk_tui.ui.widgets.thread_view import ThreadView
 from helpdesk_tui.ui.widgets.ticket_pane import TicketPane
+
+if TYPE_CHECKING:  # the screen ``go_back`` works on (it imports this module)
+    from helpdesk_tui.ui.screens.workstation import WorkstationScreen
 
 PREVIEW_DELAY = 0.12  # seconds the cursor must rest on a ticket before the pane follows it
 
@@ -65,6 +69,18 @@ class TicketPanes:
             # reply is up: keep their composer.
             return
         self.open(ticket_id, focus=False)
+
+    def listed(self, count: int, empty_reason: str) -> None:
+        """The inbox's whole list is in: an empty one empties the panes; its first ticket is previewed."""
+        if not count and self.ticket_id is not None:
+            self.show_nothing(empty_reason)
+        self.preview_first()
+
+    def preview_first(self) -> None:
+        """Show the most urgent ticket beside the inbox from the start (the first sync too)."""
+        inbox = self._host.query_one(InboxList)
+        if self.ticket_id is None and inbox.current_id is not None:
+            self.open(inbox.current_id, focus=False)
 
     def open(self, ticket_id: int, *, focus: bool) -> None:
         if self._preview_timer is not None:
@@ -162,3 +178,19 @@ class TicketPanes:
             return "en"
         summary = self._cache.customer_summary(ticket.requester_id)
         return summary.customer.language if summary else "en"
+
+
+def go_back(screen: WorkstationScreen) -> None:
+    """esc: out of the KB sidebar or the filter box, else back to the ticket this one was opened
+    from (the customer's history), else to the inbox."""
+    if screen.has_class("-kb") and screen.query_one(KbSidebar).has_focus_within:
+        screen.action_knowledge_base()
+        return
+    if screen.query_one("#filter").has_focus:
+        screen.query_one("#filter").display = False
+        screen.query_one(InboxList).focus()
+        return
+    if screen.panes.back_stack:
+        screen.open_ticket(screen.panes.back_stack.pop(), focus=True)
+        return
+    screen.query_one(InboxList).focus()

@@ -21,8 +21,7 @@ from textual.timer import Timer
 from helpdesk_tui.domain.models import Draft
 from helpdesk_tui.domain.reply import ReplyPlan
 from helpdesk_tui.domain.vocab import MessageKind
-from helpdesk_tui.store.cache import Cache
-from helpdesk_tui.store.held import HeldSend, HoldError
+from helpdesk_tui.services.types import Cache, HeldSend, HoldError
 from helpdesk_tui.ui.widgets.composer import Composer
 
 TICK = 0.5  # seconds between countdown redraws while something is held
@@ -164,3 +163,12 @@ def undo_send(holds: HeldSends, ticket_id: int | None, *, notify: Callable[..., 
     what = "reply" if draft.kind == MessageKind.PUBLIC_REPLY else "note"
     clear_notifications()  # "… held 10 s · u undo" no longer holds
     notify(f"Send undone: the {what} is back in the composer.")
+
+
+def refuse_while_held(holds: HeldSends, ticket_id: int | None, notify: Callable[..., object]) -> bool:
+    """A send of this ticket is in its undo window: the composer waits (one draft a ticket)."""
+    if not holds.held_here(ticket_id):
+        return False
+    notify("A reply on this ticket is about to be sent: u takes it back into the composer, "
+           "or wait until it has gone.", severity="warning")
+    return True

@@ -26,8 +26,8 @@ from helpdesk_tui.ui.worker_errors import log_failure
 from helpdesk_tui.content import clean_line, safe_line
 from helpdesk_tui.domain.kpi_export import format_duration, format_percent, format_rate
 from helpdesk_tui.domain.kpi_report import UNASSIGNED, KpiReport, Window
-from helpdesk_tui.store.cache import Cache
-from helpdesk_tui.store.kpi_data import kpi_report
+from helpdesk_tui.services.types import Cache
+from helpdesk_tui.services.reports import kpi_report
 from helpdesk_tui.ui.widgets.bar_chart import BarChart
 
 TILES = ("ack", "upd", "frt", "res", "breaches", "fcr", "csat", "backlog")
@@ -173,8 +173,7 @@ class DashboardScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="kpis", exit_on_error=False)
     def _compute(self, window: Window) -> None:
         try:
-            with self.cache.connection() as conn:
-                report = kpi_report(conn, window, pause=stop_if_cancelled(get_current_worker()))
+            report = kpi_report(self.cache, window, pause=stop_if_cancelled(get_current_worker()))
         except Cancelled:
             return
         self.app.call_from_thread(self.show_report, report)

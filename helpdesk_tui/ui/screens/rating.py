@@ -15,7 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, RadioButton, RadioSet, Static
 
 from helpdesk_tui.content import clean_line
-from helpdesk_tui.store.ratings import HELPDESK, LOCAL, Rating
+from helpdesk_tui.services.types import HELPDESK, LOCAL, Rating
 from helpdesk_tui.ui.formatting import when
 
 

@@ -30,10 +30,7 @@ from helpdesk_tui.content import clean_line, render_body, safe_line
 from helpdesk_tui.domain.models import InboxRow
 from helpdesk_tui.domain.triage import ACTION_LABELS, RotationSummary, describe_summary, normalise_tag, priority_for_key
 from helpdesk_tui.domain.vocab import Status
-from helpdesk_tui.store.cache import Cache
-from helpdesk_tui.store.outbox import TicketGone
-from helpdesk_tui.store.triage import ActionResult, LoggedAction, TriageError
-from helpdesk_tui.store.triage_desk import TriageDesk
+from helpdesk_tui.services.types import ActionResult, Cache, LoggedAction, TicketGone, TriageDesk, TriageError
 from helpdesk_tui.ui.formatting import STATUS_LABELS, when
 from helpdesk_tui.ui.screens.triage_escalation import Escalation
 from helpdesk_tui.ui.screens.triage_pickers import ChoicePicker, TagPrompt

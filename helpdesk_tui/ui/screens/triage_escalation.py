@@ -18,8 +18,7 @@ from helpdesk_tui.content import clean_line, clean_text, html_to_text, safe_line
 from helpdesk_tui.compose.templates import Template
 from helpdesk_tui.domain.models import InboxRow, Message
 from helpdesk_tui.domain.triage import ESCALATION_TEMPLATE_ID, escalation_facts, plain_escalation_note
-from helpdesk_tui.store.triage import ActionResult
-from helpdesk_tui.store.triage_desk import TriageDesk
+from helpdesk_tui.services.types import ActionResult, TriageDesk
 from helpdesk_tui.ui.screens.triage_pickers import ChoicePicker, EscalationEditor
 
 if TYPE_CHECKING:

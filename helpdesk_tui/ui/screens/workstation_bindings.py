@@ -8,7 +8,13 @@ that cover the workstation (triage, the dashboard).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.binding import Binding, BindingType
+from textual.screen import ModalScreen
+
+if TYPE_CHECKING:  # the screen whose keys these are (it imports this module)
+    from helpdesk_tui.ui.screens.workstation import WorkstationScreen
 
 # Keys that act during a focus session (F itself also starts one).
 FOCUS_BINDINGS: list[BindingType] = [
@@ -69,3 +75,25 @@ WORKSTATION_BINDINGS: list[BindingType] = [
 
 # The app-wide keys, bound on the app for the screens that cover the workstation.
 APP_BINDINGS: list[BindingType] = [QUIT, HELP, TRIAGE, FOCUS, DASHBOARD, SYNC, BACK, NEXT_PANE, PREVIOUS_PANE]
+
+# Keys that act on the workstation's panes: off (and out of the footer) while a full
+# screen such as triage or the dashboard covers them, so they cannot act unseen.
+PANE_ACTIONS = frozenset({"filter", "view", "reply", "note", "knowledge_base", "timeline", "zoom",
+                          "focus_done", "focus_skip", "undo_send"})
+
+
+def key_is_off(screen: WorkstationScreen, action: str) -> bool:
+    """Whether the workstation's ``action`` is off now (and out of the footer)."""
+    if action in PANE_ACTIONS and not _shown(screen):
+        return True
+    if action == "undo_send" and not screen.holds.sends:
+        return True  # out of the footer until something is held
+    if action in ("focus_done", "focus_skip") and screen.focus_sessions.session is None:
+        return True  # the session keys show in the footer only while a session runs
+    return False
+
+
+def _shown(screen: WorkstationScreen) -> bool:
+    """The screen is on top, or only modal dialogs cover it."""
+    stack = screen.app.screen_stack
+    return screen in stack and all(isinstance(s, ModalScreen) for s in stack[stack.index(screen) + 1:])

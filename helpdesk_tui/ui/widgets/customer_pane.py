@@ -15,7 +15,7 @@ from textual.widgets.option_list import Option
 
 from helpdesk_tui.content import clean_line, clean_text
 from helpdesk_tui.domain.models import CustomerNote
-from helpdesk_tui.store.customers import CustomerSummary, HistoryItem
+from helpdesk_tui.services.types import CustomerSummary, HistoryItem
 from helpdesk_tui.ui.formatting import STATUS_LABELS
 
 

@@ -16,7 +16,7 @@ from textual.widgets.option_list import Option
 
 from helpdesk_tui.content import body_pieces, clean_line, clean_text, html_to_text, render_markdown
 from helpdesk_tui.domain.models import Article
-from helpdesk_tui.store.search import SearchHit
+from helpdesk_tui.services.types import SearchHit
 from helpdesk_tui.ui.worker_errors import report_failed_worker
 from helpdesk_tui.ui.widgets.highlight import highlighted
 

@@ -1,0 +1,25 @@
+"""The types and errors a client of the services handles, under one name.
+
+A screen holds an open ``Cache``, shows a ``SearchHit`` or a ``SyncReport`` and catches a
+``WriteFailed``: it needs these names, not the store or the sync engine they come from. Only
+types and errors are here; the work on them is done by the service functions.
+"""
+
+from __future__ import annotations
+
+from helpdesk_tui.store.cache import Cache
+from helpdesk_tui.store.customers import CustomerSummary, HistoryItem
+from helpdesk_tui.store.held import HeldSend, HoldError
+from helpdesk_tui.store.inbox import InboxQuery
+from helpdesk_tui.store.outbox import TicketGone
+from helpdesk_tui.store.ratings import HELPDESK, LOCAL, Rating, RatingError
+from helpdesk_tui.store.search import SearchHit
+from helpdesk_tui.store.triage import ActionResult, LoggedAction, TriageError
+from helpdesk_tui.store.triage_desk import TriageDesk
+from helpdesk_tui.store.write_errors import WriteFailed
+from helpdesk_tui.sync.engine import Progress, SyncReport
+from helpdesk_tui.sync.outbox_sender import DrainResult
+
+__all__ = ["ActionResult", "Cache", "CustomerSummary", "DrainResult", "HELPDESK", "HeldSend", "HistoryItem",
+           "HoldError", "InboxQuery", "LOCAL", "LoggedAction", "Progress", "Rating", "RatingError", "SearchHit",
+           "SyncReport", "TicketGone", "TriageDesk", "TriageError", "WriteFailed"]
