@@ -8,7 +8,7 @@ from textual.widgets import DataTable
 
 from helpdesk_tui.cli import stats as stats_commands
 from helpdesk_tui.cli.context import Context
-from helpdesk_tui.domain.kpi_export import format_duration, format_percent
+from helpdesk_tui.reports.kpi_figures import format_duration, format_percent
 from helpdesk_tui.domain.kpi_report import Window
 from helpdesk_tui.store.db import open_database
 from helpdesk_tui.store.kpi_data import kpi_report

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from helpdesk_tui.domain.kpi_export import format_duration, format_percent
+from helpdesk_tui.reports.kpi_figures import format_duration, format_percent
 from helpdesk_tui.reports.kpi_export import report_dict, row_dict
 from helpdesk_tui.domain.kpi_report import Durations, TargetStats, Window, median, percentile
 from helpdesk_tui.domain.kpis import (

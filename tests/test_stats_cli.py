@@ -74,7 +74,7 @@ def test_the_table_fits_100_columns_with_human_durations(home, capsys):
     assert max(cell_len(line) for line in lines) <= 100
     assert lines[0].startswith("KPIs · demo · since 7d (2026-11-13 09:30 → 2026-11-20 09:30)")
     report = expected(home)
-    from helpdesk_tui.domain.kpi_export import format_duration, format_percent
+    from helpdesk_tui.reports.kpi_figures import format_duration, format_percent
 
     assert f"median {format_duration(report.total.first_response.median)}," in out
     assert f"Satisfaction {format_percent(report.total.satisfaction)}" in out

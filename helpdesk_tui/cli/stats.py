@@ -9,9 +9,9 @@ from helpdesk_tui.cli.context import Context
 from helpdesk_tui.cli.json import dumps
 from helpdesk_tui.content import clean_line
 from helpdesk_tui.content.text import fit
-from helpdesk_tui.domain.kpi_export import format_duration as d
-from helpdesk_tui.domain.kpi_export import format_percent as p
-from helpdesk_tui.domain.kpi_export import format_rate
+from helpdesk_tui.reports.kpi_figures import format_duration as d
+from helpdesk_tui.reports.kpi_figures import format_percent as p
+from helpdesk_tui.reports.kpi_figures import format_rate
 from helpdesk_tui.domain.kpi_report import KpiReport, KpiRow
 from helpdesk_tui.reports.kpi_export import report_csv, report_dict
 from helpdesk_tui.services import ratings, reports

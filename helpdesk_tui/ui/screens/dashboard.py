@@ -1,7 +1,7 @@
 """The KPI dashboard: tiles, charts over days, a bar and a row per agent (key K).
 
 The report is read and computed in a worker thread (``store.kpi_data``); this screen only
-draws it. Figures are formatted by ``domain.kpi_export``, as in ``helpdesk-tui stats``, so
+draws it. Figures are formatted by ``reports.kpi_figures``, as in ``helpdesk-tui stats``, so
 the two always agree. Agent names and rating comments are strangers' text: they reach the
 screen only as cleaned ``rich.text.Text`` (and cleaned strings inside the charts).
 """
@@ -24,7 +24,7 @@ from textual_plotext import PlotextPlot
 from helpdesk_tui.ui.widgets.fitting_footer import FittingFooter
 from helpdesk_tui.ui.worker_errors import log_failure
 from helpdesk_tui.content import clean_line, safe_line
-from helpdesk_tui.domain.kpi_export import format_duration, format_percent, format_rate
+from helpdesk_tui.reports.kpi_figures import format_duration, format_percent, format_rate
 from helpdesk_tui.domain.kpi_report import UNASSIGNED, KpiReport, Window
 from helpdesk_tui.services.types import Cache
 from helpdesk_tui.services.reports import kpi_report

@@ -1,7 +1,8 @@
 """KPI figures as people read them (``3h05``, ``93%``).
 
-The CLI table and the dashboard tiles take their numbers from here, so a person comparing
-the dashboard with ``helpdesk-tui stats`` sees the same figures. The csv/json export, as
+Presentation, like the rest of ``reports``: the CLI table and the dashboard tiles take their
+numbers from here, so a person comparing the dashboard with ``helpdesk-tui stats`` sees the
+same figures. The csv/json export, as
 machines read them (seconds, 0..1), is ``reports.kpi_export``.
 """
 
