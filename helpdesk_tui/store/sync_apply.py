@@ -236,7 +236,3 @@ def cursor(conn: sqlite3.Connection, stream: str) -> str | None:
     row = conn.execute("SELECT cursor FROM sync_state WHERE stream = ?", (stream,)).fetchone()
     return row[0] if row else None
 
-
-def last_synced(conn: sqlite3.Connection, stream: str) -> int | None:
-    row = conn.execute("SELECT updated_at FROM sync_state WHERE stream = ?", (stream,)).fetchone()
-    return row[0] if row else None
