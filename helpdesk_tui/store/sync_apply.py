@@ -235,4 +235,3 @@ def bind_delivered(conn: sqlite3.Connection, ticket_id: int, message_id: int, re
 def cursor(conn: sqlite3.Connection, stream: str) -> str | None:
     row = conn.execute("SELECT cursor FROM sync_state WHERE stream = ?", (stream,)).fetchone()
     return row[0] if row else None
-
