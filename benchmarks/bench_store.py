@@ -227,7 +227,7 @@ async def _open_tickets(db: Path, targets: list[tuple[int, int]]) -> dict:
                     watching["first"] = None
                     watching["on"] = True
                     t0 = time.perf_counter()
-                    app.open_ticket(tid, focus=True)
+                    app.workstation.open_ticket(tid, focus=True)
                     t_call = time.perf_counter()
                     deadline = t0 + 10
                     while not painted and time.perf_counter() < deadline:
