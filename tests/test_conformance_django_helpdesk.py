@@ -15,7 +15,7 @@ import pytest
 from helpdesk_tui.domain.vocab import Priority
 from helpdesk_tui.sync.backends import django_helpdesk as dh
 from helpdesk_tui.sync.backends import django_helpdesk_map as dhm
-from helpdesk_tui.sync.backends.base import AccountSettings
+from helpdesk_tui.sync.contract import AccountSettings
 from helpdesk_tui.sync.http import RetryPolicy
 from helpdesk_tui.sync.testing import BackendTests, ServerActions, ServerTicket
 from tests.server_django_helpdesk import DjangoHelpdeskServer, django_helpdesk_server  # noqa: F401

@@ -15,7 +15,7 @@ import time
 import pytest
 
 from helpdesk_tui.sync.backends import rt, rt_map
-from helpdesk_tui.sync.backends.base import AccountSettings
+from helpdesk_tui.sync.contract import AccountSettings
 from helpdesk_tui.sync.http import RetryPolicy
 from helpdesk_tui.sync.testing import BackendTests, ServerActions, ServerTicket
 from tests.server_rt import RtApi, RtServer, rt_server  # noqa: F401

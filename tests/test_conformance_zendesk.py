@@ -9,7 +9,7 @@ import pytest
 from helpdesk_tui.domain.vocab import Priority
 from helpdesk_tui.sync.backends import zendesk as zd
 from helpdesk_tui.sync.backends import zendesk_records as records
-from helpdesk_tui.sync.backends.base import AccountSettings
+from helpdesk_tui.sync.contract import AccountSettings
 from helpdesk_tui.sync.http import RetryPolicy
 from helpdesk_tui.sync.testing import BackendTests, ServerActions, ServerTicket
 from tests.fakes.zendesk import FakeZendesk
