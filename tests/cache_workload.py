@@ -241,31 +241,45 @@ class Workload:
         self._keys("\x1b", ESC_PAUSE)
 
     # ----- a random session with kill -9 at random points
+    ACTIONS = ("draft", "reply", "note", "cnote", "rating", "take", "draft", "burst")
+
+    def acknowledged(self) -> int:
+        return len(self.expected) + len(self.rated)
+
     def random_session(self, actions: int, kills: int) -> None:
         kill_at = set(self.rng.sample(range(2, actions), kills))
         for index in range(actions):
-            action = self.rng.choice(("draft", "reply", "note", "cnote", "rating", "take", "draft", "burst"))
-            doomed = index in kill_at
-            try:
-                self._act(action, doomed)
-            except KeysMissed as exc:
-                # Keys that reached another widget than meant (the composer takes the keyboard when
-                # the cursor rests on a ticket with a draft): nothing was acknowledged, carry on.
-                self.missed.append(f"{action}: {str(exc)[:120]}")
-                self.to_inbox()
-            except AppExited as exc:
-                # Not the cache's doing as such, but a finding: note it, restart, and let the final
-                # check say whether anything acknowledged before it was lost.
-                self.crashes.append(f"{action}: {str(exc)[-400:]}")
-                assert self.app is not None
-                self.app.close()
-                self.app = None
-                self.start()
-                continue
-            if doomed:
-                time.sleep(self.rng.uniform(0.0, 0.6))  # somewhere in the middle of the write, or after it
-                self.kill9()
-                self.start()
+            self._attempt(self.rng.choice(self.ACTIONS), index in kill_at)
+
+    def until_acknowledged(self, count: int, *, at_most: int) -> None:
+        """More actions (no kills) until ``count`` writes were acknowledged on screen: on a loaded
+        machine keys do go astray, and the run must still check enough writes to mean something."""
+        for _ in range(at_most):
+            if self.acknowledged() >= count:
+                return
+            self._attempt(self.rng.choice(self.ACTIONS), False)
+
+    def _attempt(self, action: str, doomed: bool) -> None:
+        try:
+            self._act(action, doomed)
+        except KeysMissed as exc:
+            # Keys that reached another widget than meant (the composer takes the keyboard when
+            # the cursor rests on a ticket with a draft): nothing was acknowledged, carry on.
+            self.missed.append(f"{action}: {str(exc)[:120]}")
+            self.to_inbox()
+        except AppExited as exc:
+            # Not the cache's doing as such, but a finding: note it, restart, and let the final
+            # check say whether anything acknowledged before it was lost.
+            self.crashes.append(f"{action}: {str(exc)[-400:]}")
+            assert self.app is not None
+            self.app.close()
+            self.app = None
+            self.start()
+            return
+        if doomed:
+            time.sleep(self.rng.uniform(0.0, 0.6))  # somewhere in the middle of the write, or after it
+            self.kill9()
+            self.start()
 
     def _act(self, action: str, doomed: bool) -> None:
         if action == "draft":
