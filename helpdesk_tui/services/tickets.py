@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from helpdesk_tui.domain.models import Event, InboxRow, Message, Ticket
@@ -42,7 +42,7 @@ def view_query(view: View, now: datetime, narrowed_by: Filter | None = None) -> 
     base = store_view_query(view, now)
     if narrowed_by is None:
         return base
-    return InboxQuery(filter=base.filter.merged(narrowed_by), order=base.order, due_before=base.due_before)
+    return replace(base, filter=base.filter.merged(narrowed_by))
 
 
 def inbox_pages(cache: Cache, query: InboxQuery, limit: int | None = None) -> Iterator[list[InboxRow]]:
