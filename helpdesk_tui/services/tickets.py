@@ -24,10 +24,11 @@ PAGE = 500  # rows read per query: a long listing starts printing at once and ne
 
 
 def inbox_query(settings: Settings, view: str, filter_text: str, now: datetime) -> InboxQuery:
-    """The query of the built-in ``view`` narrowed by ``filter_text`` (the app's filter grammar)."""
-    from helpdesk_tui.domain.query import FilterError, builtin_views, parse_filter
+    """The query of ``view`` (a built-in id or a ``[views]`` name) narrowed by ``filter_text``."""
+    from helpdesk_tui.domain.query import FilterError, parse_filter
+    from helpdesk_tui.services.views import list_views
 
-    views = {v.id: v for v in builtin_views(settings.agent.name)}
+    views = {v.id: v for v in list_views(settings)}
     if view not in views:
         raise InvalidRequest(f"Unknown view '{view}': use one of {', '.join(views)}.")
     try:
