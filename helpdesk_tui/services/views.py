@@ -11,7 +11,7 @@ from helpdesk_tui.config.views_file import delete_view, write_view
 from helpdesk_tui.domain.query import View, builtin_views, parse_filter
 from helpdesk_tui.services.errors import InvalidRequest, ServiceError
 
-__all__ = ["as_view", "list_views", "remove_view", "save_view"]
+__all__ = ["as_view", "list_views", "own_views", "remove_view", "save_view"]
 
 
 def as_view(custom: CustomView, me: str) -> View:
@@ -19,10 +19,14 @@ def as_view(custom: CustomView, me: str) -> View:
     return View(custom.name, custom.key, custom.name, parse_filter(custom.filter, me=me))
 
 
+def own_views(settings: Settings) -> list[View]:
+    """The agent's own views (``[views]``), in the file's order."""
+    return [as_view(custom, settings.agent.name) for custom in settings.views]
+
+
 def list_views(settings: Settings) -> list[View]:
-    """The built-in views, then the agent's own in the file's order."""
-    me = settings.agent.name
-    return [*builtin_views(me), *(as_view(custom, me) for custom in settings.views)]
+    """The built-in views, then the agent's own."""
+    return [*builtin_views(settings.agent.name), *own_views(settings)]
 
 
 def save_view(config_file: Path, settings: Settings, name: str, key: str, filter_text: str, *,
