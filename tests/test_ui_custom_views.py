@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 
+from textual.content import Content
+
 from helpdesk_tui.config.settings import load_settings
 from helpdesk_tui.ui.screens.save_view import SaveViewScreen
 from helpdesk_tui.ui.widgets.inbox_list import InboxList
@@ -51,6 +53,13 @@ filter = "tag:vip"
         rows = app.cache.inbox_rows(app.query_one(InboxList).ids)
         assert rows and {(r.status.value, r.priority.value) for r in rows} == {("pending", "urgent")}
         assert len(rows) == views.counts["Pending urgent"] and views.view.id == "Pending urgent"
+        # The palette reads markup: the hostile name is escaped there and reads as typed.
+        titles = [Content.from_markup(c.title).plain for c in app.workstation.commands()]
+        assert "Inbox: [b]x[/]" in titles and "Inbox: Pending urgent" in titles
+        # A focus session keeps a built-in view: "All" narrowed by the custom view's filter.
+        choices, view_id, filter_text = app.workstation._focus_start_choices()
+        assert [v.id for v in choices] == ["mine", "unassigned", "due", "waiting", "recent", "all"]
+        assert (view_id, filter_text) == ("all", "status:pending priority:urgent")
         await pilot.press("r")  # still the reply key, not the refused view
         await settle(pilot, app)
         assert views.view.id == "Pending urgent"

@@ -100,8 +100,7 @@ class WorkstationScreen(Screen[None]):
             open_focus_desk(cache, settings, now), tz=self.tz, live=options.live,
             default_minutes=settings.focus.default_minutes, notify=self.notify, push_screen=push,
             set_interval=self.set_interval,
-            start_choices=lambda: (self.inbox_views.views, self.inbox_views.view.id,
-                                   describe(self.inbox_views.filter)),
+            start_choices=self._focus_start_choices,
             serve=lambda session, served: serve_focus(self, session, served),
             redraw=lambda: focus_redraw(self))
         self.dock = ComposerDock(cache, self.drafts, now=now, screen=self, notify=self.notify, push_screen=push,
@@ -199,6 +198,15 @@ class WorkstationScreen(Screen[None]):
         self.inbox_views.show(self.inbox_views.by_id(view_id))
         self.render_topbar()
         self.query_one(InboxList).focus()
+
+    def _focus_start_choices(self) -> tuple[list[View], str, str]:
+        """What a focus session can start on: a session keeps a built-in view, so one of the
+        agent's own views starts as "All" narrowed by that view's filter."""
+        views, view, typed = self.inbox_views.views, self.inbox_views.view, self.inbox_views.filter
+        builtins = views[:len(builtin_views(self.me))]
+        if view in builtins:
+            return builtins, view.id, describe(typed)
+        return builtins, "all", describe(view.filter.merged(typed))
 
     def action_view_key(self, key: str) -> None:
         """The key of one of the agent's own views (``[views]``)."""
