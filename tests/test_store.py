@@ -295,3 +295,26 @@ def test_a_query_of_common_words_lists_the_newest_matches(db):
     put(db, [t], messages=msgs)
     hits = search.search(db, "the", kinds=("message",))
     assert [h.message_id for h in hits] == [m.id for m in reversed(msgs)]
+
+
+def test_recently_updated_is_the_last_24_hours_at_a_fixed_clock(db):
+    b = Builder()
+    inside = b.ticket("23h ago", updated_at=NOW - timedelta(hours=23))
+    outside = b.ticket("25h ago", updated_at=NOW - timedelta(hours=25))
+    newest = b.ticket("just now", updated_at=NOW)
+    put(db, [inside, outside, newest])
+    recent = next(v for v in builtin_views("you") if v.id == "recent")
+    q = inbox.view_query(recent, NOW)
+    assert [r.subject for r in inbox.fetch_rows(db, inbox.ordered_ids(db, q))] == ["just now", "23h ago"]
+    assert inbox.count(db, q) == 2
+    # A day later the same view is empty: the window moves with the clock, not with the data.
+    assert inbox.count(db, inbox.view_query(recent, NOW + timedelta(hours=25))) == 0
+
+
+def test_recently_updated_reads_a_range_of_the_updated_index_without_sorting(db):
+    recent = next(v for v in builtin_views("you") if v.id == "recent")
+    q = inbox.view_query(recent, NOW)
+    where, params = inbox.where_clause(q)
+    plan = " ".join(r[3] for r in db.execute(
+        f"EXPLAIN QUERY PLAN SELECT t.id FROM tickets t WHERE {where} ORDER BY t.updated_at DESC, t.id DESC", params))
+    assert "INDEX ix_tickets_updated (updated_at>?)" in plan and "TEMP B-TREE" not in plan

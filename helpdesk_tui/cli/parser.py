@@ -47,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="print only this location")
 
     listing = sub.add_parser("list", parents=[common], help="print the inbox in the same order as the app")
-    listing.add_argument("--view", default="all", help="mine, unassigned, due, waiting, recent or all")
+    listing.add_argument("--view", default="all", help="mine, unassigned, due, waiting, recent, all, or the name of one of your [views]")
     listing.add_argument("--filter", default="", metavar="QUERY",
                          help="e.g. 'status:open priority:high assignee:me tag:billing customer:acme words'")
     listing.add_argument("--limit", type=int, default=None, help="print at most N tickets")

@@ -15,6 +15,10 @@ An example file::
     page_size = 100
     default_view = "all"
 
+    [views."Billing urgent"]       # your own inbox views (config/custom_views.py)
+    key = "7"
+    filter = "tag:billing priority:urgent"
+
     [keymap]                       # binding id = keys, see App.set_keymap
     "inbox.down" = "j,down,J"
 
@@ -41,6 +45,7 @@ from types import MappingProxyType
 from typing import Any, NoReturn
 
 from helpdesk_tui.config.business_hours import parse_business_hours
+from helpdesk_tui.config.custom_views import CustomView, parse_views
 from helpdesk_tui.config.paths import validate_account_name
 from helpdesk_tui.config.secret_keys import KEYRING_ID_KEY, TOKEN_COMMAND_KEY, looks_like_secret, valid_keyring_id
 from helpdesk_tui.config.token_command import TokenCommandError, split_token_command
@@ -225,6 +230,8 @@ class Settings:
     """Focus sessions."""
     triage: TriageSettings = field(default_factory=TriageSettings)
     """Rotation triage: experts and groups to escalate to."""
+    views: tuple[CustomView, ...] = ()
+    """The agent's own inbox views (``[views]``), after the built-ins, in the file's order."""
     keymap: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     """Binding id → comma-separated keys; pass it to ``App.set_keymap``."""
     accounts: Mapping[str, AccountConfig] = field(default_factory=_demo_accounts)
@@ -278,7 +285,7 @@ class _Parser:
 
     def settings(self, data: dict[str, Any]) -> Settings:
         known = {"agent", "ui", "inbox", "sync", "sla", "focus", "triage", "keymap", "accounts", "default_account",
-                 "send"}
+                 "send", "views"}
         for key, value in data.items():
             if key in known:
                 continue
@@ -301,6 +308,7 @@ class _Parser:
         focus = self._section(data, "focus", FocusSettings, {"default_minutes": int, "warning_minutes": int})
         triage = self._triage(self._table(data.get("triage", {}), "triage"))
         keymap = self._keymap(data.get("keymap", {}))
+        views = parse_views(data.get("views", {}), self.path, self.warnings.append)
         accounts = self._accounts(data.get("accounts"))
         default_account = self._default_account(data, accounts)
         return Settings(
@@ -312,6 +320,7 @@ class _Parser:
             sla=sla,
             focus=focus,
             triage=triage,
+            views=views,
             keymap=MappingProxyType(keymap),
             accounts=MappingProxyType(accounts),
             default_account=default_account,

@@ -122,6 +122,11 @@ class View:
     filter: Filter = field(default_factory=Filter)
     order: str = "urgency"  # or "updated"
     due_within_seconds: int | None = None
+    updated_within_seconds: int | None = None  # only tickets changed this recently
+
+
+RECENT_SECONDS = 24 * 60 * 60
+""""Recently updated" is the last day: older changes are what the other views are for."""
 
 
 def builtin_views(me: str) -> list[View]:
@@ -131,6 +136,7 @@ def builtin_views(me: str) -> list[View]:
         View("unassigned", "2", "Unassigned", Filter((active, Clause("assignee", ("",))))),
         View("due", "3", "Due ≤ 1h or breached", Filter((active,)), due_within_seconds=3600),
         View("waiting", "4", "Waiting on customer", Filter((Clause("status", ("pending",)),))),
-        View("recent", "5", "Recently updated", Filter(), order="updated"),
+        View("recent", "5", "Recently updated", Filter(), order="updated",
+             updated_within_seconds=RECENT_SECONDS),
         View("all", "6", "All", Filter()),
     ]

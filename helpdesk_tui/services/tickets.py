@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from helpdesk_tui.domain.models import Event, InboxRow, Message, Ticket
@@ -24,10 +24,11 @@ PAGE = 500  # rows read per query: a long listing starts printing at once and ne
 
 
 def inbox_query(settings: Settings, view: str, filter_text: str, now: datetime) -> InboxQuery:
-    """The query of the built-in ``view`` narrowed by ``filter_text`` (the app's filter grammar)."""
-    from helpdesk_tui.domain.query import FilterError, builtin_views, parse_filter
+    """The query of ``view`` (a built-in id or a ``[views]`` name) narrowed by ``filter_text``."""
+    from helpdesk_tui.domain.query import FilterError, parse_filter
+    from helpdesk_tui.services.views import list_views
 
-    views = {v.id: v for v in builtin_views(settings.agent.name)}
+    views = {v.id: v for v in list_views(settings)}
     if view not in views:
         raise InvalidRequest(f"Unknown view '{view}': use one of {', '.join(views)}.")
     try:
@@ -42,7 +43,7 @@ def view_query(view: View, now: datetime, narrowed_by: Filter | None = None) -> 
     base = store_view_query(view, now)
     if narrowed_by is None:
         return base
-    return InboxQuery(filter=base.filter.merged(narrowed_by), order=base.order, due_before=base.due_before)
+    return replace(base, filter=base.filter.merged(narrowed_by))
 
 
 def inbox_pages(cache: Cache, query: InboxQuery, limit: int | None = None) -> Iterator[list[InboxRow]]:

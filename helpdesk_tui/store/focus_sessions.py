@@ -145,7 +145,7 @@ def next_ticket(conn: sqlite3.Connection, session: FocusSession, now: datetime) 
     view = view_for(session)
     base = inbox.view_query(view, now)
     query = inbox.InboxQuery(filter=focus.queue_filter(view, parse_filter(session.filter, me=session.agent)),
-                             order="urgency", due_before=base.due_before)
+                             order="urgency", due_before=base.due_before, updated_since=base.updated_since)
     # The first len(done) + 1 tickets hold at least one not served yet, if the queue has one.
     return focus.pick_next(inbox.ordered_ids(conn, query, limit=len(done) + 1), done)
 

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from helpdesk_tui.domain.models import InboxRow
 from helpdesk_tui.domain.sla import DELETED_FLOOR
-from helpdesk_tui.domain.query import Clause, Filter, status_values
+from helpdesk_tui.domain.query import Clause, Filter, View, status_values
 from helpdesk_tui.domain.vocab import Priority, Status
 from helpdesk_tui.store.fts_text import match_query
 from helpdesk_tui.store.timeconv import from_epoch, from_epoch_not_null
@@ -25,6 +25,7 @@ class InboxQuery:
     filter: Filter = field(default_factory=Filter)
     order: str = "urgency"  # "urgency" (SLA order) or "updated" (newest change first)
     due_before: int | None = None  # epoch seconds: only tickets whose clock runs out before this
+    updated_since: int | None = None  # epoch seconds: only tickets changed at or after this
 
 
 def _clause_sql(clause: Clause) -> tuple[str, list[object]]:
@@ -93,6 +94,9 @@ def where_clause(query: InboxQuery) -> tuple[str, list[object]]:
     if query.due_before is not None:
         parts.append("t.sla_due_at IS NOT NULL AND t.sla_key <= ?")
         params.append(query.due_before)
+    if query.updated_since is not None:
+        parts.append("t.updated_at >= ?")  # a range on ix_tickets_updated, which also gives the order
+        params.append(query.updated_since)
     return " AND ".join(parts), params
 
 
@@ -155,9 +159,11 @@ def fetch_rows(conn: sqlite3.Connection, ids: list[int] | array) -> list[InboxRo
     return [found[i] for i in ids if i in found]
 
 
-def view_query(view, now: datetime) -> InboxQuery:
+def view_query(view: View, now: datetime) -> InboxQuery:
     """The query for a saved view (``domain.query.View``) at time ``now``."""
-    due_before = None
+    due_before = updated_since = None
     if view.due_within_seconds is not None:
         due_before = int(now.timestamp()) + view.due_within_seconds
-    return InboxQuery(filter=view.filter, order=view.order, due_before=due_before)
+    if view.updated_within_seconds is not None:
+        updated_since = int(now.timestamp()) - view.updated_within_seconds
+    return InboxQuery(filter=view.filter, order=view.order, due_before=due_before, updated_since=updated_since)

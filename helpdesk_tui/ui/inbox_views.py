@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
 from rich.text import Text
+from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import Input, Static
 from textual.worker import Worker
@@ -28,7 +29,8 @@ class InboxViews:
 
     def __init__(self, cache: Cache, *, me: str, now: Callable[[], datetime], default_view: str, host: Widget,
                  narrow: Callable[[], bool], run_worker: Callable[..., Worker[Any]],
-                 call_from_thread: Callable[..., Any], listed: Callable[[int], None]) -> None:
+                 call_from_thread: Callable[..., Any], listed: Callable[[int], None],
+                 views: list[View] | None = None) -> None:
         self._cache = cache
         self._me = me
         self._now = now
@@ -37,13 +39,22 @@ class InboxViews:
         self._run_worker = run_worker
         self._call_from_thread = call_from_thread
         self._listed = listed  # the whole list is in (its length)
-        self.views: list[View] = builtin_views(me)
+        self.views: list[View] = views if views is not None else builtin_views(me)  # built-ins first
         self.view: View = self.by_id(default_view)
         self.filter: Filter = Filter()
         self.counts: dict[str, int] = {}
 
     def by_id(self, view_id: str) -> View:
         return next((v for v in self.views if v.id == view_id), self.views[-1])
+
+    def by_key(self, key: str) -> View | None:
+        return next((v for v in self.views if v.key == key), None)
+
+    def add(self, view: View) -> None:
+        """A view just saved: in the bar at once (in place of one of the same name), and shown."""
+        at = next((i for i, v in enumerate(self.views) if v.id == view.id), len(self.views))
+        self.views[at:at + 1] = [view]
+        self.show(view)
 
     def current_query(self) -> InboxQuery:
         return view_query(self.view, self._now(), self.filter)
@@ -128,3 +139,37 @@ class InboxViews:
         if self.filter:
             return f"No ticket matches the filter “{describe(self.filter)}”. Press / to change it."
         return f"No ticket in “{self.view.title}”."
+
+
+def taken_keys(bindings: Iterable[BindingType], keymap: Mapping[str, str]) -> set[str]:
+    """The keys ``bindings`` use once the user's ``[keymap]`` is applied (a view cannot have them)."""
+    keys: set[str] = set()
+    for binding in bindings:
+        if isinstance(binding, Binding):
+            given = keymap.get(binding.id or "", binding.key)
+            keys.update(key.strip() for key in given.split(",") if key.strip())
+    return keys
+
+
+def workstation_keys(keymap: Mapping[str, str]) -> set[str]:
+    """The keys of the workstation and of its panes: a view's key must be none of these."""
+    from helpdesk_tui.ui.screens.workstation_bindings import WORKSTATION_BINDINGS
+    from helpdesk_tui.ui.widgets.customer_pane import HistoryList, NotesList
+    from helpdesk_tui.ui.widgets.kb_sidebar import KbResults
+    from helpdesk_tui.ui.widgets.thread_view import ThreadView
+
+    return taken_keys([*WORKSTATION_BINDINGS, *InboxList.BINDINGS, *ThreadView.BINDINGS, *NotesList.BINDINGS,
+                       *HistoryList.BINDINGS, *KbResults.BINDINGS], keymap)
+
+
+def usable_views(views: Iterable[View], taken: set[str]) -> tuple[list[View], list[str]]:
+    """The views whose key is free, and one sentence for each left out because its key is taken."""
+    usable: list[View] = []
+    warnings: list[str] = []
+    for view in views:
+        if view.key in taken:
+            warnings.append(f"In [views], view {view.title!r} takes key {view.key}, which the workstation already "
+                            "uses, so it was left out: give it another key.")
+        else:
+            usable.append(view)
+    return usable, warnings

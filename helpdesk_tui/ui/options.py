@@ -34,6 +34,7 @@ class AppOptions:
     tz: tzinfo | None = None  # the agent's time zone for promises; default: the system's
     blame_phrases: tuple[str, ...] | None = None  # None: the built-in list
     sync_interval: float | None = None  # seconds between background pulls; None: no syncing
+    config_file: Path | None = None  # where a saved view is written; None: views cannot be saved
 
     @property
     def zone(self) -> tzinfo:

@@ -25,19 +25,22 @@ from textual.worker import Worker
 
 from helpdesk_tui.compose.templates import TemplateLoadResult
 from helpdesk_tui.domain.models import Ticket
-from helpdesk_tui.domain.query import describe
+from helpdesk_tui.content import clean_line
+from helpdesk_tui.domain.query import Filter, View, builtin_views, describe
 from helpdesk_tui.domain.vocab import MessageKind
 from helpdesk_tui.services.focus import open_desk as open_focus_desk
+from helpdesk_tui.services.views import own_views, save_view
 from helpdesk_tui.ui.checkpoint_alerts import CHECK_SECONDS, PromiseAlerts
 from helpdesk_tui.ui.composer_dock import ComposerDock
 from helpdesk_tui.ui.customer_notes import CustomerNotes
 from helpdesk_tui.ui.draft_saving import DraftKeeper
 from helpdesk_tui.ui.feedback import mark_feedback
 from helpdesk_tui.ui.focusing import FocusSessions, focus_redraw, serve_focus
-from helpdesk_tui.ui.inbox_views import InboxViews
+from helpdesk_tui.ui.inbox_views import InboxViews, usable_views, workstation_keys
 from helpdesk_tui.ui.knowledge_base import insert_from_kb, toggle_sidebar
 from helpdesk_tui.ui.options import AppOptions
 from helpdesk_tui.ui.rating import record_rating
+from helpdesk_tui.ui.screens.save_view import SaveViewScreen
 from helpdesk_tui.ui.screens.workstation_bindings import WORKSTATION_BINDINGS, key_is_off
 from helpdesk_tui.ui.screens.workstation_commands import session_commands, workstation_commands
 from helpdesk_tui.ui.sending import SendFlow, after_send, holds_released, outbox_drained
@@ -77,9 +80,13 @@ class WorkstationScreen(Screen[None]):
         from_thread, push = self._from_thread, self._push
         self.drafts = DraftKeeper(cache, notify=self.notify, set_interval=self.set_interval,
                                   show_status=lambda sentence: self.dock.show_status(sentence))
+        own, self.view_warnings = usable_views(own_views(settings), workstation_keys(settings.keymap))
         self.inbox_views = InboxViews(cache, me=me, now=now, default_view=settings.inbox.default_view, host=self,
                                       narrow=lambda: self.size.width < 120 and not self.panes.inbox_only,
-                                      run_worker=self.run_worker, call_from_thread=from_thread, listed=lambda count: self.panes.listed(count, self.inbox_views.empty_reason()))
+                                      run_worker=self.run_worker, call_from_thread=from_thread, listed=lambda count: self.panes.listed(count, self.inbox_views.empty_reason()),
+                                      views=[*builtin_views(me), *own])
+        for view in own:
+            self._bind_view_key(view.key)
         self.promises = PromiseAlerts(cache, me=me, now=now, warning_minutes=settings.sla.checkpoint_warning_minutes,
                                       notify=self.notify, run_worker=self.run_worker, call_from_thread=from_thread)
         self.sync = SyncRunner(cache, options.backend, now=now, tz=self.tz, interval=options.sync_interval,
@@ -93,8 +100,7 @@ class WorkstationScreen(Screen[None]):
             open_focus_desk(cache, settings, now), tz=self.tz, live=options.live,
             default_minutes=settings.focus.default_minutes, notify=self.notify, push_screen=push,
             set_interval=self.set_interval,
-            start_choices=lambda: (self.inbox_views.views, self.inbox_views.view.id,
-                                   describe(self.inbox_views.filter)),
+            start_choices=self._focus_start_choices,
             serve=lambda session, served: serve_focus(self, session, served),
             redraw=lambda: focus_redraw(self))
         self.dock = ComposerDock(cache, self.drafts, now=now, screen=self, notify=self.notify, push_screen=push,
@@ -146,6 +152,8 @@ class WorkstationScreen(Screen[None]):
         inbox.focus()
         self.inbox_views.show(self.inbox_views.view)
         self.panes.preview_first()
+        for warning in self.view_warnings:  # a [views] key the workstation already uses
+            self.notify(clean_line(warning), severity="warning", timeout=8, markup=False)
         if self.options.live:
             self.set_interval(30, self._tick)
             # Hundreds of synced macros take ~0.5 s to compile: do it off the UI thread,
@@ -190,6 +198,52 @@ class WorkstationScreen(Screen[None]):
         self.inbox_views.show(self.inbox_views.by_id(view_id))
         self.render_topbar()
         self.query_one(InboxList).focus()
+
+    def _focus_start_choices(self) -> tuple[list[View], str, str]:
+        """What a focus session can start on: a session keeps a built-in view, so one of the
+        agent's own views starts as "All" narrowed by that view's filter."""
+        views, view, typed = self.inbox_views.views, self.inbox_views.view, self.inbox_views.filter
+        builtins = views[:len(builtin_views(self.me))]
+        if view in builtins:
+            return builtins, view.id, describe(typed)
+        return builtins, "all", describe(view.filter.merged(typed))
+
+    def action_view_key(self, key: str) -> None:
+        """The key of one of the agent's own views (``[views]``)."""
+        view = self.inbox_views.by_key(key)
+        if view is not None:
+            self.action_view(view.id)
+
+    def _bind_view_key(self, key: str) -> None:
+        # Bound on this screen only: the agent's views are the workstation's, not triage's.
+        self._bindings.bind(key, f"view_key({key!r})", "View", show=False)
+
+    def action_save_view(self) -> None:
+        """Ask for a name and a key, then save the current filter as a view in the settings file."""
+        config_file = self.options.config_file
+        if config_file is None:
+            self.notify("This session has no settings file, so views cannot be saved.", severity="warning")
+            return
+        if not self.inbox_views.filter:
+            self.notify("Filter the inbox first (/), then save the filter as a view.", severity="warning")
+            return
+
+        def save(name: str, key: str) -> View:
+            return save_view(config_file, self.options.settings, name, key, describe(self.inbox_views.filter),
+                             taken_keys={v.key for v in self.inbox_views.views if v.title != name.strip()}
+                             | workstation_keys(self.options.settings.keymap))
+
+        def saved(view: View | None) -> None:
+            if view is None:
+                return
+            self.inbox_views.filter = Filter()  # the view holds the filter now
+            if self.inbox_views.by_key(view.key) is None:
+                self._bind_view_key(view.key)
+            self.inbox_views.add(view)
+            self.render_topbar()
+            self.notify(f"Saved view {clean_line(view.title)} on key {view.key}.", markup=False)
+
+        self._push(SaveViewScreen(describe(self.inbox_views.filter), save), saved)
 
     def action_filter(self) -> None:
         self.inbox_views.open_filter_box()

@@ -78,7 +78,7 @@ APP_BINDINGS: list[BindingType] = [QUIT, HELP, TRIAGE, FOCUS, DASHBOARD, SYNC, B
 
 # Keys that act on the workstation's panes: off (and out of the footer) while a full
 # screen such as triage or the dashboard covers them, so they cannot act unseen.
-PANE_ACTIONS = frozenset({"filter", "view", "reply", "note", "knowledge_base", "timeline", "zoom",
+PANE_ACTIONS = frozenset({"filter", "view", "view_key", "reply", "note", "knowledge_base", "timeline", "zoom",
                           "focus_done", "focus_skip", "undo_send"})
 
 

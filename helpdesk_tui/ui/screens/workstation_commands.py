@@ -6,6 +6,9 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from textual.app import SystemCommand
+from textual.markup import escape
+
+from helpdesk_tui.content import clean_line
 
 if TYPE_CHECKING:
     from helpdesk_tui.ui.screens.workstation import WorkstationScreen
@@ -14,11 +17,15 @@ if TYPE_CHECKING:
 def workstation_commands(screen: WorkstationScreen) -> Iterable[SystemCommand]:
     """Inbox, ticket, reply, KB and layout entries (the app adds the themes after them)."""
     for view in screen.inbox_views.views:
-        yield SystemCommand(f"Inbox: {view.title}", f"Show the {view.title} view (key {view.key})",
+        # The palette reads titles as markup; the agent's own view names are plain text.
+        title = escape(clean_line(view.title))
+        yield SystemCommand(f"Inbox: {title}", f"Show the {title} view (key {view.key})",
                             lambda v=view.id: screen.action_view(v))
     yield SystemCommand("Inbox: Filter…", "Filter the inbox by status, priority, assignee, tag, "
                         "customer and words", screen.action_filter)
     yield SystemCommand("Inbox: Clear filter", "Show the whole view again", screen.action_clear_filter)
+    yield SystemCommand("Inbox: Save filter as view…", "Keep the current filter as a view with a name and a key "
+                        "([views] in the settings file)", screen.action_save_view)
     yield SystemCommand("Ticket: Reply", "Write a public reply (r)", screen.action_reply)
     yield SystemCommand("Ticket: Internal note", "Write an internal note (n)", screen.action_note)
     yield SystemCommand("Reply: Discard draft", "Throw away the open ticket's draft (asks first)",

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 
 from rich.text import Text
 
+from helpdesk_tui.content import clean_line
 from helpdesk_tui.domain.query import View
 
 # What a narrow terminal shows instead of the long titles ("Due ≤ 1h or breached"): at 100
@@ -18,7 +19,8 @@ def view_bar_text(views: Sequence[View], counts: Mapping[str, int], current: Vie
     text = Text(no_wrap=True, overflow="ellipsis")
     for view in views:
         count = counts.get(view.id)
-        title = SHORT_TITLES.get(view.id, view.title) if short else view.title
+        # The agent's own views are named in the config file: text, never markup or escapes.
+        title = clean_line(SHORT_TITLES.get(view.id, view.title) if short else view.title)
         label = f" {view.key} {title}" + (f" {count:,} " if count is not None else " ")
         text.append(label, "reverse bold" if view.id == current.id else "")
         text.append(" " if short else "  ")
