@@ -202,3 +202,13 @@ async def test_the_footer_shows_the_jump_key_at_160_columns(demo_db, tmp_path):
         await settle(pilot, app)
         await jump(pilot, app, "enter")
         assert "# Jump" in screen_text(app).splitlines()[-1]
+
+
+async def test_the_palette_has_the_jump(demo_db, tmp_path):
+    app = make_app(demo_db, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        command = next(c for c in app.get_system_commands(app.screen) if c.title == "Ticket: Jump to number…")
+        command.callback()
+        await pilot.pause()
+        assert isinstance(app.screen, JumpScreen)
