@@ -110,3 +110,16 @@ def test_builtin_views_have_keys_one_to_six():
 def test_priority_rank():
     assert sorted(Priority, key=lambda p: p.rank) == [Priority.URGENT, Priority.HIGH, Priority.NORMAL,
                                                       Priority.LOW]
+
+
+@pytest.mark.parametrize("typed", ["10015", "#10015", "  #10015 "])
+def test_a_filter_that_is_only_a_ticket_number_names_that_ticket(typed):
+    flt = parse_filter(typed, me="Sam")
+    assert flt.number == 10015 and not flt.clauses and not flt.text
+    assert describe(flt) == "#10015"
+    assert parse_filter(describe(flt), me="Sam") == flt  # round-trips (a focus session stores it)
+
+
+@pytest.mark.parametrize("typed", ["10015 status:open", "error 404", "#10x15", "# 10015", "-10015"])
+def test_a_number_among_other_words_stays_free_text(typed):
+    assert parse_filter(typed, me="Sam").number is None

@@ -120,3 +120,37 @@ def test_a_tickets_thread_is_refreshed_from_the_helpdesk_and_an_unknown_ticket_i
         assert refresh_thread(cache, backend, 99_999_999) is False
     finally:
         cache.close()
+
+
+@pytest.mark.parametrize("typed", ["10015", "#10015", " #10015 "])
+def test_a_ticket_number_typed_at_jump_finds_the_cached_ticket(cache, typed):
+    ticket = tickets.find_by_number(cache, typed)
+    assert ticket is not None and ticket.number == 10015
+    assert tickets.jump_target(cache, typed).id == ticket.id
+
+
+def test_a_number_not_in_the_cache_is_one_sentence(cache):
+    assert tickets.find_by_number(cache, "12345") is None
+    with pytest.raises(NotFound) as caught:
+        tickets.jump_target(cache, "#12345")
+    assert str(caught.value) == "#12345 is not in the cache: sync, or check the number."
+
+
+@pytest.mark.parametrize("typed", ["", "abc", "10 015", "#", "1e5", "12345678901234567890", "x" * 200])
+def test_what_is_not_a_ticket_number_is_an_invalid_request(cache, typed):
+    with pytest.raises(InvalidRequest, match=r"is not a ticket number: type its digits, like 10015\.$") as caught:
+        tickets.jump_target(cache, typed)
+    assert len(str(caught.value)) < 100  # a pasted page is not echoed back whole
+
+
+@pytest.mark.parametrize("typed", ["10015", "#10015"])
+def test_a_filter_that_is_only_a_number_lists_that_ticket_whatever_the_view(workspace, cache, typed):
+    wanted = tickets.find_by_number(cache, "10015")
+    assert wanted is not None
+    for view in ("mine", "due", "waiting", "all"):
+        query = tickets.inbox_query(workspace.settings, view, typed, DEMO_NOW)
+        assert list(cache.inbox_ids(query)) == [wanted.id], view
+        assert cache.inbox_count(query) == 1
+    mine = tickets.inbox_query(workspace.settings, "mine", "", DEMO_NOW)
+    assert wanted.id not in cache.inbox_ids(mine)  # so "mine" alone would not have found it
+    assert list(cache.inbox_ids(tickets.inbox_query(workspace.settings, "all", "#12345", DEMO_NOW))) == []

@@ -2,11 +2,13 @@
 
 Anything that is not a ``key:value`` pair is free text, searched in full text.
 Values may be comma-separated (``status:open,pending``), quoted (``customer:"Aiko Tanaka"``),
-and a leading ``-`` negates a pair (``-status:solved``).
+and a leading ``-`` negates a pair (``-status:solved``). A filter that is only a ticket number
+(``10015`` or ``#10015``) names that one ticket.
 """
 
 from __future__ import annotations
 
+import re
 import shlex
 from dataclasses import dataclass, field
 
@@ -20,6 +22,15 @@ class FilterError(ValueError):
     """A filter the user typed cannot be understood; the message says why."""
 
 
+_NUMBER = re.compile(r"#?([0-9]{1,18})")  # 18 digits: any larger number overflows SQLite's integers
+
+
+def ticket_number(text: str) -> int | None:
+    """The ticket number in ``text`` (``10015``, ``#10015``, spaces around), or None if it is not one."""
+    match = _NUMBER.fullmatch(text.strip())
+    return int(match.group(1)) if match else None
+
+
 @dataclass(frozen=True, slots=True)
 class Clause:
     key: str
@@ -31,17 +42,21 @@ class Clause:
 class Filter:
     clauses: tuple[Clause, ...] = ()
     text: str = ""
+    number: int | None = None  # the filter was only a ticket number: that ticket, whatever the view
 
     def __bool__(self) -> bool:
-        return bool(self.clauses or self.text)
+        return bool(self.clauses or self.text or self.number is not None)
 
     def merged(self, other: Filter) -> Filter:
         text = " ".join(part for part in (self.text, other.text) if part)
-        return Filter(self.clauses + other.clauses, text)
+        return Filter(self.clauses + other.clauses, text, other.number if other.number is not None else self.number)
 
 
 def parse_filter(source: str, *, me: str) -> Filter:
     """Parse what the user typed; ``assignee:me`` becomes the agent's own name."""
+    number = ticket_number(source)
+    if number is not None:
+        return Filter(number=number)
     try:
         words = shlex.split(source)
     except ValueError:
@@ -92,7 +107,7 @@ def _normalise(key: str, values: tuple[str, ...], me: str) -> tuple[str, ...]:
 
 def describe(flt: Filter) -> str:
     """The filter written back in its canonical form (for the inbox title)."""
-    parts = []
+    parts = [f"#{flt.number}"] if flt.number is not None else []
     for clause in flt.clauses:
         values = ",".join(v or "none" for v in clause.values)
         parts.append(f"{'-' if clause.negated else ''}{clause.key}:{values}")

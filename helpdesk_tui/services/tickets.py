@@ -7,8 +7,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from helpdesk_tui.domain.models import Event, InboxRow, Message, Ticket
-from helpdesk_tui.domain.query import Filter, View
-from helpdesk_tui.services.errors import InvalidRequest
+from helpdesk_tui.domain.query import Filter, View, ticket_number
+from helpdesk_tui.services.errors import InvalidRequest, NotFound
 from helpdesk_tui.services.workspace import find_ticket, local_id
 from helpdesk_tui.config.settings import Settings
 from helpdesk_tui.store.cache import Cache
@@ -17,8 +17,8 @@ from helpdesk_tui.store.inbox import InboxQuery
 from helpdesk_tui.store.inbox import view_query as store_view_query
 from helpdesk_tui.store.search import SearchHit
 
-__all__ = ["CustomerSummary", "InboxQuery", "PAGE", "SearchHit", "TicketDetail", "inbox_pages", "inbox_query",
-           "search", "ticket_detail", "view_query"]
+__all__ = ["CustomerSummary", "InboxQuery", "PAGE", "SearchHit", "TicketDetail", "find_by_number", "inbox_pages",
+           "inbox_query", "jump_target", "search", "ticket_detail", "view_query"]
 
 PAGE = 500  # rows read per query: a long listing starts printing at once and never holds all of them
 
@@ -43,6 +43,10 @@ def view_query(view: View, now: datetime, narrowed_by: Filter | None = None) -> 
     base = store_view_query(view, now)
     if narrowed_by is None:
         return base
+    if narrowed_by.number is not None:
+        # A ticket number names one ticket: the agent who types it wants that ticket, even
+        # when it is not theirs or not due (else "/ 10015" in "My open" finds nothing).
+        return InboxQuery(filter=Filter(number=narrowed_by.number), order=base.order)
     return replace(base, filter=base.filter.merged(narrowed_by))
 
 
@@ -72,3 +76,28 @@ def ticket_detail(cache: Cache, reference: str) -> TicketDetail:
 def search(cache: Cache, query: str, *, limit: int) -> list[SearchHit]:
     """Full-text hits over tickets, messages and KB articles, best first."""
     return cache.search(query, limit=limit)
+
+
+def find_by_number(cache: Cache, text: str) -> Ticket | None:
+    """The cached ticket whose number the agent typed (``10015``, ``#10015``), None if it is not cached.
+
+    Anything that is not a number is an ``InvalidRequest`` with the sentence to show.
+    """
+    number = ticket_number(text)
+    if number is None:
+        shown = text.strip()
+        shown = shown if len(shown) <= 30 else shown[:29] + "…"
+        raise InvalidRequest(f"'{shown}' is not a ticket number: type its digits, like 10015.")
+    ticket = cache.find_ticket(str(number))
+    return ticket if ticket is not None and ticket.number == number else None
+
+
+def jump_target(cache: Cache, text: str) -> Ticket:
+    """The ticket to open for what the agent typed at ``#``, or one sentence saying why there is none.
+
+    Only the cache is read: a ticket not synced yet is not fetched from the helpdesk here.
+    """
+    ticket = find_by_number(cache, text)
+    if ticket is None:
+        raise NotFound(f"#{ticket_number(text)} is not in the cache: sync, or check the number.")
+    return ticket

@@ -82,6 +82,9 @@ def _text_sql(text: str) -> tuple[str, list[object]]:
 def where_clause(query: InboxQuery) -> tuple[str, list[object]]:
     parts = ["t.sla_key < ?"]  # not deleted (see domain.sla.urgency_key)
     params: list[object] = [DELETED_FLOOR]
+    if query.filter.number is not None:
+        parts.append("t.number = ?")
+        params.append(query.filter.number)
     for clause in query.filter.clauses:
         sql, p = _clause_sql(clause)
         parts.append(sql)

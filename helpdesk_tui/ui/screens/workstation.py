@@ -41,6 +41,7 @@ from helpdesk_tui.ui.knowledge_base import insert_from_kb, toggle_sidebar
 from helpdesk_tui.ui.options import AppOptions
 from helpdesk_tui.ui.rating import record_rating
 from helpdesk_tui.ui.screens.save_view import SaveViewScreen
+from helpdesk_tui.ui.screens.jump import ask_jump
 from helpdesk_tui.ui.screens.workstation_bindings import WORKSTATION_BINDINGS, key_is_off
 from helpdesk_tui.ui.screens.workstation_commands import session_commands, workstation_commands
 from helpdesk_tui.ui.sending import SendFlow, after_send, holds_released, outbox_drained
@@ -251,6 +252,9 @@ class WorkstationScreen(Screen[None]):
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
         self.inbox_views.filter_typed(event.input, event.value, self.notify)
+
+    def action_jump(self) -> None:
+        ask_jump(self)
 
     def action_clear_filter(self) -> None:
         self.inbox_views.clear_filter()

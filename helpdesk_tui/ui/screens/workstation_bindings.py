@@ -68,6 +68,9 @@ WORKSTATION_BINDINGS: list[BindingType] = [
     *FOCUS_BINDINGS,
     DASHBOARD,
     SYNC,
+    # Last in the footer: at 100 columns the keys above keep their place (it shows from 160).
+    Binding("number_sign,colon", "jump", "Jump", id="app.jump",
+            tooltip="Open any cached ticket by its number: # 10015 enter (also outside the view)"),
     BACK,
     NEXT_PANE,
     PREVIOUS_PANE,
@@ -78,7 +81,7 @@ APP_BINDINGS: list[BindingType] = [QUIT, HELP, TRIAGE, FOCUS, DASHBOARD, SYNC, B
 
 # Keys that act on the workstation's panes: off (and out of the footer) while a full
 # screen such as triage or the dashboard covers them, so they cannot act unseen.
-PANE_ACTIONS = frozenset({"filter", "view", "view_key", "reply", "note", "knowledge_base", "timeline", "zoom",
+PANE_ACTIONS = frozenset({"filter", "jump", "view", "view_key", "reply", "note", "knowledge_base", "timeline", "zoom",
                           "focus_done", "focus_skip", "undo_send"})
 
 
