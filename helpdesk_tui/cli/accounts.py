@@ -82,13 +82,32 @@ def account_list(ctx: Context, as_json: bool, *, env: Mapping[str, str] | None =
 
 
 def account_test(ctx: Context, name: str, *, client_options: Mapping[str, Any] | None = None) -> int:
-    """Sign in with the account's token and print the backend's sentence; ``UserError`` on failure."""
+    """Sign in with the account's token, print the backend's sentence and who the helpdesk says we
+    are (stored for ``assignee:me`` and signatures); ``UserError`` on failure."""
     config = _configured(ctx, name)
     if config.backend == DEMO:
         print(f"Account '{name}' is the offline demo workspace: there is no server to test.")
         return 0
-    print(accounts.sign_in(ctx.locations.config_file, config, client_options=client_options))
+    tested = accounts.verify_account(ctx.locations.config_file, ctx.settings, name, client_options=client_options)
+    print(tested.sentence)
+    print(_agent_line(name, tested))
     return 0
+
+
+def _agent_line(name: str, tested: accounts.Tested) -> str:
+    """One line: who we are on the helpdesk and where it was stored, or why "me" has no name."""
+    agent = tested.agent
+    if agent is None:
+        told = ("the helpdesk did not say who this token belongs to: set [agent] name in the settings file "
+                "for assignee:me and signatures.")
+        return f"Agent: {tested.name_override!r} from [agent] name; {told}" if tested.name_override else \
+            f"Agent unknown: {told}"
+    details = "".join(f", {label} {value}" for label, value in (("email", agent.email), ("id", agent.remote_id))
+                      if value)
+    line = f"Agent: {agent.name}{details}; stored for account '{name}' in {tested.stored_in}"
+    if tested.name_override is not None and tested.name_override != agent.name:
+        line += f" ([agent] name {tested.name_override!r} overrides the name)"
+    return line + "."
 
 
 def account_remove(ctx: Context, name: str) -> int:
