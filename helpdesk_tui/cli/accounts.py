@@ -90,18 +90,18 @@ def account_test(ctx: Context, name: str, *, client_options: Mapping[str, Any] |
         return 0
     tested = accounts.verify_account(ctx.locations.config_file, ctx.settings, name, client_options=client_options)
     print(tested.sentence)
-    print(_agent_line(name, tested))
+    if tested.agent is not None:
+        print(_agent_line(name, tested))
+    elif tested.name_override is None:  # a note, not the answer: stdout stays the backend's sentence
+        print(f"helpdesk-tui: {accounts.backend_label(config.backend)} did not say who this token belongs to, so "
+              "assignee:me and signatures have no name: set [agent] name in the settings file.", file=sys.stderr)
     return 0
 
 
 def _agent_line(name: str, tested: accounts.Tested) -> str:
-    """One line: who we are on the helpdesk and where it was stored, or why "me" has no name."""
+    """One line: who we are on the helpdesk, and where it was stored."""
     agent = tested.agent
-    if agent is None:
-        told = ("the helpdesk did not say who this token belongs to: set [agent] name in the settings file "
-                "for assignee:me and signatures.")
-        return f"Agent: {tested.name_override!r} from [agent] name; {told}" if tested.name_override else \
-            f"Agent unknown: {told}"
+    assert agent is not None
     details = "".join(f", {label} {value}" for label, value in (("email", agent.email), ("id", agent.remote_id))
                       if value)
     line = f"Agent: {agent.name}{details}; stored for account '{name}' in {tested.stored_in}"

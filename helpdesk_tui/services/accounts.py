@@ -23,6 +23,16 @@ def backend_names() -> list[str]:
     return list(registry.available_backends())
 
 
+def backend_label(name: str) -> str:
+    """What the backend calls its helpdesk ("Request Tracker"); the name itself if it cannot be loaded."""
+    from helpdesk_tui.sync import registry
+
+    try:
+        return str(registry.load_backend(name).label)
+    except registry.BackendUnavailable:
+        return name
+
+
 def check_backend(name: str) -> tuple[Option, ...]:
     """Import backend ``name``; returns the account options it declares. A plug-in that fails to
     load is one sentence, before any token is asked."""
