@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from helpdesk_tui.config.settings import AccountConfig, ConfigError, Settings, load_settings
+from helpdesk_tui.config.settings import DEMO_AGENT, AccountConfig, ConfigError, Settings, load_settings
 
 
 def write(tmp_path, text: str):
@@ -35,7 +35,7 @@ def assert_one_sentence_naming(error: ConfigError, path) -> None:
 def test_missing_file_gives_defaults(tmp_path):
     settings = load_settings(tmp_path / "nope.toml", env={})
     assert settings == Settings()
-    assert settings.agent.name == "you"
+    assert settings.agent.name == DEMO_AGENT.name == "Aiko Tanaka"  # the demo account's named agent, never "you"
     assert settings.ui.theme == "helpdesk-dark"
     assert settings.ui.clock is True
     assert settings.inbox.page_size == 100
@@ -217,7 +217,7 @@ def test_environment_overrides_apply_without_a_file(tmp_path):
 
 def test_empty_environment_overrides_are_ignored(tmp_path):
     settings = load_settings(tmp_path / "none.toml", env={"HELPDESK_TUI_AGENT_NAME": "  "})
-    assert settings.agent.name == "you"
+    assert settings.agent.name == DEMO_AGENT.name
 
 
 async def test_keymap_from_the_file_remaps_a_textual_binding(tmp_path):

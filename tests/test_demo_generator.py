@@ -11,6 +11,7 @@ from itertools import islice
 
 import pytest
 
+from helpdesk_tui.config.settings import DEMO_AGENT
 from helpdesk_tui.demo import DemoSpec, DemoWorkspace
 from helpdesk_tui.domain.models import Ticket
 from helpdesk_tui.domain.sla import SlaKind, next_due
@@ -60,7 +61,7 @@ def test_spec_needs_an_aware_now_passed_by_keyword():
         DemoSpec(now=datetime(2026, 1, 1))
     spec = DemoSpec(now=NOW, seed=3, tickets=10, agent="kim")
     assert (spec.seed, spec.tickets, spec.agent, spec.now) == (3, 10, "kim", NOW)
-    assert DemoSpec(now=NOW) == DemoSpec(now=NOW, seed=7, tickets=1200, agent="you")
+    assert DemoSpec(now=NOW) == DemoSpec(now=NOW, seed=7, tickets=1200, agent=DEMO_AGENT.name)
 
 
 def test_agents_are_the_user_plus_eight_colleagues():
@@ -134,7 +135,7 @@ def test_default_shows_every_sla_situation(demo):
     assert checkpoint_soon
     assert any(d and d.kind == SlaKind.CHECKPOINT and d.at <= NOW for t, d in dues), "an overdue promised update"
     assert [t for t in demo.tickets if t.status == Status.NEW and t.assignee is None]
-    assert len([t for t in active(demo.tickets) if t.assignee == "you"]) >= 5
+    assert len([t for t in active(demo.tickets) if t.assignee == DEMO_AGENT.name]) >= 5
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])

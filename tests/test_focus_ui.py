@@ -64,7 +64,7 @@ def focus_app(db, tmp, clock: Clock) -> HelpdeskApp:
 
 def queue(db, view_id: str, n: int) -> list[int]:
     """The first ``n`` tickets of a view's session queue, in SLA order, straight from the cache."""
-    view = next(v for v in builtin_views("you") if v.id == view_id)
+    view = next(v for v in builtin_views("Aiko Tanaka") if v.id == view_id)
     with Cache(db, "demo").connection() as conn:
         return list(ordered_ids(conn, InboxQuery(filter=focus.queue_filter(view, Filter()), order="urgency"),
                                 limit=n))
@@ -206,7 +206,7 @@ async def test_resuming_on_start_beside_a_draft_on_the_first_inbox_ticket_keeps_
     first_in_all = queue(demo_db, "all", 1)[0]
     cache.save_draft(Draft(first_in_all, MessageKind.PUBLIC_REPLY, "Half-written answer", clock.now, clock.now))
     store = FocusStore(cache)
-    session = store.start(agent="you", view="mine", filter_text="", minutes=50, now=clock.now)
+    session = store.start(agent="Aiko Tanaka", view="mine", filter_text="", minutes=50, now=clock.now)
     served = store.serve_next(session, clock.now)
     assert served.ticket_id != first_in_all
     cache.close()

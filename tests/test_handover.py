@@ -223,7 +223,7 @@ def home(tmp_path):
 def test_command_prints_the_document_and_writes_it_to_a_file(home, tmp_path, capsys):
     assert main(["--home", str(home), "handover", "--hours", "48"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("# Handover: demo\n\nWritten by you on ")
+    assert out.startswith("# Handover: demo\n\nWritten by Aiko Tanaka on ")
     assert "Breached or due within 48 h" in out
     target = tmp_path / "handover.md"
     assert main(["--home", str(home), "handover", "--output", str(target)]) == 0

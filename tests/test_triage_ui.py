@@ -116,10 +116,10 @@ async def test_taking_queues_one_update_and_the_ticket_leaves_the_queue_with_a_n
         await pilot.press("a")
         await settle(pilot, app)
         [item] = queued_items(app)
-        assert item.payload["assignee"] == "you" and item.action == "update"
-        assert app.cache.find_ticket("10405").assignee == "you"
+        assert item.payload["assignee"] == "Aiko Tanaka" and item.action == "update"
+        assert app.cache.find_ticket("10405").assignee == "Aiko Tanaka"
         assert queue_numbers(screen) == queue[1:] == store_order(app)
-        assert [message for message, _ in calls] == ["Taken by you: #10405. Left the queue."]
+        assert [message for message, _ in calls] == ["Taken by Aiko Tanaka: #10405. Left the queue."]
         text = screen_text(app)
         assert "1 handled" in text and "took 1" in text and "#10405 took" in text and "↑1 queued" in text
         assert screen.query_one(TriageList).current_id == app.cache.find_ticket(str(queue[1])).id
@@ -176,7 +176,7 @@ async def test_escalation_by_keys_queues_the_completed_note_and_the_assignment_a
         assert isinstance(editor, EscalationEditor)
         area = editor.query_one("#escalation-text")
         subject = app.cache.find_ticket(str(number)).subject
-        assert area.text.startswith(f"**Escalated to dana** by you: ticket #{number}, \"{subject}\"\n")
+        assert area.text.startswith(f"**Escalated to dana** by Aiko Tanaka: ticket #{number}, \"{subject}\"\n")
         assert f"\n> {first_customer_line(app, number)}\n" in area.text
         await pilot.press("ctrl+s")
         await pilot.pause()
@@ -264,7 +264,7 @@ async def test_a_hostile_subject_renders_literally_in_the_queue_and_the_preview(
         assert "\x1b" not in text and "evil" not in text
         await pilot.press("a")  # acting on it is no different
         await settle(pilot, app)
-        assert app.is_running and app.cache.find_ticket("10405").assignee == "you"
+        assert app.is_running and app.cache.find_ticket("10405").assignee == "Aiko Tanaka"
 
 
 async def test_enter_opens_the_ticket_in_the_workstation(demo_db, tmp_path):
@@ -303,7 +303,7 @@ async def test_the_command_palette_offers_the_triage_actions(demo_db, tmp_path):
         await pilot.press("enter")
         await settle(pilot, app)
         assert app.screen is screen
-        assert app.cache.find_ticket(str(first)).assignee == "you"
+        assert app.cache.find_ticket(str(first)).assignee == "Aiko Tanaka"
 
 
 async def test_status_picker_sets_the_chosen_status(demo_db, tmp_path):

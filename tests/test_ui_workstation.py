@@ -80,7 +80,7 @@ async def test_number_keys_switch_views_and_the_view_bar_shows_counts(demo_db, t
         await pilot.press("1")
         await settle(pilot, app)
         rows = app.cache.inbox_rows(app.query_one(InboxList).ids)
-        assert rows and {r.assignee for r in rows} == {"you"}
+        assert rows and {r.assignee for r in rows} == {"Aiko Tanaka"}
         assert all(r.status.is_active for r in rows)
 
 

@@ -82,13 +82,32 @@ def account_list(ctx: Context, as_json: bool, *, env: Mapping[str, str] | None =
 
 
 def account_test(ctx: Context, name: str, *, client_options: Mapping[str, Any] | None = None) -> int:
-    """Sign in with the account's token and print the backend's sentence; ``UserError`` on failure."""
+    """Sign in with the account's token, print the backend's sentence and who the helpdesk says we
+    are (stored for ``assignee:me`` and signatures); ``UserError`` on failure."""
     config = _configured(ctx, name)
     if config.backend == DEMO:
         print(f"Account '{name}' is the offline demo workspace: there is no server to test.")
         return 0
-    print(accounts.sign_in(ctx.locations.config_file, config, client_options=client_options))
+    tested = accounts.verify_account(ctx.locations.config_file, ctx.settings, name, client_options=client_options)
+    print(tested.sentence)
+    if tested.agent is not None:
+        print(_agent_line(name, tested))
+    elif tested.name_override is None:  # a note, not the answer: stdout stays the backend's sentence
+        print(f"helpdesk-tui: {accounts.backend_label(config.backend)} did not say who this token belongs to, so "
+              "assignee:me and signatures have no name: set [agent] name in the settings file.", file=sys.stderr)
     return 0
+
+
+def _agent_line(name: str, tested: accounts.Tested) -> str:
+    """One line: who we are on the helpdesk, and where it was stored."""
+    agent = tested.agent
+    assert agent is not None
+    details = "".join(f", {label} {value}" for label, value in (("email", agent.email), ("id", agent.remote_id))
+                      if value)
+    line = f"Agent: {agent.name}{details}; stored for account '{name}' in {tested.stored_in}"
+    if tested.name_override is not None and tested.name_override != agent.name:
+        line += f" ([agent] name {tested.name_override!r} overrides the name)"
+    return line + "."
 
 
 def account_remove(ctx: Context, name: str) -> int:

@@ -5,7 +5,8 @@ file is checked with the same parser the app uses, then swapped in atomically, s
 edit leaves the old file as it was. Only ``backend``, ``url``, ``user``, ``keyring_id``
 (which names the token's keyring entry, ``config/tokens.py``), ``token_command`` (the
 program that prints the token, ``config/token_sources.py``) and the ``options`` the backend
-declares (``config/account_options.py``) are written: never a secret (tokens live in the
+declares (``config/account_options.py``) are written, and the ``agent`` table (who the helpdesk
+says we are, ``set_agent``): never a secret (tokens live in the
 keyring, a command's output or the environment).
 """
 
@@ -22,7 +23,7 @@ from helpdesk_tui.config.paths import validate_account_name
 from helpdesk_tui.config.secret_keys import KEYRING_ID_KEY, TOKEN_COMMAND_KEY
 from helpdesk_tui.config.token_command import TokenCommandError, split_token_command
 from helpdesk_tui.config.toml_file import BOM
-from helpdesk_tui.config.settings import AccountConfig, ConfigError, load_settings
+from helpdesk_tui.config.settings import AccountConfig, AgentIdentity, ConfigError, load_settings
 
 
 class InvalidAccount(ValueError):
@@ -189,6 +190,24 @@ def set_keyring_id(path: Path, name: str, keyring_id: str) -> None:
     if not hasattr(accounts, "keys") or name not in accounts:
         raise InvalidAccount(f"There is no account named '{name}' in {path}.")
     accounts[name][KEYRING_ID_KEY] = keyring_id
+    _write(path, tomlkit.dumps(doc))
+
+
+def set_agent(path: Path, name: str, agent: AgentIdentity) -> None:
+    """Write ``[accounts.NAME.agent]`` (name, email, id as the helpdesk gave them), keeping the rest."""
+    import tomlkit
+
+    doc = _parse(path)
+    accounts = doc.get("accounts")
+    if not hasattr(accounts, "keys") or name not in accounts:
+        raise InvalidAccount(f"There is no account named '{name}' in {path}.")
+    table = tomlkit.table()
+    table["name"] = agent.name
+    if agent.email:
+        table["email"] = agent.email
+    if agent.remote_id:
+        table["id"] = agent.remote_id
+    accounts[name]["agent"] = table
     _write(path, tomlkit.dumps(doc))
 
 

@@ -87,11 +87,34 @@ class ConfigError(Exception):
 
 
 @dataclass(frozen=True)
-class AgentSettings:
-    """The ``[agent]`` section."""
+class AgentIdentity:
+    """Who the signed-in agent is, as the helpdesk knows them: a backend's ``check`` learns it
+    (``sync/contract.py`` calls it ``Identity``) and ``account test`` stores it in
+    ``[accounts.NAME.agent]``."""
 
-    name: str = "you"
-    """The name tickets are assigned to; ``assignee:me`` in filters means this name."""
+    name: str
+    """As the backend writes it in a ticket's assignee, so ``assignee:me`` matches it."""
+    email: str | None = None
+    remote_id: str | None = None
+    """The helpdesk's id for the agent."""
+
+
+@dataclass(frozen=True)
+class AgentSettings:
+    """The ``[agent]`` section, resolved for the account in use (``Settings.for_account``)."""
+
+    name: str = ""
+    """The name tickets are assigned to; ``assignee:me`` in filters means this name. ``[agent]
+    name`` if set, else what the account's helpdesk said; empty when nobody said (templates then
+    use a neutral form, never "you")."""
+    email: str | None = None
+    remote_id: str | None = None
+    explicit: bool = False
+    """True when ``[agent] name`` (or the environment) set the name: it wins over every account's."""
+
+
+# The agent using the demo workspace: "My open" and the signatures are theirs (demo/generate.py).
+DEMO_AGENT = AgentIdentity("Aiko Tanaka", "aiko.tanaka@example.com", "demo-agent")
 
 
 @dataclass(frozen=True)
@@ -204,6 +227,8 @@ class AccountConfig:
     options: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     """The ``[accounts.NAME.options]`` table: settings the backend declares (a project, a
     domain, a mapping file), checked against its declaration when it is built."""
+    agent: AgentIdentity | None = None
+    """The ``[accounts.NAME.agent]`` table: who the helpdesk said we are (``account test``)."""
 
 
 def _demo_accounts() -> Mapping[str, AccountConfig]:
@@ -214,8 +239,9 @@ def _demo_accounts() -> Mapping[str, AccountConfig]:
 class Settings:
     """Everything in the settings file, with defaults for what it leaves out."""
 
-    agent: AgentSettings = field(default_factory=AgentSettings)
-    """Who is using the app."""
+    agent: AgentSettings = field(default_factory=lambda: AgentSettings(DEMO_AGENT.name, DEMO_AGENT.email,
+                                                                       DEMO_AGENT.remote_id))
+    """Who is using the app (the default account is the demo's, so its agent)."""
     ui: UISettings = field(default_factory=UISettings)
     """Look and feel."""
     inbox: InboxSettings = field(default_factory=InboxSettings)
@@ -246,6 +272,19 @@ class Settings:
         """The default account's configuration."""
         return self.accounts[self.default_account]
 
+    def for_account(self, name: str) -> Settings:
+        """These settings with ``agent`` resolved for account ``name``: ``[agent] name`` wins; else who
+        the account's helpdesk said we are; else nobody (an empty name). The demo has its own agent."""
+        if self.agent.explicit:
+            return self
+        config = self.accounts.get(name)
+        identity = config.agent if config is not None else None
+        if identity is None and (config.backend == "demo" if config is not None else name == DEMO_ACCOUNT):
+            identity = DEMO_AGENT
+        if identity is None:
+            return replace(self, agent=AgentSettings())
+        return replace(self, agent=AgentSettings(identity.name, identity.email, identity.remote_id))
+
 
 def load_settings(path: Path, env: Mapping[str, str] | None = None) -> Settings:
     """Read settings from ``path`` (defaults if it does not exist), then apply env overrides.
@@ -255,7 +294,8 @@ def load_settings(path: Path, env: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
     data = _read_toml(Path(path))
     settings = _Parser(Path(path)).settings(data) if data is not None else Settings()
-    return _apply_env(settings, env)
+    settings = _apply_env(settings, env)
+    return settings.for_account(settings.default_account)
 
 
 def _read_toml(path: Path) -> dict[str, Any] | None:
@@ -294,6 +334,8 @@ class _Parser:
             else:
                 self._warn_unknown(key)
         agent = self._section(data, "agent", AgentSettings, {"name": str})
+        if agent.name.strip():
+            agent = replace(agent, name=agent.name.strip(), explicit=True)
         ui = self._section(data, "ui", UISettings, {"theme": str, "clock": bool})
         inbox = self._section(
             data, "inbox", InboxSettings, {"page_size": int, "default_view": str}
@@ -462,7 +504,7 @@ class _Parser:
                     f"{prefix}.{key} looks like a secret: secrets are kept in the system "
                     "keyring, never in the settings file, so remove it"
                 )
-            if key not in {"backend", "url", "user", KEYRING_ID_KEY, TOKEN_COMMAND_KEY, "options"}:
+            if key not in {"backend", "url", "user", KEYRING_ID_KEY, TOKEN_COMMAND_KEY, "options", "agent"}:
                 self._warn_unknown(f"{prefix}.{key}")
         if "backend" not in table:
             self._fail(f'{prefix} needs a backend, e.g. backend = "zendesk"')
@@ -484,7 +526,23 @@ class _Parser:
                 self._fail(f"{prefix}.{TOKEN_COMMAND_KEY} {str(error).rstrip('.')}")
         return AccountConfig(name=name, backend=table["backend"], url=url, user=table.get("user"),
                              keyring_id=keyring_id, token_command=token_command,
-                             options=self._account_options(prefix, table.get("options")))
+                             options=self._account_options(prefix, table.get("options")),
+                             agent=self._account_agent(prefix, table.get("agent")))
+
+    def _account_agent(self, prefix: str, value: Any) -> AgentIdentity | None:
+        """``[accounts.NAME.agent]``: name, email, id, as ``account test`` wrote them."""
+        if value is None:
+            return None
+        table = self._table(value, f"{prefix}.agent")
+        for key in table:
+            if key not in {"name", "email", "id"}:
+                self._warn_unknown(f"{prefix}.agent.{key}")
+            else:
+                self._check_type(f"{prefix}.agent.{key}", table[key], str)
+        name = str(table.get("name") or "").strip()
+        if not name:
+            return None
+        return AgentIdentity(name, table.get("email") or None, table.get("id") or None)
 
     def _account_options(self, prefix: str, value: Any) -> Mapping[str, str]:
         """The account's options as strings (a number or a switch is written as TOML likes it)."""
@@ -521,7 +579,7 @@ def _apply_env(settings: Settings, env: Mapping[str, str]) -> Settings:
     agent_name = env.get(ENV_AGENT_NAME, "").strip()
     theme = env.get(ENV_THEME, "").strip()
     if agent_name:
-        settings = replace(settings, agent=replace(settings.agent, name=agent_name))
+        settings = replace(settings, agent=replace(settings.agent, name=agent_name, explicit=True))
     if theme:
         settings = replace(settings, ui=replace(settings.ui, theme=theme))
     return settings

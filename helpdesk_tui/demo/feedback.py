@@ -11,6 +11,7 @@ import json
 import random
 from datetime import datetime, timedelta
 
+from helpdesk_tui.config.settings import DEMO_AGENT
 from helpdesk_tui.store.feedback import mark_feedback
 from helpdesk_tui.store.timeconv import from_epoch_not_null
 
@@ -41,7 +42,7 @@ def add_demo_feedback(conn, *, seed: int, now: datetime) -> int:
         if note is None or rnd.random() >= MARK_SHARE:
             continue
         marked = min(from_epoch_not_null(created) + timedelta(minutes=5 + int(rnd.random() * 600)), now)
-        mark_feedback(conn, ticket_id, marked, message_id=message_id, note=note, author=assignee or "you")
+        mark_feedback(conn, ticket_id, marked, message_id=message_id, note=note, author=assignee or DEMO_AGENT.name)
         marks += 1
     return marks
 

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+from helpdesk_tui.config.settings import DEMO_AGENT
 from helpdesk_tui.demo import kb_en, kb_intl, people
 from helpdesk_tui.demo.population import Org, Profile, build_orgs, iter_profiles
 from helpdesk_tui.demo.text_common import ADVERSARIAL
@@ -36,7 +37,7 @@ class DemoSpec:
     now: datetime
     seed: int = 7
     tickets: int = 1200
-    agent: str = "you"  # the agent using the app; some tickets are theirs
+    agent: str = DEMO_AGENT.name  # the agent using the app; some tickets are theirs ("My open")
 
     def __post_init__(self) -> None:
         if self.now.tzinfo is None or self.now.utcoffset() is None:

@@ -52,6 +52,11 @@ class Filter:
         return Filter(self.clauses + other.clauses, text, other.number if other.number is not None else self.number)
 
 
+# "me" when the agent has no name (no [agent] name, and the helpdesk did not say): a value no
+# assignee holds, so "My open" and assignee:me show no ticket rather than the unassigned ones.
+NOBODY = "\x00nobody"
+
+
 def parse_filter(source: str, *, me: str) -> Filter:
     """Parse what the user typed; ``assignee:me`` becomes the agent's own name."""
     number = ticket_number(source)
@@ -101,7 +106,7 @@ def _normalise(key: str, values: tuple[str, ...], me: str) -> tuple[str, ...]:
                 raise FilterError(f"Unknown priority '{value}': use one of {names} (or 1-4).")
         return out
     if key == "assignee":
-        return tuple(me if v.lower() == "me" else ("" if v.lower() in UNASSIGNED else v) for v in values)
+        return tuple((me or NOBODY) if v.lower() == "me" else ("" if v.lower() in UNASSIGNED else v) for v in values)
     return tuple(v.lower() for v in values)
 
 
@@ -109,7 +114,7 @@ def describe(flt: Filter) -> str:
     """The filter written back in its canonical form (for the inbox title)."""
     parts = [f"#{flt.number}"] if flt.number is not None else []
     for clause in flt.clauses:
-        values = ",".join(v or "none" for v in clause.values)
+        values = ",".join("me" if v == NOBODY else v or "none" for v in clause.values)
         parts.append(f"{'-' if clause.negated else ''}{clause.key}:{values}")
     if flt.text:
         parts.append(flt.text)
@@ -147,7 +152,7 @@ RECENT_SECONDS = 24 * 60 * 60
 def builtin_views(me: str) -> list[View]:
     active = Clause("status", ("active",))
     return [
-        View("mine", "1", "My open", Filter((active, Clause("assignee", (me,))))),
+        View("mine", "1", "My open", Filter((active, Clause("assignee", (me or NOBODY,))))),
         View("unassigned", "2", "Unassigned", Filter((active, Clause("assignee", ("",))))),
         View("due", "3", "Due ≤ 1h or breached", Filter((active,)), due_within_seconds=3600),
         View("waiting", "4", "Waiting on customer", Filter((Clause("status", ("pending",)),))),

@@ -11,7 +11,7 @@ from typing import Any
 
 from helpdesk_tui.config.account_options import Option
 from helpdesk_tui.config.paths import Locations
-from helpdesk_tui.config.settings import AccountConfig, Settings
+from helpdesk_tui.config.settings import AccountConfig, AgentIdentity, Settings
 from helpdesk_tui.services.errors import InvalidRequest, ServiceError
 from helpdesk_tui.services.workspace import DEMO
 
@@ -21,6 +21,16 @@ def backend_names() -> list[str]:
     from helpdesk_tui.sync import registry
 
     return list(registry.available_backends())
+
+
+def backend_label(name: str) -> str:
+    """What the backend calls its helpdesk ("Request Tracker"); the name itself if it cannot be loaded."""
+    from helpdesk_tui.sync import registry
+
+    try:
+        return str(registry.load_backend(name).label)
+    except registry.BackendUnavailable:
+        return name
 
 
 def check_backend(name: str) -> tuple[Option, ...]:
@@ -91,11 +101,20 @@ def _scrub(text: str, token: str) -> str:
     return text.replace(token, "***") if token else text
 
 
-def sign_in(config_file: Path, config: AccountConfig, *, client_options: Mapping[str, Any] | None = None) -> str:
-    """Sign in with the account's token (``config/token_sources.py``); the backend's sentence (who we
-    are), or ``ServiceError``.
+@dataclass(frozen=True)
+class SignedIn:
+    """What signing in said: the backend's sentence and who the helpdesk says we are (None: it did not)."""
 
-    The sentence and any error quote the server: never the token, and cleaned by the caller."""
+    sentence: str
+    agent: AgentIdentity | None
+
+
+def sign_in(config_file: Path, config: AccountConfig, *,
+            client_options: Mapping[str, Any] | None = None) -> SignedIn:
+    """Sign in with the account's token (``config/token_sources.py``); the backend's sentence and
+    identity, or ``ServiceError``.
+
+    Both quote the server: never the token, and cleaned here."""
     import httpx
 
     from helpdesk_tui.config import secrets, token_sources
@@ -122,7 +141,58 @@ def sign_in(config_file: Path, config: AccountConfig, *, client_options: Mapping
         close = getattr(backend.client, "close", None)
         if callable(close):
             close()
-    return clean_line(_scrub(str(sentence), token))  # the agent's name comes from the server
+    return SignedIn(clean_line(_scrub(str(sentence), token)),  # the agent's name comes from the server
+                    _clean_identity(getattr(backend, "identity", None), token))
+
+
+def _clean_identity(identity: Any, token: str) -> AgentIdentity | None:
+    """The server's identity as plain one-line text (a plug-in may hand back anything)."""
+    from helpdesk_tui.content import clean_line
+
+    def text(value: Any) -> str | None:
+        cleaned = clean_line(_scrub(str(value), token)).strip() if value is not None else ""
+        return cleaned or None
+
+    name = text(getattr(identity, "name", None))
+    if name is None:
+        return None
+    return AgentIdentity(name, text(getattr(identity, "email", None)), text(getattr(identity, "remote_id", None)))
+
+
+@dataclass(frozen=True)
+class Tested:
+    """``account test``: what signing in said, and whether who we are was stored in the settings file."""
+
+    sentence: str
+    agent: AgentIdentity | None
+    stored_in: Path | None  # the settings file the identity was written to; None when there was none
+    name_override: str | None  # ``[agent] name``, which wins over the helpdesk's name
+
+
+def verify_account(config_file: Path, settings: Settings, name: str, *,
+                 client_options: Mapping[str, Any] | None = None) -> Tested:
+    """Sign in as account ``name`` and store who the helpdesk says we are in ``[accounts.NAME.agent]``,
+    so ``assignee:me``, "My open" and signatures use it."""
+    from helpdesk_tui.config import accounts_file
+    from helpdesk_tui.config.settings import ConfigError
+
+    config = settings.accounts.get(name)
+    if config is None:
+        raise InvalidRequest(f"There is no account named '{name}': 'helpdesk-tui account list' shows them.")
+    signed = sign_in(config_file, config, client_options=client_options)
+    stored = None
+    if signed.agent is not None and signed.agent != config.agent:
+        try:
+            accounts_file.set_agent(config_file, name, signed.agent)
+        except (accounts_file.InvalidAccount, ConfigError) as error:
+            raise ServiceError(f"Signed in, but who you are could not be stored: {error}") from None
+        except OSError as error:
+            raise ServiceError(f"Signed in, but {config_file} cannot be written: {error.strerror or error}.") from None
+        stored = config_file
+    elif signed.agent is not None:
+        stored = config_file  # already there, unchanged
+    override = settings.agent.name if settings.agent.explicit else None
+    return Tested(signed.sentence, signed.agent, stored, override)
 
 
 def refuse_while_open(cache: Path, name: str) -> None:

@@ -81,7 +81,7 @@ class Workspace:
             known = ", ".join(sorted(set(settings.accounts) | {DEMO}))
             raise InvalidRequest(f"There is no account named '{name}': use one of {known}, "
                                  f"or add it to {locations.config_file}.")
-        return cls(locations, settings, name, progress)
+        return cls(locations, settings.for_account(name), name, progress)  # "me" is this account's agent
 
     @property
     def db_path(self) -> Path:

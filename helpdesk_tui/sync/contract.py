@@ -25,6 +25,8 @@ from typing import Any, ClassVar
 import httpx
 
 from helpdesk_tui.config.account_options import Option
+# Who the signed-in agent is (``check`` learns it): the account's config stores it, so it lives there.
+from helpdesk_tui.config.settings import AgentIdentity as Identity
 # The records a backend returns live in domain/ so the store can apply them; they are
 # re-exported here because they are half of this contract.
 from helpdesk_tui.domain.remote import (
@@ -42,7 +44,7 @@ from helpdesk_tui.sync.status import MemoryStatus, SyncStatus
 
 __all__ = [
     "KEEP", "MALFORMED", "AccountSettings", "Attachment", "Backend", "Capabilities", "ChangeFeed", "ChangePage",
-    "Command", "Concurrency", "Keep", "MemoryStatus", "NewTicket", "Note", "Option", "PushResult", "RemoteArticle",
+    "Command", "Concurrency", "Identity", "Keep", "MemoryStatus", "NewTicket", "Note", "Option", "PushResult", "RemoteArticle",
     "RemoteMessage", "RemoteOrganization", "RemoteTemplate", "RemoteTicket", "RemoteUser", "Reply", "SyncStatus",
     "Update", "command_from", "malformed_reason", "read_each", "record_label",
 ]
@@ -115,6 +117,8 @@ class Backend(ABC):
         self.client = client
         # Sync state that is not the cursor; the engine replaces it with one kept in the cache.
         self.status: SyncStatus = MemoryStatus()
+        # Who we are signed in as: ``check`` fills it when the helpdesk says (None: it did not).
+        self.identity: Identity | None = None
 
     @classmethod
     def make_client(cls, account: AccountSettings, **options: Any) -> HttpClient:
@@ -135,7 +139,9 @@ class Backend(ABC):
 
     @abstractmethod
     def check(self) -> str:
-        """Sign in and say who we are ("Signed in to RT as root."); raises a SyncError subclass."""
+        """Sign in and say who we are ("Signed in to RT as root."); raises a SyncError subclass.
+
+        A backend that can tell who the agent is sets ``self.identity`` here as well."""
 
     @abstractmethod
     def pull(self, cursor: str | None) -> ChangePage:

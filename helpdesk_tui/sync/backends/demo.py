@@ -18,6 +18,7 @@ from helpdesk_tui.sync.contract import (
     KEEP, AccountSettings, Backend, Capabilities, ChangeFeed, ChangePage, Command, Concurrency, Note, PushResult, RemoteMessage,
     RemoteTicket, Reply, Update,
 )
+from helpdesk_tui.config.settings import DEMO_AGENT
 from helpdesk_tui.sync.errors import NotSupported
 
 PAGE_SIZE = 100
@@ -45,6 +46,7 @@ class DemoBackend(Backend):
         self.page_size = page_size
 
     def check(self) -> str:
+        self.identity = DEMO_AGENT  # the demo's tickets are assigned to this agent (demo/generate.py)
         return "The demo workspace needs no server."
 
     def pull(self, cursor: str | None) -> ChangePage:

@@ -56,6 +56,7 @@ from helpdesk_tui.sync.contract import (
     ChangePage,
     Command,
     Concurrency,
+    Identity,
     Note,
     PushResult,
     Reply,
@@ -199,6 +200,9 @@ class RequestTrackerBackend(Backend):
         version = re.match(r"[\d.]+", str(info["Version"]))
         me = self._current_user()
         who = str(me.get("Name") or "") if me else (self.account.user or "the token's owner")
+        if me and me.get("Name"):  # tickets name their owner by user name (rt_map), so "me" is that
+            self.identity = Identity(str(me["Name"]), str(me.get("EmailAddress") or "") or None,
+                                     str(me["id"]) if me.get("id") is not None else None)
         return (f"Signed in to Request Tracker {version.group(0) if version else info['Version']} "
                 f"at {self.host} as {who}.")
 

@@ -40,6 +40,7 @@ from helpdesk_tui.sync.contract import (
     ChangePage,
     Command,
     Concurrency,
+    Identity,
     Note,
     PushResult,
     Reply,
@@ -127,6 +128,9 @@ class ZendeskBackend(Backend):
         if me.get("role") not in records.AGENT_ROLES:
             raise errors.Forbidden(f"{me.get('name') or 'This user'} is not an agent on {self._host()}: sign in "
                                    "with an agent's email address and token.")
+        # Tickets name their assignee by the sideloaded name, else "agent ID" (zendesk_records).
+        self.identity = Identity(str(me.get("name") or f"agent {me['id']}"), str(me.get("email") or "") or None,
+                                 str(me["id"]))
         return f"Signed in to Zendesk at {self._host()} as {me.get('name') or me.get('email')}."
 
     def pull(self, cursor: str | None) -> ChangePage:
