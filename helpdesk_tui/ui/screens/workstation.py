@@ -35,6 +35,7 @@ from helpdesk_tui.ui.draft_saving import DraftKeeper
 from helpdesk_tui.ui.feedback import mark_feedback
 from helpdesk_tui.ui.focusing import FocusSessions, focus_redraw, serve_focus
 from helpdesk_tui.ui.inbox_views import InboxViews
+from helpdesk_tui.ui.notify import announcer_for
 from helpdesk_tui.ui.knowledge_base import insert_from_kb, toggle_sidebar
 from helpdesk_tui.ui.options import AppOptions
 from helpdesk_tui.ui.rating import record_rating
@@ -108,6 +109,7 @@ class WorkstationScreen(Screen[None]):
         self.panes = TicketPanes(cache, host=self, dock=self.dock, set_timer=self.set_timer, notify=self.notify,
                                  covered=lambda: len(self.app.screen_stack) > 1, holds=self.holds,
                                  redraw_header=self.render_topbar)
+        self.announcer = announcer_for(self)  # arrivals a sync brings (ui.notify)
         self.notes = CustomerNotes(cache, me=me, now=now, notify=self.notify, push_screen=push,
                                    show=lambda notes: self.query_one(CustomerPane).show_notes(notes))
 
