@@ -82,7 +82,9 @@ class WorkstationScreen(Screen[None]):
                                       narrow=lambda: self.size.width < 120 and not self.panes.inbox_only,
                                       run_worker=self.run_worker, call_from_thread=from_thread, listed=lambda count: self.panes.listed(count, self.inbox_views.empty_reason()))
         self.promises = PromiseAlerts(cache, me=me, now=now, warning_minutes=settings.sla.checkpoint_warning_minutes,
-                                      notify=self.notify, run_worker=self.run_worker, call_from_thread=from_thread)
+                                      notify=self.notify, run_worker=self.run_worker, call_from_thread=from_thread,
+                                      push_screen=push, open_ticket=lambda ticket_id: self.open_ticket(ticket_id,
+                                                                                                       focus=True))
         self.sync = SyncRunner(cache, options.backend, now=now, tz=self.tz, interval=options.sync_interval,
                                status=options.status, run_worker=self.run_worker, call_from_thread=from_thread,
                                started=self.render_topbar, progress=lambda progress: show_sync_progress(self, progress),
@@ -315,6 +317,9 @@ class WorkstationScreen(Screen[None]):
 
     def action_sync_now(self) -> None:
         sync_now_key(self)
+
+    def action_promises(self) -> None:
+        self.promises.show_list()
 
     # ----- focus sessions
     def action_focus_session(self) -> None:
