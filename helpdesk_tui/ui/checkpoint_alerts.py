@@ -134,9 +134,9 @@ class PromiseAlerts:
                          title="Promised updates", severity="warning" if overdue else "information",
                          timeout=10, markup=False)
             return
-        overdue = [a for a in alerts if a.overdue]
-        if at_start and len(overdue) > 1:
-            self._notify(overdue_summary(overdue), title="Promised updates", severity="warning", timeout=15,
+        late = [a for a in alerts if a.overdue]
+        if at_start and len(late) > 1:
+            self._notify(overdue_summary(late), title="Promised updates", severity="warning", timeout=15,
                          markup=False)
             alerts = [a for a in alerts if not a.overdue]
         for alert in alerts:
