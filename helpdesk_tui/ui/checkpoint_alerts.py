@@ -33,6 +33,7 @@ MAX_SEPARATE = 3
 """More new alerts than this in one check (a morning's backlog) become one summary."""
 MAX_NUMBERS = 5  # ticket numbers named in the start summary; the list has them all
 LIST_KEY = "P"
+LABEL_CELLS = 58  # one line of the picker (64 wide)
 
 AlertKey = tuple[int, int, bool]  # ticket id, promised epoch, overdue
 
@@ -81,11 +82,13 @@ def overdue_summary(overdue: list[PromiseAlert]) -> str:
 
 
 def promise_label(promise: Any, now: datetime) -> Text:
-    """One row of the list: number, how late or how soon, customer, subject (cleaned)."""
+    """One line of the list: number, how late or how soon, subject, customer (cleaned, cut to fit)."""
     remaining = format_remaining(promise.promised_at, now)
     when = f"overdue by {remaining.lstrip('-')}" if is_breached(promise.promised_at, now) else f"due in {remaining}"
     who = clean_line(promise.customer_name) or "the customer"
-    return Text(f"#{promise.number}  {when:<16} {who[:24]:<24}  {clean_line(promise.subject)[:60]}")
+    label = Text(f"#{promise.number}  {when:<15} {clean_line(promise.subject)} · {who}", no_wrap=True)
+    label.truncate(LABEL_CELLS, overflow="ellipsis")
+    return label
 
 
 class PromiseAlerts:
