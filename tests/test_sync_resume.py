@@ -90,10 +90,11 @@ def _pull_worker(config_json: str) -> None:
     real_apply_page, real_apply_thread = sync_apply.apply_page, sync_apply.apply_thread
 
     def apply_thread(*args, **kw):
-        real_apply_thread(*args, **kw)
+        new_from_customer = real_apply_thread(*args, **kw)
         state["threads"] += 1
         if at == "thread" and state["pulled"] == page_no and state["threads"] == nth:
             die(f"in the transaction of page {page_no}, after thread {nth}")
+        return new_from_customer  # the engine reads it: a wrapper must hand it on
 
     def apply_page(*args, **kw):
         result = real_apply_page(*args, **kw)

@@ -154,6 +154,16 @@ class SendSettings:
     (0 sends at once)."""
 
 
+@dataclass(frozen=True)
+class NotifySettings:
+    """The ``[notify]`` section: how arrivals (new tickets, customer replies) are announced."""
+
+    desktop: bool = False
+    """Also a desktop notification (through the terminal, OSC 9/777, or ``notify-send``)."""
+    bell: bool = False
+    """Also ring the terminal bell."""
+
+
 MAX_SEND_DELAY = NUMBER_RANGES["send.delay_seconds"][1]
 
 
@@ -250,6 +260,8 @@ class Settings:
     """Background sync."""
     send: SendSettings = field(default_factory=SendSettings)
     """The undo window before anything is sent."""
+    notify: NotifySettings = field(default_factory=NotifySettings)
+    """How arrivals are announced."""
     sla: SlaSettings = field(default_factory=SlaSettings)
     """SLA targets and business hours."""
     focus: FocusSettings = field(default_factory=FocusSettings)
@@ -325,7 +337,7 @@ class _Parser:
 
     def settings(self, data: dict[str, Any]) -> Settings:
         known = {"agent", "ui", "inbox", "sync", "sla", "focus", "triage", "keymap", "accounts", "default_account",
-                 "send", "views"}
+                 "send", "views", "notify"}
         for key, value in data.items():
             if key in known:
                 continue
@@ -346,6 +358,7 @@ class _Parser:
             inbox = replace(inbox, default_view="all")
         sync = self._section(data, "sync", SyncSettings, {"interval_seconds": int})
         send = self._section(data, "send", SendSettings, {"delay_seconds": int})
+        notify = self._section(data, "notify", NotifySettings, {"desktop": bool, "bell": bool})
         sla = self._sla(self._table(data.get("sla", {}), "sla"))
         focus = self._section(data, "focus", FocusSettings, {"default_minutes": int, "warning_minutes": int})
         triage = self._triage(self._table(data.get("triage", {}), "triage"))
@@ -359,6 +372,7 @@ class _Parser:
             inbox=inbox,
             sync=sync,
             send=send,
+            notify=notify,
             sla=sla,
             focus=focus,
             triage=triage,

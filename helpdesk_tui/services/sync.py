@@ -10,6 +10,7 @@ from typing import Any
 
 from helpdesk_tui.services.workspace import Workspace
 from helpdesk_tui.store.cache import Cache
+from helpdesk_tui.store.sync_apply import Arrival
 from helpdesk_tui.sync.engine import Progress, SyncEngine, SyncReport
 from helpdesk_tui.sync.outbox_sender import DrainResult
 
@@ -63,3 +64,33 @@ def anything_happened(report: SyncReport) -> bool:
     extras = [n for r in (report.articles, report.templates) for n in (r.new, r.updated, r.removed)]
     return bool(report.new or report.updated or report.deleted or pushed.sent or pushed.failed
                 or pushed.conflicts or report.skipped or any(extras))
+
+
+@dataclass(frozen=True)
+class Arrivals:
+    """What a sync brought into the agent's views: new tickets and customer replies."""
+
+    new: list[Arrival]
+    replies: list[Arrival]
+
+    def __bool__(self) -> bool:
+        return bool(self.new or self.replies)
+
+
+def arrivals_in_views(report: SyncReport, me: str) -> Arrivals:
+    """The report's arrivals on active tickets assigned to ``me`` or to nobody, each ticket once.
+
+    A first sync into an empty cache brings everything: that is a fill, not an arrival. A
+    ticket new in this sync is announced as new even when its customer wrote again later in
+    the same sync; the latest state seen in the sync decides whether it is in the views.
+    """
+    if report.first_fill:
+        return Arrivals([], [])
+    latest: dict[int, Arrival] = {}
+    fresh: set[int] = set()
+    for arrival in report.arrivals:
+        latest[arrival.ticket_id] = arrival
+        if not arrival.customer_reply:
+            fresh.add(arrival.ticket_id)
+    mine = [a for a in latest.values() if a.status.is_active and a.assignee in (me, None)]
+    return Arrivals([a for a in mine if a.ticket_id in fresh], [a for a in mine if a.ticket_id not in fresh])

@@ -19,7 +19,7 @@ from helpdesk_tui.content.html import html_to_text
 from helpdesk_tui.content.sanitize import clean_line
 from helpdesk_tui.domain.models import Event, Message, Ticket
 from helpdesk_tui.domain.remote import ChangePage, RemoteMessage, RemoteTicket
-from helpdesk_tui.domain.vocab import EventKind, MessageKind
+from helpdesk_tui.domain.vocab import EventKind, MessageKind, Status
 from helpdesk_tui.store import ratings, sla_refresh, tickets, writer
 from helpdesk_tui.store.fts_text import index_text
 from helpdesk_tui.store.timeconv import to_epoch
@@ -49,12 +49,25 @@ MALFORMED = (ValueError, TypeError, KeyError, AttributeError, IndexError, Overfl
              sqlite3.InterfaceError, sqlite3.IntegrityError, sqlite3.DataError)
 
 
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    """A ticket a pull brought in new, or one that got a new message from the customer."""
+
+    ticket_id: int
+    number: int
+    subject: str  # the server's text: untrusted, cleaned where it is shown
+    assignee: str | None
+    status: Status
+    customer_reply: bool  # False: the ticket itself is new
+
+
 @dataclass
 class ApplyResult:
     new: int = 0
     updated: int = 0
     deleted: int = 0
     skipped: list[str] = field(default_factory=list)  # records left out, one sentence each
+    arrivals: list[Arrival] = field(default_factory=list)  # new tickets, then customer replies, in page order
 
 
 def apply_page(conn: sqlite3.Connection, page: ChangePage, threads: dict[str, list[RemoteMessage]], *,
@@ -77,11 +90,14 @@ def apply_page(conn: sqlite3.Connection, page: ChangePage, threads: dict[str, li
             "raw": json.dumps(user.raw), "synced_at": synced})
     for remote in page.tickets:
         thread = remote.messages if remote.messages is not None else threads.get(remote.remote_id)
-        is_new = _guarded(conn, result, f"ticket {remote.remote_id}", _apply_ticket, conn, remote, thread, synced,
-                          server_sla)
-        if is_new is not None:
+        arrival = _guarded(conn, result, f"ticket {remote.remote_id}", _apply_ticket, conn, remote, thread, synced,
+                           server_sla)
+        if arrival is not None:  # written (a skipped record is neither counted nor announced)
+            is_new, announce = arrival
             result.new += is_new
             result.updated += 1 - is_new
+            if announce is not None:
+                result.arrivals.append(announce)
     for remote_id in page.deleted_ticket_ids:
         ticket_id = _local_id(conn, "tickets", remote_id)
         ticket = tickets.get_ticket(conn, ticket_id) if ticket_id else None
@@ -113,8 +129,12 @@ def _guarded(conn: sqlite3.Connection, result: ApplyResult, label: str, write: C
 
 
 def _apply_ticket(conn: sqlite3.Connection, remote: RemoteTicket, thread: list[RemoteMessage] | None,
-                  synced: int, server_sla: bool) -> int:
-    """Write one ticket, its timeline and thread, and its due times; returns 1 if it is new."""
+                  synced: int, server_sla: bool) -> tuple[int, Arrival | None]:
+    """Write one ticket, its timeline and thread, and its due times.
+
+    Returns 1 if it is new (else 0), and the arrival to announce: the ticket when it is new,
+    or when an existing one got a message from the customer it did not have.
+    """
     existing_id = _local_id(conn, "tickets", remote.remote_id)
     existing = tickets.get_ticket(conn, existing_id) if existing_id else None
     ticket_id: int = existing.id if existing and existing.id is not None else \
@@ -124,11 +144,16 @@ def _apply_ticket(conn: sqlite3.Connection, remote: RemoteTicket, thread: list[R
     conn.execute("UPDATE tickets SET raw = ?, synced_at = ? WHERE id = ?", (json.dumps(remote.raw), synced, ticket_id))
     writer.save_events(conn, _events(ticket, existing))
     ratings.apply_remote_rating(conn, ticket_id, remote)
+    replied = False
     if thread is not None:
-        apply_thread(conn, ticket_id, thread, synced)
+        replied = apply_thread(conn, ticket_id, thread, synced) > 0
     # Due times follow from the whole timeline (pauses, replies, reopenings) under the policy.
     sla_refresh.refresh_tickets(conn, [ticket_id])
-    return 0 if existing else 1
+    arrival = None
+    if existing is None or replied:
+        arrival = Arrival(ticket_id, remote.number, remote.subject, remote.assignee, remote.status,
+                          customer_reply=existing is not None)
+    return (0 if existing else 1), arrival
 
 
 def _ticket(conn, remote: RemoteTicket, ticket_id: int, existing: Ticket | None,
@@ -184,14 +209,18 @@ def _words(remote: RemoteMessage) -> str:
     return html_to_text(remote.body) if remote.body_format == "html" else remote.body
 
 
-def apply_thread(conn, ticket_id: int, thread: list[RemoteMessage], synced: int) -> None:
-    """Upsert a ticket's messages, adopting our own sent ones when they come back."""
+def apply_thread(conn, ticket_id: int, thread: list[RemoteMessage], synced: int) -> int:
+    """Upsert a ticket's messages, adopting our own sent ones when they come back.
+
+    Returns how many of them are customer messages the cache did not have.
+    """
     known = dict(conn.execute("SELECT remote_id, id FROM messages WHERE ticket_id = ? AND remote_id IS NOT NULL",
                               (ticket_id,)).fetchall())
     # Messages written here whose server id we never learnt: adopt them when they come back.
     unclaimed = conn.execute("SELECT id, kind, body FROM messages WHERE ticket_id = ? AND remote_id IS NULL",
                              (ticket_id,)).fetchall()
     out = []
+    from_customer = 0
     for remote in thread:
         local_id = known.get(remote.remote_id)
         if local_id is None:
@@ -200,12 +229,15 @@ def apply_thread(conn, ticket_id: int, thread: list[RemoteMessage], synced: int)
                     local_id = mid
                     del unclaimed[i]
                     break
+        if local_id is None and remote.kind == MessageKind.CUSTOMER:
+            from_customer += 1
         out.append(Message(ticket_id=ticket_id, kind=remote.kind, author=remote.author, body=remote.body,
                            created_at=remote.created_at, body_format=remote.body_format,
                            attachments=remote.attachments, id=local_id, remote_id=remote.remote_id))
     if out:
         writer.save_messages(conn, out)
         conn.executemany("UPDATE messages SET synced_at = ? WHERE id = ?", [(synced, m.id) for m in out])
+    return from_customer
 
 
 def bind_delivered(conn: sqlite3.Connection, ticket_id: int, message_id: int, remote_id: str) -> bool:
@@ -235,3 +267,8 @@ def bind_delivered(conn: sqlite3.Connection, ticket_id: int, message_id: int, re
 def cursor(conn: sqlite3.Connection, stream: str) -> str | None:
     row = conn.execute("SELECT cursor FROM sync_state WHERE stream = ?", (stream,)).fetchone()
     return row[0] if row else None
+
+
+def has_tickets(conn: sqlite3.Connection) -> bool:
+    """Whether the cache holds any ticket yet (a first sync fills an empty one)."""
+    return conn.execute("SELECT 1 FROM tickets LIMIT 1").fetchone() is not None

@@ -85,6 +85,11 @@ class SyncReport:
     auth_failed: bool = False  # the helpdesk refused the credentials (it answered: not "offline")
     skipped: list[str] = field(default_factory=list)  # malformed records left out, one sentence each
     log: Path | None = None  # where the skipped records are written down (the account's sync log)
+    # Tickets this sync brought in new, and tickets that got a new customer message, in the
+    # order they were applied (a ticket at most once per page); whose views they land in is
+    # the services layer's question (services.sync.arrivals_in_views).
+    arrivals: list[sync_apply.Arrival] = field(default_factory=list)
+    first_fill: bool = False  # the cache held no ticket when the pull began: nothing "arrived"
 
     def skipped_line(self) -> str | None:
         """The skipped records as one line for the agent (each is in the log)."""
@@ -114,6 +119,8 @@ class SyncEngine:
         state = report.pulled
         with self.cache.connection() as conn:
             cursor = sync_apply.cursor(conn, TICKETS)
+            if state.pages == 0:
+                report.first_fill = not sync_apply.has_tickets(conn)
         capabilities = self.backend.capabilities
         self.backend.status = self.status
         while max_pages is None or state.pages < max_pages:
@@ -140,6 +147,7 @@ class SyncEngine:
             report.new += applied.new
             report.updated += applied.updated
             report.deleted += applied.deleted
+            report.arrivals += applied.arrivals
             state.pages += 1
             state.tickets += len(page.tickets)
             state.total_hint = page.total_hint if page.total_hint is not None else state.total_hint

@@ -166,6 +166,7 @@ def show_sync_done(screen: WorkstationScreen, report: SyncReport) -> None:
     """The header, the inbox, the open ticket and the KB after a sync; the server's problems as toasts."""
     screen.query_one("#sync-progress", ProgressBar).display = False
     screen.sync.record(report)
+    screen.announcer.sync_done(report)  # new tickets and customer replies in the agent's views: one toast
     if report.new or report.updated or report.deleted:
         screen.inbox_views.show(screen.inbox_views.view, keep=screen.query_one(InboxList).current_id)
         if screen.ticket_id is not None and screen.composer is None:

@@ -37,6 +37,7 @@ from helpdesk_tui.ui.draft_saving import DraftKeeper
 from helpdesk_tui.ui.feedback import mark_feedback
 from helpdesk_tui.ui.focusing import FocusSessions, focus_redraw, serve_focus
 from helpdesk_tui.ui.inbox_views import InboxViews, usable_views, workstation_keys
+from helpdesk_tui.ui.notify import announcer_for
 from helpdesk_tui.ui.knowledge_base import insert_from_kb, toggle_sidebar
 from helpdesk_tui.ui.options import AppOptions
 from helpdesk_tui.ui.rating import record_rating
@@ -89,7 +90,9 @@ class WorkstationScreen(Screen[None]):
         for view in own:
             self._bind_view_key(view.key)
         self.promises = PromiseAlerts(cache, me=me, now=now, warning_minutes=settings.sla.checkpoint_warning_minutes,
-                                      notify=self.notify, run_worker=self.run_worker, call_from_thread=from_thread)
+                                      notify=self.notify, run_worker=self.run_worker, call_from_thread=from_thread,
+                                      push_screen=push, open_ticket=lambda ticket_id: self.open_ticket(ticket_id,
+                                                                                                       focus=True))
         self.sync = SyncRunner(cache, options.backend, now=now, tz=self.tz, interval=options.sync_interval,
                                status=options.status, run_worker=self.run_worker, call_from_thread=from_thread,
                                started=self.render_topbar, progress=lambda progress: show_sync_progress(self, progress),
@@ -115,6 +118,7 @@ class WorkstationScreen(Screen[None]):
         self.panes = TicketPanes(cache, host=self, dock=self.dock, set_timer=self.set_timer, notify=self.notify,
                                  covered=lambda: len(self.app.screen_stack) > 1, holds=self.holds,
                                  redraw_header=self.render_topbar)
+        self.announcer = announcer_for(self)  # arrivals a sync brings (ui.notify)
         self.notes = CustomerNotes(cache, me=me, now=now, notify=self.notify, push_screen=push,
                                    show=lambda notes: self.query_one(CustomerPane).show_notes(notes))
 
@@ -371,6 +375,9 @@ class WorkstationScreen(Screen[None]):
 
     def action_sync_now(self) -> None:
         sync_now_key(self)
+
+    def action_promises(self) -> None:
+        self.promises.show_list()
 
     # ----- focus sessions
     def action_focus_session(self) -> None:

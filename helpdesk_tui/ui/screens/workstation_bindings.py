@@ -63,6 +63,8 @@ WORKSTATION_BINDINGS: list[BindingType] = [
             tooltip="Show or hide the knowledge base sidebar"),
     Binding("l", "timeline", "Timeline", id="ticket.timeline", tooltip="Show or hide the ticket's timeline"),
     Binding("z", "zoom", "Zoom inbox", id="app.zoom", tooltip="Inbox over the whole width, or back"),
+    Binding("P", "promises", "Promises", id="app.promises", show=False,
+            tooltip="List the promised updates overdue or coming due; Enter opens the ticket"),
     TRIAGE,
     FOCUS,
     *FOCUS_BINDINGS,
@@ -81,8 +83,8 @@ APP_BINDINGS: list[BindingType] = [QUIT, HELP, TRIAGE, FOCUS, DASHBOARD, SYNC, B
 
 # Keys that act on the workstation's panes: off (and out of the footer) while a full
 # screen such as triage or the dashboard covers them, so they cannot act unseen.
-PANE_ACTIONS = frozenset({"filter", "jump", "view", "view_key", "reply", "note", "knowledge_base", "timeline", "zoom",
-                          "focus_done", "focus_skip", "undo_send"})
+PANE_ACTIONS = frozenset({"filter", "jump", "view", "view_key", "reply", "note", "knowledge_base", "timeline",
+                          "zoom", "focus_done", "focus_skip", "undo_send", "promises"})
 
 
 def key_is_off(screen: WorkstationScreen, action: str) -> bool:
