@@ -173,7 +173,7 @@ def human_size(size: int | None) -> str:
 def attachment_line(name: str, media_type: str, size: int | None, cached: bool) -> Text:
     """One attachment under a message: its display-safe name, type, size and whether its bytes
     are here. Every part from the helpdesk goes through the same cleaning as a subject."""
-    line = Text(no_wrap=True, overflow="ellipsis")
+    line = Text()
     line.append("↳ ")
     line.append(display_name(name), "bold")
     line.append(f" · {clean_line(media_type) or 'unknown type'} · {human_size(size)} · ")

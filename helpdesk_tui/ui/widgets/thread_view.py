@@ -258,7 +258,7 @@ class ThreadView(ScrollView, can_focus=True):
             piece = self._body(message).piece(self._piece)
             if piece is None:  # the message is done: its attachments, then a blank line
                 for item in self._attachments.get(message.id or -1, ()):
-                    lines.append(self._attachment(item, kind_style, options.update_width(max(1, width - 2))))
+                    lines.extend(self._attachment(item, kind_style, options.update_width(max(1, width - 2))))
                 lines.append(Strip.blank(width, base))
                 self._laid_out += 1
                 self._piece = -1
@@ -293,13 +293,14 @@ class ThreadView(ScrollView, can_focus=True):
         line = self.app.console.render_lines(head, options, pad=False)[0]
         return Strip(line).adjust_cell_length(self._width, base).apply_style(base)
 
-    def _attachment(self, item: AttachmentInfo, kind_style, options) -> Strip:
+    def _attachment(self, item: AttachmentInfo, kind_style, options) -> list[Strip]:
+        """An attachment's line(s) under its message, wrapped: a narrow pane hides none of it."""
         base = self.rich_style
         style = base + self.get_component_rich_style("thread--attachment", partial=True)
         text = attachment_line(item.name, item.media_type, item.size, item.cached)
-        line = Strip(self.app.console.render_lines(text, options, style=style, pad=False)[0])
         gutter = Strip([Segment("▌ ", kind_style)], 2)
-        return Strip.join([gutter, line.adjust_cell_length(self._width - 2, style)]).apply_style(base)
+        return [Strip.join([gutter, Strip(segments).adjust_cell_length(self._width - 2, style)]).apply_style(base)
+                for segments in self.app.console.render_lines(text, options, style=style, pad=False)]
 
     def on_resize(self) -> None:
         width = self.scrollable_content_region.width
