@@ -15,10 +15,11 @@ from rich.text import Text
 
 from helpdesk_tui.cli.json import dumps
 from helpdesk_tui.content import clean_line, render_body
+from helpdesk_tui.content.body import attachment_line
 from helpdesk_tui.content.text import fit
 from helpdesk_tui.domain.models import Event, InboxRow, Message, Ticket
 from helpdesk_tui.domain.sla import describe_due, format_remaining, next_due
-from helpdesk_tui.services.tickets import CustomerSummary, SearchHit
+from helpdesk_tui.services.tickets import AttachmentInfo, CustomerSummary, SearchHit
 
 
 def _console() -> Console:
@@ -50,8 +51,16 @@ def print_rows(rows: list[InboxRow], now: datetime, *, as_json: bool) -> None:
         sys.stdout.write("\n".join(lines) + "\n")
 
 
+def attachment_dict(a: AttachmentInfo) -> dict:
+    """An attachment for ``--json``: the raw name is data (``dumps`` escapes what could act on a
+    terminal); ``id`` is what ``attachment save`` takes."""
+    return {"id": a.id, "name": a.name, "media_type": a.media_type, "size": a.size, "cached": a.cached}
+
+
 def print_ticket(ticket: Ticket, messages: list[Message], events: list[Event],
-                 customer: CustomerSummary | None, now: datetime, *, as_json: bool) -> None:
+                 customer: CustomerSummary | None, now: datetime, *, as_json: bool,
+                 attachments: dict[int, list[AttachmentInfo]] | None = None) -> None:
+    files = attachments or {}
     due = next_due(ticket)
     if as_json:
         data = {
@@ -64,7 +73,9 @@ def print_ticket(ticket: Ticket, messages: list[Message], events: list[Event],
                          "organization": customer.organization.name if customer.organization else None}
             if customer else None,
             "messages": [{"kind": str(m.kind), "author": m.author, "created_at": m.created_at,
-                          "body": m.body, "format": m.body_format} for m in messages],
+                          "body": m.body, "format": m.body_format,
+                          "attachments": [attachment_dict(a) for a in files.get(m.id or -1, ())]}
+                         for m in messages],
             "timeline": [{"kind": str(e.kind), "at": e.at, "actor": e.actor, "detail": e.detail}
                          for e in events],
         }
@@ -85,6 +96,8 @@ def print_ticket(ticket: Ticket, messages: list[Message], events: list[Event],
         console.print(Text(f"\n── {m.kind} · {clean_line(m.author)} · {m.created_at:%Y-%m-%d %H:%M} UTC",
                            "bold"))
         console.print(render_body(m.body, m.body_format))
+        for a in files.get(m.id or -1, ()):
+            console.print(attachment_line(a.name, a.media_type, a.size, a.cached))
 
 
 def print_hits(hits: list[SearchHit], *, as_json: bool) -> None:

@@ -23,7 +23,7 @@ def show_ticket(ctx: Context, reference: str, *, as_json: bool) -> int:
     with ctx.cache() as cache:
         detail = tickets.ticket_detail(cache, reference)
         output.print_ticket(detail.ticket, detail.messages, detail.timeline, detail.customer,
-                            datetime.now(UTC), as_json=as_json)
+                            datetime.now(UTC), as_json=as_json, attachments=detail.attachments)
     return 0
 
 

@@ -17,9 +17,11 @@ from collections.abc import Iterable, Iterator
 from markdown_it import MarkdownIt
 from rich.text import Text
 
+from helpdesk_tui.content.file_names import display_name
 from helpdesk_tui.content.html import HtmlTextStream, html_to_text
 from helpdesk_tui.content.markdown import MARKDOWN_SIZE_LIMIT, render_markdown
 from helpdesk_tui.content.markdown_styles import MarkdownStyles
+from helpdesk_tui.content.sanitize import clean_line
 from helpdesk_tui.content.text import safe_block
 
 PIECE_CHARS = 16_000  # source characters per piece: a few ms to render and to wrap
@@ -152,3 +154,28 @@ def _markdown_groups(body: str, piece_chars: int) -> Iterator[tuple[str, bool]]:
 def _group(lines: list[str]) -> tuple[str, bool]:
     source = "\n".join(lines).strip("\n")
     return source, len(source) <= MARKDOWN_GROUP_LIMIT
+
+
+def human_size(size: int | None) -> str:
+    """Bytes the way people say them (decimal units, as the composer's limits are worded)."""
+    if size is None or size < 0:
+        return "size unknown"
+    if size < 1000:
+        return f"{size} bytes" if size != 1 else "1 byte"
+    # Cut, not rounded: 136,646 bytes is "136 KB", never more than the file holds.
+    if size < 1_000_000:
+        return f"{size // 1000} KB"
+    unit, scale = ("MB", 1_000_000) if size < 1_000_000_000 else ("GB", 1_000_000_000)
+    tenths = size * 10 // scale
+    return f"{tenths // 10} {unit}" if tenths >= 100 else f"{tenths // 10}.{tenths % 10} {unit}"
+
+
+def attachment_line(name: str, media_type: str, size: int | None, cached: bool) -> Text:
+    """One attachment under a message: its display-safe name, type, size and whether its bytes
+    are here. Every part from the helpdesk goes through the same cleaning as a subject."""
+    line = Text()
+    line.append("↳ ")
+    line.append(display_name(name), "bold")
+    line.append(f" · {clean_line(media_type) or 'unknown type'} · {human_size(size)} · ")
+    line.append("in cache" if cached else "not downloaded", "italic")
+    return line

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from helpdesk_tui.domain.models import Event, InboxRow, Message, Ticket
@@ -11,14 +11,16 @@ from helpdesk_tui.domain.query import Filter, View, ticket_number
 from helpdesk_tui.services.errors import InvalidRequest, NotFound
 from helpdesk_tui.services.workspace import find_ticket, local_id
 from helpdesk_tui.config.settings import Settings
+from helpdesk_tui.store import attachments as stored_attachments
+from helpdesk_tui.store.attachments import AttachmentInfo
 from helpdesk_tui.store.cache import Cache
 from helpdesk_tui.store.customers import CustomerSummary
 from helpdesk_tui.store.inbox import InboxQuery
 from helpdesk_tui.store.inbox import view_query as store_view_query
 from helpdesk_tui.store.search import SearchHit
 
-__all__ = ["CustomerSummary", "InboxQuery", "PAGE", "SearchHit", "TicketDetail", "find_by_number", "inbox_pages",
-           "inbox_query", "jump_target", "search", "ticket_detail", "view_query"]
+__all__ = ["AttachmentInfo", "CustomerSummary", "InboxQuery", "PAGE", "SearchHit", "TicketDetail", "find_by_number",
+           "inbox_pages", "inbox_query", "jump_target", "search", "thread_attachments", "ticket_detail", "view_query"]
 
 PAGE = 500  # rows read per query: a long listing starts printing at once and never holds all of them
 
@@ -63,6 +65,7 @@ class TicketDetail:
     messages: list[Message]
     timeline: list[Event]
     customer: CustomerSummary | None
+    attachments: dict[int, list[AttachmentInfo]] = field(default_factory=dict)  # by message id
 
 
 def ticket_detail(cache: Cache, reference: str) -> TicketDetail:
@@ -70,7 +73,14 @@ def ticket_detail(cache: Cache, reference: str) -> TicketDetail:
     ticket = find_ticket(cache, reference)
     customer = cache.customer_summary(ticket.requester_id) if ticket.requester_id else None
     ticket_id = local_id(ticket)
-    return TicketDetail(ticket, cache.thread(ticket_id), cache.timeline(ticket_id), customer)
+    messages = cache.thread(ticket_id)
+    return TicketDetail(ticket, messages, cache.timeline(ticket_id), customer, thread_attachments(cache, messages))
+
+
+def thread_attachments(cache: Cache, messages: Iterable[Message]) -> dict[int, list[AttachmentInfo]]:
+    """The attachments of a thread's messages (message id → list), each saying whether its
+    bytes are in this account's cache."""
+    return stored_attachments.thread_attachments(messages, stored_attachments.bytes_folder(cache.path))
 
 
 def search(cache: Cache, query: str, *, limit: int) -> list[SearchHit]:

@@ -16,6 +16,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from helpdesk_tui.domain.models import Ticket
+from helpdesk_tui.services import tickets
 from helpdesk_tui.services.types import Cache
 from helpdesk_tui.ui.composer_dock import ComposerDock
 from helpdesk_tui.ui.layout import pane_widths
@@ -101,7 +102,8 @@ class TicketPanes:
             self.inbox_only = False
             self.apply_layout()
         thread = cache.thread(ticket_id)
-        host.query_one(TicketPane).show(ticket, thread, cache.timeline(ticket_id))
+        host.query_one(TicketPane).show(ticket, thread, cache.timeline(ticket_id),
+                                        tickets.thread_attachments(cache, thread))
         self.show_holds()
         customer = host.query_one(CustomerPane)
         if ticket.requester_id is None:
@@ -159,8 +161,9 @@ class TicketPanes:
         if ticket_id == self.ticket_id:
             ticket = self._cache.ticket(ticket_id)
             if ticket is not None:
-                self._host.query_one(TicketPane).show(ticket, self._cache.thread(ticket_id),
-                                                      self._cache.timeline(ticket_id))
+                thread = self._cache.thread(ticket_id)
+                self._host.query_one(TicketPane).show(ticket, thread, self._cache.timeline(ticket_id),
+                                                      tickets.thread_attachments(self._cache, thread))
                 self._host.query_one(ThreadView).scroll_end(animate=False, immediate=True)
 
     def zoom(self) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 
 from rich.segment import Segment
@@ -23,8 +23,10 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from helpdesk_tui.content import body_pieces, clean_line
+from helpdesk_tui.content.body import attachment_line
 from helpdesk_tui.domain.models import Message
 from helpdesk_tui.domain.vocab import MessageKind
+from helpdesk_tui.services.tickets import AttachmentInfo
 from helpdesk_tui.ui.formatting import when
 
 BODY_CACHE = 2000  # rendered message bodies kept across tickets
@@ -102,7 +104,8 @@ class ThreadView(ScrollView, can_focus=True):
     ]
 
     COMPONENT_CLASSES = {"thread--customer", "thread--reply", "thread--note", "thread--system",
-                         "thread--meta", "thread--note-body", "thread--delivery"}
+                         "thread--meta", "thread--note-body", "thread--delivery",
+                         "thread--attachment"}
 
     DEFAULT_CSS = """
     ThreadView {
@@ -116,6 +119,7 @@ class ThreadView(ScrollView, can_focus=True):
         & > .thread--meta { color: $text-muted; }
         & > .thread--delivery { color: $warning; text-style: bold; }
         & > .thread--note-body { background: $msg-note 12%; }
+        & > .thread--attachment { color: $text-muted; }
     }
     """
 
@@ -123,6 +127,7 @@ class ThreadView(ScrollView, can_focus=True):
         super().__init__(id=id)
         self._now = now
         self._messages: list[Message] = []
+        self._attachments: Mapping[int, Sequence[AttachmentInfo]] = {}
         self._lines: list[Strip] = []
         self._starts: list[int] = []  # first line of each message
         self._width = 0
@@ -133,8 +138,11 @@ class ThreadView(ScrollView, can_focus=True):
         self._resting = False  # the background layout is far enough ahead and waits
         self._generation = 0
 
-    def set_messages(self, messages: list[Message]) -> None:
+    def set_messages(self, messages: list[Message],
+                     attachments: Mapping[int, Sequence[AttachmentInfo]] | None = None) -> None:
+        """Show ``messages``, each followed by its ``attachments`` (message id → list)."""
         self._messages = messages
+        self._attachments = attachments or {}
         self._lines, self._starts, self._laid_out, self._piece, self._width = [], [], 0, -1, 0
         self._end_wanted = False
         self._generation += 1
@@ -248,7 +256,9 @@ class ThreadView(ScrollView, can_focus=True):
                 self._piece = 0
                 continue
             piece = self._body(message).piece(self._piece)
-            if piece is None:  # the message is done
+            if piece is None:  # the message is done: its attachments, then a blank line
+                for item in self._attachments.get(message.id or -1, ()):
+                    lines.extend(self._attachment(item, kind_style, options.update_width(max(1, width - 2))))
                 lines.append(Strip.blank(width, base))
                 self._laid_out += 1
                 self._piece = -1
@@ -282,6 +292,15 @@ class ThreadView(ScrollView, can_focus=True):
         base = self.rich_style
         line = self.app.console.render_lines(head, options, pad=False)[0]
         return Strip(line).adjust_cell_length(self._width, base).apply_style(base)
+
+    def _attachment(self, item: AttachmentInfo, kind_style, options) -> list[Strip]:
+        """An attachment's line(s) under its message, wrapped: a narrow pane hides none of it."""
+        base = self.rich_style
+        style = base + self.get_component_rich_style("thread--attachment", partial=True)
+        text = attachment_line(item.name, item.media_type, item.size, item.cached)
+        gutter = Strip([Segment("▌ ", kind_style)], 2)
+        return [Strip.join([gutter, Strip(segments).adjust_cell_length(self._width - 2, style)]).apply_style(base)
+                for segments in self.app.console.render_lines(text, options, style=style, pad=False)]
 
     def on_resize(self) -> None:
         width = self.scrollable_content_region.width

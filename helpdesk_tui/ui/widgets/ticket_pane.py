@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
 from rich.text import Text
@@ -14,6 +14,7 @@ from helpdesk_tui.content import clean_line
 from helpdesk_tui.domain.models import Event, Message, Ticket
 from helpdesk_tui.domain.sla import Target, describe_due, format_remaining, is_breached, next_due, target_results
 from helpdesk_tui.domain.vocab import EventKind, Status
+from helpdesk_tui.services.tickets import AttachmentInfo
 from helpdesk_tui.ui.formatting import PRIORITY_LABELS, STATUS_LABELS, when
 from helpdesk_tui.ui.widgets.thread_view import ThreadView
 
@@ -161,14 +162,15 @@ class TicketPane(Vertical):
         self.query_one(ThreadView).set_messages([])
         self.border_title = "Ticket"
 
-    def show(self, ticket: Ticket, messages: list[Message], events: list[Event]) -> None:
+    def show(self, ticket: Ticket, messages: list[Message], events: list[Event],
+             attachments: Mapping[int, Sequence[AttachmentInfo]] | None = None) -> None:
         self.ticket = ticket
         self._events = events
         self._show_empty(False)
         now = self._now()
         self.query_one("#ticket-header", Static).update(header_text(ticket, now))
         self.query_one("#ticket-timeline", Static).update(timeline_text(ticket, events, now))
-        self.query_one(ThreadView).set_messages(messages)
+        self.query_one(ThreadView).set_messages(messages, attachments)
         self.border_title = f"Ticket #{ticket.number}"
 
     @property
