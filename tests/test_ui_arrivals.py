@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import timedelta
 
-from helpdesk_tui.config.settings import NotifySettings, SendSettings, Settings, UISettings
+from helpdesk_tui.config.settings import DEMO_AGENT, NotifySettings, SendSettings, Settings, UISettings
 from helpdesk_tui.domain.vocab import MessageKind, Priority, Status
 from helpdesk_tui.sync.contract import Capabilities, ChangePage, PushResult, RemoteMessage, RemoteTicket
 from helpdesk_tui.ui.notify import arrivals_text, desktop_sender, osc_notification
@@ -14,6 +14,8 @@ from helpdesk_tui.services.sync import Arrivals
 
 from tests.conftest import DEMO_NOW
 from tests.ui_support import make_app, screen_text, settle
+
+ME = DEMO_AGENT.name  # the demo's agent: their own tickets and replies
 
 SIZE = (160, 45)
 
@@ -55,8 +57,8 @@ def customer_says(rid, body):
 
 def one_of_mine(db):
     conn = sqlite3.connect(db)
-    row = conn.execute("SELECT remote_id, number, subject FROM tickets WHERE assignee = 'you' AND status = 'open' "
-                       "AND remote_id IS NOT NULL AND deleted_at IS NULL ORDER BY id LIMIT 1").fetchone()
+    row = conn.execute("SELECT remote_id, number, subject FROM tickets WHERE assignee = ? AND status = 'open' "
+                       "AND remote_id IS NOT NULL AND deleted_at IS NULL ORDER BY id LIMIT 1", (ME,)).fetchone()
     conn.close()
     return row
 
@@ -101,7 +103,7 @@ async def test_a_sync_bringing_three_new_tickets_raises_one_toast(demo_db, tmp_p
         await settle(pilot, app)
         desktop = Recorder()
         app.workstation.announcer.desktop = desktop
-        backend.staged = [arriving(99001, "Site down"), arriving(99002, "Invoice wrong", assignee="you"),
+        backend.staged = [arriving(99001, "Site down"), arriving(99002, "Invoice wrong", assignee=ME),
                           arriving(99003, "Cannot log in")]
         await sync(pilot, app)
         assert arrived(calls) == ["3 new: #99001 Site down, #99002 Invoice wrong, #99003 Cannot log in"]
@@ -116,15 +118,15 @@ async def test_the_agents_own_reply_and_tickets_outside_the_views_raise_nothing(
     app, backend, calls = build(demo_db, tmp_path)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot, app)
-        own = RemoteMessage("own-1", MessageKind.PUBLIC_REPLY, "you", "On it.", DEMO_NOW + timedelta(minutes=1))
-        backend.staged = [arriving(number, subject, assignee="you", remote_id=remote_id, status=Status.OPEN,
+        own = RemoteMessage("own-1", MessageKind.PUBLIC_REPLY, ME, "On it.", DEMO_NOW + timedelta(minutes=1))
+        backend.staged = [arriving(number, subject, assignee=ME, remote_id=remote_id, status=Status.OPEN,
                                    messages=[own]),
                           arriving(99010, "Dana's new one", assignee="dana"),
                           arriving(99011, "Already solved", status=Status.SOLVED)]
         await sync(pilot, app)
         assert arrived(calls) == []
         # the same ticket with a customer's message does land
-        backend.staged = [arriving(number, subject, assignee="you", remote_id=remote_id, status=Status.OPEN,
+        backend.staged = [arriving(number, subject, assignee=ME, remote_id=remote_id, status=Status.OPEN,
                                    messages=[own, customer_says("cust-1", "Still broken")])]
         await sync(pilot, app)
         assert arrived(calls) == [f"Customer replied: #{number} {arrivals_text_subject(subject)}"]
