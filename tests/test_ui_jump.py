@@ -80,8 +80,10 @@ async def test_from_a_ticket_view_the_jump_opens_the_other_ticket_and_escape_com
         assert app.query_one(ThreadView).has_focus and first != ticket_id(app, 10015)
         await jump(pilot, app, "colon", *"10015", "enter")
         assert app.workstation.ticket_id == ticket_id(app, 10015)
+        assert app.query_one(InboxList).current_id == ticket_id(app, 10015)
         await jump(pilot, app, "escape")
         assert app.workstation.ticket_id == first
+        assert app.query_one(InboxList).current_id == first  # the cursor does not stay on the other one
 
 
 async def test_from_the_kb_sidebar_the_jump_works_but_in_its_search_box_hash_is_text(demo_db, tmp_path):

@@ -194,6 +194,10 @@ def go_back(screen: WorkstationScreen) -> None:
         screen.query_one(InboxList).focus()
         return
     if screen.panes.back_stack:
-        screen.open_ticket(screen.panes.back_stack.pop(), focus=True)
+        previous = screen.panes.back_stack.pop()
+        inbox = screen.query_one(InboxList)
+        if previous in inbox.ids:  # a jump moved the cursor away: it comes back with the ticket
+            inbox.cursor = inbox.ids.index(previous)
+        screen.open_ticket(previous, focus=True)
         return
     screen.query_one(InboxList).focus()
