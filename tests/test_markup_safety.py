@@ -341,3 +341,18 @@ async def test_a_template_quoting_a_subject_with_escapes_inserts_clean_text(tmp_
         await settle(pilot, app)
         assert app.workstation.composer is not None and '"Printer on fire"' in app.workstation.composer.text
         assert no_escapes(app.workstation.composer.text) and no_escapes(screen_text(app))
+
+
+async def test_every_palette_entry_reads_as_written(demo_db, tmp_path):
+    """The palette reads titles and help as markup: a literal "[views]" in our own help text
+    vanished from it. Every entry's text must survive that reading unchanged."""
+    from textual.content import Content
+
+    app = make_app(demo_db, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        commands = list(app.get_system_commands(app.screen))
+        assert len(commands) > 20
+        for command in commands:
+            for text in (command.title, command.help):
+                assert Content.from_markup(text).plain == text.replace("\\[", "["), text

@@ -25,7 +25,7 @@ def workstation_commands(screen: WorkstationScreen) -> Iterable[SystemCommand]:
                         "customer and words", screen.action_filter)
     yield SystemCommand("Inbox: Clear filter", "Show the whole view again", screen.action_clear_filter)
     yield SystemCommand("Inbox: Save filter as view…", "Keep the current filter as a view with a name and a key "
-                        "([views] in the settings file)", screen.action_save_view)
+                        "(\\[views] in the settings file)", screen.action_save_view)
     yield SystemCommand("Ticket: Jump to number…", "Open any cached ticket by its number (# or :)", screen.action_jump)
     yield SystemCommand("Ticket: Reply", "Write a public reply (r)", screen.action_reply)
     yield SystemCommand("Ticket: Internal note", "Write an internal note (n)", screen.action_note)
