@@ -1,0 +1,381 @@
+"""Macros: the built-in, the user's and the helpdesk's; what one will change on a ticket
+(the preview), applying it, and taking it back while its changes are still queued.
+
+What rides where: the text a macro writes is inserted into the reply, which the agent
+still sends. When a macro writes a reply, its status and promised update go with that
+reply (its send options), so a promise counts as the acknowledgement the reply makes and a
+ticket is solved by the report that says so. Everything else (priority, tags, assignee,
+group, the internal note; status and promise of a macro that writes no reply) is queued
+through the outbox at once, held for the undo window (``[send] delay_seconds``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta, tzinfo
+from pathlib import Path
+from typing import Any, cast
+
+from helpdesk_tui.compose.errors import TemplateError
+from helpdesk_tui.compose.macros import MacroError, MacroLoadResult, load_macros, resolve_macro
+from helpdesk_tui.compose.render import apply_template
+from helpdesk_tui.compose.sandbox import compile_template
+from helpdesk_tui.compose.templates import SyncedRecord, Template, load_templates, resolve_template
+from helpdesk_tui.config.paths import macros_beside
+from helpdesk_tui.content import clean_line, clean_text
+from helpdesk_tui.content.html import html_to_text
+from helpdesk_tui.domain.checkpoint import CheckpointError, describe_checkpoint, parse_checkpoint
+from helpdesk_tui.domain.macros import Kind, Macro, field_change, promise_of, status_of
+from helpdesk_tui.domain.models import Message, Ticket
+from helpdesk_tui.domain.triage import Change, apply_change, changed_fields, escalation_facts
+from helpdesk_tui.services.errors import InvalidRequest, NotFound, ServiceError
+from helpdesk_tui.services.workspace import Workspace, find_ticket
+from helpdesk_tui.store import macros as store_macros
+from helpdesk_tui.store.cache import Cache
+from helpdesk_tui.store.db import transaction
+from helpdesk_tui.store.triage import TriageError, Undone
+from helpdesk_tui.store.write_errors import WriteFailed
+
+NOW, WITH_REPLY = "now", "with the reply"
+HELPDESK = "helpdesk"  # the id prefix of macros synced from the helpdesk
+
+
+# ----- loading
+
+def backend_class(settings: Any, account: str) -> Any | None:
+    """The account's backend class (for its capabilities and its macros' actions), without a
+    token; None when it cannot be loaded."""
+    if account == "demo":
+        from helpdesk_tui.sync.backends.demo import DemoBackend
+
+        return DemoBackend
+    config = settings.accounts.get(account)
+    if config is None:
+        return None
+    from helpdesk_tui.sync.registry import BackendUnavailable, load_backend
+
+    try:
+        return load_backend(config.backend)
+    except BackendUnavailable:
+        return None
+
+
+def _synced(cache: Cache, backend: Any | None, failed: list[tuple[str, str]]) -> list[Macro]:
+    """The helpdesk's macros whose actions the backend can read (Zendesk's), as ours."""
+    if backend is None or not cache.path.exists():
+        return []
+    with cache.connection() as conn:
+        records = store_macros.synced_records(conn)
+    found = []
+    for record in records:
+        mapped = backend.template_actions(record.raw)
+        if mapped is None:
+            continue
+        source = f"{record.origin} {record.remote_id}"
+        text = record.body.strip("\n")
+        if text.strip():
+            try:
+                compile_template(text)
+            except TemplateError as exc:
+                failed.append((source, str(exc.located(source))))
+                continue
+        body, note = (text, "") if mapped.public else ("", text)
+        found.append(Macro(id=f"{HELPDESK}/{record.remote_id}", name=clean_line(record.name) or source,
+                           description=clean_line(record.description), actions=mapped.actions,
+                           body=body + "\n" if body.strip() else "", note=note + "\n" if note.strip() else "",
+                           source=source, origin=record.origin, skipped=mapped.skipped))
+    return found
+
+
+def templates_for(cache: Cache, templates_dir: Path | None) -> list[Template]:
+    """The templates a macro may name: built-in, the helpdesk's and the user's."""
+    # compose.templates.SyncedRecord declares settable fields; the cache's records are frozen.
+    synced = cast("list[SyncedRecord]", cache.synced_templates() if cache.path.exists() else [])
+    return load_templates(templates_dir, synced).templates
+
+
+def load_all(cache: Cache, *, templates_dir: Path | None, backend: Any | None,
+             templates: list[Template] | None = None) -> MacroLoadResult:
+    """Every macro offered (built-in, the helpdesk's, the user's files beside the templates),
+    and (file, sentence) for each that cannot be used: a macro naming a template that does
+    not exist is skipped and reported too."""
+    failed: list[tuple[str, str]] = []
+    synced = _synced(cache, backend, failed)
+    result = load_macros(macros_beside(templates_dir) if templates_dir else None, synced)
+    failed.extend(result.failed)
+    templates = templates if templates is not None else templates_for(cache, templates_dir)
+    usable = []
+    for macro in result.macros:
+        if macro.template:
+            try:
+                resolve_template(templates, macro.template)
+            except TemplateError as exc:
+                failed.append((macro.source if macro.source != "builtin" else f"builtin:{macro.id}",
+                               f"{macro.name}: {exc}"))
+                continue
+        usable.append(macro)
+    usable.sort(key=lambda m: (bool(m.origin), m.name.casefold()))
+    return MacroLoadResult(usable, failed)
+
+
+# ----- the preview
+
+@dataclass(frozen=True)
+class FieldRow:
+    field: str  # "status", "priority", "tags", "assignee", "group", "promised update"
+    before: str
+    after: str
+    when: str  # NOW (queued through the outbox) or WITH_REPLY (the reply's send options)
+
+
+@dataclass(frozen=True)
+class MacroPreview:
+    """Exactly what applying ``macro`` to ``ticket`` will do, before it does it."""
+
+    macro: Macro
+    ticket: Ticket
+    change: Change  # queued now
+    checkpoint: datetime | None  # the promise set now (None: none, or it rides with the reply)
+    reply_text: str  # inserted into the composer ("" when the macro writes no reply)
+    reply_status: str | None  # the reply's send options
+    reply_checkpoint: datetime | None
+    note: str  # queued as an internal note ("" for none)
+    rows: tuple[FieldRow, ...]
+    skipped: tuple[str, ...]  # sentences: what the macro asks that is not done here
+    unresolved: tuple[str, ...]  # placeholders the reply text still needs filled in
+    note_problems: tuple[str, ...]  # placeholders without a value in the note: it cannot be queued
+
+    @property
+    def queues_anything(self) -> bool:
+        return bool(self.note.strip() or self.checkpoint is not None or any(r.when == NOW for r in self.rows))
+
+
+def _plain(message: Message) -> str:
+    body = message.body
+    return html_to_text(body) if (message.body_format or "").lower() in ("html", "text/html") else clean_text(body)
+
+
+def _as_template(macro: Macro, body: str, line: int, language: str) -> Template:
+    return Template(name=macro.name, description="", language=language, tags=(), body=body, default_status=None,
+                    default_checkpoint=None, source=macro.source, id=macro.id, body_line=line)
+
+
+def _shown(value: object) -> str:
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return clean_line(str(value))
+
+
+def preview(cache: Cache, ticket_id: int, macro: Macro, *, templates: list[Template], agent: str, now: datetime,
+            tz: tzinfo, backend: Any | None) -> MacroPreview:
+    """What ``macro`` does to the ticket: fields before → after (queued now, or with the reply),
+    the text it inserts, the note it queues, what it skips. ``ServiceError`` (a sentence) when
+    it cannot be used on this ticket."""
+    ticket = cache.ticket(ticket_id)
+    if ticket is None:
+        raise NotFound("That ticket is no longer in the cache.")
+    summary = cache.customer_summary(ticket.requester_id) if ticket.requester_id else None
+    customer = summary.customer if summary else None
+    organization = summary.organization if summary else None
+    language = customer.language if customer else "en"
+    skipped = list(macro.skipped)
+    promise = None
+    if (expression := promise_of(macro)) is not None:
+        try:
+            promise = parse_checkpoint(expression, now, tz)
+        except CheckpointError as exc:
+            raise ServiceError(clean_line(f"Macro {macro.name}: {exc}")) from None
+    variables = dict(macro.variables)
+    facts = escalation_facts(ticket, cache.thread(ticket_id), to=variables.get("escalation.to", ""),
+                             customer=customer.name if customer else "",
+                             organization=organization.name if organization else "", now=now, plain=_plain)
+    extra = {**facts.template_values(), **variables}
+
+    def render(template: Template) -> tuple[str, list[str], str | None]:
+        try:
+            applied = apply_template(template, ticket=ticket, customer=customer, organization=organization,
+                                     agent_name=agent, now=now, tz=tz, extra=extra, next_checkpoint=promise)
+        except TemplateError as exc:
+            raise ServiceError(clean_line(f"Macro {macro.name} cannot be used: {exc}")) from None
+        return applied.text, [name for name, _ in applied.unresolved], applied.status
+
+    parts: list[str] = []
+    unresolved: list[str] = []
+    template_status = None
+    if macro.template:
+        try:
+            template = resolve_template(templates, macro.template, language)
+        except TemplateError as exc:
+            raise ServiceError(clean_line(f"Macro {macro.name}: {exc}")) from None
+        text, missing, template_status = render(template)
+        parts.append(text.strip("\n"))
+        unresolved += missing
+    if macro.body.strip():
+        text, missing, _ = render(_as_template(macro, macro.body, macro.body_line, language))
+        parts.append(text.strip("\n"))
+        unresolved += missing
+    reply_text = "\n\n".join(p for p in parts if p.strip())
+    reply_text = reply_text + "\n" if reply_text else ""
+    note, note_problems = "", []
+    if macro.note.strip():
+        note, missing, _ = render(_as_template(macro, macro.note, macro.note_line, language))
+        note_problems = missing
+    writes_reply = bool(reply_text)
+    change = field_change(ticket, macro, agent, with_status=not writes_reply)
+    sends_tags, sends_groups = _keeps(backend)
+    if change.group and not sends_groups:
+        skipped.append(f"Skipped moving the ticket to {clean_line(change.group)}: this helpdesk has no groups here.")
+        change = replace(change, group=None)
+    updated, _ = apply_change(ticket, change, agent, now)
+    rows = []
+    for key, (old, new) in changed_fields(ticket, updated).items():
+        if key == "solved_at":
+            continue
+        label = "tags (kept in this cache only)" if key == "tags" and not sends_tags else key
+        rows.append(FieldRow(label, _shown(old), _shown(new), NOW))
+    reply_status = None
+    if writes_reply:
+        reply_status = str(status_of(macro) or template_status or "") or None
+        if reply_status and reply_status != ticket.status:
+            rows.append(FieldRow("status", _shown(ticket.status), reply_status, WITH_REPLY))
+    before = describe_checkpoint(ticket.next_checkpoint_at, now, tz) if ticket.next_checkpoint_at else "—"
+    if promise is not None:
+        rows.append(FieldRow("promised update", before, describe_checkpoint(promise, now, tz),
+                             WITH_REPLY if writes_reply else NOW))
+    return MacroPreview(macro=macro, ticket=ticket, change=change,
+                        checkpoint=None if writes_reply else promise, reply_text=reply_text,
+                        reply_status=reply_status, reply_checkpoint=promise if writes_reply else None,
+                        note=note, rows=tuple(rows), skipped=tuple(skipped), unresolved=tuple(dict.fromkeys(unresolved)),
+                        note_problems=tuple(dict.fromkeys(note_problems)))
+
+
+def _keeps(backend: Any | None) -> tuple[bool, bool]:
+    from helpdesk_tui.services.triage import helpdesk_keeps
+
+    return helpdesk_keeps(backend)
+
+
+# ----- applying and undoing
+
+@dataclass(frozen=True)
+class AppliedMacro:
+    preview: MacroPreview
+    batch: str | None  # what ``undo`` takes back; None when nothing was queued
+    outbox_ids: tuple[str, ...]
+    held_until: datetime | None  # the end of the undo window (None: queued at once)
+
+
+def apply(cache: Cache, preview: MacroPreview, *, agent: str, now: datetime, hold_seconds: int,
+          backend: Any | None) -> AppliedMacro:
+    """Queue the preview's field changes, promise and note through the outbox (held for the
+    undo window); the reply text is the caller's to insert. ``ServiceError`` with a sentence
+    when the note still needs values or the cache refuses."""
+    if preview.note_problems:
+        raise InvalidRequest(clean_line(f"The macro's note needs a value for {', '.join(preview.note_problems)}: "
+                                        "give it with a 'var.NAME:' line in the macro."))
+    if not preview.queues_anything:
+        return AppliedMacro(preview, None, (), None)
+    sends_tags, _ = _keeps(backend)
+    until = now + timedelta(seconds=hold_seconds) if hold_seconds > 0 else None
+    what = f"macro {clean_line(preview.macro.name)}"
+    try:
+        with cache.connection() as conn, transaction(conn):
+            done = store_macros.apply_macro(conn, preview.ticket.id or 0, change=preview.change,
+                                            checkpoint=preview.checkpoint, note=preview.note, agent=agent, now=now,
+                                            what=what, sends_tags=sends_tags, hold_until=until)
+    except WriteFailed as exc:
+        from helpdesk_tui.store.failures import explain
+
+        raise ServiceError(f"The macro was not applied. {explain(exc.__cause__ or exc, cache.path)}") from None
+    if done is None:
+        return AppliedMacro(preview, None, (), None)
+    return AppliedMacro(preview, done.batch, done.outbox_ids, until)
+
+
+def undo(cache: Cache, batch: str, now: datetime) -> Undone:
+    """Take a macro's queued changes back (fields, promise, note); ``ServiceError`` when part of
+    it has already left the outbox."""
+    try:
+        with cache.connection() as conn, transaction(conn):
+            return store_macros.undo_macro(conn, batch, now)
+    except TriageError as exc:
+        raise ServiceError(str(exc)) from None
+
+
+def put_reply_in_draft(cache: Cache, preview: MacroPreview, now: datetime) -> bool:
+    """For the command line: the macro's reply text (with its send options) becomes the
+    ticket's draft, for the agent to finish and send; False when a draft with other words is
+    there (it is never overwritten)."""
+    from helpdesk_tui.domain.models import Draft
+    from helpdesk_tui.domain.vocab import MessageKind
+
+    if not preview.reply_text:
+        return True
+    ticket_id = preview.ticket.id or 0
+    existing = cache.draft(ticket_id)
+    if existing is not None and existing.body.strip() and existing.body.strip() != preview.reply_text.strip():
+        return False
+    cache.save_draft(Draft(ticket_id, MessageKind.PUBLIC_REPLY, preview.reply_text.rstrip("\n"), now, now,
+                           status=preview.reply_status, next_checkpoint=preview.reply_checkpoint))
+    return True
+
+
+# ----- the command line's view of it
+
+def workspace_macros(workspace: Workspace) -> MacroLoadResult:
+    """Every macro of the workspace (``helpdesk-tui macro list``)."""
+    templates_dir = workspace.locations.templates_dir
+    backend = backend_class(workspace.settings, workspace.account)
+    if not workspace.db_path.exists():
+        return load_macros(workspace.locations.macros_dir)
+    with workspace.cache() as cache:
+        return load_all(cache, templates_dir=templates_dir, backend=backend)
+
+
+def preview_for_ticket(workspace: Workspace, cache: Cache, reference: str, name: str,
+                       now: datetime) -> MacroPreview:
+    """The preview of the macro ``name`` (id or name) on ticket ``reference``."""
+    backend = backend_class(workspace.settings, workspace.account)
+    templates = templates_for(cache, workspace.locations.templates_dir)
+    loaded = load_all(cache, templates_dir=workspace.locations.templates_dir, backend=backend, templates=templates)
+    try:
+        macro = resolve_macro(loaded.macros, name)
+    except MacroError as exc:
+        raise InvalidRequest(clean_line(str(exc))) from None
+    ticket = find_ticket(cache, reference)
+    return preview(cache, ticket.id or 0, macro, templates=templates, agent=workspace.settings.agent.name, now=now,
+                   tz=now.astimezone().tzinfo or UTC, backend=backend)
+
+
+def describe(preview: MacroPreview) -> list[str]:
+    """The preview as lines of plain text (the CLI's dry run and the app's dialog say the same)."""
+    lines = [f"Macro: {clean_line(preview.macro.name)} on #{preview.ticket.number}"]
+    now_rows = [r for r in preview.rows if r.when == NOW]
+    reply_rows = [r for r in preview.rows if r.when == WITH_REPLY]
+    if now_rows:
+        lines.append("Queued now (undoable while queued):")
+        lines += [f"  {r.field}: {r.before} → {r.after}" for r in now_rows]
+    if preview.note.strip():
+        lines.append("Internal note queued now:")
+        lines += ["  " + line if line else "" for line in clean_text(preview.note).rstrip("\n").split("\n")]
+    if preview.reply_text:
+        lines.append("Inserted into the reply (you send it):")
+        lines += ["  " + line if line else "" for line in clean_text(preview.reply_text).rstrip("\n").split("\n")]
+        if reply_rows:
+            lines.append("With the reply when you send it:")
+            lines += [f"  {r.field}: {r.before} → {r.after}" for r in reply_rows]
+    if preview.unresolved:
+        lines.append("Fill in before sending: " + clean_line(", ".join(preview.unresolved)))
+    if preview.note_problems:
+        lines.append("The note needs a value for: " + clean_line(", ".join(preview.note_problems)))
+    for sentence in preview.skipped:
+        lines.append(clean_line(sentence))
+    if not preview.queues_anything and not preview.reply_text:
+        lines.append("Nothing changes: the ticket already is as the macro would leave it.")
+    return lines
+
+
+__all__ = ["AppliedMacro", "FieldRow", "Kind", "MacroPreview", "apply", "backend_class", "describe", "load_all",
+           "preview", "preview_for_ticket", "put_reply_in_draft", "templates_for", "undo", "workspace_macros"]
