@@ -111,7 +111,7 @@ def load_all(cache: Cache, *, templates_dir: Path | None, backend: Any | None,
                 resolve_template(templates, macro.template)
             except TemplateError as exc:
                 failed.append((macro.source if macro.source != "builtin" else f"builtin:{macro.id}",
-                               f"{macro.name}: {exc}"))
+                               f"{macro.name}: {exc.reason}."))
                 continue
         usable.append(macro)
     usable.sort(key=lambda m: (bool(m.origin), m.name.casefold()))
