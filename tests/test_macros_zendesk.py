@@ -114,3 +114,26 @@ def test_a_macro_the_backend_cannot_read_is_only_a_template(fake, cache):
 
     assert all(not m.origin for m in svc.load_all(cache, templates_dir=None, backend=RequestTrackerBackend).macros)
     assert any(m.name == "Greeting" for m in svc.load_all(cache, templates_dir=None, backend=ZendeskBackend).macros)
+
+
+def test_a_macro_that_only_changes_fields_is_a_macro_and_never_an_empty_template(fake, cache):
+    tid = fake.add_ticket("Invoice copy", status="open")
+    fake.add_macro("Only a status", actions=[{"field": "status", "value": "solved"},
+                                             {"field": "satisfaction_score", "value": "offered"}])
+    fake.add_macro("Retired", actions=[{"field": "status", "value": "closed"}], active=False)
+    backend = zendesk(fake)
+    SyncEngine(cache, backend, lambda: DEMO_NOW).sync()
+    assert [t.name for t in svc.templates_for(cache, None) if t.origin] == []  # no empty template offered
+    loaded = svc.load_all(cache, templates_dir=None, backend=ZendeskBackend)
+    assert loaded.failed == []
+    [macro] = [m for m in loaded.macros if m.origin]
+    assert macro.name == "Only a status" and [a.value for a in macro.actions] == ["solved"]
+    preview = svc.preview(cache, cache.find_ticket(str(tid)).id, macro, templates=[], agent=AGENT, now=DEMO_NOW,
+                          tz=UTC, backend=backend)
+    assert preview.skipped == ("Skipped satisfaction_score 'offered' (no such field here).",)
+    svc.apply(cache, preview, agent=AGENT, now=DEMO_NOW, hold_seconds=0, backend=backend)
+    drain_outbox(cache, backend, lambda: DEMO_NOW)
+    assert fake.ticket(tid)["status"] == "solved"
+    fake.delete_macro(next(iter(fake.state.macros)))
+    SyncEngine(cache, backend, lambda: DEMO_NOW).sync()
+    assert [m for m in svc.load_all(cache, templates_dir=None, backend=ZendeskBackend).macros if m.origin] == []

@@ -198,6 +198,11 @@ class Backend(ABC):
         """Macros or canned replies, translated to our placeholder syntax."""
         raise NotSupported(f"{self.label} has no templates API.")
 
+    def pull_action_macros(self) -> list[RemoteTemplate]:
+        """The helpdesk's macros that write no text, only change fields (body empty, ``raw``
+        kept for ``template_actions``): stored beside the templates, offered as macros only."""
+        return []
+
     @classmethod
     def template_actions(cls, raw: Mapping[str, Any]) -> HelpdeskActions | None:
         """What a synced template (its ``raw`` record, as ``pull_templates`` kept it) does

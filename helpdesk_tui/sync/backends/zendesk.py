@@ -196,6 +196,13 @@ class ZendeskBackend(Backend):
             templates.extend(t for raw in data.get("macros") or () if (t := macros.template(raw)) is not None)
         return templates
 
+    def pull_action_macros(self) -> list[RemoteTemplate]:
+        """Active macros that write no comment but change fields (a status, a group, tags)."""
+        found: list[RemoteTemplate] = []
+        for data in self._pages("/api/v2/macros.json", "macros", active="true"):
+            found.extend(t for raw in data.get("macros") or () if (t := macros.action_only(raw)) is not None)
+        return found
+
     @classmethod
     def template_actions(cls, raw: Mapping[str, Any]) -> HelpdeskActions | None:
         """A macro's status, priority, tags, assignee and group as ours (``zendesk_macros``)."""

@@ -192,3 +192,11 @@ def helpdesk_actions(raw: Mapping[str, Any]) -> HelpdeskActions:
         else:
             actions.append(mapped)
     return HelpdeskActions(tuple(actions), tuple(skipped), is_public(raw))
+
+
+def action_only(raw: Mapping[str, Any]) -> RemoteTemplate | None:
+    """A macro that writes no comment but does something else, with an empty body; None otherwise."""
+    if template(raw) is not None or not helpdesk_actions(raw).actions:
+        return None
+    return RemoteTemplate(remote_id=str(raw["id"]), name=str(raw.get("title") or raw.get("raw_title") or raw["id"]),
+                          body="", description=str(raw.get("description") or ""), language="en", raw=dict(raw))
