@@ -91,3 +91,20 @@ def test_unknown_macro_and_ticket_are_one_sentence(home):
     assert "There is no macro 'nope'" in line
     line = assert_one_sentence(run(home, "macro", "apply", "99999999", "acknowledge", check=False), 1)
     assert "No ticket 99999999" in line
+
+
+def test_a_draft_with_other_words_is_never_overwritten_and_nothing_is_queued(home):
+    from datetime import UTC, datetime
+
+    from helpdesk_tui.domain.models import Draft
+    from helpdesk_tui.domain.vocab import MessageKind
+
+    cache = Cache(home / "data" / "accounts" / "demo.sqlite", "demo")
+    ticket = cache.find_ticket(TICKET)
+    now = datetime.now(UTC)
+    cache.save_draft(Draft(ticket.id, MessageKind.PUBLIC_REPLY, "My own words", now, now))
+    cache.close()
+    line = assert_one_sentence(run(home, "macro", "apply", TICKET, "acknowledge", check=False), 1)
+    assert "already has a draft with other words" in line
+    items, _, draft = _outbox(home)
+    assert items == [] and draft.body == "My own words"

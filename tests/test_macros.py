@@ -291,3 +291,15 @@ def test_groups_a_helpdesk_cannot_move_are_skipped_and_said(cache):
     assert preview.change.group is None
     assert any("Tier 2" in s and "no groups" in s for s in preview.skipped)
     assert any(r.field.startswith("tags (kept in this cache only)") for r in preview.rows)
+
+
+def test_a_note_missing_a_value_is_not_queued_and_says_how_to_fix_it(cache, tmp_path):
+    (tmp_path / "macros").mkdir()
+    (tmp_path / "macros" / "case.md").write_text("---\nname: Case\npriority: low\n---\n--- note ---\n"
+                                                 "Case {{ billing.case }}\n", encoding="utf-8")
+    preview = _preview(cache, "case", templates_dir=tmp_path / "templates")
+    assert preview.note_problems == ("billing.case",)
+    assert "The note needs a value for: billing.case" in svc.describe(preview)
+    with pytest.raises(ServiceError, match="'var.NAME:' line"):
+        _apply(cache, preview)
+    assert _items(cache) == [] and cache.find_ticket(str(TICKET)).priority == Priority.HIGH

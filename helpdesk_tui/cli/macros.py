@@ -10,6 +10,7 @@ from helpdesk_tui.cli.context import Context
 from helpdesk_tui.cli.json import dumps
 from helpdesk_tui.content import clean_line
 from helpdesk_tui.content.text import fit
+from helpdesk_tui.errors import UserError
 from helpdesk_tui.services import macros
 
 
@@ -41,6 +42,9 @@ def macro_apply(ctx: Context, reference: str, name: str, *, dry_run: bool) -> in
             print(line)
         if dry_run:
             return 0
+        if macros.draft_in_the_way(cache, preview):
+            raise UserError(f"#{preview.ticket.number} already has a draft with other words: send or discard it "
+                            "first, then apply the macro (nothing was changed).")
         applied = macros.apply(cache, preview, agent=ctx.settings.agent.name, now=now, hold_seconds=0,
                                backend=macros.backend_class(ctx.settings, ctx.account))
         drafted = macros.put_reply_in_draft(cache, preview, now)
@@ -50,8 +54,8 @@ def macro_apply(ctx: Context, reference: str, name: str, *, dry_run: bool) -> in
     if preview.reply_text:
         if drafted:
             print(f"The reply is in the draft of #{preview.ticket.number}: finish it and send it from the app.")
-        else:
-            print(f"#{preview.ticket.number} already has a draft with other words: the reply above was not "
-                  "put in it.", file=sys.stderr)
+        else:  # a draft written meanwhile (the app is open): its words win
+            print(f"helpdesk-tui: #{preview.ticket.number} got a draft meanwhile: the reply above was not put in it.",
+                  file=sys.stderr)
             return 1
     return 0

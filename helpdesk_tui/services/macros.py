@@ -273,8 +273,10 @@ def apply(cache: Cache, preview: MacroPreview, *, agent: str, now: datetime, hol
     undo window); the reply text is the caller's to insert. ``ServiceError`` with a sentence
     when the note still needs values or the cache refuses."""
     if preview.note_problems:
-        raise InvalidRequest(clean_line(f"The macro's note needs a value for {', '.join(preview.note_problems)}: "
-                                        "give it with a 'var.NAME:' line in the macro."))
+        fix = ("change the macro on the helpdesk" if preview.macro.origin
+               else "give it with a 'var.NAME:' line in the macro file")
+        raise InvalidRequest(clean_line(f"The macro's note needs a value for {', '.join(preview.note_problems)} "
+                                        f"and was not queued: {fix}."))
     if not preview.queues_anything:
         return AppliedMacro(preview, None, (), None)
     sends_tags, _ = _keeps(backend)
@@ -304,6 +306,14 @@ def undo(cache: Cache, batch: str, now: datetime) -> Undone:
         raise ServiceError(str(exc)) from None
 
 
+def draft_in_the_way(cache: Cache, preview: MacroPreview) -> bool:
+    """The ticket has a draft with other words than the macro's reply (it is never overwritten)."""
+    if not preview.reply_text:
+        return False
+    existing = cache.draft(preview.ticket.id or 0)
+    return existing is not None and existing.body.strip() not in ("", preview.reply_text.strip())
+
+
 def put_reply_in_draft(cache: Cache, preview: MacroPreview, now: datetime) -> bool:
     """For the command line: the macro's reply text (with its send options) becomes the
     ticket's draft, for the agent to finish and send; False when a draft with other words is
@@ -314,8 +324,7 @@ def put_reply_in_draft(cache: Cache, preview: MacroPreview, now: datetime) -> bo
     if not preview.reply_text:
         return True
     ticket_id = preview.ticket.id or 0
-    existing = cache.draft(ticket_id)
-    if existing is not None and existing.body.strip() and existing.body.strip() != preview.reply_text.strip():
+    if draft_in_the_way(cache, preview):
         return False
     cache.save_draft(Draft(ticket_id, MessageKind.PUBLIC_REPLY, preview.reply_text.rstrip("\n"), now, now,
                            status=preview.reply_status, next_checkpoint=preview.reply_checkpoint))
@@ -378,4 +387,4 @@ def describe(preview: MacroPreview) -> list[str]:
 
 
 __all__ = ["AppliedMacro", "FieldRow", "Kind", "MacroPreview", "apply", "backend_class", "describe", "load_all",
-           "preview", "preview_for_ticket", "put_reply_in_draft", "templates_for", "undo", "workspace_macros"]
+           "draft_in_the_way", "preview", "preview_for_ticket", "put_reply_in_draft", "templates_for", "undo", "workspace_macros"]
