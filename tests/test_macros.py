@@ -303,3 +303,26 @@ def test_a_note_missing_a_value_is_not_queued_and_says_how_to_fix_it(cache, tmp_
     with pytest.raises(ServiceError, match="'var.NAME:' line"):
         _apply(cache, preview)
     assert _items(cache) == [] and cache.find_ticket(str(TICKET)).priority == Priority.HIGH
+
+
+def test_a_macro_on_several_tickets_is_one_transaction_and_one_undo(cache):
+    numbers = ["10405", "10015"]
+    ids = [cache.find_ticket(n).id for n in numbers]
+    macro = resolve_macro(svc.load_all(cache, templates_dir=None, backend=DemoBackend).macros, "escalate")
+    before = {tid: cache.ticket(tid).group for tid in ids}
+    done = svc.apply_to_many(cache, ids, macro, templates=svc.templates_for(cache, None), agent=AGENT, now=DEMO_NOW,
+                             tz=DEMO_NOW.tzinfo, hold_seconds=10, backend=DemoBackend)
+    assert sorted(done.numbers) == sorted(int(n) for n in numbers)
+    assert [i.action for i in _items(cache)] == ["note", "update", "note", "update"]
+    assert all(cache.ticket(tid).group == "Tier 2" for tid in ids)
+    undone = svc.undo(cache, done.batch, DEMO_NOW)
+    assert undone.outbox_removed == 4 and _items(cache) == []
+    assert {tid: cache.ticket(tid).group for tid in ids} == before
+
+
+def test_a_macro_that_writes_a_reply_is_refused_on_several_tickets(cache):
+    macro = resolve_macro(svc.load_all(cache, templates_dir=None, backend=DemoBackend).macros, "acknowledge")
+    with pytest.raises(ServiceError, match="one ticket at a time"):
+        svc.apply_to_many(cache, [cache.find_ticket("10405").id], macro, templates=[], agent=AGENT, now=DEMO_NOW,
+                          tz=DEMO_NOW.tzinfo, hold_seconds=0, backend=DemoBackend)
+    assert _items(cache) == []

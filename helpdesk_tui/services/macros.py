@@ -12,7 +12,7 @@ through the outbox at once, held for the undo window (``[send] delay_seconds``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any, cast
 
@@ -29,7 +29,7 @@ from helpdesk_tui.services.workspace import Workspace, find_ticket
 from helpdesk_tui.store import macros as store_macros
 from helpdesk_tui.store.cache import Cache
 from helpdesk_tui.store.db import transaction
-from helpdesk_tui.store.triage import TriageError, Undone
+from helpdesk_tui.store.triage import TriageError, Undone, new_batch
 from helpdesk_tui.store.write_errors import WriteFailed
 
 HELPDESK = "helpdesk"  # the id prefix of macros synced from the helpdesk
@@ -152,6 +152,47 @@ def apply(cache: Cache, preview: MacroPreview, *, agent: str, now: datetime, hol
     return AppliedMacro(preview, done.batch, done.outbox_ids, until)
 
 
+@dataclass(frozen=True)
+class AppliedToMany:
+    batch: str | None  # one undo takes back every ticket's share; None when nothing was queued
+    numbers: tuple[int, ...]  # the tickets changed
+    unchanged: tuple[int, ...]  # already as the macro would leave them
+    skipped: tuple[str, ...]  # what the macro asks that is not done here (said once)
+
+
+def apply_to_many(cache: Cache, ticket_ids: list[int], macro: Macro, *, templates: list[Template], agent: str,
+                  now: datetime, tz: tzinfo, hold_seconds: int, backend: Any | None) -> AppliedToMany:
+    """The macro on several tickets at once (the inbox's marked tickets): one transaction, one
+    undo. A macro that writes a reply is refused: each reply is the agent's to write and send."""
+    if macro.writes_reply:
+        raise InvalidRequest(clean_line(f"Macro {macro.name} writes a reply: apply it to one ticket at a time."))
+    previews = [preview(cache, tid, macro, templates=templates, agent=agent, now=now, tz=tz, backend=backend)
+                for tid in ticket_ids]
+    for shown in previews:
+        if shown.note_problems:
+            raise InvalidRequest(clean_line(f"The macro's note needs a value for {', '.join(shown.note_problems)}: "
+                                            "nothing was queued."))
+    sends_tags, _ = keeps(backend)
+    until = now + timedelta(seconds=hold_seconds) if hold_seconds > 0 else None
+    batch = new_batch()
+    changed: list[int] = []
+    unchanged: list[int] = []
+    try:
+        with cache.connection() as conn, transaction(conn):
+            for shown in previews:
+                done = store_macros.apply_macro(conn, shown.ticket.id or 0, change=shown.change,
+                                                checkpoint=shown.checkpoint, note=shown.note, agent=agent, now=now,
+                                                what=f"macro {clean_line(macro.name)}", sends_tags=sends_tags,
+                                                hold_until=until, batch=batch)
+                (changed if done is not None else unchanged).append(shown.ticket.number)
+    except WriteFailed as exc:
+        from helpdesk_tui.store.failures import explain
+
+        raise ServiceError(f"The macro was not applied. {explain(exc.__cause__ or exc, cache.path)}") from None
+    skipped = tuple(dict.fromkeys(s for shown in previews for s in shown.skipped))
+    return AppliedToMany(batch if changed else None, tuple(changed), tuple(unchanged), skipped)
+
+
 def undo(cache: Cache, batch: str, now: datetime) -> Undone:
     """Take a macro's queued changes back (fields, promise, note); ``ServiceError`` when part of
     it has already left the outbox."""
@@ -214,6 +255,6 @@ def preview_for_ticket(workspace: Workspace, cache: Cache, reference: str, name:
                    tz=now.astimezone().tzinfo or UTC, backend=backend)
 
 
-__all__ = ["NOW", "WITH_REPLY", "AppliedMacro", "FieldRow", "MacroPreview", "apply", "backend_class", "describe",
+__all__ = ["NOW", "WITH_REPLY", "AppliedMacro", "AppliedToMany", "FieldRow", "MacroPreview", "apply", "apply_to_many", "backend_class", "describe",
            "draft_in_the_way", "load_all", "preview", "preview_for_ticket", "put_reply_in_draft", "templates_for",
            "undo", "workspace_macros"]

@@ -36,16 +36,17 @@ class MacroApplied:
 
 def apply_macro(conn: sqlite3.Connection, ticket_id: int, *, change: Change, checkpoint: datetime | None,
                 note: str, agent: str, now: datetime, what: str, sends_tags: bool,
-                hold_until: datetime | None) -> MacroApplied | None:
+                hold_until: datetime | None, batch: str | None = None) -> MacroApplied | None:
     """Queue the note (first, so whoever gets the ticket finds it), set the promise, queue the
     field changes; None when the macro changes nothing here. ``hold_until``: the undo window
-    (``[send] delay_seconds``), kept from every drainer. The caller owns the transaction."""
+    (``[send] delay_seconds``), kept from every drainer. ``batch``: the id shared by the tickets
+    of one action on several (undone together). The caller owns the transaction."""
     ticket = triage._get(conn, ticket_id)
     updated, _ = apply_change(ticket, change, agent, now)
     new_promise = checkpoint is not None and checkpoint != ticket.next_checkpoint_at
     if not note.strip() and not new_promise and not changed_fields(ticket, updated):
         return None
-    batch = triage.new_batch()
+    batch = batch or triage.new_batch()
     mark = triage._last_event_id(conn)
     extra: dict[str, object] = {"what": what}
     items: list[str] = []
