@@ -161,12 +161,25 @@ def _rate(ctx: Context, a: argparse.Namespace) -> int:
     return rate(ctx, a.ticket, a.score, comment=a.comment)
 
 
+def _macro_list(ctx: Context, a: argparse.Namespace) -> int:
+    from helpdesk_tui.cli.macros import macro_list
+
+    return macro_list(ctx, as_json=a.json)
+
+
+def _macro_apply(ctx: Context, a: argparse.Namespace) -> int:
+    from helpdesk_tui.cli.macros import macro_apply
+
+    return macro_apply(ctx, a.ticket, a.name, dry_run=a.dry_run)
+
+
 # "command" or "command action" -> its handler.
 COMMANDS: dict[str, Handler] = {
     "open": _open, "demo": _demo, "triage": _triage, "locate": _locate,
     "list": _list, "show": _show, "search": _search,
     "sync": _sync, "reply": _reply, "outbox": _outbox,
     "template list": _template_list, "template render": _template_render,
+    "macro list": _macro_list, "macro apply": _macro_apply,
     "account add": _account_add, "account list": _account_list, "account test": _account_test,
     "account remove": _account_remove,
     "sessions": _sessions, "sessions show": _session_show,

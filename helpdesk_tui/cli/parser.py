@@ -42,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("open", parents=[common], help="open the app on an account (the default command)")
 
     locate = sub.add_parser("locate", parents=[common], help="print where config, data, drafts and themes are")
-    locate.add_argument("what", nargs="?", choices=["config", "config-dir", "themes", "templates", "data",
+    locate.add_argument("what", nargs="?", choices=["config", "config-dir", "themes", "templates", "macros", "data",
                                                     "state", "account-db", "drafts"],
                         help="print only this location")
 
@@ -85,6 +85,16 @@ def build_parser() -> argparse.ArgumentParser:
                                               help="render a template for a ticket")
     template_render.add_argument("name", help="template id (en/acknowledgement) or name")
     template_render.add_argument("--ticket", required=True, help="ticket number")
+    macro = sub.add_parser("macro", parents=[common], help="list macros or apply one to a ticket")
+    macro_sub = macro.add_subparsers(dest="macro_command", metavar="ACTION", parser_class=_Parser, required=True)
+    macro_list = macro_sub.add_parser("list", parents=[common], help="list the macros")
+    macro_list.add_argument("--json", action="store_true", help="print JSON lines")
+    macro_apply = macro_sub.add_parser("apply", parents=[common],
+                                       help="apply a macro to a ticket: its changes are queued, its reply is "
+                                            "left in the ticket's draft")
+    macro_apply.add_argument("ticket", help="ticket number")
+    macro_apply.add_argument("name", help="macro id (acknowledge) or name")
+    macro_apply.add_argument("--dry-run", action="store_true", help="print what would change, change nothing")
     account = sub.add_parser("account", parents=[common], help="add, list, test or remove helpdesk accounts")
     account_sub = account.add_subparsers(dest="account_command", metavar="ACTION", parser_class=_Parser,
                                          required=True)

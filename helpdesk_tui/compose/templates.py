@@ -239,6 +239,8 @@ def load_templates(user_dir: Path | None, synced: Iterable[SyncedRecord] = ()) -
         except TemplateError as exc:
             failed.append((f"{BUILTIN}:{template_id}", str(exc)))
     for record in synced:
+        if not record.body.strip():
+            continue  # a helpdesk macro that writes no text: offered among the macros only
         try:
             template = synced_template(record)
         except TemplateError as exc:

@@ -58,6 +58,11 @@ class Locations:
         return self.config_dir / "templates"
 
     @property
+    def macros_dir(self) -> Path:
+        """User macros, beside the templates."""
+        return macros_beside(self.templates_dir)
+
+    @property
     def accounts_dir(self) -> Path:
         """One SQLite cache per account."""
         return self.data_dir / "accounts"
@@ -82,6 +87,7 @@ class Locations:
             "config-dir": self.config_dir,
             "themes": self.themes_dir,
             "templates": self.templates_dir,
+            "macros": self.macros_dir,
             "data": self.data_dir,
             "state": self.state_file,
         }
@@ -89,6 +95,11 @@ class Locations:
             places["account-db"] = self.account_db(account)
             places["drafts"] = self.drafts_location(account)
         return places
+
+
+def macros_beside(templates_dir: Path) -> Path:
+    """The user's macros folder: ``macros`` beside the templates folder."""
+    return templates_dir.parent / "macros"
 
 
 def resolve_locations(

@@ -59,6 +59,7 @@ class Change:
     assignee: str | None = None
     group: str | None = None
     add_tags: tuple[str, ...] = ()
+    remove_tags: tuple[str, ...] = ()  # a macro's "remove tags" (triage keys only add)
 
 
 def apply_change(ticket: Ticket, change: Change, actor: str, now: datetime) -> tuple[Ticket, list[Event]]:
@@ -79,9 +80,10 @@ def apply_change(ticket: Ticket, change: Change, actor: str, now: datetime) -> t
         events.append(Event(ticket.saved_id, EventKind.ASSIGNED, now, actor, change.assignee))
     if change.group is not None and change.group != ticket.group:
         updated.group = change.group
-    new_tags = tuple(t for t in dict.fromkeys(change.add_tags) if t not in ticket.tags)
-    if new_tags:
-        updated.tags = tuple(ticket.tags) + new_tags
+    kept = tuple(t for t in ticket.tags if t not in change.remove_tags)
+    new_tags = tuple(t for t in dict.fromkeys(change.add_tags) if t not in kept)
+    if new_tags or kept != tuple(ticket.tags):
+        updated.tags = kept + new_tags
     if field_values(updated) != field_values(ticket):
         updated.updated_at = now
     return updated, events

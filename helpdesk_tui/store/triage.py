@@ -120,7 +120,7 @@ def _get(conn: sqlite3.Connection, ticket_id: int) -> Ticket:
     return ticket
 
 
-def _log(conn: sqlite3.Connection, *, rotation_id: int, ticket_id: int, agent: str, action: str, now: datetime,
+def _log(conn: sqlite3.Connection, *, rotation_id: int | None, ticket_id: int, agent: str, action: str, now: datetime,
          outbox_id: str | None, detail: dict) -> int:
     cur = conn.execute(
         "INSERT INTO triage_actions (rotation_id, ticket_id, at, agent, action, detail, outbox_id) "
@@ -152,11 +152,12 @@ def _what(action: str, change: Change) -> str:
 
 
 def queue_update(conn: sqlite3.Connection, ticket_id: int, change: Change, agent: str, now: datetime, *,
-                 action: str, rotation_id: int, batch: str, sends_tags: bool,
+                 action: str, rotation_id: int | None, batch: str, sends_tags: bool,
                  extra: dict | None = None) -> ActionResult | None:
     """Apply ``change`` locally, queue it as one "update" item, log it; None when it changes nothing.
 
     ``sends_tags``: the helpdesk keeps tags; without, a new tag stays in this cache only.
+    ``rotation_id`` None: an action outside any rotation (a macro), undone by its batch only.
     The caller owns the transaction.
     """
     ticket = _get(conn, ticket_id)
@@ -249,6 +250,22 @@ def undo_last(conn: sqlite3.Connection, agent: str, rotation_id: int, now: datet
         "SELECT a.id, a.ticket_id, t.number, a.action, a.detail FROM triage_actions a "
         "JOIN tickets t ON t.id = a.ticket_id WHERE a.rotation_id = ? AND a.agent = ? AND a.undone_at IS NULL AND json_extract(a.detail, '$.batch') = ? "
         "ORDER BY a.id DESC", (rotation_id, agent, batch))]
+    return _undo_lines(conn, lines, now)
+
+
+def undo_batch(conn: sqlite3.Connection, batch: str, now: datetime) -> Undone:
+    """Take back one batch by its id (a macro's, logged outside any rotation); the same rules
+    as ``undo_last``. The caller owns the transaction."""
+    lines = [(i, t, n, a, json.loads(d)) for i, t, n, a, d in conn.execute(
+        "SELECT a.id, a.ticket_id, t.number, a.action, a.detail FROM triage_actions a "
+        "JOIN tickets t ON t.id = a.ticket_id WHERE a.undone_at IS NULL AND json_extract(a.detail, '$.batch') = ? "
+        "ORDER BY a.id DESC", (batch,))]
+    if not lines:
+        raise TriageError("Nothing to undo: it was undone already.")
+    return _undo_lines(conn, lines, now)
+
+
+def _undo_lines(conn: sqlite3.Connection, lines: list[tuple[int, int, int, str, dict]], now: datetime) -> Undone:
     items = [(number, item) for _, _, number, _, d in lines for item in (d.get("note_outbox"), *d["outbox"]) if item]
     for number, item in items:
         row = conn.execute("SELECT state FROM outbox WHERE id = ?", (item,)).fetchone()
@@ -277,6 +294,9 @@ def undo_last(conn: sqlite3.Connection, agent: str, rotation_id: int, now: datet
             restored, kept = restore(ticket, {k: tuple(v) for k, v in detail["changes"].items()}, now)
             writer.save_tickets(conn, [restored])
             done.kept += [f"#{number} {name}" for name in kept]
+        if ticket is not None and detail.get("checkpoint"):
+            if not _restore_checkpoint(conn, ticket_id, detail["checkpoint"], now):
+                done.kept.append(f"#{number} promised update")
         if ticket is not None:
             sla_refresh.refresh_tickets(conn, [ticket_id])
         conn.execute("UPDATE triage_actions SET undone_at = ? WHERE id = ?", (to_epoch(now), line_id))
@@ -285,6 +305,19 @@ def undo_last(conn: sqlite3.Connection, agent: str, rotation_id: int, now: datet
     done.numbers.reverse()  # in the order the batch acted on them
     done.ticket_ids.reverse()
     return done
+
+
+def _restore_checkpoint(conn: sqlite3.Connection, ticket_id: int, change: list, now: datetime) -> bool:
+    """Put back the promised update a macro replaced (``change``: [old, new] ISO or None),
+    unless it was changed again since (False: left as it is)."""
+    old, new = (datetime.fromisoformat(v) if v else None for v in change)
+    ticket = tickets.get_ticket(conn, ticket_id)
+    if ticket is None or ticket.next_checkpoint_at != new:
+        return False
+    ticket.next_checkpoint_at = old
+    ticket.updated_at = now
+    writer.save_tickets(conn, [ticket])
+    return True
 
 
 def _delete_message(conn: sqlite3.Connection, message_id: int) -> None:

@@ -32,6 +32,7 @@ from helpdesk_tui.config.settings import AgentIdentity as Identity
 from helpdesk_tui.domain.remote import (
     ChangePage, RemoteArticle, RemoteMessage, RemoteOrganization, RemoteTemplate, RemoteTicket, RemoteUser,
 )
+from helpdesk_tui.domain.macros import HelpdeskActions
 from helpdesk_tui.domain.vocab import MessageKind
 from helpdesk_tui.sync.auth import TokenAuth
 from helpdesk_tui.sync.commands import (
@@ -196,6 +197,17 @@ class Backend(ABC):
     def pull_templates(self) -> list[RemoteTemplate]:
         """Macros or canned replies, translated to our placeholder syntax."""
         raise NotSupported(f"{self.label} has no templates API.")
+
+    def pull_action_macros(self) -> list[RemoteTemplate]:
+        """The helpdesk's macros that write no text, only change fields (body empty, ``raw``
+        kept for ``template_actions``): stored beside the templates, offered as macros only."""
+        return []
+
+    @classmethod
+    def template_actions(cls, raw: Mapping[str, Any]) -> HelpdeskActions | None:
+        """What a synced template (its ``raw`` record, as ``pull_templates`` kept it) does
+        besides its text, for macros; None: it only writes text (the default)."""
+        return None
 
 
 # Servers and this machine disagree on the time: a message found by looking may be stamped

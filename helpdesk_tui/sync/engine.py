@@ -240,6 +240,8 @@ class SyncEngine:
         state = report.pulled
         state.stream = sync_kb.TEMPLATES
         templates = self.backend.pull_templates()
+        # Macros that only change fields have no text to offer as a template, but are macros.
+        templates = [*templates, *self.backend.pull_action_macros()]
         origin = f"{self.backend.label} {self.backend.template_kind}"
         with self.cache.connection() as conn, transaction(conn):
             report.templates = sync_kb.apply_templates(conn, templates, origin=origin, now=self.now())

@@ -21,12 +21,13 @@ What it relies on, from developer.zendesk.com (and mirrored by ``tests/fakes/zen
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import timedelta
 from typing import Any, ClassVar
 
 import httpx
 
+from helpdesk_tui.domain.macros import HelpdeskActions
 from helpdesk_tui.sync import errors
 from helpdesk_tui.sync.auth import BasicAuth, TokenAuth
 from helpdesk_tui.sync.backends import zendesk_macros as macros
@@ -194,6 +195,18 @@ class ZendeskBackend(Backend):
         for data in self._pages("/api/v2/macros.json", "macros", active="true"):
             templates.extend(t for raw in data.get("macros") or () if (t := macros.template(raw)) is not None)
         return templates
+
+    def pull_action_macros(self) -> list[RemoteTemplate]:
+        """Active macros that write no comment but change fields (a status, a group, tags)."""
+        found: list[RemoteTemplate] = []
+        for data in self._pages("/api/v2/macros.json", "macros", active="true"):
+            found.extend(t for raw in data.get("macros") or () if (t := macros.action_only(raw)) is not None)
+        return found
+
+    @classmethod
+    def template_actions(cls, raw: Mapping[str, Any]) -> HelpdeskActions | None:
+        """A macro's status, priority, tags, assignee and group as ours (``zendesk_macros``)."""
+        return macros.helpdesk_actions(raw)
 
     # --- writing -------------------------------------------------------------------------
 

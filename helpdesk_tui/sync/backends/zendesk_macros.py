@@ -23,7 +23,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from helpdesk_tui.content import clean_line
 from helpdesk_tui.content.html import html_to_text
+from helpdesk_tui.domain.macros import ME, HelpdeskActions, Kind, MacroAction
+from helpdesk_tui.sync.backends.zendesk_records import STATUS_IN
 from helpdesk_tui.sync.contract import RemoteTemplate
 
 PLACEHOLDERS = {
@@ -129,3 +132,71 @@ def is_public(raw: Mapping[str, Any]) -> bool:
         if action.get("field") == "comment_mode_is_public":
             return str(action.get("value")).strip().lower() not in ("false", "0")
     return True
+
+
+# --- a macro's other actions ----------------------------------------------------------------
+# Zendesk's Macros API: each action is {"field": …, "value": …}; tag values are space-separated.
+_TAG_ACTIONS = {"current_tags": Kind.ADD_TAGS, "set_tags": Kind.SET_TAGS, "remove_tags": Kind.REMOVE_TAGS}
+_PRIORITIES = ("low", "normal", "high", "urgent")
+_TEXT_FIELDS = ("comment_value", "comment_value_html", "comment_mode_is_public")
+
+
+def _value_text(value: Any) -> str:
+    if isinstance(value, list):
+        return " ".join(str(v) for v in value)
+    return "" if value is None else str(value)
+
+
+def _action(field: str, value: Any) -> MacroAction | str:
+    """One Zendesk action as ours, or the sentence saying why it is skipped."""
+    text = _value_text(value).strip()
+    shown = clean_line(text)[:60]
+    if field == "status":
+        if text in STATUS_IN:
+            return MacroAction(Kind.STATUS, STATUS_IN[text].value)
+        return f"status {shown!r} is not a status we know"
+    if field == "priority":
+        if text in _PRIORITIES:
+            return MacroAction(Kind.PRIORITY, text)
+        return "clearing the priority is not done here" if not text else f"priority {shown!r} is not one we know"
+    if field in _TAG_ACTIONS:
+        return MacroAction(_TAG_ACTIONS[field], tags=tuple(text.split()))
+    if field == "assignee_id":
+        if text == "current_user":
+            return MacroAction(Kind.ASSIGNEE, ME)
+        if text.isdigit():
+            return MacroAction(Kind.ASSIGNEE, text)  # the backend sends an agent id as it is
+        return "unassigning is not done here" if not text else f"assignee {shown!r} is not an agent id"
+    if field == "group_id":
+        if text.isdigit():
+            return MacroAction(Kind.GROUP, f"group {text}")  # how tickets hold a group known by id
+        return "clearing the group is not done here" if not text else f"group {shown!r} is not a group id"
+    if field == "type":
+        return f"ticket type {shown!r} (tickets here have no type)"
+    return f"{clean_line(str(field))[:40]} {shown!r} (no such field here)"
+
+
+def helpdesk_actions(raw: Mapping[str, Any]) -> HelpdeskActions:
+    """The macro's actions besides its comment, ours where they map, the others listed as skipped."""
+    actions: list[MacroAction] = []
+    skipped: list[str] = []
+    for item in raw.get("actions") or ():
+        if not isinstance(item, Mapping):
+            continue
+        field = str(item.get("field") or "")
+        if field in _TEXT_FIELDS:
+            continue
+        mapped = _action(field, item.get("value"))
+        if isinstance(mapped, str):
+            skipped.append(f"Skipped {mapped}.")
+        else:
+            actions.append(mapped)
+    return HelpdeskActions(tuple(actions), tuple(skipped), is_public(raw))
+
+
+def action_only(raw: Mapping[str, Any]) -> RemoteTemplate | None:
+    """A macro that writes no comment but does something else, with an empty body; None otherwise."""
+    if template(raw) is not None or not helpdesk_actions(raw).actions:
+        return None
+    return RemoteTemplate(remote_id=str(raw["id"]), name=str(raw.get("title") or raw.get("raw_title") or raw["id"]),
+                          body="", description=str(raw.get("description") or ""), language="en", raw=dict(raw))

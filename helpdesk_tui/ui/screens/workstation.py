@@ -39,6 +39,7 @@ from helpdesk_tui.ui.focusing import FocusSessions, focus_redraw, serve_focus
 from helpdesk_tui.ui.inbox_views import InboxViews, usable_views, workstation_keys
 from helpdesk_tui.ui.notify import announcer_for
 from helpdesk_tui.ui.knowledge_base import insert_from_kb, toggle_sidebar
+from helpdesk_tui.ui.macros import MacroRunner
 from helpdesk_tui.ui.options import AppOptions
 from helpdesk_tui.ui.rating import record_rating
 from helpdesk_tui.ui.screens.save_view import SaveViewScreen
@@ -119,6 +120,7 @@ class WorkstationScreen(Screen[None]):
                                  covered=lambda: len(self.app.screen_stack) > 1, holds=self.holds,
                                  redraw_header=self.render_topbar)
         self.announcer = announcer_for(self)  # arrivals a sync brings (ui.notify)
+        self.macros = MacroRunner(self)
         self.notes = CustomerNotes(cache, me=me, now=now, notify=self.notify, push_screen=push,
                                    show=lambda notes: self.query_one(CustomerPane).show_notes(notes))
 
@@ -367,6 +369,13 @@ class WorkstationScreen(Screen[None]):
         undo_send(self.holds, self.ticket_id, notify=self.notify, clear_notifications=self.app.clear_notifications,
                   open_ticket=lambda ticket_id: self.open_ticket(ticket_id, focus=True),
                   open_composer=self.open_composer, reload_ticket=self.reload_ticket)
+
+    # ----- macros
+    def action_macro(self) -> None:
+        self.macros.pick()
+
+    def action_undo_macro(self) -> None:
+        self.macros.undo()
 
     # ----- sync
     def start_syncing(self) -> None:

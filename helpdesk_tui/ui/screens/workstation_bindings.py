@@ -70,6 +70,11 @@ WORKSTATION_BINDINGS: list[BindingType] = [
     *FOCUS_BINDINGS,
     DASHBOARD,
     SYNC,
+    # Near the end of the footer: at 100 and 120 columns the keys above keep their place.
+    Binding("m", "macro", "Macro", id="ticket.macro",
+            tooltip="Apply a macro to the open ticket: pick it, see what changes, then apply"),
+    Binding("U", "undo_macro", "Undo macro", id="ticket.undo_macro",
+            tooltip="Take the last macro's changes back while they are still queued"),
     # Last in the footer: at 100 columns the keys above keep their place (it shows from 160).
     Binding("number_sign,colon", "jump", "Jump", id="app.jump",
             tooltip="Open any cached ticket by its number: # 10015 enter (also outside the view)"),
@@ -84,7 +89,8 @@ APP_BINDINGS: list[BindingType] = [QUIT, HELP, TRIAGE, FOCUS, DASHBOARD, SYNC, B
 # Keys that act on the workstation's panes: off (and out of the footer) while a full
 # screen such as triage or the dashboard covers them, so they cannot act unseen.
 PANE_ACTIONS = frozenset({"filter", "jump", "view", "view_key", "reply", "note", "knowledge_base", "timeline",
-                          "zoom", "focus_done", "focus_skip", "undo_send", "promises"})
+                          "zoom", "focus_done", "focus_skip", "undo_send", "promises", "macro",
+                          "undo_macro"})
 
 
 def key_is_off(screen: WorkstationScreen, action: str) -> bool:
@@ -93,6 +99,8 @@ def key_is_off(screen: WorkstationScreen, action: str) -> bool:
         return True
     if action == "undo_send" and not screen.holds.sends:
         return True  # out of the footer until something is held
+    if action == "undo_macro" and screen.macros.last is None:
+        return True  # out of the footer until a macro's changes are queued
     if action in ("focus_done", "focus_skip") and screen.focus_sessions.session is None:
         return True  # the session keys show in the footer only while a session runs
     return False

@@ -29,6 +29,10 @@ def workstation_commands(screen: WorkstationScreen) -> Iterable[SystemCommand]:
     yield SystemCommand("Ticket: Jump to number…", "Open any cached ticket by its number (# or :)", screen.action_jump)
     yield SystemCommand("Ticket: Reply", "Write a public reply (r)", screen.action_reply)
     yield SystemCommand("Ticket: Internal note", "Write an internal note (n)", screen.action_note)
+    yield SystemCommand("Ticket: Apply macro…", "Pick a macro, see exactly what it changes, then apply it (m)",
+                        screen.action_macro)
+    yield SystemCommand("Ticket: Undo macro", "Take the last macro's changes back while they are still queued (U)",
+                        screen.action_undo_macro)
     yield SystemCommand("Reply: Discard draft", "Throw away the open ticket's draft (asks first)",
                         screen.action_discard_draft)
     yield SystemCommand("Reply: Undo send", "Take the reply being sent back into the composer, during the "
