@@ -70,14 +70,14 @@ WORKSTATION_BINDINGS: list[BindingType] = [
     *FOCUS_BINDINGS,
     DASHBOARD,
     SYNC,
-    # Near the end of the footer: at 100 and 120 columns the keys above keep their place.
+    # Near the end of the footer: at 100 columns the keys above keep their place (it shows from 160).
+    Binding("number_sign,colon", "jump", "Jump", id="app.jump",
+            tooltip="Open any cached ticket by its number: # 10015 enter (also outside the view)"),
+    # Last in the footer, after the jump: on a wide terminal, or in help and the palette (m).
     Binding("m", "macro", "Macro", id="ticket.macro",
             tooltip="Apply a macro to the open ticket: pick it, see what changes, then apply"),
     Binding("U", "undo_macro", "Undo macro", id="ticket.undo_macro",
             tooltip="Take the last macro's changes back while they are still queued"),
-    # Last in the footer: at 100 columns the keys above keep their place (it shows from 160).
-    Binding("number_sign,colon", "jump", "Jump", id="app.jump",
-            tooltip="Open any cached ticket by its number: # 10015 enter (also outside the view)"),
     BACK,
     NEXT_PANE,
     PREVIOUS_PANE,
