@@ -48,6 +48,20 @@ async def test_typing_shows_results_labelled_by_kind_with_the_count(demo_db, tmp
         assert screen.query_one("#search-query", Input).has_focus  # results never steal the box
 
 
+async def test_internal_notes_and_past_replies_are_labelled_apart_from_customer_messages(demo_db, tmp_path):
+    app = make_app(demo_db, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        screen = await search_for(pilot, app, "logs")
+        kinds = [h.message_kind for h in screen.hits if h.kind == "message"]
+        assert "internal_note" in kinds and "public_reply" in kinds
+        lines = screen_text(app).splitlines()
+        assert any("Note    #" in line for line in lines) and any("Reply   #" in line for line in lines)
+        # Grouped by kind: every message after every ticket, every article after every message.
+        order = {"ticket": 0, "message": 1, "article": 2}
+        assert [order[h.kind] for h in screen.hits] == sorted(order[h.kind] for h in screen.hits)
+
+
 async def test_enter_on_a_message_opens_its_ticket_scrolled_to_that_message_and_marked(demo_db, tmp_path):
     app = make_app(demo_db, tmp_path)
     async with app.run_test(size=SIZE) as pilot:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from rich.console import Group
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -165,21 +166,24 @@ class SearchScreen(ModalScreen[SearchHit | None]):
         elif not hits:
             status.update(Text(f"Nothing found for “{clean_line(query)[:60]}”."))
         else:
-            status.update(Text(f"{len(hits)} results for “{clean_line(query)[:60]}”, by kind: tickets, "
+            status.update(Text(f"{len(hits)} result{'s' if len(hits) > 1 else ''} for “{clean_line(query)[:60]}”, by kind: tickets, "
                                "messages and notes, KB"))
         results = self.query_one(SearchResults)
         results.set_options([Option(self._prompt(hit)) for hit in hits])
         results.highlighted = 0 if hits else None
 
-    def _prompt(self, hit: SearchHit) -> Text:
+    def _prompt(self, hit: SearchHit) -> Group:
+        """Two lines, each cut at the width (one Text would wrap its snippet onto a third)."""
         label, component = hit_label(hit)
-        text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(f"{label:<7}", self.get_component_rich_style(component, partial=True))
-        text.append(" KB  " if hit.kind == "article" else f" #{hit.number} ", "bold")
-        text.append(clean_line(hit.title), "bold")  # a stranger's subject: text, never markup
-        text.append("\n        ")
-        text.append_text(highlighted(hit.snippet, hit.highlights))
-        return text
+        head = Text(no_wrap=True, overflow="ellipsis")
+        head.append(f"{label:<7}", self.get_component_rich_style(component, partial=True))
+        head.append(" KB  " if hit.kind == "article" else f" #{hit.number} ", "bold")
+        head.append(clean_line(hit.title), "bold")  # a stranger's subject: text, never markup
+        if hit.kind == "ticket":  # the subject matched: its snippet would say it again
+            return Group(head)
+        snippet = Text("        ", no_wrap=True, overflow="ellipsis")
+        snippet.append_text(highlighted(hit.snippet, hit.highlights))
+        return Group(head, snippet)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         report_failed_worker(event, self.notify)
