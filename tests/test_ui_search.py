@@ -106,6 +106,12 @@ async def test_a_hostile_subject_shows_literally(demo_db, tmp_path):
         screen = await search_for(pilot, app, "evil click")
         assert [h.number for h in screen.hits if h.kind == "ticket"] == [11194]
         assert HOSTILE in screen_text(app)
+        await pilot.press("down", "enter")  # a subject hit opens its ticket at the top
+        await settle(pilot, app)
+        assert app.workstation.ticket_id == app.cache.find_ticket("11194").id
+        thread = app.query_one(ThreadView)
+        assert thread.found_message_id is None and thread.scroll_offset.y == 0
+        assert "#11194 [bold red]URGENT[/] site down" in screen_text(app)  # the ticket pane: literal too
 
 
 async def test_japanese_and_hebrew_queries_find_the_demos_tickets(demo_db, tmp_path):
