@@ -98,22 +98,35 @@ async def _bench_app(db: Path, repeats: int) -> dict:
         screen = app.screen
         assert isinstance(screen, SearchScreen)
         debounce = 1000 * DEBOUNCE
+        listed: list[float] = []  # when the results were put in the list
+        show = screen._show
+
+        def timed_show(query: str, hits: list) -> None:
+            show(query, hits)
+            if query:
+                listed.append(time.perf_counter())
+
+        screen._show = timed_show  # type: ignore[method-assign]
         box = screen.query_one("#search-query", Input)
         for name, term in TERMS.items():
             arrived: list[float] = []
             painted: list[float] = []
+            worker: list[float] = []  # the query alone, in the worker
             for _ in range(repeats + 1):
                 box.value = ""
                 await pilot.pause()
+                listed.clear()
                 started = time.perf_counter()
                 box.value = term  # as the last key leaves it (a key's own handling is the Input's)
-                while screen.shown_query != term:
-                    await asyncio.sleep(0.0005)
-                arrived.append((time.perf_counter() - started) * 1000 - debounce)
+                while not listed:  # polled gently: a busy loop here would slow the worker (the GIL)
+                    await asyncio.sleep(0.01)
+                arrived.append((listed[0] - started) * 1000 - debounce)
+                worker.append(screen.last_ms or 0.0)
                 await pilot.pause()  # the frame with the results
                 painted.append((time.perf_counter() - started) * 1000 - debounce)
             out[name] = {"term": term, "results_in_list_ms": _stats(arrived[1:]),
-                         "results_painted_ms": _stats(painted[1:]), "debounce_ms": debounce}
+                         "results_painted_ms": _stats(painted[1:]), "debounce_ms": debounce,
+                         "query_in_worker_ms": _stats(worker[1:])}
     return out
 
 
@@ -134,9 +147,10 @@ def main(argv: list[str] | None = None) -> dict:
     if args.app:
         out["app"] = asyncio.run(_bench_app(args.db, max(3, args.repeats // 4)))
         for name, row in out["app"].items():
-            a, p = row["results_in_list_ms"], row["results_painted_ms"]
+            a, p, w = row["results_in_list_ms"], row["results_painted_ms"], row["query_in_worker_ms"]
             print(f"search screen {name:7} text → results listed (after the {row['debounce_ms']:.0f} ms debounce): "
-                  f"p50 {a['p50']:5.1f} p95 {a['p95']:5.1f} ms; painted: p50 {p['p50']:5.1f} p95 {p['p95']:5.1f} ms")
+                  f"p50 {a['p50']:5.1f} p95 {a['p95']:5.1f} ms (the query in the worker: p50 {w['p50']:5.1f} "
+                  f"p95 {w['p95']:5.1f}); painted: p50 {p['p50']:5.1f} p95 {p['p95']:5.1f} ms")
     if args.json:
         args.json.write_text(json.dumps(out, indent=1, ensure_ascii=False))
     return out
