@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import threading
 
+from textual.widgets import Label
+
 from helpdesk_tui.sync.backends.demo import DemoBackend
 from helpdesk_tui.sync.backends.demo_helpdesk import DemoHelpdesk
+from helpdesk_tui.sync.errors import Unreachable
 from helpdesk_tui.ui.screens.jump import JumpScreen
 from helpdesk_tui.ui.widgets.thread_view import ThreadView
 from tests.conftest import DEMO_NOW
@@ -100,3 +103,23 @@ async def test_a_number_the_helpdesk_does_not_have_either_is_one_sentence_in_the
         await pilot.press(*["backspace"] * 6, *"10015", "enter")  # fixed in place
         await settle(pilot, app)
         assert app.workstation.ticket_id == app.cache.find_ticket("10015").id
+
+
+class OfflineDemo(DemoBackend):
+    """The demo backend with the network down."""
+
+    def fetch_ticket(self, number: int):
+        raise Unreachable("The demo helpdesk cannot be reached.")
+
+
+async def test_offline_the_prompt_says_so_in_one_sentence_and_stays(demo_db, tmp_path):
+    app = make_app(demo_db, tmp_path, backend=OfflineDemo(helpdesk=DemoHelpdesk()))
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot, app)
+        await pilot.press("number_sign", *"20001", "enter")
+        await settle(pilot, app)
+        assert isinstance(app.screen, JumpScreen)
+        said = str(app.screen.query_one("#jump-error", Label).render())
+        assert said == ("#20001 is not in the cache and demo workspace cannot be reached: check the number, or jump "
+                        "again once online.")
+        assert "#20001 is not in the cache" in screen_text(app) and "fetching" not in screen_text(app)
