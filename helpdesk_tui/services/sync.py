@@ -8,10 +8,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from helpdesk_tui.domain.models import Ticket
+from helpdesk_tui.domain.query import ticket_number
+from helpdesk_tui.services.errors import NotFound, ServiceError, cache_failure
+from helpdesk_tui.services.tickets import find_by_number
 from helpdesk_tui.services.workspace import Workspace
 from helpdesk_tui.store.cache import Cache
 from helpdesk_tui.store.sync_apply import Arrival
-from helpdesk_tui.sync.engine import Progress, SyncEngine, SyncReport
+from helpdesk_tui.sync import errors
+from helpdesk_tui.sync.engine import CACHE_FAILURES, Progress, SyncEngine, SyncReport
 from helpdesk_tui.sync.outbox_sender import DrainResult
 
 ProgressListener = Callable[[Progress], None]
@@ -56,6 +61,39 @@ def send_outbox(cache: Cache, backend: Any, clock: Callable[[], datetime] = _now
 def refresh_thread(cache: Cache, backend: Any, ticket_id: int, clock: Callable[[], datetime] = _now) -> bool:
     """Read one ticket's thread from the helpdesk now (before a reply goes out); False if offline."""
     return SyncEngine(cache, backend, clock).refresh_thread(ticket_id)
+
+
+def fetch_ticket(cache: Cache, backend: Any | None, text: str, clock: Callable[[], datetime] = _now) -> Ticket:
+    """The ticket numbered in ``text`` (``10015``, ``#10015``): from the cache, else fetched from
+    the helpdesk with its thread and stored the way a sync stores it (a jump to a ticket not
+    synced yet). Raises a ServiceError with one sentence: not a number, no helpdesk, offline,
+    not on the helpdesk either."""
+    cached = find_by_number(cache, text)  # InvalidRequest for what is not a number
+    if cached is not None:
+        return cached
+    number = ticket_number(text)
+    assert number is not None  # find_by_number refused anything else
+    if backend is None:
+        raise NotFound(f"#{number} is not in the cache: sync, or check the number.")
+    try:
+        ticket_id = SyncEngine(cache, backend, clock).fetch_ticket(number)
+    except errors.NotFound:
+        ticket_id = None
+    except errors.Unreachable:
+        raise ServiceError(f"#{number} is not in the cache and {backend.label} cannot be reached: check the "
+                           "number, or jump again once online.") from None
+    except errors.NotSupported:
+        raise NotFound(f"#{number} is not in the cache and {backend.label} cannot fetch one ticket: sync, "
+                       "or check the number.") from None
+    except errors.SyncError as exc:
+        raise ServiceError(f"#{number} could not be fetched: {str(exc).rstrip('.')}.") from None
+    except CACHE_FAILURES as exc:
+        raise cache_failure(exc, cache.path) from None
+    ticket = cache.ticket(ticket_id) if ticket_id is not None else None
+    if ticket is None:
+        raise NotFound(f"#{number} is neither in the cache nor on {backend.label}: check the number.")
+    _log.info("fetched ticket #%d from %s", number, backend.label)
+    return ticket
 
 
 def anything_happened(report: SyncReport) -> bool:

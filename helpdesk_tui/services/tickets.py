@@ -20,7 +20,7 @@ from helpdesk_tui.store.inbox import view_query as store_view_query
 from helpdesk_tui.store.search import SearchHit
 
 __all__ = ["AttachmentInfo", "CustomerSummary", "InboxQuery", "PAGE", "SearchHit", "TicketDetail", "find_by_number",
-           "inbox_pages", "inbox_query", "jump_target", "search", "thread_attachments", "ticket_detail", "view_query"]
+           "inbox_pages", "inbox_query", "jump_target", "search", "search_everything", "thread_attachments", "ticket_detail", "view_query"]
 
 PAGE = 500  # rows read per query: a long listing starts printing at once and never holds all of them
 
@@ -86,6 +86,21 @@ def thread_attachments(cache: Cache, messages: Iterable[Message]) -> dict[int, l
 def search(cache: Cache, query: str, *, limit: int) -> list[SearchHit]:
     """Full-text hits over tickets, messages and KB articles, best first."""
     return cache.search(query, limit=limit)
+
+
+# What the search screen shows of each kind: subjects name a ticket best, messages (customer
+# messages, past replies, internal notes) are most of the cache, and the KB has its sidebar.
+SEARCH_GROUPS = (("ticket", 10), ("message", 16), ("article", 4))
+
+
+def search_everything(cache: Cache, query: str, *, groups: tuple[tuple[str, int], ...] = SEARCH_GROUPS,
+                      ) -> list[SearchHit]:
+    """The search screen's results, grouped by kind (tickets, then messages, then KB articles),
+    each group best first; the same FTS rules (CJK bigrams, Hebrew, prefixes) as ``search``."""
+    hits: list[SearchHit] = []
+    for kind, limit in groups:
+        hits += cache.search(query, limit=limit, kinds=(kind,))
+    return hits
 
 
 def find_by_number(cache: Cache, text: str) -> Ticket | None:

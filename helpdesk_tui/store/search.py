@@ -32,6 +32,7 @@ class SearchHit:
     at: datetime | None
     message_id: int | None = None
     article_id: int | None = None
+    message_kind: str | None = None  # a message hit's kind: customer, public_reply, internal_note, system
 
 
 def _ranked(conn: sqlite3.Connection, table: str, expr: str, window: int,
@@ -107,15 +108,15 @@ def _message_hits(conn, ranked) -> list[_Pending]:
         return []
     ids = [r[0] for r in ranked]
     info = {r[0]: r[1:] for r in conn.execute(
-        f"SELECT m.id, m.ticket_id, t.number, t.subject, m.body, m.body_format, m.created_at FROM messages m "
+        f"SELECT m.id, m.ticket_id, t.number, t.subject, m.body, m.body_format, m.created_at, m.kind FROM messages m "
         f"JOIN tickets t ON t.id = m.ticket_id WHERE m.id IN ({_marks(ids)}) AND t.deleted_at IS NULL", ids)}
     out: list[_Pending] = []
     for rowid, score in ranked:
         if rowid not in info:
             continue
-        ticket_id, number, subject, body, body_format, created = info[rowid]
+        ticket_id, number, subject, body, body_format, created, kind = info[rowid]
         out.append((SearchHit("message", ticket_id, number, subject, "", (), score,
-                              from_epoch(created), message_id=rowid), body, body_format))
+                              from_epoch(created), message_id=rowid, message_kind=kind), body, body_format))
     return out
 
 

@@ -71,8 +71,11 @@ class ApplyResult:
 
 
 def apply_page(conn: sqlite3.Connection, page: ChangePage, threads: dict[str, list[RemoteMessage]], *,
-               stream: str, now: datetime, server_sla: bool = False) -> ApplyResult:
+               stream: str | None, now: datetime, server_sla: bool = False) -> ApplyResult:
     """Write ``page`` (and the threads fetched for it) and store its cursor. Caller owns the transaction.
+
+    ``stream`` None: a page that is not part of a feed (one ticket fetched by its number), whose
+    cursor must not move the feed's.
 
     Each record is written under its own savepoint: one the cache cannot take is left out and
     named in ``skipped``, and the rest of the page and the cursor are still applied.
@@ -105,9 +108,10 @@ def apply_page(conn: sqlite3.Connection, page: ChangePage, threads: dict[str, li
             ticket.deleted_at = now
             writer.save_tickets(conn, [ticket])
             result.deleted += 1
-    conn.execute("INSERT INTO sync_state (stream, cursor, updated_at) VALUES (?, ?, ?) "
-                 "ON CONFLICT(stream) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at",
-                 (stream, page.cursor, synced))
+    if stream is not None:
+        conn.execute("INSERT INTO sync_state (stream, cursor, updated_at) VALUES (?, ?, ?) "
+                     "ON CONFLICT(stream) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at",
+                     (stream, page.cursor, synced))
     return result
 
 

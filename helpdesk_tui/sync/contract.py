@@ -152,6 +152,13 @@ class Backend(ABC):
     def fetch_thread(self, ticket: RemoteTicket | str) -> list[RemoteMessage]:
         """Every message of a ticket (given as the record or its remote id), oldest first."""
 
+    def fetch_ticket(self, number: int) -> ChangePage | None:
+        """The ticket numbered ``number`` as the helpdesk has it now, for a jump to a ticket the
+        cache does not hold yet: a one-ticket page (the ticket with ``messages`` filled, its
+        requester and organization; no cursor), or None when the helpdesk has no such ticket.
+        The default: this helpdesk cannot look one ticket up by its number."""
+        raise NotSupported(f"{self.label} cannot fetch one ticket by its number.")
+
     def fetch_threads(self, tickets: list[RemoteTicket]) -> dict[str, list[RemoteMessage]]:
         """The threads of several tickets (a pulled page), by remote id. Backends that can read
         many threads in a few requests override this; the default asks ``fetch_thread`` for each."""

@@ -263,6 +263,25 @@ class SyncEngine:
             sync_apply.apply_thread(conn, ticket_id, thread, int(self.now().timestamp()))
         return True
 
+    def fetch_ticket(self, number: int) -> int | None:
+        """Bring the ticket numbered ``number`` from the helpdesk into the cache (a jump to a ticket
+        not synced yet): applied like a pulled page, without moving the feed's cursor. Returns its
+        local id, or None when the helpdesk has no such ticket. Raises the backend's SyncError."""
+        page = self.backend.fetch_ticket(number)
+        if page is None or not page.tickets:
+            return None
+        threads: dict[str, list[RemoteMessage]] = {}
+        missing = [t for t in page.tickets if t.messages is None]
+        if missing:
+            threads = self.backend.fetch_threads(missing)
+        with self.cache.connection() as conn, transaction(conn):
+            applied = sync_apply.apply_page(conn, page, threads, stream=None, now=self.now(),
+                                            server_sla=self.backend.capabilities.sla)
+        if applied.skipped:
+            raise errors.BadResponse(applied.skipped[0])
+        ticket = self.cache.find_ticket(str(number))
+        return ticket.id if ticket is not None and ticket.number == number else None
+
     def push(self) -> DrainResult:
         return drain_outbox(self.cache, self.backend, self.now)
 

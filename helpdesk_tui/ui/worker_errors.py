@@ -24,6 +24,7 @@ SENTENCES = {
     "triage-queue": "The triage queue could not be loaded: press escape and t to open it again.",
     "triage-batch": "The triage action stopped on an unexpected error: press u to see what was queued.",
     "kb-replies": "Past answers could not be searched: the articles are shown.",
+    "search": "The search stopped on an unexpected error: type again to retry.",
 }
 DEFAULT = "A background task failed: your work is kept; try again, and report it if it happens again."
 

@@ -55,6 +55,13 @@ class DemoBackend(Backend):
         return ChangePage(tickets=tickets, users=self.helpdesk.users_of(tickets), deleted_ticket_ids=deleted,
                           cursor=str(last) if last else cursor, done=done)
 
+    def fetch_ticket(self, number: int) -> ChangePage | None:
+        found = self.helpdesk.numbered(number)
+        if found is None:
+            return None
+        ticket, customer = found
+        return ChangePage(tickets=[ticket], users=[customer])
+
     def fetch_thread(self, ticket: RemoteTicket | str) -> list[RemoteMessage]:
         return self.helpdesk.thread(ticket if isinstance(ticket, str) else ticket.remote_id)
 

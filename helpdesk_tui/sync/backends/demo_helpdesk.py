@@ -75,12 +75,13 @@ class Applied:
 class DemoHelpdesk:
     """A thread-safe in-process helpdesk (the app syncs in a worker thread)."""
 
-    def __init__(self, *, adopts_unknown: bool = False, now: Callable[[], datetime] | None = None) -> None:
+    def __init__(self, *, adopts_unknown: bool = False, now: Callable[[], datetime] | None = None,
+                 first_number: int = 1) -> None:
         self.adopts_unknown = adopts_unknown
         self._now = now or (lambda: datetime.now(UTC))
         self._lock = threading.Lock()
         self._seq = 0
-        self._numbers = itertools.count(1)
+        self._numbers = itertools.count(first_number)  # beside a workspace's own tickets: numbers they lack
         self._message_ids = itertools.count(1)
         self.tickets: dict[str, DemoTicket] = {}
         self.applied: dict[str, Applied] = {}  # write key → its result (idempotency)
@@ -160,6 +161,12 @@ class DemoHelpdesk:
             users = {self.tickets[r.remote_id].customer.remote_id: self.tickets[r.remote_id].customer
                      for r in records if r.remote_id in self.tickets}
             return list(users.values())
+
+    def numbered(self, number: int) -> tuple[RemoteTicket, RemoteUser] | None:
+        """The live ticket numbered ``number`` (its thread with it) and its customer, or None."""
+        with self._lock:
+            found = next((t for t in self.tickets.values() if t.number == number and not t.deleted), None)
+            return (found.record(), found.customer) if found is not None else None
 
     def thread(self, remote_id: str) -> list[RemoteMessage]:
         with self._lock:

@@ -231,6 +231,18 @@ class DjangoHelpdeskBackend(Backend):
             raise BadResponse(f"{self.host} did not answer with JSON: check that the URL points at "
                               "django-helpdesk.") from None
 
+    def fetch_ticket(self, number: int) -> ChangePage | None:
+        """``GET /tickets/N/`` (404: no such ticket); its followups are its thread. The scan's
+        map is left alone: the next scan sees the ticket as changed and writes it again."""
+        raw = self._ticket_if_exists(int(number))
+        if raw is None:
+            return None
+        known = dhm.Known.load(self.status.get(str(number)))
+        first = known.first_seen if known is not None else None
+        seen_at = datetime.fromtimestamp(first, UTC) if first is not None else None
+        record, user = dhm.ticket(raw, self.shape, self.names, dhm.content_hash(raw), seen_at, self.now)
+        return ChangePage(tickets=[record], users=[user] if user is not None else [])
+
     # ------------------------------------------------------------ thread
 
     def fetch_thread(self, ticket: RemoteTicket | str) -> list[RemoteMessage]:

@@ -259,6 +259,19 @@ class RequestTrackerBackend(Backend):
         page.done = not full or not taken
         return page
 
+    def fetch_ticket(self, number: int) -> ChangePage | None:
+        """``GET /tickets`` with ``id = N`` (the feed's fields, requestors expanded), then its
+        history: the same records a pull makes. RT's searches leave deleted tickets out."""
+        params = {"query": f"id = {int(number)}", **rt_map.TICKET_PARAMS}
+        rows = self._search_tickets(params)
+        if not rows:
+            return None
+        ticket, requestors = rt_map.ticket_from_rt(rows[0])
+        if ticket.number != number:  # a ticket merged into another answers with that one
+            return None
+        ticket.messages = self.fetch_thread(ticket)
+        return ChangePage(tickets=[ticket], users=requestors)
+
     # ------------------------------------------------------------------ thread
     def fetch_thread(self, ticket: RemoteTicket | str) -> list[RemoteMessage]:
         remote_id = ticket.remote_id if isinstance(ticket, RemoteTicket) else str(ticket)

@@ -164,6 +164,29 @@ class ZendeskBackend(Backend):
         page.cursor = after or cursor or f"{_START}{params['start_time']}"
         return page
 
+    def fetch_ticket(self, number: int) -> ChangePage | None:
+        """``GET /api/v2/tickets/{id}.json`` with users, groups and organizations side-loaded,
+        then its comments; a deleted ticket (404, or status ``deleted``) is None."""
+        try:
+            data = self._json_object(self.client.get_json(f"{_ticket_path(str(number))}.json",
+                                                          params={"include": SIDELOADS}), "ticket")
+        except errors.NotFound:
+            return None
+        raw = data.get("ticket")
+        if not isinstance(raw, dict) or raw.get("status") == "deleted":
+            return None
+        users = records.by_id(data.get("users"))
+        names = {uid: str(u.get("name") or u.get("email") or uid) for uid, u in users.items()}
+        groups = {gid: str(g.get("name") or gid) for gid, g in records.by_id(data.get("groups")).items()}
+        ticket = records.ticket(raw, names, groups)
+        ticket.messages = self.fetch_thread(ticket)
+        page = ChangePage(tickets=[ticket])
+        page.users = read_each((u for uid, u in users.items() if uid == ticket.requester_remote_id),
+                               records.user, "user", page.skipped)
+        page.organizations = read_each(records.by_id(data.get("organizations")).values(), records.organization,
+                                       "organization", page.skipped)
+        return page
+
     def fetch_thread(self, ticket: RemoteTicket | str) -> list[RemoteMessage]:
         remote_id = ticket.remote_id if isinstance(ticket, RemoteTicket) else str(ticket)
         requester = ticket.requester_remote_id if isinstance(ticket, RemoteTicket) else None

@@ -18,7 +18,8 @@ from helpdesk_tui.domain.models import Message
 from helpdesk_tui.domain.remote import RemoteMessage
 from helpdesk_tui.domain.triage import Change
 from helpdesk_tui.domain.vocab import MessageKind, Priority, Status
-from helpdesk_tui.store import outbox
+from helpdesk_tui.store import outbox, sync_apply
+from helpdesk_tui.sync.errors import NotSupported
 from helpdesk_tui.sync.testing import hostile
 from helpdesk_tui.sync.testing.rig import Rig, words
 from helpdesk_tui.sync.testing.server import ServerActions, ServerTicket
@@ -114,6 +115,36 @@ class BackendTests:
         assert said(rig.server.thread(remote_id)) == expected
         rig.sync()
         assert said(rig.thread(remote_id)) == expected  # a sync again adds nothing
+
+    # ---------------------------------------------------------------- one ticket by its number
+
+    def test_a_ticket_fetched_by_its_number_is_stored_whole_and_the_next_sync_keeps_one_copy(
+            self, rig: Rig, server: ServerActions, tmp_path: Path) -> None:
+        t = tag()
+        remote_id = rig.new_ticket(f"Jumped to {t}", f"Found by its number ({t}).")
+        rig.server.agent_writes(remote_id, f"Seen before, check the MTU ({t}).", public=False)
+        other = Rig.open(server, tmp_path / "elsewhere.sqlite")  # learns the ticket's number, as a colleague's cache
+        try:
+            other.backend.wanted.add(remote_id)
+            other.sync()
+            number = other.local(remote_id).number
+        finally:
+            other.close()
+        try:
+            ticket_id = rig.engine().fetch_ticket(number)
+        except NotSupported as exc:
+            pytest.skip(f"{rig.backend.label} cannot fetch one ticket: {exc}")
+        assert ticket_id is not None and rig.local(remote_id).id == ticket_id
+        expected = [(MessageKind.CUSTOMER, f"Found by its number ({t})."),
+                    (MessageKind.INTERNAL_NOTE, f"Seen before, check the MTU ({t}).")]
+        assert said(rig.thread(remote_id)) == expected
+        assert rig.local(remote_id).requester_id is not None, "the customer who wrote in is not in the cache"
+        with rig.cache.connection() as conn:
+            assert sync_apply.cursor(conn, "tickets") is None, "fetching one ticket moved the feed's cursor"
+        assert rig.engine().fetch_ticket(number + 50_000_000) is None  # no such ticket: None, not an error
+        rig.sync()
+        assert rig.local(remote_id).id == ticket_id
+        assert said(rig.thread(remote_id)) == expected  # updated in place by the sync: one copy
 
     # ---------------------------------------------------------------- sending
 

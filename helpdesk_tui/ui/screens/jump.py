@@ -8,6 +8,7 @@ leaves it out; the agent is told which view it is outside of.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -22,13 +23,18 @@ from textual.widgets import Input, Label
 from helpdesk_tui.content import clean_line
 from helpdesk_tui.domain.models import Ticket
 from helpdesk_tui.domain.query import describe
-from helpdesk_tui.services.errors import ServiceError
+from helpdesk_tui.domain.query import ticket_number
+from helpdesk_tui.services.errors import NotFound, ServiceError
+from helpdesk_tui.services.sync import fetch_ticket
 from helpdesk_tui.services.tickets import jump_target
 from helpdesk_tui.services.workspace import local_id
 from helpdesk_tui.ui.widgets.inbox_list import InboxList
 
 if TYPE_CHECKING:  # the screen the jump opens the ticket on (it imports this module)
     from helpdesk_tui.ui.screens.workstation import WorkstationScreen
+
+
+log = logging.getLogger(__name__)
 
 
 class JumpScreen(ModalScreen[Ticket | None]):
@@ -42,18 +48,25 @@ class JumpScreen(ModalScreen[Ticket | None]):
         & > Vertical { width: 76; height: auto; margin-top: 3; border: round $primary; background: $surface;
                        padding: 0 1; }
         #jump-error { color: $error; width: 1fr; height: auto; }
+        #jump-status { width: 1fr; height: auto; }
         Label { color: $text-muted; }
     }
     """
 
-    def __init__(self, resolve: Callable[[str], Ticket]) -> None:
+    def __init__(self, resolve: Callable[[str], Ticket], fetch: Callable[[str], Ticket] | None = None) -> None:
         super().__init__()
         self._resolve = resolve  # the number typed → the ticket, or a ServiceError with the sentence
+        # A number not in the cache → the ticket fetched from the helpdesk (blocking: run in a
+        # worker), or a ServiceError; None: no helpdesk to ask.
+        self._fetch = fetch
+        self.fetching: str | None = None  # what is being fetched now
+        self.fetched = False  # the ticket returned came from the helpdesk just now
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = "Jump to ticket"
             yield Input(id="jump-number", max_length=40, placeholder="#10015")
+            yield Label("", id="jump-status")
             yield Label("", id="jump-error")
             yield Label("enter open · esc cancel")
 
@@ -64,30 +77,81 @@ class JumpScreen(ModalScreen[Ticket | None]):
     def _submitted(self, event: Input.Submitted) -> None:
         if not self.is_current:
             return  # a second enter queued behind the first: the prompt is already closing
+        if self.fetching is not None:
+            return  # enter again while the helpdesk is asked: the first answer decides
         try:
             ticket = self._resolve(event.value)
+        except NotFound as exc:
+            if self._fetch is None:
+                self._say(str(exc))
+                return
+            self._start_fetch(event.value)
+            return
         except ServiceError as exc:
-            # The sentence quotes what was typed (maybe pasted): plain text, never markup.
-            self.query_one("#jump-error", Label).update(Text(clean_line(str(exc))))
+            self._say(str(exc))
             return
         self.dismiss(ticket)
 
+    def _say(self, sentence: str) -> None:
+        # The sentence quotes what was typed (maybe pasted): plain text, never markup.
+        self.query_one("#jump-error", Label).update(Text(clean_line(sentence)))
+
+    def _start_fetch(self, typed: str) -> None:
+        self.fetching = typed
+        number = ticket_number(typed)
+        self.query_one("#jump-status", Label).update(Text(f"fetching #{number} from the helpdesk…"))
+        self._say("")
+        self.run_worker(lambda: self._fetch_in_thread(typed), thread=True, exclusive=True, group="jump-fetch",
+                        exit_on_error=False)
+
+    def _fetch_in_thread(self, typed: str) -> None:
+        assert self._fetch is not None
+        try:
+            ticket: Ticket | None = self._fetch(typed)
+            problem = ""
+        except ServiceError as exc:
+            ticket, problem = None, str(exc)
+        except Exception as exc:  # a bug in a backend: one sentence here, the details in the log
+            log.exception("fetching a ticket for a jump failed")
+            ticket, problem = None, (f"Fetching the ticket stopped on an unexpected error ({type(exc).__name__}): "
+                                     "try again, and report it if it happens again.")
+        self.app.call_from_thread(self._fetch_done, typed, ticket, problem)
+
+    def _fetch_done(self, typed: str, ticket: Ticket | None, problem: str) -> None:
+        if not self.is_attached or not self.is_current or self.fetching != typed:
+            return  # escape was pressed while the helpdesk was asked: nothing to open
+        self.fetching = None
+        self.query_one("#jump-status", Label).update("")
+        if ticket is None:
+            self._say(problem)
+            return
+        self.fetched = True
+        self.dismiss(ticket)
+
     def action_cancel(self) -> None:
+        self.fetching = None  # a fetch still under way is stored when it ends, but opens nothing
         self.dismiss(None)
 
 
 def ask_jump(screen: WorkstationScreen) -> None:
-    """``#``: ask for a number, then open that ticket beside the inbox."""
-    screen.app.push_screen(JumpScreen(lambda typed: jump_target(screen.cache, typed)),
-                           lambda ticket: _open(screen, ticket))
+    """``#``: ask for a number, then open that ticket beside the inbox (fetched from the
+    helpdesk first when the cache does not have it)."""
+    backend, cache, clock = screen.options.backend, screen.cache, screen.now
+    fetch = None if backend is None else (lambda typed: fetch_ticket(cache, backend, typed, clock))
+    prompt = JumpScreen(lambda typed: jump_target(cache, typed), fetch)
+    screen.app.push_screen(prompt, lambda ticket: _open(screen, ticket, fetched=prompt.fetched))
 
 
-def _open(screen: WorkstationScreen, ticket: Ticket | None) -> None:
+def _open(screen: WorkstationScreen, ticket: Ticket | None, *, fetched: bool = False) -> None:
     if ticket is None:
         return
     ticket_id = local_id(ticket)
     inbox = screen.query_one(InboxList)
-    if ticket_id in inbox.ids:
+    if fetched:
+        # New in the cache: the inbox lists it from its next refresh (reading the view again now
+        # would move the cursor, and the preview would replace the ticket just opened).
+        screen.notify(clean_line(f"#{ticket.number} fetched from the helpdesk."), title="Jump", markup=False)
+    elif ticket_id in inbox.ids:
         inbox.cursor = inbox.ids.index(ticket_id)  # the inbox shows where it is
     else:
         views = screen.inbox_views

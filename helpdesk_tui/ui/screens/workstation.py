@@ -44,6 +44,7 @@ from helpdesk_tui.ui.options import AppOptions
 from helpdesk_tui.ui.rating import record_rating
 from helpdesk_tui.ui.screens.save_view import SaveViewScreen
 from helpdesk_tui.ui.screens.jump import ask_jump
+from helpdesk_tui.ui.searching import open_search
 from helpdesk_tui.ui.screens.workstation_bindings import WORKSTATION_BINDINGS, key_is_off
 from helpdesk_tui.ui.screens.workstation_commands import session_commands, workstation_commands
 from helpdesk_tui.ui.sending import SendFlow, after_send, holds_released, outbox_drained
@@ -80,6 +81,7 @@ class WorkstationScreen(Screen[None]):
         self.tz = options.zone
         settings = options.settings
         self.triage_at_start: bool | None = None  # helpdesk-tui triage: open on it (a new rotation or not)
+        self.last_search = ""  # the search screen opens with it (selected: typing replaces it)
         from_thread, push = self._from_thread, self._push
         self.drafts = DraftKeeper(cache, notify=self.notify, set_interval=self.set_interval,
                                   show_status=lambda sentence: self.dock.show_status(sentence))
@@ -261,6 +263,9 @@ class WorkstationScreen(Screen[None]):
 
     def action_jump(self) -> None:
         ask_jump(self)
+
+    def action_search(self) -> None:
+        open_search(self)
 
     def action_clear_filter(self) -> None:
         self.inbox_views.clear_filter()

@@ -73,7 +73,10 @@ WORKSTATION_BINDINGS: list[BindingType] = [
     # Near the end of the footer: at 100 columns the keys above keep their place (it shows from 160).
     Binding("number_sign,colon", "jump", "Jump", id="app.jump",
             tooltip="Open any cached ticket by its number: # 10015 enter (also outside the view)"),
-    # Last in the footer, after the jump: on a wide terminal, or in help and the palette (m).
+    # ctrl+f pages the inbox down and / filters it: the search of everything has its own key.
+    Binding("ctrl+k", "search", "Search", id="app.search",
+            tooltip="Search tickets, messages, internal notes, past replies and KB articles"),
+    # Last in the footer, after the jump and search: on a wide terminal, or in help and the palette (m).
     Binding("m", "macro", "Macro", id="ticket.macro",
             tooltip="Apply a macro to the open ticket: pick it, see what changes, then apply"),
     Binding("U", "undo_macro", "Undo macro", id="ticket.undo_macro",
@@ -88,8 +91,8 @@ APP_BINDINGS: list[BindingType] = [QUIT, HELP, TRIAGE, FOCUS, DASHBOARD, SYNC, B
 
 # Keys that act on the workstation's panes: off (and out of the footer) while a full
 # screen such as triage or the dashboard covers them, so they cannot act unseen.
-PANE_ACTIONS = frozenset({"filter", "jump", "view", "view_key", "reply", "note", "knowledge_base", "timeline",
-                          "zoom", "focus_done", "focus_skip", "undo_send", "promises", "macro",
+PANE_ACTIONS = frozenset({"filter", "jump", "search", "view", "view_key", "reply", "note", "knowledge_base",
+                          "timeline", "zoom", "focus_done", "focus_skip", "undo_send", "promises", "macro",
                           "undo_macro"})
 
 

@@ -27,6 +27,8 @@ def workstation_commands(screen: WorkstationScreen) -> Iterable[SystemCommand]:
     yield SystemCommand("Inbox: Save filter as view…", "Keep the current filter as a view with a name and a key "
                         "(\\[views] in the settings file)", screen.action_save_view)
     yield SystemCommand("Ticket: Jump to number…", "Open any cached ticket by its number (# or :)", screen.action_jump)
+    yield SystemCommand("Search: Everything…", "Tickets, messages, internal notes, past replies and KB articles "
+                        "(ctrl+k)", screen.action_search)
     yield SystemCommand("Ticket: Reply", "Write a public reply (r)", screen.action_reply)
     yield SystemCommand("Ticket: Internal note", "Write an internal note (n)", screen.action_note)
     yield SystemCommand("Ticket: Apply macro…", "Pick a macro, see exactly what it changes, then apply it (m)",

@@ -198,6 +198,14 @@ class KbSidebar(Vertical):
             body = html_to_text(body)
         return body.strip() + "\n"
 
+    def preview(self, hit: SearchHit) -> None:
+        """Show ``hit`` (an article, or a past answer) in the preview under the results."""
+        self._preview(hit)
+
+    @property
+    def previewing(self) -> bool:
+        return self.query_one("#kb-preview").has_class("shown")
+
     def _preview(self, hit: SearchHit) -> None:
         if hit.kind == "article" and hit.article_id is not None:
             article = self._article(hit.article_id)

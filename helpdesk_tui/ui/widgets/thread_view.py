@@ -43,6 +43,7 @@ KIND_LABELS = {
     MessageKind.INTERNAL_NOTE: "INTERNAL NOTE",
     MessageKind.SYSTEM: "system",
 }
+FOUND_LABEL = "◆ search match"  # on the header of the message a search result opened
 DELIVERY_LABELS = {"queued": "⏳ queued", "sending": "⏳ sending", "sent": "✓ sent", "failed": "✗ failed"}
 KIND_CLASSES = {
     MessageKind.CUSTOMER: "thread--customer",
@@ -105,7 +106,7 @@ class ThreadView(ScrollView, can_focus=True):
 
     COMPONENT_CLASSES = {"thread--customer", "thread--reply", "thread--note", "thread--system",
                          "thread--meta", "thread--note-body", "thread--delivery",
-                         "thread--attachment"}
+                         "thread--attachment", "thread--found"}
 
     DEFAULT_CSS = """
     ThreadView {
@@ -120,6 +121,7 @@ class ThreadView(ScrollView, can_focus=True):
         & > .thread--delivery { color: $warning; text-style: bold; }
         & > .thread--note-body { background: $msg-note 12%; }
         & > .thread--attachment { color: $text-muted; }
+        & > .thread--found { color: $accent; text-style: bold reverse; }
     }
     """
 
@@ -137,6 +139,8 @@ class ThreadView(ScrollView, can_focus=True):
         self._end_wanted = False  # scroll to the end once everything is laid out
         self._resting = False  # the background layout is far enough ahead and waits
         self._generation = 0
+        self.found_message_id: int | None = None  # the message a search result opened the thread at
+        self._found_wanted = False  # scroll to it once it is laid out (the pane may still be hidden)
 
     def set_messages(self, messages: list[Message],
                      attachments: Mapping[int, Sequence[AttachmentInfo]] | None = None) -> None:
@@ -145,6 +149,7 @@ class ThreadView(ScrollView, can_focus=True):
         self._attachments = attachments or {}
         self._lines, self._starts, self._laid_out, self._piece, self._width = [], [], 0, -1, 0
         self._end_wanted = False
+        self.found_message_id, self._found_wanted = None, False
         self._generation += 1
         if self.scrollable_content_region.width > 0:
             self._layout()
@@ -152,6 +157,34 @@ class ThreadView(ScrollView, can_focus=True):
             self.virtual_size = Size(0, 0)
             self.refresh()
         self.scroll_to(y=0, animate=False, immediate=True)
+
+    def show_message(self, message_id: int) -> bool:
+        """Scroll to the message ``message_id`` (a search result) and mark its header; False if
+        the thread has no such message. A pane still hidden scrolls once it is laid out."""
+        if not any(m.id == message_id for m in self._messages):
+            return False
+        self.found_message_id, self._found_wanted = message_id, True
+        if self._width:
+            self._layout()  # the header is drawn with its mark
+        return True
+
+    def message_line(self, message_id: int) -> int | None:
+        """The first line of the message ``message_id`` as laid out, None until it is."""
+        index = next((i for i, m in enumerate(self._messages) if m.id == message_id), None)
+        return self._starts[index] if index is not None and index < len(self._starts) else None
+
+    def _scroll_to_found(self) -> None:
+        index = next((i for i, m in enumerate(self._messages) if m.id == self.found_message_id), None)
+        if index is None:
+            self._found_wanted = False
+            return
+        while len(self._starts) <= index and not self.complete:  # lay out as far as the message
+            self._extend(until_line=len(self._lines) + self.size.height * 4)
+        if index < len(self._starts):
+            # force: the scrollbar that allows scrolling appears only at the next refresh, after
+            # the thread just set; without it the scroll would be dropped.
+            self.scroll_to(y=self._starts[index], animate=False, immediate=True, force=True)
+            self._found_wanted = False
 
     @property
     def message_count(self) -> int:
@@ -188,6 +221,8 @@ class ThreadView(ScrollView, can_focus=True):
         self._generation += 1
         self._extend(until_line=int(self.scroll_offset.y) + self.size.height * 2)
         self._resting = False
+        if self._found_wanted:
+            self._scroll_to_found()
         if not self.complete:
             generation = self._generation
             self.set_timer(0.02, lambda: self._layout_rest(generation))
@@ -283,6 +318,9 @@ class ThreadView(ScrollView, can_focus=True):
         head = Text(no_wrap=True, overflow="ellipsis")
         head.append("▌ ", kind_style)
         head.append(KIND_LABELS[message.kind], kind_style)
+        if message.id is not None and message.id == self.found_message_id:  # before the rest: never cut off
+            head.append(" ")
+            head.append(f" {FOUND_LABEL} ", self.get_component_rich_style("thread--found", partial=True))
         head.append(" · ", meta)
         head.append(clean_line(message.author) or "unknown", kind_style)
         head.append(" · " + when(message.created_at, now), meta)
@@ -305,6 +343,9 @@ class ThreadView(ScrollView, can_focus=True):
     def on_resize(self) -> None:
         width = self.scrollable_content_region.width
         if width > 0 and width != self._width:
+            found = self.found_message_id
+            if found is not None and self.message_line(found) == int(self.scroll_offset.y):
+                self._found_wanted = True  # still at the search match: stay on it at the new width
             self._layout()
 
     def render_line(self, y: int) -> Strip:
