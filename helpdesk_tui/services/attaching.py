@@ -110,3 +110,63 @@ def attach_all(workspace, paths: Sequence[str]) -> tuple[Meta, ...]:
         discard(workspace.db_path, metas)
         raise
     return tuple(metas)
+
+
+def backend_limits(backend) -> HelpdeskLimits | None:
+    """The limits of a running backend (the app's); None without one (nothing is sent anyway)."""
+    if backend is None:
+        return None
+    return HelpdeskLimits(str(backend.label), backend.capabilities.attachments)
+
+
+def add(db_path: Path, attached: Sequence[Mapping[str, object]], path_text: str,
+        limits: HelpdeskLimits | None) -> tuple[Meta, ...]:
+    """``attached`` with the file at ``path_text`` added (copied); one sentence when it cannot be."""
+    meta = attach(db_path, path_text, limits)
+    together = (*(dict(m) for m in attached), meta)
+    if limits is not None:
+        try:
+            check(limits, together)
+        except InvalidRequest:
+            discard(db_path, [meta])
+            raise
+    return together
+
+
+def without(db_path: Path, attached: Sequence[Mapping[str, object]], index: int) -> tuple[Meta, ...]:
+    """``attached`` without its ``index``-th file, whose copy is deleted."""
+    if not 0 <= index < len(attached):
+        return tuple(dict(m) for m in attached)
+    discard(db_path, [attached[index]])
+    return tuple(dict(m) for n, m in enumerate(attached) if n != index)
+
+
+def complete_path(text: str, *, limit: int = 2000) -> str | None:
+    """``text`` completed to the one file or folder it can only mean, or to the longest common
+    start of the names it may mean (folders end in ``/``); None when nothing is found."""
+    import os
+
+    if not text:
+        return None
+    expanded = os.path.expanduser(text)
+    folder, start = os.path.split(expanded)
+    try:
+        with os.scandir(folder or ".") as entries:
+            names = []
+            for n, entry in enumerate(entries):
+                if n >= limit:
+                    break  # a huge folder: completion is a help, not worth a stall
+                if entry.name.startswith(start) and (start.startswith(".") or not entry.name.startswith(".")):
+                    names.append(entry.name + ("/" if entry.is_dir() else ""))
+    except OSError:
+        return None
+    if not names:
+        return None
+    common = os.path.commonprefix(names)
+    if len(common) <= len(start):
+        return None
+    completed = os.path.join(folder, common)
+    # keep the ~ the agent typed: the suggestion must extend what is in the field
+    if text.startswith("~") and expanded != text:
+        completed = text + completed[len(expanded):]
+    return completed

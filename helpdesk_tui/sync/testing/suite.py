@@ -229,6 +229,7 @@ class BackendTests:
         on_server = copies(rig.server.thread(remote_id), body)
         assert len(on_server) == 1, f"the reply is on the server {len(on_server)} times"
         [mine] = on_server
+        assert isinstance(mine, RemoteMessage)
         names = [str(a.get("name") or a.get("filename") or a.get("file_name")) for a in mine.attachments]
         assert names == [original.name], f"attachments on the server: {mine.attachments}"
         got = rig.server.attachment_bytes(remote_id, mine, 1)
