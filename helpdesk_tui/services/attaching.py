@@ -14,7 +14,6 @@ from pathlib import Path
 
 from helpdesk_tui.domain.attachment_limits import NO_ATTACHMENTS, AttachmentLimits, human_size, problems
 from helpdesk_tui.services.errors import InvalidRequest
-from helpdesk_tui.services.workspace import DEMO
 
 Meta = dict[str, object]
 
@@ -38,8 +37,10 @@ def limits_for(backend_name: str) -> HelpdeskLimits:
 
 def account_limits(workspace) -> HelpdeskLimits:
     """The limits of ``workspace``'s account (a ``services.workspace.Workspace``)."""
-    if workspace.is_demo:
-        return limits_for(DEMO)
+    if workspace.is_demo:  # the demo's backend is built in, not registered as a plug-in
+        from helpdesk_tui.sync.backends.demo import DemoBackend
+
+        return HelpdeskLimits(DemoBackend.label, DemoBackend.capabilities.attachments)
     return limits_for(workspace.settings.accounts[workspace.account].backend)
 
 
