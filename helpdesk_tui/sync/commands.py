@@ -6,7 +6,8 @@ outbox sender turns a stored item into one of these with ``command_from`` and ha
 
 Every command carries ``id`` (the outbox item's id, which doubles as the idempotency key)
 and ``created_at`` (when it was queued: the look-up after an unknown outcome searches from
-there), and ``attachments`` ready for the attachments issue.
+there), and ``attachments``: the files that go with it, read from the private copies taken
+when they were attached (``store/outbox_files.py``), each with the sha256 it must still have.
 """
 
 from __future__ import annotations

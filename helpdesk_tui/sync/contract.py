@@ -163,6 +163,8 @@ class Backend(ABC):
     def push(self, command: Command, ticket_remote_id: str, version: str | None) -> PushResult:
         """Deliver one command (``Reply``, ``Note``, ``Update``; ``NewTicket`` where supported).
 
+        A reply's or note's ``attachments`` go with it, or the push fails: a message must never
+        land without its files (``sync/backends/attachment_upload.py`` has each helpdesk's way).
         ``command.id`` is the idempotency key; ``version`` is the ticket's version token when
         ``capabilities.concurrency`` is not NONE. Raises ``Conflict`` when the version no longer
         matches, ``UnknownOutcome`` when the request may have been applied but no answer came
