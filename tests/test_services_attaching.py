@@ -130,3 +130,9 @@ def test_a_missing_or_unreadable_file_is_one_sentence(tmp_path):
         pytest.skip("running as a user who reads any file (root)")
     with pytest.raises(InvalidRequest, match=r"^Cannot read .*locked\.txt: Permission denied\.$"):
         attaching.attach(tmp_path / "db.sqlite", str(locked))
+
+
+def test_a_hostile_file_name_is_described_inert():
+    line = attaching.describe({"name": "invoice\u202egpj.exe\x1b]0;pwned\x07", "size": 1234})
+    assert "\u202e" not in line and "\x1b" not in line and "\x07" not in line
+    assert line.endswith(" · 1 KB")

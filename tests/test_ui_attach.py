@@ -44,6 +44,13 @@ async def test_attach_in_the_composer_lists_it_with_its_size_and_the_queued_repl
     async with app.run_test(size=SIZE) as pilot:
         tid = await open_reply(pilot, app)
         await pilot.press(*"The boot log is attached.")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, SendScreen)
+        assert "nothing is attached" in screen_text(app)  # the words say "attached", the draft has no file
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, SendScreen)
         await attach(pilot, app, log)
         assert "boot.log.txt · 13 KB" in screen_text(app)  # listed in the picker
         await pilot.press("escape")
