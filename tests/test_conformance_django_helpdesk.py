@@ -12,12 +12,14 @@ import os
 import httpx
 import pytest
 
+from helpdesk_tui.domain.remote import RemoteMessage
 from helpdesk_tui.domain.vocab import Priority
 from helpdesk_tui.sync.backends import django_helpdesk as dh
 from helpdesk_tui.sync.backends import django_helpdesk_map as dhm
 from helpdesk_tui.sync.contract import AccountSettings
 from helpdesk_tui.sync.http import RetryPolicy
 from helpdesk_tui.sync.testing import BackendTests, ServerActions, ServerTicket
+from tests.server_files import django_helpdesk_bytes
 from tests.server_django_helpdesk import DjangoHelpdeskServer, django_helpdesk_server  # noqa: F401
 
 pytestmark = pytest.mark.server
@@ -43,6 +45,9 @@ class DjangoHelpdeskActions(ServerActions):
         response = self.http.request(method, path, **kw)  # type: ignore[arg-type]
         assert response.status_code < 300, (method, path, response.status_code, response.text[:300])
         return response.json() if response.content else None
+
+    def attachment_bytes(self, remote_id: str, message: RemoteMessage, n: int) -> bytes:
+        return django_helpdesk_bytes(self.dh.project, str(message.attachments[n - 1]["url"]))
 
     def backend(self, url: str | None = None) -> dh.DjangoHelpdeskBackend:
         account = AccountSettings(name="dh", url=url or self.dh.url, user=None, token=self.dh.token)

@@ -14,10 +14,12 @@ import time
 
 import pytest
 
+from helpdesk_tui.domain.remote import RemoteMessage
 from helpdesk_tui.sync.backends import rt, rt_map
 from helpdesk_tui.sync.contract import AccountSettings
 from helpdesk_tui.sync.http import RetryPolicy
 from helpdesk_tui.sync.testing import BackendTests, ServerActions, ServerTicket
+from tests.server_files import rt_bytes
 from tests.server_rt import RtApi, RtServer, rt_server  # noqa: F401
 
 pytestmark = pytest.mark.server
@@ -52,6 +54,9 @@ class RtActions(ServerActions):
         self.url = server.url
         self.api = RtApi(server)
         self.requestors: dict[str, str] = {}
+
+    def attachment_bytes(self, remote_id: str, message: RemoteMessage, n: int) -> bytes:
+        return rt_bytes(self.api.http, str(message.attachments[n - 1]["remote_id"]))
 
     def backend(self, url: str | None = None) -> rt.RequestTrackerBackend:
         account = AccountSettings(name="rt", url=url or self.rt.url, user=None, token=self.rt.token)

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from helpdesk_tui.domain.remote import RemoteMessage
 from helpdesk_tui.domain.vocab import Priority
 from helpdesk_tui.sync.backends import zendesk as zd
 from helpdesk_tui.sync.backends import zendesk_records as records
@@ -13,13 +14,14 @@ from helpdesk_tui.sync.contract import AccountSettings
 from helpdesk_tui.sync.http import RetryPolicy
 from helpdesk_tui.sync.testing import BackendTests, ServerActions, ServerTicket
 from tests.fakes.zendesk import FakeZendesk
+from tests.server_files import zendesk_bytes
 
 EMAIL = "agent@example.com"
 QUICK = RetryPolicy(attempts=3, base_delay=0.0, max_delay=0.0, timeout=10)
 
 
 class ZendeskActions(ServerActions):
-    writes = (("PUT", r"/api/v2/tickets/\d+(\.json)?$"),)
+    writes = (("PUT", r"/api/v2/tickets/\d+(\.json)?$"), ("POST", r"/api/v2/uploads(\.json)?$"))
 
     def __init__(self, fake: FakeZendesk) -> None:
         self.fake = fake
@@ -46,6 +48,9 @@ class ZendeskActions(ServerActions):
 
     def delete_ticket(self, remote_id: str) -> None:
         self.fake.delete_ticket(int(remote_id))
+
+    def attachment_bytes(self, remote_id: str, message: RemoteMessage, n: int) -> bytes:
+        return zendesk_bytes(str(message.attachments[n - 1]["url"]))
 
     def ticket(self, remote_id: str) -> ServerTicket:
         raw = self.fake.ticket(int(remote_id))

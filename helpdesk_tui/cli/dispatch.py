@@ -71,7 +71,7 @@ def _reply(ctx: Context, a: argparse.Namespace) -> int:
     from helpdesk_tui.cli.sync import reply
 
     return reply(ctx, a.ticket, file=a.file, note=a.note, status=a.status, next_update=a.next_update,
-                 send=not a.queue_only, delay=a.delay)
+                 send=not a.queue_only, delay=a.delay, attach=a.attach)
 
 
 def _outbox(ctx: Context, a: argparse.Namespace) -> int:

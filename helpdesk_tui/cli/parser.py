@@ -68,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     reply.add_argument("--note", action="store_true", help="an internal note instead of a public reply")
     reply.add_argument("--status", help="the ticket's status after sending (open, pending, on_hold, solved, …)")
     reply.add_argument("--next-update", metavar="WHEN", help="promised next update: +2h, tomorrow 10:00, …")
+    reply.add_argument("--attach", action="append", default=[], metavar="PATH",
+                       help="attach this file (repeat for more); it is copied now, so later changes do not count")
     reply.add_argument("--queue-only", action="store_true", help="queue it but do not try to send now")
     reply.add_argument("--delay", type=int, default=0, metavar="N",
                        help="hold it N seconds before it can be sent (ctrl+c meanwhile takes it back); default 0")

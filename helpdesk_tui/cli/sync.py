@@ -11,6 +11,7 @@ from helpdesk_tui.cli.context import Context
 from helpdesk_tui.cli.json import dumps
 from helpdesk_tui.content import clean_line
 from helpdesk_tui.errors import UserError
+from helpdesk_tui.services import attaching
 from helpdesk_tui.services import outbox as box
 from helpdesk_tui.services import sync as syncing
 from helpdesk_tui.services.workspace import find_ticket
@@ -59,7 +60,7 @@ def sync(ctx: Context) -> int:
 
 
 def reply(ctx: Context, reference: str, *, file: str, note: bool, status: str | None,
-          next_update: str | None, send: bool, delay: int = 0) -> int:
+          next_update: str | None, send: bool, delay: int = 0, attach: list[str] | None = None) -> int:
     try:
         body = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -69,13 +70,23 @@ def reply(ctx: Context, reference: str, *, file: str, note: bool, status: str | 
     agent = ctx.settings.agent.name
     with ctx.cache() as cache:
         ticket = find_ticket(cache, reference)
+        # Copied only now that the reply and its ticket are known good: a refusal leaves nothing.
+        checked = box.with_attachments(checked, attaching.attach_all(ctx, attach or []))
+        try:
+            if delay:
+                held = box.hold_reply(cache, ticket, checked, agent, now)
+            else:
+                item_id = box.queue_reply(cache, ticket, checked, agent, now)
+        except BaseException:
+            attaching.discard(cache.path, checked.attachments)
+            raise
         if delay:
-            held = box.hold_reply(cache, ticket, checked, agent, now)
             if not _wait_out(cache, held, checked.what, delay, ticket.number, send=send):
+                attaching.discard(cache.path, checked.attachments)  # taken back: nothing will send them
                 return 0
         else:
-            item_id = box.queue_reply(cache, ticket, checked, agent, now)
-            print(f"Queued {checked.what} {item_id[:8]} on #{ticket.number}.")
+            files = f" with {len(checked.attachments)} attached" if checked.attachments else ""
+            print(f"Queued {checked.what} {item_id[:8]} on #{ticket.number}{files}.")
         if send:
             result = syncing.send_outbox(cache, ctx.backend())
             if result.sent:

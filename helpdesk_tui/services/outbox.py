@@ -3,6 +3,7 @@ the undo window, and the outbox's items (list, retry, drop)."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -26,13 +27,15 @@ class CheckedReply:
     new_status: Status | None
     checkpoint: datetime | None
     delay: int  # seconds held before it may be sent (the undo window); 0: queued at once
+    attachments: tuple[dict[str, object], ...] = ()  # private copies (services.attaching)
 
     @property
     def what(self) -> str:
         return "note" if self.kind == MessageKind.INTERNAL_NOTE else "reply"
 
     def plan(self, ticket: Ticket, author: str) -> ReplyPlan:
-        return ReplyPlan(local_id(ticket), self.kind, self.body, author, self.new_status, self.checkpoint)
+        return ReplyPlan(local_id(ticket), self.kind, self.body, author, self.new_status, self.checkpoint,
+                         self.attachments)
 
 
 def check_reply(body: str, *, note: bool, status: str | None, next_update: str | None, delay: int,
@@ -60,6 +63,11 @@ def check_reply(body: str, *, note: bool, status: str | None, next_update: str |
         raise InvalidRequest(f"--delay must be between 0 and {MAX_SEND_DELAY} seconds.")
     kind = MessageKind.INTERNAL_NOTE if note else MessageKind.PUBLIC_REPLY
     return CheckedReply(kind, body, new_status, checkpoint, delay)
+
+
+def with_attachments(reply: CheckedReply, attachments: tuple[dict[str, object], ...]) -> CheckedReply:
+    """The same reply carrying ``attachments`` (copied and checked by ``services.attaching``)."""
+    return dataclasses.replace(reply, attachments=attachments)
 
 
 def _not_queued(reply: CheckedReply, cache: Cache, exc: WriteFailed) -> ServiceError:
@@ -146,5 +154,11 @@ def retry(cache: Cache, prefix: str, now: datetime) -> OutboxItem:
 
 
 def drop(cache: Cache, prefix: str) -> OutboxItem:
-    """Give up on the failed or conflicting item whose id starts with ``prefix``."""
-    return _change(cache, prefix, None)
+    """Give up on the failed or conflicting item whose id starts with ``prefix``; the private
+    copies of its attachments go with it."""
+    from helpdesk_tui.services.attaching import discard
+
+    item = _change(cache, prefix, None)
+    attachments = item.payload.get("attachments")
+    discard(cache.path, attachments if isinstance(attachments, list) else ())
+    return item

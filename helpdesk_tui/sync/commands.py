@@ -6,13 +6,16 @@ outbox sender turns a stored item into one of these with ``command_from`` and ha
 
 Every command carries ``id`` (the outbox item's id, which doubles as the idempotency key)
 and ``created_at`` (when it was queued: the look-up after an unknown outcome searches from
-there), and ``attachments`` ready for the attachments issue.
+there), and ``attachments``: the files that go with it, read from the private copies taken
+when they were attached (``store/outbox_files.py``), each with the sha256 it must still have.
 """
 
 from __future__ import annotations
 
+import hashlib
 import mimetypes
 from collections.abc import Callable, Mapping
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
@@ -21,6 +24,7 @@ from pathlib import Path
 from helpdesk_tui.domain.models import OutboxItem
 from helpdesk_tui.domain.vocab import Priority, Status
 from helpdesk_tui.sync.errors import NotSupported
+from helpdesk_tui.sync.upload_memo import FileMemo, UploadMemo
 
 
 class Keep(Enum):
@@ -34,19 +38,38 @@ KEEP = Keep.KEEP
 
 @dataclass(frozen=True)
 class Attachment:
-    """A file that goes with a command: its name, media type, size and a way to read it."""
+    """A file that goes with a command: its name, media type, size and a way to read it.
+
+    ``sha256`` is the hex digest of the bytes when the file was attached (empty: not known);
+    ``memo`` is where a backend keeps what it uploaded for it (``sync/upload_memo.py``)."""
 
     name: str
     media_type: str
     size: int
     read: Callable[[], bytes] = field(repr=False, compare=False)
+    sha256: str = ""
+    memo: UploadMemo = field(default_factory=UploadMemo, repr=False, compare=False)
 
     @classmethod
-    def from_path(cls, path: Path, *, name: str | None = None, media_type: str | None = None) -> Attachment:
+    def from_path(cls, path: Path, *, name: str | None = None, media_type: str | None = None,
+                  sha256: str = "", memo: UploadMemo | None = None) -> Attachment:
         """An attachment read from a file when the backend asks for its bytes."""
         guessed = mimetypes.guess_type(path.name)[0]
         return cls(name=name or path.name, media_type=media_type or guessed or "application/octet-stream",
-                   size=path.stat().st_size if path.is_file() else 0, read=path.read_bytes)
+                   size=path.stat().st_size if path.is_file() else 0, read=path.read_bytes, sha256=sha256,
+                   memo=memo or UploadMemo())
+
+    def content(self) -> bytes:
+        """The bytes to send; ``NotSupported`` when the snapshot is gone or no longer matches."""
+        try:
+            data = self.read()
+        except OSError as exc:
+            raise NotSupported(f"The attached file {self.name} can no longer be read ({exc.strerror or exc}): "
+                               "drop the item and attach the file again.") from None
+        if self.sha256 and hashlib.sha256(data).hexdigest() != self.sha256:
+            raise NotSupported(f"The attached file {self.name} changed after it was queued: drop the item "
+                               "and attach the file again.")
+        return data
 
 
 @dataclass(frozen=True)
@@ -145,12 +168,16 @@ def _list(value: object) -> list[object]:
 
 
 def _attachment(meta: Mapping[str, object]) -> Attachment:
-    """Attachment metadata as drafts store it: a ``path`` on disk, with optional name/type/size."""
-    path = Path(str(meta.get("path") or ""))
+    """Attachment metadata as drafts store it: a ``path`` on disk (the private snapshot), with
+    name, type, size and sha256; its upload memo sits beside the snapshot."""
+    raw_path = str(meta.get("path") or "")
+    path = Path(raw_path)
     name = str(meta.get("name") or meta.get("filename") or path.name or "attachment")
     media_type = str(meta.get("media_type") or meta.get("content_type") or "") or None
     size = meta.get("size")
-    attachment = Attachment.from_path(path, name=name, media_type=media_type)
+    memo = FileMemo(path.with_name(path.name + ".uploads.json")) if raw_path else None
+    attachment = Attachment.from_path(path, name=name, media_type=media_type,
+                                      sha256=str(meta.get("sha256") or ""), memo=memo)
     if isinstance(size, int) and not isinstance(size, bool):
-        return Attachment(attachment.name, attachment.media_type, size, attachment.read)
+        return dataclasses.replace(attachment, size=size)
     return attachment

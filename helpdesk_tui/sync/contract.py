@@ -27,6 +27,7 @@ import httpx
 from helpdesk_tui.config.account_options import Option
 # Who the signed-in agent is (``check`` learns it): the account's config stores it, so it lives there.
 from helpdesk_tui.config.settings import AgentIdentity as Identity
+from helpdesk_tui.domain.attachment_limits import NO_ATTACHMENTS, AttachmentLimits
 # The records a backend returns live in domain/ so the store can apply them; they are
 # re-exported here because they are half of this contract.
 from helpdesk_tui.domain.remote import (
@@ -44,10 +45,10 @@ from helpdesk_tui.sync.parsing import MALFORMED, malformed_reason, read_each, re
 from helpdesk_tui.sync.status import MemoryStatus, SyncStatus
 
 __all__ = [
-    "KEEP", "MALFORMED", "AccountSettings", "Attachment", "Backend", "Capabilities", "ChangeFeed", "ChangePage",
+    "KEEP", "MALFORMED", "AccountSettings", "Attachment", "AttachmentLimits", "Backend", "Capabilities", "ChangeFeed", "ChangePage",
     "Command", "Concurrency", "Identity", "Keep", "MemoryStatus", "NewTicket", "Note", "Option", "PushResult", "RemoteArticle",
     "RemoteMessage", "RemoteOrganization", "RemoteTemplate", "RemoteTicket", "RemoteUser", "Reply", "SyncStatus",
-    "Update", "command_from", "malformed_reason", "read_each", "record_label",
+    "Update", "carries_files", "command_from", "lists_files", "malformed_reason", "read_each", "record_label",
 ]
 
 
@@ -80,6 +81,8 @@ class Capabilities:
     sla: bool = False  # the server supplies its own due times
     tags: bool = False  # an update's ``tags`` (the whole list) is stored on the ticket (triage offers tags)
     groups: bool = False  # an update's ``group`` moves the ticket to that group or queue (triage offers it)
+    # what a reply or note may carry (size, count, types); checked before an item is queued
+    attachments: AttachmentLimits = NO_ATTACHMENTS
 
     def __post_init__(self) -> None:
         # Plain strings ("cursor", "etag") are accepted, as plug-ins wrote them before the enums.
@@ -168,6 +171,8 @@ class Backend(ABC):
     def push(self, command: Command, ticket_remote_id: str, version: str | None) -> PushResult:
         """Deliver one command (``Reply``, ``Note``, ``Update``; ``NewTicket`` where supported).
 
+        A reply's or note's ``attachments`` go with it, or the push fails: a message must never
+        land without its files (``sync/backends/attachment_upload.py`` has each helpdesk's way).
         ``command.id`` is the idempotency key; ``version`` is the ticket's version token when
         ``capabilities.concurrency`` is not NONE. Raises ``Conflict`` when the version no longer
         matches, ``UnknownOutcome`` when the request may have been applied but no answer came
@@ -188,7 +193,7 @@ class Backend(ABC):
         for message in reversed(self.fetch_thread(ticket_remote_id)):
             if message.created_at < command.created_at.replace(microsecond=0) - CLOCK_SKEW:
                 break
-            if message.kind == wanted and same_text(message.body, body):
+            if message.kind == wanted and same_text(message.body, body) and carries_files(message, command):
                 return message.remote_id
         return None
 
@@ -215,6 +220,19 @@ class Backend(ABC):
         """What a synced template (its ``raw`` record, as ``pull_templates`` kept it) does
         besides its text, for macros; None: it only writes text (the default)."""
         return None
+
+
+def carries_files(message: RemoteMessage, command: Reply | Note) -> bool:
+    """``message`` lists the files ``command`` attaches (by name, each as often): a message with
+    the same words but without them is not our delivery (the files would be lost)."""
+    return lists_files([str(meta.get("name") or meta.get("filename") or meta.get("file_name") or "")
+                        for meta in message.attachments if isinstance(meta, Mapping)], command)
+
+
+def lists_files(found: list[str], command: Reply | Note) -> bool:
+    """``found`` (file names on a server's message) has each file of ``command``, as often."""
+    names = [a.name for a in command.attachments]
+    return all(found.count(n) >= names.count(n) for n in set(names))
 
 
 # Servers and this machine disagree on the time: a message found by looking may be stamped

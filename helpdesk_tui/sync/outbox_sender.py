@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from helpdesk_tui.domain.models import OutboxItem
-from helpdesk_tui.store import outbox, sync_apply, tickets
+from helpdesk_tui.store import outbox, outbox_files, sync_apply, tickets
 from helpdesk_tui.store.cache import Cache
 from helpdesk_tui.store.db import transaction
 from helpdesk_tui.store.held import release_due
@@ -172,6 +172,10 @@ def _mark(cache: Cache, item: OutboxItem, state: str, now: Callable[[], datetime
         outbox.mark(conn, item.id, state, now(), error=error, remote_id=remote_id, attempt=attempt)
         if version is not None:
             tickets.set_version(conn, item.ticket_id, version)
+    if state == outbox.SENT:
+        # Delivered: the private copies become the sent message's bytes in the cache.
+        files = item.payload.get("attachments")
+        outbox_files.keep_as_downloaded(cache.path, item.message_id, files if isinstance(files, list) else ())
     _logged(item, item.state, state, error)
     item.state = state
 

@@ -15,6 +15,7 @@ from textual.widget import Widget
 
 from helpdesk_tui.domain.models import Draft
 from helpdesk_tui.domain.vocab import MessageKind
+from helpdesk_tui.services import attaching
 from helpdesk_tui.services.types import Cache, WriteFailed
 from helpdesk_tui.ui.draft_saving import DraftKeeper
 from helpdesk_tui.ui.screens.confirm import ConfirmScreen
@@ -63,7 +64,7 @@ class ComposerDock:
             draft = Draft(ticket_id, kind, "", now, now, seen_message_id=max((m.id for m in thread if m.id is not None), default=None))
         elif draft.kind != kind:
             self._notify(f"Reopened your draft {'note' if draft.kind == MessageKind.INTERNAL_NOTE else 'reply'}.")
-        composer = Composer(draft, save=self._save, now=self._now)
+        composer = Composer(draft, save=self._save, now=self._now, describe=attaching.describe)
         composer.status_line = self._drafts.status_line()
         self._screen.query_one(TicketPane).mount(composer)
         return composer
@@ -74,7 +75,7 @@ class ComposerDock:
         draft = self._drafts.unsaved_draft(ticket_id) or self._cache.draft(ticket_id)
         if draft is None:
             return None
-        composer = Composer(draft, save=self._save, now=self._now, active=False)
+        composer = Composer(draft, save=self._save, now=self._now, active=False, describe=attaching.describe)
         composer.status_line = self._drafts.status_line()
         self._screen.query_one(TicketPane).mount(composer)
         return composer
@@ -111,9 +112,10 @@ class ComposerDock:
             if discard:
                 self._drafts.forget_unsaved_draft(ticket_id)
                 self._cache.discard_draft(ticket_id)
+                attaching.discard(self._cache.path, composer.draft.attachments)
             elif not composer.active:
                 pass  # shown, never continued: the saved draft is exactly as it was
-            elif composer.text.strip():
+            elif composer.text.strip() or composer.draft.attachments:  # files alone are a draft worth keeping
                 if composer.changed or self._drafts.unsaved_draft(ticket_id) is not None:
                     composer.save_now()
             elif self._drafts.unsaved_draft(ticket_id) is None:
@@ -166,7 +168,10 @@ class ComposerDock:
         else:
             self._drafts.forget_unsaved_draft(ticket_id)
             try:
+                draft = self._cache.draft(ticket_id)
                 self._cache.discard_draft(ticket_id)
+                if draft is not None:
+                    attaching.discard(self._cache.path, draft.attachments)
             except WriteFailed as exc:
                 self._notify(f"The draft was not discarded: {exc}. Try again in a moment.", severity="warning",
                              markup=False)

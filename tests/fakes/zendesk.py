@@ -30,6 +30,8 @@ developer.zendesk.com:
 - ``GET /api/v2/help_center/incremental/articles?start_time=`` (``next_page``, ``end_time``),
   ``GET /api/v2/help_center/articles`` (cursor paging).
 - ``GET /api/v2/macros`` and ``/api/v2/macros/active`` (``active=``, cursor or offset paging).
+- ``POST /api/v2/uploads?filename=`` (the bytes as the body) → a token a comment names in
+  ``uploads``; ``GET`` an attachment's ``content_url`` answers its bytes (``zendesk_uploads.py``).
 
 Every answer carries ``X-Rate-Limit``/``ratelimit-*`` headers (incremental exports also
 ``Zendesk-RateLimit-incremental-exports``); limits are not enforced, inject 429s instead.
@@ -126,6 +128,8 @@ class FakeZendesk(Endpoints):
             ("GET", re.compile(r"/api/v2/help_center/incremental/articles"), self._articles_since),
             ("GET", re.compile(r"/api/v2/help_center(?:/[a-z-]+)?/articles"), self._articles),
             ("GET", re.compile(r"/api/v2/macros(/active)?"), self._macros),
+            ("POST", re.compile(r"/api/v2/uploads"), self._upload),
+            ("GET", re.compile(r"/attachments/token/(\w+)/?"), self._attachment_content),
         ]
 
     # --- life cycle ----------------------------------------------------------------------
@@ -137,6 +141,7 @@ class FakeZendesk(Endpoints):
         server.fake = self  # type: ignore[attr-defined]
         self._server = server
         self.state.base_url = self.url
+        self.state.uploads.base_url = self.url
         self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
                                         name="fake-zendesk", daemon=True)
         self._thread.start()
@@ -309,8 +314,8 @@ class FakeZendesk(Endpoints):
                 who = self._authenticate(headers.get("Authorization"))
                 if who is None and action != self._me:
                     return 401, {}, {"error": "Couldn't authenticate you"}
-                try:
-                    payload = json.loads(raw) if raw else None
+                try:  # an upload's body is the file itself, not JSON
+                    payload = json.loads(raw) if raw and action != self._upload else None
                 except ValueError:
                     return 400, {}, {"error": "InvalidJSON", "description": "The request body is not JSON"}
                 try:
@@ -360,10 +365,11 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def _send(handler: BaseHTTPRequestHandler, status: int, headers: dict[str, str], body: Any) -> None:
-    data = encode(body)
+    data = body if isinstance(body, bytes) else encode(body)  # bytes: an attachment's content
     try:
         handler.send_response(status)
-        handler.send_header("Content-Type", "application/json; charset=utf-8")
+        handler.send_header("Content-Type", "application/octet-stream" if isinstance(body, bytes)
+                            else "application/json; charset=utf-8")
         handler.send_header("Content-Length", str(len(data)))
         for name, value in headers.items():
             handler.send_header(name, value)

@@ -132,6 +132,16 @@ class Endpoints:
             macros = [m for m in macros if m["active"] == wanted]
         return 200, {}, self._paged(macros, "macros", "macros.json", query)
 
+    def _upload(self, *, query: dict[str, str], headers: Any, raw: bytes, who: Any, **_: Any) -> tuple[int, dict, Any]:
+        self._signed_in(who)
+        return 201, {}, self.state.uploads.upload(query.get("filename", ""), str(headers.get("Content-Type") or ""),
+                                                  raw, self.state.now, query.get("token"))
+
+    def _attachment_content(self, content_token: str, **_: Any) -> tuple[int, dict, Any]:
+        # Zendesk serves attachments of an account without authentication by default (the token
+        # in the address is the secret), so the fake does not ask who is reading.
+        return 200, {}, self.state.uploads.content(content_token)
+
     def _paged(self, items: list[dict[str, Any]], key: str, path: str, query: dict[str, str]) -> dict[str, Any]:
         """Cursor paging when ``page[size]``/``page[after]`` is given, offset paging otherwise."""
         base = f"{self.url}/api/v2/{path}"

@@ -41,6 +41,7 @@ from tests.fakes.zendesk_base import (
 )
 from tests.fakes.zendesk_bulk import BulkTickets
 from tests.fakes.zendesk_guide import Guide
+from tests.fakes.zendesk_uploads import Uploads
 
 _BIG = 1 << 62
 
@@ -65,6 +66,7 @@ class ZendeskState(BulkTickets, Guide):
         self._feed: list[tuple[int, int]] = []  # (generated_timestamp, ticket id), sorted
         self._feed_key: dict[int, tuple[int, int]] = {}
         self._bulk = None
+        self.uploads = Uploads(self._ids)
         self.me = self.add_user(agent_name, email=agent_email, role="admin")
 
     # --- clock ---------------------------------------------------------------------------
@@ -230,6 +232,7 @@ class ZendeskState(BulkTickets, Guide):
         if comment is not None:
             if not isinstance(comment, dict) or not str(comment.get("body") or comment.get("html_body") or "").strip():
                 raise invalid("comment", "Comment: body cannot be blank")
+            self.uploads.check(comment.get("uploads"), self.now)
         if ticket["status"] == "new" and "status" not in changes and self.users[author_id]["role"] in AGENT_ROLES:
             changes["status"] = "open"
         metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
@@ -243,6 +246,7 @@ class ZendeskState(BulkTickets, Guide):
         comment = body.get("comment") if isinstance(body, dict) else None
         if not isinstance(comment, dict) or not str(comment.get("body") or comment.get("html_body") or "").strip():
             raise invalid("comment", "Comment: body cannot be blank")
+        self.uploads.check(comment.get("uploads"), self.now)
         requester = body.get("requester_id")
         if isinstance(body.get("requester"), dict):
             found = self.user_named(str(body["requester"].get("email") or ""))
@@ -319,7 +323,8 @@ class ZendeskState(BulkTickets, Guide):
             record = {
                 "id": next(self._ids), "type": "Comment", "author_id": comment.get("author_id") or author_id,
                 "body": text, "html_body": markup, "plain_body": text, "public": bool(comment.get("public", True)),
-                "attachments": [], "audit_id": audit_id, "via": {"channel": channel, "source": {}},
+                "attachments": self.uploads.attachments_of(comment.get("uploads")), "audit_id": audit_id,
+                "via": {"channel": channel, "source": {}},
                 "metadata": {"system": {"client": "fake"}, "custom": {}}, "created_at": iso(ts),
             }
             self.comments[tid].append(record)

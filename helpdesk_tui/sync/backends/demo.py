@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from helpdesk_tui.domain.attachment_limits import MB, AttachmentLimits
 from helpdesk_tui.sync.backends.demo_helpdesk import DemoHelpdesk, Write
 from helpdesk_tui.sync.contract import (
     KEEP, AccountSettings, Backend, Capabilities, ChangeFeed, ChangePage, Command, Concurrency, Note, PushResult, RemoteMessage,
@@ -35,9 +36,11 @@ class DemoBackend(Backend):
     label = "demo workspace"
     # The helpdesk keeps tags and groups, honours the outbox id as an idempotency key, checks
     # versions on updates and reports deletions in its feed (a sequence number as the cursor).
+    # Attachments: any type, up to 25 MB each and 10 a message (numbers of our own choosing, so the
+    # demo shows what a helpdesk's limits look like).
     capabilities: ClassVar[Capabilities] = Capabilities(
         change_feed=ChangeFeed.CURSOR, deletions=True, idempotency=True, concurrency=Concurrency.VERSION, tags=True,
-        groups=True)
+        groups=True, attachments=AttachmentLimits(max_bytes=25 * MB, max_count=10, source="the demo's own"))
 
     def __init__(self, account: AccountSettings | None = None, client: Any = None, *,
                  helpdesk: DemoHelpdesk | None = None, page_size: int = PAGE_SIZE) -> None:
@@ -94,6 +97,7 @@ def _write(command: Command, ticket_remote_id: str, version: str | None) -> Writ
         if command.tags is not KEEP:
             fields["tags"] = command.tags
     body = None if isinstance(command, Update) else command.body
+    files = () if isinstance(command, Update) else tuple((f.name, f.media_type, f.content()) for f in command.attachments)
     # Like RT, only a bare update is checked against the version: a reply is never refused.
     return Write(key=command.id, remote_id=ticket_remote_id, body=body, public=isinstance(command, Reply),
-                 fields=fields, version=version if isinstance(command, Update) else None)
+                 fields=fields, version=version if isinstance(command, Update) else None, files=files)

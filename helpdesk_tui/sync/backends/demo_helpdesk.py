@@ -64,6 +64,7 @@ class Write:
     public: bool = True
     fields: dict[str, object] = field(default_factory=dict)  # status, priority, assignee, group, tags
     version: str | None = None  # refuse the write when the ticket has moved past this
+    files: tuple[tuple[str, str, bytes], ...] = ()  # (name, media type, bytes) attached to the message
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,7 @@ class DemoHelpdesk:
         self._message_ids = itertools.count(1)
         self.tickets: dict[str, DemoTicket] = {}
         self.applied: dict[str, Applied] = {}  # write key → its result (idempotency)
+        self.files: dict[tuple[str, int], bytes] = {}  # (message id, n) → an attachment's bytes
         self.lose_answers = 0  # the next N writes are applied and then their answer is lost
 
     # ---------------------------------------------------------------- the server's side
@@ -206,17 +208,28 @@ class DemoHelpdesk:
         message_id = None
         if write.body is not None:
             kind = MessageKind.PUBLIC_REPLY if write.public else MessageKind.INTERNAL_NOTE
-            message_id = self._message(ticket, kind, AGENT, write.body).remote_id
+            message_id = self._message(ticket, kind, AGENT, write.body, write.files).remote_id
         for name, value in write.fields.items():
             setattr(ticket, name, value)
         self._touch(ticket)
         return Applied(message_id=message_id, version=str(ticket.version))
 
-    def _message(self, ticket: DemoTicket, kind: MessageKind, author: str, body: str) -> RemoteMessage:
-        message = RemoteMessage(remote_id=f"m{next(self._message_ids)}", kind=kind, author=author, body=body,
-                                created_at=self._now(), body_format="text")
+    def _message(self, ticket: DemoTicket, kind: MessageKind, author: str, body: str,
+                 files: tuple[tuple[str, str, bytes], ...] = ()) -> RemoteMessage:
+        remote_id = f"m{next(self._message_ids)}"
+        attachments = []
+        for n, (name, media_type, data) in enumerate(files, start=1):
+            self.files[(remote_id, n)] = data
+            attachments.append({"filename": name, "content_type": media_type, "size": len(data), "n": n})
+        message = RemoteMessage(remote_id=remote_id, kind=kind, author=author, body=body,
+                                created_at=self._now(), body_format="text", attachments=tuple(attachments))
         ticket.messages.append(message)
         return message
+
+    def file(self, message_id: str, n: int) -> bytes:
+        """The bytes of a message's ``n``-th attachment (from 1)."""
+        with self._lock:
+            return self.files[(message_id, n)]
 
     def _touch(self, ticket: DemoTicket) -> None:
         self._seq += 1

@@ -41,7 +41,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from helpdesk_tui.domain.attachment_limits import AttachmentLimits
 from helpdesk_tui.sync.auth import TokenAuth
+from helpdesk_tui.sync.backends.attachment_upload import form_fields, multipart_files
 from helpdesk_tui.sync.backends import django_helpdesk_map as dhm
 from helpdesk_tui.sync.backends.django_helpdesk_names import NAMES, read_names
 from helpdesk_tui.sync.contract import (
@@ -49,6 +51,7 @@ from helpdesk_tui.sync.contract import (
     KEEP,
     MALFORMED,
     AccountSettings,
+    Attachment,
     Backend,
     Capabilities,
     ChangeFeed,
@@ -68,6 +71,11 @@ from helpdesk_tui.sync.contract import (
 from helpdesk_tui.sync.errors import BadResponse, Forbidden, NotFound, NotSupported
 from helpdesk_tui.sync.http import HttpClient
 
+# django-helpdesk checks a file's extension against HELPDESK_VALID_EXTENSIONS (its settings.py
+# default below; a bare name passes) unless HELPDESK_VALIDATE_ATTACHMENT_TYPES is off; it sets no
+# size or count limit of its own (the web server in front may: nginx's client_max_body_size).
+LIMITS = AttachmentLimits(allowed_extensions=(".txt", ".asc", ".pdf", ".doc", ".docx", ".odt", ".jpg", ".png", ".eml"),
+                          source="helpdesk/settings.py HELPDESK_VALID_EXTENSIONS default (2.6)")
 DEFAULT_PAGE_SIZE = 100  # the server has no maximum; each list request costs it a pass over all tickets
 
 
@@ -91,7 +99,7 @@ class DjangoHelpdeskBackend(Backend):
     label = "django-helpdesk"
     capabilities = Capabilities(change_feed=ChangeFeed.FULL_SCAN, deletions=True, idempotency=False,
                                 concurrency=Concurrency.NONE, kb=False, templates=False, sla=False, tags=False,
-                                groups=True)
+                                groups=True, attachments=LIMITS)
     options = (NAMES,)
 
     @classmethod
@@ -264,7 +272,8 @@ class DjangoHelpdeskBackend(Backend):
         if isinstance(command, (Reply, Note)):
             if not command.body.strip():
                 raise NotSupported("django-helpdesk needs some text in a reply or note.")
-            return self._followup(tid, command.body, isinstance(command, Reply), command.status)
+            return self._followup(tid, command.body, isinstance(command, Reply), command.status,
+                                  command.attachments)
         if not isinstance(command, Update):
             raise NotSupported(f"django-helpdesk cannot take a {type(command).__name__} from here yet.")
         # Check everything before sending anything, so an update is never half applied.
@@ -285,14 +294,19 @@ class DjangoHelpdeskBackend(Backend):
             return self._followup(tid, "", False, command.status)
         return PushResult()
 
-    def _followup(self, tid: int, body: str, public: bool, status: object) -> PushResult:
+    def _followup(self, tid: int, body: str, public: bool, status: object,
+                  files: tuple[Attachment, ...] = ()) -> PushResult:
         data: dict[str, Any] = {"ticket": tid, "comment": dhm.protect(body), "public": public}
         if status:
             target = dhm.status_code(str(status), None)
             if target == dhm.OPEN:  # "open" on a resolved or closed ticket is Reopened there
                 target = dhm.status_code(str(status), self.shape.num(self._get_ticket(tid), "status", "ticket"))
             data["new_status"] = target
-        response = self.client.request("POST", "/followups/", json=data, idempotent=False, expect=(200, 201))
+        if files:  # the serializer takes files only as multipart/form-data, text fields beside them
+            response = self.client.request("POST", "/followups/", data=form_fields(data), files=multipart_files(files),
+                                           idempotent=False, expect=(200, 201))
+        else:
+            response = self.client.request("POST", "/followups/", json=data, idempotent=False, expect=(200, 201))
         created = self.shape.obj(self._json(response), "followup")
         return PushResult(remote_id=str(self.shape.num(created, "id", "followup")))
 

@@ -44,8 +44,10 @@ from typing import Any
 
 import httpx
 
+from helpdesk_tui.domain.attachment_limits import MIB, AttachmentLimits
 from helpdesk_tui.sync.auth import BasicAuth, TokenAuth
 from helpdesk_tui.sync.backends import rt_map
+from helpdesk_tui.sync.backends.attachment_upload import rt_attachments
 from helpdesk_tui.sync.contract import (
     KEEP,
     MALFORMED,
@@ -79,6 +81,10 @@ IN_CHUNK = 200  # ids per "IN" search
 # RT's sentences for a field it did not change (sentences saying a field changed are not)
 REFUSED_RE = re.compile(r"(?i)(could not|couldn't|permission denied|invalid|doesn't exist|does not exist|"
                         r"not allowed|isn't a valid|is not a valid)")
+# RT's size limit is the server's $MaxAttachmentSize (RT_Config.pm's default: 10 MiB; larger files
+# are truncated or dropped where $TruncateLongAttachments/$DropLongAttachments are set); RT
+# takes any type and any number of files.
+LIMITS = AttachmentLimits(max_bytes=10 * MIB, source="RT_Config.pm $MaxAttachmentSize default")
 CHANGED_RE = re.compile(r"(?i)\bchanged (from|to)\b")  # "Priority changed from 'Low' to 'Invalid'"
 
 
@@ -99,7 +105,8 @@ class RequestTrackerBackend(Backend):
     name = "rt"
     label = "Request Tracker"
     capabilities = Capabilities(change_feed=ChangeFeed.TIMESTAMP, deletions=False, idempotency=False,
-                                concurrency=Concurrency.ETAG, kb=True, sla=False, groups=True)
+                                concurrency=Concurrency.ETAG, kb=True, sla=False, groups=True,
+                                attachments=LIMITS)
 
     @classmethod
     def api_url(cls, account: AccountSettings) -> str:
@@ -381,6 +388,8 @@ class RequestTrackerBackend(Backend):
         number = self._number(ticket_remote_id)
         if isinstance(command, (Reply, Note)):
             data: dict[str, Any] = {"Content": command.body, "ContentType": "text/plain"}
+            if command.attachments:
+                data["Attachments"] = rt_attachments(command.attachments)
             if command.status:
                 data["Status"] = rt_map.status_to_rt(command.status)
             kind = "correspond" if isinstance(command, Reply) else "comment"

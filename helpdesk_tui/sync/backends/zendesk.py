@@ -27,8 +27,10 @@ from typing import Any, ClassVar
 
 import httpx
 
+from helpdesk_tui.domain.attachment_limits import MB, AttachmentLimits
 from helpdesk_tui.domain.macros import HelpdeskActions
 from helpdesk_tui.sync import errors
+from helpdesk_tui.sync.backends.attachment_upload import zendesk_tokens
 from helpdesk_tui.sync.auth import BasicAuth, TokenAuth
 from helpdesk_tui.sync.backends import zendesk_macros as macros
 from helpdesk_tui.sync.backends import zendesk_records as records
@@ -50,6 +52,7 @@ from helpdesk_tui.sync.contract import (
     RemoteMessage,
     RemoteTemplate,
     RemoteTicket,
+    lists_files,
     read_each,
 )
 from helpdesk_tui.sync.http import HttpClient
@@ -57,6 +60,9 @@ from helpdesk_tui.sync.http import HttpClient
 EXPORT = "/api/v2/incremental/tickets/cursor.json"
 ARTICLES = "/api/v2/help_center/incremental/articles.json"
 SIDELOADS = "users,groups,organizations"
+# "Attachments can be up to 50 MB" per file (Zendesk help: attachment size limits); admins may
+# restrict the types (Admin Center, allowed file types): the upload is refused then.
+LIMITS = AttachmentLimits(max_bytes=50 * MB, source="support.zendesk.com: 50 MB per attachment")
 OUTBOX_KEY = "helpdesk_tui_outbox_id"  # our key in an update's audit metadata
 _START = "start_time:"  # our cursor before Zendesk has given one (an empty first export)
 _CLOCK_SKEW = timedelta(minutes=5)
@@ -88,7 +94,7 @@ class ZendeskBackend(Backend):
     label: ClassVar[str] = "Zendesk"
     capabilities: ClassVar[Capabilities] = Capabilities(
         change_feed=ChangeFeed.CURSOR, deletions=True, idempotency=False, concurrency=Concurrency.VERSION,
-        kb=True, templates=True, sla=False, tags=True, groups=True)
+        kb=True, templates=True, sla=False, tags=True, groups=True, attachments=LIMITS)
     template_kind: ClassVar[str] = "macro"  # what Zendesk calls its templates, shown next to synced ones
 
     def __init__(self, account: AccountSettings, client: HttpClient, *, start_time: int = 0,
@@ -237,6 +243,8 @@ class ZendeskBackend(Backend):
         ticket = self._update_body(command)
         if not ticket:
             return PushResult(version=version)
+        if isinstance(command, (Reply, Note)) and command.attachments:
+            ticket["comment"]["uploads"] = zendesk_tokens(self.client, command.attachments)
         ticket["metadata"] = {OUTBOX_KEY: command.id}
         if version:
             ticket["safe_update"] = True
@@ -286,7 +294,8 @@ class ZendeskBackend(Backend):
             for raw in data.get("comments") or ():
                 created = records.parse_time(raw.get("created_at"))
                 text = " ".join(str(raw.get("plain_body") or raw.get("body") or "").split())
-                if created and created >= since and bool(raw.get("public")) == public and text == wanted:
+                if created and created >= since and bool(raw.get("public")) == public and text == wanted \
+                        and lists_files([str(a.get("file_name") or "") for a in raw.get("attachments") or ()], command):
                     return str(raw["id"])
         return None
 

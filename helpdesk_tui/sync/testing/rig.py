@@ -19,7 +19,7 @@ from helpdesk_tui.domain.remote import RemoteMessage
 from helpdesk_tui.domain.reply import ReplyPlan
 from helpdesk_tui.domain.triage import Change
 from helpdesk_tui.domain.vocab import MessageKind
-from helpdesk_tui.store import outbox, triage
+from helpdesk_tui.store import outbox, outbox_files, triage
 from helpdesk_tui.store.cache import Cache
 from helpdesk_tui.store.db import transaction
 from helpdesk_tui.sync.contract import Backend
@@ -102,12 +102,14 @@ class Rig:
         assert ticket.id is not None
         return self.cache.thread(ticket.id)
 
-    def reply(self, remote_id: str, body: str, *, note: bool = False) -> str:
-        """Queue a reply (or an internal note) as the composer does; the outbox item's id."""
+    def reply(self, remote_id: str, body: str, *, note: bool = False, attach: tuple[Path, ...] = ()) -> str:
+        """Queue a reply (or an internal note) as the composer does, the files in ``attach``
+        copied as attaching them does; the outbox item's id."""
         kind = MessageKind.INTERNAL_NOTE if note else MessageKind.PUBLIC_REPLY
         ticket = self.local(remote_id)
         assert ticket.id is not None
-        _, item_id = self.cache.queue_reply(ReplyPlan(ticket.id, kind, body, AGENT), self.clock())
+        files = tuple(outbox_files.snapshot(self.cache.path, path) for path in attach)
+        _, item_id = self.cache.queue_reply(ReplyPlan(ticket.id, kind, body, AGENT, attachments=files), self.clock())
         return item_id
 
     def update(self, remote_id: str, change: Change) -> str:

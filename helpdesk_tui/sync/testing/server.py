@@ -74,6 +74,12 @@ class ServerActions(ABC):
         """The ticket's thread as the server has it now (read straight from it, no proxy)."""
         return self.backend().fetch_thread(remote_id)
 
+    def attachment_bytes(self, remote_id: str, message: RemoteMessage, n: int) -> bytes:
+        """The bytes of ``message``'s ``n``-th attachment (from 1, in ``message.attachments``'
+        order) as the server stores them, read behind the backend's back (backends whose
+        capabilities declare attachments)."""
+        raise NotSupported("This server cannot hand out attachment bytes.")
+
     @contextmanager
     def answers_lost(self) -> Iterator[Backend]:
         """A backend whose next write reaches the server and is applied, but whose answer never

@@ -7,6 +7,7 @@ tests for a capability a backend does not declare are skipped with the reason.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +19,7 @@ from helpdesk_tui.domain.models import Message
 from helpdesk_tui.domain.remote import RemoteMessage
 from helpdesk_tui.domain.triage import Change
 from helpdesk_tui.domain.vocab import MessageKind, Priority, Status
-from helpdesk_tui.store import outbox, sync_apply
+from helpdesk_tui.store import outbox, outbox_files, sync_apply
 from helpdesk_tui.sync.errors import NotSupported
 from helpdesk_tui.sync.testing import hostile
 from helpdesk_tui.sync.testing.rig import Rig, words
@@ -231,6 +232,43 @@ class BackendTests:
         assert len(on_server) == 1, f"the reply is on the server {len(on_server)} times"
         local = copies(rig.thread(remote_id), body)
         assert [m.remote_id for m in local] == [on_server[0].remote_id]
+
+    # ---------------------------------------------------------------- attachments
+
+    def test_attach_a_reply_with_a_file_lands_once_with_the_same_bytes(self, rig: Rig, tmp_path: Path) -> None:
+        """The file is copied when attached (the original is deleted before the send), the
+        first answer is lost, and the server ends up with one message carrying the file, byte
+        for byte; locally the copy leaves the outbox folder and the bytes open from the cache."""
+        if not rig.capabilities.attachments.supported:
+            pytest.skip(f"{rig.backend.label} declares no attachments (capabilities.attachments)")
+        t = tag()
+        remote_id = rig.new_ticket(f"Screenshot please {t}", "The error dialog shows a code.")
+        rig.sync()
+        original = tmp_path / f"dialog-{t}.png"
+        data = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 64 + t.encode()  # every byte value, not text
+        original.write_bytes(data)
+        body = f"Here is the log you asked for ({t})."
+        item_id = rig.reply(remote_id, body, attach=(original,))
+        original.unlink()  # the snapshot goes out, not the original
+        with rig.server.answers_lost() as lossy:
+            first = rig.drain(type(rig.backend)(lossy, rig.backend.wanted))
+            assert first.sent == 0, first
+            rig.later()
+            second = rig.drain(type(rig.backend)(lossy, rig.backend.wanted))
+        assert second.sent == 1, second.problems
+        assert rig.item(item_id).state == outbox.SENT
+        on_server = copies(rig.server.thread(remote_id), body)
+        assert len(on_server) == 1, f"the reply is on the server {len(on_server)} times"
+        [mine] = on_server
+        assert isinstance(mine, RemoteMessage)
+        names = [str(a.get("name") or a.get("filename") or a.get("file_name")) for a in mine.attachments]
+        assert names == [original.name], f"attachments on the server: {mine.attachments}"
+        got = rig.server.attachment_bytes(remote_id, mine, 1)
+        assert hashlib.sha256(got).hexdigest() == hashlib.sha256(data).hexdigest(), (len(got), len(data))
+        assert not any(outbox_files.outbox_folder(rig.cache.path).glob("*")), "a copy stayed in the outbox folder"
+        rig.sync()
+        [local] = copies(rig.thread(remote_id), body)
+        assert local.remote_id == mine.remote_id
 
     # ---------------------------------------------------------------- hostile content
 

@@ -59,6 +59,7 @@ from helpdesk_tui.ui.widgets.fitting_footer import FittingFooter
 from helpdesk_tui.ui.widgets.inbox_list import InboxList
 from helpdesk_tui.ui.widgets.kb_sidebar import KbSidebar
 from helpdesk_tui.ui.widgets.ticket_pane import TicketPane
+from helpdesk_tui.ui.attaching import ComposerFiles
 from helpdesk_tui.ui.widgets.top_bar import top_bar_text
 from helpdesk_tui.ui.worker_errors import report_failed_worker
 
@@ -112,6 +113,7 @@ class WorkstationScreen(Screen[None]):
             redraw=lambda: focus_redraw(self))
         self.dock = ComposerDock(cache, self.drafts, now=now, screen=self, notify=self.notify, push_screen=push,
                                  discard_agreed=lambda ticket_id: self.post_message(self.DraftDiscarded(ticket_id)))
+        self.files = ComposerFiles(cache, options.backend, push_screen=push)
         self.sending = SendFlow(cache, me=me, now=now, tz=self.tz, blame_phrases=options.blame_phrases,
                                 send_delay=options.send_delay, dock=self.dock, holds=self.holds, sync=self.sync,
                                 language=self.customer_language, notify=self.notify, push_screen=push,
@@ -356,6 +358,10 @@ class WorkstationScreen(Screen[None]):
     @on(Composer.TemplateRequested)
     def _template_requested(self, event: Composer.TemplateRequested) -> None:
         pick_template(self)
+
+    @on(Composer.AttachRequested)
+    def _attach_requested(self, event: Composer.AttachRequested) -> None:
+        self.files.pick(event.composer)
 
     @on(Composer.SendRequested)
     def _send_requested(self, event: Composer.SendRequested) -> None:

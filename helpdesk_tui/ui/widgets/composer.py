@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from time import monotonic
 
@@ -25,7 +25,8 @@ SAVE_AFTER = 0.4  # seconds of quiet before a save
 SAVE_AT_MOST = 0.9  # seconds behind the typing, even while typing without pause
 
 TITLES = {MessageKind.PUBLIC_REPLY: "Reply", MessageKind.INTERNAL_NOTE: "Internal note"}
-EDITING_HINT = "ctrl+s send · ctrl+t template · ctrl+r preview · ctrl+g knowledge base · esc close (draft kept)"
+EDITING_HINT = ("ctrl+s send · ctrl+t template · ctrl+o attach · ctrl+r preview · ctrl+g knowledge base · "
+                "esc close (draft kept)")
 SHOWN_HINT = "saved draft · r or enter on it continues it"
 
 
@@ -68,6 +69,9 @@ class Composer(Vertical):
         Binding("ctrl+s", "send", "Send…", id="composer.send", tooltip="Check and send (or queue) the reply"),
         Binding("ctrl+t", "template", "Template", id="composer.template",
                 tooltip="Insert a template (placeholders filled in)"),
+        # ctrl+o, not ctrl+a: the text area takes ctrl+a to the start of the line
+        Binding("ctrl+o", "attach", "Attach", id="composer.attach",
+                tooltip="Attach a file (or take one off): a path, typed or pasted"),
         Binding("ctrl+r", "preview", "Preview", id="composer.preview", tooltip="Show the reply as it will read"),
         Binding("escape", "close", "Close (keep draft)", id="composer.close",
                 tooltip="Close the composer; the draft is kept"),
@@ -81,6 +85,8 @@ class Composer(Vertical):
         border: round $accent;
         &.-note { border: round $msg-note; }
         #composer-hint { color: $text-muted; padding: 0 1; height: 1; }
+        #composer-files { color: $text-muted; padding: 0 1; height: auto; max-height: 3; display: none; }
+        &.-files #composer-files { display: block; }
         &.-unsaved #composer-hint { color: $warning; text-style: bold; }
         TextArea, TextArea:focus { height: 1fr; border: none; }
         #composer-preview { height: 1fr; display: none; padding: 0 1; }
@@ -96,6 +102,11 @@ class Composer(Vertical):
 
     class TemplateRequested(Message):
         pass
+
+    class AttachRequested(Message):
+        def __init__(self, composer: Composer) -> None:
+            super().__init__()
+            self.composer = composer
 
     class Activated(Message):
         """The agent took up this composer to write in it (r, n, enter on the draft…)."""
@@ -114,8 +125,10 @@ class Composer(Vertical):
         await dispatch_contained(self, super()._dispatch_message, message)
 
     def __init__(self, draft: Draft, *, save: Callable[[Draft], None], now: Callable[[], datetime],
-                 active: bool = True, id: str | None = None) -> None:
+                 active: bool = True, id: str | None = None,
+                 describe: Callable[[Mapping[str, object]], str] = lambda meta: str(meta.get("name"))) -> None:
         super().__init__(id=id)
+        self._describe = describe  # an attachment's line: its safe name and size
         self.draft = draft
         # A draft shown because its ticket was opened is read-only and never takes the
         # keyboard: keys meant for the inbox must not land in a customer's reply. Only an
@@ -136,6 +149,7 @@ class Composer(Vertical):
         yield Label(Text(self.status_line or (EDITING_HINT if self.active else SHOWN_HINT)), id="composer-hint")
         yield DraftArea(self.draft.body, id="composer-text", soft_wrap=True, show_line_numbers=False,
                         read_only=not self.active)
+        yield Static(id="composer-files")
         with VerticalScroll(id="composer-preview"):
             yield Static(id="composer-preview-text")
 
@@ -143,6 +157,7 @@ class Composer(Vertical):
         self.border_title = TITLES[self.kind]
         self.set_class(self.kind == MessageKind.INTERNAL_NOTE, "-note")
         self.set_class(self.status_line is not None, "-unsaved")
+        self.show_attachments()
         if self.closing:
             return  # removed before it was ever shown (the cursor moved on): nothing to set up
         area = self.text_area
@@ -175,6 +190,20 @@ class Composer(Vertical):
         self.query_one("#composer-hint", Label).update(Text(hint))
         self.set_class(sentence is not None, "-unsaved")
 
+    def show_attachments(self) -> None:
+        """The files attached to the draft, one line each with its size, under the hint."""
+        files = [m for m in self.draft.attachments if isinstance(m, Mapping)]
+        self.set_class(bool(files), "-files")
+        if self.children:
+            self.query_one("#composer-files", Static).update(
+                Text("\n".join(f"📎 {self._describe(m)}" for m in files)))
+
+    def set_attachments(self, files: tuple[dict[str, object], ...]) -> None:
+        """The draft's attachments are now ``files``: saved with the draft, shown under the hint."""
+        self.draft.attachments = files
+        self.show_attachments()
+        self.save_now()
+
     @property
     def changed(self) -> bool:
         """Text or cursor differ from the draft as last saved (or loaded)."""
@@ -185,7 +214,7 @@ class Composer(Vertical):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # A shown (not yet continued) draft cannot be sent or changed by a stray key.
-        if action in {"send", "template", "discard"}:
+        if action in {"send", "template", "discard", "attach"}:
             return self.active
         if action == "activate":
             return not self.active
@@ -251,6 +280,10 @@ class Composer(Vertical):
 
     def action_template(self) -> None:
         self.post_message(self.TemplateRequested())
+
+    def action_attach(self) -> None:
+        self.save_now()
+        self.post_message(self.AttachRequested(self))
 
     def action_preview(self) -> None:
         showing = not self.has_class("-preview")
