@@ -128,6 +128,12 @@ def summary_sentence(action: BulkAction, results: Sequence[ActionResult], target
     return message
 
 
+def local_tags_warning(helpdesk_label: str) -> str:
+    """Said once an action tagged tickets on a helpdesk that keeps no tags."""
+    return (f"{helpdesk_label} has no tags: the tag is kept in this cache only, and a sync that brings "
+            "the ticket back from the server may drop it.")
+
+
 def nothing_changed(what: str) -> str:
     return f"Nothing changed: already {what}."
 

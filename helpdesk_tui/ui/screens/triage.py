@@ -283,9 +283,8 @@ class TriageScreen(Screen[None]):
         # "assigned to <name>": a name from the server or typed, with whatever escapes it holds.
         self.notify(clean_line(bulk.queue_sentence(results, what, targets)), markup=False, timeout=4)
         if any(r.local_only for r in results):
-            label = self.links.helpdesk_label
-            self.notify(f"{label} has no tags: the tag is kept in this cache only, and a sync that brings "
-                        "the ticket back from the server may drop it.", severity="warning", markup=False, timeout=8)
+            self.notify(bulk.local_tags_warning(self.links.helpdesk_label), severity="warning", markup=False,
+                        timeout=8)
         # Tickets that left go at once, so the next key acts on the next ticket even before
         # the reload below brings the fresh rows.
         gone = {r.ticket_id for r in results if r.left_queue}

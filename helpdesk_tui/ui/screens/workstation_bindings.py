@@ -84,7 +84,8 @@ APP_BINDINGS: list[BindingType] = [QUIT, HELP, TRIAGE, FOCUS, DASHBOARD, SYNC, B
 # Keys that act on the workstation's panes: off (and out of the footer) while a full
 # screen such as triage or the dashboard covers them, so they cannot act unseen.
 PANE_ACTIONS = frozenset({"filter", "jump", "view", "view_key", "reply", "note", "knowledge_base", "timeline",
-                          "zoom", "focus_done", "focus_skip", "undo_send", "promises"})
+                          "zoom", "focus_done", "focus_skip", "undo_send", "promises", "bulk", "undo_bulk",
+                          "clear_marks"})
 
 
 def key_is_off(screen: WorkstationScreen, action: str) -> bool:
