@@ -80,6 +80,7 @@ class WorkstationScreen(Screen[None]):
         self.me = me = options.settings.agent.name
         self.tz = options.zone
         settings = options.settings
+        self.closed = False  # replaced by another account's workstation (``close``)
         self.triage_at_start: bool | None = None  # helpdesk-tui triage: open on it (a new rotation or not)
         from_thread, push = self._from_thread, self._push
         self.drafts = DraftKeeper(cache, notify=self.notify, set_interval=self.set_interval,
@@ -131,8 +132,16 @@ class WorkstationScreen(Screen[None]):
                                    show=lambda notes: self.query_one(CustomerPane).show_notes(notes))
 
     def _from_thread(self, callback: Callable[..., Any], *args: Any) -> Any:
-        """For the collaborators' workers: run ``callback`` on the UI thread."""
-        return self.app.call_from_thread(callback, *args)
+        """For the collaborators' workers: run ``callback`` on the UI thread (not once the
+        workstation is closed: a worker of another account's still running finds no screen)."""
+        def run() -> Any:
+            return None if self.closed else callback(*args)
+
+        return self.app.call_from_thread(run)
+
+    def close(self) -> None:
+        """Another account's workstation takes this one's place: its threads stop touching it."""
+        self.closed = True
 
     def _push(self, screen: Screen[Any], callback: Callable[[Any], None] | None = None) -> None:
         """For the collaborators: show ``screen`` over this one; ``callback`` gets its result."""
