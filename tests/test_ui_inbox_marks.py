@@ -4,11 +4,18 @@ the mouse (Pilot) on a copy of the demo workspace at DEMO_NOW."""
 from __future__ import annotations
 
 import random
+import time
+from array import array
 
+from textual.app import App, ComposeResult
+
+from helpdesk_tui.domain.models import InboxRow
 from helpdesk_tui.domain.vocab import Priority, Status
 from helpdesk_tui.ui.screens.triage_pickers import ChoicePicker, TagPrompt
+from helpdesk_tui.ui.themes import APP_THEME_VARIABLE_DEFAULTS
 from helpdesk_tui.ui.widgets.inbox_list import MARK, InboxList
 
+from tests.conftest import DEMO_NOW
 from tests.ui_support import make_app, screen_text, settle
 
 SIZE = (160, 45)
@@ -228,3 +235,43 @@ async def test_random_keys_on_the_inbox_with_marks_never_crash(demo_db, tmp_path
         assert app.is_running  # and the error guard contained nothing (conftest fails the test if it did)
         for item in app.cache.outbox_items():
             assert item.action == "update"  # only the inbox's actions went out
+
+
+async def test_marks_at_200k_tickets_are_ids_kept_across_paging_and_read_in_list_order_at_once():
+    """The inbox list alone, over 200,000 ticket ids whose rows are made up on demand."""
+    total = 200_000
+    fetched: list[int] = []
+
+    def rows(ids):
+        fetched.extend(ids)
+        return [InboxRow(i, 100_000 + i, f"Ticket {i}", Status.OPEN, Priority.NORMAL, None, "Customer", "",
+                         DEMO_NOW, None, None) for i in ids]
+
+    class ListApp(App[None]):
+        def get_theme_variable_defaults(self) -> dict[str, str]:
+            return dict(APP_THEME_VARIABLE_DEFAULTS)  # the SLA colours the list's CSS names
+
+        def compose(self) -> ComposeResult:
+            yield InboxList(rows, lambda: DEMO_NOW)
+
+    app = ListApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        inbox = app.query_one(InboxList)
+        inbox.set_ids(array("q", range(total, 0, -1)))  # ids in the view's order, not sorted
+        inbox.focus()
+        await pilot.pause()
+        await pilot.press("space", "space")  # ids 200000 and 199999
+        await pilot.press(*["pagedown"] * 30, "space")
+        middle = inbox.ids[inbox.cursor - 1]
+        await pilot.press("end", "space")  # the last: id 1
+        await pilot.press("home")
+        await pilot.pause()
+        assert inbox.marked == {total, total - 1, middle, 1}
+        assert len(fetched) < 5_000  # only the rows drawn were read, never the 200k
+        started = time.perf_counter()
+        targets = inbox.targets()
+        elapsed = time.perf_counter() - started
+        assert targets == [total, total - 1, middle, 1]
+        assert elapsed < 0.5, f"reading the marks in list order took {elapsed:.2f} s"
+        assert sum(line.lstrip().startswith(MARK) for line in
+                   "\n".join(s.text for s in app.screen._compositor.render_strips()).splitlines()) == 2
