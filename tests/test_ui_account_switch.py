@@ -16,6 +16,8 @@ from helpdesk_tui.services.types import InboxQuery
 from helpdesk_tui.services.switching import open_account, switchable_accounts
 from helpdesk_tui.services.workspace import Workspace
 from helpdesk_tui.store.cache import Cache
+from helpdesk_tui.sync.backends.demo import DemoBackend
+from helpdesk_tui.ui.account_switch import switch_account
 from helpdesk_tui.ui.app import AppOptions, HelpdeskApp
 from helpdesk_tui.ui.screens.triage import TriageScreen
 from helpdesk_tui.ui.screens.triage_pickers import ChoicePicker
@@ -24,6 +26,7 @@ from helpdesk_tui.ui.widgets.inbox_list import InboxList
 from helpdesk_tui.ui.themes import bundled_themes_dir
 
 from tests.conftest import DEMO_NOW
+from tests.test_undo_send import write_and_send
 from tests.ui_support import screen_text, settle
 
 SIZE = (160, 45)
@@ -42,14 +45,14 @@ def two_accounts(demo_home, monkeypatch) -> Path:
     return demo_home
 
 
-def make_app(home: Path, tmp: Path, account: str = "demo") -> HelpdeskApp:
+def make_app(home: Path, tmp: Path, account: str = "demo", *, delay: int = 0, backend=None) -> HelpdeskApp:
     workspace = Workspace.load(str(home), account)
-    settings = replace(workspace.settings, ui=UISettings(clock=False), send=SendSettings(delay_seconds=0))
+    settings = replace(workspace.settings, ui=UISettings(clock=False), send=SendSettings(delay_seconds=delay))
     workspace = Workspace(workspace.locations, settings, account)
     return HelpdeskApp(AppOptions(
         cache=workspace.open_cache(), settings=settings, state_file=tmp / "state.json",
         bundled_themes=bundled_themes_dir(), user_themes=tmp / "themes", clock=lambda: DEMO_NOW, live=False,
-        status="demo workspace · no server", backend=None, templates_dir=tmp / "templates", tz=UTC,
+        status="demo workspace · no server", backend=backend, templates_dir=tmp / "templates", tz=UTC,
         config_file=workspace.locations.config_file, workspace=workspace))
 
 
@@ -140,3 +143,14 @@ async def test_without_another_account_ctrl_o_says_how_to_add_one(demo_home, tmp
         await settle(pilot, app)
         assert app.screen is app.workstation
         assert any("No other account to switch to" in n.message for n in app._notifications)
+
+
+async def test_a_reply_in_its_undo_window_holds_the_switch_back(two_accounts, tmp_path):
+    app = make_app(two_accounts, tmp_path, delay=30, backend=DemoBackend())
+    async with app.run_test(size=SIZE) as pilot:
+        await write_and_send(pilot, app, "The fix is deployed.", status="pending", promise="+2h")
+        assert [i.state for i in app.cache.outbox_items()] == ["held"]
+        assert await switch_account(app, "lab") is False
+        await pilot.pause()
+        assert app.cache.account == "demo" and app.screen is app.workstation
+        assert any("still in its undo window" in n.message for n in app._notifications)

@@ -1,7 +1,7 @@
 """Switching the app to another configured account (the palette's "Account: Switch to …", ctrl+o).
 
 The workstation of the account open is closed cleanly first: its draft saved (a draft that
-cannot be saved stops the switch), the screens over it closed, its workers told to stop
+cannot be saved, or a reply still in its undo window, stops the switch), the screens over it closed, its workers told to stop
 reaching for the UI, its timers gone with it, its cache closed. Then the other account's cache
 opens (``services.switching``) under a new workstation: the header names the account.
 """
@@ -57,6 +57,12 @@ async def switch_account(app: HelpdeskApp, name: str) -> bool:
         app.notify(f"Already on account {clean_line(name)}.", markup=False)
         return False
     old = app.workstation
+    if old.holds.sends:
+        # Its undo window is this workstation's to count down and release: closed now, the reply
+        # would wait in this account's outbox until the account is opened again.
+        app.notify("A reply is still in its undo window (u): switch once it has gone out.", severity="warning",
+                   timeout=6)
+        return False
     old.save_open_draft()
     drafts = old.drafts
     if drafts.unsaved_drafts and not drafts.retry_unsaved_drafts(wait=2.0):
