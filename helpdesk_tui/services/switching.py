@@ -40,8 +40,9 @@ def other_account(workspace: Workspace, name: str) -> Workspace:
         known = ", ".join(sorted(set(settings.accounts) | {DEMO}))
         raise InvalidRequest(f"There is no account named '{name}': use one of {known}, "
                              f"or add it to {workspace.locations.config_file}.")
-    # The agent is the one the account's helpdesk named ([agent] name still wins).
-    return Workspace(workspace.locations, settings.for_account(name), name, workspace.progress)
+    # The agent is the one the account's helpdesk named ([agent] name still wins). No progress
+    # listener: the command line's writes to stderr, under the running app's screen.
+    return Workspace(workspace.locations, settings.for_account(name), name)
 
 
 def open_account(workspace: Workspace, name: str) -> tuple[Workspace, AppStart]:
