@@ -8,6 +8,7 @@ opens (``services.switching``) under a new workstation: the header names the acc
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -20,6 +21,7 @@ from helpdesk_tui.ui.screens.triage_pickers import ChoicePicker
 
 if TYPE_CHECKING:
     from helpdesk_tui.ui.app import HelpdeskApp
+    from helpdesk_tui.ui.screens.workstation import WorkstationScreen
 
 
 def accounts(app: HelpdeskApp) -> list[str]:
@@ -47,6 +49,23 @@ def pick_account(app: HelpdeskApp) -> None:
     app.push_screen(ChoicePicker("Switch to account…", [(name, Text(clean_line(name))) for name in names]), chosen)
 
 
+def _ready_to_leave(app: HelpdeskApp, old: WorkstationScreen) -> bool:
+    """Save the open draft; False (and a sentence) while a draft is only in memory or a reply is
+    in its undo window (its countdown and release are this workstation's: closed now, the reply
+    would wait in this account's outbox until the account is opened again)."""
+    if old.holds.sends:
+        app.notify("A reply is still in its undo window (u): switch once it has gone out.", severity="warning",
+                   timeout=6)
+        return False
+    old.save_open_draft()
+    drafts = old.drafts
+    if drafts.unsaved_drafts and not drafts.retry_unsaved_drafts(wait=2.0):
+        app.notify("A draft is not saved yet (see the composer's status line): switch once it is, so it is "
+                   "not lost.", severity="error", timeout=10)
+        return False
+    return True
+
+
 async def switch_account(app: HelpdeskApp, name: str) -> bool:
     """Close the open account's workstation and open ``name``'s; False (and a sentence) if not."""
     options = app.options
@@ -57,22 +76,17 @@ async def switch_account(app: HelpdeskApp, name: str) -> bool:
         app.notify(f"Already on account {clean_line(name)}.", markup=False)
         return False
     old = app.workstation
-    if old.holds.sends:
-        # Its undo window is this workstation's to count down and release: closed now, the reply
-        # would wait in this account's outbox until the account is opened again.
-        app.notify("A reply is still in its undo window (u): switch once it has gone out.", severity="warning",
-                   timeout=6)
+    if not _ready_to_leave(app, old):
         return False
-    old.save_open_draft()
-    drafts = old.drafts
-    if drafts.unsaved_drafts and not drafts.retry_unsaved_drafts(wait=2.0):
-        app.notify("A draft is not saved yet (see the composer's status line): switch once it is, so it is "
-                   "not lost.", severity="error", timeout=10)
-        return False
+    app.notify(f"Opening account {clean_line(name)}…", markup=False, timeout=2)
     try:
-        workspace, start = open_account(options.workspace, name)
+        # Off the event loop: a cache whose SLA clocks need computing again takes a while.
+        workspace, start = await asyncio.to_thread(open_account, options.workspace, name)
     except ServiceError as exc:
         app.notify(clean_line(str(exc)), severity="error", markup=False, timeout=10)
+        return False
+    if not _ready_to_leave(app, old):  # asked again: the agent may have typed or sent meanwhile
+        start.cache.close()
         return False
     old_cache = options.cache
     while len(app.screen_stack) > 1:  # triage, the dashboard, a dialog over the old workstation
