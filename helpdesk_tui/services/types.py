@@ -14,12 +14,12 @@ from helpdesk_tui.store.inbox import InboxQuery
 from helpdesk_tui.store.outbox import TicketGone
 from helpdesk_tui.store.ratings import HELPDESK, LOCAL, Rating, RatingError
 from helpdesk_tui.store.search import SearchHit
-from helpdesk_tui.store.triage import ActionResult, LoggedAction, TriageError
-from helpdesk_tui.store.triage_desk import TriageDesk
+from helpdesk_tui.store.triage import ActionResult, LoggedAction, TriageError, Undone
+from helpdesk_tui.store.triage_desk import ActionDesk, TriageDesk
 from helpdesk_tui.store.write_errors import WriteFailed
 from helpdesk_tui.sync.engine import Progress, SyncReport
 from helpdesk_tui.sync.outbox_sender import DrainResult
 
-__all__ = ["ActionResult", "Cache", "CustomerSummary", "DrainResult", "HELPDESK", "HeldSend", "HistoryItem",
+__all__ = ["ActionDesk", "ActionResult", "Cache", "CustomerSummary", "DrainResult", "HELPDESK", "HeldSend", "HistoryItem",
            "HoldError", "InboxQuery", "LOCAL", "LoggedAction", "Progress", "Rating", "RatingError", "SearchHit",
-           "SyncReport", "TicketGone", "TriageDesk", "TriageError", "WriteFailed"]
+           "SyncReport", "TicketGone", "TriageDesk", "TriageError", "Undone", "WriteFailed"]

@@ -183,7 +183,7 @@ def queue_update(conn: sqlite3.Connection, ticket_id: int, change: Change, agent
     return ActionResult(ticket_id, ticket.number, action, tuple(outbox_ids), not belongs_in_queue(updated), local_only)
 
 
-def escalate(conn: sqlite3.Connection, ticket_id: int, *, note: str, agent: str, now: datetime, rotation_id: int,
+def escalate(conn: sqlite3.Connection, ticket_id: int, *, note: str, agent: str, now: datetime, rotation_id: int | None,
              batch: str, assignee: str | None = None, group: str | None = None,
              status: str | None = None) -> ActionResult:
     """Hand the ticket to an expert (``assignee``) or a ``group``: an internal note with what is
@@ -210,7 +210,7 @@ def escalate(conn: sqlite3.Connection, ticket_id: int, *, note: str, agent: str,
 
 
 def mark_product_feedback(conn: sqlite3.Connection, ticket_id: int, agent: str, now: datetime, *,
-                          rotation_id: int, batch: str, sends_tags: bool, note: str = "") -> ActionResult:
+                          rotation_id: int | None, batch: str, sends_tags: bool, note: str = "") -> ActionResult:
     """Mark the ticket's latest customer message as product feedback and tag the ticket
     ``product-feedback`` (through the outbox, or here only when the helpdesk has no tags)."""
     message_id = feedback.latest_customer_message(conn, ticket_id)
@@ -237,18 +237,18 @@ class Undone:
     ticket_ids: list[int] = field(default_factory=list)
 
 
-def undo_last(conn: sqlite3.Connection, agent: str, rotation_id: int, now: datetime) -> Undone:
-    """Take back the agent's last batch of the rotation; raises ``TriageError`` with a sentence
+def undo_last(conn: sqlite3.Connection, agent: str, rotation_id: int | None, now: datetime) -> Undone:
+    """Take back the agent's last batch of the rotation (None: of the actions outside any rotation, the inbox's); raises ``TriageError`` with a sentence
     when there is none or when part of it has left the outbox. The caller owns the transaction."""
     # By id, not time: the log's order is the order the keys were pressed, whatever the clock did.
-    last = conn.execute("SELECT detail FROM triage_actions WHERE rotation_id = ? AND agent = ? AND undone_at IS NULL "
+    last = conn.execute("SELECT detail FROM triage_actions WHERE rotation_id IS ? AND agent = ? AND undone_at IS NULL "
                         "ORDER BY id DESC LIMIT 1", (rotation_id, agent)).fetchone()
     if last is None:
-        raise TriageError("Nothing to undo in this rotation.")
+        raise TriageError("Nothing to undo in this rotation." if rotation_id is not None else "Nothing to undo.")
     batch = json.loads(last[0]).get("batch")
     lines = [(i, t, n, a, json.loads(d)) for i, t, n, a, d in conn.execute(
         "SELECT a.id, a.ticket_id, t.number, a.action, a.detail FROM triage_actions a "
-        "JOIN tickets t ON t.id = a.ticket_id WHERE a.rotation_id = ? AND a.agent = ? AND a.undone_at IS NULL AND json_extract(a.detail, '$.batch') = ? "
+        "JOIN tickets t ON t.id = a.ticket_id WHERE a.rotation_id IS ? AND a.agent = ? AND a.undone_at IS NULL AND json_extract(a.detail, '$.batch') = ? "
         "ORDER BY a.id DESC", (rotation_id, agent, batch))]
     return _undo_lines(conn, lines, now)
 

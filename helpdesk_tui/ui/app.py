@@ -19,6 +19,8 @@ from textual.screen import Screen
 from helpdesk_tui.config.settings import Settings
 from helpdesk_tui.config.state import load_state, save_state
 from helpdesk_tui.content import clean_line
+from helpdesk_tui.services.types import Cache
+from helpdesk_tui.ui import account_switch
 from helpdesk_tui.ui.error_guard import ErrorGuard, dispatch_contained
 from helpdesk_tui.ui.keymap_check import keymap_warnings
 from helpdesk_tui.ui.options import AppOptions, utc_now
@@ -52,6 +54,7 @@ class HelpdeskApp(App[None]):
         self.error_guard = ErrorGuard(notify=self.notify, save_drafts=self._save_drafts,
                                       closing=lambda: self._closing)
         self._workstation: WorkstationScreen | None = None
+        self.opened_caches: list[Cache] = []  # the accounts switched to: closed when the app ends
         self._state: dict[str, Any] = load_state(options.state_file) if options.state_file else {}
         self._theme_failures: list[tuple[str, str]] = []
         self._load_themes()
@@ -98,7 +101,26 @@ class HelpdeskApp(App[None]):
             self._workstation = WorkstationScreen(self.options)
         return self._workstation
 
+    def _show_account(self) -> None:
+        self.sub_title = self.cache.account  # the header (top bar) names it too
+
+    async def open_workstation(self) -> None:
+        """A new workstation on ``options`` (another account's): it replaces the one open."""
+        self.cache = self.options.cache
+        old, self._workstation = self.screen, WorkstationScreen(self.options)
+        # Textual 8 cannot switch away from the first screen (it has no result callback to drop,
+        # and switch_screen fails on an empty list): give it the one push_screen would have.
+        old._push_result_callback(self, None)
+        await self.switch_screen(self._workstation)
+        self._compose_screen = self._workstation  # what app.query_one searches: the new workstation
+        self._show_account()
+
+    def on_unmount(self) -> None:
+        for cache in self.opened_caches:
+            cache.close()
+
     def on_mount(self) -> None:
+        self._show_account()
         # File names, theme names and setting keys are the user's text: never markup.
         for name, sentence in self._theme_failures:
             self.notify(clean_line(f"Theme file {name} was not loaded: {sentence}"), severity="warning",
@@ -148,6 +170,9 @@ class HelpdeskApp(App[None]):
     async def action_back(self) -> None:
         self.workstation.action_back()
 
+    def action_switch_account(self) -> None:
+        account_switch.pick_account(self)
+
     async def action_quit(self) -> None:
         """Quit, unless a draft is still only in memory (then say so; ctrl+q again quits)."""
         if self._workstation is None or self._workstation.ready_to_quit():
@@ -175,5 +200,12 @@ class HelpdeskApp(App[None]):
             yield SystemCommand(f"Theme: {shown}", f"Switch to the {shown} theme (remembered)",
                                 lambda n=name: setattr(self, "theme", n))
         yield from workstation.session_commands()
+        for name in account_switch.others(self):
+            shown = escape_markup(clean_line(name))  # the user's account name: never markup
+            yield SystemCommand(f"Account: Switch to {shown}", f"Close this account's workspace (drafts kept) and "
+                                f"open {shown}'s cache (ctrl+o)",
+                                lambda n=name: self.run_worker(account_switch.switch_account(self, n),
+                                                               group="switch-account", exclusive=True,
+                                                               exit_on_error=False))
         yield SystemCommand("App: Help", "Every key binding (?)", self.action_help)
         yield SystemCommand("App: Quit", "Quit helpdesk-tui (ctrl+q)", self.action_quit)

@@ -30,7 +30,7 @@ class InboxViews:
     def __init__(self, cache: Cache, *, me: str, now: Callable[[], datetime], default_view: str, host: Widget,
                  narrow: Callable[[], bool], run_worker: Callable[..., Worker[Any]],
                  call_from_thread: Callable[..., Any], listed: Callable[[int], None],
-                 views: list[View] | None = None) -> None:
+                 views: list[View] | None = None, notify: Callable[..., object] | None = None) -> None:
         self._cache = cache
         self._me = me
         self._now = now
@@ -43,6 +43,8 @@ class InboxViews:
         self.view: View = self.by_id(default_view)
         self.filter: Filter = Filter()
         self.counts: dict[str, int] = {}
+        self._notify = notify  # says how many marks a change of view or filter cleared
+        self._shown: tuple[str, Filter] | None = None  # the view and filter the list shows
 
     def by_id(self, view_id: str) -> View:
         return next((v for v in self.views if v.id == view_id), self.views[-1])
@@ -69,6 +71,10 @@ class InboxViews:
         self.view = view
         query = self.current_query()
         inbox = self._host.query_one(InboxList)
+        shown = (view.id, self.filter)
+        if self._shown is not None and shown != self._shown:
+            self._clear_marks(inbox)
+        self._shown = shown
         if not self.filter:
             inbox.set_ids(self._cache.inbox_ids(query, limit=FIRST_PAGE), keep=keep)
             self.update_title(None if len(inbox.ids) >= FIRST_PAGE else len(inbox.ids))
@@ -77,6 +83,14 @@ class InboxViews:
         self._run_worker(lambda: self._load_all_ids(query, keep), thread=True, exclusive=True, group="inbox-ids",
                          exit_on_error=False)
         self.render_viewbar()
+
+    def _clear_marks(self, inbox: InboxList) -> None:
+        """Another view or filter: the marks go (an action must not reach tickets no longer
+        shown), and the agent is told how many first."""
+        count = inbox.clear_marks()
+        if count and self._notify is not None:
+            self._notify(f"{count} marked {'ticket' if count == 1 else 'tickets'} unmarked: the view changed.",
+                         timeout=4)
 
     def _load_all_ids(self, query: InboxQuery, keep: int | None) -> None:
         ids = self._cache.inbox_ids(query)
@@ -107,8 +121,9 @@ class InboxViews:
 
     def render_viewbar(self) -> None:
         short = pane_widths(self._host.size.width, inbox_only=False, kb=False).short_labels
+        marked = len(self._host.query_one(InboxList).marked)
         self._host.query_one("#viewbar", Static).update(view_bar_text(self.views, self.counts, self.view,
-                                                                      short=short))
+                                                                      short=short, marked=marked))
 
     # ----- the filter box (/)
     def open_filter_box(self) -> None:

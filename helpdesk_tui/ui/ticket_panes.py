@@ -184,14 +184,18 @@ class TicketPanes:
 
 
 def go_back(screen: WorkstationScreen) -> None:
-    """esc: out of the KB sidebar or the filter box, else back to the ticket this one was opened
-    from (the customer's history), else to the inbox."""
+    """esc: out of the KB sidebar or the filter box, else the inbox's marks cleared, else back to
+    the ticket this one was opened from (the customer's history), else to the inbox."""
     if screen.has_class("-kb") and screen.query_one(KbSidebar).has_focus_within:
         screen.action_knowledge_base()
         return
     if screen.query_one("#filter").has_focus:
         screen.query_one("#filter").display = False
         screen.query_one(InboxList).focus()
+        return
+    inbox = screen.query_one(InboxList)
+    if inbox.marked and (inbox.has_focus or not screen.panes.back_stack):
+        screen.action_clear_marks()  # the marks go first: they are what the next key would act on
         return
     if screen.panes.back_stack:
         previous = screen.panes.back_stack.pop()
@@ -200,4 +204,4 @@ def go_back(screen: WorkstationScreen) -> None:
             inbox.cursor = inbox.ids.index(previous)
         screen.open_ticket(previous, focus=True)
         return
-    screen.query_one(InboxList).focus()
+    inbox.focus()

@@ -28,19 +28,20 @@ from helpdesk_tui.compose.templates import TemplateLoadResult
 from helpdesk_tui.ui.widgets.fitting_footer import FittingFooter
 from helpdesk_tui.content import clean_line, render_body, safe_line
 from helpdesk_tui.domain.models import InboxRow
-from helpdesk_tui.domain.triage import ACTION_LABELS, RotationSummary, describe_summary, normalise_tag, priority_for_key
-from helpdesk_tui.domain.vocab import Status
-from helpdesk_tui.services.types import ActionResult, Cache, LoggedAction, TicketGone, TriageDesk, TriageError
-from helpdesk_tui.ui.formatting import STATUS_LABELS, when
+from helpdesk_tui.domain.triage import ACTION_LABELS, RotationSummary, describe_summary, priority_for_key
+from helpdesk_tui.services import bulk
+from helpdesk_tui.services.bulk import BulkAction
+from helpdesk_tui.services.types import ActionResult, Cache, LoggedAction, TriageDesk, TriageError
+from helpdesk_tui.ui.bulk_actions import BATCH_ON_UI_THREAD, ActionPrompts, BatchRunner
+from helpdesk_tui.ui.formatting import when
 from helpdesk_tui.ui.screens.triage_escalation import Escalation
-from helpdesk_tui.ui.screens.triage_pickers import ChoicePicker, TagPrompt
 from helpdesk_tui.ui.widgets.triage_list import TriageList
 from helpdesk_tui.ui.worker_errors import report_failed_worker
 
 QUEUE_PAGE = 500  # the queue shows its most urgent tickets; the title says how many wait in all
 PREVIEW_CHARS = 4000
 REFRESH_SECONDS = 30
-BATCH_ON_UI_THREAD = 5  # more marked tickets than this are changed in a worker
+__all__ = ["BATCH_ON_UI_THREAD", "TriageLinks", "TriageScreen"]  # the batch size, where tests look for it
 
 
 @dataclass(frozen=True)
@@ -128,10 +129,21 @@ class TriageScreen(Screen[None]):
         self.groups = groups
         self.total = 0
         self.summary = RotationSummary(0, {})
-        self._busy = False  # a batch is being applied in a worker
+        # The pickers and the runner are the inbox's too (ui.bulk_actions): same questions, same batches.
+        self.prompts = ActionPrompts(desk, experts=experts, push_screen=self._push, notify=self.notify)
+        self.runner = BatchRunner(run_worker=self.run_worker, call_from_thread=self._from_thread, notify=self.notify,
+                                  done=self._after, group="triage-batch", nothing="Nothing to act on: the queue is empty.")
         self.escalation = Escalation(desk, links, now=now, experts=experts, groups=groups, notify=self.notify,
                                      push_screen=self._push, targets=self._targets,
                                      person_label=self._person_label, row=self._row, run=self._run)
+
+    @property
+    def _busy(self) -> bool:
+        """A batch is being applied in a worker."""
+        return self.runner.busy
+
+    def _from_thread(self, callback: Callable[..., Any], *args: Any) -> Any:
+        return self.app.call_from_thread(callback, *args)
 
     def _push(self, screen: Screen[Any], callback: Callable[[Any], None] | None = None) -> None:
         self.app.push_screen(screen, callback)
@@ -140,8 +152,8 @@ class TriageScreen(Screen[None]):
         self.escalation.start()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if report_failed_worker(event, self.notify) and event.worker.group == "triage-batch":
-            self._busy = False  # the next key may act again
+        if report_failed_worker(event, self.notify) and event.worker.group == self.runner.group:
+            self.runner.failed()  # the next key may act again
 
     # ----- layout and loading
     def compose(self) -> ComposeResult:
@@ -258,60 +270,21 @@ class TriageScreen(Screen[None]):
 
     def _run(self, act: Callable[[list[int]], list[ActionResult]], what: str,
              targets: list[int] | None = None) -> None:
-        targets = self._targets() if targets is None else targets
-        if not targets:
-            self.notify("Nothing to act on: the queue is empty.", severity="warning")
-            return
-        if self._busy:
-            self.notify("Still applying the last action to the marked tickets: one moment.", severity="warning")
-            return
-        if len(targets) > BATCH_ON_UI_THREAD:
-            # Dozens of tickets take about half a second on a big cache: off the UI thread,
-            # with further keys held back until it is done so actions keep their order.
-            self._busy = True
-            self._run_in_thread(act, what, targets)
-            return
-        try:
-            results = act(targets)
-        except (TriageError, TicketGone) as exc:
-            self.notify(clean_line(str(exc)), severity="error", markup=False)
-            return
-        self._after(results, what, targets)
+        self.runner.run(act, what, self._targets() if targets is None else targets)
 
-    @work(thread=True, group="triage-batch", exit_on_error=False)
-    def _run_in_thread(self, act: Callable[[list[int]], list[ActionResult]], what: str, targets: list[int]) -> None:
-        try:
-            results = act(targets)
-        except (TriageError, TicketGone) as exc:
-            self.app.call_from_thread(self._batch_failed, str(exc))
-            return
-        self.app.call_from_thread(self._batch_done, results, what, targets)
-
-    def _batch_failed(self, message: str) -> None:
-        self._busy = False
-        self.notify(clean_line(message), severity="error", markup=False)
-
-    def _batch_done(self, results: list[ActionResult], what: str, targets: list[int]) -> None:
-        self._busy = False
-        self._after(results, what, targets)
+    def _act(self, action: BulkAction) -> None:
+        """Apply one of the actions triage shares with the inbox to the targets."""
+        self._run(lambda ids: action.run(self.desk, ids, self.now()), action.what())
 
     def _after(self, results: list[ActionResult], what: str, targets: list[int]) -> None:
         if not results:
-            self.notify(clean_line(f"Nothing changed: already {what}."), markup=False)
+            self.notify(clean_line(bulk.nothing_changed(what)), markup=False)
             return
-        numbers = ", ".join(f"#{r.number}" for r in results[:6]) + (" …" if len(results) > 6 else "")
-        message = f"{what[:1].upper()}{what[1:]}: {numbers}."
-        left = sum(r.left_queue for r in results)
-        if left:
-            message += " Left the queue." if left == len(results) == 1 else f" {left} left the queue."
-        if len(targets) > len(results):
-            message += f" {len(targets) - len(results)} already so."
         # "assigned to <name>": a name from the server or typed, with whatever escapes it holds.
-        self.notify(clean_line(message), markup=False, timeout=4)
+        self.notify(clean_line(bulk.queue_sentence(results, what, targets)), markup=False, timeout=4)
         if any(r.local_only for r in results):
-            label = self.links.helpdesk_label
-            self.notify(f"{label} has no tags: the tag is kept in this cache only, and a sync that brings "
-                        "the ticket back from the server may drop it.", severity="warning", markup=False, timeout=8)
+            self.notify(bulk.local_tags_warning(self.links.helpdesk_label), severity="warning", markup=False,
+                        timeout=8)
         # Tickets that left go at once, so the next key acts on the next ticket even before
         # the reload below brings the fresh rows.
         gone = {r.ticket_id for r in results if r.left_queue}
@@ -339,57 +312,29 @@ class TriageScreen(Screen[None]):
             return
         self._render_top()
 
-    # ----- the actions
+    # ----- the actions (take, assign, priority, status and tag are the inbox's too)
     def action_take(self) -> None:
-        self._run(lambda ids: self.desk.take(ids, self.now()), f"taken by {self.desk.agent}")
+        self._act(bulk.take(self.desk))
 
     def action_assign(self) -> None:
-        if not self._targets():
-            return
-        people = self.desk.people(self.experts)
-        choices = [(name, self._person_label(name)) for name in people]
-        self.app.push_screen(ChoicePicker("Assign to…", choices, typed=lambda name: name,
-                                          placeholder="a name (enter takes a new one)"), self._assign_to)
+        if self._targets():
+            self.prompts.assign(self._act)
 
     def _person_label(self, name: str) -> Text:
-        label = safe_line(name)
-        if name in self.experts:
-            label.append("  expert", "dim")
-        return label
-
-    def _assign_to(self, name: str | None) -> None:
-        if name:
-            self._run(lambda ids: self.desk.assign(ids, name, self.now()), f"assigned to {name}")
+        return self.prompts.person_label(name)
 
     def action_priority(self, key: str) -> None:
         priority = priority_for_key(key)
         if priority is not None:
-            self._run(lambda ids: self.desk.set_priority(ids, priority, self.now()), f"priority {priority}")
+            self._act(bulk.set_priority(priority))
 
     def action_status(self) -> None:
-        if not self._targets():
-            return
-        choices = [(status, Text(STATUS_LABELS[status])) for status in Status]
-        self.app.push_screen(ChoicePicker("Status…", choices), self._status_to)
-
-    def _status_to(self, status: Status | None) -> None:
-        if status is not None:
-            self._run(lambda ids: self.desk.set_status(ids, status, self.now()), f"status {STATUS_LABELS[status]}")
+        if self._targets():
+            self.prompts.status(self._act)
 
     def action_tag(self) -> None:
-        if not self._targets():
-            return
-        note = "" if self.desk.sends_tags else "this helpdesk has no tags: the tag stays in this cache"
-        self.app.push_screen(TagPrompt("Add a tag", note), self._tag_with)
-
-    def _tag_with(self, text: str | None) -> None:
-        if text is None:
-            return
-        tag = normalise_tag(text)
-        if tag is None:
-            self.notify("A tag needs letters or digits.", severity="warning")
-            return
-        self._run(lambda ids: self.desk.add_tag(ids, tag, self.now()), f"tagged {tag}")
+        if self._targets():
+            self.prompts.tag(self._act)
 
     def action_feedback(self) -> None:
         self._run(lambda ids: self.desk.mark_feedback(ids, self.now()), "marked as product feedback")

@@ -28,6 +28,7 @@ from helpdesk_tui.domain.models import Ticket
 from helpdesk_tui.content import clean_line
 from helpdesk_tui.domain.query import Filter, View, builtin_views, describe
 from helpdesk_tui.domain.vocab import MessageKind
+from helpdesk_tui.services.bulk import open_inbox_desk
 from helpdesk_tui.services.focus import open_desk as open_focus_desk
 from helpdesk_tui.services.views import own_views, save_view
 from helpdesk_tui.ui.checkpoint_alerts import CHECK_SECONDS, PromiseAlerts
@@ -36,6 +37,7 @@ from helpdesk_tui.ui.customer_notes import CustomerNotes
 from helpdesk_tui.ui.draft_saving import DraftKeeper
 from helpdesk_tui.ui.feedback import mark_feedback
 from helpdesk_tui.ui.focusing import FocusSessions, focus_redraw, serve_focus
+from helpdesk_tui.ui.inbox_actions import GROUP as INBOX_BATCH, InboxActions
 from helpdesk_tui.ui.inbox_views import InboxViews, usable_views, workstation_keys
 from helpdesk_tui.ui.notify import announcer_for
 from helpdesk_tui.ui.knowledge_base import insert_from_kb, toggle_sidebar
@@ -51,7 +53,7 @@ from helpdesk_tui.ui.sending import SendFlow, after_send, holds_released, outbox
 from helpdesk_tui.ui.syncing import SyncRunner, show_sync_done, show_sync_progress, sync_now_key
 from helpdesk_tui.ui.templating import pick_template, workstation_templates
 from helpdesk_tui.ui.ticket_panes import TicketPanes, go_back
-from helpdesk_tui.ui.triaging import open_triage as show_triage
+from helpdesk_tui.ui.triaging import helpdesk_label, open_triage as show_triage
 from helpdesk_tui.ui.undo_send import HeldSends, refuse_while_held, undo_send
 from helpdesk_tui.ui.widgets.composer import Composer
 from helpdesk_tui.ui.widgets.customer_pane import CustomerPane, NotesList
@@ -81,6 +83,7 @@ class WorkstationScreen(Screen[None]):
         self.me = me = options.settings.agent.name
         self.tz = options.zone
         settings = options.settings
+        self.closed = False  # replaced by another account's workstation (``close``)
         self.triage_at_start: bool | None = None  # helpdesk-tui triage: open on it (a new rotation or not)
         self.last_search = ""  # the search screen opens with it (selected: typing replaces it)
         from_thread, push = self._from_thread, self._push
@@ -90,7 +93,7 @@ class WorkstationScreen(Screen[None]):
         self.inbox_views = InboxViews(cache, me=me, now=now, default_view=settings.inbox.default_view, host=self,
                                       narrow=lambda: self.size.width < 120 and not self.panes.inbox_only,
                                       run_worker=self.run_worker, call_from_thread=from_thread, listed=lambda count: self.panes.listed(count, self.inbox_views.empty_reason()),
-                                      views=[*builtin_views(me), *own])
+                                      views=[*builtin_views(me), *own], notify=self.notify)
         for view in own:
             self._bind_view_key(view.key)
         self.promises = PromiseAlerts(cache, me=me, now=now, warning_minutes=settings.sla.checkpoint_warning_minutes,
@@ -125,12 +128,26 @@ class WorkstationScreen(Screen[None]):
                                  redraw_header=self.render_topbar)
         self.announcer = announcer_for(self)  # arrivals a sync brings (ui.notify)
         self.macros = MacroRunner(self)
+        self.inbox_actions = InboxActions(
+            open_inbox_desk(cache, settings, options.backend, agent=me), now=now, experts=settings.triage.experts,
+            helpdesk_label=helpdesk_label(options.backend), targets=lambda: self.inbox.targets(),
+            clear_marks=lambda: self.inbox.clear_marks(), changed=self._inbox_changed,
+            drain=lambda: self.drain_outbox(), notify=self.notify, push_screen=push, run_worker=self.run_worker,
+            call_from_thread=from_thread)
         self.notes = CustomerNotes(cache, me=me, now=now, notify=self.notify, push_screen=push,
                                    show=lambda notes: self.query_one(CustomerPane).show_notes(notes))
 
     def _from_thread(self, callback: Callable[..., Any], *args: Any) -> Any:
-        """For the collaborators' workers: run ``callback`` on the UI thread."""
-        return self.app.call_from_thread(callback, *args)
+        """For the collaborators' workers: run ``callback`` on the UI thread (not once the
+        workstation is closed: a worker of another account's still running finds no screen)."""
+        def run() -> Any:
+            return None if self.closed else callback(*args)
+
+        return self.app.call_from_thread(run)
+
+    def close(self) -> None:
+        """Another account's workstation takes this one's place: its threads stop touching it."""
+        self.closed = True
 
     def _push(self, screen: Screen[Any], callback: Callable[[Any], None] | None = None) -> None:
         """For the collaborators: show ``screen`` over this one; ``callback`` gets its result."""
@@ -185,7 +202,8 @@ class WorkstationScreen(Screen[None]):
             self.promises.check()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        report_failed_worker(event, self.notify)
+        if report_failed_worker(event, self.notify) and event.worker.group == INBOX_BATCH:
+            self.inbox_actions.runner.failed()  # the next key may act again
 
     def render_topbar(self) -> None:
         clock = self.now() if self.options.live and self.options.settings.ui.clock else None
@@ -205,6 +223,10 @@ class WorkstationScreen(Screen[None]):
         return super().check_action(action, parameters)
 
     # ----- the inbox
+    @property
+    def inbox(self) -> InboxList:
+        return self.query_one(InboxList)
+
     def action_view(self, view_id: str) -> None:
         self.inbox_views.show(self.inbox_views.by_id(view_id))
         self.render_topbar()
@@ -271,6 +293,32 @@ class WorkstationScreen(Screen[None]):
 
     def action_clear_filter(self) -> None:
         self.inbox_views.clear_filter()
+
+    # ----- marks, and one action on every marked ticket (or the one under the cursor)
+    @on(InboxList.MarksChanged)
+    def _marks_changed(self, event: InboxList.MarksChanged) -> None:
+        self.inbox_views.render_viewbar()
+
+    def action_bulk(self, kind: str) -> None:
+        self.inbox_actions.start(kind)
+
+    def action_undo_bulk(self) -> None:
+        self.inbox_actions.undo()
+
+    def action_clear_marks(self) -> None:
+        count = self.inbox.clear_marks()
+        if count:
+            self.notify(f"{count} marked {'ticket' if count == 1 else 'tickets'} unmarked.", timeout=3)
+
+    def _inbox_changed(self, ticket_ids: list[int], keep: int | None) -> None:
+        """An action changed these tickets: their rows and the open ticket are read again, and the
+        view reloads (a ticket set to solved leaves "My open")."""
+        inbox = self.inbox
+        inbox.forget_rows(ticket_ids)
+        if self.ticket_id in ticket_ids:
+            self.reload_ticket(self.ticket_id)
+        self.inbox_views.show(self.inbox_views.view, keep=keep if keep is not None else inbox.current_id)
+        self.render_topbar()
 
     # ----- tickets
     @property

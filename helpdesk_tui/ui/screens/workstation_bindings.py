@@ -33,6 +33,8 @@ FOCUS = Binding("F", "app.focus_session", "Focus", id="app.focus_session",
 DASHBOARD = Binding("K", "app.dashboard", "KPIs", id="app.dashboard",
                     tooltip="How support is doing: response times, breaches, backlog, ratings")
 SYNC = Binding("f5", "app.sync_now", "Sync", id="app.sync", tooltip="Sync with the helpdesk now")
+ACCOUNT = Binding("ctrl+o", "app.switch_account", "Account…", id="app.switch_account", show=False,
+                  tooltip="Switch to another configured account (each keeps its own cache)")
 BACK = Binding("escape", "back", "Back", id="app.back", show=False,
                tooltip="Back to the previous ticket, or to the inbox")
 NEXT_PANE = Binding("tab", "app.focus_next", "Next pane", id="app.focus_next", show=False,
@@ -70,6 +72,7 @@ WORKSTATION_BINDINGS: list[BindingType] = [
     *FOCUS_BINDINGS,
     DASHBOARD,
     SYNC,
+    ACCOUNT,
     # Near the end of the footer: at 100 columns the keys above keep their place (it shows from 160).
     Binding("number_sign,colon", "jump", "Jump", id="app.jump",
             tooltip="Open any cached ticket by its number: # 10015 enter (also outside the view)"),
@@ -87,13 +90,14 @@ WORKSTATION_BINDINGS: list[BindingType] = [
 ]
 
 # The app-wide keys, bound on the app for the screens that cover the workstation.
-APP_BINDINGS: list[BindingType] = [QUIT, HELP, TRIAGE, FOCUS, DASHBOARD, SYNC, BACK, NEXT_PANE, PREVIOUS_PANE]
+APP_BINDINGS: list[BindingType] = [QUIT, HELP, TRIAGE, FOCUS, DASHBOARD, SYNC, ACCOUNT, BACK, NEXT_PANE,
+                                   PREVIOUS_PANE]
 
 # Keys that act on the workstation's panes: off (and out of the footer) while a full
 # screen such as triage or the dashboard covers them, so they cannot act unseen.
 PANE_ACTIONS = frozenset({"filter", "jump", "search", "view", "view_key", "reply", "note", "knowledge_base",
                           "timeline", "zoom", "focus_done", "focus_skip", "undo_send", "promises", "macro",
-                          "undo_macro"})
+                          "undo_macro", "bulk", "undo_bulk", "clear_marks"})
 
 
 def key_is_off(screen: WorkstationScreen, action: str) -> bool:

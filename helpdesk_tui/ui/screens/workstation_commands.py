@@ -26,6 +26,16 @@ def workstation_commands(screen: WorkstationScreen) -> Iterable[SystemCommand]:
     yield SystemCommand("Inbox: Clear filter", "Show the whole view again", screen.action_clear_filter)
     yield SystemCommand("Inbox: Save filter as view…", "Keep the current filter as a view with a name and a key "
                         "(\\[views] in the settings file)", screen.action_save_view)
+    for kind, name, help_text in (
+            ("take", "Take", "Assign the marked tickets (or the one under the cursor) to me (a)"),
+            ("assign", "Assign…", "Assign the marked tickets (or the one under the cursor) to a colleague (A)"),
+            ("status", "Status…", "Set the status of the marked tickets (or the one under the cursor) (s)"),
+            ("priority", "Priority…", "Set the priority of the marked tickets (or the one under the cursor) (p)"),
+            ("tag", "Tag…", "Tag the marked tickets (or the one under the cursor) (+)")):
+        yield SystemCommand(f"Inbox: {name}", help_text, lambda k=kind: screen.action_bulk(k))
+    yield SystemCommand("Inbox: Undo last action", "Take back the last inbox action while it is still queued (U)",
+                        screen.action_undo_bulk)
+    yield SystemCommand("Inbox: Clear marks", "Unmark every marked ticket (esc)", screen.action_clear_marks)
     yield SystemCommand("Ticket: Jump to number…", "Open any cached ticket by its number (# or :)", screen.action_jump)
     yield SystemCommand("Search: Everything…", "Tickets, messages, internal notes, past replies and KB articles "
                         "(ctrl+k)", screen.action_search)

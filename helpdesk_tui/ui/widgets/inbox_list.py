@@ -4,6 +4,9 @@ Only the rows on screen are built. The widget owns the ordered ids of the curren
 and asks ``fetch_rows`` for the rows it is about to draw, a page at a time, caching them.
 A DataTable holding 100k rows took 27 s to become ready on these machines; this list
 draws its first frame from the first page while the rest of the ids load.
+
+Marks (space, v, shift-click) are kept as ticket ids, not positions: they survive scrolling,
+paging and a reload of the same view; one action then applies to every marked ticket.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from helpdesk_tui.ui.formatting import PRIORITY_LABELS, STATUS_LABELS, ago
 from helpdesk_tui.ui.widgets.cursor_keys import CursorList
 
 PAGE = 100
+MARK = "●"  # in the first column, where a draft shows ✎ (the mark wins while both are there)
 CACHE_LIMIT = 5000
 STRIP_CACHE = 4000
 
@@ -70,18 +74,34 @@ class InboxList(CursorList, can_focus=True):
                 tooltip="Move to the next ticket"),
         Binding("k,up", "cursor_up", "Up", id="inbox.up", show=False,
                 tooltip="Move to the previous ticket"),
-        Binding("pagedown,ctrl+f,space", "page_down", "Page down", id="inbox.page_down", show=False,
+        Binding("pagedown,ctrl+f", "page_down", "Page down", id="inbox.page_down", show=False,
                 tooltip="Move down a screenful"),
         Binding("pageup,ctrl+b", "page_up", "Page up", id="inbox.page_up", show=False,
                 tooltip="Move up a screenful"),
         Binding("g,home", "first", "First", id="inbox.first", show=False, tooltip="Go to the first ticket"),
         Binding("G,end", "last", "Last", id="inbox.last", show=False, tooltip="Go to the last ticket"),
         Binding("enter", "open", "Open", id="inbox.open", tooltip="Open the ticket under the cursor"),
+        # The actions on the marked tickets (or the one under the cursor): triage's keys where the
+        # workstation leaves them free (its digits are the views, # jumps, u undoes a send).
+        Binding("space,v", "mark", "Mark", id="inbox.mark", show=False,
+                tooltip="Mark or unmark the ticket and move down; the next action applies to every mark"),
+        Binding("a", "screen.bulk('take')", "Take", id="inbox.take", show=False,
+                tooltip="Assign the ticket (or the marked ones) to me"),
+        Binding("A", "screen.bulk('assign')", "Assign…", id="inbox.assign", show=False,
+                tooltip="Assign the ticket (or the marked ones) to a colleague you pick"),
+        Binding("s", "screen.bulk('status')", "Status…", id="inbox.status", show=False,
+                tooltip="Set the status of the ticket (or the marked ones)"),
+        Binding("p", "screen.bulk('priority')", "Priority…", id="inbox.priority", show=False,
+                tooltip="Set the priority of the ticket (or the marked ones)"),
+        Binding("plus", "screen.bulk('tag')", "Tag…", id="inbox.tag", show=False,
+                tooltip="Add a tag to the ticket (or the marked ones)"),
+        Binding("U", "screen.undo_bulk", "Undo action", id="inbox.undo", show=False,
+                tooltip="Take back the last action on inbox tickets while it is still queued"),
     ]
 
     COMPONENT_CLASSES = {
         "inbox--header", "inbox--cursor", "inbox--breached", "inbox--soon", "inbox--muted",
-        "inbox--draft", "inbox--urgent", "inbox--new",
+        "inbox--draft", "inbox--urgent", "inbox--new", "inbox--mark",
     }
 
     DEFAULT_CSS = """
@@ -98,6 +118,7 @@ class InboxList(CursorList, can_focus=True):
         & > .inbox--draft { color: $draft-marker; }
         & > .inbox--urgent { color: $error; }
         & > .inbox--new { text-style: bold; }
+        & > .inbox--mark { color: $accent; text-style: bold; }
     }
     """
 
@@ -114,6 +135,13 @@ class InboxList(CursorList, can_focus=True):
             super().__init__()
             self.ticket_id = ticket_id
 
+    class MarksChanged(Message):
+        """Tickets were marked or unmarked: ``count`` are marked now."""
+
+        def __init__(self, count: int) -> None:
+            super().__init__()
+            self.count = count
+
     def __init__(self, fetch_rows: Callable[[list[int]], list[InboxRow]], now: Callable[[], datetime],
                  *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -124,6 +152,7 @@ class InboxList(CursorList, can_focus=True):
         # Drawn lines by (ticket, is cursor, width, focused): scrolling one row then draws one
         # new line instead of forty. Cleared when rows change, on the clock tick and on theme change.
         self._strips: dict[tuple[int, bool, int, bool], Strip] = {}
+        self.marked: set[int] = set()  # ticket ids
 
     # data
     @property
@@ -155,9 +184,45 @@ class InboxList(CursorList, can_focus=True):
         else:
             for tid in ticket_ids:
                 self._rows.pop(tid, None)
-            gone = set(ticket_ids)
-            for key in [k for k in self._strips if k[0] in gone]:
-                del self._strips[key]
+            self._forget_strips(set(ticket_ids))
+        self.refresh()
+
+    # marks
+    def toggle_mark(self, index: int | None = None) -> None:
+        """Mark or unmark the ticket at ``index`` (default: under the cursor)."""
+        index = self.cursor if index is None else index
+        if not 0 <= index < len(self._ids):
+            return
+        tid = self._ids[index]
+        self.marked.symmetric_difference_update({tid})
+        self._forget_strips({tid})
+        self.post_message(self.MarksChanged(len(self.marked)))
+
+    def clear_marks(self) -> int:
+        """Unmark every ticket; returns how many were marked."""
+        count = len(self.marked)
+        if count:
+            gone, self.marked = self.marked, set()
+            self._forget_strips(gone)
+            self.post_message(self.MarksChanged(0))
+        return count
+
+    def targets(self) -> list[int]:
+        """What an action applies to: the marked tickets in the list's order (any marked ticket a
+        reload took out of the list after them), else the one under the cursor."""
+        if not self.marked:
+            return [self.current_id] if self.current_id is not None else []
+        in_list = [tid for tid in self._ids if tid in self.marked]
+        rest = self.marked.difference(in_list)
+        return in_list + sorted(rest)
+
+    def action_mark(self) -> None:
+        self.toggle_mark()
+        self.action_cursor_down()
+
+    def _forget_strips(self, ticket_ids: set[int]) -> None:
+        for key in [k for k in self._strips if k[0] in ticket_ids]:
+            del self._strips[key]
         self.refresh()
 
     def _row(self, index: int) -> tuple[InboxRow, str, str] | None:
@@ -219,8 +284,10 @@ class InboxList(CursorList, can_focus=True):
             base = base + self.get_component_rich_style("inbox--cursor")
         muted = self.get_component_rich_style("inbox--muted", partial=True)
         text = Text(no_wrap=True, style=base)
-        marker = "✎" if row.has_draft else " "
-        text.append(marker, self.get_component_rich_style("inbox--draft", partial=True))
+        if row.id in self.marked:
+            text.append(MARK, self.get_component_rich_style("inbox--mark", partial=True))
+        else:
+            text.append("✎" if row.has_draft else " ", self.get_component_rich_style("inbox--draft", partial=True))
         for column, w in visible_columns(width):
             value, style = self._cell(column.key, row, subject, customer, now, muted)
             text.append(fit(value, w, column.right), style)
@@ -291,8 +358,14 @@ class InboxList(CursorList, can_focus=True):
             self.post_message(self.Selected(self.current_id))
 
     def on_click(self, event) -> None:
-        index = int(self.scroll_offset.y) + event.y - 1
+        # Inside the border: the event's own offset counts it, and a click hit the row below.
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        index = int(self.scroll_offset.y) + offset.y - 1  # the header is line 0
         if 0 <= index < len(self._ids):
-            if index == self.cursor:
+            if event.shift:  # shift-click marks, as space does, and never opens
+                self.toggle_mark(index)
+            elif index == self.cursor:
                 self.action_open()
             self.cursor = index

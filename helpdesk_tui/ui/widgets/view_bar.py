@@ -15,8 +15,12 @@ SHORT_TITLES = {"mine": "Mine", "unassigned": "Unassigned", "due": "Due ≤ 1h",
                 "recent": "Recent", "all": "All"}
 
 
-def view_bar_text(views: Sequence[View], counts: Mapping[str, int], current: View, *, short: bool) -> Text:
+def view_bar_text(views: Sequence[View], counts: Mapping[str, int], current: View, *, short: bool,
+                  marked: int = 0) -> Text:
     text = Text(no_wrap=True, overflow="ellipsis")
+    if marked:  # first: the ellipsis of a narrow bar must not hide it
+        text.append(f" {marked:,} marked ", "bold reverse")
+        text.append(" ")
     for view in views:
         count = counts.get(view.id)
         # The agent's own views are named in the config file: text, never markup or escapes.
