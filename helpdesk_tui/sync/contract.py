@@ -90,6 +90,9 @@ class Capabilities:
 class PushResult:
     remote_id: str | None = None  # the new message's id, when the server says
     version: str | None = None  # the ticket's new version token, when the server says
+    # A NewTicket's result: ``remote_id`` is the new ticket's remote id and ``number`` its
+    # number as the helpdesk shows it (what replaces the provisional row's "queued").
+    number: int | None = None
 
 
 @dataclass(frozen=True)
