@@ -29,6 +29,8 @@ def workstation_commands(screen: WorkstationScreen) -> Iterable[SystemCommand]:
     yield SystemCommand("Ticket: Jump to number…", "Open any cached ticket by its number (# or :)", screen.action_jump)
     yield SystemCommand("Ticket: Reply", "Write a public reply (r)", screen.action_reply)
     yield SystemCommand("Ticket: Internal note", "Write an internal note (n)", screen.action_note)
+    yield SystemCommand("Ticket: New ticket…", "Open a ticket for a customer, queued through the outbox (N)",
+                        screen.action_new_ticket)
     yield SystemCommand("Reply: Discard draft", "Throw away the open ticket's draft (asks first)",
                         screen.action_discard_draft)
     yield SystemCommand("Reply: Undo send", "Take the reply being sent back into the composer, during the "
