@@ -53,8 +53,8 @@ def test_zendesk_repeats_the_create_with_its_idempotency_key_and_gets_the_first_
 
 
 @pytest.mark.server
-def test_django_helpdesk_without_the_marker_field_finds_the_ticket_by_its_words(  # noqa: F811
-        django_helpdesk_server: DjangoHelpdeskServer, monkeypatch):
+def test_django_helpdesk_without_the_marker_field_finds_the_ticket_by_its_words(
+        django_helpdesk_server: DjangoHelpdeskServer, monkeypatch):  # noqa: F811
     monkeypatch.setattr(dh, "MARKER_FIELD", "custom_never_defined_here")  # the server ignores it
     word = uuid.uuid4().hex[:10]
     wanted = NewTicket(id=uuid.uuid4().hex, created_at=datetime.now(UTC), subject=f"Upgrade {word}",
