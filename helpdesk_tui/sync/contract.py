@@ -163,6 +163,11 @@ class Backend(ABC):
     def push(self, command: Command, ticket_remote_id: str, version: str | None) -> PushResult:
         """Deliver one command (``Reply``, ``Note``, ``Update``; ``NewTicket`` where supported).
 
+        A ``NewTicket`` comes with ``ticket_remote_id`` "" (there is no ticket yet) and answers
+        the new ticket's remote id and ``number``; it leaves ``command.id`` on the ticket where
+        the customer cannot see it (or sends it as the idempotency key) so ``find_delivered``
+        can find the ticket after an unknown outcome.
+
         ``command.id`` is the idempotency key; ``version`` is the ticket's version token when
         ``capabilities.concurrency`` is not NONE. Raises ``Conflict`` when the version no longer
         matches, ``UnknownOutcome`` when the request may have been applied but no answer came
@@ -171,7 +176,8 @@ class Backend(ABC):
         """
 
     def find_delivered(self, command: Command, ticket_remote_id: str) -> str | None:
-        """After an unknown outcome: the remote id of what ``command`` created, if it exists.
+        """After an unknown outcome: the remote id of what ``command`` created, if it exists
+        (for a ``NewTicket``: the ticket's remote id, found by its marker).
 
         The default reads the thread back and looks for the same body written after the
         command was queued; backends with a better handle (an idempotency record) override it.
