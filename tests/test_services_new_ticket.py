@@ -3,6 +3,7 @@ replaces it (the push result, a pull's copy adopted, or a pulled copy merged): n
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -18,7 +19,8 @@ from helpdesk_tui.services.workspace import Workspace
 from helpdesk_tui.store import new_tickets, outbox, sync_apply
 from helpdesk_tui.store.db import transaction
 from helpdesk_tui.sync.backends.demo import DemoBackend
-from helpdesk_tui.sync.backends.demo_helpdesk import DemoHelpdesk
+from helpdesk_tui.sync import errors
+from helpdesk_tui.sync.backends.demo_helpdesk import Applied, DemoHelpdesk
 from helpdesk_tui.sync.commands import NewTicket, command_from
 from tests.factories import NOW
 
@@ -188,5 +190,43 @@ def test_an_unknown_outcome_then_the_look_up_on_the_demo_leaves_one_ticket(cache
     later = NOW + timedelta(seconds=outbox.UNKNOWN_GRACE + 5)
     second = send_outbox(cache, DemoBackend(helpdesk=helpdesk), lambda: later)
     assert second.sent == 1
+    assert len([t for t in helpdesk.tickets.values() if t.subject == "Welcome"]) == 1
+    assert not is_provisional(cache.ticket(queued.ticket_id).number)
+
+
+class KeylessHelpdesk(DemoHelpdesk):
+    """Opens a ticket for every request (no idempotency), remembering the last one per key for look-ups."""
+
+    def open_ticket(self, key: str, *args: object, **kwargs: object) -> Applied:
+        applied = super().open_ticket(f"{len(self.tickets):x}{key}", *args, **kwargs)  # type: ignore[arg-type]
+        self.applied[key] = applied
+        return applied
+
+
+class FailsAfterActing(DemoBackend):
+    """A helpdesk without idempotency keys that answers the first create 500 after creating it."""
+
+    capabilities = replace(DemoBackend.capabilities, idempotency=False)
+
+    def __init__(self, helpdesk: DemoHelpdesk) -> None:
+        super().__init__(helpdesk=helpdesk)
+        self.pushes = 0
+
+    def push(self, command, ticket_remote_id, version):
+        self.pushes += 1
+        result = super().push(command, ticket_remote_id, version)
+        if self.pushes == 1:
+            raise errors.ServerError("The helpdesk answered 500 (it had opened the ticket).")
+        return result
+
+
+def test_a_create_refused_after_the_server_acted_is_looked_up_before_it_is_sent_again(cache):
+    helpdesk = KeylessHelpdesk(adopts_unknown=True)
+    backend = FailsAfterActing(helpdesk)
+    queued = opening.queue_new_ticket(cache, plan(cache), NOW)
+    first = send_outbox(cache, backend, lambda: NOW)
+    assert (first.sent, first.waiting) == (0, 1)
+    second = send_outbox(cache, backend, lambda: NOW + timedelta(minutes=1))
+    assert second.sent == 1 and backend.pushes == 1, "sent again without looking"
     assert len([t for t in helpdesk.tickets.values() if t.subject == "Welcome"]) == 1
     assert not is_provisional(cache.ticket(queued.ticket_id).number)

@@ -154,7 +154,9 @@ def _send_new_ticket(cache: Cache, backend: Backend, item: OutboxItem, now: Call
         result.failed += 1
         result.problems.append(str(exc))
         return True
-    maybe_delivered = item.state in (outbox.SENDING, outbox.UNKNOWN)
+    # Tried before (an answer lost, a 5xx, a retry that gave up): the ticket may exist. A second
+    # ticket is worse than a look-up, so it is looked for before any repeat.
+    maybe_delivered = item.state in (outbox.SENDING, outbox.UNKNOWN) or item.attempts > 0
     with cache.connection() as conn, transaction(conn):
         claimed = outbox.claim(conn, item, now())
     if not claimed:
