@@ -156,6 +156,10 @@ def test_a_pull_while_the_outcome_is_unknown_adopts_the_provisional_row(cache):
     assert ticket is not None and (ticket.number, ticket.remote_id) == (777001, "777001")
     [message] = cache.thread(queued.ticket_id)
     assert message.remote_id == "m777001"  # the server files it as the customer's opening: still ours, once
+    with cache.connection() as conn:
+        customers = conn.execute("SELECT id, remote_id FROM customers WHERE email = 'new.person@example.com'").fetchall()
+    assert [c[1] for c in customers] == ["u-new.person@example.com"]  # the customer written here, now synced
+    assert ticket.requester_id == customers[0][0]
 
 
 def test_a_look_alike_on_the_server_is_not_adopted_while_ours_is_still_queued(cache):

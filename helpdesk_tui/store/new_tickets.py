@@ -61,6 +61,15 @@ def _customer_id(conn: sqlite3.Connection, plan: NewTicketPlan, now: datetime) -
     return cur.lastrowid
 
 
+def claim_local_customer(conn: sqlite3.Connection, remote_id: str, email: str) -> None:
+    """A pulled user whose address is a customer written here for a new ticket (no remote id
+    yet) becomes that customer: their notes and tickets stay theirs, and no second row appears."""
+    if not email or conn.execute("SELECT 1 FROM customers WHERE remote_id = ?", (remote_id,)).fetchone():
+        return
+    conn.execute("UPDATE customers SET remote_id = ? WHERE id = (SELECT id FROM customers WHERE remote_id IS NULL "
+                 "AND email != '' AND lower(email) = lower(?) ORDER BY id LIMIT 1)", (remote_id, email))
+
+
 def queue_new_ticket(conn: sqlite3.Connection, plan: NewTicketPlan, now: datetime) -> tuple[int, str]:
     """Record the provisional ticket and queue it; returns (ticket id, outbox id). Caller owns the transaction."""
     requester_id = _customer_id(conn, plan, now)

@@ -84,6 +84,7 @@ def apply_page(conn: sqlite3.Connection, page: ChangePage, threads: dict[str, li
             "remote_id": org.remote_id, "name": org.name, "domain": org.domain, "raw": json.dumps(org.raw),
             "synced_at": synced})
     for user in page.users:
+        new_tickets.claim_local_customer(conn, user.remote_id, user.email)  # one customer, not two
         _guarded(conn, result, f"user {user.remote_id}", _upsert_remote, conn, "customers", {
             "remote_id": user.remote_id, "name": user.name, "email": user.email, "phone": user.phone,
             "language": user.language, "organization_id": _local_id(conn, "organizations", user.organization_remote_id),
