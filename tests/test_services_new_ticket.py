@@ -73,7 +73,9 @@ def test_the_checks_name_the_first_thing_wrong_in_one_sentence(cache):
                                                                                 Priority.HIGH, None)
     for overrides, words in [({"subject": " "}, "needs a subject"), ({"body": "\n"}, "message is empty"),
                              ({"priority": "asap"}, "Unknown priority 'asap'"),
-                             ({"subject": "x" * 300}, "keep it under"), ({"cc": ("nope",)}, "The Cc 'nope'")]:
+                             ({"subject": "x" * 300}, "keep it under"), ({"cc": ("nope",)}, "The Cc 'nope'"),
+                             ({"body": "Hi {{ customer.first_name }}"}, "still has the placeholder"),
+                             ({"body": "Steps: [[what you checked]]"}, "unfilled section")]:
         with pytest.raises(InvalidRequest, match=words):
             plan(cache, **overrides)
 

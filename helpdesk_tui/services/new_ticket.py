@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from helpdesk_tui.compose.checks import check_reply
 from helpdesk_tui.compose.render import apply_template
 from helpdesk_tui.compose.templates import Template, TemplateError, resolve_template
 from helpdesk_tui.content import clean_line
@@ -97,6 +98,12 @@ def check_new_ticket(cache: Cache, *, to: str, subject: str, body: str, author: 
         raise InvalidRequest(f"The subject is {len(line)} characters long: keep it under {MAX_SUBJECT}.")
     if not body.strip():
         raise InvalidRequest("The new ticket's message is empty: write something to the customer first.")
+    # The reply checks that block a reply block this first message too (a placeholder left in,
+    # an unfilled [[section]]); their warnings are for the composer's send dialog.
+    blocking = [f for f in check_reply(body, kind="public_reply", new_status=None, next_checkpoint=None)
+                if f.level == "blocking"]
+    if blocking:
+        raise InvalidRequest(clean_line(blocking[0].message))
     return NewTicketPlan(subject=line, body=body, requester_email=recipient.email, requester_name=recipient.name,
                          author=author, cc=tuple(addresses), status=_status(status), priority=_priority(priority),
                          assignee=(assignee or "").strip() or None)
