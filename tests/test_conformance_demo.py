@@ -75,6 +75,14 @@ class LosesIdempotency(DemoHelpdesk):
         return super().apply(write)
 
 
+class OpensTicketsTwice(DemoHelpdesk):
+    """Opens a new ticket again for a key it has seen (no idempotency on creation)."""
+
+    def open_ticket(self, key: str, *args: object, **kwargs: object) -> Applied:
+        self.applied.pop(key, None)
+        return super().open_ticket(key, *args, **kwargs)  # type: ignore[arg-type]
+
+
 class RepeatsTheWholeFeed(DemoBackend):
     def pull(self, cursor: str | None) -> ChangePage:
         return super().pull(None)
@@ -143,6 +151,7 @@ class Broken(DemoActions):
 
 BROKEN = [
     (Broken(DemoBackend, LosesIdempotency), "test_a_reply_whose_answer_was_lost_is_on_the_server_exactly_once"),
+    (Broken(DemoBackend, OpensTicketsTwice), "test_a_new_ticket_whose_answer_was_lost_is_on_the_server_exactly_once"),
     (Broken(RepeatsTheWholeFeed), "test_a_second_sync_brings_a_server_change_and_reapplies_nothing_else"),
     (Broken(DemoBackend, SendsNotesInPublic), "test_an_internal_note_reaches_the_server_once_and_stays_internal"),
     (Broken(DemoBackend, IgnoresVersions), "test_a_change_on_the_server_since_the_sync_is_a_conflict"),

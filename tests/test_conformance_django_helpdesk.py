@@ -29,7 +29,7 @@ _customers = itertools.count(1)
 
 
 class DjangoHelpdeskActions(ServerActions):
-    writes = (("POST", r"/followups/$"), ("PATCH", r"/tickets/\d+/$"))
+    writes = (("POST", r"/followups/$"), ("PATCH", r"/tickets/\d+/$"), ("POST", r"/tickets/$"))
     assignee = "user 1"  # the admin, as the backend names a user it has no name for
 
     def __init__(self, server: DjangoHelpdeskServer) -> None:
@@ -83,9 +83,23 @@ class DjangoHelpdeskActions(ServerActions):
                             dhm.Names().user(owner))
 
 
+# The staff-only custom field a new ticket's marker goes in (see DjangoHelpdeskBackend._create).
+MARKER_FIELD = """
+from helpdesk.models import CustomField
+CustomField.objects.get_or_create(name="helpdesk_tui_outbox", defaults=dict(
+    label="helpdesk-tui outbox id", data_type="varchar", max_length=64, required=False, staff_only=True))
+"""
+
+
+@pytest.fixture
+def marked_server(django_helpdesk_server: DjangoHelpdeskServer) -> DjangoHelpdeskServer:  # noqa: F811
+    django_helpdesk_server.shell(MARKER_FIELD)
+    return django_helpdesk_server
+
+
 class TestDjangoHelpdeskBackend(BackendTests):
     @pytest.fixture
-    def server(self, django_helpdesk_server: DjangoHelpdeskServer):  # noqa: F811
-        actions = DjangoHelpdeskActions(django_helpdesk_server)
+    def server(self, marked_server: DjangoHelpdeskServer):
+        actions = DjangoHelpdeskActions(marked_server)
         yield actions
         actions.close()

@@ -46,7 +46,7 @@ my ($ok, $msg) = $ticket->Correspond(MIMEObj => $mime); die "$msg\n" unless $ok;
 
 
 class RtActions(ServerActions):
-    writes = (("POST", r"/ticket/\d+/(correspond|comment)$"), ("PUT", r"/ticket/\d+$"))
+    writes = (("POST", r"/ticket/\d+/(correspond|comment)$"), ("PUT", r"/ticket/\d+$"), ("POST", r"/ticket$"))
     assignee = "root"
 
     def __init__(self, server: RtServer) -> None:

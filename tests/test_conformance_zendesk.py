@@ -21,7 +21,8 @@ QUICK = RetryPolicy(attempts=3, base_delay=0.0, max_delay=0.0, timeout=10)
 
 
 class ZendeskActions(ServerActions):
-    writes = (("PUT", r"/api/v2/tickets/\d+(\.json)?$"), ("POST", r"/api/v2/uploads(\.json)?$"))
+    writes = (("PUT", r"/api/v2/tickets/\d+(\.json)?$"), ("POST", r"/api/v2/uploads(\.json)?$"),
+              ("POST", r"/api/v2/tickets(\.json)?$"))
 
     def __init__(self, fake: FakeZendesk) -> None:
         self.fake = fake

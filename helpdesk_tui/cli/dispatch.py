@@ -74,6 +74,13 @@ def _reply(ctx: Context, a: argparse.Namespace) -> int:
                  send=not a.queue_only, delay=a.delay, attach=a.attach)
 
 
+def _new(ctx: Context, a: argparse.Namespace) -> int:
+    from helpdesk_tui.cli.new_ticket import new_ticket
+
+    return new_ticket(ctx, to=a.to, cc=a.cc, subject=a.subject, file=a.file, status=a.status, priority=a.priority,
+                      assignee=a.assignee, template=a.template, send=not a.queue_only)
+
+
 def _outbox(ctx: Context, a: argparse.Namespace) -> int:
     from helpdesk_tui.cli.sync import outbox
 
@@ -177,7 +184,7 @@ def _macro_apply(ctx: Context, a: argparse.Namespace) -> int:
 COMMANDS: dict[str, Handler] = {
     "open": _open, "demo": _demo, "triage": _triage, "locate": _locate,
     "list": _list, "show": _show, "search": _search,
-    "sync": _sync, "reply": _reply, "outbox": _outbox,
+    "sync": _sync, "reply": _reply, "new": _new, "outbox": _outbox,
     "template list": _template_list, "template render": _template_render,
     "macro list": _macro_list, "macro apply": _macro_apply,
     "account add": _account_add, "account list": _account_list, "account test": _account_test,

@@ -19,6 +19,7 @@ from helpdesk_tui.content.body import attachment_line
 from helpdesk_tui.content.text import fit
 from helpdesk_tui.domain.models import Event, InboxRow, Message, Ticket
 from helpdesk_tui.domain.sla import describe_due, format_remaining, next_due
+from helpdesk_tui.domain.new_ticket import is_provisional, ticket_label
 from helpdesk_tui.services.tickets import AttachmentInfo, CustomerSummary, SearchHit
 
 
@@ -28,12 +29,18 @@ def _console() -> Console:
 
 def row_dict(row: InboxRow, now: datetime) -> dict:
     return {
-        "number": row.number, "subject": row.subject, "status": str(row.status),
+        # A new ticket still in the outbox has no number yet: null, and "queued" says why.
+        "number": None if is_provisional(row.number) else row.number, "queued": is_provisional(row.number),
+        "subject": row.subject, "status": str(row.status),
         "priority": str(row.priority), "assignee": row.assignee, "customer": row.customer_name,
         "organization": row.organization_name or None, "updated_at": row.updated_at,
         "sla_due_at": row.sla_due_at, "sla_kind": row.sla_kind,
         "sla_remaining": format_remaining(row.sla_due_at, now) or None, "has_draft": row.has_draft,
     }
+
+
+def _number(number: int) -> str:
+    return "queued" if is_provisional(number) else str(number)
 
 
 def print_rows(rows: list[InboxRow], now: datetime, *, as_json: bool) -> None:
@@ -44,7 +51,7 @@ def print_rows(rows: list[InboxRow], now: datetime, *, as_json: bool) -> None:
     for r in rows:
         # Columns are measured in terminal cells (a CJK character takes two) and cut with "…".
         clock = format_remaining(r.sla_due_at, now)
-        lines.append(f"{fit(clock, 7, right=True)} {r.number:>7} {fit(str(r.status), 8)} "
+        lines.append(f"{fit(clock, 7, right=True)} {_number(r.number):>7} {fit(str(r.status), 8)} "
                      f"{fit(str(r.priority), 7)} {fit(clean_line(r.assignee or '-'), 10)} "
                      f"{fit(clean_line(r.customer_name), 20)} {clean_line(r.subject)}")
     if lines:
@@ -64,7 +71,8 @@ def print_ticket(ticket: Ticket, messages: list[Message], events: list[Event],
     due = next_due(ticket)
     if as_json:
         data = {
-            "number": ticket.number, "subject": ticket.subject, "status": str(ticket.status),
+            "number": None if is_provisional(ticket.number) else ticket.number,
+            "queued": is_provisional(ticket.number), "subject": ticket.subject, "status": str(ticket.status),
             "priority": str(ticket.priority), "assignee": ticket.assignee, "group": ticket.group,
             "tags": list(ticket.tags), "created_at": ticket.created_at, "updated_at": ticket.updated_at,
             "first_response_at": ticket.first_response_at, "next_checkpoint_at": ticket.next_checkpoint_at,
@@ -83,7 +91,7 @@ def print_ticket(ticket: Ticket, messages: list[Message], events: list[Event],
         return
     console = _console()
     head = Text()
-    head.append(f"#{ticket.number} {clean_line(ticket.subject)}\n", "bold")
+    head.append(f"{ticket_label(ticket.number)} {clean_line(ticket.subject)}\n", "bold")
     head.append(f"{ticket.status} · {ticket.priority} · assignee: {clean_line(ticket.assignee or 'unassigned')}")
     if ticket.tags:
         head.append(" · tags: " + ", ".join(clean_line(t) for t in ticket.tags))

@@ -137,8 +137,9 @@ def outbox(ctx: Context, *, retry: str | None, drop: str | None, as_json: bool) 
                          "created_at": item.created_at}))
         else:
             error = f"  {clean_line(item.last_error)}" if item.last_error else ""
-            number = entry.number if entry.number is not None else "?"
-            print(f"{item.id[:8]}  #{number:<7} {item.action:<6} {item.state:<9} "
+            number = f"#{entry.number}" if entry.number is not None else \
+                ("queued" if item.action == "new_ticket" else "#?")
+            print(f"{item.id[:8]}  {number:<8} {item.action:<6} {item.state:<9} "
                   f"tries {item.attempts}{error}")
     if not entries and not as_json:
         print("The outbox is empty: everything was sent.")

@@ -19,6 +19,7 @@ from helpdesk_tui.compose.templates import BUILTIN, Template
 from helpdesk_tui.content import clean_line
 from helpdesk_tui.domain.checkpoint import CheckpointError, format_checkpoint_for_customer, parse_checkpoint
 from helpdesk_tui.domain.models import Customer, Organization, Ticket
+from helpdesk_tui.domain.new_ticket import is_provisional
 
 _SCALARS = (str, int, float, bool)
 
@@ -64,7 +65,8 @@ def build_context(*, ticket: Ticket, customer: Customer | None, organization: Or
             organization=org_name,
         ),
         "ticket": _group(
-            number=ticket.number,
+            # A new ticket not yet on the helpdesk has no number: the placeholder stays unresolved.
+            number=None if is_provisional(ticket.number) else ticket.number,
             subject=clean_line(ticket.subject),
             status=str(_value(ticket.status)),
             priority=str(_value(ticket.priority)),

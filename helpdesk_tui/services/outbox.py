@@ -120,7 +120,8 @@ class OutboxEntry:
 def waiting_items(cache: Cache) -> list[OutboxEntry]:
     """The items not sent or dropped yet: queued, held, failed or in conflict."""
     items = [i for i in cache.outbox_items() if i.state not in FINISHED]
-    numbers = {i.ticket_id: t.number for i in items if (t := cache.ticket(i.ticket_id))}
+    # A new ticket still queued has no number yet (None, like a ticket gone from the cache).
+    numbers = {i.ticket_id: t.number for i in items if (t := cache.ticket(i.ticket_id)) and t.number > 0}
     return [OutboxEntry(i, numbers.get(i.ticket_id)) for i in items]
 
 

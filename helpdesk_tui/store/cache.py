@@ -199,6 +199,24 @@ class Cache:
         except WRITE_ERRORS as exc:
             raise WriteFailed(describe_write_error(exc)) from exc
 
+    def queue_new_ticket(self, plan, now: datetime) -> tuple[int, str]:
+        """Open a ticket for a customer (store.new_tickets): (provisional ticket id, outbox id)."""
+        from helpdesk_tui.store import new_tickets
+        from helpdesk_tui.store.write_errors import WRITE_ERRORS, WriteFailed, describe_write_error
+
+        try:
+            with self.connection() as conn, transaction(conn):
+                return new_tickets.queue_new_ticket(conn, plan, now)
+        except WRITE_ERRORS as exc:
+            raise WriteFailed(describe_write_error(exc)) from exc
+
+    def find_customer(self, who: str):
+        """A customer of the cache by e-mail or (unique) name, or None."""
+        from helpdesk_tui.store import new_tickets
+
+        with self.connection() as conn:
+            return new_tickets.find_customer(conn, who)
+
     # held sends: the undo window (store.held)
     def hold_reply(self, plan: ReplyPlan, now: datetime, until: datetime, *, draft: Draft | None = None) -> str:
         """Hold a reply until ``until`` (the undo window); ``draft`` is kept in it for undo."""

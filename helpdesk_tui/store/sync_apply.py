@@ -20,7 +20,7 @@ from helpdesk_tui.content.sanitize import clean_line
 from helpdesk_tui.domain.models import Event, Message, Ticket
 from helpdesk_tui.domain.remote import ChangePage, RemoteMessage, RemoteTicket
 from helpdesk_tui.domain.vocab import EventKind, MessageKind, Status
-from helpdesk_tui.store import ratings, sla_refresh, tickets, writer
+from helpdesk_tui.store import new_tickets, ratings, sla_refresh, tickets, writer
 from helpdesk_tui.store.fts_text import index_text
 from helpdesk_tui.store.timeconv import to_epoch
 
@@ -87,6 +87,7 @@ def apply_page(conn: sqlite3.Connection, page: ChangePage, threads: dict[str, li
             "remote_id": org.remote_id, "name": org.name, "domain": org.domain, "raw": json.dumps(org.raw),
             "synced_at": synced})
     for user in page.users:
+        new_tickets.claim_local_customer(conn, user.remote_id, user.email)  # one customer, not two
         _guarded(conn, result, f"user {user.remote_id}", _upsert_remote, conn, "customers", {
             "remote_id": user.remote_id, "name": user.name, "email": user.email, "phone": user.phone,
             "language": user.language, "organization_id": _local_id(conn, "organizations", user.organization_remote_id),
@@ -140,6 +141,10 @@ def _apply_ticket(conn: sqlite3.Connection, remote: RemoteTicket, thread: list[R
     or when an existing one got a message from the customer it did not have.
     """
     existing_id = _local_id(conn, "tickets", remote.remote_id)
+    if existing_id is None:
+        # The server's copy of a ticket opened here whose answer never came: it takes the
+        # provisional row, so the ticket never shows twice (store/new_tickets.py).
+        existing_id = new_tickets.adoptable(conn, remote, _email_of(conn, remote.requester_remote_id))
     existing = tickets.get_ticket(conn, existing_id) if existing_id else None
     ticket_id: int = existing.id if existing and existing.id is not None else \
         conn.execute("SELECT coalesce(max(id), 0) + 1 FROM tickets").fetchone()[0]
@@ -158,6 +163,12 @@ def _apply_ticket(conn: sqlite3.Connection, remote: RemoteTicket, thread: list[R
         arrival = Arrival(ticket_id, remote.number, remote.subject, remote.assignee, remote.status,
                           customer_reply=existing is not None)
     return (0 if existing else 1), arrival
+
+
+def _email_of(conn: sqlite3.Connection, customer_remote_id: str | None) -> str | None:
+    row = conn.execute("SELECT email FROM customers WHERE remote_id = ?", (customer_remote_id,)).fetchone() \
+        if customer_remote_id else None
+    return str(row[0]) if row and row[0] else None
 
 
 def _ticket(conn, remote: RemoteTicket, ticket_id: int, existing: Ticket | None,
@@ -223,13 +234,14 @@ def apply_thread(conn, ticket_id: int, thread: list[RemoteMessage], synced: int)
     # Messages written here whose server id we never learnt: adopt them when they come back.
     unclaimed = conn.execute("SELECT id, kind, body FROM messages WHERE ticket_id = ? AND remote_id IS NULL",
                              (ticket_id,)).fetchall()
+    opening = new_tickets.opening_messages(conn, ticket_id) if unclaimed else set()
     out = []
     from_customer = 0
     for remote in thread:
         local_id = known.get(remote.remote_id)
         if local_id is None:
             for i, (mid, kind, body) in enumerate(unclaimed):
-                if kind == str(remote.kind) and (_same_text(body, remote.body) or _same_text(body, _words(remote))):
+                if (kind == str(remote.kind) or mid in opening) and (_same_text(body, remote.body) or _same_text(body, _words(remote))):
                     local_id = mid
                     del unclaimed[i]
                     break

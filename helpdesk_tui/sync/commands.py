@@ -22,6 +22,7 @@ from enum import Enum
 from pathlib import Path
 
 from helpdesk_tui.domain.models import OutboxItem
+from helpdesk_tui.domain.new_ticket import NEW_TICKET_ACTION
 from helpdesk_tui.domain.vocab import Priority, Status
 from helpdesk_tui.sync.errors import NotSupported
 from helpdesk_tui.sync.upload_memo import FileMemo, UploadMemo
@@ -114,7 +115,12 @@ class Update:
 
 @dataclass(frozen=True)
 class NewTicket:
-    """A ticket opened from here (nothing queues one yet; a backend may raise ``NotSupported``)."""
+    """A ticket opened from here on a customer's behalf (``helpdesk-tui new``, ``N`` in the app).
+
+    ``requester`` is the customer's e-mail address (``requester_name`` their name, when known);
+    ``body`` is the first message, written by the agent to the customer. ``id`` is the
+    idempotency key or the marker a backend leaves on the ticket so ``find_delivered`` can
+    find it after an unknown outcome. A field the backend cannot set raises ``NotSupported``."""
 
     id: str
     created_at: datetime
@@ -125,9 +131,14 @@ class NewTicket:
     group: str | None = None
     tags: tuple[str, ...] = ()
     attachments: tuple[Attachment, ...] = ()
+    requester_name: str = ""
+    cc: tuple[str, ...] = ()
+    status: Status | None = None
+    assignee: str | None = None
 
 
 Command = Reply | Note | Update | NewTicket
+NEW_TICKET = NEW_TICKET_ACTION
 Message = Reply | Note  # the commands that leave a message in the thread
 
 
@@ -151,6 +162,15 @@ def command_from(item: OutboxItem) -> Command:
                           assignee=_optional(payload, "assignee"), group=_optional(payload, "group"),
                           tags=tuple(str(t) for t in _list(payload["tags"])) if "tags" in payload else KEEP,
                           next_checkpoint=next_checkpoint, attachments=attachments)
+        if item.action == NEW_TICKET:
+            priority = Priority(str(payload["priority"])) if payload.get("priority") else None
+            return NewTicket(item.id, item.created_at, subject=str(payload.get("subject") or ""),
+                             body=str(payload.get("body") or ""), requester=str(payload.get("requester") or ""),
+                             priority=priority, group=str(payload["group"]) if payload.get("group") else None,
+                             tags=tuple(str(t) for t in _list(payload.get("tags"))), attachments=attachments,
+                             requester_name=str(payload.get("requester_name") or ""),
+                             cc=tuple(str(c) for c in _list(payload.get("cc"))), status=status,
+                             assignee=str(payload["assignee"]) if payload.get("assignee") else None)
     except (ValueError, TypeError) as exc:
         raise NotSupported(f"The queued {item.action} could not be read ({exc}): discard it and write it again.") from None
     raise NotSupported(f"This version cannot send a queued {item.action!r}: update helpdesk-tui.")

@@ -94,6 +94,9 @@ class Capabilities:
 class PushResult:
     remote_id: str | None = None  # the new message's id, when the server says
     version: str | None = None  # the ticket's new version token, when the server says
+    # A NewTicket's result: ``remote_id`` is the new ticket's remote id and ``number`` its
+    # number as the helpdesk shows it (what replaces the provisional row's "queued").
+    number: int | None = None
 
 
 @dataclass(frozen=True)
@@ -173,6 +176,12 @@ class Backend(ABC):
 
         A reply's or note's ``attachments`` go with it, or the push fails: a message must never
         land without its files (``sync/backends/attachment_upload.py`` has each helpdesk's way).
+
+        A ``NewTicket`` comes with ``ticket_remote_id`` "" (there is no ticket yet) and answers
+        the new ticket's remote id and ``number``; it leaves ``command.id`` on the ticket where
+        the customer cannot see it (or sends it as the idempotency key) so ``find_delivered``
+        can find the ticket after an unknown outcome.
+
         ``command.id`` is the idempotency key; ``version`` is the ticket's version token when
         ``capabilities.concurrency`` is not NONE. Raises ``Conflict`` when the version no longer
         matches, ``UnknownOutcome`` when the request may have been applied but no answer came
@@ -181,7 +190,8 @@ class Backend(ABC):
         """
 
     def find_delivered(self, command: Command, ticket_remote_id: str) -> str | None:
-        """After an unknown outcome: the remote id of what ``command`` created, if it exists.
+        """After an unknown outcome: the remote id of what ``command`` created, if it exists
+        (for a ``NewTicket``: the ticket's remote id, found by its marker).
 
         The default reads the thread back and looks for the same body written after the
         command was queued; backends with a better handle (an idempotency record) override it.

@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from helpdesk_tui.domain.models import OutboxItem
-from helpdesk_tui.store import outbox, outbox_files, sync_apply, tickets
+from helpdesk_tui.store import new_tickets, outbox, outbox_files, sync_apply, tickets
 from helpdesk_tui.store.cache import Cache
 from helpdesk_tui.store.db import transaction
 from helpdesk_tui.store.held import release_due
 from helpdesk_tui.sync import errors
-from helpdesk_tui.sync.commands import command_from
+from helpdesk_tui.sync.commands import NEW_TICKET, command_from
 from helpdesk_tui.sync.contract import Backend, Concurrency
 
 log = logging.getLogger(__name__)
@@ -62,6 +62,8 @@ def _send_one(cache: Cache, backend: Backend, item: OutboxItem, now: Callable[[]
     """Returns False when draining should stop for now."""
     with cache.connection() as conn:
         ticket = tickets.get_ticket(conn, item.ticket_id)
+    if item.action == NEW_TICKET and ticket is not None:
+        return _send_new_ticket(cache, backend, item, now, result)
     remote_ticket = ticket.remote_id if ticket else None
     if ticket is None or remote_ticket is None:
         _mark(cache, item, outbox.FAILED, now, "The ticket is not known to the helpdesk (it was never synced).")
@@ -138,6 +140,89 @@ def _send_one(cache: Cache, backend: Backend, item: OutboxItem, now: Callable[[]
     _mark(cache, item, outbox.SENT, now, remote_id=pushed.remote_id, version=pushed.version)
     result.sent += 1
     return True
+
+
+def _send_new_ticket(cache: Cache, backend: Backend, item: OutboxItem, now: Callable[[], datetime],
+                     result: DrainResult) -> bool:
+    """A new ticket: there is no ticket on the server to send to yet, so it goes to ``push`` with
+    no remote id; an unknown outcome is looked up by the item's marker (or, on a backend with
+    idempotency keys, sent again with the same key); what comes back replaces the provisional row."""
+    try:
+        command = command_from(item)
+    except errors.NotSupported as exc:
+        _mark(cache, item, outbox.FAILED, now, str(exc))
+        result.failed += 1
+        result.problems.append(str(exc))
+        return True
+    # Tried before (an answer lost, a 5xx, a retry that gave up): the ticket may exist. A second
+    # ticket is worse than a look-up, so it is looked for before any repeat.
+    maybe_delivered = item.state in (outbox.SENDING, outbox.UNKNOWN) or item.attempts > 0
+    with cache.connection() as conn, transaction(conn):
+        claimed = outbox.claim(conn, item, now())
+    if not claimed:
+        return True
+    _logged(item, item.state, outbox.SENDING)
+    item.state = outbox.SENDING
+    if maybe_delivered and not backend.capabilities.idempotency:
+        try:
+            found = backend.find_delivered(command, "")
+        except errors.SyncError as exc:
+            _mark(cache, item, outbox.UNKNOWN, now, str(exc))
+            result.waiting += 1
+            result.offline = isinstance(exc, errors.Unreachable)
+            result.problems.append(str(exc))
+            return False
+        if found is not None:
+            _bind_new_ticket(cache, item, now, found, None, None)
+            result.sent += 1
+            return True
+    try:
+        pushed = backend.push(command, "", None)
+    except errors.UnknownOutcome as exc:
+        _mark(cache, item, outbox.UNKNOWN, now, str(exc))
+        result.waiting += 1
+        result.problems.append(str(exc))
+        return False
+    except (errors.Unreachable, errors.RateLimited, errors.ServerError) as exc:
+        _mark(cache, item, outbox.QUEUED, now, str(exc))
+        result.waiting += 1
+        result.offline = isinstance(exc, errors.Unreachable)
+        result.problems.append(str(exc))
+        return False
+    except (errors.AuthFailed, errors.Forbidden, errors.TLSFailure) as exc:
+        _mark(cache, item, outbox.QUEUED, now, str(exc))
+        result.waiting += 1
+        result.auth_failed = isinstance(exc, errors.AuthFailed)
+        result.problems.append(str(exc))
+        return False
+    except errors.SyncError as exc:
+        _mark(cache, item, outbox.FAILED, now, str(exc))
+        result.failed += 1
+        result.problems.append(str(exc))
+        return True
+    if pushed.remote_id is None:
+        # Created, but we cannot tell which ticket it is: the look-up by marker will say.
+        _mark(cache, item, outbox.UNKNOWN, now, "The helpdesk created the ticket but did not say its number.")
+        result.waiting += 1
+        return False
+    _bind_new_ticket(cache, item, now, pushed.remote_id, pushed.number, pushed.version)
+    result.sent += 1
+    return True
+
+
+def _bind_new_ticket(cache: Cache, item: OutboxItem, now: Callable[[], datetime], remote_id: str,
+                     number: int | None, version: str | None) -> None:
+    """Sent: the provisional row becomes the helpdesk's ticket (or folds into the copy a pull
+    brought), in one transaction with the item's state."""
+    if number is None and remote_id.isdigit():
+        number = int(remote_id)  # every built-in helpdesk numbers its tickets by their id
+    with cache.connection() as conn, transaction(conn):
+        new_tickets.bind_new_ticket(conn, item.ticket_id, remote_id, number, version)
+        # The remote id is the ticket's, not its first message's: ``outbox.mark`` would put it on the message.
+        outbox.mark(conn, item.id, outbox.SENT, now())
+        conn.execute("UPDATE outbox SET remote_id = ? WHERE id = ?", (remote_id, item.id))
+    _logged(item, item.state, outbox.SENT)
+    item.state = outbox.SENT
 
 
 def _belongs_to_another(cache: Cache, item: OutboxItem, remote_id: str) -> bool:

@@ -26,6 +26,7 @@ from helpdesk_tui.ui.keymap_check import keymap_warnings
 from helpdesk_tui.ui.options import AppOptions, utc_now
 from helpdesk_tui.ui.screens.dashboard import DashboardScreen
 from helpdesk_tui.ui.screens.help import HelpScreen, app_sections, binding_rows
+from helpdesk_tui.ui.screens.new_ticket import NewTicketScreen
 from helpdesk_tui.ui.screens.triage import TriageScreen
 from helpdesk_tui.ui.screens.workstation import WorkstationScreen
 from helpdesk_tui.ui.screens.workstation_bindings import APP_BINDINGS, WORKSTATION_BINDINGS
@@ -184,6 +185,7 @@ class HelpdeskApp(App[None]):
                 ("Thread", ThreadView.BINDINGS), ("Reply composer", Composer.BINDINGS),
                 ("Knowledge base", KbResults.BINDINGS), ("Customer notes", NotesList.BINDINGS),
                 ("Earlier tickets", HistoryList.BINDINGS),
+                ("New ticket", NewTicketScreen.BINDINGS),
                 ("Rotation triage", TriageScreen.BINDINGS), ("KPI dashboard", list(DashboardScreen.BINDINGS))]
 
     def action_help(self) -> None:

@@ -25,6 +25,7 @@ from helpdesk_tui.ui.widgets.composer import Composer
 from typing import TYPE_CHECKING
 
 from helpdesk_tui.ui.focusing import focus_after_send
+from helpdesk_tui.ui.new_ticket import new_tickets_delivered
 
 if TYPE_CHECKING:  # the screen these handlers work on (it imports this module)
     from helpdesk_tui.ui.screens.workstation import WorkstationScreen
@@ -199,6 +200,7 @@ def after_send(screen: WorkstationScreen, plan: ReplyPlan) -> None:
 def outbox_drained(screen: WorkstationScreen) -> None:
     if screen.ticket_id is not None:
         screen.reload_ticket(screen.ticket_id)
+    new_tickets_delivered(screen)  # a queued new ticket may have its number now
     screen.render_topbar()
 
 

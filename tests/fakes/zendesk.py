@@ -24,6 +24,8 @@ developer.zendesk.com:
   No idempotency key here: Zendesk honours ``Idempotency-Key`` on ticket *creation* only.
 - ``POST /api/v2/tickets``: ``Idempotency-Key`` kept 2 hours; a repeat with the same body gets
   the first answer and ``x-idempotency-lookup: hit`` (first use: ``miss``), a different body 400.
+- ``GET /api/v2/tickets?external_id=X``: the tickets with that external id (Zendesk lists
+  tickets by external id this way); without it, every live ticket.
 - ``GET /api/v2/tickets/{id}/comments`` and ``/audits``: cursor paging (``page[size]`` ≤ 100,
   ``page[after]``; ``meta``/``links``) or offset paging (``page``, ``per_page``); ``include=users``;
   ``sort_order``.
@@ -125,6 +127,7 @@ class FakeZendesk(Endpoints):
             ("PUT", re.compile(r"/api/v2/tickets/(\d+)"), self._update),
             ("DELETE", re.compile(r"/api/v2/tickets/(\d+)"), self._delete),
             ("POST", re.compile(r"/api/v2/tickets"), self._create),
+            ("GET", re.compile(r"/api/v2/tickets"), self._list_tickets),
             ("GET", re.compile(r"/api/v2/help_center/incremental/articles"), self._articles_since),
             ("GET", re.compile(r"/api/v2/help_center(?:/[a-z-]+)?/articles"), self._articles),
             ("GET", re.compile(r"/api/v2/macros(/active)?"), self._macros),

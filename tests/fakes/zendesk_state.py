@@ -255,12 +255,26 @@ class ZendeskState(BulkTickets, Guide):
         if requester is not None and requester not in self.users:
             raise invalid("requester", "Requester is invalid")
         text = str(comment.get("body") or text_of(str(comment.get("html_body"))))
+        assignee = body.get("assignee_id")
+        if "assignee_email" in body:  # as on an update: the agent with that address
+            agents = [u for u in self.user_named(str(body["assignee_email"])) if u["role"] in AGENT_ROLES]
+            if not agents:
+                raise invalid("assignee", "Assignee is invalid")
+            assignee = agents[0]["id"]
+        ccs = []
+        for cc in body.get("email_ccs") or ():  # [{"user_email": …, "action": "put"}]: users made as needed
+            email = str((cc or {}).get("user_email") or "") if isinstance(cc, dict) else ""
+            if "@" not in email:
+                raise invalid("email_ccs", "Email CCs: user_email is invalid")
+            found = self.user_named(email)
+            ccs.append(found[0]["id"] if found else self.add_user(email.split("@")[0], email=email))
         tid = self.add_ticket(str(body.get("subject") or text[:50]), requester_id=requester or author_id,
                               description=text, status=str(body.get("status") or "new"),
-                              priority=body.get("priority"), assignee_id=body.get("assignee_id"),
+                              priority=body.get("priority"), assignee_id=assignee,
                               group_id=body.get("group_id"), tags=tuple(body.get("tags") or ()), channel="api")
         ticket = self.tickets[tid]
         ticket["external_id"] = body.get("external_id")
+        ticket["email_cc_ids"] = ccs
         return {"ticket": ticket, "audit": self.audits[tid][-1]}
 
     def _validated_changes(self, ticket: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from helpdesk_tui.domain.attachment_limits import MB, AttachmentLimits
 from helpdesk_tui.sync.backends.demo_helpdesk import DemoHelpdesk, Write
 from helpdesk_tui.sync.contract import (
     KEEP, AccountSettings, Backend, Capabilities, ChangeFeed, ChangePage, Command, Concurrency, Note, PushResult, RemoteMessage,
-    RemoteTicket, Reply, Update,
+    NewTicket, RemoteTicket, Reply, Update,
 )
 from helpdesk_tui.config.settings import DEMO_AGENT
 from helpdesk_tui.sync.errors import NotSupported
@@ -69,6 +69,18 @@ class DemoBackend(Backend):
         return self.helpdesk.thread(ticket if isinstance(ticket, str) else ticket.remote_id)
 
     def push(self, command: Command, ticket_remote_id: str, version: str | None) -> PushResult:
+        if isinstance(command, NewTicket):
+            if command.attachments:
+                raise NotSupported("The demo workspace cannot take attachments on a new ticket.")
+            fields: dict[str, object] = {k: v for k, v in (("status", command.status), ("priority", command.priority),
+                                                           ("assignee", command.assignee), ("group", command.group))
+                                         if v}
+            if command.tags:
+                fields["tags"] = command.tags
+            opened = self.helpdesk.open_ticket(command.id, command.subject, command.body, email=command.requester,
+                                               name=command.requester_name, fields=fields)
+            assert opened.message_id is not None
+            return PushResult(remote_id=opened.message_id, version=opened.version, number=int(opened.message_id))
         applied = self.helpdesk.apply(_write(command, ticket_remote_id, version))
         return PushResult(remote_id=applied.message_id, version=applied.version)
 

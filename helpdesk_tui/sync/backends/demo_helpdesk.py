@@ -190,6 +190,34 @@ class DemoHelpdesk:
                 raise errors.UnknownOutcome("The demo helpdesk applied the change, but its answer was lost.")
             return done
 
+    def open_ticket(self, key: str, subject: str, body: str, *, email: str, name: str = "",
+                    fields: dict[str, object] | None = None) -> Applied:
+        """An agent opens a ticket for the customer ``email``; a repeat of ``key`` answers the first
+        time's result (``message_id`` is then the new ticket's remote id)."""
+        with self._lock:
+            done = self.applied.get(key)
+            if done is None:
+                number = next(self._numbers)
+                if self.adopts_unknown:
+                    # The demo workspace's tickets live in the cache and this helpdesk starts
+                    # afresh with each process: a number drawn from the key cannot collide with
+                    # theirs, nor with one opened by an earlier run.
+                    number = 100_000 + int(key[:7], 16) % 900_000 if key[:7].isalnum() else number
+                now = self._now()
+                user = RemoteUser(remote_id=f"user-{email}", name=name or email, email=email)
+                ticket = DemoTicket(remote_id=str(number), number=number, subject=subject, customer=user,
+                                    created_at=now, updated_at=now, status=Status.OPEN)
+                for field_name, value in (fields or {}).items():
+                    setattr(ticket, field_name, value)
+                self.tickets[ticket.remote_id] = ticket
+                self._message(ticket, MessageKind.PUBLIC_REPLY, AGENT, body)
+                self._touch(ticket)
+                done = self.applied[key] = Applied(message_id=ticket.remote_id, version=str(ticket.version))
+            if self.lose_answers > 0:
+                self.lose_answers -= 1
+                raise errors.UnknownOutcome("The demo helpdesk opened the ticket, but its answer was lost.")
+            return done
+
     def delivered(self, key: str) -> Applied | None:
         with self._lock:
             return self.applied.get(key)

@@ -58,6 +58,7 @@ from helpdesk_tui.sync.contract import (
     ChangePage,
     Command,
     Concurrency,
+    NewTicket,
     Note,
     PushResult,
     Reply,
@@ -68,6 +69,7 @@ from helpdesk_tui.sync.contract import (
     malformed_reason,
     record_label,
 )
+from helpdesk_tui.domain.vocab import Priority
 from helpdesk_tui.sync.errors import BadResponse, Forbidden, NotFound, NotSupported
 from helpdesk_tui.sync.http import HttpClient
 
@@ -76,6 +78,9 @@ from helpdesk_tui.sync.http import HttpClient
 # size or count limit of its own (the web server in front may: nginx's client_max_body_size).
 LIMITS = AttachmentLimits(allowed_extensions=(".txt", ".asc", ".pdf", ".doc", ".docx", ".odt", ".jpg", ".png", ".eml"),
                           source="helpdesk/settings.py HELPDESK_VALID_EXTENSIONS default (2.6)")
+# A new ticket's marker: a staff-only custom field of this name holds the outbox id (see _create).
+MARKER_FIELD = "custom_helpdesk_tui_outbox"
+DEFAULT_QUEUE = "queue 1"  # the API lists no queues: a new ticket without one goes to the first
 DEFAULT_PAGE_SIZE = 100  # the server has no maximum; each list request costs it a pass over all tickets
 
 
@@ -268,6 +273,8 @@ class DjangoHelpdeskBackend(Backend):
     # ------------------------------------------------------------ push
 
     def push(self, command: Command, ticket_remote_id: str, version: str | None) -> PushResult:
+        if isinstance(command, NewTicket):
+            return self._create(command)
         tid = _ticket_id(ticket_remote_id)
         if isinstance(command, (Reply, Note)):
             if not command.body.strip():
@@ -310,9 +317,68 @@ class DjangoHelpdeskBackend(Backend):
         created = self.shape.obj(self._json(response), "followup")
         return PushResult(remote_id=str(self.shape.num(created, "id", "followup")))
 
+    def _create(self, command: NewTicket) -> PushResult:
+        """A ticket opened here. Its marker is the outbox id in the staff-only custom field
+        ``helpdesk_tui_outbox`` (``MARKER_FIELD``): the customer never sees a staff-only field
+        and the API returns it with the ticket. A server without that field ignores it (DRF
+        drops unknown fields), and the look-up falls back to the ticket's words."""
+        if command.cc:
+            raise NotSupported("django-helpdesk's API cannot add Cc addresses to a new ticket: open it without them.")
+        if command.tags:
+            raise NotSupported("django-helpdesk has no tags.")
+        if command.attachments:
+            raise NotSupported("django-helpdesk cannot take attachments on a new ticket from here yet.")
+        if not command.body.strip():
+            raise NotSupported("django-helpdesk needs some text in a new ticket.")
+        data: dict[str, Any] = {
+            "queue": self.names.queue_id(command.group or DEFAULT_QUEUE), "title": command.subject,
+            "description": dhm.protect(command.body), "submitter_email": command.requester,
+            "priority": dhm.priority_code(command.priority or Priority.NORMAL), MARKER_FIELD: command.id}
+        if command.assignee:
+            data["assigned_to"] = self.names.user_id(command.assignee)
+        if command.status:
+            dhm.status_code(command.status, None)  # validates before anything is sent
+        response = self.client.request("POST", "/tickets/", json=data, idempotent=False, expect=(200, 201))
+        created = self.shape.obj(self._json(response), "ticket")
+        tid = self.shape.required_num(created, "id", "ticket")
+        if command.status and dhm.status_code(command.status, None) != dhm.OPEN:
+            # The create form always opens the ticket: a private followup sets the status asked for.
+            self._followup(tid, "", False, command.status)
+        return PushResult(remote_id=str(tid), number=tid)
+
+    def _find_created(self, command: NewTicket) -> str | None:
+        """The ticket carrying ``command``'s marker (or, on a server without the marker field, its
+        subject, customer and words), among those opened since the command was queued."""
+        since = command.created_at.replace(microsecond=0) - CLOCK_SKEW
+        first = self.shape.page(self.client.get_json("/tickets/", params={"page": 1, "page_size": self.page_size}))
+        total = first[2] or len(first[0])
+        last = max(1, -(-total // self.page_size))
+        wanted = " ".join(command.body.split())
+        for number in range(last, 0, -1):  # the list is in id order: the newest tickets are at its end
+            rows = first[0] if number == 1 else self._list_page(number, self.page_size)[0]
+            older = 0
+            for raw in reversed(rows):
+                if not isinstance(raw, dict):
+                    continue
+                if MARKER_FIELD in raw:
+                    if raw.get(MARKER_FIELD) == command.id:
+                        return str(raw["id"])
+                elif (raw.get("title") == command.subject and raw.get("submitter_email") == command.requester
+                      and " ".join(dhm.unprotect(str(raw.get("description") or "")).split()) == wanted):
+                    return str(raw["id"])
+                followups = self.shape.followups(raw) or []
+                if followups and self.shape.when(followups[0].get("date"), "followup") < since:
+                    older += 1
+            if rows and older == len(rows):
+                break  # a whole page opened before the command was queued: nothing newer is further back
+        return None
+
     def find_delivered(self, command: Command, ticket_remote_id: str) -> str | None:
         """Replies and notes: the base rule (same text in the thread, after the command was queued).
-        A status-only update: a followup that set the same status since then."""
+        A status-only update: a followup that set the same status since then. A new ticket: the
+        one with its marker (``_find_created``)."""
+        if isinstance(command, NewTicket):
+            return self._find_created(command)
         if not isinstance(command, Update):
             return super().find_delivered(command, ticket_remote_id)
         if not command.status:

@@ -59,6 +59,7 @@ from helpdesk_tui.sync.contract import (
     Command,
     Concurrency,
     Identity,
+    NewTicket,
     Note,
     PushResult,
     Reply,
@@ -86,6 +87,14 @@ REFUSED_RE = re.compile(r"(?i)(could not|couldn't|permission denied|invalid|does
 # takes any type and any number of files.
 LIMITS = AttachmentLimits(max_bytes=10 * MIB, source="RT_Config.pm $MaxAttachmentSize default")
 CHANGED_RE = re.compile(r"(?i)\bchanged (from|to)\b")  # "Priority changed from 'Low' to 'Invalid'"
+
+
+DEFAULT_QUEUE = "General"  # where a new ticket opens when no queue is named (RT's own default queue)
+
+
+def marker_uri(item_id: str) -> str:
+    """The link a ticket opened here refers to: the outbox item's id, for the look-up after an unknown outcome."""
+    return f"urn:helpdesk-tui:outbox:{item_id}"
 
 
 def web_base(url: str) -> str:
@@ -385,6 +394,8 @@ class RequestTrackerBackend(Backend):
 
     # ------------------------------------------------------------------ push
     def push(self, command: Command, ticket_remote_id: str, version: str | None) -> PushResult:
+        if isinstance(command, NewTicket):
+            return self._create(command)
         number = self._number(ticket_remote_id)
         if isinstance(command, (Reply, Note)):
             data: dict[str, Any] = {"Content": command.body, "ContentType": "text/plain"}
@@ -415,12 +426,45 @@ class RequestTrackerBackend(Backend):
         self._check_results(number, self._json(response, "a ticket update"))
         return PushResult(version=self._version_after(number))
 
+    def _create(self, command: NewTicket) -> PushResult:
+        """A ticket opened here, carrying its marker: a link "refers to" ``marker_uri(command.id)``.
+
+        RT keeps links to any URI, shows them to agents only (never in the customer's mail) and
+        finds tickets by them in TicketSQL, so ``find_delivered`` asks for that link; a custom
+        field would need an administrator to create it first on every RT."""
+        if command.tags:
+            raise NotSupported("Request Tracker has no tags: open the ticket without them.")
+        if command.attachments:
+            raise NotSupported("Request Tracker cannot take attachments on a new ticket from here yet.")
+        data: dict[str, Any] = {"Queue": command.group or DEFAULT_QUEUE, "Subject": command.subject,
+                                "Requestor": command.requester, "Content": command.body, "ContentType": "text/plain",
+                                "RefersTo": marker_uri(command.id)}
+        if command.cc:
+            data["Cc"] = list(command.cc)
+        if command.status:
+            data["Status"] = rt_map.status_to_rt(command.status)
+        if command.priority:
+            data["Priority"] = rt_map.priority_to_rt(command.priority)
+        if command.assignee:
+            data["Owner"] = command.assignee
+        response = self.client.request("POST", "/ticket", json=data, idempotent=False, expect=(200, 201))
+        created = rt_map.as_dict(self._json(response, "a new ticket"), "a new ticket")
+        if not str(created.get("id") or "").isdigit():
+            raise BadResponse(f"{self.host} created a ticket but did not say its number.")
+        number = int(created["id"])
+        return PushResult(remote_id=str(number), number=number, version=self._version_after(number))
+
     def current_version(self, ticket_remote_id: str) -> str | None:
         return self._version_after(self._number(ticket_remote_id))
 
     def find_delivered(self, command: Command, ticket_remote_id: str) -> str | None:
         """Replies and notes: the base rule. An update: applied when the ticket already has
-        every field the update sets (RT keeps no record of who asked for a change)."""
+        every field the update sets (RT keeps no record of who asked for a change). A new
+        ticket: the one whose link refers to its marker."""
+        if isinstance(command, NewTicket):
+            found = self._search_tickets({"query": f"RefersTo = '{marker_uri(command.id)}'", "orderby": "id"})
+            ids = sorted(int(row["id"]) for row in found if str(row.get("id") or "").isdigit())
+            return str(ids[0]) if ids else None
         if not isinstance(command, Update):
             return super().find_delivered(command, ticket_remote_id)
         number = self._number(ticket_remote_id)

@@ -44,6 +44,7 @@ from helpdesk_tui.sync.contract import (
     Command,
     Concurrency,
     Identity,
+    NewTicket,
     Note,
     PushResult,
     Reply,
@@ -240,6 +241,8 @@ class ZendeskBackend(Backend):
     # --- writing -------------------------------------------------------------------------
 
     def push(self, command: Command, ticket_remote_id: str, version: str | None) -> PushResult:
+        if isinstance(command, NewTicket):
+            return self._create(command)
         ticket = self._update_body(command)
         if not ticket:
             return PushResult(version=version)
@@ -261,8 +264,52 @@ class ZendeskBackend(Backend):
         return PushResult(remote_id=str(comment["id"]) if comment else None,
                           version=(data.get("ticket") or {}).get("updated_at") or None)
 
+    def _create(self, command: NewTicket) -> PushResult:
+        """``POST /api/v2/tickets`` with ``Idempotency-Key: command.id``: Zendesk answers a repeat of
+        the same key and body with the first answer (for 2 hours), so it is sent as idempotent and
+        the client may repeat it after a lost answer. ``external_id`` carries the key too (agents
+        see it, customers never do): the look-up after an unknown outcome, past the 2 hours."""
+        if command.attachments:
+            raise errors.NotSupported("Zendesk cannot take attachments on a new ticket from here yet.")
+        requester: dict[str, Any] = {"email": command.requester}
+        if command.requester_name:
+            requester["name"] = command.requester_name
+        ticket: dict[str, Any] = {"subject": command.subject, "comment": {"body": command.body, "public": True},
+                                  "requester": requester, "external_id": command.id}
+        if command.cc:
+            ticket["email_ccs"] = [{"user_email": address, "action": "put"} for address in command.cc]
+        try:
+            if command.status:
+                ticket["status"] = records.to_zendesk_status(command.status)
+            if command.priority:
+                ticket["priority"] = records.to_zendesk_priority(command.priority)
+        except ValueError as exc:
+            raise errors.NotSupported(str(exc)) from None
+        if command.assignee:
+            ticket.update(self._assignee(command.assignee))
+        if command.group:
+            ticket["group_id"] = self._group_id(command.group)
+        if command.tags:
+            ticket["tags"] = list(command.tags)
+        response = self.client.request("POST", "/api/v2/tickets.json", json={"ticket": ticket},
+                                       headers={"Idempotency-Key": command.id}, idempotent=True,
+                                       expect=(200, 201, 422))
+        if response.status_code == 422:
+            raise errors.BadResponse(f"Zendesk refused the new ticket: {_invalid_reason(_parse(response, self._host()))}")
+        created = (self._json_object(_parse(response, self._host()), "ticket").get("ticket") or {})
+        if not str(created.get("id") or "").isdigit():
+            raise errors.BadResponse(f"{self._host()} created a ticket but did not say its number.")
+        return PushResult(remote_id=str(created["id"]), number=int(created["id"]),
+                          version=created.get("updated_at") or None)
+
     def find_delivered(self, command: Command, ticket_remote_id: str) -> str | None:
-        """The comment id (or ``audit-<id>`` for an update without one) of the audit tagged with ``command.id``."""
+        """The comment id (or ``audit-<id>`` for an update without one) of the audit tagged with
+        ``command.id``; for a new ticket, the ticket whose ``external_id`` is ``command.id``."""
+        if isinstance(command, NewTicket):
+            found = self._json_object(self.client.get_json("/api/v2/tickets.json",
+                                                           params={"external_id": command.id}), "tickets")
+            ids = sorted(int(t["id"]) for t in found.get("tickets") or () if str(t.get("id") or "").isdigit())
+            return str(ids[0]) if ids else None
         try:
             audits = [a for data in self._pages(f"{_ticket_path(ticket_remote_id)}/audits.json", "audits")
                       for a in data.get("audits") or ()]

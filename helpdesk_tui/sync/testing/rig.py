@@ -15,6 +15,7 @@ from typing import Any, cast
 
 from helpdesk_tui.content import html_to_text
 from helpdesk_tui.domain.models import Message, OutboxItem, Ticket
+from helpdesk_tui.domain.new_ticket import NewTicketPlan
 from helpdesk_tui.domain.remote import RemoteMessage
 from helpdesk_tui.domain.reply import ReplyPlan
 from helpdesk_tui.domain.triage import Change
@@ -111,6 +112,20 @@ class Rig:
         files = tuple(outbox_files.snapshot(self.cache.path, path) for path in attach)
         _, item_id = self.cache.queue_reply(ReplyPlan(ticket.id, kind, body, AGENT, attachments=files), self.clock())
         return item_id
+
+    def open_ticket(self, subject: str, body: str, email: str, word: str, **fields: Any) -> tuple[int, str]:
+        """Open a ticket for ``email`` as ``helpdesk-tui new`` does; (provisional ticket id, outbox id).
+        ``word`` is in the subject: the rig pulls the server's copy by it."""
+        self.backend.subjects.add(word)
+        plan = NewTicketPlan(subject=subject, body=body, requester_email=email, requester_name="", author=AGENT,
+                             **fields)
+        return self.cache.queue_new_ticket(plan, self.clock())
+
+    def rows_titled(self, word: str) -> list[Ticket]:
+        """The cache's tickets whose subject has ``word`` (provisional rows included)."""
+        with self.cache.connection() as conn:
+            ids = [r[0] for r in conn.execute("SELECT id FROM tickets WHERE instr(subject, ?) > 0", (word,))]
+        return [t for t in (self.cache.ticket(i) for i in ids) if t is not None]
 
     def update(self, remote_id: str, change: Change) -> str:
         """Queue a ticket update as the triage keys do; the outbox item's id."""

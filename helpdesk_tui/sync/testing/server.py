@@ -79,6 +79,17 @@ class ServerActions(ABC):
         order) as the server stores them, read behind the backend's back (backends whose
         capabilities declare attachments)."""
         raise NotSupported("This server cannot hand out attachment bytes.")
+    def tickets_titled(self, text: str) -> list[str]:
+        """The remote ids of every ticket on the server whose subject contains ``text`` (read
+        through a fresh backend's pull from scratch; override it where the server can search)."""
+        backend, cursor, found = self.backend(), None, []
+        for _ in range(10_000):
+            page = backend.pull(cursor)
+            found += [t.remote_id for t in page.tickets if text in t.subject]
+            cursor = page.cursor
+            if page.done:
+                break
+        return sorted(set(found))
 
     @contextmanager
     def answers_lost(self) -> Iterator[Backend]:
@@ -103,11 +114,13 @@ class Scoped:
     def __init__(self, backend: Backend, wanted: set[str]) -> None:
         self.inner = backend
         self.wanted = wanted
+        self.subjects: set[str] = set()  # tickets opened by the suite: pulled by a word of their subject
         self.name, self.label, self.capabilities = backend.name, backend.label, backend.capabilities
         self.pulled: list[list[str]] = []  # the remote ids of each page, in order
 
     def pull(self, cursor: str | None) -> ChangePage:
         page = self.inner.pull(cursor)
+        self.wanted.update(t.remote_id for t in page.tickets if any(word in t.subject for word in self.subjects))
         page.tickets = [t for t in page.tickets if t.remote_id in self.wanted]
         page.deleted_ticket_ids = [r for r in page.deleted_ticket_ids if r in self.wanted]
         self.pulled.append([t.remote_id for t in page.tickets])

@@ -24,6 +24,7 @@ from helpdesk_tui.sync.errors import NotSupported
 from helpdesk_tui.sync.testing import hostile
 from helpdesk_tui.sync.testing.rig import Rig, words
 from helpdesk_tui.sync.testing.server import ServerActions, ServerTicket
+from helpdesk_tui.sync.testing.suite_new_ticket import NewTicketTests
 
 SAID = (MessageKind.CUSTOMER, MessageKind.PUBLIC_REPLY, MessageKind.INTERNAL_NOTE)
 
@@ -43,7 +44,7 @@ def copies(thread: list[Message] | list[RemoteMessage], body: str) -> list[Messa
     return [m for m in thread if " ".join(words(m).split()) == flat]
 
 
-class BackendTests:
+class BackendTests(NewTicketTests):
     """Subclass this in a backend's test module and give it a ``server`` fixture::
 
         class TestMyDesk(BackendTests):

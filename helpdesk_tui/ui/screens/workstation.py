@@ -39,6 +39,7 @@ from helpdesk_tui.ui.feedback import mark_feedback
 from helpdesk_tui.ui.focusing import FocusSessions, focus_redraw, serve_focus
 from helpdesk_tui.ui.inbox_actions import GROUP as INBOX_BATCH, InboxActions
 from helpdesk_tui.ui.inbox_views import InboxViews, usable_views, workstation_keys
+from helpdesk_tui.ui.new_ticket import open_new_ticket
 from helpdesk_tui.ui.notify import announcer_for
 from helpdesk_tui.ui.knowledge_base import insert_from_kb, toggle_sidebar
 from helpdesk_tui.ui.macros import MacroRunner
@@ -379,6 +380,9 @@ class WorkstationScreen(Screen[None]):
 
     def action_note(self) -> None:
         self.open_composer(MessageKind.INTERNAL_NOTE)
+
+    def action_new_ticket(self) -> None:
+        open_new_ticket(self)
 
     def open_composer(self, kind: MessageKind) -> Composer | None:
         if self.ticket_id is None:

@@ -45,6 +45,8 @@ def workstation_commands(screen: WorkstationScreen) -> Iterable[SystemCommand]:
                         screen.action_macro)
     yield SystemCommand("Ticket: Undo macro", "Take the last macro's changes back while they are still queued (U)",
                         screen.action_undo_macro)
+    yield SystemCommand("Ticket: New ticket…", "Open a ticket for a customer, queued through the outbox (N)",
+                        screen.action_new_ticket)
     yield SystemCommand("Reply: Discard draft", "Throw away the open ticket's draft (asks first)",
                         screen.action_discard_draft)
     yield SystemCommand("Reply: Undo send", "Take the reply being sent back into the composer, during the "

@@ -30,6 +30,7 @@ from helpdesk_tui.domain.sla import SlaKind, format_remaining
 from helpdesk_tui.content.text import fit
 from helpdesk_tui.ui.formatting import PRIORITY_LABELS, STATUS_LABELS, ago
 from helpdesk_tui.ui.widgets.cursor_keys import CursorList
+from helpdesk_tui.domain.new_ticket import QUEUED_LABEL, is_provisional
 
 PAGE = 100
 MARK = "●"  # in the first column, where a draft shows ✎ (the mark wins while both are there)
@@ -307,6 +308,9 @@ class InboxList(CursorList, can_focus=True):
             style = self.get_component_rich_style("inbox--soon", partial=True) if seconds <= 3600 else ""
             return flag + remaining, style
         if key == "number":
+            # A new ticket the helpdesk has not numbered yet: the marker, never a made-up number.
+            if is_provisional(row.number):
+                return QUEUED_LABEL, self.get_component_rich_style("inbox--soon", partial=True)
             return str(row.number), muted
         if key == "subject":
             return subject, self.get_component_rich_style("inbox--new", partial=True) if row.status == "new" else ""

@@ -17,6 +17,7 @@ from helpdesk_tui.domain.vocab import EventKind, Status
 from helpdesk_tui.services.tickets import AttachmentInfo
 from helpdesk_tui.ui.formatting import PRIORITY_LABELS, STATUS_LABELS, when
 from helpdesk_tui.ui.widgets.thread_view import ThreadView
+from helpdesk_tui.domain.new_ticket import ticket_label
 
 EVENT_LABELS = {
     EventKind.RECEIVED: "received",
@@ -34,7 +35,7 @@ EVENT_LABELS = {
 def header_text(ticket: Ticket, now: datetime) -> Text:
     """Number, subject, state and the clocks, built from untrusted fields without markup."""
     text = Text()
-    text.append(f"#{ticket.number} ", "bold")
+    text.append(f"{ticket_label(ticket.number)} ", "bold")
     text.append(clean_line(ticket.subject), "bold")
     text.append("\n")
     text.append(STATUS_LABELS[ticket.status], "bold")
@@ -171,7 +172,7 @@ class TicketPane(Vertical):
         self.query_one("#ticket-header", Static).update(header_text(ticket, now))
         self.query_one("#ticket-timeline", Static).update(timeline_text(ticket, events, now))
         self.query_one(ThreadView).set_messages(messages, attachments)
-        self.border_title = f"Ticket #{ticket.number}"
+        self.border_title = f"Ticket {ticket_label(ticket.number)}"
 
     @property
     def timeline_shown(self) -> bool:

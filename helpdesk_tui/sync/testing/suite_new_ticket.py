@@ -1,0 +1,86 @@
+"""``NewTicketTests``: a ticket opened from here reaches the server exactly once (part of ``BackendTests``).
+
+Each test opens the ticket as ``helpdesk-tui new`` does (a provisional row and an outbox item
+in one transaction), drains the outbox through the backend and counts the tickets on the
+server by a word of the subject. "Exactly once" is checked on both sides: one ticket on the
+server, one row in the cache, and that row carries the server's number.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from helpdesk_tui.domain.new_ticket import is_provisional
+from helpdesk_tui.domain.vocab import MessageKind
+from helpdesk_tui.store import outbox
+from helpdesk_tui.sync.testing.rig import Rig, words
+
+
+def _word() -> str:
+    return "nt" + uuid.uuid4().hex[:10]
+
+
+def _email(word: str) -> str:
+    return f"{word}@example.com"
+
+
+class NewTicketTests:
+    def _one_row(self, rig: Rig, word: str, body: str) -> None:
+        """One row in the cache for the ticket, numbered as on the server, its first message once."""
+        [remote_id] = rig.server.tickets_titled(word)
+        rows = rig.rows_titled(word)
+        assert len(rows) == 1, f"{len(rows)} rows in the cache: {[(t.number, t.remote_id) for t in rows]}"
+        [row] = rows
+        assert row.remote_id == remote_id and not is_provisional(row.number), (row.number, row.remote_id)
+        assert row.id is not None
+        thread = rig.cache.thread(row.id)
+        flat = " ".join(body.split())
+        assert [m.kind for m in thread if " ".join(words(m).split()) == flat] in (
+            [MessageKind.PUBLIC_REPLY], [MessageKind.CUSTOMER]), [(m.kind, words(m)) for m in thread]
+
+    def test_a_new_ticket_shows_queued_at_once_and_reaches_the_server_once(self, rig: Rig) -> None:
+        word = _word()
+        subject, body = f"Your order {word}", f"Your replacement ships on Monday ({word})."
+        ticket_id, item_id = rig.open_ticket(subject, body, _email(word), word)
+        [queued] = rig.rows_titled(word)
+        assert queued.id == ticket_id and is_provisional(queued.number) and queued.remote_id is None
+        report = rig.sync()
+        assert report.pushed.sent == 1, report.pushed.problems
+        assert rig.item(item_id).state == outbox.SENT
+        self._one_row(rig, word, body)
+        rig.sync()
+        self._one_row(rig, word, body)
+
+    def test_a_new_ticket_whose_answer_was_lost_is_on_the_server_exactly_once(self, rig: Rig) -> None:
+        word = _word()
+        subject, body = f"Account moved {word}", f"We moved your account to the new plan ({word})."
+        _, item_id = rig.open_ticket(subject, body, _email(word), word)
+        with rig.server.answers_lost() as lossy:
+            first = rig.drain(type(rig.backend)(lossy, rig.backend.wanted))
+            if first.sent == 0:  # a backend that repeats with its idempotency key is done at once
+                assert first.waiting == 1, first
+                assert rig.item(item_id).state == outbox.UNKNOWN
+                rig.later()
+                second = rig.drain(type(rig.backend)(lossy, rig.backend.wanted))
+                assert second.sent == 1, second.problems
+        assert rig.item(item_id).state == outbox.SENT
+        assert len(rig.server.tickets_titled(word)) == 1, "the new ticket is on the server more than once"
+        rig.sync()
+        self._one_row(rig, word, body)
+
+    def test_a_pull_between_a_lost_answer_and_the_look_up_leaves_one_ticket_and_one_row(self, rig: Rig) -> None:
+        word = _word()
+        subject, body = f"Renewal {word}", f"Your licence renews on the 1st ({word})."
+        _, item_id = rig.open_ticket(subject, body, _email(word), word)
+        with rig.server.answers_lost() as lossy:
+            first = rig.drain(type(rig.backend)(lossy, rig.backend.wanted))
+        report = rig.engine().pull()  # the server's copy arrives before the look-up runs
+        assert report.problem is None, report.problem
+        assert len(rig.rows_titled(word)) == 1, [(t.number, t.remote_id) for t in rig.rows_titled(word)]
+        rig.later()
+        again = rig.drain()
+        assert first.sent + again.sent == 1, (first, again)
+        assert rig.item(item_id).state == outbox.SENT
+        assert len(rig.server.tickets_titled(word)) == 1
+        rig.sync()
+        self._one_row(rig, word, body)
