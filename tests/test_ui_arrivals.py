@@ -24,6 +24,7 @@ class StagedBackend:
     """A helpdesk whose next pull serves what the test staged, then nothing."""
 
     name = "staged"
+    label = "Staged helpdesk"  # the contract's class attributes: the app names the helpdesk in sentences
     capabilities = Capabilities(change_feed="cursor", idempotency=True)
 
     def __init__(self):

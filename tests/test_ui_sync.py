@@ -14,6 +14,7 @@ class SwitchableBackend:
     """A helpdesk that can be taken off the network."""
 
     name = "switchable"
+    label = "Switchable helpdesk"  # the contract's class attributes: the app names the helpdesk in sentences
     capabilities = Capabilities(change_feed="cursor", idempotency=True)
 
     def __init__(self):

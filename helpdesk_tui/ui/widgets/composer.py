@@ -25,8 +25,8 @@ SAVE_AFTER = 0.4  # seconds of quiet before a save
 SAVE_AT_MOST = 0.9  # seconds behind the typing, even while typing without pause
 
 TITLES = {MessageKind.PUBLIC_REPLY: "Reply", MessageKind.INTERNAL_NOTE: "Internal note"}
-EDITING_HINT = ("ctrl+s send · ctrl+t template · ctrl+o attach · ctrl+r preview · ctrl+g knowledge base · "
-                "esc close (draft kept)")
+# One line at 160 columns: preview (ctrl+r) is in the footer; attach is new, so it is named here.
+EDITING_HINT = "ctrl+s send · ctrl+t template · ctrl+o attach · ctrl+g knowledge base · esc close (draft kept)"
 SHOWN_HINT = "saved draft · r or enter on it continues it"
 
 
