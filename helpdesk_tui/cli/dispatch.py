@@ -161,10 +161,23 @@ def _rate(ctx: Context, a: argparse.Namespace) -> int:
     return rate(ctx, a.ticket, a.score, comment=a.comment)
 
 
+def _attachment_list(ctx: Context, a: argparse.Namespace) -> int:
+    from helpdesk_tui.cli.attachments import attachment_list
+
+    return attachment_list(ctx, a.ticket, as_json=a.json)
+
+
+def _attachment_save(ctx: Context, a: argparse.Namespace) -> int:
+    from helpdesk_tui.cli.attachments import attachment_save
+
+    return attachment_save(ctx, a.ticket, a.attachment, to=a.to, overwrite=a.overwrite)
+
+
 # "command" or "command action" -> its handler.
 COMMANDS: dict[str, Handler] = {
     "open": _open, "demo": _demo, "triage": _triage, "locate": _locate,
     "list": _list, "show": _show, "search": _search,
+    "attachment list": _attachment_list, "attachment save": _attachment_save,
     "sync": _sync, "reply": _reply, "outbox": _outbox,
     "template list": _template_list, "template render": _template_render,
     "account add": _account_add, "account list": _account_list, "account test": _account_test,
