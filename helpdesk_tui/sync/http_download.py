@@ -42,6 +42,7 @@ def stream_to(client: httpx.Client, base: httpx.URL, url: str, sink: IO[bytes], 
         if same_origin(request.url, base):
             response = client.send(request, stream=True)
         else:
+            request.headers.pop("Authorization", None)  # even one set among the client's default headers
             response = client.send(request, stream=True, auth=None)
         if response.is_redirect and "location" in response.headers:
             target = request.url.join(response.headers["location"])
