@@ -49,7 +49,7 @@ from typing import IO, Any
 import httpx
 
 from helpdesk_tui.sync.auth import BasicAuth, TokenAuth
-from helpdesk_tui.sync.backends import rt_map
+from helpdesk_tui.sync.backends import rt_content, rt_map
 from helpdesk_tui.sync.backends.attachment_fetch import listed_size
 from helpdesk_tui.sync.contract import (
     KEEP,
@@ -458,14 +458,18 @@ class RequestTrackerBackend(Backend):
     def download_attachment(self, meta: Mapping[str, Any], sink: IO[bytes],
                             progress: Callable[[int, int], None] | None = None) -> None:
         """``GET /attachment/N``: RT 5's REST2 sends the bytes base64-encoded inside the record's
-        JSON. The answer streams to a temporary file (the progress counts it), then is decoded."""
+        JSON. The answer streams to a temporary file (the progress counts it), then is decoded a
+        block at a time (``rt_content.py``), or whole by ``json.load`` when in another form."""
         aid = str(meta.get("remote_id") or "").strip()
         if not aid.isdigit():
             raise NotFound("Request Tracker gave no id for this attachment: sync the ticket again.")
         size = listed_size(meta)
-        expected = size * 4 // 3 + 4096 if size is not None else None  # base64 in JSON
+        expected = size * 4 // 3 + size // 38 + 4096 if size is not None else None  # base64 lines in JSON
         with tempfile.TemporaryFile() as answer:
             self.client.download(f"/attachment/{aid}", answer, expected=expected, progress=progress)
+            answer.seek(0)
+            if rt_content.stream_content(answer, sink):
+                return
             answer.seek(0)
             try:
                 data = json.load(answer)
