@@ -61,6 +61,14 @@ class DjangoHelpdeskActions(ServerActions):
         assert isinstance(made, dict)
         return str(made["id"])
 
+    def create_ticket_with_file(self, subject: str, body: str, file_name: str, data: bytes, media_type: str) -> str:
+        email = f"customer{next(_customers)}.{os.getpid()}@example.com"
+        made = self.call("POST", "/tickets/", data={"queue": 1, "title": subject, "description": body,
+                                                     "submitter_email": email, "priority": 3},
+                         files={"attachment": (file_name, data, media_type)})
+        assert isinstance(made, dict)
+        return str(made["id"])
+
     def customer_writes(self, remote_id: str, body: str) -> None:
         self.dh.shell("from django.utils import timezone\nfrom helpdesk.models import FollowUp, Ticket\n"
                       f"FollowUp.objects.create(ticket=Ticket.objects.get(id={int(remote_id)}), "

@@ -7,6 +7,7 @@ RT's mail gateway would record an e-mail from them.
 
 from __future__ import annotations
 
+import base64
 import itertools
 import os
 import subprocess
@@ -66,6 +67,13 @@ class RtActions(ServerActions):
     def create_ticket(self, subject: str, body: str) -> str:
         email = f"customer{next(_customers)}.{os.getpid()}@example.com"
         number = self.api.ticket(subject, email, body)
+        self.requestors[number] = email
+        return number
+
+    def create_ticket_with_file(self, subject: str, body: str, file_name: str, data: bytes, media_type: str) -> str:
+        email = f"customer{next(_customers)}.{os.getpid()}@example.com"
+        number = self.api.ticket(subject, email, body, Attachments=[
+            {"FileName": file_name, "FileType": media_type, "FileContent": base64.b64encode(data).decode()}])
         self.requestors[number] = email
         return number
 

@@ -38,6 +38,11 @@ class ZendeskActions(ServerActions):
         customer = self.fake.add_user("Aiko Tanaka", email=f"aiko.{len(self.fake.state.users)}@example.com")
         return str(self.fake.add_ticket(subject, requester_id=customer, description=body))
 
+    def create_ticket_with_file(self, subject: str, body: str, file_name: str, data: bytes, media_type: str) -> str:
+        customer = self.fake.add_user("Aiko Tanaka", email=f"aiko.{len(self.fake.state.users)}@example.com")
+        attachment = self.fake.add_attachment(file_name, data, media_type)
+        return str(self.fake.add_ticket(subject, requester_id=customer, description=body, attachments=(attachment,)))
+
     def customer_writes(self, remote_id: str, body: str) -> None:
         self.fake.add_comment(int(remote_id), body)
 

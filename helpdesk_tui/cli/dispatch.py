@@ -180,10 +180,23 @@ def _macro_apply(ctx: Context, a: argparse.Namespace) -> int:
     return macro_apply(ctx, a.ticket, a.name, dry_run=a.dry_run)
 
 
+def _attachment_list(ctx: Context, a: argparse.Namespace) -> int:
+    from helpdesk_tui.cli.attachments import attachment_list
+
+    return attachment_list(ctx, a.ticket, as_json=a.json)
+
+
+def _attachment_save(ctx: Context, a: argparse.Namespace) -> int:
+    from helpdesk_tui.cli.attachments import attachment_save
+
+    return attachment_save(ctx, a.ticket, a.attachment, to=a.to, overwrite=a.overwrite)
+
+
 # "command" or "command action" -> its handler.
 COMMANDS: dict[str, Handler] = {
     "open": _open, "demo": _demo, "triage": _triage, "locate": _locate,
     "list": _list, "show": _show, "search": _search,
+    "attachment list": _attachment_list, "attachment save": _attachment_save,
     "sync": _sync, "reply": _reply, "new": _new, "outbox": _outbox,
     "template list": _template_list, "template render": _template_render,
     "macro list": _macro_list, "macro apply": _macro_apply,

@@ -57,6 +57,21 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("ticket", help="ticket number, e.g. 10042 or #10042")
     show.add_argument("--json", action="store_true", help="print JSON")
 
+    attachment = sub.add_parser("attachment", parents=[common], help="list a ticket's attachments or save one")
+    attachment_sub = attachment.add_subparsers(dest="attachment_command", metavar="ACTION", parser_class=_Parser,
+                                               required=True)
+    attachment_list = attachment_sub.add_parser("list", parents=[common], help="list a ticket's attachments")
+    attachment_list.add_argument("ticket", help="ticket number, e.g. 10042 or #10042")
+    attachment_list.add_argument("--json", action="store_true", help="print JSON lines")
+    attachment_save = attachment_sub.add_parser("save", parents=[common],
+                                                help="download an attachment (once) and save a copy")
+    attachment_save.add_argument("ticket", help="ticket number, e.g. 10042 or #10042")
+    attachment_save.add_argument("attachment", metavar="NAME|ID", help="its file name or its id, as 'attachment "
+                                 "list' shows them")
+    attachment_save.add_argument("--to", metavar="DIR", default=None,
+                                 help="the folder to save into (default: your download folder, ~/Downloads)")
+    attachment_save.add_argument("--overwrite", action="store_true", help="replace a file of the same name")
+
     search = sub.add_parser("search", parents=[common], help="full-text search of tickets, messages and KB")
     search.add_argument("query")
     search.add_argument("--limit", type=int, default=20)

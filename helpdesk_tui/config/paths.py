@@ -182,3 +182,28 @@ def _make_private_dir(directory: Path) -> list[Path]:
 
 def _absolute(path: str | Path) -> Path:
     return Path(path).expanduser().absolute()
+
+
+_USER_DIRS_LINE = re.compile(r'^\s*XDG_DOWNLOAD_DIR\s*=\s*"(.*)"\s*$')
+
+
+def download_dir(env: Mapping[str, str] | None = None) -> Path:
+    """Where a saved attachment goes unless told: ``$XDG_DOWNLOAD_DIR`` when set, else the
+    download folder named in ``user-dirs.dirs`` (xdg-user-dirs), else ``~/Downloads``. (It reads
+    that one small file: unlike the locations above, it is asked only when a file is saved.)"""
+    env = os.environ if env is None else env
+    home = Path(env.get("HOME") or Path.home())
+    if env.get("XDG_DOWNLOAD_DIR", "").strip():
+        return _absolute(os.path.expanduser(env["XDG_DOWNLOAD_DIR"].strip()))
+    config_home = Path(env.get("XDG_CONFIG_HOME") or home / ".config")
+    try:
+        lines = (config_home / "user-dirs.dirs").read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        lines = []
+    for line in lines:
+        match = _USER_DIRS_LINE.match(line)
+        if match:
+            value = match.group(1).replace("$HOME", str(home))
+            if value and value.rstrip("/") != str(home).rstrip("/"):  # "$HOME/" means "no download folder" to xdg-user-dirs
+                return _absolute(value)
+    return home / "Downloads"

@@ -69,6 +69,7 @@ NUMBER_RANGES: Mapping[str, tuple[int, int]] = MappingProxyType({
     "focus.default_minutes": (1, MAX_MINUTES),
     "focus.warning_minutes": (0, MAX_MINUTES - 1),
     "send.delay_seconds": (0, 600),  # a longer undo window would be a scheduled send
+    "attachments.cache_mb": (1, 1024 * 1024),  # up to a terabyte; 0 would evict each file as it arrives
 })
 SLA_TARGET_RANGE = (timedelta(minutes=1), timedelta(days=365))
 """An SLA target shorter than a minute or longer than a year is a typo (``9999999d``)."""
@@ -152,6 +153,15 @@ class SendSettings:
     delay_seconds: int = 10
     """How long a reply or triage change waits before it goes out, so ``u`` can take it back
     (0 sends at once)."""
+
+
+@dataclass(frozen=True)
+class AttachmentSettings:
+    """The ``[attachments]`` section."""
+
+    cache_mb: int = 500
+    """Megabytes of downloaded attachment bytes kept per account; past it, the least recently
+    used files are removed (they download again when opened)."""
 
 
 @dataclass(frozen=True)
@@ -262,6 +272,8 @@ class Settings:
     """The undo window before anything is sent."""
     notify: NotifySettings = field(default_factory=NotifySettings)
     """How arrivals are announced."""
+    attachments: AttachmentSettings = field(default_factory=AttachmentSettings)
+    """The attachment bytes cache."""
     sla: SlaSettings = field(default_factory=SlaSettings)
     """SLA targets and business hours."""
     focus: FocusSettings = field(default_factory=FocusSettings)
@@ -337,7 +349,7 @@ class _Parser:
 
     def settings(self, data: dict[str, Any]) -> Settings:
         known = {"agent", "ui", "inbox", "sync", "sla", "focus", "triage", "keymap", "accounts", "default_account",
-                 "send", "views", "notify"}
+                 "send", "views", "notify", "attachments"}
         for key, value in data.items():
             if key in known:
                 continue
@@ -359,6 +371,7 @@ class _Parser:
         sync = self._section(data, "sync", SyncSettings, {"interval_seconds": int})
         send = self._section(data, "send", SendSettings, {"delay_seconds": int})
         notify = self._section(data, "notify", NotifySettings, {"desktop": bool, "bell": bool})
+        attachments = self._section(data, "attachments", AttachmentSettings, {"cache_mb": int})
         sla = self._sla(self._table(data.get("sla", {}), "sla"))
         focus = self._section(data, "focus", FocusSettings, {"default_minutes": int, "warning_minutes": int})
         triage = self._triage(self._table(data.get("triage", {}), "triage"))
@@ -373,6 +386,7 @@ class _Parser:
             sync=sync,
             send=send,
             notify=notify,
+            attachments=attachments,
             sla=sla,
             focus=focus,
             triage=triage,

@@ -13,11 +13,13 @@ order the helpdesk lists them). The name on disk never comes from the stranger's
 from __future__ import annotations
 
 import mimetypes
+import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from helpdesk_tui.domain.models import Message
+from helpdesk_tui.store import rows
 
 UNKNOWN_TYPE = "application/octet-stream"
 _NAME_KEYS = ("name", "filename", "file_name")
@@ -89,3 +91,42 @@ def message_attachments(message: Message, folder: Path) -> list[AttachmentInfo]:
 def thread_attachments(messages: Iterable[Message], folder: Path) -> dict[int, list[AttachmentInfo]]:
     """Message id → its attachments, for the messages that have any."""
     return {m.id: found for m in messages if m.id is not None and (found := message_attachments(m, folder))}
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAttachment:
+    """One attachment with what a download needs: the backend's own metadata for it."""
+
+    info: AttachmentInfo
+    meta: Mapping[str, object]  # as the backend stored it (its keys: remote id, file URL…)
+    ticket_id: int
+    local_file: Path | None  # a file the agent attached here: its bytes are that file
+
+
+def parse_id(attachment_id: str) -> tuple[int, int] | None:
+    """``"<message id>-<n>"`` → (message id, n); None for anything else."""
+    message, dash, n = attachment_id.strip().partition("-")
+    if not dash or not message.isdigit() or not n.isdigit() or int(n) < 1:
+        return None
+    return int(message), int(n)
+
+
+def find_attachment(conn: sqlite3.Connection, attachment_id: str, folder: Path) -> StoredAttachment | None:
+    """The attachment ``attachment_id`` names in the cache, None when there is no such one."""
+    parsed = parse_id(attachment_id)
+    if parsed is None:
+        return None
+    message_id, n = parsed
+    row = conn.execute(f"SELECT {rows.MESSAGE_COLUMNS}, (SELECT o.state FROM outbox o WHERE o.message_id = m.id "
+                       "LIMIT 1) FROM messages m WHERE m.id = ?", (message_id,)).fetchone()
+    if row is None:
+        return None
+    message = rows.message_from_row(row[:-1])
+    message.delivery = row[-1]
+    found = message_attachments(message, folder)
+    metas = [m for m in message.attachments if isinstance(m, Mapping)]
+    if n > len(found):
+        return None
+    meta = metas[n - 1]
+    local = Path(str(meta["path"])) if _local_file(meta, message) else None
+    return StoredAttachment(found[n - 1], meta, message.ticket_id, local)

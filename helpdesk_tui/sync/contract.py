@@ -16,11 +16,11 @@ Backends are found through the entry-point group ``helpdesk_tui.backends``
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import IO, Any, ClassVar
 
 import httpx
 
@@ -230,6 +230,18 @@ class Backend(ABC):
         """What a synced template (its ``raw`` record, as ``pull_templates`` kept it) does
         besides its text, for macros; None: it only writes text (the default)."""
         return None
+
+    def download_attachment(self, meta: Mapping[str, Any], sink: IO[bytes],
+                            progress: Callable[[int, int], None] | None = None) -> None:
+        """Write one attachment's bytes into ``sink`` (a binary file at its start).
+
+        ``meta`` is what this backend itself put in ``RemoteMessage.attachments`` for it (its
+        own keys: a remote id, a file URL). Streamed through ``self.client.download`` so a large
+        file never sits in memory; ``progress(done, total)`` as bytes arrive (total 0: unknown).
+        Raises a ``SyncError`` (``Unreachable`` offline, ``NotFound`` when it is gone), or
+        ``NotSupported`` when the helpdesk has no way to fetch them.
+        """
+        raise NotSupported(f"{self.label} cannot download attachments.")
 
 
 def carries_files(message: RemoteMessage, command: Reply | Note) -> bool:

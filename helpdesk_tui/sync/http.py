@@ -20,12 +20,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import IO, Any
 
 import httpx
 
 from helpdesk_tui.sync import errors
 from helpdesk_tui.sync.http_answer import TooBig, TooSlow, read_answer
+from helpdesk_tui.sync.http_download import Progress, stream_to
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 log = logging.getLogger(__name__)
@@ -116,6 +117,43 @@ class HttpClient:
                 # Only Retry-After counts here: some APIs send rate-limit reset headers on every
                 # answer, and a 503 should not wait for the next rate window.
                 self._wait(attempt, retry_after(response.headers, rate_limit_headers=False))
+                continue
+            raise self._client_error(response)
+
+    def download(self, url: str, sink: IO[bytes], *, expected: int | None = None, max_bytes: int = 2 ** 40,
+                 progress: Progress | None = None) -> int:
+        """GET one file (a path under the API or an absolute URL the helpdesk gave) into ``sink``
+        as it arrives (``http_download.py``): the bytes written. Retried like any safe request,
+        each try from the start of ``sink``; credentials go to the account's origin only."""
+        attempt = 0
+        while True:
+            attempt += 1
+            last = attempt >= self.policy.attempts
+            sink.seek(0)
+            sink.truncate()
+            started = time.monotonic()
+            try:
+                response = stream_to(self.client, httpx.URL(self.base_url), url, sink, deadline=self.policy.deadline,
+                                     max_bytes=max_bytes, expected=expected, progress=progress)
+            except httpx.TooManyRedirects:
+                raise errors.BadResponse(f"{self._host()} redirected a download too many times.") from None
+            except TooBig:
+                raise errors.BadResponse(f"A download from {self._host()} is larger than "
+                                         f"{max_bytes // (1024 * 1024)} MB, which was not read.") from None
+            except (httpx.HTTPError, TooSlow) as exc:
+                _log_request("GET", "(download)", None, type(exc).__name__, started, attempt)
+                self._raise_or_retry(exc, attempt, last, True)
+                continue
+            status = response.status_code
+            _log_request("GET", "(download)", None, status, started, attempt)
+            if status == 200:
+                return sink.tell()
+            if status == 429 or status >= 500:
+                if last:
+                    raise (errors.RateLimited(f"{self._host()} is rate-limiting us: try again later.")
+                           if status == 429 else
+                           errors.ServerError(f"{self._host()} answered {status}: try again later."))
+                self._wait(attempt, retry_after(response.headers, rate_limit_headers=status == 429))
                 continue
             raise self._client_error(response)
 

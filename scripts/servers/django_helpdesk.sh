@@ -157,11 +157,15 @@ REST_FRAMEWORK = {
 }
 PYEOF
 cat > "$PROJ/hdsite/urls.py" <<'PYEOF'
+from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.static import serve
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("helpdesk/", include("helpdesk.urls", namespace="helpdesk")),
+    # Uploaded files (attachments' "file" URLs), as a real site's web server serves MEDIA_URL.
+    re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
 ]
 PYEOF
 cd "$PROJ"

@@ -192,6 +192,7 @@ class FakeZendesk(Endpoints):
     delete_group = _locked("delete_group")
     add_ticket = _locked("add_ticket")
     add_comment = _locked("add_comment")
+    add_attachment = _locked("add_attachment")
     update_ticket = _locked("update_ticket")
     delete_ticket = _locked("delete_ticket")
     rate_ticket = _locked("rate_ticket")
@@ -296,6 +297,8 @@ class FakeZendesk(Endpoints):
                 entry.status = fault.status
                 _send(handler, fault.status, fault.headers, fault.body)
                 return
+        if method == "GET" and self._serve_file(handler, entry, parts.path):
+            return
         status, extra, body = self._dispatch(method, parts.path, query, handler.headers, raw)
         if fault is not None and fault.after:
             if fault.delay:
@@ -329,6 +332,39 @@ class FakeZendesk(Endpoints):
                     return exc.status, {}, exc.body
         return 404, {}, {"error": "InvalidEndpoint", "description": "Not found"}
 
+    def _serve_file(self, handler: _Handler, entry: LoggedRequest, path: str) -> bool:
+        """An attachment's ``content_url`` redirects (302) to its storage, on another host name
+        (``localhost``, as Zendesk's is another domain): there it is served with no credentials."""
+        token = _CONTENT_URL.fullmatch(path)
+        if token:
+            port = self._server.server_address[1] if self._server else 0
+            entry.status = 302 if token.group(1) in self.state.files else 404
+            _send(handler, entry.status, {"Location": f"http://localhost:{port}/storage/{token.group(1)}"}
+                  if entry.status == 302 else {}, {"error": "RecordNotFound"} if entry.status == 404 else None)
+            return True
+        stored = _STORAGE.fullmatch(path)
+        if not stored:
+            return False
+        with self.lock:
+            found = self.state.files.get(stored.group(1))
+        if found is None:
+            entry.status = 404
+            _send(handler, 404, {}, {"error": "RecordNotFound"})
+            return True
+        data, content_type = found
+        entry.status = 200
+        try:
+            handler.send_response(200)
+            handler.send_header("Content-Type", content_type)
+            handler.send_header("Content-Length", str(len(data)))
+            handler.end_headers()
+            for start in range(0, len(data), 64 * 1024):
+                handler.wfile.write(data[start:start + 64 * 1024])
+            handler.wfile.flush()
+        except OSError:
+            handler.close_connection = True
+        return True
+
     def _authenticate(self, header: str | None) -> int | str | None:
         """The signed-in user id; "anonymous" for no credentials or a wrong password; None: refused."""
         if not header:
@@ -353,6 +389,10 @@ class FakeZendesk(Endpoints):
             headers["Zendesk-RateLimit-incremental-exports"] = (
                 f"total=10; remaining={max(0, 10 - recent)}; resets={60 - int(now) % 60}")
         return headers
+
+
+_CONTENT_URL = re.compile(r"/attachments/token/(\w+)/?")
+_STORAGE = re.compile(r"/storage/(\w+)")
 
 
 class _Handler(BaseHTTPRequestHandler):

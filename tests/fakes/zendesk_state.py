@@ -22,6 +22,7 @@ from __future__ import annotations
 import itertools
 from bisect import bisect_left, bisect_right, insort
 from typing import Any
+from urllib.parse import quote
 
 from tests.fakes.zendesk_base import (
     AGENT_ROLES,
@@ -66,7 +67,8 @@ class ZendeskState(BulkTickets, Guide):
         self._feed: list[tuple[int, int]] = []  # (generated_timestamp, ticket id), sorted
         self._feed_key: dict[int, tuple[int, int]] = {}
         self._bulk = None
-        self.uploads = Uploads(self._ids)
+        self.files: dict[str, tuple[bytes, str]] = {}  # an attachment's token → (bytes, content type)
+        self.uploads = Uploads(self._ids, self.files)  # uploaded files are served from the same store
         self.me = self.add_user(agent_name, email=agent_email, role="admin")
 
     # --- clock ---------------------------------------------------------------------------
@@ -127,7 +129,7 @@ class ZendeskState(BulkTickets, Guide):
                    status: str = "new", priority: str | None = None, assignee_id: int | None = None,
                    group_id: int | None = None, tags: tuple[str, ...] | list[str] = (),
                    custom_fields: dict[int, Any] | None = None, organization_id: int | None = None,
-                   channel: str = "web") -> int:
+                   channel: str = "web", attachments: tuple[dict[str, Any], ...] = ()) -> int:
         if requester_id is None:
             requester_id = self.add_user(f"Customer {len(self.users)}")
         tid, ts = next(self._ticket_ids), self.stamp()
@@ -148,12 +150,14 @@ class ZendeskState(BulkTickets, Guide):
         }
         self.tickets[tid] = ticket
         self.comments[tid], self.audits[tid] = [], []
-        self._record(ticket, requester_id, {"body": description, "public": True}, {}, {}, channel, ts)
+        self._record(ticket, requester_id, {"body": description, "public": True, "attachments": list(attachments)},
+                     {}, {}, channel, ts)
         self._place(tid, ts)
         return tid
 
     def add_comment(self, ticket_id: int, body: str, *, author_id: int | None = None, public: bool = True,
-                    html_body: bool = False, channel: str = "email") -> int:
+                    html_body: bool = False, channel: str = "email",
+                    attachments: tuple[dict[str, Any], ...] = ()) -> int:
         """Someone writes on the ticket outside our client (a customer's email, another agent)."""
         ticket = self.live_ticket(ticket_id)
         author_id = author_id or ticket["requester_id"]
@@ -161,8 +165,25 @@ class ZendeskState(BulkTickets, Guide):
         if self.users[author_id]["role"] == "end-user" and ticket["status"] in ("pending", "solved"):
             changes["status"] = "open"
         comment = {"html_body": body, "public": public} if html_body else {"body": body, "public": public}
+        comment["attachments"] = list(attachments)
         audit = self._apply(ticket, author_id, comment, changes, {}, channel)
         return audit["events"][0]["id"]
+
+    def add_attachment(self, file_name: str, data: bytes, content_type: str = "application/binary") -> dict[str, Any]:
+        """An uploaded file, as a comment's ``attachments`` item lists it (Zendesk's Attachments
+        API: id, file_name, content_url, content_type, size…). ``content_url`` answers with a
+        redirect to the file's storage (``zendesk.py`` serves both)."""
+        attachment_id = next(self._ids)
+        token = f"tok{attachment_id}"
+        self.files[token] = (bytes(data), content_type)
+        return {
+            "id": attachment_id, "url": self._url(f"attachments/{attachment_id}.json"), "file_name": file_name,
+            "content_url": f"{self.base_url}/attachments/token/{token}/?name={quote(file_name)}",
+            "mapped_content_url": f"{self.base_url}/attachments/token/{token}/?name={quote(file_name)}",
+            "content_type": content_type, "size": len(data), "width": None, "height": None, "inline": False,
+            "deleted": False, "malware_access_override": False, "malware_scan_result": "malware_not_found",
+            "thumbnails": [],
+        }
 
     def update_ticket(self, ticket_id: int, **fields: Any) -> str:
         """A change made elsewhere (a trigger, another agent): the new ``updated_at``."""
@@ -337,7 +358,8 @@ class ZendeskState(BulkTickets, Guide):
             record = {
                 "id": next(self._ids), "type": "Comment", "author_id": comment.get("author_id") or author_id,
                 "body": text, "html_body": markup, "plain_body": text, "public": bool(comment.get("public", True)),
-                "attachments": self.uploads.attachments_of(comment.get("uploads")), "audit_id": audit_id,
+                "attachments": self.uploads.attachments_of(comment.get("uploads"))
+                + list(comment.get("attachments") or []), "audit_id": audit_id,
                 "via": {"channel": channel, "source": {}},
                 "metadata": {"system": {"client": "fake"}, "custom": {}}, "created_at": iso(ts),
             }

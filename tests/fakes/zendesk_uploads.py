@@ -30,10 +30,10 @@ class Upload:
 
 
 class Uploads:
-    def __init__(self, ids: itertools.count) -> None:
+    def __init__(self, ids: itertools.count, files: dict[str, tuple[bytes, str]]) -> None:
         self._ids = ids
         self.by_token: dict[str, Upload] = {}
-        self.files: dict[str, bytes] = {}  # content token → bytes
+        self.files = files  # content token → (bytes, content type): the fake's one file store
         self.base_url = "http://127.0.0.1"
 
     def upload(self, filename: str, content_type: str, data: bytes, now: int, token: str | None) -> dict[str, Any]:
@@ -46,7 +46,7 @@ class Uploads:
             upload = self.by_token.setdefault(secrets.token_hex(8), Upload("", now + TOKEN_LIFE))
             upload.token = next(t for t, u in self.by_token.items() if u is upload)
         content_token = secrets.token_hex(12)
-        self.files[content_token] = data
+        self.files[content_token] = (data, content_type or "application/binary")
         attachment = {
             "id": next(self._ids), "file_name": filename, "content_type": content_type or "application/binary",
             "content_url": f"{self.base_url}/attachments/token/{content_token}/?name={filename}",
@@ -79,4 +79,4 @@ class Uploads:
     def content(self, content_token: str) -> bytes:
         if content_token not in self.files:
             raise ApiError(404, {"error": "RecordNotFound", "description": "Not found"})
-        return self.files[content_token]
+        return self.files[content_token][0]

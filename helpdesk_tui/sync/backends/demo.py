@@ -11,8 +11,10 @@ how the conformance suite (``helpdesk_tui.sync.testing``) runs it like any other
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from collections.abc import Callable, Mapping
+from typing import IO, Any, ClassVar
 
+from helpdesk_tui.demo.attachment_bytes import demo_file
 from helpdesk_tui.domain.attachment_limits import MB, AttachmentLimits
 from helpdesk_tui.sync.backends.demo_helpdesk import DemoHelpdesk, Write
 from helpdesk_tui.sync.contract import (
@@ -23,6 +25,7 @@ from helpdesk_tui.config.settings import DEMO_AGENT
 from helpdesk_tui.sync.errors import NotSupported
 
 PAGE_SIZE = 100
+_CHUNK = 64 * 1024
 _FIELDS = ("status", "priority", "assignee", "group", "tags")
 
 
@@ -90,6 +93,22 @@ class DemoBackend(Backend):
 
     def current_version(self, ticket_remote_id: str) -> str | None:
         return self.helpdesk.version(ticket_remote_id)
+
+    def download_attachment(self, meta: Mapping[str, Any], sink: IO[bytes],
+                            progress: Callable[[int, int], None] | None = None) -> None:
+        """The helpdesk's own bytes for a file it keeps (``key``); the demo workspace's files
+        (listed by the generator, kept nowhere) are made from their name and size."""
+        key = meta.get("key")
+        if isinstance(key, str) and key:
+            data = self.helpdesk.file(key)
+        else:
+            size = meta.get("size")
+            data = demo_file(str(meta.get("filename") or meta.get("name") or ""), str(meta.get("content_type") or ""),
+                             size if isinstance(size, int) and size >= 0 else 0)
+        for start in range(0, len(data), _CHUNK):
+            sink.write(data[start:start + _CHUNK])
+            if progress is not None:
+                progress(min(start + _CHUNK, len(data)), len(data))
 
 
 def _write(command: Command, ticket_remote_id: str, version: str | None) -> Write:

@@ -86,14 +86,14 @@ class DemoHelpdesk:
         self._message_ids = itertools.count(1)
         self.tickets: dict[str, DemoTicket] = {}
         self.applied: dict[str, Applied] = {}  # write key → its result (idempotency)
-        self.files: dict[tuple[str, int], bytes] = {}  # (message id, n) → an attachment's bytes
         self.lose_answers = 0  # the next N writes are applied and then their answer is lost
+        self.files: dict[str, bytes] = {}  # an attachment's key → its bytes
 
     # ---------------------------------------------------------------- the server's side
 
     def create_ticket(self, subject: str, body: str, *, customer: str = "Aiko Tanaka",
-                      email: str = "aiko@example.com") -> str:
-        """A customer writes in; returns the new ticket's remote id."""
+                      email: str = "aiko@example.com", files: tuple[tuple[str, bytes, str], ...] = ()) -> str:
+        """A customer writes in (``files``: (name, bytes, media type) attached); the new ticket's remote id."""
         with self._lock:
             number = next(self._numbers)
             now = self._now()
@@ -101,7 +101,9 @@ class DemoHelpdesk:
             ticket = DemoTicket(remote_id=str(number), number=number, subject=subject, customer=user,
                                 created_at=now, updated_at=now)
             self.tickets[ticket.remote_id] = ticket
-            self._message(ticket, MessageKind.CUSTOMER, customer, body)
+            message = self._message(ticket, MessageKind.CUSTOMER, customer, body)
+            if files:
+                ticket.messages[-1] = replace(message, attachments=tuple(self._keep(f) for f in files))
             self._touch(ticket)
             return ticket.remote_id
 
@@ -173,6 +175,13 @@ class DemoHelpdesk:
     def thread(self, remote_id: str) -> list[RemoteMessage]:
         with self._lock:
             return list(self._live(remote_id).messages)
+
+    def file(self, key: str) -> bytes:
+        """An attachment's bytes by the key its metadata carries."""
+        with self._lock:
+            if key not in self.files:
+                raise errors.NotFound(f"The demo helpdesk has no attachment {key!r}.")
+            return self.files[key]
 
     def version(self, remote_id: str) -> str | None:
         with self._lock:
@@ -247,17 +256,19 @@ class DemoHelpdesk:
         remote_id = f"m{next(self._message_ids)}"
         attachments = []
         for n, (name, media_type, data) in enumerate(files, start=1):
-            self.files[(remote_id, n)] = data
-            attachments.append({"filename": name, "content_type": media_type, "size": len(data), "n": n})
+            key = f"{remote_id}-{n}"  # the key ``file`` and the backend's download read it by
+            self.files[key] = data
+            attachments.append({"filename": name, "content_type": media_type, "size": len(data), "n": n, "key": key})
         message = RemoteMessage(remote_id=remote_id, kind=kind, author=author, body=body,
                                 created_at=self._now(), body_format="text", attachments=tuple(attachments))
         ticket.messages.append(message)
         return message
 
-    def file(self, message_id: str, n: int) -> bytes:
-        """The bytes of a message's ``n``-th attachment (from 1)."""
-        with self._lock:
-            return self.files[(message_id, n)]
+    def _keep(self, file: tuple[str, bytes, str]) -> dict[str, object]:
+        name, data, media_type = file
+        key = f"f{len(self.files) + 1}"  # never a message's "<id>-<n>"
+        self.files[key] = bytes(data)
+        return {"filename": name, "content_type": media_type, "size": len(data), "key": key}
 
     def _touch(self, ticket: DemoTicket) -> None:
         self._seq += 1

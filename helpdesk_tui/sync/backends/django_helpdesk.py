@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -45,6 +45,7 @@ from helpdesk_tui.domain.attachment_limits import AttachmentLimits
 from helpdesk_tui.sync.auth import TokenAuth
 from helpdesk_tui.sync.backends.attachment_upload import form_fields, multipart_files
 from helpdesk_tui.sync.backends import django_helpdesk_map as dhm
+from helpdesk_tui.sync.backends.attachment_fetch import download_url
 from helpdesk_tui.sync.backends.django_helpdesk_names import NAMES, read_names
 from helpdesk_tui.sync.contract import (
     CLOCK_SKEW,
@@ -393,6 +394,14 @@ class DjangoHelpdeskBackend(Backend):
                 return str(fu["id"])
         return None
 
+
+    # ------------------------------------------------------------ attachments
+
+    def download_attachment(self, meta: Mapping[str, Any], sink: IO[bytes],
+                            progress: Callable[[int, int], None] | None = None) -> None:
+        """The attachment's ``file`` URL (its media file, served by the site, not the API)."""
+        site = api_base(self.account.url).removesuffix("/helpdesk/api") + "/"
+        download_url(self.client, meta, "url", site, "django-helpdesk", sink, progress)
 
 def _ticket_id(remote_id: str) -> int:
     text = str(remote_id).strip()

@@ -21,9 +21,9 @@ What it relies on, from developer.zendesk.com (and mirrored by ``tests/fakes/zen
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import timedelta
-from typing import Any, ClassVar
+from typing import IO, Any, ClassVar
 
 import httpx
 
@@ -33,6 +33,7 @@ from helpdesk_tui.sync import errors
 from helpdesk_tui.sync.backends.attachment_upload import zendesk_tokens
 from helpdesk_tui.sync.auth import BasicAuth, TokenAuth
 from helpdesk_tui.sync.backends import zendesk_macros as macros
+from helpdesk_tui.sync.backends.attachment_fetch import download_url
 from helpdesk_tui.sync.backends import zendesk_records as records
 from helpdesk_tui.sync.contract import (
     KEEP,
@@ -405,6 +406,12 @@ class ZendeskBackend(Backend):
         return {"assignee_id": int(self._agents[text.casefold()])}
 
     # --- plumbing ------------------------------------------------------------------------
+
+    def download_attachment(self, meta: Mapping[str, Any], sink: IO[bytes],
+                            progress: Callable[[int, int], None] | None = None) -> None:
+        """The comment attachment's ``content_url`` (Zendesk redirects it to its file storage,
+        where our credentials are not sent)."""
+        download_url(self.client, meta, "url", site_url(self.account.url), "Zendesk", sink, progress)
 
     def _pages(self, path: str, key: str, **params: Any) -> Iterator[dict[str, Any]]:
         """Every page of a cursor-paginated list (``page[size]``, ``meta.has_more``, ``after_cursor``)."""

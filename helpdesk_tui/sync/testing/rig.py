@@ -71,6 +71,11 @@ class Rig:
         self.backend.wanted.add(remote_id)
         return remote_id
 
+    def new_ticket_with_file(self, subject: str, body: str, file_name: str, data: bytes, media_type: str) -> str:
+        remote_id = self.server.create_ticket_with_file(subject, body, file_name, data, media_type)
+        self.backend.wanted.add(remote_id)
+        return remote_id
+
     # ---------------------------------------------------------------- the app's side
 
     def engine(self, backend: Any = None) -> SyncEngine:

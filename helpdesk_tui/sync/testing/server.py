@@ -66,6 +66,11 @@ class ServerActions(ABC):
         """Delete the ticket on the server (backends that declare ``deletions``)."""
         raise NotSupported("This server cannot delete tickets.")
 
+    def create_ticket_with_file(self, subject: str, body: str, file_name: str, data: bytes, media_type: str) -> str:
+        """A customer writes in with one file attached; the new ticket's remote id (backends
+        that download attachments: ``Backend.download_attachment``)."""
+        raise NotSupported("This server cannot take a customer's attachment.")
+
     @abstractmethod
     def ticket(self, remote_id: str) -> ServerTicket:
         """The ticket's status, priority and assignee as the server has them now."""

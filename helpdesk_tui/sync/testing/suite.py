@@ -8,6 +8,7 @@ tests for a capability a backend does not declare are skipped with the reason.
 from __future__ import annotations
 
 import hashlib
+import io
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,11 +16,13 @@ from pathlib import Path
 import pytest
 
 from helpdesk_tui.content import clean_line, clean_text
+from helpdesk_tui.demo.attachment_bytes import demo_png
 from helpdesk_tui.domain.models import Message
 from helpdesk_tui.domain.remote import RemoteMessage
 from helpdesk_tui.domain.triage import Change
 from helpdesk_tui.domain.vocab import MessageKind, Priority, Status
 from helpdesk_tui.store import outbox, outbox_files, sync_apply
+from helpdesk_tui.store.attachments import message_attachments
 from helpdesk_tui.sync.errors import NotSupported
 from helpdesk_tui.sync.testing import hostile
 from helpdesk_tui.sync.testing.rig import Rig, words
@@ -307,3 +310,26 @@ class BackendTests(NewTicketTests):
         assert hostile.missing_words(words(mine)) == [], words(mine)
         local = [m for m in rig.thread(remote_id) if m.kind == MessageKind.PUBLIC_REPLY]
         assert [m.remote_id for m in local] == [mine.remote_id]
+
+    # ---------------------------------------------------------------- attachments
+
+    def test_a_customers_attachment_is_listed_and_its_bytes_download_whole(self, rig: Rig, tmp_path: Path) -> None:
+        t = tag()
+        name, data = f"screen-{t}.png", demo_png(t, 48_000)
+        try:
+            remote_id = rig.new_ticket_with_file(f"Screenshot {t}", f"The error is in the picture ({t}).", name, data,
+                                                 "image/png")
+        except NotSupported as exc:
+            pytest.skip(f"the test server cannot attach a file: {exc}")
+        rig.sync()
+        [message] = [m for m in rig.thread(remote_id) if m.kind == MessageKind.CUSTOMER]
+        [info] = message_attachments(message, tmp_path / "no-bytes-yet")
+        assert (info.name, info.media_type, info.size, info.cached) == (name, "image/png", len(data), False)
+        [meta] = message.attachments
+        sink, heard = io.BytesIO(), []
+        rig.backend.download_attachment(meta, sink, lambda done, total: heard.append((done, total)))
+        assert hashlib.sha256(sink.getvalue()).hexdigest() == hashlib.sha256(data).hexdigest()
+        assert heard, "no progress was reported"
+        assert all(b[0] >= a[0] for a, b in zip(heard, heard[1:], strict=False)), "the progress went backwards"
+        done, total = heard[-1]
+        assert total == 0 or done == total, heard[-3:]
