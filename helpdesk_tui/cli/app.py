@@ -63,7 +63,7 @@ def open_app(ctx: Context, status: str | None = None, *, prepare: Callable[[Help
             bundled_themes=cast(Path, bundled_themes_dir()),  # an installed package's folder is a Path user_themes=ctx.locations.themes_dir,
             status=start.status, backend=start.backend, send_delay=start.send_delay,
             templates_dir=ctx.locations.templates_dir, blame_phrases=start.blame_phrases,
-            sync_interval=start.sync_interval, config_file=ctx.locations.config_file,
+            sync_interval=start.sync_interval, config_file=ctx.locations.config_file, workspace=ctx,
         ))
         if prepare is not None:
             prepare(app)

@@ -10,6 +10,7 @@ from typing import Any
 
 from helpdesk_tui.config.settings import Settings
 from helpdesk_tui.services.types import Cache
+from helpdesk_tui.services.workspace import Workspace
 
 
 def utc_now() -> datetime:
@@ -35,6 +36,7 @@ class AppOptions:
     blame_phrases: tuple[str, ...] | None = None  # None: the built-in list
     sync_interval: float | None = None  # seconds between background pulls; None: no syncing
     config_file: Path | None = None  # where a saved view is written; None: views cannot be saved
+    workspace: Workspace | None = None  # the account's folders (attachment bytes); None: attachments do not open
 
     @property
     def zone(self) -> tzinfo:

@@ -30,6 +30,7 @@ from helpdesk_tui.domain.query import Filter, View, builtin_views, describe
 from helpdesk_tui.domain.vocab import MessageKind
 from helpdesk_tui.services.focus import open_desk as open_focus_desk
 from helpdesk_tui.services.views import own_views, save_view
+from helpdesk_tui.ui.attachments import AttachmentActions
 from helpdesk_tui.ui.checkpoint_alerts import CHECK_SECONDS, PromiseAlerts
 from helpdesk_tui.ui.composer_dock import ComposerDock
 from helpdesk_tui.ui.customer_notes import CustomerNotes
@@ -56,6 +57,7 @@ from helpdesk_tui.ui.widgets.customer_pane import CustomerPane, NotesList
 from helpdesk_tui.ui.widgets.fitting_footer import FittingFooter
 from helpdesk_tui.ui.widgets.inbox_list import InboxList
 from helpdesk_tui.ui.widgets.kb_sidebar import KbSidebar
+from helpdesk_tui.ui.widgets.thread_view import ThreadView
 from helpdesk_tui.ui.widgets.ticket_pane import TicketPane
 from helpdesk_tui.ui.widgets.top_bar import top_bar_text
 from helpdesk_tui.ui.worker_errors import report_failed_worker
@@ -121,6 +123,8 @@ class WorkstationScreen(Screen[None]):
         self.announcer = announcer_for(self)  # arrivals a sync brings (ui.notify)
         self.notes = CustomerNotes(cache, me=me, now=now, notify=self.notify, push_screen=push,
                                    show=lambda notes: self.query_one(CustomerPane).show_notes(notes))
+        self.attachments = AttachmentActions(options.workspace, notify=self.notify, push_screen=push,
+                                             run_worker=self.run_worker, call_from_thread=from_thread)
 
     def _from_thread(self, callback: Callable[..., Any], *args: Any) -> Any:
         """For the collaborators' workers: run ``callback`` on the UI thread."""
@@ -392,6 +396,11 @@ class WorkstationScreen(Screen[None]):
     # ----- the knowledge base
     def action_knowledge_base(self) -> None:
         toggle_sidebar(self)
+
+    @on(ThreadView.AttachmentChosen)
+    def _attachment_chosen(self, event: ThreadView.AttachmentChosen) -> None:
+        {"view": self.attachments.view, "open": self.attachments.open,
+         "save": self.attachments.save}[event.action](event.info)
 
     @on(KbSidebar.Insert)
     def _kb_insert(self, event: KbSidebar.Insert) -> None:
