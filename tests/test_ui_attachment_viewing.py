@@ -214,3 +214,72 @@ async def test_s_saves_a_hostile_name_inside_the_folder_and_asks_before_replacin
         await wait_for(pilot, app, lambda: saved.read_bytes() == b"echo 1")
         assert [p.name for p in downloads.iterdir()] == ["bashrc"]
         assert stat.S_ISREG(os.lstat(saved).st_mode)
+
+
+async def test_the_viewer_shows_download_progress_then_the_picture(ws, tmp_path, monkeypatch):
+    from helpdesk_tui.services import attachments
+
+    real = attachments.ensure_local
+    seen: list[str] = []
+
+    def downloading(ws_, attachment_id, *, progress=None):
+        for done in (0, 400_000, 800_000):
+            progress(done, 1_000_000)
+        path = real(ws_, attachment_id, progress=progress)
+        seen.append("done")
+        return path
+
+    monkeypatch.setattr(attachments, "ensure_local", downloading)
+    from helpdesk_tui.ui.screens.attachment_viewer import AttachmentScreen
+
+    statuses: list[str] = []
+    original = AttachmentScreen.set_status
+
+    def recording(self, sentence, **kw):
+        statuses.append(sentence)
+        original(self, sentence, **kw)
+
+    monkeypatch.setattr(AttachmentScreen, "set_status", recording)
+    app = make_app(ws.db_path, tmp_path, workspace=ws)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_ticket(pilot, app, "10405")
+        await pilot.press("a", "v")
+        await wait_for(pilot, app, lambda: isinstance(app.screen, ImageViewerScreen) and app.screen.loaded)
+        assert seen == ["done"]
+        assert statuses[:3] == ["Downloading… 0% of 1.0 MB", "Downloading… 40% of 1.0 MB", "Downloading… 80% of 1.0 MB"]
+        assert statuses[-1] == "480×300 pixels shown"
+
+
+async def test_random_keys_on_the_viewers_never_crash(ws, tmp_path, opener, monkeypatch):
+    import random
+
+    downloads = tmp_path / "Downloads"
+    downloads.mkdir()
+    monkeypatch.setenv("XDG_DOWNLOAD_DIR", str(downloads))
+    mid = set_attachments(ws.db_path, 10405, [
+        {"filename": "screenshot.png", "content_type": "image/png", "size": 136_646},
+        {"filename": "notes [b]x[/b].txt", "content_type": "text/plain", "size": len(HOSTILE_TEXT)},
+        {"filename": "tool.sh", "content_type": "application/x-sh", "size": 9}])
+    put_bytes(ws, f"{mid}-2", HOSTILE_TEXT.encode() * 50)
+    put_bytes(ws, f"{mid}-3", b"echo hi\n")
+    rng = random.Random(11)
+    keys = (list("abcdefghijklmnopqrstuvwxyzAGOSV") + ["enter", "escape", "tab", "shift+tab", "up", "down",
+            "left", "right", "pageup", "pagedown", "home", "end", "space", "backspace", "ctrl+p"]
+            + ["o", "s", "v", "y", "n", "q"] * 3)
+    app = make_app(ws.db_path, tmp_path, workspace=ws)
+    async with app.run_test(size=SIZE) as pilot:
+        thread = await open_ticket(pilot, app, "10405")
+        visits = 0
+        for _ in range(40):
+            if app.screen is app.workstation:
+                thread.focus()
+                for _ in range(rng.randrange(1, 4)):
+                    await pilot.press("a")
+                await pilot.press("v")
+                visits += 1
+            await pilot.press(*(rng.choice(keys) for _ in range(8)))
+            await pilot.pause()
+            assert app.is_running
+        await app.workers.wait_for_complete()
+        assert visits > 5 and app.is_running
+        assert all(p.parent == downloads for p in downloads.iterdir())

@@ -163,8 +163,10 @@ def decode_image(path: Path, *, name: str = "", max_pixels: int = MAX_PIXELS,
                                         else "RGB")
     except ServiceError:
         raise
-    except (OSError, SyntaxError, ValueError, EOFError, PILImage.DecompressionBombError,
-            PILImage.DecompressionBombWarning, MemoryError):
+    except (PILImage.DecompressionBombError, PILImage.DecompressionBombWarning, MemoryError):
+        raise ServiceError(f"{shown} is too big to preview here (over {max_pixels:,} pixels): "
+                           "press s to save it or o to open it.") from None
+    except (OSError, SyntaxError, ValueError, EOFError):
         raise ServiceError(f"{shown} could not be read as a picture (damaged, or not the type it claims): "
                            "press s to save it or o to open it.") from None
     picture.thumbnail(box)
