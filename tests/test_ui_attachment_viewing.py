@@ -57,6 +57,12 @@ def put_bytes(ws: Workspace, attachment_id: str, data: bytes) -> Path:
     return path
 
 
+def toasts(app) -> list[str]:
+    """The attachment toasts shown so far (the demo's start-up ones left out)."""
+    return [n.message for n in app._notifications if "Promised updates" not in (n.title or "")
+            and "promised" not in n.message]
+
+
 async def open_ticket(pilot, app, number: str) -> ThreadView:
     await settle(pilot, app)
     ticket = app.cache.find_ticket(number)
@@ -152,6 +158,8 @@ async def test_o_hands_a_private_copy_to_the_opener(ws, tmp_path, opener):
         assert copy.name == "screenshot.png" and copy.parent != bytes_folder(ws.db_path)
         assert opened["file_mode"] == 0o600 and opened["dir_mode"] == 0o700
         assert opened["bytes"].encode("latin-1") == (bytes_folder(ws.db_path) / thread.selected_info.id).read_bytes()
+        await wait_for(pilot, app, lambda: toasts(app))
+        assert toasts(app) == ["Opened screenshot.png with the system's handler."]
 
 
 async def test_an_executable_opens_only_after_a_yes_that_names_its_type(ws, tmp_path, opener):
@@ -195,6 +203,8 @@ async def test_s_saves_a_hostile_name_inside_the_folder_and_asks_before_replacin
         await wait_for(pilot, app, lambda: any(downloads.iterdir()))
         [saved] = downloads.iterdir()
         assert saved.name == "bashrc" and saved.read_bytes() == b"echo 1"
+        await wait_for(pilot, app, lambda: toasts(app))
+        assert toasts(app)[-1] == f"Saved to {saved}."
         assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith("bashrc")) == []  # not outside
         saved.write_bytes(b"mine")
         await pilot.press("s")

@@ -40,6 +40,11 @@ class AttachmentActions:
         self._run_worker = run_worker
         self._from_thread = call_from_thread
 
+    def _tell(self, sentence: str, *, warning: bool = False) -> None:
+        """From a worker: one toast (plain text: names and paths are not markup)."""
+        self._from_thread(lambda: self._notify(sentence, severity="warning" if warning else "information",
+                                               markup=False))
+
     def _ws(self) -> Workspace | None:
         if self._workspace is None:
             self._notify(NO_WORKSPACE, severity="warning", markup=False)
@@ -89,10 +94,9 @@ class AttachmentActions:
             try:
                 opening.open_externally(ws, info)
             except ServiceError as exc:
-                self._from_thread(self._notify, str(exc), severity="warning", markup=False)
+                self._tell(str(exc), warning=True)
                 return
-            self._from_thread(self._notify, f"Opened {display_name(info.name, limit=50)} with the system's handler.",
-                              markup=False)
+            self._tell(f"Opened {display_name(info.name, limit=50)} with the system's handler.")
 
         self._run_worker(work, thread=True, group="attachment-open", exit_on_error=False)
 
@@ -123,9 +127,9 @@ class AttachmentActions:
             try:
                 saved = attachments.save_copy(ws, info.id, folder, overwrite=overwrite)
             except ServiceError as exc:
-                self._from_thread(self._notify, str(exc), severity="warning", markup=False)
+                self._tell(str(exc), warning=True)
                 return
-            self._from_thread(self._notify, f"Saved to {saved}.", markup=False)
+            self._tell(f"Saved to {saved}.")
 
         self._run_worker(work, thread=True, group="attachment-save", exit_on_error=False)
 
