@@ -98,7 +98,10 @@ async def test_a_selects_the_screenshot_and_v_previews_it_in_half_blocks(ws, tmp
         # The demo's bytes landed in the cache, the size the helpdesk announced.
         assert (bytes_folder(ws.db_path) / thread.selected_info.id).stat().st_size == 136_646
         await pilot.press("escape")
-        assert isinstance(app.screen.query_one(ThreadView), ThreadView)
+        await settle(pilot, app)
+        assert app.screen is app.workstation
+        assert "↳ screenshot.png · image/png · 136 KB · in cache" in " ".join(
+            strip.text.removeprefix("▌ ").rstrip() for strip in thread._lines)  # no longer "not downloaded"
 
 
 async def test_a_corrupt_picture_says_one_sentence_instead_of_a_preview(ws, tmp_path):

@@ -33,12 +33,13 @@ LARGE = 5_000_000  # bytes from which a download not yet cached says it started
 class AttachmentActions:
     def __init__(self, workspace: Workspace | None, *, notify: Callable[..., object],
                  push_screen: Callable[..., Any], run_worker: Callable[..., Any],
-                 call_from_thread: Callable[..., Any]) -> None:
+                 call_from_thread: Callable[..., Any], cached: Callable[[str], None] = lambda _id: None) -> None:
         self._workspace = workspace
         self._notify = notify
         self._push_screen = push_screen
         self._run_worker = run_worker
         self._from_thread = call_from_thread
+        self._cached = cached  # the thread's line for this attachment says "in cache" from now on
 
     def _tell(self, sentence: str, *, warning: bool = False) -> None:
         """From a worker: one toast (plain text: names and paths are not markup)."""
@@ -51,7 +52,17 @@ class AttachmentActions:
         return self._workspace
 
     def _fetch(self, ws: Workspace, info: AttachmentInfo) -> Callable[[Progress], Path]:
-        return lambda progress: attachments.ensure_local(ws, info.id, progress=progress)
+        def fetch(progress: Progress) -> Path:
+            path = attachments.ensure_local(ws, info.id, progress=progress)
+            self._here(info)
+            return path
+
+        return fetch
+
+    def _here(self, info: AttachmentInfo) -> None:
+        """From a worker: the bytes are in the cache now (a download may have brought them)."""
+        if not info.cached:
+            self._from_thread(lambda: self._cached(info.id))
 
     def view(self, info: AttachmentInfo) -> None:
         """Enter/``v``: a picture or a text in the app; anything else says what works for it."""
@@ -96,6 +107,7 @@ class AttachmentActions:
             except ServiceError as exc:
                 self._tell(str(exc), warning=True)
                 return
+            self._here(info)
             self._tell(f"Opened {display_name(info.name, limit=50)} with the system's handler.")
 
         self._run_worker(work, thread=True, group="attachment-open", exit_on_error=False)
@@ -129,6 +141,7 @@ class AttachmentActions:
             except ServiceError as exc:
                 self._tell(str(exc), warning=True)
                 return
+            self._here(info)
             self._tell(f"Saved to {saved}.")
 
         self._run_worker(work, thread=True, group="attachment-save", exit_on_error=False)

@@ -124,7 +124,9 @@ class WorkstationScreen(Screen[None]):
         self.notes = CustomerNotes(cache, me=me, now=now, notify=self.notify, push_screen=push,
                                    show=lambda notes: self.query_one(CustomerPane).show_notes(notes))
         self.attachments = AttachmentActions(options.workspace, notify=self.notify, push_screen=push,
-                                             run_worker=self.run_worker, call_from_thread=from_thread)
+                                             run_worker=self.run_worker, call_from_thread=from_thread,
+                                             cached=lambda attachment_id: self.query_one(ThreadView).mark_cached(
+                                                 attachment_id))
 
     def _from_thread(self, callback: Callable[..., Any], *args: Any) -> Any:
         """For the collaborators' workers: run ``callback`` on the UI thread."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import gc
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from rich.segment import Segment
@@ -432,6 +433,19 @@ class ThreadView(ScrollView, can_focus=True):
         top, height = int(self.scroll_offset.y), max(1, self.size.height)
         if start < top or start + count > top + height:
             self.scroll_to(y=max(0, start - height // 3), animate=False, immediate=True)
+
+    def mark_cached(self, attachment_id: str) -> None:
+        """The bytes of ``attachment_id`` are here now: its line says "in cache"."""
+        if not any(item.id == attachment_id and not item.cached for item in self._attachment_order):
+            return
+
+        def here(items: Sequence[AttachmentInfo]) -> list[AttachmentInfo]:
+            return [replace(item, cached=True) if item.id == attachment_id else item for item in items]
+
+        self._attachments = {message_id: here(items) for message_id, items in self._attachments.items()}
+        self._attachment_order = here(self._attachment_order)
+        if self._width:
+            self._layout()  # same lines, same scroll position: only the word changes
 
     def action_attachment(self, action: str) -> None:
         info = self.selected_info
