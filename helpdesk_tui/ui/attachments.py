@@ -22,7 +22,7 @@ from helpdesk_tui.services.attachment_opening import ViewKind
 from helpdesk_tui.services.errors import ServiceError
 from helpdesk_tui.services.tickets import AttachmentInfo
 from helpdesk_tui.services.workspace import Workspace
-from helpdesk_tui.ui.screens.attachment_viewer import ImageViewerScreen, Progress, TextViewerScreen
+from helpdesk_tui.ui.screens.attachment_viewer import ImageViewerScreen, Progress, TextViewerScreen, preview_box
 from helpdesk_tui.ui.screens.confirm import ConfirmScreen
 from helpdesk_tui.ui.screens.save_attachment import SaveAttachmentScreen
 
@@ -73,7 +73,7 @@ class AttachmentActions:
         common: dict[str, Any] = dict(fetch=self._fetch(ws, info), open_external=self.open, save=self.save)
         if kind is ViewKind.IMAGE:
             self._push_screen(ImageViewerScreen(
-                info, decode=lambda path: opening.decode_image(path, name=info.name), **common))
+                info, decode=lambda path: opening.decode_image(path, name=info.name, box=preview_box()), **common))
         elif kind is ViewKind.TEXT:
             self._push_screen(TextViewerScreen(info, read=opening.read_text, **common))
         else:
