@@ -84,7 +84,7 @@ async def test_a_selects_the_screenshot_and_v_previews_it_in_half_blocks(ws, tmp
     app = make_app(ws.db_path, tmp_path, workspace=ws)
     async with app.run_test(size=SIZE) as pilot:
         thread = await open_ticket(pilot, app, "10405")
-        assert "Attachment" in screen_text(app)  # the footer offers a
+        assert "v View" not in screen_text(app)  # nothing selected yet: no attachment keys in the footer
         await pilot.press("a")
         assert thread.selected_info is not None and thread.selected_info.name == "screenshot.png"
         assert "View" in screen_text(app) and "Save" in screen_text(app)  # now the footer offers v, o, s
@@ -296,3 +296,16 @@ async def test_random_keys_on_the_viewers_never_crash(ws, tmp_path, opener, monk
         await app.workers.wait_for_complete()
         assert visits > 5 and app.is_running
         assert all(p.parent == downloads for p in downloads.iterdir())
+
+
+async def test_the_palette_selects_the_next_attachment_and_the_footer_then_offers_its_keys(ws, tmp_path):
+    app = make_app(ws.db_path, tmp_path, workspace=ws)
+    async with app.run_test(size=SIZE) as pilot:
+        thread = await open_ticket(pilot, app, "10405")
+        app.query_one("InboxList").focus()
+        command = next(c for c in app.get_system_commands(app.screen) if c.title == "Ticket: Next attachment")
+        command.callback()
+        await settle(pilot, app)
+        assert thread.has_focus and thread.selected_info.name == "screenshot.png"
+        footer = screen_text(app).splitlines()[-1]
+        assert "v View" in footer and "o Open" in footer and "s Save" in footer

@@ -399,6 +399,15 @@ class WorkstationScreen(Screen[None]):
     def action_knowledge_base(self) -> None:
         toggle_sidebar(self)
 
+    def action_next_attachment(self) -> None:
+        """From the palette: the thread takes the keys, on its next attachment (or says there is none)."""
+        thread = self.query_one(ThreadView)
+        if self.ticket_id is None or not thread.attachments:
+            self.notify("The open ticket has no attachments.", markup=False)
+            return
+        thread.focus()
+        thread.action_next_attachment()
+
     @on(ThreadView.AttachmentChosen)
     def _attachment_chosen(self, event: ThreadView.AttachmentChosen) -> None:
         {"view": self.attachments.view, "open": self.attachments.open,

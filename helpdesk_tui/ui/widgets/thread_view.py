@@ -104,7 +104,9 @@ class ThreadView(ScrollView, can_focus=True):
         Binding("g,home", "scroll_home", "Top", id="thread.top", show=False, tooltip="Go to the first message"),
         Binding("G,end", "scroll_end", "Bottom", id="thread.bottom", show=False,
                 tooltip="Go to the last message"),
-        Binding("a", "next_attachment", "Attachment", id="thread.attachment",
+        # Out of the footer: at 160 columns it is full with the keys that were there first (the
+        # help and the palette list it); v, o and s show there once an attachment is selected.
+        Binding("a", "next_attachment", "Attachment", id="thread.attachment", show=False,
                 tooltip="Select the next attachment in the thread (then v view, o open, s save)"),
         Binding("A", "previous_attachment", "Previous attachment", id="thread.attachment_back", show=False,
                 tooltip="Select the previous attachment in the thread"),
