@@ -178,6 +178,8 @@ async def test_an_executable_opens_only_after_a_yes_that_names_its_type(ws, tmp_
         question = str(app.screen.query_one(Label).content)
         assert "an executable (.exe, application/x-msdownload)" in question
         assert "invoicegpj.exe (really .exe)" in question
+        shown = " ".join(screen_text(app).replace("│", " ").split())  # the whole question is on screen, wrapped
+        assert "application/x-msdownload). Opening it can run it on this machine" in shown
         await pilot.press("n")
         await settle(pilot, app)
         assert not opener.exists()  # no: nothing ran
