@@ -311,3 +311,30 @@ async def test_the_palette_selects_the_next_attachment_and_the_footer_then_offer
         assert thread.has_focus and thread.selected_info.name == "screenshot.png"
         footer = screen_text(app).splitlines()[-1]
         assert "v View" in footer and "o Open" in footer and "s Save" in footer
+
+
+async def test_the_save_dialog_edits_the_default_folder_and_completes_a_folder_name(ws, tmp_path, monkeypatch):
+    downloads = tmp_path / "Downloads"
+    (tmp_path / "Documents" / "support").mkdir(parents=True)
+    downloads.mkdir()
+    monkeypatch.setenv("XDG_DOWNLOAD_DIR", str(downloads))
+    app = make_app(ws.db_path, tmp_path, workspace=ws)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_ticket(pilot, app, "10405")
+        await pilot.press("a", "s")
+        await settle(pilot, app)
+        field = app.screen.query_one("#save-folder")
+        await pilot.press(*["backspace"] * len("Downloads"), "D", "o", "c")
+        await pilot.pause(0.1)
+        assert field.value == f"{tmp_path}/Doc"
+        await pilot.press("right")  # takes the suggestion
+        assert field.value == f"{tmp_path}/Documents/"
+        await pilot.press("s", "right", "enter")
+        await wait_for(pilot, app, lambda: (tmp_path / "Documents" / "support" / "screenshot.png").exists())
+        await pilot.press("s")
+        await settle(pilot, app)
+        field = app.screen.query_one("#save-folder")
+        await pilot.press(*["backspace"] * len("Downloads"), "n", "o", "p", "e", "enter")
+        await settle(pilot, app)
+        assert isinstance(app.screen, SaveAttachmentScreen)
+        assert "is not a folder here: type an existing folder." in str(app.screen.query_one("#save-error").content)

@@ -55,7 +55,9 @@ class SaveAttachmentScreen(ModalScreen[Path | None]):
         with Vertical() as box:
             box.border_title = "Save attachment to folder"
             yield Label(Text(f"Saved as: {display_name(safe_save_name(self._file_name))}"), id="save-name")
-            yield Input(str(self._folder), id="save-folder", suggester=FolderSuggester(self._complete))
+            # The cursor after the folder, nothing selected: backspace and typing edit it, → completes.
+            yield Input(str(self._folder), id="save-folder", suggester=FolderSuggester(self._complete),
+                        select_on_focus=False)
             yield Label("", id="save-error")
             yield Label("enter save · → complete the folder · esc cancel")
 
