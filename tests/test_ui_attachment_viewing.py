@@ -338,3 +338,21 @@ async def test_the_save_dialog_edits_the_default_folder_and_completes_a_folder_n
         await settle(pilot, app)
         assert isinstance(app.screen, SaveAttachmentScreen)
         assert "is not a folder here: type an existing folder." in str(app.screen.query_one("#save-error").content)
+
+
+async def test_an_attachment_not_in_the_cache_says_it_needs_the_network_in_one_sentence(ws, tmp_path, opener):
+    set_attachments(ws.db_path, 10405, [
+        {"name": "report.pdf", "content_type": "application/pdf", "size": 9_000_000, "url": "https://x.invalid/1"},
+        {"name": "trace.log", "content_type": "text/plain", "size": 10, "url": "https://x.invalid/2"}])
+    app = make_app(ws.db_path, tmp_path, workspace=ws)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_ticket(pilot, app, "10405")
+        await pilot.press("a", "o")
+        sentence = "report.pdf is not in the cache yet and needs the network: sync when online, then open it again."
+        await wait_for(pilot, app, lambda: sentence in toasts(app))
+        assert "Downloading report.pdf (9.0 MB)…" in toasts(app)  # a large one says it started
+        assert not opener.exists()
+        await pilot.press("a", "v")
+        await wait_for(pilot, app, lambda: isinstance(app.screen, TextViewerScreen) and app.screen.error)
+        assert app.screen.error.startswith("trace.log is not in the cache yet and needs the network")
+        assert "needs the network" in screen_text(app) and "Traceback" not in screen_text(app)
