@@ -356,3 +356,35 @@ async def test_an_attachment_not_in_the_cache_says_it_needs_the_network_in_one_s
         await wait_for(pilot, app, lambda: isinstance(app.screen, TextViewerScreen) and app.screen.error)
         assert app.screen.error.startswith("trace.log is not in the cache yet and needs the network")
         assert "needs the network" in screen_text(app) and "Traceback" not in screen_text(app)
+
+
+async def test_saving_an_attachment_being_downloaded_shows_its_progress_under_the_thread(ws, tmp_path, monkeypatch):
+    from helpdesk_tui.services import attachments
+    from helpdesk_tui.ui.widgets.ticket_pane import TicketPane
+
+    downloads = tmp_path / "Downloads"
+    downloads.mkdir()
+    monkeypatch.setenv("XDG_DOWNLOAD_DIR", str(downloads))
+    real = attachments.ensure_local
+
+    def downloading(ws_, attachment_id, *, progress=None):
+        if progress is not None:
+            for done in (0, 5_000, 5_000, 120_000, 136_646):
+                progress(done, 136_646)
+        return real(ws_, attachment_id, progress=None)
+
+    monkeypatch.setattr(attachments, "ensure_local", downloading)
+    lines: list[str | None] = []
+    original = TicketPane.show_download
+    monkeypatch.setattr(TicketPane, "show_download", lambda self, line: (lines.append(line), original(self, line)))
+    app = make_app(ws.db_path, tmp_path, workspace=ws)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_ticket(pilot, app, "10405")
+        await pilot.press("a", "s")
+        await settle(pilot, app)
+        await pilot.press("enter")
+        await wait_for(pilot, app, lambda: (downloads / "screenshot.png").exists() and None in lines)
+        assert lines == ["Downloading screenshot.png… 0% of 136 KB", "Downloading screenshot.png… 3% of 136 KB",
+                         "Downloading screenshot.png… 87% of 136 KB", "Downloading screenshot.png… 100% of 136 KB",
+                         None]  # once per percent, then gone
+        assert not app.query_one("#ticket-download").display

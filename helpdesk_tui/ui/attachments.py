@@ -8,7 +8,8 @@ to replace a file) and runs the slow parts in workers, each failure one sentence
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -33,13 +34,15 @@ LARGE = 5_000_000  # bytes from which a download not yet cached says it started
 class AttachmentActions:
     def __init__(self, workspace: Workspace | None, *, notify: Callable[..., object],
                  push_screen: Callable[..., Any], run_worker: Callable[..., Any],
-                 call_from_thread: Callable[..., Any], cached: Callable[[str], None] = lambda _id: None) -> None:
+                 call_from_thread: Callable[..., Any], cached: Callable[[str], None] = lambda _id: None,
+                 download_line: Callable[[str | None], None] = lambda _line: None) -> None:
         self._workspace = workspace
         self._notify = notify
         self._push_screen = push_screen
         self._run_worker = run_worker
         self._from_thread = call_from_thread
         self._cached = cached  # the thread's line for this attachment says "in cache" from now on
+        self._download_line = download_line  # under the thread: how far a download for o or s is
 
     def _tell(self, sentence: str, *, warning: bool = False) -> None:
         """From a worker: one toast (plain text: names and paths are not markup)."""
@@ -103,7 +106,8 @@ class AttachmentActions:
 
         def work() -> None:
             try:
-                opening.open_externally(ws, info)
+                with self._downloading(info) as progress:
+                    opening.open_externally(ws, info, progress=progress)
             except ServiceError as exc:
                 self._tell(str(exc), warning=True)
                 return
@@ -137,6 +141,8 @@ class AttachmentActions:
 
         def work() -> None:
             try:
+                with self._downloading(info) as progress:
+                    attachments.ensure_local(ws, info.id, progress=progress)  # with progress; save_copy has none
                 saved = attachments.save_copy(ws, info.id, folder, overwrite=overwrite)
             except ServiceError as exc:
                 self._tell(str(exc), warning=True)
@@ -145,6 +151,28 @@ class AttachmentActions:
             self._tell(f"Saved to {saved}.")
 
         self._run_worker(work, thread=True, group="attachment-save", exit_on_error=False)
+
+    @contextmanager
+    def _downloading(self, info: AttachmentInfo) -> Iterator[Progress]:
+        """In a worker: a progress callback that shows "Downloading NAME… 45% of 12 MB" under the
+        thread (at most once per percent), and clears the line when the work is over."""
+        shown = -1
+        name = display_name(info.name, limit=40)
+
+        def progress(done: int, total: int) -> None:
+            nonlocal shown
+            percent = done * 100 // total if total else -1
+            if percent != shown:
+                shown = percent
+                line = f"Downloading {name}… {percent}% of {human_size(total)}" if total else \
+                    f"Downloading {name}… {human_size(done)}"
+                self._from_thread(lambda: self._download_line(line))
+
+        try:
+            yield progress
+        finally:
+            if shown != -1:
+                self._from_thread(lambda: self._download_line(None))
 
     def _announce_download(self, info: AttachmentInfo) -> None:
         if not info.cached and (info.size or 0) >= LARGE:

@@ -126,7 +126,9 @@ class WorkstationScreen(Screen[None]):
         self.attachments = AttachmentActions(options.workspace, notify=self.notify, push_screen=push,
                                              run_worker=self.run_worker, call_from_thread=from_thread,
                                              cached=lambda attachment_id: self.query_one(ThreadView).mark_cached(
-                                                 attachment_id))
+                                                 attachment_id),
+                                             download_line=lambda line: self.query_one(TicketPane).show_download(
+                                                 line))
 
     def _from_thread(self, callback: Callable[..., Any], *args: Any) -> Any:
         """For the collaborators' workers: run ``callback`` on the UI thread."""
