@@ -129,6 +129,24 @@ def test_the_private_copy_is_in_a_0700_folder_0600_under_the_cleaned_name(tmp_pa
     assert copy.parent.name.startswith("helpdesk-tui-open-")
 
 
+def test_copies_older_than_a_day_are_removed_when_the_next_one_is_made(tmp_path, monkeypatch):
+    import tempfile
+    import time
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    source = tmp_path / "src"
+    source.write_bytes(b"data")
+    old = opening.private_copy(source, "old.png")
+    recent = opening.private_copy(source, "recent.png")
+    day_ago = time.time() - opening.COPY_KEPT_SECONDS - 60
+    os.utime(old.parent, (day_ago, day_ago))
+    other = tmp_path / "unrelated"
+    other.mkdir()
+    os.utime(other, (day_ago, day_ago))
+    new = opening.private_copy(source, "new.png")
+    assert not old.parent.exists() and recent.exists() and new.exists() and other.exists()
+
+
 def test_the_opener_is_the_variable_split_like_a_command_line_else_the_platforms(tmp_path):
     assert opening.opener_command({"HELPDESK_TUI_OPENER": "my-open --new 'a b'"}) == ["my-open", "--new", "a b"]
     with pytest.raises(ServiceError, match="HELPDESK_TUI_OPENER is not a command"):

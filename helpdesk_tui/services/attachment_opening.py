@@ -193,10 +193,31 @@ def opener_command(env: Mapping[str, str] | None = None, platform: str = sys.pla
     return [program]
 
 
-def private_copy(source: Path, name: str) -> Path:
+COPY_PREFIX = "helpdesk-tui-open-"
+COPY_KEPT_SECONDS = 86_400  # a handler may read its file long after it started: copies stay a day
+
+
+def _forget_old_copies(now: float) -> None:
+    """Remove this user's copies handed to a handler more than a day ago."""
+    try:
+        with os.scandir(tempfile.gettempdir()) as entries:
+            old = [Path(e.path) for e in entries if e.name.startswith(COPY_PREFIX) and e.is_dir(follow_symlinks=False)
+                   and e.stat(follow_symlinks=False).st_uid == os.getuid()
+                   and now - e.stat(follow_symlinks=False).st_mtime > COPY_KEPT_SECONDS]
+    except OSError:
+        return
+    for folder in old:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def private_copy(source: Path, name: str, *, now: float | None = None) -> Path:
     """A copy of ``source`` under the cleaned ``name``, in a new folder only this user can enter
-    (0700) and readable only by them (0600): the handler gets a file nobody else can swap."""
-    folder = Path(tempfile.mkdtemp(prefix="helpdesk-tui-open-"))  # mkdtemp makes it 0700
+    (0700) and readable only by them (0600): the handler gets a file nobody else can swap.
+    Copies made more than a day ago go first."""
+    import time
+
+    _forget_old_copies(time.time() if now is None else now)
+    folder = Path(tempfile.mkdtemp(prefix=COPY_PREFIX))  # mkdtemp makes it 0700
     target = folder / safe_save_name(name)
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
