@@ -15,7 +15,7 @@ from tests.conftest import DEMO_NOW
 
 def make_app(db: Path, tmp: Path, *, settings: Settings | None = None, user_themes: Path | None = None,
              state_file: Path | None = None, backend=None, templates_dir: Path | None = None,
-             clock=None) -> HelpdeskApp:
+             clock=None, workspace=None) -> HelpdeskApp:
     # No undo window unless a test asks for one (tests/test_undo_send.py): the others check
     # what happens once a reply is in the outbox.
     settings = settings or Settings(ui=UISettings(clock=False), send=SendSettings(delay_seconds=0))
@@ -24,7 +24,7 @@ def make_app(db: Path, tmp: Path, *, settings: Settings | None = None, user_them
         state_file=state_file or tmp / "state.json",
         bundled_themes=bundled_themes_dir(), user_themes=user_themes or tmp / "themes",
         clock=clock or (lambda: DEMO_NOW), live=False, status="demo workspace · no server",
-        backend=backend, templates_dir=templates_dir or tmp / "templates", tz=UTC,
+        backend=backend, templates_dir=templates_dir or tmp / "templates", tz=UTC, workspace=workspace,
     ))
 
 

@@ -36,6 +36,8 @@ from helpdesk_tui.ui.widgets.customer_pane import HistoryList, NotesList
 from helpdesk_tui.ui.widgets.inbox_list import InboxList
 from helpdesk_tui.ui.widgets.kb_sidebar import KbResults
 from helpdesk_tui.ui.widgets.thread_view import ThreadView
+from helpdesk_tui.ui.screens.attachment_viewer import AttachmentScreen
+from helpdesk_tui.ui.screens.save_attachment import SaveAttachmentScreen
 
 __all__ = ["AppOptions", "HelpdeskApp", "utc_now"]
 
@@ -186,7 +188,9 @@ class HelpdeskApp(App[None]):
                 ("Knowledge base", KbResults.BINDINGS), ("Customer notes", NotesList.BINDINGS),
                 ("Earlier tickets", HistoryList.BINDINGS),
                 ("New ticket", NewTicketScreen.BINDINGS),
-                ("Rotation triage", TriageScreen.BINDINGS), ("KPI dashboard", list(DashboardScreen.BINDINGS))]
+                ("Rotation triage", TriageScreen.BINDINGS), ("KPI dashboard", list(DashboardScreen.BINDINGS)),
+                ("Attachment viewer", AttachmentScreen.BINDINGS),
+                ("Save attachment", SaveAttachmentScreen.BINDINGS)]
 
     def action_help(self) -> None:
         rows = binding_rows(self.help_sections(), self.settings.keymap,

@@ -36,7 +36,9 @@ class AppOptions:
     blame_phrases: tuple[str, ...] | None = None  # None: the built-in list
     sync_interval: float | None = None  # seconds between background pulls; None: no syncing
     config_file: Path | None = None  # where a saved view is written; None: views cannot be saved
-    workspace: Workspace | None = None  # the account open, to switch from; None: no switching (tests, snapshots)
+    # The account open: to switch from, and its folders (attachment bytes); None (tests,
+    # snapshots): no switching, and attachments do not open.
+    workspace: Workspace | None = None
 
     @property
     def zone(self) -> tzinfo:

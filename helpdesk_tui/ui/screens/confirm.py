@@ -27,6 +27,7 @@ class ConfirmScreen(ModalScreen[bool]):
     ConfirmScreen {
         align: center middle;
         & > Vertical { width: 70; height: auto; border: round $warning; background: $surface; padding: 0 1; }
+        Label { width: 1fr; }  /* a long question wraps instead of losing its end */
         Horizontal { height: auto; margin-top: 1; }
         Button { margin-right: 2; }
     }

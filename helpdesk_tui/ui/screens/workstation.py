@@ -31,6 +31,7 @@ from helpdesk_tui.domain.vocab import MessageKind
 from helpdesk_tui.services.bulk import open_inbox_desk
 from helpdesk_tui.services.focus import open_desk as open_focus_desk
 from helpdesk_tui.services.views import own_views, save_view
+from helpdesk_tui.ui.attachments import AttachmentActions
 from helpdesk_tui.ui.checkpoint_alerts import CHECK_SECONDS, PromiseAlerts
 from helpdesk_tui.ui.composer_dock import ComposerDock
 from helpdesk_tui.ui.customer_notes import CustomerNotes
@@ -61,6 +62,7 @@ from helpdesk_tui.ui.widgets.customer_pane import CustomerPane, NotesList
 from helpdesk_tui.ui.widgets.fitting_footer import FittingFooter
 from helpdesk_tui.ui.widgets.inbox_list import InboxList
 from helpdesk_tui.ui.widgets.kb_sidebar import KbSidebar
+from helpdesk_tui.ui.widgets.thread_view import ThreadView
 from helpdesk_tui.ui.widgets.ticket_pane import TicketPane
 from helpdesk_tui.ui.attaching import ComposerFiles
 from helpdesk_tui.ui.widgets.top_bar import top_bar_text
@@ -137,6 +139,12 @@ class WorkstationScreen(Screen[None]):
             call_from_thread=from_thread)
         self.notes = CustomerNotes(cache, me=me, now=now, notify=self.notify, push_screen=push,
                                    show=lambda notes: self.query_one(CustomerPane).show_notes(notes))
+        self.attachments = AttachmentActions(options.workspace, notify=self.notify, push_screen=push,
+                                             run_worker=self.run_worker, call_from_thread=from_thread,
+                                             cached=lambda attachment_id: self.query_one(ThreadView).mark_cached(
+                                                 attachment_id),
+                                             download_line=lambda line: self.query_one(TicketPane).show_download(
+                                                 line))
 
     def _from_thread(self, callback: Callable[..., Any], *args: Any) -> Any:
         """For the collaborators' workers: run ``callback`` on the UI thread (not once the
@@ -464,6 +472,20 @@ class WorkstationScreen(Screen[None]):
     # ----- the knowledge base
     def action_knowledge_base(self) -> None:
         toggle_sidebar(self)
+
+    def action_next_attachment(self) -> None:
+        """From the palette: the thread takes the keys, on its next attachment (or says there is none)."""
+        thread = self.query_one(ThreadView)
+        if self.ticket_id is None or not thread.attachments:
+            self.notify("The open ticket has no attachments.", markup=False)
+            return
+        thread.focus()
+        thread.action_next_attachment()
+
+    @on(ThreadView.AttachmentChosen)
+    def _attachment_chosen(self, event: ThreadView.AttachmentChosen) -> None:
+        {"view": self.attachments.view, "open": self.attachments.open,
+         "save": self.attachments.save}[event.action](event.info)
 
     @on(KbSidebar.Insert)
     def _kb_insert(self, event: KbSidebar.Insert) -> None:

@@ -53,6 +53,8 @@ def workstation_commands(screen: WorkstationScreen) -> Iterable[SystemCommand]:
                         "send delay (u)", screen.action_undo_send)
     yield SystemCommand("Knowledge base: Toggle sidebar", "Search articles and past answers (ctrl+g)",
                         screen.action_knowledge_base)
+    yield SystemCommand("Ticket: Next attachment", "Select the open ticket's next attachment in the thread "
+                        "(a; then v view, o open, s save)", screen.action_next_attachment)
     yield SystemCommand("Ticket: Toggle timeline", "Show or hide the open ticket's timeline (l)",
                         screen.action_timeline)
     yield SystemCommand("Ticket: Mark as product feedback", "Mark the customer's latest message for "

@@ -13,12 +13,15 @@ from __future__ import annotations
 import gc
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
 from textual.geometry import Size
+from textual.message import Message as UIMessage
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -102,7 +105,29 @@ class ThreadView(ScrollView, can_focus=True):
         Binding("g,home", "scroll_home", "Top", id="thread.top", show=False, tooltip="Go to the first message"),
         Binding("G,end", "scroll_end", "Bottom", id="thread.bottom", show=False,
                 tooltip="Go to the last message"),
+        # Out of the footer: at 160 columns it is full with the keys that were there first (the
+        # help and the palette list it); v, o and s show there once an attachment is selected.
+        Binding("a", "next_attachment", "Attachment", id="thread.attachment", show=False,
+                tooltip="Select the next attachment in the thread (then v view, o open, s save)"),
+        Binding("A", "previous_attachment", "Previous attachment", id="thread.attachment_back", show=False,
+                tooltip="Select the previous attachment in the thread"),
+        Binding("v,enter", "attachment('view')", "View", id="thread.view",
+                tooltip="View the selected attachment in the app (pictures and text files)"),
+        Binding("o", "attachment('open')", "Open", id="thread.open",
+                tooltip="Open the selected attachment with the system's handler (risky types ask first)"),
+        Binding("s", "attachment('save')", "Save", id="thread.save",
+                tooltip="Save the selected attachment to a folder (Downloads by default)"),
     ]
+
+    class AttachmentChosen(UIMessage):
+        """The agent pressed view (``v``), open (``o``) or save (``s``) on an attachment."""
+
+        def __init__(self, action: str, info: AttachmentInfo) -> None:
+            super().__init__()
+            self.action = action
+            self.info = info
+
+    SELECTED = Style(reverse=True)
 
     COMPONENT_CLASSES = {"thread--customer", "thread--reply", "thread--note", "thread--system",
                          "thread--meta", "thread--note-body", "thread--delivery",
@@ -141,12 +166,19 @@ class ThreadView(ScrollView, can_focus=True):
         self._generation = 0
         self.found_message_id: int | None = None  # the message a search result opened the thread at
         self._found_wanted = False  # scroll to it once it is laid out (the pane may still be hidden)
+        self._attachment_order: list[AttachmentInfo] = []  # every attachment, in thread order
+        self._attachment_lines: dict[str, tuple[int, int]] = {}  # id → (first line, line count) laid out
+        self.selected_attachment: int | None = None  # index in _attachment_order
 
     def set_messages(self, messages: list[Message],
                      attachments: Mapping[int, Sequence[AttachmentInfo]] | None = None) -> None:
         """Show ``messages``, each followed by its ``attachments`` (message id → list)."""
         self._messages = messages
         self._attachments = attachments or {}
+        self._attachment_order = [item for m in messages for item in self._attachments.get(m.id or -1, ())]
+        self._attachment_lines = {}
+        self.selected_attachment = None
+        self.refresh_bindings()
         self._lines, self._starts, self._laid_out, self._piece, self._width = [], [], 0, -1, 0
         self._end_wanted = False
         self.found_message_id, self._found_wanted = None, False
@@ -216,6 +248,7 @@ class ThreadView(ScrollView, can_focus=True):
         self._width = width
         self._lines = []
         self._starts = []
+        self._attachment_lines = {}
         self._laid_out = 0
         self._piece = -1
         self._generation += 1
@@ -293,7 +326,9 @@ class ThreadView(ScrollView, can_focus=True):
             piece = self._body(message).piece(self._piece)
             if piece is None:  # the message is done: its attachments, then a blank line
                 for item in self._attachments.get(message.id or -1, ()):
-                    lines.extend(self._attachment(item, kind_style, options.update_width(max(1, width - 2))))
+                    shown = self._attachment(item, kind_style, options.update_width(max(1, width - 2)))
+                    self._attachment_lines[item.id] = (len(lines), len(shown))
+                    lines.extend(shown)
                 lines.append(Strip.blank(width, base))
                 self._laid_out += 1
                 self._piece = -1
@@ -353,6 +388,11 @@ class ThreadView(ScrollView, can_focus=True):
         # yet are blank for the few ms until the background layout reaches them.
         index = int(self.scroll_offset.y) + y
         if 0 <= index < len(self._lines):
+            selected = self.selected_info
+            if selected is not None:
+                start, count = self._attachment_lines.get(selected.id, (-1, 0))
+                if start <= index < start + count:
+                    return self._lines[index].apply_style(self.SELECTED)
             return self._lines[index]
         # As wide as the laid-out lines: the scrollbar gutter is not ours to paint.
         return Strip.blank(self._width or self.scrollable_content_region.width, self.rich_style)
@@ -390,3 +430,67 @@ class ThreadView(ScrollView, can_focus=True):
         earlier = [s for s in self._starts if s < top]
         if earlier:
             self.scroll_to(y=earlier[-1], animate=False)
+
+    # attachments: a, A select; v/enter, o, s act on the selected one (the screen does the work)
+    @property
+    def attachments(self) -> list[AttachmentInfo]:
+        """Every attachment of the thread, in order."""
+        return list(self._attachment_order)
+
+    @property
+    def selected_info(self) -> AttachmentInfo | None:
+        index = self.selected_attachment
+        return self._attachment_order[index] if index is not None and index < len(self._attachment_order) else None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("next_attachment", "previous_attachment") and not self._attachment_order:
+            return False  # out of the footer on a thread without attachments
+        if action == "attachment" and self.selected_info is None:
+            return False
+        return super().check_action(action, parameters)
+
+    def action_next_attachment(self) -> None:
+        self._select(1)
+
+    def action_previous_attachment(self) -> None:
+        self._select(-1)
+
+    def _select(self, step: int) -> None:
+        count = len(self._attachment_order)
+        if not count:
+            return
+        current = self.selected_attachment
+        self.selected_attachment = (0 if step > 0 else count - 1) if current is None else (current + step) % count
+        self._show_selected()
+        self.refresh_bindings()
+        self.refresh()
+
+    def _show_selected(self) -> None:
+        """Lay out as far as the selected attachment and scroll it into view."""
+        info = self.selected_info
+        if info is None or not self._width:
+            return
+        while info.id not in self._attachment_lines and not self.complete:
+            self._extend(until_line=len(self._lines) + self.size.height * 2)
+        start, count = self._attachment_lines.get(info.id, (0, 0))
+        top, height = int(self.scroll_offset.y), max(1, self.size.height)
+        if start < top or start + count > top + height:
+            self.scroll_to(y=max(0, start - height // 3), animate=False, immediate=True)
+
+    def mark_cached(self, attachment_id: str) -> None:
+        """The bytes of ``attachment_id`` are here now: its line says "in cache"."""
+        if not any(item.id == attachment_id and not item.cached for item in self._attachment_order):
+            return
+
+        def here(items: Sequence[AttachmentInfo]) -> list[AttachmentInfo]:
+            return [replace(item, cached=True) if item.id == attachment_id else item for item in items]
+
+        self._attachments = {message_id: here(items) for message_id, items in self._attachments.items()}
+        self._attachment_order = here(self._attachment_order)
+        if self._width:
+            self._layout()  # same lines, same scroll position: only the word changes
+
+    def action_attachment(self, action: str) -> None:
+        info = self.selected_info
+        if info is not None:
+            self.post_message(self.AttachmentChosen(action, info))

@@ -129,6 +129,7 @@ class TicketPane(Vertical):
         #ticket-empty { padding: 1 2; color: $text-muted; }
         ThreadView { height: 1fr; }
         #ticket-held { padding: 0 1; height: 1; display: none; color: $warning; text-style: bold; }
+        #ticket-download { padding: 0 1; height: 1; display: none; color: $text-muted; }
     }
     """
 
@@ -144,9 +145,16 @@ class TicketPane(Vertical):
         yield Static(id="ticket-timeline")
         yield ThreadView(self._now, id="thread")
         yield Static(id="ticket-held")  # a reply in its undo window: "sending in 9 s · u undo"
+        yield Static(id="ticket-download")  # an attachment being downloaded to open or save: "… 45% of 12 MB"
 
     def on_mount(self) -> None:
         self._show_empty(True)
+
+    def show_download(self, line: str | None) -> None:
+        """The download under way for ``o`` or ``s`` (plain text), or None when there is none."""
+        status = self.query_one("#ticket-download", Static)
+        status.display = line is not None
+        status.update(Text(line or ""))
 
     def _show_empty(self, empty: bool) -> None:
         self.query_one("#ticket-empty").display = empty
