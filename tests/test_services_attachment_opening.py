@@ -12,7 +12,7 @@ import zlib
 
 import pytest
 
-from helpdesk_tui.demo.screenshot import screenshot_png
+from helpdesk_tui.demo.attachment_bytes import demo_file
 from helpdesk_tui.services import attachment_opening as opening
 from helpdesk_tui.services import attachments
 from helpdesk_tui.services.attachment_opening import ViewKind
@@ -96,7 +96,7 @@ def test_a_huge_or_broken_picture_is_one_sentence_and_a_good_one_decodes(tmp_pat
     with pytest.raises(ServiceError, match=r"bomb.png is 8,000×6,000 pixels, too big to preview here"):
         opening.decode_image(bomb, name="bomb.png")  # ours, below Pillow's
     broken = tmp_path / "broken.png"
-    broken.write_bytes(screenshot_png()[:200])
+    broken.write_bytes(demo_file("screenshot.png", "image/png", 136_646)[:200])
     with pytest.raises(ServiceError, match="could not be read as a picture"):
         opening.decode_image(broken, name="broken.png")
     text = tmp_path / "fake.png"
@@ -104,7 +104,11 @@ def test_a_huge_or_broken_picture_is_one_sentence_and_a_good_one_decodes(tmp_pat
     with pytest.raises(ServiceError, match="could not be read as a picture"):
         opening.decode_image(text)
     good = tmp_path / "good.png"
-    good.write_bytes(screenshot_png(136_646))
+    from PIL import Image
+
+    drawn = Image.new("RGB", (480, 300), (255, 255, 255))
+    drawn.putpixel((50, 70), (198, 40, 40))
+    drawn.save(good)
     picture = opening.decode_image(good)
     assert picture.size == (480, 300) and picture.getpixel((50, 70)) == (198, 40, 40)
 
@@ -200,9 +204,12 @@ def test_the_demo_screenshot_lands_in_the_cache_with_the_size_it_announced(ws):
     assert path.read_bytes().startswith(b"\x89PNG") and attachments.ensure_local(ws, shot.id) == path
 
 
-def test_bytes_not_here_need_the_network_and_a_wrong_id_is_not_found(ws):
+def test_bytes_not_here_need_the_network_and_a_wrong_id_is_not_found(ws, monkeypatch):
+    from tests.test_ui_attachment_viewing import OfflineBackend
+
     mid = set_attachments(ws.db_path, 10405, [{"name": "remote.pdf", "url": "https://example.invalid/1"}])
-    with pytest.raises(ServiceError, match="remote.pdf is not in the cache yet and needs the network"):
+    monkeypatch.setattr(Workspace, "backend", lambda self: OfflineBackend())
+    with pytest.raises(ServiceError, match="remote.pdf is not on this machine yet and downloading it needs the network"):
         attachments.ensure_local(ws, f"{mid}-1")
     for wrong in (f"{mid}-2", "nonsense", "999999999-1", "../1-1"):
         with pytest.raises(NotFound):

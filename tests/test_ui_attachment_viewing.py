@@ -242,8 +242,10 @@ async def test_the_viewer_shows_download_progress_then_the_picture(ws, tmp_path,
             progress(done, 1_000_000)
         path = real(ws_, attachment_id, progress=progress)
         seen.append("done")
+        fetched.append(path)
         return path
 
+    fetched: list = []
     monkeypatch.setattr(attachments, "ensure_local", downloading)
     from helpdesk_tui.ui.screens.attachment_viewer import AttachmentScreen
 
@@ -262,7 +264,11 @@ async def test_the_viewer_shows_download_progress_then_the_picture(ws, tmp_path,
         await wait_for(pilot, app, lambda: isinstance(app.screen, ImageViewerScreen) and app.screen.loaded)
         assert seen == ["done"]
         assert statuses[:3] == ["Downloading… 0% of 1.0 MB", "Downloading… 40% of 1.0 MB", "Downloading… 80% of 1.0 MB"]
-        assert statuses[-1] == "480×300 pixels shown"
+        from PIL import Image
+
+        with Image.open(fetched[0]) as picture:  # the demo's screenshot, whatever its drawing
+            width, height = picture.size
+        assert statuses[-1] == f"{width}×{height} pixels shown"
 
 
 async def test_random_keys_on_the_viewers_never_crash(ws, tmp_path, opener, monkeypatch):
@@ -340,21 +346,34 @@ async def test_the_save_dialog_edits_the_default_folder_and_completes_a_folder_n
         assert "is not a folder here: type an existing folder." in str(app.screen.query_one("#save-error").content)
 
 
-async def test_an_attachment_not_in_the_cache_says_it_needs_the_network_in_one_sentence(ws, tmp_path, opener):
+class OfflineBackend:
+    """The account's helpdesk while the network is down: every download is unreachable."""
+
+    client = None
+
+    def download_attachment(self, meta, sink, progress=None):
+        from helpdesk_tui.sync.errors import Unreachable
+
+        raise Unreachable("network is unreachable")
+
+
+async def test_an_attachment_not_in_the_cache_says_it_needs_the_network_in_one_sentence(ws, tmp_path, opener,
+                                                                                        monkeypatch):
     set_attachments(ws.db_path, 10405, [
         {"name": "report.pdf", "content_type": "application/pdf", "size": 9_000_000, "url": "https://x.invalid/1"},
         {"name": "trace.log", "content_type": "text/plain", "size": 10, "url": "https://x.invalid/2"}])
+    monkeypatch.setattr(Workspace, "backend", lambda self: OfflineBackend())
     app = make_app(ws.db_path, tmp_path, workspace=ws)
     async with app.run_test(size=SIZE) as pilot:
         await open_ticket(pilot, app, "10405")
         await pilot.press("a", "o")
-        sentence = "report.pdf is not in the cache yet and needs the network: sync when online, then open it again."
+        sentence = "report.pdf is not on this machine yet and downloading it needs the network: connect, then try again."
         await wait_for(pilot, app, lambda: sentence in toasts(app))
         assert "Downloading report.pdf (9.0 MB)…" in toasts(app)  # a large one says it started
         assert not opener.exists()
         await pilot.press("a", "v")
         await wait_for(pilot, app, lambda: isinstance(app.screen, TextViewerScreen) and app.screen.error)
-        assert app.screen.error.startswith("trace.log is not in the cache yet and needs the network")
+        assert app.screen.error.startswith("trace.log is not on this machine yet and downloading it needs the network")
         assert "needs the network" in screen_text(app) and "Traceback" not in screen_text(app)
 
 
