@@ -260,7 +260,7 @@ async def test_an_unknown_keymap_id_and_a_stolen_key_are_said_once(demo_db, tmp_
 
 async def test_a_keymap_that_moves_keys_without_a_clash_says_nothing(demo_db, tmp_path):
     settings = load(tmp_path, '[ui]\nclock = false\n[keymap]\n"inbox.down" = "j,down,ctrl+j"\n'
-                              '"ticket.note" = "N"\n')
+                              '"ticket.note" = "f8"\n')
     app = make_app(demo_db, tmp_path, settings=settings)
     assert keymap_warnings_for(app) == []
 

@@ -69,6 +69,8 @@ class ChoicePicker(ModalScreen[Any]):
 
     @on(Input.Submitted, "#picker-query")
     def _submitted(self, event: Input.Submitted) -> None:
+        if not self.is_current:
+            return  # a second enter queued behind the first: the picker is already closing
         index = self.query_one(OptionList).highlighted
         if index is not None and 0 <= index < len(self.shown):
             self.dismiss(self.shown[index][0])
@@ -77,7 +79,7 @@ class ChoicePicker(ModalScreen[Any]):
 
     @on(OptionList.OptionSelected)
     def _selected(self, event: OptionList.OptionSelected) -> None:
-        if 0 <= event.option_index < len(self.shown):
+        if self.is_current and 0 <= event.option_index < len(self.shown):
             self.dismiss(self.shown[event.option_index][0])
 
     def action_down(self) -> None:
@@ -117,7 +119,8 @@ class TagPrompt(ModalScreen[str | None]):
 
     @on(Input.Submitted, "#tag-input")
     def _submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value)
+        if self.is_current:  # a second enter queued behind the first finds the prompt closing
+            self.dismiss(event.value)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
