@@ -50,7 +50,8 @@ def account_add(ctx: Context, name: str, backend: str, url: str, user: str | Non
           f"in {added.config_file}; {token_place}.")
     if added.is_default:
         print(f"'{name}' is the default account.")
-    print(f"Check it with 'helpdesk-tui account test {name}'.")
+    print(f"Check it with 'helpdesk-tui account test {name}': it signs in and learns who you are on the helpdesk "
+          "(assignee:me, My open and signatures use that name).")
     return 0
 
 
