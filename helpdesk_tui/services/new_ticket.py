@@ -19,6 +19,7 @@ from helpdesk_tui.content import clean_line
 from helpdesk_tui.domain.models import Customer, Ticket
 from helpdesk_tui.domain.new_ticket import NewTicketPlan, valid_email
 from helpdesk_tui.domain.vocab import Priority, Status
+from helpdesk_tui.services.attaching import discard
 from helpdesk_tui.services.errors import InvalidRequest, ServiceError
 from helpdesk_tui.store.cache import Cache
 from helpdesk_tui.store.write_errors import WriteFailed
@@ -79,8 +80,12 @@ def _priority(text: str | None) -> Priority | None:
 
 def check_new_ticket(cache: Cache, *, to: str, subject: str, body: str, author: str, cc: tuple[str, ...] = (),
                      status: str | None = None, priority: str | None = None,
-                     assignee: str | None = None) -> NewTicketPlan:
-    """The new ticket as it will be queued, or ``InvalidRequest`` naming the first thing wrong."""
+                     assignee: str | None = None,
+                     attachments: tuple[dict[str, object], ...] = ()) -> NewTicketPlan:
+    """The new ticket as it will be queued, or ``InvalidRequest`` naming the first thing wrong.
+
+    ``attachments`` are private copies already checked against the helpdesk's limits
+    (``services.attaching.attach_all``, as for a reply); they go with the first message."""
     recipient = find_recipient(cache, to)
     addresses: list[str] = []
     for address in (a.strip() for a in cc):
@@ -106,7 +111,7 @@ def check_new_ticket(cache: Cache, *, to: str, subject: str, body: str, author: 
         raise InvalidRequest(clean_line(blocking[0].message))
     return NewTicketPlan(subject=line, body=body, requester_email=recipient.email, requester_name=recipient.name,
                          author=author, cc=tuple(addresses), status=_status(status), priority=_priority(priority),
-                         assignee=(assignee or "").strip() or None)
+                         assignee=(assignee or "").strip() or None, attachments=tuple(attachments))
 
 
 def render_template(templates: list[Template], name: str, cache: Cache, *, to: str, subject: str,
@@ -141,6 +146,8 @@ def queue_new_ticket(cache: Cache, plan: NewTicketPlan, now: datetime) -> Queued
     try:
         ticket_id, item_id = cache.queue_new_ticket(plan, now)
     except WriteFailed as exc:
+        # Nothing was queued: the copies of its files would go nowhere.
+        discard(cache.path, plan.attachments)
         raise ServiceError(f"The new ticket was not queued and nothing was sent. "
                            f"{explain(exc.__cause__ or exc, cache.path)}") from None
     return QueuedTicket(ticket_id, item_id)

@@ -439,11 +439,14 @@ class RequestTrackerBackend(Backend):
         field would need an administrator to create it first on every RT."""
         if command.tags:
             raise NotSupported("Request Tracker has no tags: open the ticket without them.")
-        if command.attachments:
-            raise NotSupported("Request Tracker cannot take attachments on a new ticket from here yet.")
         data: dict[str, Any] = {"Queue": command.group or DEFAULT_QUEUE, "Subject": command.subject,
                                 "Requestor": command.requester, "Content": command.body, "ContentType": "text/plain",
                                 "RefersTo": marker_uri(command.id)}
+        if command.attachments:
+            # REST2's ticket create takes Attachments as correspond does: the files are parts of
+            # the Create transaction, in the same request as the ticket, so a ticket found by
+            # its marker after a lost answer has them (there is no ticket without its files).
+            data["Attachments"] = rt_attachments(command.attachments)
         if command.cc:
             data["Cc"] = list(command.cc)
         if command.status:

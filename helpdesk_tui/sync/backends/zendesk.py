@@ -270,8 +270,6 @@ class ZendeskBackend(Backend):
         the same key and body with the first answer (for 2 hours), so it is sent as idempotent and
         the client may repeat it after a lost answer. ``external_id`` carries the key too (agents
         see it, customers never do): the look-up after an unknown outcome, past the 2 hours."""
-        if command.attachments:
-            raise errors.NotSupported("Zendesk cannot take attachments on a new ticket from here yet.")
         requester: dict[str, Any] = {"email": command.requester}
         if command.requester_name:
             requester["name"] = command.requester_name
@@ -292,6 +290,11 @@ class ZendeskBackend(Backend):
             ticket["group_id"] = self._group_id(command.group)
         if command.tags:
             ticket["tags"] = list(command.tags)
+        if command.attachments:
+            # Uploaded first (a token each, kept in the file's memo), then named by the first
+            # comment: a repeat of the create names the same tokens, so its body is the same and
+            # Zendesk's Idempotency-Key answers it with the first ticket.
+            ticket["comment"]["uploads"] = zendesk_tokens(self.client, command.attachments)
         response = self.client.request("POST", "/api/v2/tickets.json", json={"ticket": ticket},
                                        headers={"Idempotency-Key": command.id}, idempotent=True,
                                        expect=(200, 201, 422))
