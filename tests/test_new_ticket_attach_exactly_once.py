@@ -11,12 +11,21 @@ too: the look-up finds the ticket by its marker and sends only what it lacks.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
+from helpdesk_tui.sync import errors
+from helpdesk_tui.sync.backends import django_helpdesk as dh
+from helpdesk_tui.sync.commands import Attachment, NewTicket
+from helpdesk_tui.sync.contract import AccountSettings
+from helpdesk_tui.sync.http import RetryPolicy
 from tests.fault_proxy import FaultProxy, drop_after_upstream
 from tests.server_django_helpdesk import django_helpdesk_server  # noqa: F401
 from tests.server_rt import rt_server  # noqa: F401
@@ -30,6 +39,7 @@ from tests.test_attach_exactly_once import (  # noqa: F401 - the fixtures are us
     zendesk_fake,
 )
 
+QUICK = RetryPolicy(attempts=3, base_delay=0.0, max_delay=0.0, timeout=20)
 LATER = 200  # seconds an unknown outcome waits before it is looked up (outbox.UNKNOWN_GRACE is 120)
 # The writes whose answers are dropped once each: the create (and django-helpdesk's followup
 # with the second file; Zendesk's first upload).
@@ -116,3 +126,31 @@ def test_new_attach_through_a_lost_create_answer_opens_one_ticket_with_the_same_
     assert [(str(r["number"]), r["queued"]) for r in mine] == [(remote_id, False)], mine
     assert not any(Path(str(cli.db) + ".outbox").glob("*")), "a private copy was left behind"
 
+
+
+@pytest.mark.server
+def test_django_helpdesk_without_the_marker_field_takes_a_ticket_for_ours_only_with_its_first_file(
+        django_helpdesk_server, monkeypatch, tmp_path):  # noqa: F811
+    """Where an administrator never created the marker field, the look-up matches the ticket's
+    subject, customer and words, and now its first file too (as ``carries_files`` does for a
+    reply): a ticket with the same words but another file is not ours."""
+    monkeypatch.setattr(dh, "MARKER_FIELD", "custom_never_defined_here")  # the server ignores it
+    word = uuid.uuid4().hex[:10]
+    scan, other = tmp_path / f"scan-{word}.pdf", tmp_path / f"other-{word}.pdf"
+    scan.write_bytes(b"%PDF-1.4\n" + os.urandom(5000))
+    other.write_bytes(b"%PDF-1.4\n" + os.urandom(5000))
+    wanted = NewTicket(id=uuid.uuid4().hex, created_at=datetime.now(UTC), subject=f"Scan {word}",
+                       body=f"The scan you asked for ({word}).", requester=f"{word}@example.com",
+                       attachments=(Attachment.from_path(scan, sha256=hashlib.sha256(scan.read_bytes()).hexdigest()),))
+    with FaultProxy(django_helpdesk_server.url) as proxy:
+        proxy.add("POST", r"/tickets/$", drop_after_upstream())
+        account = AccountSettings(name="dh", url=proxy.url, user=None, token=django_helpdesk_server.token)
+        backend = dh.DjangoHelpdeskBackend(account, dh.make_client(account, policy=QUICK, sleep=lambda s: None))
+        with pytest.raises(errors.UnknownOutcome):
+            backend.push(wanted, "", None)
+        found = backend.find_delivered(wanted, "")
+        assert found is not None and found.isdigit()
+        another_file = dataclasses.replace(wanted, id=uuid.uuid4().hex, attachments=(Attachment.from_path(other),))
+        assert backend.find_delivered(another_file, "") is None
+        assert proxy.count("POST", r"/tickets/$") == 1  # looked up, never sent again
+        assert proxy.count("POST", r"/followups/$") == 0  # one file: it came with the create

@@ -468,7 +468,8 @@ class RequestTrackerBackend(Backend):
     def find_delivered(self, command: Command, ticket_remote_id: str) -> str | None:
         """Replies and notes: the base rule. An update: applied when the ticket already has
         every field the update sets (RT keeps no record of who asked for a change). A new
-        ticket: the one whose link refers to its marker."""
+        ticket: the one whose link refers to its marker (its files came in the same request as
+        the link, so a ticket with the marker has them: nothing more to require)."""
         if isinstance(command, NewTicket):
             found = self._search_tickets({"query": f"RefersTo = '{marker_uri(command.id)}'", "orderby": "id"})
             ids = sorted(int(row["id"]) for row in found if str(row.get("id") or "").isdigit())

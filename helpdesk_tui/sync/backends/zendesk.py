@@ -308,7 +308,8 @@ class ZendeskBackend(Backend):
 
     def find_delivered(self, command: Command, ticket_remote_id: str) -> str | None:
         """The comment id (or ``audit-<id>`` for an update without one) of the audit tagged with
-        ``command.id``; for a new ticket, the ticket whose ``external_id`` is ``command.id``."""
+        ``command.id``; for a new ticket, the ticket whose ``external_id`` is ``command.id`` (its
+        files are named by the same request's first comment: a ticket with that id has them)."""
         if isinstance(command, NewTicket):
             found = self._json_object(self.client.get_json("/api/v2/tickets.json",
                                                            params={"external_id": command.id}), "tickets")
