@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,7 +9,6 @@ from pathlib import Path
 from helpdesk_tui.cli.context import Context
 from helpdesk_tui.content import clean_line
 from helpdesk_tui.errors import UserError
-from helpdesk_tui.services import attaching
 from helpdesk_tui.services import new_ticket as opening
 from helpdesk_tui.services import sync as syncing
 
@@ -39,7 +37,7 @@ def new_ticket(ctx: Context, *, to: str, cc: list[str], subject: str, file: str 
         plan = opening.check_new_ticket(cache, to=to, subject=subject, body=body, author=agent, cc=tuple(cc),
                                         status=status, priority=priority, assignee=assignee)
         # Copied only now that the ticket is known good: a refusal leaves nothing behind.
-        plan = dataclasses.replace(plan, attachments=attaching.attach_all(ctx, attach or []))
+        plan = opening.with_files(ctx, plan, attach or [])
         queued = opening.queue_new_ticket(cache, plan, now)
         files = f" with {len(plan.attachments)} attached" if plan.attachments else ""
         print(f"Queued new ticket {queued.item_id[:8]} for {clean_line(plan.requester_email)}{files}: "

@@ -9,6 +9,8 @@ helpdesk's number.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -137,6 +139,16 @@ def render_template(templates: list[Template], name: str, cache: Cache, *, to: s
         raise InvalidRequest(f"Template {template.id} needs {names}, which a new ticket does not have yet: "
                              "pick another template or write the message yourself.")
     return applied.text
+
+
+def with_files(workspace, plan: NewTicketPlan, paths: Sequence[str]) -> NewTicketPlan:
+    """``plan`` carrying the files at ``paths``, copied for sending after each is checked against
+    the helpdesk's limits (``services.attaching.attach_all``, as ``reply --attach`` does); one
+    sentence and nothing copied when one cannot go. Call it once the plan is checked, so a
+    refused ticket leaves no copy behind."""
+    from helpdesk_tui.services.attaching import attach_all
+
+    return dataclasses.replace(plan, attachments=(*plan.attachments, *attach_all(workspace, paths)))
 
 
 def queue_new_ticket(cache: Cache, plan: NewTicketPlan, now: datetime) -> QueuedTicket:
