@@ -123,3 +123,36 @@ class NewTicketTests:
         assert not any(outbox_files.outbox_folder(rig.cache.path).glob("*")), "a copy stayed in the outbox folder"
         rig.sync()
         self._one_row(rig, word, body)
+
+    def test_a_new_ticket_with_a_file_pulled_before_its_look_up_keeps_one_row_and_no_copy(
+            self, rig: Rig, tmp_path: Path) -> None:
+        """The server's copy (with the file) is pulled between the lost answer and the look-up:
+        one ticket on the server, one row here, the file once on the first message, no copy left."""
+        if not rig.capabilities.attachments.supported:
+            pytest.skip(f"{rig.backend.label} declares no attachments (capabilities.attachments)")
+        word = _word()
+        subject, body = f"Contract {word}", f"The signed contract is attached ({word})."
+        original = tmp_path / f"contract-{word}.pdf"
+        original.write_bytes(b"%PDF-1.4\n" + bytes(range(256)) * 16 + word.encode())
+        _, item_id = rig.open_ticket(subject, body, _email(word), word, attach=(original,))
+        with rig.server.answers_lost() as lossy:
+            first = rig.drain(type(rig.backend)(lossy, rig.backend.wanted))
+        report = rig.engine().pull()
+        assert report.problem is None, report.problem
+        assert len(rig.rows_titled(word)) == 1, [(t.number, t.remote_id) for t in rig.rows_titled(word)]
+        rig.later()
+        again = rig.drain()
+        assert first.sent + again.sent == 1, (first, again)
+        assert rig.item(item_id).state == outbox.SENT
+        [remote_id] = rig.server.tickets_titled(word)
+        files = [str(a.get("name") or a.get("filename") or a.get("file_name"))
+                 for m in rig.server.thread(remote_id) for a in m.attachments]
+        assert files == [original.name], files
+        assert not any(outbox_files.outbox_folder(rig.cache.path).glob("*")), "a copy stayed in the outbox folder"
+        rig.sync()
+        self._one_row(rig, word, body)
+        [row] = rig.rows_titled(word)
+        assert row.id is not None
+        local = [str(a.get("name") or a.get("filename") or a.get("file_name"))
+                 for m in rig.cache.thread(row.id) for a in m.attachments]
+        assert local == [original.name], local  # listed once here too, not ours and the server's
