@@ -62,6 +62,7 @@ async def test_ctrl_o_on_the_new_ticket_form_attaches_lists_removes_and_the_tick
         await attach(pilot, app, invoice)
         await attach(pilot, app, extra)
         assert "notes.txt · 13 bytes" in screen_text(app)  # the picker lists both
+        assert "esc back to the new ticket" in screen_text(app)
         # take the second one off again: the list's selection is the newest, delete removes it
         app.screen.query_one("#attach-files", OptionList).focus()
         await pilot.press("delete")

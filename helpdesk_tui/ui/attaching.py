@@ -27,7 +27,7 @@ class ComposerFiles:
         self._push_screen = push_screen
 
     def picker(self, attached: Sequence[Mapping[str, object]],
-               changed: Callable[[tuple[dict[str, object], ...]], None]) -> AttachScreen:
+               changed: Callable[[tuple[dict[str, object], ...]], None], *, back_to: str = "the reply") -> AttachScreen:
         """The picker over ``attached``; ``changed`` hears the files after each one added or removed."""
         current = [tuple(dict(m) for m in attached)]
 
@@ -42,7 +42,7 @@ class ComposerFiles:
             return current[0]
 
         return AttachScreen(current[0], attach=add, remove=remove, describe=describe,
-                            complete=attaching.complete_path, errors=(ServiceError,))
+                            complete=attaching.complete_path, errors=(ServiceError,), back_to=back_to)
 
     def discard(self, attached: Sequence[Mapping[str, object]]) -> None:
         """The private copies of files that will not be sent (a form closed without queueing)."""

@@ -166,7 +166,7 @@ class NewTicketScreen(Screen[bool]):
         def back(_: object) -> None:
             self.query_one("#new-ticket-body", TextArea).focus()
 
-        self.app.push_screen(self._files.picker(self._attachments, self._set_files), back)
+        self.app.push_screen(self._files.picker(self._attachments, self._set_files, back_to="the new ticket"), back)
 
     def action_template(self) -> None:
         def chosen(template: Template | None) -> None:
