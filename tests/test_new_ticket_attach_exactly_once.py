@@ -154,3 +154,32 @@ def test_django_helpdesk_without_the_marker_field_takes_a_ticket_for_ours_only_w
         assert backend.find_delivered(another_file, "") is None
         assert proxy.count("POST", r"/tickets/$") == 1  # looked up, never sent again
         assert proxy.count("POST", r"/followups/$") == 0  # one file: it came with the create
+
+
+@pytest.mark.server
+def test_django_helpdesk_look_up_finishes_a_ticket_whose_create_answer_was_lost(django_helpdesk_server,  # noqa: F811
+                                                                                  tmp_path):
+    """Two files and a status: the create's answer is lost, so neither the followup with the
+    second file nor the one setting the status went out; the look-up finds the ticket by its
+    marker and sends both, once (a second look-up sends nothing more)."""
+    from helpdesk_tui.domain.vocab import Status
+
+    word = uuid.uuid4().hex[:10]
+    shot, log, _, _ = files(tmp_path, word)
+    wanted = NewTicket(id=uuid.uuid4().hex, created_at=datetime.now(UTC), subject=f"Boot {word}",
+                       body=f"Both files are attached ({word}).", requester=f"{word}@example.com",
+                       status=Status.SOLVED, attachments=(Attachment.from_path(shot), Attachment.from_path(log)))
+    with FaultProxy(django_helpdesk_server.url) as proxy:
+        proxy.add("POST", r"/tickets/$", drop_after_upstream())
+        account = AccountSettings(name="dh", url=proxy.url, user=None, token=django_helpdesk_server.token)
+        backend = dh.DjangoHelpdeskBackend(account, dh.make_client(account, policy=QUICK, sleep=lambda s: None))
+        with pytest.raises(errors.UnknownOutcome):
+            backend.push(wanted, "", None)
+        assert proxy.count("POST", r"/followups/$") == 0
+        found = backend.find_delivered(wanted, "")
+        assert found is not None and backend.find_delivered(wanted, "") == found
+        assert proxy.count("POST", r"/tickets/$") == 1 and proxy.count("POST", r"/followups/$") == 2
+        raw = backend._get_ticket(int(found))  # noqa: SLF001 - the server's record, as the backend reads it
+    assert raw["status"] == 3  # Resolved
+    names = [a["filename"] for fu in raw["followup_set"] for a in fu.get("followupattachment_set") or ()]
+    assert sorted(names) == sorted([shot.name, log.name])

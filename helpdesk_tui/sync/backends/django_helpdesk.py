@@ -365,6 +365,15 @@ class DjangoHelpdeskBackend(Backend):
                                  f"({str(exc).rstrip('.')}): the next sync finishes it.") from None
         return PushResult(remote_id=str(tid), number=tid)
 
+    def _complete(self, raw: dict[str, Any], command: NewTicket) -> None:
+        """Finish a ticket of ours found by the look-up: the files it lacks, then the status
+        asked for (both were sent after the create, whose answer may be all that was lost)."""
+        self._complete_files(raw, command)
+        if command.status:
+            wanted = dhm.status_code(command.status, None)
+            if wanted != dhm.OPEN and raw.get("status") != wanted:
+                self._followup(self.shape.required_num(raw, "id", "ticket"), "", False, command.status)
+
     def _complete_files(self, raw: dict[str, Any], command: NewTicket) -> None:
         """Send, in one followup, the files of ``command`` the ticket ``raw`` does not carry yet
         (the ones after the first, whose followup may have been lost)."""
@@ -402,13 +411,13 @@ class DjangoHelpdeskBackend(Backend):
                 followups = self.shape.followups(raw) or []
                 if MARKER_FIELD in raw:
                     if raw.get(MARKER_FIELD) == command.id:
-                        self._complete_files(raw, command)
+                        self._complete(raw, command)
                         return str(raw["id"])
                 elif (raw.get("title") == command.subject and raw.get("submitter_email") == command.requester
                       and " ".join(dhm.unprotect(str(raw.get("description") or "")).split()) == wanted
                       # the first file came in the create's own request: without it, not ours
                       and followups and _names(followups[0], self.shape, first_file)):
-                    self._complete_files(raw, command)
+                    self._complete(raw, command)
                     return str(raw["id"])
                 if followups and self.shape.when(followups[0].get("date"), "followup") < since:
                     older += 1
