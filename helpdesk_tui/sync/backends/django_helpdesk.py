@@ -416,7 +416,7 @@ class DjangoHelpdeskBackend(Backend):
                 elif (raw.get("title") == command.subject and raw.get("submitter_email") == command.requester
                       and " ".join(dhm.unprotect(str(raw.get("description") or "")).split()) == wanted
                       # the first file came in the create's own request: without it, not ours
-                      and followups and _names(followups[0], self.shape, first_file)):
+                      and (not first_file or (followups and _names(followups[0], self.shape, first_file)))):
                     self._complete(raw, command)
                     return str(raw["id"])
                 if followups and self.shape.when(followups[0].get("date"), "followup") < since:
@@ -453,6 +453,7 @@ class DjangoHelpdeskBackend(Backend):
         """The attachment's ``file`` URL (its media file, served by the site, not the API)."""
         site = api_base(self.account.url).removesuffix("/helpdesk/api") + "/"
         download_url(self.client, meta, "url", site, "django-helpdesk", sink, progress)
+
 
 def _names(followup: Mapping[str, Any], shape: dhm.Shape, files: tuple[Attachment, ...]) -> bool:
     """``followup`` carries each of ``files`` (by name, as often)."""
