@@ -257,8 +257,8 @@ def test_files_attached_to_a_new_ticket_ride_on_its_first_message_and_its_outbox
     assert len(list(outbox_files.outbox_folder(cache.path).glob("*"))) == 1
 
 
-def test_a_file_beyond_the_limit_leaves_no_copy_and_a_failed_queue_drops_the_copies(workspace, cache, tmp_path,
-                                                                                  monkeypatch):
+def test_a_file_beyond_the_limit_leaves_no_copy_and_a_failed_queue_keeps_them_for_another_try(
+        workspace, cache, tmp_path, monkeypatch):
     from helpdesk_tui.services.errors import ServiceError
     from helpdesk_tui.store import outbox_files
     from helpdesk_tui.store.write_errors import WriteFailed
@@ -279,4 +279,5 @@ def test_a_file_beyond_the_limit_leaves_no_copy_and_a_failed_queue_drops_the_cop
     monkeypatch.setattr(cache, "queue_new_ticket", full)
     with pytest.raises(ServiceError, match="nothing was sent"):
         opening.queue_new_ticket(cache, checked, NOW)
-    assert not any(folder.glob("*")), "the copies of a ticket that was never queued stayed"
+    # the form still lists the file: its copy must be there when the agent tries again
+    assert [m["path"] for m in checked.attachments] == [str(p) for p in folder.glob("*")]

@@ -9,6 +9,7 @@ from pathlib import Path
 from helpdesk_tui.cli.context import Context
 from helpdesk_tui.content import clean_line
 from helpdesk_tui.errors import UserError
+from helpdesk_tui.services import attaching
 from helpdesk_tui.services import new_ticket as opening
 from helpdesk_tui.services import sync as syncing
 
@@ -38,7 +39,11 @@ def new_ticket(ctx: Context, *, to: str, cc: list[str], subject: str, file: str 
                                         status=status, priority=priority, assignee=assignee)
         # Copied only now that the ticket is known good: a refusal leaves nothing behind.
         plan = opening.with_files(ctx, plan, attach or [])
-        queued = opening.queue_new_ticket(cache, plan, now)
+        try:
+            queued = opening.queue_new_ticket(cache, plan, now)
+        except BaseException:
+            attaching.discard(cache.path, plan.attachments)  # not queued: nothing will send them
+            raise
         files = f" with {len(plan.attachments)} attached" if plan.attachments else ""
         print(f"Queued new ticket {queued.item_id[:8]} for {clean_line(plan.requester_email)}{files}: "
               f"{clean_line(plan.subject)[:80]}")

@@ -21,7 +21,7 @@ from helpdesk_tui.content import clean_line
 from helpdesk_tui.domain.models import Customer, Ticket
 from helpdesk_tui.domain.new_ticket import NewTicketPlan, valid_email
 from helpdesk_tui.domain.vocab import Priority, Status
-from helpdesk_tui.services.attaching import discard
+from helpdesk_tui.services.attaching import attach_all
 from helpdesk_tui.services.errors import InvalidRequest, ServiceError
 from helpdesk_tui.store.cache import Cache
 from helpdesk_tui.store.write_errors import WriteFailed
@@ -146,20 +146,18 @@ def with_files(workspace, plan: NewTicketPlan, paths: Sequence[str]) -> NewTicke
     the helpdesk's limits (``services.attaching.attach_all``, as ``reply --attach`` does); one
     sentence and nothing copied when one cannot go. Call it once the plan is checked, so a
     refused ticket leaves no copy behind."""
-    from helpdesk_tui.services.attaching import attach_all
-
     return dataclasses.replace(plan, attachments=(*plan.attachments, *attach_all(workspace, paths)))
 
 
 def queue_new_ticket(cache: Cache, plan: NewTicketPlan, now: datetime) -> QueuedTicket:
-    """Record the provisional ticket and queue it for the next drain."""
+    """Record the provisional ticket and queue it for the next drain. When it cannot be queued
+    the copies of its files stay the caller's: the form keeps them for another try, the
+    command drops them (``services.attaching.discard``)."""
     from helpdesk_tui.store.failures import explain
 
     try:
         ticket_id, item_id = cache.queue_new_ticket(plan, now)
     except WriteFailed as exc:
-        # Nothing was queued: the copies of its files would go nowhere.
-        discard(cache.path, plan.attachments)
         raise ServiceError(f"The new ticket was not queued and nothing was sent. "
                            f"{explain(exc.__cause__ or exc, cache.path)}") from None
     return QueuedTicket(ticket_id, item_id)
