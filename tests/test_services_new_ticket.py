@@ -236,3 +236,48 @@ def test_a_create_refused_after_the_server_acted_is_looked_up_before_it_is_sent_
     assert second.sent == 1 and backend.pushes == 1, "sent again without looking"
     assert len([t for t in helpdesk.tickets.values() if t.subject == "Welcome"]) == 1
     assert not is_provisional(cache.ticket(queued.ticket_id).number)
+
+
+def test_files_attached_to_a_new_ticket_ride_on_its_first_message_and_its_outbox_item(workspace, cache, tmp_path):
+    from helpdesk_tui.store import outbox_files
+
+    shot = tmp_path / "screen.png"
+    shot.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
+    checked = opening.with_files(workspace, plan(cache), [str(shot)])
+    queued = opening.queue_new_ticket(cache, checked, NOW)
+    [message] = cache.thread(queued.ticket_id)
+    assert [m["name"] for m in message.attachments] == ["screen.png"]
+    [item] = [i for i in cache.outbox_items() if i.id == queued.item_id]
+    command = command_from(item)
+    assert isinstance(command, NewTicket)
+    [file] = command.attachments
+    shot.unlink()  # the copy is what goes out
+    assert (file.name, file.media_type, file.content()) == ("screen.png", "image/png",
+                                                            b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
+    assert len(list(outbox_files.outbox_folder(cache.path).glob("*"))) == 1
+
+
+def test_a_file_beyond_the_limit_leaves_no_copy_and_a_failed_queue_keeps_them_for_another_try(
+        workspace, cache, tmp_path, monkeypatch):
+    from helpdesk_tui.services.errors import ServiceError
+    from helpdesk_tui.store import outbox_files
+    from helpdesk_tui.store.write_errors import WriteFailed
+
+    fine, big = tmp_path / "fine.txt", tmp_path / "big.bin"
+    fine.write_text("ok", encoding="utf-8")
+    with open(big, "wb") as f:
+        f.truncate(26 * 1000 * 1000)  # the demo takes 25 MB a file
+    with pytest.raises(InvalidRequest, match="more than the 25.0 MB"):
+        opening.with_files(workspace, plan(cache), [str(fine), str(big)])
+    folder = outbox_files.outbox_folder(cache.path)
+    assert not any(folder.glob("*"))
+    checked = opening.with_files(workspace, plan(cache), [str(fine)])
+
+    def full(*_args, **_kw):
+        raise WriteFailed("database or disk is full")
+
+    monkeypatch.setattr(cache, "queue_new_ticket", full)
+    with pytest.raises(ServiceError, match="nothing was sent"):
+        opening.queue_new_ticket(cache, checked, NOW)
+    # the form still lists the file: its copy must be there when the agent tries again
+    assert [m["path"] for m in checked.attachments] == [str(p) for p in folder.glob("*")]

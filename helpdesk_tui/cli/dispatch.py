@@ -78,7 +78,7 @@ def _new(ctx: Context, a: argparse.Namespace) -> int:
     from helpdesk_tui.cli.new_ticket import new_ticket
 
     return new_ticket(ctx, to=a.to, cc=a.cc, subject=a.subject, file=a.file, status=a.status, priority=a.priority,
-                      assignee=a.assignee, template=a.template, send=not a.queue_only)
+                      assignee=a.assignee, template=a.template, send=not a.queue_only, attach=a.attach)
 
 
 def _outbox(ctx: Context, a: argparse.Namespace) -> int:

@@ -9,12 +9,14 @@ from pathlib import Path
 from helpdesk_tui.cli.context import Context
 from helpdesk_tui.content import clean_line
 from helpdesk_tui.errors import UserError
+from helpdesk_tui.services import attaching
 from helpdesk_tui.services import new_ticket as opening
 from helpdesk_tui.services import sync as syncing
 
 
 def new_ticket(ctx: Context, *, to: str, cc: list[str], subject: str, file: str | None, status: str | None,
-               priority: str | None, assignee: str | None, template: str | None, send: bool) -> int:
+               priority: str | None, assignee: str | None, template: str | None, send: bool,
+               attach: list[str] | None = None) -> int:
     if file is None and not template:
         raise UserError("Give the message with --file F (or --template NAME).", 2)
     text = ""
@@ -35,8 +37,15 @@ def new_ticket(ctx: Context, *, to: str, cc: list[str], subject: str, file: str 
                                     now=now)
         plan = opening.check_new_ticket(cache, to=to, subject=subject, body=body, author=agent, cc=tuple(cc),
                                         status=status, priority=priority, assignee=assignee)
-        queued = opening.queue_new_ticket(cache, plan, now)
-        print(f"Queued new ticket {queued.item_id[:8]} for {clean_line(plan.requester_email)}: "
+        # Copied only now that the ticket is known good: a refusal leaves nothing behind.
+        plan = opening.with_files(ctx, plan, attach or [])
+        try:
+            queued = opening.queue_new_ticket(cache, plan, now)
+        except BaseException:
+            attaching.discard(cache.path, plan.attachments)  # not queued: nothing will send them
+            raise
+        files = f" with {len(plan.attachments)} attached" if plan.attachments else ""
+        print(f"Queued new ticket {queued.item_id[:8]} for {clean_line(plan.requester_email)}{files}: "
               f"{clean_line(plan.subject)[:80]}")
         if not send:
             return 0

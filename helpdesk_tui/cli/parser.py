@@ -97,6 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("--priority", help="low, normal, high or urgent")
     new.add_argument("--assignee", help="the agent it is assigned to, as the helpdesk names them")
     new.add_argument("--template", metavar="NAME", help="start the message with this template (id or name)")
+    new.add_argument("--attach", action="append", default=[], metavar="PATH",
+                     help="send this file with the first message (repeat for more); it is copied now")
     new.add_argument("--queue-only", action="store_true", help="queue it but do not try to send now")
     box = sub.add_parser("outbox", parents=[common], help="list queued and failed items; retry or drop one")
     box.add_argument("--retry", metavar="ID", help="queue a failed or conflicting item again")

@@ -49,3 +49,5 @@ class NewTicketPlan:
     group: str | None = None
     tags: tuple[str, ...] = ()
     next_checkpoint: datetime | None = None
+    # Private copies of the files sent with the first message (``services/attaching.py``).
+    attachments: tuple[dict[str, object], ...] = ()

@@ -9,6 +9,8 @@ helpdesk's number.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -19,6 +21,7 @@ from helpdesk_tui.content import clean_line
 from helpdesk_tui.domain.models import Customer, Ticket
 from helpdesk_tui.domain.new_ticket import NewTicketPlan, valid_email
 from helpdesk_tui.domain.vocab import Priority, Status
+from helpdesk_tui.services.attaching import attach_all
 from helpdesk_tui.services.errors import InvalidRequest, ServiceError
 from helpdesk_tui.store.cache import Cache
 from helpdesk_tui.store.write_errors import WriteFailed
@@ -79,8 +82,12 @@ def _priority(text: str | None) -> Priority | None:
 
 def check_new_ticket(cache: Cache, *, to: str, subject: str, body: str, author: str, cc: tuple[str, ...] = (),
                      status: str | None = None, priority: str | None = None,
-                     assignee: str | None = None) -> NewTicketPlan:
-    """The new ticket as it will be queued, or ``InvalidRequest`` naming the first thing wrong."""
+                     assignee: str | None = None,
+                     attachments: tuple[dict[str, object], ...] = ()) -> NewTicketPlan:
+    """The new ticket as it will be queued, or ``InvalidRequest`` naming the first thing wrong.
+
+    ``attachments`` are private copies already checked against the helpdesk's limits
+    (``services.attaching.attach_all``, as for a reply); they go with the first message."""
     recipient = find_recipient(cache, to)
     addresses: list[str] = []
     for address in (a.strip() for a in cc):
@@ -106,7 +113,7 @@ def check_new_ticket(cache: Cache, *, to: str, subject: str, body: str, author: 
         raise InvalidRequest(clean_line(blocking[0].message))
     return NewTicketPlan(subject=line, body=body, requester_email=recipient.email, requester_name=recipient.name,
                          author=author, cc=tuple(addresses), status=_status(status), priority=_priority(priority),
-                         assignee=(assignee or "").strip() or None)
+                         assignee=(assignee or "").strip() or None, attachments=tuple(attachments))
 
 
 def render_template(templates: list[Template], name: str, cache: Cache, *, to: str, subject: str,
@@ -134,8 +141,18 @@ def render_template(templates: list[Template], name: str, cache: Cache, *, to: s
     return applied.text
 
 
+def with_files(workspace, plan: NewTicketPlan, paths: Sequence[str]) -> NewTicketPlan:
+    """``plan`` carrying the files at ``paths``, copied for sending after each is checked against
+    the helpdesk's limits (``services.attaching.attach_all``, as ``reply --attach`` does); one
+    sentence and nothing copied when one cannot go. Call it once the plan is checked, so a
+    refused ticket leaves no copy behind."""
+    return dataclasses.replace(plan, attachments=(*plan.attachments, *attach_all(workspace, paths)))
+
+
 def queue_new_ticket(cache: Cache, plan: NewTicketPlan, now: datetime) -> QueuedTicket:
-    """Record the provisional ticket and queue it for the next drain."""
+    """Record the provisional ticket and queue it for the next drain. When it cannot be queued
+    the copies of its files stay the caller's: the form keeps them for another try, the
+    command drops them (``services.attaching.discard``)."""
     from helpdesk_tui.store.failures import explain
 
     try:

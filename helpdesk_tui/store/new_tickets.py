@@ -83,7 +83,7 @@ def queue_new_ticket(conn: sqlite3.Connection, plan: NewTicketPlan, now: datetim
                     solved_at=now if status in (Status.SOLVED, Status.CLOSED) else None)
     writer.save_tickets(conn, [ticket], fresh=True)
     message = Message(ticket_id=ticket_id, kind=MessageKind.PUBLIC_REPLY, author=plan.author, body=plan.body,
-                      created_at=now)
+                      created_at=now, attachments=plan.attachments)
     writer.save_messages(conn, [message], fresh=True)
     writer.save_events(conn, [Event(ticket_id, EventKind.RECEIVED, now, plan.author),
                               Event(ticket_id, EventKind.REPLIED, now, plan.author),
@@ -97,6 +97,8 @@ def queue_new_ticket(conn: sqlite3.Connection, plan: NewTicketPlan, now: datetim
         "priority": str(plan.priority) if plan.priority else None,
         "assignee": plan.assignee, "group": plan.group, "tags": list(plan.tags),
     }
+    if plan.attachments:
+        payload["attachments"] = list(plan.attachments)
     item_id = outbox.insert_item(conn, ticket_id, NEW_TICKET, payload, now, message_id=message.id)
     return ticket_id, item_id
 

@@ -221,6 +221,11 @@ def _bind_new_ticket(cache: Cache, item: OutboxItem, now: Callable[[], datetime]
         # The remote id is the ticket's, not its first message's: ``outbox.mark`` would put it on the message.
         outbox.mark(conn, item.id, outbox.SENT, now())
         conn.execute("UPDATE outbox SET remote_id = ? WHERE id = ?", (remote_id, item.id))
+        row = conn.execute("SELECT message_id FROM outbox WHERE id = ?", (item.id,)).fetchone()
+    # Delivered: the files' copies become the first message's bytes in the cache (or go, when
+    # the provisional message folded into the server's copy pulled meanwhile).
+    files = item.payload.get("attachments")
+    outbox_files.keep_as_downloaded(cache.path, row[0] if row else None, files if isinstance(files, list) else ())
     _logged(item, item.state, outbox.SENT)
     item.state = outbox.SENT
 

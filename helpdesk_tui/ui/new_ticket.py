@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from helpdesk_tui.compose.templates import Template
 from helpdesk_tui.errors import UserError
 from helpdesk_tui.services import new_ticket as opening
+from helpdesk_tui.ui.attaching import describe
 from helpdesk_tui.ui.screens.new_ticket import NewTicketForm, NewTicketScreen
 
 if TYPE_CHECKING:  # the screen these handlers work on (it imports this module)
@@ -25,7 +26,8 @@ def open_new_ticket(screen: WorkstationScreen) -> None:
         try:
             plan = opening.check_new_ticket(screen.cache, to=form.to, subject=form.subject, body=form.body,
                                             author=screen.me, cc=form.cc, status=form.status,
-                                            priority=form.priority, assignee=form.assignee)
+                                            priority=form.priority, assignee=form.assignee,
+                                            attachments=form.attachments)
             done = opening.queue_new_ticket(screen.cache, plan, screen.now())
         except UserError as exc:
             return str(exc)
@@ -47,7 +49,7 @@ def open_new_ticket(screen: WorkstationScreen) -> None:
         screen.drain_outbox()
 
     screen.app.push_screen(NewTicketScreen(submit=submit, templates=lambda: screen.templates().templates,
-                                           render=render), closed)
+                                           render=render, files=screen.files, describe=describe), closed)
 
 
 def new_tickets_delivered(screen: WorkstationScreen) -> None:

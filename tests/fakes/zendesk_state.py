@@ -292,7 +292,8 @@ class ZendeskState(BulkTickets, Guide):
         tid = self.add_ticket(str(body.get("subject") or text[:50]), requester_id=requester or author_id,
                               description=text, status=str(body.get("status") or "new"),
                               priority=body.get("priority"), assignee_id=assignee,
-                              group_id=body.get("group_id"), tags=tuple(body.get("tags") or ()), channel="api")
+                              group_id=body.get("group_id"), tags=tuple(body.get("tags") or ()), channel="api",
+                              attachments=tuple(self.uploads.attachments_of(comment.get("uploads"))))
         ticket = self.tickets[tid]
         ticket["external_id"] = body.get("external_id")
         ticket["email_cc_ids"] = ccs

@@ -73,15 +73,15 @@ class DemoBackend(Backend):
 
     def push(self, command: Command, ticket_remote_id: str, version: str | None) -> PushResult:
         if isinstance(command, NewTicket):
-            if command.attachments:
-                raise NotSupported("The demo workspace cannot take attachments on a new ticket.")
             fields: dict[str, object] = {k: v for k, v in (("status", command.status), ("priority", command.priority),
                                                            ("assignee", command.assignee), ("group", command.group))
                                          if v}
             if command.tags:
                 fields["tags"] = command.tags
             opened = self.helpdesk.open_ticket(command.id, command.subject, command.body, email=command.requester,
-                                               name=command.requester_name, fields=fields)
+                                               name=command.requester_name, fields=fields,
+                                               files=tuple((f.name, f.media_type, f.content())
+                                                           for f in command.attachments))
             assert opened.message_id is not None
             return PushResult(remote_id=opened.message_id, version=opened.version, number=int(opened.message_id))
         applied = self.helpdesk.apply(_write(command, ticket_remote_id, version))

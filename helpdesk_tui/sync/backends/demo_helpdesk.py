@@ -200,7 +200,8 @@ class DemoHelpdesk:
             return done
 
     def open_ticket(self, key: str, subject: str, body: str, *, email: str, name: str = "",
-                    fields: dict[str, object] | None = None) -> Applied:
+                    fields: dict[str, object] | None = None,
+                    files: tuple[tuple[str, str, bytes], ...] = ()) -> Applied:
         """An agent opens a ticket for the customer ``email``; a repeat of ``key`` answers the first
         time's result (``message_id`` is then the new ticket's remote id)."""
         with self._lock:
@@ -219,7 +220,7 @@ class DemoHelpdesk:
                 for field_name, value in (fields or {}).items():
                     setattr(ticket, field_name, value)
                 self.tickets[ticket.remote_id] = ticket
-                self._message(ticket, MessageKind.PUBLIC_REPLY, AGENT, body)
+                self._message(ticket, MessageKind.PUBLIC_REPLY, AGENT, body, files)
                 self._touch(ticket)
                 done = self.applied[key] = Applied(message_id=ticket.remote_id, version=str(ticket.version))
             if self.lose_answers > 0:

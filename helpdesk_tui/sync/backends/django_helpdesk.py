@@ -71,7 +71,7 @@ from helpdesk_tui.sync.contract import (
     record_label,
 )
 from helpdesk_tui.domain.vocab import Priority
-from helpdesk_tui.sync.errors import BadResponse, Forbidden, NotFound, NotSupported
+from helpdesk_tui.sync.errors import BadResponse, Forbidden, NotFound, NotSupported, SyncError, UnknownOutcome
 from helpdesk_tui.sync.http import HttpClient
 
 # django-helpdesk checks a file's extension against HELPDESK_VALID_EXTENSIONS (its settings.py
@@ -322,13 +322,18 @@ class DjangoHelpdeskBackend(Backend):
         """A ticket opened here. Its marker is the outbox id in the staff-only custom field
         ``helpdesk_tui_outbox`` (``MARKER_FIELD``): the customer never sees a staff-only field
         and the API returns it with the ticket. A server without that field ignores it (DRF
-        drops unknown fields), and the look-up falls back to the ticket's words."""
+        drops unknown fields), and the look-up falls back to the ticket's words.
+
+        Files: the create API (``TicketSerializer``) takes ONE file, ``attachment``, as
+        multipart; it lands on the ticket's first followup in the same request, so the first
+        file can never be missing from a ticket that exists. Any further files go in one public
+        followup right after (the serializer has no list for them); once the ticket exists, a
+        failure of that followup is an unknown outcome, and the look-up (``_complete_files``)
+        sends only the files the ticket does not have yet, never a second ticket."""
         if command.cc:
             raise NotSupported("django-helpdesk's API cannot add Cc addresses to a new ticket: open it without them.")
         if command.tags:
             raise NotSupported("django-helpdesk has no tags.")
-        if command.attachments:
-            raise NotSupported("django-helpdesk cannot take attachments on a new ticket from here yet.")
         if not command.body.strip():
             raise NotSupported("django-helpdesk needs some text in a new ticket.")
         data: dict[str, Any] = {
@@ -339,35 +344,81 @@ class DjangoHelpdeskBackend(Backend):
             data["assigned_to"] = self.names.user_id(command.assignee)
         if command.status:
             dhm.status_code(command.status, None)  # validates before anything is sent
-        response = self.client.request("POST", "/tickets/", json=data, idempotent=False, expect=(200, 201))
+        if command.attachments:
+            first = multipart_files(command.attachments[:1], field="attachment")
+            response = self.client.request("POST", "/tickets/", data=form_fields(data), files=first,
+                                           idempotent=False, expect=(200, 201))
+        else:
+            response = self.client.request("POST", "/tickets/", json=data, idempotent=False, expect=(200, 201))
         created = self.shape.obj(self._json(response), "ticket")
         tid = self.shape.required_num(created, "id", "ticket")
-        if command.status and dhm.status_code(command.status, None) != dhm.OPEN:
-            # The create form always opens the ticket: a private followup sets the status asked for.
-            self._followup(tid, "", False, command.status)
+        try:
+            if command.attachments[1:]:
+                self._more_files(tid, command.attachments[1:])
+            if command.status and dhm.status_code(command.status, None) != dhm.OPEN:
+                # The create form always opens the ticket: a private followup sets the status asked for.
+                self._followup(tid, "", False, command.status)
+        except SyncError as exc:
+            # The ticket exists: whatever failed after it is finished by the look-up, never by
+            # opening the ticket again.
+            raise UnknownOutcome(f"django-helpdesk opened ticket {tid}, but the rest of it did not go through "
+                                 f"({str(exc).rstrip('.')}): the next sync finishes it.") from None
         return PushResult(remote_id=str(tid), number=tid)
+
+    def _complete(self, raw: dict[str, Any], command: NewTicket) -> None:
+        """Finish a ticket of ours found by the look-up: the files it lacks, then the status
+        asked for (both were sent after the create, whose answer may be all that was lost)."""
+        self._complete_files(raw, command)
+        if command.status:
+            wanted = dhm.status_code(command.status, None)
+            if wanted != dhm.OPEN and raw.get("status") != wanted:
+                self._followup(self.shape.required_num(raw, "id", "ticket"), "", False, command.status)
+
+    def _complete_files(self, raw: dict[str, Any], command: NewTicket) -> None:
+        """Send, in one followup, the files of ``command`` the ticket ``raw`` does not carry yet
+        (the ones after the first, whose followup may have been lost)."""
+        found = [str(a.get("filename") or "") for fu in self.shape.followups(raw) or []
+                 for a in dhm.message_files(fu, self.shape)]
+        missing: list[Attachment] = []
+        for f in command.attachments:
+            if f.name in found:
+                found.remove(f.name)  # each found file answers for one of ours
+            else:
+                missing.append(f)
+        if missing:
+            self._more_files(self.shape.required_num(raw, "id", "ticket"), tuple(missing))
+
+    def _more_files(self, tid: int, files: tuple[Attachment, ...]) -> None:
+        """The files after the first, in one public followup (the customer gets them too)."""
+        self._followup(tid, f"Attached: {', '.join(f.name for f in files)}.", True, None, files)
 
     def _find_created(self, command: NewTicket) -> str | None:
         """The ticket carrying ``command``'s marker (or, on a server without the marker field, its
-        subject, customer and words), among those opened since the command was queued."""
+        subject, customer, words and first file), among those opened since the command was
+        queued; a marked ticket missing some of its later files gets them now."""
         since = command.created_at.replace(microsecond=0) - CLOCK_SKEW
         first = self.shape.page(self.client.get_json("/tickets/", params={"page": 1, "page_size": self.page_size}))
         total = first[2] or len(first[0])
         last = max(1, -(-total // self.page_size))
         wanted = " ".join(command.body.split())
+        first_file = command.attachments[:1]
         for number in range(last, 0, -1):  # the list is in id order: the newest tickets are at its end
             rows = first[0] if number == 1 else self._list_page(number, self.page_size)[0]
             older = 0
             for raw in reversed(rows):
                 if not isinstance(raw, dict):
                     continue
+                followups = self.shape.followups(raw) or []
                 if MARKER_FIELD in raw:
                     if raw.get(MARKER_FIELD) == command.id:
+                        self._complete(raw, command)
                         return str(raw["id"])
                 elif (raw.get("title") == command.subject and raw.get("submitter_email") == command.requester
-                      and " ".join(dhm.unprotect(str(raw.get("description") or "")).split()) == wanted):
+                      and " ".join(dhm.unprotect(str(raw.get("description") or "")).split()) == wanted
+                      # the first file came in the create's own request: without it, not ours
+                      and (not first_file or (followups and _names(followups[0], self.shape, first_file)))):
+                    self._complete(raw, command)
                     return str(raw["id"])
-                followups = self.shape.followups(raw) or []
                 if followups and self.shape.when(followups[0].get("date"), "followup") < since:
                     older += 1
             if rows and older == len(rows):
@@ -402,6 +453,13 @@ class DjangoHelpdeskBackend(Backend):
         """The attachment's ``file`` URL (its media file, served by the site, not the API)."""
         site = api_base(self.account.url).removesuffix("/helpdesk/api") + "/"
         download_url(self.client, meta, "url", site, "django-helpdesk", sink, progress)
+
+
+def _names(followup: Mapping[str, Any], shape: dhm.Shape, files: tuple[Attachment, ...]) -> bool:
+    """``followup`` carries each of ``files`` (by name, as often)."""
+    found = [str(a.get("filename") or "") for a in dhm.message_files(followup, shape)]
+    return all(found.count(f.name) >= [g.name for g in files].count(f.name) for f in files)
+
 
 def _ticket_id(remote_id: str) -> int:
     text = str(remote_id).strip()

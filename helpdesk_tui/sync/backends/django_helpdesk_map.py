@@ -286,10 +286,16 @@ def _followup_message(fu: Mapping[str, Any], shape: Shape, names: Names, submitt
                          attachments=_attachments(fu, shape), raw=dict(fu))
 
 
-def _attachments(fu: Mapping[str, Any], shape: Shape) -> tuple[dict[str, Any], ...]:
+def message_files(fu: Mapping[str, Any], shape: Shape) -> list[dict[str, Any]]:
+    """A followup's attachment records as the API lists them (``followupattachment_set``)."""
     items = fu.get("followupattachment_set") or []
     if not isinstance(items, list):
         raise shape.bad("followup (attachments are not a list)")
+    return [a for a in items if isinstance(a, dict)]
+
+
+def _attachments(fu: Mapping[str, Any], shape: Shape) -> tuple[dict[str, Any], ...]:
+    items = message_files(fu, shape)
     return tuple({"filename": a.get("filename"), "mime_type": a.get("mime_type"), "size": a.get("size"),
                   "url": a.get("file")} for a in items if isinstance(a, dict))
 

@@ -439,11 +439,14 @@ class RequestTrackerBackend(Backend):
         field would need an administrator to create it first on every RT."""
         if command.tags:
             raise NotSupported("Request Tracker has no tags: open the ticket without them.")
-        if command.attachments:
-            raise NotSupported("Request Tracker cannot take attachments on a new ticket from here yet.")
         data: dict[str, Any] = {"Queue": command.group or DEFAULT_QUEUE, "Subject": command.subject,
                                 "Requestor": command.requester, "Content": command.body, "ContentType": "text/plain",
                                 "RefersTo": marker_uri(command.id)}
+        if command.attachments:
+            # REST2's ticket create takes Attachments as correspond does: the files are parts of
+            # the Create transaction, in the same request as the ticket, so a ticket found by
+            # its marker after a lost answer has them (there is no ticket without its files).
+            data["Attachments"] = rt_attachments(command.attachments)
         if command.cc:
             data["Cc"] = list(command.cc)
         if command.status:
@@ -465,7 +468,8 @@ class RequestTrackerBackend(Backend):
     def find_delivered(self, command: Command, ticket_remote_id: str) -> str | None:
         """Replies and notes: the base rule. An update: applied when the ticket already has
         every field the update sets (RT keeps no record of who asked for a change). A new
-        ticket: the one whose link refers to its marker."""
+        ticket: the one whose link refers to its marker (its files came in the same request as
+        the link, so a ticket with the marker has them: nothing more to require)."""
         if isinstance(command, NewTicket):
             found = self._search_tickets({"query": f"RefersTo = '{marker_uri(command.id)}'", "orderby": "id"})
             ids = sorted(int(row["id"]) for row in found if str(row.get("id") or "").isdigit())

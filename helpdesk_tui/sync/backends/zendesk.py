@@ -270,8 +270,6 @@ class ZendeskBackend(Backend):
         the same key and body with the first answer (for 2 hours), so it is sent as idempotent and
         the client may repeat it after a lost answer. ``external_id`` carries the key too (agents
         see it, customers never do): the look-up after an unknown outcome, past the 2 hours."""
-        if command.attachments:
-            raise errors.NotSupported("Zendesk cannot take attachments on a new ticket from here yet.")
         requester: dict[str, Any] = {"email": command.requester}
         if command.requester_name:
             requester["name"] = command.requester_name
@@ -292,6 +290,11 @@ class ZendeskBackend(Backend):
             ticket["group_id"] = self._group_id(command.group)
         if command.tags:
             ticket["tags"] = list(command.tags)
+        if command.attachments:
+            # Uploaded first (a token each, kept in the file's memo), then named by the first
+            # comment: a repeat of the create names the same tokens, so its body is the same and
+            # Zendesk's Idempotency-Key answers it with the first ticket.
+            ticket["comment"]["uploads"] = zendesk_tokens(self.client, command.attachments)
         response = self.client.request("POST", "/api/v2/tickets.json", json={"ticket": ticket},
                                        headers={"Idempotency-Key": command.id}, idempotent=True,
                                        expect=(200, 201, 422))
@@ -305,7 +308,8 @@ class ZendeskBackend(Backend):
 
     def find_delivered(self, command: Command, ticket_remote_id: str) -> str | None:
         """The comment id (or ``audit-<id>`` for an update without one) of the audit tagged with
-        ``command.id``; for a new ticket, the ticket whose ``external_id`` is ``command.id``."""
+        ``command.id``; for a new ticket, the ticket whose ``external_id`` is ``command.id`` (its
+        files are named by the same request's first comment: a ticket with that id has them)."""
         if isinstance(command, NewTicket):
             found = self._json_object(self.client.get_json("/api/v2/tickets.json",
                                                            params={"external_id": command.id}), "tickets")

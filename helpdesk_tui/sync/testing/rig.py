@@ -118,12 +118,15 @@ class Rig:
         _, item_id = self.cache.queue_reply(ReplyPlan(ticket.id, kind, body, AGENT, attachments=files), self.clock())
         return item_id
 
-    def open_ticket(self, subject: str, body: str, email: str, word: str, **fields: Any) -> tuple[int, str]:
-        """Open a ticket for ``email`` as ``helpdesk-tui new`` does; (provisional ticket id, outbox id).
-        ``word`` is in the subject: the rig pulls the server's copy by it."""
+    def open_ticket(self, subject: str, body: str, email: str, word: str, *, attach: tuple[Path, ...] = (),
+                    **fields: Any) -> tuple[int, str]:
+        """Open a ticket for ``email`` as ``helpdesk-tui new`` does, the files in ``attach`` copied
+        as attaching them does; (provisional ticket id, outbox id). ``word`` is in the subject:
+        the rig pulls the server's copy by it."""
         self.backend.subjects.add(word)
+        files = tuple(outbox_files.snapshot(self.cache.path, path) for path in attach)
         plan = NewTicketPlan(subject=subject, body=body, requester_email=email, requester_name="", author=AGENT,
-                             **fields)
+                             attachments=files, **fields)
         return self.cache.queue_new_ticket(plan, self.clock())
 
     def rows_titled(self, word: str) -> list[Ticket]:

@@ -59,8 +59,10 @@ class AttachScreen(ModalScreen[None]):
 
     def __init__(self, files: Sequence[Meta], *, attach: Callable[[str], Sequence[Meta]],
                  remove: Callable[[int], Sequence[Meta]], describe: Callable[[Meta], str],
-                 complete: Callable[[str], str | None], errors: tuple[type[BaseException], ...]) -> None:
+                 complete: Callable[[str], str | None], errors: tuple[type[BaseException], ...],
+                 back_to: str = "the reply") -> None:
         super().__init__()
+        self._back_to = back_to  # what esc returns to, as the hint names it
         self._files = list(files)
         self._add_file, self._remove_file, self._line = attach, remove, describe
         self._complete = complete
@@ -69,7 +71,7 @@ class AttachScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = "Attach a file"
-            yield Label(Text("Type or paste a path · → completes · enter attaches · esc back to the reply"),
+            yield Label(Text(f"Type or paste a path · → completes · enter attaches · esc back to {self._back_to}"),
                         id="attach-hint")
             yield Input(placeholder="~/Downloads/screenshot.png", suggester=PathSuggester(self._complete),
                         id="attach-path")

@@ -3,13 +3,18 @@
 Only the form: what it asks for goes to the workstation's ``submit`` (``ui/new_ticket.py``,
 which calls the service) and comes back as one sentence when something is wrong, shown under
 the fields; the form closes once the ticket is queued. ctrl+t writes a template into the
-message through the same picker the composer uses.
+message through the same picker the composer uses; ctrl+o attaches files through the
+composer's file picker (``ui/attaching.py``: the private copy, the helpdesk's limits), listed
+under the message with their sizes; closing the form without queueing drops the copies.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from rich.text import Text
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -23,6 +28,9 @@ from helpdesk_tui.domain.vocab import Priority, Status
 from helpdesk_tui.errors import UserError
 from helpdesk_tui.ui.formatting import STATUS_LABELS
 from helpdesk_tui.ui.screens.template_picker import TemplatePicker
+
+if TYPE_CHECKING:
+    from helpdesk_tui.ui.attaching import ComposerFiles
 
 STATUSES = (Status.OPEN, Status.PENDING, Status.ON_HOLD, Status.SOLVED)
 
@@ -38,6 +46,7 @@ class NewTicketForm:
     status: str | None
     priority: str | None
     assignee: str | None
+    attachments: tuple[dict[str, object], ...] = ()  # private copies (services.attaching)
 
 
 class NewTicketScreen(Screen[bool]):
@@ -48,6 +57,8 @@ class NewTicketScreen(Screen[bool]):
                 tooltip="Check the new ticket and queue it for the helpdesk"),
         Binding("ctrl+t", "template", "Template", id="new_ticket.template",
                 tooltip="Write a template into the message (its placeholders filled for this customer)"),
+        Binding("ctrl+o", "attach", "Attach", id="new_ticket.attach",
+                tooltip="Attach a file to the first message (checked against the helpdesk's limits)"),
         Binding("escape", "cancel", "Cancel", id="new_ticket.cancel", tooltip="Close the form; nothing is queued"),
     ]
 
@@ -61,14 +72,20 @@ class NewTicketScreen(Screen[bool]):
         Horizontal > Input { width: 1fr; }
         TextArea { height: 1fr; min-height: 6; }
         #new-ticket-problem { color: $error; height: auto; }
+        #new-ticket-files { height: auto; max-height: 6; }
         .hint { color: $text-muted; }
     }
     """
 
     def __init__(self, *, submit: Callable[[NewTicketForm], str | None],
                  templates: Callable[[], list[Template]],
-                 render: Callable[[Template, str, str], str]) -> None:
+                 render: Callable[[Template, str, str], str], files: ComposerFiles | None = None,
+                 describe: Callable[[dict[str, object]], str] = str) -> None:
         super().__init__()
+        self._files = files  # None: no file picker (nothing to check the files against)
+        self._describe = describe  # a file's line: its safe name and size
+        self._attachments: tuple[dict[str, object], ...] = ()
+        self._queued = False
         self._check_and_queue = submit  # None: queued; otherwise the sentence to show
         self._template_list = templates
         self._write_template = render  # (template, to, subject) → its text for this customer; raises UserError
@@ -86,11 +103,13 @@ class NewTicketScreen(Screen[bool]):
                              id="new-ticket-priority")
                 yield Input(placeholder="Assignee (optional)", id="new-ticket-assignee")
             yield TextArea("", id="new-ticket-body", soft_wrap=True)
+            yield Static("", id="new-ticket-files")
             yield Static("", id="new-ticket-problem")
-            yield Label("ctrl+s queue and send · ctrl+t template · esc cancel", classes="hint")
+            yield Label("ctrl+s queue and send · ctrl+t template · ctrl+o attach · esc cancel", classes="hint")
 
     def on_mount(self) -> None:
         self.query_one("#new-ticket-to", Input).focus()
+        self._show_files()
 
     def form(self) -> NewTicketForm:
         def text(widget_id: str) -> str:
@@ -104,7 +123,7 @@ class NewTicketScreen(Screen[bool]):
         return NewTicketForm(to=text("new-ticket-to"), cc=cc, subject=text("new-ticket-subject"),
                              body=self.query_one("#new-ticket-body", TextArea).text,
                              status=chosen("new-ticket-status"), priority=chosen("new-ticket-priority"),
-                             assignee=text("new-ticket-assignee").strip() or None)
+                             assignee=text("new-ticket-assignee").strip() or None, attachments=self._attachments)
 
     def show_problem(self, sentence: str) -> None:
         # The sentence may quote what was typed or a server's words: plain text, never markup.
@@ -115,10 +134,39 @@ class NewTicketScreen(Screen[bool]):
         if problem is not None:
             self.show_problem(problem)
             return
+        self._queued = True  # the outbox item owns the copies now
         self.dismiss(True)
 
     def action_cancel(self) -> None:
         self.dismiss(False)
+
+    def on_unmount(self) -> None:
+        if not self._queued and self._files is not None and self._attachments:
+            self._files.discard(self._attachments)  # closed without queueing: nothing will send them
+
+    @property
+    def attachments(self) -> tuple[dict[str, object], ...]:
+        return self._attachments
+
+    def _set_files(self, files: tuple[dict[str, object], ...]) -> None:
+        self._attachments = files
+        self._show_files()
+
+    def _show_files(self) -> None:
+        listing = self.query_one("#new-ticket-files", Static)
+        listing.display = bool(self._attachments)
+        # names are the agent's files, shown as text all the same (never markup)
+        listing.update(Text("\n".join(f"📎 {self._describe(m)}" for m in self._attachments)))
+
+    def action_attach(self) -> None:
+        if self._files is None:
+            self.show_problem("Files cannot be attached here without a helpdesk to check them against.")
+            return
+
+        def back(_: object) -> None:
+            self.query_one("#new-ticket-body", TextArea).focus()
+
+        self.app.push_screen(self._files.picker(self._attachments, self._set_files, back_to="the new ticket"), back)
 
     def action_template(self) -> None:
         def chosen(template: Template | None) -> None:
