@@ -84,7 +84,8 @@ WORKSTATION_BINDINGS: list[BindingType] = [
             tooltip="Search tickets, messages, internal notes, past replies and KB articles"),
     # Last in the footer, after the jump and search: on a wide terminal, or in help and the palette (m).
     Binding("m", "macro", "Macro", id="ticket.macro",
-            tooltip="Apply a macro to the open ticket: pick it, see what changes, then apply"),
+            tooltip="Apply a macro: pick it, see what changes, then apply; in the inbox, to the marked "
+                    "tickets (or the one under the cursor)"),
     Binding("U", "undo_macro", "Undo macro", id="ticket.undo_macro",
             tooltip="Take the last macro's changes back while they are still queued"),
     BACK,
