@@ -202,3 +202,11 @@ def test_the_pickers_titles_say_who_they_act_on(cache):
     assert bulk.picker_title("priority", cache, ids[:1], marked=True) == "Priority of 1 marked ticket"
     assert bulk.picker_title("assign", cache, ids, marked=True) == "Assign 3 marked tickets to…"
     assert bulk.picker_title("macro", cache, ids[:1], marked=False) == f"Apply a macro to #{number}"
+
+
+def test_a_batch_taken_back_by_the_inboxs_undo_is_no_longer_undoable(cache, tmp_path):
+    macro = waiting(cache, tmp_path)
+    done = apply(cache, open_tickets(cache, 2), macro)
+    assert svc.still_undoable(cache, done.batch)
+    desk(cache).undo(DEMO_NOW + timedelta(seconds=1))
+    assert not svc.still_undoable(cache, done.batch)

@@ -148,3 +148,28 @@ async def test_random_keys_with_marks_and_the_macro_key_never_crash(demo_db, tmp
                 await pilot.pause()
         await settle(pilot, app)
         assert app.is_running  # and the error guard contained nothing (conftest fails the test if it did)
+
+
+async def test_the_inboxs_U_after_the_open_tickets_macro_takes_it_back_once(demo_db, tmp_path):
+    app = app_with_waiting_macro(demo_db, tmp_path)
+    calls = record_notifications(app)
+    async with app.run_test(size=SIZE) as pilot:
+        inbox = await all_view(pilot, app)
+        ticket_id = inbox.current_id
+        app.workstation.open_ticket(ticket_id, focus=True)
+        await settle(pilot, app)
+        await pilot.press("m")  # the ticket's own m (the thread has the focus)
+        await settle(pilot, app)
+        await pilot.press(*"no reply", "enter")
+        await settle(pilot, app)
+        await pilot.press("a")
+        await settle(pilot, app)
+        assert app.workstation.macros.last is not None and len(queued_items(app)) == 1
+        inbox.focus()
+        await pilot.press("U")  # the inbox's undo: the macro was the last thing done
+        await settle(pilot, app)
+        assert queued_items(app) == [] and app.workstation.macros.last is None
+        app.workstation.query_one("#thread").focus()
+        await pilot.press("U")  # the ticket's U: off, nothing left to take back twice
+        await settle(pilot, app)
+        assert queued_items(app) == [] and not any("undone already" in c for c in calls)

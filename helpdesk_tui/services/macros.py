@@ -229,6 +229,12 @@ def undo(cache: Cache, batch: str, now: datetime) -> Undone:
         raise ServiceError(str(exc)) from None
 
 
+def still_undoable(cache: Cache, batch: str) -> bool:
+    """Whether the macro's batch has not been taken back yet (by its own undo or the inbox's)."""
+    with cache.connection() as conn:
+        return store_macros.not_undone(conn, batch)
+
+
 def draft_in_the_way(cache: Cache, preview: MacroPreview) -> bool:
     """The ticket has a draft with other words than the macro's reply (it is never overwritten)."""
     if not preview.reply_text:
@@ -283,5 +289,5 @@ def preview_for_ticket(workspace: Workspace, cache: Cache, reference: str, name:
 
 __all__ = ["MACRO", "NOW", "REPLY_MACROS_ON_MANY", "WITH_REPLY", "AppliedMacro", "AppliedToMany", "FieldRow", "MacroPreview",
            "apply", "apply_to_many", "backend_class", "describe", "describe_many", "draft_in_the_way", "many_sentence",
-           "preview_many", "load_all", "preview", "preview_for_ticket", "put_reply_in_draft", "templates_for",
+           "preview_many", "still_undoable", "load_all", "preview", "preview_for_ticket", "put_reply_in_draft", "templates_for",
            "undo", "workspace_macros"]

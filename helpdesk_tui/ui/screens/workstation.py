@@ -330,6 +330,7 @@ class WorkstationScreen(Screen[None]):
         if self.ticket_id in ticket_ids:
             self.reload_ticket(self.ticket_id)
         self.inbox_views.show(self.inbox_views.view, keep=keep if keep is not None else inbox.current_id)
+        self.macros.forget_if_undone()  # the inbox's U may have taken the open ticket's macro back
         self.render_topbar()
 
     # ----- tickets
