@@ -173,3 +173,22 @@ async def test_the_inboxs_U_after_the_open_tickets_macro_takes_it_back_once(demo
         await pilot.press("U")  # the ticket's U: off, nothing left to take back twice
         await settle(pilot, app)
         assert queued_items(app) == [] and not any("undone already" in c for c in calls)
+
+
+async def test_many_marked_apply_in_a_worker_with_a_summary_preview_and_one_toast(demo_db, tmp_path):
+    app = app_with_waiting_macro(demo_db, tmp_path)
+    calls = record_notifications(app)
+    async with app.run_test(size=SIZE) as pilot:
+        inbox = await all_view(pilot, app)
+        targets = list(inbox.ids[:12])  # more than the runner changes on the UI thread
+        await pilot.press(*["space"] * 12, "m")
+        await settle(pilot, app)
+        await pilot.press(*"no reply", "enter")
+        await settle(pilot, app)
+        text = screen_text(app)
+        assert "on 12 tickets" in text and "promised update → " in text  # a summary, not 12 lines
+        await pilot.press("a")
+        await settle(pilot, app)
+        assert sorted(i.ticket_id for i in queued_items(app)) == sorted(targets)
+        assert sum(c.startswith("Macro Waiting on customer, no reply applied to 12 tickets") for c in calls) == 1
+        assert not app.workstation.inbox_actions.runner.busy and inbox.marked == set()
