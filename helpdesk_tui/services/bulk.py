@@ -6,7 +6,9 @@ outbox item, the whole batch one transaction, and the last batch can be undone w
 items are still queued. Triage's desk logs in the agent's rotation; the inbox's logs outside
 any rotation (``open_inbox_desk``), so it never counts in the rotation's tally.
 
-Macros (issue 11) are not among the actions yet: a macro service would add one kind here.
+A macro on the marked tickets is ``services.macros.apply_to_many``: its batch is logged the
+same way (outside any rotation, by the same agent), so the inbox's undo takes back whichever
+came last, a macro or one of these actions.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from helpdesk_tui.config.settings import Settings
+from helpdesk_tui.domain.new_ticket import is_provisional
 from helpdesk_tui.domain.triage import ASSIGN, PRIORITY, STATUS, TAG, TAKE, normalise_tag
 from helpdesk_tui.domain.vocab import Priority, Status
 from helpdesk_tui.services.triage import helpdesk_keeps
@@ -89,9 +92,41 @@ def add_tag(text: str) -> BulkAction | None:
 
 def numbers(results: Iterable[ActionResult]) -> str:
     """``#10405, #10406 …``: the first few tickets an action changed."""
-    results = list(results)
-    shown = ", ".join(f"#{r.number}" for r in results[:SHOWN_NUMBERS])
-    return shown + (" …" if len(results) > SHOWN_NUMBERS else "")
+    return number_list([r.number for r in results])
+
+
+def number_list(ticket_numbers: Sequence[int]) -> str:
+    """``#10405, #10406 …``: the first few of ``ticket_numbers``."""
+    shown = ", ".join(f"#{n}" for n in ticket_numbers[:SHOWN_NUMBERS])
+    return shown + (" …" if len(ticket_numbers) > SHOWN_NUMBERS else "")
+
+
+# What the inbox's pickers ask, with who they act on ("Status of 3 marked tickets").
+PICKER_TITLES = {
+    "status": "Status of {}",
+    "priority": "Priority of {}",
+    "assign": "Assign {} to…",
+    "tag": "Add a tag to {}",
+    "macro": "Apply a macro to {}",
+}
+
+
+def targets_phrase(cache: Cache, ticket_ids: Sequence[int], *, marked: bool) -> str:
+    """Who an inbox action acts on: "3 marked tickets", "1 marked ticket", or the number of
+    the one under the cursor ("#10405") when none is marked."""
+    if marked:
+        return f"{len(ticket_ids):,} marked {'ticket' if len(ticket_ids) == 1 else 'tickets'}"
+    if len(ticket_ids) == 1:
+        ticket = cache.ticket(ticket_ids[0])
+        if ticket is not None:  # a new ticket not numbered yet has no number to show
+            return "the queued new ticket" if is_provisional(ticket.number) else f"#{ticket.number}"
+    return _tickets(len(ticket_ids))
+
+
+def picker_title(kind: str, cache: Cache, ticket_ids: Sequence[int], *, marked: bool) -> str:
+    """The title of the inbox's picker for ``kind`` ("status", "priority", "assign", "tag",
+    "macro"): "Status of 3 marked tickets", "Assign #10405 to…"."""
+    return PICKER_TITLES[kind].format(targets_phrase(cache, ticket_ids, marked=marked))
 
 
 def queue_sentence(results: Sequence[ActionResult], what: str, targets: Sequence[int]) -> str:

@@ -189,3 +189,61 @@ def describe(preview: MacroPreview) -> list[str]:
     if not preview.queues_anything and not preview.reply_text:
         lines.append("Nothing changes: the ticket already is as the macro would leave it.")
     return lines
+
+
+SHOWN_TICKETS = 8  # up to this many tickets, the preview of a macro on several lists each one
+
+# Why the inbox greys out some macros when it applies one to several tickets.
+REPLY_MACROS_ON_MANY = ("Macros that write a reply are greyed out: each reply is yours to write and send, "
+                        "so apply them to one ticket at a time (open it, then m).")
+
+
+def _changes(shown: MacroPreview) -> str:
+    parts = [f"{r.field} {r.before} → {r.after}" for r in shown.rows if r.when == NOW]
+    if shown.note.strip():
+        parts.append("internal note")
+    return "; ".join(parts)
+
+
+def describe_many(previews: list[MacroPreview]) -> list[str]:
+    """The preview of one macro on several tickets, as lines of plain text: what changes on each
+    (up to ``SHOWN_TICKETS``), else a summary by field; the note and what is skipped, once."""
+    if not previews:
+        return []
+    macro = previews[0].macro
+    n = len(previews)
+    lines = [f"Macro: {clean_line(macro.name)} on {n:,} ticket{'s' if n != 1 else ''}"]
+    changing = [p for p in previews if p.queues_anything]
+    same = [p for p in previews if not p.queues_anything]
+    if changing:
+        lines.append("Queued now, one undo for all (U in the inbox, while queued):")
+    if n <= SHOWN_TICKETS:
+        lines += [f"  #{p.ticket.number}: {clean_line(_changes(p))}" for p in changing]
+    else:
+        counts: dict[tuple[str, str], int] = {}
+        for p in changing:
+            for r in p.rows:
+                if r.when == NOW:
+                    counts[(r.field, r.after)] = counts.get((r.field, r.after), 0) + 1
+        lines += [f"  {field} → {after}: {count:,} ticket{'s' if count != 1 else ''}"
+                  for (field, after), count in counts.items()]
+        notes = sum(1 for p in changing if p.note.strip())
+        if notes:
+            lines.append(f"  internal note: {notes:,} ticket{'s' if notes != 1 else ''}")
+        shown = ", ".join(f"#{p.ticket.number}" for p in changing[:SHOWN_TICKETS])
+        lines.append(f"  on {shown}{' …' if len(changing) > SHOWN_TICKETS else ''}")
+    if same:
+        shown = ", ".join(f"#{p.ticket.number}" for p in same[:SHOWN_TICKETS])
+        lines.append(f"Already as the macro would leave them (unchanged): {shown}{' …' if len(same) > SHOWN_TICKETS else ''}")
+    noted = next((p for p in changing if p.note.strip()), None)
+    if noted is not None:
+        lines.append(f"Internal note (as on #{noted.ticket.number}; each ticket gets its own):")
+        lines += ["  " + line if line else "" for line in clean_text(noted.note).rstrip("\n").split("\n")]
+    problems = list(dict.fromkeys(x for p in previews for x in p.note_problems))
+    if problems:
+        lines.append("The note needs a value for: " + clean_line(", ".join(problems)))
+    for sentence in dict.fromkeys(s for p in previews for s in p.skipped):
+        lines.append(clean_line(sentence))
+    if not changing:
+        lines.append("Nothing changes: every ticket already is as the macro would leave it.")
+    return lines

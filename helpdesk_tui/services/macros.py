@@ -24,7 +24,10 @@ from helpdesk_tui.config.paths import macros_beside
 from helpdesk_tui.content import clean_line
 from helpdesk_tui.domain.macros import Macro
 from helpdesk_tui.services.errors import InvalidRequest, ServiceError
-from helpdesk_tui.services.macro_preview import NOW, WITH_REPLY, FieldRow, MacroPreview, describe, keeps, preview
+from helpdesk_tui.services.bulk import number_list
+from helpdesk_tui.services.macro_preview import (
+    NOW, REPLY_MACROS_ON_MANY, WITH_REPLY, FieldRow, MacroPreview, describe, describe_many, keeps, preview,
+)
 from helpdesk_tui.services.workspace import Workspace, find_ticket
 from helpdesk_tui.store import macros as store_macros
 from helpdesk_tui.store.cache import Cache
@@ -33,6 +36,7 @@ from helpdesk_tui.store.triage import TriageError, Undone, new_batch
 from helpdesk_tui.store.write_errors import WriteFailed
 
 HELPDESK = "helpdesk"  # the id prefix of macros synced from the helpdesk
+MACRO = store_macros.MACRO  # a macro's action name in the log the inbox's undo reads
 
 
 # ----- loading
@@ -160,14 +164,24 @@ class AppliedToMany:
     skipped: tuple[str, ...]  # what the macro asks that is not done here (said once)
 
 
+def preview_many(cache: Cache, ticket_ids: list[int], macro: Macro, *, templates: list[Template], agent: str,
+                 now: datetime, tz: tzinfo, backend: Any | None) -> list[MacroPreview]:
+    """What ``macro`` will do to each of several tickets (the inbox's marked ones), before it
+    does it; ``describe_many`` says it. A macro that writes a reply is refused (``apply_to_many``)."""
+    if macro.writes_reply:
+        raise InvalidRequest(clean_line(f"Macro {macro.name} writes a reply: apply it to one ticket at a time."))
+    return [preview(cache, tid, macro, templates=templates, agent=agent, now=now, tz=tz, backend=backend)
+            for tid in ticket_ids]
+
+
 def apply_to_many(cache: Cache, ticket_ids: list[int], macro: Macro, *, templates: list[Template], agent: str,
                   now: datetime, tz: tzinfo, hold_seconds: int, backend: Any | None) -> AppliedToMany:
     """The macro on several tickets at once (the inbox's marked tickets): one transaction, one
-    undo. A macro that writes a reply is refused: each reply is the agent's to write and send."""
-    if macro.writes_reply:
-        raise InvalidRequest(clean_line(f"Macro {macro.name} writes a reply: apply it to one ticket at a time."))
-    previews = [preview(cache, tid, macro, templates=templates, agent=agent, now=now, tz=tz, backend=backend)
-                for tid in ticket_ids]
+    undo. A macro that writes a reply is refused: each reply is the agent's to write and send.
+    The batch is logged outside any rotation by ``agent``, like the inbox's other actions, so
+    the inbox's undo (``ActionDesk.undo``) takes back whichever of them came last."""
+    previews = preview_many(cache, ticket_ids, macro, templates=templates, agent=agent, now=now, tz=tz,
+                            backend=backend)
     for shown in previews:
         if shown.note_problems:
             raise InvalidRequest(clean_line(f"The macro's note needs a value for {', '.join(shown.note_problems)}: "
@@ -193,6 +207,18 @@ def apply_to_many(cache: Cache, ticket_ids: list[int], macro: Macro, *, template
     return AppliedToMany(batch if changed else None, tuple(changed), tuple(unchanged), skipped)
 
 
+def many_sentence(macro: Macro, applied: AppliedToMany) -> str:
+    """The inbox's toast: "Macro Escalate to tier 2 applied to 3 tickets: #10405, #10406, #10407."."""
+    n = len(applied.numbers)
+    if not n:
+        return f"Macro {clean_line(macro.name)}: nothing changed, every ticket already is as it would leave it."
+    said = (f"Macro {clean_line(macro.name)} applied to {n:,} ticket{'s' if n != 1 else ''}: "
+            f"{number_list(applied.numbers)}.")
+    if applied.unchanged:
+        said += f" {len(applied.unchanged):,} already so."
+    return said + " U undoes it while queued."
+
+
 def undo(cache: Cache, batch: str, now: datetime) -> Undone:
     """Take a macro's queued changes back (fields, promise, note); ``ServiceError`` when part of
     it has already left the outbox."""
@@ -201,6 +227,12 @@ def undo(cache: Cache, batch: str, now: datetime) -> Undone:
             return store_macros.undo_macro(conn, batch, now)
     except TriageError as exc:
         raise ServiceError(str(exc)) from None
+
+
+def still_undoable(cache: Cache, batch: str) -> bool:
+    """Whether the macro's batch has not been taken back yet (by its own undo or the inbox's)."""
+    with cache.connection() as conn:
+        return store_macros.not_undone(conn, batch)
 
 
 def draft_in_the_way(cache: Cache, preview: MacroPreview) -> bool:
@@ -255,6 +287,7 @@ def preview_for_ticket(workspace: Workspace, cache: Cache, reference: str, name:
                    tz=now.astimezone().tzinfo or UTC, backend=backend)
 
 
-__all__ = ["NOW", "WITH_REPLY", "AppliedMacro", "AppliedToMany", "FieldRow", "MacroPreview", "apply", "apply_to_many", "backend_class", "describe",
-           "draft_in_the_way", "load_all", "preview", "preview_for_ticket", "put_reply_in_draft", "templates_for",
+__all__ = ["MACRO", "NOW", "REPLY_MACROS_ON_MANY", "WITH_REPLY", "AppliedMacro", "AppliedToMany", "FieldRow", "MacroPreview",
+           "apply", "apply_to_many", "backend_class", "describe", "describe_many", "draft_in_the_way", "many_sentence",
+           "preview_many", "still_undoable", "load_all", "preview", "preview_for_ticket", "put_reply_in_draft", "templates_for",
            "undo", "workspace_macros"]

@@ -81,6 +81,13 @@ def undo_macro(conn: sqlite3.Connection, batch: str, now: datetime) -> triage.Un
     return triage.undo_batch(conn, batch, now)
 
 
+def not_undone(conn: sqlite3.Connection, batch: str) -> bool:
+    """Whether part of ``batch`` is still logged as not undone (the inbox's undo may have taken
+    a macro back: it takes whichever batch came last)."""
+    return conn.execute("SELECT 1 FROM triage_actions WHERE undone_at IS NULL AND json_extract(detail, '$.batch') = ? "
+                        "LIMIT 1", (batch,)).fetchone() is not None
+
+
 @dataclass(frozen=True, slots=True)
 class SyncedMacroRecord:
     """A template synced from the helpdesk with the server's record of it (a macro's actions)."""

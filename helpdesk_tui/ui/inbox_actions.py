@@ -15,6 +15,7 @@ from helpdesk_tui.content import clean_line
 from helpdesk_tui.domain.triage import ACTION_LABELS
 from helpdesk_tui.services import bulk
 from helpdesk_tui.services.bulk import BulkAction
+from helpdesk_tui.services.macros import MACRO
 from helpdesk_tui.services.types import ActionDesk, ActionResult, TriageError
 from helpdesk_tui.ui.bulk_actions import ActionPrompts, BatchRunner
 
@@ -25,7 +26,8 @@ class InboxActions:
     """One action on the inbox's targets: asks for the value, applies it, says what it did."""
 
     def __init__(self, desk: ActionDesk, *, now: Callable[[], datetime], experts: tuple[str, ...],
-                 helpdesk_label: str, targets: Callable[[], list[int]], clear_marks: Callable[[], int],
+                 helpdesk_label: str, targets: Callable[[], list[int]], marked: Callable[[], bool],
+                 clear_marks: Callable[[], int],
                  changed: Callable[[list[int], int | None], None], drain: Callable[[], Any],
                  notify: Callable[..., object], push_screen: Callable[..., Any],
                  run_worker: Callable[..., Any], call_from_thread: Callable[..., Any]) -> None:
@@ -33,6 +35,7 @@ class InboxActions:
         self._now = now
         self._helpdesk_label = helpdesk_label  # "Zendesk has no tags: …"
         self._targets = targets  # the marked tickets in the list's order, else the one under the cursor
+        self._marked = marked  # whether any ticket is marked (the pickers' titles say "3 marked tickets")
         self._clear_marks = clear_marks
         self._changed = changed  # (tickets changed, ticket to keep the cursor on): redraw them and the view
         self._drain = drain  # send what was queued, as replies are sent
@@ -44,19 +47,26 @@ class InboxActions:
 
     def start(self, kind: str) -> None:
         """The key for ``kind`` ("take", "assign", "status", "priority", "tag") was pressed."""
-        if not self._targets():
+        targets = self._targets()
+        if not targets:
             self._notify("Nothing to act on: the inbox is empty.", severity="warning")
             return
         if kind == "take":
             self.apply(bulk.take(self.desk))
-        elif kind == "assign":
-            self.prompts.assign(self.apply)
+            return
+        title = self.title(kind, targets)
+        if kind == "assign":
+            self.prompts.assign(self.apply, title)
         elif kind == "status":
-            self.prompts.status(self.apply)
+            self.prompts.status(self.apply, title)
         elif kind == "priority":
-            self.prompts.priority(self.apply)
+            self.prompts.priority(self.apply, title)
         elif kind == "tag":
-            self.prompts.tag(self.apply)
+            self.prompts.tag(self.apply, title)
+
+    def title(self, kind: str, targets: list[int]) -> str:
+        """The picker's title, with who it acts on: "Status of 3 marked tickets", "Status of #10405"."""
+        return bulk.picker_title(kind, self.desk.cache, targets, marked=self._marked())
 
     def apply(self, action: BulkAction) -> None:
         if not self.runner.busy:  # else the runner says to wait, and the running action stays the last
@@ -77,6 +87,15 @@ class InboxActions:
         self._changed([r.ticket_id for r in results], None)
         self._drain()
 
+    def after_macro(self, sentence: str, skipped: tuple[str, ...], ticket_ids: list[int]) -> None:
+        """A macro was applied to the inbox's targets (``ui.inbox_macros``): said as the actions are."""
+        self._clear_marks()
+        self._notify(clean_line(sentence), markup=False, timeout=5)
+        for said in skipped:
+            self._notify(clean_line(said), severity="warning", markup=False, timeout=8)
+        self._changed(ticket_ids, None)
+        self._drain()
+
     def undo(self) -> None:
         try:
             undone = self.desk.undo(self._now())
@@ -84,7 +103,9 @@ class InboxActions:
             self._notify(clean_line(str(exc)), severity="warning", markup=False, timeout=6)
             return
         numbers = ", ".join(f"#{n}" for n in undone.numbers)
-        message = f"Undone: {ACTION_LABELS.get(undone.action, undone.action)} {numbers}."
+        # Whichever came last: one of these actions or a macro on the marked tickets (same log).
+        label = "macro on" if undone.action == MACRO else ACTION_LABELS.get(undone.action, undone.action)
+        message = f"Undone: {label} {numbers}."
         if undone.kept:
             message += f" Changed again since, left as is: {', '.join(undone.kept)}."
         self._notify(clean_line(message), markup=False)

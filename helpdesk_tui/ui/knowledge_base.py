@@ -20,7 +20,8 @@ def toggle_sidebar(screen: WorkstationScreen) -> None:
     composer = screen.composer
     if showing:
         screen.query_one("#kb-query").focus()
-    elif composer is not None and composer.active:
+    elif composer is not None and composer.active and composer.query("#composer-text"):
+        # (A composer just opened has no text area until it mounts: a fast ctrl+g then goes to the inbox.)
         composer.text_area.focus()
     else:
         screen.query_one(InboxList).focus()

@@ -111,6 +111,14 @@ class MacroRunner:
             said += " · fill in: " + ", ".join(preview.unresolved)
         screen.notify(clean_line(said), markup=False)
 
+    def forget_if_undone(self) -> None:
+        """The inbox's ``U`` takes back whichever batch came last, this macro's too: then ``U``
+        here has nothing left to take back and leaves the footer."""
+        if self.last is not None and self.last.batch is not None \
+                and not service.still_undoable(self.screen.cache, self.last.batch):
+            self.last = None
+            self.screen.refresh_bindings()
+
     def undo(self) -> None:
         """``U``: take the last macro's queued changes back (the text it inserted stays in the composer)."""
         screen = self.screen

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -40,21 +42,30 @@ class MacroPicker(ModalScreen[Macro | None]):
         align: center middle;
         & > Vertical { width: 100; height: 60%; border: round $accent; background: $surface; }
         OptionList { height: 1fr; border: none; }
+        #macro-why { height: auto; padding: 0 1; }
     }
     """
 
-    def __init__(self, macros: list[Macro]) -> None:
+    def __init__(self, macros: list[Macro], *, title: str = "Apply a macro",
+                 unusable: Callable[[Macro], bool] | None = None, why: str = "") -> None:
+        """``unusable``: macros listed greyed out, for the reason ``why`` (one sentence shown
+        above the list when any is there)."""
         super().__init__()
         self.macros = macros
         self.shown: list[Macro] = []
+        self._title = title
+        self._unusable = unusable or (lambda _macro: False)
+        self._why = why
 
     async def _dispatch_message(self, message: Message) -> None:
         await dispatch_contained(self, super()._dispatch_message, message)
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = "Apply a macro"
+            box.border_title = clean_line(self._title)
             yield Input(placeholder="type to filter: ack, resolved, escalate, waiting…", id="macro-query")
+            if self._why and any(self._unusable(m) for m in self.macros):
+                yield Static(Text(self._why, style="dim"), id="macro-why")
             yield OptionList(id="macro-list")
 
     def on_mount(self) -> None:
@@ -64,8 +75,9 @@ class MacroPicker(ModalScreen[Macro | None]):
     def _refresh(self, query: str) -> None:
         self.shown = rank_macros(self.macros, query)
         options = self.query_one(OptionList)
-        options.set_options([Option(macro_prompt(m)) for m in self.shown])
-        options.highlighted = 0 if self.shown else None
+        options.set_options([Option(macro_prompt(m), disabled=self._unusable(m)) for m in self.shown])
+        usable = [i for i, m in enumerate(self.shown) if not self._unusable(m)]
+        options.highlighted = usable[0] if usable else None
 
     @on(Input.Changed, "#macro-query")
     def _changed(self, event: Input.Changed) -> None:
@@ -80,7 +92,8 @@ class MacroPicker(ModalScreen[Macro | None]):
         self._choose(event.option_index)
 
     def _choose(self, index: int | None) -> None:
-        if index is not None and 0 <= index < len(self.shown) and self.is_current:
+        if index is not None and 0 <= index < len(self.shown) and self.is_current \
+                and not self._unusable(self.shown[index]):
             self.dismiss(self.shown[index])
 
     def action_down(self) -> None:

@@ -43,6 +43,7 @@ from helpdesk_tui.ui.inbox_views import InboxViews, usable_views, workstation_ke
 from helpdesk_tui.ui.new_ticket import open_new_ticket
 from helpdesk_tui.ui.notify import announcer_for
 from helpdesk_tui.ui.knowledge_base import insert_from_kb, toggle_sidebar
+from helpdesk_tui.ui.inbox_macros import InboxMacros
 from helpdesk_tui.ui.macros import MacroRunner
 from helpdesk_tui.ui.options import AppOptions
 from helpdesk_tui.ui.rating import record_rating
@@ -131,9 +132,11 @@ class WorkstationScreen(Screen[None]):
                                  redraw_header=self.render_topbar)
         self.announcer = announcer_for(self)  # arrivals a sync brings (ui.notify)
         self.macros = MacroRunner(self)
+        self.inbox_macros = InboxMacros(self)
         self.inbox_actions = InboxActions(
             open_inbox_desk(cache, settings, options.backend, agent=me), now=now, experts=settings.triage.experts,
             helpdesk_label=helpdesk_label(options.backend), targets=lambda: self.inbox.targets(),
+            marked=lambda: bool(self.inbox.marked),
             clear_marks=lambda: self.inbox.clear_marks(), changed=self._inbox_changed,
             drain=lambda: self.drain_outbox(), notify=self.notify, push_screen=push, run_worker=self.run_worker,
             call_from_thread=from_thread)
@@ -327,6 +330,7 @@ class WorkstationScreen(Screen[None]):
         if self.ticket_id in ticket_ids:
             self.reload_ticket(self.ticket_id)
         self.inbox_views.show(self.inbox_views.view, keep=keep if keep is not None else inbox.current_id)
+        self.macros.forget_if_undone()  # the inbox's U may have taken the open ticket's macro back
         self.render_topbar()
 
     # ----- tickets
@@ -443,7 +447,16 @@ class WorkstationScreen(Screen[None]):
 
     # ----- macros
     def action_macro(self) -> None:
-        self.macros.pick()
+        """``m``: in the inbox, a macro on the marked tickets (or the one under the cursor);
+        elsewhere, on the open ticket."""
+        if self.inbox.has_focus:
+            self.inbox_macros.start()
+        else:
+            self.macros.pick()
+
+    def action_inbox_macro(self) -> None:
+        """The palette's "Inbox: Apply macro…": the marked tickets (or the one under the cursor)."""
+        self.inbox_macros.start()
 
     def action_undo_macro(self) -> None:
         self.macros.undo()

@@ -59,8 +59,9 @@ WORKSTATION_BINDINGS: list[BindingType] = [
     Binding("6", "view('all')", "All", id="view.all", show=False, tooltip="Every ticket"),
     Binding("r", "reply", "Reply", id="ticket.reply", tooltip="Write a public reply to the open ticket"),
     Binding("n", "note", "Note", id="ticket.note", tooltip="Write an internal note on the open ticket"),
-    # Not in the footer (the footer's keys keep their places at 100 columns): help and the palette list it.
-    Binding("N", "new_ticket", "New ticket", id="ticket.new", show=False,
+    # In the footer only in the room the others leave (ui.widgets.fitting_footer.SPARE_ROOM):
+    # at 100 columns every other key keeps its place; help and the palette always list it.
+    Binding("N", "new_ticket", "New ticket", id="ticket.new",
             tooltip="Open a new ticket for a customer (an outbound message), queued through the outbox"),
     Binding("u", "undo_send", "Undo send", id="reply.undo_send",
             tooltip="Take the reply being sent back into the composer (during the send delay)"),
@@ -84,7 +85,8 @@ WORKSTATION_BINDINGS: list[BindingType] = [
             tooltip="Search tickets, messages, internal notes, past replies and KB articles"),
     # Last in the footer, after the jump and search: on a wide terminal, or in help and the palette (m).
     Binding("m", "macro", "Macro", id="ticket.macro",
-            tooltip="Apply a macro to the open ticket: pick it, see what changes, then apply"),
+            tooltip="Apply a macro: pick it, see what changes, then apply; in the inbox, to the marked "
+                    "tickets (or the one under the cursor)"),
     Binding("U", "undo_macro", "Undo macro", id="ticket.undo_macro",
             tooltip="Take the last macro's changes back while they are still queued"),
     BACK,

@@ -33,7 +33,9 @@ def workstation_commands(screen: WorkstationScreen) -> Iterable[SystemCommand]:
             ("priority", "Priority…", "Set the priority of the marked tickets (or the one under the cursor) (p)"),
             ("tag", "Tag…", "Tag the marked tickets (or the one under the cursor) (+)")):
         yield SystemCommand(f"Inbox: {name}", help_text, lambda k=kind: screen.action_bulk(k))
-    yield SystemCommand("Inbox: Undo last action", "Take back the last inbox action while it is still queued (U)",
+    yield SystemCommand("Inbox: Apply macro…", "Apply a macro to the marked tickets (or the one under the cursor): "
+                        "pick it, see what changes on each, then apply (m in the inbox)", screen.action_inbox_macro)
+    yield SystemCommand("Inbox: Undo last action", "Take back the last inbox action or macro while it is still queued (U)",
                         screen.action_undo_bulk)
     yield SystemCommand("Inbox: Clear marks", "Unmark every marked ticket (esc)", screen.action_clear_marks)
     yield SystemCommand("Ticket: Jump to number…", "Open any cached ticket by its number (# or :)", screen.action_jump)

@@ -97,7 +97,7 @@ class InboxList(CursorList, can_focus=True):
         Binding("plus", "screen.bulk('tag')", "Tag…", id="inbox.tag", show=False,
                 tooltip="Add a tag to the ticket (or the marked ones)"),
         Binding("U", "screen.undo_bulk", "Undo action", id="inbox.undo", show=False,
-                tooltip="Take back the last action on inbox tickets while it is still queued"),
+                tooltip="Take back the last action or macro on inbox tickets while it is still queued"),
     ]
 
     COMPONENT_CLASSES = {
