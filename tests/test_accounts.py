@@ -769,12 +769,15 @@ def test_adding_again_without_the_command_goes_back_to_the_keyring(home, memory_
 
 def test_account_test_follows_the_precedence(home, memory_keyring, plugins, server, monkeypatch, capsys):
     add(home, url=server, token="wrong-token-in-the-keyring")
+    capsys.readouterr()  # what 'account add' said when it signed in
     monkeypatch.setenv("HELPDESK_TUI_TOKEN_WORK", TOKEN)  # the variable first
     assert account_commands.account_test(context(home), "work", **NO_RETRY_WAIT) == 0
     monkeypatch.delenv("HELPDESK_TUI_TOKEN_WORK")
+    tested = capsys.readouterr().out
     add_with(home, url=server, token_command=token_printer())  # then the command, before the keyring
+    capsys.readouterr()
     assert account_commands.account_test(context(home), "work", **NO_RETRY_WAIT) == 0
-    assert capsys.readouterr().out.count("Signed in to Fake Desk as Aiko.") == 2
+    assert (tested + capsys.readouterr().out).count("Signed in to Fake Desk as Aiko.") == 2
 
 
 def test_list_says_where_each_token_comes_from_and_needs_no_keyring_for_them(home, no_keyring, plugins, capsys):
@@ -872,3 +875,19 @@ def test_account_add_option_is_validated_against_the_backend_and_stored(home, me
     assert add(home, options=["project=web_shop", "mapping = statuses.toml"]) == 0
     assert dict(load_settings(config_file(home)).accounts["work"].options) == {"project": "web_shop",
                                                                                 "mapping": "statuses.toml"}
+
+
+def test_account_add_signs_in_once_and_learns_the_agent(home, memory_keyring, plugins, server, capsys):
+    """Adding an account signs in with it, like 'account test': the agent's name is there before
+    the first sync, and My open is not empty on a real account."""
+    assert add(home, url=server) == 0
+    out = capsys.readouterr().out
+    assert "Signed in to Fake Desk as Aiko." in out and TOKEN not in out
+
+
+def test_account_add_offline_keeps_the_account_and_says_so_in_one_line(home, memory_keyring, plugins, capsys):
+    assert add(home, url="http://127.0.0.1:9") == 0  # nothing listens on the discard port
+    captured = capsys.readouterr()
+    notes = [line for line in captured.err.splitlines() if line.startswith("helpdesk-tui: added, but signing in")]
+    assert len(notes) == 1 and "'helpdesk-tui account test work' tries again" in notes[0]
+    assert "work" in load_settings(config_file(home)).accounts

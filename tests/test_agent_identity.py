@@ -217,6 +217,10 @@ def test_account_add_then_test_stores_the_rt_agent_and_agent_name_overrides_it(r
     env = {"HELPDESK_TUI_TOKEN_WORK": rt_server.token}
     added = run(home, "account", "add", "work", "--backend", "rt", "--url", rt_server.url, env_extra=env)
     assert added.returncode == 0, added.stderr
+    # 'account add' signs in once and learns the agent already, before any test or sync
+    assert f"Agent: {rt_server.user}" in added.stdout and rt_server.token not in added.stdout + added.stderr
+    learned = load_settings(home / "config" / "config.toml", env={}).accounts["work"].agent
+    assert learned is not None and learned.name == rt_server.user
     tested = run(home, "account", "test", "work", env_extra=env)
     assert tested.returncode == 0, tested.stderr
     lines = tested.stdout.strip().splitlines()

@@ -14,10 +14,12 @@ import getpass as _getpass
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from helpdesk_tui.cli.context import DEMO, Context
 from helpdesk_tui.cli.json import dumps
+from helpdesk_tui.config.settings import AccountConfig
 from helpdesk_tui.errors import UserError
 from helpdesk_tui.services import account_add as account_add_service
 from helpdesk_tui.services import accounts
@@ -50,9 +52,27 @@ def account_add(ctx: Context, name: str, backend: str, url: str, user: str | Non
           f"in {added.config_file}; {token_place}.")
     if added.is_default:
         print(f"'{name}' is the default account.")
-    print(f"Check it with 'helpdesk-tui account test {name}': it signs in and learns who you are on the helpdesk "
-          "(assignee:me, My open and signatures use that name).")
+    _sign_in_once(ctx, name, added.config_file, account)
     return 0
+
+
+def _sign_in_once(ctx: Context, name: str, config_file: Path, account: AccountConfig) -> None:
+    """Sign in once now, to learn who the agent is (assignee:me, My open, signatures). An account
+    can be added offline: a failure is a note on stderr, the account stays added."""
+    from helpdesk_tui.services.errors import ServiceError
+    from helpdesk_tui.sync.http import RetryPolicy
+
+    if account.backend == DEMO:
+        return
+    override = ctx.settings.agent.name if ctx.settings.agent.explicit else None
+    try:  # one try, a short wait: 'account test' is there for a patient check
+        tested = accounts.verify_config(config_file, account, override,
+                                        client_options={"policy": RetryPolicy(attempts=1, timeout=10, deadline=20)})
+    except ServiceError as error:
+        print(f"helpdesk-tui: added, but signing in did not work just now ({str(error).rstrip('.')}): "
+              f"'helpdesk-tui account test {name}' tries again and learns who you are.", file=sys.stderr)
+        return
+    _report(name, account.backend, tested)
 
 
 def account_list(ctx: Context, as_json: bool, *, env: Mapping[str, str] | None = None) -> int:
@@ -90,13 +110,18 @@ def account_test(ctx: Context, name: str, *, client_options: Mapping[str, Any] |
         print(f"Account '{name}' is the offline demo workspace: there is no server to test.")
         return 0
     tested = accounts.verify_account(ctx.locations.config_file, ctx.settings, name, client_options=client_options)
+    _report(name, config.backend, tested)
+    return 0
+
+
+def _report(name: str, backend: str, tested: accounts.Tested) -> None:
+    """The backend's sentence, then who we are and where it was stored (or a note that it is unknown)."""
     print(tested.sentence)
     if tested.agent is not None:
         print(_agent_line(name, tested))
     elif tested.name_override is None:  # a note, not the answer: stdout stays the backend's sentence
-        print(f"helpdesk-tui: {accounts.backend_label(config.backend)} did not say who this token belongs to, so "
+        print(f"helpdesk-tui: {accounts.backend_label(backend)} did not say who this token belongs to, so "
               "assignee:me and signatures have no name: set [agent] name in the settings file.", file=sys.stderr)
-    return 0
 
 
 def _agent_line(name: str, tested: accounts.Tested) -> str:

@@ -170,20 +170,27 @@ class Tested:
 
 
 def verify_account(config_file: Path, settings: Settings, name: str, *,
-                 client_options: Mapping[str, Any] | None = None) -> Tested:
+                   client_options: Mapping[str, Any] | None = None) -> Tested:
     """Sign in as account ``name`` and store who the helpdesk says we are in ``[accounts.NAME.agent]``,
     so ``assignee:me``, "My open" and signatures use it."""
-    from helpdesk_tui.config import accounts_file
-    from helpdesk_tui.config.settings import ConfigError
-
     config = settings.accounts.get(name)
     if config is None:
         raise InvalidRequest(f"There is no account named '{name}': 'helpdesk-tui account list' shows them.")
+    override = settings.agent.name if settings.agent.explicit else None
+    return verify_config(config_file, config, override, client_options=client_options)
+
+
+def verify_config(config_file: Path, config: AccountConfig, override: str | None, *,
+                  client_options: Mapping[str, Any] | None = None) -> Tested:
+    """``verify_account`` for an account's table as written (``account add`` has it in hand)."""
+    from helpdesk_tui.config import accounts_file
+    from helpdesk_tui.config.settings import ConfigError
+
     signed = sign_in(config_file, config, client_options=client_options)
     stored = None
     if signed.agent is not None and signed.agent != config.agent:
         try:
-            accounts_file.set_agent(config_file, name, signed.agent)
+            accounts_file.set_agent(config_file, config.name, signed.agent)
         except (accounts_file.InvalidAccount, ConfigError) as error:
             raise ServiceError(f"Signed in, but who you are could not be stored: {error}") from None
         except OSError as error:
@@ -191,7 +198,6 @@ def verify_account(config_file: Path, settings: Settings, name: str, *,
         stored = config_file
     elif signed.agent is not None:
         stored = config_file  # already there, unchanged
-    override = settings.agent.name if settings.agent.explicit else None
     return Tested(signed.sentence, signed.agent, stored, override)
 
 
