@@ -60,14 +60,12 @@ def _sign_in_once(ctx: Context, name: str, config_file: Path, account: AccountCo
     """Sign in once now, to learn who the agent is (assignee:me, My open, signatures). An account
     can be added offline: a failure is a note on stderr, the account stays added."""
     from helpdesk_tui.services.errors import ServiceError
-    from helpdesk_tui.sync.http import RetryPolicy
 
     if account.backend == DEMO:
         return
     override = ctx.settings.agent.name if ctx.settings.agent.explicit else None
-    try:  # one try, a short wait: 'account test' is there for a patient check
-        tested = accounts.verify_config(config_file, account, override,
-                                        client_options={"policy": RetryPolicy(attempts=1, timeout=10, deadline=20)})
+    try:
+        tested = accounts.verify_new_account(config_file, account, override)
     except ServiceError as error:
         print(f"helpdesk-tui: added, but signing in did not work just now ({str(error).rstrip('.')}): "
               f"'helpdesk-tui account test {name}' tries again and learns who you are.", file=sys.stderr)

@@ -34,6 +34,7 @@ from pathlib import Path
 
 from helpdesk_tui.compose.errors import TemplateError
 from helpdesk_tui.compose.sandbox import MAX_TEMPLATE_CHARS, compile_template
+from helpdesk_tui.compose.templates import user_files
 from helpdesk_tui.domain.checkpoint import CheckpointError, check_checkpoint_syntax
 from helpdesk_tui.domain.macros import DOWN, ME, UP, Kind, Macro, MacroAction
 from helpdesk_tui.domain.vocab import Priority, Status
@@ -181,29 +182,6 @@ def _builtin_files() -> Iterable[tuple[str, str]]:
             yield item.name[:-3], item.read_text(encoding="utf-8")
 
 
-def _user_files(user_dir: Path, failed: list[tuple[str, str]]) -> Iterable[tuple[str, Path, str]]:
-    try:
-        paths = sorted(user_dir.rglob("*.md"))
-    except OSError as exc:
-        failed.append((str(user_dir), f"The macros folder cannot be read: {exc.strerror or exc}."))
-        return
-    for path in paths:
-        if not path.is_file():
-            continue
-        try:
-            if path.stat().st_size > MAX_TEMPLATE_CHARS * 4:
-                failed.append((str(path), f"The file is larger than {MAX_TEMPLATE_CHARS * 4 // 1000} KB."))
-                continue
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            failed.append((str(path), "The file is not UTF-8 text: save it as UTF-8."))
-            continue
-        except OSError as exc:
-            failed.append((str(path), f"The file cannot be read: {exc.strerror or exc}."))
-            continue
-        yield path.relative_to(user_dir).with_suffix("").as_posix(), path, text
-
-
 def load_macros(user_dir: Path | None, synced: Iterable[Macro] = ()) -> MacroLoadResult:
     """Built-in macros, those ``synced`` from the helpdesk, and the user's (a user file with a
     built-in's id replaces it). A file that cannot be used is reported in ``failed`` and skipped."""
@@ -217,7 +195,7 @@ def load_macros(user_dir: Path | None, synced: Iterable[Macro] = ()) -> MacroLoa
     for macro in synced:
         by_id[macro.id] = macro
     if user_dir is not None and user_dir.is_dir():
-        for macro_id, path, text in _user_files(user_dir, failed):
+        for macro_id, path, text in user_files(user_dir, failed, "macros"):
             try:
                 by_id[macro_id] = parse_macro(text, str(path), id=macro_id)
             except MacroError as exc:

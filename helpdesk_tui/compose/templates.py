@@ -201,11 +201,14 @@ def _builtin_files() -> Iterable[tuple[str, str]]:
                     yield f"{folder.name}/{item.name[:-3]}", item.read_text(encoding="utf-8")
 
 
-def _user_files(user_dir: Path, failed: list[tuple[str, str]]) -> Iterable[tuple[str, Path, str]]:
+def user_files(user_dir: Path, failed: list[tuple[str, str]], kind: str = "templates",
+               ) -> Iterable[tuple[str, Path, str]]:
+    """Each ``*.md`` under ``user_dir`` as (id, path, text); one that cannot be read goes to
+    ``failed`` with a sentence (``kind`` names the folder: templates, macros)."""
     try:
         paths = sorted(user_dir.rglob("*.md"))
     except OSError as exc:
-        failed.append((str(user_dir), f"The templates folder cannot be read: {exc.strerror or exc}."))
+        failed.append((str(user_dir), f"The {kind} folder cannot be read: {exc.strerror or exc}."))
         return
     for path in paths:
         if not path.is_file():
@@ -248,7 +251,7 @@ def load_templates(user_dir: Path | None, synced: Iterable[SyncedRecord] = ()) -
         else:
             by_id[template.id] = template
     if user_dir is not None and user_dir.is_dir():
-        for template_id, path, text in _user_files(user_dir, failed):
+        for template_id, path, text in user_files(user_dir, failed):
             try:
                 by_id[template_id] = parse_template(text, str(path), id=template_id)
             except TemplateError as exc:

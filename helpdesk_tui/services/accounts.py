@@ -180,6 +180,15 @@ def verify_account(config_file: Path, settings: Settings, name: str, *,
     return verify_config(config_file, config, override, client_options=client_options)
 
 
+def verify_new_account(config_file: Path, config: AccountConfig, override: str | None) -> Tested:
+    """``verify_config`` as ``account add`` runs it: one try and a short wait, since an account may
+    be added offline and ``account test`` is there for a patient check."""
+    from helpdesk_tui.sync.http import RetryPolicy
+
+    return verify_config(config_file, config, override,
+                         client_options={"policy": RetryPolicy(attempts=1, timeout=10, deadline=20)})
+
+
 def verify_config(config_file: Path, config: AccountConfig, override: str | None, *,
                   client_options: Mapping[str, Any] | None = None) -> Tested:
     """``verify_account`` for an account's table as written (``account add`` has it in hand)."""
