@@ -33,7 +33,8 @@ from importlib import resources
 from pathlib import Path
 
 from helpdesk_tui.compose.errors import TemplateError
-from helpdesk_tui.compose.sandbox import MAX_TEMPLATE_CHARS, compile_template
+from helpdesk_tui.compose.front_matter import read_header, slug
+from helpdesk_tui.compose.sandbox import compile_template
 from helpdesk_tui.compose.templates import user_files
 from helpdesk_tui.domain.checkpoint import CheckpointError, check_checkpoint_syntax
 from helpdesk_tui.domain.macros import DOWN, ME, UP, Kind, Macro, MacroAction
@@ -54,16 +55,6 @@ class MacroLoadResult:
     macros: list[Macro]
     failed: list[tuple[str, str]] = field(default_factory=list)
     """(file, sentence) for each macro that could not be used; the others still load."""
-
-
-def _unquote(value: str) -> str:
-    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-        return value[1:-1]
-    return value
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^\w]+", "-", text.casefold()).strip("-") or "macro"
 
 
 def _keys() -> str:
@@ -105,44 +96,31 @@ def parse_action(key: str, value: str) -> MacroAction:
 def parse_macro(text: str, source: str, *, id: str | None = None) -> Macro:
     """Read one macro file; raises ``MacroError`` naming the file (or id) and line."""
     where = id if source == BUILTIN and id else source
-    if len(text) > MAX_TEMPLATE_CHARS:
-        raise MacroError(f"the file is longer than {MAX_TEMPLATE_CHARS} characters", where=where)
-    lines = text.lstrip("\ufeff").splitlines()
-    if not lines or lines[0].strip() != "---":
-        raise MacroError("a macro must start with a '---' line, then 'name: …' and its actions, "
-                         "and a closing '---'", line=1, where=where)
     values: dict[str, str] = {}
     actions: list[MacroAction] = []
     variables: list[tuple[str, str]] = []
-    end = None
-    for number, raw in enumerate(lines[1:], start=2):
-        line = raw.strip()
-        if line == "---":
-            end = number
-            break
-        if not line or line.startswith("#"):
-            continue
-        key, sep, value = line.partition(":")
-        key, value = " ".join(key.lower().split()), _unquote(value.strip())
-        if not sep or not key:
-            raise MacroError(f"expected 'action: value' in the header, found {line[:40]!r}", line=number, where=where)
+
+    def field(number: int, key: str, value: str) -> None:
+        key = " ".join(key.lower().split())
         if key in ("name", "description"):
             if key in values:
                 raise MacroError(f"{key!r} appears twice in the header", line=number, where=where)
             values[key] = value
-            continue
+            return
         variable = _VARIABLE.fullmatch(key.replace(" ", ""))
         if variable:
             variables.append((variable.group(1), value))
-            continue
+            return
         if ALIASES.get(key, key) not in Kind._value2member_map_:
             raise MacroError(f"unknown action {key!r}: use {_keys()}", line=number, where=where)
         try:
             actions.append(parse_action(key, value))
         except ValueError as exc:
             raise MacroError(str(exc), line=number, where=where) from None
-    if end is None:
-        raise MacroError("the header is not closed: add a '---' line after it", line=len(lines), where=where)
+
+    lines, end = read_header(text, where, error=MacroError, pair="'action: value'", field=field,
+                             opening="a macro must start with a '---' line, then 'name: …' and its actions, "
+                                     "and a closing '---'")
     if not values.get("name"):
         raise MacroError("the header needs a 'name:' line", line=end, where=where)
     body_lines = lines[end:]
@@ -170,7 +148,7 @@ def parse_macro(text: str, source: str, *, id: str | None = None) -> Macro:
                 raise MacroError(exc.reason, line=(exc.line or 1) + first_line - 1, where=where) from None
     if not actions and not body.strip() and not note.strip():
         raise MacroError("the macro does nothing: list at least one action, or write its text", line=end, where=where)
-    return Macro(id=id or _slug(values["name"]), name=values["name"], description=values.get("description", ""),
+    return Macro(id=id or slug(values["name"], "macro"), name=values["name"], description=values.get("description", ""),
                  actions=tuple(actions), body=body + "\n" if body.strip() else "", note=note + "\n" if note.strip() else "",
                  variables=tuple(variables), source=source, body_line=body_line, note_line=note_line)
 

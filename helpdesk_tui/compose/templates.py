@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Protocol
 
 from helpdesk_tui.compose.errors import TemplateError
+from helpdesk_tui.compose.front_matter import read_header, slug
 from helpdesk_tui.compose.sandbox import MAX_TEMPLATE_CHARS, compile_template
 from helpdesk_tui.domain.checkpoint import CheckpointError, check_checkpoint_syntax
 from helpdesk_tui.domain.vocab import Status
@@ -77,46 +78,23 @@ class TemplateLoadResult:
     """(file, sentence) for each user file that could not be used; the others still load."""
 
 
-def _unquote(value: str) -> str:
-    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-        return value[1:-1]
-    return value
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^\w]+", "-", text.casefold()).strip("-") or "template"
-
-
 def parse_template(text: str, source: str, *, id: str | None = None) -> Template:
     """Read one template file; raises ``TemplateError`` naming the file (or id) and line."""
     where = id if source == BUILTIN and id else source
-    if len(text) > MAX_TEMPLATE_CHARS:
-        raise TemplateError(f"the file is longer than {MAX_TEMPLATE_CHARS} characters", where=where)
-    lines = text.lstrip("\ufeff").splitlines()
-    if not lines or lines[0].strip() != "---":
-        raise TemplateError("a template must start with a '---' line, then 'name: …' and 'language: …' "
-                            "lines and a closing '---'", line=1, where=where)
     values: dict[str, str] = {}
     lines_of: dict[str, int] = {}
-    end = None
-    for number, raw in enumerate(lines[1:], start=2):
-        line = raw.strip()
-        if line == "---":
-            end = number
-            break
-        if not line or line.startswith("#"):
-            continue
-        key, sep, value = line.partition(":")
-        key = key.strip().lower()
-        if not sep or not key:
-            raise TemplateError(f"expected 'key: value' in the header, found {line[:40]!r}", line=number, where=where)
+
+    def field(number: int, key: str, value: str) -> None:
+        key = key.lower()
         if key not in KEYS:
             raise TemplateError(f"unknown header key {key!r}: use {', '.join(KEYS)}", line=number, where=where)
         if key in values:
             raise TemplateError(f"{key!r} appears twice in the header", line=number, where=where)
-        values[key], lines_of[key] = _unquote(value.strip()), number
-    if end is None:
-        raise TemplateError("the header is not closed: add a '---' line after it", line=len(lines), where=where)
+        values[key], lines_of[key] = value, number
+
+    lines, end = read_header(text, where, error=TemplateError, pair="'key: value'", field=field,
+                             opening="a template must start with a '---' line, then 'name: …' and 'language: …' "
+                                     "lines and a closing '---'")
     for key in ("name", "language"):
         if not values.get(key):
             raise TemplateError(f"the header needs a '{key}:' line", line=end, where=where)
@@ -149,7 +127,7 @@ def parse_template(text: str, source: str, *, id: str | None = None) -> Template
         raise exc.located(where, body_line - 1) from None
     return Template(name=values["name"], description=values.get("description", ""), language=language,
                     tags=tags, body=body, default_status=status, default_checkpoint=checkpoint,
-                    source=source, id=id or f"{language}/{_slug(values['name'])}", body_line=body_line)
+                    source=source, id=id or f"{language}/{slug(values['name'], 'template')}", body_line=body_line)
 
 
 class SyncedRecord(Protocol):
