@@ -102,41 +102,11 @@ def _send_one(cache: Cache, backend: Backend, item: OutboxItem, now: Callable[[]
                 version = _current_version(backend, remote_ticket) or version
         except errors.SyncError as exc:
             # Could not look: it stays unknown. Sending blindly could deliver it twice.
-            _mark(cache, item, outbox.UNKNOWN, now, str(exc))
-            result.waiting += 1
-            result.offline = isinstance(exc, errors.Unreachable)
-            result.problems.append(str(exc))
-            return False
+            return _look_up_failed(cache, item, now, exc, result)
     try:
         pushed = backend.push(command, remote_ticket, version)
-    except errors.UnknownOutcome as exc:
-        _mark(cache, item, outbox.UNKNOWN, now, str(exc))
-        result.waiting += 1
-        result.problems.append(str(exc))
-        return False
-    except errors.Conflict as exc:
-        _mark(cache, item, outbox.CONFLICT, now, str(exc))
-        result.conflicts += 1
-        result.problems.append(str(exc))
-        return True
-    except (errors.Unreachable, errors.RateLimited, errors.ServerError) as exc:
-        # Nothing reached the server (or it refused before acting): send it as new next time.
-        _mark(cache, item, outbox.QUEUED, now, str(exc))
-        result.waiting += 1
-        result.offline = isinstance(exc, errors.Unreachable)
-        result.problems.append(str(exc))
-        return False
-    except (errors.AuthFailed, errors.Forbidden, errors.TLSFailure) as exc:
-        _mark(cache, item, outbox.QUEUED, now, str(exc))
-        result.waiting += 1
-        result.auth_failed = isinstance(exc, errors.AuthFailed)
-        result.problems.append(str(exc))
-        return False  # the same will happen to every item: stop and tell the agent
     except errors.SyncError as exc:
-        _mark(cache, item, outbox.FAILED, now, str(exc))
-        result.failed += 1
-        result.problems.append(str(exc))
-        return True
+        return _push_failed(cache, item, now, exc, result)
     _mark(cache, item, outbox.SENT, now, remote_id=pushed.remote_id, version=pushed.version)
     result.sent += 1
     return True
@@ -167,39 +137,15 @@ def _send_new_ticket(cache: Cache, backend: Backend, item: OutboxItem, now: Call
         try:
             found = backend.find_delivered(command, "")
         except errors.SyncError as exc:
-            _mark(cache, item, outbox.UNKNOWN, now, str(exc))
-            result.waiting += 1
-            result.offline = isinstance(exc, errors.Unreachable)
-            result.problems.append(str(exc))
-            return False
+            return _look_up_failed(cache, item, now, exc, result)
         if found is not None:
             _bind_new_ticket(cache, item, now, found, None, None)
             result.sent += 1
             return True
     try:
         pushed = backend.push(command, "", None)
-    except errors.UnknownOutcome as exc:
-        _mark(cache, item, outbox.UNKNOWN, now, str(exc))
-        result.waiting += 1
-        result.problems.append(str(exc))
-        return False
-    except (errors.Unreachable, errors.RateLimited, errors.ServerError) as exc:
-        _mark(cache, item, outbox.QUEUED, now, str(exc))
-        result.waiting += 1
-        result.offline = isinstance(exc, errors.Unreachable)
-        result.problems.append(str(exc))
-        return False
-    except (errors.AuthFailed, errors.Forbidden, errors.TLSFailure) as exc:
-        _mark(cache, item, outbox.QUEUED, now, str(exc))
-        result.waiting += 1
-        result.auth_failed = isinstance(exc, errors.AuthFailed)
-        result.problems.append(str(exc))
-        return False
-    except errors.SyncError as exc:
-        _mark(cache, item, outbox.FAILED, now, str(exc))
-        result.failed += 1
-        result.problems.append(str(exc))
-        return True
+    except errors.SyncError as exc:  # (never a Conflict: a new ticket has no version to clash)
+        return _push_failed(cache, item, now, exc, result)
     if pushed.remote_id is None:
         # Created, but we cannot tell which ticket it is: the look-up by marker will say.
         _mark(cache, item, outbox.UNKNOWN, now, "The helpdesk created the ticket but did not say its number.")
@@ -208,6 +154,45 @@ def _send_new_ticket(cache: Cache, backend: Backend, item: OutboxItem, now: Call
     _bind_new_ticket(cache, item, now, pushed.remote_id, pushed.number, pushed.version)
     result.sent += 1
     return True
+
+
+def _look_up_failed(cache: Cache, item: OutboxItem, now: Callable[[], datetime], exc: errors.SyncError,
+                    result: DrainResult) -> bool:
+    """The look-up after an unknown outcome could not be made: the item stays unknown (sending
+    blindly could deliver it twice). False: stop the drain."""
+    _mark(cache, item, outbox.UNKNOWN, now, str(exc))
+    result.waiting += 1
+    result.offline = isinstance(exc, errors.Unreachable)
+    result.problems.append(str(exc))
+    return False
+
+
+def _push_failed(cache: Cache, item: OutboxItem, now: Callable[[], datetime], exc: errors.SyncError,
+                 result: DrainResult) -> bool:
+    """What a failed push leaves the item as; True: go on with the next item, False: stop the drain."""
+    state = outbox.FAILED
+    go_on = True
+    if isinstance(exc, errors.UnknownOutcome):
+        state, go_on = outbox.UNKNOWN, False
+        result.waiting += 1
+    elif isinstance(exc, errors.Conflict):
+        state = outbox.CONFLICT
+        result.conflicts += 1
+    elif isinstance(exc, (errors.Unreachable, errors.RateLimited, errors.ServerError)):
+        # Nothing reached the server (or it refused before acting): send it as new next time.
+        state, go_on = outbox.QUEUED, False
+        result.waiting += 1
+        result.offline = isinstance(exc, errors.Unreachable)
+    elif isinstance(exc, (errors.AuthFailed, errors.Forbidden, errors.TLSFailure)):
+        # The same will happen to every item: stop and tell the agent.
+        state, go_on = outbox.QUEUED, False
+        result.waiting += 1
+        result.auth_failed = isinstance(exc, errors.AuthFailed)
+    else:
+        result.failed += 1
+    _mark(cache, item, state, now, str(exc))
+    result.problems.append(str(exc))
+    return go_on
 
 
 def _bind_new_ticket(cache: Cache, item: OutboxItem, now: Callable[[], datetime], remote_id: str,
