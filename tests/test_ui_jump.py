@@ -214,3 +214,20 @@ async def test_the_palette_has_the_jump(demo_db, tmp_path):
         command.callback()
         await pilot.pause()
         assert isinstance(app.screen, JumpScreen)
+
+
+async def test_a_number_typed_in_one_burst_with_the_hash_still_opens_that_ticket(demo_db, tmp_path):
+    """A fast typist: '#', the digits and enter arrive before the prompt has drawn (as from a
+    terminal, all queued at once). The digits belong to the prompt, not to the view keys 1-6."""
+    from textual import events
+
+    app = make_app(demo_db, tmp_path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot, app)
+        view = app.workstation.inbox_views.view.id
+        for key, char in [("number_sign", "#"), *((d, d) for d in "10015"), ("enter", "\r")]:
+            app.post_message(events.Key(key, char))
+        await settle(pilot, app)
+        assert not isinstance(app.screen, JumpScreen)
+        assert app.workstation.ticket_id == ticket_id(app, 10015)
+        assert app.workstation.inbox_views.view.id == view  # no digit switched the view

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen
+from textual.widgets import Input, TextArea
 
 if TYPE_CHECKING:  # the screen whose keys these are (it imports this module)
     from helpdesk_tui.ui.screens.workstation import WorkstationScreen
@@ -78,7 +79,9 @@ WORKSTATION_BINDINGS: list[BindingType] = [
     SYNC,
     ACCOUNT,
     # Near the end of the footer: at 100 columns the keys above keep their place (it shows from 160).
-    Binding("number_sign,colon", "jump", "Jump", id="app.jump",
+    # Priority: the app runs it before it reads the next key, so the number typed right after
+    # it in one burst reaches the prompt (a plain binding ran later, and the digits were lost).
+    Binding("number_sign,colon", "jump", "Jump", id="app.jump", priority=True,
             tooltip="Open any cached ticket by its number: # 10015 enter (also outside the view)"),
     # ctrl+f pages the inbox down and / filters it: the search of everything has its own key.
     Binding("ctrl+k", "search", "Search", id="app.search",
@@ -98,6 +101,9 @@ WORKSTATION_BINDINGS: list[BindingType] = [
 APP_BINDINGS: list[BindingType] = [QUIT, HELP, TRIAGE, FOCUS, DASHBOARD, SYNC, ACCOUNT, BACK, NEXT_PANE,
                                    PREVIOUS_PANE]
 
+# Priority bindings (see the jump's): off while the focus is in a text box, where they are text.
+TYPED_AHEAD = frozenset({"jump"})
+
 # Keys that act on the workstation's panes: off (and out of the footer) while a full
 # screen such as triage or the dashboard covers them, so they cannot act unseen.
 PANE_ACTIONS = frozenset({"filter", "jump", "search", "view", "view_key", "reply", "note", "knowledge_base",
@@ -107,6 +113,8 @@ PANE_ACTIONS = frozenset({"filter", "jump", "search", "view", "view_key", "reply
 
 def key_is_off(screen: WorkstationScreen, action: str) -> bool:
     """Whether the workstation's ``action`` is off now (and out of the footer)."""
+    if action in TYPED_AHEAD and isinstance(screen.app.focused, (Input, TextArea)):
+        return True  # a priority key would take the character from the text box
     if action in PANE_ACTIONS and not _shown(screen):
         return True
     if action == "undo_send" and not screen.holds.sends:
