@@ -130,7 +130,8 @@ class InboxViews:
         box = self._host.query_one("#filter", Input)
         box.display = True
         box.value = describe(self.filter)
-        box.focus()
+        # At once, not with focus() (a callback queued behind the keys typed after '/'): see TYPED_AHEAD.
+        box.screen.set_focus(box)
 
     def filter_typed(self, box: Input, text: str, notify: Callable[..., object]) -> None:
         """The agent pressed enter in the filter box: the list narrowed by it, or why it cannot be read."""

@@ -46,7 +46,7 @@ PREVIOUS_PANE = Binding("shift+tab", "app.focus_previous", "Previous pane", id="
 WORKSTATION_BINDINGS: list[BindingType] = [
     QUIT,
     HELP,
-    Binding("slash", "filter", "Filter", id="inbox.filter",
+    Binding("slash", "filter", "Filter", id="inbox.filter", priority=True,  # see TYPED_AHEAD
             tooltip="Filter the inbox: status:open priority:high assignee:me tag:billing customer:acme text"),
     Binding("1", "view('mine')", "My open", id="view.mine", show=False, tooltip="Tickets assigned to me"),
     Binding("2", "view('unassigned')", "Unassigned", id="view.unassigned", show=False,
@@ -79,12 +79,10 @@ WORKSTATION_BINDINGS: list[BindingType] = [
     SYNC,
     ACCOUNT,
     # Near the end of the footer: at 100 columns the keys above keep their place (it shows from 160).
-    # Priority: the app runs it before it reads the next key, so the number typed right after
-    # it in one burst reaches the prompt (a plain binding ran later, and the digits were lost).
-    Binding("number_sign,colon", "jump", "Jump", id="app.jump", priority=True,
+    Binding("number_sign,colon", "jump", "Jump", id="app.jump", priority=True,  # see TYPED_AHEAD
             tooltip="Open any cached ticket by its number: # 10015 enter (also outside the view)"),
     # ctrl+f pages the inbox down and / filters it: the search of everything has its own key.
-    Binding("ctrl+k", "search", "Search", id="app.search",
+    Binding("ctrl+k", "search", "Search", id="app.search", priority=True,  # see TYPED_AHEAD
             tooltip="Search tickets, messages, internal notes, past replies and KB articles"),
     # Last in the footer, after the jump and search: on a wide terminal, or in help and the palette (m).
     Binding("m", "macro", "Macro", id="ticket.macro",
@@ -101,8 +99,12 @@ WORKSTATION_BINDINGS: list[BindingType] = [
 APP_BINDINGS: list[BindingType] = [QUIT, HELP, TRIAGE, FOCUS, DASHBOARD, SYNC, ACCOUNT, BACK, NEXT_PANE,
                                    PREVIOUS_PANE]
 
-# Priority bindings (see the jump's): off while the focus is in a text box, where they are text.
-TYPED_AHEAD = frozenset({"jump"})
+# Keys that open a box to type in. A terminal delivers "/status:open⏎" in one burst, and the
+# app hands each key to the widget focused when it reads it: a plain binding runs later, in the
+# inbox's own queue, so the rest of the burst reached the inbox ('s' status, 't' triage, 'a'
+# take, ':' jump). As priority bindings they run before the app reads the next key (and the box
+# takes the focus at once). Off while the focus is in a text box, where they are text.
+TYPED_AHEAD = frozenset({"jump", "filter", "search"})
 
 # Keys that act on the workstation's panes: off (and out of the footer) while a full
 # screen such as triage or the dashboard covers them, so they cannot act unseen.
