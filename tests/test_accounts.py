@@ -891,3 +891,19 @@ def test_account_add_offline_keeps_the_account_and_says_so_in_one_line(home, mem
     notes = [line for line in captured.err.splitlines() if line.startswith("helpdesk-tui: added, but signing in")]
     assert len(notes) == 1 and "'helpdesk-tui account test work' tries again" in notes[0]
     assert "work" in load_settings(config_file(home)).accounts
+
+
+def test_account_add_quotes_a_hostile_sign_in_error_as_plain_text(home, memory_keyring, plugins, capsys,
+                                                                   monkeypatch):
+    """What the server said reaches the terminal as text: no escape sequence, one line."""
+    from helpdesk_tui.services import accounts as accounts_service
+    from helpdesk_tui.services.errors import ServiceError
+
+    def refused(*_args, **_kwargs):
+        raise ServiceError("Server said \x1b]0;PWNED\x07\x1b[31m[red]no[/red]\nsecond line")
+
+    monkeypatch.setattr(accounts_service, "verify_new_account", refused)
+    assert add(home) == 0
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\x07" not in err and "[red]no[/red]" in err
+    assert len([line for line in err.splitlines() if "signing in did not work" in line]) == 1

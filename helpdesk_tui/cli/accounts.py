@@ -59,6 +59,7 @@ def account_add(ctx: Context, name: str, backend: str, url: str, user: str | Non
 def _sign_in_once(ctx: Context, name: str, config_file: Path, account: AccountConfig) -> None:
     """Sign in once now, to learn who the agent is (assignee:me, My open, signatures). An account
     can be added offline: a failure is a note on stderr, the account stays added."""
+    from helpdesk_tui.content import clean_line
     from helpdesk_tui.services.errors import ServiceError
 
     if account.backend == DEMO:
@@ -67,7 +68,7 @@ def _sign_in_once(ctx: Context, name: str, config_file: Path, account: AccountCo
     try:
         tested = accounts.verify_new_account(config_file, account, override)
     except ServiceError as error:
-        print(f"helpdesk-tui: added, but signing in did not work just now ({str(error).rstrip('.')}): "
+        print(f"helpdesk-tui: added, but signing in did not work just now ({clean_line(str(error)).rstrip('.')}): "
               f"'helpdesk-tui account test {name}' tries again and learns who you are.", file=sys.stderr)
         return
     _report(name, account.backend, tested)
