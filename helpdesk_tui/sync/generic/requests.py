@@ -121,16 +121,22 @@ class Requester:
 
     def send(self, spec: RequestSpec, extra: Mapping[str, Any] | None = None, *,
              files: list[FilePart] | None = None, body_override: Any = None,
-             idempotent: bool | None = None) -> Answer:
+             idempotent: bool | None = None, extra_query: Mapping[str, Any] | None = None,
+             extra_body: Mapping[str, Any] | None = None) -> Answer:
         """Render ``spec`` with ``extra`` over the base context and send it.
 
         ``files`` go with a multipart body; ``body_override`` replaces the rendered body (raw
-        bytes for an upload); ``idempotent`` as ``HttpClient.request``."""
+        bytes for an upload); ``idempotent`` as ``HttpClient.request``. ``extra_query`` and
+        ``extra_body`` add keys the engine owns (a page number, an ``updated since`` filter, a
+        page token in a POST search's JSON body)."""
         context = self.context(extra)
         url = str(spec.path.render(context))
         kwargs: dict[str, Any] = {"expect": spec.expect}
-        if spec.query is not None:
-            kwargs["params"] = _query(spec.query.render(context))
+        query = dict(spec.query.render(context) or {}) if spec.query is not None else {}
+        if extra_query:
+            query.update(extra_query)
+        if query:
+            kwargs["params"] = _query(query)
         headers: dict[str, str] = {}
         if spec.writes and self.write_headers is not None:
             headers.update(_headers(self.write_headers.render(context)))
@@ -140,6 +146,8 @@ class Requester:
             kwargs["content"] = body_override
         elif spec.body_kind == "json" and spec.body is not None:
             payload = spec.body.render(context)
+            if extra_body and isinstance(payload, dict):
+                payload = {**payload, **extra_body}
             if spec.content_type:
                 kwargs["content"] = json.dumps(payload, ensure_ascii=False).encode("utf-8")
                 headers["Content-Type"] = spec.content_type
