@@ -101,6 +101,33 @@ class GenericBackend(Backend):
         return cls.load(account)
 
     @classmethod
+    def _given_mapping(cls, given: MappingABC[str, str]) -> Mapping | None:
+        """The mapping file an account's options name, or None when it cannot be read (the
+        ``mapping`` option's own check says why, in a sentence)."""
+        path = given.get("mapping")
+        if not path:
+            return None
+        try:
+            return load_mapping(FilePath(path).expanduser())
+        except MappingError:
+            return None
+
+    @classmethod
+    def options_for(cls, given: MappingABC[str, str]) -> tuple[Option, ...]:
+        spec = cls._given_mapping(given)
+        return cls.options if spec is None else (*cls.options, *spec.options)
+
+    @classmethod
+    def capabilities_for(cls, given: MappingABC[str, str]) -> Capabilities:
+        spec = cls._given_mapping(given)
+        return cls.capabilities if spec is None else spec.capabilities
+
+    @classmethod
+    def label_for(cls, given: MappingABC[str, str]) -> str:
+        spec = cls._given_mapping(given)
+        return cls.label if spec is None else spec.label
+
+    @classmethod
     def make_client(cls, account: AccountSettings, **options: Any) -> HttpClient:
         spec = cls.mapping_for(account)
         base = base_context(account)
@@ -280,6 +307,18 @@ class MappedBackend(GenericBackend):
     @classmethod
     def mapping_for(cls, account: AccountSettings) -> Mapping:
         return cls.spec
+
+    @classmethod
+    def options_for(cls, given: MappingABC[str, str]) -> tuple[Option, ...]:
+        return cls.options
+
+    @classmethod
+    def capabilities_for(cls, given: MappingABC[str, str]) -> Capabilities:
+        return cls.capabilities
+
+    @classmethod
+    def label_for(cls, given: MappingABC[str, str]) -> str:
+        return cls.label
 
 
 def base_context(account: AccountSettings) -> dict[str, Any]:
