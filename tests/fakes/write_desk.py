@@ -16,7 +16,7 @@
 
 Faults, as a fault proxy would make them: ``lose_answers(n)`` applies the next n writes and
 then drops the connection (the client sees a ``ReadTimeout``); ``refuse_next(status)``
-answers the next write ``status`` before doing anything.
+answers the next write ``status`` (to a path ending so) before doing anything.
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ class Deskly:
         self.idempotency: dict[str, int] = {}
         self.forbidden_status: int | None = None
         self._lose = 0
-        self._refuse: list[int] = []
+        self._refuse: list[tuple[int, str]] = []
         self.clock = lambda: datetime.now(UTC)
 
     # --- test controls ---------------------------------------------------------------------
@@ -87,8 +87,9 @@ class Deskly:
     def lose_answers(self, count: int = 1) -> None:
         self._lose = count
 
-    def refuse_next(self, status: int) -> None:
-        self._refuse.append(status)
+    def refuse_next(self, status: int, path: str = "") -> None:
+        """The next write (whose path ends with ``path``) is answered ``status``, not applied."""
+        self._refuse.append((status, path))
 
     def bump(self, remote_id: str) -> None:
         """Someone else changes the ticket (its version moves)."""
@@ -107,8 +108,8 @@ class Deskly:
         if request.headers.get("x-api-key") != KEY:
             return httpx.Response(401, json={"error": "invalid key"})
         writing = request.method != "GET"
-        if writing and self._refuse:
-            return httpx.Response(self._refuse.pop(0), json={"error": "refused"})
+        if writing and self._refuse and request.url.path.endswith(self._refuse[0][1]):
+            return httpx.Response(self._refuse.pop(0)[0], json={"error": "refused"})
         response = self._route(request)
         if writing and self._lose > 0 and response.status_code < 300:
             self._lose -= 1

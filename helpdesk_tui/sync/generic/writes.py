@@ -36,7 +36,7 @@ from helpdesk_tui.sync.parsing import same_text
 __all__ = ["WRITE_ROOTS", "Lookup", "WriteSpec", "Writer", "parse_writes"]
 
 _OPERATION = {Reply: "reply", Note: "note", Update: "update", NewTicket: "new_ticket"}
-_WHAT = {"reply": "reply", "note": "internal note", "update": "ticket change", "new_ticket": "new ticket"}
+_WHAT = {"reply": "a reply", "note": "an internal note", "update": "a ticket change", "new_ticket": "a new ticket"}
 
 
 class Lookup(Protocol):
@@ -92,9 +92,9 @@ class Writer:
         operation = self._operation(command)
         if isinstance(command, (Reply, Note)) and command.status and not operation.sends("status"):
             # The message's endpoint cannot change the status: the update does it, first (see above).
-            update = self._operation_named("update", f"change the status with a {_WHAT[operation.name]}")
+            update = self._operation_named("update", f"change the status with {_WHAT[operation.name]}")
             if not update.sends("status"):
-                raise NotSupported(f"{self.label} cannot change the status with a {_WHAT[operation.name]}: "
+                raise NotSupported(f"{self.label} cannot change the status with {_WHAT[operation.name]}: "
                                    "send it without the status change.")
             first = self._run(update, Update(command.id, command.created_at, status=command.status),
                               ticket_remote_id, version, agent)
@@ -103,7 +103,7 @@ class Writer:
 
     def _operation(self, command: Command) -> Operation:
         name = _OPERATION[type(command)]
-        return self._operation_named(name, f"take a {_WHAT[name]}")
+        return self._operation_named(name, f"take {_WHAT[name]}")
 
     def _operation_named(self, name: str, doing: str) -> Operation:
         operation = self.spec.operations.get(name)
@@ -118,7 +118,7 @@ class Writer:
             return PushResult(version=version)  # nothing the helpdesk keeps changed (a checkpoint)
         files = command.attachments
         if files and not self._carries_files(operation):
-            raise NotSupported(f"{self.label} cannot attach files to a {_WHAT[operation.name]} from here: "
+            raise NotSupported(f"{self.label} cannot attach files to {_WHAT[operation.name]} from here: "
                                "send it without them, or attach them to a reply.")
         extra: dict[str, Any] = {
             "agent": dict(agent), "ticket": _ticket(ticket_remote_id, version),
@@ -220,7 +220,7 @@ class Writer:
         theirs: dict[str, Any] = {}
         for name, value in ours.items():
             if not operation.sends(name):
-                raise NotSupported(f"{self.label} cannot set the {name} with a {_WHAT[operation.name]} from here "
+                raise NotSupported(f"{self.label} cannot set the {name} with {_WHAT[operation.name]} from here "
                                    "(its mapping does not send it): leave it unchanged.")
             theirs[name] = self._theirs(operation, name, value)
         return theirs
