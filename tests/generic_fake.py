@@ -103,10 +103,34 @@ class FakeDesk:
                 issue = self.issues.get(int(ident)) if ident.isdigit() else None
                 if issue is None:
                     return httpx.Response(404, json={"errors": ["not found"]})
+                if request.method == "PUT":
+                    return self._update(issue, request)
                 return _json({"issue": issue})
             if path.startswith("/files/"):
                 return httpx.Response(200, content=b"file:" + path.encode())
             return httpx.Response(404, json={"errors": ["no such path"]})
+
+    def _update(self, issue: dict[str, Any], request: httpx.Request) -> httpx.Response:
+        """Redmine's ``PUT /issues/N.json``: notes become a journal; 204 without a body."""
+        try:
+            changes = json.loads(request.content)["issue"]
+        except (ValueError, KeyError, TypeError):
+            return httpx.Response(422, json={"errors": ["no issue"]})
+        self.tick()
+        if "status_id" in changes:
+            issue["status"] = {"id": int(changes["status_id"]), "name": "changed"}
+        if "priority_id" in changes:
+            issue["priority"] = {"id": int(changes["priority_id"])}
+        if "assigned_to_id" in changes:
+            uid = changes["assigned_to_id"]
+            issue["assigned_to"] = {"id": uid, "name": self.users[int(uid)]["name"]} if uid else None
+        if changes.get("notes"):
+            journal_id = 1000 + sum(len(i["journals"]) for i in self.issues.values())
+            issue["journals"].append({"id": journal_id, "user": {"id": 1, "name": self.users[1]["name"]},
+                                      "notes": changes["notes"], "private_notes": bool(changes.get("private_notes")),
+                                      "created_on": stamp(self.now), "attachments": []})
+        issue["updated_on"] = stamp(self.now)
+        return httpx.Response(204)
 
     def _list(self, request: httpx.Request, query: dict[str, str]) -> httpx.Response:
         if query.get("project_id") != "desk":
@@ -203,4 +227,23 @@ messages:
       attachments:
         records: attachments
         fields: {remote_id: id, name: filename, size: filesize, media_type: content_type, url: content_url}
+writes:
+  reply:
+    steps:
+      - request: {method: PUT, path: "/issues/{ticket.remote_id}.json",
+                  json: {issue: {notes: "{command.body}", status_id: "{status}"}}}
+    new_id: null
+  note:
+    steps:
+      - request: {method: PUT, path: "/issues/{ticket.remote_id}.json",
+                  json: {issue: {notes: "{command.body}", private_notes: true}}}
+    new_id: null
+  update:
+    steps:
+      - request: {method: PUT, path: "/issues/{ticket.remote_id}.json",
+                  json: {issue: {status_id: "{status}", priority_id: "{priority}", assigned_to_id: "{assignee}"}}}
+    values:
+      status: {new: 1, open: 2, solved: 3, closed: 5}
+      priority: {low: 1, normal: 2, high: 3, urgent: 4}
+      assignee: {lookup: agents}
 """

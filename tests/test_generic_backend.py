@@ -191,3 +191,25 @@ def test_page_number_and_link_header_paging_read_every_ticket_once(desk, tmp_pat
     desk.add_issue("P5")
     pages, _ = pull_all(backend, cursor)
     assert [t.subject for p in pages for t in p.tickets] == ["P5"]
+
+
+def test_a_reply_queued_in_the_cache_is_delivered_once_and_comes_back_once(desk, tmp_path):
+    from helpdesk_tui.domain.reply import ReplyPlan
+
+    ticket_id = desk.add_issue("Needs an answer")
+    cache = Cache(tmp_path / "desk.sqlite", "desk")
+    now = lambda: datetime.now(UTC)  # noqa: E731
+    assert SyncEngine(cache, make(desk, tmp_path), now).sync().new == 1
+    local = cache.find_ticket(str(ticket_id))
+    assert local is not None
+    cache.queue_reply(ReplyPlan(local.id, MessageKind.PUBLIC_REPLY, "Fixed, please try again.", "agent",
+                                Status.SOLVED), now())
+    report = SyncEngine(cache, make(desk, tmp_path), now).sync()
+    assert report.pushed.sent == 1 and report.problem is None, report
+    journal = desk.issues[ticket_id]["journals"][-1]
+    assert journal["notes"] == "Fixed, please try again." and desk.issues[ticket_id]["status"]["id"] == 3
+    SyncEngine(cache, make(desk, tmp_path), now).sync()
+    bodies = [m.body for m in cache.thread(local.id)]
+    assert bodies.count("Fixed, please try again.") == 1, bodies
+    assert cache.ticket(local.id).status is Status.SOLVED
+    cache.close()

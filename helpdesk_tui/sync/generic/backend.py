@@ -33,6 +33,7 @@ from helpdesk_tui.sync.generic.streams import Reader
 from helpdesk_tui.sync.generic.threads import ThreadReader
 from helpdesk_tui.sync.generic.ticket_pull import TicketPuller
 from helpdesk_tui.sync.generic.values import Env
+from helpdesk_tui.sync.generic.writes import Writer
 from helpdesk_tui.sync.http import HttpClient
 
 MAPPINGS = FilePath(__file__).resolve().parent.parent / "mappings"
@@ -81,7 +82,11 @@ class GenericBackend(Backend):
             if spec.articles else None
         self.templates = ListPuller(spec.templates, self.reader, lambda: self._base, self.lookups, "template") \
             if spec.templates else None
-        self._writer: Any = None
+        try:
+            self._writer = Writer(spec.writes, self.requester, lookup=self.lookups, fetch_thread=self.fetch_thread,
+                                  capabilities=self.capabilities, label=self.label)
+        except MappingError as error:
+            raise errors.BadResponse(str(error)) from None
 
     # --- building ------------------------------------------------------------------------
 
@@ -254,30 +259,19 @@ class GenericBackend(Backend):
 
     # --- writing (the writes side's Writer) -------------------------------------------------
 
-    def _writes(self) -> Any:
-        if self._writer is None:
-            try:
-                from helpdesk_tui.sync.generic import writes  # type: ignore[attr-defined, unused-ignore]
-            except ImportError:  # the writes side is not merged yet
-                raise errors.NotSupported(f"{self.label} cannot take writes from this version yet.") from None
-            spec = writes.parse_writes(self.mapping.writes, lookups=set(self.mapping.lookups))
-            self._writer = writes.Writer(spec, self.requester, lookup=self.lookups, fetch_thread=self.fetch_thread,
-                                         capabilities=self.capabilities, label=self.label)
+    def _writes(self) -> Writer:
         return self._writer
 
     def push(self, command: Command, ticket_remote_id: str, version: str | None) -> PushResult:
         agent = {"id": self.identity.remote_id, "name": self.identity.name, "email": self.identity.email} \
             if self.identity is not None else {}
-        result: PushResult = self._writes().push(command, ticket_remote_id, version, agent=agent)
-        return result
+        return self._writes().push(command, ticket_remote_id, version, agent=agent)
 
     def find_delivered(self, command: Command, ticket_remote_id: str) -> str | None:
-        found: str | None = self._writes().find_delivered(command, ticket_remote_id)
-        return found
+        return self._writes().find_delivered(command, ticket_remote_id)
 
     def current_version(self, ticket_remote_id: str) -> str | None:
-        version: str | None = self._writes().current_version(ticket_remote_id)
-        return version
+        return self._writes().current_version(ticket_remote_id)
 
     def _host(self) -> str:
         return httpx.URL(self.client.base_url).host or self.label

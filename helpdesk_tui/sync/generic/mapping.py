@@ -26,6 +26,7 @@ from helpdesk_tui.sync.generic.requests import RequestSpec, parse_request
 from helpdesk_tui.sync.generic.streams import StreamSpec, parse_stream
 from helpdesk_tui.sync.generic.template import Shape, Template, compile_shape, compile_text
 from helpdesk_tui.sync.generic.values import Condition, parse_condition
+from helpdesk_tui.sync.generic.writes import WriteSpec, parse_writes
 
 __all__ = ["Mapping", "MappingError", "load_mapping", "parse_mapping"]
 
@@ -149,7 +150,7 @@ class Mapping:
     batch: ThreadBatch | None
     articles: ListStream | None
     templates: ListStream | None
-    writes: Node | None  # parsed by the writes side (``writes.parse_writes``)
+    writes: WriteSpec  # the writes side's (``writes_spec.parse_writes``)
     rate_limit: Node | None  # parsed by ``request_budget.parse_rate_limit``
     root: Node = field(compare=False, repr=False)
 
@@ -194,7 +195,8 @@ def parse_mapping(root: Node) -> Mapping:
         if write_headers is not None else None,
         capabilities=caps, internal_notes=internal_notes, check=_check(root.get("check")), lookups=lookups,
         tickets=tickets, users=users, organizations=organizations, messages=messages, batch=batch,
-        articles=articles, templates=templates, writes=root.get("writes"), rate_limit=root.get("rate_limit"),
+        articles=articles, templates=templates, writes=parse_writes(root.get("writes"), lookups=set(lookups)),
+        rate_limit=root.get("rate_limit"),
         root=root)
 
 
