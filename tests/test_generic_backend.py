@@ -213,3 +213,19 @@ def test_a_reply_queued_in_the_cache_is_delivered_once_and_comes_back_once(desk,
     assert bodies.count("Fixed, please try again.") == 1, bodies
     assert cache.ticket(local.id).status is Status.SOLVED
     cache.close()
+
+
+def test_probes_run_each_declared_read_once_and_say_what_they_found(desk, tmp_path):
+    ticket_id = desk.add_issue("Probe me")
+    desk.add_journal(ticket_id, "A reply.")
+    backend = make(desk, tmp_path)
+    results = [(name, run()) for name, run in backend.probes()]
+    assert results == [("tickets", "1 ticket on the first page"), ("thread", f"2 messages in ticket {ticket_id}"),
+                       ("lookup agents", "1 agents")]
+    assert backend.status.all() == {}  # nothing kept
+
+
+def test_probes_say_when_there_is_no_ticket_to_read_a_thread_of(desk, tmp_path):
+    runs = dict(make(desk, tmp_path).probes())
+    assert runs["tickets"]() == "0 tickets on the first page"
+    assert runs["thread"]() == "no ticket on the first page to read a thread of"

@@ -9,6 +9,7 @@ writes side's ``Writer`` — to the backend contract.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping as MappingABC
+from functools import partial
 from pathlib import Path as FilePath
 from typing import IO, Any, ClassVar
 
@@ -35,6 +36,7 @@ from helpdesk_tui.sync.generic.ticket_pull import TicketPuller
 from helpdesk_tui.sync.generic.values import Env
 from helpdesk_tui.sync.generic.writes import Writer
 from helpdesk_tui.sync.http import HttpClient
+from helpdesk_tui.sync.status import MemoryStatus
 
 MAPPINGS = FilePath(__file__).resolve().parent.parent / "mappings"
 REQUESTS_PER_MINUTE = Option("requests_per_minute", "at most this many requests a minute to the helpdesk "
@@ -254,6 +256,55 @@ class GenericBackend(Backend):
         site = str(self.mapping.base_url.render(self._base)).rstrip("/") + "/"
         download_url(self.client, meta, "url", site, self.label, sink, progress)
 
+    # --- account test ----------------------------------------------------------------------
+
+    def probes(self) -> list[tuple[str, Callable[[], str]]]:
+        """Every read the mapping declares but ``check``, in order, as (name, run): each run does
+        one read (nothing saved: no cursor, no sync status) and says what it found, or raises a
+        ``SyncError`` whose text is one sentence (``services/account_probe.py`` runs them)."""
+        first: list[RemoteTicket] = []
+
+        def tickets() -> str:
+            page = self.tickets.pull(None, MemoryStatus())
+            first[:] = page.tickets[:1]
+            return f"{_count(len(page.tickets), 'ticket')} on the first page"
+
+        def thread() -> str:
+            if not first:
+                return "no ticket on the first page to read a thread of"
+            messages = self.fetch_thread(first[0])
+            return f"{_count(len(messages), 'message')} in ticket {first[0].number}"
+
+        out: list[tuple[str, Callable[[], str]]] = [("tickets", tickets), ("thread", thread)]
+        for name in self.mapping.lookups:
+            out.append((f"lookup {name}", partial(self._probe_lookup, name)))
+        for what, people in (("users", self.tickets.users), ("organizations", self.tickets.organizations)):
+            if people is not None and people.spec.request is not None:
+                out.append((what, partial(self._probe_people, people, first, what)))
+        if self.articles is not None:
+            articles = self.articles
+            out.append(("articles", lambda: f"{_count(len(articles.first_page()), 'article')} on the first page"))
+        if self.templates is not None:
+            templates = self.templates
+            out.append(("templates", lambda: f"{_count(len(templates.first_page()), 'template')} on the first page"))
+        return out
+
+    def _probe_lookup(self, name: str) -> str:
+        return f"{len(self.lookups.load(name).names())} {name}"
+
+    def _probe_people(self, people: PeopleReader, first: list[RemoteTicket], what: str) -> str:
+        if not first:
+            return f"no ticket on the first page to read {what} of"
+        ticket = first[0]
+        ident = ticket.requester_remote_id if what == "users" else ticket.organization_remote_id
+        if not ident:
+            return f"ticket {ticket.number} names none"
+        skipped: list[str] = []
+        found = people.collect([ticket.raw], [ident], Env({}, self.lookups, dict(self._base)), skipped)
+        if skipped:
+            raise errors.BadResponse(skipped[0])
+        return f"read {what[:-1]} {ident}" if found else f"{self.label} has no {what[:-1]} {ident}"
+
     def lookup(self, name: str) -> Lookup:
         return self.lookups(name)
 
@@ -313,6 +364,10 @@ class MappedBackend(GenericBackend):
     @classmethod
     def label_for(cls, given: MappingABC[str, str]) -> str:
         return cls.label
+
+
+def _count(number: int, what: str) -> str:
+    return f"{number} {what}" if number == 1 or what.endswith("s") else f"{number} {what}s"
 
 
 def base_context(account: AccountSettings) -> dict[str, Any]:

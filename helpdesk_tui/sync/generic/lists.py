@@ -63,14 +63,28 @@ class ListPuller:
                     self._read(record, env, out)
         return out
 
-    def _leaves(self, level: int, context: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    def first_page(self) -> list[Any]:
+        """The first page only (under the first parent of each level): ``account test``'s probe."""
+        context = next(self._leaves(0, dict(self.base()), first=True), None)
+        if context is None:
+            return []
+        page = self.reader.fetch_page(self.spec.stream, context, {})
+        out: list[Any] = []
+        env = Env(page.side_loads, self.lookup, context)
+        for record in page.records:
+            self._read(record, env, out)
+        return out
+
+    def _leaves(self, level: int, context: dict[str, Any], *, first: bool = False) -> Iterator[dict[str, Any]]:
         if level == len(self.spec.parents):
             yield context
             return
         parent = self.spec.parents[level]
         for page in self.reader.fetch_all(parent.stream, context):
             for record in page.records:
-                yield from self._leaves(level + 1, {**context, parent.name: record})
+                yield from self._leaves(level + 1, {**context, parent.name: record}, first=first)
+                if first:
+                    return
 
     def _read(self, record: Any, env: Env, out: list[Any]) -> None:
         try:
