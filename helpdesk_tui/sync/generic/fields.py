@@ -158,6 +158,8 @@ class RecordReader(Generic[T]):
         self._fields = fields
         self._extra = extra
         self.what = what
+        # Fields our record cannot be built without, when the mapping gives no value for them.
+        self.defaults: dict[str, Any] = dict(DEFAULTS.get(build, {}))
         self.id_path: Reader | None = next((read for attr, read, _r, _l in fields if attr == "remote_id"), None)
 
     def read(self, record: Any, env: Env) -> T:
@@ -176,6 +178,8 @@ class RecordReader(Generic[T]):
                     raise Unreadable(f"it has no {label}")
                 continue
             values[attr] = value
+        for attr, value in self.defaults.items():
+            values.setdefault(attr, value)
         if self._extra is not None:
             self._extra(record, env, values)
         values["raw"] = record
@@ -289,16 +293,6 @@ def compile_reader(node: Node, targets: Mapping[str, Target], build: Callable[..
                                   True, name)
             elif "body_format" in targets and "body_format" not in given:
                 fields.append(("body_format", _constant(fmt), False, "body_format"))
-    if build is RemoteTicket:
-        names = {f[0] for f in fields}
-        if "status" not in names:
-            fields.append(("status", lambda record, env: Status.OPEN, False, "status"))
-        if "priority" not in names:
-            fields.append(("priority", lambda record, env: Priority.NORMAL, False, "priority"))
-    if build is RemoteMessage and "kind" not in given:
-        fields.append(("kind", lambda record, env: MessageKind.PUBLIC_REPLY, False, "kind"))
-    if build is RemoteMessage and "author" not in given:
-        fields.append(("author", lambda record, env: "", False, "author"))
     if build in (RemoteUser, RemoteOrganization):
         extras.append(_name_fallback)
     if build is RemoteMessage:
@@ -314,6 +308,14 @@ def _fallback(node: Node, kind: Kind) -> str:
     if isinstance(node.value, dict) and node.get("default") is not None:
         return str(_MAP_CHECKS[kind](node.need("default")))
     return "open" if kind is Kind.STATUS else "normal"
+
+
+DEFAULTS: dict[Any, dict[str, Any]] = {
+    RemoteMessage: {"kind": MessageKind.PUBLIC_REPLY, "author": ""},
+    RemoteTicket: {"status": Status.OPEN, "priority": Priority.NORMAL},
+    RemoteUser: {"name": ""},
+    RemoteOrganization: {"name": ""},
+}
 
 
 def _constant(value: Any) -> Reader:
