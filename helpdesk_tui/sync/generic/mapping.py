@@ -110,6 +110,7 @@ class ThreadBatch:
     records: Path
     ticket_id: Path
     reader: RecordReader[RemoteMessage]
+    ids_join: str | None = ","  # the ids in one parameter joined by this; None: the parameter repeated
 
 
 @dataclass(frozen=True)
@@ -307,13 +308,15 @@ def _messages(node: Node, lookups: set[str]) -> tuple[tuple[MessagePart, ...], T
 
 
 def _batch(node: Node, lookups: set[str]) -> ThreadBatch:
-    node.only("request", "ids_param", "max", "records", "ticket_id", "fields")
+    node.only("request", "ids_param", "ids_join", "max", "records", "ticket_id", "fields")
     limit = node.get("max")
+    join = node.get("ids_join")
     return ThreadBatch(parse_request(node.need("request"), (*BASE_ROOTS, "ids")), node.need("ids_param").text(),
                        limit.integer(minimum=1) if limit else 100,
                        compile_path(node.need("records").text(), node.need("records")),
                        compile_path(node.need("ticket_id").text(), node.need("ticket_id")),
-                       reader_for("message", node.need("fields"), joins=lookups, context_roots=("ticket",)))
+                       reader_for("message", node.need("fields"), joins=lookups, context_roots=("ticket",)),
+                       None if join is not None and join.text() == "repeat" else (join.text() if join else ","))
 
 
 def _list_stream(node: Node | None, what: str, lookups: set[str]) -> ListStream | None:

@@ -55,8 +55,9 @@ class ThreadReader:
         ids = list(by_id)
         for start in range(0, len(ids), batch.max):
             chunk = ids[start:start + batch.max]
+            value: Any = chunk if batch.ids_join is None else batch.ids_join.join(chunk)
             answer = self._reader.requester.send(batch.request, {**self._base(), "ids": chunk},
-                                                 extra_query={batch.ids_param: chunk})
+                                                 extra_query={batch.ids_param: value})
             records = batch.records(answer.body)
             for record in records if isinstance(records, list) else []:
                 owner = text_key(batch.ticket_id(record)) if isinstance(record, dict) else ""
