@@ -198,3 +198,9 @@ def test_an_upload_may_send_the_file_as_a_part_or_as_base64_in_json(upload):
     else:
         import base64
         assert base64.b64decode(json.loads(upload_request.content)["data"]) == DATA
+
+
+def test_files_on_an_update_that_changes_nothing_else_are_refused_not_dropped():
+    r = rig("writes:\n" + UPDATE_JSON + BASE64)
+    with pytest.raises(errors.NotSupported, match="attach"):
+        r.writer.push(Update("u", now(), attachments=(attachment(),)), r.fake.add_ticket(), None, agent=AGENT)

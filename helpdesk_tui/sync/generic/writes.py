@@ -115,12 +115,12 @@ class Writer:
     def _run(self, operation: Operation, command: Command, ticket_remote_id: str, version: str | None,
              agent: Mapping[str, Any]) -> PushResult:
         values = self._values(operation, command)  # NotSupported here: nothing has been sent
-        if isinstance(command, Update) and not values:
-            return PushResult(version=version)  # nothing the helpdesk keeps changed (a checkpoint)
         files = command.attachments
         if files and not self._carries_files(operation):
             raise NotSupported(f"{self.label} cannot attach files to {_WHAT[operation.name]} from here: "
                                "send it without them, or attach them to a reply.")
+        if isinstance(command, Update) and not values:
+            return PushResult(version=version)  # nothing the helpdesk keeps changed (a checkpoint)
         extra: dict[str, Any] = {
             "agent": dict(agent), "ticket": _ticket(ticket_remote_id, version),
             "command": _command(command), "steps": [], **{name: None for name in ("status", "priority", "assignee",
@@ -214,6 +214,8 @@ class Writer:
         else:
             ours = {name: value for name in ("status", "priority", "assignee", "group", "tags")
                     if (value := getattr(command, name))}
+            # (The requester's name is not required: a helpdesk that takes only the address
+            # names the customer after it, and nothing the agent chose is lost.)
             for name, used in (("command.cc", command.cc), ("command.requester_email", command.requester)):
                 if used and not operation.sends(name):
                     raise NotSupported(f"{self.label}'s mapping does not send a new ticket's "
@@ -228,7 +230,7 @@ class Writer:
 
     def _theirs(self, operation: Operation, name: str, value: Any) -> Any:
         values = self.spec.values_for(operation, name)
-        if value is None:
+        if value is None or (name in ("assignee", "group") and value == ""):
             if values is None or values.none is ABSENT:
                 raise NotSupported(f"{self.label} cannot clear the {name} from here: choose one instead.")
             return CLEARED if values.none is None else values.none
