@@ -220,3 +220,25 @@ def test_status_words_in_the_values_table_are_checked_when_the_mapping_is_loaded
 
 def test_the_full_section_loads():
     assert set(rig(WRITES).writer.spec.operations) == {"reply", "note", "update"}
+
+
+def test_a_short_reply_kept_as_html_by_the_helpdesk_is_found_by_its_text():
+    from dataclasses import replace
+
+    from helpdesk_tui.sync.generic.writes import find_in_thread
+    r = rig()
+    remote_id = r.fake.add_ticket()
+    r.writer.push(Reply("r", now(), "Ok & thanks"), remote_id, None, agent=AGENT)
+    thread = [replace(m, body=f"<p>{m.body.replace('&', '&amp;')}</p>", body_format="html") for m in r.thread(remote_id)]
+    found = find_in_thread(thread, Reply("r", now(), "Ok & thanks"))
+    assert found == thread[-1].remote_id
+    assert find_in_thread([replace(thread[-1], body_format="text")], Reply("r", now(), "Ok & thanks")) is None
+
+
+def test_a_patch_with_a_body_meeting_a_5xx_is_tried_once_and_is_an_unknown_outcome():
+    r = rig("writes:\n" + UPDATE_JSON.replace("method: PUT", "method: PATCH"))
+    remote_id = r.fake.add_ticket()
+    r.fake.refuse_next(500)
+    with pytest.raises(errors.UnknownOutcome):
+        r.writer.push(Update("u", now(), priority=Priority.LOW), remote_id, None, agent=AGENT)
+    assert [w.method for w in r.fake.writes()] == ["PATCH"]

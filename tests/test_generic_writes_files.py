@@ -158,3 +158,49 @@ def test_a_message_without_its_files_on_the_server_is_not_taken_for_ours():
     r.writer.push(Note("n0", now(), "Internal log."), remote_id, None, agent=AGENT)  # same words, no file
     with_file = Note("n1", now(), "Internal log.", attachments=(attachment(),))
     assert r.writer.find_delivered(with_file, remote_id) is None
+
+
+def test_a_multipart_step_for_files_and_a_json_step_without_them():
+    r = rig("""
+writes:
+  reply:
+    steps:
+      - request: {method: POST, path: "/tickets/{ticket.remote_id}/messages",
+                  json: {message: {body: "{command.body}", private: false}}}
+        unless: "{command.files}"
+      - request: {method: POST, path: "/tickets/{ticket.remote_id}/messages",
+                  multipart: {body: "{command.body}", private: "false"}}
+        when: "{command.files}"
+    new_id: message.id
+  attachments: {type: multipart, field: "files[]"}
+""")
+    remote_id = r.fake.add_ticket()
+    r.writer.push(Reply("a", now(), "Plain."), remote_id, None, agent=AGENT)
+    r.writer.push(Reply("b", now(), "With file.", attachments=(attachment(),)), remote_id, None, agent=AGENT)
+    kinds = [w.headers["content-type"].split(";")[0] for w in r.fake.writes()]
+    assert kinds == ["application/json", "multipart/form-data"]
+    assert [a["filename"] for a in landed(r, remote_id, "With file.").attachments] == ["dialog.png"]
+
+
+@pytest.mark.parametrize("upload", [
+    'request: {method: POST, path: /uploads, query: {filename: "{file.name}"}, multipart: {kind: attachment}}',
+    'request: {method: POST, path: /uploads, query: {filename: "{file.name}"}, json: {data: "{file.data|base64}"}}',
+], ids=["multipart", "json"])
+def test_an_upload_may_send_the_file_as_a_part_or_as_base64_in_json(upload):
+    writes = UPLOAD.replace('request: {method: POST, path: /uploads, query: {filename: "{file.name}"}}', upload)
+    r = rig(writes)
+    remote_id = r.fake.add_ticket()
+    r.writer.push(Reply("r", now(), "Uploaded.", attachments=(attachment(),)), remote_id, None, agent=AGENT)
+    upload_request = r.fake.writes()[0]
+    assert upload_request.url.path == "/api/uploads"
+    if "multipart" in upload:
+        assert b'name="file"; filename="dialog.png"' in upload_request.content
+    else:
+        import base64
+        assert base64.b64decode(json.loads(upload_request.content)["data"]) == DATA
+
+
+def test_files_on_an_update_that_changes_nothing_else_are_refused_not_dropped():
+    r = rig("writes:\n" + UPDATE_JSON + BASE64)
+    with pytest.raises(errors.NotSupported, match="attach"):
+        r.writer.push(Update("u", now(), attachments=(attachment(),)), r.fake.add_ticket(), None, agent=AGENT)

@@ -186,3 +186,17 @@ def test_a_reply_never_looks_for_an_update_marker():
     remote_id = r.fake.add_ticket()
     r.writer.push(Reply("r", now(), "Hello"), remote_id, None, agent=AGENT)
     assert r.writer.find_delivered(Update("u", now(), status=Status.OPEN), remote_id) is None
+
+
+def test_a_marker_may_come_with_an_idempotency_key_the_client_then_repeats_the_create_itself():
+    r = rig(MARKED.replace("      type: marker\n", "      type: marker\n      header: Idempotency-Key\n"))
+    r.fake.lose_answers(1)
+    result = r.writer.push(opened(), "", None, agent=AGENT)
+    [ticket] = r.fake.tickets.values()
+    assert result.remote_id == str(ticket.id) and len(r.fake.writes()) == 2
+    assert r.writer.find_delivered(opened(), "") == str(ticket.id)
+
+
+def test_an_idempotency_header_on_a_thread_lookup_is_a_mapping_mistake():
+    with pytest.raises(MappingError, match="idempotency key's header"):
+        rig("writes:\n  delivered: {type: thread, header: Idempotency-Key}\n")

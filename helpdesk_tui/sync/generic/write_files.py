@@ -3,7 +3,8 @@
 - ``multipart``: one file part per file beside the step's form fields, in the same request.
 - ``base64``: ``{attachments}``, one ``item`` per file with ``{file.data|base64}``, inside the
   step's JSON: the files land with the message or not at all.
-- ``upload_token``: each file's bytes first to ``upload`` (answering a token), then
+- ``upload_token``: each file first to ``upload`` (its bytes as the body, a multipart part
+  named ``field``, or ``{file.data|base64}`` in a JSON body), which answers a token; then
   ``{uploads}`` names the tokens. A token is kept in the attachment's memo and used again
   while ``token_life`` says it is valid, so a message sent again after a lost answer does not
   upload (and attach) the same file twice.
@@ -75,11 +76,19 @@ def _token(spec: Attachments, attachment: Attachment, requester: Requester, extr
     if kept.get("token") and _still_valid(kept.get("expires"), now, spec.token_life):
         return kept["token"]
     assert spec.upload is not None and spec.token is not None  # parse_writes gives both
-    headers = {} if spec.upload.content_type else {"Content-Type": "application/octet-stream"}
     # An upload nothing names yet is harmless when repeated (the helpdesk drops unused ones):
     # it may be retried like a read.
-    answer = requester.send(spec.upload, {**extra, "file": file_context(attachment, data=False)},
-                            body_override=attachment.content(), idempotent=True, extra_headers=headers)
+    kind = spec.upload.body_kind
+    if kind is None:  # the bytes are the body
+        headers = {} if spec.upload.content_type else {"Content-Type": "application/octet-stream"}
+        answer = requester.send(spec.upload, {**extra, "file": file_context(attachment, data=False)},
+                                body_override=attachment.content(), idempotent=True, extra_headers=headers)
+    elif kind == "multipart":  # a file part beside the upload's own fields
+        part: FilePart = (spec.field, (attachment.name, attachment.content(), attachment.media_type))
+        answer = requester.send(spec.upload, {**extra, "file": file_context(attachment, data=False)},
+                                files=[part], idempotent=True)
+    else:  # JSON or a form carrying {file.data|base64}
+        answer = requester.send(spec.upload, {**extra, "file": file_context(attachment, data=True)}, idempotent=True)
     token = spec.token(answer.body)
     if token is None or token == "":
         raise errors.BadResponse(f"{label} answered the upload of {attachment.name} without a token: check "

@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, Protocol
 
+from helpdesk_tui.content import html_to_text
 from helpdesk_tui.domain.vocab import MessageKind
 from helpdesk_tui.sync import errors
 from helpdesk_tui.sync.commands import KEEP, Command, NewTicket, Note, Reply, Update
@@ -79,7 +80,7 @@ class Writer:
         if capabilities.idempotency and spec.node is not None:
             # The outbox then sends a write again without looking: each one must carry the key.
             for operation in spec.operations.values():
-                if spec.delivered_for(operation).type != "idempotency_header":
+                if spec.delivered_for(operation).header is None:
                     raise operation.node.error(
                         "is sent again as it is after a lost answer (capabilities.idempotency is true), but it "
                         "carries no idempotency key: use delivered type idempotency_header")
@@ -114,12 +115,12 @@ class Writer:
     def _run(self, operation: Operation, command: Command, ticket_remote_id: str, version: str | None,
              agent: Mapping[str, Any]) -> PushResult:
         values = self._values(operation, command)  # NotSupported here: nothing has been sent
-        if isinstance(command, Update) and not values:
-            return PushResult(version=version)  # nothing the helpdesk keeps changed (a checkpoint)
         files = command.attachments
         if files and not self._carries_files(operation):
             raise NotSupported(f"{self.label} cannot attach files to {_WHAT[operation.name]} from here: "
                                "send it without them, or attach them to a reply.")
+        if isinstance(command, Update) and not values:
+            return PushResult(version=version)  # nothing the helpdesk keeps changed (a checkpoint)
         extra: dict[str, Any] = {
             "agent": dict(agent), "ticket": _ticket(ticket_remote_id, version),
             "command": _command(command), "steps": [], **{name: None for name in ("status", "priority", "assignee",
@@ -160,7 +161,7 @@ class Writer:
                     if version_spec.header:
                         headers[version_spec.header] = str(version)
                     json_key = version_spec.json
-                if delivered.type == "idempotency_header" and delivered.header:
+                if delivered.header:
                     # One key per write step: a server may refuse a key seen on another request.
                     headers[delivered.header] = command.id if writes == 0 else f"{command.id}.{writes}"
                     idempotent = True  # the server answers a repeat with the first answer
@@ -213,6 +214,8 @@ class Writer:
         else:
             ours = {name: value for name in ("status", "priority", "assignee", "group", "tags")
                     if (value := getattr(command, name))}
+            # (The requester's name is not required: a helpdesk that takes only the address
+            # names the customer after it, and nothing the agent chose is lost.)
             for name, used in (("command.cc", command.cc), ("command.requester_email", command.requester)):
                 if used and not operation.sends(name):
                     raise NotSupported(f"{self.label}'s mapping does not send a new ticket's "
@@ -227,7 +230,7 @@ class Writer:
 
     def _theirs(self, operation: Operation, name: str, value: Any) -> Any:
         values = self.spec.values_for(operation, name)
-        if value is None:
+        if value is None or (name in ("assignee", "group") and value == ""):
             if values is None or values.none is ABSENT:
                 raise NotSupported(f"{self.label} cannot clear the {name} from here: choose one instead.")
             return CLEARED if values.none is None else values.none
@@ -319,9 +322,16 @@ def find_in_thread(thread: list[RemoteMessage], command: Reply | Note) -> str | 
     for message in sorted(thread, key=lambda m: m.created_at, reverse=True):
         if message.created_at < since:
             break
-        if message.kind == wanted and same_text(message.body, body) and carries_files(message, command):
+        if message.kind == wanted and _says(message, body) and carries_files(message, command):
             return message.remote_id
     return None
+
+
+def _says(message: RemoteMessage, body: str) -> bool:
+    """The message has our words (a helpdesk that keeps HTML is compared on its text)."""
+    if same_text(message.body, body):
+        return True
+    return message.body_format == "html" and same_text(html_to_text(message.body), body)
 
 
 def _ticket(remote_id: str, version: str | None) -> dict[str, Any]:
@@ -332,7 +342,10 @@ def _ticket(remote_id: str, version: str | None) -> dict[str, Any]:
 def _command(command: Command) -> dict[str, Any]:
     """``{command.…}``: what a step may put in a request (empty text is no value)."""
     out: dict[str, Any] = {"id": command.id, "created_at": _iso(command.created_at),
-                           "public": isinstance(command, Reply), "internal": isinstance(command, Note)}
+                           "public": isinstance(command, Reply), "internal": isinstance(command, Note),
+                           # The names of its files (None without): ``when: "{command.files}"`` picks
+                           # a multipart step only when there are files to send.
+                           "files": [a.name for a in command.attachments] or None}
     if isinstance(command, (Reply, Note, NewTicket)):
         out["body"] = command.body
     if isinstance(command, NewTicket):

@@ -85,7 +85,8 @@ class ValueMap:
 class Delivered:
     """How a write with an unknown outcome is found: ``thread`` (read back), ``marker`` (our
     outbox id searched with ``request``: records whose ``where`` holds it; ``id`` is the answer)
-    or ``idempotency_header`` (the same key sent again)."""
+    or ``idempotency_header`` (the same key sent again). ``header``: the key's header, sent by
+    every write step (idempotency_header, or a marker with a key as well)."""
 
     type: str = "thread"
     header: str | None = None
@@ -117,7 +118,7 @@ class Operation:
 @dataclass(frozen=True)
 class Attachments:
     type: str = "none"
-    field: str = "attachments[]"  # multipart: the file part's name
+    field: str = "attachments[]"  # multipart: the file part's name (an upload with a multipart body: "file")
     item: Shape | None = None  # base64 / upload_token: one list entry per file
     upload: RequestSpec | None = None  # upload_token: the raw bytes go here first
     token: Path | None = None  # upload_token: where the token is in the upload's answer
@@ -311,8 +312,9 @@ def _attachments(node: Node | None) -> Attachments:
     request = parse_request(upload.need("request"), WRITE_ROOTS)
     if not request.writes:
         raise upload.need("request").error("must send the file: use method POST (or PUT)")
-    return Attachments(kind, item=item, upload=request, token=path_at(upload.need("token")),
-                       token_life=life.integer(minimum=0) if life else 3600)
+    part = node.get("field")
+    return Attachments(kind, field=part.text() if part else "file", item=item, upload=request,
+                       token=path_at(upload.need("token")), token_life=life.integer(minimum=0) if life else 3600)
 
 
 def _delivered(node: Node) -> Delivered:
@@ -320,10 +322,16 @@ def _delivered(node: Node) -> Delivered:
     kind = node.need("type").choice(*DELIVERED_TYPES)
     if kind == "idempotency_header":
         return Delivered(kind, header=node.need("header").text())
+    header = node.get("header")
     if kind == "marker":
-        return Delivered(kind, request=parse_request(node.need("request"), WRITE_ROOTS),
+        # A marker may come with an idempotency key too (a server that honours one for a while
+        # only, as Zendesk's two hours): the key is sent, the marker searched after that.
+        return Delivered(kind, header=header.text() if header else None,
+                         request=parse_request(node.need("request"), WRITE_ROOTS),
                          records=path_at(node.need("records")), where=path_at(node.need("where")),
                          id=path_at(node.need("id")))
+    if header is not None:
+        raise header.error("is the idempotency key's header: use it with type idempotency_header or marker")
     return Delivered()
 
 
