@@ -141,3 +141,21 @@ def test_a_shipped_mapping_subclass_takes_name_label_options_and_capabilities_fr
     assert client.base_url == "https://desk.example.com:8443/app"
     backend = FakeDeskBackend(ACCOUNT, client)
     assert backend.mapping is FakeDeskBackend.spec and backend.label == "FakeDesk"
+
+
+def test_the_request_budget_is_on_when_the_file_or_the_account_asks(tmp_path, monkeypatch):
+    monkeypatch.setenv("HELPDESK_TUI_HOME", str(tmp_path / "home"))
+    path = tmp_path / "desk.yaml"
+    path.write_text(MAPPING, encoding="utf-8")
+    options = {"mapping": str(path), "project": "desk"}
+
+    def backend(text_options: dict[str, str]) -> GenericBackend:
+        account = AccountSettings("acme", "https://desk.example.com", "aiko", "s3cret", text_options)
+        return GenericBackend(account, GenericBackend.make_client(account))
+
+    assert backend(options).requester.before_request is None
+    budgeted = backend({**options, "requests_per_minute": "30"})
+    assert budgeted.requester.before_request is not None and budgeted.requester.after_response is not None
+    path.write_text(MAPPING.replace("label: FakeDesk\n", "label: FakeDesk\nrate_limit: {per_minute: 60}\n"),
+                    encoding="utf-8")
+    assert backend(options).requester.before_request is not None

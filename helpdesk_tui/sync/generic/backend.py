@@ -27,7 +27,6 @@ from helpdesk_tui.sync.generic.fields import ticket_context
 from helpdesk_tui.sync.generic.lists import ListPuller
 from helpdesk_tui.sync.generic.lookups import Lookup, Lookups
 from helpdesk_tui.sync.generic.mapping import Mapping, MappingError, load_mapping
-from helpdesk_tui.sync.generic.node import Node
 from helpdesk_tui.sync.generic.people import PeopleReader
 from helpdesk_tui.sync.generic.requests import Requester
 from helpdesk_tui.sync.generic.streams import Reader
@@ -36,6 +35,7 @@ from helpdesk_tui.sync.generic.ticket_pull import TicketPuller
 from helpdesk_tui.sync.generic.values import Env
 from helpdesk_tui.sync.generic.writes import Writer
 from helpdesk_tui.sync.http import HttpClient
+from helpdesk_tui.sync.request_budget import RequestBudget
 from helpdesk_tui.sync.status import MemoryStatus
 
 MAPPINGS = FilePath(__file__).resolve().parent.parent / "mappings"
@@ -163,22 +163,15 @@ class GenericBackend(Backend):
         return Requester(client, self._base, write_headers=self.mapping.write_headers, before_request=before,
                          after_response=after)
 
-    def _budget(self) -> Any:
-        """The request budget (``request_budget.py``, the writes side's), when the file or the
-        account asks for one."""
-        try:
-            from helpdesk_tui.sync import request_budget  # type: ignore[attr-defined, unused-ignore]
-        except ImportError:  # the writes side is not merged yet
-            return None
-        spec = request_budget.parse_rate_limit(self.mapping.rate_limit)
+    def _budget(self) -> RequestBudget | None:
+        """The request budget across this machine's processes, when the file or the account
+        (option ``requests_per_minute``, which wins) asks for one."""
         option = self.account.options.get("requests_per_minute")
         per_minute = int(option) if option and option.strip().isdigit() else None
-        if spec is None and per_minute is None:
+        if self.mapping.rate_limit is None and per_minute is None:
             return None
-        if spec is None:  # no rate_limit in the file: the account's option alone
-            spec = request_budget.parse_rate_limit(Node({"per_minute": per_minute}, self.mapping.file, 0,
-                                                        "rate_limit"))
-        return request_budget.RequestBudget(spec, self.account.name, per_minute)
+        budget = RequestBudget(self.mapping.rate_limit, self.account.name, per_minute)
+        return budget if budget.active else None
 
     # --- reading -------------------------------------------------------------------------
 

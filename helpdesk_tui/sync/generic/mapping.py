@@ -27,6 +27,7 @@ from helpdesk_tui.sync.generic.streams import StreamSpec, parse_stream
 from helpdesk_tui.sync.generic.template import Shape, Template, compile_shape, compile_text
 from helpdesk_tui.sync.generic.values import Condition, parse_condition
 from helpdesk_tui.sync.generic.writes import WriteSpec, parse_writes
+from helpdesk_tui.sync.request_budget import RateLimitSpec, parse_rate_limit
 
 __all__ = ["Mapping", "MappingError", "load_mapping", "parse_mapping"]
 
@@ -152,7 +153,7 @@ class Mapping:
     articles: ListStream | None
     templates: ListStream | None
     writes: WriteSpec  # the writes side's (``writes_spec.parse_writes``)
-    rate_limit: Node | None  # parsed by ``request_budget.parse_rate_limit``
+    rate_limit: RateLimitSpec | None  # the writes side's ``request_budget.parse_rate_limit``
     root: Node = field(compare=False, repr=False)
 
 
@@ -197,7 +198,7 @@ def parse_mapping(root: Node) -> Mapping:
         capabilities=caps, internal_notes=internal_notes, check=_check(root.get("check")), lookups=lookups,
         tickets=tickets, users=users, organizations=organizations, messages=messages, batch=batch,
         articles=articles, templates=templates, writes=parse_writes(root.get("writes"), lookups=set(lookups)),
-        rate_limit=root.get("rate_limit"),
+        rate_limit=parse_rate_limit(root.get("rate_limit")),
         root=root)
 
 
