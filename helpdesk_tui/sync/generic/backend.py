@@ -23,7 +23,7 @@ from helpdesk_tui.sync.backends.attachment_fetch import download_url
 from helpdesk_tui.sync.contract import (
     AccountSettings, Backend, Capabilities, ChangeFeed, Command, Identity, PushResult,
 )
-from helpdesk_tui.sync.generic.fields import ticket_context
+from helpdesk_tui.sync.generic.fields import Unreadable, ticket_context
 from helpdesk_tui.sync.generic.lists import ListPuller
 from helpdesk_tui.sync.generic.lookups import Lookup, Lookups
 from helpdesk_tui.sync.generic.mapping import Mapping, MappingError, load_mapping
@@ -212,7 +212,11 @@ class GenericBackend(Backend):
         if record is None:
             return None
         env = Env({}, self.lookups, dict(self._base))
-        ticket = self.tickets.ticket_of(record, env)
+        try:
+            ticket = self.tickets.ticket_of(record, env)
+        except Unreadable as exc:
+            raise errors.BadResponse(f"{self.label} sent ticket {number} in a form this app cannot read: {exc}.") \
+                from None
         ticket.messages = self.fetch_thread(ticket)
         page = ChangePage(tickets=[ticket])
         if self.tickets.users is not None:

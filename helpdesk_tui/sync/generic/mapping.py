@@ -265,7 +265,7 @@ def _tickets(node: Node, joins: Collection[str]) -> TicketStream:
                              compile_path(record.text() if record else "@", record or one))
     return TicketStream(stream, parse_incremental(node.get("incremental")),
                         parse_condition(deleted, BASE_ROOTS) if deleted is not None else None,
-                        reader_for("ticket", node.need("fields"), joins=joins), one_spec)
+                        reader_for("ticket", node.need("fields"), joins=joins, context_roots=BASE_ROOTS), one_spec)
 
 
 def _people(node: Node | None, what: str, key: str, joins: Collection[str], side_loads: Collection[str]) -> People | None:
@@ -302,7 +302,7 @@ def _messages(node: Node, lookups: set[str]) -> tuple[tuple[MessagePart, ...], T
         joins = lookups | _side_load_names(child)
         stream = parse_stream(child, roots, also=("fields",), default_records="@")
         parts.append(MessagePart(stream, reader_for("message", child.need("fields"), joins=joins,
-                                                    context_roots=("ticket",))))
+                                                    context_roots=("ticket", *BASE_ROOTS))))
     if not parts:
         raise node.error("needs at least one part")
     return tuple(parts), batch
@@ -316,7 +316,8 @@ def _batch(node: Node, lookups: set[str]) -> ThreadBatch:
                        limit.integer(minimum=1) if limit else 100,
                        compile_path(node.need("records").text(), node.need("records")),
                        compile_path(node.need("ticket_id").text(), node.need("ticket_id")),
-                       reader_for("message", node.need("fields"), joins=lookups, context_roots=("ticket",)),
+                       reader_for("message", node.need("fields"), joins=lookups,
+                                  context_roots=("ticket", *BASE_ROOTS)),
                        None if join is not None and join.text() == "repeat" else (join.text() if join else ","))
 
 
@@ -341,7 +342,7 @@ def _list_stream(node: Node | None, what: str, lookups: set[str]) -> ListStream 
         raise incremental.error("cannot be used with parents: a nested listing is read whole each time")
     return ListStream(tuple(parents), stream, parse_incremental(incremental) if incremental is not None else None,
                       reader_for(what, node.need("fields"), joins=lookups | _side_load_names(node),
-                                 context_roots=tuple(p.name for p in parents)), pairs)
+                                 context_roots=(*BASE_ROOTS, *(p.name for p in parents))), pairs)
 
 
 def _capabilities(node: Node | None, incremental: Incremental, *, kb: bool, templates: bool) -> tuple[Capabilities, bool]:

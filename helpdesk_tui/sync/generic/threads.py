@@ -35,6 +35,7 @@ class ThreadReader:
         messages: list[RemoteMessage] = []
         previous = self._reader.cache
         self._reader.cache = {}
+        self._reader.expanded.clear()  # a thread is read as the server has it now
         try:
             for part in self.parts:
                 for page in self._reader.fetch_all(part.stream, context, strict=False):

@@ -23,7 +23,7 @@ from helpdesk_tui.sync.generic.incremental import CursorState
 from helpdesk_tui.sync.generic.mapping import TicketStream
 from helpdesk_tui.sync.generic.people import PeopleReader
 from helpdesk_tui.sync.generic.streams import Fetched, Reader
-from helpdesk_tui.sync.generic.values import Env, NameLookup
+from helpdesk_tui.sync.generic.values import Env, NameLookup, text_key
 from helpdesk_tui.sync.status import SyncStatus
 
 log = logging.getLogger(__name__)
@@ -44,6 +44,7 @@ class TicketPuller:
         spec = self.spec
         incremental = spec.incremental
         state = CursorState.load(cursor)
+        starting = not state.page  # the first page of a listing (its total is the pull's)
         self.reader.expanded.clear()  # an expanded record is fresh for each page
         filters = incremental.filter(state)
         query, body = ({}, filters) if incremental.in_body else (filters, {})
@@ -65,6 +66,9 @@ class TicketPuller:
         else:
             self._listing_next(fetched, state, page, status if full_scan else None, env, taken)
         self._people(page, taken, env)
+        if starting and spec.stream.paging.total is not None and spec.stream.paging.type == "offset":
+            total = spec.stream.paging.total(fetched.answer.body)
+            page.total_hint = total if isinstance(total, int) and not isinstance(total, bool) else None
         page.cursor = state.dump()
         return page
 
@@ -117,7 +121,8 @@ class TicketPuller:
             state.token = str(token)
         if incremental.done is not None:
             flag = incremental.done(body)
-            page.done = flag is None or bool(flag) if not isinstance(flag, str) else flag.lower() == "true"
+            # No flag at all counts as drained: a server that stops saying must not be asked for ever.
+            page.done = True if flag is None else text_key(flag).lower() == "true"
         else:
             page.done = not fetched.records
         if token is None and not fetched.records:
@@ -137,14 +142,18 @@ class TicketPuller:
             state.scan += 1
             page.done = True
             return
-        before = state.since
+        if following is not None:
+            # The page cap (max_pages) is reached: start a new listing from the newest stamp seen
+            # (the request must list oldest first). With max_pages: 1 every page is asked for by
+            # stamp, so records that move while the listing is read are never skipped.
+            if state.newest is not None and (state.since is None or state.newest > state.since):
+                state.listing_done()
+            else:  # the whole page sat at the boundary stamp: page on within it, or it never ends
+                state.page = following
+            page.done = False
+            return
         state.listing_done()
-        # A page cap (max_pages) ends the listing early: start again from the newest stamp seen
-        # (the request must list oldest first for this to reach the end).
-        page.done = following is None or state.since == before
-        if following is not None and page.done:
-            log.warning("%s: the listing reached its page cap without moving its stamp on: the rest "
-                        "waits for the next sync", self.reader.label)
+        page.done = True
 
     def _scan_ends(self, state: CursorState, page: ChangePage, status: SyncStatus, env: Env,
                    taken: list[Any]) -> None:
