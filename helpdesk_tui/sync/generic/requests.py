@@ -121,17 +121,26 @@ class Requester:
 
     def send(self, spec: RequestSpec, extra: Mapping[str, Any] | None = None, *,
              files: list[FilePart] | None = None, body_override: Any = None,
-             idempotent: bool | None = None) -> Answer:
+             idempotent: bool | None = None, extra_headers: Mapping[str, str] | None = None,
+             adjust: Callable[[Any], Any] | None = None, extra_query: Mapping[str, Any] | None = None,
+             extra_body: Mapping[str, Any] | None = None) -> Answer:
         """Render ``spec`` with ``extra`` over the base context and send it.
 
         ``files`` go with a multipart body; ``body_override`` replaces the rendered body (raw
-        bytes for an upload); ``idempotent`` as ``HttpClient.request``."""
+        bytes for an upload); ``idempotent`` as ``HttpClient.request``. A write adds
+        ``extra_headers`` of its own (If-Match, Idempotency-Key; the mapping's own win) and
+        ``adjust``s the rendered JSON or form body (a version stamp, a cleared field's null).
+        A read adds ``extra_query`` and ``extra_body`` keys the engine owns (a page number, an
+        ``updated since`` filter, a page token in a POST search's JSON body)."""
         context = self.context(extra)
         url = str(spec.path.render(context))
         kwargs: dict[str, Any] = {"expect": spec.expect}
-        if spec.query is not None:
-            kwargs["params"] = _query(spec.query.render(context))
-        headers: dict[str, str] = {}
+        query = dict(spec.query.render(context) or {}) if spec.query is not None else {}
+        if extra_query:
+            query.update(extra_query)
+        if query:
+            kwargs["params"] = _query(query)
+        headers: dict[str, str] = dict(extra_headers or {})
         if spec.writes and self.write_headers is not None:
             headers.update(_headers(self.write_headers.render(context)))
         if spec.headers is not None:
@@ -140,15 +149,20 @@ class Requester:
             kwargs["content"] = body_override
         elif spec.body_kind == "json" and spec.body is not None:
             payload = spec.body.render(context)
+            if extra_body and isinstance(payload, dict):
+                payload = {**payload, **extra_body}
+            payload = adjust(payload) if adjust is not None else payload
             if spec.content_type:
                 kwargs["content"] = json.dumps(payload, ensure_ascii=False).encode("utf-8")
                 headers["Content-Type"] = spec.content_type
             else:
                 kwargs["json"] = payload
         elif spec.body_kind == "form" and spec.body is not None:
-            kwargs["data"] = _form(spec.body.render(context))
+            form = spec.body.render(context)
+            kwargs["data"] = _form(adjust(form) if adjust is not None else form)
         elif spec.body_kind == "multipart":
-            kwargs["data"] = _form(spec.body.render(context)) if spec.body is not None else {}
+            fields = spec.body.render(context) if spec.body is not None else {}
+            kwargs["data"] = _form(adjust(fields) if adjust is not None else fields)
             kwargs["files"] = files or []
         if spec.content_type and "Content-Type" not in headers and body_override is not None:
             headers["Content-Type"] = spec.content_type
