@@ -296,7 +296,12 @@ class Writer:
             for record in records if isinstance(records, list) else [records] if records else []:
                 if delivered.where is not None and delivered.id is not None and _holds(delivered.where(record),
                                                                                          command.id):
-                    return _text(delivered.id(record))
+                    found = _text(delivered.id(record))
+                    if found is None or delivered.then_request is None or delivered.then_id is None:
+                        return found
+                    answer = self.requester.send(delivered.then_request, {
+                        "ticket": _ticket(ticket_remote_id, None), "command": _command(command), "found": found})
+                    return _text(delivered.then_id(answer.body))
             return None
         if delivered.type == "thread" and isinstance(command, (Reply, Note)):
             return find_in_thread(self.fetch_thread(ticket_remote_id), command)
