@@ -227,3 +227,10 @@ writes:
     [ticket] = r.fake.tickets.values()
     assert r.writer.find_delivered(opened(), "") == str(ticket.id)
     assert r.writer.find_delivered(opened("out-never-sent"), "") is None
+
+
+def test_the_version_guards_changes_not_the_post_that_creates_a_message():
+    r = rig(VERSIONED, capabilities=ETAG)
+    remote_id = r.fake.add_ticket()
+    r.writer.push(Reply("r", now(), "Hello"), remote_id, '"1"', agent=AGENT)
+    assert "if-match" not in r.fake.writes()[0].headers

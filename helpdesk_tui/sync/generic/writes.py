@@ -157,7 +157,9 @@ class Writer:
             idempotent: bool | None = None
             json_key: tuple[str, ...] | None = None
             if request.writes:
-                if sends_version and version_spec is not None:
+                # The version guards a change to what exists (PUT, PATCH, DELETE); a POST creates
+                # (a message, an upload) and a server may refuse a precondition there.
+                if sends_version and version_spec is not None and request.method != "POST":
                     if version_spec.header:
                         headers[version_spec.header] = str(version)
                     json_key = version_spec.json

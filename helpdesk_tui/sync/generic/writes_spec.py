@@ -4,6 +4,22 @@
 the ``values`` that turn our words into the helpdesk's, how files travel, how a write whose
 answer was lost is found again (``delivered``) and where the ticket's version goes. Every
 mistake is a ``MappingError`` at its line; ``sync/generic/writes.py`` sends what this builds.
+
+Beyond the format's outline, what a mapping may write here:
+
+- a step: ``request``, ``when`` and ``unless`` (templates: the step runs when ``when`` has a
+  value and ``unless`` has none); later steps read ``{steps.N.body…}``/``{steps.N.headers…}``.
+- ``new_id``/``number``/``version`` (the ticket's version after the write): a path in the
+  last answer, or ``{path | header, pattern: "regex with one group", step: N}``.
+- ``values.F``: a table of our words (status, priority), or ``{map, lookup, none, join}``;
+  ``none`` is what clears the field (``none: null`` sends JSON null); without it a cleared
+  assignee or group is refused.
+- ``delivered``: per operation or for the section; a marker may send an idempotency
+  ``header`` too, and take a second hop (``then: {request using {found}, id}``).
+- ``attachments.upload``: raw bytes (no body), a multipart part named ``field`` (default
+  ``file``) or ``{file.data|base64}`` in JSON; ``token_life`` seconds a token is reused.
+- ``{command.files}`` (file names, none without), ``{command.public}``, ``{command.internal}``.
+- ``version.send`` puts the version on PUT/PATCH/DELETE steps (never on a POST that creates).
 """
 
 from __future__ import annotations
