@@ -242,3 +242,17 @@ def test_a_patch_with_a_body_meeting_a_5xx_is_tried_once_and_is_an_unknown_outco
     with pytest.raises(errors.UnknownOutcome):
         r.writer.push(Update("u", now(), priority=Priority.LOW), remote_id, None, agent=AGENT)
     assert [w.method for w in r.fake.writes()] == ["PATCH"]
+
+
+def test_a_priority_may_go_through_a_lookup_and_a_status_through_a_map_with_none():
+    from tests.generic_write_rig import LOOKUPS, DictLookup
+    LOOKUPS["priorities"] = DictLookup({1: "low", 2: "normal", 3: "high", 4: "urgent"})
+    try:
+        writes = "writes:\n" + UPDATE_JSON.replace(
+            "priority: {low: 1, normal: 2, high: 3, urgent: 4}", "priority: {lookup: priorities}")
+        r = rig(writes)
+        remote_id = r.fake.add_ticket()
+        r.writer.push(Update("u", now(), priority=Priority.HIGH), remote_id, None, agent=AGENT)
+        assert body_of(r.fake.writes()[0]) == {"ticket": {"priority_id": 3}}
+    finally:
+        del LOOKUPS["priorities"]

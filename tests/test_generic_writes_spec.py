@@ -63,3 +63,16 @@ def test_a_condition_and_a_later_step_may_read_earlier_answers():
         "command.body", "steps.0.body.id") + "\n        when: '{steps.0.headers.etag}'\n    new_id: id\n")
     reply = spec.operations["reply"]
     assert len(reply.steps) == 2 and reply.sends("steps.0") and not reply.sends("status")
+
+
+def test_status_values_may_be_written_as_a_map_and_its_words_are_still_checked():
+    ok = parse("writes:\n  update:\n    steps:\n      - " + POST.replace("command.body", "status")
+               + "\n    values:\n      status: {map: {open: 2}, none: 0}\n")
+    assert ok.operations["update"].values["status"].table == {"open": 2}
+    with pytest.raises(MappingError, match="key 'writes.update.values.status.map.opn'"):
+        parse("writes:\n  update:\n    steps:\n      - " + POST + "\n    values:\n      status: {map: {opn: 2}}\n")
+
+
+def test_a_new_ticket_found_by_reading_a_thread_is_named_at_its_own_key():
+    with pytest.raises(MappingError, match=r"line 3, key 'writes.new_ticket'"):
+        parse("writes:\n  delivered: {type: thread}\n  new_ticket:\n    steps:\n      - " + POST + "\n")

@@ -11,6 +11,8 @@
   data (base64)}]?, "uploads": [{token, filename}]?}}``, or multipart (fields ``body``,
   ``private``; files ``files[]``). Answers 201 ``{"message": {...}}`` with ``Location``.
 - ``POST /uploads?filename=`` takes raw bytes and answers ``{"upload": {"token"}}``.
+- ``GET /messages?contains=`` searches messages by their words; ``GET /messages/{id}`` names
+  its ticket (``ticket_id``).
 - ``POST /tickets`` opens a ticket (``external_id`` kept; ``Idempotency-Key`` honoured: a
   repeat answers the first ticket); ``GET /tickets?external_id=`` searches by it.
 
@@ -124,6 +126,18 @@ class Deskly:
             return httpx.Response(201, json={"upload": {"token": token}})
         if path == "/api/tickets" and request.method == "POST":
             return self._create(request)
+        if path == "/api/messages" and request.method == "GET":  # search by words
+            words = request.url.params.get("contains", "")
+            found = [{**self._message_json(m), "ticket_id": t.id} for t in self.tickets.values()
+                     for m in t.messages if words and words in m.body]
+            return httpx.Response(200, json={"messages": found})
+        one = re.fullmatch(r"/api/messages/(\d+)", path)
+        if one and request.method == "GET":
+            for t in self.tickets.values():
+                for m in t.messages:
+                    if m.id == int(one.group(1)):
+                        return httpx.Response(200, json={"message": {**self._message_json(m), "ticket_id": t.id}})
+            return httpx.Response(404, json={"error": "not found"})
         if path == "/api/tickets" and request.method == "GET":
             wanted = request.url.params.get("external_id")
             found = [self._ticket_json(t) for t in self.tickets.values() if t.external_id == wanted]

@@ -157,7 +157,9 @@ class Writer:
             idempotent: bool | None = None
             json_key: tuple[str, ...] | None = None
             if request.writes:
-                if sends_version and version_spec is not None:
+                # The version guards a change to what exists (PUT, PATCH, DELETE); a POST creates
+                # (a message, an upload) and a server may refuse a precondition there.
+                if sends_version and version_spec is not None and request.method != "POST":
                     if version_spec.header:
                         headers[version_spec.header] = str(version)
                     json_key = version_spec.json
@@ -296,7 +298,12 @@ class Writer:
             for record in records if isinstance(records, list) else [records] if records else []:
                 if delivered.where is not None and delivered.id is not None and _holds(delivered.where(record),
                                                                                          command.id):
-                    return _text(delivered.id(record))
+                    found = _text(delivered.id(record))
+                    if found is None or delivered.then_request is None or delivered.then_id is None:
+                        return found
+                    answer = self.requester.send(delivered.then_request, {
+                        "ticket": _ticket(ticket_remote_id, None), "command": _command(command), "found": found})
+                    return _text(delivered.then_id(answer.body))
             return None
         if delivered.type == "thread" and isinstance(command, (Reply, Note)):
             return find_in_thread(self.fetch_thread(ticket_remote_id), command)
