@@ -9,6 +9,7 @@ every backend, hand-written or mapped.
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -121,17 +122,26 @@ class Requester:
 
     def send(self, spec: RequestSpec, extra: Mapping[str, Any] | None = None, *,
              files: list[FilePart] | None = None, body_override: Any = None,
-             idempotent: bool | None = None) -> Answer:
+             idempotent: bool | None = None, extra_headers: Mapping[str, str] | None = None,
+             adjust: Callable[[Any], Any] | None = None, extra_query: Mapping[str, Any] | None = None,
+             extra_body: Mapping[str, Any] | None = None) -> Answer:
         """Render ``spec`` with ``extra`` over the base context and send it.
 
         ``files`` go with a multipart body; ``body_override`` replaces the rendered body (raw
-        bytes for an upload); ``idempotent`` as ``HttpClient.request``."""
+        bytes for an upload); ``idempotent`` as ``HttpClient.request``. A write adds
+        ``extra_headers`` of its own (If-Match, Idempotency-Key; the mapping's own win) and
+        ``adjust``s the rendered JSON or form body (a version stamp, a cleared field's null).
+        A read adds ``extra_query`` and ``extra_body`` keys the engine owns (a page number, an
+        ``updated since`` filter, a page token in a POST search's JSON body)."""
         context = self.context(extra)
         url = str(spec.path.render(context))
         kwargs: dict[str, Any] = {"expect": spec.expect}
-        if spec.query is not None:
-            kwargs["params"] = _query(spec.query.render(context))
-        headers: dict[str, str] = {}
+        query = dict(spec.query.render(context) or {}) if spec.query is not None else {}
+        if extra_query:
+            query.update(extra_query)
+        if query:
+            kwargs["params"] = _query(query)
+        headers: dict[str, str] = dict(extra_headers or {})
         if spec.writes and self.write_headers is not None:
             headers.update(_headers(self.write_headers.render(context)))
         if spec.headers is not None:
@@ -140,16 +150,26 @@ class Requester:
             kwargs["content"] = body_override
         elif spec.body_kind == "json" and spec.body is not None:
             payload = spec.body.render(context)
+            if extra_body and isinstance(payload, dict):
+                payload = {**payload, **extra_body}
+            payload = adjust(payload) if adjust is not None else payload
             if spec.content_type:
                 kwargs["content"] = json.dumps(payload, ensure_ascii=False).encode("utf-8")
                 headers["Content-Type"] = spec.content_type
             else:
                 kwargs["json"] = payload
         elif spec.body_kind == "form" and spec.body is not None:
-            kwargs["data"] = _form(spec.body.render(context))
+            form = spec.body.render(context)
+            kwargs["data"] = _form(adjust(form) if adjust is not None else form)
         elif spec.body_kind == "multipart":
-            kwargs["data"] = _form(spec.body.render(context)) if spec.body is not None else {}
-            kwargs["files"] = files or []
+            rendered = spec.body.render(context) if spec.body is not None else {}
+            fields = _form(adjust(rendered) if adjust is not None else rendered)
+            if files:
+                kwargs["data"], kwargs["files"] = fields, files
+            else:
+                # httpx sends fields without files as a urlencoded form; the mapping said multipart
+                # (an API that takes only JSON or multipart refuses the form).
+                kwargs["content"], headers["Content-Type"] = _multipart_fields(fields)
         if spec.content_type and "Content-Type" not in headers and body_override is not None:
             headers["Content-Type"] = spec.content_type
         if headers:
@@ -219,6 +239,18 @@ def _form(rendered: Any) -> dict[str, Any]:
             continue
         out[key] = [_text(v) for v in value] if isinstance(value, (list, tuple)) else _text(value)
     return out
+
+
+def _multipart_fields(fields: Mapping[str, Any]) -> tuple[bytes, str]:
+    """Text fields as a multipart/form-data body, and its Content-Type."""
+    boundary = secrets.token_hex(16)
+    parts = []
+    for name, value in fields.items():
+        quoted = name.replace("\\", "\\\\").replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
+        for item in value if isinstance(value, list) else [value]:
+            parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{quoted}"\r\n\r\n'.encode()
+                         + str(item).encode("utf-8") + b"\r\n")
+    return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
 
 
 def _headers(rendered: Any) -> dict[str, str]:
