@@ -56,11 +56,11 @@ class User:
                     "PYTHONPATH": os.pathsep.join([str(ROOT), *_registered_generic(tmp), env.get("PYTHONPATH", "")])})
         self.env, self.tmp, self.fake = env, tmp, fake
 
-    def __call__(self, *args: str) -> subprocess.CompletedProcess[str]:
+    def __call__(self, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-m", "helpdesk_tui", *args], capture_output=True, text=True,
-                              env=self.env, timeout=120, cwd=self.tmp, stdin=subprocess.DEVNULL)
+                              env=self.env, timeout=120, cwd=cwd or self.tmp, stdin=subprocess.DEVNULL)
 
-    def add(self, mapping: Path) -> subprocess.CompletedProcess[str]:
+    def add(self, mapping: Path | str) -> subprocess.CompletedProcess[str]:
         return self("account", "add", "desk", "--backend", "generic", "--url", self.fake.url,
                     "--option", f"mapping={mapping}", "--token-env", "DESKETTE_KEY")
 

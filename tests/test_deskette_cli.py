@@ -90,3 +90,14 @@ def test_account_test_names_the_read_a_wrong_path_breaks_and_still_runs_the_othe
                        "lookup teams": "failed", "articles": "ok", "templates": "ok"}, tested.stdout
     [teams] = [line for line in tested.stdout.splitlines() if "lookup teams" in line]
     assert "404" in teams and "/team" in teams, teams
+
+
+def test_a_mapping_named_by_a_relative_path_is_kept_whole_so_a_sync_from_elsewhere_finds_it(
+        user: User, fake: FakeDeskette, tmp_path: Path) -> None:
+    fake.add_ticket("Printer offline", "It is offline.", email="aiko@example.com")
+    (tmp_path / "deskette.yaml").write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
+    ok(user.add("deskette.yaml"))  # as typed in the folder that holds it
+    assert f'mapping = "{tmp_path / "deskette.yaml"}"' in (tmp_path / "home" / "config" / "config.toml").read_text()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    assert "1 new" in ok(user("sync", "--account", "desk", cwd=elsewhere)).stdout
