@@ -101,3 +101,30 @@ def test_a_mapping_named_by_a_relative_path_is_kept_whole_so_a_sync_from_elsewhe
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     assert "1 new" in ok(user("sync", "--account", "desk", cwd=elsewhere)).stdout
+
+
+def test_replies_and_notes_land_once_each_when_every_second_write_answer_is_lost(
+        user: User, fake: FakeDeskette, tmp_path: Path) -> None:
+    from helpdesk_tui.sync.testing.fault_proxy import PASS, FaultProxy, drop_after_upstream
+
+    first = fake.add_ticket("VPN drops", "Every five minutes.", email="aiko@example.com")
+    second = fake.add_ticket("Invoice copy", "Please send it.", email="pat@example.com")
+    with FaultProxy(fake.url) as proxy:
+        proxy.add("POST", r"/api/v1/tickets/\d+/posts$", PASS, drop_after_upstream(), repeat=True)
+        ok(user("account", "add", "desk", "--backend", "generic", "--url", proxy.url,
+                "--option", f"mapping={EXAMPLE}", "--token-env", "DESKETTE_KEY"))
+        ok(user("sync", "--account", "desk"))
+        sent = {}
+        for n, (ticket, note) in enumerate([(first, False), (first, True), (second, False), (second, True)]):
+            text = tmp_path / f"text{n}.md"
+            sent[n] = f"Message {n}: {'a note' if note else 'a reply'} about the ticket."
+            text.write_text(sent[n] + "\n", encoding="utf-8")
+            ok(user("reply", str(ticket), "--account", "desk", "--file", str(text), *(["--note"] if note else [])))
+        ok(user("sync", "--account", "desk"))
+        assert proxy.count("POST", r"/posts$", forwarded=True) > 4, "no answer was lost: the test proves nothing"
+    bodies = [p["body"].strip() for ticket in (first, second) for p in fake.thread(ticket)]
+    assert [bodies.count(text) for text in sent.values()] == [1, 1, 1, 1], bodies
+    visibility = {p["body"].strip(): p["visibility"] for t in (first, second) for p in fake.thread(t)}
+    assert [visibility[sent[n]] for n in range(4)] == ["public", "internal", "public", "internal"]
+    outbox = ok(user("outbox", "--account", "desk", "--json")).stdout
+    assert outbox.strip() == "", outbox  # nothing waiting, nothing failed
