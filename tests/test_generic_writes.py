@@ -318,3 +318,14 @@ def test_a_verification_that_cannot_read_is_an_unknown_outcome():
     r.fake.refuse_reads(10)
     with pytest.raises(errors.UnknownOutcome, match="could not be re-read"):
         r.writer.push(Update("u", now(), status=Status.SOLVED), remote_id, None, agent=AGENT)
+
+
+def test_a_thread_with_stamps_without_a_zone_is_searched_as_utc():
+    from dataclasses import replace
+
+    from helpdesk_tui.sync.generic.writes import find_in_thread
+    r = rig()
+    remote_id = r.fake.add_ticket()
+    r.writer.push(Reply("r", now(), "Zone-less."), remote_id, None, agent=AGENT)
+    thread = [replace(m, created_at=m.created_at.replace(tzinfo=None)) for m in r.thread(remote_id)]
+    assert find_in_thread(thread, Reply("r", now(), "Zone-less.")) == thread[-1].remote_id

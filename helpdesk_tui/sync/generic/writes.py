@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from helpdesk_tui.content import html_to_text
@@ -352,13 +352,18 @@ def find_in_thread(thread: list[RemoteMessage], command: Reply | Note) -> str | 
     queued (less the clock skew); searched from the newest."""
     wanted = MessageKind.PUBLIC_REPLY if isinstance(command, Reply) else MessageKind.INTERNAL_NOTE
     body = command.body.strip()
-    since = command.created_at.replace(microsecond=0) - CLOCK_SKEW
-    for message in sorted(thread, key=lambda m: m.created_at, reverse=True):
-        if message.created_at < since:
+    since = _aware(command.created_at).replace(microsecond=0) - CLOCK_SKEW
+    for message in sorted(thread, key=lambda m: _aware(m.created_at), reverse=True):
+        if _aware(message.created_at) < since:
             break
         if message.kind == wanted and _says(message, body) and carries_files(message, command):
             return message.remote_id
     return None
+
+
+def _aware(when: datetime) -> datetime:
+    """A stamp without a zone is UTC (a helpdesk that omits it means the server's UTC)."""
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 def _says(message: RemoteMessage, body: str) -> bool:
