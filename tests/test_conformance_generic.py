@@ -86,3 +86,30 @@ class TestGenericBackend(BackendTests):
     @pytest.fixture
     def server(self, served: tuple[Served, Path]) -> ServerActions:
         return FakeDeskActions(*served)
+
+
+INCREMENTAL = ('  incremental: {type: updated_since, param: updated_on, value: ">={since}", format: iso8601z, '
+               'field: updated_on}\n')
+
+
+class FullScanActions(FakeDeskActions):
+    def delete_ticket(self, remote_id: str) -> None:
+        with self.desk.lock:
+            del self.desk.issues[int(remote_id)]
+
+
+@pytest.fixture(scope="module")
+def served_full_scan(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Served, Path]]:
+    """The same helpdesk read without a change feed: a full scan with content hashes, and deletions."""
+    text = MAPPING.replace(INCREMENTAL, "").replace("capabilities:\n", "capabilities:\n  deletions: true\n")
+    assert INCREMENTAL not in text and "deletions: true" in text
+    mapping = tmp_path_factory.mktemp("mapping") / "fakedesk-scan.yaml"
+    mapping.write_text(text, encoding="utf-8")
+    with Served(FakeDesk(real_time=True)) as running:
+        yield running, mapping
+
+
+class TestGenericBackendFullScan(BackendTests):
+    @pytest.fixture
+    def server(self, served_full_scan: tuple[Served, Path]) -> ServerActions:
+        return FullScanActions(*served_full_scan)
