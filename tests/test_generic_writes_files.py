@@ -204,3 +204,13 @@ def test_files_on_an_update_that_changes_nothing_else_are_refused_not_dropped():
     r = rig("writes:\n" + UPDATE_JSON + BASE64)
     with pytest.raises(errors.NotSupported, match="attach"):
         r.writer.push(Update("u", now(), attachments=(attachment(),)), r.fake.add_ticket(), None, agent=AGENT)
+
+
+def test_a_multipart_step_without_files_is_still_sent_as_multipart():
+    r = rig(MULTIPART)
+    remote_id = r.fake.add_ticket()
+    result = r.writer.push(Reply("r1", now(), "No file, \"quoted\" & ünïcode."), remote_id, None, agent=AGENT)
+    [sent] = r.fake.writes()
+    assert sent.headers["content-type"].startswith("multipart/form-data; boundary=")
+    mine = landed(r, remote_id, "No file, \"quoted\" & ünïcode.")
+    assert result.remote_id == mine.remote_id and mine.attachments == ()

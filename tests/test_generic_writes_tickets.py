@@ -200,3 +200,37 @@ def test_a_marker_may_come_with_an_idempotency_key_the_client_then_repeats_the_c
 def test_an_idempotency_header_on_a_thread_lookup_is_a_mapping_mistake():
     with pytest.raises(MappingError, match="idempotency key's header"):
         rig("writes:\n  delivered: {type: thread, header: Idempotency-Key}\n")
+
+
+def test_a_marker_found_on_a_message_leads_to_its_ticket_in_a_second_hop():
+    writes = """
+writes:
+  new_ticket:
+    steps:
+      - request:
+          method: POST
+          path: /tickets
+          json: {ticket: {subject: "{command.subject}", body: "{command.body} [ref {command.id}]",
+                          requester_email: "{command.requester_email}"}}
+    delivered:
+      type: marker
+      request: {path: /messages, query: {contains: "[ref {command.id}]"}}
+      records: messages
+      where: body
+      id: id
+      then: {request: {path: "/messages/{found}"}, id: message.ticket_id}
+"""
+    r = rig(writes)
+    r.fake.lose_answers(1)
+    with pytest.raises(errors.UnknownOutcome):
+        r.writer.push(opened(), "", None, agent=AGENT)
+    [ticket] = r.fake.tickets.values()
+    assert r.writer.find_delivered(opened(), "") == str(ticket.id)
+    assert r.writer.find_delivered(opened("out-never-sent"), "") is None
+
+
+def test_the_version_guards_changes_not_the_post_that_creates_a_message():
+    r = rig(VERSIONED, capabilities=ETAG)
+    remote_id = r.fake.add_ticket()
+    r.writer.push(Reply("r", now(), "Hello"), remote_id, '"1"', agent=AGENT)
+    assert "if-match" not in r.fake.writes()[0].headers

@@ -76,6 +76,7 @@ class RequestBudget:
         self.window = window  # seconds (a minute; shorter in tests)
         self.waited = 0.0  # seconds slept by this process (for the log and the benchmarks)
         self.last_stamp = 0.0  # when the last request was let through (as the shared state has it)
+        self._made = False  # the state's directory exists
 
     @property
     def active(self) -> bool:
@@ -137,7 +138,9 @@ class RequestBudget:
     @contextlib.contextmanager
     def _state(self) -> Iterator[dict[str, Any]]:
         """The shared state, locked for the block and written back at its end."""
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not self._made:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            self._made = True
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         with os.fdopen(fd, "r+", encoding="utf-8") as handle:
             with _locked(handle):

@@ -11,6 +11,8 @@
   data (base64)}]?, "uploads": [{token, filename}]?}}``, or multipart (fields ``body``,
   ``private``; files ``files[]``). Answers 201 ``{"message": {...}}`` with ``Location``.
 - ``POST /uploads?filename=`` takes raw bytes and answers ``{"upload": {"token"}}``.
+- ``GET /messages?contains=`` searches messages by their words; ``GET /messages/{id}`` names
+  its ticket (``ticket_id``).
 - ``POST /tickets`` opens a ticket (``external_id`` kept; ``Idempotency-Key`` honoured: a
   repeat answers the first ticket); ``GET /tickets?external_id=`` searches by it.
 
@@ -73,6 +75,7 @@ class Deskly:
         self.idempotency: dict[str, int] = {}
         self.forbidden_status: int | None = None
         self._lose = 0
+        self._refuse_reads = 0
         self._refuse: list[tuple[int, str]] = []
         self.clock = lambda: datetime.now(UTC)
 
@@ -91,6 +94,10 @@ class Deskly:
         """The next write (whose path ends with ``path``) is answered ``status``, not applied."""
         self._refuse.append((status, path))
 
+    def refuse_reads(self, count: int) -> None:
+        """The next ``count`` reads are answered 503 (the helpdesk is under maintenance)."""
+        self._refuse_reads = count
+
     def bump(self, remote_id: str) -> None:
         """Someone else changes the ticket (its version moves)."""
         self.tickets[int(remote_id)].lock_version += 1
@@ -108,6 +115,9 @@ class Deskly:
         if request.headers.get("x-api-key") != KEY:
             return httpx.Response(401, json={"error": "invalid key"})
         writing = request.method != "GET"
+        if not writing and self._refuse_reads > 0:
+            self._refuse_reads -= 1
+            return httpx.Response(503, json={"error": "maintenance"})
         if writing and self._refuse and request.url.path.endswith(self._refuse[0][1]):
             return httpx.Response(self._refuse.pop(0)[0], json={"error": "refused"})
         response = self._route(request)
@@ -124,6 +134,18 @@ class Deskly:
             return httpx.Response(201, json={"upload": {"token": token}})
         if path == "/api/tickets" and request.method == "POST":
             return self._create(request)
+        if path == "/api/messages" and request.method == "GET":  # search by words
+            words = request.url.params.get("contains", "")
+            found = [{**self._message_json(m), "ticket_id": t.id} for t in self.tickets.values()
+                     for m in t.messages if words and words in m.body]
+            return httpx.Response(200, json={"messages": found})
+        one = re.fullmatch(r"/api/messages/(\d+)", path)
+        if one and request.method == "GET":
+            for t in self.tickets.values():
+                for m in t.messages:
+                    if m.id == int(one.group(1)):
+                        return httpx.Response(200, json={"message": {**self._message_json(m), "ticket_id": t.id}})
+            return httpx.Response(404, json={"error": "not found"})
         if path == "/api/tickets" and request.method == "GET":
             wanted = request.url.params.get("external_id")
             found = [self._ticket_json(t) for t in self.tickets.values() if t.external_id == wanted]

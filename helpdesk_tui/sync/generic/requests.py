@@ -9,6 +9,7 @@ every backend, hand-written or mapped.
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -161,9 +162,14 @@ class Requester:
             form = spec.body.render(context)
             kwargs["data"] = _form(adjust(form) if adjust is not None else form)
         elif spec.body_kind == "multipart":
-            fields = spec.body.render(context) if spec.body is not None else {}
-            kwargs["data"] = _form(adjust(fields) if adjust is not None else fields)
-            kwargs["files"] = files or []
+            rendered = spec.body.render(context) if spec.body is not None else {}
+            fields = _form(adjust(rendered) if adjust is not None else rendered)
+            if files:
+                kwargs["data"], kwargs["files"] = fields, files
+            else:
+                # httpx sends fields without files as a urlencoded form; the mapping said multipart
+                # (an API that takes only JSON or multipart refuses the form).
+                kwargs["content"], headers["Content-Type"] = _multipart_fields(fields)
         if spec.content_type and "Content-Type" not in headers and body_override is not None:
             headers["Content-Type"] = spec.content_type
         if headers:
@@ -233,6 +239,18 @@ def _form(rendered: Any) -> dict[str, Any]:
             continue
         out[key] = [_text(v) for v in value] if isinstance(value, (list, tuple)) else _text(value)
     return out
+
+
+def _multipart_fields(fields: Mapping[str, Any]) -> tuple[bytes, str]:
+    """Text fields as a multipart/form-data body, and its Content-Type."""
+    boundary = secrets.token_hex(16)
+    parts = []
+    for name, value in fields.items():
+        quoted = name.replace("\\", "\\\\").replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
+        for item in value if isinstance(value, list) else [value]:
+            parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{quoted}"\r\n\r\n'.encode()
+                         + str(item).encode("utf-8") + b"\r\n")
+    return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
 
 
 def _headers(rendered: Any) -> dict[str, str]:

@@ -4,6 +4,22 @@
 the ``values`` that turn our words into the helpdesk's, how files travel, how a write whose
 answer was lost is found again (``delivered``) and where the ticket's version goes. Every
 mistake is a ``MappingError`` at its line; ``sync/generic/writes.py`` sends what this builds.
+
+Beyond the format's outline, what a mapping may write here:
+
+- a step: ``request``, ``when`` and ``unless`` (templates: the step runs when ``when`` has a
+  value and ``unless`` has none); later steps read ``{steps.N.body…}``/``{steps.N.headers…}``.
+- ``new_id``/``number``/``version`` (the ticket's version after the write): a path in the
+  last answer, or ``{path | header, pattern: "regex with one group", step: N}``.
+- ``values.F``: a table of our words (status, priority), or ``{map, lookup, none, join}``;
+  ``none`` is what clears the field (``none: null`` sends JSON null); without it a cleared
+  assignee or group is refused.
+- ``delivered``: per operation or for the section; a marker may send an idempotency
+  ``header`` too, and take a second hop (``then: {request using {found}, id}``).
+- ``attachments.upload``: raw bytes (no body), a multipart part named ``field`` (default
+  ``file``) or ``{file.data|base64}`` in JSON; ``token_life`` seconds a token is reused.
+- ``{command.files}`` (file names, none without), ``{command.public}``, ``{command.internal}``.
+- ``version.send`` puts the version on PUT/PATCH/DELETE steps (never on a POST that creates).
 """
 
 from __future__ import annotations
@@ -28,6 +44,9 @@ OPERATIONS = ("reply", "note", "update", "new_ticket")
 FIELDS = ("status", "priority", "assignee", "group", "tags")  # the roots an update's values feed
 ATTACHMENT_TYPES = ("multipart", "base64", "upload_token", "none")
 DELIVERED_TYPES = ("thread", "marker", "idempotency_header")
+# What each operation cannot go without: a reply without its words would land empty.
+_NEEDS = {"reply": ("command.body",), "note": ("command.body",), "new_ticket": ("command.subject", "command.body")}
+_WHAT_IT_IS = {"command.body": "the message's text", "command.subject": "the ticket's subject"}
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
 
 
@@ -94,6 +113,10 @@ class Delivered:
     records: Path | None = None
     where: Path | None = None
     id: Path | None = None
+    # A second hop from what the marker found (the message) to what we want (its ticket):
+    # ``then_request`` may use {found}, and ``then_id`` is the answer.
+    then_request: RequestSpec | None = None
+    then_id: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -201,6 +224,9 @@ def _operation(name: str, node: Node, lookups: Collection[str], conflict: tuple[
     delivered = _delivered(delivered_node) if delivered_node else None
     values = _values(node.get("values"), lookups)
     multipart = any(step.request.body_kind == "multipart" for step in steps)
+    for needed in _NEEDS.get(name, ()):
+        if not any(used == needed or used.startswith(needed + ".") for used in uses):
+            raise steps_node.error(f"never sends {{{needed}}}: {_WHAT_IT_IS[needed]} would be lost")
     return Operation(name, steps, node, new_id, number, version, verify, delivered, values, uses, multipart)
 
 
@@ -269,28 +295,39 @@ def _values(node: Node | None, lookups: Collection[str]) -> dict[str, ValueMap]:
     return out
 
 
+_VALUE_KEYS = ("lookup", "none", "map", "join")
+
+
 def _value_map(name: str, node: Node, lookups: Collection[str]) -> ValueMap:
-    if name in ("status", "priority"):
-        allowed = [s.value for s in (Status if name == "status" else Priority)]
-        words: dict[str, Any] = {}
-        for ours, theirs in node.items():
-            if ours not in allowed:
-                raise theirs.error(f"is not one of our {name} words: use {', '.join(allowed)}")
-            words[ours] = theirs.value
-        return ValueMap(table=words)
-    node.only("lookup", "none", "map", "join")
+    """A status or priority is a table of our words (``{open: 2, …}``), or like any other
+    field ``{map: {…}, lookup: NAME, none: VALUE}`` (Help Scout's priorities are a lookup)."""
+    words = [s.value for s in Status] if name == "status" else [p.value for p in Priority] \
+        if name == "priority" else None
+    if words is not None and not set(node.mapping()) <= set(_VALUE_KEYS):
+        return ValueMap(table=_words(node, name, words))
+    node.only(*_VALUE_KEYS)
     lookup = node.get("lookup")
     if lookup is not None and lookup.text() not in lookups:
         known = ", ".join(sorted(lookups)) or "none are declared under 'lookups'"
         raise lookup.error(f"names the lookup '{lookup.text()}', which is not declared (known: {known})")
     table_node = node.get("map")
-    table = {ours: child.value for ours, child in table_node.items()} if table_node else None
+    table = (_words(table_node, name, words) if words is not None else
+             {ours: child.value for ours, child in table_node.items()}) if table_node else None
     none = node.mapping()["none"] if "none" in node.mapping() else ABSENT
     join = node.get("join")
     if join is not None and name != "tags":
         raise join.error("only joins tags (a list) into one text")
     return ValueMap(table=table, lookup=lookup.text() if lookup else None, none=none,
                     join=join.text() if join else None)
+
+
+def _words(node: Node, name: str, allowed: list[str]) -> dict[str, Any]:
+    table: dict[str, Any] = {}
+    for ours, theirs in node.items():
+        if ours not in allowed:
+            raise theirs.error(f"is not one of our {name} words: use {', '.join(allowed)}")
+        table[ours] = theirs.value
+    return table
 
 
 def _attachments(node: Node | None) -> Attachments:
@@ -318,32 +355,42 @@ def _attachments(node: Node | None) -> Attachments:
 
 
 def _delivered(node: Node) -> Delivered:
-    node.only("type", "header", "request", "records", "where", "id")
+    node.only("type", "header", "request", "records", "where", "id", "then")
     kind = node.need("type").choice(*DELIVERED_TYPES)
     if kind == "idempotency_header":
         return Delivered(kind, header=node.need("header").text())
     header = node.get("header")
+    then = node.get("then")
+    if then is not None and kind != "marker":
+        raise then.error("follows what a marker found: use it with type marker")
     if kind == "marker":
         # A marker may come with an idempotency key too (a server that honours one for a while
         # only, as Zendesk's two hours): the key is sent, the marker searched after that.
         return Delivered(kind, header=header.text() if header else None,
                          request=parse_request(node.need("request"), WRITE_ROOTS),
                          records=path_at(node.need("records")), where=path_at(node.need("where")),
-                         id=path_at(node.need("id")))
+                         id=path_at(node.need("id")),
+                         then_request=parse_request(then.need("request"), (*WRITE_ROOTS, "found")) if then else None,
+                         then_id=_then_id(then) if then else None)
     if header is not None:
         raise header.error("is the idempotency key's header: use it with type idempotency_header or marker")
     return Delivered()
 
 
+def _then_id(node: Node) -> Path:
+    node.only("request", "id")
+    return path_at(node.need("id"))
+
+
 def _check_delivered(spec: WriteSpec, operation: Operation) -> None:
     delivered = spec.delivered_for(operation)
-    where = operation.node.get("delivered") or spec.node or operation.node
+    where = operation.node.get("delivered") or (spec.node.get("delivered") if spec.node else None) or operation.node
     # An update is sent again as it is (setting a field twice changes nothing): it needs no marker.
     if delivered.type == "marker" and operation.name != "update" and not operation.sends("command.id"):
         raise where.error(f"finds a {operation.name} by its marker, but no step of '{operation.name}' writes "
                           "{command.id}: put it where the customer cannot see it")
     if operation.name == "new_ticket" and delivered.type == "thread":
-        raise where.error("cannot find a new ticket by reading a thread after a lost answer: give "
+        raise operation.node.error("cannot find a new ticket by reading a thread after a lost answer: give "
                           "new_ticket a delivered of type marker (or idempotency_header)")
 
 
