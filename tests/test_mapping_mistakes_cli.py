@@ -44,8 +44,6 @@ MISTAKES = [
      "tickets.fields.requester", None),
     ("a placeholder that names nothing", 'path: "/tickets/{ticket.remote_id}/posts", query',
      'path: "/tickets/{tiket.remote_id}/posts", query', "messages[0].request.path", None),
-    ("a key a placeholder's root does not have", 'json: {body: "{command.body}", visibility: public,',
-     'json: {body: "{command.bdy}", visibility: public,', "writes.reply.steps[0].request.json.body", None),
     ("a status we do not have", "3: pending, 4: on_hold", "3: waiting, 4: on_hold", "tickets.fields.status.map.3", None),
     ("a required field left out", "    subject: title\n", "", "tickets.fields",
      "  fields:\n    remote_id: id\n    number: id"),

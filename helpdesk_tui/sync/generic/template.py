@@ -131,14 +131,8 @@ def _ref(inner: str, node: Node, allowed: set[str]) -> _Ref:
     path = tuple(name.split("."))
     if not name or any(not step for step in path):
         raise node.error(f"has an empty placeholder '{{{inner}}}': write {{name}} (or {{{{ for a brace)")
-    # A root given as "root.key" entries is closed: only those keys exist under it (a typo such
-    # as {command.bdy} would otherwise send nothing, silently).
-    keys = sorted(entry.split(".", 1)[1] for entry in allowed if entry.startswith(path[0] + "."))
-    if path[0] not in allowed and not keys:
-        roots = sorted({entry.split(".", 1)[0] for entry in allowed})
-        raise node.error(f"uses '{{{name}}}', but only {', '.join(roots)} can be used here")
-    if path[0] not in allowed and (len(path) < 2 or path[1] not in keys):
-        raise node.error(f"uses '{{{name}}}', but {path[0]} has only {', '.join(keys)}")
+    if path[0] not in allowed:
+        raise node.error(f"uses '{{{name}}}', but only {', '.join(sorted(allowed))} can be used here")
     filters = []
     for filter_name in filter_names:
         if filter_name not in FILTERS:

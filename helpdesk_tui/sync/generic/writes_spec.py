@@ -40,15 +40,6 @@ WRITE_ROOTS: tuple[str, ...] = (
     "account", "options", "origin", "agent", "ticket", "command", "status", "priority", "assignee", "group",
     "tags", "attachments", "uploads", "steps", "file", "token",
 )
-# What a write's templates may name: ``ticket`` and ``command`` are closed roots with only these
-# keys (writes.py's _ticket and _command), so a typo such as {command.bdy} is a mistake named
-# when the file is read, not a value missing from the request.
-WRITE_PLACES: tuple[str, ...] = (
-    *(root for root in WRITE_ROOTS if root not in ("ticket", "command")),
-    "ticket.remote_id", "ticket.number", "ticket.version",
-    "command.id", "command.created_at", "command.public", "command.internal", "command.files", "command.body",
-    "command.subject", "command.requester_email", "command.requester_name", "command.cc",
-)
 OPERATIONS = ("reply", "note", "update", "new_ticket")
 FIELDS = ("status", "priority", "assignee", "group", "tags")  # the roots an update's values feed
 ATTACHMENT_TYPES = ("multipart", "base64", "upload_token", "none")
@@ -241,14 +232,14 @@ def _operation(name: str, node: Node, lookups: Collection[str], conflict: tuple[
 
 def _step(node: Node, conflict: tuple[int, ...]) -> Step:
     node.only("request", "when", "unless")
-    request = parse_request(node.need("request"), WRITE_PLACES)
+    request = parse_request(node.need("request"), WRITE_ROOTS)
     if request.writes and conflict:
         # A conflict status is an answer the write expects (then raises Conflict), not an error.
         request = dataclasses.replace(request, expect=tuple(dict.fromkeys((*request.expect, *conflict))))
     when = node.get("when")
     unless = node.get("unless")
-    return Step(request, compile_text(when.text(), when, WRITE_PLACES) if when else None,
-                compile_text(unless.text(), unless, WRITE_PLACES) if unless else None)
+    return Step(request, compile_text(when.text(), when, WRITE_ROOTS) if when else None,
+                compile_text(unless.text(), unless, WRITE_ROOTS) if unless else None)
 
 
 def _check_step_reference(node: Node, used: str, index: int) -> None:
@@ -291,7 +282,7 @@ def _verify(node: Node) -> Verify:
         if name not in FIELDS:
             raise child.error(f"is not a field a write changes: use one of {', '.join(FIELDS)}")
         paths[name] = path_at(child)
-    return Verify(parse_request(node.need("request"), WRITE_PLACES), paths)
+    return Verify(parse_request(node.need("request"), WRITE_ROOTS), paths)
 
 
 def _values(node: Node | None, lookups: Collection[str]) -> dict[str, ValueMap]:
@@ -349,13 +340,13 @@ def _attachments(node: Node | None) -> Attachments:
     if kind == "multipart":
         part = node.get("field")
         return Attachments(kind, field=part.text() if part else "attachments[]")
-    item = compile_shape(node.need("item"), WRITE_PLACES)
+    item = compile_shape(node.need("item"), WRITE_ROOTS)
     if kind == "base64":
         return Attachments(kind, item=item)
     upload = node.need("upload")
     upload.only("request", "token")
     life = node.get("token_life")
-    request = parse_request(upload.need("request"), WRITE_PLACES)
+    request = parse_request(upload.need("request"), WRITE_ROOTS)
     if not request.writes:
         raise upload.need("request").error("must send the file: use method POST (or PUT)")
     part = node.get("field")
@@ -376,10 +367,10 @@ def _delivered(node: Node) -> Delivered:
         # A marker may come with an idempotency key too (a server that honours one for a while
         # only, as Zendesk's two hours): the key is sent, the marker searched after that.
         return Delivered(kind, header=header.text() if header else None,
-                         request=parse_request(node.need("request"), WRITE_PLACES),
+                         request=parse_request(node.need("request"), WRITE_ROOTS),
                          records=path_at(node.need("records")), where=path_at(node.need("where")),
                          id=path_at(node.need("id")),
-                         then_request=parse_request(then.need("request"), (*WRITE_PLACES, "found")) if then else None,
+                         then_request=parse_request(then.need("request"), (*WRITE_ROOTS, "found")) if then else None,
                          then_id=_then_id(then) if then else None)
     if header is not None:
         raise header.error("is the idempotency key's header: use it with type idempotency_header or marker")
@@ -426,7 +417,7 @@ def _version(node: Node | None) -> VersionSpec | None:
         raise read.error("needs 'path' (in the answer's body) or 'header' (e.g. etag)")
     path = read.get("path")
     read_header = read.get("header")
-    return VersionSpec(header, json_key, conflict, parse_request(read.need("request"), WRITE_PLACES),
+    return VersionSpec(header, json_key, conflict, parse_request(read.need("request"), WRITE_ROOTS),
                        path_at(path) if path else None, read_header.text().lower() if read_header else None)
 
 
