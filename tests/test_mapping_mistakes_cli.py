@@ -44,6 +44,8 @@ MISTAKES = [
      "tickets.fields.requester", None),
     ("a placeholder that names nothing", 'path: "/tickets/{ticket.remote_id}/posts", query',
      'path: "/tickets/{tiket.remote_id}/posts", query', "messages[0].request.path", None),
+    ("a key the command does not have", 'json: {body: "{command.body}", visibility: public,',
+     'json: {body: "{command.bdy}", visibility: public,', "writes.reply.steps", "    steps:\n"),
     ("a status we do not have", "3: pending, 4: on_hold", "3: waiting, 4: on_hold", "tickets.fields.status.map.3", None),
     ("a required field left out", "    subject: title\n", "", "tickets.fields",
      "  fields:\n    remote_id: id\n    number: id"),
