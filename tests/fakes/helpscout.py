@@ -24,7 +24,9 @@ Documented facts it relies on, and where they come from (developer.helpscout.com
   (mailbox-api/endpoints/…): see ``helpscout_endpoints.py``.
   Lists are HAL (``_embedded.<name>``, ``_links.next.href`` keeping the request's parameters —
   the 2018 changelog entry on pagination links — and ``page.{size,totalElements,totalPages,
-  number}``), 25 records a page. Thread writes answer 201 with the new thread's id in
+  number}``). 25 records a page: the figure in Help Scout's own examples as remembered, not
+  confirmed in the stored copy of the docs (``page_size=`` changes it; the mapping only follows
+  ``_links.next``, so nothing depends on it). Thread writes answer 201 with the new thread's id in
   ``Resource-ID`` (changelog 2023-08-30); patches and tag updates answer 204.
 - Errors: 400 with ``_embedded.errors[{path, message, source}]``; 404 for a missing or deleted
   conversation; 412 when a conversation already has 100 threads.
