@@ -154,7 +154,7 @@ class Endpoints:
         if body.get("draft"):
             raise bad_field("draft", "drafts are not kept by this fake")
         tid = state.add_thread(conversation["id"], kind, text, author=("user", user), attachments=files,
-                               status=status)
+                               status=status, html=True)
         if "assignTo" in body:
             state.assign(conversation, body["assignTo"])
         return 201, {"Resource-ID": str(tid), "Location": f"{state.base_url}/v2/conversations/{cid}/threads/{tid}"}, None
@@ -237,7 +237,7 @@ class Endpoints:
             raise bad_field("threads[].type", "each thread needs a type and text")
         files = tuple(state.file_from_json(a) for a in _list(first.get("attachments"), "attachments"))
         cid = state.add_conversation(str(body["subject"]), str(first["text"]), customer=customer,
-                                     mailbox=body["mailboxId"], attachments=files)
+                                     mailbox=body["mailboxId"], attachments=files, html=True)
         conversation = state.conversations[cid]
         if first["type"] != "customer":  # an agent's first message: the conversation is the agent's
             origin = state.threads[conversation["threads"][0]]
@@ -245,7 +245,7 @@ class Endpoints:
             conversation["createdBy"] = ("user", body.get("user", state.me))
         for thread in reversed(threads[:-1]):
             if isinstance(thread, dict) and thread.get("type") in THREAD_TYPES and thread.get("text"):
-                state.add_thread(cid, thread["type"], str(thread["text"]),
+                state.add_thread(cid, thread["type"], str(thread["text"]), html=True,
                                  author=("customer", customer) if thread["type"] == "customer"
                                  else ("user", state.me))
         if body.get("tags"):

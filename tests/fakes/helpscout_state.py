@@ -134,7 +134,7 @@ class HelpScoutState:
     # --- conversations -------------------------------------------------------------------
 
     def add_conversation(self, subject: str, body: str, *, customer: int, mailbox: int | None = None,
-                         status: str = "active", attachments: tuple[int, ...] = ()) -> int:
+                         status: str = "active", attachments: tuple[int, ...] = (), html: bool = False) -> int:
         """A customer writes in (an e-mail): a conversation with one customer thread."""
         cid = next(self._conversation_ids)
         ts = self.stamp()
@@ -144,7 +144,7 @@ class HelpScoutState:
             "createdBy": ("customer", customer), "createdAt": ts, "updatedAt": ts, "closedAt": None,
             "closedBy": None, "userUpdatedAt": ts, "waitingSince": ts, "tags": [], "threads": [], "custom": {},
         }
-        self.add_thread(cid, "customer", body, author=("customer", customer), attachments=attachments)
+        self.add_thread(cid, "customer", body, author=("customer", customer), attachments=attachments, html=html)
         if status not in STATUSES:
             raise bad_field("status", f"Invalid status: {status}")
         self.conversations[cid]["status"] = status  # how it was filed (an import), no line item
@@ -163,7 +163,9 @@ class HelpScoutState:
         return ts
 
     def add_thread(self, cid: int, kind: str, text: str, *, author: tuple[str, int],
-                   attachments: tuple[int, ...] = (), status: str | None = None) -> int:
+                   attachments: tuple[int, ...] = (), status: str | None = None, html: bool = False) -> int:
+        """A thread; ``text`` is plain text made HTML (a test's), or HTML kept as it is (``html``:
+        what the API takes, since a thread's ``text`` is its HTML body)."""
         conversation = self.conversation(cid)
         if len(conversation["threads"]) >= THREAD_LIMIT:
             raise ApiError(412, "Conversation has reached the maximum number of threads")
@@ -175,8 +177,7 @@ class HelpScoutState:
                 self.set_status(conversation, "active", author=None)
         elif kind == "reply" and status is None:
             status = "active"  # "If not explicitly set, a reply thread will reactivate the conversation"
-        self.threads[tid] = {"id": tid, "conversation": cid, "type": kind, "body": html_of(text) if kind != "lineitem"
-                             else "", "author": author, "createdAt": ts, "attachments": list(attachments),
+        self.threads[tid] = {"id": tid, "conversation": cid, "type": kind, "body": text if html else html_of(text), "author": author, "createdAt": ts, "attachments": list(attachments),
                              "status": conversation["status"], "action": None}
         conversation["threads"].append(tid)
         if status:
