@@ -88,9 +88,9 @@ class TicketPuller:
                 status.delete(ident)
             return None
         stamp = self.spec.incremental.stamp(record)
-        if state.already_read(ident, stamp):
+        if state.already_read(ident, stamp, record):
             return None
-        state.saw(ident, stamp)
+        state.saw(ident, stamp, record)
         digest = ""
         if status is not None:
             digest = content_hash(record)
