@@ -211,8 +211,11 @@ class FakeHelpScout(Endpoints):
                 self.state.assign(conversation, changes["assignee"])
 
     def advance(self, seconds: int) -> None:
+        """Move the fake's clock; backwards only to seed history (before anything a test reads)."""
         with self.lock:
             self.state.offset += seconds
+            if seconds < 0:
+                self.state.rewind()
 
     def requests_to(self, path_pattern: str, method: str | None = None) -> list[LoggedRequest]:
         return [r for r in list(self.requests) if re.search(path_pattern, r.path) and method in (None, r.method)]

@@ -54,10 +54,13 @@ def fake_helpscout_process(*, conversations: int = 0, rate_limit: int = 1_000_00
 
 
 def seed(fake: FakeHelpScout, conversations: int) -> None:
-    """``conversations`` conversations from 1,000 customers, each with a customer message and a reply."""
+    """``conversations`` conversations from 1,000 customers, each with a customer message and a reply,
+    one a second up to now (as a mailbox fills over time: not all in the boundary second of a sync)."""
     customers = [fake.add_customer(f"Customer {n}", email=f"customer{n}@example.com")
                  for n in range(min(conversations, 1000))]
+    fake.advance(-conversations)
     for n in range(conversations):
+        fake.advance(1)
         customer = customers[n % len(customers)]
         cid = fake.add_conversation(f"Question {n} about the invoice", f"Hello, question {n}.\n\nThanks.",
                                     customer=customer)

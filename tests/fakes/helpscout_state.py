@@ -92,6 +92,10 @@ class HelpScoutState:
 
     # --- clock: wall-clock seconds (find-after-unknown-outcome compares with the queue time) ---
 
+    def rewind(self) -> None:
+        """Let the clock go back to the (moved) wall clock: seeding history."""
+        self._last = int(time.time()) + self.offset
+
     def stamp(self) -> int:
         """The second of a change; never earlier than the last one."""
         self._last = max(int(time.time()) + self.offset, self._last)
