@@ -14,6 +14,7 @@ an incremental sync after ``--changes`` conversations got a note through the API
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -93,6 +94,7 @@ def main() -> None:
     args = parser.parse_args()
     with fake_helpscout_process(conversations=args.conversations) as served, \
             tempfile.TemporaryDirectory() as folder:
+        os.environ["HELPDESK_TUI_HOME"] = folder  # the request budget's state goes here, not to the user's
         seen, pages, raw_seconds = raw_paging(served)
         account = AccountSettings(name="bench", url=served.url, user=None, token=served.app_secret,
                                   options={"mailbox": str(served.mailbox), "app_id": served.app_id})

@@ -4,6 +4,7 @@ conformance suite against the fake Help Scout (tests/fakes/helpscout.py, real HT
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -94,5 +95,8 @@ def priority_field(fake: FakeHelpScout) -> int:
 
 class TestHelpScoutMapping(BackendTests):
     @pytest.fixture
-    def server(self, fake: FakeHelpScout, priority_field: int) -> ServerActions:
+    def server(self, fake: FakeHelpScout, priority_field: int, tmp_path: Path,
+               monkeypatch: pytest.MonkeyPatch) -> ServerActions:
+        # The mapping's rate-limit headers make the request budget keep state in the data dir: a test's own.
+        monkeypatch.setenv("HELPDESK_TUI_HOME", str(tmp_path / "home"))
         return HelpScoutActions(fake, priority_field)
