@@ -6,7 +6,8 @@
 The fake Help Scout runs in its own process (``tests/fakes/helpscout_process.py``), seeded with
 conversations that each hold a customer message and a reply. Measured: raw paging of
 ``GET /v2/conversations?embed=threads`` (the same query and page size the mapping sends) with a
-plain ``httpx.Client``; a first sync into a fresh cache through ``SyncEngine`` (threads
+plain ``httpx.Client``; the mapping's reads alone (pages and threads into records, nothing
+stored); a first sync into a fresh cache through ``SyncEngine`` (threads
 included, as the app syncs), its ratio to the raw paging and its requests per synced ticket; then
 an incremental sync after ``--changes`` conversations got a note through the API. Figures only.
 """
@@ -98,6 +99,16 @@ def main() -> None:
         seen, pages, raw_seconds = raw_paging(served)
         account = AccountSettings(name="bench", url=served.url, user=None, token=served.app_secret,
                                   options={"mailbox": str(served.mailbox), "app_id": served.app_id})
+        reads = HelpScoutBackend(account, HelpScoutBackend.make_client(account))
+        started, cursor, read = time.perf_counter(), None, 0
+        while True:  # the mapping alone: pages read into records, threads included, nothing stored
+            page = reads.pull(cursor)
+            reads.fetch_threads(page.tickets)  # from the embedded threads: no request
+            read += len(page.tickets)
+            cursor = page.cursor
+            if page.done:
+                break
+        read_seconds = time.perf_counter() - started
         transport = Counting()
         backend = HelpScoutBackend(account, HelpScoutBackend.make_client(account, transport=transport))
         cache = Cache(Path(folder) / "cache.sqlite", "bench")
@@ -114,6 +125,8 @@ def main() -> None:
         incremental_seconds = time.perf_counter() - started
         print(f"raw paging: {seen} conversations, {pages} pages in {raw_seconds:.2f} s "
               f"({seen / raw_seconds:,.0f}/s)")
+        print(f"mapping reads only (no cache): {read} tickets in {read_seconds:.2f} s ({read / read_seconds:,.0f}/s), "
+              f"ratio to raw paging {raw_seconds / read_seconds:.2f}")
         print(f"first sync: {first.new} new tickets in {sync_seconds:.2f} s ({first.new / sync_seconds:,.0f}/s), "
               f"ratio to raw paging {raw_seconds / sync_seconds:.2f}; {first_requests} requests "
               f"({first_requests / max(first.new, 1):.3f} per ticket)")
