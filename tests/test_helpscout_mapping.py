@@ -4,11 +4,15 @@ misses none, an access token that expires mid-sync is bought again, a 429 is wai
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from helpdesk_tui.domain.vocab import Priority
+from helpdesk_tui.sync.commands import NewTicket, Update
 from helpdesk_tui.sync.contract import AccountSettings, ChangePage
+from helpdesk_tui.sync.errors import NotSupported
 from helpdesk_tui.sync.http import RetryPolicy
 from helpdesk_tui.sync.mappings import HelpScoutBackend
 from tests.fakes.helpscout import FakeHelpScout
@@ -80,3 +84,25 @@ def test_a_429_is_waited_out_as_retry_after_says(fake: FakeHelpScout) -> None:
     fake.fail(429, headers={"X-RateLimit-Retry-After": "2", "Retry-After": "2"}, path=r"^/v2/conversations$")
     ids, _ = pull_all(backend(fake, slept))
     assert len(set(ids)) == 60 and slept and slept[0] >= 2
+
+
+def test_a_new_conversation_takes_priority_and_assignee_and_an_update_clears_them(fake: FakeHelpScout) -> None:
+    field = fake.add_field("Priority", ("Low", "Normal", "High", "Urgent"))
+    casey = fake.add_user("Casey Colleague", email="casey@example.com")
+    account = AccountSettings(name="hs", url=fake.url, user=None, token=fake.app_secret,
+                              options={"mailbox": str(fake.mailbox), "app_id": fake.app_id, "priority_field": str(field)})
+    desk = HelpScoutBackend(account, HelpScoutBackend.make_client(account, policy=QUICK, sleep=lambda s: None))
+    made = desk.push(NewTicket("c0ffee", datetime.now(UTC), subject="New laptop", body="It ships today.",
+                               requester="bo@example.com", requester_name="Bo", priority=Priority.URGENT,
+                               assignee="Casey Colleague"), "", None)
+    assert made.remote_id is not None and made.number is not None
+    server = fake.conversation(int(made.remote_id))
+    assert server["number"] == made.number and server["assignee"]["id"] == casey
+    assert [(f["name"], f["text"]) for f in server["customFields"]] == [("Priority", "Urgent")]
+    assert [t["tag"] for t in server["tags"]] == ["hdt-c0ffee"]  # the marker a lost answer is found by
+    desk.push(Update("u1", datetime.now(UTC), assignee=None, tags=()), made.remote_id, None)
+    server = fake.conversation(int(made.remote_id))
+    assert server["assignee"] is None and server["tags"] == []
+    with pytest.raises(NotSupported, match="tags"):  # the marker holds the tags: refused, not dropped
+        desk.push(NewTicket("d1", datetime.now(UTC), subject="s", body="b", requester="c@example.com",
+                            tags=("vip",)), "", None)
