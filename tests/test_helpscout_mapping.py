@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from helpdesk_tui.domain.vocab import Priority
-from helpdesk_tui.sync.commands import NewTicket, Update
+from helpdesk_tui.domain.vocab import Priority, Status
+from helpdesk_tui.sync.commands import NewTicket, Reply, Update
 from helpdesk_tui.sync.contract import AccountSettings, ChangePage
 from helpdesk_tui.sync.errors import NotSupported
 from helpdesk_tui.sync.http import RetryPolicy
@@ -106,3 +106,14 @@ def test_a_new_conversation_takes_priority_and_assignee_and_an_update_clears_the
     with pytest.raises(NotSupported, match="tags"):  # the marker holds the tags: refused, not dropped
         desk.push(NewTicket("d1", datetime.now(UTC), subject="s", body="b", requester="c@example.com",
                             tags=("vip",)), "", None)
+
+
+def test_a_reply_with_a_status_change_is_one_request_and_lands_with_its_status(fake: FakeHelpScout) -> None:
+    desk = backend(fake)
+    cid = next(iter(fake.state.conversations))
+    before = len(fake.requests_to(r"/v2/conversations/\d+$", "PATCH"))
+    pushed = desk.push(Reply("r1", datetime.now(UTC), "Waiting for your logs.", status=Status.PENDING), str(cid), None)
+    server = fake.conversation(cid)
+    assert server["status"] == "pending"
+    assert [t["id"] for t in server["_embedded"]["threads"] if t["type"] == "reply"] == [int(pushed.remote_id or 0)]
+    assert len(fake.requests_to(r"/v2/conversations/\d+$", "PATCH")) == before  # the reply itself carried it
