@@ -108,7 +108,7 @@ def test_a_new_conversation_takes_priority_and_assignee_and_an_update_clears_the
                             tags=("vip",)), "", None)
 
 
-def test_a_reply_with_a_status_change_is_one_request_and_lands_with_its_status(fake: FakeHelpScout) -> None:
+def test_a_reply_with_a_status_change_carries_it_and_sends_no_patch(fake: FakeHelpScout) -> None:
     desk = backend(fake)
     cid = next(iter(fake.state.conversations))
     before = len(fake.requests_to(r"/v2/conversations/\d+$", "PATCH"))
