@@ -49,7 +49,7 @@ def _check_mapping(value: str) -> str | None:
     try:
         load_mapping(FilePath(value).expanduser())
     except MappingError as error:
-        return str(error)
+        return f"cannot be used: {str(error).rstrip('.')}"
     return None
 
 

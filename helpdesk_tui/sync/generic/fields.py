@@ -366,8 +366,10 @@ def _kind_reader(node: Node, joins: Collection[str], context_roots: Collection[s
 
 def _attachments_reader(node: Node, joins: Collection[str], context_roots: Collection[str]) -> Reader:
     """``{records: PATH, fields: {remote_id, name, size, media_type, url}}`` → a list of dicts;
-    ``download: {base64: PATH}``: the url answers JSON with the bytes base64 at PATH."""
+    ``download: {base64: PATH}``: the url answers JSON with the bytes base64 at PATH. Inside,
+    ``message`` names the message record the files belong to (``{message.id}`` in a URL)."""
     node.only("records", "fields", "download")
+    context_roots = (*context_roots, "message")
     download = node.get("download")
     if download is not None:
         download.only("base64")
@@ -392,6 +394,7 @@ def _attachments_reader(node: Node, joins: Collection[str], context_roots: Colle
             found = [found]
         if not isinstance(found, list):
             raise Unreadable("its attachments are not a list")
+        env = Env(env.side_loads, env.lookup, {**env.context, "message": record})
         out = []
         for item in found:
             if not isinstance(item, dict):

@@ -88,6 +88,8 @@ class TicketPuller:
                 status.delete(ident)
             return None
         stamp = self.spec.incremental.stamp(record)
+        # At the boundary stamp a ticket counts as read only as it was then: one changed again in
+        # the same second (stamps in whole seconds) has other content, and is read again.
         if state.already_read(ident, stamp, record):
             return None
         state.saw(ident, stamp, record)
