@@ -1,9 +1,6 @@
 """``helpdesk-tui`` as real processes against the fake Help Scout: ``account add --backend helpscout``
 with its options, ``sync``, and a ``reply`` that lands exactly once while a fault proxy drops the
 answer to every second write.
-
-The shared venv's entry points are the main checkout's, so the test installs the ``helpscout``
-entry point the way a plug-in would: a throw-away ``*.dist-info`` folder on PYTHONPATH.
 """
 
 from __future__ import annotations
@@ -26,15 +23,6 @@ LATER = 200  # seconds an unknown outcome waits before it is looked up (outbox.U
 SECRET_VAR = "HD_HELPSCOUT_APP_SECRET"
 
 
-def entry_point_folder(root: Path) -> Path:
-    dist = root / "hd_helpscout_entry-1.0.dist-info"
-    dist.mkdir(parents=True)
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: hd-helpscout-entry\nVersion: 1.0\n", encoding="utf-8")
-    (dist / "entry_points.txt").write_text(
-        "[helpdesk_tui.backends]\nhelpscout = helpdesk_tui.sync.mappings:HelpScoutBackend\n", encoding="utf-8")
-    return root
-
-
 class Cli:
     def __init__(self, tmp: Path, fake: FakeHelpScout) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("HELPDESK_TUI", "PYTHON_KEYRING"))}
@@ -43,8 +31,7 @@ class Cli:
             "PYTHON_KEYRING_BACKEND": "tests.keyring_memory.FileBackedTestKeyring",
             "HD_TEST_KEYRING_FILE": str(tmp / "ring.json"),
             SECRET_VAR: fake.app_secret,
-            "PYTHONPATH": os.pathsep.join([str(entry_point_folder(tmp / "plugins")), str(ROOT),
-                                           env.get("PYTHONPATH", "")]),
+            "PYTHONPATH": os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]),
         })
         self.env = env
 
