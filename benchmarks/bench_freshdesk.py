@@ -69,7 +69,7 @@ def synced(fake: FakeProcess, cache: Cache) -> tuple[float, int, int]:
     backend = FreshdeskBackend(account, FreshdeskBackend.make_client(account))
     before = fake.call(op="requests")
     started = time.perf_counter()
-    report = SyncEngine(cache, backend).sync()
+    report = SyncEngine(cache, backend, lambda: datetime.now(UTC)).sync()
     seconds = time.perf_counter() - started
     assert report.problem is None, report.problem
     return seconds, report.new + report.updated, fake.call(op="requests") - before

@@ -26,11 +26,12 @@ from __future__ import annotations
 import json
 from email.parser import BytesParser
 from email.policy import HTTP
+from operator import itemgetter
 from typing import Any
 from urllib.parse import urlencode
 
 from tests.fakes.freshdesk_state import (
-    DAY, OPEN, PRIORITIES, STATUSES, ApiError, FreshdeskState, html_of, invalid, parse_iso, text_of,
+    DAY, OPEN, PRIORITIES, STATUSES, ApiError, FreshdeskState, html_of, invalid, iso, parse_iso, text_of,
 )
 
 MAX_PAGE = 300  # the tickets list's documented page cap
@@ -177,18 +178,20 @@ class Endpoints:
             tickets = [t for t in tickets if not t["deleted"] and not t["spam"]]
             if listed == "new_and_my_open":
                 tickets = [t for t in tickets if t["status"] == OPEN and t["responder_id"] in (None, req.who)]
+        # Stamps are all "YYYY-MM-DDTHH:MM:SSZ": as text they sort as the times they name.
         if since is not None:
-            tickets = [t for t in tickets if (parse_iso(t["updated_at"]) or 0) >= since]
+            bound = iso(since)
+            tickets = [t for t in tickets if t["updated_at"] >= bound]
         else:  # the documented default window: created in the last 30 days
-            floor = int(self.state.clock()) - 30 * DAY
-            tickets = [t for t in tickets if (parse_iso(t["created_at"]) or 0) >= floor]
+            floor = iso(int(self.state.clock()) - 30 * DAY)
+            tickets = [t for t in tickets if t["created_at"] >= floor]
         for key in ("requester_id", "company_id"):
             if key in q:
                 tickets = [t for t in tickets if str(t[key]) == q[key]]
         if "email" in q:
             who = self.state.contact_by_email(q["email"])
             tickets = [t for t in tickets if t["requester_id"] == who]
-        tickets.sort(key=lambda t: (t[order_by] or "", t["id"]) if order_by != "status" else (t["status"], t["id"]),
+        tickets.sort(key=itemgetter(order_by, "id") if order_by != "due_by" else lambda t: (t["due_by"] or "", t["id"]),
                      reverse=order_type == "desc")
         chunk, headers = self.page_of(tickets, req, "/api/v2/tickets", cap=MAX_PAGE)
         body = [self.state.ticket_json(t["id"], description="description" in include, include=include)
