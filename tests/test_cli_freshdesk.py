@@ -101,3 +101,12 @@ def test_freshdesk_account_syncs_replies_once_through_lost_answers_and_lists_hos
             states = [r[0] for r in conn.execute("SELECT state FROM outbox")]
         assert states == [outbox.SENT, outbox.SENT], states
     assert "\x1b" not in run_cli(home, plugins, "list").stdout
+
+
+def test_a_freshdesk_account_without_its_domain_is_one_sentence_naming_it(tmp_path: Path) -> None:
+    home, plugins = tmp_path / "home", declared_backends(tmp_path / "plugins")
+    out = run_cli(home, plugins, "account", "add", "fd", "--backend", "freshdesk", "--url", "https://acme.example",
+                  "--token-env", "FD_KEY")
+    assert out.returncode != 0 and "Traceback" not in out.stderr
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and "domain" in lines[0], lines
