@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
@@ -86,6 +87,7 @@ def main(argv: list[str] | None = None) -> None:
             tempfile.TemporaryDirectory() as tmp:
         raw_s, raw_n, raw_r = raw_paging(fake.url, threads=False)
         full_s, _, full_r = raw_paging(fake.url, threads=True)
+        os.environ["HELPDESK_TUI_HOME"] = tmp  # the request budget's state stays in the run's folder
         cache = Cache(Path(tmp) / "bench.sqlite", "bench")
         sync_s, sync_n, sync_r = synced(fake, cache)
         fake.call(op="touch", count=100)

@@ -27,6 +27,12 @@ def freshdesk_account(url: str, api_key: str) -> AccountSettings:
     return AccountSettings(name="freshdesk", url=url, user=None, token=api_key, options={"domain": url})
 
 
+@pytest.fixture(autouse=True)
+def private_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The mapping's request budget keeps its state under the data directory: a test's own."""
+    monkeypatch.setenv("HELPDESK_TUI_HOME", str(tmp_path_factory.mktemp("home")))
+
+
 class FreshdeskActions(ServerActions):
     # Every request that writes a message or a ticket: their answers are the ones lost.
     writes = (("POST", r"/api/v2/tickets/\d+/(reply|notes)$"), ("PUT", r"/api/v2/tickets/\d+$"),

@@ -19,6 +19,12 @@ from tests.fakes.freshdesk_endpoints import MAX_PAGE
 from tests.test_conformance_freshdesk import freshdesk_account
 
 
+@pytest.fixture(autouse=True)
+def private_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The mapping's request budget keeps its state under the data directory: a test's own."""
+    monkeypatch.setenv("HELPDESK_TUI_HOME", str(tmp_path_factory.mktemp("home")))
+
+
 @pytest.fixture
 def fake() -> Iterator[FakeFreshdesk]:
     with FakeFreshdesk() as running:
