@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from helpdesk_tui.domain.remote import ChangePage
+from helpdesk_tui.domain.vocab import MessageKind
 from helpdesk_tui.sync import errors
 from helpdesk_tui.sync.contract import Backend
 from helpdesk_tui.sync.http import RetryPolicy
@@ -115,3 +116,34 @@ def test_canned_responses_are_templates_in_our_placeholders(fake: FakeFreshdesk)
     assert (template.remote_id, template.name) == (str(hello), "Hello")
     assert "{{ customer.name }}" in template.body and "{{ ticket.number }}" in template.body
     assert "ticket.requester" not in template.body
+
+
+def test_a_long_thread_follows_the_conversations_link_pages_oldest_first(fake: FakeFreshdesk) -> None:
+    [number] = seed_past(fake, 1)
+    colleague = fake.add_agent("Casey Colleague", "casey@example.com")
+    with fake.lock:
+        for n in range(150):
+            fake.state.add_conversation(number, f"Step {n}", user_id=colleague, private=n % 50 == 0)
+    fake.add_conversation(number, "<b>Fixed</b>, thanks", html=True)
+    thread = backend(fake).fetch_thread(str(number))
+    assert len(thread) == 152 and len(fake.requests_to(rf"/tickets/{number}/conversations$")) == 2
+    assert thread[0].kind == MessageKind.CUSTOMER and thread[0].remote_id == f"ticket-{number}"
+    assert [m.kind for m in thread[1:4]] == [MessageKind.INTERNAL_NOTE, MessageKind.PUBLIC_REPLY,
+                                              MessageKind.PUBLIC_REPLY]
+    assert thread[-1].kind == MessageKind.CUSTOMER and thread[-1].body_format == "html"
+    assert "<b>Fixed</b>" in thread[-1].body
+    assert [m.created_at for m in thread] == sorted(m.created_at for m in thread)
+
+
+def test_tickets_sharing_one_second_come_once_and_the_next_pull_brings_only_changes(fake: FakeFreshdesk) -> None:
+    stamp = int(time.time()) - 3 * 86_400
+    with fake.lock:  # an import: 150 tickets stamped in the same second
+        who = fake.state.add_contact("Imported", "imported@example.com")
+        ids = [fake.state.add_ticket(f"Imported {n}", requester_id=who, created=stamp) for n in range(150)]
+    pages, cursor = pull_all(backend(fake))
+    assert sorted(int(t.remote_id) for p in pages for t in p.tickets) == ids
+    again, cursor = pull_all(backend(fake), cursor)
+    assert [t.remote_id for p in again for t in p.tickets] == []  # ">=" brings the boundary back: not re-emitted
+    fake.add_conversation(ids[70], "Any news?")
+    changed, _ = pull_all(backend(fake), cursor)
+    assert [t.remote_id for p in changed for t in p.tickets] == [str(ids[70])]
