@@ -147,3 +147,22 @@ def test_tickets_sharing_one_second_come_once_and_the_next_pull_brings_only_chan
     fake.add_conversation(ids[70], "Any news?")
     changed, _ = pull_all(backend(fake), cursor)
     assert [t.remote_id for p in changed for t in p.tickets] == [str(ids[70])]
+
+
+def test_deleted_and_spam_tickets_are_deletions_once(fake: FakeFreshdesk) -> None:
+    ids = seed_past(fake, 4)
+    desk = backend(fake)
+    _, cursor = pull_all(desk)
+    fake.delete_ticket(ids[0])
+    fake.mark_spam(ids[2])
+    pages, cursor = pull_all(desk, cursor)
+    assert sorted(d for p in pages for d in p.deleted_ticket_ids) == [str(ids[0]), str(ids[2])]
+    assert [t.remote_id for p in pages for t in p.tickets] == []
+    pages, cursor = pull_all(desk, cursor)
+    assert [d for p in pages for d in p.deleted_ticket_ids] == []  # told once
+    fake.update_ticket(ids[1], subject="Still here")
+    pages, _ = pull_all(desk, cursor)
+    assert ([t.remote_id for p in pages for t in p.tickets], [d for p in pages for d in p.deleted_ticket_ids]) == (
+        [str(ids[1])], [])
+    asked = [r.query.get("filter") for r in fake.requests_to(r"/api/v2/tickets$", "GET")]
+    assert asked.count("deleted") == asked.count("spam") == 3  # once per sync after the first
