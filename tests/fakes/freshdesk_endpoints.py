@@ -12,7 +12,8 @@ Handling") relied on here:
   (new_and_my_open, watching, spam, deleted; by default deleted and spam tickets are left
   out), ``requester_id``, ``email``, ``company_id``; without ``updated_since`` only tickets
   created in the last 30 days are listed; ``page`` beyond 300 is refused (400); the list has
-  no ``description`` unless ``include=description``;
+  no ``description`` unless ``include=description``; (not documented either way, assumed here:
+  ``filter=deleted``/``spam`` combine with ``updated_since`` like the other filters);
 - errors: 400 ``{"description": "Validation failed", "errors": [{field, message, code}]}``
   (codes ``invalid_value``, ``missing_field``, ``invalid_field``, ``datatype_mismatch``), 404
   with no body, 415 for a body that is neither JSON nor multipart;

@@ -12,7 +12,8 @@ canned_responses, solution_*):
   source 1 Email, 2 Portal, 3 Phone, 7 Chat, 10 Outbound Email;
 - the first message of a ticket is its ``description`` (HTML) / ``description_text``, not a
   conversation; conversations carry ``incoming`` (from the customer) and ``private`` (a note);
-- ``updated_at`` has one-second resolution; a customer's reply reopens a pending, resolved or
+- ``updated_at`` has one-second resolution (the fake gives each live change a second of its
+  own, so a change right after a sync is newer than it; seeding may share seconds); a customer's reply reopens a pending, resolved or
   closed ticket; a deleted ticket goes to the trash (``deleted: true``), a spam one is flagged
   (``spam: true``): both leave the default listing;
 - an attachment is ``{id, name, content_type, size, attachment_url, created_at, updated_at}``
