@@ -144,6 +144,8 @@ class CursorState:
     newest_ids: list[str] = field(default_factory=list)
     token: str | None = None  # export_cursor: the server's cursor
     scan: int = 1  # full_scan: the scan under way (stamped on each record's hash row)
+    gone_since: str | None = None  # tickets.gone: the newest stamp its listings showed, and the ids at it
+    gone_seen: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         # Records at the newest stamp, fingerprinted only when the cursor is written (not a field).
@@ -166,10 +168,10 @@ class CursorState:
         if not isinstance(data, dict):
             return cls()
         state = cls()
-        for name, kind in (("since", str), ("newest", str), ("token", str)):
+        for name, kind in (("since", str), ("newest", str), ("token", str), ("gone_since", str)):
             if isinstance(data.get(name), kind):
                 setattr(state, name, data[name])
-        for name in ("seen", "newest_ids"):
+        for name in ("seen", "newest_ids", "gone_seen"):
             if isinstance(data.get(name), list):
                 setattr(state, name, [str(v) for v in data[name]])
         if isinstance(data.get("page"), dict):

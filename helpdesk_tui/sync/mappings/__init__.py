@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from helpdesk_tui.sync.generic.backend import MappedBackend
 
-__all__ = ["HelpScoutBackend", "MappedBackend"]
+__all__ = ["FreshdeskBackend", "HelpScoutBackend", "MappedBackend"]
+
+
+class FreshdeskBackend(MappedBackend):
+    mapping_file = "freshdesk.yaml"
 
 
 class HelpScoutBackend(MappedBackend):
