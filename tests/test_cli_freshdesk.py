@@ -87,7 +87,7 @@ def test_freshdesk_account_syncs_replies_once_through_lost_answers_and_lists_hos
 
 
 def test_a_freshdesk_account_without_its_domain_is_one_sentence_naming_it(tmp_path: Path) -> None:
-    home, plugins = tmp_path / "home", declared_backends(tmp_path / "plugins")
+    home = tmp_path / "home"
     out = run_cli(home, "account", "add", "fd", "--backend", "freshdesk", "--url", "https://acme.example",
                   "--token-env", "FD_KEY")
     assert out.returncode != 0 and "Traceback" not in out.stderr
