@@ -235,3 +235,22 @@ def test_dates_read_by_the_search() -> None:
     assert date_ms("2026-01-02") == date_ms("2026-01-02T00:00:00Z") == 1_767_312_000_000
     assert date_ms("2026-01-02T00:00:00.250Z") == 1_767_312_000_250
     assert date_ms("yesterday") is None
+
+
+def test_the_knowledge_base_lists_answers_as_assets_and_gives_a_body_on_request(fake: FakeZammad,
+                                                                               http: httpx.Client) -> None:
+    reset = fake.add_answer("Reset a password", "<p>Open <b>Settings</b>.</p>", category="Accounts")
+    fake.add_answer("Old VPN guide", "<p>Gone.</p>", state="archived")
+    assets = http.post("/knowledge_bases/init").json()
+    titles = {t["answer_id"]: t["title"] for t in assets["KnowledgeBaseAnswerTranslation"].values()}
+    assert titles[reset] == "Reset a password" and len(titles) == 2
+    answer = assets["KnowledgeBaseAnswer"][str(reset)]
+    assert answer["published_at"] and answer["archived_at"] is None
+    translation = assets["KnowledgeBaseAnswerTranslation"][str(reset)]
+    bare = http.get(f"/knowledge_bases/1/answers/{reset}").json()
+    assert bare["id"] == reset and "KnowledgeBaseAnswerTranslationContent" not in bare["assets"]
+    full = http.get(f"/knowledge_bases/1/answers/{reset}", params={"include_contents": translation["id"]}).json()
+    [content] = full["assets"]["KnowledgeBaseAnswerTranslationContent"].values()
+    assert content["body"] == "<p>Open <b>Settings</b>.</p>"
+    assert http.get("/knowledge_bases/2/answers/1").status_code == 404
+    assert httpx.post(fake.url + "/api/v1/knowledge_bases/init").status_code == 401

@@ -30,7 +30,7 @@ What it relies on, and where each fact comes from:
 - "States", "Priorities", "Users", "Groups": ``/api/v1/ticket_states``,
   ``/api/v1/ticket_priorities``, ``/api/v1/users/me``, ``/api/v1/users/{id}``,
   ``/api/v1/users/search``, ``/api/v1/groups``, ``/api/v1/organizations/{id}``.
-- Search syntax: ``zammad_search.py``.
+- Search syntax: ``zammad_search.py``; the knowledge base: ``zammad_kb.py``.
 - Rate limits: Zammad documents none for the REST API (its Rack::Attack throttles cover
   password resets and the web form). ``per_minute=N`` turns on a per-token limit for tests:
   over it the answer is 429 with ``Retry-After`` (seconds) and the body ``Retry later``, as
@@ -56,6 +56,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from tests.fakes.zammad_endpoints import Endpoints
+from tests.fakes.zammad_kb import KnowledgeBase
 from tests.fakes.zammad_state import ApiError, ZammadState
 
 
@@ -98,6 +99,7 @@ class FakeZammad(Endpoints):
         self.email, self.token, self.password = email, token, password
         self.per_minute = per_minute  # 0: no limit (Zammad documents none)
         self.state = ZammadState(agent_email=email, agent_name=agent_name)
+        self.kb = KnowledgeBase(self.state.now_ms, self.state.me)
         self.requests: list[LoggedRequest] = []
         self.lock = threading.RLock()
         self._faults: list[Fault] = []
@@ -123,6 +125,8 @@ class FakeZammad(Endpoints):
             ("GET", r"/ticket_articles/(\d+)", self._article),
             ("POST", r"/ticket_articles", self._create_article),
             ("GET", r"/ticket_attachment/(\d+)/(\d+)/(\d+)", self._attachment),
+            ("POST", r"/knowledge_bases/init", self._kb_init),
+            ("GET", r"/knowledge_bases/(\d+)/answers/(\d+)", self._kb_answer),
         )]
 
     # --- life cycle ----------------------------------------------------------------------
@@ -180,6 +184,15 @@ class FakeZammad(Endpoints):
         """A change made elsewhere (another agent, a trigger), by field name as the API takes it."""
         with self.lock:
             return dict(self.state.update_ticket(ticket_id, changes, by or self.state.me))
+
+    def add_answer(self, title: str, body: str, **options: Any) -> int:
+        """A knowledge-base answer (``zammad_kb.KnowledgeBase.add_answer``)."""
+        with self.lock:
+            return self.kb.add_answer(title, body, **options)
+
+    def edit_answer(self, answer_id: int, **changes: Any) -> None:
+        with self.lock:
+            self.kb.edit(answer_id, **changes)
 
     def advance(self, seconds: float) -> None:
         with self.lock:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.fakes.zammad_kb import KnowledgeBase
 from tests.fakes.zammad_search import search
 from tests.fakes.zammad_state import ApiError, ZammadState
 
@@ -36,9 +37,10 @@ def page_of(query: dict[str, str], limits: tuple[int, int]) -> tuple[int, int]:
 
 
 class Endpoints:
-    """Needs ``state`` from ``FakeZammad``."""
+    """Needs ``state`` and ``kb`` from ``FakeZammad``."""
 
     state: ZammadState
+    kb: KnowledgeBase
 
     def _me(self, *, who: int, query: dict[str, str], **_: Any) -> Answer:
         return 200, self.state.user_json(who, expanded(query))
@@ -168,3 +170,9 @@ class Endpoints:
         if place != (int(ticket_id), int(article_id)) or int(attachment_id) not in self.state.files:
             raise ApiError(404, f"Couldn't find Store with 'id'={attachment_id}")
         return 200, self.state.files[int(attachment_id)]
+
+    def _kb_init(self, **_: Any) -> Answer:
+        return 200, self.kb.init()
+
+    def _kb_answer(self, kb_id: str, answer_id: str, *, query: dict[str, str], **_: Any) -> Answer:
+        return 200, self.kb.answer(int(kb_id), int(answer_id), query.get("include_contents"))
