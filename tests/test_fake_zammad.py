@@ -254,3 +254,20 @@ def test_the_knowledge_base_lists_answers_as_assets_and_gives_a_body_on_request(
     assert content["body"] == "<p>Open <b>Settings</b>.</p>"
     assert http.get("/knowledge_bases/2/answers/1").status_code == 404
     assert httpx.post(fake.url + "/api/v1/knowledge_bases/init").status_code == 401
+
+
+def test_with_an_index_lag_a_change_reaches_the_search_late_and_hits_are_read_fresh() -> None:
+    with FakeZammad(index_lag=30) as fake:
+        with httpx.Client(base_url=fake.url + "/api/v1", headers={"Authorization": f"Token token={fake.token}"}) as http:
+            ticket_id = fake.add_ticket("Late")
+            assert _search(http, "*").json() == []  # not indexed yet
+            fake.advance(31)
+            assert [t["id"] for t in _search(http, "*").json()] == [ticket_id]
+            stamp = fake.ticket(ticket_id)["updated_at"]
+            fake.update_ticket(ticket_id, title="Renamed")
+            since = f"updated_at:{{{stamp} TO *]"
+            assert _search(http, since).json() == []  # the index still has the old stamp
+            [hit] = _search(http, "title:late").json()
+            assert hit["title"] == "Renamed"  # matched on the index, answered from the ticket
+            fake.advance(31)
+            assert [t["id"] for t in _search(http, since).json()] == [ticket_id]

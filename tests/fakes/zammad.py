@@ -95,10 +95,12 @@ _Route = tuple[str, re.Pattern[str], Callable[..., tuple[int, Any]]]
 
 class FakeZammad(Endpoints):
     def __init__(self, *, email: str = "agent@example.com", token: str = "fake-zammad-token",
-                 password: str = "agent-password", agent_name: str = "Alex Agent", per_minute: int = 0) -> None:
+                 password: str = "agent-password", agent_name: str = "Alex Agent", per_minute: int = 0,
+                 index_lag: float = 0.0) -> None:
         self.email, self.token, self.password = email, token, password
         self.per_minute = per_minute  # 0: no limit (Zammad documents none)
         self.state = ZammadState(agent_email=email, agent_name=agent_name)
+        self.state.index_lag_ms = int(index_lag * 1000)  # seconds before a change reaches the search
         self.kb = KnowledgeBase(self.state.now_ms, self.state.me)
         self.requests: list[LoggedRequest] = []
         self.lock = threading.RLock()

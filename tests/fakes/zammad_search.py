@@ -233,9 +233,11 @@ def document(state: ZammadState, ticket: dict[str, Any]) -> dict[str, Any]:
 
 def search(state: ZammadState, query: str, sort_by: str | None, order_by: str | None, offset: int,
            limit: int) -> list[dict[str, Any]]:
-    """The tickets matching ``query`` in the asked order, ``limit`` from ``offset``."""
+    """The tickets matching ``query`` in the asked order, ``limit`` from ``offset``: matched and
+    sorted on the index's copies, answered as the tickets are now."""
     matcher = compile_query(query, state)
-    hits = [t for t in state.tickets.values() if matcher(document(state, t))]
+    state.refresh_index()
+    hits = [t for t in state.indexed.values() if t["id"] in state.tickets and matcher(document(state, t))]
     key = sort_by or "updated_at"
     if key not in ("id", "number", "title", "created_at", "updated_at", "article_count", "close_at", "state_id",
                    "priority_id", "group_id", "owner_id", "customer_id", "first_response_at", "last_contact_at"):
@@ -246,4 +248,4 @@ def search(state: ZammadState, query: str, sort_by: str | None, order_by: str | 
     hits.sort(key=sort_key, reverse=descending)
     if offset + limit > MAX_RESULT_WINDOW:
         return []  # Elasticsearch refuses from + size > max_result_window; Zammad answers no hits
-    return hits[offset:offset + limit]
+    return [state.tickets[t["id"]] for t in hits[offset:offset + limit]]

@@ -21,6 +21,12 @@ States, Priorities, Users, Groups; read from the zammad/zammad-documentation rep
 
 The clock is real time in milliseconds (``advance`` moves it on), never the same stamp twice:
 a client compares what it sent with what it reads back by time.
+
+Search reads an index, not the tickets: Zammad updates Elasticsearch from a background job
+(``SearchIndexJob``, zammad/zammad), so a change reaches the search a moment after it is made.
+``index_lag_ms`` (0 by default: at once) is that moment; matching and sorting use the indexed
+copy, while the records a search returns are read fresh, as Zammad loads its hits from the
+database by id.
 """
 
 from __future__ import annotations
@@ -70,6 +76,9 @@ class ZammadState:
         self.articles: dict[int, list[dict[str, Any]]] = {}  # by ticket id, oldest first
         self.files: dict[int, tuple[bytes, str]] = {}  # attachment id → (bytes, media type)
         self.file_places: dict[int, tuple[int, int]] = {}  # attachment id → (ticket id, article id)
+        self.index_lag_ms = 0
+        self.indexed: dict[int, dict[str, Any]] = {}  # ticket id → its copy as the search index has it
+        self._reindex: list[tuple[int, int]] = []  # (due ms, ticket id), in order
         self.states = [{"id": i, "name": n, "state_type_id": i, "active": i != 6, "default_create": i == 1,
                         "default_follow_up": i == 2, "ignore_escalation": i > 2, "next_state_id": 4 if i == 7 else None,
                         "note": None, "created_at": "2026-01-01T00:00:00.000Z",
@@ -167,6 +176,7 @@ class ZammadState:
             "checklist_id": None, "tags": [], "_ms": ms,
         }
         self.articles[tid] = []
+        self._reindex.append((ms + self.index_lag_ms, tid))
         self.add_article(tid, body, author_id=creator, content_type=content_type, article_type=article_type,
                          attachments=attachments)
         return tid
@@ -192,6 +202,15 @@ class ZammadState:
     def touch(self, ticket: dict[str, Any], by: int) -> None:
         ms = self.now_ms()
         ticket.update(updated_at=iso_ms(ms), updated_by_id=by, _ms=ms)
+        self._reindex.append((ms + self.index_lag_ms, ticket["id"]))
+
+    def refresh_index(self) -> None:
+        """Index what the background job has reached by now (everything, without a lag)."""
+        now = int(time.time() * 1000) + self.offset_ms
+        while self._reindex and (self._reindex[0][0] <= now or not self.index_lag_ms):
+            _, tid = self._reindex.pop(0)
+            if tid in self.tickets:
+                self.indexed[tid] = {**self.tickets[tid], "tags": list(self.tickets[tid]["tags"])}
 
     def ticket_json(self, ticket_id: int, expand: bool = False) -> dict[str, Any]:
         ticket = {k: v for k, v in self.live_ticket(ticket_id).items() if not k.startswith("_") and k != "tags"}
@@ -259,6 +278,7 @@ class ZammadState:
     def delete_ticket(self, ticket_id: int) -> None:
         self.live_ticket(ticket_id)
         del self.tickets[ticket_id]
+        self.indexed.pop(ticket_id, None)
         for article in self.articles.pop(ticket_id):
             for attachment in article["attachments"]:
                 self.files.pop(attachment["id"], None)
@@ -351,6 +371,7 @@ class ZammadState:
                              "customer_id": customer_id,
                              "organization_id": self.users[customer_id]["organization_id"]}
         self.articles[tid] = []
+        self._reindex.append((ms + self.index_lag_ms, tid))
         changes = {k: payload[k] for k in ("state", "state_id", "priority", "priority_id", "owner", "owner_id", "note")
                    if k in payload}
         try:
