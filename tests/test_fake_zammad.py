@@ -271,3 +271,18 @@ def test_with_an_index_lag_a_change_reaches_the_search_late_and_hits_are_read_fr
             assert hit["title"] == "Renamed"  # matched on the index, answered from the ticket
             fake.advance(31)
             assert [t["id"] for t in _search(http, since).json()] == [ticket_id]
+
+
+def test_a_slow_index_job_brings_an_older_change_to_the_search_after_a_newer_one(fake: FakeZammad,
+                                                                                 http: httpx.Client) -> None:
+    late, early = fake.add_ticket("Late"), fake.add_ticket("Early")
+    fake.delay_index(late, 30)
+    fake.add_article(late, "First change")
+    changed = fake.ticket(late)["updated_at"]
+    fake.add_article(early, "Second change")
+    newest = fake.ticket(early)["updated_at"]
+    assert changed < newest
+    assert [t["id"] for t in _search(http, f"updated_at:[{changed} TO *]").json()] == [early]  # late: not yet
+    fake.advance(31)
+    assert {t["id"] for t in _search(http, f"updated_at:[{changed} TO *]").json()} == {late, early}
+    assert [t["id"] for t in _search(http, f"updated_at:[{newest} TO *]").json()] == [early]  # stamped before

@@ -196,6 +196,12 @@ class FakeZammad(Endpoints):
         with self.lock:
             self.kb.edit(answer_id, **changes)
 
+    def delay_index(self, ticket_id: int, seconds: float) -> None:
+        """The index job of the ticket's next change runs ``seconds`` late (a busy or retried
+        background job: changes reach the search out of order)."""
+        with self.lock:
+            self.state.slow_index[ticket_id] = int(seconds * 1000)
+
     def advance(self, seconds: float) -> None:
         with self.lock:
             self.state.offset_ms += int(seconds * 1000)

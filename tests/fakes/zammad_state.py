@@ -78,7 +78,8 @@ class ZammadState:
         self.file_places: dict[int, tuple[int, int]] = {}  # attachment id → (ticket id, article id)
         self.index_lag_ms = 0
         self.indexed: dict[int, dict[str, Any]] = {}  # ticket id → its copy as the search index has it
-        self._reindex: list[tuple[int, int]] = []  # (due ms, ticket id), in order
+        self._reindex: list[tuple[int, int]] = []  # (due ms, ticket id)
+        self.slow_index: dict[int, int] = {}  # ticket id → extra ms its next index job takes
         self.states = [{"id": i, "name": n, "state_type_id": i, "active": i != 6, "default_create": i == 1,
                         "default_follow_up": i == 2, "ignore_escalation": i > 2, "next_state_id": 4 if i == 7 else None,
                         "note": None, "created_at": "2026-01-01T00:00:00.000Z",
@@ -202,12 +203,16 @@ class ZammadState:
     def touch(self, ticket: dict[str, Any], by: int) -> None:
         ms = self.now_ms()
         ticket.update(updated_at=iso_ms(ms), updated_by_id=by, _ms=ms)
-        self._reindex.append((ms + self.index_lag_ms, ticket["id"]))
+        extra = self.slow_index.pop(ticket["id"], 0)
+        self._reindex.append((ms + self.index_lag_ms + extra, ticket["id"]))
+        self._reindex.sort()
 
     def refresh_index(self) -> None:
-        """Index what the background job has reached by now (everything, without a lag)."""
-        now = int(time.time() * 1000) + self.offset_ms
-        while self._reindex and (self._reindex[0][0] <= now or not self.index_lag_ms):
+        """Index what the background jobs have reached by now (everything, without a lag). A job
+        loads the ticket as it is when it runs, as Zammad's does."""
+        # Every stamp so far is at most _last_ms (two changes in one real millisecond are spread).
+        now = max(int(time.time() * 1000) + self.offset_ms, self._last_ms)
+        while self._reindex and self._reindex[0][0] <= now:
             _, tid = self._reindex.pop(0)
             if tid in self.tickets:
                 self.indexed[tid] = {**self.tickets[tid], "tags": list(self.tickets[tid]["tags"])}
