@@ -276,6 +276,7 @@ def test_with_an_index_lag_a_change_reaches_the_search_late_and_hits_are_read_fr
 def test_a_slow_index_job_brings_an_older_change_to_the_search_after_a_newer_one(fake: FakeZammad,
                                                                                  http: httpx.Client) -> None:
     late, early = fake.add_ticket("Late"), fake.add_ticket("Early")
+    assert len(_search(http, "*").json()) == 2  # both indexed (a pending job indexes the ticket as it is then)
     fake.delay_index(late, 30)
     fake.add_article(late, "First change")
     changed = fake.ticket(late)["updated_at"]
