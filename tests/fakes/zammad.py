@@ -202,6 +202,14 @@ class FakeZammad(Endpoints):
         with self.lock:
             self.state.slow_index[ticket_id] = int(seconds * 1000)
 
+    def rewind(self, seconds: float) -> None:
+        """Move the clock back ``seconds`` before any ticket exists, to seed a history
+        (``advance`` it on while seeding)."""
+        with self.lock:
+            assert not self.state.tickets, "rewind before the first ticket"
+            self.state.offset_ms -= int(seconds * 1000)
+            self.state._last_ms = 0  # noqa: SLF001 - the clock's own guard against going back
+
     def advance(self, seconds: float) -> None:
         with self.lock:
             self.state.offset_ms += int(seconds * 1000)
@@ -349,6 +357,9 @@ class FakeZammad(Endpoints):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as the real service and httpx expect
+    # Headers and body go out in two writes: without TCP_NODELAY each answer on a kept-alive
+    # connection waits for the client's delayed ACK (40 ms), which a benchmark would measure.
+    disable_nagle_algorithm = True
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
         self.server.fake.serve(self)  # type: ignore[attr-defined]

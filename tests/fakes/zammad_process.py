@@ -22,14 +22,19 @@ TOKEN = "fake-zammad-token"
 
 
 def seed(fake: FakeZammad, tickets: int, customers: int) -> None:
-    """``tickets`` tickets from ``customers`` customers, each opened by an e-mail and answered once."""
+    """``tickets`` tickets from ``customers`` customers, each opened by an e-mail and answered once,
+    over the past ``tickets`` minutes (a helpdesk's history, not one burst: an incremental sync's
+    lookback then reaches only the recent ones)."""
+    fake.rewind(60 * (tickets + 1))
     people = [fake.add_user(f"Customer{n}", lastname="Example", email=f"customer{n}@example.com")
               for n in range(max(1, customers))]
     for n in range(tickets):
+        fake.advance(60)
         ticket = fake.add_ticket(f"Ticket {n}: printer on floor {n % 9}", customer_id=people[n % len(people)],
                                  body=f"<p>The printer on floor {n % 9} is offline ({n}).</p>",
                                  content_type="text/html")
         fake.add_article(ticket, f"We are looking into it ({n}).", author_id=fake.me, article_type="email")
+    fake.advance(60)  # back to real time
 
 
 @contextmanager
