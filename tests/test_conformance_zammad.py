@@ -115,3 +115,20 @@ def test_a_change_that_reaches_the_search_late_is_still_synced(fake: FakeZammad,
         assert bodies.count(f"An answer the index learns late ({t}).") == 1, bodies
     finally:
         rig.close()
+
+
+def test_the_knowledge_base_arrives_with_bodies_as_text_and_archived_answers_marked(tmp_path: Path) -> None:
+    with FakeZammad(email=EMAIL) as fake:
+        reset = fake.add_answer("Reset a password", "<p>Open <b>Settings</b> → Security.</p>", category="Accounts")
+        fake.add_answer("Old VPN guide", "<p>Use the old client.</p>", state="archived")
+        fake.add_answer("Printer FAQ (internal)", "<p>Call facilities.</p>", state="internal")
+        fake.add_answer("Half written", "<p>TODO</p>", state="draft")
+        backend = ZammadActions(fake).backend()
+        assert backend.capabilities.kb
+        articles, _cursor, done = backend.pull_articles(None)
+    assert done
+    found = {a.title: a for a in articles}
+    assert set(found) == {"Reset a password", "Old VPN guide", "Printer FAQ (internal)", "Half written"}
+    assert found["Reset a password"].remote_id == str(reset)
+    assert found["Reset a password"].body.strip() == "Open Settings → Security."
+    assert [t for t, a in sorted(found.items()) if a.archived] == ["Half written", "Old VPN guide"]
