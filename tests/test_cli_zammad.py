@@ -76,6 +76,9 @@ def test_account_add_sync_and_replies_land_once_when_every_second_write_answer_i
         added = _cli(tmp_path, fake.token, "account", "add", "zm", "--backend", "zammad", "--url", proxy.url,
                      "--token-env", "ZM_TOKEN")
         assert added.returncode == 0, added.stderr
+        tested = _cli(tmp_path, fake.token, "account", "test", "zm")
+        assert tested.returncode == 0, tested.stderr
+        assert "Signed in to Zammad as agent@example.com" in tested.stdout, tested.stdout
         synced = _cli(tmp_path, fake.token, "sync")
         assert synced.returncode == 0, synced.stderr
         rows = [json.loads(line) for line in _cli(tmp_path, fake.token, "list", "--json").stdout.splitlines()]
