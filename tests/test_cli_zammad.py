@@ -102,3 +102,6 @@ def test_account_add_sync_and_replies_land_once_when_every_second_write_answer_i
     for ticket, body in ((first, "We restarted the print server."), (second, "Please try the new VPN profile.")):
         bodies = [a["body"].strip() for a in fake.articles(ticket)]
         assert bodies.count(body) == 1, bodies
+        reply = fake.articles(ticket)[-1]  # an e-mail to the customer, which Zammad sends
+        assert (reply["type"], reply["to"], reply["sender"], reply["internal"]) == (
+            "email", "aiko@example.com", "Agent", False)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from helpdesk_tui.domain.remote import RemoteMessage
-from helpdesk_tui.domain.vocab import Priority, Status
+from helpdesk_tui.domain.vocab import MessageKind, Priority, Status
 from helpdesk_tui.sync.contract import AccountSettings, Backend
 from helpdesk_tui.sync.http import RetryPolicy
 from helpdesk_tui.sync.mappings import ZammadBackend
@@ -132,3 +132,24 @@ def test_the_knowledge_base_arrives_with_bodies_as_text_and_archived_answers_mar
     assert found["Reset a password"].remote_id == str(reset)
     assert found["Reset a password"].body.strip() == "Open Settings → Security."
     assert [t for t, a in sorted(found.items()) if a.archived] == ["Half written", "Old VPN guide"]
+
+
+def test_a_reply_to_a_customer_without_an_address_is_a_public_note(fake: FakeZammad, tmp_path: Path) -> None:
+    """A phone contact has no e-mail address: the reply cannot be an e-mail, so it is a note the
+    customer can read (not internal), found and stored as our reply."""
+    server, t = ZammadActions(fake), uuid.uuid4().hex[:8]
+    rig = Rig.open(server, tmp_path / "phone.sqlite")
+    try:
+        caller = fake.add_user("Pat", lastname="Phone", email="", login=f"pat.{t}")
+        ticket = str(fake.add_ticket(f"Called in {t}", customer_id=caller, body="Call note.", article_type="phone"))
+        rig.backend.wanted.add(ticket)
+        rig.sync()
+        rig.reply(ticket, f"We called you back ({t}).")
+        assert rig.sync().pushed.sent == 1
+        last = fake.articles(int(ticket))[-1]
+        assert (last["body"], last["type"], last["internal"], last["to"]) == (
+            f"We called you back ({t}).", "note", False, None)
+        [mine] = [m for m in rig.thread(ticket) if t in m.body]
+        assert (mine.kind, mine.remote_id) == (MessageKind.PUBLIC_REPLY, str(last["id"]))
+    finally:
+        rig.close()

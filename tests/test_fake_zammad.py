@@ -287,3 +287,7 @@ def test_a_slow_index_job_brings_an_older_change_to_the_search_after_a_newer_one
     fake.advance(31)
     assert {t["id"] for t in _search(http, f"updated_at:[{changed} TO *]").json()} == {late, early}
     assert [t["id"] for t in _search(http, f"updated_at:[{newest} TO *]").json()] == [early]  # stamped before
+
+
+def test_full_with_no_hits_has_no_ticket_class_in_its_assets(fake: FakeZammad, http: httpx.Client) -> None:
+    assert _search(http, "title:nothing", full="true").json() == {"record_ids": [], "assets": {}, "total_count": 0}

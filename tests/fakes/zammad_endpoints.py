@@ -105,6 +105,8 @@ class Endpoints:
                 assets["Organization"][str(plain["organization_id"])] = self.state.organizations[
                     plain["organization_id"]]
         total = len(search(self.state, text, None, None, 0, 10_000))
+        # A class appears only when a record of it does: no hits, no "Ticket" key.
+        assets = {name: records for name, records in assets.items() if records}
         return {"record_ids": [t["id"] for t in hits], "assets": assets, "total_count": total}
 
     def _ticket(self, ticket_id: str, *, query: dict[str, str], **_: Any) -> Answer:
