@@ -12,6 +12,7 @@ import pytest
 from helpdesk_tui.domain.remote import RemoteMessage
 from helpdesk_tui.domain.vocab import MessageKind, Priority, Status
 from helpdesk_tui.sync.contract import AccountSettings, Backend
+from helpdesk_tui.sync.errors import AuthFailed
 from helpdesk_tui.sync.http import RetryPolicy
 from helpdesk_tui.sync.mappings import ZammadBackend
 from helpdesk_tui.sync.testing import BackendTests, Rig, ServerActions, ServerTicket
@@ -153,3 +154,16 @@ def test_a_reply_to_a_customer_without_an_address_is_a_public_note(fake: FakeZam
         assert (mine.kind, mine.remote_id) == (MessageKind.PUBLIC_REPLY, str(last["id"]))
     finally:
         rig.close()
+
+
+def test_a_429_with_retry_after_is_waited_out_and_a_wrong_token_is_one_sentence(fake: FakeZammad) -> None:
+    waits: list[float] = []
+    patient = RetryPolicy(attempts=3, base_delay=0.0, max_delay=30.0, timeout=10)
+    backend = zammad_backend(fake.url, fake.token, policy=patient, sleep=waits.append)
+    before = len(fake.requests_to(r"/api/v1/users/me$"))
+    fake.rate_limit(times=1, retry_after=7, path=r"/api/v1/users/me$")
+    assert backend.check() == "Signed in to Zammad as agent@example.com."
+    assert len(fake.requests_to(r"/api/v1/users/me$")) == before + 2 and 7 in waits
+    with pytest.raises(AuthFailed) as refused:
+        zammad_backend(fake.url, "wrong-token", policy=QUICK, sleep=lambda s: None).check()
+    assert "\n" not in str(refused.value) and "wrong-token" not in str(refused.value)
