@@ -167,3 +167,19 @@ def test_a_429_with_retry_after_is_waited_out_and_a_wrong_token_is_one_sentence(
     with pytest.raises(AuthFailed) as refused:
         zammad_backend(fake.url, "wrong-token", policy=QUICK, sleep=lambda s: None).check()
     assert "\n" not in str(refused.value) and "wrong-token" not in str(refused.value)
+
+
+def test_text_modules_arrive_as_templates_in_our_placeholders() -> None:
+    with FakeZammad(email=EMAIL) as fake:
+        fake.add_text_module("Greeting", "<p>Hello #{ticket.customer.firstname},</p><p>#{user.firstname}</p>",
+                             keywords="hello hi")
+        fake.add_text_module("Formal", "<p>Dear Mrs. #{ticket.customer.lastname}, about #{ticket.number}</p>")
+        fake.add_text_module("Retired", "<p>Old words</p>", active=False)
+        backend = ZammadActions(fake).backend()
+        assert backend.capabilities.templates
+        templates = {t.name: t for t in backend.pull_templates()}
+    assert set(templates) == {"Greeting", "Formal"}
+    greeting = " ".join(templates["Greeting"].body.split())
+    assert greeting == "Hello {{ customer.first_name }}, {{ agent.first_name }}", greeting
+    assert templates["Greeting"].description == "hello hi"
+    assert "{{ customer.last_name }}" in templates["Formal"].body and "#{" not in templates["Formal"].body

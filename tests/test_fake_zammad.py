@@ -291,3 +291,12 @@ def test_a_slow_index_job_brings_an_older_change_to_the_search_after_a_newer_one
 
 def test_full_with_no_hits_has_no_ticket_class_in_its_assets(fake: FakeZammad, http: httpx.Client) -> None:
     assert _search(http, "title:nothing", full="true").json() == {"record_ids": [], "assets": {}, "total_count": 0}
+
+
+def test_text_modules_list_with_their_variables(fake: FakeZammad, http: httpx.Client) -> None:
+    fake.add_text_module("Greeting", "<p>Hello #{ticket.customer.firstname},</p>", keywords="hello")
+    fake.add_text_module("Old", "<p>Gone</p>", active=False)
+    listed = http.get("/text_modules").json()
+    assert [(t["name"], t["active"]) for t in listed] == [("Greeting", True), ("Old", False)]
+    assert listed[0]["content"] == "<p>Hello #{ticket.customer.firstname},</p>" and listed[0]["keywords"] == "hello"
+    assert httpx.get(fake.url + "/api/v1/text_modules").status_code == 401

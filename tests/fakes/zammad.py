@@ -30,7 +30,7 @@ What it relies on, and where each fact comes from:
 - "States", "Priorities", "Users", "Groups": ``/api/v1/ticket_states``,
   ``/api/v1/ticket_priorities``, ``/api/v1/users/me``, ``/api/v1/users/{id}``,
   ``/api/v1/users/search``, ``/api/v1/groups``, ``/api/v1/organizations/{id}``.
-- Search syntax: ``zammad_search.py``; the knowledge base: ``zammad_kb.py``.
+- Search syntax: ``zammad_search.py``; the knowledge base and text modules: ``zammad_kb.py``.
 - Rate limits: Zammad documents none for the REST API (its Rack::Attack throttles cover
   password resets and the web form). ``per_minute=N`` turns on a per-token limit for tests:
   over it the answer is 429 with ``Retry-After`` (seconds) and the body ``Retry later``, as
@@ -56,7 +56,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from tests.fakes.zammad_endpoints import Endpoints
-from tests.fakes.zammad_kb import KnowledgeBase
+from tests.fakes.zammad_kb import KnowledgeBase, TextModules
 from tests.fakes.zammad_state import ApiError, ZammadState
 
 
@@ -102,6 +102,7 @@ class FakeZammad(Endpoints):
         self.state = ZammadState(agent_email=email, agent_name=agent_name)
         self.state.index_lag_ms = int(index_lag * 1000)  # seconds before a change reaches the search
         self.kb = KnowledgeBase(self.state.now_ms, self.state.me)
+        self.text_modules = TextModules(self.state.now_ms, self.state.me)
         self.requests: list[LoggedRequest] = []
         self.lock = threading.RLock()
         self._faults: list[Fault] = []
@@ -127,6 +128,7 @@ class FakeZammad(Endpoints):
             ("GET", r"/ticket_articles/(\d+)", self._article),
             ("POST", r"/ticket_articles", self._create_article),
             ("GET", r"/ticket_attachment/(\d+)/(\d+)/(\d+)", self._attachment),
+            ("GET", r"/text_modules", self._text_modules),
             ("POST", r"/knowledge_bases/init", self._kb_init),
             ("GET", r"/knowledge_bases/(\d+)/answers/(\d+)", self._kb_answer),
         )]
@@ -191,6 +193,11 @@ class FakeZammad(Endpoints):
         """A knowledge-base answer (``zammad_kb.KnowledgeBase.add_answer``)."""
         with self.lock:
             return self.kb.add_answer(title, body, **options)
+
+    def add_text_module(self, name: str, content: str, **options: Any) -> int:
+        """A text module (``zammad_kb.TextModules.add``)."""
+        with self.lock:
+            return self.text_modules.add(name, content, **options)
 
     def edit_answer(self, answer_id: int, **changes: Any) -> None:
         with self.lock:

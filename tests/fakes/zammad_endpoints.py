@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.fakes.zammad_kb import KnowledgeBase
+from tests.fakes.zammad_kb import KnowledgeBase, TextModules
 from tests.fakes.zammad_search import search
 from tests.fakes.zammad_state import ApiError, ZammadState
 
@@ -37,10 +37,11 @@ def page_of(query: dict[str, str], limits: tuple[int, int]) -> tuple[int, int]:
 
 
 class Endpoints:
-    """Needs ``state`` and ``kb`` from ``FakeZammad``."""
+    """Needs ``state``, ``kb`` and ``text_modules`` from ``FakeZammad``."""
 
     state: ZammadState
     kb: KnowledgeBase
+    text_modules: TextModules
 
     def _me(self, *, who: int, query: dict[str, str], **_: Any) -> Answer:
         return 200, self.state.user_json(who, expanded(query))
@@ -178,3 +179,6 @@ class Endpoints:
 
     def _kb_answer(self, kb_id: str, answer_id: str, *, query: dict[str, str], **_: Any) -> Answer:
         return 200, self.kb.answer(int(kb_id), int(answer_id), query.get("include_contents"))
+
+    def _text_modules(self, **_: Any) -> Answer:
+        return 200, self.text_modules.index()

@@ -1,4 +1,5 @@
-"""The fake Zammad's knowledge base: one knowledge base (id 1), categories and answers.
+"""The fake Zammad's texts for agents: the knowledge base (id 1: categories and answers) and
+the text modules.
 
 As the REST documentation's "Knowledge Base" and "Answers" pages show it (zammad-documentation
 ``api/knowledgebase.rst``, ``api/knowledgebase/answers.rst``):
@@ -12,6 +13,12 @@ As the REST documentation's "Knowledge Base" and "Answers" pages show it (zammad
   answer's assets, and with
   ``?include_contents={translation id}`` also ``KnowledgeBaseAnswerTranslationContent``
   (``id``, ``body`` in HTML, ``attachments``).
+
+Text modules (admin documentation "Text Modules"; the REST docs list them among the searchable
+endpoints without their shape, which is the ``text_modules`` table of zammad/zammad's schema):
+``GET /api/v1/text_modules`` lists ``id``, ``name``, ``keywords``, ``content`` (HTML, with
+variables such as ``#{ticket.customer.firstname}`` and ``#{user.firstname}``), ``note``,
+``active``, ``group_ids`` and the stamps.
 """
 
 from __future__ import annotations
@@ -107,3 +114,21 @@ class KnowledgeBase:
         if contents:
             assets["KnowledgeBaseAnswerTranslationContent"] = contents
         return {"id": answer_id, "assets": assets}
+
+
+class TextModules:
+    def __init__(self, now_ms: Any, author_id: int) -> None:
+        self._now_ms = now_ms
+        self._author = author_id
+        self.records: dict[int, dict[str, Any]] = {}
+
+    def add(self, name: str, content: str, *, keywords: str = "", active: bool = True) -> int:
+        tid, ts = len(self.records) + 1, iso_ms(self._now_ms())
+        self.records[tid] = {"id": tid, "user_id": None, "name": name, "keywords": keywords, "content": content,
+                             "note": "", "active": active, "foreign_id": None, "group_ids": [],
+                             "updated_by_id": self._author, "created_by_id": self._author,
+                             "created_at": ts, "updated_at": ts}
+        return tid
+
+    def index(self) -> list[dict[str, Any]]:
+        return [self.records[t] for t in sorted(self.records)]
