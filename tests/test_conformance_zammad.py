@@ -183,3 +183,22 @@ def test_text_modules_arrive_as_templates_in_our_placeholders() -> None:
     assert greeting == "Hello {{ customer.first_name }}, {{ agent.first_name }}", greeting
     assert templates["Greeting"].description == "hello hi"
     assert "{{ customer.last_name }}" in templates["Formal"].body and "#{" not in templates["Formal"].body
+
+
+def test_a_new_ticket_is_an_email_to_the_customer_with_its_fields(fake: FakeZammad, tmp_path: Path) -> None:
+    server, word = ZammadActions(fake), "nt" + uuid.uuid4().hex[:10]
+    rig = Rig.open(server, tmp_path / "new.sqlite")
+    try:
+        rig.open_ticket(f"Renewal {word}", f"Your licence renews on the 1st ({word}).", f"{word}@example.com", word,
+                        priority=Priority.HIGH, status=Status.PENDING, tags=("renewal", "billing"),
+                        assignee=EMAIL)
+        assert rig.sync().pushed.sent == 1
+        [remote_id] = server.tickets_titled(word)
+        ticket = fake.ticket(int(remote_id))
+        assert (ticket["priority"], ticket["state"], ticket["owner"], ticket["customer"], ticket["tags"]) == (
+            "3 high", "pending reminder", EMAIL, f"{word}@example.com", ["renewal", "billing"])
+        [first] = fake.articles(int(remote_id))
+        assert (first["type"], first["to"], first["sender"], first["internal"]) == (
+            "email", f"{word}@example.com", "Agent", False)
+    finally:
+        rig.close()

@@ -222,8 +222,10 @@ class FakeZammad(Endpoints):
             self.state.offset_ms += int(seconds * 1000)
 
     def ticket(self, ticket_id: int) -> dict[str, Any]:
+        """The ticket as ``expand=true`` shows it, and its ``tags`` (Zammad keeps them apart)."""
         with self.lock:
-            return json.loads(json.dumps(self.state.ticket_json(ticket_id, expand=True)))
+            shown = self.state.ticket_json(ticket_id, expand=True)
+            return json.loads(json.dumps({**shown, "tags": self.state.tickets[ticket_id]["tags"]}))
 
     def articles(self, ticket_id: int) -> list[dict[str, Any]]:
         with self.lock:

@@ -15,6 +15,7 @@ States, Priorities, Users, Groups; read from the zammad/zammad-documentation rep
   its attachments list ``id``, ``filename``, ``size`` (a string) and ``preferences`` with
   ``Mime-Type``; the bytes are at ``/api/v1/ticket_attachment/{ticket}/{article}/{attachment}``;
 - a new article touches its ticket (``updated_at``, ``article_count``, ``last_contact_*``);
+- a new ticket takes ``tags`` as one comma-separated text (zammad/zammad's tickets controller);
 - writes name associations by name or id (``state``/``state_id``, ``priority``/``priority_id``,
   ``group``/``group_id``, ``owner`` login or email/``owner_id``, ``customer``/``customer_id``,
   ``customer_id: "guess:EMAIL"`` creating the customer); an unknown name is 422.
@@ -379,6 +380,8 @@ class ZammadState:
         self._reindex.append((ms + self.index_lag_ms, tid))
         changes = {k: payload[k] for k in ("state", "state_id", "priority", "priority_id", "owner", "owner_id", "note")
                    if k in payload}
+        if payload.get("tags"):  # a comma-separated text, as the create takes it
+            self.tickets[tid]["tags"] = [t.strip() for t in str(payload["tags"]).split(",") if t.strip()]
         try:
             self.update_ticket(tid, changes, by)
             if isinstance(article, dict):
