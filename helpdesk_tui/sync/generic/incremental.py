@@ -72,7 +72,8 @@ class Incremental:
         since = parse_date(state.since, None) if state.since else self.initial
         if since is None:
             return {}
-        shown = format_date(since - timedelta(seconds=self.lookback), self.format)
+        lookback = 0 if state.restart else self.lookback
+        shown = format_date(since - timedelta(seconds=lookback), self.format)
         value = self.value.render({"since": shown}) if self.value is not None else shown
         return {self.param: value}
 
@@ -143,6 +144,10 @@ class CursorState:
     newest_ids: list[str] = field(default_factory=list)
     token: str | None = None  # export_cursor: the server's cursor
     scan: int = 1  # full_scan: the scan under way (stamped on each record's hash row)
+    # The listing was restarted at its page cap: it goes on from ``since`` itself. A lookback
+    # there would list the same capped pages again for ever when more records than the cap
+    # changed within the lookback; the next sync looks back again.
+    restart: bool = False
 
     def dump(self) -> str:
         data = {k: v for k, v in asdict(self).items() if v not in (None, [], {})}
@@ -168,6 +173,7 @@ class CursorState:
                 setattr(state, name, [str(v) for v in data[name]])
         if isinstance(data.get("page"), dict):
             state.page = data["page"]
+        state.restart = data.get("restart") is True
         if isinstance(data.get("scan"), int) and data["scan"] >= 1:
             state.scan = data["scan"]
         return state

@@ -151,11 +151,13 @@ class TicketPuller:
             # stamp, so records that move while the listing is read are never skipped.
             if state.newest is not None and (state.since is None or state.newest > state.since):
                 state.listing_done()
+                state.restart = True
             else:  # the whole page sat at the boundary stamp: page on within it, or it never ends
                 state.page = following
             page.done = False
             return
         state.listing_done()
+        state.restart = False
         page.done = True
 
     def _scan_ends(self, state: CursorState, page: ChangePage, status: SyncStatus, env: Env,
