@@ -202,3 +202,24 @@ def test_a_new_ticket_is_an_email_to_the_customer_with_its_fields(fake: FakeZamm
             "email", f"{word}@example.com", "Agent", False)
     finally:
         rig.close()
+
+
+def test_more_tickets_than_the_search_window_all_arrive_once(tmp_path: Path) -> None:
+    """Elasticsearch answers no hits past 10,000 deep (an empty page, no error): the mapping's
+    page cap (50 pages of 200) restarts the listing from the newest stamp instead of reading on."""
+    with FakeZammad(email=EMAIL) as fake:
+        customer = fake.add_user("Aiko", email="aiko@example.com")
+        wanted = {str(fake.add_ticket(f"Bulk {n}", customer_id=customer, body="x")) for n in range(10_150)}
+        backend = ZammadActions(fake).backend()
+        seen: list[str] = []
+        cursor, pulls = None, 0
+        while True:
+            page = backend.pull(cursor)
+            seen += [t.remote_id for t in page.tickets]
+            cursor, pulls = page.cursor, pulls + 1
+            if page.done:
+                break
+        pages = [int(r.query.get("page", "1")) for r in fake.requests_to(r"/api/v1/tickets/search$")]
+    assert set(seen) == wanted, f"{len(wanted - set(seen))} tickets never arrived"
+    assert len(seen) - len(set(seen)) < 250, "the restart read far more than the boundary again"
+    assert max(pages) <= 50 and pulls >= 51, (max(pages), pulls)
