@@ -90,10 +90,9 @@ class TicketPuller:
         stamp = self.spec.incremental.stamp(record)
         # At the boundary stamp a ticket counts as read only as it was then: one changed again in
         # the same second (stamps in whole seconds) has other content, and is read again.
-        seen_as = f"{ident}#{content_hash(record)}" if stamp is not None else ident
-        if state.already_read(seen_as, stamp):
+        if state.already_read(ident, stamp, record):
             return None
-        state.saw(seen_as, stamp)
+        state.saw(ident, stamp, record)
         digest = ""
         if status is not None:
             digest = content_hash(record)
