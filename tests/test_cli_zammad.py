@@ -2,9 +2,10 @@
 the answer to every second write: ``account add --backend zammad``, ``sync``, and replies that
 land exactly once.
 
-The shared venv's installed metadata is not rebuilt from this worktree, so the test gives the
-subprocess a small distribution on its ``PYTHONPATH`` that registers ``zammad`` in the entry-point
-group exactly as ``pyproject.toml`` does.
+The subprocess finds ``zammad`` through the installed entry point. Until the installed
+metadata is rebuilt from a ``pyproject.toml`` that declares it (a branch not yet installed),
+the test checks the declaration and hands the subprocess that same line as a small
+distribution on its ``PYTHONPATH``; once installed, the installed one is used.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
+import tomllib
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
@@ -24,7 +27,17 @@ from helpdesk_tui.sync.testing.fault_proxy import PASS, FaultProxy, drop_after_u
 from tests.fakes.zammad import FakeZammad
 
 ROOT = Path(__file__).resolve().parents[1]
-ENTRY_POINT = "zammad = helpdesk_tui.sync.mappings:ZammadBackend"  # as in pyproject.toml
+TARGET = "helpdesk_tui.sync.mappings:ZammadBackend"
+
+
+def _declared() -> str | None:
+    with (ROOT / "pyproject.toml").open("rb") as file:
+        project = tomllib.load(file)["project"]
+    return project.get("entry-points", {}).get("helpdesk_tui.backends", {}).get("zammad")
+
+
+def _installed() -> bool:
+    return any(e.name == "zammad" and e.value == TARGET for e in entry_points(group="helpdesk_tui.backends"))
 
 
 @pytest.fixture
@@ -34,10 +47,14 @@ def fake() -> Iterator[FakeZammad]:
 
 
 def _plugins(root: Path) -> Path:
+    """The declared entry point as a distribution of its own, when the installed metadata lacks it."""
+    root.mkdir(parents=True)
+    if _installed():
+        return root
     dist = root / "hd_zammad_entry-1.0.dist-info"
-    dist.mkdir(parents=True)
+    dist.mkdir()
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: hd-zammad-entry\nVersion: 1.0\n", encoding="utf-8")
-    (dist / "entry_points.txt").write_text(f"[helpdesk_tui.backends]\n{ENTRY_POINT}\n", encoding="utf-8")
+    (dist / "entry_points.txt").write_text(f"[helpdesk_tui.backends]\nzammad = {TARGET}\n", encoding="utf-8")
     return root
 
 
@@ -64,6 +81,7 @@ def _age_unknown_items(tmp_path: Path) -> None:
 
 def test_account_add_sync_and_replies_land_once_when_every_second_write_answer_is_lost(
         fake: FakeZammad, tmp_path: Path) -> None:
+    assert _declared() == TARGET, "pyproject.toml does not register the zammad backend"
     aiko = fake.add_user("Aiko", lastname="Tanaka", email="aiko@example.com")
     first = fake.add_ticket("Printer offline \x1b[31m[bold]red[/]", customer_id=aiko, body="It is offline.")
     second = fake.add_ticket("VPN drops", customer_id=aiko, body="Every five minutes.")
