@@ -223,3 +223,9 @@ def test_more_tickets_than_the_search_window_all_arrive_once(tmp_path: Path) -> 
     assert set(seen) == wanted, f"{len(wanted - set(seen))} tickets never arrived"
     assert len(seen) - len(set(seen)) < 250, "the restart read far more than the boundary again"
     assert max(pages) <= 50 and pulls >= 51, (max(pages), pulls)
+
+
+def test_a_helpdesk_without_a_knowledge_base_has_no_articles_and_no_error() -> None:
+    with FakeZammad(email=EMAIL) as fake:
+        fake.kb.active = False
+        assert ZammadActions(fake).backend().pull_articles(None) == ([], None, True)

@@ -40,6 +40,7 @@ class KnowledgeBase:
         self.answers: dict[int, dict[str, Any]] = {}
         self.translations: dict[int, dict[str, Any]] = {}  # one per answer (one locale), same id as its content
         self.contents: dict[int, dict[str, Any]] = {}
+        self.active = True  # False: the helpdesk has no knowledge base set up
 
     def add_category(self, title: str) -> int:
         cid, ts = len(self.categories) + 1, iso_ms(self._now_ms())
@@ -97,6 +98,8 @@ class KnowledgeBase:
                                                               "kb_locale_id": 1, "category_id": c} for c in ids}}
 
     def init(self) -> dict[str, Any]:
+        if not self.active:  # no knowledge base set up: nothing to list
+            return {}
         return {**self._base(), **self._category_assets(sorted(self.categories)),
                 "KnowledgeBaseAnswer": {str(a): v for a, v in sorted(self.answers.items())},
                 "KnowledgeBaseAnswerTranslation": {str(t): v for t, v in sorted(self.translations.items())}}
