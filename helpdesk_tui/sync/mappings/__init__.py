@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from helpdesk_tui.sync.generic.backend import MappedBackend
 
-__all__ = ["FreshdeskBackend", "HelpScoutBackend", "MappedBackend"]
+__all__ = ["FreshdeskBackend", "HelpScoutBackend", "MappedBackend", "ZammadBackend"]
 
 
 class FreshdeskBackend(MappedBackend):
@@ -17,3 +17,7 @@ class FreshdeskBackend(MappedBackend):
 
 class HelpScoutBackend(MappedBackend):
     mapping_file = "helpscout.yaml"
+
+
+class ZammadBackend(MappedBackend):
+    mapping_file = "zammad.yaml"
