@@ -1,0 +1,222 @@
+"""The Redmine mapping (generic engine) against a real Redmine 5 on loopback.
+
+The account under test signs in with admin's REST key. A customer is a Redmine user of their
+own (a Reporter of the project) who opens and answers issues with their own key, as the
+customer portal would; another agent is ``agent2`` (a Developer: public journals and private
+notes). ``TestRedmineActions`` checks those actions against the server itself, so a failure
+of the suite is the mapping's, not the test harness's.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+
+from helpdesk_tui.domain.remote import RemoteMessage
+from helpdesk_tui.domain.vocab import MessageKind, Priority, Status
+from helpdesk_tui.sync.contract import AccountSettings, Backend
+from helpdesk_tui.sync.http import RetryPolicy
+from helpdesk_tui.sync.testing import ServerActions, ServerTicket
+from tests.server_redmine import RedmineApi, RedmineServer, redmine_server  # noqa: F401
+
+pytestmark = pytest.mark.server
+
+QUICK = RetryPolicy(attempts=3, base_delay=0.0, max_delay=0.0, timeout=20)
+# Redmine's default data, in our vocabulary (Rejected is closed too; Immediate is urgent).
+STATUSES = {1: Status.NEW, 2: Status.OPEN, 3: Status.SOLVED, 4: Status.PENDING, 5: Status.CLOSED, 6: Status.CLOSED}
+PRIORITIES = {1: Priority.LOW, 2: Priority.NORMAL, 3: Priority.HIGH, 4: Priority.URGENT, 5: Priority.URGENT}
+AGENT2 = "Agent Two"  # agent2's name as Redmine shows it (memberships, assigned_to)
+_people = itertools.count(1)
+
+
+class RedmineActions(ServerActions):
+    # Every request that writes a message or a ticket: a journal (PUT), a new issue (POST).
+    writes = (("PUT", r"^/issues/\d+\.json"), ("POST", r"^/issues\.json"))
+    assignee = AGENT2
+
+    def __init__(self, server: RedmineServer) -> None:
+        self.redmine = server
+        self.url = server.url
+        self.api = RedmineApi(server)
+        self.customers: dict[str, str] = {}  # issue id → its customer's REST key
+        self.touched: dict[str, int] = {}  # issue id → the second it was last written (server clock)
+
+    # ---------------------------------------------------------------- the backend under test
+
+    def backend(self, url: str | None = None) -> Backend:
+        from helpdesk_tui.sync.mappings import RedmineBackend
+
+        account = AccountSettings(name="rm", url=url or self.redmine.url, user=None, token=self.redmine.key,
+                                  options={"project": self.redmine.project})
+        return RedmineBackend(account, RedmineBackend.make_client(account, policy=QUICK, sleep=lambda s: None))
+
+    # ---------------------------------------------------------------- people
+
+    def new_customer(self, email: str | None = None) -> tuple[str, str]:
+        """A customer who may open and answer issues in the project: (login, REST key)."""
+        login = f"c{next(_people)}x{os.getpid()}x{time.time_ns() % 10**10}"
+        answer = self.api.call("POST", "/users.json", json={"user": {
+            "login": login, "firstname": "Casey", "lastname": f"Customer {login[-6:]}",
+            "mail": email or f"{login}@example.com", "password": "Customer-pass-123", "mail_notification": "none"}})
+        user = answer["user"]
+        self.api.call("POST", f"/projects/{self.redmine.project}/memberships.json",
+                      json={"membership": {"user_id": user["id"], "role_ids": [self.api.role("Reporter")]}})
+        return login, str(user["api_key"])
+
+    # ---------------------------------------------------------------- writes behind the backend's back
+
+    def _as(self, key: str, method: str, path: str, **kw: Any) -> Any:
+        return self.api.call(method, path, key=key, **kw)
+
+    def _settle(self, remote_id: str) -> None:
+        """Wait until the clock has left the second of the issue's last write: Redmine stamps
+        ``updated_on`` in whole seconds, so a second write within the second a sync already read
+        leaves the stamp as it was and no "updated since" feed can see it (Redmine's limit)."""
+        last = self.touched.get(remote_id)
+        while last is not None and int(time.time()) <= last:
+            time.sleep(0.05)
+
+    def _wrote(self, remote_id: str) -> None:
+        self.touched[remote_id] = int(time.time())
+
+    def create_ticket(self, subject: str, body: str) -> str:
+        _, key = self.new_customer()
+        issue = self._as(key, "POST", "/issues.json", json={"issue": {
+            "project_id": self.redmine.project, "subject": subject, "description": body}})["issue"]
+        remote_id = str(issue["id"])
+        self.customers[remote_id] = key
+        self._wrote(remote_id)
+        return remote_id
+
+    def create_ticket_with_file(self, subject: str, body: str, file_name: str, data: bytes, media_type: str) -> str:
+        _, key = self.new_customer()
+        token = self.api.upload(data, file_name, key=key)
+        issue = self._as(key, "POST", "/issues.json", json={"issue": {
+            "project_id": self.redmine.project, "subject": subject, "description": body,
+            "uploads": [{"token": token, "filename": file_name, "content_type": media_type}]}})["issue"]
+        remote_id = str(issue["id"])
+        self.customers[remote_id] = key
+        self._wrote(remote_id)
+        return remote_id
+
+    def customer_writes(self, remote_id: str, body: str) -> None:
+        self._settle(remote_id)
+        self._as(self.customers[remote_id], "PUT", f"/issues/{remote_id}.json", json={"issue": {"notes": body}})
+        self._wrote(remote_id)
+
+    def agent_writes(self, remote_id: str, body: str, *, public: bool) -> None:
+        self._settle(remote_id)
+        self._as(self.redmine.agent2_key, "PUT", f"/issues/{remote_id}.json",
+                 json={"issue": {"notes": body, "private_notes": not public}})
+        self._wrote(remote_id)
+
+    def change_subject(self, remote_id: str, subject: str) -> None:
+        self._settle(remote_id)
+        self.api.call("PUT", f"/issues/{remote_id}.json", json={"issue": {"subject": subject}})
+        self._wrote(remote_id)
+
+    def delete_ticket(self, remote_id: str) -> None:
+        self.api.call("DELETE", f"/issues/{remote_id}.json")
+
+    # ---------------------------------------------------------------- reads behind the backend's back
+
+    def ticket(self, remote_id: str) -> ServerTicket:
+        issue = self.api.get(remote_id, include="")
+        assigned = issue.get("assigned_to")
+        return ServerTicket(STATUSES[issue["status"]["id"]], PRIORITIES[issue["priority"]["id"]],
+                            assigned["name"] if assigned else None)
+
+    def attachment_bytes(self, remote_id: str, message: RemoteMessage, n: int) -> bytes:
+        meta = message.attachments[n - 1]
+        attachment_id = meta.get("remote_id") or meta.get("id")
+        return self.api.attachment_bytes(str(attachment_id))
+
+    def tickets_titled(self, text: str) -> list[str]:
+        found, offset = [], 0
+        while True:  # Redmine's subject filter: "~" is "contains"
+            page = self.api.call("GET", "/issues.json", params={
+                "project_id": self.redmine.project, "status_id": "*", "subject": f"~{text}", "limit": 100,
+                "offset": offset})
+            found += [str(i["id"]) for i in page["issues"] if text in i["subject"]]
+            offset += len(page["issues"])
+            if not page["issues"] or offset >= page["total_count"]:
+                return sorted(set(found))
+
+
+# -------------------------------------------------------------------- the actions themselves
+
+
+@pytest.fixture
+def actions(redmine_server: RedmineServer) -> RedmineActions:  # noqa: F811
+    return RedmineActions(redmine_server)
+
+
+class TestRedmineActions:
+    """What the suite relies on, checked against the server (no backend involved)."""
+
+    def test_the_server_started_with_keys_a_project_and_agent2(self, redmine_server: RedmineServer) -> None:  # noqa: F811
+        with redmine_server.client() as http:
+            assert http.get("/users/current.json").json()["user"]["login"] == "admin"
+            assert http.get(f"/projects/{redmine_server.project}.json").status_code == 200
+        with redmine_server.client(redmine_server.agent2_key) as http:
+            assert http.get("/users/current.json").json()["user"]["login"] == "agent2"
+        assert httpx.get(redmine_server.url + "/issues.json").status_code == 401  # login required
+        print(f"Redmine started in {redmine_server.start_seconds:.1f} s")
+
+    def test_a_customer_opens_and_answers_and_agents_write_public_and_private(self, actions: RedmineActions) -> None:
+        remote_id = actions.create_ticket("Printer offline", "Floor 3 printer is offline.")
+        actions.customer_writes(remote_id, "Still offline.")
+        actions.agent_writes(remote_id, "Power-cycle it, please.", public=True)
+        actions.agent_writes(remote_id, "Known firmware bug.", public=False)
+        issue = actions.api.get(remote_id)
+        author = issue["author"]["id"]
+        assert author != 1 and issue["description"] == "Floor 3 printer is offline."
+        said = [(j["user"]["id"] == author, j["user"]["name"], j["notes"], j["private_notes"]) for j in issue["journals"]]
+        assert said == [(True, issue["author"]["name"], "Still offline.", False),
+                        (False, AGENT2, "Power-cycle it, please.", False),
+                        (False, AGENT2, "Known firmware bug.", True)]
+        # each write moved the stamp a feed reads (whole seconds)
+        stamps = [issue["created_on"]] + [j["created_on"] for j in issue["journals"]]
+        assert stamps == sorted(set(stamps)), stamps
+        assert issue["updated_on"] == stamps[-1]
+
+    def test_ticket_reads_status_priority_and_assignee_in_our_words(self, actions: RedmineActions) -> None:
+        remote_id = actions.create_ticket("Disk quota", "Out of space.")
+        assert actions.ticket(remote_id) == ServerTicket(Status.NEW, Priority.NORMAL, None)
+        agent2 = next(m["user"]["id"] for m in actions.api.call(
+            "GET", f"/projects/{actions.redmine.project}/memberships.json")["memberships"]
+            if m["user"]["name"] == AGENT2)
+        actions.api.call("PUT", f"/issues/{remote_id}.json",
+                         json={"issue": {"status_id": 4, "priority_id": 5, "assigned_to_id": agent2}})
+        assert actions.ticket(remote_id) == ServerTicket(Status.PENDING, Priority.URGENT, AGENT2)
+        actions.change_subject(remote_id, "Disk quota (edited)")
+        assert actions.api.get(remote_id)["subject"] == "Disk quota (edited)"
+        assert actions.tickets_titled("Disk quota (edited)") == [remote_id]
+
+    def test_a_customers_file_is_stored_byte_for_byte(self, actions: RedmineActions) -> None:
+        data = bytes(range(256)) * 40
+        remote_id = actions.create_ticket_with_file("Screenshot", "See the picture.", "screen.png", data, "image/png")
+        [meta] = actions.api.get(remote_id)["attachments"]
+        assert (meta["filename"], meta["filesize"], meta["content_type"]) == ("screen.png", len(data), "image/png")
+        message = RemoteMessage(remote_id=f"issue-{remote_id}", kind=MessageKind.CUSTOMER, author="Casey",
+                                body="See the picture.", created_at=datetime.now(UTC),
+                                attachments=({"remote_id": str(meta["id"]), "name": "screen.png"},))
+        assert actions.attachment_bytes(remote_id, message, 1) == data
+
+    def test_a_status_the_workflow_refuses_is_silently_ignored(self, actions: RedmineActions) -> None:
+        """Why the mapping's update re-reads the issue: Redmine answers 204 and changes nothing."""
+        remote_id = actions.create_ticket("Workflow", "Can a reporter resolve this?")
+        before = actions.api.get(remote_id, include="")
+        answer = httpx.put(f"{actions.url}/issues/{remote_id}.json", json={"issue": {"status_id": 3}},
+                           headers={"X-Redmine-API-Key": actions.customers[remote_id]})
+        assert answer.status_code == 204 and not answer.content
+        assert actions.api.get(remote_id, include="")["status"]["id"] == before["status"]["id"] == 1
+        answer = actions.api.http.put(f"/issues/{remote_id}.json", json={"issue": {"status_id": 99}})
+        assert answer.status_code == 204
+        assert actions.ticket(remote_id).status == Status.NEW
