@@ -40,6 +40,14 @@ class RedmineServer:
     root: Path
     project: str = PROJECT
     start_seconds: float = 0.0
+    custom_fields: dict[str, str] = field(default_factory=dict)  # name → id of the issue custom fields
+
+    @property
+    def options(self) -> dict[str, str]:
+        """The account options of a helpdesk-tui account on this server (project and the custom
+        fields for tickets opened from the client)."""
+        return {"project": self.project, "marker_field": self.custom_fields["Helpdesk marker"],
+                "customer_field": self.custom_fields["Customer e-mail"]}
 
     def client(self, key: str | None = None, *, user: str | None = None) -> httpx.Client:
         """Test-side access to the REST API as admin (or as ``key``'s user; ``user`` is a
@@ -133,7 +141,9 @@ def redmine_server() -> Iterator[RedmineServer]:
                     f"apt-get):\n{tail}", pytrace=False)
     server = RedmineServer(url=f"http://127.0.0.1:{port}", key=(root / "api-key").read_text().strip(),
                            agent2_key=(root / "agent2-key").read_text().strip(), root=root,
-                           start_seconds=time.monotonic() - started)
+                           start_seconds=time.monotonic() - started,
+                           custom_fields={name: number for number, _, name in (
+                               line.partition(" ") for line in (root / "custom-fields").read_text().splitlines())})
     try:
         yield server
     finally:

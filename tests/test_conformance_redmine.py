@@ -53,7 +53,7 @@ class RedmineActions(ServerActions):
         from helpdesk_tui.sync.mappings import RedmineBackend
 
         account = AccountSettings(name="rm", url=url or self.redmine.url, user=None, token=self.redmine.key,
-                                  options={"project": self.redmine.project})
+                                  options=self.redmine.options)
         return RedmineBackend(account, RedmineBackend.make_client(account, policy=QUICK, sleep=lambda s: None))
 
     # ---------------------------------------------------------------- people

@@ -15,12 +15,15 @@
 # Afterwards (each mode 600, never printed):
 #   $ROOT/api-key     admin's REST key            $ROOT/admin-pw   admin's password
 #   $ROOT/agent2-key  agent2's REST key           $ROOT/agent2-pw  agent2's password
+#   $ROOT/custom-fields  "ID NAME" of each issue custom field (Helpdesk marker, Customer e-mail)
 #   $ROOT/db/redmine.sqlite3, $ROOT/files/ (attachments), $ROOT/log/{production,server}.log
 # Data: Redmine's default configuration (en): trackers Bug=1 Feature=2 Support=3; statuses
 # New=1, In Progress=2, Resolved=3, Feedback=4, Closed=5, Rejected=6 (the last two closed);
 # priorities Low=1, Normal=2 (default), High=3, Urgent=4, Immediate=5. Project `helpdesk`
 # (private, issue tracking, all trackers); admin is its Manager, agent2 (not an admin) its
-# Developer (sees and writes private notes). REST API on, login required, no mail sent.
+# Developer (sees and writes private notes). Issue custom fields "Helpdesk marker" (string,
+# filterable, visible to Manager and Developer only) and "Customer e-mail" (string), for
+# tickets opened from the client. REST API on, login required, no mail sent.
 #
 # Fast warm start: migrating and loading the default data (the slow part, ~20 s) is done once
 # per Redmine version into $REDMINE_TEMPLATE; every start copies that database (and the keys,
@@ -151,7 +154,9 @@ EOF
 mkdir -p "$TEMPLATE"
 TEMPLATE=$(cd "$TEMPLATE" && pwd -P)
 exec 8>"$TEMPLATE.lock"; flock 8   # ROOTs sharing a template build it once
-if [[ ! -f $TEMPLATE/ready || $(cat "$TEMPLATE/ready") != "$VERSION" ]]; then
+SETUP_REVISION=2   # bump when setup.rb changes: the template is built again
+TEMPLATE_KEY="$VERSION setup-$SETUP_REVISION"
+if [[ ! -f $TEMPLATE/ready || $(cat "$TEMPLATE/ready") != "$TEMPLATE_KEY" ]]; then
   rm -f "$TEMPLATE/ready"
   instance_dir "$TEMPLATE"
   ruby -rsecurerandom -e 'puts SecureRandom.alphanumeric(20)' > "$TEMPLATE/admin-pw"
@@ -194,21 +199,33 @@ end
   Member.create!(project: project, principal: user, role_ids: [Role.givable.find_by!(name: role_name).id])
 end
 
+# Two issue fields for tickets opened from the helpdesk client (options marker_field and
+# customer_field): the marker that finds a new issue after a lost answer, seen by agents'
+# roles only (a customer, a Reporter, never sees it), and the customer's e-mail address.
+agents = Role.givable.where(name: %w(Manager Developer)).to_a
+{ 'Helpdesk marker' => { visible: false, role_ids: agents.map(&:id) },
+  'Customer e-mail' => { visible: true } }.each do |name, extra|
+  next if IssueCustomField.find_by(name: name)
+  IssueCustomField.create!({ name: name, field_format: 'string', is_for_all: true, is_filter: true,
+                             searchable: false, tracker_ids: Tracker.pluck(:id) }.merge(extra))
+end
+
 File.write("#{root}/api-key", admin.api_key + "\n")       # User#api_key creates the token on first use
 File.write("#{root}/agent2-key", agent.api_key + "\n")
+File.write("#{root}/custom-fields", IssueCustomField.order(:id).map { |f| "#{f.id} #{f.name}\n" }.join)
 puts "project #{project.identifier} id=#{project.id} trackers=#{project.trackers.pluck(:name).join(',')}"
 EOF
   (cd $RM && TEMPLATE_ROOT=$TEMPLATE bin/rails runner "$TEMPLATE/setup.rb") >>"$TEMPLATE/log/setup.log" 2>&1 \
     || { tail -30 "$TEMPLATE/log/setup.log" >&2; die "setup failed (see $TEMPLATE/log/setup.log)"; }
   chmod 600 "$TEMPLATE/api-key" "$TEMPLATE/agent2-key"
-  printf '%s\n' "$VERSION" > "$TEMPLATE/ready"
+  printf '%s\n' "$TEMPLATE_KEY" > "$TEMPLATE/ready"
   stamp "template: default data, REST API, project helpdesk, users admin + agent2"
 fi
 
 # ---------------------------------------------------------------- a fresh instance under $ROOT
 instance_dir "$ROOT"
 cp "$TEMPLATE/db/redmine.sqlite3" "$ROOT/db/redmine.sqlite3"
-( umask 077; for f in api-key agent2-key admin-pw agent2-pw; do cp "$TEMPLATE/$f" "$ROOT/$f"; done )
+( umask 077; for f in api-key agent2-key admin-pw agent2-pw custom-fields; do cp "$TEMPLATE/$f" "$ROOT/$f"; done )
 flock -u 8
 # Links Redmine writes (mail, attachment URLs outside a request) name this instance's port.
 ruby -rsqlite3 -e 'db = SQLite3::Database.new(ARGV[0]); db.execute("UPDATE settings SET value = ? WHERE name = ?", [ARGV[1], "host_name"])' \
