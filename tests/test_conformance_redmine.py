@@ -22,7 +22,8 @@ from helpdesk_tui.domain.remote import RemoteMessage
 from helpdesk_tui.domain.vocab import MessageKind, Priority, Status
 from helpdesk_tui.sync.contract import AccountSettings, Backend
 from helpdesk_tui.sync.http import RetryPolicy
-from helpdesk_tui.sync.testing import ServerActions, ServerTicket
+from helpdesk_tui.sync.mappings import RedmineBackend
+from helpdesk_tui.sync.testing import BackendTests, ServerActions, ServerTicket
 from tests.server_redmine import RedmineApi, RedmineServer, redmine_server  # noqa: F401
 
 pytestmark = pytest.mark.server
@@ -50,8 +51,6 @@ class RedmineActions(ServerActions):
     # ---------------------------------------------------------------- the backend under test
 
     def backend(self, url: str | None = None) -> Backend:
-        from helpdesk_tui.sync.mappings import RedmineBackend
-
         account = AccountSettings(name="rm", url=url or self.redmine.url, user=None, token=self.redmine.key,
                                   options=self.redmine.options)
         return RedmineBackend(account, RedmineBackend.make_client(account, policy=QUICK, sleep=lambda s: None))
@@ -220,3 +219,9 @@ class TestRedmineActions:
         answer = actions.api.http.put(f"/issues/{remote_id}.json", json={"issue": {"status_id": 99}})
         assert answer.status_code == 204
         assert actions.ticket(remote_id).status == Status.NEW
+
+
+class TestRedmineBackend(BackendTests):
+    @pytest.fixture
+    def server(self, redmine_server: RedmineServer) -> ServerActions:  # noqa: F811
+        return RedmineActions(redmine_server)

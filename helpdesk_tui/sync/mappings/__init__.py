@@ -8,4 +8,10 @@ from __future__ import annotations
 
 from helpdesk_tui.sync.generic.backend import MappedBackend
 
-__all__ = ["MappedBackend"]
+__all__ = ["MappedBackend", "RedmineBackend"]
+
+
+class RedmineBackend(MappedBackend):
+    """Redmine 5: the issues of one project (``--option project=…``), journals as the thread."""
+
+    mapping_file = "redmine.yaml"
