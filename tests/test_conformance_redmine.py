@@ -20,7 +20,9 @@ import pytest
 
 from helpdesk_tui.domain.remote import RemoteMessage
 from helpdesk_tui.domain.vocab import MessageKind, Priority, Status
+from helpdesk_tui.sync.commands import Update
 from helpdesk_tui.sync.contract import AccountSettings, Backend
+from helpdesk_tui.sync.errors import NotSupported
 from helpdesk_tui.sync.http import RetryPolicy
 from helpdesk_tui.sync.mappings import RedmineBackend
 from helpdesk_tui.sync.testing import BackendTests, ServerActions, ServerTicket
@@ -225,3 +227,35 @@ class TestRedmineBackend(BackendTests):
     @pytest.fixture
     def server(self, redmine_server: RedmineServer) -> ServerActions:  # noqa: F811
         return RedmineActions(redmine_server)
+
+
+class TestRedmineMapping:
+    """What the mapping itself must get right on this server, beyond the suite."""
+
+    def test_a_status_the_workflow_refuses_is_reported_not_shown_as_sent(self, actions: RedmineActions) -> None:
+        remote_id = actions.create_ticket("Resolve me", "A reporter may not resolve an issue.")
+        # an account signed in as a user whose role may not change the status (a Reporter)
+        account = AccountSettings(name="rm", url=actions.url, user=None, token=actions.customers[remote_id],
+                                  options=actions.redmine.options)
+        reporter = RedmineBackend(account, RedmineBackend.make_client(account, policy=QUICK, sleep=lambda s: None))
+        with pytest.raises(NotSupported, match="did not make it") as refused:
+            reporter.push(Update("item-1", datetime.now(UTC), status=Status.SOLVED), remote_id, None)
+        assert "\n" not in str(refused.value)
+        assert actions.ticket(remote_id).status == Status.NEW
+
+    def test_on_hold_has_no_redmine_status_and_nothing_is_sent(self, actions: RedmineActions) -> None:
+        remote_id = actions.create_ticket("Hold it", "Waiting on the vendor.")
+        before = actions.api.get(remote_id, include="")["updated_on"]
+        with pytest.raises(NotSupported):
+            actions.backend().push(Update("item-2", datetime.now(UTC), status=Status.ON_HOLD), remote_id, None)
+        assert actions.api.get(remote_id, include="")["updated_on"] == before
+
+    def test_the_thread_by_id_alone_still_tells_the_customer_from_agents(self, actions: RedmineActions) -> None:
+        remote_id = actions.create_ticket("By id", "First words.")
+        actions.customer_writes(remote_id, "Customer again.")
+        actions.agent_writes(remote_id, "Agent answers.", public=True)
+        thread = actions.backend().fetch_thread(remote_id)
+        assert [(m.kind, m.body) for m in thread] == [(MessageKind.CUSTOMER, "First words."),
+                                                      (MessageKind.CUSTOMER, "Customer again."),
+                                                      (MessageKind.PUBLIC_REPLY, "Agent answers.")]
+        assert thread[0].remote_id == f"issue-{remote_id}" and thread[2].author == AGENT2
