@@ -31,8 +31,8 @@ from helpdesk_tui.sync.generic.values import check_date_format, format_date, par
 
 TYPES = ("updated_since", "search_query", "export_cursor", "full_scan")
 KEYS = {
-    "updated_since": ("param", "value", "format", "field", "field_format", "lookback", "initial", "in"),
-    "search_query": ("param", "value", "format", "field", "field_format", "lookback", "initial", "in"),
+    "updated_since": ("param", "value", "format", "field", "field_format", "lookback", "initial", "in", "overlap"),
+    "search_query": ("param", "value", "format", "field", "field_format", "lookback", "initial", "in", "overlap"),
     "export_cursor": ("start_param", "start_format", "initial", "cursor_param", "cursor", "done", "field",
                       "field_format"),
     "full_scan": (),
@@ -49,6 +49,10 @@ class Incremental:
     field: Path | None = None
     field_format: str | None = None
     lookback: int = 0
+    # Seconds before ``since`` that the server's filter brings back as well (Redmine: ``>=T`` is
+    # ``> T-1s`` over stamps it keeps with fractions): what was read there, at the same stamp,
+    # is not emitted again by every later sync.
+    overlap: int = 0
     initial: datetime | None = None
     in_body: bool = False
     cursor_param: str | None = None
@@ -124,11 +128,13 @@ def parse_incremental(node: Node | None) -> Incremental:
     fmt = node.get("format")
     value = node.get("value")
     lookback = node.get("lookback")
+    overlap = node.get("overlap")
     where = node.get("in")
     return Incremental(**common, param=node.need("param").text(),
                        value=compile_text(value.text(), value, ("since",)) if value else None,
                        format=check_date_format(fmt) if fmt else "iso8601z",
                        lookback=lookback.integer(minimum=0) if lookback else 0,
+                       overlap=overlap.integer(minimum=0) if overlap else 0,
                        in_body=where.choice("query", "body") == "body" if where else False)
 
 
@@ -143,9 +149,11 @@ class CursorState:
     newest_ids: list[str] = field(default_factory=list)
     token: str | None = None  # export_cursor: the server's cursor
     scan: int = 1  # full_scan: the scan under way (stamped on each record's hash row)
+    recent: dict[str, str] = field(default_factory=dict)  # id → stamp read within ``overlap`` of ``newest``
+    overlap: int = 0  # the feed's ``overlap`` (set by the puller; not kept in the cursor)
 
     def dump(self) -> str:
-        data = {k: v for k, v in asdict(self).items() if v not in (None, [], {})}
+        data = {k: v for k, v in asdict(self).items() if v not in (None, [], {}) and k != "overlap"}
         return json.dumps(data, separators=(",", ":"), sort_keys=True)
 
     @classmethod
@@ -168,6 +176,8 @@ class CursorState:
                 setattr(state, name, [str(v) for v in data[name]])
         if isinstance(data.get("page"), dict):
             state.page = data["page"]
+        if isinstance(data.get("recent"), dict):
+            state.recent = {str(k): str(v) for k, v in data["recent"].items()}
         if isinstance(data.get("scan"), int) and data["scan"] >= 1:
             state.scan = data["scan"]
         return state
@@ -176,6 +186,8 @@ class CursorState:
 
     def already_read(self, ident: str, stamp: datetime | None) -> bool:
         """A record at exactly the last listing's newest stamp, whose id that listing read."""
+        if stamp is not None and self.recent.get(ident) == _iso(stamp):
+            return True  # read in the overlap before (or at) the boundary, unchanged since
         return stamp is not None and self.since is not None and _iso(stamp) == self.since and ident in self.seen
 
     def saw(self, ident: str, stamp: datetime | None) -> None:
@@ -187,6 +199,11 @@ class CursorState:
             self.newest, self.newest_ids = text, [ident]
         elif text == self.newest and ident not in self.newest_ids:
             self.newest_ids.append(ident)
+        if self.overlap and self.newest is not None:
+            # oldest first: what falls out of the overlap behind the newest stamp is never asked for again
+            floor = _iso(datetime.fromisoformat(self.newest) - timedelta(seconds=self.overlap))
+            self.recent[ident] = text
+            self.recent = {k: v for k, v in self.recent.items() if v >= floor}
 
     def listing_done(self) -> None:
         """The listing is complete: the next one asks for what changed after its newest stamp."""
