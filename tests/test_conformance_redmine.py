@@ -12,7 +12,9 @@ from __future__ import annotations
 import itertools
 import os
 import time
+import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,8 +22,10 @@ import pytest
 
 from helpdesk_tui.domain.remote import RemoteMessage
 from helpdesk_tui.domain.vocab import MessageKind, Priority, Status
+from helpdesk_tui.store.cache import Cache
 from helpdesk_tui.sync.commands import Update
 from helpdesk_tui.sync.contract import AccountSettings, Backend
+from helpdesk_tui.sync.engine import SyncEngine
 from helpdesk_tui.sync.errors import NotSupported
 from helpdesk_tui.sync.http import RetryPolicy
 from helpdesk_tui.sync.mappings import RedmineBackend
@@ -249,6 +253,34 @@ class TestRedmineMapping:
         with pytest.raises(NotSupported):
             actions.backend().push(Update("item-2", datetime.now(UTC), status=Status.ON_HOLD), remote_id, None)
         assert actions.api.get(remote_id, include="")["updated_on"] == before
+
+    def test_a_sync_with_nothing_changed_reads_nothing_again(self, actions: RedmineActions, tmp_path: Path) -> None:
+        """Redmine's ``updated_on>=T`` also brings back the second before T (the mapping's
+        ``overlap``): a quiet helpdesk must not cost a thread read per issue of that second."""
+        project = f"quiet-{uuid.uuid4().hex[:8]}"
+        actions.api.call("POST", "/projects.json", json={"project": {
+            "name": project, "identifier": project, "is_public": False, "enabled_module_names": ["issue_tracking"]}})
+        options = {**actions.redmine.options, "project": project}
+        first = actions.api.issue("Earlier", "Written a second before the last change.", project_id=project)
+        second = time.time()
+        while int(time.time()) == int(second):  # the next one in the second after
+            time.sleep(0.05)
+        last = actions.api.issue("Last", "The newest change.", project_id=project)
+        account = AccountSettings(name="rm", url=actions.url, user=None, token=actions.redmine.key, options=options)
+        backend = RedmineBackend(account, RedmineBackend.make_client(account, policy=QUICK, sleep=lambda s: None))
+        cache = Cache(tmp_path / "quiet.sqlite", "quiet")
+        try:
+            engine = SyncEngine(cache, backend, lambda: datetime.now(UTC))
+            assert engine.pull().new == 2
+            again = engine.pull()
+            assert (again.new, again.updated) == (0, 0), "issues of the second before the boundary were read again"
+            actions.api.call("PUT", f"/issues/{first}.json", json={"issue": {"notes": "A change to the earlier one."}})
+            changed = engine.pull()
+            assert (changed.new, changed.updated) == (0, 1)
+            with cache.connection() as conn:
+                assert sorted(r[0] for r in conn.execute("SELECT remote_id FROM tickets")) == sorted([first, last])
+        finally:
+            cache.close()
 
     def test_the_thread_by_id_alone_still_tells_the_customer_from_agents(self, actions: RedmineActions) -> None:
         remote_id = actions.create_ticket("By id", "First words.")
