@@ -23,7 +23,7 @@ import pytest
 from helpdesk_tui.domain.remote import RemoteMessage
 from helpdesk_tui.domain.vocab import MessageKind, Priority, Status
 from helpdesk_tui.store.cache import Cache
-from helpdesk_tui.sync.commands import Update
+from helpdesk_tui.sync.commands import NewTicket, Update
 from helpdesk_tui.sync.contract import AccountSettings, Backend
 from helpdesk_tui.sync.engine import SyncEngine
 from helpdesk_tui.sync.errors import NotSupported
@@ -281,6 +281,26 @@ class TestRedmineMapping:
                 assert sorted(r[0] for r in conn.execute("SELECT remote_id FROM tickets")) == sorted([first, last])
         finally:
             cache.close()
+
+    def test_a_new_ticket_needs_the_marker_field_and_without_it_nothing_is_created(self, actions: RedmineActions) -> None:
+        """Without an agents-only field to hold our marker, a lost answer could open the issue
+        twice (and the customer's address would go nowhere): refused before anything is sent."""
+        word = f"nomarker{uuid.uuid4().hex[:8]}"
+        account = AccountSettings(name="rm", url=actions.url, user=None, token=actions.redmine.key,
+                                  options={"project": actions.redmine.project})
+        plain = RedmineBackend(account, RedmineBackend.make_client(account, policy=QUICK, sleep=lambda s: None))
+        command = NewTicket("item-3", datetime.now(UTC), subject=f"Opened here {word}", body="Hello.",
+                            requester=f"{word}@example.com")
+        with pytest.raises(NotSupported, match="--option"):
+            plain.push(command, "", None)
+        assert actions.tickets_titled(word) == []
+        landed = actions.backend().push(command, "", None)  # with the fields: one issue, found by its number
+        assert landed.remote_id is not None and actions.tickets_titled(word) == [landed.remote_id]
+        issue = actions.api.get(landed.remote_id, include="")
+        assert {f["name"]: f["value"] for f in issue["custom_fields"]} == {
+            "Helpdesk marker": "item-3", "Customer e-mail": f"{word}@example.com"}
+        as_customer = actions.api.call("GET", f"/issues/{landed.remote_id}.json", key=actions.new_customer()[1])
+        assert "item-3" not in str(as_customer), "the customer can see the marker"
 
     def test_the_thread_by_id_alone_still_tells_the_customer_from_agents(self, actions: RedmineActions) -> None:
         remote_id = actions.create_ticket("By id", "First words.")
