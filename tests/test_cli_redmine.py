@@ -138,6 +138,8 @@ def test_list_json_prints_a_hostile_subject_as_safe_text(redmine_server: Redmine
     cli = Cli(tmp_path, redmine_server.key)
     cli.ok("account", "add", "rm", "--backend", "redmine", "--url", redmine_server.url, "--option",
            f"project={redmine_server.project}", "--token-env", "RM_TOKEN")
+    tested = cli.ok("account", "test", "rm")  # every read the mapping declares, one each
+    assert "Signed in to Redmine as admin." in tested and "Traceback" not in tested, tested
     cli.ok("sync")
     out = cli.ok("list", "--json", "--view", "all")
     # JSON escapes what a terminal would act on (ESC, BEL...) and reads back as the server wrote it
