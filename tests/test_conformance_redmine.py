@@ -23,7 +23,7 @@ import pytest
 from helpdesk_tui.domain.remote import RemoteMessage
 from helpdesk_tui.domain.vocab import MessageKind, Priority, Status
 from helpdesk_tui.store.cache import Cache
-from helpdesk_tui.sync.commands import NewTicket, Update
+from helpdesk_tui.sync.commands import NewTicket, Reply, Update
 from helpdesk_tui.sync.contract import AccountSettings, Backend
 from helpdesk_tui.sync.engine import SyncEngine
 from helpdesk_tui.sync.errors import NotSupported
@@ -246,6 +246,22 @@ class TestRedmineMapping:
             reporter.push(Update("item-1", datetime.now(UTC), status=Status.SOLVED), remote_id, None)
         assert "\n" not in str(refused.value)
         assert actions.ticket(remote_id).status == Status.NEW
+
+    def test_a_reply_with_a_refused_status_is_refused_before_the_reply_lands(self, actions: RedmineActions) -> None:
+        """The status goes first, through the verified update: a refused one stops the reply
+        (nothing to send twice later); an allowed one lands with the reply, each once."""
+        remote_id = actions.create_ticket("Close it with a reply", "Please close this.")
+        account = AccountSettings(name="rm", url=actions.url, user=None, token=actions.customers[remote_id],
+                                  options=actions.redmine.options)
+        reporter = RedmineBackend(account, RedmineBackend.make_client(account, policy=QUICK, sleep=lambda s: None))
+        with pytest.raises(NotSupported, match="did not make it"):
+            reporter.push(Reply("item-4", datetime.now(UTC), "Closing as asked.", status=Status.SOLVED), remote_id, None)
+        assert [j["notes"] for j in actions.api.get(remote_id)["journals"] if j["notes"]] == []
+        done = actions.backend().push(Reply("item-5", datetime.now(UTC), "Solved, closing.", status=Status.SOLVED),
+                                      remote_id, None)
+        journals = [j for j in actions.api.get(remote_id)["journals"] if j["notes"]]
+        assert [(str(j["id"]), j["notes"]) for j in journals] == [(done.remote_id, "Solved, closing.")]
+        assert actions.ticket(remote_id).status == Status.SOLVED
 
     def test_on_hold_has_no_redmine_status_and_nothing_is_sent(self, actions: RedmineActions) -> None:
         remote_id = actions.create_ticket("Hold it", "Waiting on the vendor.")
