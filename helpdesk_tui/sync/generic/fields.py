@@ -365,9 +365,13 @@ def _kind_reader(node: Node, joins: Collection[str], context_roots: Collection[s
 
 
 def _attachments_reader(node: Node, joins: Collection[str], context_roots: Collection[str]) -> Reader:
-    """``{records: PATH, fields: {remote_id, name, size, media_type, url}}`` → a list of dicts."""
-    node.only("records", "fields")
+    """``{records: PATH, fields: {remote_id, name, size, media_type, url}, exclude: PATH}`` → a list
+    of dicts; ``exclude`` (in the message record) lists remote ids other messages claim: an issue's
+    files, less those its journals added, are its description's."""
+    node.only("records", "fields", "exclude")
     records = compile_path(node.need("records").text(), node.need("records"))
+    exclude_node = node.get("exclude")
+    exclude = compile_path(exclude_node.text(), exclude_node) if exclude_node is not None else None
     table = node.need("fields")
     table.mapping()
     specs: list[tuple[str, Getter]] = []
@@ -386,6 +390,8 @@ def _attachments_reader(node: Node, joins: Collection[str], context_roots: Colle
             found = [found]
         if not isinstance(found, list):
             raise Unreadable("its attachments are not a list")
+        claimed = exclude(record) if exclude is not None else None
+        others = {text_key(v) for v in claimed} if isinstance(claimed, list) else set()
         out = []
         for item in found:
             if not isinstance(item, dict):
@@ -403,7 +409,7 @@ def _attachments_reader(node: Node, joins: Collection[str], context_roots: Colle
                 elif name != "size":
                     value = text_key(value)
                 meta[name] = value
-            if meta.get("name"):
+            if meta.get("name") and meta.get("remote_id") not in others:
                 out.append(meta)
         return out
     return read
