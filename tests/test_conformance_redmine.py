@@ -263,6 +263,19 @@ class TestRedmineMapping:
         assert [(str(j["id"]), j["notes"]) for j in journals] == [(done.remote_id, "Solved, closing.")]
         assert actions.ticket(remote_id).status == Status.SOLVED
 
+    def test_a_file_is_listed_on_the_message_that_added_it_only(self, actions: RedmineActions) -> None:
+        remote_id = actions.create_ticket_with_file("Two files", "The first file.", "first.png", b"\x89PNG one",
+                                                    "image/png")
+        actions._settle(remote_id)
+        token = actions.api.upload(b"boot log", "boot.log", key=actions.redmine.agent2_key)
+        actions.api.call("PUT", f"/issues/{remote_id}.json", key=actions.redmine.agent2_key, json={"issue": {
+            "notes": "Here is the log.", "uploads": [{"token": token, "filename": "boot.log",
+                                                      "content_type": "text/plain"}]}})
+        thread = actions.backend().fetch_thread(remote_id)
+        assert [(m.body, [a["name"] for a in m.attachments]) for m in thread] == [
+            ("The first file.", ["first.png"]), ("Here is the log.", ["boot.log"])]
+        assert actions.attachment_bytes(remote_id, thread[1], 1) == b"boot log"
+
     def test_on_hold_has_no_redmine_status_and_nothing_is_sent(self, actions: RedmineActions) -> None:
         remote_id = actions.create_ticket("Hold it", "Waiting on the vendor.")
         before = actions.api.get(remote_id, include="")["updated_on"]
