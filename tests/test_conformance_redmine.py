@@ -9,6 +9,7 @@ of the suite is the mapping's, not the test harness's.
 
 from __future__ import annotations
 
+import io
 import itertools
 import os
 import time
@@ -274,6 +275,11 @@ class TestRedmineMapping:
         thread = actions.backend().fetch_thread(remote_id)
         assert [(m.body, [a["name"] for a in m.attachments]) for m in thread] == [
             ("The first file.", ["first.png"]), ("Here is the log.", ["boot.log"])]
+        [log] = thread[1].attachments
+        assert (log["size"], log["media_type"]) == (8, "text/plain") and str(log["url"]).endswith("/boot.log")
+        sink = io.BytesIO()
+        actions.backend().download_attachment(log, sink)
+        assert sink.getvalue() == b"boot log"
         assert actions.attachment_bytes(remote_id, thread[1], 1) == b"boot log"
 
     def test_on_hold_has_no_redmine_status_and_nothing_is_sent(self, actions: RedmineActions) -> None:
