@@ -109,12 +109,15 @@ def test_the_cli_mirrors_redmine_and_lands_replies_and_notes_once_through_lost_a
 
         # every second write's answer is lost: the first, third, ... reach Redmine, we never hear
         proxy.add("PUT", r"^/issues/\d+\.json", drop_after_upstream(), PASS, repeat=True)
+        proxy.add("POST", r"^/uploads\.json", drop_after_upstream(), PASS, repeat=True)
         target = next(iter(issues))
         number = cached(cli.db, target)[0]
         sent = {"public": f"The MX records are fixed ({t}).", "private": f"Fixed by hand in DNS ({t})."}
         (tmp_path / "reply.md").write_text(sent["public"] + "\n", encoding="utf-8")
         (tmp_path / "note.md").write_text(sent["private"] + "\n", encoding="utf-8")
-        cli("reply", str(number), "--file", str(tmp_path / "reply.md"))
+        shot = tmp_path / f"mx-{t}.png"
+        shot.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 300)  # binary, every byte value
+        cli("reply", str(number), "--file", str(tmp_path / "reply.md"), "--attach", str(shot))
         cli("reply", str(number), "--note", "--file", str(tmp_path / "note.md"))
         for _ in range(6):
             if cli.ok("outbox").startswith("The outbox is empty"):
@@ -122,12 +125,16 @@ def test_the_cli_mirrors_redmine_and_lands_replies_and_notes_once_through_lost_a
             age_outbox(cli.db, LATER)
             cli("sync")
         assert cli.ok("outbox").startswith("The outbox is empty"), cli.ok("outbox")
-        assert [e for e in proxy.entries() if e.fault != "pass"], "no answer was ever dropped"
+        dropped = {(e.method, e.target.split("?")[0].split("/")[1]) for e in proxy.entries() if e.fault != "pass"}
+        assert dropped == {("PUT", "issues"), ("POST", "uploads.json")}, proxy.describe()
         cli.ok("sync")  # reads pass the proxy untouched
 
     journals = server.api.get(target)["journals"]
     landed = [(j["notes"].strip(), j["private_notes"]) for j in journals if j["notes"].strip() in sent.values()]
     assert sorted(landed) == sorted([(sent["public"], False), (sent["private"], True)]), landed
+    files = [a for a in server.api.get(target)["attachments"] if a["filename"] == shot.name]
+    assert len(files) == 1, files  # the file went with the reply once (a repeated upload is never attached)
+    assert server.api.attachment_bytes(str(files[0]["id"])) == shot.read_bytes()
     _, thread = cached(cli.db, target)
     assert sorted(thread[-2:]) == [("internal_note", sent["private"]), ("public_reply", sent["public"])], thread
     assert thread[:-2] == issues[target]

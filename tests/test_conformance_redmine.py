@@ -44,8 +44,9 @@ _people = itertools.count(1)
 
 
 class RedmineActions(ServerActions):
-    # Every request that writes a message or a ticket: a journal (PUT), a new issue (POST).
-    writes = (("PUT", r"^/issues/\d+\.json"), ("POST", r"^/issues\.json"))
+    # Every request that writes: a journal (PUT), a new issue (POST), a file's bytes (an upload
+    # is sent again by itself after a lost answer: it makes nothing the customer sees).
+    writes = (("PUT", r"^/issues/\d+\.json"), ("POST", r"^/issues\.json"), ("POST", r"^/uploads\.json"))
     assignee = AGENT2
 
     def __init__(self, server: RedmineServer) -> None:
