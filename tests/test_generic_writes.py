@@ -256,3 +256,76 @@ def test_a_priority_may_go_through_a_lookup_and_a_status_through_a_map_with_none
         assert body_of(r.fake.writes()[0]) == {"ticket": {"priority_id": 3}}
     finally:
         del LOOKUPS["priorities"]
+
+
+MULTI_STEP = """
+writes:
+  reply:
+    steps:
+      - request: {method: POST, path: "/tickets/{ticket.remote_id}/messages",
+                  json: {message: {body: "{command.body}", private: false}}}
+      - request: {method: GET, path: "/tickets/{ticket.remote_id}"}
+      - request: {method: PUT, path: "/tickets/{ticket.remote_id}", json: {ticket: {tags: ["replied"]}}}
+    new_id: {path: message.id, step: 0}
+"""
+
+
+def test_a_failure_after_part_of_a_write_landed_is_an_unknown_outcome_not_a_try_again():
+    r = rig(MULTI_STEP)
+    remote_id = r.fake.add_ticket()
+    r.fake.refuse_reads(10)  # every try of the GET between the two writes meets a 503
+    with pytest.raises(errors.UnknownOutcome, match="Part of the reply reached Deskly"):
+        r.writer.push(Reply("r", now(), "Half way."), remote_id, None, agent=AGENT)
+
+
+
+def test_a_failure_before_anything_was_written_stays_a_plain_try_again_later():
+    r = rig(MULTI_STEP.replace("    steps:\n", "    steps:\n      - request: {method: GET, path: /tickets/1}\n")
+            .replace("step: 0", "step: 1"))
+    remote_id = r.fake.add_ticket()
+    r.fake.refuse_reads(10)
+    with pytest.raises(errors.ServerError):
+        r.writer.push(Reply("r", now(), "Not yet."), remote_id, None, agent=AGENT)
+    assert r.fake.writes() == []
+
+
+def test_steps_name_the_step_whose_answer_holds_the_new_id():
+    r = rig(MULTI_STEP)
+    remote_id = r.fake.add_ticket()
+    result = r.writer.push(Reply("r", now(), "Three steps."), remote_id, None, agent=AGENT)
+    [mine] = [m for m in r.thread(remote_id) if m.body == "Three steps."]
+    assert result.remote_id == mine.remote_id and r.fake.tickets[int(remote_id)].tags == ["replied"]
+
+
+def test_a_read_after_the_write_landed_that_fails_leaves_the_id_unknown_not_the_write():
+    r = rig()
+    remote_id = r.fake.add_ticket()
+    r.fake.refuse_reads(10)  # the thread cannot be read back
+    result = r.writer.push(Note("n", now(), "Landed."), remote_id, None, agent=AGENT)
+    assert result.remote_id is None
+    r.fake.refuse_reads(0)
+    assert [m.body for m in r.thread(remote_id)][-1] == "Landed."  # delivered once, no error raised
+
+
+def test_a_verification_that_cannot_read_is_an_unknown_outcome():
+    writes = "writes:\n" + UPDATE_JSON + """
+    verify:
+      request: {path: "/tickets/{ticket.remote_id}"}
+      fields: {status: ticket.status_id}
+"""
+    r = rig(writes)
+    remote_id = r.fake.add_ticket()
+    r.fake.refuse_reads(10)
+    with pytest.raises(errors.UnknownOutcome, match="could not be re-read"):
+        r.writer.push(Update("u", now(), status=Status.SOLVED), remote_id, None, agent=AGENT)
+
+
+def test_a_thread_with_stamps_without_a_zone_is_searched_as_utc():
+    from dataclasses import replace
+
+    from helpdesk_tui.sync.generic.writes import find_in_thread
+    r = rig()
+    remote_id = r.fake.add_ticket()
+    r.writer.push(Reply("r", now(), "Zone-less."), remote_id, None, agent=AGENT)
+    thread = [replace(m, created_at=m.created_at.replace(tzinfo=None)) for m in r.thread(remote_id)]
+    assert find_in_thread(thread, Reply("r", now(), "Zone-less.")) == thread[-1].remote_id

@@ -9,6 +9,7 @@ from helpdesk_tui.sync.generic.node import MappingError, loads
 from helpdesk_tui.sync.generic.writes import WRITE_ROOTS, parse_writes
 
 POST = 'request: {method: POST, path: "/t/{ticket.remote_id}", json: {body: "{command.body}"}}'
+NEW = 'request: {method: POST, path: /t, json: {body: "{command.body}", subject: "{command.subject}"}}'
 
 
 def parse(text: str, lookups=("agents",)):
@@ -44,10 +45,13 @@ def test_no_writes_section_gives_a_spec_that_refuses_every_write():
      "needs a group in parentheses"),
     ("writes:\n  attachments: {type: base64}\n", r"key 'writes.attachments': needs 'item'"),
     ("writes:\n  attachments: {type: ftp}\n", "must be one of multipart, base64, upload_token, none"),
-    ("writes:\n  new_ticket:\n    steps:\n      - " + POST + "\n", "cannot find a new ticket by reading a thread"),
-    ("writes:\n  new_ticket:\n    steps:\n      - " + POST + "\n    delivered:\n      type: marker\n"
+    ("writes:\n  new_ticket:\n    steps:\n      - " + NEW + "\n", "cannot find a new ticket by reading a thread"),
+    ("writes:\n  new_ticket:\n    steps:\n      - " + NEW + "\n    delivered:\n      type: marker\n"
      "      request: {path: /t}\n      records: tickets\n      where: external_id\n      id: id\n",
      "no step of 'new_ticket' writes \\{command.id\\}"),
+    ("writes:\n  note:\n    steps:\n      - request: {method: POST, path: /t, json: {text: '{command.bdy}'}}\n",
+     r"line 3, key 'writes.note.steps': never sends \{command.body\}: the message's text would be lost"),
+    ("writes:\n  new_ticket:\n    steps:\n      - " + POST + "\n", r"never sends \{command.subject\}"),
     ("writes:\n  version:\n    send: {header: If-Match, json: v}\n", "needs exactly one of header or json"),
     ("writes:\n  version:\n    read: {request: {path: /t}}\n", "needs 'path'"),
     ("writes:\n  reply:\n    steps:\n      - " + POST + "\n    verify:\n      request: {path: /t}\n"
@@ -60,7 +64,7 @@ def test_a_mistake_names_file_line_and_key(text, says):
 
 def test_a_condition_and_a_later_step_may_read_earlier_answers():
     spec = parse("writes:\n  reply:\n    steps:\n      - request: {path: /t}\n      - " + POST.replace(
-        "command.body", "steps.0.body.id") + "\n        when: '{steps.0.headers.etag}'\n    new_id: id\n")
+        "command.body", "command.body} {steps.0.body.id") + "\n        when: '{steps.0.headers.etag}'\n    new_id: id\n")
     reply = spec.operations["reply"]
     assert len(reply.steps) == 2 and reply.sends("steps.0") and not reply.sends("status")
 
@@ -75,4 +79,4 @@ def test_status_values_may_be_written_as_a_map_and_its_words_are_still_checked()
 
 def test_a_new_ticket_found_by_reading_a_thread_is_named_at_its_own_key():
     with pytest.raises(MappingError, match=r"line 3, key 'writes.new_ticket'"):
-        parse("writes:\n  delivered: {type: thread}\n  new_ticket:\n    steps:\n      - " + POST + "\n")
+        parse("writes:\n  delivered: {type: thread}\n  new_ticket:\n    steps:\n      - " + NEW + "\n")

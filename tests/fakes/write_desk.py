@@ -75,6 +75,7 @@ class Deskly:
         self.idempotency: dict[str, int] = {}
         self.forbidden_status: int | None = None
         self._lose = 0
+        self._refuse_reads = 0
         self._refuse: list[tuple[int, str]] = []
         self.clock = lambda: datetime.now(UTC)
 
@@ -93,6 +94,10 @@ class Deskly:
         """The next write (whose path ends with ``path``) is answered ``status``, not applied."""
         self._refuse.append((status, path))
 
+    def refuse_reads(self, count: int) -> None:
+        """The next ``count`` reads are answered 503 (the helpdesk is under maintenance)."""
+        self._refuse_reads = count
+
     def bump(self, remote_id: str) -> None:
         """Someone else changes the ticket (its version moves)."""
         self.tickets[int(remote_id)].lock_version += 1
@@ -110,6 +115,9 @@ class Deskly:
         if request.headers.get("x-api-key") != KEY:
             return httpx.Response(401, json={"error": "invalid key"})
         writing = request.method != "GET"
+        if not writing and self._refuse_reads > 0:
+            self._refuse_reads -= 1
+            return httpx.Response(503, json={"error": "maintenance"})
         if writing and self._refuse and request.url.path.endswith(self._refuse[0][1]):
             return httpx.Response(self._refuse.pop(0)[0], json={"error": "refused"})
         response = self._route(request)

@@ -18,6 +18,7 @@ updated in the same second as the last one we read is still read.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -50,8 +51,8 @@ class Incremental:
     field_format: str | None = None
     lookback: int = 0
     # Seconds before ``since`` that the server's filter brings back as well (Redmine: ``>=T`` is
-    # ``> T-1s`` over stamps it keeps with fractions): what was read there, at the same stamp,
-    # is not emitted again by every later sync.
+    # ``> T-1s`` over stamps it keeps with fractions): what was read there, as it is now, is not
+    # emitted again by every later sync.
     overlap: int = 0
     initial: datetime | None = None
     in_body: bool = False
@@ -149,10 +150,17 @@ class CursorState:
     newest_ids: list[str] = field(default_factory=list)
     token: str | None = None  # export_cursor: the server's cursor
     scan: int = 1  # full_scan: the scan under way (stamped on each record's hash row)
-    recent: dict[str, str] = field(default_factory=dict)  # id → stamp read within ``overlap`` of ``newest``
+    # ``overlap``: id → "STAMP id#hash" of what was read within that many seconds of the newest stamp
+    recent: dict[str, str] = field(default_factory=dict)
     overlap: int = 0  # the feed's ``overlap`` (set by the puller; not kept in the cursor)
 
+    def __post_init__(self) -> None:
+        # Records at the newest stamp, fingerprinted only when the cursor is written (not a field).
+        self._pending: dict[str, Any] = {}
+        self._recent_pending: dict[str, tuple[str, Any]] = {}  # the same for ``recent``
+
     def dump(self) -> str:
+        self._flush()
         data = {k: v for k, v in asdict(self).items() if v not in (None, [], {}) and k != "overlap"}
         return json.dumps(data, separators=(",", ":"), sort_keys=True)
 
@@ -184,35 +192,66 @@ class CursorState:
 
     # --- one listing's bookkeeping --------------------------------------------------------
 
-    def already_read(self, ident: str, stamp: datetime | None) -> bool:
-        """A record at exactly the last listing's newest stamp, whose id that listing read."""
-        if stamp is not None and self.recent.get(ident) == _iso(stamp):
-            return True  # read in the overlap before (or at) the boundary, unchanged since
-        return stamp is not None and self.since is not None and _iso(stamp) == self.since and ident in self.seen
+    def already_read(self, ident: str, stamp: datetime | None, record: Any = None) -> bool:
+        """A record at exactly the last listing's newest stamp, which that listing read as it is
+        now (given ``record``: the same content; a ticket changed again within that second is new),
+        or one read within ``overlap`` seconds before it, at the same stamp and as it is now."""
+        kept = self.recent.get(ident) if stamp is not None else None
+        if kept is not None and stamp is not None:
+            text, mark = kept.split(" ", 1)
+            if text == _iso(stamp) and (mark == ident or (record is not None and mark == _fingerprint(ident, record))):
+                return True
+        if stamp is None or self.since is None or _iso(stamp) != self.since:
+            return False
+        return ident in self.seen or (record is not None and _fingerprint(ident, record) in self.seen)
 
-    def saw(self, ident: str, stamp: datetime | None) -> None:
-        """Track the newest stamp of this listing and the ids at it."""
+    def saw(self, ident: str, stamp: datetime | None, record: Any = None) -> None:
+        """Track the newest stamp of this listing and the ids (with ``record``: id and content) at it."""
         if stamp is None:
             return
         text = _iso(stamp)
+        if self.overlap:
+            self._recent_pending[ident] = (text, record)
         if self.newest is None or text > self.newest:
-            self.newest, self.newest_ids = text, [ident]
-        elif text == self.newest and ident not in self.newest_ids:
+            self.newest, self.newest_ids, self._pending = text, [], {}
+        elif text != self.newest:
+            return
+        if record is not None:
+            self._pending[ident] = record
+        elif ident not in self.newest_ids:
             self.newest_ids.append(ident)
-        if self.overlap and self.newest is not None:
-            # oldest first: what falls out of the overlap behind the newest stamp is never asked for again
-            floor = _iso(datetime.fromisoformat(self.newest) - timedelta(seconds=self.overlap))
-            self.recent[ident] = text
-            self.recent = {k: v for k, v in self.recent.items() if v >= floor}
+
+    def _flush(self) -> None:
+        for ident, record in self._pending.items():
+            mark = _fingerprint(ident, record)
+            if mark not in self.newest_ids:
+                self.newest_ids.append(mark)
+        self._pending = {}
+        if self._recent_pending or self.recent:
+            # Only what lies within ``overlap`` of the newest stamp is ever brought back again.
+            top = max([t for t, _ in self._recent_pending.values()] + [v.split(" ", 1)[0] for v in self.recent.values()])
+            floor = _iso(datetime.fromisoformat(top) - timedelta(seconds=self.overlap))
+            for ident, (text, record) in self._recent_pending.items():
+                if text >= floor:
+                    self.recent[ident] = f"{text} {_fingerprint(ident, record) if record is not None else ident}"
+            self._recent_pending = {}
+            self.recent = {k: v for k, v in self.recent.items() if v.split(" ", 1)[0] >= floor}
 
     def listing_done(self) -> None:
         """The listing is complete: the next one asks for what changed after its newest stamp."""
+        self._flush()
         if self.newest is not None:
             if self.newest == self.since:
                 self.seen = sorted(set(self.seen) | set(self.newest_ids))
             elif self.since is None or self.newest > self.since:
                 self.since, self.seen = self.newest, list(self.newest_ids)
         self.page, self.newest, self.newest_ids = None, None, []
+
+
+def _fingerprint(ident: str, record: Any) -> str:
+    """``id#hash`` of a record's JSON: what tells a boundary record read before from one changed since."""
+    text = json.dumps(record, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False)
+    return f"{ident}#{hashlib.blake2b(text.encode('utf-8'), digest_size=8).hexdigest()}"
 
 
 def _iso(moment: datetime) -> str:

@@ -89,9 +89,11 @@ class TicketPuller:
                 status.delete(ident)
             return None
         stamp = self.spec.incremental.stamp(record)
-        if state.already_read(ident, stamp):
+        # At the boundary stamp a ticket counts as read only as it was then: one changed again in
+        # the same second (stamps in whole seconds) has other content, and is read again.
+        if state.already_read(ident, stamp, record):
             return None
-        state.saw(ident, stamp)
+        state.saw(ident, stamp, record)
         digest = ""
         if status is not None:
             digest = content_hash(record)

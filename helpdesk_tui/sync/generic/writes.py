@@ -16,9 +16,10 @@ answer never leaves a reply found on the server whose status change was not made
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from helpdesk_tui.content import html_to_text
@@ -35,6 +36,10 @@ from helpdesk_tui.sync.generic.writes_spec import (
 from helpdesk_tui.sync.parsing import same_text
 
 __all__ = ["WRITE_ROOTS", "Lookup", "WriteSpec", "Writer", "parse_writes"]
+log = logging.getLogger(__name__)
+# Failures after which trying again later may succeed: after part of a write landed, they
+# become an unknown outcome (the outbox looks before it repeats anything).
+_TRANSIENT = (errors.Unreachable, errors.ServerError, errors.RateLimited, errors.UnknownOutcome)
 
 _OPERATION = {Reply: "reply", Note: "note", Update: "update", NewTicket: "new_ticket"}
 _WHAT = {"reply": "a reply", "note": "an internal note", "update": "a ticket change", "new_ticket": "a new ticket"}
@@ -139,7 +144,10 @@ class Writer:
                                "'helpdesk-tui account add … --option KEY=VALUE'.")
         context = {**extra, "steps": [a.context() if a else None for a in answers]}
         if operation.verify is not None:
-            self._verify(operation, context, values)
+            try:
+                self._verify(operation, context, values)
+            except _TRANSIENT as exc:  # written, not checked: the outbox looks before any repeat
+                raise errors.UnknownOutcome(f"{self.label} took the change but could not be re-read: {exc}") from None
         return self._result(operation, command, ticket_remote_id, answers)
 
     def _steps(self, operation: Operation, command: Command, extra: dict[str, Any], version: str | None,
@@ -151,6 +159,7 @@ class Writer:
         sends_version = version is not None and version_spec is not None \
             and self.capabilities.concurrency is not Concurrency.NONE
         files_sent = False
+        landed = False  # a write step was answered: the helpdesk has changed
         for step in operation.steps:
             context = {**extra, "steps": [a.context() if a else None for a in answers]}
             full = self.requester.context(context)
@@ -177,29 +186,47 @@ class Writer:
             files = None
             if request.body_kind == "multipart" and not files_sent:
                 files, files_sent = parts, True
-            answer = self.requester.send(request, context, files=files, idempotent=idempotent,
-                                         extra_headers=headers, adjust=_adjuster(json_key, version))
+            try:
+                answer = self.requester.send(request, context, files=files, idempotent=idempotent,
+                                             extra_headers=headers, adjust=_adjuster(json_key, version))
+            except _TRANSIENT as exc:
+                if landed:
+                    # An earlier step already changed the helpdesk: "try again" would repeat it.
+                    raise errors.UnknownOutcome(f"Part of the {_WHAT[operation.name].split(' ', 1)[1]} reached "
+                                                f"{self.label}, then: {exc}") from None
+                raise
             if request.writes and version_spec is not None and answer.status in version_spec.conflict:
                 raise errors.Conflict(f"The ticket changed on {self.label} since it was read ({answer.status}).")
+            landed = landed or request.writes
             answers.append(answer)
         return answers
 
     def _result(self, operation: Operation, command: Command, ticket_remote_id: str,
                 answers: list[Answer | None]) -> PushResult:
+        """What the delivered write made. Reads made here come after the write landed: one that
+        fails leaves a value unknown (None), never the write looking unsent (it would be repeated)."""
         new_id = _text(_pick(operation.new_id, answers))
         version = _text(_pick(operation.version, answers))
         if isinstance(command, NewTicket):
             number_text = _text(_pick(operation.number, answers))
-            if new_id is None:
-                new_id = self.find_delivered(command, "")  # by its marker; None: the outbox looks later
+            if new_id is None:  # by its marker; None: the outbox marks it unknown and looks later
+                new_id = self._after_write(lambda: self.find_delivered(command, ""))
             number = int(number_text) if number_text and number_text.isdigit() else None
             return PushResult(remote_id=new_id, number=number, version=version)
         if new_id is None and isinstance(command, (Reply, Note)):
-            # The answer does not say which message it made: it is read back from the thread.
-            new_id = self.find_delivered(command, ticket_remote_id)
+            # The answer does not say which message it made: it is read back from the thread
+            # (not found: the next sync adopts our message by its words).
+            new_id = self._after_write(lambda: self.find_delivered(command, ticket_remote_id))
         if version is None and self.capabilities.concurrency is not Concurrency.NONE:
-            version = self.current_version(ticket_remote_id)
+            version = self._after_write(lambda: self.current_version(ticket_remote_id))
         return PushResult(remote_id=new_id, version=version)
+
+    def _after_write(self, read: Callable[[], str | None]) -> str | None:
+        try:
+            return read()
+        except errors.SyncError as exc:
+            log.info("a read after a delivered write failed (%s): left for the next sync", exc)
+            return None
 
     # --- values ----------------------------------------------------------------------------
 
@@ -331,13 +358,18 @@ def find_in_thread(thread: list[RemoteMessage], command: Reply | Note) -> str | 
     queued (less the clock skew); searched from the newest."""
     wanted = MessageKind.PUBLIC_REPLY if isinstance(command, Reply) else MessageKind.INTERNAL_NOTE
     body = command.body.strip()
-    since = command.created_at.replace(microsecond=0) - CLOCK_SKEW
-    for message in sorted(thread, key=lambda m: m.created_at, reverse=True):
-        if message.created_at < since:
+    since = _aware(command.created_at).replace(microsecond=0) - CLOCK_SKEW
+    for message in sorted(thread, key=lambda m: _aware(m.created_at), reverse=True):
+        if _aware(message.created_at) < since:
             break
         if message.kind == wanted and _says(message, body) and carries_files(message, command):
             return message.remote_id
     return None
+
+
+def _aware(when: datetime) -> datetime:
+    """A stamp without a zone is UTC (a helpdesk that omits it means the server's UTC)."""
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 def _says(message: RemoteMessage, body: str) -> bool:

@@ -44,6 +44,9 @@ OPERATIONS = ("reply", "note", "update", "new_ticket")
 FIELDS = ("status", "priority", "assignee", "group", "tags")  # the roots an update's values feed
 ATTACHMENT_TYPES = ("multipart", "base64", "upload_token", "none")
 DELIVERED_TYPES = ("thread", "marker", "idempotency_header")
+# What each operation cannot go without: a reply without its words would land empty.
+_NEEDS = {"reply": ("command.body",), "note": ("command.body",), "new_ticket": ("command.subject", "command.body")}
+_WHAT_IT_IS = {"command.body": "the message's text", "command.subject": "the ticket's subject"}
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
 
 
@@ -221,6 +224,9 @@ def _operation(name: str, node: Node, lookups: Collection[str], conflict: tuple[
     delivered = _delivered(delivered_node) if delivered_node else None
     values = _values(node.get("values"), lookups)
     multipart = any(step.request.body_kind == "multipart" for step in steps)
+    for needed in _NEEDS.get(name, ()):
+        if not any(used == needed or used.startswith(needed + ".") for used in uses):
+            raise steps_node.error(f"never sends {{{needed}}}: {_WHAT_IT_IS[needed]} would be lost")
     return Operation(name, steps, node, new_id, number, version, verify, delivered, values, uses, multipart)
 
 

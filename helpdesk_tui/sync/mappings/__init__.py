@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from helpdesk_tui.sync.generic.backend import MappedBackend
 
-__all__ = ["MappedBackend", "RedmineBackend"]
+__all__ = ["HelpScoutBackend", "MappedBackend", "RedmineBackend"]
+
+
+class HelpScoutBackend(MappedBackend):
+    mapping_file = "helpscout.yaml"
 
 
 class RedmineBackend(MappedBackend):
