@@ -3,10 +3,8 @@
 fault proxy that drops the answer to every second write (the write reaches Redmine; we never
 hear), and ``list --json`` with a hostile subject.
 
-The backend is found as the app finds it, through the entry point ``pyproject.toml``
-declares: the test writes that line into a small distribution on the subprocess's
-PYTHONPATH (the shared test venv holds the installed project's entry points, which may
-predate the line).
+The backend is found as the app finds it, through the installed ``redmine`` entry point
+(``pyproject.toml``): a missing registration fails here, as it would for a user.
 """
 
 from __future__ import annotations
@@ -16,7 +14,6 @@ import os
 import sqlite3
 import subprocess
 import sys
-import tomllib
 import uuid
 from pathlib import Path
 
@@ -33,18 +30,6 @@ ROOT = Path(__file__).resolve().parent.parent
 LATER = 200  # seconds an unknown outcome waits before it is looked up (outbox.UNKNOWN_GRACE is 120)
 
 
-def entry_point_dist(folder: Path) -> Path:
-    """A distribution whose only content is pyproject.toml's ``redmine`` backend entry point."""
-    declared = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    target = declared["project"]["entry-points"]["helpdesk_tui.backends"]["redmine"]
-    dist = folder / "hd_redmine_entry_point-1.0.dist-info"
-    dist.mkdir(parents=True)
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: hd-redmine-entry-point\nVersion: 1.0\n",
-                                   encoding="utf-8")
-    (dist / "entry_points.txt").write_text(f"[helpdesk_tui.backends]\nredmine = {target}\n", encoding="utf-8")
-    return folder
-
-
 class Cli:
     """``helpdesk-tui`` as a real process with a home of its own; the token only in ``RM_TOKEN``."""
 
@@ -53,8 +38,7 @@ class Cli:
         env.update({"HELPDESK_TUI_HOME": str(tmp / "home"), "RM_TOKEN": token,
                     "PYTHON_KEYRING_BACKEND": "tests.keyring_memory.FileBackedTestKeyring",
                     "HD_TEST_KEYRING_FILE": str(tmp / "ring.json"),
-                    "PYTHONPATH": os.pathsep.join([str(entry_point_dist(tmp / "site")), str(ROOT),
-                                                   env.get("PYTHONPATH", "")])})
+                    "PYTHONPATH": os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])})
         self.env = env
 
     def __call__(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
