@@ -49,13 +49,9 @@ class RedmineServer:
         return {"project": self.project, "marker_field": self.custom_fields["Helpdesk marker"],
                 "customer_field": self.custom_fields["Customer e-mail"]}
 
-    def client(self, key: str | None = None, *, user: str | None = None) -> httpx.Client:
-        """Test-side access to the REST API as admin (or as ``key``'s user; ``user`` is a
-        login admin acts as: Redmine's X-Redmine-Switch-User)."""
-        headers = {"X-Redmine-API-Key": key or self.key}
-        if user:
-            headers["X-Redmine-Switch-User"] = user
-        return httpx.Client(base_url=self.url, headers=headers, timeout=30)
+    def client(self, key: str | None = None) -> httpx.Client:
+        """Test-side access to the REST API as admin (or as ``key``'s user)."""
+        return httpx.Client(base_url=self.url, headers={"X-Redmine-API-Key": key or self.key}, timeout=30)
 
 
 class RedmineApi:
@@ -65,11 +61,9 @@ class RedmineApi:
         self.server = server
         self.http = server.client()
 
-    def call(self, method: str, path: str, *, user: str | None = None, key: str | None = None,
-             **kw: Any) -> Any:
+    def call(self, method: str, path: str, *, key: str | None = None, **kw: Any) -> Any:
+        """One request as admin (or as ``key``'s user); the answer's JSON, asserting success."""
         headers = dict(kw.pop("headers", {}))
-        if user:
-            headers["X-Redmine-Switch-User"] = user
         if key:
             headers["X-Redmine-API-Key"] = key
         response = self.http.request(method, path, headers=headers, **kw)

@@ -81,7 +81,7 @@ class RedmineActions(ServerActions):
     def _as(self, key: str, method: str, path: str, **kw: Any) -> Any:
         return self.api.call(method, path, key=key, **kw)
 
-    def _settle(self, remote_id: str) -> None:
+    def settle(self, remote_id: str) -> None:
         """Wait until the clock has left the second of the issue's last write: Redmine stamps
         ``updated_on`` in whole seconds, so a second write within the second a sync already read
         leaves the stamp as it was and no "updated since" feed can see it (Redmine's limit)."""
@@ -89,7 +89,7 @@ class RedmineActions(ServerActions):
         while last is not None and int(time.time()) <= last:
             time.sleep(0.05)
 
-    def _wrote(self, remote_id: str) -> None:
+    def wrote(self, remote_id: str) -> None:
         self.touched[remote_id] = int(time.time())
 
     def create_ticket(self, subject: str, body: str) -> str:
@@ -98,7 +98,7 @@ class RedmineActions(ServerActions):
             "project_id": self.redmine.project, "subject": subject, "description": body}})["issue"]
         remote_id = str(issue["id"])
         self.customers[remote_id] = key
-        self._wrote(remote_id)
+        self.wrote(remote_id)
         return remote_id
 
     def create_ticket_with_file(self, subject: str, body: str, file_name: str, data: bytes, media_type: str) -> str:
@@ -109,24 +109,24 @@ class RedmineActions(ServerActions):
             "uploads": [{"token": token, "filename": file_name, "content_type": media_type}]}})["issue"]
         remote_id = str(issue["id"])
         self.customers[remote_id] = key
-        self._wrote(remote_id)
+        self.wrote(remote_id)
         return remote_id
 
     def customer_writes(self, remote_id: str, body: str) -> None:
-        self._settle(remote_id)
+        self.settle(remote_id)
         self._as(self.customers[remote_id], "PUT", f"/issues/{remote_id}.json", json={"issue": {"notes": body}})
-        self._wrote(remote_id)
+        self.wrote(remote_id)
 
     def agent_writes(self, remote_id: str, body: str, *, public: bool) -> None:
-        self._settle(remote_id)
+        self.settle(remote_id)
         self._as(self.redmine.agent2_key, "PUT", f"/issues/{remote_id}.json",
                  json={"issue": {"notes": body, "private_notes": not public}})
-        self._wrote(remote_id)
+        self.wrote(remote_id)
 
     def change_subject(self, remote_id: str, subject: str) -> None:
-        self._settle(remote_id)
+        self.settle(remote_id)
         self.api.call("PUT", f"/issues/{remote_id}.json", json={"issue": {"subject": subject}})
-        self._wrote(remote_id)
+        self.wrote(remote_id)
 
     def delete_ticket(self, remote_id: str) -> None:
         self.api.call("DELETE", f"/issues/{remote_id}.json")
@@ -268,7 +268,7 @@ class TestRedmineMapping:
     def test_a_file_is_listed_on_the_message_that_added_it_only(self, actions: RedmineActions) -> None:
         remote_id = actions.create_ticket_with_file("Two files", "The first file.", "first.png", b"\x89PNG one",
                                                     "image/png")
-        actions._settle(remote_id)
+        actions.settle(remote_id)
         token = actions.api.upload(b"boot log", "boot.log", key=actions.redmine.agent2_key)
         actions.api.call("PUT", f"/issues/{remote_id}.json", key=actions.redmine.agent2_key, json={"issue": {
             "notes": "Here is the log.", "uploads": [{"token": token, "filename": "boot.log",
