@@ -24,7 +24,7 @@ import pytest
 from helpdesk_tui.domain.remote import RemoteMessage
 from helpdesk_tui.domain.vocab import MessageKind, Priority, Status
 from helpdesk_tui.store.cache import Cache
-from helpdesk_tui.sync.commands import NewTicket, Reply, Update
+from helpdesk_tui.sync.commands import NewTicket, Note, Reply, Update
 from helpdesk_tui.sync.contract import AccountSettings, Backend
 from helpdesk_tui.sync.engine import SyncEngine
 from helpdesk_tui.sync.errors import NotSupported
@@ -282,6 +282,27 @@ class TestRedmineMapping:
         actions.backend().download_attachment(log, sink)
         assert sink.getvalue() == b"boot log"
         assert actions.attachment_bytes(remote_id, thread[1], 1) == b"boot log"
+
+    def test_an_agent_who_is_not_an_admin_syncs_writes_and_assigns(self, actions: RedmineActions,
+                                                                    tmp_path: Path) -> None:
+        """Most agents are not Redmine admins: agent2 (a Developer) signs in, reads, replies,
+        notes and assigns through the project's memberships."""
+        remote_id = actions.create_ticket("Not an admin", "Can a developer answer?")
+        account = AccountSettings(name="rm", url=actions.url, user=None, token=actions.redmine.agent2_key,
+                                  options=actions.redmine.options)
+        agent = RedmineBackend(account, RedmineBackend.make_client(account, policy=QUICK, sleep=lambda s: None))
+        assert agent.check() == "Signed in to Redmine as agent2."
+        reply = agent.push(Reply("item-6", datetime.now(UTC), "A developer answers."), remote_id, None)
+        note = agent.push(Note("item-7", datetime.now(UTC), "And notes privately."), remote_id, None)
+        agent.push(Update("item-8", datetime.now(UTC), status=Status.OPEN, assignee=AGENT2), remote_id, None)
+        journals = {str(j["id"]): (j["notes"], j["private_notes"]) for j in actions.api.get(remote_id)["journals"]}
+        assert journals[str(reply.remote_id)] == ("A developer answers.", False)
+        assert journals[str(note.remote_id)] == ("And notes privately.", True)
+        assert actions.ticket(remote_id) == ServerTicket(Status.OPEN, Priority.NORMAL, AGENT2)
+        kinds = [(m.kind, m.body) for m in agent.fetch_thread(remote_id)]
+        assert kinds == [(MessageKind.CUSTOMER, "Can a developer answer?"),
+                         (MessageKind.PUBLIC_REPLY, "A developer answers."),
+                         (MessageKind.INTERNAL_NOTE, "And notes privately.")]
 
     def test_on_hold_has_no_redmine_status_and_nothing_is_sent(self, actions: RedmineActions) -> None:
         remote_id = actions.create_ticket("Hold it", "Waiting on the vendor.")
