@@ -304,6 +304,16 @@ class TestRedmineMapping:
                          (MessageKind.PUBLIC_REPLY, "A developer answers."),
                          (MessageKind.INTERNAL_NOTE, "And notes privately.")]
 
+    def test_an_assignee_is_cleared_and_an_unknown_one_is_refused(self, actions: RedmineActions) -> None:
+        remote_id = actions.create_ticket("Unassign me", "Nobody should own this.")
+        backend = actions.backend()
+        backend.push(Update("item-9", datetime.now(UTC), assignee=AGENT2), remote_id, None)
+        assert actions.ticket(remote_id).assignee == AGENT2
+        backend.push(Update("item-10", datetime.now(UTC), assignee=None), remote_id, None)
+        assert actions.ticket(remote_id).assignee is None
+        with pytest.raises(NotSupported, match="Nobody Known"):
+            backend.push(Update("item-11", datetime.now(UTC), assignee="Nobody Known"), remote_id, None)
+
     def test_on_hold_has_no_redmine_status_and_nothing_is_sent(self, actions: RedmineActions) -> None:
         remote_id = actions.create_ticket("Hold it", "Waiting on the vendor.")
         before = actions.api.get(remote_id, include="")["updated_on"]
