@@ -27,7 +27,7 @@ from helpdesk_tui.store.cache import Cache
 from helpdesk_tui.sync.commands import NewTicket, Note, Reply, Update
 from helpdesk_tui.sync.contract import AccountSettings, Backend
 from helpdesk_tui.sync.engine import SyncEngine
-from helpdesk_tui.sync.errors import NotSupported
+from helpdesk_tui.sync.errors import NotFound, NotSupported
 from helpdesk_tui.sync.http import RetryPolicy
 from helpdesk_tui.sync.mappings import RedmineBackend
 from helpdesk_tui.sync.testing import BackendTests, ServerActions, ServerTicket
@@ -313,6 +313,15 @@ class TestRedmineMapping:
         assert actions.ticket(remote_id).assignee is None
         with pytest.raises(NotSupported, match="Nobody Known"):
             backend.push(Update("item-11", datetime.now(UTC), assignee="Nobody Known"), remote_id, None)
+
+    def test_a_misspelt_project_is_named_in_the_sentence(self, actions: RedmineActions) -> None:
+        account = AccountSettings(name="rm", url=actions.url, user=None, token=actions.redmine.key,
+                                  options={"project": "no-such-project"})
+        backend = RedmineBackend(account, RedmineBackend.make_client(account, policy=QUICK, sleep=lambda s: None))
+        assert backend.check() == "Signed in to Redmine as admin."  # the key is fine
+        with pytest.raises(NotFound, match="no-such-project") as caught:
+            backend.pull(None)
+        assert "\n" not in str(caught.value)
 
     def test_on_hold_has_no_redmine_status_and_nothing_is_sent(self, actions: RedmineActions) -> None:
         remote_id = actions.create_ticket("Hold it", "Waiting on the vendor.")
