@@ -367,8 +367,10 @@ def _kind_reader(node: Node, joins: Collection[str], context_roots: Collection[s
 def _attachments_reader(node: Node, joins: Collection[str], context_roots: Collection[str]) -> Reader:
     """``{records: PATH, fields: {remote_id, name, size, media_type, url}}`` → a list of dicts;
     ``download: {base64: PATH}``: the url answers JSON with the bytes base64 at PATH. Inside,
-    ``message`` names the message record the files belong to (``{message.id}`` in a URL)."""
-    node.only("records", "fields", "download")
+    ``message`` names the message record the files belong to (``{message.id}`` in a URL).
+    ``exclude: PATH`` (in the message record) lists remote ids other messages claim: an issue's
+    files, less those its journals added, are its description's."""
+    node.only("records", "fields", "download", "exclude")
     context_roots = (*context_roots, "message")
     download = node.get("download")
     if download is not None:
@@ -376,6 +378,8 @@ def _attachments_reader(node: Node, joins: Collection[str], context_roots: Colle
         compile_path(download.need("base64").text(), download.need("base64"))  # checked at load
     base64_at = download.need("base64").text() if download is not None else None
     records = compile_path(node.need("records").text(), node.need("records"))
+    exclude_node = node.get("exclude")
+    exclude = compile_path(exclude_node.text(), exclude_node) if exclude_node is not None else None
     table = node.need("fields")
     table.mapping()
     specs: list[tuple[str, Getter]] = []
@@ -394,6 +398,8 @@ def _attachments_reader(node: Node, joins: Collection[str], context_roots: Colle
             found = [found]
         if not isinstance(found, list):
             raise Unreadable("its attachments are not a list")
+        claimed = exclude(record) if exclude is not None else None
+        others = {text_key(v) for v in claimed} if isinstance(claimed, list) else set()
         env = Env(env.side_loads, env.lookup, {**env.context, "message": record})
         out = []
         for item in found:
@@ -412,7 +418,7 @@ def _attachments_reader(node: Node, joins: Collection[str], context_roots: Colle
                 elif name != "size":
                     value = text_key(value)
                 meta[name] = value
-            if meta.get("name"):
+            if meta.get("name") and meta.get("remote_id") not in others:
                 if base64_at is not None:
                     meta["base64_at"] = base64_at
                 out.append(meta)

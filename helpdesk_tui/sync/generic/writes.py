@@ -136,6 +136,12 @@ class Writer:
                             label=self.label, clock=self.clock)
         extra.update(ready.context)
         answers = self._steps(operation, command, extra, version, ready.parts)
+        sent = (answer is not None and step.request.writes for step, answer in zip(operation.steps, answers, strict=True))
+        if not any(sent):
+            # Every writing step's `when` left it out: nothing was sent, so it must not show as sent.
+            raise NotSupported(f"{self.label} cannot take this {_WHAT[operation.name]} with the account's options "
+                               "(its mapping sends nothing then): set the options it asks for with "
+                               "'helpdesk-tui account add … --option KEY=VALUE'.")
         context = {**extra, "steps": [a.context() if a else None for a in answers]}
         if operation.verify is not None:
             try:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from helpdesk_tui.sync.generic.backend import MappedBackend
 
-__all__ = ["FreshdeskBackend", "HelpScoutBackend", "MappedBackend", "ZammadBackend"]
+__all__ = ["FreshdeskBackend", "HelpScoutBackend", "MappedBackend", "RedmineBackend", "ZammadBackend"]
 
 
 class FreshdeskBackend(MappedBackend):
@@ -21,3 +21,9 @@ class HelpScoutBackend(MappedBackend):
 
 class ZammadBackend(MappedBackend):
     mapping_file = "zammad.yaml"
+
+
+class RedmineBackend(MappedBackend):
+    """Redmine 5: the issues of one project (``--option project=…``), journals as the thread."""
+
+    mapping_file = "redmine.yaml"
