@@ -208,10 +208,11 @@ class GenericBackend(Backend):
     def fetch_ticket(self, number: int) -> ChangePage | None:
         if self.mapping.tickets.one is None:
             return super().fetch_ticket(number)
-        record = self.tickets.one(str(number), number=number)
-        if record is None:
+        found = self.tickets.one_with_side_loads(str(number), number=number)
+        if found is None:
             return None
-        env = Env({}, self.lookups, dict(self._base))
+        record, loaded = found
+        env = Env(loaded, self.lookups, dict(self._base))
         try:
             ticket = self.tickets.ticket_of(record, env)
         except Unreadable as exc:
@@ -221,6 +222,9 @@ class GenericBackend(Backend):
         page = ChangePage(tickets=[ticket])
         if self.tickets.users is not None:
             page.users = self.tickets.users.collect([record], [ticket.requester_remote_id], env, page.skipped)
+        if self.tickets.organizations is not None:
+            ids = [ticket.organization_remote_id, *(u.organization_remote_id for u in page.users)]
+            page.organizations = self.tickets.organizations.collect([record], ids, env, page.skipped)
         return page
 
     def _ticket_context(self, ticket: RemoteTicket | str) -> dict[str, Any]:

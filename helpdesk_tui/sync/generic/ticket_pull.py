@@ -22,7 +22,7 @@ from helpdesk_tui.sync.generic.fields import Unreadable
 from helpdesk_tui.sync.generic.incremental import CursorState
 from helpdesk_tui.sync.generic.mapping import TicketStream
 from helpdesk_tui.sync.generic.people import PeopleReader
-from helpdesk_tui.sync.generic.streams import Fetched, Reader
+from helpdesk_tui.sync.generic.streams import Fetched, Reader, side_loads
 from helpdesk_tui.sync.generic.values import Env, NameLookup, text_key
 from helpdesk_tui.sync.status import SyncStatus
 
@@ -175,6 +175,12 @@ class TicketPuller:
 
     def one(self, ident: str, *, number: int | None = None) -> Any | None:
         """The record of one ticket by ``tickets.one`` (None: the helpdesk has no such ticket)."""
+        found = self.one_with_side_loads(ident, number=number)
+        return found[0] if found is not None else None
+
+    def one_with_side_loads(self, ident: str, *, number: int | None = None) -> tuple[Any, dict[str, Any]] | None:
+        """``one`` and the lists its answer side-loads beside the ticket, read as the listing's
+        ``side_loads`` say (a helpdesk that side-loads users on its listing does on one ticket)."""
         one = self.spec.one
         if one is None:
             return None
@@ -188,7 +194,7 @@ class TicketPuller:
             return None
         if self.spec.stream.expand is not None:
             record = self.reader.expand(self.spec.stream.expand, self.base(), record)
-        return record
+        return record, side_loads(self.spec.stream, answer.body)
 
     def _people(self, page: ChangePage, taken: list[Any], env: Env) -> None:
         skipped = page.skipped
