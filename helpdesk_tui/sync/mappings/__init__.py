@@ -8,4 +8,10 @@ from __future__ import annotations
 
 from helpdesk_tui.sync.generic.backend import MappedBackend
 
-__all__ = ["MappedBackend"]
+__all__ = ["MappedBackend", "ZendeskMappedBackend"]
+
+
+class ZendeskMappedBackend(MappedBackend):
+    """Zendesk as a mapping (``zendesk.yaml``), beside the hand-written ``zendesk`` backend."""
+
+    mapping_file = "zendesk.yaml"
