@@ -114,6 +114,22 @@ def test_templates_get_our_placeholders():
     assert template.body == "Hi {{ customer.name }}, thanks!"
 
 
+def test_template_syntax_the_table_does_not_translate_is_kept_as_text_never_run():
+    from helpdesk_tui.compose.placeholders import find_placeholders
+    from helpdesk_tui.compose.render import render_template
+    from helpdesk_tui.sync.generic.lists import translate_placeholders
+
+    table = (("{{ticket.requester.name}}", "{{ customer.name }}"),)
+    body = translate_placeholders("Hi {{ ticket.requester.name }} {{dc.greeting}} {% for x in y %}{{x}}{% endfor %}"
+                                  " {{ ''.__class__ }} {# stray", table)
+    assert body.startswith("Hi {{ customer.name }} ")  # spaces inside the braces do not matter
+    rendered = render_template(body, {"customer": {"name": "Aiko"}}).text
+    assert rendered == ("Hi Aiko {{dc.greeting}} {{ {% for x in y %} }}{{x}}{{ {% endfor %} }} {{ ''.__class__ }}"
+                        " {# stray")
+    assert [name for name, _ in find_placeholders(rendered)] == [
+        "dc.greeting", "{% for x in y %}", "x", "{% endfor %}", "''.__class__"]
+
+
 def test_expand_reads_each_record_once_per_page_and_users_by_request_once():
     server = Server()
     page = backend(server).pull(None)

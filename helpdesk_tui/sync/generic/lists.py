@@ -4,11 +4,14 @@ by ``as`` in the next level's request."""
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from helpdesk_tui.content.sanitize import clean_line
+from helpdesk_tui.domain.remote import RemoteTemplate
 from helpdesk_tui.sync.generic.fields import Unreadable
 from helpdesk_tui.sync.generic.incremental import CursorState
 from helpdesk_tui.sync.generic.mapping import ListStream
@@ -94,9 +97,35 @@ class ListPuller:
             ident = self.spec.reader.remote_id(record, env)
             log.warning("%s %s was skipped: %s", self.what, clean_line(ident or "?")[:40], exc)
             return
-        if self.spec.placeholders and hasattr(item, "body"):
-            body = item.body
-            for theirs, ours in self.spec.placeholders:
-                body = body.replace(theirs, ours)
-            item.body = body
+        if isinstance(item, RemoteTemplate):
+            item.body = translate_placeholders(item.body, self.spec.placeholders)
         out.append(item)
+
+
+# A helpdesk's own template syntax: ``{{ … }}``, ``{% … %}``, and a stray ``{{``, ``{%`` or ``{#``.
+_THEIRS = re.compile(r"\{\{(.*?)\}\}|\{%(.*?)%\}|\{[{%#]", re.S)
+
+
+def translate_placeholders(body: str, table: tuple[tuple[str, str], ...]) -> str:
+    """A synced template's body in our syntax: each placeholder the table names becomes ours
+    (spaces inside the braces do not matter); anything else that looks like template syntax
+    is kept as the helpdesk wrote it, as literal text (a tag inside ``{{ }}``), which the send
+    checks flag as a placeholder with no value: a synced template never runs code of its own."""
+    ours = {_bare(theirs): mine for theirs, mine in table}
+
+    def one(match: re.Match[str]) -> str:
+        token = match.group(0)
+        found = ours.get(_bare(token))
+        if found is not None:
+            return found
+        if match.group(2) is not None:  # a tag ({% if %}): shown inside braces, so the send checks stop it too
+            token = "{{ " + token + " }}"
+        return "{{ " + json.dumps(token, ensure_ascii=False) + " }}"
+    return _THEIRS.sub(one, body)
+
+
+def _bare(token: str) -> str:
+    """``{{ ticket.id }}`` → ``{{ticket.id}}``: the same placeholder however it is spaced."""
+    if len(token) > 4 and token[:2] in ("{{", "{%"):
+        return token[:2] + token[2:-2].strip() + token[-2:]
+    return token
