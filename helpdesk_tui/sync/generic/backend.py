@@ -383,7 +383,7 @@ def base_context(account: AccountSettings) -> dict[str, Any]:
 
 def build_auth(spec: Mapping, context: dict[str, Any]) -> httpx.Auth:
     """The ``auth:`` section as an ``httpx.Auth`` of ``sync/auth.py``."""
-    auth = spec.auth
+    auth = spec.auth.chosen(context)
     values = {key: "" if (v := template.render(context)) is None else str(v) for key, template in auth.values.items()}
     if auth.type == "none":
         return httpx.Auth()  # sends the request as it is
