@@ -72,6 +72,13 @@ def test_check_with_a_wrong_token_is_refused_in_a_sentence_without_the_token(fak
     assert "not-the-token" not in str(caught.value)
 
 
+def test_an_oauth_token_without_a_user_signs_in():
+    with FakeZendesk(oauth_token="oauth-secret") as fake:
+        account = AccountSettings(name="acme", url=fake.url, user=None, token="oauth-secret")
+        backend = ZendeskMappedBackend(account, ZendeskMappedBackend.make_client(account))
+        assert backend.check() == "Signed in to Zendesk as Alex Agent."
+
+
 def test_check_treats_the_anonymous_answer_of_users_me_as_bad_credentials(fake):
     account = AccountSettings(name="acme", url=fake.url, user=fake.email, token=fake.token)
     backend = ZendeskMappedBackend(account, HttpClient(fake.url + "/api/v2"))  # no Authorization: 200, anonymous
@@ -79,13 +86,19 @@ def test_check_treats_the_anonymous_answer_of_users_me_as_bad_credentials(fake):
         backend.check()
 
 
-def test_the_token_goes_as_email_slash_token_basic_auth():
+def auth_header(account: AccountSettings) -> str:
     import httpx
 
-    account = AccountSettings(name="a", url="https://acme.zendesk.com", user="aiko@acme.example", token="t0k")
     request = httpx.Request("GET", "https://acme.zendesk.com/api/v2/users/me.json")
     next(ZendeskMappedBackend.auth(account).auth_flow(request))
-    assert request.headers["Authorization"] == "Basic YWlrb0BhY21lLmV4YW1wbGUvdG9rZW46dDBr"
+    return request.headers["Authorization"]
+
+
+def test_the_token_goes_as_email_slash_token_basic_auth_or_without_a_user_as_an_oauth_bearer():
+    account = AccountSettings(name="a", url="https://acme.zendesk.com", user="aiko@acme.example", token="t0k")
+    assert auth_header(account) == "Basic YWlrb0BhY21lLmV4YW1wbGUvdG9rZW46dDBr"  # aiko@acme.example/token:t0k
+    assert auth_header(AccountSettings(name="a", url="https://acme.zendesk.com", user=None, token="oauth")) == \
+        "Bearer oauth"
     assert ZendeskMappedBackend.make_client(account).base_url == "https://acme.zendesk.com/api/v2"
     assert "t0k" not in repr(ZendeskMappedBackend.make_client(account))
 
