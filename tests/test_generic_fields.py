@@ -136,6 +136,15 @@ def test_an_article_body_in_html_becomes_text_and_archived_maps_to_a_flag():
     assert article.body.strip() == "One & two" and article.archived is True
 
 
+def test_a_template_body_format_per_record_keeps_a_plain_bodys_line_breaks():
+    text = "fields: {remote_id: id, name: n, body: {first: [html, plain]}, body_format: \"html && 'html' || 'text'\"}"
+    read = reader(text, "template").read
+    rich = read({"id": 1, "n": "Rich", "html": "<p>Dear you,</p><p>Thanks</p>"}, env())
+    plain = read({"id": 2, "n": "Plain", "plain": "Hi,\n\nThanks"}, env())
+    assert "<p>" not in rich.body and "Dear you," in rich.body
+    assert plain.body == "Hi,\n\nThanks"
+
+
 @pytest.mark.parametrize(("text", "fragment"), [
     ("fields: {remote_id: id, number: id, subject: s, created_at: t}", "needs the field 'updated_at'"),
     ("fields: {remote_id: id, number: id, subject: s, created_at: t, updated_at: t, colour: c}",

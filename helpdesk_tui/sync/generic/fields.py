@@ -103,12 +103,14 @@ ARTICLE = {
     "updated_at": Target("updated_at", Kind.DATE),
     "archived": Target("archived", Kind.BOOL),
     "language": Target("language", Kind.TEXT),
+    "body_format": Target("body_format", Kind.FORMAT),  # per record: an html body is turned to text
 }
 TEMPLATE = {
     "remote_id": Target("remote_id", Kind.TEXT, True),
     "name": Target("name", Kind.TEXT, True),
     "body": Target("body", Kind.TEXT, True),
     "description": Target("description", Kind.TEXT),
+    "body_format": Target("body_format", Kind.FORMAT),
 }
 ATTACHMENT_FIELDS = ("remote_id", "name", "size", "media_type", "url")
 
@@ -288,7 +290,7 @@ def compile_reader(node: Node, targets: Mapping[str, Target], build: Callable[..
         if name == "body" and spec.format is not None:
             fmt = spec.format
             if build in (RemoteArticle, RemoteTemplate):
-                if fmt == "html":
+                if fmt == "html" and "body_format" not in given:
                     fields[-1] = (target.attr, _chain(get, lambda v: None if v is None else html_to_text(str(v))),
                                   True, name)
             elif "body_format" in targets and "body_format" not in given:
@@ -297,6 +299,8 @@ def compile_reader(node: Node, targets: Mapping[str, Target], build: Callable[..
         extras.append(_name_fallback)
     if build is RemoteMessage:
         extras.append(_attachments_tuple)
+    if build in (RemoteArticle, RemoteTemplate) and "body_format" in given:
+        extras.append(_body_as_text)
 
     def extra(record: Any, env: Env, values: dict[str, Any]) -> None:
         for step in extras:
@@ -329,6 +333,13 @@ def _chain(get: Getter, convert: Callable[[Any], Any]) -> Reader:
 def _name_fallback(record: Any, env: Env, values: dict[str, Any]) -> None:
     if not values.get("name"):
         values["name"] = values.get("email") or values["remote_id"]
+
+
+def _body_as_text(record: Any, env: Env, values: dict[str, Any]) -> None:
+    """An article or template whose ``body_format`` says html (one record may be HTML and the
+    next plain text, whose line breaks an HTML reading would lose): its body as text."""
+    if values.pop("body_format", None) == "html" and values.get("body") is not None:
+        values["body"] = html_to_text(str(values["body"]))
 
 
 def _attachments_tuple(record: Any, env: Env, values: dict[str, Any]) -> None:
