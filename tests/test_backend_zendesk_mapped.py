@@ -437,10 +437,14 @@ def test_macros_become_templates_with_our_placeholders(fake):
     assert templates["Greeting"].description == "Opening line"
     context = {"customer": {"first_name": "aiko", "name": "Aiko Tanaka"}, "ticket": {"number": 42, "subject": "Down"},
                "agent": {"name": "Alex Agent", "first_name": "Alex"}}
-    # A plain-text macro goes through the HTML reader too (`format` is one per field): its
-    # line breaks are lost.
     assert render_template(templates["Greeting"].body, context).text == (
-        "Hi aiko, about #42 (Down): — Alex Agent (Alex), Aiko Tanaka")
+        "Hi aiko, about #42 (Down):\n— Alex Agent (Alex), Aiko Tanaka")
+
+
+def test_an_older_macro_whose_comment_is_a_channel_list_gives_its_text(fake):
+    fake.add_macro("Old", ["channel:all", "Thanks for waiting,\n{{ticket.requester.name}}"])
+    (template,) = make_backend(fake).pull_templates()
+    assert template.body == "Thanks for waiting,\n{{ customer.name }}"
 
 
 def test_liquid_the_table_does_not_translate_is_kept_as_text_and_flagged(fake):
