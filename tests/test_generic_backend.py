@@ -53,6 +53,16 @@ def test_check_says_who_we_are_and_sets_the_identity(desk, tmp_path):
     assert backend.capabilities.attachments.max_bytes == 5_000_000
 
 
+def test_check_refuses_an_account_without_the_rights_in_the_files_sentence(desk, tmp_path):
+    refusing = MAPPING.replace("  email: user.mail\n", "  email: user.mail\n  refuse: {when: {path: user.login, "
+                               "in: [aiko, guest]}, says: \"{name} is not an agent on {label}.\"}\n")
+    assert refusing != MAPPING
+    with pytest.raises(errors.Forbidden, match=r"^aiko is not an agent on FakeDesk\.$"):
+        make(desk, tmp_path, refusing).check()
+    allowed = refusing.replace("in: [aiko, guest]", "in: [guest]")
+    assert make(desk, tmp_path, allowed).check() == "Signed in to FakeDesk as aiko."
+
+
 def test_a_wrong_key_is_auth_failed(desk, tmp_path):
     with pytest.raises(errors.AuthFailed):
         make(desk, tmp_path, token="wrong").check()

@@ -188,6 +188,9 @@ class GenericBackend(Backend):
         name = check.name(answer.body) if check.name is not None else None
         email = check.email(answer.body) if check.email is not None else None
         shown = str(name or email or ident or "")
+        if check.refuse is not None and check.refuse[0].test(answer.body, Env()):
+            raise errors.Forbidden(str(check.refuse[1].render({"label": self.label, "name": shown, "email": email,
+                                                                 "id": ident})))
         if ident is not None:
             self.identity = Identity(shown or str(ident), str(email) if email else None, str(ident))
         if check.says is not None:

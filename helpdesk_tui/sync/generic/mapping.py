@@ -72,6 +72,9 @@ class CheckSpec:
     name: Path | None
     email: Path | None
     says: Template | None
+    # An answer that signs in without the rights this app needs (an end user, not an agent):
+    # when the condition holds for the answer, the sign-in is refused with this sentence.
+    refuse: tuple[Condition, Template] | None = None
 
 
 @dataclass(frozen=True)
@@ -273,13 +276,19 @@ def _fixed(text: str) -> Template:
 def _check(node: Node | None) -> CheckSpec | None:
     if node is None:
         return None
-    node.only("request", "id", "name", "email", "says")
+    node.only("request", "id", "name", "email", "says", "refuse")
     paths = {key: compile_path(child.text(), child) for key in ("id", "name", "email")
              if (child := node.get(key)) is not None}
     says = node.get("says")
+    roots = ("label", "name", "email", "id")
+    refuse_node = node.get("refuse")
+    refuse = None
+    if refuse_node is not None:
+        refuse_node.only("when", "says")
+        sentence = refuse_node.need("says")
+        refuse = (parse_condition(refuse_node.need("when"), ()), compile_text(sentence.text(), sentence, roots))
     return CheckSpec(parse_request(node.need("request"), BASE_ROOTS), paths.get("id"), paths.get("name"),
-                     paths.get("email"),
-                     compile_text(says.text(), says, ("label", "name", "email", "id")) if says else None)
+                     paths.get("email"), compile_text(says.text(), says, roots) if says else None, refuse)
 
 
 def _side_load_names(node: Node) -> set[str]:
