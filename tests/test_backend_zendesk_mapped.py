@@ -94,6 +94,12 @@ def auth_header(account: AccountSettings) -> str:
     return request.headers["Authorization"]
 
 
+def test_check_refuses_an_end_user_account(fake):
+    fake.state.users[fake.me]["role"] = "end-user"
+    with pytest.raises(errors.Forbidden, match="Alex Agent is not an agent"):
+        make_backend(fake).check()
+
+
 def test_the_token_goes_as_email_slash_token_basic_auth_or_without_a_user_as_an_oauth_bearer():
     account = AccountSettings(name="a", url="https://acme.zendesk.com", user="aiko@acme.example", token="t0k")
     assert auth_header(account) == "Basic YWlrb0BhY21lLmV4YW1wbGUvdG9rZW46dDBr"  # aiko@acme.example/token:t0k
