@@ -136,6 +136,15 @@ def test_an_article_body_in_html_becomes_text_and_archived_maps_to_a_flag():
     assert article.body.strip() == "One & two" and article.archived is True
 
 
+def test_a_pattern_keeps_what_its_group_matches_else_the_default():
+    text = "fields: {remote_id: id, language: {path: locale, pattern: \"^([a-z]+)\", default: en}}"
+    read = reader(text, "user").read
+    assert [read({"id": 1, "locale": loc}, env()).language for loc in ("pt-BR", "ja", "", None, "??")] == [
+        "pt", "ja", "en", "en", "en"]
+    with pytest.raises(MappingError, match="needs a group in parentheses"):
+        reader("fields: {remote_id: id, language: {path: locale, pattern: \"^[a-z]+\"}}", "user")
+
+
 def test_a_template_body_format_per_record_keeps_a_plain_bodys_line_breaks():
     text = "fields: {remote_id: id, name: n, body: {first: [html, plain]}, body_format: \"html && 'html' || 'text'\"}"
     read = reader(text, "template").read

@@ -9,7 +9,7 @@ to). The spec forms:
 - ``{path: …, join: agents, pick: name}``: an id turned into a name through a lookup, or into
   the side-loaded record of that name (``pick`` reads it; default ``name``);
 - ``{first: [a, b]}``: the first path with a value; ``{template: "{first} {last}"}``;
-  ``{const: x}``.
+  ``{const: x}``; ``pattern: "^([a-z]+)"`` keeps what a regular expression's group matches.
 
 Dates are turned into ``datetime`` by ``parse_date`` with the ``date:`` format. Conditions
 (``{path, equals | in | empty | not_empty}``) compare values as text.
@@ -49,7 +49,7 @@ class Env:
 
 
 Getter = Callable[[Any, Env], Any]
-VALUE_KEYS = ("path", "map", "default", "join", "pick", "first", "template", "const", "date", "format")
+VALUE_KEYS = ("path", "map", "default", "join", "pick", "first", "template", "const", "date", "format", "pattern")
 _PLACEHOLDER_ROOT = re.compile(r"\{([A-Za-z_][\w-]*)")
 
 
@@ -97,6 +97,9 @@ def parse_value(node: Node, *, joins: Collection[str], context_roots: Collection
         get = _join(base, join, joins, node.get("pick"))
     elif node.get("pick") is not None:
         raise node.need("pick").error("goes with join")
+    pattern = node.get("pattern")
+    if pattern is not None:
+        get = _matched(get, pattern)
     raw: Getter | None = None
     mapping = node.get("map")
     default_node = node.get("default")
@@ -122,6 +125,25 @@ def parse_value(node: Node, *, joins: Collection[str], context_roots: Collection
     fmt = node.get("format")
     return ValueSpec(get, raw, date.text() if date else None,
                      fmt.choice("html", "text", "markdown") if fmt else None, node)
+
+
+def _matched(get: Getter, node: Node) -> Getter:
+    """``pattern: "^([a-z]+)"``: the value is what the regular expression's first group matches
+    in its text (``en-US`` → ``en``); no match: no value."""
+    try:
+        compiled = re.compile(node.text())
+    except re.error as exc:
+        raise node.error(f"is not a regular expression ({exc})") from None
+    if compiled.groups < 1:
+        raise node.error("needs a group in parentheses: the value is what it matches")
+
+    def matched(record: Any, env: Env) -> Any:
+        value = get(record, env)
+        if value is None:
+            return None
+        found = compiled.search(text_key(value))
+        return found.group(1) if found else None
+    return matched
 
 
 def _map_items(node: Node) -> list[tuple[str, Node]]:
