@@ -421,7 +421,7 @@ def test_articles_are_pulled_incrementally_as_text_and_drafts_come_archived(fake
     assert done and [(a.title, a.archived) for a in articles] == [
         ("Reset your password", False), ("ログインできない", False), ("Unfinished", True)]
     first = articles[0]
-    assert (first.remote_id, first.language, first.tags) == (str(reset), "en-us", ("account", "password"))
+    assert (first.remote_id, first.language, first.tags) == (str(reset), "en", ("account", "password"))
     assert first.body.strip() == "Open Settings, then Security." and first.url.endswith(f"/hc/en-us/articles/{reset}")
     assert articles[1].language == "ja"
     assert backend.pull_articles(cursor)[0] == []
