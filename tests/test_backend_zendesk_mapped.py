@@ -349,7 +349,7 @@ def test_an_answer_slower_than_the_timeout_is_an_unknown_outcome_not_a_retry(fak
     assert backend.find_delivered(item, str(tid)) == str(fake.comments(tid)[-1]["id"])
 
 
-def test_an_update_sets_priority_assignee_by_name_and_tags(fake):
+def test_an_update_sets_priority_assignee_by_name_and_tags_and_is_found_by_its_audit(fake):
     ids = seed_account(fake)
     tid = ids["t0"]
     backend = make_backend(fake)
@@ -360,8 +360,8 @@ def test_an_update_sets_priority_assignee_by_name_and_tags(fake):
         "high", ids["sam"], ["billing", "vip"], "open")
     assert result.remote_id is None and result.version == ticket["updated_at"]
     assert fake.audits(tid)[-1]["metadata"]["custom"] == {OUTBOX_KEY: item.id}
-    # An update is sent again as it is (the engine's rule): it is not looked for by its audit.
-    assert backend.find_delivered(item, str(tid)) is None
+    assert backend.find_delivered(item, str(tid)) == f"audit-{fake.audits(tid)[-1]['id']}"
+    assert backend.find_delivered(outbox("update", item_id="another"), str(tid)) is None
     with pytest.raises(errors.NotSupported, match="no assignee named 'Nobody'"):
         backend.push(outbox("update", assignee="Nobody"), str(tid), None)
 
