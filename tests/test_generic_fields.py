@@ -136,6 +136,22 @@ def test_an_article_body_in_html_becomes_text_and_archived_maps_to_a_flag():
     assert article.body.strip() == "One & two" and article.archived is True
 
 
+def test_a_satisfaction_rating_is_read_when_its_score_is_good_or_bad():
+    text = ("fields: {remote_id: id, number: id, subject: s, created_at: at, updated_at: at,\n"
+            "  rating: {score: {path: csat.score, map: {5: good, 1: bad}}, comment: csat.comment, remote_id: csat.id,"
+            " created_at: {path: csat.at, date: iso8601}}}")
+    read = reader(text).read
+    base = {"id": 3, "s": "S", "at": "2026-01-01T00:00:00Z"}
+    rated = read({**base, "csat": {"score": 5, "comment": "Quick!", "id": 77, "at": "2026-01-02T00:00:00Z"}}, env())
+    assert rated.rating is not None and (rated.rating.score, rated.rating.comment, rated.rating.remote_id) == (
+        "good", "Quick!", "77")
+    assert rated.rating.created_at == datetime(2026, 1, 2, tzinfo=UTC)
+    assert read({**base, "csat": {"score": 3}}, env()).rating is None  # offered, not a rating
+    assert read(base, env()).rating is None
+    with pytest.raises(MappingError, match="needs 'score'"):
+        reader(text.replace("score: {path: csat.score, map: {5: good, 1: bad}}, ", ""))
+
+
 def test_a_pattern_keeps_what_its_group_matches_else_the_default():
     text = "fields: {remote_id: id, language: {path: locale, pattern: \"^([a-z]+)\", default: en}}"
     read = reader(text, "user").read

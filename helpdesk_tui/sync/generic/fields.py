@@ -17,7 +17,7 @@ from typing import Any, Generic, TypeVar
 
 from helpdesk_tui.content.html import html_to_text
 from helpdesk_tui.domain.remote import (
-    RemoteArticle, RemoteMessage, RemoteOrganization, RemoteTemplate, RemoteTicket, RemoteUser,
+    RemoteArticle, RemoteMessage, RemoteOrganization, RemoteRating, RemoteTemplate, RemoteTicket, RemoteUser,
 )
 from helpdesk_tui.domain.vocab import MessageKind, Priority, Status
 from helpdesk_tui.sync.generic.node import Node
@@ -44,6 +44,7 @@ class Kind(Enum):
     TAGS = "tags"
     ATTACHMENTS = "attachments"
     FORMAT = "format"
+    RATING = "rating"
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ TICKET = {
     "solved_at": Target("solved_at", Kind.DATE),
     "first_response_due_at": Target("first_response_due_at", Kind.DATE),
     "resolution_due_at": Target("resolution_due_at", Kind.DATE),
+    "rating": Target("rating", Kind.RATING),
 }
 MESSAGE = {
     "remote_id": Target("remote_id", Kind.TEXT, True),
@@ -270,6 +272,9 @@ def compile_reader(node: Node, targets: Mapping[str, Target], build: Callable[..
         if target.kind is Kind.ATTACHMENTS:
             fields.append((target.attr, _attachments_reader(child, joins, context_roots), False, name))
             continue
+        if target.kind is Kind.RATING:
+            fields.append((target.attr, _rating_reader(child, joins, context_roots), False, name))
+            continue
         spec = parse_value(child, joins=joins, context_roots=context_roots, map_values=_MAP_CHECKS.get(target.kind))
         if spec.date is not None and target.kind is not Kind.DATE:
             raise child.need("date").error(f"is for times, and {name} is not one")
@@ -417,6 +422,34 @@ def _attachments_reader(node: Node, joins: Collection[str], context_roots: Colle
             if meta.get("name"):
                 out.append(meta)
         return out
+    return read
+
+
+RATING_FIELDS = ("score", "comment", "remote_id", "created_at")
+_SCORES = ("good", "bad")
+
+
+def _rating_reader(node: Node, joins: Collection[str], context_roots: Collection[str]) -> Reader:
+    """``{score, comment, remote_id, created_at}`` (each a field spec) → a ``RemoteRating``; a
+    score that is not good or bad (after its ``map``: a survey offered, not answered) is none."""
+    node.only(*RATING_FIELDS)
+    specs = {name: parse_value(child, joins=joins, context_roots=context_roots) for name, child in node.items()}
+    if "score" not in specs:
+        raise node.error("needs 'score' (good or bad, after its map)")
+    if "created_at" in specs and specs["created_at"].date is not None:
+        check_date_format(node.need("created_at").need("date"))
+
+    def read(record: Any, env: Env) -> RemoteRating | None:
+        score = specs["score"].get(record, env)
+        text = text_key(score).strip().lower() if score is not None else ""
+        if text not in _SCORES:
+            return None
+        values = {name: spec.get(record, env) for name, spec in specs.items() if name != "score"}
+        when = values.get("created_at")
+        ident = values.get("remote_id")
+        return RemoteRating(score=text, comment="" if values.get("comment") is None else str(values["comment"]),
+                            remote_id=None if ident is None or ident == "" else text_key(ident),
+                            created_at=None if when in (None, "") else parse_date(when, specs["created_at"].date))
     return read
 
 
