@@ -136,6 +136,17 @@ def test_an_article_body_in_html_becomes_text_and_archived_maps_to_a_flag():
     assert article.body.strip() == "One & two" and article.archived is True
 
 
+def test_custom_fields_from_a_list_of_records_or_an_object():
+    base = "fields: {remote_id: id, number: id, subject: s, created_at: at, updated_at: at, custom_fields: %s}"
+    record = {"id": 3, "s": "S", "at": "2026-01-01T00:00:00Z", "cf": [{"id": 360001, "value": "eu-1"},
+                                                                     {"id": 2, "value": None}, {"value": "no id"}],
+              "obj": {"region": "eu", "tier": 2}}
+    listed = reader(base % "{records: cf, key: id, value: value}").read(record, env())
+    assert listed.custom_fields == {"360001": "eu-1", "2": None}
+    assert reader(base % "obj").read(record, env()).custom_fields == {"region": "eu", "tier": 2}
+    assert reader(base % "obj").read({**record, "obj": None}, env()).custom_fields == {}
+
+
 def test_a_satisfaction_rating_is_read_when_its_score_is_good_or_bad():
     text = ("fields: {remote_id: id, number: id, subject: s, created_at: at, updated_at: at,\n"
             "  rating: {score: {path: csat.score, map: {5: good, 1: bad}}, comment: csat.comment, remote_id: csat.id,"

@@ -45,6 +45,7 @@ class Kind(Enum):
     ATTACHMENTS = "attachments"
     FORMAT = "format"
     RATING = "rating"
+    CUSTOM = "custom"
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ TICKET = {
     "first_response_due_at": Target("first_response_due_at", Kind.DATE),
     "resolution_due_at": Target("resolution_due_at", Kind.DATE),
     "rating": Target("rating", Kind.RATING),
+    "custom_fields": Target("custom_fields", Kind.CUSTOM),
 }
 MESSAGE = {
     "remote_id": Target("remote_id", Kind.TEXT, True),
@@ -275,6 +277,9 @@ def compile_reader(node: Node, targets: Mapping[str, Target], build: Callable[..
         if target.kind is Kind.RATING:
             fields.append((target.attr, _rating_reader(child, joins, context_roots), False, name))
             continue
+        if target.kind is Kind.CUSTOM:
+            fields.append((target.attr, _custom_reader(child), False, name))
+            continue
         spec = parse_value(child, joins=joins, context_roots=context_roots, map_values=_MAP_CHECKS.get(target.kind))
         if spec.date is not None and target.kind is not Kind.DATE:
             raise child.need("date").error(f"is for times, and {name} is not one")
@@ -423,6 +428,28 @@ def _attachments_reader(node: Node, joins: Collection[str], context_roots: Colle
                 out.append(meta)
         return out
     return read
+
+
+def _custom_reader(node: Node) -> Reader:
+    """A helpdesk's own fields: a path to an object (kept as it is), or ``{records: PATH, key:
+    PATH, value: PATH}``: a list of records, each one field (``[{id: 360001, value: "eu-1"}]``)."""
+    if not isinstance(node.value, dict):
+        whole = compile_path(node.text(), node)
+
+        def as_object(record: Any, env: Env) -> dict[str, Any] | None:
+            found = whole(record)
+            return {str(k): v for k, v in found.items()} if isinstance(found, dict) else None
+        return as_object
+    node.only("records", "key", "value")
+    records, key, value = (compile_path(node.need(k).text(), node.need(k)) for k in ("records", "key", "value"))
+
+    def from_list(record: Any, env: Env) -> dict[str, Any] | None:
+        found = records(record)
+        if not isinstance(found, list):
+            return None
+        return {text_key(ident): value(item) for item in found
+                if isinstance(item, dict) and (ident := key(item)) is not None and ident != ""}
+    return from_list
 
 
 RATING_FIELDS = ("score", "comment", "remote_id", "created_at")
