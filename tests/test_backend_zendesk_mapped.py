@@ -129,8 +129,8 @@ def test_full_pull_across_pages_returns_every_ticket_once_with_users_and_organiz
     down = next(t for t in tickets if t.remote_id == str(ids["down"]))
     assert (down.number, down.subject, down.status, down.priority) == (ids["down"], "Site down", Status.OPEN,
                                                                        Priority.URGENT)
-    assert (down.assignee, down.group, down.tags) == ("Sam Senior", "Network", ("outage",))
-    assert down.custom_fields == {}  # the engine has no field for custom fields (the hand-written keeps them)
+    assert (down.assignee, down.group, down.tags, down.custom_fields) == ("Sam Senior", "Network", ("outage",),
+                                                                          {"360001": "eu-1"})
     assert (down.requester_remote_id, down.organization_remote_id) == (str(ids["aiko"]), str(ids["acme"]))
     assert down.version == fake.ticket(ids["down"])["updated_at"] == down.raw["updated_at"]
     statuses = {t.status_raw: (t.status, t.priority) for t in tickets if t.remote_id != str(ids["down"])}
@@ -146,6 +146,18 @@ def test_without_a_page_size_the_export_asks_for_zendesks_default(fake):
     seed_account(fake)
     pull_all(make_backend(fake, page_size=None))
     assert "per_page" not in fake.requests_to("incremental")[0].query
+
+
+def test_a_satisfaction_rating_comes_with_its_ticket(fake):
+    ids = seed_account(fake)
+    backend = make_backend(fake)
+    _, cursor = pull_all(backend)
+    rating = fake.rate_ticket(ids["t3"], "bad", "Took a week.")  # t3 is solved
+    (ticket,) = [t for p in pull_all(backend, cursor)[0] for t in p.tickets]
+    assert ticket.rating is not None
+    assert (ticket.rating.score, ticket.rating.comment, ticket.rating.remote_id) == ("bad", "Took a week.",
+                                                                                    str(rating))
+    assert all(t.rating is None for p in pull_all(backend)[0] for t in p.tickets if t.remote_id != str(ids["t3"]))
 
 
 def test_a_second_pull_from_the_last_cursor_returns_nothing(fake):
