@@ -12,7 +12,7 @@ from helpdesk_tui.domain.vocab import MessageKind, Priority, Status
 from helpdesk_tui.sync.generic.fields import Unreadable, reader_for
 from helpdesk_tui.sync.generic.lookups import Lookup
 from helpdesk_tui.sync.generic.node import MappingError, loads
-from helpdesk_tui.sync.generic.values import Env, format_date, parse_date
+from helpdesk_tui.sync.generic.values import Env, format_date, parse_condition, parse_date
 
 TICKET = """
 fields:
@@ -120,6 +120,20 @@ def test_message_kind_rules_use_the_ticket_and_files_are_listed():
     assert message({**base, "private": True}).kind is MessageKind.INTERNAL_NOTE
     assert message({**base, "user": {"id": 1}, "via": "web"}).kind is MessageKind.SYSTEM
     assert message({**base, "user": {"id": 1}, "via": "email"}).kind is MessageKind.PUBLIC_REPLY
+
+
+def test_a_kind_rule_may_test_the_side_loaded_author_of_a_message():
+    text = ("fields:\n  remote_id: id\n  body: text\n  created_at: at\n  author: {path: author_id, join: people}\n"
+            "  kind:\n    - {when: {path: author_id, join: people, pick: role, equals: end-user}, kind: customer}\n"
+            "    - {kind: public_reply}\n")
+    read = reader(text, "message", joins=("people",)).read
+    people = {"5": {"id": 5, "name": "Cam Cc", "role": "end-user"}, "6": {"id": 6, "name": "Al", "role": "agent"}}
+    base = {"id": 1, "text": "Me too", "at": "2026-01-01T00:00:00Z"}
+    assert read({**base, "author_id": 5}, env(people=people)).kind is MessageKind.CUSTOMER
+    assert read({**base, "author_id": 6}, env(people=people)).kind is MessageKind.PUBLIC_REPLY
+    assert read({**base, "author_id": 9}, env(people=people)).kind is MessageKind.PUBLIC_REPLY  # not loaded
+    with pytest.raises(MappingError, match="cannot be used here"):  # e.g. a stream's skip: no joins there
+        parse_condition(loads("c: {path: a, join: people, equals: x}\n", "m.yaml").need("c"), ())
 
 
 def test_users_fall_back_to_the_email_or_id_for_a_name():

@@ -366,7 +366,7 @@ def _kind_reader(node: Node, joins: Collection[str], context_roots: Collection[s
             item.only("when", "kind")
             kind = MessageKind(_MAP_CHECKS[Kind.KIND](item.need("kind")))
             when = item.get("when")
-            rules.append((parse_condition(when, context_roots) if when is not None else None, kind))
+            rules.append((parse_condition(when, context_roots, joins) if when is not None else None, kind))
         if not rules or rules[-1][0] is not None:
             raise node.error("needs a last rule without 'when' (the kind when no rule matches)")
 

@@ -266,16 +266,26 @@ def format_date(moment: datetime, fmt: str) -> str | int:
 
 # --- conditions --------------------------------------------------------------------------
 
-COND_KEYS = ("path", "equals", "in", "empty", "not_empty")
+COND_KEYS = ("path", "equals", "in", "empty", "not_empty", "join", "pick")
 
 
 class Condition:
     """``{path, equals | in | empty | not_empty}``: ``test(record, env)``; compared as text,
-    and ``equals``/``in`` values may be templates over the context (``{ticket.requester}``)."""
+    and ``equals``/``in`` values may be templates over the context (``{ticket.requester}``).
+    ``join`` (with ``pick``) tests a field of the side-loaded or looked-up record the path
+    names (a comment's author's role), where the caller allows joins."""
 
-    def __init__(self, node: Node, context_roots: Collection[str]) -> None:
+    def __init__(self, node: Node, context_roots: Collection[str], joins: Collection[str] = ()) -> None:
         node.only(*COND_KEYS)
-        self.path = compile_path(node.need("path").text(), node.need("path"))
+        path = compile_path(node.need("path").text(), node.need("path"))
+        self.path: Getter = lambda record, env: path(record)
+        join = node.get("join")
+        if join is not None:
+            if not joins:
+                raise join.error("cannot be used here: a join is tested in a message's kind rules")
+            self.path = _join(self.path, join, joins, node.get("pick"))
+        elif node.get("pick") is not None:
+            raise node.need("pick").error("goes with join")
         tests = [k for k in ("equals", "in", "empty", "not_empty") if k in node.mapping()]
         if len(tests) != 1:
             raise node.error("needs exactly one of equals, in, empty or not_empty")
@@ -302,7 +312,7 @@ class Condition:
         return lambda context: fixed
 
     def test(self, record: Any, env: Env) -> bool:
-        value = self.path(record)
+        value = self.path(record, env)
         if self.kind == "empty":
             return value is None or value == "" or value == [] or value == {}
         if self.kind == "not_empty":
@@ -313,5 +323,5 @@ class Condition:
         return text_key(value) in wanted
 
 
-def parse_condition(node: Node, context_roots: Collection[str]) -> Condition:
-    return Condition(node, context_roots)
+def parse_condition(node: Node, context_roots: Collection[str], joins: Collection[str] = ()) -> Condition:
+    return Condition(node, context_roots, joins)
