@@ -271,13 +271,11 @@ def test_fetch_thread_tells_customer_replies_and_notes_apart_and_follows_pages(f
     assert backend.fetch_thread(str(tid))[0].kind == MessageKind.CUSTOMER  # by id: the ticket is read first
 
 
-def test_a_comment_by_another_end_user_is_a_public_reply_not_the_customers(fake):
-    """The hand-written backend calls any end user's comment the customer's (the author's role,
-    side-loaded); a kind rule tests the comment record only, so the mapping goes by the requester."""
+def test_a_comment_by_another_end_user_is_the_customers_too(fake):
     ids = seed_account(fake)
     fake.add_comment(ids["down"], "Me too (a colleague of Aiko).", author_id=ids["bob"], public=True)
     thread = make_backend(fake).fetch_thread(str(ids["down"]))
-    assert (thread[-1].author, thread[-1].kind) == ("Bob Rossi", MessageKind.PUBLIC_REPLY)
+    assert (thread[-1].author, thread[-1].kind) == ("Bob Rossi", MessageKind.CUSTOMER)
 
 
 def test_fetch_thread_of_a_deleted_ticket_is_not_found(fake):
