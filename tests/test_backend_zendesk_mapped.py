@@ -398,6 +398,14 @@ def test_a_new_ticket_carries_its_key_and_external_id_and_is_found_by_it(fake):
     assert again.remote_id == result.remote_id and len(fake.requests_to(r"/tickets(\.json)?$", "POST")) == 2
 
 
+def test_a_new_tickets_ccs_go_as_collaborators(fake):
+    item = outbox("new_ticket", subject="Printer", body="It jams.", requester="kim@example.com",
+                  cc=["lee@example.com"])
+    result = make_backend(fake).push(item, "", None)
+    (cc,) = fake.ticket(int(result.remote_id or 0))["email_cc_ids"]
+    assert fake.state.users[cc]["email"] == "lee@example.com"
+
+
 def test_a_reply_with_a_file_uploads_it_first_and_names_its_token(fake, tmp_path):
     from helpdesk_tui.sync.commands import Attachment
 
