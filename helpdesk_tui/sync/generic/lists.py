@@ -71,7 +71,11 @@ class ListPuller:
         context = next(self._leaves(0, dict(self.base()), first=True), None)
         if context is None:
             return []
-        page = self.reader.fetch_page(self.spec.stream, context, {})
+        incremental = self.spec.incremental
+        # As a first pull asks (an API may require its `initial` filter, e.g. a start_time).
+        filters = incremental.filter(CursorState()) if incremental is not None else {}
+        query, body = ({}, filters) if incremental is not None and incremental.in_body else (filters, {})
+        page = self.reader.fetch_page(self.spec.stream, context, {}, extra_query=query, extra_body=body)
         out: list[Any] = []
         env = Env(page.side_loads, self.lookup, context)
         for record in page.records:
