@@ -418,7 +418,9 @@ def test_a_reply_with_a_file_uploads_it_first_and_names_its_token(fake, tmp_path
     make_backend(fake).push(command, str(tid), None)
     (upload,) = fake.requests_to("/uploads", "POST")
     assert upload.query["filename"] == "trace.txt" and upload.body == b"route trace\n"
-    assert [a["file_name"] for a in fake.comments(tid)[-1]["attachments"]] == ["trace.txt"]
+    assert upload.headers["Content-Type"] == "text/plain"
+    assert [(a["file_name"], a["content_type"]) for a in fake.comments(tid)[-1]["attachments"]] == [
+        ("trace.txt", "text/plain")]
 
 
 def test_a_closed_ticket_refuses_replies_with_zendesks_reason(fake):
@@ -505,3 +507,14 @@ def test_macros_are_templates_only_their_actions_are_not_read(fake, tmp_path):
     finally:
         cache.close()
     assert DEMO_NOW.tzinfo is UTC
+
+
+def test_account_test_runs_every_read_the_mapping_declares(fake):
+    seed_account(fake)
+    fake.add_article("Reset your password", "<p>Open Settings.</p>")
+    fake.add_macro("Greeting", "Hi {{ticket.requester.first_name}}")
+    backend = make_backend(fake)
+    backend.check()
+    said = {name: run() for name, run in backend.probes()}
+    assert list(said) == ["tickets", "thread", "lookup agents", "lookup groups", "articles", "templates"]
+    assert said["lookup agents"] == "2 agents" and said["articles"] == "1 article on the first page"
