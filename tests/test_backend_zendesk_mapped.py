@@ -2,8 +2,23 @@
 Zendesk as a mapping (``sync/mappings/zendesk.yaml``) and the same fake Zendesk over real HTTP.
 
 Where the mapping cannot do what the hand-written backend does, the test says so and pins what
-the mapping does instead (the list is in the module's last section): those are what the
-generic engine still cannot express.
+the mapping does instead. What the generic engine still cannot express, from those two files:
+
+- a macro's actions (``template_actions``: status, priority, tags, assignee, group) and macros
+  that only change fields (``pull_action_macros``): a mapped template is text only;
+- Liquid filters (``| capitalize``, ``| default: 'x'``): placeholders are a table of exact
+  names; the rest is kept as written and flagged;
+- the site address given as ``acme`` or ``…/api/v2`` (``site_url``): ``base_url`` is a template;
+  a user already ending in ``/token`` gets it twice;
+- after a lost answer, reading the thread back when the audits are refused (an OAuth token
+  without the read scope): one way to find a write per operation;
+- the hint on a 422 ("a closed ticket is read-only: open a follow-up ticket"): the refusal
+  says Zendesk's reason only; an assignee given as an email address (``assignee_email``);
+- the export's first article pull leaves drafts out; the mapping reads them archived (the same
+  outcome: an archived article never stays in the cache).
+
+The exactly-once fault plans run against the mapping in tests/test_exactly_once.py (param
+``zendesk-mapped``) and the conformance suite in tests/test_conformance_zendesk_mapped.py.
 """
 
 from __future__ import annotations
