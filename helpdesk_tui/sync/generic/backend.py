@@ -23,6 +23,7 @@ from helpdesk_tui.sync.backends.attachment_fetch import download_url
 from helpdesk_tui.sync.contract import (
     AccountSettings, Backend, Capabilities, ChangeFeed, Command, Identity, PushResult,
 )
+from helpdesk_tui.sync.generic import base64_download
 from helpdesk_tui.sync.generic.fields import Unreadable, ticket_context
 from helpdesk_tui.sync.generic.lists import ListPuller
 from helpdesk_tui.sync.generic.lookups import Lookup, Lookups
@@ -48,12 +49,12 @@ def _check_mapping(value: str) -> str | None:
     try:
         load_mapping(FilePath(value).expanduser())
     except MappingError as error:
-        return str(error)
+        return f"cannot be used: {str(error).rstrip('.')}"
     return None
 
 
 MAPPING_OPTION = Option("mapping", "the mapping file (YAML) that describes the helpdesk's API", required=True,
-                        validate=_check_mapping)
+                        validate=_check_mapping, file=True)
 
 
 class GenericBackend(Backend):
@@ -214,8 +215,8 @@ class GenericBackend(Backend):
         found = self.tickets.one_with_side_loads(str(number), number=number)
         if found is None:
             return None
-        record, loaded = found
-        env = Env(loaded, self.lookups, dict(self._base))
+        record, side_loads = found
+        env = Env(side_loads, self.lookups, dict(self._base))
         try:
             ticket = self.tickets.ticket_of(record, env)
         except Unreadable as exc:
@@ -258,6 +259,9 @@ class GenericBackend(Backend):
     def download_attachment(self, meta: MappingABC[str, Any], sink: IO[bytes],
                             progress: Callable[[int, int], None] | None = None) -> None:
         site = str(self.mapping.base_url.render(self._base)).rstrip("/") + "/"
+        if meta.get(base64_download.KEY):
+            base64_download.download_base64(self.client, meta, site, self.label, sink, progress)
+            return
         download_url(self.client, meta, "url", site, self.label, sink, progress)
 
     # --- account test ----------------------------------------------------------------------

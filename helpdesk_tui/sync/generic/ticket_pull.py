@@ -22,7 +22,8 @@ from helpdesk_tui.sync.generic.fields import Unreadable
 from helpdesk_tui.sync.generic.incremental import CursorState
 from helpdesk_tui.sync.generic.mapping import TicketStream
 from helpdesk_tui.sync.generic.people import PeopleReader
-from helpdesk_tui.sync.generic.streams import Fetched, Reader, side_loads
+from helpdesk_tui.sync.generic.paging import PageState
+from helpdesk_tui.sync.generic.streams import Fetched, Reader, side_loads_of
 from helpdesk_tui.sync.generic.values import Env, NameLookup, text_key
 from helpdesk_tui.sync.status import SyncStatus
 
@@ -88,9 +89,11 @@ class TicketPuller:
                 status.delete(ident)
             return None
         stamp = self.spec.incremental.stamp(record)
-        if state.already_read(ident, stamp):
+        # At the boundary stamp a ticket counts as read only as it was then: one changed again in
+        # the same second (stamps in whole seconds) has other content, and is read again.
+        if state.already_read(ident, stamp, record):
             return None
-        state.saw(ident, stamp)
+        state.saw(ident, stamp, record)
         digest = ""
         if status is not None:
             digest = content_hash(record)
@@ -147,13 +150,41 @@ class TicketPuller:
             # (the request must list oldest first). With max_pages: 1 every page is asked for by
             # stamp, so records that move while the listing is read are never skipped.
             if state.newest is not None and (state.since is None or state.newest > state.since):
+                self._gone(state, page, env)
                 state.listing_done()
+                state.restart = True
             else:  # the whole page sat at the boundary stamp: page on within it, or it never ends
                 state.page = following
             page.done = False
             return
+        self._gone(state, page, env)
         state.listing_done()
+        state.restart = False
         page.done = True
+
+    def _gone(self, state: CursorState, page: ChangePage, env: Env) -> None:
+        """Before a listing's filter moves on: the tickets that left the listing (``tickets.gone``:
+        the deleted, the spam) become deletions. Their listings keep a filter of their own (from
+        the main one's, then their newest stamp), so each is reported once. The first listing
+        has nothing to delete yet."""
+        since = state.gone_since or state.since
+        if not self.spec.gone or since is None:
+            return
+        gone = CursorState(since=since, seen=list(state.gone_seen))
+        filters = self.spec.incremental.filter(gone)
+        query, body = ({}, filters) if self.spec.incremental.in_body else (filters, {})
+        for stream in self.spec.gone:
+            at: PageState | None = {}
+            while at is not None:
+                fetched = self.reader.fetch_page(stream, self.base(), at, extra_query=query, extra_body=body)
+                for record in fetched.records:
+                    ident, stamp = self.spec.reader.remote_id(record, env), self.spec.incremental.stamp(record)
+                    if ident is not None and not gone.already_read(ident, stamp):
+                        gone.saw(ident, stamp)
+                        page.deleted_ticket_ids.append(ident)
+                at = fetched.next if fetched.next is not None and not stream.paging.capped(fetched.next) else None
+        gone.listing_done()
+        state.gone_since, state.gone_seen = gone.since, gone.seen
 
     def _scan_ends(self, state: CursorState, page: ChangePage, status: SyncStatus, env: Env,
                    taken: list[Any]) -> None:
@@ -179,8 +210,8 @@ class TicketPuller:
         return found[0] if found is not None else None
 
     def one_with_side_loads(self, ident: str, *, number: int | None = None) -> tuple[Any, dict[str, Any]] | None:
-        """``one`` and the lists its answer side-loads beside the ticket, read as the listing's
-        ``side_loads`` say (a helpdesk that side-loads users on its listing does on one ticket)."""
+        """``one``'s record and the side-loads of its answer (read as the listing's are: the
+        same search with the ticket's people beside it)."""
         one = self.spec.one
         if one is None:
             return None
@@ -194,7 +225,7 @@ class TicketPuller:
             return None
         if self.spec.stream.expand is not None:
             record = self.reader.expand(self.spec.stream.expand, self.base(), record)
-        return record, side_loads(self.spec.stream, answer.body)
+        return record, side_loads_of(self.spec.stream, answer.body)
 
     def _people(self, page: ChangePage, taken: list[Any], env: Env) -> None:
         skipped = page.skipped

@@ -8,7 +8,19 @@ from __future__ import annotations
 
 from helpdesk_tui.sync.generic.backend import MappedBackend
 
-__all__ = ["MappedBackend", "ZendeskMappedBackend"]
+__all__ = ["FreshdeskBackend", "HelpScoutBackend", "MappedBackend", "ZammadBackend", "ZendeskMappedBackend"]
+
+
+class FreshdeskBackend(MappedBackend):
+    mapping_file = "freshdesk.yaml"
+
+
+class HelpScoutBackend(MappedBackend):
+    mapping_file = "helpscout.yaml"
+
+
+class ZammadBackend(MappedBackend):
+    mapping_file = "zammad.yaml"
 
 
 class ZendeskMappedBackend(MappedBackend):
