@@ -151,6 +151,9 @@ def test_template_syntax_the_table_does_not_translate_is_kept_as_text_never_run(
                         " {# stray")
     assert [name for name, _ in find_placeholders(rendered)] == [
         "dc.greeting", "{% for x in y %}", "x", "{% endfor %}", "''.__class__"]
+    other = translate_placeholders("Hi #{ticket.customer.firstname} #{user.x} {{x}}",
+                                   (("#{ticket.customer.firstname}", "{{ customer.first_name }}"),))
+    assert other == 'Hi {{ customer.first_name }} #{user.x} {{ "{{x}}" }}'  # another syntax: as its table says
 
 
 def test_expand_reads_each_record_once_per_page_and_users_by_request_once():

@@ -4,6 +4,7 @@ by ``as`` in the next level's request."""
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -109,25 +110,34 @@ class ListPuller:
 
 
 # A helpdesk's own template syntax: ``{{ … }}``, ``{% … %}``, and a stray ``{{``, ``{%`` or ``{#``.
-_THEIRS = re.compile(r"\{\{(.*?)\}\}|\{%(.*?)%\}|\{[{%#]", re.S)
+_THEIRS = r"\{\{(?P<inner>.*?)\}\}|\{%(?P<tag>.*?)%\}|\{[{%#]"
 
 
 def translate_placeholders(body: str, table: tuple[tuple[str, str], ...]) -> str:
     """A synced template's body in our syntax: each placeholder the table names becomes ours
-    (spaces inside the braces do not matter); anything else that looks like template syntax
-    is kept as the helpdesk wrote it, as literal text (a tag inside ``{{ }}``), which the send
-    checks flag as a placeholder with no value: a synced template never runs code of its own."""
-    ours = {_bare(theirs): mine for theirs, mine in table}
+    (in braces, however it is spaced inside them; in any other syntax, such as ``#{…}``, as
+    written); anything else that looks like our template syntax is kept as the helpdesk wrote
+    it, as literal text (a tag inside ``{{ }}``), which the send checks flag as a placeholder
+    with no value: a synced template never runs code of its own."""
+    pattern, ours = _compiled(table)
 
     def one(match: re.Match[str]) -> str:
         token = match.group(0)
         found = ours.get(_bare(token))
         if found is not None:
             return found
-        if match.group(2) is not None:  # a tag ({% if %}): shown inside braces, so the send checks stop it too
+        if match.group("tag") is not None:  # a tag ({% if %}): shown inside braces, so the send checks stop it too
             token = "{{ " + token + " }}"
         return "{{ " + json.dumps(token, ensure_ascii=False) + " }}"
-    return _THEIRS.sub(one, body)
+    return pattern.sub(one, body)
+
+
+@functools.lru_cache(maxsize=16)
+def _compiled(table: tuple[tuple[str, str], ...]) -> tuple[re.Pattern[str], dict[str, str]]:
+    """The table's own placeholders first (longest first), then anything in braces."""
+    keys = sorted((theirs for theirs, _ in table), key=len, reverse=True)
+    named = "|".join(re.escape(key) for key in keys)
+    return re.compile(f"{named}|{_THEIRS}" if named else _THEIRS, re.S), {_bare(k): v for k, v in table}
 
 
 def _bare(token: str) -> str:
