@@ -402,6 +402,9 @@ _STORAGE = re.compile(r"/storage/(\w+)")
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as the real service and httpx expect
+    # Headers and body are two writes: with Nagle each kept-alive answer waited ~40 ms for the
+    # client's delayed ACK, so a benchmark measured the fake, not the client.
+    disable_nagle_algorithm = True
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
         self.server.fake.serve(self)  # type: ignore[attr-defined]
