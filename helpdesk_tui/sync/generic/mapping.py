@@ -97,6 +97,9 @@ class TicketStream:
     gone: tuple[StreamSpec, ...] = ()
 
 
+USERS_JOIN = "users"
+
+
 @dataclass(frozen=True)
 class People:
     """Users or organizations: from inside each ticket, a side-load, or a request per id."""
@@ -197,7 +200,9 @@ def parse_mapping(root: Node) -> Mapping:
     tickets = _tickets(tickets_node, joins)
     users = _people(root.get("users"), "user", "requester", joins, side_loads)
     organizations = _people(root.get("organizations"), "organization", "organization", joins, side_loads)
-    messages, batch = _messages(root.need("messages"), set(lookups))
+    # join: users (a message's author id → the person's name) is built in where users are read.
+    message_joins = set(lookups) | ({USERS_JOIN} if users is not None else set())
+    messages, batch = _messages(root.need("messages"), message_joins)
     articles = _list_stream(root.get("articles"), "article", set(lookups))
     templates = _list_stream(root.get("templates"), "template", set(lookups))
     label = root.need("label").text()
@@ -325,7 +330,8 @@ def _people(node: Node | None, what: str, key: str, joins: Collection[str], side
         return None
     node.only("in_ticket", "side_load", "request", "record", "fields")
     sources = [k for k in ("in_ticket", "side_load", "request") if node.get(k) is not None]
-    if len(sources) != 1:
+    # A request beside in_ticket or side_load reads, by id, a person a message names whom no page brought.
+    if len(sources) != 1 and sources not in (["in_ticket", "request"], ["side_load", "request"]):
         raise node.error("needs exactly one of in_ticket, side_load or request: where the records come from")
     in_ticket = node.get("in_ticket")
     side_load = node.get("side_load")

@@ -8,7 +8,8 @@ to). The spec forms:
 - ``{path: …, map: {1: new}, default: open}``: the value mapped (keys compared as text);
 - ``{path: …, join: agents, pick: name}``: an id turned into a name through a lookup, or into
   the side-loaded record of that name (``pick`` reads it; default ``name``);
-- ``{first: [a, b]}``: the first path with a value; ``{template: "{first} {last}"}``;
+- ``{first: [a, b]}``: the first with a value, each a path or a value spec (``{path: user_id,
+  join: agents}``); ``{template: "{first} {last}"}``;
   ``{const: x}``; ``pattern: "^([a-z]+)"`` keeps what a regular expression's group matches.
 
 Dates are turned into ``datetime`` by ``parse_date`` with the ``date:`` format. Conditions
@@ -90,7 +91,7 @@ def parse_value(node: Node, *, joins: Collection[str], context_roots: Collection
              or (k == "const" and "const" in node.mapping())]
     if len(kinds) != 1:
         raise node.error("needs exactly one of path, first, template or const")
-    base = _base(node, kinds[0], context_roots)
+    base = _base(node, kinds[0], context_roots, joins)
     get = base
     join = node.get("join")
     if join is not None:
@@ -152,14 +153,26 @@ def _map_items(node: Node) -> list[tuple[str, Node]]:
     return list(node.items())
 
 
-def _base(node: Node, kind: str, context_roots: Collection[str]) -> Getter:
+def _base(node: Node, kind: str, context_roots: Collection[str], joins: Collection[str] = ()) -> Getter:
     if kind == "path":
         path = compile_path(node.need("path").text(), node.need("path"))
         return lambda record, env: path(record)
     if kind == "first":
-        paths = [compile_path(child.text(), child) for child in node.need("first").each()]
-        if not paths:
+        choices = list(node.need("first").each())
+        if not choices:
             raise node.need("first").error("needs at least one path")
+        if any(isinstance(child.value, dict) for child in choices):
+            # A choice may be a value spec (an id joined to a name): each is compiled once here.
+            getters = [parse_value(child, joins=joins, context_roots=context_roots).get for child in choices]
+
+            def first_value(record: Any, env: Env) -> Any:
+                for get in getters:
+                    value = get(record, env)
+                    if value is not None and value != "":
+                        return value
+                return None
+            return first_value
+        paths = [compile_path(child.text(), child) for child in choices]
 
         def first(record: Any, env: Env) -> Any:
             for path in paths:
