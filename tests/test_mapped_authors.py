@@ -16,7 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from helpdesk_tui.domain.remote import RemoteTicket
 from helpdesk_tui.domain.vocab import MessageKind
+from helpdesk_tui.sync.contract import Backend
 from helpdesk_tui.sync.testing import Rig, ServerActions
 from helpdesk_tui.sync.testing.rig import words
 from tests.fakes.freshdesk import FakeFreshdesk
@@ -115,3 +117,33 @@ class TestZendeskMappedAuthors(AuthorNames):
     @pytest.fixture
     def server(self, zendesk: FakeZendesk) -> ServerActions:
         return MappedZendeskActions(zendesk)
+
+
+def test_freshdesk_names_a_requester_it_cannot_read_again_by_the_name_on_the_ticket(freshdesk: FakeFreshdesk,
+                                                                                    tmp_path: Path,
+                                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The contact is gone (404) when the thread is read by a fresh backend: the name the ticket
+    listing carried (include=requester) is better than the id."""
+    monkeypatch.setenv("HELPDESK_TUI_HOME", str(tmp_path / "home"))
+    server = FreshdeskActions(freshdesk)
+    t = uuid.uuid4().hex[:8]
+    remote_id = server.create_ticket(f"Gone {t}", f"Who am I ({t})?")
+    [ticket] = [x for page in _pages(server.backend()) for x in page if x.remote_id == remote_id]
+    with freshdesk.lock:
+        gone = freshdesk.state.contacts.pop(int(freshdesk.ticket(int(remote_id))["requester_id"]))
+    try:
+        [message] = server.backend().fetch_thread(ticket)
+    finally:
+        with freshdesk.lock:
+            freshdesk.state.contacts[gone["id"]] = gone
+    assert (message.kind, message.author) == (MessageKind.CUSTOMER, CUSTOMER)
+
+
+def _pages(backend: Backend) -> Iterator[list[RemoteTicket]]:
+    cursor = None
+    while True:
+        page = backend.pull(cursor)
+        yield page.tickets
+        if page.done:
+            return
+        cursor = page.cursor
