@@ -60,9 +60,10 @@ def plan_account(settings: Settings, name: str, backend: str, url: str, user: st
                                                  token_command=token_command)
     except accounts_file.InvalidAccount as error:
         raise InvalidRequest(str(error)) from None
-    declared = check_backend(backend)
+    check_backend(backend)
     try:
         given = dict(parse_option(text) for text in options)
+        declared = check_backend(backend, given)
         account = accounts_file.validate_account(name, backend, url, user, backend_names(),
                                                  token_command=token_command, options=given, declared=declared)
     except ValueError as error:  # InvalidAccount is one

@@ -33,13 +33,13 @@ def backend_label(name: str) -> str:
         return name
 
 
-def check_backend(name: str) -> tuple[Option, ...]:
-    """Import backend ``name``; returns the account options it declares. A plug-in that fails to
-    load is one sentence, before any token is asked."""
+def check_backend(name: str, given: Mapping[str, str] | None = None) -> tuple[Option, ...]:
+    """Import backend ``name``; returns the account options it declares (for an account with the
+    options ``given``). A plug-in that fails to load is one sentence, before any token is asked."""
     from helpdesk_tui.sync import registry
 
     try:
-        return registry.load_backend(name).options
+        return registry.load_backend(name).options_for(given or {})
     except registry.BackendUnavailable as error:
         raise ServiceError(str(error)) from None
 

@@ -24,7 +24,7 @@ class HelpdeskLimits:
     limits: AttachmentLimits
 
 
-def limits_for(backend_name: str) -> HelpdeskLimits:
+def limits_for(backend_name: str, options: Mapping[str, str] | None = None) -> HelpdeskLimits:
     """What the account's helpdesk accepts (declared by its backend; nothing is asked over the network)."""
     from helpdesk_tui.sync import registry
 
@@ -32,7 +32,8 @@ def limits_for(backend_name: str) -> HelpdeskLimits:
         cls = registry.load_backend(backend_name)
     except registry.BackendUnavailable:
         return HelpdeskLimits(backend_name, NO_ATTACHMENTS)
-    return HelpdeskLimits(str(cls.label), cls.capabilities.attachments)
+    given = dict(options or {})
+    return HelpdeskLimits(str(cls.label_for(given)), cls.capabilities_for(given).attachments)
 
 
 def account_limits(workspace) -> HelpdeskLimits:
@@ -41,7 +42,8 @@ def account_limits(workspace) -> HelpdeskLimits:
         from helpdesk_tui.sync.backends.demo import DemoBackend
 
         return HelpdeskLimits(DemoBackend.label, DemoBackend.capabilities.attachments)
-    return limits_for(workspace.settings.accounts[workspace.account].backend)
+    account = workspace.settings.accounts[workspace.account]
+    return limits_for(account.backend, account.options)
 
 
 def attach(db_path: Path, path_text: str, limits: HelpdeskLimits | None = None) -> Meta:

@@ -91,6 +91,8 @@ class ClientCredentials(_Secret):
 
     requires_response_body = True  # the token request's answer is read here
     EARLY = 30.0  # seconds: a token this close to expiry is renewed before use
+    refused = "refused the client credentials"  # how a refusal is said (the refresh-token grant differs)
+    fix = "check the client id and secret, or run 'helpdesk-tui account add' again"
 
     def __init__(self, token_url: str, client_id: str, client_secret: str, *, scope: str | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
@@ -128,8 +130,7 @@ class ClientCredentials(_Secret):
         """The token from the token endpoint's answer; ``AuthFailed`` (without any secret) if none."""
         host = response.request.url.host
         if response.status_code != 200:
-            raise errors.AuthFailed(f"{host} refused the client credentials ({response.status_code}): check the "
-                                    "client id and secret, or run 'helpdesk-tui account add' again.")
+            raise errors.AuthFailed(f"{host} {self.refused} ({response.status_code}): {self.fix}.")
         try:
             data = response.json()
             token = str(data["access_token"])
@@ -138,4 +139,41 @@ class ClientCredentials(_Secret):
             raise errors.AuthFailed(f"{host} sent no access token: check the token URL.") from None
         with self._lock:
             self._token, self._expires = token, self._clock() + lifetime
+        return token
+
+
+class RefreshToken(ClientCredentials):
+    """OAuth2 refresh-token grant: an access token fetched from ``token_url`` with a long-lived
+    refresh token (the account's secret), fetched again when it expires or the API answers 401.
+
+    A server that rotates refresh tokens answers a new one with each access token: it is kept
+    for the next renewal in this process (the stored secret is the one the account was added
+    with; a server that revokes it on first use needs the account added again after a restart).
+    """
+
+    def __init__(self, token_url: str, client_id: str, refresh_token: str, *, client_secret: str | None = None,
+                 scope: str | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__(token_url, client_id, client_secret or "", scope=scope, clock=clock)
+        self._refresh = refresh_token
+
+    refused = "refused the refresh token"
+    fix = "the token expired or was revoked: sign in again and run 'helpdesk-tui account add' with a new one"
+
+    def _token_request(self) -> httpx.Request:
+        data = {"grant_type": "refresh_token", "refresh_token": self._refresh, "client_id": self.client_id}
+        if self._secret:
+            data["client_secret"] = self._secret
+        if self.scope:
+            data["scope"] = self.scope
+        return httpx.Request("POST", self.token_url, data=data, headers={"Accept": "application/json"})
+
+    def _take(self, response: httpx.Response) -> str:
+        token = super()._take(response)
+        try:
+            rotated = response.json().get("refresh_token")
+        except (ValueError, AttributeError):
+            rotated = None
+        if isinstance(rotated, str) and rotated:
+            with self._lock:
+                self._refresh = rotated
         return token

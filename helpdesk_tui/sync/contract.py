@@ -128,6 +128,22 @@ class Backend(ABC):
         self.identity: Identity | None = None
 
     @classmethod
+    def options_for(cls, given: Mapping[str, str]) -> tuple[Option, ...]:
+        """The options an account with the options ``given`` takes: ``options``, unless the
+        backend's settings depend on one of them (the generic backend's mapping file declares more)."""
+        return cls.options
+
+    @classmethod
+    def capabilities_for(cls, given: Mapping[str, str]) -> Capabilities:
+        """The capabilities of an account with the options ``given``, known without a network call."""
+        return cls.capabilities
+
+    @classmethod
+    def label_for(cls, given: Mapping[str, str]) -> str:
+        """The helpdesk's name for an account with the options ``given``."""
+        return cls.label
+
+    @classmethod
     def make_client(cls, account: AccountSettings, **options: Any) -> HttpClient:
         """The HTTP client for ``account``: ``api_url`` and ``auth``; ``options`` go to ``HttpClient``
         (``policy``, ``transport``, ``sleep``…). Override the two hooks, or this, per helpdesk."""

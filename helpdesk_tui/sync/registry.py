@@ -69,7 +69,7 @@ def make_backend(account_config: Any, token: str, *, client_factory: Callable[..
         )
     cls = _load(account_config.backend, available_backends())
     options = dict(account_config.options)
-    problems = check_options(account_config.backend, cls.options, options)
+    problems = check_options(account_config.backend, cls.options_for(options), options)
     if problems:
         raise BackendUnavailable(" ".join([f"Account {name} cannot be used yet:", *problems]))
     account = AccountSettings(name=name, url=account_config.url, user=account_config.user, token=token,

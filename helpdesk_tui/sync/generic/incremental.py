@@ -1,0 +1,203 @@
+"""What changed since the last sync: the ``incremental:`` section and the cursor it keeps.
+
+Types:
+- ``updated_since`` / ``search_query``: a parameter filters the listing by the records' stamp
+  (``value`` is a template over ``{since}``, formatted as ``format``); the record's own stamp
+  (``field``) moves the cursor on.
+- ``export_cursor``: the server hands out an opaque cursor (Zendesk's incremental export):
+  ``start_param`` the first time, then ``cursor_param``; ``done`` says the stream is drained.
+- ``full_scan``: no feed. Every record is read; a content hash per record, kept in the sync
+  state store (``SyncStatus``, one row each, committed with the page), says which changed.
+
+The cursor is JSON (``CursorState``), opaque to the engine. Within one listing the filter
+stays fixed and the cursor holds the next page; when the listing ends, ``since`` moves to the
+newest stamp seen and ``seen`` holds the ids already read at exactly that stamp: a server
+whose ``>=`` brings the boundary second back never makes us re-emit those, and a ticket
+updated in the same second as the last one we read is still read.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from helpdesk_tui.sync.generic.node import Node
+from helpdesk_tui.sync.generic.paging import PageState
+from helpdesk_tui.sync.generic.paths import Path, compile_path
+from helpdesk_tui.sync.generic.template import Template, compile_text
+from helpdesk_tui.sync.generic.values import check_date_format, format_date, parse_date
+
+TYPES = ("updated_since", "search_query", "export_cursor", "full_scan")
+KEYS = {
+    "updated_since": ("param", "value", "format", "field", "field_format", "lookback", "initial", "in"),
+    "search_query": ("param", "value", "format", "field", "field_format", "lookback", "initial", "in"),
+    "export_cursor": ("start_param", "start_format", "initial", "cursor_param", "cursor", "done", "field",
+                      "field_format"),
+    "full_scan": (),
+}
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Incremental:
+    type: str = "full_scan"
+    param: str | None = None
+    value: Template | None = None
+    format: str = "iso8601z"
+    field: Path | None = None
+    field_format: str | None = None
+    lookback: int = 0
+    initial: datetime | None = None
+    in_body: bool = False
+    cursor_param: str | None = None
+    cursor: Path | None = None
+    done: Path | None = None
+
+    @property
+    def feed(self) -> str:
+        """The contract's ``ChangeFeed`` for this type."""
+        return {"export_cursor": "cursor", "full_scan": "full_scan"}.get(self.type, "timestamp")
+
+    def filter(self, state: CursorState) -> dict[str, Any]:
+        """The parameters that ask for what changed (the query, or a POST search's body)."""
+        if self.type == "export_cursor":
+            if state.token:
+                return {str(self.cursor_param): state.token}
+            start = self.initial or EPOCH
+            return {str(self.param): format_date(start, self.format)}
+        if self.type == "full_scan" or self.param is None:
+            return {}
+        since = parse_date(state.since, None) if state.since else self.initial
+        if since is None:
+            return {}
+        shown = format_date(since - timedelta(seconds=self.lookback), self.format)
+        value = self.value.render({"since": shown}) if self.value is not None else shown
+        return {self.param: value}
+
+    def stamp(self, record: Any) -> datetime | None:
+        """The record's own stamp (None: it has none, or one we cannot read)."""
+        if self.field is None:
+            return None
+        value = self.field(record)
+        if value is None or value == "":
+            return None
+        try:
+            return parse_date(value, self.field_format)
+        except (ValueError, TypeError, OverflowError):
+            return None
+
+
+def parse_incremental(node: Node | None) -> Incremental:
+    """The ``incremental:`` table; absent → ``full_scan``."""
+    if node is None:
+        return Incremental()
+    kind = node.need("type").choice(*TYPES)
+    node.only("type", *KEYS[kind])
+    if kind == "full_scan":
+        return Incremental()
+    initial = node.get("initial")
+    start = None
+    if initial is not None:
+        try:
+            start = parse_date(initial.value, None)
+        except (ValueError, TypeError, OverflowError):
+            raise initial.error("must be a time such as 1970-01-01T00:00:00Z") from None
+    field_node = node.get("field")
+    field_format = node.get("field_format")
+    common: dict[str, Any] = {
+        "type": kind, "initial": start,
+        "field": compile_path(field_node.text(), field_node) if field_node else None,
+        "field_format": check_date_format(field_format) if field_format else None,
+    }
+    if kind == "export_cursor":
+        start_format = node.get("start_format")
+        done = node.get("done")
+        return Incremental(**common, param=node.need("start_param").text(),
+                           format=check_date_format(start_format) if start_format else "epoch",
+                           cursor_param=node.need("cursor_param").text(),
+                           cursor=compile_path(node.need("cursor").text(), node.need("cursor")),
+                           done=compile_path(done.text(), done) if done else None)
+    if field_node is None:
+        raise node.error("needs 'field': the record's own updated stamp, which moves the cursor on")
+    fmt = node.get("format")
+    value = node.get("value")
+    lookback = node.get("lookback")
+    where = node.get("in")
+    return Incremental(**common, param=node.need("param").text(),
+                       value=compile_text(value.text(), value, ("since",)) if value else None,
+                       format=check_date_format(fmt) if fmt else "iso8601z",
+                       lookback=lookback.integer(minimum=0) if lookback else 0,
+                       in_body=where.choice("query", "body") == "body" if where else False)
+
+
+@dataclass
+class CursorState:
+    """What the cursor string holds (JSON)."""
+
+    since: str | None = None  # the listing's filter: the newest stamp of the last complete listing
+    seen: list[str] = field(default_factory=list)  # ids read at exactly ``since``
+    page: PageState | None = None  # the next page of the listing under way (None: start one)
+    newest: str | None = None  # the newest stamp this listing has shown so far
+    newest_ids: list[str] = field(default_factory=list)
+    token: str | None = None  # export_cursor: the server's cursor
+    scan: int = 1  # full_scan: the scan under way (stamped on each record's hash row)
+
+    def dump(self) -> str:
+        data = {k: v for k, v in asdict(self).items() if v not in (None, [], {})}
+        return json.dumps(data, separators=(",", ":"), sort_keys=True)
+
+    @classmethod
+    def load(cls, cursor: str | None) -> CursorState:
+        """A cursor from a sync before (None, or one this engine cannot read: from the start)."""
+        if not cursor:
+            return cls()
+        try:
+            data = json.loads(cursor)
+        except ValueError:
+            return cls()
+        if not isinstance(data, dict):
+            return cls()
+        state = cls()
+        for name, kind in (("since", str), ("newest", str), ("token", str)):
+            if isinstance(data.get(name), kind):
+                setattr(state, name, data[name])
+        for name in ("seen", "newest_ids"):
+            if isinstance(data.get(name), list):
+                setattr(state, name, [str(v) for v in data[name]])
+        if isinstance(data.get("page"), dict):
+            state.page = data["page"]
+        if isinstance(data.get("scan"), int) and data["scan"] >= 1:
+            state.scan = data["scan"]
+        return state
+
+    # --- one listing's bookkeeping --------------------------------------------------------
+
+    def already_read(self, ident: str, stamp: datetime | None) -> bool:
+        """A record at exactly the last listing's newest stamp, whose id that listing read."""
+        return stamp is not None and self.since is not None and _iso(stamp) == self.since and ident in self.seen
+
+    def saw(self, ident: str, stamp: datetime | None) -> None:
+        """Track the newest stamp of this listing and the ids at it."""
+        if stamp is None:
+            return
+        text = _iso(stamp)
+        if self.newest is None or text > self.newest:
+            self.newest, self.newest_ids = text, [ident]
+        elif text == self.newest and ident not in self.newest_ids:
+            self.newest_ids.append(ident)
+
+    def listing_done(self) -> None:
+        """The listing is complete: the next one asks for what changed after its newest stamp."""
+        if self.newest is not None:
+            if self.newest == self.since:
+                self.seen = sorted(set(self.seen) | set(self.newest_ids))
+            elif self.since is None or self.newest > self.since:
+                self.since, self.seen = self.newest, list(self.newest_ids)
+        self.page, self.newest, self.newest_ids = None, None, []
+
+
+def _iso(moment: datetime) -> str:
+    """Stamps compare as text: UTC, a fixed width, microseconds."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

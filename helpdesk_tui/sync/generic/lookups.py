@@ -1,0 +1,89 @@
+"""Lookups: a helpdesk's lists of names and ids (agents, groups, statuses…), read once.
+
+A mapping declares each (``lookups: {agents: {request, records, id, name}}``); fields turn an
+id into a name through one (``join: agents``) and writes turn our name into the id. A lookup
+is read the first time it is needed, once per backend instance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from helpdesk_tui.sync.generic.node import Node
+from helpdesk_tui.sync.generic.paths import Path, compile_path
+from helpdesk_tui.sync.generic.streams import Reader, StreamSpec, parse_stream
+from helpdesk_tui.sync.generic.values import text_key
+
+
+@dataclass(frozen=True)
+class LookupSpec:
+    name: str
+    stream: StreamSpec
+    id: Path
+    label: Path  # the name path
+
+
+def parse_lookups(node: Node | None, roots: Collection[str]) -> dict[str, LookupSpec]:
+    if node is None:
+        return {}
+    out: dict[str, LookupSpec] = {}
+    for name, child in node.items():
+        stream = parse_stream(child, roots, also=("id", "name"))
+        ident, label = child.get("id"), child.get("name")
+        out[name] = LookupSpec(name, stream, compile_path(ident.text() if ident else "id", ident or child),
+                               compile_path(label.text() if label else "name", label or child))
+    return out
+
+
+class Lookup:
+    """One list: ``id_for(name)`` (our name → their id; names compare without case),
+    ``name_for(id)`` (their id → the name; ids compare as text) and ``names()``."""
+
+    def __init__(self, entries: list[tuple[Any, str]]) -> None:
+        self._entries = entries
+        self._by_id = {text_key(ident): name for ident, name in entries}
+        self._by_name: dict[str, Any] = {}
+        for ident, name in entries:
+            self._by_name.setdefault(name.casefold(), ident)
+
+    def id_for(self, name: str) -> Any | None:
+        found = self._by_name.get(str(name).strip().casefold())
+        if found is not None:
+            return found
+        # An id written as such ("12", as a ticket pulled before the names were known shows it).
+        text = text_key(name).strip()
+        return next((ident for ident, _n in self._entries if text_key(ident) == text), None)
+
+    def name_for(self, ident: Any) -> str | None:
+        return self._by_id.get(text_key(ident))
+
+    def names(self) -> list[str]:
+        return [name for _ident, name in self._entries]
+
+
+class Lookups:
+    """The declared lookups of one backend, each read on first use."""
+
+    def __init__(self, specs: Mapping[str, LookupSpec], reader: Reader, context: Callable[[], Mapping[str, Any]]) -> None:
+        self.specs = dict(specs)
+        self._reader = reader
+        self._context = context
+        self._read: dict[str, Lookup] = {}
+
+    def __call__(self, name: str) -> Lookup:
+        found = self._read.get(name)
+        if found is None:
+            found = self._read[name] = self.load(name)
+        return found
+
+    def load(self, name: str) -> Lookup:
+        spec = self.specs[name]
+        entries: list[tuple[Any, str]] = []
+        for page in self._reader.fetch_all(spec.stream, self._context()):
+            for record in page.records:
+                ident, label = spec.id(record), spec.label(record)
+                if ident is not None and label is not None and str(label).strip():
+                    entries.append((ident, text_key(label)))
+        return Lookup(entries)

@@ -1,0 +1,400 @@
+"""A whole mapping file → a typed ``Mapping``, checked and compiled once, at load.
+
+Each section is read by the parser of its concept (``streams``, ``paging``, ``incremental``,
+``fields``, ``lookups``; ``writes`` and ``rate_limit`` by the writes side). Any mistake is a
+``MappingError``: one sentence naming the file, the line and the key.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from pathlib import Path as FilePath
+from typing import Any
+
+from helpdesk_tui.config.account_options import Option
+from helpdesk_tui.domain.attachment_limits import NO_ATTACHMENTS, AttachmentLimits
+from helpdesk_tui.domain.remote import RemoteMessage, RemoteTicket
+from helpdesk_tui.sync.contract import Capabilities, ChangeFeed, Concurrency
+from helpdesk_tui.sync.generic.fields import RecordReader, reader_for
+from helpdesk_tui.sync.generic.incremental import Incremental, parse_incremental
+from helpdesk_tui.sync.generic.lookups import LookupSpec, parse_lookups
+from helpdesk_tui.sync.generic.node import MappingError, Node, load, loads
+from helpdesk_tui.sync.generic.paths import Path, compile_path
+from helpdesk_tui.sync.generic.requests import RequestSpec, parse_request
+from helpdesk_tui.sync.generic.streams import StreamSpec, parse_stream
+from helpdesk_tui.sync.generic.template import Shape, Template, compile_shape, compile_text
+from helpdesk_tui.sync.generic.values import Condition, parse_condition
+from helpdesk_tui.sync.generic.writes import WriteSpec, parse_writes
+from helpdesk_tui.sync.request_budget import RateLimitSpec, parse_rate_limit
+
+__all__ = ["Mapping", "MappingError", "load_mapping", "parse_mapping"]
+
+BASE_ROOTS = ("account", "options", "origin")
+TOP_KEYS = ("format", "name", "label", "options", "base_url", "auth", "headers", "write_headers", "rate_limit",
+            "capabilities", "check", "lookups", "tickets", "users", "organizations", "messages", "articles",
+            "templates", "writes")
+AUTH_KEYS = {
+    "none": (),
+    "basic": ("user", "password"),
+    "bearer": ("token", "scheme"),
+    "header": ("name", "value"),
+    "query": ("param", "value"),
+    "oauth2_client_credentials": ("token_url", "client_id", "client_secret", "scope"),
+    "oauth2_refresh_token": ("token_url", "client_id", "client_secret", "refresh_token", "scope"),
+}
+_SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(b|bytes?|kb|kib|mb|mib|gb|gib)?\s*", re.IGNORECASE)
+_UNITS = {None: 1, "b": 1, "byte": 1, "bytes": 1, "kb": 1000, "kib": 1024, "mb": 1000 ** 2, "mib": 1024 ** 2,
+          "gb": 1000 ** 3, "gib": 1024 ** 3}
+
+
+@dataclass(frozen=True)
+class AuthSpec:
+    type: str
+    values: dict[str, Template] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    request: RequestSpec
+    id: Path | None
+    name: Path | None
+    email: Path | None
+    says: Template | None
+
+
+@dataclass(frozen=True)
+class OneTicket:
+    """How one ticket is read by its number (``tickets.one``): a jump to a ticket not synced yet,
+    a full scan's check of a ticket that left the listing, a thread read with only an id."""
+
+    request: RequestSpec  # roots: number, remote_id
+    record: Path
+
+
+@dataclass(frozen=True)
+class TicketStream:
+    stream: StreamSpec
+    incremental: Incremental
+    deleted: Condition | None
+    reader: RecordReader[RemoteTicket]
+    one: OneTicket | None
+
+
+@dataclass(frozen=True)
+class People:
+    """Users or organizations: from inside each ticket, a side-load, or a request per id."""
+
+    what: str
+    in_ticket: Path | None
+    side_load: str | None
+    request: RequestSpec | None
+    record: Path
+    reader: RecordReader[Any]
+    key: str  # the ticket (or user) field naming them: requester / organization
+
+
+@dataclass(frozen=True)
+class MessagePart:
+    stream: StreamSpec
+    reader: RecordReader[RemoteMessage]
+
+
+@dataclass(frozen=True)
+class ThreadBatch:
+    """Threads of many tickets in one request (``messages.batch``)."""
+
+    request: RequestSpec  # roots: ids (the list), and the base
+    ids_param: str
+    max: int
+    records: Path
+    ticket_id: Path
+    reader: RecordReader[RemoteMessage]
+    ids_join: str | None = ","  # the ids in one parameter joined by this; None: the parameter repeated
+
+
+@dataclass(frozen=True)
+class Parent:
+    stream: StreamSpec
+    name: str  # ``as``: the root the next level's request names
+
+
+@dataclass(frozen=True)
+class ListStream:
+    """Articles or templates."""
+
+    parents: tuple[Parent, ...]
+    stream: StreamSpec
+    incremental: Incremental | None
+    reader: RecordReader[Any]
+    placeholders: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Mapping:
+    file: str
+    name: str | None
+    label: str
+    options: tuple[Option, ...]
+    base_url: Template
+    auth: AuthSpec
+    headers: Shape | None
+    write_headers: Shape | None
+    capabilities: Capabilities
+    internal_notes: bool
+    check: CheckSpec | None
+    lookups: dict[str, LookupSpec]
+    tickets: TicketStream
+    users: People | None
+    organizations: People | None
+    messages: tuple[MessagePart, ...]
+    batch: ThreadBatch | None
+    articles: ListStream | None
+    templates: ListStream | None
+    writes: WriteSpec  # the writes side's (``writes_spec.parse_writes``)
+    rate_limit: RateLimitSpec | None  # the writes side's ``request_budget.parse_rate_limit``
+    root: Node = field(compare=False, repr=False)
+
+
+def load_mapping(path: FilePath, *, shown: str | None = None) -> Mapping:
+    """Read and compile the mapping file at ``path``; ``MappingError`` with one sentence."""
+    return parse_mapping(load(path, shown=shown))
+
+
+def loads_mapping(text: str, file: str = "mapping.yaml") -> Mapping:
+    return parse_mapping(loads(text, file))
+
+
+def parse_mapping(root: Node) -> Mapping:
+    root.only(*TOP_KEYS)
+    fmt = root.need("format")
+    if fmt.value != 1:
+        raise fmt.error("must be 1 (the only format this version reads)")
+    options = _options(root.get("options"))
+    lookups = parse_lookups(root.get("lookups"), BASE_ROOTS)
+    tickets_node = root.need("tickets")
+    side_loads = _side_load_names(tickets_node)
+    joins = set(lookups) | side_loads
+    tickets = _tickets(tickets_node, joins)
+    users = _people(root.get("users"), "user", "requester", joins, side_loads)
+    organizations = _people(root.get("organizations"), "organization", "organization", joins, side_loads)
+    messages, batch = _messages(root.need("messages"), set(lookups))
+    articles = _list_stream(root.get("articles"), "article", set(lookups))
+    templates = _list_stream(root.get("templates"), "template", set(lookups))
+    label = root.need("label").text()
+    caps, internal_notes = _capabilities(root.get("capabilities"), tickets.incremental, kb=articles is not None,
+                                         templates=templates is not None)
+    headers = root.get("headers")
+    write_headers = root.get("write_headers")
+    name = root.get("name")
+    return Mapping(
+        file=root.file, name=name.text() if name else None, label=label, options=options,
+        base_url=compile_text(root.need("base_url").text(), root.need("base_url"), BASE_ROOTS),
+        auth=_auth(root.get("auth")),
+        headers=compile_shape(headers, BASE_ROOTS) if headers is not None else None,
+        write_headers=compile_shape(write_headers, (*BASE_ROOTS, "agent", "ticket", "command"))
+        if write_headers is not None else None,
+        capabilities=caps, internal_notes=internal_notes, check=_check(root.get("check")), lookups=lookups,
+        tickets=tickets, users=users, organizations=organizations, messages=messages, batch=batch,
+        articles=articles, templates=templates, writes=parse_writes(root.get("writes"), lookups=set(lookups)),
+        rate_limit=parse_rate_limit(root.get("rate_limit")),
+        root=root)
+
+
+# --- sections ------------------------------------------------------------------------------
+
+def _options(node: Node | None) -> tuple[Option, ...]:
+    if node is None:
+        return ()
+    out: list[Option] = []
+    for name, child in node.items():
+        if isinstance(child.value, str):
+            out.append(Option(name, child.value))
+            continue
+        child.only("help", "required")
+        required = child.get("required")
+        out.append(Option(name, child.need("help").text(), required.flag() if required else False))
+    return tuple(out)
+
+
+def _auth(node: Node | None) -> AuthSpec:
+    if node is None:
+        return AuthSpec("basic", {"user": _fixed("{account.user}"), "password": _fixed("{account.token}")})
+    kind = node.need("type").choice(*AUTH_KEYS)
+    node.only("type", *AUTH_KEYS[kind])
+    values = {key: compile_text(child.text(), child, BASE_ROOTS) for key, child in node.items() if key != "type"}
+    needed = {"basic": ("user", "password"), "bearer": ("token",), "header": ("name", "value"),
+              "query": ("param", "value"), "oauth2_client_credentials": ("token_url", "client_id", "client_secret"),
+              "oauth2_refresh_token": ("token_url", "client_id", "refresh_token")}.get(kind, ())
+    for key in needed:
+        node.need(key)
+    return AuthSpec(kind, values)
+
+
+def _fixed(text: str) -> Template:
+    return compile_text(text, Node(text, "", 0, ""), BASE_ROOTS)
+
+
+def _check(node: Node | None) -> CheckSpec | None:
+    if node is None:
+        return None
+    node.only("request", "id", "name", "email", "says")
+    paths = {key: compile_path(child.text(), child) for key in ("id", "name", "email")
+             if (child := node.get(key)) is not None}
+    says = node.get("says")
+    return CheckSpec(parse_request(node.need("request"), BASE_ROOTS), paths.get("id"), paths.get("name"),
+                     paths.get("email"),
+                     compile_text(says.text(), says, ("label", "name", "email", "id")) if says else None)
+
+
+def _side_load_names(node: Node) -> set[str]:
+    loads = node.get("side_loads")
+    return {name for name, _child in loads.items()} if loads is not None else set()
+
+
+def _tickets(node: Node, joins: Collection[str]) -> TicketStream:
+    stream = parse_stream(node, BASE_ROOTS, also=("incremental", "deleted", "fields", "one"))
+    deleted = node.get("deleted")
+    one = node.get("one")
+    one_spec = None
+    if one is not None:
+        one.only("request", "record")
+        record = one.get("record")
+        one_spec = OneTicket(parse_request(one.need("request"), (*BASE_ROOTS, "number", "remote_id")),
+                             compile_path(record.text() if record else "@", record or one))
+    return TicketStream(stream, parse_incremental(node.get("incremental")),
+                        parse_condition(deleted, BASE_ROOTS) if deleted is not None else None,
+                        reader_for("ticket", node.need("fields"), joins=joins, context_roots=BASE_ROOTS), one_spec)
+
+
+def _people(node: Node | None, what: str, key: str, joins: Collection[str], side_loads: Collection[str]) -> People | None:
+    if node is None:
+        return None
+    node.only("in_ticket", "side_load", "request", "record", "fields")
+    sources = [k for k in ("in_ticket", "side_load", "request") if node.get(k) is not None]
+    if len(sources) != 1:
+        raise node.error("needs exactly one of in_ticket, side_load or request: where the records come from")
+    in_ticket = node.get("in_ticket")
+    side_load = node.get("side_load")
+    if side_load is not None and side_load.text() not in side_loads:
+        raise side_load.error(f"names '{side_load.text()}', which tickets.side_loads does not declare")
+    request = node.get("request")
+    record = node.get("record")
+    return People(what, compile_path(in_ticket.text(), in_ticket) if in_ticket else None,
+                  side_load.text() if side_load else None,
+                  parse_request(request, (*BASE_ROOTS, "id")) if request else None,
+                  compile_path(record.text() if record else "@", record or node),
+                  reader_for(what, node.need("fields"), joins=joins), key)
+
+
+def _messages(node: Node, lookups: set[str]) -> tuple[tuple[MessagePart, ...], ThreadBatch | None]:
+    roots = (*BASE_ROOTS, "ticket")
+    parts: list[MessagePart] = []
+    if not isinstance(node.value, list):
+        raise node.error("must be a list of parts (each a request, its records and their fields)")
+    batch: ThreadBatch | None = None
+    for child in node.each():
+        if isinstance(child.value, dict) and "batch" in child.value:
+            child.only("batch")
+            batch = _batch(child.need("batch"), lookups)
+            continue
+        joins = lookups | _side_load_names(child)
+        stream = parse_stream(child, roots, also=("fields",), default_records="@")
+        parts.append(MessagePart(stream, reader_for("message", child.need("fields"), joins=joins,
+                                                    context_roots=("ticket", *BASE_ROOTS))))
+    if not parts:
+        raise node.error("needs at least one part")
+    return tuple(parts), batch
+
+
+def _batch(node: Node, lookups: set[str]) -> ThreadBatch:
+    node.only("request", "ids_param", "ids_join", "max", "records", "ticket_id", "fields")
+    limit = node.get("max")
+    join = node.get("ids_join")
+    return ThreadBatch(parse_request(node.need("request"), (*BASE_ROOTS, "ids")), node.need("ids_param").text(),
+                       limit.integer(minimum=1) if limit else 100,
+                       compile_path(node.need("records").text(), node.need("records")),
+                       compile_path(node.need("ticket_id").text(), node.need("ticket_id")),
+                       reader_for("message", node.need("fields"), joins=lookups,
+                                  context_roots=("ticket", *BASE_ROOTS)),
+                       None if join is not None and join.text() == "repeat" else (join.text() if join else ","))
+
+
+def _list_stream(node: Node | None, what: str, lookups: set[str]) -> ListStream | None:
+    if node is None:
+        return None
+    roots: list[str] = list(BASE_ROOTS)
+    parents: list[Parent] = []
+    parents_node = node.get("parents")
+    if parents_node is not None:
+        for child in parents_node.each():
+            stream = parse_stream(child, roots, also=("as",))
+            name = child.need("as").text()
+            parents.append(Parent(stream, name))
+            roots.append(name)
+    also = ["fields", "parents", "incremental"] + (["placeholders"] if what == "template" else [])
+    stream = parse_stream(node, roots, also=also)
+    placeholders = node.get("placeholders")
+    pairs = tuple((key, child.text()) for key, child in placeholders.items()) if placeholders is not None else ()
+    incremental = node.get("incremental")
+    if incremental is not None and parents:
+        raise incremental.error("cannot be used with parents: a nested listing is read whole each time")
+    return ListStream(tuple(parents), stream, parse_incremental(incremental) if incremental is not None else None,
+                      reader_for(what, node.need("fields"), joins=lookups | _side_load_names(node),
+                                 context_roots=(*BASE_ROOTS, *(p.name for p in parents))), pairs)
+
+
+def _capabilities(node: Node | None, incremental: Incremental, *, kb: bool, templates: bool) -> tuple[Capabilities, bool]:
+    values: dict[str, Any] = {"change_feed": ChangeFeed(incremental.feed), "kb": kb, "templates": templates}
+    internal_notes = True
+    if node is None:
+        return Capabilities(**values), internal_notes
+    node.only("change_feed", "concurrency", "deletions", "idempotency", "internal_notes", "tags", "groups", "sla",
+              "attachments")
+    for key, child in node.items():
+        if key == "change_feed":
+            values[key] = ChangeFeed(child.choice(*(f.value for f in ChangeFeed)))
+        elif key == "concurrency":
+            values[key] = Concurrency(child.choice(*(c.value for c in Concurrency)))
+        elif key == "attachments":
+            values[key] = _attachment_limits(child)
+        elif key == "internal_notes":
+            internal_notes = child.flag()
+        else:
+            values[key] = child.flag()
+    return Capabilities(**values), internal_notes
+
+
+def _attachment_limits(node: Node) -> AttachmentLimits:
+    if node.value in ("none", False):
+        return NO_ATTACHMENTS
+    node.only("max_bytes", "max_count", "types", "blocked")
+    size = node.get("max_bytes")
+    count = node.get("max_count")
+    types = node.get("types")
+    blocked = node.get("blocked")
+    return AttachmentLimits(max_bytes=_bytes(size) if size is not None else None,
+                            max_count=count.integer(minimum=1) if count is not None else None,
+                            allowed_extensions=_extensions(types), blocked_extensions=_extensions(blocked),
+                            source=f"{node.file}")
+
+
+def _bytes(node: Node) -> int:
+    if isinstance(node.value, int) and not isinstance(node.value, bool):
+        return node.integer(minimum=1)
+    match = _SIZE.fullmatch(node.text())
+    if match is None:
+        raise node.error("must be a size such as 20MB, 512KB or a number of bytes")
+    unit = match.group(2).lower() if match.group(2) else None
+    return int(float(match.group(1)) * _UNITS[unit])
+
+
+def _extensions(node: Node | None) -> tuple[str, ...]:
+    if node is None:
+        return ()
+    out = []
+    for child in node.each():
+        text = child.text().strip().lower()
+        out.append(text if text.startswith(".") else f".{text}")
+    return tuple(out)

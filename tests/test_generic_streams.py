@@ -1,0 +1,172 @@
+"""Streams beyond tickets (sync/generic/streams.py, lists.py, lookups.py, people.py, threads.py):
+articles through parents, templates with placeholders, lookups read once, expand cached,
+users by request cached, side-loaded users, threads in batches, message paging."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import replace
+
+import httpx
+import pytest
+
+from helpdesk_tui.sync import errors
+from helpdesk_tui.sync.contract import AccountSettings
+from helpdesk_tui.sync.generic.backend import GenericBackend
+from helpdesk_tui.sync.generic.lookups import Lookup
+from helpdesk_tui.sync.generic.mapping import loads_mapping
+from helpdesk_tui.sync.http import HttpClient, RetryPolicy
+
+STAMP = "2026-01-01T00:00:00Z"
+DATA = {
+    "/categories": [{"id": 1, "name": "Billing"}, {"id": 2, "name": "Login"}],
+    "/categories/1/folders": [{"id": 10}],
+    "/categories/2/folders": [{"id": 20}, {"id": 21}],
+    "/folders/10/articles": [{"id": 100, "title": "Invoices", "description": "<p>Find them</p>", "status": 2}],
+    "/folders/20/articles": [{"id": 200, "title": "Reset", "description": "Use the link", "status": 1}],
+    "/folders/21/articles": [],
+    "/canned": {"items": [{"id": 5, "name": "Thanks", "body": "Hi {{ticket.requester.name}}, thanks!"}]},
+    "/agents": {"agents": [{"id": 7, "name": "Aiko"}, {"id": 8, "name": "Bo"}]},
+    "/list": {"items": [{"id": 1}, {"id": 2}, {"id": 1}]},
+    "/full/1": {"data": {"id": 1, "title": "One", "creator": "9", "at": STAMP}},
+    "/full/2": {"data": {"id": 2, "title": "Two", "creator": "9", "at": STAMP}},
+    "/users/9": {"data": {"id": 9, "username": "nine", "address": "nine@example.com"}},
+}
+
+
+class Server:
+    def __init__(self) -> None:
+        self.paths: Counter[str] = Counter()
+        self.batches: list[str] = []
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        self.paths[path] += 1
+        if path == "/comments":
+            ids = request.url.params["ticket_ids"]
+            self.batches.append(ids)
+            return httpx.Response(200, json={"comments": [
+                {"id": int(t) * 10 + n, "ticket": int(t), "text": f"c{n} of {t}", "at": f"2026-01-0{3 - n}T00:00:00Z"}
+                for t in ids.split(",") for n in (1, 2)]})
+        if path == "/thread/1":
+            page = int(request.url.params.get("page", 1))
+            posts = [{"id": page, "text": f"post {page}", "at": STAMP}] if page <= 3 else []
+            return httpx.Response(200, json={"posts": posts, "more": page < 3})
+        if path not in DATA:
+            return httpx.Response(404, json={"error": "none"})
+        return httpx.Response(200, json=DATA[path])
+
+
+MAPPING = """\
+format: 1
+label: Streams
+base_url: "{account.url}"
+auth: {type: none}
+lookups:
+  agents: {request: {path: /agents}, records: agents, id: id, name: name}
+tickets:
+  request: {path: /list}
+  records: items
+  expand: {request: {path: "/full/{record.id}"}, record: data}
+  fields: {remote_id: id, number: id, subject: title, created_at: at, updated_at: at, requester: creator}
+users:
+  request: {path: "/users/{id}"}
+  record: data
+  fields: {remote_id: id, name: username, email: address}
+messages:
+  - request: {path: "/thread/{ticket.remote_id}"}
+    records: posts
+    paging: {type: page_number, total_pages: nothing, param: page}
+    fields: {remote_id: id, body: text, created_at: at}
+articles:
+  parents:
+    - {request: {path: /categories}, records: "@", as: category}
+    - {request: {path: "/categories/{category.id}/folders"}, records: "@", as: folder}
+  request: {path: "/folders/{folder.id}/articles"}
+  records: "@"
+  fields: {remote_id: id, title: title, body: {path: description, format: html},
+           archived: {path: status, map: {1: false, 2: true}, default: false}, tags: {template: "{category.name}"}}
+templates:
+  request: {path: /canned}
+  records: items
+  placeholders: {"{{ticket.requester.name}}": "{{ customer.name }}"}
+  fields: {remote_id: id, name: name, body: body}
+"""
+
+
+def backend(server: Server, text: str = MAPPING) -> GenericBackend:
+    client = HttpClient("https://desk.example.com", transport=httpx.MockTransport(server.handle),
+                        policy=RetryPolicy(attempts=1), sleep=lambda s: None)
+    return GenericBackend(AccountSettings("x", "https://desk.example.com", None, "t"), client,
+                          mapping=loads_mapping(text))
+
+
+def test_articles_walk_their_parents_and_a_parent_is_a_root_in_fields():
+    server = Server()
+    articles, cursor, done = backend(server).pull_articles(None)
+    assert done and cursor is None
+    assert [(a.remote_id, a.title, a.body.strip(), a.archived, a.tags) for a in articles] == [
+        ("100", "Invoices", "Find them", True, ("Billing",)), ("200", "Reset", "Use the link", False, ("Login",))]
+
+
+def test_templates_get_our_placeholders():
+    (template,) = backend(Server()).pull_templates()
+    assert template.body == "Hi {{ customer.name }}, thanks!"
+
+
+def test_expand_reads_each_record_once_per_page_and_users_by_request_once():
+    server = Server()
+    page = backend(server).pull(None)
+    assert [t.subject for t in page.tickets] == ["One", "Two"]
+    assert [t.remote_id for t in page.tickets] == ["1", "2"]  # the listed duplicate was expanded from the cache
+    assert server.paths["/full/1"] == 1 and server.paths["/users/9"] == 1
+    assert [(u.remote_id, u.name, u.email) for u in page.users] == [("9", "nine", "nine@example.com")]
+
+
+def test_a_message_part_follows_its_own_pages():
+    server = Server()
+    thread = backend(server).fetch_thread("1")
+    assert [m.body for m in thread] == ["post 1", "post 2", "post 3"]  # no total, no size: until an empty page
+    paged = MAPPING.replace("paging: {type: page_number, total_pages: nothing, param: page}",
+                            "paging: {type: cursor, param: page, next: next, done: more, done_when: false}")
+    assert [m.body for m in backend(server, paged).fetch_thread("1")] == ["post 1"]
+
+
+def test_threads_of_a_page_come_in_batches_of_max_ids():
+    server = Server()
+    text = MAPPING.replace("messages:\n", """messages:
+  - batch:
+      request: {path: /comments}
+      ids_param: ticket_ids
+      max: 2
+      records: comments
+      ticket_id: ticket
+      fields: {remote_id: id, body: text, created_at: at}
+""")
+    b = backend(server, text)
+    first = b.pull(None).tickets[0]
+    tickets = [replace(first, remote_id=str(n)) for n in (1, 2, 3)]
+    threads = b.fetch_threads(tickets)
+    assert server.batches == ["1,2", "3"]
+    assert [m.body for m in threads["3"]] == ["c2 of 3", "c1 of 3"]  # oldest first
+
+
+def test_lookups_are_read_once_and_match_names_without_case():
+    server = Server()
+    b = backend(server)
+    agents = b.lookup("agents")
+    assert agents.id_for("aiko") == 7 and agents.id_for("8") == 8 and agents.id_for("Cy") is None
+    assert agents.name_for("7") == "Aiko" and agents.names() == ["Aiko", "Bo"]
+    b.lookup("agents")
+    assert server.paths["/agents"] == 1
+
+
+def test_a_lookup_keeps_the_first_of_two_entries_with_one_name():
+    lookup = Lookup([(1, "Support"), (2, "support")])
+    assert lookup.id_for("SUPPORT") == 1 and lookup.name_for(2) == "support"
+
+
+def test_a_listing_without_its_records_path_is_a_bad_response_naming_it():
+    text = MAPPING.replace("  records: items\n  expand", "  records: tickets\n  expand")
+    with pytest.raises(errors.BadResponse, match="answered without 'tickets'"):
+        backend(Server(), text).pull(None)
