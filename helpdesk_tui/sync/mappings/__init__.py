@@ -8,4 +8,8 @@ from __future__ import annotations
 
 from helpdesk_tui.sync.generic.backend import MappedBackend
 
-__all__ = ["MappedBackend"]
+__all__ = ["MappedBackend", "RoundupBackend"]
+
+
+class RoundupBackend(MappedBackend):
+    mapping_file = "roundup.yaml"
