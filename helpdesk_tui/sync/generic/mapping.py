@@ -99,6 +99,7 @@ class People:
 class MessagePart:
     stream: StreamSpec
     reader: RecordReader[RemoteMessage]
+    when: Condition | None = None  # over the ticket (our fields and raw): the part is read only where it holds
 
 
 @dataclass(frozen=True)
@@ -300,9 +301,11 @@ def _messages(node: Node, lookups: set[str]) -> tuple[tuple[MessagePart, ...], T
             batch = _batch(child.need("batch"), lookups)
             continue
         joins = lookups | _side_load_names(child)
-        stream = parse_stream(child, roots, also=("fields",), default_records="@")
+        stream = parse_stream(child, roots, also=("fields", "when"), default_records="@")
+        when = child.get("when")
         parts.append(MessagePart(stream, reader_for("message", child.need("fields"), joins=joins,
-                                                    context_roots=("ticket", *BASE_ROOTS))))
+                                                    context_roots=("ticket", *BASE_ROOTS)),
+                                 parse_condition(when, roots) if when is not None else None))
     if not parts:
         raise node.error("needs at least one part")
     return tuple(parts), batch
