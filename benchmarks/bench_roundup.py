@@ -8,9 +8,10 @@ Starts Roundup with ``scripts/servers/roundup.sh`` on a free loopback port (ROOT
 ``benchmarks/out/``, stopped and removed at the end), opens the issues through REST (one
 customer's message each), then measures: raw paging of ``/rest/data/issue`` with the same
 fields and page size as the mapping (a plain ``httpx.Client``); ``SyncEngine.pull()`` with
-``fetch_threads=False`` (the ticket feed alone) and with threads (the app's default: each
-message's text is one more request on Roundup), into fresh caches; then a message added to
-100 issues and an incremental pull. Figures only: nothing is asserted.
+``fetch_threads=False`` (the ticket feed alone) against that; the same listing plus one msgs
+request per issue with a plain client against ``SyncEngine.pull()`` with threads (the app's
+default), into fresh caches; then a message added to 100 issues and an incremental pull.
+Figures only: nothing is asserted.
 """
 
 from __future__ import annotations
@@ -131,6 +132,29 @@ def raw_paging(server: Server) -> dict[str, Any]:
     return {"tickets": seen, "seconds": seconds, "rate": seen / seconds, "requests": transport.requests}
 
 
+def raw_threads(server: Server) -> dict[str, Any]:
+    """The listing, then each issue's msgs in one request (as the mapping reads them), parsed."""
+    transport = CountingTransport()
+    started = time.perf_counter()
+    issues = msgs = 0
+    with httpx.Client(base_url=server.origin + "/helpdesk/rest", auth=("admin", server.password),
+                      transport=transport, timeout=60) as http:
+        for index in range(1, 10_000):
+            page = http.get("/data/issue", params={"@fields": FIELDS, "@verbose": 2, "@sort": "activity",
+                                                   "@page_size": PAGE, "@page_index": index}).json()["data"]
+            for issue in page["collection"]:
+                ids = [m["id"] for m in issue["messages"]]
+                found = http.get("/data/msg", params=[("id", i) for i in ids] + [
+                    ("@fields", "author,content,date,files"), ("@verbose", "3"), ("@sort", "id"),
+                    ("@page_size", str(PAGE)), ("@page_index", "1")]).json()["data"]["collection"]
+                issues, msgs = issues + 1, msgs + len(found)
+            if len(page["collection"]) < PAGE:
+                break
+    seconds = time.perf_counter() - started
+    return {"tickets": issues, "messages": msgs, "seconds": seconds, "rate": issues / seconds,
+            "requests": transport.requests}
+
+
 def backend(server: Server, transport: CountingTransport) -> Any:
     from helpdesk_tui.sync.mappings import RoundupBackend
 
@@ -175,10 +199,13 @@ def main() -> None:
         print(f"sync, feed only: {feed['tickets']} in {feed['seconds']:.2f} s = {feed['rate']:,.0f}/s, "
               f"ratio to raw {feed['rate'] / raw['rate']:.2f}, {feed['per_ticket']:.2f} requests/ticket "
               f"{feed['by_kind']}", flush=True)
+        figures["raw_threads"] = raw_t = raw_threads(server)
+        print(f"raw listing + one msgs request per issue: {raw_t['tickets']} issues ({raw_t['messages']} msgs) "
+              f"in {raw_t['seconds']:.2f} s = {raw_t['rate']:,.0f}/s ({raw_t['requests']} requests)", flush=True)
         full, cache = sync(server, fetch_threads=True)
         figures["full"] = full
         print(f"sync with threads: {full['tickets']} in {full['seconds']:.2f} s = {full['rate']:,.0f}/s, "
-              f"ratio to raw {full['rate'] / raw['rate']:.2f}, {full['per_ticket']:.2f} requests/ticket "
+              f"ratio to raw {full['rate'] / raw_t['rate']:.2f}, {full['per_ticket']:.2f} requests/ticket "
               f"{full['by_kind']}", flush=True)
         time.sleep(1.1)  # Roundup's activity counts whole seconds: the changes come after the cursor's second
         with server.client() as http:
