@@ -27,7 +27,7 @@ import pytest
 from helpdesk_tui.domain.remote import RemoteMessage
 from helpdesk_tui.domain.vocab import MessageKind, Priority, Status
 from helpdesk_tui.sync.contract import AccountSettings, Backend
-from helpdesk_tui.sync.errors import AuthFailed, NotSupported
+from helpdesk_tui.sync.errors import AuthFailed, NotSupported, RateLimited
 from helpdesk_tui.sync.http import RetryPolicy
 from helpdesk_tui.sync.testing import BackendTests, ServerActions, ServerTicket
 from tests.server_roundup import RoundupApi, RoundupServer, roundup_server  # noqa: F401
@@ -227,6 +227,24 @@ class TestRoundupMapping:
         with pytest.raises(AuthFailed) as caught:
             backend.check()
         assert "\n" not in str(caught.value) and "Traceback" not in str(caught.value)
+
+    def test_a_locked_out_user_is_told_to_wait_at_once(self, roundup_server: RoundupServer) -> None:  # noqa: F811
+        # Roundup locks a user for 150 s after four failed logins (429 + Retry-After): a sentence
+        # now, not a silent wait (a throw-away user: admin is never locked)
+        actions = RoundupActions(roundup_server)
+        username, _customer = actions._customer()
+        account = AccountSettings(name="roundup", url=roundup_server.url.rstrip("/"), user=username, token="wrong")
+        from helpdesk_tui.sync.mappings import RoundupBackend
+
+        backend = RoundupBackend(account, RoundupBackend.make_client(account, policy=QUICK, sleep=lambda s: None))
+        for _ in range(4):
+            with pytest.raises(AuthFailed):
+                backend.check()
+        started = time.monotonic()
+        with pytest.raises(RateLimited) as caught:
+            backend.check()
+        assert time.monotonic() - started < 10
+        assert "asks to wait" in str(caught.value) and "\n" not in str(caught.value), str(caught.value)
 
     def test_statuses_priorities_and_assignees_arrive_by_name(self, roundup_server: RoundupServer) -> None:  # noqa: F811
         actions = RoundupActions(roundup_server)
