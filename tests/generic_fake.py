@@ -35,16 +35,36 @@ class FakeDesk:
         1: {"id": 1, "name": "Aiko Agent", "login": "aiko", "mail": "aiko@example.com"},
         2: {"id": 2, "name": "Bo Customer", "mail": "bo@example.com"},
         3: {"id": 3, "name": "Cy Customer", "mail": "cy@example.com"},
+        4: {"id": 4, "name": "Casey Colleague", "mail": "casey@example.com"},
     })
-    members: tuple[int, ...] = (1,)
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    members: tuple[int, ...] = (1, 4)
+    lock: threading.RLock = field(default_factory=threading.RLock)
     next_id: int = 100
+    real_time: bool = False  # stamps follow the wall clock (a conformance run queues with real times)
+    uploads: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # token → (name, bytes)
+    files: dict[int, bytes] = field(default_factory=dict)
 
     # --- scripting ---------------------------------------------------------------------
 
     def tick(self, seconds: float = 1.0) -> datetime:
         self.now += timedelta(seconds=seconds)
+        if self.real_time:
+            self.now = max(self.now, datetime.now(UTC).replace(microsecond=0))
         return self.now
+
+    def user_by_mail(self, mail: str, name: str | None = None) -> int:
+        for uid, user in self.users.items():
+            if user["mail"] == mail:
+                return uid
+        uid = max(self.users) + 1
+        self.users[uid] = {"id": uid, "name": name or mail.split("@")[0], "mail": mail}
+        return uid
+
+    def add_file(self, name: str, data: bytes, media_type: str) -> dict[str, Any]:
+        file_id = len(self.files) + 1
+        self.files[file_id] = data
+        return {"id": file_id, "filename": name, "filesize": len(data), "content_type": media_type,
+                "content_url": f"/files/{file_id}/{name}"}
 
     def add_issue(self, subject: str, *, author: int = 2, status: int = 1, priority: int = 2,
                   description: str = "Help, please.", assignee: int | None = None, same_second: bool = False) -> int:
@@ -57,7 +77,8 @@ class FakeDesk:
             "status": {"id": status, "name": f"status {status}"}, "priority": {"id": priority},
             "author": {"id": author, "name": self.users[author]["name"], "mail": self.users[author]["mail"]},
             "assigned_to": {"id": assignee, "name": self.users[assignee]["name"]} if assignee else None,
-            "created_on": stamp(self.now), "updated_on": stamp(self.now), "journals": [],
+            "created_on": stamp(self.now), "updated_on": stamp(self.now), "journals": [], "attachments": [],
+            "custom_fields": [],
         }
         return issue_id
 
@@ -96,8 +117,14 @@ class FakeDesk:
             if path == "/projects/desk/memberships.json":
                 return _json({"memberships": [{"user": {"id": u, "name": self.users[u]["name"]}}
                                               for u in self.members], "total_count": len(self.members)})
+            if path == "/issues.json" and request.method == "POST":
+                return self._create(request)
             if path == "/issues.json":
                 return self._list(request, query)
+            if path == "/uploads.json" and request.method == "POST":
+                token = f"up{len(self.uploads) + 1}"
+                self.uploads[token] = (query.get("filename", "file"), request.content)
+                return httpx.Response(201, json={"upload": {"token": token}})
             if path.startswith("/issues/") and path.endswith(".json"):
                 ident = path[len("/issues/"):-len(".json")]
                 issue = self.issues.get(int(ident)) if ident.isdigit() else None
@@ -107,6 +134,9 @@ class FakeDesk:
                     return self._update(issue, request)
                 return _json({"issue": issue})
             if path.startswith("/files/"):
+                file_id = path.split("/")[2]
+                if file_id.isdigit() and int(file_id) in self.files:
+                    return httpx.Response(200, content=self.files[int(file_id)])
                 return httpx.Response(200, content=b"file:" + path.encode())
             return httpx.Response(404, json={"errors": ["no such path"]})
 
@@ -124,18 +154,45 @@ class FakeDesk:
         if "assigned_to_id" in changes:
             uid = changes["assigned_to_id"]
             issue["assigned_to"] = {"id": uid, "name": self.users[int(uid)]["name"]} if uid else None
-        if changes.get("notes"):
+        files = []
+        for upload in changes.get("uploads") or ():
+            name, data = self.uploads[upload["token"]]
+            files.append(self.add_file(upload.get("filename") or name, data,
+                                       upload.get("content_type") or "application/octet-stream"))
+        if changes.get("notes") or files:
             journal_id = 1000 + sum(len(i["journals"]) for i in self.issues.values())
             issue["journals"].append({"id": journal_id, "user": {"id": 1, "name": self.users[1]["name"]},
-                                      "notes": changes["notes"], "private_notes": bool(changes.get("private_notes")),
-                                      "created_on": stamp(self.now), "attachments": []})
+                                      "notes": changes.get("notes") or "",
+                                      "private_notes": bool(changes.get("private_notes")),
+                                      "created_on": stamp(self.now), "attachments": files})
         issue["updated_on"] = stamp(self.now)
         return httpx.Response(204)
+
+    def _create(self, request: httpx.Request) -> httpx.Response:
+        """``POST /issues.json``: the issue's author by e-mail (made when unknown), its custom fields."""
+        try:
+            data = json.loads(request.content)["issue"]
+            subject, description = str(data["subject"]), str(data.get("description") or "")
+        except (ValueError, KeyError, TypeError):
+            return httpx.Response(422, json={"errors": ["Subject cannot be blank"]})
+        author = self.user_by_mail(str(data.get("author_mail") or self.users[1]["mail"]), data.get("author_name"))
+        issue_id = self.add_issue(subject, author=author, description=description,
+                                  status=int(data.get("status_id") or 1), priority=int(data.get("priority_id") or 2))
+        issue = self.issues[issue_id]
+        issue["custom_fields"] = list(data.get("custom_fields") or [])
+        for upload in data.get("uploads") or ():
+            name, payload = self.uploads[upload["token"]]
+            issue["attachments"].append(self.add_file(upload.get("filename") or name, payload,
+                                                      upload.get("content_type") or "application/octet-stream"))
+        return httpx.Response(201, json={"issue": _listed(issue)})
 
     def _list(self, request: httpx.Request, query: dict[str, str]) -> httpx.Response:
         if query.get("project_id") != "desk":
             return httpx.Response(404, json={"errors": ["no project"]})
         issues = sorted(self.issues.values(), key=lambda i: (i["updated_on"], i["id"]))
+        if "cf_1" in query:
+            issues = [i for i in issues if any(f.get("id") == 1 and f.get("value") == query["cf_1"]
+                                               for f in i.get("custom_fields") or ())]
         since = query.get("updated_on")
         if since:
             if not since.startswith(">="):
@@ -211,7 +268,9 @@ messages:
   - request: {path: "/issues/{ticket.remote_id}.json", query: {include: "journals,attachments"}}
     records: "[issue]"
     fields: {remote_id: {template: "issue-{id}"}, kind: customer, author: author.name, body: description,
-             created_at: created_on}
+             created_at: created_on,
+             attachments: {records: attachments, fields: {remote_id: id, name: filename, size: filesize,
+                                                          media_type: content_type, url: content_url}}}
   - request: {path: "/issues/{ticket.remote_id}.json", query: {include: "journals,attachments"}}
     records: issue.journals
     skip: {path: notes, empty: true}
@@ -231,12 +290,12 @@ writes:
   reply:
     steps:
       - request: {method: PUT, path: "/issues/{ticket.remote_id}.json",
-                  json: {issue: {notes: "{command.body}", status_id: "{status}"}}}
+                  json: {issue: {notes: "{command.body}", status_id: "{status}", uploads: "{uploads}"}}}
     new_id: null
   note:
     steps:
       - request: {method: PUT, path: "/issues/{ticket.remote_id}.json",
-                  json: {issue: {notes: "{command.body}", private_notes: true}}}
+                  json: {issue: {notes: "{command.body}", private_notes: true, uploads: "{uploads}"}}}
     new_id: null
   update:
     steps:
@@ -246,4 +305,70 @@ writes:
       status: {new: 1, open: 2, solved: 3, closed: 5}
       priority: {low: 1, normal: 2, high: 3, urgent: 4}
       assignee: {lookup: agents}
+  new_ticket:
+    steps:
+      - request:
+          method: POST
+          path: /issues.json
+          json: {issue: {project_id: "{options.project}", subject: "{command.subject}", description: "{command.body}",
+                         author_mail: "{command.requester_email}", author_name: "{command.requester_name}",
+                         status_id: "{status}", priority_id: "{priority}", assigned_to_id: "{assignee}",
+                         uploads: "{uploads}", custom_fields: [{id: 1, value: "{command.id}"}]}}
+    new_id: issue.id
+    number: issue.id
+    delivered:
+      type: marker
+      request: {path: /issues.json, query: {project_id: "{options.project}", cf_1: "{command.id}", status_id: "*"}}
+      records: issues
+      where: custom_fields
+      id: id
+  attachments:
+    type: upload_token
+    upload: {request: {method: POST, path: /uploads.json, query: {filename: "{file.name}"}}, token: upload.token}
+    item: {token: "{token}", filename: "{file.name}", content_type: "{file.media_type}"}
 """
+
+
+class Served:
+    """``FakeDesk`` over real HTTP on loopback (for the fault proxy of the conformance suite)."""
+
+    def __init__(self, desk: FakeDesk) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        fake = desk
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+                pass
+
+            def _any(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                request = httpx.Request(self.command, f"http://{self.headers.get('Host')}{self.path}",
+                                        headers=dict(self.headers.items()), content=body)
+                response = fake.handle(request)
+                content = response.read()
+                self.send_response(response.status_code)
+                for name, value in response.headers.items():
+                    if name.lower() not in ("content-length", "transfer-encoding", "connection"):
+                        self.send_header(name, value)
+                self.send_header("Content-Length", str(len(content)))
+                self.end_headers()
+                self.wfile.write(content)
+
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _any
+
+        self.desk = desk
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> Served:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -221,7 +221,7 @@ def test_probes_run_each_declared_read_once_and_say_what_they_found(desk, tmp_pa
     backend = make(desk, tmp_path)
     results = [(name, run()) for name, run in backend.probes()]
     assert results == [("tickets", "1 ticket on the first page"), ("thread", f"2 messages in ticket {ticket_id}"),
-                       ("lookup agents", "1 agents")]
+                       ("lookup agents", "2 agents")]
     assert backend.status.all() == {}  # nothing kept
 
 

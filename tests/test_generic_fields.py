@@ -217,3 +217,19 @@ fields:
     assert read(by_us, Env(context=context)).requester_remote_id is None
     with pytest.raises(MappingError, match="only"):  # its templates name the context roots a field may see
         reader(text.replace("{account.user}", "{steps.0.id}"))
+
+
+def test_an_attachment_url_may_name_its_message_and_ticket():
+    text = """
+fields:
+  remote_id: id
+  body: b
+  created_at: at
+  attachments:
+    records: files
+    fields: {name: n, url: {template: "ticket_attachment/{ticket.remote_id}/{message.id}/{id}"}}
+"""
+    read = reader(text, "message", roots=("ticket",)).read
+    found = read({"id": 5, "b": "x", "at": "2026-01-01T00:00:00Z", "files": [{"id": 9, "n": "a.txt"}]},
+                 Env(context={"ticket": {"remote_id": "77"}}))
+    assert found.attachments == ({"name": "a.txt", "url": "ticket_attachment/77/5/9"},)

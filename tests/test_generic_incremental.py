@@ -275,3 +275,16 @@ def test_the_first_page_of_an_offset_listing_says_how_many_will_come(desk, tmp_p
     backend = make(desk, tmp_path)
     first = backend.pull(None)
     assert first.total_hint == 3 and backend.pull(first.cursor).total_hint is None
+
+
+def test_a_ticket_changed_again_in_the_boundary_second_is_read_again(desk, tmp_path):
+    """Stamps in whole seconds: a ticket read at the cursor's stamp and changed again within that
+    second keeps its stamp; it is read again because its content differs (not skipped by its id)."""
+    ticket_id = desk.add_issue("First words")
+    backend = make(desk, tmp_path)
+    _, cursor = pull_all(backend)
+    desk.touch(ticket_id, same_second=True, subject="Second words")
+    pages, cursor = pull_all(backend, cursor)
+    assert [t.subject for p in pages for t in p.tickets] == ["Second words"]
+    pages, _ = pull_all(backend, cursor)
+    assert [t for p in pages for t in p.tickets] == []

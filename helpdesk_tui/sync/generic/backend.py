@@ -48,12 +48,12 @@ def _check_mapping(value: str) -> str | None:
     try:
         load_mapping(FilePath(value).expanduser())
     except MappingError as error:
-        return str(error)
+        return f"cannot be used: {str(error).rstrip('.')}"
     return None
 
 
 MAPPING_OPTION = Option("mapping", "the mapping file (YAML) that describes the helpdesk's API", required=True,
-                        validate=_check_mapping)
+                        validate=_check_mapping, file=True)
 
 
 class GenericBackend(Backend):

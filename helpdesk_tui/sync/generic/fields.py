@@ -365,8 +365,10 @@ def _kind_reader(node: Node, joins: Collection[str], context_roots: Collection[s
 
 
 def _attachments_reader(node: Node, joins: Collection[str], context_roots: Collection[str]) -> Reader:
-    """``{records: PATH, fields: {remote_id, name, size, media_type, url}}`` → a list of dicts."""
+    """``{records: PATH, fields: {remote_id, name, size, media_type, url}}`` → a list of dicts.
+    Inside, ``message`` names the message record the files belong to (``{message.id}`` in a URL)."""
     node.only("records", "fields")
+    context_roots = (*context_roots, "message")
     records = compile_path(node.need("records").text(), node.need("records"))
     table = node.need("fields")
     table.mapping()
@@ -386,6 +388,7 @@ def _attachments_reader(node: Node, joins: Collection[str], context_roots: Colle
             found = [found]
         if not isinstance(found, list):
             raise Unreadable("its attachments are not a list")
+        env = Env(env.side_loads, env.lookup, {**env.context, "message": record})
         out = []
         for item in found:
             if not isinstance(item, dict):

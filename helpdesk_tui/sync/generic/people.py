@@ -30,7 +30,8 @@ class PeopleReader:
             for raw in raws:
                 inner = spec.in_ticket(raw)
                 for item in inner if isinstance(inner, list) else [inner]:
-                    if isinstance(item, dict):
+                    # One customer writes many tickets: each is read once a page.
+                    if isinstance(item, dict) and spec.reader.remote_id(item, env) not in found:
                         self._read(item, env, found, skipped)
             return list(found.values())
         wanted = {text_key(i) for i in ids if i is not None and i != ""}

@@ -88,9 +88,12 @@ class TicketPuller:
                 status.delete(ident)
             return None
         stamp = self.spec.incremental.stamp(record)
-        if state.already_read(ident, stamp):
+        # At the boundary stamp a ticket counts as read only as it was then: one changed again in
+        # the same second (stamps in whole seconds) has other content, and is read again.
+        seen_as = f"{ident}#{content_hash(record)}" if stamp is not None else ident
+        if state.already_read(seen_as, stamp):
             return None
-        state.saw(ident, stamp)
+        state.saw(seen_as, stamp)
         digest = ""
         if status is not None:
             digest = content_hash(record)
