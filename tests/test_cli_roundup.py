@@ -75,6 +75,9 @@ def test_roundup_account_syncs_every_issue_replies_once_through_lost_answers_and
         added = cli("account", "add", "ru", "--backend", "roundup", "--url", proxy.url + "/helpdesk",
                     "--user", "admin", "--token-env", "RU_PASSWORD")
         assert added.returncode == 0, added.stderr
+        tested = cli("account", "test", "ru")  # every read the mapping declares, one line each
+        assert tested.returncode == 0, tested.stdout + tested.stderr
+        assert [line.split()[0] for line in tested.stdout.splitlines()[:5]] == ["ok"] * 5, tested.stdout
         synced = cli("sync")
         assert synced.returncode == 0, synced.stderr
         listed = [json.loads(line) for line in cli("list", "--json").stdout.splitlines()]
