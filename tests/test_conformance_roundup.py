@@ -4,11 +4,13 @@ Roundup has no customers apart from its users: the customer of an issue is the u
 created it (``creator``), so each test ticket is opened by a user of its own, through REST
 with that user's password (a message authored by them, then the issue with it). Another
 agent is ``agent2``. The classic schema has no internal notes: the mapping says so
-(``capabilities.internal_notes: false``) and the suite's note tests skip.
+(``capabilities.internal_notes: false``), so the suite leaves notes out of its threads and
+checks that a queued note is refused instead.
 
 Roundup's ``activity`` counts whole seconds, like the incremental feed's cursor: a change made
 within the second of the last sync could not be told from it (Roundup's limit, not the
-backend's), so the actions below wait that second out before changing a ticket.
+backend's: an update compares it to see a conflict), so the actions below wait that second out
+before changing a ticket.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from helpdesk_tui.domain.vocab import MessageKind, Priority, Status
 from helpdesk_tui.sync.contract import AccountSettings, Backend
 from helpdesk_tui.sync.errors import AuthFailed, NotSupported, RateLimited
 from helpdesk_tui.sync.http import RetryPolicy
+from helpdesk_tui.sync.mappings import RoundupBackend
 from helpdesk_tui.sync.testing import BackendTests, ServerActions, ServerTicket
 from tests.server_roundup import RoundupApi, RoundupServer, roundup_server  # noqa: F401
 
@@ -69,21 +72,20 @@ class RoundupActions(ServerActions):
         self.customers: dict[str, RoundupApi] = {}  # issue id → its creator's REST access
         self.usernames: dict[str, str] = {}  # issue id → its creator's username
 
-    def backend(self, url: str | None = None) -> Backend:
-        from helpdesk_tui.sync.mappings import RoundupBackend  # the generic engine's shipped mapping
-
+    def backend(self, url: str | None = None, *, user: str | None = None, password: str | None = None) -> Backend:
+        """The shipped mapping's backend as admin (or ``user``), against the server or ``url``."""
         account = AccountSettings(name="roundup", url=(url or self.roundup.origin) + "/helpdesk",
-                                  user=self.roundup.user, token=self.roundup.password)
+                                  user=user or self.roundup.user, token=password or self.roundup.password)
         return RoundupBackend(account, RoundupBackend.make_client(account, policy=QUICK, sleep=lambda s: None))
 
-    def _customer(self) -> tuple[str, RoundupApi]:
+    def new_customer(self) -> tuple[str, RoundupApi]:
         username = f"customer{next(_customers)}-{os.getpid()}-{secrets.token_hex(3)}"
         password = secrets.token_urlsafe(12)
         self.api.user(username, password, realname=f"Customer {username}")
         return username, RoundupApi(self.roundup, username, password)
 
     def create_ticket(self, subject: str, body: str) -> str:
-        username, customer = self._customer()
+        username, customer = self.new_customer()
         message = customer.message(username, body)
         number = customer.create("issue", title=subject, messages=[message])
         self.customers[number], self.usernames[number] = customer, username
@@ -96,7 +98,7 @@ class RoundupActions(ServerActions):
         raise NotSupported("Roundup lists a message's files by name only (no size or type), which that check needs.")
 
     def open_with_file(self, subject: str, body: str, file_name: str, data: bytes, media_type: str) -> str:
-        username, customer = self._customer()
+        username, customer = self.new_customer()
         file_id = customer.upload(file_name, data, media_type)
         message = customer.message(username, body, files=[file_id])
         number = customer.create("issue", title=subject, messages=[message], files=[file_id])
@@ -219,11 +221,8 @@ class TestRoundupMapping:
     def test_a_wrong_password_is_a_sentence(self, roundup_server: RoundupServer) -> None:  # noqa: F811
         # one failed login (Roundup locks a user after four): a throw-away user, never admin
         actions = RoundupActions(roundup_server)
-        username, _customer = actions._customer()
-        account = AccountSettings(name="roundup", url=roundup_server.url.rstrip("/"), user=username, token="wrong")
-        from helpdesk_tui.sync.mappings import RoundupBackend
-
-        backend = RoundupBackend(account, RoundupBackend.make_client(account, policy=QUICK, sleep=lambda s: None))
+        username, _customer = actions.new_customer()
+        backend = actions.backend(user=username, password="wrong")
         with pytest.raises(AuthFailed) as caught:
             backend.check()
         assert "\n" not in str(caught.value) and "Traceback" not in str(caught.value)
@@ -232,11 +231,8 @@ class TestRoundupMapping:
         # Roundup locks a user for 150 s after four failed logins (429 + Retry-After): a sentence
         # now, not a silent wait (a throw-away user: admin is never locked)
         actions = RoundupActions(roundup_server)
-        username, _customer = actions._customer()
-        account = AccountSettings(name="roundup", url=roundup_server.url.rstrip("/"), user=username, token="wrong")
-        from helpdesk_tui.sync.mappings import RoundupBackend
-
-        backend = RoundupBackend(account, RoundupBackend.make_client(account, policy=QUICK, sleep=lambda s: None))
+        username, _customer = actions.new_customer()
+        backend = actions.backend(user=username, password="wrong")
         for _ in range(4):
             with pytest.raises(AuthFailed):
                 backend.check()
