@@ -28,6 +28,7 @@ import pytest
 
 from helpdesk_tui.domain.remote import RemoteMessage
 from helpdesk_tui.domain.vocab import MessageKind, Priority, Status
+from helpdesk_tui.sync.commands import NewTicket, Reply
 from helpdesk_tui.sync.contract import AccountSettings, Backend
 from helpdesk_tui.sync.errors import AuthFailed, NotSupported, RateLimited
 from helpdesk_tui.sync.http import RetryPolicy
@@ -258,12 +259,33 @@ class TestRoundupMapping:
         actions.api.patch("issue", number, {"status": "resolved"})
         backend = actions.backend()
         backend.check()
-        from helpdesk_tui.sync.commands import Reply
-
         backend.push(Reply("r-keep-1", datetime.now(UTC), "Glad to hear it."), number, None)
         assert actions.ticket(number).status == Status.SOLVED  # Roundup alone would say "chatting"
         backend.push(Reply("r-keep-2", datetime.now(UTC), "Reopening.", status=Status.PENDING), number, None)
         assert _name(actions.api.issue(number)["status"], "name") == "need-eg"
+
+    def test_a_new_ticket_puts_the_customer_on_the_nosy_list_with_its_fields(
+            self, roundup_server: RoundupServer) -> None:  # noqa: F811
+        actions = RoundupActions(roundup_server)
+        backend = actions.backend()
+        backend.check()
+        email = f"new-{secrets.token_hex(4)}@example.com"
+        command = NewTicket(f"n-{secrets.token_hex(4)}", datetime.now(UTC), "Your upgrade (mapping)",
+                            "It is scheduled.", email, priority=Priority.HIGH, status=Status.PENDING,
+                            assignee="agent2", requester_name="Pat Doe")
+        made = backend.push(command, "", None)
+        assert made.remote_id is not None and made.number == int(made.remote_id)
+        issue = actions.api.issue(made.remote_id)
+        assert (_name(issue["status"], "name"), _name(issue["priority"], "name"),
+                _name(issue["assignedto"], "username")) == ("need-eg", "urgent", "agent2")
+        nosy = [n["username"] for n in issue["nosy"]]
+        assert email in nosy, nosy  # made a user for the address, Roundup mails them
+        again = backend.push(NewTicket(f"n-{secrets.token_hex(4)}", datetime.now(UTC), "Second (mapping)", "Hi.",
+                                       email), "", None)
+        assert email in [n["username"] for n in actions.api.issue(str(again.remote_id))["nosy"]]  # the same user
+        with pytest.raises(NotSupported):  # no cc on Roundup's side: refused, nothing sent
+            backend.push(NewTicket("n-cc", datetime.now(UTC), "Cc (mapping)", "Hi.", email, cc=("x@example.com",)),
+                         "", None)
 
     def test_a_customers_file_downloads_byte_for_byte(self, roundup_server: RoundupServer) -> None:  # noqa: F811
         actions = RoundupActions(roundup_server)
