@@ -5,8 +5,9 @@ Use it from a test module with ``from tests.server_roundup import roundup_server
 
 The session fixture runs ``scripts/servers/roundup.sh`` with a ROOT and a free loopback port
 of its own: the first start on a machine makes a venv with roundup from PyPI and a template
-tracker under ``.ci-work/roundup/`` (about 6 s); later starts copy the template (a fresh
-tracker) and start the server (about 1 s). The server stops at the end. A server that cannot
+tracker under ``.ci-work/roundup/`` (about 4 s; in the temporary directory instead when the
+checkout sits where ``nobody``, whom the server runs as, cannot reach it); later starts copy the
+template (a fresh tracker) and start the server (under 1 s). The server stops at the end. A server that cannot
 be installed or started fails the tests that need it, with the script's last lines: it is
 never skipped silently.
 
@@ -21,6 +22,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -103,6 +105,20 @@ class RoundupApi:
         return self.get("issue", number, **{"@verbose": "2"})["attributes"]
 
 
+def _work() -> Path:
+    """Where venv, template and trackers go: ``.ci-work/roundup`` in the checkout, unless the
+    server (run as ``nobody``) could not reach it there (a checkout under a private folder):
+    then a folder in the system's temporary directory."""
+    WORK.mkdir(parents=True, exist_ok=True)
+    reachable = subprocess.run(["runuser", "-u", "nobody", "--", "test", "-x", str(WORK)],
+                               capture_output=True, timeout=30).returncode == 0 if shutil.which("runuser") else True
+    if reachable:
+        return WORK
+    fallback = Path(tempfile.gettempdir()) / "helpdesk-tui-roundup"
+    fallback.mkdir(mode=0o755, exist_ok=True)
+    return fallback
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -121,14 +137,15 @@ def _run(env: dict[str, str], *args: str, timeout: float = 600) -> subprocess.Co
 def roundup_server() -> Iterator[RoundupServer]:
     if shutil.which("bash") is None:
         pytest.fail("The Roundup test server needs bash on PATH.", pytrace=False)
-    WORK.mkdir(parents=True, exist_ok=True)
+    work = _work()
     # pytest-xdist workers each start a server of their own, one at a time: the venv and the
     # template tracker are shared, and a port is only taken for sure once its server listens.
-    with FileLock(str(WORK / "start.lock")):
+    with FileLock(str(work / "start.lock")):
         started = time.monotonic()
         port = _free_port()
-        root = WORK / f"port-{port}"  # tracker, logs, pid file, passwords: this run's own
-        env = {**os.environ, "ROOT": str(root), "ROUNDUP_PORT": str(port)}
+        root = work / f"port-{port}"  # tracker, logs, pid file, passwords: this run's own
+        env = {**os.environ, "ROOT": str(root), "ROUNDUP_PORT": str(port), "ROUNDUP_VENV": str(work / "venv"),
+               "ROUNDUP_TEMPLATE": str(work / "template")}
         env.pop("FRESH", None)
         done = _run(env)
     if done is None or done.returncode != 0:
