@@ -9,7 +9,6 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from importlib.metadata import entry_points
 from pathlib import Path
 
 from helpdesk_tui.sync.contract import AccountSettings
@@ -31,20 +30,6 @@ def deskette_backend(url: str, mapping: Path = EXAMPLE) -> GenericBackend:
     return GenericBackend(account, GenericBackend.make_client(account, policy=QUICK, sleep=lambda s: None))
 
 
-def _registered_generic(tmp: Path) -> list[str]:
-    """``--backend generic`` is found through the entry points of the installed package; an
-    install older than the generic engine lacks it, so a throw-away distribution adds it."""
-    if any(ep.name == "generic" for ep in entry_points(group="helpdesk_tui.backends")):
-        return []
-    root = tmp / "plugins"
-    dist = root / "helpdesk_tui_generic_shim-1.0.dist-info"
-    dist.mkdir(parents=True)
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: helpdesk-tui-generic-shim\nVersion: 1.0\n")
-    (dist / "entry_points.txt").write_text(
-        "[helpdesk_tui.backends]\ngeneric = helpdesk_tui.sync.generic.backend:GenericBackend\n")
-    return [str(root)]
-
-
 class User:
     """A person at a shell: ``helpdesk-tui`` in a home of their own, the key in DESKETTE_KEY."""
 
@@ -53,7 +38,7 @@ class User:
         env.update({"HELPDESK_TUI_HOME": str(tmp / "home"), "DESKETTE_KEY": API_KEY,
                     "PYTHON_KEYRING_BACKEND": "tests.keyring_memory.FileBackedTestKeyring",
                     "HD_TEST_KEYRING_FILE": str(tmp / "ring.json"),
-                    "PYTHONPATH": os.pathsep.join([str(ROOT), *_registered_generic(tmp), env.get("PYTHONPATH", "")])})
+                    "PYTHONPATH": os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])})
         self.env, self.tmp, self.fake = env, tmp, fake
 
     def __call__(self, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:

@@ -18,6 +18,7 @@ updated in the same second as the last one we read is still read.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -143,8 +144,15 @@ class CursorState:
     newest_ids: list[str] = field(default_factory=list)
     token: str | None = None  # export_cursor: the server's cursor
     scan: int = 1  # full_scan: the scan under way (stamped on each record's hash row)
+    gone_since: str | None = None  # tickets.gone: the newest stamp its listings showed, and the ids at it
+    gone_seen: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        # Records at the newest stamp, fingerprinted only when the cursor is written (not a field).
+        self._pending: dict[str, Any] = {}
 
     def dump(self) -> str:
+        self._flush()
         data = {k: v for k, v in asdict(self).items() if v not in (None, [], {})}
         return json.dumps(data, separators=(",", ":"), sort_keys=True)
 
@@ -160,10 +168,10 @@ class CursorState:
         if not isinstance(data, dict):
             return cls()
         state = cls()
-        for name, kind in (("since", str), ("newest", str), ("token", str)):
+        for name, kind in (("since", str), ("newest", str), ("token", str), ("gone_since", str)):
             if isinstance(data.get(name), kind):
                 setattr(state, name, data[name])
-        for name in ("seen", "newest_ids"):
+        for name in ("seen", "newest_ids", "gone_seen"):
             if isinstance(data.get(name), list):
                 setattr(state, name, [str(v) for v in data[name]])
         if isinstance(data.get("page"), dict):
@@ -174,28 +182,49 @@ class CursorState:
 
     # --- one listing's bookkeeping --------------------------------------------------------
 
-    def already_read(self, ident: str, stamp: datetime | None) -> bool:
-        """A record at exactly the last listing's newest stamp, whose id that listing read."""
-        return stamp is not None and self.since is not None and _iso(stamp) == self.since and ident in self.seen
+    def already_read(self, ident: str, stamp: datetime | None, record: Any = None) -> bool:
+        """A record at exactly the last listing's newest stamp, which that listing read as it is
+        now (given ``record``: the same content; a ticket changed again within that second is new)."""
+        if stamp is None or self.since is None or _iso(stamp) != self.since:
+            return False
+        return ident in self.seen or (record is not None and _fingerprint(ident, record) in self.seen)
 
-    def saw(self, ident: str, stamp: datetime | None) -> None:
-        """Track the newest stamp of this listing and the ids at it."""
+    def saw(self, ident: str, stamp: datetime | None, record: Any = None) -> None:
+        """Track the newest stamp of this listing and the ids (with ``record``: id and content) at it."""
         if stamp is None:
             return
         text = _iso(stamp)
         if self.newest is None or text > self.newest:
-            self.newest, self.newest_ids = text, [ident]
-        elif text == self.newest and ident not in self.newest_ids:
+            self.newest, self.newest_ids, self._pending = text, [], {}
+        elif text != self.newest:
+            return
+        if record is not None:
+            self._pending[ident] = record
+        elif ident not in self.newest_ids:
             self.newest_ids.append(ident)
+
+    def _flush(self) -> None:
+        for ident, record in self._pending.items():
+            mark = _fingerprint(ident, record)
+            if mark not in self.newest_ids:
+                self.newest_ids.append(mark)
+        self._pending = {}
 
     def listing_done(self) -> None:
         """The listing is complete: the next one asks for what changed after its newest stamp."""
+        self._flush()
         if self.newest is not None:
             if self.newest == self.since:
                 self.seen = sorted(set(self.seen) | set(self.newest_ids))
             elif self.since is None or self.newest > self.since:
                 self.since, self.seen = self.newest, list(self.newest_ids)
         self.page, self.newest, self.newest_ids = None, None, []
+
+
+def _fingerprint(ident: str, record: Any) -> str:
+    """``id#hash`` of a record's JSON: what tells a boundary record read before from one changed since."""
+    text = json.dumps(record, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False)
+    return f"{ident}#{hashlib.blake2b(text.encode('utf-8'), digest_size=8).hexdigest()}"
 
 
 def _iso(moment: datetime) -> str:

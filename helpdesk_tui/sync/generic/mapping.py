@@ -80,6 +80,8 @@ class TicketStream:
     deleted: Condition | None
     reader: RecordReader[RemoteTicket]
     one: OneTicket | None
+    # Listings of tickets that left the main one (deleted, spam), read with its filter: deletions.
+    gone: tuple[StreamSpec, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,9 @@ class People:
 class MessagePart:
     stream: StreamSpec
     reader: RecordReader[RemoteMessage]
+    # ``in_ticket``: where the listed ticket record already holds this part's answer (threads
+    # embedded in the listing): read from there, no request; a ticket without it sends the request.
+    in_ticket: Path | None = None
     when: Condition | None = None  # over the ticket (our fields and raw): the part is read only where it holds
 
 
@@ -255,8 +260,11 @@ def _side_load_names(node: Node) -> set[str]:
 
 
 def _tickets(node: Node, joins: Collection[str]) -> TicketStream:
-    stream = parse_stream(node, BASE_ROOTS, also=("incremental", "deleted", "fields", "one"))
+    stream = parse_stream(node, BASE_ROOTS, also=("incremental", "deleted", "fields", "one", "gone"))
     deleted = node.get("deleted")
+    gone = node.get("gone")
+    if gone is not None and not isinstance(gone.value, list):
+        raise gone.error("must be a list of listings (each a request and its records), e.g. the deleted tickets")
     one = node.get("one")
     one_spec = None
     if one is not None:
@@ -266,7 +274,8 @@ def _tickets(node: Node, joins: Collection[str]) -> TicketStream:
                              compile_path(record.text() if record else "@", record or one))
     return TicketStream(stream, parse_incremental(node.get("incremental")),
                         parse_condition(deleted, BASE_ROOTS) if deleted is not None else None,
-                        reader_for("ticket", node.need("fields"), joins=joins, context_roots=BASE_ROOTS), one_spec)
+                        reader_for("ticket", node.need("fields"), joins=joins, context_roots=BASE_ROOTS), one_spec,
+                        tuple(parse_stream(child, BASE_ROOTS) for child in gone.each()) if gone is not None else ())
 
 
 def _people(node: Node | None, what: str, key: str, joins: Collection[str], side_loads: Collection[str]) -> People | None:
@@ -301,10 +310,12 @@ def _messages(node: Node, lookups: set[str]) -> tuple[tuple[MessagePart, ...], T
             batch = _batch(child.need("batch"), lookups)
             continue
         joins = lookups | _side_load_names(child)
-        stream = parse_stream(child, roots, also=("fields", "when"), default_records="@")
+        stream = parse_stream(child, roots, also=("fields", "in_ticket", "when"), default_records="@")
+        in_ticket = child.get("in_ticket")
         when = child.get("when")
         parts.append(MessagePart(stream, reader_for("message", child.need("fields"), joins=joins,
                                                     context_roots=("ticket", *BASE_ROOTS)),
+                                 compile_path(in_ticket.text(), in_ticket) if in_ticket is not None else None,
                                  parse_condition(when, roots) if when is not None else None))
     if not parts:
         raise node.error("needs at least one part")

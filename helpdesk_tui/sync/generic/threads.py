@@ -40,9 +40,12 @@ class ThreadReader:
             for part in self.parts:
                 if part.when is not None and not part.when.test(ticket, Env(context=context)):
                     continue
-                for page in self._reader.fetch_all(part.stream, context, strict=False):
-                    env = Env(page.side_loads, self._lookup, context)
-                    for record in page.records:
+                embedded = _embedded(part, ticket, context)
+                pages = [(embedded, {})] if embedded is not None else (
+                    (page.records, page.side_loads) for page in self._reader.fetch_all(part.stream, context, strict=False))
+                for records, side_loads in pages:
+                    env = Env(side_loads, self._lookup, context)
+                    for record in records:
                         messages.append(_message(part.reader.read, record, env, ticket))
         finally:
             self._reader.cache = previous
@@ -72,6 +75,24 @@ class ThreadReader:
         for thread in out.values():
             thread.sort(key=lambda m: m.created_at)
         return out
+
+
+def _embedded(part: MessagePart, ticket: Mapping[str, Any], context: Mapping[str, Any]) -> list[Any] | None:
+    """The part's records from the ticket's listed record (``in_ticket``), or None: send the request."""
+    raw = ticket.get("raw")
+    if part.in_ticket is None or not isinstance(raw, dict) or not raw:
+        return None
+    try:
+        answer = part.in_ticket(raw)
+        found = part.stream.records(answer) if answer is not None else None
+    except ValueError:  # a JMESPath function given what the listing left out (jmespath's errors are ValueErrors)
+        return None
+    if isinstance(found, dict):
+        found = [found]
+    if not isinstance(found, list):
+        return None
+    skip = part.stream.skip
+    return [r for r in found if skip is None or not skip.test(r, Env(context=dict(context)))]
 
 
 def _message(read: Callable[[Any, Env], RemoteMessage], record: Any, env: Env,

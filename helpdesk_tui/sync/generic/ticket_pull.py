@@ -22,6 +22,7 @@ from helpdesk_tui.sync.generic.fields import Unreadable
 from helpdesk_tui.sync.generic.incremental import CursorState
 from helpdesk_tui.sync.generic.mapping import TicketStream
 from helpdesk_tui.sync.generic.people import PeopleReader
+from helpdesk_tui.sync.generic.paging import PageState
 from helpdesk_tui.sync.generic.streams import Fetched, Reader
 from helpdesk_tui.sync.generic.values import Env, NameLookup, text_key
 from helpdesk_tui.sync.status import SyncStatus
@@ -90,10 +91,9 @@ class TicketPuller:
         stamp = self.spec.incremental.stamp(record)
         # At the boundary stamp a ticket counts as read only as it was then: one changed again in
         # the same second (stamps in whole seconds) has other content, and is read again.
-        seen_as = f"{ident}#{content_hash(record)}" if stamp is not None else ident
-        if state.already_read(seen_as, stamp):
+        if state.already_read(ident, stamp, record):
             return None
-        state.saw(seen_as, stamp)
+        state.saw(ident, stamp, record)
         digest = ""
         if status is not None:
             digest = content_hash(record)
@@ -150,13 +150,39 @@ class TicketPuller:
             # (the request must list oldest first). With max_pages: 1 every page is asked for by
             # stamp, so records that move while the listing is read are never skipped.
             if state.newest is not None and (state.since is None or state.newest > state.since):
+                self._gone(state, page, env)
                 state.listing_done()
             else:  # the whole page sat at the boundary stamp: page on within it, or it never ends
                 state.page = following
             page.done = False
             return
+        self._gone(state, page, env)
         state.listing_done()
         page.done = True
+
+    def _gone(self, state: CursorState, page: ChangePage, env: Env) -> None:
+        """Before a listing's filter moves on: the tickets that left the listing (``tickets.gone``:
+        the deleted, the spam) become deletions. Their listings keep a filter of their own (from
+        the main one's, then their newest stamp), so each is reported once. The first listing
+        has nothing to delete yet."""
+        since = state.gone_since or state.since
+        if not self.spec.gone or since is None:
+            return
+        gone = CursorState(since=since, seen=list(state.gone_seen))
+        filters = self.spec.incremental.filter(gone)
+        query, body = ({}, filters) if self.spec.incremental.in_body else (filters, {})
+        for stream in self.spec.gone:
+            at: PageState | None = {}
+            while at is not None:
+                fetched = self.reader.fetch_page(stream, self.base(), at, extra_query=query, extra_body=body)
+                for record in fetched.records:
+                    ident, stamp = self.spec.reader.remote_id(record, env), self.spec.incremental.stamp(record)
+                    if ident is not None and not gone.already_read(ident, stamp):
+                        gone.saw(ident, stamp)
+                        page.deleted_ticket_ids.append(ident)
+                at = fetched.next if fetched.next is not None and not stream.paging.capped(fetched.next) else None
+        gone.listing_done()
+        state.gone_since, state.gone_seen = gone.since, gone.seen
 
     def _scan_ends(self, state: CursorState, page: ChangePage, status: SyncStatus, env: Env,
                    taken: list[Any]) -> None:

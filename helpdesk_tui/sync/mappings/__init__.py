@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from helpdesk_tui.sync.generic.backend import MappedBackend
 
-__all__ = ["MappedBackend", "RoundupBackend"]
+__all__ = ["FreshdeskBackend", "HelpScoutBackend", "MappedBackend", "RoundupBackend"]
+
+
+class FreshdeskBackend(MappedBackend):
+    mapping_file = "freshdesk.yaml"
+
+
+class HelpScoutBackend(MappedBackend):
+    mapping_file = "helpscout.yaml"
 
 
 class RoundupBackend(MappedBackend):
