@@ -123,3 +123,11 @@ def test_roundup_account_syncs_every_issue_replies_once_through_lost_answers_and
         shown = cli("show", number)
         assert shown.stdout.count(f"({word})") == 5, shown.stdout  # every message once
     assert "\x1b" not in cli("list").stdout
+
+
+def test_roundup_is_declared_as_a_backend_entry_point_that_loads() -> None:
+    points = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["entry-points"]
+    target = points["helpdesk_tui.backends"]["roundup"]
+    module, _, name = target.partition(":")
+    backend = getattr(__import__(module, fromlist=[name]), name)
+    assert (backend.name, backend.label) == ("roundup", "Roundup")
