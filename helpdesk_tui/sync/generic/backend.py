@@ -210,10 +210,11 @@ class GenericBackend(Backend):
     def fetch_ticket(self, number: int) -> ChangePage | None:
         if self.mapping.tickets.one is None:
             return super().fetch_ticket(number)
-        record = self.tickets.one(str(number), number=number)
-        if record is None:
+        found = self.tickets.one_with_side_loads(str(number), number=number)
+        if found is None:
             return None
-        env = Env({}, self.lookups, dict(self._base))
+        record, side_loads = found
+        env = Env(side_loads, self.lookups, dict(self._base))
         try:
             ticket = self.tickets.ticket_of(record, env)
         except Unreadable as exc:

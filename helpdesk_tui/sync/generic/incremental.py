@@ -73,7 +73,8 @@ class Incremental:
         since = parse_date(state.since, None) if state.since else self.initial
         if since is None:
             return {}
-        shown = format_date(since - timedelta(seconds=self.lookback), self.format)
+        lookback = 0 if state.restart else self.lookback
+        shown = format_date(since - timedelta(seconds=lookback), self.format)
         value = self.value.render({"since": shown}) if self.value is not None else shown
         return {self.param: value}
 
@@ -146,6 +147,10 @@ class CursorState:
     scan: int = 1  # full_scan: the scan under way (stamped on each record's hash row)
     gone_since: str | None = None  # tickets.gone: the newest stamp its listings showed, and the ids at it
     gone_seen: list[str] = field(default_factory=list)
+    # The listing was restarted at its page cap: it goes on from ``since`` itself. A lookback
+    # there would list the same capped pages again for ever when more records than the cap
+    # changed within the lookback; the next sync looks back again.
+    restart: bool = False
 
     def __post_init__(self) -> None:
         # Records at the newest stamp, fingerprinted only when the cursor is written (not a field).
@@ -176,6 +181,7 @@ class CursorState:
                 setattr(state, name, [str(v) for v in data[name]])
         if isinstance(data.get("page"), dict):
             state.page = data["page"]
+        state.restart = data.get("restart") is True
         if isinstance(data.get("scan"), int) and data["scan"] >= 1:
             state.scan = data["scan"]
         return state

@@ -121,7 +121,7 @@ class Reader:
             body = {**(extra_body or {}), **spec.paging.body(state)}
             answer = self._send(spec.request, context, query, body)
         records = self.records(spec, answer, strict=strict)
-        side = {load.name: _index(load, answer.body) for load in spec.side_loads}
+        side = side_loads_of(spec, answer.body)
         if spec.expand is not None:
             records = [self.expand(spec.expand, context, record) for record in records]
         if spec.skip is not None:
@@ -190,6 +190,11 @@ def _key(request: RequestSpec, context: dict[str, Any], query: Mapping[str, Any]
     rendered = request.query.render(context) if request.query is not None else {}
     return json.dumps([request.method, str(request.path.render(context)), rendered, dict(query or {})],
                       sort_keys=True, default=str)
+
+
+def side_loads_of(spec: StreamSpec, body: Any) -> dict[str, dict[str, Any]]:
+    """The side-loads of ``spec`` in an answer's ``body``: name → key → record."""
+    return {load.name: _index(load, body) for load in spec.side_loads}
 
 
 def _index(load: SideLoad, body: Any) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from helpdesk_tui.sync.generic.incremental import CursorState
 from helpdesk_tui.sync.generic.mapping import TicketStream
 from helpdesk_tui.sync.generic.people import PeopleReader
 from helpdesk_tui.sync.generic.paging import PageState
-from helpdesk_tui.sync.generic.streams import Fetched, Reader
+from helpdesk_tui.sync.generic.streams import Fetched, Reader, side_loads_of
 from helpdesk_tui.sync.generic.values import Env, NameLookup, text_key
 from helpdesk_tui.sync.status import SyncStatus
 
@@ -152,12 +152,14 @@ class TicketPuller:
             if state.newest is not None and (state.since is None or state.newest > state.since):
                 self._gone(state, page, env)
                 state.listing_done()
+                state.restart = True
             else:  # the whole page sat at the boundary stamp: page on within it, or it never ends
                 state.page = following
             page.done = False
             return
         self._gone(state, page, env)
         state.listing_done()
+        state.restart = False
         page.done = True
 
     def _gone(self, state: CursorState, page: ChangePage, env: Env) -> None:
@@ -204,6 +206,12 @@ class TicketPuller:
 
     def one(self, ident: str, *, number: int | None = None) -> Any | None:
         """The record of one ticket by ``tickets.one`` (None: the helpdesk has no such ticket)."""
+        found = self.one_with_side_loads(ident, number=number)
+        return found[0] if found is not None else None
+
+    def one_with_side_loads(self, ident: str, *, number: int | None = None) -> tuple[Any, dict[str, Any]] | None:
+        """``one``'s record and the side-loads of its answer (read as the listing's are: the
+        same search with the ticket's people beside it)."""
         one = self.spec.one
         if one is None:
             return None
@@ -217,7 +225,7 @@ class TicketPuller:
             return None
         if self.spec.stream.expand is not None:
             record = self.reader.expand(self.spec.stream.expand, self.base(), record)
-        return record
+        return record, side_loads_of(self.spec.stream, answer.body)
 
     def _people(self, page: ChangePage, taken: list[Any], env: Env) -> None:
         skipped = page.skipped

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from helpdesk_tui.sync.generic.backend import MappedBackend
 
-__all__ = ["FreshdeskBackend", "HelpScoutBackend", "MappedBackend", "RoundupBackend"]
+__all__ = ["FreshdeskBackend", "HelpScoutBackend", "MappedBackend", "RoundupBackend", "ZammadBackend"]
 
 
 class FreshdeskBackend(MappedBackend):
@@ -21,3 +21,7 @@ class HelpScoutBackend(MappedBackend):
 
 class RoundupBackend(MappedBackend):
     mapping_file = "roundup.yaml"
+
+
+class ZammadBackend(MappedBackend):
+    mapping_file = "zammad.yaml"
