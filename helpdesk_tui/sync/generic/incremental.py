@@ -32,8 +32,8 @@ from helpdesk_tui.sync.generic.values import check_date_format, format_date, par
 
 TYPES = ("updated_since", "search_query", "export_cursor", "full_scan")
 KEYS = {
-    "updated_since": ("param", "value", "format", "field", "field_format", "lookback", "initial", "in"),
-    "search_query": ("param", "value", "format", "field", "field_format", "lookback", "initial", "in"),
+    "updated_since": ("param", "value", "format", "field", "field_format", "lookback", "initial", "in", "overlap"),
+    "search_query": ("param", "value", "format", "field", "field_format", "lookback", "initial", "in", "overlap"),
     "export_cursor": ("start_param", "start_format", "initial", "cursor_param", "cursor", "done", "field",
                       "field_format"),
     "full_scan": (),
@@ -50,6 +50,10 @@ class Incremental:
     field: Path | None = None
     field_format: str | None = None
     lookback: int = 0
+    # Seconds before ``since`` that the server's filter brings back as well (Redmine: ``>=T`` is
+    # ``> T-1s`` over stamps it keeps with fractions): what was read there, as it is now, is not
+    # emitted again by every later sync.
+    overlap: int = 0
     initial: datetime | None = None
     in_body: bool = False
     cursor_param: str | None = None
@@ -126,11 +130,13 @@ def parse_incremental(node: Node | None) -> Incremental:
     fmt = node.get("format")
     value = node.get("value")
     lookback = node.get("lookback")
+    overlap = node.get("overlap")
     where = node.get("in")
     return Incremental(**common, param=node.need("param").text(),
                        value=compile_text(value.text(), value, ("since",)) if value else None,
                        format=check_date_format(fmt) if fmt else "iso8601z",
                        lookback=lookback.integer(minimum=0) if lookback else 0,
+                       overlap=overlap.integer(minimum=0) if overlap else 0,
                        in_body=where.choice("query", "body") == "body" if where else False)
 
 
@@ -151,14 +157,18 @@ class CursorState:
     # there would list the same capped pages again for ever when more records than the cap
     # changed within the lookback; the next sync looks back again.
     restart: bool = False
+    # ``overlap``: id → "STAMP id#hash" of what was read within that many seconds of the newest stamp
+    recent: dict[str, str] = field(default_factory=dict)
+    overlap: int = 0  # the feed's ``overlap`` (set by the puller; not kept in the cursor)
 
     def __post_init__(self) -> None:
         # Records at the newest stamp, fingerprinted only when the cursor is written (not a field).
         self._pending: dict[str, Any] = {}
+        self._recent_pending: dict[str, tuple[str, Any]] = {}  # the same for ``recent``
 
     def dump(self) -> str:
         self._flush()
-        data = {k: v for k, v in asdict(self).items() if v not in (None, [], {})}
+        data = {k: v for k, v in asdict(self).items() if v not in (None, [], {}) and k != "overlap"}
         return json.dumps(data, separators=(",", ":"), sort_keys=True)
 
     @classmethod
@@ -182,6 +192,8 @@ class CursorState:
         if isinstance(data.get("page"), dict):
             state.page = data["page"]
         state.restart = data.get("restart") is True
+        if isinstance(data.get("recent"), dict):
+            state.recent = {str(k): str(v) for k, v in data["recent"].items()}
         if isinstance(data.get("scan"), int) and data["scan"] >= 1:
             state.scan = data["scan"]
         return state
@@ -190,7 +202,13 @@ class CursorState:
 
     def already_read(self, ident: str, stamp: datetime | None, record: Any = None) -> bool:
         """A record at exactly the last listing's newest stamp, which that listing read as it is
-        now (given ``record``: the same content; a ticket changed again within that second is new)."""
+        now (given ``record``: the same content; a ticket changed again within that second is new),
+        or one read within ``overlap`` seconds before it, at the same stamp and as it is now."""
+        kept = self.recent.get(ident) if stamp is not None else None
+        if kept is not None and stamp is not None:
+            text, mark = kept.split(" ", 1)
+            if text == _iso(stamp) and (mark == ident or (record is not None and mark == _fingerprint(ident, record))):
+                return True
         if stamp is None or self.since is None or _iso(stamp) != self.since:
             return False
         return ident in self.seen or (record is not None and _fingerprint(ident, record) in self.seen)
@@ -200,6 +218,8 @@ class CursorState:
         if stamp is None:
             return
         text = _iso(stamp)
+        if self.overlap:
+            self._recent_pending[ident] = (text, record)
         if self.newest is None or text > self.newest:
             self.newest, self.newest_ids, self._pending = text, [], {}
         elif text != self.newest:
@@ -215,6 +235,15 @@ class CursorState:
             if mark not in self.newest_ids:
                 self.newest_ids.append(mark)
         self._pending = {}
+        if self._recent_pending or self.recent:
+            # Only what lies within ``overlap`` of the newest stamp is ever brought back again.
+            top = max([t for t, _ in self._recent_pending.values()] + [v.split(" ", 1)[0] for v in self.recent.values()])
+            floor = _iso(datetime.fromisoformat(top) - timedelta(seconds=self.overlap))
+            for ident, (text, record) in self._recent_pending.items():
+                if text >= floor:
+                    self.recent[ident] = f"{text} {_fingerprint(ident, record) if record is not None else ident}"
+            self._recent_pending = {}
+            self.recent = {k: v for k, v in self.recent.items() if v.split(" ", 1)[0] >= floor}
 
     def listing_done(self) -> None:
         """The listing is complete: the next one asks for what changed after its newest stamp."""

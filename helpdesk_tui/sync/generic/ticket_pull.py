@@ -45,6 +45,7 @@ class TicketPuller:
         spec = self.spec
         incremental = spec.incremental
         state = CursorState.load(cursor)
+        state.overlap = incremental.overlap
         starting = not state.page  # the first page of a listing (its total is the pull's)
         self.reader.expanded.clear()  # an expanded record is fresh for each page
         filters = incremental.filter(state)
