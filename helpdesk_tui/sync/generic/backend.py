@@ -72,6 +72,7 @@ class GenericBackend(Backend):
         spec = self.mapping
         self.label = spec.label  # type: ignore[misc]  # per instance: the file's (the class has a default)
         self.capabilities = spec.capabilities  # type: ignore[misc]  # per instance, as the label
+        self.internal_notes = spec.internal_notes  # False: a Note is refused (the conformance suite reads it)
         self._base = base_context(account)
         self.requester = self._requester(client)
         self.reader = Reader(self.requester, spec.label)

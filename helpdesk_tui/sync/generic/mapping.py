@@ -120,6 +120,7 @@ class MessagePart:
     # ``in_ticket``: where the listed ticket record already holds this part's answer (threads
     # embedded in the listing): read from there, no request; a ticket without it sends the request.
     in_ticket: Path | None = None
+    when: Condition | None = None  # over the ticket (our fields and raw): the part is read only where it holds
 
 
 @dataclass(frozen=True)
@@ -358,11 +359,13 @@ def _messages(node: Node, lookups: set[str]) -> tuple[tuple[MessagePart, ...], T
             batch = _batch(child.need("batch"), lookups)
             continue
         joins = lookups | _side_load_names(child)
-        stream = parse_stream(child, roots, also=("fields", "in_ticket"), default_records="@")
+        stream = parse_stream(child, roots, also=("fields", "in_ticket", "when"), default_records="@")
         in_ticket = child.get("in_ticket")
+        when = child.get("when")
         parts.append(MessagePart(stream, reader_for("message", child.need("fields"), joins=joins,
                                                     context_roots=("ticket", *BASE_ROOTS)),
-                                 compile_path(in_ticket.text(), in_ticket) if in_ticket is not None else None))
+                                 compile_path(in_ticket.text(), in_ticket) if in_ticket is not None else None,
+                                 parse_condition(when, roots) if when is not None else None))
     if not parts:
         raise node.error("needs at least one part")
     return tuple(parts), batch

@@ -38,6 +38,8 @@ class ThreadReader:
         self._reader.expanded.clear()  # a thread is read as the server has it now
         try:
             for part in self.parts:
+                if part.when is not None and not part.when.test(ticket, Env(context=context)):
+                    continue
                 embedded = _embedded(part, ticket, context)
                 pages = [(embedded, {})] if embedded is not None else (
                     (page.records, page.side_loads) for page in self._reader.fetch_all(part.stream, context, strict=False))

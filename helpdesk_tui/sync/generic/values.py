@@ -50,7 +50,8 @@ class Env:
 
 
 Getter = Callable[[Any, Env], Any]
-VALUE_KEYS = ("path", "map", "default", "join", "pick", "first", "template", "const", "date", "format", "pattern")
+VALUE_KEYS = ("path", "map", "default", "join", "pick", "first", "template", "const", "date", "format", "pattern",
+              "unless")
 _PLACEHOLDER_ROOT = re.compile(r"\{([A-Za-z_][\w-]*)")
 
 
@@ -122,6 +123,14 @@ def parse_value(node: Node, *, joins: Collection[str], context_roots: Collection
             value = before(record, env)
             return default if value is None or value == "" else value
         get = defaulted
+    unless = node.get("unless")
+    if unless is not None:  # no value where the condition holds (a creator who is the account itself)
+        condition = parse_condition(unless, (*context_roots, "account", "options", "origin"))
+        kept = get
+
+        def unless_holds(record: Any, env: Env) -> Any:
+            return None if condition.test(record, env) else kept(record, env)
+        get = unless_holds
     date = node.get("date")
     fmt = node.get("format")
     return ValueSpec(get, raw, date.text() if date else None,
