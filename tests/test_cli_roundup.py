@@ -3,11 +3,6 @@
 the token), ``sync`` mirrors every issue with its messages, ``reply`` lands exactly once
 through a FaultProxy that drops the answer to every second write, and ``list --json`` prints a
 hostile subject safely.
-
-The subprocess finds ``roundup`` through the installed entry point. Until the installed
-metadata is rebuilt from a ``pyproject.toml`` that declares it (a branch not yet installed), the
-test checks the declaration and hands the subprocess that same line as a small distribution on
-its ``PYTHONPATH``; once installed, the installed one is used.
 """
 
 from __future__ import annotations
@@ -17,9 +12,7 @@ import os
 import sqlite3
 import subprocess
 import sys
-import tomllib
 import uuid
-from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
@@ -37,43 +30,17 @@ ROOT = Path(__file__).resolve().parent.parent
 WRITES = r"^/helpdesk/rest/data/(msg|issue/\d+)$"
 
 
-TARGET = "helpdesk_tui.sync.mappings:RoundupBackend"
-
-
-def declared() -> str | None:
-    points = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["entry-points"]
-    return points.get("helpdesk_tui.backends", {}).get("roundup")
-
-
-def installed() -> bool:
-    return any(e.name == "roundup" and e.value == TARGET for e in entry_points(group="helpdesk_tui.backends"))
-
-
-def declared_backends(root: Path) -> Path:
-    """The declared entry point as a distribution of its own under ``root`` (put on PYTHONPATH),
-    only while the installed metadata lacks it."""
-    root.mkdir(parents=True)
-    if installed():
-        return root
-    dist = root / "hd_roundup_entry-1.0.dist-info"
-    dist.mkdir()
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: hd-roundup-entry\nVersion: 1.0\n", encoding="utf-8")
-    (dist / "entry_points.txt").write_text(f"[helpdesk_tui.backends]\nroundup = {TARGET}\n", encoding="utf-8")
-    return root
-
-
-def run_cli(home: Path, plugins: Path, password: str, *args: str) -> subprocess.CompletedProcess[str]:
+def run_cli(home: Path, password: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HELPDESK_TUI", "PYTHON_KEYRING"))}
     env.update({"HELPDESK_TUI_HOME": str(home), "PYTHON_KEYRING_BACKEND": "tests.keyring_memory.FileBackedTestKeyring",
                 "HD_TEST_KEYRING_FILE": str(home.parent / "ring.json"), "RU_PASSWORD": password,
-                "PYTHONPATH": os.pathsep.join([str(plugins), str(ROOT), env.get("PYTHONPATH", "")])})
+                "PYTHONPATH": os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])})
     return subprocess.run([sys.executable, "-m", "helpdesk_tui", *args], capture_output=True, text=True, env=env,
                           timeout=300, stdin=subprocess.DEVNULL, cwd=ROOT)
 
 
 def test_roundup_account_syncs_every_issue_replies_once_through_lost_answers_and_lists_hostile_subjects(
         roundup_server: RoundupServer, tmp_path: Path) -> None:  # noqa: F811
-    assert declared() == TARGET, "pyproject.toml does not register the roundup backend"
     actions, word = RoundupActions(roundup_server), uuid.uuid4().hex[:8]
     printer = actions.create_ticket(f"Printer offline {word}", f"Floor 3 printer is offline ({word}).")
     actions.agent_writes(printer, f"Which model is it? ({word})", public=True)
@@ -81,11 +48,11 @@ def test_roundup_account_syncs_every_issue_replies_once_through_lost_answers_and
     actions.create_ticket(f"{hostile.HOSTILE_SUBJECT} {word}", hostile.HOSTILE_BODY)
     everything = actions.api.call("GET", "/data/issue", params={"@fields": "title"})["@total_size"]
 
-    home, plugins = tmp_path / "home", declared_backends(tmp_path / "plugins")
+    home = tmp_path / "home"
     reply_one, reply_two = tmp_path / "one.md", tmp_path / "two.md"
     reply_one.write_text(f"We restarted the print server ({word}).\n", encoding="utf-8")
     reply_two.write_text(f"Please try printing again ({word}).\n", encoding="utf-8")
-    cli = lambda *args: run_cli(home, plugins, roundup_server.password, *args)  # noqa: E731
+    cli = lambda *args: run_cli(home, roundup_server.password, *args)  # noqa: E731
     with FaultProxy(roundup_server.origin) as proxy:
         proxy.add(None, WRITES, PASS, drop_after_upstream(), repeat=True)  # every second answer is lost
         added = cli("account", "add", "ru", "--backend", "roundup", "--url", proxy.url + "/helpdesk",

@@ -422,11 +422,10 @@ def _capabilities(node: Node | None, incremental: Incremental, *, kb: bool, temp
             values[key] = Concurrency(child.choice(*(c.value for c in Concurrency)))
         elif key == "attachments":
             values[key] = _attachment_limits(child)
-        elif key == "internal_notes":
-            internal_notes = child.flag()
         else:
             values[key] = child.flag()
-    return Capabilities(**values), internal_notes
+    caps = Capabilities(**values)
+    return caps, caps.internal_notes
 
 
 def _attachment_limits(node: Node) -> AttachmentLimits:

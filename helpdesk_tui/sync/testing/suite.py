@@ -43,9 +43,10 @@ def said(thread: list[Message] | list[RemoteMessage]) -> list[tuple[MessageKind,
 
 
 def keeps_notes(rig: Rig) -> bool:
-    """The helpdesk has internal notes (a backend without them says ``internal_notes = False``:
-    its notes are refused, and the tests that write one leave it out)."""
-    return bool(getattr(rig.backend, "internal_notes", True))
+    """The helpdesk has internal notes (a backend without them declares
+    ``Capabilities(internal_notes=False)``: its notes are refused, and the tests that write one
+    leave it out)."""
+    return bool(rig.capabilities.internal_notes)
 
 
 def copies(thread: list[Message] | list[RemoteMessage], body: str) -> list[Message | RemoteMessage]:
@@ -183,7 +184,7 @@ class BackendTests(NewTicketTests):
 
     def test_an_internal_note_reaches_the_server_once_and_stays_internal(self, rig: Rig) -> None:
         if not keeps_notes(rig):
-            pytest.skip(f"{rig.backend.label} has no internal notes (internal_notes = False)")
+            pytest.skip(f"{rig.backend.label} has no internal notes (capabilities.internal_notes is False)")
         self._sends(rig, note=True)
 
     def test_a_note_where_the_helpdesk_has_none_is_refused_and_nothing_reaches_it(self, rig: Rig) -> None:
