@@ -187,3 +187,59 @@ def test_a_budget_that_only_reads_the_servers_header_does_not_rewrite_its_file_p
     assert (meter.path.stat().st_mtime_ns, meter.path.read_text()) == written
     meter.after(httpx.Response(200, headers={"X-RateLimit-Remaining": "0"}))
     assert "blocked_until" in json.loads(meter.path.read_text())  # a change is still written
+
+
+# --- leases: a second's worth of budget taken at once, spent without the file lock -------------
+
+
+def _writes(path: Path) -> int:
+    return path.stat().st_mtime_ns
+
+
+def test_a_lease_counts_a_seconds_worth_at_once_and_spends_it_without_touching_the_file(tmp_path):
+    b, clock = budget(tmp_path, RateLimitSpec(per_minute=600))  # a lease of 10
+    b.before()
+    state_file = tmp_path / "desk.json"
+    written = _writes(state_file)
+    assert json.loads(state_file.read_text())["sent"] == [[clock.now, 10]]
+    for _ in range(9):
+        clock.now += 0.01
+        b.before()
+    assert _writes(state_file) == written and clock.slept == []
+    b.before()  # the eleventh: a new lease
+    assert [count for _, count in json.loads(state_file.read_text())["sent"]] == [10, 10]
+
+
+def test_a_lease_never_outlives_a_sixtieth_of_the_window(tmp_path):
+    b, clock = budget(tmp_path, RateLimitSpec(per_minute=600))
+    b.before()
+    clock.now += 1.5  # past the lease's second: its 9 unspent slots are not used any more
+    b.before()
+    assert [count for _, count in json.loads((tmp_path / "desk.json").read_text())["sent"]] == [10, 10]
+
+
+def test_a_lease_is_dropped_when_another_process_asks_everyone_to_wait(tmp_path):
+    clock = Clock()
+    spec = RateLimitSpec(per_minute=600, remaining_header="x-ratelimit-remaining")
+    mine, _ = budget(tmp_path, spec, clock=clock)
+    theirs, _ = budget(tmp_path, spec, clock=clock)
+    mine.before()  # a lease of 10
+    theirs.after(httpx.Response(429, headers={"X-RateLimit-Remaining": "0", "Retry-After": "7"}))
+    mine.before()
+    assert clock.slept == [7.0], "the lease was spent although the helpdesk asked every process to wait"
+
+
+def test_a_lease_never_takes_more_than_what_is_left_of_the_minute(tmp_path):
+    b, clock = budget(tmp_path, RateLimitSpec(per_minute=120))  # leases of 2
+    for _ in range(120):
+        b.before()
+    assert clock.slept == [], "120 requests fit in a minute of 120"
+    b.before()
+    assert len(clock.slept) == 1 and 0 < clock.slept[0] <= 60
+
+
+def test_state_written_by_an_older_version_still_counts(tmp_path):
+    b, clock = budget(tmp_path, RateLimitSpec(per_minute=3))
+    (tmp_path / "desk.json").write_text(json.dumps({"sent": [clock.now - 1, clock.now - 1, clock.now - 1]}))
+    b.before()
+    assert clock.slept and clock.slept[0] == pytest.approx(59.0)

@@ -77,6 +77,14 @@ class RequestBudget:
         self.waited = 0.0  # seconds slept by this process (for the log and the benchmarks)
         self.last_stamp = 0.0  # when the last request was let through (as the shared state has it)
         self._made = False  # the state's directory exists
+        # A lease: slots of the per-minute budget taken (and counted in the shared state) at
+        # once, spent here without the file lock for up to a sixtieth of the window. Taking the
+        # lock, reading and writing the state for every request cost 1.2 ms a request at
+        # 100,000 a minute; a lease of a second's worth of budget makes that once a second.
+        # Unspent slots stay counted (the budget errs on the safe side).
+        self._spare = 0
+        self._lease_at = 0.0
+        self._seen: tuple[int, int, int] | None = None  # the state file as we left it (inode, size, mtime)
 
     @property
     def active(self) -> bool:
@@ -86,15 +94,25 @@ class RequestBudget:
         """Wait until one more request keeps this account within its budget, in all processes."""
         if not self.active:
             return
+        if self._spare > 0 and self.clock() - self._lease_at < self.window / 60 and not self._changed_elsewhere():
+            self._spare -= 1
+            return
+        self._spare = 0
         while True:
             with self._state() as state:
                 now = self.clock()
                 wait = max(0.0, float(state.get("blocked_until") or 0) - now)
-                sent = sorted(t for t in state.get("sent") or () if isinstance(t, (int, float)) and now - t < self.window)
-                if wait == 0 and self.per_minute and len(sent) >= self.per_minute:
-                    wait = sent[len(sent) - self.per_minute] + self.window - now
+                sent = _slots(state.get("sent"), now, self.window)
+                used = int(sum(count for _, count in sent))
+                if wait == 0 and self.per_minute and used >= self.per_minute:
+                    wait = _oldest_to_free(sent, used - self.per_minute + 1) + self.window - now
                 if wait <= 0:
-                    state["sent"] = [*sent, now] if self.per_minute else []
+                    if self.per_minute:
+                        take = max(1, min(self.per_minute // 60, self.per_minute - used))
+                        state["sent"] = [*sent, [now, take]]
+                        self._spare, self._lease_at = take - 1, now
+                    else:
+                        state["sent"] = []
                     self.last_stamp = now
                     return
                 state["sent"] = sent
@@ -158,6 +176,46 @@ class RequestBudget:
                     handle.truncate()
                     handle.write(after)
                     handle.flush()
+                self._seen = _identity(os.fstat(handle.fileno()))
+
+    def _changed_elsewhere(self) -> bool:
+        """Another process wrote the state since we did (it may ask every process to wait)."""
+        try:
+            return _identity(os.stat(self.path)) != self._seen
+        except OSError:
+            return True
+
+
+def _identity(stat: os.stat_result) -> tuple[int, int, int]:
+    return (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+
+def _slots(raw: Any, now: float, window: float) -> list[list[float]]:
+    """The requests of the last window as [stamp, count] pairs, oldest first (a bare stamp, as
+    an older version wrote them, counts one)."""
+    pairs: list[list[float]] = []
+    for item in raw or ():
+        if isinstance(item, (int, float)):
+            stamp, count = float(item), 1
+        elif (isinstance(item, list) and len(item) == 2 and all(isinstance(v, (int, float)) for v in item)
+              and item[1] >= 1):
+            stamp, count = float(item[0]), int(item[1])
+        else:
+            continue
+        if now - stamp < window:
+            pairs.append([stamp, count])
+    pairs.sort()
+    return pairs
+
+
+def _oldest_to_free(sent: list[list[float]], needed: int) -> float:
+    """The stamp at which enough of the oldest requests leave the window to free ``needed`` slots."""
+    freed = 0
+    for stamp, count in sent:
+        freed += int(count)
+        if freed >= needed:
+            return stamp
+    return sent[-1][0] if sent else 0.0
 
 
 @contextlib.contextmanager
