@@ -94,3 +94,81 @@ def zammad(n: int) -> Iterator[Setup]:
                                  article_type="note")
 
         yield Setup(backend, touch, ["customers: one per ten tickets, each read once by id (cached per sync)"])
+
+
+@scenario("freshdesk", 2000)
+@contextmanager
+def freshdesk(n: int) -> Iterator[Setup]:
+    """The Freshdesk mapping against the fake Freshdesk (written from its docs): a ticket's
+    description and its conversations are two reads, as the API has them."""
+    from helpdesk_tui.sync.mappings import FreshdeskBackend
+    from tests.fakes.freshdesk import FakeFreshdesk
+    from tests.fakes.freshdesk_process import seed
+
+    with FakeFreshdesk() as fake:
+        seed(fake, n, 1)
+        ids = sorted(fake.state.tickets)
+
+        def backend(transport: httpx.BaseTransport) -> Backend:
+            account = AccountSettings(name="fd", url=fake.url, user=None, token=fake.api_key,
+                                      options={"domain": fake.url, "requests_per_minute": "1000000"})
+            return FreshdeskBackend(account, FreshdeskBackend.make_client(account, policy=QUICK, transport=transport))
+
+        def touch(k: int) -> None:
+            for ticket in ids[:k]:
+                fake.add_conversation(ticket, "Any news?", incoming=True)
+
+        yield Setup(backend, touch)
+
+
+@scenario("helpscout", 5000)
+@contextmanager
+def helpscout(n: int) -> Iterator[Setup]:
+    """The Help Scout mapping against the fake Help Scout: threads come embedded in the listing."""
+    from helpdesk_tui.sync.mappings import HelpScoutBackend
+    from tests.fakes.helpscout import FakeHelpScout
+    from tests.fakes.helpscout_process import seed
+
+    fake = FakeHelpScout(rate_limit=1_000_000)
+    seed(fake, n)
+    with fake:
+        ids = sorted(fake.state.conversations)
+
+        def backend(transport: httpx.BaseTransport) -> Backend:
+            account = AccountSettings(name="hs", url=fake.url, user=None, token=fake.app_secret,
+                                      options={"mailbox": str(fake.mailbox), "app_id": fake.app_id})
+            return HelpScoutBackend(account, HelpScoutBackend.make_client(account, policy=QUICK, transport=transport))
+
+        def touch(k: int) -> None:
+            fake.advance(2)  # a later second than the first sync's newest stamp
+            for cid in ids[:k]:
+                fake.add_thread(cid, "customer", "Any news?", author=("customer", fake.state.conversations[cid]["customer"]))
+
+        yield Setup(backend, touch)
+
+
+@scenario("deskette", 5000)
+@contextmanager
+def deskette(n: int) -> Iterator[Setup]:
+    """The README's worked example (docs/examples/deskette.yaml) through ``--backend generic``."""
+    from helpdesk_tui.sync.generic.backend import GenericBackend
+    from tests.deskette_support import EXAMPLE
+    from tests.fakes.deskette import API_KEY, FakeDeskette
+
+    with FakeDeskette() as fake:
+        ids = [fake.add_ticket(f"Printer {i} offline", f"Floor {i % 7} ({i}).", email=f"c{i % 500}@example.com")
+               for i in range(n)]
+        for ticket in ids[::3]:
+            fake.add_post(ticket, "We are looking at it.")
+
+        def backend(transport: httpx.BaseTransport) -> Backend:
+            # The file's own budget (300 a minute) is lifted by the account's option, as a user may.
+            account = AccountSettings(name="desk", url=fake.url, user=None, token=API_KEY,
+                                      options={"mapping": str(EXAMPLE), "requests_per_minute": "1000000"})
+            return GenericBackend(account, GenericBackend.make_client(account, policy=QUICK, transport=transport))
+
+        def touch(k: int) -> None:
+            for ticket in ids[:k]:
+                fake.add_post(ticket, "Any news?")
+
+        yield Setup(backend, touch)
