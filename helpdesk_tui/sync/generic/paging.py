@@ -13,6 +13,8 @@ incremental reader then restarts the listing from the newest stamp it saw.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +37,7 @@ KEYS = {
     "link_header": ("rel", "size_param", "size", "max_pages"),
     "body_token": ("field", "next", "size_param", "size", "max_pages"),
 }
+REMEMBER = 32  # pages (and positions) a listing remembers, to notice a server going round
 _LINK = re.compile(r'<([^>]*)>\s*((?:;\s*[^;,]+)*)')
 _REL = re.compile(r'rel\s*=\s*"?([^";]+)"?', re.IGNORECASE)
 
@@ -140,6 +143,31 @@ class Paging:
     def capped(self, state: PageState) -> bool:
         """The API's page cap is reached: the listing must restart (from the newest stamp)."""
         return self.max_pages is not None and int(state.get("n", 0)) >= self.max_pages
+
+
+def going_round(state: PageState, following: PageState | None, records: list[Any]) -> PageState | None:
+    """``following``, unless the server is going round: a page whose records are those of a
+    page this listing already read (a page parameter it ignores, a new token with the same
+    page), or a next URL or token it already followed (A→B→A). A hostile or broken server
+    would otherwise keep a sync paging for ever; the listing ends there instead, as when a
+    server repeats one token. The last ``REMEMBER`` marks travel in the page state."""
+    if following is None:
+        return None
+    marks = [m for m in state.get("seen", []) if isinstance(m, str)] if isinstance(state.get("seen"), list) else []
+    new: list[str] = []
+    if records:  # empty pages are alike by nature; their position tells them apart
+        new.append(_digest(records))
+    position = following.get("url", following.get("token"))
+    if position is not None:
+        new.append("@" + _digest(position))
+    if any(mark in marks for mark in new):
+        return None
+    return {**following, "seen": (marks + new)[-REMEMBER:]}
+
+
+def _digest(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False)
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=6).hexdigest()
 
 
 def _url_state(read: int, current: str, link: str, state: PageState) -> PageState | None:

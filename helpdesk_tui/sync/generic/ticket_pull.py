@@ -120,6 +120,9 @@ class TicketPuller:
         incremental = self.spec.incremental
         body = fetched.answer.body
         token = incremental.cursor(body) if incremental.cursor is not None else None
+        # A cursor that did not move brings the same page again: drained, whatever the flag says
+        # (a server answering done: false with its own cursor would be asked for ever).
+        stuck = token is not None and token != "" and str(token) == state.token
         if token is not None and token != "":
             state.token = str(token)
         if incremental.done is not None:
@@ -128,7 +131,7 @@ class TicketPuller:
             page.done = True if flag is None else text_key(flag).lower() == "true"
         else:
             page.done = not fetched.records
-        if token is None and not fetched.records:
+        if token is None and not fetched.records or stuck:
             page.done = True
 
     def _listing_next(self, fetched: Fetched, state: CursorState, page: ChangePage, status: SyncStatus | None,
