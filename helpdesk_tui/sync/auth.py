@@ -135,7 +135,7 @@ class ClientCredentials(_Secret):
             data = response.json()
             token = str(data["access_token"])
             lifetime = float(data.get("expires_in") or 3600)
-        except (ValueError, KeyError, TypeError, AttributeError):
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
             raise errors.AuthFailed(f"{host} sent no access token: check the token URL.") from None
         with self._lock:
             self._token, self._expires = token, self._clock() + lifetime
@@ -171,7 +171,7 @@ class RefreshToken(ClientCredentials):
         token = super()._take(response)
         try:
             rotated = response.json().get("refresh_token")
-        except (ValueError, AttributeError):
+        except (ValueError, AttributeError, RecursionError):
             rotated = None
         if isinstance(rotated, str) and rotated:
             with self._lock:

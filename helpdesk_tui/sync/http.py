@@ -281,7 +281,7 @@ def _is_tls(exc: Exception) -> bool:
 def _json(response: httpx.Response, host: str) -> Any:
     try:
         return response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested deeper than Python's stack
         raise errors.BadResponse(f"{host} did not answer with JSON: check that the URL points at the "
                                  "helpdesk's API.") from None
 
@@ -291,7 +291,7 @@ def _excerpt(response: httpx.Response) -> str:
     (``SyncError`` strips escape sequences from it; the UI shows it as text, never markup.)"""
     try:
         data = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # an error body nested too deep is quoted as text
         data = None
     if isinstance(data, dict):
         said = [str(v) for k, v in data.items() if isinstance(v, (str, int, float)) and k != "id"]

@@ -222,7 +222,7 @@ def _decode(response: httpx.Response, client: HttpClient) -> Any:
         return None
     try:
         return response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested deeper than Python's stack (a hostile body)
         host = httpx.URL(client.base_url).host or client.base_url
         raise errors.BadResponse(f"{host} did not answer with JSON: check that the URL points at the "
                                  "helpdesk's API.") from None
