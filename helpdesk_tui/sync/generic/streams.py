@@ -18,6 +18,7 @@ import httpx
 
 from helpdesk_tui.content.sanitize import clean_line
 from helpdesk_tui.sync import errors
+from helpdesk_tui.sync.generic.fields import Unreadable
 from helpdesk_tui.sync.generic.node import Node
 from helpdesk_tui.sync.generic.paging import PageState, Paging, going_round, parse_paging
 from helpdesk_tui.sync.generic.paths import Path, compile_path
@@ -152,6 +153,12 @@ class Reader:
         if isinstance(found, dict):
             return [found]
         if not isinstance(found, list):
+            if not strict:
+                # A thread (the one caller not strict): one ticket's answer, not the sync's. As a
+                # malformed message, it leaves that ticket out, named; a SyncError would stop
+                # every sync at the same page for good.
+                raise Unreadable(f"'{clean_line(spec.records_text)[:60]}' is {type(found).__name__}, "
+                                 "not a list of records")
             raise errors.BadResponse(f"{self._host(answer)} sent '{clean_line(spec.records_text)[:60]}' as "
                                      f"{type(found).__name__}, not a list of records.")
         return found
