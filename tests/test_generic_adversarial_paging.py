@@ -147,3 +147,23 @@ def test_honest_paging_still_reads_every_page(tmp_path: Path) -> None:
         page = mapped.pull(page.cursor)
         seen += [t.remote_id for t in page.tickets]
     assert seen == [str(n) for n in range(1, 61)]
+
+
+def test_records_left_out_by_skip_do_not_make_a_full_page_look_short(tmp_path: Path) -> None:
+    """page_number stops on a page shorter than its size: the records the server sent count,
+    not those left after ``skip:`` (else one skipped record ends the listing, and the pages
+    after it are never read)."""
+    pages = {1: [{**ticket(1), "spam": True}, ticket(2)], 2: [ticket(3), ticket(4)], 3: [ticket(5)]}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"tickets": pages.get(int(request.url.params.get("page", "1")), [])})
+
+    desk = Counting(answer)
+    text = "paging: {type: page_number, param: page, size_param: per_page, size: 2}\n  skip: {path: spam, equals: true}"
+    mapped = backend(tmp_path, text, desk)
+    page = mapped.pull(None)
+    seen = [t.remote_id for t in page.tickets]
+    while not page.done:
+        page = mapped.pull(page.cursor)
+        seen += [t.remote_id for t in page.tickets]
+    assert seen == ["2", "3", "4", "5"]

@@ -128,7 +128,9 @@ class Reader:
             records = [self.expand(spec.expand, context, record) for record in records]
         if spec.skip is not None:
             records = [record for record in records if not _skipped(spec.skip, record, context)]
-        following = spec.paging.next_state(state, answer, len(records))
+        # The records the server sent move the paging (a short page, an offset), not those
+        # ``skip:`` left: one skipped record made a full page look like the last one.
+        following = spec.paging.next_state(state, answer, len(listed))
         return Fetched(records, side, answer, going_round(state, following, listed))
 
     def fetch_all(self, spec: StreamSpec, context: Mapping[str, Any], *, strict: bool = True) -> Iterator[Fetched]:
