@@ -162,3 +162,14 @@ def test_a_whole_sync_of_the_hostile_page_stores_the_good_records(tmp_path: Path
     report = sync(tmp_path, handler)
     assert report.problem is None, report.problem
     assert report.new >= 1 and report.skipped
+
+
+def test_a_page_of_a_million_bad_records_is_a_bounded_report(tmp_path: Path) -> None:
+    """Each skipped record is a sentence in the report and a line in the sync log: a page of
+    a million non-records (2 MB of JSON) must not become a million lines, every sync."""
+    body = ('{"tickets":[' + ",".join(["1"] * 1_000_000) + "]}").encode()
+    report = sync(tmp_path, lambda r: httpx.Response(200, content=body, headers={"Content-Type": "application/json"}))
+    assert report.problem is None
+    assert 1 <= len(report.skipped) <= 101
+    assert "1,000,000" in " ".join(report.skipped)
+    assert report.log is not None and report.log.stat().st_size < 100_000
