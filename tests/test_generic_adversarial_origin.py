@@ -141,3 +141,23 @@ def test_same_origin_next_pages_still_work(tmp_path: Path) -> None:
     mapped = backend(tmp_path, mapping("bearer", "paging: {type: next_url, next: next}"), desk.handler)
     assert drain(mapped) == 1
     assert len(desk.seen) == 2
+
+
+@pytest.mark.parametrize("auth", sorted(AUTHS))
+@pytest.mark.parametrize("status", [400, 422, 409, 500])
+def test_a_server_echoing_the_token_in_its_error_does_not_put_it_in_our_sentence(tmp_path: Path, auth: str,
+                                                                                 status: int) -> None:
+    """The error sentence quotes the server (shown on the terminal, kept in the outbox and the
+    sync log): a server that echoes the credentials back must not make us print them."""
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, json={"error": f"invalid key {TOKEN}", "auth": request.headers.get("authorization", ""),
+                                            "detail": f"basic {BASIC}"})
+
+    mapped = backend(tmp_path, mapping(auth, ""), handler)
+    mapped.client.policy.attempts = 1
+    with pytest.raises(errors.SyncError) as caught:
+        mapped.pull(None)
+    message = str(caught.value)
+    assert TOKEN not in message, message
+    if auth == "basic":  # (for the others, the client never sent that string)
+        assert BASIC not in message, message

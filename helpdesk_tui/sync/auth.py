@@ -23,13 +23,21 @@ class _Secret(httpx.Auth):
     def _public(self) -> str:
         return ""
 
+    def hidden(self) -> tuple[str, ...]:
+        """The secret strings this auth sends (as they may come back in a server's error text)."""
+        return ()
+
 
 class TokenAuth(_Secret):
     """``Authorization: <scheme> <token>``: Bearer (OAuth), ``Token`` (DRF), ``token`` (RT)."""
 
     def __init__(self, token: str, scheme: str = "Bearer") -> None:
         self._value = f"{scheme} {token}"
+        self._token = token
         self.scheme = scheme
+
+    def hidden(self) -> tuple[str, ...]:
+        return (self._token,)
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         request.headers["Authorization"] = self._value
@@ -44,7 +52,11 @@ class BasicAuth(_Secret):
 
     def __init__(self, user: str, password: str) -> None:
         self.user = user
+        self._password = password
         self._value = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+
+    def hidden(self) -> tuple[str, ...]:
+        return (self._password, self._value.split(" ", 1)[1])
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         request.headers["Authorization"] = self._value
@@ -61,6 +73,9 @@ class HeaderAuth(_Secret):
         self.header = header
         self._key = key
 
+    def hidden(self) -> tuple[str, ...]:
+        return (self._key,)
+
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         request.headers[self.header] = self._key
         yield request
@@ -76,6 +91,9 @@ class QueryKeyAuth(_Secret):
     def __init__(self, param: str, key: str) -> None:
         self.param = param
         self._key = key
+
+    def hidden(self) -> tuple[str, ...]:
+        return (self._key,)
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         request.url = request.url.copy_merge_params({self.param: self._key})
@@ -107,6 +125,9 @@ class ClientCredentials(_Secret):
 
     def _public(self) -> str:
         return f"token_url={self.token_url!r}, client_id={self.client_id!r}"
+
+    def hidden(self) -> tuple[str, ...]:
+        return tuple(v for v in (self._secret, self._token, getattr(self, "_refresh", None)) if v)
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         with self._lock:
