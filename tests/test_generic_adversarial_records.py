@@ -173,3 +173,16 @@ def test_a_page_of_a_million_bad_records_is_a_bounded_report(tmp_path: Path) -> 
     assert 1 <= len(report.skipped) <= 101
     assert "1,000,000" in " ".join(report.skipped)
     assert report.log is not None and report.log.stat().st_size < 100_000
+
+
+def test_the_sync_log_does_not_grow_without_end(tmp_path: Path) -> None:
+    """A feed that keeps sending bad records appends to the account's sync log each sync: past
+    its bound the log starts again (the previous one kept beside it), never filling the disk."""
+    log = tmp_path / "odd.sync.log"
+    log.write_text("an old line\n" * 200_000, encoding="utf-8")  # 2.4 MB from syncs before
+    report = sync(tmp_path, lambda r: httpx.Response(200, json={"tickets": [GOOD, "not a record"]}))
+    assert report.skipped and report.log == log
+    assert log.stat().st_size < 100_000
+    assert "not an object" in log.read_text(encoding="utf-8")
+    kept = tmp_path / "odd.sync.log.1"
+    assert kept.exists() and kept.stat().st_size >= 2_000_000
