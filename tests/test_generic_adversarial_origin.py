@@ -161,3 +161,22 @@ def test_a_server_echoing_the_token_in_its_error_does_not_put_it_in_our_sentence
     assert TOKEN not in message, message
     if auth == "basic":  # (for the others, the client never sent that string)
         assert BASIC not in message, message
+
+
+def test_an_expand_url_from_the_record_cannot_leave_the_origin(tmp_path: Path) -> None:
+    """``expand: {request: {path: "{record.link}"}}`` (a record naming its own full URL, as
+    HAL and Roundup do): a hostile record pointing elsewhere gets no credentials."""
+    text = mapping("bearer", 'expand: {request: {path: "{record.link}"}, record: ticket}')
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.host != "desk.example.com":
+            seen.append(repr(dict(request.headers)))
+        if request.url.path == "/tickets":
+            return httpx.Response(200, json={"tickets": [{"id": 1, "link": "https://evil.example.net/t/1"}]})
+        return httpx.Response(200, json={"ticket": {"id": 1, "title": "t", "at": "2026-03-01T09:00:00Z"}})
+
+    mapped = backend(tmp_path, text, handler)
+    with pytest.raises(errors.SyncError):
+        mapped.pull(None)
+    assert seen == []
