@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from helpdesk_tui.sync import errors
 from helpdesk_tui.sync.contract import AccountSettings
 from helpdesk_tui.sync.generic.backend import GenericBackend
 from helpdesk_tui.sync.http import RetryPolicy
@@ -167,3 +168,12 @@ def test_records_left_out_by_skip_do_not_make_a_full_page_look_short(tmp_path: P
         page = mapped.pull(page.cursor)
         seen += [t.remote_id for t in page.tickets]
     assert seen == ["2", "3", "4", "5"]
+
+
+@pytest.mark.parametrize("link", ["http://desk.example.com/t\x00?p=2", "https://desk.example.com:99999999/t"])
+def test_a_next_link_that_is_not_a_url_is_a_sentence(tmp_path: Path, link: str) -> None:
+    desk = Counting(lambda request: httpx.Response(200, json={"tickets": [ticket(1)], "next": link}))
+    mapped = backend(tmp_path, "paging: {type: next_url, next: next}", desk)
+    with pytest.raises(errors.SyncError) as caught:
+        pulls_until_done(mapped)
+    assert "\x00" not in str(caught.value)

@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 
+from helpdesk_tui.sync import errors
 from helpdesk_tui.sync.generic.node import Node
 from helpdesk_tui.sync.generic.paths import Path, compile_path
 from helpdesk_tui.sync.generic.requests import Answer
@@ -171,7 +172,11 @@ def _digest(value: Any) -> str:
 
 
 def _url_state(read: int, current: str, link: str, state: PageState) -> PageState | None:
-    target = str(httpx.URL(current).join(link.strip())) if current else link.strip()
+    try:
+        target = str(httpx.URL(current).join(link.strip())) if current else link.strip()
+    except httpx.InvalidURL:  # not an Exception the sync expects: a traceback, not a sentence
+        host = httpx.URL(current).host if current else "The helpdesk"
+        raise errors.BadResponse(f"{host} gave a next page link that is not a URL.") from None
     if target == state.get("url"):
         return None  # a server pointing at the same page again would loop for ever
     return {"n": read, "url": target}
