@@ -94,9 +94,9 @@ HOSTILE: list[Any] = [
 ]
 
 
-def backend(tmp_path: Path, handler) -> GenericBackend:
+def backend(tmp_path: Path, handler, text: str = MAPPING) -> GenericBackend:
     path = tmp_path / "odd.yaml"
-    path.write_text(MAPPING, encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
     account = AccountSettings(name="odd", url="https://desk.example.com", user=None, token="t",
                               options={"mapping": str(path)})
     client = GenericBackend.make_client(account, transport=httpx.MockTransport(handler),
@@ -148,9 +148,9 @@ def test_odd_messages_are_a_skipped_ticket_in_a_whole_sync(tmp_path: Path, messa
     assert report.pulled.tickets >= 1
 
 
-def sync(tmp_path: Path, handler) -> SyncReport:
+def sync(tmp_path: Path, handler, text: str = MAPPING) -> SyncReport:
     cache = Cache(tmp_path / "odd.sqlite", "odd")
-    return SyncEngine(cache, backend(tmp_path, handler), lambda: datetime.now(UTC)).sync()
+    return SyncEngine(cache, backend(tmp_path, handler, text), lambda: datetime.now(UTC)).sync()
 
 
 def test_a_whole_sync_of_the_hostile_page_stores_the_good_records(tmp_path: Path) -> None:
@@ -186,3 +186,16 @@ def test_the_sync_log_does_not_grow_without_end(tmp_path: Path) -> None:
     assert "not an object" in log.read_text(encoding="utf-8")
     kept = tmp_path / "odd.sync.log.1"
     assert kept.exists() and kept.stat().st_size >= 2_000_000
+
+
+def test_a_ticket_id_that_cannot_go_in_a_url_skips_that_ticket_not_every_sync(tmp_path: Path) -> None:
+    """Its thread's path (``/tickets/{ticket.remote_id}/messages``) cannot be sent: that ticket
+    is left out and named; the others are synced (else each sync stops at the same page)."""
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/messages"):
+            return httpx.Response(200, json={"messages": [{"id": 9, "body": "hi", "at": "2026-03-01T09:00:00Z"}]})
+        return httpx.Response(200, json={"tickets": [odd(num=1), odd(id="7\x00x", num=2)]})
+
+    report = sync(tmp_path, handler, MAPPING.replace("    number: id\n", "    number: num\n"))
+    assert report.problem is None, report.problem
+    assert report.new == 1 and len(report.skipped) == 1 and "\x00" not in report.skipped[0]

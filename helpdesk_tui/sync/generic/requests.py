@@ -193,6 +193,13 @@ class Requester:
                       str(response.request.url) if _has_request(response) else url)
 
 
+class NotAnAddress(errors.BadResponse, ValueError):
+    """A URL filled from a record's values cannot be sent (a control character in an id). A
+    SyncError, so a write says so in a sentence; also a ValueError, like a malformed record,
+    so the sync engine leaves that one ticket out of a page (its thread) rather than stopping
+    every sync at that page."""
+
+
 def _own_origin(url: str, client: HttpClient) -> None:
     """Refuse an absolute URL at another origin than the account's: the client adds the
     account's credentials to every request it sends, and a next page's URL, a ``Link`` header
@@ -202,7 +209,8 @@ def _own_origin(url: str, client: HttpClient) -> None:
     try:
         target = httpx.URL(url)
     except httpx.InvalidURL:
-        raise errors.BadResponse(f"{base.host} pointed a request at an address that is not a URL.") from None
+        raise NotAnAddress(f"A request to {base.host} could not be sent: the address made from the mapping and "
+                           "the server's data is not a URL (a record's id with a control character?).") from None
     if target.is_absolute_url and not same_origin(target, base):
         raise errors.BadResponse(
             f"{base.host} pointed a request at another address ({target.scheme}://{target.host}"
