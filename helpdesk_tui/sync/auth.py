@@ -23,13 +23,21 @@ class _Secret(httpx.Auth):
     def _public(self) -> str:
         return ""
 
+    def hidden(self) -> tuple[str, ...]:
+        """The secret strings this auth sends (as they may come back in a server's error text)."""
+        return ()
+
 
 class TokenAuth(_Secret):
     """``Authorization: <scheme> <token>``: Bearer (OAuth), ``Token`` (DRF), ``token`` (RT)."""
 
     def __init__(self, token: str, scheme: str = "Bearer") -> None:
         self._value = f"{scheme} {token}"
+        self._token = token
         self.scheme = scheme
+
+    def hidden(self) -> tuple[str, ...]:
+        return (self._token,)
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         request.headers["Authorization"] = self._value
@@ -44,7 +52,11 @@ class BasicAuth(_Secret):
 
     def __init__(self, user: str, password: str) -> None:
         self.user = user
+        self._password = password
         self._value = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+
+    def hidden(self) -> tuple[str, ...]:
+        return (self._password, self._value.split(" ", 1)[1])
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         request.headers["Authorization"] = self._value
@@ -61,6 +73,9 @@ class HeaderAuth(_Secret):
         self.header = header
         self._key = key
 
+    def hidden(self) -> tuple[str, ...]:
+        return (self._key,)
+
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         request.headers[self.header] = self._key
         yield request
@@ -76,6 +91,9 @@ class QueryKeyAuth(_Secret):
     def __init__(self, param: str, key: str) -> None:
         self.param = param
         self._key = key
+
+    def hidden(self) -> tuple[str, ...]:
+        return (self._key,)
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         request.url = request.url.copy_merge_params({self.param: self._key})
@@ -108,6 +126,9 @@ class ClientCredentials(_Secret):
     def _public(self) -> str:
         return f"token_url={self.token_url!r}, client_id={self.client_id!r}"
 
+    def hidden(self) -> tuple[str, ...]:
+        return tuple(v for v in (self._secret, self._token, getattr(self, "_refresh", None)) if v)
+
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         with self._lock:
             token = self._token if self._clock() < self._expires - self.EARLY else None
@@ -135,7 +156,7 @@ class ClientCredentials(_Secret):
             data = response.json()
             token = str(data["access_token"])
             lifetime = float(data.get("expires_in") or 3600)
-        except (ValueError, KeyError, TypeError, AttributeError):
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
             raise errors.AuthFailed(f"{host} sent no access token: check the token URL.") from None
         with self._lock:
             self._token, self._expires = token, self._clock() + lifetime
@@ -171,7 +192,7 @@ class RefreshToken(ClientCredentials):
         token = super()._take(response)
         try:
             rotated = response.json().get("refresh_token")
-        except (ValueError, AttributeError):
+        except (ValueError, AttributeError, RecursionError):
             rotated = None
         if isinstance(rotated, str) and rotated:
             with self._lock:

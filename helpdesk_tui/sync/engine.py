@@ -39,6 +39,7 @@ TICKETS = "tickets"
 CACHE_FAILURES = (sqlite3.Error, OSError)
 # What a server's value does when SQLite cannot take it (a dict where a cursor belongs): the
 # server's fault, not the cache's; said as such.
+MAX_SYNC_LOG = 1024 * 1024  # bytes of the account's sync log before it starts again
 UNREADABLE = (*MALFORMED, sqlite3.InterfaceError, sqlite3.ProgrammingError, sqlite3.DataError,
               sqlite3.IntegrityError)
 
@@ -199,6 +200,10 @@ class SyncEngine:
         log = self.cache.path.with_name(self.cache.path.stem + ".sync.log")
         stamp = self.now().isoformat(timespec="seconds")
         try:
+            if log.exists() and log.stat().st_size > MAX_SYNC_LOG:
+                # A feed that keeps sending bad records must not fill the disk: start again,
+                # the previous log kept beside it (one generation).
+                log.replace(log.with_name(log.name + ".1"))
             with log.open("a", encoding="utf-8") as out:
                 out.writelines(f"{stamp} {line}\n" for line in skipped)
             report.log = log

@@ -29,6 +29,7 @@ from helpdesk_tui.sync.http_answer import TooBig, TooSlow, read_answer
 from helpdesk_tui.sync.http_download import Progress, stream_to
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_PLAIN_HEADERS = frozenset({"accept", "user-agent", "content-type", "accept-language", "x-requested-with"})
 log = logging.getLogger(__name__)
 
 
@@ -211,7 +212,18 @@ class HttpClient:
         if status in (409, 412):
             return errors.Conflict(f"The ticket changed on {host} since it was read ({status}).")
         return errors.BadResponse(f"{host} answered {status} to {response.request.method} "
-                                  f"{response.request.url.path}: {_excerpt(response)}")
+                                  f"{response.request.url.path}: {self._without_secrets(_excerpt(response))}")
+
+    def _without_secrets(self, text: str) -> str:
+        """The server's words with our credentials taken out: a server may echo the key it was
+        sent ("invalid key …"), and the sentence goes to the terminal, the outbox and the logs."""
+        hidden = getattr(self.auth, "hidden", None)
+        secrets = list(hidden()) if callable(hidden) else []
+        # A key the client sends in a default header of its own (a mapping's ``headers:``).
+        secrets += [v for k, v in self.headers.items() if k.lower() not in _PLAIN_HEADERS]
+        for secret in sorted((s for s in secrets if isinstance(s, str) and len(s) >= 4), key=len, reverse=True):
+            text = text.replace(secret, "(hidden)")
+        return text
 
     def _wait(self, attempt: int, suggested: float | None) -> None:
         if suggested is not None:
@@ -281,7 +293,7 @@ def _is_tls(exc: Exception) -> bool:
 def _json(response: httpx.Response, host: str) -> Any:
     try:
         return response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested deeper than Python's stack
         raise errors.BadResponse(f"{host} did not answer with JSON: check that the URL points at the "
                                  "helpdesk's API.") from None
 
@@ -291,7 +303,7 @@ def _excerpt(response: httpx.Response) -> str:
     (``SyncError`` strips escape sequences from it; the UI shows it as text, never markup.)"""
     try:
         data = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # an error body nested too deep is quoted as text
         data = None
     if isinstance(data, dict):
         said = [str(v) for k, v in data.items() if isinstance(v, (str, int, float)) and k != "id"]

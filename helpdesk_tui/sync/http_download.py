@@ -42,7 +42,9 @@ def stream_to(client: httpx.Client, base: httpx.URL, url: str, sink: IO[bytes], 
         if same_origin(request.url, base):
             response = client.send(request, stream=True)
         else:
-            request.headers.pop("Authorization", None)  # even one set among the client's default headers
+            # A bare request: the client's default headers may carry a key too (a mapping's
+            # ``headers: {X-Api-Key: …}``), and its cookies are the account's session.
+            request = httpx.Request("GET", request.url, headers={"Accept": "*/*"})
             response = client.send(request, stream=True, auth=None)
         if response.is_redirect and "location" in response.headers:
             target = request.url.join(response.headers["location"])

@@ -165,6 +165,9 @@ class CursorState:
         # Records at the newest stamp, fingerprinted only when the cursor is written (not a field).
         self._pending: dict[str, Any] = {}
         self._recent_pending: dict[str, tuple[str, Any]] = {}  # the same for ``recent``
+        self._seen_of: list[str] | None = None
+        self._seen: set[str] = set()
+        self._newest_set: set[str] = set(self.newest_ids)  # ``newest_ids`` for membership (as ``_seen``)
 
     def dump(self) -> str:
         self._flush()
@@ -211,7 +214,15 @@ class CursorState:
                 return True
         if stamp is None or self.since is None or _iso(stamp) != self.since:
             return False
-        return ident in self.seen or (record is not None and _fingerprint(ident, record) in self.seen)
+        seen = self._seen_set()
+        return ident in seen or (record is not None and _fingerprint(ident, record) in seen)
+
+    def _seen_set(self) -> set[str]:
+        # ``seen`` may hold tens of thousands of ids (a bulk update in one second): searched as a
+        # list once per record, a page at that stamp took minutes. Rebuilt when ``seen`` is replaced.
+        if self._seen_of is not self.seen:
+            self._seen_of, self._seen = self.seen, set(self.seen)
+        return self._seen
 
     def saw(self, ident: str, stamp: datetime | None, record: Any = None) -> None:
         """Track the newest stamp of this listing and the ids (with ``record``: id and content) at it."""
@@ -221,19 +232,24 @@ class CursorState:
         if self.overlap:
             self._recent_pending[ident] = (text, record)
         if self.newest is None or text > self.newest:
-            self.newest, self.newest_ids, self._pending = text, [], {}
+            self.newest, self.newest_ids, self._pending, self._newest_set = text, [], {}, set()
         elif text != self.newest:
             return
         if record is not None:
             self._pending[ident] = record
-        elif ident not in self.newest_ids:
-            self.newest_ids.append(ident)
+        else:
+            self._add_newest(ident)
+
+    def _add_newest(self, mark: str) -> None:
+        if len(self._newest_set) != len(self.newest_ids):  # replaced from outside (load)
+            self._newest_set = set(self.newest_ids)
+        if mark not in self._newest_set:
+            self._newest_set.add(mark)
+            self.newest_ids.append(mark)
 
     def _flush(self) -> None:
         for ident, record in self._pending.items():
-            mark = _fingerprint(ident, record)
-            if mark not in self.newest_ids:
-                self.newest_ids.append(mark)
+            self._add_newest(_fingerprint(ident, record))
         self._pending = {}
         if self._recent_pending or self.recent:
             # Only what lies within ``overlap`` of the newest stamp is ever brought back again.
@@ -253,7 +269,7 @@ class CursorState:
                 self.seen = sorted(set(self.seen) | set(self.newest_ids))
             elif self.since is None or self.newest > self.since:
                 self.since, self.seen = self.newest, list(self.newest_ids)
-        self.page, self.newest, self.newest_ids = None, None, []
+        self.page, self.newest, self.newest_ids, self._newest_set = None, None, [], set()
 
 
 def _fingerprint(ident: str, record: Any) -> str:

@@ -115,10 +115,20 @@ class Node:
         return MappingError(clean_line(f"{where}{key}: {what.rstrip('.')}."))
 
 
+# Bounds on what a mapping file may be (the shipped ones are ~10 KB, a few hundred values,
+# eight levels deep): a careless or hostile file must end in a sentence, not hang or crash.
+MAX_BYTES = 1024 * 1024
+MAX_VALUES = 100_000  # counted as the parsers will walk them, each alias expanded ("billion laughs")
+MAX_DEPTH = 64
+
+
 def load(path: Path, *, shown: str | None = None) -> Node:
     """Read a mapping file; ``MappingError`` for a file that cannot be read or is not YAML."""
     name = clean_line(shown if shown is not None else str(path))
     try:
+        if path.stat().st_size > MAX_BYTES:
+            raise MappingError(f"The mapping file {name} is larger than {MAX_BYTES // 1024} KB: a mapping is a "
+                               "few pages of YAML; check that --option mapping=FILE names the right file.")
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise MappingError(f"The mapping file {name} does not exist: check --option mapping=FILE.") from None
@@ -142,10 +152,32 @@ def loads(text: str, file: str) -> Node:
         raise MappingError(f"{file}{line}: {problem}: fix the YAML there.") from None
     except YAMLError as error:
         raise MappingError(f"{file}: not valid YAML ({clean_line(str(error))[:120]}): fix the file.") from None
+    except RecursionError:
+        raise MappingError(f"{file}: nested too deep (more than {MAX_DEPTH} levels): fix the file.") from None
+    _check_size(data, file)
     if not isinstance(data, dict):
         raise MappingError(f"{file}: a mapping file is a table of keys (label:, base_url:, tickets:, …), "
                            "not a list or a single value.")
     return Node(data, file, 1, "")
+
+
+def _check_size(data: Any, file: str) -> None:
+    """Walk the parsed file as the parsers will (an alias counts each time it is reached, so
+    a few lines of anchors cannot stand for a billion values), without recursion."""
+    count = 0
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        count += 1
+        if count > MAX_VALUES:
+            raise MappingError(f"{file}: more than {MAX_VALUES:,} values (YAML aliases repeating anchors count "
+                               "each time): a mapping is a few pages of YAML; fix the file.")
+        if depth > MAX_DEPTH:
+            raise MappingError(f"{file}: nested too deep (more than {MAX_DEPTH} levels): fix the file.")
+        if isinstance(value, dict):
+            stack.extend((child, depth + 1) for child in value.values())
+        elif isinstance(value, list):
+            stack.extend((child, depth + 1) for child in value)
 
 
 def _join(parent: str, name: str) -> str:

@@ -13,12 +13,15 @@ incremental reader then restarts the listing from the newest stamp it saw.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
+from helpdesk_tui.sync import errors
 from helpdesk_tui.sync.generic.node import Node
 from helpdesk_tui.sync.generic.paths import Path, compile_path
 from helpdesk_tui.sync.generic.requests import Answer
@@ -35,6 +38,7 @@ KEYS = {
     "link_header": ("rel", "size_param", "size", "max_pages"),
     "body_token": ("field", "next", "size_param", "size", "max_pages"),
 }
+REMEMBER = 32  # pages (and positions) a listing remembers, to notice a server going round
 _LINK = re.compile(r'<([^>]*)>\s*((?:;\s*[^;,]+)*)')
 _REL = re.compile(r'rel\s*=\s*"?([^";]+)"?', re.IGNORECASE)
 
@@ -142,8 +146,37 @@ class Paging:
         return self.max_pages is not None and int(state.get("n", 0)) >= self.max_pages
 
 
+def going_round(state: PageState, following: PageState | None, records: list[Any]) -> PageState | None:
+    """``following``, unless the server is going round: a page whose records are those of a
+    page this listing already read (a page parameter it ignores, a new token with the same
+    page), or a next URL or token it already followed (A→B→A). A hostile or broken server
+    would otherwise keep a sync paging for ever; the listing ends there instead, as when a
+    server repeats one token. The last ``REMEMBER`` marks travel in the page state."""
+    if following is None:
+        return None
+    marks = [m for m in state.get("seen", []) if isinstance(m, str)] if isinstance(state.get("seen"), list) else []
+    new: list[str] = []
+    if records:  # empty pages are alike by nature; their position tells them apart
+        new.append(_digest(records))
+    position = following.get("url", following.get("token"))
+    if position is not None:
+        new.append("@" + _digest(position))
+    if any(mark in marks for mark in new):
+        return None
+    return {**following, "seen": (marks + new)[-REMEMBER:]}
+
+
+def _digest(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False)
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=6).hexdigest()
+
+
 def _url_state(read: int, current: str, link: str, state: PageState) -> PageState | None:
-    target = str(httpx.URL(current).join(link.strip())) if current else link.strip()
+    try:
+        target = str(httpx.URL(current).join(link.strip())) if current else link.strip()
+    except httpx.InvalidURL:  # not an Exception the sync expects: a traceback, not a sentence
+        host = httpx.URL(current).host if current else "The helpdesk"
+        raise errors.BadResponse(f"{host} gave a next page link that is not a URL.") from None
     if target == state.get("url"):
         return None  # a server pointing at the same page again would loop for ever
     return {"n": read, "url": target}

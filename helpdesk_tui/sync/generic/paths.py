@@ -40,7 +40,33 @@ def compile_path(expression: str, node: Node | None = None) -> Path:
         if node is not None:
             raise node.error(f"is not a path this engine reads ({reason})") from None
         raise ValueError(f"not a path: {reason}") from None
+    if _fan_out(compiled.parsed) > MAX_FAN_OUT:
+        # Multi-selects chained (``[@,@][]`` thirty times: 2^30 values from one number) would hold
+        # a sync for minutes and gigabytes on its first record; no reading of a field needs that.
+        why = (f"builds more than {MAX_FAN_OUT:,} values from each one it reads (multi-selects "
+               "[a, b] or {k: a} chained): a path reads a value, write a simpler one")
+        if node is not None:
+            raise node.error(f"is not a path this engine reads: it {why}")
+        raise ValueError(f"not a path: it {why}")
     return compiled.search
+
+
+MAX_FAN_OUT = 1024  # the shipped mappings' paths multiply by at most 2
+
+
+def _fan_out(tree: Any) -> int:
+    """An upper bound on how many values a JMESPath expression makes of each one: the product of
+    the widths of its multi-selects (the one construct that multiplies without more input)."""
+    product, stack = 1, [tree]
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, dict):
+            continue
+        children = node.get("children") or []
+        if node.get("type") in ("multi_select_list", "multi_select_dict"):
+            product = min(product * max(len(children), 1), MAX_FAN_OUT + 1)
+        stack.extend(children)
+    return product
 
 
 def path_at(node: Node) -> Path:

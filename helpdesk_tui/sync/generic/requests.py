@@ -20,6 +20,7 @@ from helpdesk_tui.sync import errors
 from helpdesk_tui.sync.generic.node import Node
 from helpdesk_tui.sync.generic.template import Shape, Template, compile_shape, compile_text
 from helpdesk_tui.sync.http import HttpClient
+from helpdesk_tui.sync.http_download import same_origin
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -181,6 +182,7 @@ class Requester:
         return self.call("GET", url)
 
     def call(self, method: str, url: str, *, idempotent: bool | None = None, **kwargs: Any) -> Answer:
+        _own_origin(url, self.client)
         if self.before_request is not None:
             self.before_request()
         self.sent += 1
@@ -189,6 +191,31 @@ class Requester:
             self.after_response(response)
         return Answer(response.status_code, _decode(response, self.client), _lower(response.headers),
                       str(response.request.url) if _has_request(response) else url)
+
+
+class NotAnAddress(errors.BadResponse, ValueError):
+    """A URL filled from a record's values cannot be sent (a control character in an id). A
+    SyncError, so a write says so in a sentence; also a ValueError, like a malformed record,
+    so the sync engine leaves that one ticket out of a page (its thread) rather than stopping
+    every sync at that page."""
+
+
+def _own_origin(url: str, client: HttpClient) -> None:
+    """Refuse an absolute URL at another origin than the account's: the client adds the
+    account's credentials to every request it sends, and a next page's URL, a ``Link`` header
+    or a ``path:`` filled from the server's data is the server's to choose (a hostile or
+    compromised server would be handed the token; ``http://`` would send it in clear)."""
+    base = httpx.URL(client.base_url)
+    try:
+        target = httpx.URL(url)
+    except httpx.InvalidURL:
+        raise NotAnAddress(f"A request to {base.host} could not be sent: the address made from the mapping and "
+                           "the server's data is not a URL (a record's id with a control character?).") from None
+    if target.is_absolute_url and not same_origin(target, base):
+        raise errors.BadResponse(
+            f"{base.host} pointed a request at another address ({target.scheme}://{target.host}"
+            f"{':' + str(target.port) if target.port else ''}), which was not followed: the account's "
+            f"credentials go to {base.scheme}://{base.host} only.")
 
 
 def _has_request(response: httpx.Response) -> bool:
@@ -203,7 +230,7 @@ def _decode(response: httpx.Response, client: HttpClient) -> Any:
         return None
     try:
         return response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested deeper than Python's stack (a hostile body)
         host = httpx.URL(client.base_url).host or client.base_url
         raise errors.BadResponse(f"{host} did not answer with JSON: check that the URL points at the "
                                  "helpdesk's API.") from None

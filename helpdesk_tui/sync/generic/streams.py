@@ -18,8 +18,9 @@ import httpx
 
 from helpdesk_tui.content.sanitize import clean_line
 from helpdesk_tui.sync import errors
+from helpdesk_tui.sync.generic.fields import Unreadable
 from helpdesk_tui.sync.generic.node import Node
-from helpdesk_tui.sync.generic.paging import PageState, Paging, parse_paging
+from helpdesk_tui.sync.generic.paging import PageState, Paging, going_round, parse_paging
 from helpdesk_tui.sync.generic.paths import Path, compile_path
 from helpdesk_tui.sync.generic.requests import Answer, Requester, RequestSpec, parse_request
 from helpdesk_tui.sync.generic.values import Condition, Env, parse_condition, text_key
@@ -121,12 +122,16 @@ class Reader:
             body = {**(extra_body or {}), **spec.paging.body(state)}
             answer = self._send(spec.request, context, query, body)
         records = self.records(spec, answer, strict=strict)
+        listed = records
         side = side_loads_of(spec, answer.body)
         if spec.expand is not None:
             records = [self.expand(spec.expand, context, record) for record in records]
         if spec.skip is not None:
             records = [record for record in records if not _skipped(spec.skip, record, context)]
-        return Fetched(records, side, answer, spec.paging.next_state(state, answer, len(records)))
+        # The records the server sent move the paging (a short page, an offset), not those
+        # ``skip:`` left: one skipped record made a full page look like the last one.
+        following = spec.paging.next_state(state, answer, len(listed))
+        return Fetched(records, side, answer, going_round(state, following, listed))
 
     def fetch_all(self, spec: StreamSpec, context: Mapping[str, Any], *, strict: bool = True) -> Iterator[Fetched]:
         """Every page of the stream, in order."""
@@ -150,6 +155,12 @@ class Reader:
         if isinstance(found, dict):
             return [found]
         if not isinstance(found, list):
+            if not strict:
+                # A thread (the one caller not strict): one ticket's answer, not the sync's. As a
+                # malformed message, it leaves that ticket out, named; a SyncError would stop
+                # every sync at the same page for good.
+                raise Unreadable(f"'{clean_line(spec.records_text)[:60]}' is {type(found).__name__}, "
+                                 "not a list of records")
             raise errors.BadResponse(f"{self._host(answer)} sent '{clean_line(spec.records_text)[:60]}' as "
                                      f"{type(found).__name__}, not a list of records.")
         return found

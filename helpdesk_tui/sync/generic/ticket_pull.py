@@ -28,6 +28,7 @@ from helpdesk_tui.sync.generic.values import Env, NameLookup, text_key
 from helpdesk_tui.sync.status import SyncStatus
 
 log = logging.getLogger(__name__)
+MAX_SKIPPED = 100  # skipped-record sentences kept from one page (the rest are counted)
 
 
 class TicketPuller:
@@ -72,6 +73,7 @@ class TicketPuller:
             total = spec.stream.paging.total(fetched.answer.body)
             page.total_hint = total if isinstance(total, int) and not isinstance(total, bool) else None
         page.cursor = state.dump()
+        page.skipped = _bounded(page.skipped)
         return page
 
     # --- records ---------------------------------------------------------------------------
@@ -121,6 +123,9 @@ class TicketPuller:
         incremental = self.spec.incremental
         body = fetched.answer.body
         token = incremental.cursor(body) if incremental.cursor is not None else None
+        # A cursor that did not move brings the same page again: drained, whatever the flag says
+        # (a server answering done: false with its own cursor would be asked for ever).
+        stuck = token is not None and token != "" and str(token) == state.token
         if token is not None and token != "":
             state.token = str(token)
         if incremental.done is not None:
@@ -129,7 +134,7 @@ class TicketPuller:
             page.done = True if flag is None else text_key(flag).lower() == "true"
         else:
             page.done = not fetched.records
-        if token is None and not fetched.records:
+        if token is None and not fetched.records or stuck:
             page.done = True
 
     def _listing_next(self, fetched: Fetched, state: CursorState, page: ChangePage, status: SyncStatus | None,
@@ -245,6 +250,15 @@ def content_hash(record: Any) -> str:
     """What a full scan compares: the record's JSON, keys sorted."""
     text = json.dumps(record, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False)
     return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
+
+
+def _bounded(skipped: list[str]) -> list[str]:
+    """The first ``MAX_SKIPPED`` sentences and one counting the rest: each is a line in the
+    account's sync log, and a page of a million non-records must not be a million lines."""
+    if len(skipped) <= MAX_SKIPPED:
+        return skipped
+    return [*skipped[:MAX_SKIPPED], f"{len(skipped) - MAX_SKIPPED:,} more records of this page "
+                                    f"({len(skipped):,} in all) were skipped as well."]
 
 
 def _why_no_id(record: Any) -> str:

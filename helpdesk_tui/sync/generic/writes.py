@@ -148,6 +148,14 @@ class Writer:
                 self._verify(operation, context, values)
             except _TRANSIENT as exc:  # written, not checked: the outbox looks before any repeat
                 raise errors.UnknownOutcome(f"{self.label} took the change but could not be re-read: {exc}") from None
+            except errors.NotSupported:
+                raise  # read back, and not made: the helpdesk ignored the change
+            except errors.SyncError as exc:
+                # The write was accepted; only the check could not be made (an agent who may write
+                # but not read it back, an odd answer). As a failure, a retry would repeat it (a
+                # second reply); as an unknown outcome an update would be re-sent each sync.
+                log.warning("%s took the change but its check could not be read (%s): left unchecked",
+                            self.label, exc)
         return self._result(operation, command, ticket_remote_id, answers)
 
     def _steps(self, operation: Operation, command: Command, extra: dict[str, Any], version: str | None,
