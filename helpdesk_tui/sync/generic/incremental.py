@@ -18,8 +18,9 @@ updated in the same second as the last one we read is still read.
 
 from __future__ import annotations
 
+import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -143,10 +144,16 @@ class CursorState:
     newest_ids: list[str] = field(default_factory=list)
     token: str | None = None  # export_cursor: the server's cursor
     scan: int = 1  # full_scan: the scan under way (stamped on each record's hash row)
+    # Records at ``newest`` not yet fingerprinted: hashed only when the cursor is written, so the
+    # hot loop hashes the few records at the newest stamp, not every record.
+    _pending: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def dump(self) -> str:
-        data = {k: v for k, v in asdict(self).items() if v not in (None, [], {})}
-        return json.dumps(data, separators=(",", ":"), sort_keys=True)
+        self._settle()
+        data = {"since": self.since, "seen": self.seen, "page": self.page, "newest": self.newest,
+                "newest_ids": self.newest_ids, "token": self.token, "scan": self.scan}
+        return json.dumps({k: v for k, v in data.items() if v not in (None, [], {})}, separators=(",", ":"),
+                          sort_keys=True)
 
     @classmethod
     def load(cls, cursor: str | None) -> CursorState:
@@ -174,28 +181,51 @@ class CursorState:
 
     # --- one listing's bookkeeping --------------------------------------------------------
 
-    def already_read(self, ident: str, stamp: datetime | None) -> bool:
-        """A record at exactly the last listing's newest stamp, whose id that listing read."""
-        return stamp is not None and self.since is not None and _iso(stamp) == self.since and ident in self.seen
+    def already_read(self, ident: str, stamp: datetime | None, record: Any = None) -> bool:
+        """A record at exactly the last listing's newest stamp, read then with the same content
+        (stamps in whole seconds: a ticket changed again within that second is read again). A
+        plain id (a cursor written before fingerprints) counts as read."""
+        if stamp is None or self.since is None or _iso(stamp) != self.since:
+            return False
+        return ident in self.seen or (record is not None and _seen_as(ident, record) in self.seen)
 
-    def saw(self, ident: str, stamp: datetime | None) -> None:
-        """Track the newest stamp of this listing and the ids at it."""
+    def saw(self, ident: str, stamp: datetime | None, record: Any = None) -> None:
+        """Track the newest stamp of this listing and the records at it."""
         if stamp is None:
             return
         text = _iso(stamp)
         if self.newest is None or text > self.newest:
-            self.newest, self.newest_ids = text, [ident]
-        elif text == self.newest and ident not in self.newest_ids:
-            self.newest_ids.append(ident)
+            self.newest, self.newest_ids, self._pending = text, [], {ident: record}
+        elif text == self.newest:
+            self._pending[ident] = record
+
+    def _settle(self) -> None:
+        for ident, record in self._pending.items():
+            key = _seen_as(ident, record) if record is not None else ident
+            if key not in self.newest_ids:
+                self.newest_ids.append(key)
+        self._pending = {}
 
     def listing_done(self) -> None:
         """The listing is complete: the next one asks for what changed after its newest stamp."""
+        self._settle()
         if self.newest is not None:
             if self.newest == self.since:
                 self.seen = sorted(set(self.seen) | set(self.newest_ids))
             elif self.since is None or self.newest > self.since:
                 self.since, self.seen = self.newest, list(self.newest_ids)
         self.page, self.newest, self.newest_ids = None, None, []
+
+
+def content_hash(record: Any) -> str:
+    """A record's fingerprint: its JSON, keys sorted (a full scan's change test, a boundary record's
+    identity)."""
+    text = json.dumps(record, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False)
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
+
+
+def _seen_as(ident: str, record: Any) -> str:
+    return f"{ident}#{content_hash(record)}"
 
 
 def _iso(moment: datetime) -> str:

@@ -13,7 +13,6 @@ from helpdesk_tui.sync.generic.fields import Unreadable
 from helpdesk_tui.sync.generic.incremental import CursorState
 from helpdesk_tui.sync.generic.mapping import ListStream
 from helpdesk_tui.sync.generic.streams import Reader
-from helpdesk_tui.sync.generic.ticket_pull import content_hash
 from helpdesk_tui.sync.generic.values import Env, NameLookup
 
 log = logging.getLogger(__name__)
@@ -43,10 +42,9 @@ class ListPuller:
         for record in fetched.records:
             ident = spec.reader.remote_id(record, env) or ""
             stamp = spec.incremental.stamp(record) if spec.incremental is not None else None
-            seen_as = f"{ident}#{content_hash(record)}" if stamp is not None else ident  # as ticket_pull
-            if state.already_read(seen_as, stamp):
+            if state.already_read(ident, stamp, record):
                 continue
-            state.saw(seen_as, stamp)
+            state.saw(ident, stamp, record)
             self._read(record, env, out)
         following = fetched.next
         if following is not None and not spec.stream.paging.capped(following):

@@ -9,8 +9,6 @@ is written so a sync interrupted after any page resumes at the next one.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -19,7 +17,7 @@ from helpdesk_tui.content.sanitize import clean_line
 from helpdesk_tui.domain.remote import ChangePage, RemoteTicket
 from helpdesk_tui.sync import errors
 from helpdesk_tui.sync.generic.fields import Unreadable
-from helpdesk_tui.sync.generic.incremental import CursorState
+from helpdesk_tui.sync.generic.incremental import CursorState, content_hash
 from helpdesk_tui.sync.generic.mapping import TicketStream
 from helpdesk_tui.sync.generic.people import PeopleReader
 from helpdesk_tui.sync.generic.streams import Fetched, Reader
@@ -90,10 +88,9 @@ class TicketPuller:
         stamp = self.spec.incremental.stamp(record)
         # At the boundary stamp a ticket counts as read only as it was then: one changed again in
         # the same second (stamps in whole seconds) has other content, and is read again.
-        seen_as = f"{ident}#{content_hash(record)}" if stamp is not None else ident
-        if state.already_read(seen_as, stamp):
+        if state.already_read(ident, stamp, record):
             return None
-        state.saw(seen_as, stamp)
+        state.saw(ident, stamp, record)
         digest = ""
         if status is not None:
             digest = content_hash(record)
@@ -204,12 +201,6 @@ class TicketPuller:
 
     def ticket_of(self, record: Any, env: Env) -> RemoteTicket:
         return self.spec.reader.read(record, env)
-
-
-def content_hash(record: Any) -> str:
-    """What a full scan compares: the record's JSON, keys sorted."""
-    text = json.dumps(record, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False)
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
 
 
 def _why_no_id(record: Any) -> str:
