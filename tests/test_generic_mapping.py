@@ -159,3 +159,14 @@ def test_the_request_budget_is_on_when_the_file_or_the_account_asks(tmp_path, mo
     path.write_text(MAPPING.replace("label: FakeDesk\n", "label: FakeDesk\nrate_limit: {per_minute: 60}\n"),
                     encoding="utf-8")
     assert backend(options).requester.before_request is not None
+
+
+def test_a_mapping_file_is_compiled_once_until_it_changes(tmp_path):
+    from helpdesk_tui.sync.generic.mapping import load_mapping
+
+    path = tmp_path / "desk.yaml"
+    path.write_text(MAPPING, encoding="utf-8")
+    first = load_mapping(path)
+    assert load_mapping(path) is first
+    path.write_text(MAPPING.replace("label: FakeDesk", "label: FakeDesk Two"), encoding="utf-8")
+    assert load_mapping(path).label == "FakeDesk Two"

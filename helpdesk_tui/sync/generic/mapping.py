@@ -158,8 +158,25 @@ class Mapping:
 
 
 def load_mapping(path: FilePath, *, shown: str | None = None) -> Mapping:
-    """Read and compile the mapping file at ``path``; ``MappingError`` with one sentence."""
-    return parse_mapping(load(path, shown=shown))
+    """Read and compile the mapping file at ``path``; ``MappingError`` with one sentence.
+
+    A file is compiled once per process while it stays the same (its size and modification
+    time): adding an account checks it, builds the client and the backend from it, and each
+    compile takes tens of milliseconds."""
+    try:
+        stat = path.stat()
+        key: tuple[str, int, int, str | None] | None = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, shown)
+    except OSError:
+        key = None  # load() says why in a sentence
+    if key is not None and key in _COMPILED:
+        return _COMPILED[key]
+    compiled = parse_mapping(load(path, shown=shown))
+    if key is not None:
+        _COMPILED[key] = compiled
+    return compiled
+
+
+_COMPILED: dict[tuple[str, int, int, str | None], Mapping] = {}
 
 
 def loads_mapping(text: str, file: str = "mapping.yaml") -> Mapping:
