@@ -86,7 +86,7 @@ class Incremental:
             return None
         try:
             return parse_date(value, self.field_format)
-        except (ValueError, TypeError, OverflowError):
+        except (ValueError, TypeError, OverflowError, OSError):
             return None
 
 
