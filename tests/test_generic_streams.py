@@ -170,3 +170,12 @@ def test_a_listing_without_its_records_path_is_a_bad_response_naming_it():
     text = MAPPING.replace("  records: items\n  expand", "  records: tickets\n  expand")
     with pytest.raises(errors.BadResponse, match="answered without 'tickets'"):
         backend(Server(), text).pull(None)
+
+
+def test_people_read_by_request_are_read_again_by_the_next_listing():
+    server = Server()
+    b = backend(server)
+    b.pull(None)
+    b.status.clear()  # a fresh scan: every ticket comes again
+    assert [u.remote_id for u in b.pull(None).users] == ["9"]
+    assert server.paths["/users/9"] == 2  # a renamed customer is seen at the next sync

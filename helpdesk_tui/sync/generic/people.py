@@ -22,6 +22,10 @@ class PeopleReader:
         self._base = base
         self._fetched: dict[str, Any] = {}  # id → our record (None: the helpdesk has none)
 
+    def forget(self) -> None:
+        """A new listing begins (a new sync): people read by request are read again when named."""
+        self._fetched.clear()
+
     def collect(self, raws: Iterable[Any], ids: Iterable[str | None], env: Env, skipped: list[str]) -> list[Any]:
         """Ours for ``raws`` (the ticket records, for ``in_ticket``) and ``ids`` (who they name)."""
         spec = self.spec

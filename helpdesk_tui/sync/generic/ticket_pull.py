@@ -43,6 +43,10 @@ class TicketPuller:
         incremental = spec.incremental
         state = CursorState.load(cursor)
         starting = not state.page  # the first page of a listing (its total is the pull's)
+        if starting:
+            for people in (self.users, self.organizations):
+                if people is not None:
+                    people.forget()
         self.reader.expanded.clear()  # an expanded record is fresh for each page
         filters = incremental.filter(state)
         query, body = ({}, filters) if incremental.in_body else (filters, {})
