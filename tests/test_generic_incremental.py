@@ -288,3 +288,35 @@ def test_a_ticket_changed_again_in_the_boundary_second_is_read_again(desk, tmp_p
     assert [t.subject for p in pages for t in p.tickets] == ["Second words"]
     pages, _ = pull_all(backend, cursor)
     assert [t for p in pages for t in p.tickets] == []
+
+
+def test_a_post_search_takes_its_filter_and_page_token_in_the_json_body():
+    bodies: list[dict] = []
+    stamp = "2026-01-01T00:00:00Z"
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        bodies.append(body)
+        if request.method != "POST" or body.get("mailbox") != 5:
+            return httpx.Response(400, json={"error": "bad search"})
+        if body.get("page_token") is None:
+            return httpx.Response(200, json={"hits": [{"id": 1, "t": "A", "at": stamp}], "next_page_token": "p2"})
+        return httpx.Response(200, json={"hits": [{"id": 2, "t": "B", "at": stamp}]})
+
+    text = EXPORT.replace("  request: {path: /export.json, query: {include: users}}\n",
+                          "  request: {method: POST, path: /search, json: {mailbox: 5}}\n").replace(
+        "records: tickets", "records: hits").replace(
+        """  incremental: {type: export_cursor, start_param: start_time, start_format: epoch, cursor_param: cursor,
+                cursor: after_cursor, done: end_of_stream}""",
+        """  paging: {type: body_token, field: page_token, next: next_page_token, size_param: limit, size: 1}
+  incremental: {type: updated_since, param: updated_after, in: body, field: at, initial: "2025-12-01T00:00:00Z"}""").replace(
+        "fields: {remote_id: id, number: id, subject: subject, created_at: created_at, updated_at: updated_at,\n"
+        "           requester: requester_id}", "fields: {remote_id: id, number: id, subject: t, created_at: at, updated_at: at}")
+    backend = GenericBackend(AccountSettings("x", "https://d.example.com", None, "t"),
+                             HttpClient("https://d.example.com", transport=httpx.MockTransport(handle)),
+                             mapping=loads_mapping(text))
+    first = backend.pull(None)
+    second = backend.pull(first.cursor)
+    assert [t.subject for t in first.tickets + second.tickets] == ["A", "B"] and second.done
+    assert bodies == [{"mailbox": 5, "updated_after": "2025-12-01T00:00:00Z", "limit": 1},
+                      {"mailbox": 5, "updated_after": "2025-12-01T00:00:00Z", "limit": 1, "page_token": "p2"}]
