@@ -229,3 +229,17 @@ def test_probes_say_when_there_is_no_ticket_to_read_a_thread_of(desk, tmp_path):
     runs = dict(make(desk, tmp_path).probes())
     assert runs["tickets"]() == "0 tickets on the first page"
     assert runs["thread"]() == "no ticket on the first page to read a thread of"
+
+
+def test_one_ticket_by_number_is_not_asked_for_an_id_when_the_two_may_differ(desk, tmp_path):
+    ticket_id = desk.add_issue("Numbered")
+    text = MAPPING.replace("    number: id\n", "    number: {path: id}\n")  # no longer provably the same
+    backend = make(desk, tmp_path, text)
+    assert backend.fetch_ticket(ticket_id) is not None  # by number: the request names {number}
+    sent = len(desk.requests)
+    backend.fetch_thread(str(ticket_id))
+    assert len(desk.requests) == sent + 1  # the thread's own request only: no look-up by id
+    same = make(desk, tmp_path)
+    sent = len(desk.requests)
+    same.fetch_thread(str(ticket_id))
+    assert len(desk.requests) == sent + 2  # the ticket first (its requester), then the thread

@@ -206,7 +206,7 @@ class GenericBackend(Backend):
         return self.threads.read_many([ticket_context(t) for t in tickets])
 
     def fetch_ticket(self, number: int) -> ChangePage | None:
-        if self.mapping.tickets.one is None:
+        if not self.tickets.can_read_one(by_number=True):
             return super().fetch_ticket(number)
         record = self.tickets.one(str(number), number=number)
         if record is None:
@@ -227,7 +227,7 @@ class GenericBackend(Backend):
         if isinstance(ticket, RemoteTicket):
             return ticket_context(ticket)
         remote_id = str(ticket)
-        if self.mapping.tickets.one is not None:
+        if self.tickets.can_read_one(by_number=False):
             # A thread asked for by id alone (before a reply, after an unknown outcome): the kind
             # rules may name the ticket's requester, so the ticket is read first.
             record = self.tickets.one(remote_id)

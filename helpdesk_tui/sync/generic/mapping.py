@@ -71,6 +71,10 @@ class OneTicket:
 
     request: RequestSpec  # roots: number, remote_id
     record: Path
+    # What it can be asked by: a request naming {remote_id} (or {number}) answers for that; one
+    # naming either answers for both when the fields read remote_id and number from the same place.
+    by_id: bool = True
+    by_number: bool = True
 
 
 @dataclass(frozen=True)
@@ -278,8 +282,12 @@ def _tickets(node: Node, joins: Collection[str]) -> TicketStream:
     if one is not None:
         one.only("request", "record")
         record = one.get("record")
-        one_spec = OneTicket(parse_request(one.need("request"), (*BASE_ROOTS, "number", "remote_id")),
-                             compile_path(record.text() if record else "@", record or one))
+        request = parse_request(one.need("request"), (*BASE_ROOTS, "number", "remote_id"))
+        fields = node.need("fields")
+        same = fields.get("remote_id") is not None and fields.get("number") is not None \
+            and fields.need("remote_id").value == fields.need("number").value
+        one_spec = OneTicket(request, compile_path(record.text() if record else "@", record or one),
+                             by_id=same or "remote_id" in request.names, by_number=same or "number" in request.names)
     return TicketStream(stream, parse_incremental(node.get("incremental")),
                         parse_condition(deleted, BASE_ROOTS) if deleted is not None else None,
                         reader_for("ticket", node.need("fields"), joins=joins, context_roots=BASE_ROOTS), one_spec)

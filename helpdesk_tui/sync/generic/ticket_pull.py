@@ -167,7 +167,7 @@ class TicketPuller:
         missing = sorted((key for key, value in status.all().items() if value.split(" ")[1:] != [current]),
                          key=lambda k: (len(k), k))
         for ident in missing:
-            record = self.one(ident) if self.spec.one is not None else None
+            record = self.one(ident) if self.can_read_one(by_number=False) else None
             if record is None:
                 page.deleted_ticket_ids.append(ident)
                 status.delete(ident)
@@ -177,10 +177,15 @@ class TicketPuller:
             if raw is not None:
                 taken.append(raw)
 
-    def one(self, ident: str, *, number: int | None = None) -> Any | None:
-        """The record of one ticket by ``tickets.one`` (None: the helpdesk has no such ticket)."""
+    def can_read_one(self, *, by_number: bool) -> bool:
         one = self.spec.one
-        if one is None:
+        return one is not None and (one.by_number if by_number else one.by_id)
+
+    def one(self, ident: str, *, number: int | None = None) -> Any | None:
+        """The record of one ticket by ``tickets.one``, by its remote id ``ident`` (or by its
+        ``number``); None: the helpdesk has no such ticket, or the mapping cannot ask that way."""
+        one = self.spec.one
+        if one is None or not self.can_read_one(by_number=number is not None):
             return None
         try:
             answer = self.reader.send(one.request, {**self.base(), "remote_id": ident,
@@ -190,6 +195,8 @@ class TicketPuller:
         record = one.record(answer.body)
         if not isinstance(record, dict):
             return None
+        if number is None and self.spec.reader.remote_id(record, Env(context=dict(self.base()))) != ident:
+            return None  # a search answering with another ticket
         if self.spec.stream.expand is not None:
             record = self.reader.expand(self.spec.stream.expand, self.base(), record)
         return record
