@@ -179,3 +179,79 @@ def test_people_read_by_request_are_read_again_by_the_next_listing():
     b.status.clear()  # a fresh scan: every ticket comes again
     assert [u.remote_id for u in b.pull(None).users] == ["9"]
     assert server.paths["/users/9"] == 2  # a renamed customer is seen at the next sync
+
+
+ARTICLES = """\
+format: 1
+label: KB
+base_url: "{account.url}"
+auth: {type: none}
+tickets:
+  request: {path: /tickets}
+  records: tickets
+  side_loads: {orgs: {records: organizations}, people: {records: people}}
+  fields: {remote_id: id, number: id, subject: s, created_at: at, updated_at: at, requester: who, organization: org}
+users:
+  side_load: people
+  fields: {remote_id: id, name: name, organization: org}
+organizations:
+  side_load: orgs
+  fields: {remote_id: id, name: name, domain: {path: domains.0}}
+messages:
+  - request: {path: "/t/{ticket.remote_id}"}
+    fields: {remote_id: id, body: b, created_at: at}
+articles:
+  request: {path: /articles, query: {sort: updated}}
+  records: articles
+  paging: {type: cursor, param: after, next: meta.next}
+  incremental: {type: updated_since, param: since, format: epoch, field: updated, field_format: epoch}
+  fields: {remote_id: id, title: title, body: body, updated_at: {path: updated, date: epoch}}
+"""
+
+
+def test_articles_page_and_come_again_only_when_changed():
+    calls: list[dict[str, str]] = []
+    articles = [{"id": n, "title": f"A{n}", "body": "text", "updated": 1767225600 + n} for n in range(3)]
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        if request.url.path != "/articles":
+            return httpx.Response(404)
+        query = dict(request.url.params)
+        calls.append(query)
+        since = int(query.get("since", 0))
+        listed = [a for a in articles if a["updated"] >= since]
+        start = int(query.get("after", 0))
+        chunk = listed[start:start + 2]
+        more = start + 2 < len(listed)
+        return httpx.Response(200, json={"articles": chunk, "meta": {"next": str(start + 2) if more else None}})
+
+    b = GenericBackend(AccountSettings("x", "https://kb.example.com", None, "t"),
+                       HttpClient("https://kb.example.com", transport=httpx.MockTransport(handle)),
+                       mapping=loads_mapping(ARTICLES))
+    assert b.capabilities.kb and not b.capabilities.templates
+    first, cursor, done = b.pull_articles(None)
+    assert [a.title for a in first] == ["A0", "A1"] and not done
+    second, cursor, done = b.pull_articles(cursor)
+    assert [a.title for a in second] == ["A2"] and done
+    again, cursor, done = b.pull_articles(cursor)
+    assert again == [] and done  # the boundary article is not read twice
+    articles[0]["updated"] = 1767225700
+    changed, _, _ = b.pull_articles(cursor)
+    assert [a.title for a in changed] == ["A0"]
+    assert calls[-1]["since"] == "1767225602"
+
+
+def test_users_and_organizations_from_side_loads_of_the_page():
+    body = {"tickets": [{"id": 1, "s": "x", "at": STAMP, "who": 5, "org": 8}],
+            "people": [{"id": 5, "name": "Five", "org": 9}, {"id": 6, "name": "Not on this page"}],
+            "organizations": [{"id": 8, "name": "Eight", "domains": ["eight.example"]}, {"id": 9, "name": "Nine"},
+                              {"id": 10, "name": "Unnamed here"}]}
+    text = ARTICLES
+    b = GenericBackend(AccountSettings("x", "https://kb.example.com", None, "t"),
+                       HttpClient("https://kb.example.com",
+                                  transport=httpx.MockTransport(lambda r: httpx.Response(200, json=body))),
+                       mapping=loads_mapping(text))
+    page = b.pull(None)
+    assert [(u.remote_id, u.name, u.organization_remote_id) for u in page.users] == [("5", "Five", "9")]
+    assert [(o.remote_id, o.name, o.domain) for o in page.organizations] == [("8", "Eight", "eight.example"),
+                                                                             ("9", "Nine", "")]
