@@ -32,8 +32,8 @@ from helpdesk_tui.sync.generic.values import check_date_format, format_date, par
 
 TYPES = ("updated_since", "search_query", "export_cursor", "full_scan")
 KEYS = {
-    "updated_since": ("param", "value", "format", "field", "field_format", "lookback", "initial", "in"),
-    "search_query": ("param", "value", "format", "field", "field_format", "lookback", "initial", "in"),
+    "updated_since": ("param", "value", "format", "field", "field_format", "lookback", "initial", "in", "overlap"),
+    "search_query": ("param", "value", "format", "field", "field_format", "lookback", "initial", "in", "overlap"),
     "export_cursor": ("start_param", "start_format", "initial", "cursor_param", "cursor", "done", "field",
                       "field_format"),
     "full_scan": (),
@@ -50,6 +50,10 @@ class Incremental:
     field: Path | None = None
     field_format: str | None = None
     lookback: int = 0
+    # Seconds before ``since`` that the server's filter brings back as well (Redmine: ``>=T`` is
+    # ``> T-1s`` over stamps it keeps with fractions): what was read there, unchanged, is not
+    # emitted again by every later sync.
+    overlap: int = 0
     initial: datetime | None = None
     in_body: bool = False
     cursor_param: str | None = None
@@ -125,11 +129,13 @@ def parse_incremental(node: Node | None) -> Incremental:
     fmt = node.get("format")
     value = node.get("value")
     lookback = node.get("lookback")
+    overlap = node.get("overlap")
     where = node.get("in")
     return Incremental(**common, param=node.need("param").text(),
                        value=compile_text(value.text(), value, ("since",)) if value else None,
                        format=check_date_format(fmt) if fmt else "iso8601z",
                        lookback=lookback.integer(minimum=0) if lookback else 0,
+                       overlap=overlap.integer(minimum=0) if overlap else 0,
                        in_body=where.choice("query", "body") == "body" if where else False)
 
 
@@ -147,11 +153,16 @@ class CursorState:
     # Records at ``newest`` not yet fingerprinted: hashed only when the cursor is written, so the
     # hot loop hashes the few records at the newest stamp, not every record.
     _pending: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    # ``overlap``: id → "stamp#fingerprint" of what was read within that many seconds of the newest
+    # stamp (kept in the cursor), and the records not yet fingerprinted.
+    recent: dict[str, str] = field(default_factory=dict)
+    overlap: int = 0  # the feed's ``overlap`` (set by the puller; not kept in the cursor)
+    _recent_pending: dict[str, tuple[str, Any]] = field(default_factory=dict, repr=False, compare=False)
 
     def dump(self) -> str:
         self._settle()
         data = {"since": self.since, "seen": self.seen, "page": self.page, "newest": self.newest,
-                "newest_ids": self.newest_ids, "token": self.token, "scan": self.scan}
+                "newest_ids": self.newest_ids, "token": self.token, "scan": self.scan, "recent": self.recent}
         return json.dumps({k: v for k, v in data.items() if v not in (None, [], {})}, separators=(",", ":"),
                           sort_keys=True)
 
@@ -177,6 +188,8 @@ class CursorState:
             state.page = data["page"]
         if isinstance(data.get("scan"), int) and data["scan"] >= 1:
             state.scan = data["scan"]
+        if isinstance(data.get("recent"), dict):
+            state.recent = {str(k): str(v) for k, v in data["recent"].items()}
         return state
 
     # --- one listing's bookkeeping --------------------------------------------------------
@@ -185,7 +198,15 @@ class CursorState:
         """A record at exactly the last listing's newest stamp, read then with the same content
         (stamps in whole seconds: a ticket changed again within that second is read again). A
         plain id (a cursor written before fingerprints) counts as read."""
-        if stamp is None or self.since is None or _iso(stamp) != self.since:
+        if stamp is None:
+            return False
+        text = _iso(stamp)
+        kept = self.recent.get(ident)
+        if kept is not None:  # read within the overlap before: the same stamp, and the same content
+            kept_stamp, _, kept_hash = kept.partition("#")
+            if kept_stamp == text and (not kept_hash or record is None or kept_hash == content_hash(record)):
+                return True
+        if self.since is None or text != self.since:
             return False
         return ident in self.seen or (record is not None and _seen_as(ident, record) in self.seen)
 
@@ -194,10 +215,25 @@ class CursorState:
         if stamp is None:
             return
         text = _iso(stamp)
-        if self.newest is None or text > self.newest:
+        moved = self.newest is None or text > self.newest
+        if moved:
             self.newest, self.newest_ids, self._pending = text, [], {ident: record}
         elif text == self.newest:
             self._pending[ident] = record
+        if self.overlap:
+            self._recent_pending[ident] = (text, record)
+            if moved:
+                self._prune()
+
+    def _floor(self) -> str:
+        assert self.newest is not None
+        return _iso(datetime.fromisoformat(self.newest) - timedelta(seconds=self.overlap))
+
+    def _prune(self) -> None:
+        """Oldest first: what falls out of the overlap behind the newest stamp is never asked for again."""
+        floor = self._floor()
+        self.recent = {k: v for k, v in self.recent.items() if v.partition("#")[0] >= floor}
+        self._recent_pending = {k: v for k, v in self._recent_pending.items() if v[0] >= floor}
 
     def _settle(self) -> None:
         for ident, record in self._pending.items():
@@ -205,6 +241,11 @@ class CursorState:
             if key not in self.newest_ids:
                 self.newest_ids.append(key)
         self._pending = {}
+        if self._recent_pending:
+            self._prune()
+            for ident, (text, record) in self._recent_pending.items():
+                self.recent[ident] = f"{text}#{content_hash(record)}" if record is not None else text
+            self._recent_pending = {}
 
     def listing_done(self) -> None:
         """The listing is complete: the next one asks for what changed after its newest stamp."""

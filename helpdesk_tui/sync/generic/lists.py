@@ -33,6 +33,7 @@ class ListPuller:
             return self.read_all(), None, True
         spec = self.spec
         state = CursorState.load(cursor)
+        state.overlap = spec.incremental.overlap if spec.incremental is not None else 0
         filters = spec.incremental.filter(state) if spec.incremental is not None else {}
         query, body = ({}, filters) if spec.incremental is not None and spec.incremental.in_body else (filters, {})
         fetched = self.reader.fetch_page(spec.stream, self.base(), state.page or {}, extra_query=query,

@@ -42,6 +42,7 @@ class TicketPuller:
         spec = self.spec
         incremental = spec.incremental
         state = CursorState.load(cursor)
+        state.overlap = incremental.overlap
         starting = not state.page  # the first page of a listing (its total is the pull's)
         if starting:
             for people in (self.users, self.organizations):
