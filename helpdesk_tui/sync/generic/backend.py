@@ -23,6 +23,7 @@ from helpdesk_tui.sync.backends.attachment_fetch import download_url
 from helpdesk_tui.sync.contract import (
     AccountSettings, Backend, Capabilities, ChangeFeed, Command, Identity, PushResult,
 )
+from helpdesk_tui.sync.generic import base64_download
 from helpdesk_tui.sync.generic.fields import Unreadable, ticket_context
 from helpdesk_tui.sync.generic.lists import ListPuller
 from helpdesk_tui.sync.generic.lookups import Lookup, Lookups
@@ -251,6 +252,9 @@ class GenericBackend(Backend):
     def download_attachment(self, meta: MappingABC[str, Any], sink: IO[bytes],
                             progress: Callable[[int, int], None] | None = None) -> None:
         site = str(self.mapping.base_url.render(self._base)).rstrip("/") + "/"
+        if meta.get(base64_download.KEY):
+            base64_download.download_base64(self.client, meta, site, self.label, sink, progress)
+            return
         download_url(self.client, meta, "url", site, self.label, sink, progress)
 
     # --- account test ----------------------------------------------------------------------

@@ -371,10 +371,16 @@ def _kind_reader(node: Node, joins: Collection[str], context_roots: Collection[s
 
 
 def _attachments_reader(node: Node, joins: Collection[str], context_roots: Collection[str]) -> Reader:
-    """``{records: PATH, fields: {remote_id, name, size, media_type, url}}`` → a list of dicts.
-    Inside, ``message`` names the message record the files belong to (``{message.id}`` in a URL)."""
-    node.only("records", "fields")
+    """``{records: PATH, fields: {remote_id, name, size, media_type, url}}`` → a list of dicts;
+    ``download: {base64: PATH}``: the url answers JSON with the bytes base64 at PATH. Inside,
+    ``message`` names the message record the files belong to (``{message.id}`` in a URL)."""
+    node.only("records", "fields", "download")
     context_roots = (*context_roots, "message")
+    download = node.get("download")
+    if download is not None:
+        download.only("base64")
+        compile_path(download.need("base64").text(), download.need("base64"))  # checked at load
+    base64_at = download.need("base64").text() if download is not None else None
     records = compile_path(node.need("records").text(), node.need("records"))
     table = node.need("fields")
     table.mapping()
@@ -413,6 +419,8 @@ def _attachments_reader(node: Node, joins: Collection[str], context_roots: Colle
                     value = text_key(value)
                 meta[name] = value
             if meta.get("name"):
+                if base64_at is not None:
+                    meta["base64_at"] = base64_at
                 out.append(meta)
         return out
     return read
