@@ -99,19 +99,18 @@ class Fetched:
 
 
 class Reader:
-    """Sends a stream's requests for one backend: the requester, and a cache of answers so the
-    same GET is sent once per thread (``cache`` is reset by the caller) and an expanded record
-    once per sync."""
+    """Sends a stream's requests for one backend: the requester; a caller's ``cache`` of answers
+    (the same GET sent once per thread: passed in, never kept here, as two threads of the app may
+    read two tickets at once) and the expanded records, read once per page."""
 
     def __init__(self, requester: Requester, label: str) -> None:
         self.requester = requester
         self.label = label
-        self.cache: dict[str, Answer] | None = None  # set by a caller that wants answers shared
         self.expanded: dict[str, Any] = {}
 
     def fetch_page(self, spec: StreamSpec, context: Mapping[str, Any], state: PageState | None = None, *,
                    extra_query: Mapping[str, Any] | None = None, extra_body: Mapping[str, Any] | None = None,
-                   strict: bool = True) -> Fetched:
+                   strict: bool = True, cache: dict[str, Answer] | None = None) -> Fetched:
         state = state or {}
         url = spec.paging.url(state)
         if url is not None:
@@ -119,7 +118,7 @@ class Reader:
         else:
             query = {**(extra_query or {}), **spec.paging.query(state)}
             body = {**(extra_body or {}), **spec.paging.body(state)}
-            answer = self._send(spec.request, context, query, body)
+            answer = self._send(spec.request, context, query, body, cache)
         records = self.records(spec, answer, strict=strict)
         side = {load.name: _index(load, answer.body) for load in spec.side_loads}
         if spec.expand is not None:
@@ -128,12 +127,13 @@ class Reader:
             records = [record for record in records if not _skipped(spec.skip, record, context)]
         return Fetched(records, side, answer, spec.paging.next_state(state, answer, len(records)))
 
-    def fetch_all(self, spec: StreamSpec, context: Mapping[str, Any], *, strict: bool = True) -> Iterator[Fetched]:
+    def fetch_all(self, spec: StreamSpec, context: Mapping[str, Any], *, strict: bool = True,
+                  cache: dict[str, Answer] | None = None) -> Iterator[Fetched]:
         """Every page of the stream, in order."""
         state: PageState | None = {}
         pages = 0
         while state is not None:
-            fetched = self.fetch_page(spec, context, state, strict=strict)
+            fetched = self.fetch_page(spec, context, state, strict=strict, cache=cache)
             yield fetched
             state = fetched.next
             pages += 1
@@ -166,17 +166,17 @@ class Reader:
         return value
 
     def send(self, request: RequestSpec, context: Mapping[str, Any]) -> Answer:
-        return self._send(request, context, {}, {})
+        return self._send(request, context, {}, {}, None)
 
     def _send(self, request: RequestSpec, context: Mapping[str, Any], query: Mapping[str, Any],
-              body: Mapping[str, Any]) -> Answer:
-        if self.cache is not None and request.method == "GET":
+              body: Mapping[str, Any], cache: dict[str, Answer] | None) -> Answer:
+        if cache is not None and request.method == "GET":
             key = _key(request, self.requester.context(context), query)
-            cached = self.cache.get(key)
+            cached = cache.get(key)
             if cached is not None:
                 return cached
             answer = self.requester.send(request, context, extra_query=query or None)
-            self.cache[key] = answer
+            cache[key] = answer
             return answer
         return self.requester.send(request, context, extra_query=query or None, extra_body=body or None)
 
