@@ -170,3 +170,24 @@ def test_a_mapping_file_is_compiled_once_until_it_changes(tmp_path):
     assert load_mapping(path) is first
     path.write_text(MAPPING.replace("label: FakeDesk", "label: FakeDesk Two"), encoding="utf-8")
     assert load_mapping(path).label == "FakeDesk Two"
+
+
+def test_the_registry_builds_a_generic_account_with_its_file_s_options(tmp_path, monkeypatch):
+    from importlib.metadata import EntryPoint
+
+    from helpdesk_tui.config.settings import AccountConfig
+    from helpdesk_tui.sync import registry
+
+    monkeypatch.setattr(registry, "available_backends", lambda: {"generic": EntryPoint(
+        name="generic", value="helpdesk_tui.sync.generic.backend:GenericBackend", group=registry.GROUP)})
+    path = tmp_path / "desk.yaml"
+    path.write_text(MAPPING, encoding="utf-8")
+    config = AccountConfig(name="desk", backend="generic", url="https://desk.example.com", user="aiko",
+                           options={"mapping": str(path), "project": "desk"})
+    built = registry.make_backend(config, "s3cret")
+    assert isinstance(built, GenericBackend) and built.label == "FakeDesk"
+    assert built.capabilities.attachments.max_count == 3
+    missing = AccountConfig(name="desk", backend="generic", url="https://desk.example.com",
+                            options={"mapping": str(path)})
+    with pytest.raises(registry.BackendUnavailable, match="needs the option 'project'"):
+        registry.make_backend(missing, "s3cret")
