@@ -146,6 +146,9 @@ class FakeDesk:
             changes = json.loads(request.content)["issue"]
         except (ValueError, KeyError, TypeError):
             return httpx.Response(422, json={"errors": ["no issue"]})
+        wanted = request.headers.get("If-Match")
+        if wanted is not None and wanted != issue["updated_on"]:
+            return httpx.Response(412, json={"errors": ["the issue changed since"]})
         self.tick()
         if "status_id" in changes:
             issue["status"] = {"id": int(changes["status_id"]), "name": "changed"}

@@ -113,3 +113,24 @@ class TestGenericBackendFullScan(BackendTests):
     @pytest.fixture
     def server(self, served_full_scan: tuple[Served, Path]) -> ServerActions:
         return FullScanActions(*served_full_scan)
+
+
+@pytest.fixture(scope="module")
+def served_etag(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Served, Path]]:
+    """The same helpdesk with its stamp as an If-Match version: a change since the sync is a conflict."""
+    text = MAPPING.replace("capabilities:\n", "capabilities:\n  concurrency: etag\n").replace(
+        "  attachments:\n    type: upload_token\n",
+        "  version:\n    send: {header: If-Match}\n    conflict: [412]\n"
+        "    read: {request: {path: \"/issues/{ticket.remote_id}.json\"}, path: issue.updated_on}\n"
+        "  attachments:\n    type: upload_token\n")
+    assert "concurrency: etag" in text and "If-Match" in text
+    mapping = tmp_path_factory.mktemp("mapping") / "fakedesk-etag.yaml"
+    mapping.write_text(text, encoding="utf-8")
+    with Served(FakeDesk(real_time=True)) as running:
+        yield running, mapping
+
+
+class TestGenericBackendWithVersions(BackendTests):
+    @pytest.fixture
+    def server(self, served_etag: tuple[Served, Path]) -> ServerActions:
+        return FakeDeskActions(*served_etag)
