@@ -109,9 +109,12 @@ def test_articles_walk_their_parents_and_a_parent_is_a_root_in_fields():
         ("100", "Invoices", "Find them", True, ("Billing",)), ("200", "Reset", "Use the link", False, ("Login",))]
 
 
-def test_templates_get_our_placeholders():
+def test_templates_get_our_placeholders_and_the_helpdesk_s_name_for_them():
     (template,) = backend(Server()).pull_templates()
     assert template.body == "Hi {{ customer.name }}, thanks!"
+    assert backend(Server()).template_kind == "template"
+    named = backend(Server(), MAPPING.replace("  request: {path: /canned}", "  kind: canned response\n  request: {path: /canned}"))
+    assert named.template_kind == "canned response"
 
 
 def test_expand_reads_each_record_once_per_page_and_users_by_request_once():

@@ -72,6 +72,8 @@ class GenericBackend(Backend):
         spec = self.mapping
         self.label = spec.label  # type: ignore[misc]  # per instance: the file's (the class has a default)
         self.capabilities = spec.capabilities  # type: ignore[misc]  # per instance, as the label
+        if spec.templates is not None and spec.templates.kind:
+            self.template_kind = spec.templates.kind  # type: ignore[misc]  # per instance, as the label
         self._base = base_context(account)
         self.requester = self._requester(client)
         self.reader = Reader(self.requester, spec.label)
@@ -346,6 +348,8 @@ class MappedBackend(GenericBackend):
         cls.label = spec.label
         cls.capabilities = spec.capabilities
         cls.options = (*spec.options, REQUESTS_PER_MINUTE)
+        if spec.templates is not None and spec.templates.kind:
+            cls.template_kind = spec.templates.kind
 
     def __init__(self, account: AccountSettings, client: HttpClient, *, mapping: Mapping | None = None) -> None:
         super().__init__(account, client, mapping=mapping or type(self).spec)

@@ -133,6 +133,7 @@ class ListStream:
     incremental: Incremental | None
     reader: RecordReader[Any]
     placeholders: tuple[tuple[str, str], ...] = ()
+    kind: str | None = None  # templates: what the helpdesk calls them ("macro", "canned response")
 
 
 @dataclass(frozen=True)
@@ -358,16 +359,18 @@ def _list_stream(node: Node | None, what: str, lookups: set[str]) -> ListStream 
             name = child.need("as").text()
             parents.append(Parent(stream, name))
             roots.append(name)
-    also = ["fields", "parents", "incremental"] + (["placeholders"] if what == "template" else [])
+    also = ["fields", "parents", "incremental"] + (["placeholders", "kind"] if what == "template" else [])
     stream = parse_stream(node, roots, also=also)
     placeholders = node.get("placeholders")
     pairs = tuple((key, child.text()) for key, child in placeholders.items()) if placeholders is not None else ()
     incremental = node.get("incremental")
     if incremental is not None and parents:
         raise incremental.error("cannot be used with parents: a nested listing is read whole each time")
+    kind = node.get("kind")
     return ListStream(tuple(parents), stream, parse_incremental(incremental) if incremental is not None else None,
                       reader_for(what, node.need("fields"), joins=lookups | _side_load_names(node),
-                                 context_roots=(*BASE_ROOTS, *(p.name for p in parents))), pairs)
+                                 context_roots=(*BASE_ROOTS, *(p.name for p in parents))), pairs,
+                      kind.text() if kind is not None else None)
 
 
 def _capabilities(node: Node | None, incremental: Incremental, *, kb: bool, templates: bool) -> tuple[Capabilities, bool]:
