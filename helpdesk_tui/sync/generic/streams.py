@@ -9,6 +9,7 @@ caller's business.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -120,12 +121,21 @@ class Reader:
             body = {**(extra_body or {}), **spec.paging.body(state)}
             answer = self._send(spec.request, context, query, body, cache)
         records = self.records(spec, answer, strict=strict)
+        # Where the next page is depends on what the server listed, not on what is kept of it.
+        following = spec.paging.next_state(state, answer, len(records))
+        if following is not None and spec.paging.type in ("page_number", "offset") and records:
+            mark = _page_mark(records)
+            if mark == state.get("mark"):
+                raise errors.BadResponse(
+                    f"{self._host(answer)} answered the next page with the same records: the mapping's paging "
+                    f"for {self.label} does not reach the next page (check its parameter names).")
+            following["mark"] = mark
         side = {load.name: _index(load, answer.body) for load in spec.side_loads}
         if spec.expand is not None:
             records = [self.expand(spec.expand, context, record) for record in records]
         if spec.skip is not None:
             records = [record for record in records if not _skipped(spec.skip, record, context)]
-        return Fetched(records, side, answer, spec.paging.next_state(state, answer, len(records)))
+        return Fetched(records, side, answer, following)
 
     def fetch_all(self, spec: StreamSpec, context: Mapping[str, Any], *, strict: bool = True,
                   cache: dict[str, Answer] | None = None) -> Iterator[Fetched]:
@@ -190,6 +200,12 @@ def _key(request: RequestSpec, context: dict[str, Any], query: Mapping[str, Any]
     rendered = request.query.render(context) if request.query is not None else {}
     return json.dumps([request.method, str(request.path.render(context)), rendered, dict(query or {})],
                       sort_keys=True, default=str)
+
+
+def _page_mark(records: list[Any]) -> str:
+    """A page's fingerprint: two pages in a row with the same one mean the paging goes nowhere."""
+    text = json.dumps(records, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
 
 
 def _index(load: SideLoad, body: Any) -> dict[str, Any]:
