@@ -320,3 +320,29 @@ def test_a_post_search_takes_its_filter_and_page_token_in_the_json_body():
     assert [t.subject for t in first.tickets + second.tickets] == ["A", "B"] and second.done
     assert bodies == [{"mailbox": 5, "updated_after": "2025-12-01T00:00:00Z", "limit": 1},
                       {"mailbox": 5, "updated_after": "2025-12-01T00:00:00Z", "limit": 1, "page_token": "p2"}]
+
+
+def test_since_may_go_anywhere_in_the_request_and_is_left_out_on_a_first_sync():
+    bodies: list[dict] = []
+    stamp = "2026-01-01T00:00:00Z"
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        bodies.append(json.loads(request.content))
+        return httpx.Response(200, json={"hits": [{"id": 1, "t": "A", "at": stamp}]})
+
+    text = EXPORT.replace("  request: {path: /export.json, query: {include: users}}\n",
+                          '  request: {method: POST, path: /search, json: {filter: {updated: {gte: "{since}"}}}}\n').replace(
+        "records: tickets", "records: hits").replace(
+        """  incremental: {type: export_cursor, start_param: start_time, start_format: epoch, cursor_param: cursor,
+                cursor: after_cursor, done: end_of_stream}""",
+        "  incremental: {type: updated_since, field: at, format: epoch}").replace(
+        "fields: {remote_id: id, number: id, subject: subject, created_at: created_at, updated_at: updated_at,\n"
+        "           requester: requester_id}", "fields: {remote_id: id, number: id, subject: t, created_at: at, updated_at: at}")
+    backend = GenericBackend(AccountSettings("x", "https://d.example.com", None, "t"),
+                             HttpClient("https://d.example.com", transport=httpx.MockTransport(handle)),
+                             mapping=loads_mapping(text))
+    first = backend.pull(None)
+    backend.pull(first.cursor)
+    assert bodies == [{"filter": {"updated": {}}}, {"filter": {"updated": {"gte": 1767225600}}}]
+    with pytest.raises(MappingError, match="needs 'param', or {since} in the tickets request"):
+        loads_mapping(text.replace('{gte: "{since}"}', "{gte: 0}"))

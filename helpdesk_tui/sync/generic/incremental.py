@@ -72,14 +72,21 @@ class Incremental:
                 return {str(self.cursor_param): state.token}
             start = self.initial or EPOCH
             return {str(self.param): format_date(start, self.format)}
-        if self.type == "full_scan" or self.param is None:
+        value = self.since(state)
+        if self.param is None or value is None:
             return {}
+        return {self.param: value}
+
+    def since(self, state: CursorState) -> Any:
+        """The ``{since}`` a request may name (formatted, ``value`` applied, lookback taken off);
+        None on a first sync without ``initial`` (a key whose lone placeholder it is is left out)."""
+        if self.type not in ("updated_since", "search_query"):
+            return None
         since = parse_date(state.since, None) if state.since else self.initial
         if since is None:
-            return {}
+            return None
         shown = format_date(since - timedelta(seconds=self.lookback), self.format)
-        value = self.value.render({"since": shown}) if self.value is not None else shown
-        return {self.param: value}
+        return self.value.render({"since": shown}) if self.value is not None else shown
 
     def stamp(self, record: Any) -> datetime | None:
         """The record's own stamp (None: it has none, or one we cannot read)."""
@@ -131,7 +138,8 @@ def parse_incremental(node: Node | None) -> Incremental:
     lookback = node.get("lookback")
     overlap = node.get("overlap")
     where = node.get("in")
-    return Incremental(**common, param=node.need("param").text(),
+    param = node.get("param")
+    return Incremental(**common, param=param.text() if param is not None else None,
                        value=compile_text(value.text(), value, ("since",)) if value else None,
                        format=check_date_format(fmt) if fmt else "iso8601z",
                        lookback=lookback.integer(minimum=0) if lookback else 0,

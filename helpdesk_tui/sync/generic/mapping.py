@@ -276,7 +276,8 @@ def _side_load_names(node: Node) -> set[str]:
 
 
 def _tickets(node: Node, joins: Collection[str]) -> TicketStream:
-    stream = parse_stream(node, BASE_ROOTS, also=("incremental", "deleted", "fields", "one"))
+    # {since}: the incremental filter's value, for an API that wants it elsewhere than one parameter
+    stream = parse_stream(node, (*BASE_ROOTS, "since"), also=("incremental", "deleted", "fields", "one"))
     deleted = node.get("deleted")
     one = node.get("one")
     one_spec = None
@@ -289,7 +290,11 @@ def _tickets(node: Node, joins: Collection[str]) -> TicketStream:
             and fields.need("remote_id").value == fields.need("number").value
         one_spec = OneTicket(request, compile_path(record.text() if record else "@", record or one),
                              by_id=same or "remote_id" in request.names, by_number=same or "number" in request.names)
-    return TicketStream(stream, parse_incremental(node.get("incremental")),
+    incremental = parse_incremental(node.get("incremental"))
+    if incremental.type in ("updated_since", "search_query") and incremental.param is None \
+            and "since" not in stream.request.names:
+        raise node.need("incremental").error("needs 'param', or {since} in the tickets request: where the filter goes")
+    return TicketStream(stream, incremental,
                         parse_condition(deleted, BASE_ROOTS) if deleted is not None else None,
                         reader_for("ticket", node.need("fields"), joins=joins, context_roots=BASE_ROOTS), one_spec)
 

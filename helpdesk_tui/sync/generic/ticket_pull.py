@@ -51,10 +51,11 @@ class TicketPuller:
         self.reader.expanded.clear()  # an expanded record is fresh for each page
         filters = incremental.filter(state)
         query, body = ({}, filters) if incremental.in_body else (filters, {})
+        context = {**self.base(), "since": incremental.since(state)}
         if incremental.type == "export_cursor":
-            fetched = self.reader.fetch_page(spec.stream, self.base(), {}, extra_query=query)
+            fetched = self.reader.fetch_page(spec.stream, context, {}, extra_query=query)
         else:
-            fetched = self.reader.fetch_page(spec.stream, self.base(), state.page or {}, extra_query=query,
+            fetched = self.reader.fetch_page(spec.stream, context, state.page or {}, extra_query=query,
                                              extra_body=body)
         page = ChangePage()
         env = Env(fetched.side_loads, self.lookup, dict(self.base()))
