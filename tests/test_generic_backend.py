@@ -243,3 +243,13 @@ def test_one_ticket_by_number_is_not_asked_for_an_id_when_the_two_may_differ(des
     sent = len(desk.requests)
     same.fetch_thread(str(ticket_id))
     assert len(desk.requests) == sent + 2  # the ticket first (its requester), then the thread
+
+
+def test_a_lookup_the_account_may_not_read_leaves_names_out_of_a_sync_not_the_sync(desk, tmp_path):
+    desk.add_issue("Assigned", assignee=1)
+    text = MAPPING.replace('"/projects/{options.project}/memberships.json"', '"/projects/secret/memberships.json"')
+    backend = make(desk, tmp_path, text)
+    (ticket,) = backend.pull(None).tickets  # the lookup answers 404: the assignee's name is unknown
+    assert ticket.subject == "Assigned" and ticket.assignee is None
+    with pytest.raises(errors.NotFound):  # a write that needs it is told why
+        backend.lookup("agents")

@@ -81,11 +81,12 @@ class GenericBackend(Backend):
         users = PeopleReader(spec.users, self.reader, lambda: self._base) if spec.users else None
         organizations = PeopleReader(spec.organizations, self.reader, lambda: self._base) \
             if spec.organizations else None
-        self.tickets = TicketPuller(spec.tickets, self.reader, lambda: self._base, self.lookups, users, organizations)
-        self.threads = ThreadReader(spec.messages, spec.batch, self.reader, lambda: self._base, self.lookups)
-        self.articles = ListPuller(spec.articles, self.reader, lambda: self._base, self.lookups, "article") \
+        names = self.lookups.for_reading  # a join's lookup: one that cannot be read leaves names out
+        self.tickets = TicketPuller(spec.tickets, self.reader, lambda: self._base, names, users, organizations)
+        self.threads = ThreadReader(spec.messages, spec.batch, self.reader, lambda: self._base, names)
+        self.articles = ListPuller(spec.articles, self.reader, lambda: self._base, names, "article") \
             if spec.articles else None
-        self.templates = ListPuller(spec.templates, self.reader, lambda: self._base, self.lookups, "template") \
+        self.templates = ListPuller(spec.templates, self.reader, lambda: self._base, names, "template") \
             if spec.templates else None
         try:
             self._writer = Writer(spec.writes, self.requester, lookup=self.lookups, fetch_thread=self.fetch_thread,
@@ -214,7 +215,7 @@ class GenericBackend(Backend):
         record = self.tickets.one(str(number), number=number)
         if record is None:
             return None
-        env = Env({}, self.lookups, dict(self._base))
+        env = Env({}, self.lookups.for_reading, dict(self._base))
         try:
             ticket = self.tickets.ticket_of(record, env)
         except Unreadable as exc:
@@ -236,7 +237,8 @@ class GenericBackend(Backend):
             record = self.tickets.one(remote_id)
             if record is not None:
                 try:
-                    return ticket_context(self.tickets.ticket_of(record, Env({}, self.lookups, dict(self._base))))
+                    return ticket_context(self.tickets.ticket_of(record, Env({}, self.lookups.for_reading,
+                                                                             dict(self._base))))
                 except ValueError:
                     pass
         return {"remote_id": remote_id, "number": int(remote_id) if remote_id.isdigit() else None, "raw": {}}
@@ -303,7 +305,7 @@ class GenericBackend(Backend):
         if not ident:
             return f"ticket {ticket.number} names none"
         skipped: list[str] = []
-        found = people.collect([ticket.raw], [ident], Env({}, self.lookups, dict(self._base)), skipped)
+        found = people.collect([ticket.raw], [ident], Env({}, self.lookups.for_reading, dict(self._base)), skipped)
         if skipped:
             raise errors.BadResponse(skipped[0])
         return f"read {what[:-1]} {ident}" if found else f"{self.label} has no {what[:-1]} {ident}"

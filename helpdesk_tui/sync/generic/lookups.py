@@ -7,14 +7,19 @@ is read the first time it is needed, once per backend instance.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from helpdesk_tui.sync import errors
 from helpdesk_tui.sync.generic.node import Node
 from helpdesk_tui.sync.generic.paths import Path, compile_path
 from helpdesk_tui.sync.generic.streams import Reader, StreamSpec, parse_stream
 from helpdesk_tui.sync.generic.values import text_key
+
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -71,12 +76,27 @@ class Lookups:
         self._reader = reader
         self._context = context
         self._read: dict[str, Lookup] = {}
+        self._unreadable: dict[str, Lookup] = {}  # read for fields despite a failure: empty
 
     def __call__(self, name: str) -> Lookup:
         found = self._read.get(name)
         if found is None:
             found = self._read[name] = self.load(name)
         return found
+
+    def for_reading(self, name: str) -> Lookup:
+        """The lookup for a field's ``join``: one the account may not read (403, 404, an answer not
+        as the mapping says) makes its names unknown, not every sync fail; it is tried again by
+        the next backend (a write that needs it still fails with the reason)."""
+        found = self._read.get(name) or self._unreadable.get(name)
+        if found is not None:
+            return found
+        try:
+            return self(name)
+        except (errors.Forbidden, errors.NotFound, errors.BadResponse) as error:
+            log.warning("the lookup %s cannot be read, its names are left out: %s", name, error)
+            found = self._unreadable[name] = Lookup([])
+            return found
 
     def load(self, name: str) -> Lookup:
         spec = self.specs[name]
