@@ -258,3 +258,17 @@ def test_users_and_organizations_from_side_loads_of_the_page():
     assert [(u.remote_id, u.name, u.organization_remote_id) for u in page.users] == [("5", "Five", "9")]
     assert [(o.remote_id, o.name, o.domain) for o in page.organizations] == [("8", "Eight", "eight.example"),
                                                                              ("9", "Nine", "")]
+
+
+def test_a_lookup_is_read_again_once_it_is_old():
+    server = Server()
+    b = backend(server)
+    now = {"t": 0.0}
+    b.lookups._clock = lambda: now["t"]
+    b.lookup("agents")
+    now["t"] = 599.0
+    b.lookup("agents")
+    assert server.paths["/agents"] == 1
+    now["t"] = 601.0
+    b.lookup("agents")
+    assert server.paths["/agents"] == 2
