@@ -134,3 +134,34 @@ class TestGenericBackendWithVersions(BackendTests):
     @pytest.fixture
     def server(self, served_etag: tuple[Served, Path]) -> ServerActions:
         return FakeDeskActions(*served_etag)
+
+
+class ExportActions(FakeDeskActions):
+    def delete_ticket(self, remote_id: str) -> None:
+        with self.desk.lock:
+            self.desk.delete(int(remote_id))
+
+
+@pytest.fixture(scope="module")
+def served_export(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Served, Path]]:
+    """The same helpdesk read through an incremental export with an opaque cursor (Zendesk's way),
+    deleted tickets included."""
+    text = MAPPING.replace(INCREMENTAL, "  incremental: {type: export_cursor, start_param: start_time, "
+                           "cursor_param: cursor, cursor: after_cursor, done: end_of_stream}\n"
+                           "  deleted: {path: status.name, equals: deleted}\n").replace(
+        '  request: {path: /issues.json, query: {project_id: "{options.project}", sort: "updated_on:asc", '
+        'status_id: "*"}}\n  records: issues\n  paging: {type: offset, offset_param: offset, limit_param: limit, '
+        'limit: 2, total: total_count}\n',
+        "  request: {path: /export.json, query: {per_page: 3}}\n  records: issues\n").replace(
+        "capabilities:\n", "capabilities:\n  deletions: true\n")
+    assert "export_cursor" in text and "/export.json" in text and "deletions: true" in text
+    mapping = tmp_path_factory.mktemp("mapping") / "fakedesk-export.yaml"
+    mapping.write_text(text, encoding="utf-8")
+    with Served(FakeDesk(real_time=True)) as running:
+        yield running, mapping
+
+
+class TestGenericBackendExport(BackendTests):
+    @pytest.fixture
+    def server(self, served_export: tuple[Served, Path]) -> ServerActions:
+        return ExportActions(*served_export)
