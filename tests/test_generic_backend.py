@@ -253,3 +253,24 @@ def test_a_lookup_the_account_may_not_read_leaves_names_out_of_a_sync_not_the_sy
     assert ticket.subject == "Assigned" and ticket.assignee is None
     with pytest.raises(errors.NotFound):  # a write that needs it is told why
         backend.lookup("agents")
+
+
+def test_a_ticket_whose_thread_is_refused_is_left_out_of_the_sync_with_a_sentence(desk, tmp_path):
+    kept = desk.add_issue("Readable")
+    gone = desk.add_issue("Deleted after listing")
+    real = desk.handle
+
+    def refuse_one_thread(request):
+        if request.url.path == f"/issues/{gone}.json":
+            return real(request.__class__("GET", request.url.copy_with(path="/issues/0.json"),
+                                          headers=request.headers))
+        return real(request)
+    desk.handle = refuse_one_thread  # type: ignore[method-assign]
+    cache = Cache(tmp_path / "desk.sqlite", "desk")
+    report = SyncEngine(cache, make(desk, tmp_path), lambda: datetime.now(UTC)).sync()
+    assert report.problem is None and report.new == 1, report
+    assert cache.find_ticket(str(kept)) is not None and cache.find_ticket(str(gone)) is None
+    assert len(report.skipped) == 1 and report.skipped[0].startswith(f"ticket {gone} was skipped: its thread")
+    with pytest.raises(errors.NotFound):  # one thread asked for: still a NotFound
+        make(desk, tmp_path).fetch_thread(str(gone))
+    cache.close()

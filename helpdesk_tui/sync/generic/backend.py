@@ -202,7 +202,12 @@ class GenericBackend(Backend):
         return self.tickets.pull(cursor, self.status)
 
     def fetch_thread(self, ticket: RemoteTicket | str) -> list[RemoteMessage]:
-        return self.threads.read(self._ticket_context(ticket))
+        try:
+            return self.threads.read(self._ticket_context(ticket))
+        except (errors.NotFound, errors.Forbidden) as error:
+            # A ticket listed but whose thread the helpdesk will not give (deleted since, or not
+            # this account's to read) is left out of its page and named, not a sync stuck on it.
+            raise ThreadUnreadable(str(error)) from None
 
     def fetch_threads(self, tickets: list[RemoteTicket]) -> dict[str, list[RemoteMessage]]:
         if self.threads.batch is None:
@@ -331,6 +336,12 @@ class GenericBackend(Backend):
 
     def _host(self) -> str:
         return httpx.URL(self.client.base_url).host or self.label
+
+
+class ThreadUnreadable(errors.NotFound, ValueError):
+    """A thread the helpdesk refused (404, 403): still a ``NotFound`` to whoever asked for one thread,
+    and a malformed record (a ``ValueError``) to the sync engine, which leaves that ticket out of
+    the page with a sentence."""
 
 
 class MappedBackend(GenericBackend):
