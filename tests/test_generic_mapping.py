@@ -191,3 +191,20 @@ def test_the_registry_builds_a_generic_account_with_its_file_s_options(tmp_path,
                             options={"mapping": str(path)})
     with pytest.raises(registry.BackendUnavailable, match="needs the option 'project'"):
         registry.make_backend(missing, "s3cret")
+
+
+def test_yaml_anchors_and_merge_keys_share_what_repeats_and_x_keys_hold_them():
+    text = MAPPING.replace("lookups:\n  agents:\n",
+                           "x-listing: &listing {records: memberships}\nlookups:\n  agents:\n    <<: *listing\n").replace(
+        "    records: memberships\n    id: user.id", "    id: user.id")
+    text = text.replace('  - request: {path: "/issues/{ticket.remote_id}.json", query: {include: "journals,attachments"}}\n'
+                        '    records: "[issue]"', '  - request: &issue {path: "/issues/{ticket.remote_id}.json"}\n'
+                        '    records: "[issue]"').replace(
+        '  - request: {path: "/issues/{ticket.remote_id}.json", query: {include: "journals,attachments"}}\n'
+        '    records: issue.journals', "  - request: *issue\n    records: issue.journals")
+    spec = loads_mapping(text)
+    assert spec.lookups["agents"].stream.records_text == "memberships"
+    assert [part.stream.request.path.render({"ticket": {"remote_id": "7"}}) for part in spec.messages] == \
+        ["/issues/7.json", "/issues/7.json"]
+    with pytest.raises(MappingError, match="key 'y-listing': is not a key here"):
+        loads_mapping(text.replace("x-listing", "y-listing"))

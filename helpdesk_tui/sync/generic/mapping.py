@@ -189,7 +189,9 @@ def loads_mapping(text: str, file: str = "mapping.yaml") -> Mapping:
 
 
 def parse_mapping(root: Node) -> Mapping:
-    root.only(*TOP_KEYS)
+    # Top-level keys starting with "x-" hold YAML anchors for the rest of the file (`&name`, `*name`,
+    # `<<: *name`), as docker-compose files do: not read themselves.
+    root.only(*TOP_KEYS, *(key for key, _child in root.items() if key.startswith("x-")))
     fmt = root.need("format")
     if fmt.value != 1:
         raise fmt.error("must be 1 (the only format this version reads)")
