@@ -274,3 +274,20 @@ def test_a_ticket_whose_thread_is_refused_is_left_out_of_the_sync_with_a_sentenc
     with pytest.raises(errors.NotFound):  # one thread asked for: still a NotFound
         make(desk, tmp_path).fetch_thread(str(gone))
     cache.close()
+
+
+def test_two_threads_reading_two_tickets_at_once_each_get_their_own_thread(desk, tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    a = desk.add_issue("A", description="Thread of A")
+    b = desk.add_issue("B", description="Thread of B")
+    backend = make(desk, tmp_path)
+
+    def read(ident: int) -> set[str]:
+        return {backend.fetch_thread(str(ident))[0].body for _ in range(30)}
+
+    with ThreadPoolExecutor(2) as pool:
+        got_a, got_b = pool.map(read, [a, b])
+    assert got_a == {"Thread of A"} and got_b == {"Thread of B"}
+    desk.add_journal(a, "Later words")
+    assert [m.body for m in backend.fetch_thread(str(a))][-1] == "Later words"  # no answer kept behind
