@@ -272,3 +272,10 @@ def test_a_lookup_is_read_again_once_it_is_old():
     now["t"] = 601.0
     b.lookup("agents")
     assert server.paths["/agents"] == 2
+
+
+def test_an_articles_feed_without_its_parameter_is_a_mistake_at_load():
+    from helpdesk_tui.sync.generic.node import MappingError
+
+    with pytest.raises(MappingError, match="key 'articles.incremental': needs 'param'"):
+        loads_mapping(ARTICLES.replace("param: since, ", ""))

@@ -374,7 +374,11 @@ def _list_stream(node: Node | None, what: str, lookups: set[str]) -> ListStream 
     if incremental is not None and parents:
         raise incremental.error("cannot be used with parents: a nested listing is read whole each time")
     kind = node.get("kind")
-    return ListStream(tuple(parents), stream, parse_incremental(incremental) if incremental is not None else None,
+    feed = parse_incremental(incremental) if incremental is not None else None
+    if incremental is not None and feed is not None and feed.type in ("updated_since", "search_query") \
+            and feed.param is None:
+        raise incremental.error("needs 'param': the parameter that asks for what changed")
+    return ListStream(tuple(parents), stream, feed,
                       reader_for(what, node.need("fields"), joins=lookups | _side_load_names(node),
                                  context_roots=(*BASE_ROOTS, *(p.name for p in parents))), pairs,
                       kind.text() if kind is not None else None)
