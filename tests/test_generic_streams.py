@@ -104,9 +104,53 @@ def backend(server: Server, text: str = MAPPING) -> GenericBackend:
 def test_articles_walk_their_parents_and_a_parent_is_a_root_in_fields():
     server = Server()
     articles, cursor, done = backend(server).pull_articles(None)
-    assert done and cursor is None
+    assert done and cursor == '{"known": ["100", "200"]}'
     assert [(a.remote_id, a.title, a.body.strip(), a.archived, a.tags) for a in articles] == [
         ("100", "Invoices", "Find them", True, ("Billing",)), ("200", "Reset", "Use the link", False, ("Login",))]
+
+
+def test_an_article_gone_from_a_whole_listing_is_passed_on_archived():
+    server = Server()
+    _, cursor, _ = backend(server).pull_articles(None)
+    saved = DATA["/folders/20/articles"]
+    DATA["/folders/20/articles"] = []
+    try:
+        articles, cursor, done = backend(server).pull_articles(cursor)
+    finally:
+        DATA["/folders/20/articles"] = saved
+    assert done and [(a.remote_id, a.archived) for a in articles] == [("100", True), ("200", True)]
+    assert cursor == '{"known": ["100"]}'
+
+
+def test_an_article_gone_from_a_paged_whole_listing_is_passed_on_archived():
+    items = [{"id": n, "title": f"A{n}", "body": "b"} for n in range(5)]
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        page = int(request.url.params.get("page", 1))
+        return httpx.Response(200, json=items[(page - 1) * 2:page * 2])
+
+    text = ARTICLES.replace("  paging: {type: cursor, param: after, next: meta.next}\n"
+                            "  incremental: {type: updated_since, param: since, format: epoch, field: updated, "
+                            "field_format: epoch}\n", "  paging: {type: page_number, size_param: n, size: 2}\n").replace(
+        "records: articles", 'records: "@"').replace(", updated_at: {path: updated, date: epoch}", "")
+    b = GenericBackend(AccountSettings("x", "https://kb.example.com", None, "t"),
+                       HttpClient("https://kb.example.com", transport=httpx.MockTransport(handle)),
+                       mapping=loads_mapping(text))
+
+    def whole(cursor):
+        found = []
+        while True:
+            page, cursor, done = b.pull_articles(cursor)
+            found += page
+            if done:
+                return found, cursor
+
+    first, cursor = whole(None)
+    assert [a.remote_id for a in first] == ["0", "1", "2", "3", "4"]
+    del items[1]
+    second, _ = whole(cursor)
+    assert [(a.remote_id, a.archived) for a in second] == [("0", False), ("2", False), ("3", False), ("4", False),
+                                                          ("1", True)]
 
 
 def test_templates_get_our_placeholders_and_the_helpdesk_s_name_for_them():

@@ -4,14 +4,17 @@ by ``as`` in the next level's request."""
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from helpdesk_tui.content.sanitize import clean_line
+from helpdesk_tui.domain.remote import RemoteArticle
 from helpdesk_tui.sync.generic.fields import Unreadable
 from helpdesk_tui.sync.generic.incremental import CursorState
 from helpdesk_tui.sync.generic.mapping import ListStream
+from helpdesk_tui.sync.generic.paging import PageState
 from helpdesk_tui.sync.generic.streams import Reader
 from helpdesk_tui.sync.generic.values import Env, NameLookup
 
@@ -30,7 +33,11 @@ class ListPuller:
     def pull(self, cursor: str | None) -> tuple[list[Any], str | None, bool]:
         """One page after ``cursor``: (records, the next cursor, done)."""
         if self.spec.parents:
-            return self.read_all(), None, True
+            listed: list[str] = []
+            found = self.read_all(listed)
+            return found + self._gone(_known(cursor), listed), json.dumps({"known": listed}), True
+        if self.spec.incremental is None:
+            return self._whole(cursor)
         spec = self.spec
         state = CursorState.load(cursor)
         state.overlap = spec.incremental.overlap if spec.incremental is not None else 0
@@ -54,15 +61,42 @@ class ListPuller:
         state.listing_done()
         return out, state.dump(), True
 
-    def read_all(self) -> list[Any]:
-        """Every record (templates each sync; articles under parents)."""
+    def read_all(self, listed: list[str] | None = None) -> list[Any]:
+        """Every record (templates each sync; articles under parents); ``listed`` gets each id."""
         out: list[Any] = []
         for context in self._leaves(0, dict(self.base())):
             for page in self.reader.fetch_all(self.spec.stream, context):
                 env = Env(page.side_loads, self.lookup, context)
                 for record in page.records:
+                    if listed is not None:
+                        listed.append(self.spec.reader.remote_id(record, env) or "")
                     self._read(record, env, out)
         return out
+
+    def _whole(self, cursor: str | None) -> tuple[list[Any], str | None, bool]:
+        """A listing read whole each sync, a page a call: what the last whole listing had and this
+        one did not is gone from the helpdesk (passed on archived, so it leaves the cache)."""
+        saved = _json(cursor)
+        page = saved.get("page")
+        state: PageState = page if isinstance(page, dict) else {}
+        listed = [str(i) for i in saved.get("listed") or () if isinstance(i, (str, int))]
+        fetched = self.reader.fetch_page(self.spec.stream, self.base(), state)
+        env = Env(fetched.side_loads, self.lookup, dict(self.base()))
+        out: list[Any] = []
+        for record in fetched.records:
+            listed.append(self.spec.reader.remote_id(record, env) or "")
+            self._read(record, env, out)
+        following = fetched.next
+        if following is not None and not self.spec.stream.paging.capped(following):
+            return out, json.dumps({"page": following, "listed": listed, "known": _known(cursor)}), False
+        return out + self._gone(_known(cursor), listed), json.dumps({"known": listed}), True
+
+    def _gone(self, known: list[str], listed: list[str]) -> list[Any]:
+        if self.what != "article":
+            return []
+        present = set(listed)
+        return [RemoteArticle(remote_id=ident, title="", body="", archived=True)
+                for ident in known if ident and ident not in present]
 
     def first_page(self) -> list[Any]:
         """The first page only (under the first parent of each level): ``account test``'s probe."""
@@ -101,3 +135,16 @@ class ListPuller:
                 body = body.replace(theirs, ours)
             item.body = body
         out.append(item)
+
+
+def _json(cursor: str | None) -> dict[str, Any]:
+    try:
+        data = json.loads(cursor) if cursor else {}
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _known(cursor: str | None) -> list[str]:
+    """The ids of the last whole listing, as the cursor keeps them."""
+    return [str(i) for i in _json(cursor).get("known") or () if isinstance(i, (str, int))]
