@@ -346,3 +346,13 @@ def test_since_may_go_anywhere_in_the_request_and_is_left_out_on_a_first_sync():
     assert bodies == [{"filter": {"updated": {}}}, {"filter": {"updated": {"gte": 1767225600}}}]
     with pytest.raises(MappingError, match="needs 'param', or {since} in the tickets request"):
         loads_mapping(text.replace('{gte: "{since}"}', "{gte: 0}"))
+
+
+def test_without_a_check_the_sign_in_reads_the_first_page_as_a_first_sync_would():
+    server = Exporter()
+    client = HttpClient("https://desk.example.com", transport=httpx.MockTransport(server.handle),
+                        policy=RetryPolicy(attempts=1), sleep=lambda s: None)
+    backend = GenericBackend(AccountSettings("x", "https://desk.example.com", None, "t"), client,
+                             mapping=loads_mapping(EXPORT))
+    assert backend.check() == "Signed in to Exporter."
+    assert server.seen == [{"include": "users", "start_time": "0"}] and backend.status.all() == {}

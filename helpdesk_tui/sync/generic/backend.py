@@ -181,8 +181,8 @@ class GenericBackend(Backend):
 
     def check(self) -> str:
         check = self.mapping.check
-        if check is None:
-            self.reader.fetch_page(self.mapping.tickets.stream, self._base, {})
+        if check is None:  # the first page of tickets, asked as a first sync asks it (nothing kept)
+            self.tickets.pull(None, MemoryStatus())
             return f"Signed in to {self.label}."
         answer = self.reader.send(check.request, self._base)
         ident = check.id(answer.body) if check.id is not None else None
