@@ -37,6 +37,14 @@ def pytest_collection_modifyitems(config, items) -> None:
             item.add_marker(pytest.mark.server)
 
 
+@pytest.fixture(autouse=True)
+def _user_data_in_this_run(tmp_path_factory, monkeypatch) -> None:
+    """What a test does not give a home of its own (a mapped backend's request budget, kept
+    under the user's data directory) lands in this run's folder, never in the real one."""
+    if not os.environ.get("HELPDESK_TUI_HOME"):
+        monkeypatch.setenv("HELPDESK_TUI_HOME", str(_run_shared_dir(tmp_path_factory) / "user-home"))
+
+
 def _run_shared_dir(tmp_path_factory) -> Path:
     """A folder of this test run: the same for every pytest-xdist worker, this run's own."""
     base = tmp_path_factory.getbasetemp()

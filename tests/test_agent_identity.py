@@ -223,9 +223,10 @@ def test_account_add_then_test_stores_the_rt_agent_and_agent_name_overrides_it(r
     assert learned is not None and learned.name == rt_server.user
     tested = run(home, "account", "test", "work", env_extra=env)
     assert tested.returncode == 0, tested.stderr
-    lines = tested.stdout.strip().splitlines()
-    assert len(lines) == 2 and lines[0].startswith("Signed in to Request Tracker")
-    assert lines[1].startswith(f"Agent: {rt_server.user}") and "stored for account 'work'" in lines[1]
+    lines = tested.stdout.strip().splitlines()  # one line per read (RT has a KB: articles too), then who we are
+    assert lines[0].startswith("ok      check            Signed in to Request Tracker"), lines
+    assert [line.split()[:2] for line in lines[1:-1]] == [["ok", "tickets"], ["ok", "thread"], ["ok", "articles"]]
+    assert lines[-1].startswith(f"Agent: {rt_server.user}") and "stored for account 'work'" in lines[-1]
     config = home / "config" / "config.toml"
     settings = load_settings(config, env={})
     stored = settings.accounts["work"].agent

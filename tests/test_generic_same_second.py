@@ -1,53 +1,49 @@
-"""The incremental cursor tells a boundary record read before from the same ticket changed again
-within that second: APIs with whole-second stamps (Help Scout, Redmine) bring the boundary second
-back with ``>=``; an unchanged record must not come again, a changed one must."""
+"""A helpdesk that stamps changes in whole seconds: a ticket changed again within the second the
+last sync read it is read again, and one that did not change is not (the generic engine's
+incremental cursor, against the Deskette fake with its clock held still)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Iterator
 
-from helpdesk_tui.sync.generic.incremental import CursorState
+import pytest
 
-SECOND = datetime(2026, 12, 7, 13, 0, 5, tzinfo=UTC)
+from helpdesk_tui.domain.remote import ChangePage
+from helpdesk_tui.sync.generic.backend import GenericBackend
+from tests.deskette_support import deskette_backend
+from tests.fakes.deskette import FakeDeskette
 
-
-def listed(state: CursorState, records: list[dict[str, object]]) -> list[str]:
-    """One listing: the ids it emits (as ticket_pull does: already_read, then saw)."""
-    out = []
-    for record in records:
-        ident = str(record["id"])
-        if state.already_read(ident, SECOND, record):
-            continue
-        state.saw(ident, SECOND, record)
-        out.append(ident)
-    state.listing_done()
-    return out
+NOW = 1_800_000_000
 
 
-def test_a_record_changed_again_in_the_boundary_second_comes_again_an_unchanged_one_does_not() -> None:
-    state = CursorState()
-    first = [{"id": 1, "threads": 1}, {"id": 2, "threads": 1}]
-    assert listed(state, first) == ["1", "2"]
-    state = CursorState.load(state.dump())  # the cursor is saved and read back between syncs
-    assert listed(state, first) == []  # the same second again, nothing changed: nothing emitted
-    state = CursorState.load(state.dump())
-    assert listed(state, [{"id": 1, "threads": 2}, {"id": 2, "threads": 1}]) == ["1"]  # a second message
-    state = CursorState.load(state.dump())
-    assert listed(state, [{"id": 1, "threads": 2}, {"id": 2, "threads": 1}]) == []
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch, tmp_path) -> Iterator[FakeDeskette]:
+    monkeypatch.setenv("HELPDESK_TUI_HOME", str(tmp_path / "home"))
+    with FakeDeskette() as running:
+        running.state.now = lambda: NOW  # type: ignore[method-assign]  # every change in the same second
+        yield running
 
 
-def test_a_cursor_written_mid_listing_keeps_what_it_read_at_the_newest_stamp() -> None:
-    state = CursorState()
-    state.saw("7", SECOND, {"id": 7})
-    resumed = CursorState.load(state.dump())
-    assert resumed.newest_ids and all(mark.startswith("7#") for mark in resumed.newest_ids)
-    resumed.listing_done()
-    assert resumed.already_read("7", SECOND, {"id": 7}) and not resumed.already_read("7", SECOND, {"id": 7, "x": 1})
+def drain(backend: GenericBackend, cursor: str | None) -> tuple[list[str], str | None]:
+    seen: list[str] = []
+    for _ in range(20):
+        page: ChangePage = backend.pull(cursor)
+        seen += [t.remote_id for t in page.tickets]
+        cursor = page.cursor
+        if page.done:
+            return seen, cursor
+    raise AssertionError("the feed never ended")
 
 
-def test_ids_without_a_record_and_cursors_from_before_still_count_as_read() -> None:
-    state = CursorState.load('{"since": "2026-12-07T13:00:05.000000Z", "seen": ["3"]}')
-    assert state.already_read("3", SECOND, {"id": 3, "anything": "new"})  # an older cursor: ids only
-    state.saw("4", SECOND)
-    state.listing_done()
-    assert state.already_read("4", SECOND)
+def test_a_ticket_changed_again_in_the_same_second_is_read_again_and_an_unchanged_one_is_not(
+        fake: FakeDeskette) -> None:
+    backend = deskette_backend(fake.url)
+    changed = fake.add_ticket("VPN drops", "Every five minutes.", email="a@example.com")
+    quiet = fake.add_ticket("Invoice copy", "Please send it.", email="b@example.com")
+    first, cursor = drain(backend, None)
+    assert first == [str(changed), str(quiet)]
+    assert drain(backend, cursor)[0] == [], "the boundary second came back and was emitted again"
+    fake.add_post(changed, "It dropped again.")  # the same second: the stamp does not move
+    again, cursor = drain(backend, cursor)
+    assert again == [str(changed)]
+    assert drain(backend, cursor)[0] == []

@@ -15,8 +15,9 @@ import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
+# account_test is re-exported: the command group's functions are found here, as before it had a module.
+from helpdesk_tui.cli.account_test import account_test, agent_line
 from helpdesk_tui.cli.context import DEMO, Context
 from helpdesk_tui.cli.json import dumps
 from helpdesk_tui.config.settings import AccountConfig
@@ -101,38 +102,14 @@ def account_list(ctx: Context, as_json: bool, *, env: Mapping[str, str] | None =
     return 0
 
 
-def account_test(ctx: Context, name: str, *, client_options: Mapping[str, Any] | None = None) -> int:
-    """Sign in with the account's token, print the backend's sentence and who the helpdesk says we
-    are (stored for ``assignee:me`` and signatures); ``UserError`` on failure."""
-    config = _configured(ctx, name)
-    if config.backend == DEMO:
-        print(f"Account '{name}' is the offline demo workspace: there is no server to test.")
-        return 0
-    tested = accounts.verify_account(ctx.locations.config_file, ctx.settings, name, client_options=client_options)
-    _report(name, config.backend, tested)
-    return 0
-
-
 def _report(name: str, backend: str, tested: accounts.Tested) -> None:
     """The backend's sentence, then who we are and where it was stored (or a note that it is unknown)."""
     print(tested.sentence)
     if tested.agent is not None:
-        print(_agent_line(name, tested))
+        print(agent_line(name, tested))
     elif tested.name_override is None:  # a note, not the answer: stdout stays the backend's sentence
         print(f"helpdesk-tui: {accounts.backend_label(backend)} did not say who this token belongs to, so "
               "assignee:me and signatures have no name: set [agent] name in the settings file.", file=sys.stderr)
-
-
-def _agent_line(name: str, tested: accounts.Tested) -> str:
-    """One line: who we are on the helpdesk, and where it was stored."""
-    agent = tested.agent
-    assert agent is not None
-    details = "".join(f", {label} {value}" for label, value in (("email", agent.email), ("id", agent.remote_id))
-                      if value)
-    line = f"Agent: {agent.name}{details}; stored for account '{name}' in {tested.stored_in}"
-    if tested.name_override is not None and tested.name_override != agent.name:
-        line += f" ([agent] name {tested.name_override!r} overrides the name)"
-    return line + "."
 
 
 def account_remove(ctx: Context, name: str) -> int:
@@ -153,15 +130,6 @@ def account_remove(ctx: Context, name: str) -> int:
     return 0
 
 
-def _configured(ctx: Context, name: str):
-    config = ctx.settings.accounts.get(name)
-    if config is None:
-        known = ", ".join(ctx.settings.accounts)
-        raise UserError(f"There is no account named '{name}': use one of {known}, or add it with "
-                        f"'helpdesk-tui account add {name} …'.", 2)
-    return config
-
-
 def _read_token(name: str, token_env: str | None, stdin_isatty: bool, getpass: Callable[[str], str],
                 env: Mapping[str, str]) -> str:
     if token_env:
@@ -178,3 +146,6 @@ def _read_token(name: str, token_env: str | None, stdin_isatty: bool, getpass: C
         raise UserError("There is no terminal to ask for the token: pass --token-env VAR naming an "
                         "environment variable that holds it.", 2)
     return account_add_service.clean_token(token)
+
+
+__all__ = ["account_add", "account_list", "account_remove", "account_test"]

@@ -113,9 +113,9 @@ def _account_list(ctx: Context, a: argparse.Namespace) -> int:
 
 
 def _account_test(ctx: Context, a: argparse.Namespace) -> int:
-    from helpdesk_tui.cli.accounts import account_test
+    from helpdesk_tui.cli.account_test import account_test
 
-    return account_test(ctx, a.name)
+    return account_test(ctx, a.name, as_json=a.json)
 
 
 def _account_remove(ctx: Context, a: argparse.Namespace) -> int:

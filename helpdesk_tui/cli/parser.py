@@ -148,8 +148,13 @@ def build_parser() -> argparse.ArgumentParser:
                                   "(its first line is the token), instead of the keyring")
     account_list = account_sub.add_parser("list", parents=[common], help="list accounts and whether a token is stored")
     account_list.add_argument("--json", action="store_true", help="print JSON lines")
-    account_test = account_sub.add_parser("test", parents=[common], help="sign in to an account's helpdesk")
+    account_test = account_sub.add_parser(
+        "test", parents=[common], help="sign in to an account's helpdesk and try each read it declares",
+        description="Sign in (storing who you are), then read the first page of tickets, one thread and, "
+                    "where the backend declares them, each lookup, the articles and the templates: one line "
+                    "each, ok or what went wrong. Exit status 1 when any read failed.")
     account_test.add_argument("name", metavar="NAME")
+    account_test.add_argument("--json", action="store_true", help="print one JSON object per read")
     account_remove = account_sub.add_parser("remove", parents=[common], help="forget an account and its token")
     account_remove.add_argument("name", metavar="NAME")
     triage = sub.add_parser("triage", parents=[common], help="open the app on rotation triage: new and unassigned "

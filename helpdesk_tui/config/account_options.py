@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from helpdesk_tui.content.sanitize import clean_line
 
@@ -24,6 +25,9 @@ class Option:
     help: str
     required: bool = False
     validate: Callable[[str], str | None] | None = None
+    # A file's path: made absolute when the account is added, as the account outlives the
+    # folder the command ran in (a sync from elsewhere must still find the file).
+    file: bool = False
 
 
 def check_options(backend: str, declared: Sequence[Option], given: Mapping[str, str]) -> list[str]:
@@ -51,6 +55,13 @@ def check_options(backend: str, declared: Sequence[Option], given: Mapping[str, 
             # A reason may quote a path or a server's words: made one clean line.
             problems.append(f"The option '{option.name}' {clean_line(reason).rstrip('.')}: {option.help}.")
     return problems
+
+
+def absolute_files(given: Mapping[str, str], declared: Sequence[Option]) -> dict[str, str]:
+    """``given`` with the value of each file option made an absolute path (``~`` expanded)."""
+    files = {option.name for option in declared if option.file}
+    return {key: str(Path(value.strip()).expanduser().absolute()) if key in files and value.strip() else value
+            for key, value in given.items()}
 
 
 def parse_option(text: str) -> tuple[str, str]:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from helpdesk_tui.config import accounts_file, secrets, token_sources, tokens
-from helpdesk_tui.config.account_options import parse_option
+from helpdesk_tui.config.account_options import absolute_files, parse_option
 from helpdesk_tui.config.paths import Locations, ensure_dirs
 from helpdesk_tui.config.settings import AccountConfig, ConfigError, Settings
 from helpdesk_tui.logs import mask_secret
@@ -64,6 +64,7 @@ def plan_account(settings: Settings, name: str, backend: str, url: str, user: st
     try:
         given = dict(parse_option(text) for text in options)
         declared = check_backend(backend, given)
+        given = absolute_files(given, declared)
         account = accounts_file.validate_account(name, backend, url, user, backend_names(),
                                                  token_command=token_command, options=given, declared=declared)
     except ValueError as error:  # InvalidAccount is one

@@ -96,7 +96,7 @@ def account_rows(settings: Settings, env: Mapping[str, str]) -> tuple[list[Accou
     return rows, keyring_problem
 
 
-def _scrub(text: str, token: str) -> str:
+def scrub(text: str, token: str) -> str:
     """A server may echo what it was sent; never show the token."""
     return text.replace(token, "***") if token else text
 
@@ -115,33 +115,51 @@ def sign_in(config_file: Path, config: AccountConfig, *,
     identity, or ``ServiceError``.
 
     Both quote the server: never the token, and cleaned here."""
-    import httpx
+    backend, token = open_backend(config_file, config, client_options=client_options)
+    try:
+        return check_backend_signs_in(backend, config, token)
+    finally:
+        close_backend(backend)
 
+
+def open_backend(config_file: Path, config: AccountConfig, *,
+                 client_options: Mapping[str, Any] | None = None) -> tuple[Any, str]:
+    """The account's backend, built with its token, and the token (to scrub it from what the
+    server says); ``ServiceError`` with one sentence. ``close_backend`` it when done."""
     from helpdesk_tui.config import secrets, token_sources
-    from helpdesk_tui.content import clean_line
     from helpdesk_tui.sync import registry
-    from helpdesk_tui.sync.errors import SyncError
 
     try:
         token = token_sources.load_token(config_file, config)
     except secrets.SecretsError as error:
         raise ServiceError(str(error)) from None
     try:
-        backend = registry.make_backend(config, token, **dict(client_options or {}))
+        return registry.make_backend(config, token, **dict(client_options or {})), token
     except registry.BackendUnavailable as error:
         raise ServiceError(str(error)) from None
+
+
+def close_backend(backend: Any) -> None:
+    close = getattr(backend.client, "close", None)
+    if callable(close):
+        close()
+
+
+def check_backend_signs_in(backend: Any, config: AccountConfig, token: str) -> SignedIn:
+    """``backend.check()`` as a ``SignedIn`` (sentence and identity, cleaned), or ``ServiceError``."""
+    import httpx
+
+    from helpdesk_tui.content import clean_line
+    from helpdesk_tui.sync.errors import SyncError
+
     try:
         sentence = backend.check()
     except SyncError as error:  # server text in it: clean_line, never raw to the terminal
-        raise ServiceError(clean_line(_scrub(str(error), token))) from None
+        raise ServiceError(clean_line(scrub(str(error), token))) from None
     except httpx.HTTPError as error:
         raise ServiceError(f"Talking to {config.url} failed ({type(error).__name__}): check the URL "
                            "and your network.") from None
-    finally:
-        close = getattr(backend.client, "close", None)
-        if callable(close):
-            close()
-    return SignedIn(clean_line(_scrub(str(sentence), token)),  # the agent's name comes from the server
+    return SignedIn(clean_line(scrub(str(sentence), token)),  # the agent's name comes from the server
                     _clean_identity(getattr(backend, "identity", None), token))
 
 
@@ -150,7 +168,7 @@ def _clean_identity(identity: Any, token: str) -> AgentIdentity | None:
     from helpdesk_tui.content import clean_line
 
     def text(value: Any) -> str | None:
-        cleaned = clean_line(_scrub(str(value), token)).strip() if value is not None else ""
+        cleaned = clean_line(scrub(str(value), token)).strip() if value is not None else ""
         return cleaned or None
 
     name = text(getattr(identity, "name", None))
@@ -192,10 +210,15 @@ def verify_new_account(config_file: Path, config: AccountConfig, override: str |
 def verify_config(config_file: Path, config: AccountConfig, override: str | None, *,
                   client_options: Mapping[str, Any] | None = None) -> Tested:
     """``verify_account`` for an account's table as written (``account add`` has it in hand)."""
+    signed = sign_in(config_file, config, client_options=client_options)
+    return store_identity(config_file, config, signed, override)
+
+
+def store_identity(config_file: Path, config: AccountConfig, signed: SignedIn, override: str | None) -> Tested:
+    """Write who the helpdesk says we are in ``[accounts.NAME.agent]`` (when it said and it changed)."""
     from helpdesk_tui.config import accounts_file
     from helpdesk_tui.config.settings import ConfigError
 
-    signed = sign_in(config_file, config, client_options=client_options)
     stored = None
     if signed.agent is not None and signed.agent != config.agent:
         try:

@@ -54,7 +54,7 @@ def _check_mapping(value: str) -> str | None:
 
 
 MAPPING_OPTION = Option("mapping", "the mapping file (YAML) that describes the helpdesk's API", required=True,
-                        validate=_check_mapping)
+                        validate=_check_mapping, file=True)
 
 
 class GenericBackend(Backend):

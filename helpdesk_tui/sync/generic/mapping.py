@@ -103,6 +103,9 @@ class People:
 class MessagePart:
     stream: StreamSpec
     reader: RecordReader[RemoteMessage]
+    # ``in_ticket``: where the listed ticket record already holds this part's answer (threads
+    # embedded in the listing): read from there, no request; a ticket without it sends the request.
+    in_ticket: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -333,9 +336,11 @@ def _messages(node: Node, lookups: set[str]) -> tuple[tuple[MessagePart, ...], T
             batch = _batch(child.need("batch"), lookups)
             continue
         joins = lookups | _side_load_names(child)
-        stream = parse_stream(child, roots, also=("fields",), default_records="@")
+        stream = parse_stream(child, roots, also=("fields", "in_ticket"), default_records="@")
+        in_ticket = child.get("in_ticket")
         parts.append(MessagePart(stream, reader_for("message", child.need("fields"), joins=joins,
-                                                    context_roots=("ticket", *BASE_ROOTS))))
+                                                    context_roots=("ticket", *BASE_ROOTS)),
+                                 compile_path(in_ticket.text(), in_ticket) if in_ticket is not None else None))
     if not parts:
         raise node.error("needs at least one part")
     return tuple(parts), batch

@@ -110,9 +110,9 @@ class Node:
     def error(self, what: str) -> MappingError:
         """``MappingError("FILE, line N, key K: WHAT.")`` — returned, for ``raise node.error(...)``."""
         where = f"{self.file}, line {self.line}" if self.line else self.file
-        key = f", key '{self.key}'" if self.key else ""
-        text = clean_line(what).rstrip(".")
-        return MappingError(f"{where}{key}: {text}.")
+        key = f", key '{self.key[:80]}'" if self.key else ""
+        # The key comes from the file (a user's, or anyone's): it is cleaned like the rest.
+        return MappingError(clean_line(f"{where}{key}: {what.rstrip('.')}."))
 
 
 def load(path: Path, *, shown: str | None = None) -> Node:

@@ -37,9 +37,13 @@ class ThreadReader:
         answers: dict[str, Answer] = {}  # parts reading the same request send it once
         self._reader.expanded.clear()  # a thread is read as the server has it now
         for part in self.parts:
-            for page in self._reader.fetch_all(part.stream, context, strict=False, cache=answers):
-                env = Env(page.side_loads, self._lookup, context)
-                for record in page.records:
+            embedded = _embedded(part, ticket, context)
+            pages = [(embedded, {})] if embedded is not None else (
+                (page.records, page.side_loads)
+                for page in self._reader.fetch_all(part.stream, context, strict=False, cache=answers))
+            for records, side_loads in pages:
+                env = Env(side_loads, self._lookup, context)
+                for record in records:
                     messages.append(_message(part.reader.read, record, env, ticket))
         messages.sort(key=lambda m: m.created_at)
         return messages
@@ -67,6 +71,24 @@ class ThreadReader:
         for thread in out.values():
             thread.sort(key=lambda m: m.created_at)
         return out
+
+
+def _embedded(part: MessagePart, ticket: Mapping[str, Any], context: Mapping[str, Any]) -> list[Any] | None:
+    """The part's records from the ticket's listed record (``in_ticket``), or None: send the request."""
+    raw = ticket.get("raw")
+    if part.in_ticket is None or not isinstance(raw, dict) or not raw:
+        return None
+    try:
+        answer = part.in_ticket(raw)
+        found = part.stream.records(answer) if answer is not None else None
+    except ValueError:  # a JMESPath function given what the listing left out (jmespath's errors are ValueErrors)
+        return None
+    if isinstance(found, dict):
+        found = [found]
+    if not isinstance(found, list):
+        return None
+    skip = part.stream.skip
+    return [r for r in found if skip is None or not skip.test(r, Env(context=dict(context)))]
 
 
 def _message(read: Callable[[Any, Env], RemoteMessage], record: Any, env: Env,

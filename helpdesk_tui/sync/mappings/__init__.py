@@ -8,4 +8,8 @@ from __future__ import annotations
 
 from helpdesk_tui.sync.generic.backend import MappedBackend
 
-__all__ = ["MappedBackend"]
+__all__ = ["HelpScoutBackend", "MappedBackend"]
+
+
+class HelpScoutBackend(MappedBackend):
+    mapping_file = "helpscout.yaml"

@@ -225,11 +225,14 @@ class BackendTests(NewTicketTests):
         item_id = rig.reply(remote_id, body)
         with rig.server.answers_lost() as lossy:
             first = rig.drain(type(rig.backend)(lossy, rig.backend.wanted))
-            assert (first.sent, first.waiting) == (0, 1), first
-            assert rig.item(item_id).state == outbox.UNKNOWN
-            rig.later()
-            second = rig.drain(type(rig.backend)(lossy, rig.backend.wanted))
-        assert second.sent == 1, second.problems
+            # A backend whose server honours idempotency keys may repeat at once and be done;
+            # any other must leave the outcome unknown until it has looked.
+            if first.sent == 0 or not rig.capabilities.idempotency:
+                assert (first.sent, first.waiting) == (0, 1), first
+                assert rig.item(item_id).state == outbox.UNKNOWN
+                rig.later()
+                second = rig.drain(type(rig.backend)(lossy, rig.backend.wanted))
+                assert second.sent == 1, second.problems
         rig.sync()
         assert rig.item(item_id).state == outbox.SENT
         on_server = copies(rig.server.thread(remote_id), body)
@@ -256,10 +259,11 @@ class BackendTests(NewTicketTests):
         original.unlink()  # the snapshot goes out, not the original
         with rig.server.answers_lost() as lossy:
             first = rig.drain(type(rig.backend)(lossy, rig.backend.wanted))
-            assert first.sent == 0, first
-            rig.later()
-            second = rig.drain(type(rig.backend)(lossy, rig.backend.wanted))
-        assert second.sent == 1, second.problems
+            if first.sent == 0 or not rig.capabilities.idempotency:  # as for a reply without files
+                assert first.sent == 0, first
+                rig.later()
+                second = rig.drain(type(rig.backend)(lossy, rig.backend.wanted))
+                assert second.sent == 1, second.problems
         assert rig.item(item_id).state == outbox.SENT
         on_server = copies(rig.server.thread(remote_id), body)
         assert len(on_server) == 1, f"the reply is on the server {len(on_server)} times"

@@ -1,0 +1,51 @@
+"""The servers ``bench_mapped_sync.py`` measures: one seeded server per scenario.
+
+Each scenario seeds ``n`` tickets (a customer message each, one agent reply on every third) on
+a fake or a real server, and says how to build the backend under test with a given transport
+and how to change ``k`` tickets behind its back. Fakes and server actions are the tests' own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
+from bench_mapped_sync import Setup, scenario
+
+from helpdesk_tui.sync.backends import zendesk as zd
+from helpdesk_tui.sync.contract import AccountSettings, Backend
+from helpdesk_tui.sync.http import RetryPolicy
+from tests.fakes.zendesk import FakeZendesk
+
+QUICK = RetryPolicy(attempts=3, base_delay=0.0, max_delay=0.0, timeout=30)
+
+
+def _seed_zendesk(fake: FakeZendesk, n: int) -> list[int]:
+    customers = [fake.add_user(f"Customer {i}", email=f"c{i}@example.com") for i in range(max(1, n // 10))]
+    ids = []
+    for i in range(n):
+        ticket = fake.add_ticket(f"Printer {i} offline", requester_id=customers[i % len(customers)],
+                                 description=f"The printer on floor {i % 7} is offline ({i}).")
+        if i % 3 == 0:
+            fake.add_comment(ticket, f"We are looking at it ({i}).", public=True)
+        ids.append(ticket)
+    return ids
+
+
+@scenario("zendesk", 2000)
+@contextmanager
+def zendesk(n: int) -> Iterator[Setup]:
+    """The hand-written Zendesk backend against the Zendesk fake."""
+    with FakeZendesk(email="agent@example.com") as fake:
+        ids = _seed_zendesk(fake, n)
+
+        def backend(transport: httpx.BaseTransport) -> Backend:
+            account = AccountSettings(name="zd", url=fake.url, user="agent@example.com", token=fake.token)
+            return zd.ZendeskBackend(account, zd.make_client(account, policy=QUICK, transport=transport))
+
+        def touch(k: int) -> None:
+            for ticket in ids[:k]:
+                fake.update_ticket(ticket, subject=f"Printer {ticket} offline (changed)")
+
+        yield Setup(backend, touch)
