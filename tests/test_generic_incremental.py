@@ -356,3 +356,22 @@ def test_without_a_check_the_sign_in_reads_the_first_page_as_a_first_sync_would(
                              mapping=loads_mapping(EXPORT))
     assert backend.check() == "Signed in to Exporter."
     assert server.seen == [{"include": "users", "start_time": "0"}] and backend.status.all() == {}
+
+
+def test_hostile_records_in_a_listing_are_skipped_one_sentence_each_and_the_rest_synced():
+    stamp = "2026-01-01T00:00:00Z"
+    good = {"id": 5, "subject": "Fine", "created_at": stamp, "updated_at": stamp, "requester_id": 9}
+    listing = [1, "x", None, good, {**good, "id": {"nested": 1}}, {**good, "id": 6, "subject": "\x1b[31mred\x1b[0m"},
+               {**good, "id": 7, "updated_at": "yesterday"}]
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"tickets": listing, "users": [], "after_cursor": "c", "end_of_stream": True})
+
+    backend = GenericBackend(AccountSettings("x", "https://d.example.com", None, "t"),
+                             HttpClient("https://d.example.com", transport=httpx.MockTransport(handle)),
+                             mapping=loads_mapping(EXPORT))
+    page = backend.pull(None)
+    assert [t.remote_id for t in page.tickets] == ["5", "6"]  # the escapes are data: the store cleans them
+    assert len(page.skipped) == 5 and all(s.endswith(".") and "\n" not in s for s in page.skipped)
+    assert "ticket 7 was skipped: its updated_at cannot be read (ValueError)." in page.skipped
+    assert all("\x1b" not in s for s in page.skipped)
