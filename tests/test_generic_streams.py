@@ -323,3 +323,12 @@ def test_an_articles_feed_without_its_parameter_is_a_mistake_at_load():
 
     with pytest.raises(MappingError, match="key 'articles.incremental': needs 'param'"):
         loads_mapping(ARTICLES.replace("param: since, ", ""))
+
+
+def test_probes_include_each_lookup_users_by_request_articles_and_templates():
+    server = Server()
+    results = [(name, run()) for name, run in backend(server).probes()]
+    assert results == [("tickets", "2 tickets on the first page"), ("thread", "3 messages in ticket 1"),
+                       ("lookup agents", "2 agents"), ("users", "read user 9"),
+                       ("articles", "1 article on the first page"), ("templates", "1 template on the first page")]
+    assert server.paths["/categories/2/folders"] == 0  # the first page under the first parent only
