@@ -49,3 +49,28 @@ def zendesk(n: int) -> Iterator[Setup]:
                 fake.update_ticket(ticket, subject=f"Printer {ticket} offline (changed)")
 
         yield Setup(backend, touch)
+
+
+@scenario("zammad", 5000)
+@contextmanager
+def zammad(n: int) -> Iterator[Setup]:
+    """The Zammad mapping on the generic engine against the fake Zammad (written from its docs)."""
+    from helpdesk_tui.sync.mappings import ZammadBackend
+    from tests.fakes.zammad import FakeZammad
+    from tests.fakes.zammad_process import seed
+
+    with FakeZammad() as fake:
+        seed(fake, n, max(1, n // 10))
+        ids = sorted(fake.state.tickets)
+
+        def backend(transport: httpx.BaseTransport) -> Backend:
+            account = AccountSettings(name="zm", url=fake.url, user=None, token=fake.token)
+            return ZammadBackend(account, ZammadBackend.make_client(account, policy=QUICK, transport=transport))
+
+        def touch(k: int) -> None:
+            colleague = fake.add_user("Casey", lastname="Colleague", email="casey@example.com", roles=(2,))
+            for ticket in ids[::max(1, len(ids) // k)][:k]:
+                fake.add_article(ticket, "Checked by a colleague.", author_id=colleague, internal=True,
+                                 article_type="note")
+
+        yield Setup(backend, touch, ["customers: one per ten tickets, each read once by id (cached per sync)"])

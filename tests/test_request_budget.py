@@ -174,3 +174,16 @@ def test_three_processes_of_one_account_together_stay_within_its_budget(tmp_path
 def test_the_check_above_can_fail_three_accounts_each_spend_their_own_budget(tmp_path):
     stamps = run_side_by_side(tmp_path, ["a", "b", "c"], 4)
     assert most_in_any_window(stamps, 1.0) > 4  # separate budgets: nothing holds them back together
+
+
+def test_a_budget_that_only_reads_the_servers_header_does_not_rewrite_its_file_per_request(tmp_path):
+    meter, _ = budget(tmp_path, RateLimitSpec(remaining_header="x-ratelimit-remaining"))
+    meter.before()
+    written = meter.path.stat().st_mtime_ns, meter.path.read_text()
+    for _ in range(5):
+        time.sleep(0.002)
+        meter.before()
+        meter.after(httpx.Response(200, headers={"X-RateLimit-Remaining": "40"}))
+    assert (meter.path.stat().st_mtime_ns, meter.path.read_text()) == written
+    meter.after(httpx.Response(200, headers={"X-RateLimit-Remaining": "0"}))
+    assert "blocked_until" in json.loads(meter.path.read_text())  # a change is still written

@@ -150,11 +150,14 @@ class RequestBudget:
                 except ValueError:
                     loaded = {}  # a torn or foreign file: start the minute afresh
                 state: dict[str, Any] = loaded if isinstance(loaded, dict) else {}
+                before = json.dumps(state)
                 yield state
-                handle.seek(0)
-                handle.truncate()
-                handle.write(json.dumps(state))
-                handle.flush()
+                after = json.dumps(state)
+                if after != before:  # most requests change nothing (no per-minute count): no write
+                    handle.seek(0)
+                    handle.truncate()
+                    handle.write(after)
+                    handle.flush()
 
 
 @contextlib.contextmanager

@@ -217,10 +217,11 @@ class GenericBackend(Backend):
     def fetch_ticket(self, number: int) -> ChangePage | None:
         if not self.tickets.can_read_one(by_number=True):
             return super().fetch_ticket(number)
-        record = self.tickets.one(str(number), number=number)
-        if record is None:
+        found = self.tickets.one_with_side_loads(str(number), number=number)
+        if found is None:
             return None
-        env = Env({}, self.lookups.for_reading, dict(self._base))
+        record, side_loads = found
+        env = Env(side_loads, self.lookups.for_reading, dict(self._base))
         try:
             ticket = self.tickets.ticket_of(record, env)
         except Unreadable as exc:

@@ -85,7 +85,8 @@ class Incremental:
         since = parse_date(state.since, None) if state.since else self.initial
         if since is None:
             return None
-        shown = format_date(since - timedelta(seconds=self.lookback), self.format)
+        lookback = 0 if state.restart else self.lookback
+        shown = format_date(since - timedelta(seconds=lookback), self.format)
         return self.value.render({"since": shown}) if self.value is not None else shown
 
     def stamp(self, record: Any) -> datetime | None:
@@ -158,6 +159,12 @@ class CursorState:
     newest_ids: list[str] = field(default_factory=list)
     token: str | None = None  # export_cursor: the server's cursor
     scan: int = 1  # full_scan: the scan under way (stamped on each record's hash row)
+    gone_since: str | None = None  # tickets.gone: the newest stamp its listings showed, and the ids at it
+    gone_seen: list[str] = field(default_factory=list)
+    # The listing was restarted at its page cap: it goes on from ``since`` itself. A lookback
+    # there would list the same capped pages again for ever when more records than the cap
+    # changed within the lookback; the next sync looks back again.
+    restart: bool = False
     # Records at ``newest`` not yet fingerprinted: hashed only when the cursor is written, so the
     # hot loop hashes the few records at the newest stamp, not every record.
     _pending: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
@@ -170,9 +177,10 @@ class CursorState:
     def dump(self) -> str:
         self._settle()
         data = {"since": self.since, "seen": self.seen, "page": self.page, "newest": self.newest,
-                "newest_ids": self.newest_ids, "token": self.token, "scan": self.scan, "recent": self.recent}
-        return json.dumps({k: v for k, v in data.items() if v not in (None, [], {})}, separators=(",", ":"),
-                          sort_keys=True)
+                "newest_ids": self.newest_ids, "token": self.token, "scan": self.scan, "recent": self.recent,
+                "gone_since": self.gone_since, "gone_seen": self.gone_seen, "restart": self.restart}
+        return json.dumps({k: v for k, v in data.items() if v not in (None, [], {}, False)},
+                          separators=(",", ":"), sort_keys=True)
 
     @classmethod
     def load(cls, cursor: str | None) -> CursorState:
@@ -186,14 +194,15 @@ class CursorState:
         if not isinstance(data, dict):
             return cls()
         state = cls()
-        for name, kind in (("since", str), ("newest", str), ("token", str)):
+        for name, kind in (("since", str), ("newest", str), ("token", str), ("gone_since", str)):
             if isinstance(data.get(name), kind):
                 setattr(state, name, data[name])
-        for name in ("seen", "newest_ids"):
+        for name in ("seen", "newest_ids", "gone_seen"):
             if isinstance(data.get(name), list):
                 setattr(state, name, [str(v) for v in data[name]])
         if isinstance(data.get("page"), dict):
             state.page = data["page"]
+        state.restart = data.get("restart") is True
         if isinstance(data.get("scan"), int) and data["scan"] >= 1:
             state.scan = data["scan"]
         if isinstance(data.get("recent"), dict):

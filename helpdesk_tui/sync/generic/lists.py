@@ -35,7 +35,7 @@ class ListPuller:
         if self.spec.parents:
             listed: list[str] = []
             found = self.read_all(listed)
-            return found + self._gone(_known(cursor), listed), json.dumps({"known": listed}), True
+            return found + self._gone(_known(cursor), listed), _known_cursor(listed), True
         if self.spec.incremental is None:
             return self._whole(cursor)
         spec = self.spec
@@ -89,7 +89,7 @@ class ListPuller:
         following = fetched.next
         if following is not None and not self.spec.stream.paging.capped(following):
             return out, json.dumps({"page": following, "listed": listed, "known": _known(cursor)}), False
-        return out + self._gone(_known(cursor), listed), json.dumps({"known": listed}), True
+        return out + self._gone(_known(cursor), listed), _known_cursor(listed), True
 
     def _gone(self, known: list[str], listed: list[str]) -> list[Any]:
         if self.what != "article":
@@ -143,6 +143,11 @@ def _json(cursor: str | None) -> dict[str, Any]:
     except ValueError:
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def _known_cursor(listed: list[str]) -> str | None:
+    """The cursor after a whole listing: its ids (None when it listed nothing: nothing to compare)."""
+    return json.dumps({"known": listed}) if listed else None
 
 
 def _known(cursor: str | None) -> list[str]:

@@ -84,6 +84,8 @@ class TicketStream:
     deleted: Condition | None
     reader: RecordReader[RemoteTicket]
     one: OneTicket | None
+    # Listings of tickets that left the main one (deleted, spam), read with its filter: deletions.
+    gone: tuple[StreamSpec, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -282,8 +284,11 @@ def _side_load_names(node: Node) -> set[str]:
 
 def _tickets(node: Node, joins: Collection[str]) -> TicketStream:
     # {since}: the incremental filter's value, for an API that wants it elsewhere than one parameter
-    stream = parse_stream(node, (*BASE_ROOTS, "since"), also=("incremental", "deleted", "fields", "one"))
+    stream = parse_stream(node, (*BASE_ROOTS, "since"), also=("incremental", "deleted", "fields", "one", "gone"))
     deleted = node.get("deleted")
+    gone = node.get("gone")
+    if gone is not None and not isinstance(gone.value, list):
+        raise gone.error("must be a list of listings (each a request and its records), e.g. the deleted tickets")
     one = node.get("one")
     one_spec = None
     if one is not None:
@@ -301,7 +306,8 @@ def _tickets(node: Node, joins: Collection[str]) -> TicketStream:
         raise node.need("incremental").error("needs 'param', or {since} in the tickets request: where the filter goes")
     return TicketStream(stream, incremental,
                         parse_condition(deleted, BASE_ROOTS) if deleted is not None else None,
-                        reader_for("ticket", node.need("fields"), joins=joins, context_roots=BASE_ROOTS), one_spec)
+                        reader_for("ticket", node.need("fields"), joins=joins, context_roots=BASE_ROOTS), one_spec,
+                        tuple(parse_stream(child, BASE_ROOTS) for child in gone.each()) if gone is not None else ())
 
 
 def _people(node: Node | None, what: str, key: str, joins: Collection[str], side_loads: Collection[str]) -> People | None:

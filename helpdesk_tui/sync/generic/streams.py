@@ -130,7 +130,7 @@ class Reader:
                     f"{self._host(answer)} answered the next page with the same records: the mapping's paging "
                     f"for {self.label} does not reach the next page (check its parameter names).")
             following["mark"] = mark
-        side = {load.name: _index(load, answer.body) for load in spec.side_loads}
+        side = side_loads_of(spec, answer.body)
         if spec.expand is not None:
             records = [self.expand(spec.expand, context, record) for record in records]
         if spec.skip is not None:
@@ -206,6 +206,11 @@ def _page_mark(records: list[Any]) -> str:
     """A page's fingerprint: two pages in a row with the same one mean the paging goes nowhere."""
     text = json.dumps(records, sort_keys=True, default=str, separators=(",", ":"))
     return hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
+
+
+def side_loads_of(spec: StreamSpec, body: Any) -> dict[str, dict[str, Any]]:
+    """The side-loads of ``spec`` in an answer's ``body``: name → key → record."""
+    return {load.name: _index(load, body) for load in spec.side_loads}
 
 
 def _index(load: SideLoad, body: Any) -> dict[str, Any]:

@@ -20,7 +20,8 @@ from helpdesk_tui.sync.generic.fields import Unreadable
 from helpdesk_tui.sync.generic.incremental import CursorState, content_hash
 from helpdesk_tui.sync.generic.mapping import TicketStream
 from helpdesk_tui.sync.generic.people import PeopleReader
-from helpdesk_tui.sync.generic.streams import Fetched, Reader
+from helpdesk_tui.sync.generic.paging import PageState
+from helpdesk_tui.sync.generic.streams import Fetched, Reader, side_loads_of
 from helpdesk_tui.sync.generic.values import Env, NameLookup, text_key
 from helpdesk_tui.sync.status import SyncStatus
 
@@ -153,13 +154,41 @@ class TicketPuller:
             # (the request must list oldest first). With max_pages: 1 every page is asked for by
             # stamp, so records that move while the listing is read are never skipped.
             if state.newest is not None and (state.since is None or state.newest > state.since):
+                self._gone(state, page, env)
                 state.listing_done()
+                state.restart = True
             else:  # the whole page sat at the boundary stamp: page on within it, or it never ends
                 state.page = following
             page.done = False
             return
+        self._gone(state, page, env)
         state.listing_done()
+        state.restart = False
         page.done = True
+
+    def _gone(self, state: CursorState, page: ChangePage, env: Env) -> None:
+        """Before a listing's filter moves on: the tickets that left the listing (``tickets.gone``:
+        the deleted, the spam) become deletions. Their listings keep a filter of their own (from
+        the main one's, then their newest stamp), so each is reported once. The first listing
+        has nothing to delete yet."""
+        since = state.gone_since or state.since
+        if not self.spec.gone or since is None:
+            return
+        gone = CursorState(since=since, seen=list(state.gone_seen))
+        filters = self.spec.incremental.filter(gone)
+        query, body = ({}, filters) if self.spec.incremental.in_body else (filters, {})
+        for stream in self.spec.gone:
+            at: PageState | None = {}
+            while at is not None:
+                fetched = self.reader.fetch_page(stream, self.base(), at, extra_query=query, extra_body=body)
+                for record in fetched.records:
+                    ident, stamp = self.spec.reader.remote_id(record, env), self.spec.incremental.stamp(record)
+                    if ident is not None and not gone.already_read(ident, stamp):
+                        gone.saw(ident, stamp)
+                        page.deleted_ticket_ids.append(ident)
+                at = fetched.next if fetched.next is not None and not stream.paging.capped(fetched.next) else None
+        gone.listing_done()
+        state.gone_since, state.gone_seen = gone.since, gone.seen
 
     def _scan_ends(self, state: CursorState, page: ChangePage, status: SyncStatus, env: Env,
                    taken: list[Any]) -> None:
@@ -186,6 +215,12 @@ class TicketPuller:
     def one(self, ident: str, *, number: int | None = None) -> Any | None:
         """The record of one ticket by ``tickets.one``, by its remote id ``ident`` (or by its
         ``number``); None: the helpdesk has no such ticket, or the mapping cannot ask that way."""
+        found = self.one_with_side_loads(ident, number=number)
+        return found[0] if found is not None else None
+
+    def one_with_side_loads(self, ident: str, *, number: int | None = None) -> tuple[Any, dict[str, Any]] | None:
+        """``one``'s record and the side-loads of its answer (read as the listing's are: the
+        same search with the ticket's people beside it)."""
         one = self.spec.one
         if one is None or not self.can_read_one(by_number=number is not None):
             return None
@@ -201,7 +236,7 @@ class TicketPuller:
             return None  # a search answering with another ticket
         if self.spec.stream.expand is not None:
             record = self.reader.expand(self.spec.stream.expand, self.base(), record)
-        return record
+        return record, side_loads_of(self.spec.stream, answer.body)
 
     def _people(self, page: ChangePage, taken: list[Any], env: Env) -> None:
         skipped = page.skipped

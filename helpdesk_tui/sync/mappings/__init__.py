@@ -8,8 +8,16 @@ from __future__ import annotations
 
 from helpdesk_tui.sync.generic.backend import MappedBackend
 
-__all__ = ["HelpScoutBackend", "MappedBackend"]
+__all__ = ["FreshdeskBackend", "HelpScoutBackend", "MappedBackend", "ZammadBackend"]
+
+
+class FreshdeskBackend(MappedBackend):
+    mapping_file = "freshdesk.yaml"
 
 
 class HelpScoutBackend(MappedBackend):
     mapping_file = "helpscout.yaml"
+
+
+class ZammadBackend(MappedBackend):
+    mapping_file = "zammad.yaml"

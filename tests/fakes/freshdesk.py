@@ -1,0 +1,345 @@
+"""A fake Freshdesk (API v2) over real HTTP on 127.0.0.1, written from Freshdesk's public docs.
+
+    with FakeFreshdesk() as fake:
+        aiko = fake.add_contact("Aiko Tanaka", "aiko@example.com")
+        number = fake.add_ticket("Printer offline", requester_id=aiko, description="It is offline.")
+        fake.rate_limit(times=2, retry_after=1)      # the next two requests answer 429
+        ... HttpClient(fake.url + "/api/v2", auth=httpx.BasicAuth(fake.api_key, "X")) ...
+
+Documented facts it relies on, and where they come from:
+
+- Authentication (developers.freshdesk.com/api, "Authentication"): HTTP Basic with the API
+  key as the user name and a dummy password ("X"; Freshdesk ignores it); a wrong key answers
+  401 ``{"code": "invalid_credentials", "message": …}``.
+- Rate limits (same page, "Rate Limit"): a per-minute budget per account; every answer carries
+  ``X-RateLimit-Total``, ``X-RateLimit-Remaining`` and ``X-RateLimit-Used-CurrentRequest``; an
+  ``include`` on the tickets list costs 2 more credits each (Embedding); over the budget the
+  answer is 429 with ``Retry-After`` (seconds).
+- Paging, the tickets list and its 300-page cap, the write endpoints and error bodies:
+  ``freshdesk_endpoints.py`` (its docstring lists them); record shapes: ``freshdesk_state.py``.
+  The page cap and the 300-page restart are also what Airbyte's public Freshdesk connector
+  (source-freshdesk, streams.py / test_300_page.py) works around.
+- Attachments (API reference, "Attachments"): ``attachment_url`` is a pre-signed storage link
+  on another host; here ``http://localhost:PORT/storage/KEY``, which refuses a request that
+  carries an ``Authorization`` header (as S3 refuses a second authentication mechanism).
+
+Endpoints (all under ``/api/v2``): ``agents/me``, ``agents``, ``agents/{id}``, ``groups``,
+``contacts/{id}``, ``tickets`` (GET list, POST create), ``tickets/{id}`` (GET, PUT, DELETE),
+``tickets/{id}/conversations``, ``tickets/{id}/reply``, ``tickets/{id}/notes``,
+``solutions/categories``, ``solutions/categories/{id}/folders``, ``solutions/folders/{id}/articles``,
+``canned_response_folders``, ``canned_response_folders/{id}/responses``, ``canned_responses/{id}``.
+``requests`` logs every request (Authorization redacted); ``fail``/``rate_limit`` queue faults.
+``freshdesk_process.py`` runs the fake in its own process (CLI tests, benchmarks).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from tests.fakes.freshdesk_endpoints import Endpoints, Request
+from tests.fakes.freshdesk_state import ApiError, FreshdeskState
+
+
+@dataclass
+class Fault:
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: Any = None
+    method: str | None = None
+    path: str | None = None  # a regular expression searched in the request path
+    times: int = 1
+
+    def matches(self, method: str, path: str) -> bool:
+        return (self.method is None or self.method == method) and (self.path is None or bool(re.search(self.path, path)))
+
+
+@dataclass
+class LoggedRequest:
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: bytes
+    status: int | None = None
+
+
+_Route = tuple[str, re.Pattern[str], Callable[..., Any]]
+UNAUTHORIZED = {"code": "invalid_credentials", "message": "You have to be logged in to perform this action."}
+
+
+class FakeFreshdesk(Endpoints):
+    def __init__(self, *, api_key: str = "fake-freshdesk-key", agent_name: str = "Alex Agent",
+                 agent_email: str = "alex@example.com", per_minute: int = 100_000, clock: Any = time.time) -> None:
+        self.api_key = api_key
+        self.per_minute = per_minute  # the account's budget of credits per minute
+        self.state = FreshdeskState(agent_email=agent_email, agent_name=agent_name, clock=clock)
+        self.requests: list[LoggedRequest] = []
+        self.lock = threading.RLock()
+        self._faults: list[Fault] = []
+        self._window = (0, 0)  # (minute, credits used in it)
+        self._server: ThreadingHTTPServer | None = None
+        api = "/api/v2"
+        self._routes: list[_Route] = [
+            ("GET", re.compile(api + r"/agents/me"), self.get_me),
+            ("GET", re.compile(api + r"/agents"), self.agents),
+            ("GET", re.compile(api + r"/agents/(\d+)"), self.agent),
+            ("GET", re.compile(api + r"/groups"), self.groups),
+            ("GET", re.compile(api + r"/contacts/(\d+)"), self.contact),
+            ("GET", re.compile(api + r"/tickets"), self.list_tickets),
+            ("POST", re.compile(api + r"/tickets"), self.post_ticket),
+            ("GET", re.compile(api + r"/tickets/(\d+)"), self.show_ticket),
+            ("PUT", re.compile(api + r"/tickets/(\d+)"), self.put_ticket),
+            ("DELETE", re.compile(api + r"/tickets/(\d+)"), self.remove_ticket),
+            ("GET", re.compile(api + r"/tickets/(\d+)/conversations"), self.conversations),
+            ("POST", re.compile(api + r"/tickets/(\d+)/reply"), self.reply),
+            ("POST", re.compile(api + r"/tickets/(\d+)/notes"), self.note),
+            ("GET", re.compile(api + r"/solutions/categories"), self.categories),
+            ("GET", re.compile(api + r"/solutions/categories/(\d+)/folders"), self.folders),
+            ("GET", re.compile(api + r"/solutions/folders/(\d+)/articles"), self.articles),
+            ("GET", re.compile(api + r"/canned_response_folders"), self.canned_folders),
+            ("GET", re.compile(api + r"/canned_response_folders/(\d+)/responses"), self.canned_responses),
+            ("GET", re.compile(api + r"/canned_responses/(\d+)"), self.canned_response),
+        ]
+
+    # --- life cycle ----------------------------------------------------------------------
+
+    def start(self) -> FakeFreshdesk:
+        server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        server.daemon_threads = True
+        server.block_on_close = False
+        server.fake = self  # type: ignore[attr-defined]
+        self._server = server
+        self.state.base_url = self.url
+        self.state.storage_url = f"http://localhost:{server.server_address[1]}"
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, name="fake-freshdesk",
+                         daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> FakeFreshdesk:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None, "start() the fake first"
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def basic_auth(self, key: str | None = None) -> str:
+        """An Authorization header value for ``KEY:X`` (default: the fake's own key)."""
+        return "Basic " + base64.b64encode(f"{key or self.api_key}:X".encode()).decode()
+
+    # --- seeding and inspection (thread-safe wrappers over the state) ---------------------
+
+    @property
+    def me(self) -> int:
+        return self.state.me
+
+    def _locked(name: str):  # noqa: N805 - a small decorator factory used in the class body
+        def call(self: FakeFreshdesk, *args: Any, **kwargs: Any) -> Any:
+            with self.lock:
+                return getattr(self.state, name)(*args, **kwargs)
+        call.__name__ = name
+        call.__doc__ = getattr(FreshdeskState, name).__doc__
+        return call
+
+    add_contact = _locked("add_contact")
+    add_agent = _locked("add_agent")
+    add_group = _locked("add_group")
+    add_ticket = _locked("add_ticket")
+    add_conversation = _locked("add_conversation")
+    add_attachment = _locked("add_attachment")
+    update_ticket = _locked("update_ticket")
+    delete_ticket = _locked("delete_ticket")
+    mark_spam = _locked("mark_spam")
+    add_category = _locked("add_category")
+    add_folder = _locked("add_folder")
+    add_article = _locked("add_article")
+    add_canned_folder = _locked("add_canned_folder")
+    add_canned_response = _locked("add_canned_response")
+    del _locked
+
+    def ticket(self, ticket_id: int) -> dict[str, Any]:
+        with self.lock:
+            return json.loads(json.dumps(self.state.ticket_json(ticket_id)))
+
+    def thread(self, ticket_id: int) -> list[dict[str, Any]]:
+        with self.lock:
+            return json.loads(json.dumps(self.state.conversations[ticket_id]))
+
+    def file(self, attachment_url: str) -> bytes:
+        """An attachment's bytes as stored, by its ``attachment_url``."""
+        key = urlsplit(attachment_url).path.rsplit("/", 1)[-1]
+        with self.lock:
+            return self.state.files[key][0]
+
+    def requests_to(self, path_pattern: str, method: str | None = None) -> list[LoggedRequest]:
+        return [r for r in list(self.requests)
+                if re.search(path_pattern, r.path) and (method is None or r.method == method)]
+
+    # --- faults --------------------------------------------------------------------------
+
+    def fail(self, status: int, *, times: int = 1, headers: dict[str, str] | None = None, body: Any = None,
+             method: str | None = None, path: str | None = None) -> Fault:
+        """The next ``times`` matching requests answer ``status`` without being applied."""
+        fault = Fault(status, dict(headers or {}), body, method, path, times)
+        with self.lock:
+            self._faults.append(fault)
+        return fault
+
+    def rate_limit(self, *, times: int = 1, retry_after: int = 1, method: str | None = None,
+                   path: str | None = None) -> Fault:
+        return self.fail(429, times=times, headers={"Retry-After": str(retry_after)}, method=method, path=path,
+                         body={"message": "You have exceeded the limit of requests per minute"})
+
+    def _take_fault(self, method: str, path: str) -> Fault | None:
+        for fault in self._faults:
+            if fault.matches(method, path):
+                fault.times -= 1
+                if fault.times <= 0:
+                    self._faults.remove(fault)
+                return fault
+        return None
+
+    # --- serving -------------------------------------------------------------------------
+
+    def serve(self, handler: _Handler) -> None:
+        parts = urlsplit(handler.path)
+        query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        length = int(handler.headers.get("Content-Length") or 0)
+        raw = handler.rfile.read(length) if length else b""
+        headers = {k: ("<redacted>" if k.lower() == "authorization" else v) for k, v in handler.headers.items()}
+        entry = LoggedRequest(handler.command, parts.path, query, headers, raw)
+        with self.lock:
+            self.requests.append(entry)
+            fault = self._take_fault(handler.command, parts.path)
+        if fault is not None:
+            entry.status = fault.status
+            _send(handler, fault.status, fault.headers, fault.body)
+            return
+        if handler.command == "GET" and parts.path.startswith("/storage/"):
+            entry.status = self._serve_file(handler, parts.path)
+            return
+        status, extra, body = self._dispatch(handler.command, parts.path, query, handler.headers, raw)
+        entry.status = status
+        _send(handler, status, extra, body)
+
+    def _dispatch(self, method: str, path: str, query: dict[str, str], headers: Any,
+                  raw: bytes) -> tuple[int, dict[str, str], Any]:
+        matched = [(verb, m, action) for verb, pattern, action in self._routes if (m := pattern.fullmatch(path))]
+        if not matched:
+            return 404, {}, None
+        found = next(((m, action) for verb, m, action in matched if verb == method), None)
+        if found is None:
+            return 405, {"Allow": ", ".join(v for v, _, _ in matched)}, {
+                "message": f"{method} method is not allowed. It should be one of these method(s): "
+                           f"{', '.join(v for v, _, _ in matched)}"}
+        if not self._authenticated(headers.get("Authorization")):
+            return 401, {}, UNAUTHORIZED
+        match, action = found
+        include = [i for i in query.get("include", "").split(",") if i] if action == self.list_tickets else []
+        with self.lock:
+            limited = self._spend(1 + 2 * len(include))
+            if limited is not None:
+                return limited
+            rate = self._rate_headers(1 + 2 * len(include))
+            request = Request(query, headers, raw, self.state.me)
+            try:
+                status, extra, body = action(*match.groups(), request)
+            except ApiError as exc:
+                status, extra, body = exc.status, exc.headers, exc.body
+        return status, {**rate, **extra}, body
+
+    def _authenticated(self, header: str | None) -> bool:
+        scheme, _, value = (header or "").partition(" ")
+        if scheme.lower() != "basic":
+            return False
+        try:
+            user, _, _password = base64.b64decode(value).decode().partition(":")
+        except (ValueError, UnicodeDecodeError):
+            return False
+        return user == self.api_key  # the password is a dummy ("X"): Freshdesk ignores it with an API key
+
+    def _spend(self, credits: int) -> tuple[int, dict[str, str], Any] | None:
+        minute = int(time.time()) // 60
+        used = self._window[1] if self._window[0] == minute else 0
+        if used + credits > self.per_minute:
+            wait = 60 - int(time.time()) % 60
+            return 429, {"Retry-After": str(wait), "X-RateLimit-Total": str(self.per_minute),
+                         "X-RateLimit-Remaining": "0", "X-RateLimit-Used-CurrentRequest": "0"}, {
+                "message": "You have exceeded the limit of requests per minute"}
+        self._window = (minute, used + credits)
+        return None
+
+    def _rate_headers(self, credits: int) -> dict[str, str]:
+        return {"X-RateLimit-Total": str(self.per_minute),
+                "X-RateLimit-Remaining": str(max(0, self.per_minute - self._window[1])),
+                "X-RateLimit-Used-CurrentRequest": str(credits)}
+
+    def _serve_file(self, handler: _Handler, path: str) -> int:
+        """A pre-signed storage link: no credentials wanted (a second authentication is refused)."""
+        with self.lock:
+            found = self.state.files.get(path.rsplit("/", 1)[-1])
+        if handler.headers.get("Host", "").split(":")[0] != "localhost":
+            _send(handler, 404, {}, None)  # storage lives on its own host name
+            return 404
+        if handler.headers.get("Authorization"):
+            _send(handler, 400, {"Content-Type": "application/xml"},
+                  b"<Error><Code>InvalidArgument</Code><Message>Only one auth mechanism allowed</Message></Error>")
+            return 400
+        if found is None:
+            _send(handler, 404, {}, None)
+            return 404
+        data, content_type = found
+        _send(handler, 200, {"Content-Type": content_type}, data)
+        return 200
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as the real service and httpx expect
+    # Headers and body leave in two writes: without this, Nagle's algorithm and the client's
+    # delayed ACK hold every kept-alive answer ~40 ms (a benchmark would measure the wait).
+    disable_nagle_algorithm = True
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        self.server.fake.serve(self)  # type: ignore[attr-defined]
+
+    do_PUT = do_POST = do_DELETE = do_GET
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet in tests
+        pass
+
+
+def _send(handler: BaseHTTPRequestHandler, status: int, headers: dict[str, str], body: Any) -> None:
+    data = body if isinstance(body, bytes) else b"" if body is None else json.dumps(body).encode()
+    headers = {"Content-Type": "application/json; charset=utf-8", **headers}
+    try:
+        handler.send_response(status)
+        for name, value in headers.items():
+            handler.send_header(name, value)
+        handler.send_header("Content-Length", str(len(data)))
+        handler.end_headers()
+        if data:
+            handler.wfile.write(data)
+        handler.wfile.flush()
+    except OSError:  # the client gave up: nothing to answer
+        handler.close_connection = True
+
+
+__all__ = ["FakeFreshdesk", "Fault", "LoggedRequest"]
