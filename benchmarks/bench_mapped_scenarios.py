@@ -16,6 +16,7 @@ from bench_mapped_sync import Setup, scenario
 from helpdesk_tui.sync.backends import zendesk as zd
 from helpdesk_tui.sync.contract import AccountSettings, Backend
 from helpdesk_tui.sync.http import RetryPolicy
+from helpdesk_tui.sync.mappings import ZendeskMappedBackend
 from tests.fakes.zendesk import FakeZendesk
 
 QUICK = RetryPolicy(attempts=3, base_delay=0.0, max_delay=0.0, timeout=30)
@@ -43,6 +44,25 @@ def zendesk(n: int) -> Iterator[Setup]:
         def backend(transport: httpx.BaseTransport) -> Backend:
             account = AccountSettings(name="zd", url=fake.url, user="agent@example.com", token=fake.token)
             return zd.ZendeskBackend(account, zd.make_client(account, policy=QUICK, transport=transport))
+
+        def touch(k: int) -> None:
+            for ticket in ids[:k]:
+                fake.update_ticket(ticket, subject=f"Printer {ticket} offline (changed)")
+
+        yield Setup(backend, touch)
+
+
+@scenario("zendesk-mapped", 2000)
+@contextmanager
+def zendesk_mapped(n: int) -> Iterator[Setup]:
+    """Zendesk as a mapping (sync/mappings/zendesk.yaml) against the same fake, seeded the same."""
+    with FakeZendesk(email="agent@example.com") as fake:
+        ids = _seed_zendesk(fake, n)
+
+        def backend(transport: httpx.BaseTransport) -> Backend:
+            account = AccountSettings(name="zdm", url=fake.url, user="agent@example.com", token=fake.token)
+            return ZendeskMappedBackend(account, ZendeskMappedBackend.make_client(account, policy=QUICK,
+                                                                                  transport=transport))
 
         def touch(k: int) -> None:
             for ticket in ids[:k]:

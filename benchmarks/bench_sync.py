@@ -7,6 +7,7 @@ its REST API with the same page size; an incremental sync of 100 changed tickets
     python benchmarks/bench_sync.py                           # both parts (RT: 2,000 tickets, ~8 min)
     python benchmarks/bench_sync.py --only rt --rt-tickets 500
     python benchmarks/bench_sync.py --only zendesk --zendesk-tickets 100000
+    python benchmarks/bench_sync.py --only zendesk --zendesk-mapped   # and Zendesk as a mapping, side by side
     python benchmarks/bench_sync.py --profile                 # also pyinstrument profiles in benchmarks/out/
 
 RT: starts the real RT 5 with ``scripts/servers/rt5.sh`` on a free loopback port (ROOT under
@@ -459,8 +460,16 @@ def zendesk_child(args: argparse.Namespace) -> None:
         result.update(tickets=tickets, pages=pages, seconds=seconds)
     else:
         transport = CountingTransport()
-        backend = ZendeskBackend(account, make_client(account, transport=transport),
-                                 page_size=args.zendesk_page_size)
+        backend: Any
+        if args.zendesk_child == "sync-mapped":  # Zendesk as a mapping (sync/mappings/zendesk.yaml)
+            from helpdesk_tui.sync.mappings import ZendeskMappedBackend
+
+            account = AccountSettings(name="bench", url=args.zendesk_child_url, user=ZENDESK_EMAIL,
+                                      token=ZENDESK_TOKEN, options={"page_size": str(args.zendesk_page_size)})
+            backend = ZendeskMappedBackend(account, ZendeskMappedBackend.make_client(account, transport=transport))
+        else:
+            backend = ZendeskBackend(account, make_client(account, transport=transport),
+                                     page_size=args.zendesk_page_size)
         cache = Cache(Path(args.zendesk_child_cache), "bench")
         engine = SyncEngine(cache, backend, now, fetch_threads=False)
         started = time.perf_counter()
@@ -512,11 +521,20 @@ def run_zendesk(args: argparse.Namespace, figures: dict[str, Any]) -> None:
                   f"{sync['http_seconds']:.1f} s waiting for HTTP); peak RSS {sync['vm_hwm_kb'] / 1024:.0f} MB "
                   f"(ru_maxrss {sync['ru_maxrss_kb'] / 1024:.0f} MB; {sync['rss_before_kb'] / 1024:.0f} MB "
                   f"after imports)", flush=True)
+            mapped = None
+            if args.zendesk_mapped:
+                mapped = run_child("sync-mapped", url, args, folder / "mapped.sqlite")
+                print(f"   sync as a mapping (zendesk-mapped): {mapped['tickets']:,} tickets in "
+                      f"{mapped['seconds']:.1f} s = {mapped['tickets'] / mapped['seconds']:,.0f} tickets/s "
+                      f"({mapped['pages']} pages, {mapped['http_seconds']:.1f} s waiting for HTTP); peak RSS "
+                      f"{mapped['vm_hwm_kb'] / 1024:.0f} MB", flush=True)
         db = folder / "cache.sqlite"
         size = sum(p.stat().st_size for p in (db, Path(f"{db}-wal")) if p.exists())
         figures["zendesk"] = {"tickets": n, "page_size": args.zendesk_page_size, "raw": raw, "sync": sync,
                               "cache_bytes": size, "raw_rate": raw["tickets"] / raw["seconds"],
                               "sync_rate": sync["tickets"] / sync["seconds"]}
+        if mapped is not None:
+            figures["zendesk"].update(sync_mapped=mapped, sync_mapped_rate=mapped["tickets"] / mapped["seconds"])
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -568,6 +586,13 @@ def table(figures: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         add("Zendesk sync ÷ raw paging", f"{zd['sync_rate'] / zd['raw_rate']:.2f}")
         add("Zendesk sync, peak RSS of the syncing process (VmHWM)", f"{sync['vm_hwm_kb'] / 1024:,.0f} MB",
             f"≤ {RSS_BUDGET_MB} MB (app budget)", sync["vm_hwm_kb"] / 1024 <= RSS_BUDGET_MB)
+        mapped = zd.get("sync_mapped")
+        if mapped:
+            add("Zendesk sync as a mapping (zendesk-mapped), fetch_threads=False",
+                f"{zd['sync_mapped_rate']:,.0f} tickets/s ({mapped['seconds']:.1f} s; "
+                f"{zd['sync_mapped_rate'] / zd['sync_rate']:.2f} × the hand-written backend)")
+            add("Zendesk sync as a mapping, peak RSS (VmHWM)", f"{mapped['vm_hwm_kb'] / 1024:,.0f} MB",
+                f"≤ {RSS_BUDGET_MB} MB (app budget)", mapped["vm_hwm_kb"] / 1024 <= RSS_BUDGET_MB)
     return rows
 
 
@@ -588,7 +613,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--profile", action="store_true",
                         help="pyinstrument profiles of the syncs in benchmarks/out/profile-*.txt")
     parser.add_argument("--json", type=Path, default=OUT / "sync.json")
-    parser.add_argument("--zendesk-child", choices=["raw", "sync"], help=argparse.SUPPRESS)
+    parser.add_argument("--zendesk-mapped", action="store_true",
+                        help="also pull the Zendesk feed with Zendesk as a mapping (zendesk-mapped)")
+    parser.add_argument("--zendesk-child", choices=["raw", "sync", "sync-mapped"], help=argparse.SUPPRESS)
     parser.add_argument("--zendesk-child-url", help=argparse.SUPPRESS)
     parser.add_argument("--zendesk-child-cache", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

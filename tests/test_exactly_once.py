@@ -84,8 +84,14 @@ def text_of(message) -> str:
 
 def build_backend(kind: str, url: str, token: str, *, timeout: float = TIMEOUT, attempts: int = ATTEMPTS):
     """The real backend through the real ``make_client``, with instant retries."""
-    account = AccountSettings(name=kind, url=url, user=ZENDESK_EMAIL if kind == "zendesk" else None, token=token)
+    account = AccountSettings(name=kind, url=url, user=ZENDESK_EMAIL if kind.startswith("zendesk") else None,
+                              token=token)
     policy = RetryPolicy(attempts=attempts, base_delay=0.0, max_delay=0.0, timeout=timeout)
+    if kind == "zendesk-mapped":  # Zendesk as a mapping (sync/mappings/zendesk.yaml)
+        from helpdesk_tui.sync.mappings import ZendeskMappedBackend
+
+        return ZendeskMappedBackend(account, ZendeskMappedBackend.make_client(account, policy=policy,
+                                                                              sleep=lambda s: None))
     if kind == "zendesk":
         client = zd.make_client(account, policy=policy, sleep=lambda s: None)
         return zd.ZendeskBackend(account, client, page_size=100)
@@ -153,12 +159,13 @@ def zendesk_fake():
 
 # The real servers' params carry the ``server`` mark (a fixture asked for by name at run time
 # is not seen by conftest's marking).
-@pytest.fixture(scope="module", params=["zendesk", pytest.param("django-helpdesk", marks=pytest.mark.server),
+@pytest.fixture(scope="module", params=["zendesk", "zendesk-mapped",
+                                        pytest.param("django-helpdesk", marks=pytest.mark.server),
                                         pytest.param("rt", marks=pytest.mark.server)])
 def target(request) -> Target:
-    if request.param == "zendesk":
+    if request.param.startswith("zendesk"):
         fake = request.getfixturevalue("zendesk_fake")
-        t = Target("zendesk", fake.url, fake.token, httpx.Client(base_url=fake.url),
+        t = Target(request.param, fake.url, fake.token, httpx.Client(base_url=fake.url),
                    writes=(("PUT", r"/api/v2/tickets/\d+\.json$"),),
                    reads=(("GET", r"/api/v2/tickets/\d+/audits"),), fake=fake)
     elif request.param == "django-helpdesk":

@@ -53,6 +53,16 @@ def test_check_says_who_we_are_and_sets_the_identity(desk, tmp_path):
     assert backend.capabilities.attachments.max_bytes == 5_000_000
 
 
+def test_check_refuses_an_account_without_the_rights_in_the_files_sentence(desk, tmp_path):
+    refusing = MAPPING.replace("  email: user.mail\n", "  email: user.mail\n  refuse: {when: {path: user.login, "
+                               "in: [aiko, guest]}, says: \"{name} is not an agent on {label}.\"}\n")
+    assert refusing != MAPPING
+    with pytest.raises(errors.Forbidden, match=r"^aiko is not an agent on FakeDesk\.$"):
+        make(desk, tmp_path, refusing).check()
+    allowed = refusing.replace("in: [aiko, guest]", "in: [guest]")
+    assert make(desk, tmp_path, allowed).check() == "Signed in to FakeDesk as aiko."
+
+
 def test_a_wrong_key_is_auth_failed(desk, tmp_path):
     with pytest.raises(errors.AuthFailed):
         make(desk, tmp_path, token="wrong").check()
@@ -291,3 +301,50 @@ def test_two_threads_reading_two_tickets_at_once_each_get_their_own_thread(desk,
     assert got_a == {"Thread of A"} and got_b == {"Thread of B"}
     desk.add_journal(a, "Later words")
     assert [m.body for m in backend.fetch_thread(str(a))][-1] == "Later words"  # no answer kept behind
+
+
+SIDE_LOADED = """\
+format: 1
+label: Sided
+base_url: "{account.url}"
+tickets:
+  request: {path: /tickets}
+  records: tickets
+  side_loads: {people: {records: users}}
+  one: {request: {path: "/tickets/{number}", query: {include: users}}, record: ticket}
+  fields: {remote_id: id, number: id, subject: subject, created_at: at, updated_at: at, requester: requester_id,
+           assignee: {path: assignee_id, join: people}}
+users:
+  side_load: people
+  fields: {remote_id: id, name: name}
+messages:
+  - request: {path: "/tickets/{ticket.remote_id}/comments"}
+    records: comments
+    fields: {remote_id: id, body: body, created_at: at}
+"""
+
+
+def test_a_ticket_read_by_number_keeps_the_lists_its_answer_side_loads(tmp_path):
+    """``tickets.one`` reads its answer's side-loads as the listing's: the requester and the
+    assignee's name come with the one ticket, as they do with a page of them."""
+    import httpx
+
+    users = [{"id": 7, "name": "Aiko Tanaka"}, {"id": 9, "name": "Alex Agent"}]
+    ticket = {"id": 5, "subject": "Jump", "at": "2026-01-01T00:00:00Z", "requester_id": 7, "assignee_id": 9}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/tickets/5":
+            side = {"users": users} if request.url.params.get("include") == "users" else {}
+            return httpx.Response(200, json={"ticket": ticket, **side})
+        if request.url.path == "/tickets/5/comments":
+            return httpx.Response(200, json={"comments": [{"id": 1, "body": "Hi", "at": ticket["at"]}]})
+        return httpx.Response(404, json={})
+
+    path = tmp_path / "sided.yaml"
+    path.write_text(SIDE_LOADED, encoding="utf-8")
+    account = AccountSettings(name="s", url="https://s.example.com", user="u", token="t", options={"mapping": str(path)})
+    backend = GenericBackend(account, GenericBackend.make_client(account, transport=httpx.MockTransport(answer),
+                                                                 policy=FAST, sleep=lambda s: None))
+    page = backend.fetch_ticket(5)
+    assert page is not None and page.tickets[0].assignee == "Alex Agent"
+    assert [(u.remote_id, u.name) for u in page.users] == [("7", "Aiko Tanaka")]

@@ -12,7 +12,7 @@ from helpdesk_tui.domain.vocab import MessageKind, Priority, Status
 from helpdesk_tui.sync.generic.fields import Unreadable, reader_for
 from helpdesk_tui.sync.generic.lookups import Lookup
 from helpdesk_tui.sync.generic.node import MappingError, loads
-from helpdesk_tui.sync.generic.values import Env, format_date, parse_date
+from helpdesk_tui.sync.generic.values import Env, format_date, parse_condition, parse_date
 
 TICKET = """
 fields:
@@ -122,6 +122,20 @@ def test_message_kind_rules_use_the_ticket_and_files_are_listed():
     assert message({**base, "user": {"id": 1}, "via": "email"}).kind is MessageKind.PUBLIC_REPLY
 
 
+def test_a_kind_rule_may_test_the_side_loaded_author_of_a_message():
+    text = ("fields:\n  remote_id: id\n  body: text\n  created_at: at\n  author: {path: author_id, join: people}\n"
+            "  kind:\n    - {when: {path: author_id, join: people, pick: role, equals: end-user}, kind: customer}\n"
+            "    - {kind: public_reply}\n")
+    read = reader(text, "message", joins=("people",)).read
+    people = {"5": {"id": 5, "name": "Cam Cc", "role": "end-user"}, "6": {"id": 6, "name": "Al", "role": "agent"}}
+    base = {"id": 1, "text": "Me too", "at": "2026-01-01T00:00:00Z"}
+    assert read({**base, "author_id": 5}, env(people=people)).kind is MessageKind.CUSTOMER
+    assert read({**base, "author_id": 6}, env(people=people)).kind is MessageKind.PUBLIC_REPLY
+    assert read({**base, "author_id": 9}, env(people=people)).kind is MessageKind.PUBLIC_REPLY  # not loaded
+    with pytest.raises(MappingError, match="cannot be used here"):  # e.g. a stream's skip: no joins there
+        parse_condition(loads("c: {path: a, join: people, equals: x}\n", "m.yaml").need("c"), ())
+
+
 def test_users_fall_back_to_the_email_or_id_for_a_name():
     read = reader("fields: {remote_id: id, name: n, email: mail}", "user").read
     assert read({"id": 3, "mail": "x@example.com"}, env()) == RemoteUser("3", "x@example.com", "x@example.com",
@@ -134,6 +148,51 @@ def test_an_article_body_in_html_becomes_text_and_archived_maps_to_a_flag():
     article: RemoteArticle = reader(text, "article").read({"id": 1, "t": "T", "b": "<p>One &amp; two</p>",
                                                           "status": 2}, env())
     assert article.body.strip() == "One & two" and article.archived is True
+
+
+def test_custom_fields_from_a_list_of_records_or_an_object():
+    base = "fields: {remote_id: id, number: id, subject: s, created_at: at, updated_at: at, custom_fields: %s}"
+    record = {"id": 3, "s": "S", "at": "2026-01-01T00:00:00Z", "cf": [{"id": 360001, "value": "eu-1"},
+                                                                     {"id": 2, "value": None}, {"value": "no id"}],
+              "obj": {"region": "eu", "tier": 2}}
+    listed = reader(base % "{records: cf, key: id, value: value}").read(record, env())
+    assert listed.custom_fields == {"360001": "eu-1", "2": None}
+    assert reader(base % "obj").read(record, env()).custom_fields == {"region": "eu", "tier": 2}
+    assert reader(base % "obj").read({**record, "obj": None}, env()).custom_fields == {}
+
+
+def test_a_satisfaction_rating_is_read_when_its_score_is_good_or_bad():
+    text = ("fields: {remote_id: id, number: id, subject: s, created_at: at, updated_at: at,\n"
+            "  rating: {score: {path: csat.score, map: {5: good, 1: bad}}, comment: csat.comment, remote_id: csat.id,"
+            " created_at: {path: csat.at, date: iso8601}}}")
+    read = reader(text).read
+    base = {"id": 3, "s": "S", "at": "2026-01-01T00:00:00Z"}
+    rated = read({**base, "csat": {"score": 5, "comment": "Quick!", "id": 77, "at": "2026-01-02T00:00:00Z"}}, env())
+    assert rated.rating is not None and (rated.rating.score, rated.rating.comment, rated.rating.remote_id) == (
+        "good", "Quick!", "77")
+    assert rated.rating.created_at == datetime(2026, 1, 2, tzinfo=UTC)
+    assert read({**base, "csat": {"score": 3}}, env()).rating is None  # offered, not a rating
+    assert read(base, env()).rating is None
+    with pytest.raises(MappingError, match="needs 'score'"):
+        reader(text.replace("score: {path: csat.score, map: {5: good, 1: bad}}, ", ""))
+
+
+def test_a_pattern_keeps_what_its_group_matches_else_the_default():
+    text = "fields: {remote_id: id, language: {path: locale, pattern: \"^([a-z]+)\", default: en}}"
+    read = reader(text, "user").read
+    assert [read({"id": 1, "locale": loc}, env()).language for loc in ("pt-BR", "ja", "", None, "??")] == [
+        "pt", "ja", "en", "en", "en"]
+    with pytest.raises(MappingError, match="needs a group in parentheses"):
+        reader("fields: {remote_id: id, language: {path: locale, pattern: \"^[a-z]+\"}}", "user")
+
+
+def test_a_template_body_format_per_record_keeps_a_plain_bodys_line_breaks():
+    text = "fields: {remote_id: id, name: n, body: {first: [html, plain]}, body_format: \"html && 'html' || 'text'\"}"
+    read = reader(text, "template").read
+    rich = read({"id": 1, "n": "Rich", "html": "<p>Dear you,</p><p>Thanks</p>"}, env())
+    plain = read({"id": 2, "n": "Plain", "plain": "Hi,\n\nThanks"}, env())
+    assert "<p>" not in rich.body and "Dear you," in rich.body
+    assert plain.body == "Hi,\n\nThanks"
 
 
 @pytest.mark.parametrize(("text", "fragment"), [

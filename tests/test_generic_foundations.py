@@ -112,6 +112,14 @@ def test_text_templates_filters_and_literal_braces() -> None:
     assert compile_text("{data|base64}", node, ["data"]).render({"data": b"hi"}) == "aGk="
 
 
+def test_present_sends_a_flag_only_beside_the_value_it_goes_with() -> None:
+    node = loads('b:\n  t: {safe: "{v|present}", stamp: "{v}"}\n', "f")
+    shape = compile_shape(node.need("b"), ["v"])
+    assert shape.render({"v": "2026-01-01T00:00:00Z"}) == {"t": {"safe": True, "stamp": "2026-01-01T00:00:00Z"}}
+    assert shape.render({"v": None}) == {"t": {}}
+    assert shape.render({"v": ""}) == {"t": {"stamp": ""}}
+
+
 def test_unknown_roots_and_filters_are_named_at_load_time() -> None:
     node = loads("t: x\n", "f").need("t")
     with pytest.raises(MappingError, match=r"uses '\{tickt.id\}', but only command, ticket can be used here"):

@@ -90,6 +90,24 @@ def test_each_auth_type_puts_the_secret_where_the_file_says(auth, check):
     assert check(_header(build_auth(spec, base_context(ACCOUNT))))
 
 
+def test_auth_may_list_ways_to_sign_in_the_first_whose_when_has_a_value_is_used():
+    ways = ("auth:\n  - {when: \"{account.user}\", type: basic, user: \"{account.user}/token\", "
+            "password: \"{account.token}\"}\n  - {type: bearer, token: \"{account.token}\"}\n")
+    spec = loads_mapping(MAPPING.replace("auth: {type: header, name: X-Api-Key, value: \"{account.token}\"}\n", ways))
+    with_user = _header(build_auth(spec, base_context(ACCOUNT)))
+    assert with_user.headers["Authorization"] == "Basic " + base64.b64encode(b"aiko/token:s3cret").decode()
+    no_user = AccountSettings("acme", "https://desk.example.com", None, "oauth", {"project": "desk"})
+    assert _header(build_auth(spec, base_context(no_user))).headers["Authorization"] == "Bearer oauth"
+    last_with_when = ways.replace("  - {type: bearer,", "  - {when: \"{account.token}\", type: bearer,")
+    with pytest.raises(MappingError, match="is on the last way to sign in"):
+        loads_mapping(MAPPING.replace("auth: {type: header, name: X-Api-Key, value: \"{account.token}\"}\n",
+                                      last_with_when))
+    first_without = ways.replace("{when: \"{account.user}\", ", "{")
+    with pytest.raises(MappingError, match="needs 'when'"):
+        loads_mapping(MAPPING.replace("auth: {type: header, name: X-Api-Key, value: \"{account.token}\"}\n",
+                                      first_without))
+
+
 def test_oauth_refresh_token_auth_is_built_from_the_file():
     spec = loads_mapping(MAPPING.replace(
         "auth: {type: header, name: X-Api-Key, value: \"{account.token}\"}",

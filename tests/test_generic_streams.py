@@ -161,6 +161,48 @@ def test_templates_get_our_placeholders_and_the_helpdesk_s_name_for_them():
     assert named.template_kind == "canned response"
 
 
+def test_account_tests_first_page_of_articles_asks_as_a_first_pull_does():
+    """An incremental article stream with an ``initial`` filter (an API that requires it) is probed
+    with it, not refused with a 400."""
+    asked: list[httpx.URL] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        asked.append(request.url)
+        if "start_time" not in request.url.params:
+            return httpx.Response(400, json={"error": "start_time is required"})
+        return httpx.Response(200, json={"articles": [{"id": 1, "title": "T", "body": "B", "at": 5}]})
+
+    text = MAPPING.split("articles:\n")[0] + (
+        "articles:\n  request: {path: /since}\n  records: articles\n"
+        "  incremental: {type: updated_since, param: start_time, format: epoch, field: at, "
+        "initial: \"1970-01-01T00:00:00Z\"}\n  fields: {remote_id: id, title: title, body: body}\n")
+    client = HttpClient("https://desk.example.com", transport=httpx.MockTransport(handle),
+                        policy=RetryPolicy(attempts=1), sleep=lambda s: None)
+    desk = GenericBackend(AccountSettings("x", "https://desk.example.com", None, "t"), client,
+                          mapping=loads_mapping(text))
+    probe = dict(desk.probes())["articles"]
+    assert probe() == "1 article on the first page" and asked[-1].params["start_time"] == "0"
+
+
+def test_template_syntax_the_table_does_not_translate_is_kept_as_text_never_run():
+    from helpdesk_tui.compose.placeholders import find_placeholders
+    from helpdesk_tui.compose.render import render_template
+    from helpdesk_tui.sync.generic.lists import translate_placeholders
+
+    table = (("{{ticket.requester.name}}", "{{ customer.name }}"),)
+    body = translate_placeholders("Hi {{ ticket.requester.name }} {{dc.greeting}} {% for x in y %}{{x}}{% endfor %}"
+                                  " {{ ''.__class__ }} {# stray", table)
+    assert body.startswith("Hi {{ customer.name }} ")  # spaces inside the braces do not matter
+    rendered = render_template(body, {"customer": {"name": "Aiko"}}).text
+    assert rendered == ("Hi Aiko {{dc.greeting}} {{ {% for x in y %} }}{{x}}{{ {% endfor %} }} {{ ''.__class__ }}"
+                        " {# stray")
+    assert [name for name, _ in find_placeholders(rendered)] == [
+        "dc.greeting", "{% for x in y %}", "x", "{% endfor %}", "''.__class__"]
+    other = translate_placeholders("Hi #{ticket.customer.firstname} #{user.x} {{x}}",
+                                   (("#{ticket.customer.firstname}", "{{ customer.first_name }}"),))
+    assert other == 'Hi {{ customer.first_name }} #{user.x} {{ "{{x}}" }}'  # another syntax: as its table says
+
+
 def test_expand_reads_each_record_once_per_page_and_users_by_request_once():
     server = Server()
     page = backend(server).pull(None)

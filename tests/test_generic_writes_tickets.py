@@ -188,6 +188,35 @@ def test_a_reply_never_looks_for_an_update_marker():
     assert r.writer.find_delivered(Update("u", now(), status=Status.OPEN), remote_id) is None
 
 
+def test_an_update_that_writes_its_marker_is_looked_for_by_it():
+    """An update needs no marker (sent again, it sets the same values); one whose steps write it
+    is found by it, so a helpdesk that keeps losing the answers still confirms it."""
+    writes = """
+writes:
+  update:
+    steps:
+      - request:
+          method: PUT
+          path: "/tickets/{ticket.remote_id}"
+          json: {ticket: {status_id: "{status}", tags: ["{command.id}"]}}
+    values:
+      status: {new: 1, open: 2, pending: 3, solved: 4, closed: 5}
+  delivered:
+    type: marker
+    request: {path: "/tickets/{ticket.remote_id}"}
+    records: ticket
+    where: tags
+    id: id
+"""
+    r = rig(writes)
+    remote_id = r.fake.add_ticket()
+    r.fake.lose_answers(1)
+    with pytest.raises(errors.UnknownOutcome):
+        r.writer.push(Update("u-lost", now(), status=Status.SOLVED), remote_id, None, agent=AGENT)
+    assert r.writer.find_delivered(Update("u-lost", now(), status=Status.SOLVED), remote_id) == remote_id
+    assert r.writer.find_delivered(Update("u-other", now(), status=Status.SOLVED), remote_id) is None
+
+
 def test_a_marker_may_come_with_an_idempotency_key_the_client_then_repeats_the_create_itself():
     r = rig(MARKED.replace("      type: marker\n", "      type: marker\n      header: Idempotency-Key\n"))
     r.fake.lose_answers(1)

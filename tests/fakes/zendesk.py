@@ -12,6 +12,7 @@ developer.zendesk.com:
 - ``GET /api/v2/users/me``: the signed-in user; without credentials or with a wrong password
   an *anonymous* user (``id`` null, status 200), with a wrong API token 401.
 - ``GET /api/v2/users/search?query=``
+- ``GET /api/v2/users``: ``role`` or ``role[]`` (repeated) filters; cursor or offset paging.
 - ``GET /api/v2/groups``: cursor paging (``page[size]`` ≤ 100, ``page[after]``) or offset
   paging (``page``, ``per_page`` ≤ 100); deleted groups are listed (``deleted: true``) unless
   ``exclude_deleted=true``. A ticket update's ``group_id`` must name a group that is not deleted.
@@ -119,6 +120,7 @@ class FakeZendesk(Endpoints):
         self._routes: list[_Route] = [
             ("GET", re.compile(r"/api/v2/users/me"), self._me),
             ("GET", re.compile(r"/api/v2/users/search"), self._search_users),
+            ("GET", re.compile(r"/api/v2/users"), self._list_users),
             ("GET", re.compile(r"/api/v2/groups"), self._groups),
             ("GET", re.compile(r"/api/v2/incremental/tickets/cursor"), self._export),
             ("GET", re.compile(r"/api/v2/tickets/(\d+)/comments"), self._comments),
@@ -275,7 +277,10 @@ class FakeZendesk(Endpoints):
     def serve(self, handler: _Handler) -> None:
         method = handler.command
         parts = urlsplit(handler.path)
-        query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        query: dict[str, str] = {}
+        for key, value in parse_qsl(parts.query, keep_blank_values=True):
+            # A repeated list parameter (``role[]=agent&role[]=admin``) is kept comma-joined.
+            query[key] = f"{query[key]},{value}" if key.endswith("[]") and key in query else value
         length = int(handler.headers.get("Content-Length") or 0)
         raw = handler.rfile.read(length) if length else b""
         headers = {k: ("<redacted>" if k.lower() == "authorization" else v) for k, v in handler.headers.items()}
@@ -397,6 +402,9 @@ _STORAGE = re.compile(r"/storage/(\w+)")
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as the real service and httpx expect
+    # Headers and body are two writes: with Nagle each kept-alive answer waited ~40 ms for the
+    # client's delayed ACK, so a benchmark measured the fake, not the client.
+    disable_nagle_algorithm = True
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
         self.server.fake.serve(self)  # type: ignore[attr-defined]

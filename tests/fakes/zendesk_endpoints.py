@@ -45,6 +45,12 @@ class Endpoints:
         found = self.state.user_named(query.get("query", ""))
         return 200, {}, {"users": found, "next_page": None, "previous_page": None, "count": len(found)}
 
+    def _list_users(self, *, query: dict[str, str], who: Any, **_: Any) -> tuple[int, dict[str, str], Any]:
+        self._signed_in(who)
+        roles = set(filter(None, (query.get("role[]") or query.get("role") or "").split(",")))
+        users = sorted((u for u in self.state.users.values() if not roles or u["role"] in roles), key=lambda u: u["id"])
+        return 200, {}, self._paged(users, "users", "users.json", query)
+
     def _groups(self, *, query: dict[str, str], who: Any, **_: Any) -> tuple[int, dict[str, str], Any]:
         self._signed_in(who)
         groups = sorted(self.state.groups.values(), key=lambda g: g["id"])

@@ -283,7 +283,12 @@ class ZendeskState(BulkTickets, Guide):
                 raise invalid("assignee", "Assignee is invalid")
             assignee = agents[0]["id"]
         ccs = []
-        for cc in body.get("email_ccs") or ():  # [{"user_email": …, "action": "put"}]: users made as needed
+        # email_ccs: [{"user_email": …, "action": "put"}]; collaborators (creation only): addresses,
+        # user ids or {name, email}. Users are made as needed.
+        wanted = [cc for cc in body.get("email_ccs") or ()]
+        wanted += [{"user_email": c.get("email")} if isinstance(c, dict) else {"user_email": c}
+                   for c in body.get("collaborators") or () if not isinstance(c, int)]
+        for cc in wanted:
             email = str((cc or {}).get("user_email") or "") if isinstance(cc, dict) else ""
             if "@" not in email:
                 raise invalid("email_ccs", "Email CCs: user_email is invalid")

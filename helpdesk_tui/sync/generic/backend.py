@@ -192,6 +192,9 @@ class GenericBackend(Backend):
         name = check.name(answer.body) if check.name is not None else None
         email = check.email(answer.body) if check.email is not None else None
         shown = str(name or email or ident or "")
+        if check.refuse is not None and check.refuse[0].test(answer.body, Env()):
+            raise errors.Forbidden(str(check.refuse[1].render({"label": self.label, "name": shown, "email": email,
+                                                                 "id": ident})))
         if ident is not None:
             self.identity = Identity(shown or str(ident), str(email) if email else None, str(ident))
         if check.says is not None:
@@ -231,6 +234,9 @@ class GenericBackend(Backend):
         page = ChangePage(tickets=[ticket])
         if self.tickets.users is not None:
             page.users = self.tickets.users.collect([record], [ticket.requester_remote_id], env, page.skipped)
+        if self.tickets.organizations is not None:
+            ids = [ticket.organization_remote_id, *(u.organization_remote_id for u in page.users)]
+            page.organizations = self.tickets.organizations.collect([record], ids, env, page.skipped)
         return page
 
     def _ticket_context(self, ticket: RemoteTicket | str) -> dict[str, Any]:
@@ -401,7 +407,7 @@ def base_context(account: AccountSettings) -> dict[str, Any]:
 
 def build_auth(spec: Mapping, context: dict[str, Any]) -> httpx.Auth:
     """The ``auth:`` section as an ``httpx.Auth`` of ``sync/auth.py``."""
-    auth = spec.auth
+    auth = spec.auth.chosen(context)
     values = {key: "" if (v := template.render(context)) is None else str(v) for key, template in auth.values.items()}
     if auth.type == "none":
         return httpx.Auth()  # sends the request as it is

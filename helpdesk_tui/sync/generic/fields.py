@@ -17,7 +17,7 @@ from typing import Any, Generic, TypeVar
 
 from helpdesk_tui.content.html import html_to_text
 from helpdesk_tui.domain.remote import (
-    RemoteArticle, RemoteMessage, RemoteOrganization, RemoteTemplate, RemoteTicket, RemoteUser,
+    RemoteArticle, RemoteMessage, RemoteOrganization, RemoteRating, RemoteTemplate, RemoteTicket, RemoteUser,
 )
 from helpdesk_tui.domain.vocab import MessageKind, Priority, Status
 from helpdesk_tui.sync.generic.node import Node
@@ -44,6 +44,8 @@ class Kind(Enum):
     TAGS = "tags"
     ATTACHMENTS = "attachments"
     FORMAT = "format"
+    RATING = "rating"
+    CUSTOM = "custom"
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,8 @@ TICKET = {
     "solved_at": Target("solved_at", Kind.DATE),
     "first_response_due_at": Target("first_response_due_at", Kind.DATE),
     "resolution_due_at": Target("resolution_due_at", Kind.DATE),
+    "rating": Target("rating", Kind.RATING),
+    "custom_fields": Target("custom_fields", Kind.CUSTOM),
 }
 MESSAGE = {
     "remote_id": Target("remote_id", Kind.TEXT, True),
@@ -103,12 +107,14 @@ ARTICLE = {
     "updated_at": Target("updated_at", Kind.DATE),
     "archived": Target("archived", Kind.BOOL),
     "language": Target("language", Kind.TEXT),
+    "body_format": Target("body_format", Kind.FORMAT),  # per record: an html body is turned to text
 }
 TEMPLATE = {
     "remote_id": Target("remote_id", Kind.TEXT, True),
     "name": Target("name", Kind.TEXT, True),
     "body": Target("body", Kind.TEXT, True),
     "description": Target("description", Kind.TEXT),
+    "body_format": Target("body_format", Kind.FORMAT),
 }
 ATTACHMENT_FIELDS = ("remote_id", "name", "size", "media_type", "url")
 
@@ -274,6 +280,12 @@ def compile_reader(node: Node, targets: Mapping[str, Target], build: Callable[..
         if target.kind is Kind.ATTACHMENTS:
             fields.append((target.attr, _attachments_reader(child, joins, context_roots), False, name))
             continue
+        if target.kind is Kind.RATING:
+            fields.append((target.attr, _rating_reader(child, joins, context_roots), False, name))
+            continue
+        if target.kind is Kind.CUSTOM:
+            fields.append((target.attr, _custom_reader(child), False, name))
+            continue
         spec = parse_value(child, joins=joins, context_roots=context_roots, map_values=_MAP_CHECKS.get(target.kind))
         if spec.date is not None and target.kind is not Kind.DATE:
             raise child.need("date").error(f"is for times, and {name} is not one")
@@ -294,7 +306,7 @@ def compile_reader(node: Node, targets: Mapping[str, Target], build: Callable[..
         if name == "body" and spec.format is not None:
             fmt = spec.format
             if build in (RemoteArticle, RemoteTemplate):
-                if fmt == "html":
+                if fmt == "html" and "body_format" not in given:
                     fields[-1] = (target.attr, _chain(get, lambda v: None if v is None else html_to_text(str(v))),
                                   True, name)
             elif "body_format" in targets and "body_format" not in given:
@@ -303,6 +315,8 @@ def compile_reader(node: Node, targets: Mapping[str, Target], build: Callable[..
         extras.append(_name_fallback)
     if build is RemoteMessage:
         extras.append(_attachments_tuple)
+    if build in (RemoteArticle, RemoteTemplate) and "body_format" in given:
+        extras.append(_body_as_text)
 
     def extra(record: Any, env: Env, values: dict[str, Any]) -> None:
         for step in extras:
@@ -337,6 +351,13 @@ def _name_fallback(record: Any, env: Env, values: dict[str, Any]) -> None:
         values["name"] = values.get("email") or values["remote_id"]
 
 
+def _body_as_text(record: Any, env: Env, values: dict[str, Any]) -> None:
+    """An article or template whose ``body_format`` says html (one record may be HTML and the
+    next plain text, whose line breaks an HTML reading would lose): its body as text."""
+    if values.pop("body_format", None) == "html" and values.get("body") is not None:
+        values["body"] = html_to_text(str(values["body"]))
+
+
 def _attachments_tuple(record: Any, env: Env, values: dict[str, Any]) -> None:
     files = values.get("attachments")
     if files is not None and not isinstance(files, tuple):
@@ -351,7 +372,7 @@ def _kind_reader(node: Node, joins: Collection[str], context_roots: Collection[s
             item.only("when", "kind")
             kind = MessageKind(_MAP_CHECKS[Kind.KIND](item.need("kind")))
             when = item.get("when")
-            rules.append((parse_condition(when, context_roots) if when is not None else None, kind))
+            rules.append((parse_condition(when, context_roots, joins) if when is not None else None, kind))
         if not rules or rules[-1][0] is not None:
             raise node.error("needs a last rule without 'when' (the kind when no rule matches)")
 
@@ -373,8 +394,10 @@ def _kind_reader(node: Node, joins: Collection[str], context_roots: Collection[s
 def _attachments_reader(node: Node, joins: Collection[str], context_roots: Collection[str]) -> Reader:
     """``{records: PATH, fields: {remote_id, name, size, media_type, url}}`` → a list of dicts;
     ``download: {base64: PATH}``: the url answers JSON with the bytes base64 at PATH. Inside,
-    ``message`` names the message record the files belong to (``{message.id}`` in a URL)."""
-    node.only("records", "fields", "download")
+    ``message`` names the message record the files belong to (``{message.id}`` in a URL).
+    ``exclude: PATH`` (in the message record) lists remote ids other messages claim: an issue's
+    files, less those its journals added, are its description's."""
+    node.only("records", "fields", "download", "exclude")
     context_roots = (*context_roots, "message")
     download = node.get("download")
     if download is not None:
@@ -382,6 +405,8 @@ def _attachments_reader(node: Node, joins: Collection[str], context_roots: Colle
         compile_path(download.need("base64").text(), download.need("base64"))  # checked at load
     base64_at = download.need("base64").text() if download is not None else None
     records = compile_path(node.need("records").text(), node.need("records"))
+    exclude_node = node.get("exclude")
+    exclude = compile_path(exclude_node.text(), exclude_node) if exclude_node is not None else None
     table = node.need("fields")
     table.mapping()
     specs: list[tuple[str, Getter]] = []
@@ -400,6 +425,8 @@ def _attachments_reader(node: Node, joins: Collection[str], context_roots: Colle
             found = [found]
         if not isinstance(found, list):
             raise Unreadable("its attachments are not a list")
+        claimed = exclude(record) if exclude is not None else None
+        others = {text_key(v) for v in claimed} if isinstance(claimed, list) else set()
         env = Env(env.side_loads, env.lookup, {**env.context, "message": record})
         out = []
         for item in found:
@@ -418,11 +445,61 @@ def _attachments_reader(node: Node, joins: Collection[str], context_roots: Colle
                 elif name != "size":
                     value = text_key(value)
                 meta[name] = value
-            if meta.get("name"):
+            if meta.get("name") and meta.get("remote_id") not in others:
                 if base64_at is not None:
                     meta["base64_at"] = base64_at
                 out.append(meta)
         return out
+    return read
+
+
+def _custom_reader(node: Node) -> Reader:
+    """A helpdesk's own fields: a path to an object (kept as it is), or ``{records: PATH, key:
+    PATH, value: PATH}``: a list of records, each one field (``[{id: 360001, value: "eu-1"}]``)."""
+    if not isinstance(node.value, dict):
+        whole = compile_path(node.text(), node)
+
+        def as_object(record: Any, env: Env) -> dict[str, Any] | None:
+            found = whole(record)
+            return {str(k): v for k, v in found.items()} if isinstance(found, dict) else None
+        return as_object
+    node.only("records", "key", "value")
+    records, key, value = (compile_path(node.need(k).text(), node.need(k)) for k in ("records", "key", "value"))
+
+    def from_list(record: Any, env: Env) -> dict[str, Any] | None:
+        found = records(record)
+        if not isinstance(found, list):
+            return None
+        return {text_key(ident): value(item) for item in found
+                if isinstance(item, dict) and (ident := key(item)) is not None and ident != ""}
+    return from_list
+
+
+RATING_FIELDS = ("score", "comment", "remote_id", "created_at")
+_SCORES = ("good", "bad")
+
+
+def _rating_reader(node: Node, joins: Collection[str], context_roots: Collection[str]) -> Reader:
+    """``{score, comment, remote_id, created_at}`` (each a field spec) → a ``RemoteRating``; a
+    score that is not good or bad (after its ``map``: a survey offered, not answered) is none."""
+    node.only(*RATING_FIELDS)
+    specs = {name: parse_value(child, joins=joins, context_roots=context_roots) for name, child in node.items()}
+    if "score" not in specs:
+        raise node.error("needs 'score' (good or bad, after its map)")
+    if "created_at" in specs and specs["created_at"].date is not None:
+        check_date_format(node.need("created_at").need("date"))
+
+    def read(record: Any, env: Env) -> RemoteRating | None:
+        score = specs["score"].get(record, env)
+        text = text_key(score).strip().lower() if score is not None else ""
+        if text not in _SCORES:
+            return None
+        values = {name: spec.get(record, env) for name, spec in specs.items() if name != "score"}
+        when = values.get("created_at")
+        ident = values.get("remote_id")
+        return RemoteRating(score=text, comment="" if values.get("comment") is None else str(values["comment"]),
+                            remote_id=None if ident is None or ident == "" else text_key(ident),
+                            created_at=None if when in (None, "") else parse_date(when, specs["created_at"].date))
     return read
 
 

@@ -4,13 +4,15 @@ by ``as`` in the next level's request."""
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
+import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from helpdesk_tui.content.sanitize import clean_line
-from helpdesk_tui.domain.remote import RemoteArticle
+from helpdesk_tui.domain.remote import RemoteArticle, RemoteTemplate
 from helpdesk_tui.sync.generic.fields import Unreadable
 from helpdesk_tui.sync.generic.incremental import CursorState
 from helpdesk_tui.sync.generic.mapping import ListStream
@@ -103,7 +105,11 @@ class ListPuller:
         context = next(self._leaves(0, dict(self.base()), first=True), None)
         if context is None:
             return []
-        page = self.reader.fetch_page(self.spec.stream, context, {})
+        incremental = self.spec.incremental
+        # As a first pull asks (an API may require its `initial` filter, e.g. a start_time).
+        filters = incremental.filter(CursorState()) if incremental is not None else {}
+        query, body = ({}, filters) if incremental is not None and incremental.in_body else (filters, {})
+        page = self.reader.fetch_page(self.spec.stream, context, {}, extra_query=query, extra_body=body)
         out: list[Any] = []
         env = Env(page.side_loads, self.lookup, context)
         for record in page.records:
@@ -129,11 +135,8 @@ class ListPuller:
             ident = self.spec.reader.remote_id(record, env)
             log.warning("%s %s was skipped: %s", self.what, clean_line(ident or "?")[:40], exc)
             return
-        if self.spec.placeholders and hasattr(item, "body"):
-            body = item.body
-            for theirs, ours in self.spec.placeholders:
-                body = body.replace(theirs, ours)
-            item.body = body
+        if isinstance(item, RemoteTemplate):
+            item.body = translate_placeholders(item.body, self.spec.placeholders)
         out.append(item)
 
 
@@ -153,3 +156,41 @@ def _known_cursor(listed: list[str]) -> str | None:
 def _known(cursor: str | None) -> list[str]:
     """The ids of the last whole listing, as the cursor keeps them."""
     return [str(i) for i in _json(cursor).get("known") or () if isinstance(i, (str, int))]
+
+
+# A helpdesk's own template syntax: ``{{ … }}``, ``{% … %}``, and a stray ``{{``, ``{%`` or ``{#``.
+_THEIRS = r"\{\{(?P<inner>.*?)\}\}|\{%(?P<tag>.*?)%\}|\{[{%#]"
+
+
+def translate_placeholders(body: str, table: tuple[tuple[str, str], ...]) -> str:
+    """A synced template's body in our syntax: each placeholder the table names becomes ours
+    (in braces, however it is spaced inside them; in any other syntax, such as ``#{…}``, as
+    written); anything else that looks like our template syntax is kept as the helpdesk wrote
+    it, as literal text (a tag inside ``{{ }}``), which the send checks flag as a placeholder
+    with no value: a synced template never runs code of its own."""
+    pattern, ours = _compiled(table)
+
+    def one(match: re.Match[str]) -> str:
+        token = match.group(0)
+        found = ours.get(_bare(token))
+        if found is not None:
+            return found
+        if match.group("tag") is not None:  # a tag ({% if %}): shown inside braces, so the send checks stop it too
+            token = "{{ " + token + " }}"
+        return "{{ " + json.dumps(token, ensure_ascii=False) + " }}"
+    return pattern.sub(one, body)
+
+
+@functools.lru_cache(maxsize=16)
+def _compiled(table: tuple[tuple[str, str], ...]) -> tuple[re.Pattern[str], dict[str, str]]:
+    """The table's own placeholders first (longest first), then anything in braces."""
+    keys = sorted((theirs for theirs, _ in table), key=len, reverse=True)
+    named = "|".join(re.escape(key) for key in keys)
+    return re.compile(f"{named}|{_THEIRS}" if named else _THEIRS, re.S), {_bare(k): v for k, v in table}
+
+
+def _bare(token: str) -> str:
+    """``{{ ticket.id }}`` → ``{{ticket.id}}``: the same placeholder however it is spaced."""
+    if len(token) > 4 and token[:2] in ("{{", "{%"):
+        return token[:2] + token[2:-2].strip() + token[-2:]
+    return token

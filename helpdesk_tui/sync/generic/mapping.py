@@ -53,6 +53,16 @@ _UNITS = {None: 1, "b": 1, "byte": 1, "bytes": 1, "kb": 1000, "kib": 1024, "mb":
 class AuthSpec:
     type: str
     values: dict[str, Template] = field(default_factory=dict)
+    # An alternative of a list: used when ``when`` renders a value, else ``otherwise`` is tried.
+    when: Template | None = None
+    otherwise: AuthSpec | None = None
+
+    def chosen(self, context: dict[str, Any]) -> AuthSpec:
+        """The first alternative whose ``when`` has a value for this account (the last has none)."""
+        auth = self
+        while auth.when is not None and auth.otherwise is not None and auth.when.render(context) in (None, ""):
+            auth = auth.otherwise
+        return auth
 
 
 @dataclass(frozen=True)
@@ -62,6 +72,9 @@ class CheckSpec:
     name: Path | None
     email: Path | None
     says: Template | None
+    # An answer that signs in without the rights this app needs (an end user, not an agent):
+    # when the condition holds for the answer, the sign-in is refused with this sentence.
+    refuse: tuple[Condition, Template] | None = None
 
 
 @dataclass(frozen=True)
@@ -250,9 +263,33 @@ def _options(node: Node | None) -> tuple[Option, ...]:
 def _auth(node: Node | None) -> AuthSpec:
     if node is None:
         return AuthSpec("basic", {"user": _fixed("{account.user}"), "password": _fixed("{account.token}")})
+    if isinstance(node.value, list):
+        # Alternatives, e.g. Basic with the account's user, else a bearer token: each but the
+        # last says `when` (a template over the account) it applies.
+        items = list(node.each())
+        if not items:
+            raise node.error("lists no way to sign in")
+        chosen: AuthSpec | None = None
+        for index, item in reversed(list(enumerate(items))):
+            when = item.get("when")
+            last = index == len(items) - 1
+            if last and when is not None:
+                raise when.error("is on the last way to sign in: leave it out (it is used when no other applies)")
+            if not last and when is None:
+                raise item.error("needs 'when' (a template over the account): only the last way goes without")
+            one = _auth_table(item, ("when",))
+            chosen = AuthSpec(one.type, one.values, compile_text(when.text(), when, BASE_ROOTS) if when else None,
+                              chosen)
+        assert chosen is not None
+        return chosen
+    return _auth_table(node, ())
+
+
+def _auth_table(node: Node, also: tuple[str, ...]) -> AuthSpec:
     kind = node.need("type").choice(*AUTH_KEYS)
-    node.only("type", *AUTH_KEYS[kind])
-    values = {key: compile_text(child.text(), child, BASE_ROOTS) for key, child in node.items() if key != "type"}
+    node.only("type", *AUTH_KEYS[kind], *also)
+    values = {key: compile_text(child.text(), child, BASE_ROOTS) for key, child in node.items()
+              if key != "type" and key not in also}
     needed = {"basic": ("user", "password"), "bearer": ("token",), "header": ("name", "value"),
               "query": ("param", "value"), "oauth2_client_credentials": ("token_url", "client_id", "client_secret"),
               "oauth2_refresh_token": ("token_url", "client_id", "refresh_token")}.get(kind, ())
@@ -268,13 +305,19 @@ def _fixed(text: str) -> Template:
 def _check(node: Node | None) -> CheckSpec | None:
     if node is None:
         return None
-    node.only("request", "id", "name", "email", "says")
+    node.only("request", "id", "name", "email", "says", "refuse")
     paths = {key: compile_path(child.text(), child) for key in ("id", "name", "email")
              if (child := node.get(key)) is not None}
     says = node.get("says")
+    roots = ("label", "name", "email", "id")
+    refuse_node = node.get("refuse")
+    refuse = None
+    if refuse_node is not None:
+        refuse_node.only("when", "says")
+        sentence = refuse_node.need("says")
+        refuse = (parse_condition(refuse_node.need("when"), ()), compile_text(sentence.text(), sentence, roots))
     return CheckSpec(parse_request(node.need("request"), BASE_ROOTS), paths.get("id"), paths.get("name"),
-                     paths.get("email"),
-                     compile_text(says.text(), says, ("label", "name", "email", "id")) if says else None)
+                     paths.get("email"), compile_text(says.text(), says, roots) if says else None, refuse)
 
 
 def _side_load_names(node: Node) -> set[str]:

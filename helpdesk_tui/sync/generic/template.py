@@ -11,7 +11,7 @@ meets them:
   no value (absent or null) is left out: an update sends only the fields it changes.
 - Filters after ``|``: ``html`` (text as escaped HTML paragraphs), ``base64``, ``url``
   (percent-encoded), ``json``, ``lower``, ``upper``, ``int``, ``str``, ``quote`` (in double
-  quotes, for an ETag).
+  quotes, for an ETag), ``present`` (true when there is a value, else none).
 
 Templates are compiled when the mapping is loaded: an unknown root name or filter is a
 ``MappingError`` naming the line, not a surprise during a sync.
@@ -54,6 +54,9 @@ FILTERS: dict[str, Callable[[Any], Any]] = {
     "int": lambda v: int(v),
     "str": lambda v: "" if v is None else str(v),
     "quote": lambda v: v if str(v).startswith(('"', 'W/"')) else f'"{v}"',
+    # true when the value is there, else no value (so a table key is left out): a flag that
+    # must go with another value and only with it (Zendesk's safe_update with updated_stamp)
+    "present": lambda v: None if v in ("", [], {}) else True,
 }
 
 _MISSING = object()

@@ -9,7 +9,7 @@ to). The spec forms:
 - ``{path: …, join: agents, pick: name}``: an id turned into a name through a lookup, or into
   the side-loaded record of that name (``pick`` reads it; default ``name``);
 - ``{first: [a, b]}``: the first path with a value; ``{template: "{first} {last}"}``;
-  ``{const: x}``.
+  ``{const: x}``; ``pattern: "^([a-z]+)"`` keeps what a regular expression's group matches.
 
 Dates are turned into ``datetime`` by ``parse_date`` with the ``date:`` format. Conditions
 (``{path, equals | in | empty | not_empty}``) compare values as text.
@@ -49,7 +49,7 @@ class Env:
 
 
 Getter = Callable[[Any, Env], Any]
-VALUE_KEYS = ("path", "map", "default", "join", "pick", "first", "template", "const", "date", "format")
+VALUE_KEYS = ("path", "map", "default", "join", "pick", "first", "template", "const", "date", "format", "pattern")
 _PLACEHOLDER_ROOT = re.compile(r"\{([A-Za-z_][\w-]*)")
 
 
@@ -97,6 +97,9 @@ def parse_value(node: Node, *, joins: Collection[str], context_roots: Collection
         get = _join(base, join, joins, node.get("pick"))
     elif node.get("pick") is not None:
         raise node.need("pick").error("goes with join")
+    pattern = node.get("pattern")
+    if pattern is not None:
+        get = _matched(get, pattern)
     raw: Getter | None = None
     mapping = node.get("map")
     default_node = node.get("default")
@@ -122,6 +125,25 @@ def parse_value(node: Node, *, joins: Collection[str], context_roots: Collection
     fmt = node.get("format")
     return ValueSpec(get, raw, date.text() if date else None,
                      fmt.choice("html", "text", "markdown") if fmt else None, node)
+
+
+def _matched(get: Getter, node: Node) -> Getter:
+    """``pattern: "^([a-z]+)"``: the value is what the regular expression's first group matches
+    in its text (``en-US`` → ``en``); no match: no value."""
+    try:
+        compiled = re.compile(node.text())
+    except re.error as exc:
+        raise node.error(f"is not a regular expression ({exc})") from None
+    if compiled.groups < 1:
+        raise node.error("needs a group in parentheses: the value is what it matches")
+
+    def matched(record: Any, env: Env) -> Any:
+        value = get(record, env)
+        if value is None:
+            return None
+        found = compiled.search(text_key(value))
+        return found.group(1) if found else None
+    return matched
 
 
 def _map_items(node: Node) -> list[tuple[str, Node]]:
@@ -244,16 +266,26 @@ def format_date(moment: datetime, fmt: str) -> str | int:
 
 # --- conditions --------------------------------------------------------------------------
 
-COND_KEYS = ("path", "equals", "in", "empty", "not_empty")
+COND_KEYS = ("path", "equals", "in", "empty", "not_empty", "join", "pick")
 
 
 class Condition:
     """``{path, equals | in | empty | not_empty}``: ``test(record, env)``; compared as text,
-    and ``equals``/``in`` values may be templates over the context (``{ticket.requester}``)."""
+    and ``equals``/``in`` values may be templates over the context (``{ticket.requester}``).
+    ``join`` (with ``pick``) tests a field of the side-loaded or looked-up record the path
+    names (a comment's author's role), where the caller allows joins."""
 
-    def __init__(self, node: Node, context_roots: Collection[str]) -> None:
+    def __init__(self, node: Node, context_roots: Collection[str], joins: Collection[str] = ()) -> None:
         node.only(*COND_KEYS)
-        self.path = compile_path(node.need("path").text(), node.need("path"))
+        path = compile_path(node.need("path").text(), node.need("path"))
+        self.path: Getter = lambda record, env: path(record)
+        join = node.get("join")
+        if join is not None:
+            if not joins:
+                raise join.error("cannot be used here: a join is tested in a message's kind rules")
+            self.path = _join(self.path, join, joins, node.get("pick"))
+        elif node.get("pick") is not None:
+            raise node.need("pick").error("goes with join")
         tests = [k for k in ("equals", "in", "empty", "not_empty") if k in node.mapping()]
         if len(tests) != 1:
             raise node.error("needs exactly one of equals, in, empty or not_empty")
@@ -280,7 +312,7 @@ class Condition:
         return lambda context: fixed
 
     def test(self, record: Any, env: Env) -> bool:
-        value = self.path(record)
+        value = self.path(record, env)
         if self.kind == "empty":
             return value is None or value == "" or value == [] or value == {}
         if self.kind == "not_empty":
@@ -291,5 +323,5 @@ class Condition:
         return text_key(value) in wanted
 
 
-def parse_condition(node: Node, context_roots: Collection[str]) -> Condition:
-    return Condition(node, context_roots)
+def parse_condition(node: Node, context_roots: Collection[str], joins: Collection[str] = ()) -> Condition:
+    return Condition(node, context_roots, joins)

@@ -136,6 +136,12 @@ class Writer:
                             label=self.label, clock=self.clock)
         extra.update(ready.context)
         answers = self._steps(operation, command, extra, version, ready.parts)
+        sent = (answer is not None and step.request.writes for step, answer in zip(operation.steps, answers, strict=True))
+        if not any(sent):
+            # Every writing step's `when` left it out: nothing was sent, so it must not show as sent.
+            raise NotSupported(f"{self.label} cannot take this {_WHAT[operation.name]} with the account's options "
+                               "(its mapping sends nothing then): set the options it asks for with "
+                               "'helpdesk-tui account add … --option KEY=VALUE'.")
         context = {**extra, "steps": [a.context() if a else None for a in answers]}
         if operation.verify is not None:
             try:
@@ -317,7 +323,9 @@ class Writer:
         if operation is None:
             return None
         delivered = self.spec.delivered_for(operation)
-        if delivered.type == "marker" and not isinstance(command, Update):
+        # An update needs no marker (sent again, it sets the same values), but one that writes
+        # it is looked for too: a helpdesk that keeps dropping the answer would never confirm it.
+        if delivered.type == "marker" and (not isinstance(command, Update) or operation.sends("command.id")):
             assert delivered.request is not None and delivered.records is not None
             answer = self.requester.send(delivered.request, {"ticket": _ticket(ticket_remote_id, None),
                                                              "command": _command(command)})
@@ -334,7 +342,7 @@ class Writer:
             return None
         if delivered.type == "thread" and isinstance(command, (Reply, Note)):
             return find_in_thread(self.fetch_thread(ticket_remote_id), command)
-        return None  # an update is sent again as it is; an idempotency key is sent again
+        return None  # an update without a marker is sent again as it is; an idempotency key is sent again
 
     def current_version(self, ticket_remote_id: str) -> str | None:
         """The ticket's version token now (``version.read``), or None when the mapping has none."""

@@ -15,7 +15,8 @@ Beyond the format's outline, what a mapping may write here:
   ``none`` is what clears the field (``none: null`` sends JSON null); without it a cleared
   assignee or group is refused.
 - ``delivered``: per operation or for the section; a marker may send an idempotency
-  ``header`` too, and take a second hop (``then: {request using {found}, id}``).
+  ``header`` too, and take a second hop (``then: {request using {found}, id}``). An update
+  needs no marker, but one whose steps write ``{command.id}`` is looked for by it too.
 - ``attachments.upload``: raw bytes (no body), a multipart part named ``field`` (default
   ``file``) or ``{file.data|base64}`` in JSON; ``token_life`` seconds a token is reused.
 - ``{command.files}`` (file names, none without), ``{command.public}``, ``{command.internal}``.

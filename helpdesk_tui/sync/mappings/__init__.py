@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from helpdesk_tui.sync.generic.backend import MappedBackend
 
-__all__ = ["FreshdeskBackend", "HelpScoutBackend", "MappedBackend", "ZammadBackend"]
+__all__ = ["FreshdeskBackend", "HelpScoutBackend", "MappedBackend", "RedmineBackend", "ZammadBackend", "ZendeskMappedBackend"]
 
 
 class FreshdeskBackend(MappedBackend):
@@ -21,3 +21,15 @@ class HelpScoutBackend(MappedBackend):
 
 class ZammadBackend(MappedBackend):
     mapping_file = "zammad.yaml"
+
+
+class RedmineBackend(MappedBackend):
+    """Redmine 5: the issues of one project (``--option project=…``), journals as the thread."""
+
+    mapping_file = "redmine.yaml"
+
+
+class ZendeskMappedBackend(MappedBackend):
+    """Zendesk as a mapping (``zendesk.yaml``), beside the hand-written ``zendesk`` backend."""
+
+    mapping_file = "zendesk.yaml"
