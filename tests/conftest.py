@@ -26,7 +26,7 @@ DEMO_NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 
 
 # Fixtures that need a real helpdesk server; a test that uses one is marked ``server``.
-SERVER_FIXTURES = frozenset({"rt_server", "django_helpdesk_server", "redmine_server"})
+SERVER_FIXTURES = frozenset({"rt_server", "django_helpdesk_server", "redmine_server", "roundup_server"})
 
 
 def pytest_collection_modifyitems(config, items) -> None:

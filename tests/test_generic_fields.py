@@ -256,6 +256,28 @@ def test_reading_is_fast_enough_for_a_large_helpdesk():
     assert rate > 5000, f"{rate:.0f} records/s"
 
 
+def test_unless_leaves_a_field_without_value_where_its_condition_holds():
+    """Roundup names no customer beside an issue's creator: an issue the signed-in account opened
+    (for a customer, from here) must not make the agent its customer."""
+    text = """
+fields:
+  remote_id: id
+  number: id
+  subject: title
+  created_at: {path: created, date: epoch}
+  updated_at: {path: created, date: epoch}
+  requester: {path: creator.id, unless: {path: creator.name, equals: "{account.user}"}}
+"""
+    read = reader(text).read
+    context = {"account": {"user": "admin"}}
+    by_customer = {"id": 1, "title": "Printer", "created": 0, "creator": {"id": 4, "name": "cust"}}
+    by_us = {**by_customer, "creator": {"id": 1, "name": "admin"}}
+    assert read(by_customer, Env(context=context)).requester_remote_id == "4"
+    assert read(by_us, Env(context=context)).requester_remote_id is None
+    with pytest.raises(MappingError, match="only"):  # its templates name the context roots a field may see
+        reader(text.replace("{account.user}", "{steps.0.id}"))
+
+
 def test_an_attachment_url_may_name_its_message_and_ticket():
     text = """
 fields:

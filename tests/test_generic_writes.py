@@ -12,6 +12,7 @@ from helpdesk_tui.domain.vocab import MessageKind, Priority, Status
 from helpdesk_tui.sync import errors
 from helpdesk_tui.sync.commands import NewTicket, Note, Reply, Update
 from helpdesk_tui.sync.contract import PushResult
+from helpdesk_tui.sync.generic.node import MappingError
 from tests.generic_write_rig import AGENT, BASE64, NOTE_JSON, REPLY_JSON, UPDATE_JSON, WRITES, rig
 
 
@@ -329,3 +330,43 @@ def test_a_thread_with_stamps_without_a_zone_is_searched_as_utc():
     r.writer.push(Reply("r", now(), "Zone-less."), remote_id, None, agent=AGENT)
     thread = [replace(m, created_at=m.created_at.replace(tzinfo=None)) for m in r.thread(remote_id)]
     assert find_in_thread(thread, Reply("r", now(), "Zone-less.")) == thread[-1].remote_id
+
+
+def test_a_read_step_with_check_version_refuses_a_ticket_changed_since_the_sync():
+    """Roundup's shape: the listing's version is a stamp, but a write wants the ETag of a fresh
+    GET: the GET's answer is compared with our version first (a change since: Conflict, nothing
+    written); without a version known there is nothing to compare."""
+    writes = """
+writes:
+  update:
+    steps:
+      - request: {method: GET, path: "/tickets/{ticket.remote_id}"}
+        check_version: ticket.lock_version
+      - request: {method: PUT, path: "/tickets/{ticket.remote_id}", headers: {If-Match: "{steps.0.headers.etag}"},
+                  json: {ticket: {status_id: "{status}"}}}
+    values:
+      status: {solved: 4, open: 2}
+"""
+    r = rig(writes)
+    remote_id = r.fake.add_ticket()
+    r.writer.push(Update("u1", now(), status=Status.SOLVED), remote_id, "1", agent=AGENT)
+    assert [w.method for w in r.fake.writes()] == ["PUT"]
+    with pytest.raises(errors.Conflict):  # our version 1 is older than the ticket's 2 now
+        r.writer.push(Update("u2", now(), status=Status.OPEN), remote_id, "1", agent=AGENT)
+    assert len(r.fake.writes()) == 1
+    r.writer.push(Update("u3", now(), status=Status.OPEN), remote_id, None, agent=AGENT)  # no version: no check
+    assert len(r.fake.writes()) == 2
+
+
+def test_check_version_belongs_on_a_read():
+    writes = """
+writes:
+  update:
+    steps:
+      - request: {method: PUT, path: "/tickets/{ticket.remote_id}", json: {ticket: {status_id: "{status}"}}}
+        check_version: ticket.lock_version
+    values:
+      status: {solved: 4}
+"""
+    with pytest.raises(MappingError, match="check_version"):
+        rig(writes)

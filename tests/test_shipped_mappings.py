@@ -17,7 +17,7 @@ SHIPPED = sorted(p.name for p in files("helpdesk_tui.sync.mappings").iterdir() i
 
 
 def test_the_shipped_mappings_are_the_ones_we_promise() -> None:
-    assert {"freshdesk.yaml", "helpscout.yaml", "redmine.yaml", "zammad.yaml"} <= set(SHIPPED)
+    assert {"freshdesk.yaml", "helpscout.yaml", "redmine.yaml", "roundup.yaml", "zammad.yaml"} <= set(SHIPPED)
 
 
 @pytest.mark.parametrize("file_name", SHIPPED)

@@ -81,6 +81,7 @@ class Capabilities:
     sla: bool = False  # the server supplies its own due times
     tags: bool = False  # an update's ``tags`` (the whole list) is stored on the ticket (triage offers tags)
     groups: bool = False  # an update's ``group`` moves the ticket to that group or queue (triage offers it)
+    internal_notes: bool = True  # the helpdesk keeps notes the customer never sees (else a Note is refused)
     # what a reply or note may carry (size, count, types); checked before an item is queued
     attachments: AttachmentLimits = NO_ATTACHMENTS
 

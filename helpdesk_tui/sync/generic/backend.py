@@ -27,13 +27,13 @@ from helpdesk_tui.sync.generic import base64_download
 from helpdesk_tui.sync.generic.fields import Unreadable, ticket_context
 from helpdesk_tui.sync.generic.lists import ListPuller
 from helpdesk_tui.sync.generic.lookups import Lookup, Lookups
-from helpdesk_tui.sync.generic.mapping import Mapping, MappingError, load_mapping
+from helpdesk_tui.sync.generic.mapping import USERS_JOIN, Mapping, MappingError, load_mapping
 from helpdesk_tui.sync.generic.people import PeopleReader
 from helpdesk_tui.sync.generic.requests import Requester
 from helpdesk_tui.sync.generic.streams import Reader
 from helpdesk_tui.sync.generic.threads import ThreadReader
 from helpdesk_tui.sync.generic.ticket_pull import TicketPuller
-from helpdesk_tui.sync.generic.values import Env
+from helpdesk_tui.sync.generic.values import Env, NameLookup
 from helpdesk_tui.sync.generic.writes import Writer
 from helpdesk_tui.sync.http import HttpClient
 from helpdesk_tui.sync.request_budget import RequestBudget
@@ -74,6 +74,7 @@ class GenericBackend(Backend):
         self.capabilities = spec.capabilities  # type: ignore[misc]  # per instance, as the label
         if spec.templates is not None and spec.templates.kind:
             self.template_kind = spec.templates.kind  # type: ignore[misc]  # per instance, as the label
+        self.internal_notes = spec.internal_notes  # False: a Note is refused (the conformance suite reads it)
         self._base = base_context(account)
         self.requester = self._requester(client)
         self.reader = Reader(self.requester, spec.label)
@@ -83,7 +84,8 @@ class GenericBackend(Backend):
             if spec.organizations else None
         names = self.lookups.for_reading  # a join's lookup: one that cannot be read leaves names out
         self.tickets = TicketPuller(spec.tickets, self.reader, lambda: self._base, names, users, organizations)
-        self.threads = ThreadReader(spec.messages, spec.batch, self.reader, lambda: self._base, names)
+        self.threads = ThreadReader(spec.messages, spec.batch, self.reader, lambda: self._base,
+                                    partial(_join_source, self.lookups, users))
         self.articles = ListPuller(spec.articles, self.reader, lambda: self._base, names, "article") \
             if spec.articles else None
         self.templates = ListPuller(spec.templates, self.reader, lambda: self._base, names, "template") \
@@ -230,13 +232,13 @@ class GenericBackend(Backend):
         except Unreadable as exc:
             raise errors.BadResponse(f"{self.label} sent ticket {number} in a form this app cannot read: {exc}.") \
                 from None
-        ticket.messages = self.fetch_thread(ticket)
         page = ChangePage(tickets=[ticket])
         if self.tickets.users is not None:
             page.users = self.tickets.users.collect([record], [ticket.requester_remote_id], env, page.skipped)
         if self.tickets.organizations is not None:
             ids = [ticket.organization_remote_id, *(u.organization_remote_id for u in page.users)]
             page.organizations = self.tickets.organizations.collect([record], ids, env, page.skipped)
+        ticket.messages = self.fetch_thread(ticket)  # after its people: join: users names them
         return page
 
     def _ticket_context(self, ticket: RemoteTicket | str) -> dict[str, Any]:
@@ -424,3 +426,11 @@ def build_auth(spec: Mapping, context: dict[str, Any]) -> httpx.Auth:
                                  scope=values.get("scope") or None)
     return RefreshToken(values["token_url"], values["client_id"], values["refresh_token"],
                         client_secret=values.get("client_secret") or None, scope=values.get("scope") or None)
+
+
+def _join_source(lookups: Lookups, users: PeopleReader | None, name: str) -> NameLookup:
+    """What a message's ``join`` names: a declared lookup, else the built-in ``users`` (the
+    people this backend has read, or reads by id)."""
+    if name == USERS_JOIN and name not in lookups.specs and users is not None:
+        return users
+    return lookups.for_reading(name)

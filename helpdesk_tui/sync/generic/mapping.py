@@ -101,6 +101,9 @@ class TicketStream:
     gone: tuple[StreamSpec, ...] = ()
 
 
+USERS_JOIN = "users"
+
+
 @dataclass(frozen=True)
 class People:
     """Users or organizations: from inside each ticket, a side-load, or a request per id."""
@@ -121,6 +124,7 @@ class MessagePart:
     # ``in_ticket``: where the listed ticket record already holds this part's answer (threads
     # embedded in the listing): read from there, no request; a ticket without it sends the request.
     in_ticket: Path | None = None
+    when: Condition | None = None  # over the ticket (our fields and raw): the part is read only where it holds
 
 
 @dataclass(frozen=True)
@@ -221,7 +225,9 @@ def parse_mapping(root: Node) -> Mapping:
     tickets = _tickets(tickets_node, joins)
     users = _people(root.get("users"), "user", "requester", joins, side_loads)
     organizations = _people(root.get("organizations"), "organization", "organization", joins, side_loads)
-    messages, batch = _messages(root.need("messages"), set(lookups))
+    # join: users (a message's author id → the person's name) is built in where users are read.
+    message_joins = set(lookups) | ({USERS_JOIN} if users is not None else set())
+    messages, batch = _messages(root.need("messages"), message_joins)
     articles = _list_stream(root.get("articles"), "article", set(lookups))
     templates = _list_stream(root.get("templates"), "template", set(lookups))
     label = root.need("label").text()
@@ -358,7 +364,8 @@ def _people(node: Node | None, what: str, key: str, joins: Collection[str], side
         return None
     node.only("in_ticket", "side_load", "request", "record", "fields")
     sources = [k for k in ("in_ticket", "side_load", "request") if node.get(k) is not None]
-    if len(sources) != 1:
+    # A request beside in_ticket or side_load reads, by id, a person a message names whom no page brought.
+    if len(sources) != 1 and sources not in (["in_ticket", "request"], ["side_load", "request"]):
         raise node.error("needs exactly one of in_ticket, side_load or request: where the records come from")
     in_ticket = node.get("in_ticket")
     side_load = node.get("side_load")
@@ -385,11 +392,13 @@ def _messages(node: Node, lookups: set[str]) -> tuple[tuple[MessagePart, ...], T
             batch = _batch(child.need("batch"), lookups)
             continue
         joins = lookups | _side_load_names(child)
-        stream = parse_stream(child, roots, also=("fields", "in_ticket"), default_records="@")
+        stream = parse_stream(child, roots, also=("fields", "in_ticket", "when"), default_records="@")
         in_ticket = child.get("in_ticket")
+        when = child.get("when")
         parts.append(MessagePart(stream, reader_for("message", child.need("fields"), joins=joins,
                                                     context_roots=("ticket", *BASE_ROOTS)),
-                                 compile_path(in_ticket.text(), in_ticket) if in_ticket is not None else None))
+                                 compile_path(in_ticket.text(), in_ticket) if in_ticket is not None else None,
+                                 parse_condition(when, roots) if when is not None else None))
     if not parts:
         raise node.error("needs at least one part")
     return tuple(parts), batch
@@ -452,11 +461,10 @@ def _capabilities(node: Node | None, incremental: Incremental, *, kb: bool, temp
             values[key] = Concurrency(child.choice(*(c.value for c in Concurrency)))
         elif key == "attachments":
             values[key] = _attachment_limits(child)
-        elif key == "internal_notes":
-            internal_notes = child.flag()
         else:
             values[key] = child.flag()
-    return Capabilities(**values), internal_notes
+    caps = Capabilities(**values)
+    return caps, caps.internal_notes
 
 
 def _attachment_limits(node: Node) -> AttachmentLimits:

@@ -1,6 +1,10 @@
 """The users and organizations a page of tickets names, as ``users:`` / ``organizations:`` say:
 an object inside each ticket record (``in_ticket``), a side-load of the tickets' answer
-(``side_load``), or a request per id (``request``: each id read once per backend instance)."""
+(``side_load``), or a request per id (``request``: each id read once per listing, i.e. per sync).
+
+``name_for`` is the built-in ``join: users``: the name of a person this backend has read, or
+(when the section has a ``request``) of one read now by id, so a message's author id shows as
+the person's name."""
 
 from __future__ import annotations
 
@@ -21,6 +25,15 @@ class PeopleReader:
         self._reader = reader
         self._base = base
         self._fetched: dict[str, Any] = {}  # id → our record (None: the helpdesk has none)
+        self._names: dict[str, str] = {}  # id → name of everyone read so far, for ``join: users``
+
+    def name_for(self, ident: Any) -> str | None:
+        key = text_key(ident)
+        name = self._names.get(key)
+        if name is None and self.spec.request is not None and key and key not in self._fetched:
+            self._fetched[key] = self._fetch(key, Env(context=dict(self._base())), [])
+            name = self._names.get(key)
+        return name
 
     def forget(self) -> None:
         """A new listing begins (a new sync): people read by request are read again when named."""
@@ -62,6 +75,9 @@ class PeopleReader:
             skipped.append(f"{name} was skipped: {exc}.")
             return
         found[ours.remote_id] = ours
+        label = getattr(ours, "name", None)
+        if isinstance(label, str) and label.strip():
+            self._names[text_key(ours.remote_id)] = label
 
     def _fetch(self, ident: str, env: Env, skipped: list[str]) -> Any:
         assert self.spec.request is not None

@@ -54,6 +54,8 @@ FILTERS: dict[str, Callable[[Any], Any]] = {
     "int": lambda v: int(v),
     "str": lambda v: "" if v is None else str(v),
     "quote": lambda v: v if str(v).startswith(('"', 'W/"')) else f'"{v}"',
+    # a list of linked objects → their ids (a query then repeats its key: id=1&id=3)
+    "ids": lambda v: [i.get("id") if isinstance(i, dict) else i for i in v] if isinstance(v, list) else v,
     # true when the value is there, else no value (so a table key is left out): a flag that
     # must go with another value and only with it (Zendesk's safe_update with updated_stamp)
     "present": lambda v: None if v in ("", [], {}) else True,

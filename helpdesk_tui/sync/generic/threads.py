@@ -37,6 +37,8 @@ class ThreadReader:
         answers: dict[str, Answer] = {}  # parts reading the same request send it once
         self._reader.expanded.clear()  # a thread is read as the server has it now
         for part in self.parts:
+            if part.when is not None and not part.when.test(ticket, Env(context=context)):
+                continue
             embedded = _embedded(part, ticket, context)
             pages = [(embedded, {})] if embedded is not None else (
                 (page.records, page.side_loads)

@@ -8,7 +8,8 @@ to). The spec forms:
 - ``{path: …, map: {1: new}, default: open}``: the value mapped (keys compared as text);
 - ``{path: …, join: agents, pick: name}``: an id turned into a name through a lookup, or into
   the side-loaded record of that name (``pick`` reads it; default ``name``);
-- ``{first: [a, b]}``: the first path with a value; ``{template: "{first} {last}"}``;
+- ``{first: [a, b]}``: the first with a value, each a path or a value spec (``{path: user_id,
+  join: agents}``); ``{template: "{first} {last}"}``;
   ``{const: x}``; ``pattern: "^([a-z]+)"`` keeps what a regular expression's group matches.
 
 Dates are turned into ``datetime`` by ``parse_date`` with the ``date:`` format. Conditions
@@ -49,7 +50,8 @@ class Env:
 
 
 Getter = Callable[[Any, Env], Any]
-VALUE_KEYS = ("path", "map", "default", "join", "pick", "first", "template", "const", "date", "format", "pattern")
+VALUE_KEYS = ("path", "map", "default", "join", "pick", "first", "template", "const", "date", "format", "pattern",
+              "unless")
 _PLACEHOLDER_ROOT = re.compile(r"\{([A-Za-z_][\w-]*)")
 
 
@@ -90,7 +92,7 @@ def parse_value(node: Node, *, joins: Collection[str], context_roots: Collection
              or (k == "const" and "const" in node.mapping())]
     if len(kinds) != 1:
         raise node.error("needs exactly one of path, first, template or const")
-    base = _base(node, kinds[0], context_roots)
+    base = _base(node, kinds[0], context_roots, joins)
     get = base
     join = node.get("join")
     if join is not None:
@@ -121,6 +123,14 @@ def parse_value(node: Node, *, joins: Collection[str], context_roots: Collection
             value = before(record, env)
             return default if value is None or value == "" else value
         get = defaulted
+    unless = node.get("unless")
+    if unless is not None:  # no value where the condition holds (a creator who is the account itself)
+        condition = parse_condition(unless, (*context_roots, "account", "options", "origin"))
+        kept = get
+
+        def unless_holds(record: Any, env: Env) -> Any:
+            return None if condition.test(record, env) else kept(record, env)
+        get = unless_holds
     date = node.get("date")
     fmt = node.get("format")
     return ValueSpec(get, raw, date.text() if date else None,
@@ -152,14 +162,26 @@ def _map_items(node: Node) -> list[tuple[str, Node]]:
     return list(node.items())
 
 
-def _base(node: Node, kind: str, context_roots: Collection[str]) -> Getter:
+def _base(node: Node, kind: str, context_roots: Collection[str], joins: Collection[str] = ()) -> Getter:
     if kind == "path":
         path = compile_path(node.need("path").text(), node.need("path"))
         return lambda record, env: path(record)
     if kind == "first":
-        paths = [compile_path(child.text(), child) for child in node.need("first").each()]
-        if not paths:
+        choices = list(node.need("first").each())
+        if not choices:
             raise node.need("first").error("needs at least one path")
+        if any(isinstance(child.value, dict) for child in choices):
+            # A choice may be a value spec (an id joined to a name): each is compiled once here.
+            getters = [parse_value(child, joins=joins, context_roots=context_roots).get for child in choices]
+
+            def first_value(record: Any, env: Env) -> Any:
+                for get in getters:
+                    value = get(record, env)
+                    if value is not None and value != "":
+                        return value
+                return None
+            return first_value
+        paths = [compile_path(child.text(), child) for child in choices]
 
         def first(record: Any, env: Env) -> Any:
             for path in paths:

@@ -197,6 +197,9 @@ class Writer:
                 raise
             if request.writes and version_spec is not None and answer.status in version_spec.conflict:
                 raise errors.Conflict(f"The ticket changed on {self.label} since it was read ({answer.status}).")
+            if step.check_version is not None and version is not None \
+                    and _text(step.check_version(answer.body)) != str(version):
+                raise errors.Conflict(f"The ticket changed on {self.label} since it was read.")
             landed = landed or request.writes
             answers.append(answer)
         return answers

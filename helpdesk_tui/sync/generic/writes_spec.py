@@ -68,6 +68,9 @@ class Step:
     request: RequestSpec
     when: Template | None = None
     unless: Template | None = None
+    # A read whose answer must show the ticket's version (when we know one), else Conflict: for
+    # a helpdesk whose listing gives a stamp but whose writes want another token (Roundup's ETag).
+    check_version: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -232,15 +235,19 @@ def _operation(name: str, node: Node, lookups: Collection[str], conflict: tuple[
 
 
 def _step(node: Node, conflict: tuple[int, ...]) -> Step:
-    node.only("request", "when", "unless")
+    node.only("request", "when", "unless", "check_version")
     request = parse_request(node.need("request"), WRITE_ROOTS)
     if request.writes and conflict:
         # A conflict status is an answer the write expects (then raises Conflict), not an error.
         request = dataclasses.replace(request, expect=tuple(dict.fromkeys((*request.expect, *conflict))))
     when = node.get("when")
     unless = node.get("unless")
+    check = node.get("check_version")
+    if check is not None and request.writes:
+        raise check.error("reads the version in a read's answer: put it on a GET step before the write")
     return Step(request, compile_text(when.text(), when, WRITE_ROOTS) if when else None,
-                compile_text(unless.text(), unless, WRITE_ROOTS) if unless else None)
+                compile_text(unless.text(), unless, WRITE_ROOTS) if unless else None,
+                path_at(check) if check is not None else None)
 
 
 def _check_step_reference(node: Node, used: str, index: int) -> None:

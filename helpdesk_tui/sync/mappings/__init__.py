@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from helpdesk_tui.sync.generic.backend import MappedBackend
 
-__all__ = ["FreshdeskBackend", "HelpScoutBackend", "MappedBackend", "RedmineBackend", "ZammadBackend", "ZendeskMappedBackend"]
+__all__ = ["FreshdeskBackend", "HelpScoutBackend", "MappedBackend", "RedmineBackend", "RoundupBackend", "ZammadBackend",
+           "ZendeskMappedBackend"]
 
 
 class FreshdeskBackend(MappedBackend):
@@ -17,6 +18,10 @@ class FreshdeskBackend(MappedBackend):
 
 class HelpScoutBackend(MappedBackend):
     mapping_file = "helpscout.yaml"
+
+
+class RoundupBackend(MappedBackend):
+    mapping_file = "roundup.yaml"
 
 
 class ZammadBackend(MappedBackend):
