@@ -43,6 +43,7 @@ class FakeDesk:
     real_time: bool = False  # stamps follow the wall clock (a conformance run queues with real times)
     uploads: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # token → (name, bytes)
     files: dict[int, bytes] = field(default_factory=dict)
+    tombstones: dict[int, dict[str, Any]] = field(default_factory=dict)  # deleted issues, for the export
 
     # --- scripting ---------------------------------------------------------------------
 
@@ -94,6 +95,13 @@ class FakeDesk:
         issue["updated_on"] = stamp(self.now)
         return journal_id
 
+    def delete(self, issue_id: int) -> None:
+        """The issue is gone: 404 from now on; the export lists it once more, as deleted."""
+        self.tick()
+        issue = self.issues.pop(issue_id)
+        self.tombstones[issue_id] = {**_listed(issue), "status": {"id": 0, "name": "deleted"},
+                                     "updated_on": stamp(self.now)}
+
     def touch(self, issue_id: int, *, same_second: bool = False, **changes: Any) -> None:
         if not same_second:
             self.tick()
@@ -121,6 +129,8 @@ class FakeDesk:
                 return self._create(request)
             if path == "/issues.json":
                 return self._list(request, query)
+            if path == "/export.json":
+                return self._export(query)
             if path == "/uploads.json" and request.method == "POST":
                 token = f"up{len(self.uploads) + 1}"
                 self.uploads[token] = (query.get("filename", "file"), request.content)
@@ -146,6 +156,9 @@ class FakeDesk:
             changes = json.loads(request.content)["issue"]
         except (ValueError, KeyError, TypeError):
             return httpx.Response(422, json={"errors": ["no issue"]})
+        wanted = request.headers.get("If-Match")
+        if wanted is not None and wanted != issue["updated_on"]:
+            return httpx.Response(412, json={"errors": ["the issue changed since"]})
         self.tick()
         if "status_id" in changes:
             issue["status"] = {"id": int(changes["status_id"]), "name": "changed"}
@@ -167,6 +180,30 @@ class FakeDesk:
                                       "created_on": stamp(self.now), "attachments": files})
         issue["updated_on"] = stamp(self.now)
         return httpx.Response(204)
+
+    def _export(self, query: dict[str, str]) -> httpx.Response:
+        """An incremental export with an opaque cursor (Zendesk's shape): ``start_time`` (epoch) the
+        first time, then ``cursor``; ``after_cursor`` and ``end_of_stream``; deleted issues listed
+        with status ``deleted``."""
+        everything = sorted([*self.issues.values(), *self.tombstones.values()],
+                            key=lambda i: (i["updated_on"], i["id"]))
+        if "cursor" in query:
+            try:
+                after = tuple(json.loads(bytes.fromhex(query["cursor"])))
+            except ValueError:
+                return httpx.Response(400, json={"error": "InvalidCursor"})
+            listed = [i for i in everything if (i["updated_on"], i["id"]) > after]
+        elif "start_time" in query:
+            start = stamp(datetime.fromtimestamp(int(query["start_time"]), UTC))
+            listed = [i for i in everything if i["updated_on"] >= start]
+        else:
+            return httpx.Response(400, json={"error": "start_time or cursor is required"})
+        size = min(int(query.get("per_page", 2)), 1000)
+        chunk = listed[:size]
+        last = chunk[-1] if chunk else None
+        cursor = json.dumps([last["updated_on"], last["id"]]).encode().hex() if last else query.get("cursor")
+        return _json({"issues": [_listed(i) for i in chunk], "after_cursor": cursor,
+                      "end_of_stream": len(listed) <= size})
 
     def _create(self, request: httpx.Request) -> httpx.Response:
         """``POST /issues.json``: the issue's author by e-mail (made when unknown), its custom fields."""

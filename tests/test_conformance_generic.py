@@ -113,3 +113,55 @@ class TestGenericBackendFullScan(BackendTests):
     @pytest.fixture
     def server(self, served_full_scan: tuple[Served, Path]) -> ServerActions:
         return FullScanActions(*served_full_scan)
+
+
+@pytest.fixture(scope="module")
+def served_etag(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Served, Path]]:
+    """The same helpdesk with its stamp as an If-Match version: a change since the sync is a conflict."""
+    text = MAPPING.replace("capabilities:\n", "capabilities:\n  concurrency: etag\n").replace(
+        "  attachments:\n    type: upload_token\n",
+        "  version:\n    send: {header: If-Match}\n    conflict: [412]\n"
+        "    read: {request: {path: \"/issues/{ticket.remote_id}.json\"}, path: issue.updated_on}\n"
+        "  attachments:\n    type: upload_token\n")
+    assert "concurrency: etag" in text and "If-Match" in text
+    mapping = tmp_path_factory.mktemp("mapping") / "fakedesk-etag.yaml"
+    mapping.write_text(text, encoding="utf-8")
+    with Served(FakeDesk(real_time=True)) as running:
+        yield running, mapping
+
+
+class TestGenericBackendWithVersions(BackendTests):
+    @pytest.fixture
+    def server(self, served_etag: tuple[Served, Path]) -> ServerActions:
+        return FakeDeskActions(*served_etag)
+
+
+class ExportActions(FakeDeskActions):
+    def delete_ticket(self, remote_id: str) -> None:
+        with self.desk.lock:
+            self.desk.delete(int(remote_id))
+
+
+@pytest.fixture(scope="module")
+def served_export(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Served, Path]]:
+    """The same helpdesk read through an incremental export with an opaque cursor (Zendesk's way),
+    deleted tickets included."""
+    text = MAPPING.replace(INCREMENTAL, "  incremental: {type: export_cursor, start_param: start_time, "
+                           "cursor_param: cursor, cursor: after_cursor, done: end_of_stream}\n"
+                           "  deleted: {path: status.name, equals: deleted}\n").replace(
+        '  request: {path: /issues.json, query: {project_id: "{options.project}", sort: "updated_on:asc", '
+        'status_id: "*"}}\n  records: issues\n  paging: {type: offset, offset_param: offset, limit_param: limit, '
+        'limit: 2, total: total_count}\n',
+        "  request: {path: /export.json, query: {per_page: 3}}\n  records: issues\n").replace(
+        "capabilities:\n", "capabilities:\n  deletions: true\n")
+    assert "export_cursor" in text and "/export.json" in text and "deletions: true" in text
+    mapping = tmp_path_factory.mktemp("mapping") / "fakedesk-export.yaml"
+    mapping.write_text(text, encoding="utf-8")
+    with Served(FakeDesk(real_time=True)) as running:
+        yield running, mapping
+
+
+class TestGenericBackendExport(BackendTests):
+    @pytest.fixture
+    def server(self, served_export: tuple[Served, Path]) -> ServerActions:
+        return ExportActions(*served_export)

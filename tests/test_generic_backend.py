@@ -241,6 +241,68 @@ def test_probes_say_when_there_is_no_ticket_to_read_a_thread_of(desk, tmp_path):
     assert runs["thread"]() == "no ticket on the first page to read a thread of"
 
 
+def test_one_ticket_by_number_is_not_asked_for_an_id_when_the_two_may_differ(desk, tmp_path):
+    ticket_id = desk.add_issue("Numbered")
+    text = MAPPING.replace("    number: id\n", "    number: {path: id}\n")  # no longer provably the same
+    backend = make(desk, tmp_path, text)
+    assert backend.fetch_ticket(ticket_id) is not None  # by number: the request names {number}
+    sent = len(desk.requests)
+    backend.fetch_thread(str(ticket_id))
+    assert len(desk.requests) == sent + 1  # the thread's own request only: no look-up by id
+    same = make(desk, tmp_path)
+    sent = len(desk.requests)
+    same.fetch_thread(str(ticket_id))
+    assert len(desk.requests) == sent + 2  # the ticket first (its requester), then the thread
+
+
+def test_a_lookup_the_account_may_not_read_leaves_names_out_of_a_sync_not_the_sync(desk, tmp_path):
+    desk.add_issue("Assigned", assignee=1)
+    text = MAPPING.replace('"/projects/{options.project}/memberships.json"', '"/projects/secret/memberships.json"')
+    backend = make(desk, tmp_path, text)
+    (ticket,) = backend.pull(None).tickets  # the lookup answers 404: the assignee's name is unknown
+    assert ticket.subject == "Assigned" and ticket.assignee is None
+    with pytest.raises(errors.NotFound):  # a write that needs it is told why
+        backend.lookup("agents")
+
+
+def test_a_ticket_whose_thread_is_refused_is_left_out_of_the_sync_with_a_sentence(desk, tmp_path):
+    kept = desk.add_issue("Readable")
+    gone = desk.add_issue("Deleted after listing")
+    real = desk.handle
+
+    def refuse_one_thread(request):
+        if request.url.path == f"/issues/{gone}.json":
+            return real(request.__class__("GET", request.url.copy_with(path="/issues/0.json"),
+                                          headers=request.headers))
+        return real(request)
+    desk.handle = refuse_one_thread  # type: ignore[method-assign]
+    cache = Cache(tmp_path / "desk.sqlite", "desk")
+    report = SyncEngine(cache, make(desk, tmp_path), lambda: datetime.now(UTC)).sync()
+    assert report.problem is None and report.new == 1, report
+    assert cache.find_ticket(str(kept)) is not None and cache.find_ticket(str(gone)) is None
+    assert len(report.skipped) == 1 and report.skipped[0].startswith(f"ticket {gone} was skipped: its thread")
+    with pytest.raises(errors.NotFound):  # one thread asked for: still a NotFound
+        make(desk, tmp_path).fetch_thread(str(gone))
+    cache.close()
+
+
+def test_two_threads_reading_two_tickets_at_once_each_get_their_own_thread(desk, tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    a = desk.add_issue("A", description="Thread of A")
+    b = desk.add_issue("B", description="Thread of B")
+    backend = make(desk, tmp_path)
+
+    def read(ident: int) -> set[str]:
+        return {backend.fetch_thread(str(ident))[0].body for _ in range(30)}
+
+    with ThreadPoolExecutor(2) as pool:
+        got_a, got_b = pool.map(read, [a, b])
+    assert got_a == {"Thread of A"} and got_b == {"Thread of B"}
+    desk.add_journal(a, "Later words")
+    assert [m.body for m in backend.fetch_thread(str(a))][-1] == "Later words"  # no answer kept behind
+
+
 SIDE_LOADED = """\
 format: 1
 label: Sided

@@ -292,3 +292,15 @@ fields:
     found = read({"id": 5, "b": "x", "at": "2026-01-01T00:00:00Z", "files": [{"id": 9, "n": "a.txt"}]},
                  Env(context={"ticket": {"remote_id": "77"}}))
     assert found.attachments == ({"name": "a.txt", "url": "ticket_attachment/77/5/9"},)
+
+
+@pytest.mark.parametrize(("change", "sentence"), [
+    ({"title": {"text": "an object"}}, "its subject cannot be read (TypeError)"),
+    ({"created": 1e300}, "its created_at cannot be read (OverflowError)"),
+    ({"created": float("nan")}, "its created_at cannot be read (ValueError)"),
+    ({"id": True, "title": "x"}, "its number cannot be read (ValueError)"),
+])
+def test_hostile_values_make_a_record_unreadable_not_a_crash(change, sentence):
+    with pytest.raises(Unreadable) as caught:
+        reader(TICKET).read({**RECORD, **change}, env())
+    assert str(caught.value) == sentence

@@ -288,3 +288,90 @@ def test_a_ticket_changed_again_in_the_boundary_second_is_read_again(desk, tmp_p
     assert [t.subject for p in pages for t in p.tickets] == ["Second words"]
     pages, _ = pull_all(backend, cursor)
     assert [t for p in pages for t in p.tickets] == []
+
+
+def test_a_post_search_takes_its_filter_and_page_token_in_the_json_body():
+    bodies: list[dict] = []
+    stamp = "2026-01-01T00:00:00Z"
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        bodies.append(body)
+        if request.method != "POST" or body.get("mailbox") != 5:
+            return httpx.Response(400, json={"error": "bad search"})
+        if body.get("page_token") is None:
+            return httpx.Response(200, json={"hits": [{"id": 1, "t": "A", "at": stamp}], "next_page_token": "p2"})
+        return httpx.Response(200, json={"hits": [{"id": 2, "t": "B", "at": stamp}]})
+
+    text = EXPORT.replace("  request: {path: /export.json, query: {include: users}}\n",
+                          "  request: {method: POST, path: /search, json: {mailbox: 5}}\n").replace(
+        "records: tickets", "records: hits").replace(
+        """  incremental: {type: export_cursor, start_param: start_time, start_format: epoch, cursor_param: cursor,
+                cursor: after_cursor, done: end_of_stream}""",
+        """  paging: {type: body_token, field: page_token, next: next_page_token, size_param: limit, size: 1}
+  incremental: {type: updated_since, param: updated_after, in: body, field: at, initial: "2025-12-01T00:00:00Z"}""").replace(
+        "fields: {remote_id: id, number: id, subject: subject, created_at: created_at, updated_at: updated_at,\n"
+        "           requester: requester_id}", "fields: {remote_id: id, number: id, subject: t, created_at: at, updated_at: at}")
+    backend = GenericBackend(AccountSettings("x", "https://d.example.com", None, "t"),
+                             HttpClient("https://d.example.com", transport=httpx.MockTransport(handle)),
+                             mapping=loads_mapping(text))
+    first = backend.pull(None)
+    second = backend.pull(first.cursor)
+    assert [t.subject for t in first.tickets + second.tickets] == ["A", "B"] and second.done
+    assert bodies == [{"mailbox": 5, "updated_after": "2025-12-01T00:00:00Z", "limit": 1},
+                      {"mailbox": 5, "updated_after": "2025-12-01T00:00:00Z", "limit": 1, "page_token": "p2"}]
+
+
+def test_since_may_go_anywhere_in_the_request_and_is_left_out_on_a_first_sync():
+    bodies: list[dict] = []
+    stamp = "2026-01-01T00:00:00Z"
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        bodies.append(json.loads(request.content))
+        return httpx.Response(200, json={"hits": [{"id": 1, "t": "A", "at": stamp}]})
+
+    text = EXPORT.replace("  request: {path: /export.json, query: {include: users}}\n",
+                          '  request: {method: POST, path: /search, json: {filter: {updated: {gte: "{since}"}}}}\n').replace(
+        "records: tickets", "records: hits").replace(
+        """  incremental: {type: export_cursor, start_param: start_time, start_format: epoch, cursor_param: cursor,
+                cursor: after_cursor, done: end_of_stream}""",
+        "  incremental: {type: updated_since, field: at, format: epoch}").replace(
+        "fields: {remote_id: id, number: id, subject: subject, created_at: created_at, updated_at: updated_at,\n"
+        "           requester: requester_id}", "fields: {remote_id: id, number: id, subject: t, created_at: at, updated_at: at}")
+    backend = GenericBackend(AccountSettings("x", "https://d.example.com", None, "t"),
+                             HttpClient("https://d.example.com", transport=httpx.MockTransport(handle)),
+                             mapping=loads_mapping(text))
+    first = backend.pull(None)
+    backend.pull(first.cursor)
+    assert bodies == [{"filter": {"updated": {}}}, {"filter": {"updated": {"gte": 1767225600}}}]
+    with pytest.raises(MappingError, match="needs 'param', or {since} in the tickets request"):
+        loads_mapping(text.replace('{gte: "{since}"}', "{gte: 0}"))
+
+
+def test_without_a_check_the_sign_in_reads_the_first_page_as_a_first_sync_would():
+    server = Exporter()
+    client = HttpClient("https://desk.example.com", transport=httpx.MockTransport(server.handle),
+                        policy=RetryPolicy(attempts=1), sleep=lambda s: None)
+    backend = GenericBackend(AccountSettings("x", "https://desk.example.com", None, "t"), client,
+                             mapping=loads_mapping(EXPORT))
+    assert backend.check() == "Signed in to Exporter."
+    assert server.seen == [{"include": "users", "start_time": "0"}] and backend.status.all() == {}
+
+
+def test_hostile_records_in_a_listing_are_skipped_one_sentence_each_and_the_rest_synced():
+    stamp = "2026-01-01T00:00:00Z"
+    good = {"id": 5, "subject": "Fine", "created_at": stamp, "updated_at": stamp, "requester_id": 9}
+    listing = [1, "x", None, good, {**good, "id": {"nested": 1}}, {**good, "id": 6, "subject": "\x1b[31mred\x1b[0m"},
+               {**good, "id": 7, "updated_at": "yesterday"}]
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"tickets": listing, "users": [], "after_cursor": "c", "end_of_stream": True})
+
+    backend = GenericBackend(AccountSettings("x", "https://d.example.com", None, "t"),
+                             HttpClient("https://d.example.com", transport=httpx.MockTransport(handle)),
+                             mapping=loads_mapping(EXPORT))
+    page = backend.pull(None)
+    assert [t.remote_id for t in page.tickets] == ["5", "6"]  # the escapes are data: the store cleans them
+    assert len(page.skipped) == 5 and all(s.endswith(".") and "\n" not in s for s in page.skipped)
+    assert "ticket 7 was skipped: its updated_at cannot be read (ValueError)." in page.skipped
+    assert all("\x1b" not in s for s in page.skipped)

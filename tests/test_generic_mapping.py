@@ -177,3 +177,52 @@ def test_the_request_budget_is_on_when_the_file_or_the_account_asks(tmp_path, mo
     path.write_text(MAPPING.replace("label: FakeDesk\n", "label: FakeDesk\nrate_limit: {per_minute: 60}\n"),
                     encoding="utf-8")
     assert backend(options).requester.before_request is not None
+
+
+def test_a_mapping_file_is_compiled_once_until_it_changes(tmp_path):
+    from helpdesk_tui.sync.generic.mapping import load_mapping
+
+    path = tmp_path / "desk.yaml"
+    path.write_text(MAPPING, encoding="utf-8")
+    first = load_mapping(path)
+    assert load_mapping(path) is first
+    path.write_text(MAPPING.replace("label: FakeDesk", "label: FakeDesk Two"), encoding="utf-8")
+    assert load_mapping(path).label == "FakeDesk Two"
+
+
+def test_the_registry_builds_a_generic_account_with_its_file_s_options(tmp_path, monkeypatch):
+    from importlib.metadata import EntryPoint
+
+    from helpdesk_tui.config.settings import AccountConfig
+    from helpdesk_tui.sync import registry
+
+    monkeypatch.setattr(registry, "available_backends", lambda: {"generic": EntryPoint(
+        name="generic", value="helpdesk_tui.sync.generic.backend:GenericBackend", group=registry.GROUP)})
+    path = tmp_path / "desk.yaml"
+    path.write_text(MAPPING, encoding="utf-8")
+    config = AccountConfig(name="desk", backend="generic", url="https://desk.example.com", user="aiko",
+                           options={"mapping": str(path), "project": "desk"})
+    built = registry.make_backend(config, "s3cret")
+    assert isinstance(built, GenericBackend) and built.label == "FakeDesk"
+    assert built.capabilities.attachments.max_count == 3
+    missing = AccountConfig(name="desk", backend="generic", url="https://desk.example.com",
+                            options={"mapping": str(path)})
+    with pytest.raises(registry.BackendUnavailable, match="needs the option 'project'"):
+        registry.make_backend(missing, "s3cret")
+
+
+def test_yaml_anchors_and_merge_keys_share_what_repeats_and_x_keys_hold_them():
+    text = MAPPING.replace("lookups:\n  agents:\n",
+                           "x-listing: &listing {records: memberships}\nlookups:\n  agents:\n    <<: *listing\n").replace(
+        "    records: memberships\n    id: user.id", "    id: user.id")
+    text = text.replace('  - request: {path: "/issues/{ticket.remote_id}.json", query: {include: "journals,attachments"}}\n'
+                        '    records: "[issue]"', '  - request: &issue {path: "/issues/{ticket.remote_id}.json"}\n'
+                        '    records: "[issue]"').replace(
+        '  - request: {path: "/issues/{ticket.remote_id}.json", query: {include: "journals,attachments"}}\n'
+        '    records: issue.journals', "  - request: *issue\n    records: issue.journals")
+    spec = loads_mapping(text)
+    assert spec.lookups["agents"].stream.records_text == "memberships"
+    assert [part.stream.request.path.render({"ticket": {"remote_id": "7"}}) for part in spec.messages] == \
+        ["/issues/7.json", "/issues/7.json"]
+    with pytest.raises(MappingError, match="key 'y-listing': is not a key here"):
+        loads_mapping(text.replace("x-listing", "y-listing"))

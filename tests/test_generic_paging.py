@@ -89,3 +89,58 @@ def test_paging_mistakes_name_the_key(text, fragment):
     with pytest.raises(MappingError) as caught:
         paging(text)
     assert fragment in str(caught.value)
+
+
+def test_a_paging_parameter_the_server_ignores_is_a_sentence_not_an_endless_sync():
+    import httpx as _httpx
+
+    from helpdesk_tui.sync import errors
+    from helpdesk_tui.sync.contract import AccountSettings
+    from helpdesk_tui.sync.generic.backend import GenericBackend
+    from helpdesk_tui.sync.generic.mapping import loads_mapping
+    from helpdesk_tui.sync.http import HttpClient
+
+    stamp = "2026-01-01T00:00:00Z"
+    page = [{"id": n, "s": f"T{n}", "at": stamp} for n in range(2)]  # the same two, whatever the page
+    text = """\
+format: 1
+label: Stuck
+base_url: "{account.url}"
+auth: {type: none}
+tickets:
+  request: {path: /t}
+  records: "@"
+  paging: {type: page_number, param: pg, size_param: n, size: 2}
+  fields: {remote_id: id, number: id, subject: s, created_at: at, updated_at: at}
+messages:
+  - request: {path: "/t/{ticket.remote_id}"}
+    fields: {remote_id: id, body: s, created_at: at}
+"""
+    backend = GenericBackend(AccountSettings("x", "https://d.example.com", None, "t"),
+                             HttpClient("https://d.example.com",
+                                        transport=_httpx.MockTransport(lambda r: _httpx.Response(200, json=page))),
+                             mapping=loads_mapping(text))
+    first = backend.pull(None)
+    assert not first.done
+    with pytest.raises(errors.BadResponse, match="answered the next page with the same records"):
+        backend.pull(first.cursor)
+
+
+def test_records_left_out_by_skip_still_count_for_the_next_page():
+    import httpx as _httpx
+
+    from helpdesk_tui.sync.generic.requests import Requester
+    from helpdesk_tui.sync.generic.streams import Reader, parse_stream
+    from helpdesk_tui.sync.http import HttpClient
+
+    items = [{"id": n, "hidden": n == 1} for n in range(5)]
+
+    def handle(request: _httpx.Request) -> _httpx.Response:
+        offset, limit = int(request.url.params["o"]), int(request.url.params["l"])
+        return _httpx.Response(200, json=items[offset:offset + limit])
+
+    node = loads("s: {request: {path: /items}, records: '@', skip: {path: hidden, equals: true},\n"
+                 "    paging: {type: offset, offset_param: o, limit_param: l, limit: 2}}", "m.yaml").need("s")
+    reader = Reader(Requester(HttpClient("https://d.example.com", transport=_httpx.MockTransport(handle)), {}), "X")
+    read = [r["id"] for page in reader.fetch_all(parse_stream(node, ()), {}) for r in page.records]
+    assert read == [0, 2, 3, 4]  # the hidden one skipped; none read twice, none missed, no early stop

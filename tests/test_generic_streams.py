@@ -104,14 +104,61 @@ def backend(server: Server, text: str = MAPPING) -> GenericBackend:
 def test_articles_walk_their_parents_and_a_parent_is_a_root_in_fields():
     server = Server()
     articles, cursor, done = backend(server).pull_articles(None)
-    assert done and cursor is None
+    assert done and cursor == '{"known": ["100", "200"]}'
     assert [(a.remote_id, a.title, a.body.strip(), a.archived, a.tags) for a in articles] == [
         ("100", "Invoices", "Find them", True, ("Billing",)), ("200", "Reset", "Use the link", False, ("Login",))]
 
 
-def test_templates_get_our_placeholders():
+def test_an_article_gone_from_a_whole_listing_is_passed_on_archived():
+    server = Server()
+    _, cursor, _ = backend(server).pull_articles(None)
+    saved = DATA["/folders/20/articles"]
+    DATA["/folders/20/articles"] = []
+    try:
+        articles, cursor, done = backend(server).pull_articles(cursor)
+    finally:
+        DATA["/folders/20/articles"] = saved
+    assert done and [(a.remote_id, a.archived) for a in articles] == [("100", True), ("200", True)]
+    assert cursor == '{"known": ["100"]}'
+
+
+def test_an_article_gone_from_a_paged_whole_listing_is_passed_on_archived():
+    items = [{"id": n, "title": f"A{n}", "body": "b"} for n in range(5)]
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        page = int(request.url.params.get("page", 1))
+        return httpx.Response(200, json=items[(page - 1) * 2:page * 2])
+
+    text = ARTICLES.replace("  paging: {type: cursor, param: after, next: meta.next}\n"
+                            "  incremental: {type: updated_since, param: since, format: epoch, field: updated, "
+                            "field_format: epoch}\n", "  paging: {type: page_number, size_param: n, size: 2}\n").replace(
+        "records: articles", 'records: "@"').replace(", updated_at: {path: updated, date: epoch}", "")
+    b = GenericBackend(AccountSettings("x", "https://kb.example.com", None, "t"),
+                       HttpClient("https://kb.example.com", transport=httpx.MockTransport(handle)),
+                       mapping=loads_mapping(text))
+
+    def whole(cursor):
+        found = []
+        while True:
+            page, cursor, done = b.pull_articles(cursor)
+            found += page
+            if done:
+                return found, cursor
+
+    first, cursor = whole(None)
+    assert [a.remote_id for a in first] == ["0", "1", "2", "3", "4"]
+    del items[1]
+    second, _ = whole(cursor)
+    assert [(a.remote_id, a.archived) for a in second] == [("0", False), ("2", False), ("3", False), ("4", False),
+                                                          ("1", True)]
+
+
+def test_templates_get_our_placeholders_and_the_helpdesk_s_name_for_them():
     (template,) = backend(Server()).pull_templates()
     assert template.body == "Hi {{ customer.name }}, thanks!"
+    assert backend(Server()).template_kind == "template"
+    named = backend(Server(), MAPPING.replace("  request: {path: /canned}", "  kind: canned response\n  request: {path: /canned}"))
+    assert named.template_kind == "canned response"
 
 
 def test_account_tests_first_page_of_articles_asks_as_a_first_pull_does():
@@ -212,3 +259,118 @@ def test_a_listing_without_its_records_path_is_a_bad_response_naming_it():
     text = MAPPING.replace("  records: items\n  expand", "  records: tickets\n  expand")
     with pytest.raises(errors.BadResponse, match="answered without 'tickets'"):
         backend(Server(), text).pull(None)
+
+
+def test_people_read_by_request_are_read_again_by_the_next_listing():
+    server = Server()
+    b = backend(server)
+    b.pull(None)
+    b.status.clear()  # a fresh scan: every ticket comes again
+    assert [u.remote_id for u in b.pull(None).users] == ["9"]
+    assert server.paths["/users/9"] == 2  # a renamed customer is seen at the next sync
+
+
+ARTICLES = """\
+format: 1
+label: KB
+base_url: "{account.url}"
+auth: {type: none}
+tickets:
+  request: {path: /tickets}
+  records: tickets
+  side_loads: {orgs: {records: organizations}, people: {records: people}}
+  fields: {remote_id: id, number: id, subject: s, created_at: at, updated_at: at, requester: who, organization: org}
+users:
+  side_load: people
+  fields: {remote_id: id, name: name, organization: org}
+organizations:
+  side_load: orgs
+  fields: {remote_id: id, name: name, domain: {path: domains.0}}
+messages:
+  - request: {path: "/t/{ticket.remote_id}"}
+    fields: {remote_id: id, body: b, created_at: at}
+articles:
+  request: {path: /articles, query: {sort: updated}}
+  records: articles
+  paging: {type: cursor, param: after, next: meta.next}
+  incremental: {type: updated_since, param: since, format: epoch, field: updated, field_format: epoch}
+  fields: {remote_id: id, title: title, body: body, updated_at: {path: updated, date: epoch}}
+"""
+
+
+def test_articles_page_and_come_again_only_when_changed():
+    calls: list[dict[str, str]] = []
+    articles = [{"id": n, "title": f"A{n}", "body": "text", "updated": 1767225600 + n} for n in range(3)]
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        if request.url.path != "/articles":
+            return httpx.Response(404)
+        query = dict(request.url.params)
+        calls.append(query)
+        since = int(query.get("since", 0))
+        listed = [a for a in articles if a["updated"] >= since]
+        start = int(query.get("after", 0))
+        chunk = listed[start:start + 2]
+        more = start + 2 < len(listed)
+        return httpx.Response(200, json={"articles": chunk, "meta": {"next": str(start + 2) if more else None}})
+
+    b = GenericBackend(AccountSettings("x", "https://kb.example.com", None, "t"),
+                       HttpClient("https://kb.example.com", transport=httpx.MockTransport(handle)),
+                       mapping=loads_mapping(ARTICLES))
+    assert b.capabilities.kb and not b.capabilities.templates
+    first, cursor, done = b.pull_articles(None)
+    assert [a.title for a in first] == ["A0", "A1"] and not done
+    second, cursor, done = b.pull_articles(cursor)
+    assert [a.title for a in second] == ["A2"] and done
+    again, cursor, done = b.pull_articles(cursor)
+    assert again == [] and done  # the boundary article is not read twice
+    articles[0]["updated"] = 1767225700
+    changed, _, _ = b.pull_articles(cursor)
+    assert [a.title for a in changed] == ["A0"]
+    assert calls[-1]["since"] == "1767225602"
+
+
+def test_users_and_organizations_from_side_loads_of_the_page():
+    body = {"tickets": [{"id": 1, "s": "x", "at": STAMP, "who": 5, "org": 8}],
+            "people": [{"id": 5, "name": "Five", "org": 9}, {"id": 6, "name": "Not on this page"}],
+            "organizations": [{"id": 8, "name": "Eight", "domains": ["eight.example"]}, {"id": 9, "name": "Nine"},
+                              {"id": 10, "name": "Unnamed here"}]}
+    text = ARTICLES
+    b = GenericBackend(AccountSettings("x", "https://kb.example.com", None, "t"),
+                       HttpClient("https://kb.example.com",
+                                  transport=httpx.MockTransport(lambda r: httpx.Response(200, json=body))),
+                       mapping=loads_mapping(text))
+    page = b.pull(None)
+    assert [(u.remote_id, u.name, u.organization_remote_id) for u in page.users] == [("5", "Five", "9")]
+    assert [(o.remote_id, o.name, o.domain) for o in page.organizations] == [("8", "Eight", "eight.example"),
+                                                                             ("9", "Nine", "")]
+
+
+def test_a_lookup_is_read_again_once_it_is_old():
+    server = Server()
+    b = backend(server)
+    now = {"t": 0.0}
+    b.lookups._clock = lambda: now["t"]
+    b.lookup("agents")
+    now["t"] = 599.0
+    b.lookup("agents")
+    assert server.paths["/agents"] == 1
+    now["t"] = 601.0
+    b.lookup("agents")
+    assert server.paths["/agents"] == 2
+
+
+def test_an_articles_feed_without_its_parameter_is_a_mistake_at_load():
+    from helpdesk_tui.sync.generic.node import MappingError
+
+    with pytest.raises(MappingError, match="key 'articles.incremental': needs 'param'"):
+        loads_mapping(ARTICLES.replace("param: since, ", ""))
+
+
+def test_probes_include_each_lookup_users_by_request_articles_and_templates():
+    server = Server()
+    results = [(name, run()) for name, run in backend(server).probes()]
+    assert results == [("tickets", "2 tickets on the first page"), ("thread", "3 messages in ticket 1"),
+                       ("lookup agents", "2 agents"), ("users", "read user 9"),
+                       ("articles", "1 article on the first page"), ("templates", "1 template on the first page")]
+    assert server.paths["/categories/2/folders"] == 0  # the first page under the first parent only

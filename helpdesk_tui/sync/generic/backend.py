@@ -72,6 +72,8 @@ class GenericBackend(Backend):
         spec = self.mapping
         self.label = spec.label  # type: ignore[misc]  # per instance: the file's (the class has a default)
         self.capabilities = spec.capabilities  # type: ignore[misc]  # per instance, as the label
+        if spec.templates is not None and spec.templates.kind:
+            self.template_kind = spec.templates.kind  # type: ignore[misc]  # per instance, as the label
         self.internal_notes = spec.internal_notes  # False: a Note is refused (the conformance suite reads it)
         self._base = base_context(account)
         self.requester = self._requester(client)
@@ -80,12 +82,13 @@ class GenericBackend(Backend):
         users = PeopleReader(spec.users, self.reader, lambda: self._base) if spec.users else None
         organizations = PeopleReader(spec.organizations, self.reader, lambda: self._base) \
             if spec.organizations else None
-        self.tickets = TicketPuller(spec.tickets, self.reader, lambda: self._base, self.lookups, users, organizations)
+        names = self.lookups.for_reading  # a join's lookup: one that cannot be read leaves names out
+        self.tickets = TicketPuller(spec.tickets, self.reader, lambda: self._base, names, users, organizations)
         self.threads = ThreadReader(spec.messages, spec.batch, self.reader, lambda: self._base,
                                     partial(_join_source, self.lookups, users))
-        self.articles = ListPuller(spec.articles, self.reader, lambda: self._base, self.lookups, "article") \
+        self.articles = ListPuller(spec.articles, self.reader, lambda: self._base, names, "article") \
             if spec.articles else None
-        self.templates = ListPuller(spec.templates, self.reader, lambda: self._base, self.lookups, "template") \
+        self.templates = ListPuller(spec.templates, self.reader, lambda: self._base, names, "template") \
             if spec.templates else None
         try:
             self._writer = Writer(spec.writes, self.requester, lookup=self.lookups, fetch_thread=self.fetch_thread,
@@ -180,8 +183,8 @@ class GenericBackend(Backend):
 
     def check(self) -> str:
         check = self.mapping.check
-        if check is None:
-            self.reader.fetch_page(self.mapping.tickets.stream, self._base, {})
+        if check is None:  # the first page of tickets, asked as a first sync asks it (nothing kept)
+            self.tickets.pull(None, MemoryStatus())
             return f"Signed in to {self.label}."
         answer = self.reader.send(check.request, self._base)
         ident = check.id(answer.body) if check.id is not None else None
@@ -204,7 +207,12 @@ class GenericBackend(Backend):
         return self.tickets.pull(cursor, self.status)
 
     def fetch_thread(self, ticket: RemoteTicket | str) -> list[RemoteMessage]:
-        return self.threads.read(self._ticket_context(ticket))
+        try:
+            return self.threads.read(self._ticket_context(ticket))
+        except (errors.NotFound, errors.Forbidden) as error:
+            # A ticket listed but whose thread the helpdesk will not give (deleted since, or not
+            # this account's to read) is left out of its page and named, not a sync stuck on it.
+            raise ThreadUnreadable(str(error)) from None
 
     def fetch_threads(self, tickets: list[RemoteTicket]) -> dict[str, list[RemoteMessage]]:
         if self.threads.batch is None:
@@ -212,13 +220,13 @@ class GenericBackend(Backend):
         return self.threads.read_many([ticket_context(t) for t in tickets])
 
     def fetch_ticket(self, number: int) -> ChangePage | None:
-        if self.mapping.tickets.one is None:
+        if not self.tickets.can_read_one(by_number=True):
             return super().fetch_ticket(number)
         found = self.tickets.one_with_side_loads(str(number), number=number)
         if found is None:
             return None
         record, side_loads = found
-        env = Env(side_loads, self.lookups, dict(self._base))
+        env = Env(side_loads, self.lookups.for_reading, dict(self._base))
         try:
             ticket = self.tickets.ticket_of(record, env)
         except Unreadable as exc:
@@ -237,13 +245,14 @@ class GenericBackend(Backend):
         if isinstance(ticket, RemoteTicket):
             return ticket_context(ticket)
         remote_id = str(ticket)
-        if self.mapping.tickets.one is not None:
+        if self.tickets.can_read_one(by_number=False):
             # A thread asked for by id alone (before a reply, after an unknown outcome): the kind
             # rules may name the ticket's requester, so the ticket is read first.
             record = self.tickets.one(remote_id)
             if record is not None:
                 try:
-                    return ticket_context(self.tickets.ticket_of(record, Env({}, self.lookups, dict(self._base))))
+                    return ticket_context(self.tickets.ticket_of(record, Env({}, self.lookups.for_reading,
+                                                                             dict(self._base))))
                 except ValueError:
                     pass
         return {"remote_id": remote_id, "number": int(remote_id) if remote_id.isdigit() else None, "raw": {}}
@@ -310,7 +319,7 @@ class GenericBackend(Backend):
         if not ident:
             return f"ticket {ticket.number} names none"
         skipped: list[str] = []
-        found = people.collect([ticket.raw], [ident], Env({}, self.lookups, dict(self._base)), skipped)
+        found = people.collect([ticket.raw], [ident], Env({}, self.lookups.for_reading, dict(self._base)), skipped)
         if skipped:
             raise errors.BadResponse(skipped[0])
         return f"read {what[:-1]} {ident}" if found else f"{self.label} has no {what[:-1]} {ident}"
@@ -338,6 +347,12 @@ class GenericBackend(Backend):
         return httpx.URL(self.client.base_url).host or self.label
 
 
+class ThreadUnreadable(errors.NotFound, ValueError):
+    """A thread the helpdesk refused (404, 403): still a ``NotFound`` to whoever asked for one thread,
+    and a malformed record (a ``ValueError``) to the sync engine, which leaves that ticket out of
+    the page with a sentence."""
+
+
 class MappedBackend(GenericBackend):
     """A shipped mapping: ``mapping_file`` names a file in ``sync/mappings/``; the subclass's
     name, label, options and capabilities are read from it when the class is made."""
@@ -355,6 +370,8 @@ class MappedBackend(GenericBackend):
         cls.label = spec.label
         cls.capabilities = spec.capabilities
         cls.options = (*spec.options, REQUESTS_PER_MINUTE)
+        if spec.templates is not None and spec.templates.kind:
+            cls.template_kind = spec.templates.kind
 
     def __init__(self, account: AccountSettings, client: HttpClient, *, mapping: Mapping | None = None) -> None:
         super().__init__(account, client, mapping=mapping or type(self).spec)
@@ -416,4 +433,4 @@ def _join_source(lookups: Lookups, users: PeopleReader | None, name: str) -> Nam
     people this backend has read, or reads by id)."""
     if name == USERS_JOIN and name not in lookups.specs and users is not None:
         return users
-    return lookups(name)
+    return lookups.for_reading(name)

@@ -177,7 +177,7 @@ class RecordReader(Generic[T]):
                 value = read(record, env)
             except Unreadable:
                 raise
-            except (ValueError, TypeError, OverflowError, KeyError, IndexError, AttributeError) as exc:
+            except (ValueError, TypeError, OverflowError, OSError, KeyError, IndexError, AttributeError) as exc:
                 raise Unreadable(f"its {label} cannot be read ({type(exc).__name__})") from None
             if value is None:
                 if required:
@@ -204,7 +204,13 @@ class RecordReader(Generic[T]):
 
 def _converter(kind: Kind, spec: ValueSpec) -> Callable[[Any], Any]:
     if kind is Kind.TEXT:
-        return lambda value: value if isinstance(value, str) else (None if value is None else text_key(value))
+        def text(value: Any) -> str | None:
+            if isinstance(value, str) or value is None:
+                return value
+            if isinstance(value, (dict, list)):  # the path leads to an object: not text we can show
+                raise TypeError(f"an {type(value).__name__} where text belongs")
+            return text_key(value)
+        return text
     if kind is Kind.INT:
         def integer(value: Any) -> int | None:
             if value is None or value == "":

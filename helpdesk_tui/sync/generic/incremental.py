@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -51,7 +51,7 @@ class Incremental:
     field_format: str | None = None
     lookback: int = 0
     # Seconds before ``since`` that the server's filter brings back as well (Redmine: ``>=T`` is
-    # ``> T-1s`` over stamps it keeps with fractions): what was read there, as it is now, is not
+    # ``> T-1s`` over stamps it keeps with fractions): what was read there, unchanged, is not
     # emitted again by every later sync.
     overlap: int = 0
     initial: datetime | None = None
@@ -72,15 +72,22 @@ class Incremental:
                 return {str(self.cursor_param): state.token}
             start = self.initial or EPOCH
             return {str(self.param): format_date(start, self.format)}
-        if self.type == "full_scan" or self.param is None:
+        value = self.since(state)
+        if self.param is None or value is None:
             return {}
+        return {self.param: value}
+
+    def since(self, state: CursorState) -> Any:
+        """The ``{since}`` a request may name (formatted, ``value`` applied, lookback taken off);
+        None on a first sync without ``initial`` (a key whose lone placeholder it is is left out)."""
+        if self.type not in ("updated_since", "search_query"):
+            return None
         since = parse_date(state.since, None) if state.since else self.initial
         if since is None:
-            return {}
+            return None
         lookback = 0 if state.restart else self.lookback
         shown = format_date(since - timedelta(seconds=lookback), self.format)
-        value = self.value.render({"since": shown}) if self.value is not None else shown
-        return {self.param: value}
+        return self.value.render({"since": shown}) if self.value is not None else shown
 
     def stamp(self, record: Any) -> datetime | None:
         """The record's own stamp (None: it has none, or one we cannot read)."""
@@ -91,7 +98,7 @@ class Incremental:
             return None
         try:
             return parse_date(value, self.field_format)
-        except (ValueError, TypeError, OverflowError):
+        except (ValueError, TypeError, OverflowError, OSError):
             return None
 
 
@@ -132,7 +139,8 @@ def parse_incremental(node: Node | None) -> Incremental:
     lookback = node.get("lookback")
     overlap = node.get("overlap")
     where = node.get("in")
-    return Incremental(**common, param=node.need("param").text(),
+    param = node.get("param")
+    return Incremental(**common, param=param.text() if param is not None else None,
                        value=compile_text(value.text(), value, ("since",)) if value else None,
                        format=check_date_format(fmt) if fmt else "iso8601z",
                        lookback=lookback.integer(minimum=0) if lookback else 0,
@@ -157,22 +165,25 @@ class CursorState:
     # there would list the same capped pages again for ever when more records than the cap
     # changed within the lookback; the next sync looks back again.
     restart: bool = False
-    # ``overlap``: id → "STAMP id#hash" of what was read within that many seconds of the newest stamp
+    # Records at ``newest`` not yet fingerprinted: hashed only when the cursor is written, so the
+    # hot loop hashes the few records at the newest stamp, not every record.
+    _pending: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    # ``overlap``: id → "stamp#fingerprint" of what was read within that many seconds of the newest
+    # stamp (kept in the cursor), and the records not yet fingerprinted.
     recent: dict[str, str] = field(default_factory=dict)
     overlap: int = 0  # the feed's ``overlap`` (set by the puller; not kept in the cursor)
-
-    def __post_init__(self) -> None:
-        # Records at the newest stamp, fingerprinted only when the cursor is written (not a field).
-        self._pending: dict[str, Any] = {}
-        self._recent_pending: dict[str, tuple[str, Any]] = {}  # the same for ``recent``
-        self._seen_of: list[str] | None = None
-        self._seen: set[str] = set()
-        self._newest_set: set[str] = set(self.newest_ids)  # ``newest_ids`` for membership (as ``_seen``)
+    _recent_pending: dict[str, tuple[str, Any]] = field(default_factory=dict, repr=False, compare=False)
+    # ``seen`` as a set for membership (the list it was made from, to notice a replaced list).
+    _seen_of: list[str] | None = field(default=None, repr=False, compare=False)
+    _seen: set[str] = field(default_factory=set, repr=False, compare=False)
 
     def dump(self) -> str:
-        self._flush()
-        data = {k: v for k, v in asdict(self).items() if v not in (None, [], {}) and k != "overlap"}
-        return json.dumps(data, separators=(",", ":"), sort_keys=True)
+        self._settle()
+        data = {"since": self.since, "seen": self.seen, "page": self.page, "newest": self.newest,
+                "newest_ids": self.newest_ids, "token": self.token, "scan": self.scan, "recent": self.recent,
+                "gone_since": self.gone_since, "gone_seen": self.gone_seen, "restart": self.restart}
+        return json.dumps({k: v for k, v in data.items() if v not in (None, [], {}, False)},
+                          separators=(",", ":"), sort_keys=True)
 
     @classmethod
     def load(cls, cursor: str | None) -> CursorState:
@@ -195,27 +206,30 @@ class CursorState:
         if isinstance(data.get("page"), dict):
             state.page = data["page"]
         state.restart = data.get("restart") is True
-        if isinstance(data.get("recent"), dict):
-            state.recent = {str(k): str(v) for k, v in data["recent"].items()}
         if isinstance(data.get("scan"), int) and data["scan"] >= 1:
             state.scan = data["scan"]
+        if isinstance(data.get("recent"), dict):
+            state.recent = {str(k): str(v) for k, v in data["recent"].items()}
         return state
 
     # --- one listing's bookkeeping --------------------------------------------------------
 
     def already_read(self, ident: str, stamp: datetime | None, record: Any = None) -> bool:
-        """A record at exactly the last listing's newest stamp, which that listing read as it is
-        now (given ``record``: the same content; a ticket changed again within that second is new),
-        or one read within ``overlap`` seconds before it, at the same stamp and as it is now."""
-        kept = self.recent.get(ident) if stamp is not None else None
-        if kept is not None and stamp is not None:
-            text, mark = kept.split(" ", 1)
-            if text == _iso(stamp) and (mark == ident or (record is not None and mark == _fingerprint(ident, record))):
+        """A record at exactly the last listing's newest stamp, read then with the same content
+        (stamps in whole seconds: a ticket changed again within that second is read again). A
+        plain id (a cursor written before fingerprints) counts as read."""
+        if stamp is None:
+            return False
+        text = _iso(stamp)
+        kept = self.recent.get(ident)
+        if kept is not None:  # read within the overlap before: the same stamp, and the same content
+            kept_stamp, _, kept_hash = kept.partition("#")
+            if kept_stamp == text and (not kept_hash or record is None or kept_hash == content_hash(record)):
                 return True
-        if stamp is None or self.since is None or _iso(stamp) != self.since:
+        if self.since is None or text != self.since:
             return False
         seen = self._seen_set()
-        return ident in seen or (record is not None and _fingerprint(ident, record) in seen)
+        return ident in seen or (record is not None and _seen_as(ident, record) in seen)
 
     def _seen_set(self) -> set[str]:
         # ``seen`` may hold tens of thousands of ids (a bulk update in one second): searched as a
@@ -225,57 +239,64 @@ class CursorState:
         return self._seen
 
     def saw(self, ident: str, stamp: datetime | None, record: Any = None) -> None:
-        """Track the newest stamp of this listing and the ids (with ``record``: id and content) at it."""
+        """Track the newest stamp of this listing and the records at it."""
         if stamp is None:
             return
         text = _iso(stamp)
+        moved = self.newest is None or text > self.newest
+        if moved:
+            self.newest, self.newest_ids, self._pending = text, [], {ident: record}
+        elif text == self.newest:
+            self._pending[ident] = record
         if self.overlap:
             self._recent_pending[ident] = (text, record)
-        if self.newest is None or text > self.newest:
-            self.newest, self.newest_ids, self._pending, self._newest_set = text, [], {}, set()
-        elif text != self.newest:
-            return
-        if record is not None:
-            self._pending[ident] = record
-        else:
-            self._add_newest(ident)
+            if moved:
+                self._prune()
 
-    def _add_newest(self, mark: str) -> None:
-        if len(self._newest_set) != len(self.newest_ids):  # replaced from outside (load)
-            self._newest_set = set(self.newest_ids)
-        if mark not in self._newest_set:
-            self._newest_set.add(mark)
-            self.newest_ids.append(mark)
+    def _floor(self) -> str:
+        assert self.newest is not None
+        return _iso(datetime.fromisoformat(self.newest) - timedelta(seconds=self.overlap))
 
-    def _flush(self) -> None:
+    def _prune(self) -> None:
+        """Oldest first: what falls out of the overlap behind the newest stamp is never asked for again."""
+        floor = self._floor()
+        self.recent = {k: v for k, v in self.recent.items() if v.partition("#")[0] >= floor}
+        self._recent_pending = {k: v for k, v in self._recent_pending.items() if v[0] >= floor}
+
+    def _settle(self) -> None:
+        known = set(self.newest_ids)  # a set: thousands of records at one stamp, never a list search each
         for ident, record in self._pending.items():
-            self._add_newest(_fingerprint(ident, record))
+            key = _seen_as(ident, record) if record is not None else ident
+            if key not in known:
+                known.add(key)
+                self.newest_ids.append(key)
         self._pending = {}
-        if self._recent_pending or self.recent:
-            # Only what lies within ``overlap`` of the newest stamp is ever brought back again.
-            top = max([t for t, _ in self._recent_pending.values()] + [v.split(" ", 1)[0] for v in self.recent.values()])
-            floor = _iso(datetime.fromisoformat(top) - timedelta(seconds=self.overlap))
+        if self._recent_pending:
+            self._prune()
             for ident, (text, record) in self._recent_pending.items():
-                if text >= floor:
-                    self.recent[ident] = f"{text} {_fingerprint(ident, record) if record is not None else ident}"
+                self.recent[ident] = f"{text}#{content_hash(record)}" if record is not None else text
             self._recent_pending = {}
-            self.recent = {k: v for k, v in self.recent.items() if v.split(" ", 1)[0] >= floor}
 
     def listing_done(self) -> None:
         """The listing is complete: the next one asks for what changed after its newest stamp."""
-        self._flush()
+        self._settle()
         if self.newest is not None:
             if self.newest == self.since:
                 self.seen = sorted(set(self.seen) | set(self.newest_ids))
             elif self.since is None or self.newest > self.since:
                 self.since, self.seen = self.newest, list(self.newest_ids)
-        self.page, self.newest, self.newest_ids, self._newest_set = None, None, [], set()
+        self.page, self.newest, self.newest_ids = None, None, []
 
 
-def _fingerprint(ident: str, record: Any) -> str:
-    """``id#hash`` of a record's JSON: what tells a boundary record read before from one changed since."""
+def content_hash(record: Any) -> str:
+    """A record's fingerprint: its JSON, keys sorted (a full scan's change test, a boundary record's
+    identity)."""
     text = json.dumps(record, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False)
-    return f"{ident}#{hashlib.blake2b(text.encode('utf-8'), digest_size=8).hexdigest()}"
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
+
+
+def _seen_as(ident: str, record: Any) -> str:
+    return f"{ident}#{content_hash(record)}"
 
 
 def _iso(moment: datetime) -> str:

@@ -12,12 +12,12 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from helpdesk_tui.content.sanitize import clean_line
-from helpdesk_tui.domain.remote import RemoteTemplate
+from helpdesk_tui.domain.remote import RemoteArticle, RemoteTemplate
 from helpdesk_tui.sync.generic.fields import Unreadable
 from helpdesk_tui.sync.generic.incremental import CursorState
 from helpdesk_tui.sync.generic.mapping import ListStream
+from helpdesk_tui.sync.generic.paging import PageState
 from helpdesk_tui.sync.generic.streams import Reader
-from helpdesk_tui.sync.generic.ticket_pull import content_hash
 from helpdesk_tui.sync.generic.values import Env, NameLookup
 
 log = logging.getLogger(__name__)
@@ -35,9 +35,14 @@ class ListPuller:
     def pull(self, cursor: str | None) -> tuple[list[Any], str | None, bool]:
         """One page after ``cursor``: (records, the next cursor, done)."""
         if self.spec.parents:
-            return self.read_all(), None, True
+            listed: list[str] = []
+            found = self.read_all(listed)
+            return found + self._gone(_known(cursor), listed), _known_cursor(listed), True
+        if self.spec.incremental is None:
+            return self._whole(cursor)
         spec = self.spec
         state = CursorState.load(cursor)
+        state.overlap = spec.incremental.overlap if spec.incremental is not None else 0
         filters = spec.incremental.filter(state) if spec.incremental is not None else {}
         query, body = ({}, filters) if spec.incremental is not None and spec.incremental.in_body else (filters, {})
         fetched = self.reader.fetch_page(spec.stream, self.base(), state.page or {}, extra_query=query,
@@ -47,10 +52,9 @@ class ListPuller:
         for record in fetched.records:
             ident = spec.reader.remote_id(record, env) or ""
             stamp = spec.incremental.stamp(record) if spec.incremental is not None else None
-            seen_as = f"{ident}#{content_hash(record)}" if stamp is not None else ident  # as ticket_pull
-            if state.already_read(seen_as, stamp):
+            if state.already_read(ident, stamp, record):
                 continue
-            state.saw(seen_as, stamp)
+            state.saw(ident, stamp, record)
             self._read(record, env, out)
         following = fetched.next
         if following is not None and not spec.stream.paging.capped(following):
@@ -59,15 +63,42 @@ class ListPuller:
         state.listing_done()
         return out, state.dump(), True
 
-    def read_all(self) -> list[Any]:
-        """Every record (templates each sync; articles under parents)."""
+    def read_all(self, listed: list[str] | None = None) -> list[Any]:
+        """Every record (templates each sync; articles under parents); ``listed`` gets each id."""
         out: list[Any] = []
         for context in self._leaves(0, dict(self.base())):
             for page in self.reader.fetch_all(self.spec.stream, context):
                 env = Env(page.side_loads, self.lookup, context)
                 for record in page.records:
+                    if listed is not None:
+                        listed.append(self.spec.reader.remote_id(record, env) or "")
                     self._read(record, env, out)
         return out
+
+    def _whole(self, cursor: str | None) -> tuple[list[Any], str | None, bool]:
+        """A listing read whole each sync, a page a call: what the last whole listing had and this
+        one did not is gone from the helpdesk (passed on archived, so it leaves the cache)."""
+        saved = _json(cursor)
+        page = saved.get("page")
+        state: PageState = page if isinstance(page, dict) else {}
+        listed = [str(i) for i in saved.get("listed") or () if isinstance(i, (str, int))]
+        fetched = self.reader.fetch_page(self.spec.stream, self.base(), state)
+        env = Env(fetched.side_loads, self.lookup, dict(self.base()))
+        out: list[Any] = []
+        for record in fetched.records:
+            listed.append(self.spec.reader.remote_id(record, env) or "")
+            self._read(record, env, out)
+        following = fetched.next
+        if following is not None and not self.spec.stream.paging.capped(following):
+            return out, json.dumps({"page": following, "listed": listed, "known": _known(cursor)}), False
+        return out + self._gone(_known(cursor), listed), _known_cursor(listed), True
+
+    def _gone(self, known: list[str], listed: list[str]) -> list[Any]:
+        if self.what != "article":
+            return []
+        present = set(listed)
+        return [RemoteArticle(remote_id=ident, title="", body="", archived=True)
+                for ident in known if ident and ident not in present]
 
     def first_page(self) -> list[Any]:
         """The first page only (under the first parent of each level): ``account test``'s probe."""
@@ -107,6 +138,24 @@ class ListPuller:
         if isinstance(item, RemoteTemplate):
             item.body = translate_placeholders(item.body, self.spec.placeholders)
         out.append(item)
+
+
+def _json(cursor: str | None) -> dict[str, Any]:
+    try:
+        data = json.loads(cursor) if cursor else {}
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _known_cursor(listed: list[str]) -> str | None:
+    """The cursor after a whole listing: its ids (None when it listed nothing: nothing to compare)."""
+    return json.dumps({"known": listed}) if listed else None
+
+
+def _known(cursor: str | None) -> list[str]:
+    """The ids of the last whole listing, as the cursor keeps them."""
+    return [str(i) for i in _json(cursor).get("known") or () if isinstance(i, (str, int))]
 
 
 # A helpdesk's own template syntax: ``{{ … }}``, ``{% … %}``, and a stray ``{{``, ``{%`` or ``{#``.

@@ -2,19 +2,25 @@
 
 A mapping declares each (``lookups: {agents: {request, records, id, name}}``); fields turn an
 id into a name through one (``join: agents``) and writes turn our name into the id. A lookup
-is read the first time it is needed, once per backend instance.
+is read the first time it is needed, and again once it is ten minutes old.
 """
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from helpdesk_tui.sync import errors
 from helpdesk_tui.sync.generic.node import Node
 from helpdesk_tui.sync.generic.paths import Path, compile_path
 from helpdesk_tui.sync.generic.streams import Reader, StreamSpec, parse_stream
 from helpdesk_tui.sync.generic.values import text_key
+
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -64,19 +70,43 @@ class Lookup:
 
 
 class Lookups:
-    """The declared lookups of one backend, each read on first use."""
+    """The declared lookups of one backend, each read on first use, and again when it is older
+    than ``max_age`` seconds (the app's backend lives for the session: an agent added since must
+    become assignable without a restart)."""
 
-    def __init__(self, specs: Mapping[str, LookupSpec], reader: Reader, context: Callable[[], Mapping[str, Any]]) -> None:
+    def __init__(self, specs: Mapping[str, LookupSpec], reader: Reader, context: Callable[[], Mapping[str, Any]],
+                 *, max_age: float = 600.0, clock: Callable[[], float] = time.monotonic) -> None:
         self.specs = dict(specs)
         self._reader = reader
         self._context = context
         self._read: dict[str, Lookup] = {}
+        self._read_at: dict[str, float] = {}
+        self._unreadable: dict[str, Lookup] = {}  # read for fields despite a failure: empty
+        self.max_age = max_age
+        self._clock = clock
 
     def __call__(self, name: str) -> Lookup:
         found = self._read.get(name)
-        if found is None:
+        if found is None or self._clock() - self._read_at[name] > self.max_age:
             found = self._read[name] = self.load(name)
+            self._read_at[name] = self._clock()
+            self._unreadable.pop(name, None)
         return found
+
+    def for_reading(self, name: str) -> Lookup:
+        """The lookup for a field's ``join``: one the account may not read (403, 404, an answer not
+        as the mapping says) makes its names unknown, not every sync fail; it is tried again by
+        the next backend (a write that needs it still fails with the reason)."""
+        found = self._unreadable.get(name)
+        if found is not None and self._clock() - self._read_at.get(name, 0.0) <= self.max_age:
+            return found
+        try:
+            return self(name)
+        except (errors.Forbidden, errors.NotFound, errors.BadResponse) as error:
+            log.warning("the lookup %s cannot be read, its names are left out: %s", name, error)
+            found = self._unreadable[name] = Lookup([])
+            self._read_at[name] = self._clock()
+            return found
 
     def load(self, name: str) -> Lookup:
         spec = self.specs[name]

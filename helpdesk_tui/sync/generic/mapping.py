@@ -84,6 +84,10 @@ class OneTicket:
 
     request: RequestSpec  # roots: number, remote_id
     record: Path
+    # What it can be asked by: a request naming {remote_id} (or {number}) answers for that; one
+    # naming either answers for both when the fields read remote_id and number from the same place.
+    by_id: bool = True
+    by_number: bool = True
 
 
 @dataclass(frozen=True)
@@ -151,6 +155,7 @@ class ListStream:
     incremental: Incremental | None
     reader: RecordReader[Any]
     placeholders: tuple[tuple[str, str], ...] = ()
+    kind: str | None = None  # templates: what the helpdesk calls them ("macro", "canned response")
 
 
 @dataclass(frozen=True)
@@ -180,8 +185,25 @@ class Mapping:
 
 
 def load_mapping(path: FilePath, *, shown: str | None = None) -> Mapping:
-    """Read and compile the mapping file at ``path``; ``MappingError`` with one sentence."""
-    return parse_mapping(load(path, shown=shown))
+    """Read and compile the mapping file at ``path``; ``MappingError`` with one sentence.
+
+    A file is compiled once per process while it stays the same (its size and modification
+    time): adding an account checks it, builds the client and the backend from it, and each
+    compile takes tens of milliseconds."""
+    try:
+        stat = path.stat()
+        key: tuple[str, int, int, str | None] | None = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, shown)
+    except OSError:
+        key = None  # load() says why in a sentence
+    if key is not None and key in _COMPILED:
+        return _COMPILED[key]
+    compiled = parse_mapping(load(path, shown=shown))
+    if key is not None:
+        _COMPILED[key] = compiled
+    return compiled
+
+
+_COMPILED: dict[tuple[str, int, int, str | None], Mapping] = {}
 
 
 def loads_mapping(text: str, file: str = "mapping.yaml") -> Mapping:
@@ -189,7 +211,9 @@ def loads_mapping(text: str, file: str = "mapping.yaml") -> Mapping:
 
 
 def parse_mapping(root: Node) -> Mapping:
-    root.only(*TOP_KEYS)
+    # Top-level keys starting with "x-" hold YAML anchors for the rest of the file (`&name`, `*name`,
+    # `<<: *name`), as docker-compose files do: not read themselves.
+    root.only(*TOP_KEYS, *(key for key, _child in root.items() if key.startswith("x-")))
     fmt = root.need("format")
     if fmt.value != 1:
         raise fmt.error("must be 1 (the only format this version reads)")
@@ -308,7 +332,8 @@ def _side_load_names(node: Node) -> set[str]:
 
 
 def _tickets(node: Node, joins: Collection[str]) -> TicketStream:
-    stream = parse_stream(node, BASE_ROOTS, also=("incremental", "deleted", "fields", "one", "gone"))
+    # {since}: the incremental filter's value, for an API that wants it elsewhere than one parameter
+    stream = parse_stream(node, (*BASE_ROOTS, "since"), also=("incremental", "deleted", "fields", "one", "gone"))
     deleted = node.get("deleted")
     gone = node.get("gone")
     if gone is not None and not isinstance(gone.value, list):
@@ -318,9 +343,17 @@ def _tickets(node: Node, joins: Collection[str]) -> TicketStream:
     if one is not None:
         one.only("request", "record")
         record = one.get("record")
-        one_spec = OneTicket(parse_request(one.need("request"), (*BASE_ROOTS, "number", "remote_id")),
-                             compile_path(record.text() if record else "@", record or one))
-    return TicketStream(stream, parse_incremental(node.get("incremental")),
+        request = parse_request(one.need("request"), (*BASE_ROOTS, "number", "remote_id"))
+        fields = node.need("fields")
+        same = fields.get("remote_id") is not None and fields.get("number") is not None \
+            and fields.need("remote_id").value == fields.need("number").value
+        one_spec = OneTicket(request, compile_path(record.text() if record else "@", record or one),
+                             by_id=same or "remote_id" in request.names, by_number=same or "number" in request.names)
+    incremental = parse_incremental(node.get("incremental"))
+    if incremental.type in ("updated_since", "search_query") and incremental.param is None \
+            and "since" not in stream.request.names:
+        raise node.need("incremental").error("needs 'param', or {since} in the tickets request: where the filter goes")
+    return TicketStream(stream, incremental,
                         parse_condition(deleted, BASE_ROOTS) if deleted is not None else None,
                         reader_for("ticket", node.need("fields"), joins=joins, context_roots=BASE_ROOTS), one_spec,
                         tuple(parse_stream(child, BASE_ROOTS) for child in gone.each()) if gone is not None else ())
@@ -396,16 +429,22 @@ def _list_stream(node: Node | None, what: str, lookups: set[str]) -> ListStream 
             name = child.need("as").text()
             parents.append(Parent(stream, name))
             roots.append(name)
-    also = ["fields", "parents", "incremental"] + (["placeholders"] if what == "template" else [])
+    also = ["fields", "parents", "incremental"] + (["placeholders", "kind"] if what == "template" else [])
     stream = parse_stream(node, roots, also=also)
     placeholders = node.get("placeholders")
     pairs = tuple((key, child.text()) for key, child in placeholders.items()) if placeholders is not None else ()
     incremental = node.get("incremental")
     if incremental is not None and parents:
         raise incremental.error("cannot be used with parents: a nested listing is read whole each time")
-    return ListStream(tuple(parents), stream, parse_incremental(incremental) if incremental is not None else None,
+    kind = node.get("kind")
+    feed = parse_incremental(incremental) if incremental is not None else None
+    if incremental is not None and feed is not None and feed.type in ("updated_since", "search_query") \
+            and feed.param is None:
+        raise incremental.error("needs 'param': the parameter that asks for what changed")
+    return ListStream(tuple(parents), stream, feed,
                       reader_for(what, node.need("fields"), joins=lookups | _side_load_names(node),
-                                 context_roots=(*BASE_ROOTS, *(p.name for p in parents))), pairs)
+                                 context_roots=(*BASE_ROOTS, *(p.name for p in parents))), pairs,
+                      kind.text() if kind is not None else None)
 
 
 def _capabilities(node: Node | None, incremental: Incremental, *, kb: bool, templates: bool) -> tuple[Capabilities, bool]:

@@ -1,6 +1,6 @@
 """The users and organizations a page of tickets names, as ``users:`` / ``organizations:`` say:
 an object inside each ticket record (``in_ticket``), a side-load of the tickets' answer
-(``side_load``), or a request per id (``request``: each id read once per backend instance).
+(``side_load``), or a request per id (``request``: each id read once per listing, i.e. per sync).
 
 ``name_for`` is the built-in ``join: users``: the name of a person this backend has read, or
 (when the section has a ``request``) of one read now by id, so a message's author id shows as
@@ -34,6 +34,10 @@ class PeopleReader:
             self._fetched[key] = self._fetch(key, Env(context=dict(self._base())), [])
             name = self._names.get(key)
         return name
+
+    def forget(self) -> None:
+        """A new listing begins (a new sync): people read by request are read again when named."""
+        self._fetched.clear()
 
     def collect(self, raws: Iterable[Any], ids: Iterable[str | None], env: Env, skipped: list[str]) -> list[Any]:
         """Ours for ``raws`` (the ticket records, for ``in_ticket``) and ``ids`` (who they name)."""

@@ -9,6 +9,7 @@ caller's business.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -100,19 +101,18 @@ class Fetched:
 
 
 class Reader:
-    """Sends a stream's requests for one backend: the requester, and a cache of answers so the
-    same GET is sent once per thread (``cache`` is reset by the caller) and an expanded record
-    once per sync."""
+    """Sends a stream's requests for one backend: the requester; a caller's ``cache`` of answers
+    (the same GET sent once per thread: passed in, never kept here, as two threads of the app may
+    read two tickets at once) and the expanded records, read once per page."""
 
     def __init__(self, requester: Requester, label: str) -> None:
         self.requester = requester
         self.label = label
-        self.cache: dict[str, Answer] | None = None  # set by a caller that wants answers shared
         self.expanded: dict[str, Any] = {}
 
     def fetch_page(self, spec: StreamSpec, context: Mapping[str, Any], state: PageState | None = None, *,
                    extra_query: Mapping[str, Any] | None = None, extra_body: Mapping[str, Any] | None = None,
-                   strict: bool = True) -> Fetched:
+                   strict: bool = True, cache: dict[str, Answer] | None = None) -> Fetched:
         state = state or {}
         url = spec.paging.url(state)
         if url is not None:
@@ -120,25 +120,32 @@ class Reader:
         else:
             query = {**(extra_query or {}), **spec.paging.query(state)}
             body = {**(extra_body or {}), **spec.paging.body(state)}
-            answer = self._send(spec.request, context, query, body)
+            answer = self._send(spec.request, context, query, body, cache)
         records = self.records(spec, answer, strict=strict)
         listed = records
+        # Where the next page is depends on what the server listed, not on what is kept of it.
+        following = spec.paging.next_state(state, answer, len(records))
+        if following is not None and spec.paging.type in ("page_number", "offset") and records:
+            mark = _page_mark(records)
+            if mark == state.get("mark"):
+                raise errors.BadResponse(
+                    f"{self._host(answer)} answered the next page with the same records: the mapping's paging "
+                    f"for {self.label} does not reach the next page (check its parameter names).")
+            following["mark"] = mark
         side = side_loads_of(spec, answer.body)
         if spec.expand is not None:
             records = [self.expand(spec.expand, context, record) for record in records]
         if spec.skip is not None:
             records = [record for record in records if not _skipped(spec.skip, record, context)]
-        # The records the server sent move the paging (a short page, an offset), not those
-        # ``skip:`` left: one skipped record made a full page look like the last one.
-        following = spec.paging.next_state(state, answer, len(listed))
         return Fetched(records, side, answer, going_round(state, following, listed))
 
-    def fetch_all(self, spec: StreamSpec, context: Mapping[str, Any], *, strict: bool = True) -> Iterator[Fetched]:
+    def fetch_all(self, spec: StreamSpec, context: Mapping[str, Any], *, strict: bool = True,
+                  cache: dict[str, Answer] | None = None) -> Iterator[Fetched]:
         """Every page of the stream, in order."""
         state: PageState | None = {}
         pages = 0
         while state is not None:
-            fetched = self.fetch_page(spec, context, state, strict=strict)
+            fetched = self.fetch_page(spec, context, state, strict=strict, cache=cache)
             yield fetched
             state = fetched.next
             pages += 1
@@ -177,17 +184,17 @@ class Reader:
         return value
 
     def send(self, request: RequestSpec, context: Mapping[str, Any]) -> Answer:
-        return self._send(request, context, {}, {})
+        return self._send(request, context, {}, {}, None)
 
     def _send(self, request: RequestSpec, context: Mapping[str, Any], query: Mapping[str, Any],
-              body: Mapping[str, Any]) -> Answer:
-        if self.cache is not None and request.method == "GET":
+              body: Mapping[str, Any], cache: dict[str, Answer] | None) -> Answer:
+        if cache is not None and request.method == "GET":
             key = _key(request, self.requester.context(context), query)
-            cached = self.cache.get(key)
+            cached = cache.get(key)
             if cached is not None:
                 return cached
             answer = self.requester.send(request, context, extra_query=query or None)
-            self.cache[key] = answer
+            cache[key] = answer
             return answer
         return self.requester.send(request, context, extra_query=query or None, extra_body=body or None)
 
@@ -201,6 +208,12 @@ def _key(request: RequestSpec, context: dict[str, Any], query: Mapping[str, Any]
     rendered = request.query.render(context) if request.query is not None else {}
     return json.dumps([request.method, str(request.path.render(context)), rendered, dict(query or {})],
                       sort_keys=True, default=str)
+
+
+def _page_mark(records: list[Any]) -> str:
+    """A page's fingerprint: two pages in a row with the same one mean the paging goes nowhere."""
+    text = json.dumps(records, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
 
 
 def side_loads_of(spec: StreamSpec, body: Any) -> dict[str, dict[str, Any]]:

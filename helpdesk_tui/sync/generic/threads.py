@@ -16,6 +16,7 @@ from helpdesk_tui.content.sanitize import clean_line
 from helpdesk_tui.domain.remote import RemoteMessage
 from helpdesk_tui.sync.generic.fields import Unreadable
 from helpdesk_tui.sync.generic.mapping import MessagePart, ThreadBatch
+from helpdesk_tui.sync.generic.requests import Answer
 from helpdesk_tui.sync.generic.streams import Reader
 from helpdesk_tui.sync.generic.values import Env, NameLookup, text_key
 
@@ -33,22 +34,19 @@ class ThreadReader:
         """The thread of the ticket ``ticket`` (its context: our fields and ``raw``)."""
         context = {**self._base(), "ticket": ticket}
         messages: list[RemoteMessage] = []
-        previous = self._reader.cache
-        self._reader.cache = {}
+        answers: dict[str, Answer] = {}  # parts reading the same request send it once
         self._reader.expanded.clear()  # a thread is read as the server has it now
-        try:
-            for part in self.parts:
-                if part.when is not None and not part.when.test(ticket, Env(context=context)):
-                    continue
-                embedded = _embedded(part, ticket, context)
-                pages = [(embedded, {})] if embedded is not None else (
-                    (page.records, page.side_loads) for page in self._reader.fetch_all(part.stream, context, strict=False))
-                for records, side_loads in pages:
-                    env = Env(side_loads, self._lookup, context)
-                    for record in records:
-                        messages.append(_message(part.reader.read, record, env, ticket))
-        finally:
-            self._reader.cache = previous
+        for part in self.parts:
+            if part.when is not None and not part.when.test(ticket, Env(context=context)):
+                continue
+            embedded = _embedded(part, ticket, context)
+            pages = [(embedded, {})] if embedded is not None else (
+                (page.records, page.side_loads)
+                for page in self._reader.fetch_all(part.stream, context, strict=False, cache=answers))
+            for records, side_loads in pages:
+                env = Env(side_loads, self._lookup, context)
+                for record in records:
+                    messages.append(_message(part.reader.read, record, env, ticket))
         messages.sort(key=lambda m: m.created_at)
         return messages
 

@@ -9,8 +9,6 @@ is written so a sync interrupted after any page resumes at the next one.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -19,7 +17,7 @@ from helpdesk_tui.content.sanitize import clean_line
 from helpdesk_tui.domain.remote import ChangePage, RemoteTicket
 from helpdesk_tui.sync import errors
 from helpdesk_tui.sync.generic.fields import Unreadable
-from helpdesk_tui.sync.generic.incremental import CursorState
+from helpdesk_tui.sync.generic.incremental import CursorState, content_hash
 from helpdesk_tui.sync.generic.mapping import TicketStream
 from helpdesk_tui.sync.generic.people import PeopleReader
 from helpdesk_tui.sync.generic.paging import PageState
@@ -48,13 +46,18 @@ class TicketPuller:
         state = CursorState.load(cursor)
         state.overlap = incremental.overlap
         starting = not state.page  # the first page of a listing (its total is the pull's)
+        if starting:
+            for people in (self.users, self.organizations):
+                if people is not None:
+                    people.forget()
         self.reader.expanded.clear()  # an expanded record is fresh for each page
         filters = incremental.filter(state)
         query, body = ({}, filters) if incremental.in_body else (filters, {})
+        context = {**self.base(), "since": incremental.since(state)}
         if incremental.type == "export_cursor":
-            fetched = self.reader.fetch_page(spec.stream, self.base(), {}, extra_query=query)
+            fetched = self.reader.fetch_page(spec.stream, context, {}, extra_query=query)
         else:
-            fetched = self.reader.fetch_page(spec.stream, self.base(), state.page or {}, extra_query=query,
+            fetched = self.reader.fetch_page(spec.stream, context, state.page or {}, extra_query=query,
                                              extra_body=body)
         page = ChangePage()
         env = Env(fetched.side_loads, self.lookup, dict(self.base()))
@@ -200,7 +203,7 @@ class TicketPuller:
         missing = sorted((key for key, value in status.all().items() if value.split(" ")[1:] != [current]),
                          key=lambda k: (len(k), k))
         for ident in missing:
-            record = self.one(ident) if self.spec.one is not None else None
+            record = self.one(ident) if self.can_read_one(by_number=False) else None
             if record is None:
                 page.deleted_ticket_ids.append(ident)
                 status.delete(ident)
@@ -210,8 +213,13 @@ class TicketPuller:
             if raw is not None:
                 taken.append(raw)
 
+    def can_read_one(self, *, by_number: bool) -> bool:
+        one = self.spec.one
+        return one is not None and (one.by_number if by_number else one.by_id)
+
     def one(self, ident: str, *, number: int | None = None) -> Any | None:
-        """The record of one ticket by ``tickets.one`` (None: the helpdesk has no such ticket)."""
+        """The record of one ticket by ``tickets.one``, by its remote id ``ident`` (or by its
+        ``number``); None: the helpdesk has no such ticket, or the mapping cannot ask that way."""
         found = self.one_with_side_loads(ident, number=number)
         return found[0] if found is not None else None
 
@@ -219,7 +227,7 @@ class TicketPuller:
         """``one``'s record and the side-loads of its answer (read as the listing's are: the
         same search with the ticket's people beside it)."""
         one = self.spec.one
-        if one is None:
+        if one is None or not self.can_read_one(by_number=number is not None):
             return None
         try:
             answer = self.reader.send(one.request, {**self.base(), "remote_id": ident,
@@ -229,6 +237,8 @@ class TicketPuller:
         record = one.record(answer.body)
         if not isinstance(record, dict):
             return None
+        if number is None and self.spec.reader.remote_id(record, Env(context=dict(self.base()))) != ident:
+            return None  # a search answering with another ticket
         if self.spec.stream.expand is not None:
             record = self.reader.expand(self.spec.stream.expand, self.base(), record)
         return record, side_loads_of(self.spec.stream, answer.body)
@@ -244,12 +254,6 @@ class TicketPuller:
 
     def ticket_of(self, record: Any, env: Env) -> RemoteTicket:
         return self.spec.reader.read(record, env)
-
-
-def content_hash(record: Any) -> str:
-    """What a full scan compares: the record's JSON, keys sorted."""
-    text = json.dumps(record, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False)
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
 
 
 def _bounded(skipped: list[str]) -> list[str]:
