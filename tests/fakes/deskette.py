@@ -58,7 +58,7 @@ from typing import Any
 from tests.fakes import http_fake
 from tests.fakes.deskette_endpoints import Answer, Endpoints, file_answer
 from tests.fakes.deskette_state import ApiError, DesketteState
-from tests.fakes.http_fake import FakeHttpServer, Matching, read_request, take_fault
+from tests.fakes.http_fake import FakeHttpServer, Matching, read_request, take_fault, write_answer
 
 API_KEY = "dk_live_7f3a9c"
 
@@ -265,18 +265,7 @@ class FakeDeskette(Endpoints, FakeHttpServer):
 
 def _send(handler: BaseHTTPRequestHandler, status: int, headers: dict[str, str], body: Any) -> None:
     data = body if isinstance(body, bytes) else (b"" if body is None else json.dumps(body).encode())
-    try:
-        handler.send_response(status)
-        if "Content-Type" not in headers:
-            handler.send_header("Content-Type", "application/json; charset=utf-8")
-        handler.send_header("Content-Length", str(len(data)))
-        for name, value in headers.items():
-            handler.send_header(name, value)
-        handler.end_headers()
-        handler.wfile.write(data)
-        handler.wfile.flush()
-    except OSError:  # the client gave up
-        handler.close_connection = True
+    write_answer(handler, status, {"Content-Type": "application/json; charset=utf-8", **headers}, data)
 
 
 def wait_until_next_second() -> None:

@@ -48,7 +48,8 @@ from urllib.parse import urlsplit
 from tests.fakes import http_fake
 from tests.fakes.freshdesk_endpoints import Endpoints, Request
 from tests.fakes.freshdesk_state import ApiError, FreshdeskState
-from tests.fakes.http_fake import FakeHttpServer, LoggedRequest, Matching, read_request, take_fault, under_lock
+from tests.fakes.http_fake import (FakeHttpServer, LoggedRequest, Matching, read_request, take_fault, under_lock,
+                                   write_answer)
 
 
 @dataclass
@@ -260,18 +261,7 @@ class FakeFreshdesk(Endpoints, FakeHttpServer):
 
 def _send(handler: BaseHTTPRequestHandler, status: int, headers: dict[str, str], body: Any) -> None:
     data = body if isinstance(body, bytes) else b"" if body is None else json.dumps(body).encode()
-    headers = {"Content-Type": "application/json; charset=utf-8", **headers}
-    try:
-        handler.send_response(status)
-        for name, value in headers.items():
-            handler.send_header(name, value)
-        handler.send_header("Content-Length", str(len(data)))
-        handler.end_headers()
-        if data:
-            handler.wfile.write(data)
-        handler.wfile.flush()
-    except OSError:  # the client gave up: nothing to answer
-        handler.close_connection = True
+    write_answer(handler, status, {"Content-Type": "application/json; charset=utf-8", **headers}, data)
 
 
 __all__ = ["FakeFreshdesk", "Fault", "LoggedRequest"]

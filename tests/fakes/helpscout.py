@@ -45,7 +45,6 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl
@@ -53,25 +52,14 @@ from urllib.parse import parse_qsl
 from tests.fakes import http_fake
 from tests.fakes.helpscout_endpoints import Answer, Endpoints
 from tests.fakes.helpscout_state import ApiError, HelpScoutState
-from tests.fakes.http_fake import FakeHttpServer, LoggedRequest, Matching, read_request, take_fault, under_lock
+from tests.fakes.http_fake import (FakeHttpServer, Fault, Faults, LoggedRequest, hold_or_drop, read_request,
+                                   take_fault, under_lock, write_answer)
 
 TOKEN_LIFETIME = 172_800
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
 
 
-@dataclass
-class Fault(Matching):
-    status: int | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-    body: Any = None
-    drop: bool = False
-    after: bool = False  # apply the request, then drop the answer or answer ``status``
-    method: str | None = None
-    path: str | None = None  # a regular expression searched in the request path
-    times: int = 1
-
-
-class FakeHelpScout(Endpoints, FakeHttpServer):
+class FakeHelpScout(Endpoints, Faults, FakeHttpServer):
     thread_name = "fake-helpscout"
     methods = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
@@ -179,22 +167,7 @@ class FakeHelpScout(Endpoints, FakeHttpServer):
 
     # --- faults --------------------------------------------------------------------------
 
-    def fail(self, status: int, *, times: int = 1, headers: dict[str, str] | None = None, body: Any = None,
-             method: str | None = None, path: str | None = None, after: bool = False) -> Fault:
-        """The next ``times`` matching requests answer ``status`` (after=True: applied first)."""
-        fault = Fault(status=status, headers=dict(headers or {}), body=body or {"message": f"injected {status}"},
-                      times=times, method=method, path=path, after=after)
-        with self.lock:
-            self._faults.append(fault)
-        return fault
-
-    def drop(self, *, times: int = 1, after: bool = True, method: str | None = None,
-             path: str | None = None) -> Fault:
-        """Close the connection without answering (after=True: the request was applied first)."""
-        fault = Fault(drop=True, after=after, times=times, method=method, path=path)
-        with self.lock:
-            self._faults.append(fault)
-        return fault
+    # ``fail`` and ``drop`` (``http_fake.Faults``): the error body is ``{"message": "injected …"}``.
 
     # --- serving -------------------------------------------------------------------------
 
@@ -207,8 +180,7 @@ class FakeHelpScout(Endpoints, FakeHttpServer):
             fault = take_fault(self._faults, method, path)
             limited = self._spend(2 if method in WRITES else 1)
         if fault is not None and not fault.after:
-            if fault.drop:
-                handler.close_connection = True
+            if hold_or_drop(fault, handler):
                 return
             entry.status = fault.status
             _send(handler, fault.status or 500, fault.headers, fault.body)
@@ -219,8 +191,7 @@ class FakeHelpScout(Endpoints, FakeHttpServer):
             return
         status, extra, body = self._dispatch(method, path, query, handler.headers, raw)
         if fault is not None:  # after=True: applied, then the answer is lost or replaced
-            if fault.drop:
-                handler.close_connection = True
+            if hold_or_drop(fault, handler):
                 return
             status, extra, body = fault.status or status, fault.headers, fault.body
         entry.status = status
@@ -292,18 +263,8 @@ class FakeHelpScout(Endpoints, FakeHttpServer):
 
 def _send(handler: BaseHTTPRequestHandler, status: int, headers: dict[str, str], body: Any) -> None:
     data = b"" if body is None else json.dumps(body, separators=(",", ":")).encode()
-    try:
-        handler.send_response(status)
-        if body is not None:
-            handler.send_header("Content-Type", "application/hal+json;charset=UTF-8")
-        handler.send_header("Content-Length", str(len(data)))
-        for name, value in headers.items():
-            handler.send_header(name, value)
-        handler.end_headers()
-        handler.wfile.write(data)
-        handler.wfile.flush()
-    except OSError:  # the client gave up: nothing to answer
-        handler.close_connection = True
+    typed = {} if body is None else {"Content-Type": "application/hal+json;charset=UTF-8"}
+    write_answer(handler, status, {**typed, **headers}, data)
 
 
 __all__ = ["FakeHelpScout", "Fault", "LoggedRequest"]

@@ -19,8 +19,9 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar, Protocol, Self, TypeVar
 from urllib.parse import parse_qsl, urlsplit
@@ -117,14 +118,9 @@ def read_request(handler: BaseHTTPRequestHandler, *, secret: str = "authorizatio
 
 
 @dataclass
-class LoggedRequest:
+class LoggedRequest(Incoming):
     """A request in a fake's log (``requests``); ``status`` None: no answer was sent (dropped)."""
 
-    method: str
-    path: str
-    query: dict[str, str]
-    headers: dict[str, str]
-    body: bytes
     status: int | None = None
 
     @classmethod
@@ -153,10 +149,86 @@ class Matching:
     times: int
 
     def matches(self, method: str, path: str) -> bool:
-        return (self.method is None or self.method == method) and (self.path is None or bool(re.search(self.path, path)))
+        return self.method in (None, method) and (self.path is None or bool(re.search(self.path, path)))
 
 
 F = TypeVar("F", bound=Matching)
+
+
+@dataclass
+class Fault(Matching):
+    """A fault queued for the next ``times`` matching requests: held ``delay`` seconds, the
+    connection dropped, or answered ``status`` with ``headers`` and ``body``; ``after``: the
+    request is applied first and then its answer is held, lost or replaced."""
+
+    status: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    body: Any = None
+    delay: float = 0.0
+    drop: bool = False
+    after: bool = False
+    method: str | None = None
+    path: str | None = None
+    times: int = 1
+
+
+class Faults:
+    """``fail``, ``delay`` and ``drop`` for a fake that keeps its queue in ``_faults``; a fake
+    names the error body it answers (``injected_body``) and may queue a richer ``fault_type``."""
+
+    lock: threading.RLock
+    _faults: list[Any]
+    fault_type: ClassVar[type[Fault]] = Fault
+
+    def injected_body(self, status: int) -> Any:
+        return {"message": f"injected {status}"}
+
+    def inject(self, fault: Fault) -> Fault:
+        with self.lock:
+            self._faults.append(fault)
+        return fault
+
+    def fail(self, status: int, *, times: int = 1, headers: dict[str, str] | None = None, body: Any = None,
+             method: str | None = None, path: str | None = None, after: bool = False) -> Fault:
+        """The next ``times`` matching requests answer ``status`` (after=True: applied first)."""
+        body = body if body is not None else self.injected_body(status)
+        return self.inject(self.fault_type(status=status, headers=dict(headers or {}), body=body, times=times,
+                                           method=method, path=path, after=after))
+
+    def delay(self, seconds: float, *, times: int = 1, after: bool = False, method: str | None = None,
+              path: str | None = None) -> Fault:
+        """Hold the next matching requests ``seconds`` (after=True: apply first, then hold the answer)."""
+        return self.inject(self.fault_type(delay=seconds, after=after, times=times, method=method, path=path))
+
+    def drop(self, *, times: int = 1, after: bool = True, method: str | None = None,
+             path: str | None = None) -> Fault:
+        """Close the connection without answering (after=True: the request was applied first)."""
+        return self.inject(self.fault_type(drop=True, after=after, times=times, method=method, path=path))
+
+
+def hold_or_drop(fault: Fault, handler: BaseHTTPRequestHandler) -> bool:
+    """Hold the answer for the fault's delay; True when the fault drops the connection instead."""
+    if fault.delay:
+        time.sleep(fault.delay)
+    if fault.drop:
+        handler.close_connection = True
+        return True
+    return False
+
+
+def write_answer(handler: BaseHTTPRequestHandler, status: int, headers: dict[str, str], data: bytes) -> None:
+    """Send the status, ``headers`` and ``Content-Length``, then ``data``; a client that gave up
+    (a timeout test) closes the connection, with nothing to answer."""
+    try:
+        handler.send_response(status)
+        for name, value in headers.items():
+            handler.send_header(name, value)
+        handler.send_header("Content-Length", str(len(data)))
+        handler.end_headers()
+        handler.wfile.write(data)
+        handler.wfile.flush()
+    except OSError:
+        handler.close_connection = True
 
 
 def take_fault(faults: list[F], method: str, path: str) -> F | None:
@@ -188,5 +260,5 @@ def under_lock(name: str, state_class: type) -> Callable[..., Any]:
     return call
 
 
-__all__ = ["FakeHandler", "FakeHttpServer", "Incoming", "LoggedRequest", "Matching", "read_request", "requests_to",
-           "take_fault", "under_lock"]
+__all__ = ["FakeHandler", "FakeHttpServer", "Fault", "Faults", "Incoming", "LoggedRequest", "Matching", "hold_or_drop",
+           "read_request", "requests_to", "take_fault", "under_lock", "write_answer"]

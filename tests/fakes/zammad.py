@@ -50,34 +50,21 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from tests.fakes import http_fake
-from tests.fakes.http_fake import FakeHttpServer, LoggedRequest, Matching, read_request, take_fault, under_lock
+from tests.fakes.http_fake import (FakeHttpServer, Fault, Faults, LoggedRequest, hold_or_drop, read_request,
+                                   take_fault, under_lock, write_answer)
 from tests.fakes.zammad_endpoints import Endpoints
 from tests.fakes.zammad_kb import KnowledgeBase, TextModules
 from tests.fakes.zammad_state import ApiError, ZammadState
 
 
-@dataclass
-class Fault(Matching):
-    status: int | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-    body: Any = None
-    delay: float = 0.0
-    drop: bool = False
-    after: bool = False  # apply the request, then delay / drop / answer with ``status``
-    method: str | None = None
-    path: str | None = None  # a regular expression searched in the request path
-    times: int = 1
-
-
 _Route = tuple[str, re.Pattern[str], Callable[..., tuple[int, Any]]]
 
 
-class FakeZammad(Endpoints, FakeHttpServer):
+class FakeZammad(Endpoints, Faults, FakeHttpServer):
     thread_name = "fake-zammad"
 
     def __init__(self, *, email: str = "agent@example.com", token: str = "fake-zammad-token",
@@ -191,32 +178,14 @@ class FakeZammad(Endpoints, FakeHttpServer):
 
     # --- faults --------------------------------------------------------------------------
 
-    def inject(self, fault: Fault) -> Fault:
-        with self.lock:
-            self._faults.append(fault)
-        return fault
-
-    def fail(self, status: int, *, times: int = 1, headers: dict[str, str] | None = None, body: Any = None,
-             method: str | None = None, path: str | None = None, after: bool = False) -> Fault:
-        """The next ``times`` matching requests answer ``status`` (after=True: applied first)."""
-        body = body if body is not None else {"error": f"injected {status}", "error_human": f"injected {status}"}
-        return self.inject(Fault(status=status, headers=dict(headers or {}), body=body, times=times,
-                                 method=method, path=path, after=after))
+    def injected_body(self, status: int) -> Any:
+        return {"error": f"injected {status}", "error_human": f"injected {status}"}
 
     def rate_limit(self, *, times: int = 1, retry_after: int | str = 1, method: str | None = None,
                    path: str | None = None) -> Fault:
         """The next ``times`` matching requests answer 429 with ``Retry-After``."""
         return self.fail(429, times=times, headers={"Retry-After": str(retry_after)}, method=method, path=path,
                          body=b"Retry later\n")
-
-    def delay(self, seconds: float, *, times: int = 1, after: bool = False, method: str | None = None,
-              path: str | None = None) -> Fault:
-        return self.inject(Fault(delay=seconds, after=after, times=times, method=method, path=path))
-
-    def drop(self, *, times: int = 1, after: bool = True, method: str | None = None,
-             path: str | None = None) -> Fault:
-        """Close the connection without answering (after=True: the request was applied first)."""
-        return self.inject(Fault(drop=True, after=after, times=times, method=method, path=path))
 
     # --- serving -------------------------------------------------------------------------
 
@@ -229,10 +198,7 @@ class FakeZammad(Endpoints, FakeHttpServer):
             fault = take_fault(self._faults, method, path)
             throttled = self._throttled()
         if fault is not None and not fault.after:
-            if fault.delay:
-                time.sleep(fault.delay)
-            if fault.drop:
-                handler.close_connection = True
+            if hold_or_drop(fault, handler):
                 return
             if fault.status is not None:
                 entry.status = fault.status
@@ -244,10 +210,7 @@ class FakeZammad(Endpoints, FakeHttpServer):
             return
         status, body = self._dispatch(method, path, query, handler.headers, raw)
         if fault is not None and fault.after:
-            if fault.delay:
-                time.sleep(fault.delay)
-            if fault.drop:
-                handler.close_connection = True
+            if hold_or_drop(fault, handler):
                 return
             if fault.status is not None:
                 status, body = fault.status, fault.body
@@ -309,17 +272,7 @@ def _send(handler: BaseHTTPRequestHandler, status: int, headers: dict[str, str],
         data, content_type = body, "text/plain; charset=utf-8"
     else:
         data, content_type = json.dumps(body).encode(), "application/json; charset=utf-8"
-    try:
-        handler.send_response(status)
-        handler.send_header("Content-Type", content_type)
-        handler.send_header("Content-Length", str(len(data)))
-        for name, value in headers.items():
-            handler.send_header(name, value)
-        handler.end_headers()
-        handler.wfile.write(data)
-        handler.wfile.flush()
-    except OSError:  # the client gave up (a timeout test): nothing to answer
-        handler.close_connection = True
+    write_answer(handler, status, {"Content-Type": content_type, **headers}, data)
 
 
 __all__ = ["FakeZammad", "Fault", "LoggedRequest"]

@@ -56,28 +56,22 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from tests.fakes import http_fake
-from tests.fakes.http_fake import FakeHttpServer, Matching, read_request, take_fault, under_lock
+from tests.fakes.http_fake import (FakeHttpServer, Faults, hold_or_drop, read_request, take_fault, under_lock,
+                                   write_answer)
 from tests.fakes.zendesk_base import ApiError, encode
 from tests.fakes.zendesk_endpoints import Endpoints, Replay
 from tests.fakes.zendesk_state import ZendeskState
 
 
 @dataclass
-class Fault(Matching):
-    status: int | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-    body: Any = None
-    delay: float = 0.0
-    drop: bool = False
-    after: bool = False  # apply the request, then delay / drop / answer with ``status``
-    method: str | None = None
-    path: str | None = None  # a regular expression searched in the request path
-    times: int = 1
+class Fault(http_fake.Fault):
+    """A fault that may also answer what a broken or hostile server sends (``hostile``)."""
+
     raw: bytes | None = None  # the answer's body byte for byte (escape sequences and all), not JSON-encoded
     trickle: float = 0.0  # seconds between the answer's bytes (a server that never quite stops)
     size: int = 0  # an answer of this many bytes (JSON-ish filler), streamed without being built in memory
@@ -91,8 +85,9 @@ class LoggedRequest(http_fake.LoggedRequest):
 _Route = tuple[str, re.Pattern[str], Callable[..., tuple[int, dict[str, str], Any]]]
 
 
-class FakeZendesk(Endpoints, FakeHttpServer):
+class FakeZendesk(Endpoints, Faults, FakeHttpServer):
     thread_name = "fake-zendesk"
+    fault_type = Fault
 
     def __init__(self, *, email: str = "agent@example.com", token: str = "fake-api-token",
                  password: str | None = None, oauth_token: str | None = None, agent_name: str = "Alex Agent",
@@ -183,28 +178,14 @@ class FakeZendesk(Endpoints, FakeHttpServer):
 
     # --- faults --------------------------------------------------------------------------
 
-    def inject(self, fault: Fault) -> Fault:
-        with self.lock:
-            self._faults.append(fault)
-        return fault
-
-    def fail(self, status: int, *, times: int = 1, headers: dict[str, str] | None = None, body: Any = None,
-             method: str | None = None, path: str | None = None, after: bool = False) -> Fault:
-        """The next ``times`` matching requests answer ``status`` (after=True: applied first)."""
-        body = body if body is not None else {"error": "InjectedFault", "description": f"injected {status}"}
-        return self.inject(Fault(status=status, headers=dict(headers or {}), body=body, times=times,
-                                 method=method, path=path, after=after))
+    def injected_body(self, status: int) -> Any:
+        return {"error": "InjectedFault", "description": f"injected {status}"}
 
     def rate_limit(self, *, times: int = 1, retry_after: int | str = 1, method: str | None = None,
                    path: str | None = None) -> Fault:
         """The next ``times`` matching requests answer 429 with ``Retry-After``."""
         return self.fail(429, times=times, headers={"Retry-After": str(retry_after)}, method=method, path=path,
                          body={"error": "TooManyRequests", "description": "Rate limit exceeded"})
-
-    def delay(self, seconds: float, *, times: int = 1, after: bool = False, method: str | None = None,
-              path: str | None = None) -> Fault:
-        """Hold the next matching requests ``seconds`` (after=True: apply first, then hold the answer)."""
-        return self.inject(Fault(delay=seconds, after=after, times=times, method=method, path=path))
 
     def hostile(self, *, status: int = 200, raw: bytes | None = None, trickle: float = 0.0, size: int = 0,
                 times: int = 1, method: str | None = None, path: str | None = None,
@@ -213,11 +194,6 @@ class FakeZendesk(Endpoints, FakeHttpServer):
         sent a byte every ``trickle`` seconds, or a body of ``size`` bytes."""
         return self.inject(Fault(status=status, raw=raw, trickle=trickle, size=size, times=times, method=method,
                                  path=path, headers=dict(headers or {})))
-
-    def drop(self, *, times: int = 1, after: bool = True, method: str | None = None,
-             path: str | None = None) -> Fault:
-        """Close the connection without answering (after=True: the request was applied first)."""
-        return self.inject(Fault(drop=True, after=after, times=times, method=method, path=path))
 
     # --- serving -------------------------------------------------------------------------
 
@@ -229,10 +205,7 @@ class FakeZendesk(Endpoints, FakeHttpServer):
             self.requests.append(entry)
             fault = entry.fault = take_fault(self._faults, method, path)
         if fault is not None and not fault.after:
-            if fault.delay:
-                time.sleep(fault.delay)
-            if fault.drop:
-                handler.close_connection = True
+            if hold_or_drop(fault, handler):
                 return
             if fault.raw is not None or fault.trickle or fault.size:
                 entry.status = fault.status or 200
@@ -246,10 +219,7 @@ class FakeZendesk(Endpoints, FakeHttpServer):
             return
         status, extra, body = self._dispatch(method, path, query, handler.headers, raw)
         if fault is not None and fault.after:
-            if fault.delay:
-                time.sleep(fault.delay)
-            if fault.drop:
-                handler.close_connection = True
+            if hold_or_drop(fault, handler):
                 return
             if fault.status is not None:
                 status, extra, body = fault.status, fault.headers, fault.body
@@ -342,18 +312,8 @@ _STORAGE = re.compile(r"/storage/(\w+)")
 
 def _send(handler: BaseHTTPRequestHandler, status: int, headers: dict[str, str], body: Any) -> None:
     data = body if isinstance(body, bytes) else encode(body)  # bytes: an attachment's content
-    try:
-        handler.send_response(status)
-        handler.send_header("Content-Type", "application/octet-stream" if isinstance(body, bytes)
-                            else "application/json; charset=utf-8")
-        handler.send_header("Content-Length", str(len(data)))
-        for name, value in headers.items():
-            handler.send_header(name, value)
-        handler.end_headers()
-        handler.wfile.write(data)
-        handler.wfile.flush()
-    except OSError:  # the client gave up (a timeout test): nothing to answer
-        handler.close_connection = True
+    content_type = "application/octet-stream" if isinstance(body, bytes) else "application/json; charset=utf-8"
+    write_answer(handler, status, {"Content-Type": content_type, **headers}, data)
 
 
 def _send_hostile(handler: BaseHTTPRequestHandler, fault: Fault) -> None:
