@@ -7,7 +7,7 @@ and how to change ``k`` tickets behind its back. Fakes and server actions are th
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import httpx
@@ -34,6 +34,16 @@ def _seed_zendesk(fake: FakeZendesk, n: int) -> list[int]:
     return ids
 
 
+def _zendesk_touch(fake: FakeZendesk, ids: list[int]) -> Callable[[int], None]:
+    """A change to the first ``k`` seeded tickets' subjects, as another agent's."""
+
+    def touch(k: int) -> None:
+        for ticket in ids[:k]:
+            fake.update_ticket(ticket, subject=f"Printer {ticket} offline (changed)")
+
+    return touch
+
+
 @scenario("zendesk", 2000)
 @contextmanager
 def zendesk(n: int) -> Iterator[Setup]:
@@ -45,11 +55,7 @@ def zendesk(n: int) -> Iterator[Setup]:
             account = AccountSettings(name="zd", url=fake.url, user="agent@example.com", token=fake.token)
             return zd.ZendeskBackend(account, zd.make_client(account, policy=QUICK, transport=transport))
 
-        def touch(k: int) -> None:
-            for ticket in ids[:k]:
-                fake.update_ticket(ticket, subject=f"Printer {ticket} offline (changed)")
-
-        yield Setup(backend, touch)
+        yield Setup(backend, _zendesk_touch(fake, ids))
 
 
 @scenario("zendesk-mapped", 2000)
@@ -64,11 +70,7 @@ def zendesk_mapped(n: int) -> Iterator[Setup]:
             return ZendeskMappedBackend(account, ZendeskMappedBackend.make_client(account, policy=QUICK,
                                                                                   transport=transport))
 
-        def touch(k: int) -> None:
-            for ticket in ids[:k]:
-                fake.update_ticket(ticket, subject=f"Printer {ticket} offline (changed)")
-
-        yield Setup(backend, touch)
+        yield Setup(backend, _zendesk_touch(fake, ids))
 
 
 @scenario("zammad", 5000)

@@ -1,6 +1,24 @@
-"""Helpers for tests that run against the shared real servers."""
+"""Helpers for backend tests: reading a backend's whole change feed, and a backend that sees only
+some tickets (the shared real servers hold every other test's tickets too)."""
 
 from __future__ import annotations
+
+from typing import Any
+
+from helpdesk_tui.sync.contract import ChangePage
+
+
+def pull_all(backend: Any, cursor: str | None = None, *, most: int = 1_000) -> tuple[list[ChangePage], str | None]:
+    """Every page of ``backend.pull`` from ``cursor`` until one says it is done; the pages and the
+    cursor to go on from. A feed that has not ended after ``most`` pages fails the test."""
+    pages = []
+    for _ in range(most):
+        page = backend.pull(cursor)
+        pages.append(page)
+        cursor = page.cursor
+        if page.done:
+            return pages, cursor
+    raise AssertionError("the pull never finished")
 
 
 class Only:

@@ -14,17 +14,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from filelock import FileLock
 
-REPO = Path(__file__).resolve().parent.parent
+from tests.server_start import REPO, Done, real_server, tail
+
 SCRIPT = REPO / "scripts" / "servers" / "django_helpdesk.sh"
 WORK = REPO / ".ci-work" / "django-helpdesk"
 ADMIN_USER = "admin"
@@ -55,18 +53,20 @@ class DjangoHelpdeskServer:
         return done.stdout
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def _prepare(port: int) -> tuple[Path, dict[str, str]]:
+    # The script itself locks the shared venv and template database.
+    root = WORK / f"run-{port}-{os.getpid()}"
+    env = {**os.environ, "ROOT": str(root), "DH_PORT": str(port), "DH_VENV": str(WORK / "dh-venv"),
+           "REUSE_VENV": "1", "DH_ADMIN_PASS": ADMIN_PASSWORD}
+    env.pop("SMOKE", None)
+    return root, env
 
 
-def _start(env: dict[str, str]) -> subprocess.CompletedProcess[str] | None:
-    """Run the start script; None when it took too long."""
-    try:
-        return subprocess.run(["bash", str(SCRIPT)], env=env, capture_output=True, text=True, timeout=900)
-    except subprocess.TimeoutExpired:
-        return None
+def _explain(done: Done | None) -> str:
+    if done is None:
+        return "Starting django-helpdesk took more than 15 minutes (pip install from PyPI?)."
+    return (f"Could not install or start django-helpdesk with {SCRIPT.relative_to(REPO)} "
+            f"(exit {done.returncode}); the tests need it (pip from PyPI, python3 -m venv):\n{tail(done)}")
 
 
 @pytest.fixture(scope="session")
@@ -74,33 +74,8 @@ def django_helpdesk_server() -> Iterator[DjangoHelpdeskServer]:
     if shutil.which("bash") is None or shutil.which("curl") is None or shutil.which("flock") is None:
         pytest.fail("The django-helpdesk server needs bash, curl and flock on PATH.", pytrace=False)
     WORK.mkdir(parents=True, exist_ok=True)
-    # pytest-xdist workers each start a server of their own, one at a time: a port is only
-    # taken for sure once its server listens, so the next worker's free port is another one.
-    # (The script itself locks the shared venv and template database.)
-    with FileLock(str(WORK / "start.lock")):
-        started = time.monotonic()  # the start itself, not the wait for another worker's
-        port = _free_port()
-        root = WORK / f"run-{port}-{os.getpid()}"
-        env = {**os.environ, "ROOT": str(root), "DH_PORT": str(port), "DH_VENV": str(WORK / "dh-venv"),
-               "REUSE_VENV": "1", "DH_ADMIN_PASS": ADMIN_PASSWORD}
-        env.pop("SMOKE", None)
-        done = _start(env)
-    if done is None:
-        subprocess.run(["bash", str(SCRIPT), "stop"], env=env, capture_output=True, timeout=60)
-        pytest.fail("Starting django-helpdesk took more than 15 minutes (pip install from PyPI?).",
-                    pytrace=False)
-    if done.returncode != 0:
-        subprocess.run(["bash", str(SCRIPT), "stop"], env=env, capture_output=True, timeout=60)
-        tail = "\n".join((done.stdout + done.stderr).splitlines()[-25:])
-        pytest.fail(f"Could not install or start django-helpdesk with {SCRIPT.relative_to(REPO)} "
-                    f"(exit {done.returncode}); the tests need it (pip from PyPI, python3 -m venv):\n{tail}",
-                    pytrace=False)
-    server = DjangoHelpdeskServer(
-        url=f"http://127.0.0.1:{port}", token=(root / "dh-token.txt").read_text().strip(),
-        admin_user=ADMIN_USER, admin_password=ADMIN_PASSWORD, root=root, python=WORK / "dh-venv" / "bin" / "python",
-        project=root / "dh-project", start_seconds=time.monotonic() - started)
-    try:
-        yield server
-    finally:
-        subprocess.run(["bash", str(SCRIPT), "stop"], env=env, capture_output=True, timeout=60)
-        shutil.rmtree(root, ignore_errors=True)
+    with real_server(SCRIPT, WORK, _prepare, _explain) as run:
+        yield DjangoHelpdeskServer(
+            url=f"http://127.0.0.1:{run.port}", token=(run.root / "dh-token.txt").read_text().strip(),
+            admin_user=ADMIN_USER, admin_password=ADMIN_PASSWORD, root=run.root,
+            python=WORK / "dh-venv" / "bin" / "python", project=run.root / "dh-project", start_seconds=run.seconds)

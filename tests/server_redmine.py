@@ -14,9 +14,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,9 +21,9 @@ from typing import Any
 
 import httpx
 import pytest
-from filelock import FileLock
 
-REPO = Path(__file__).resolve().parent.parent
+from tests.server_start import REPO, Done, real_server, tail
+
 SCRIPT = REPO / "scripts" / "servers" / "redmine.sh"
 WORK = REPO / ".ci-work" / "redmine"
 PROJECT = "helpdesk"
@@ -95,23 +92,26 @@ class RedmineApi:
         return response.content
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _port_taken(done: subprocess.CompletedProcess[str]) -> bool:
+def _port_taken(done: Done) -> bool:
+    # Rails binds seconds after the port was found free: on a busy machine another process may
+    # take it first. Another port then, not a failed session.
     said = done.stdout + done.stderr
     return "Address already in use" in said or "is already taken" in said
 
 
-def _start(env: dict[str, str]) -> subprocess.CompletedProcess[str] | None:
-    """Run the start script; None when it took too long."""
-    try:
-        return subprocess.run(["bash", str(SCRIPT)], env=env, capture_output=True, text=True, timeout=900)
-    except subprocess.TimeoutExpired:
-        return None
+def _prepare(port: int) -> tuple[Path, dict[str, str]]:
+    root = WORK / f"port-{port}"  # a ROOT per run (pid file, database, files, logs)
+    env = {**os.environ, "ROOT": str(root), "REDMINE_PORT": str(port), "REDMINE_TEMPLATE": str(WORK / "template")}
+    env.pop("SMOKE", None)
+    return root, env
+
+
+def _explain(done: Done | None) -> str:
+    if done is None:
+        return "Starting Redmine took more than 15 minutes (apt-get install?)."
+    return (f"Could not install or start Redmine with {SCRIPT.relative_to(REPO)} (exit {done.returncode}); "
+            f"the Redmine tests need it (Debian packages redmine, redmine-sqlite, ruby-webrick; root for "
+            f"apt-get):\n{tail(done)}")
 
 
 @pytest.fixture(scope="session")
@@ -119,43 +119,10 @@ def redmine_server() -> Iterator[RedmineServer]:
     if shutil.which("bash") is None or shutil.which("curl") is None:
         pytest.fail("The Redmine test server needs bash and curl on PATH.", pytrace=False)
     WORK.mkdir(parents=True, exist_ok=True)
-    # pytest-xdist workers each start a server of their own, one at a time: the apt-get install
-    # and the template are shared, and a port is only surely taken once its server listens.
-    with FileLock(str(WORK / "start.lock")):
-        started = time.monotonic()  # the start itself, not the wait for another worker's
-        for _ in range(3):
-            port = _free_port()
-            root = WORK / f"port-{port}"  # a ROOT per run (pid file, database, files, logs)
-            env = {**os.environ, "ROOT": str(root), "REDMINE_PORT": str(port),
-                   "REDMINE_TEMPLATE": str(WORK / "template")}
-            env.pop("SMOKE", None)
-            done = _start(env)
-            # Rails binds seconds after the port was found free: on a busy machine another
-            # process may take it first. Another port then, not a failed session.
-            if done is None or done.returncode == 0 or not _port_taken(done):
-                break
-            subprocess.run(["bash", str(SCRIPT), "stop"], env=env, capture_output=True, timeout=60)
-            shutil.rmtree(root, ignore_errors=True)
-    if done is None:
-        subprocess.run(["bash", str(SCRIPT), "stop"], env=env, capture_output=True, timeout=60)
-        pytest.fail("Starting Redmine took more than 15 minutes (apt-get install?).", pytrace=False)
-    if done.returncode != 0:
-        subprocess.run(["bash", str(SCRIPT), "stop"], env=env, capture_output=True, timeout=60)
-        tail = "\n".join((done.stdout + done.stderr).splitlines()[-25:])
-        pytest.fail(f"Could not install or start Redmine with {SCRIPT.relative_to(REPO)} (exit {done.returncode}); "
-                    f"the Redmine tests need it (Debian packages redmine, redmine-sqlite, ruby-webrick; root for "
-                    f"apt-get):\n{tail}", pytrace=False)
-    server = RedmineServer(url=f"http://127.0.0.1:{port}", key=(root / "api-key").read_text().strip(),
-                           agent2_key=(root / "agent2-key").read_text().strip(), root=root,
-                           start_seconds=time.monotonic() - started,
-                           custom_fields={name: number for number, _, name in (
-                               line.partition(" ") for line in (root / "custom-fields").read_text().splitlines())})
-    try:
-        yield server
-    finally:
-        subprocess.run(["bash", str(SCRIPT), "stop"], env=env, capture_output=True, timeout=60)
-        for _ in range(3):  # a process that was still exiting may recreate a file as we go
-            shutil.rmtree(root, ignore_errors=True)
-            if not root.exists():
-                break
-            time.sleep(0.5)
+    with real_server(SCRIPT, WORK, _prepare, _explain, port_taken=_port_taken) as run:
+        root = run.root
+        yield RedmineServer(url=f"http://127.0.0.1:{run.port}", key=(root / "api-key").read_text().strip(),
+                            agent2_key=(root / "agent2-key").read_text().strip(), root=root,
+                            start_seconds=run.seconds,
+                            custom_fields={name: number for number, _, name in (
+                                line.partition(" ") for line in (root / "custom-fields").read_text().splitlines())})

@@ -20,10 +20,8 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,9 +29,9 @@ from typing import Any
 
 import httpx
 import pytest
-from filelock import FileLock
 
-REPO = Path(__file__).resolve().parent.parent
+from tests.server_start import REPO, Done, real_server, tail
+
 SCRIPT = REPO / "scripts" / "servers" / "roundup.sh"
 WORK = REPO / ".ci-work" / "roundup"
 ADMIN = "admin"
@@ -119,18 +117,11 @@ def _work() -> Path:
     return fallback
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _run(env: dict[str, str], *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str] | None:
-    try:
-        return subprocess.run(["bash", str(SCRIPT), *args], env=env, capture_output=True, text=True,
-                              timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return None
+def _explain(done: Done | None) -> str:
+    why = "took more than 10 minutes" if done is None else f"failed (exit {done.returncode})"
+    return (f"Starting Roundup with {SCRIPT.relative_to(REPO)} {why}; the Roundup tests need it "
+            f"(/usr/bin/python3 with venv, PyPI package roundup, root to start it as nobody):\n"
+            f"{'' if done is None else tail(done)}")
 
 
 @pytest.fixture(scope="session")
@@ -138,28 +129,16 @@ def roundup_server() -> Iterator[RoundupServer]:
     if shutil.which("bash") is None:
         pytest.fail("The Roundup test server needs bash on PATH.", pytrace=False)
     work = _work()
-    # pytest-xdist workers each start a server of their own, one at a time: the venv and the
-    # template tracker are shared, and a port is only taken for sure once its server listens.
-    with FileLock(str(work / "start.lock")):
-        started = time.monotonic()
-        port = _free_port()
+
+    def prepare(port: int) -> tuple[Path, dict[str, str]]:
         root = work / f"port-{port}"  # tracker, logs, pid file, passwords: this run's own
         env = {**os.environ, "ROOT": str(root), "ROUNDUP_PORT": str(port), "ROUNDUP_VENV": str(work / "venv"),
                "ROUNDUP_TEMPLATE": str(work / "template")}
         env.pop("FRESH", None)
-        done = _run(env)
-    if done is None or done.returncode != 0:
-        _run(env, "stop", timeout=60)
-        tail = "" if done is None else "\n".join((done.stdout + done.stderr).splitlines()[-25:])
-        why = "took more than 10 minutes" if done is None else f"failed (exit {done.returncode})"
-        pytest.fail(f"Starting Roundup with {SCRIPT.relative_to(REPO)} {why}; the Roundup tests need it "
-                    f"(/usr/bin/python3 with venv, PyPI package roundup, root to start it as nobody):\n{tail}",
-                    pytrace=False)
-    server = RoundupServer(origin=f"http://127.0.0.1:{port}", password=(root / "admin-pw").read_text().strip(),
-                           agent2_password=(root / "agent2-pw").read_text().strip(), root=root,
-                           start_seconds=time.monotonic() - started)
-    try:
-        yield server
-    finally:
-        _run(env, "stop", timeout=60)
-        shutil.rmtree(root, ignore_errors=True)
+        return root, env
+
+    with real_server(SCRIPT, work, prepare, _explain, timeout=600) as run:
+        yield RoundupServer(origin=f"http://127.0.0.1:{run.port}",
+                            password=(run.root / "admin-pw").read_text().strip(),
+                            agent2_password=(run.root / "agent2-pw").read_text().strip(), root=run.root,
+                            start_seconds=run.seconds)

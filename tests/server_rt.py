@@ -14,18 +14,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 import pytest
-from filelock import FileLock
 
-REPO = Path(__file__).resolve().parent.parent
+from tests.server_start import REPO, Done, real_server, tail
+
 SCRIPT = REPO / "scripts" / "servers" / "rt5.sh"
 WORK = REPO / ".ci-work" / "rt"
 ROOT_USER = "root"
@@ -50,12 +47,6 @@ class RtServer:
         return httpx.Client(base_url=self.api, headers={"Authorization": f"token {self.token}"}, timeout=30)
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class RtApi:
     """Test-side REST2 access as root, to set up and to look behind the backend's back."""
 
@@ -76,12 +67,22 @@ class RtApi:
         return self.call("GET", f"/ticket/{number}")
 
 
-def _start(env: dict[str, str]) -> subprocess.CompletedProcess[str] | None:
-    """Run the start script; None when it took too long."""
-    try:
-        return subprocess.run(["bash", str(SCRIPT)], env=env, capture_output=True, text=True, timeout=900)
-    except subprocess.TimeoutExpired:
-        return None
+def _prepare(port: int) -> tuple[Path, dict[str, str]]:
+    # A ROOT per run (pid file, database, mail, logs); the apt-get install and the template
+    # database are shared.
+    root = WORK / f"port-{port}"
+    env = {**os.environ, "ROOT": str(root), "RT_PORT": str(port), "RT_ROOT_PASS": ROOT_PASSWORD,
+           "RT_TEMPLATE": str(WORK / "rt5-template")}
+    env.pop("SMOKE", None)
+    return root, env
+
+
+def _explain(done: Done | None) -> str:
+    if done is None:
+        return "Starting Request Tracker took more than 15 minutes (apt-get install?)."
+    return (f"Could not install or start Request Tracker 5 with {SCRIPT.relative_to(REPO)} "
+            f"(exit {done.returncode}); the RT tests need it (Debian packages request-tracker5, "
+            f"rt5-db-sqlite, rt5-standalone; root for apt-get):\n{tail(done)}")
 
 
 @pytest.fixture(scope="session")
@@ -89,36 +90,6 @@ def rt_server() -> Iterator[RtServer]:
     if shutil.which("bash") is None or shutil.which("curl") is None:
         pytest.fail("The Request Tracker test server needs bash and curl on PATH.", pytrace=False)
     WORK.mkdir(parents=True, exist_ok=True)
-    # pytest-xdist workers each start a server of their own, one at a time: the script's
-    # apt-get install and template database are shared, and a port is only taken for sure
-    # once its server listens, so the next worker's free port is another one.
-    with FileLock(str(WORK / "start.lock")):
-        started = time.monotonic()  # the start itself, not the wait for another worker's
-        port = _free_port()
-        # A ROOT per run (pid file, database, mail, logs); the template database is shared.
-        root = WORK / f"port-{port}"
-        env = {**os.environ, "ROOT": str(root), "RT_PORT": str(port), "RT_ROOT_PASS": ROOT_PASSWORD,
-               "RT_TEMPLATE": str(WORK / "rt5-template")}
-        env.pop("SMOKE", None)
-        done = _start(env)
-    if done is None:
-        subprocess.run(["bash", str(SCRIPT), "stop"], env=env, capture_output=True, timeout=60)
-        pytest.fail("Starting Request Tracker took more than 15 minutes (apt-get install?).", pytrace=False)
-    if done.returncode != 0:
-        subprocess.run(["bash", str(SCRIPT), "stop"], env=env, capture_output=True, timeout=60)
-        tail = "\n".join((done.stdout + done.stderr).splitlines()[-25:])
-        pytest.fail(f"Could not install or start Request Tracker 5 with {SCRIPT.relative_to(REPO)} "
-                    f"(exit {done.returncode}); the RT tests need it (Debian packages request-tracker5, "
-                    f"rt5-db-sqlite, rt5-standalone; root for apt-get):\n{tail}", pytrace=False)
-    server = RtServer(url=f"http://127.0.0.1:{port}", token=(root / "rt5" / "root-token").read_text().strip(),
-                      user=ROOT_USER, password=ROOT_PASSWORD, root=root,
-                      start_seconds=time.monotonic() - started)
-    try:
-        yield server
-    finally:
-        subprocess.run(["bash", str(SCRIPT), "stop"], env=env, capture_output=True, timeout=60)
-        for _ in range(3):  # a worker that was still exiting may recreate a file as we go
-            shutil.rmtree(root, ignore_errors=True)
-            if not root.exists():
-                break
-            time.sleep(0.5)
+    with real_server(SCRIPT, WORK, _prepare, _explain) as run:
+        yield RtServer(url=f"http://127.0.0.1:{run.port}", token=(run.root / "rt5" / "root-token").read_text().strip(),
+                       user=ROOT_USER, password=ROOT_PASSWORD, root=run.root, start_seconds=run.seconds)

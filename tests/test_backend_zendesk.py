@@ -13,9 +13,10 @@ from helpdesk_tui.domain.models import OutboxItem
 from helpdesk_tui.sync.commands import Command, command_from
 from helpdesk_tui.domain.vocab import MessageKind, Priority, Status
 from helpdesk_tui.sync import errors
-from helpdesk_tui.sync.contract import AccountSettings, ChangePage
+from helpdesk_tui.sync.contract import AccountSettings
 from helpdesk_tui.sync.backends.zendesk import OUTBOX_KEY, ZendeskBackend, site_url
 from helpdesk_tui.sync.http import HttpClient, RetryPolicy
+from tests.backend_support import pull_all
 from tests.fakes.zendesk import FakeZendesk
 from tests.fakes.zendesk_process import fake_zendesk_process
 
@@ -34,16 +35,6 @@ def make_backend(fake: FakeZendesk, *, waits: list[float] | None = None, token: 
     record = waits.append if waits is not None else (lambda seconds: None)
     client = ZendeskBackend.make_client(account, sleep=record, policy=RetryPolicy(timeout=timeout))
     return ZendeskBackend(account, client, page_size=page_size, **kwargs)
-
-
-def pull_all(backend: ZendeskBackend, cursor: str | None = None) -> tuple[list[ChangePage], str | None]:
-    pages = []
-    while True:
-        page = backend.pull(cursor)
-        pages.append(page)
-        cursor = page.cursor
-        if page.done:
-            return pages, cursor
 
 
 def outbox(action: str, item_id: str = "01JOUTBOX0000000000000001", **payload) -> Command:

@@ -33,10 +33,11 @@ from helpdesk_tui.domain.vocab import MessageKind, Priority, Status
 from helpdesk_tui.services import macros as svc
 from helpdesk_tui.store.cache import Cache
 from helpdesk_tui.sync import errors
-from helpdesk_tui.sync.contract import AccountSettings, ChangePage
+from helpdesk_tui.sync.contract import AccountSettings
 from helpdesk_tui.sync.engine import SyncEngine
 from helpdesk_tui.sync.http import HttpClient, RetryPolicy
 from helpdesk_tui.sync.mappings import ZendeskMappedBackend
+from tests.backend_support import pull_all
 from tests.conftest import DEMO_NOW
 from tests.fakes.zendesk import FakeZendesk
 from tests.fakes.zendesk_process import fake_zendesk_process
@@ -58,16 +59,6 @@ def make_backend(fake: FakeZendesk, *, waits: list[float] | None = None, token: 
     record = waits.append if waits is not None else (lambda seconds: None)
     client = ZendeskMappedBackend.make_client(account, sleep=record, policy=RetryPolicy(timeout=timeout))
     return ZendeskMappedBackend(account, client)
-
-
-def pull_all(backend: ZendeskMappedBackend, cursor: str | None = None) -> tuple[list[ChangePage], str | None]:
-    pages = []
-    while True:
-        page = backend.pull(cursor)
-        pages.append(page)
-        cursor = page.cursor
-        if page.done:
-            return pages, cursor
 
 
 # --- signing in ---------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from helpdesk_tui.sync.contract import AccountSettings, ChangeFeed
 from helpdesk_tui.sync.engine import SyncEngine
 from helpdesk_tui.sync.generic.backend import GenericBackend
 from helpdesk_tui.sync.http import RetryPolicy
+from tests.backend_support import pull_all
 from tests.generic_fake import MAPPING, TOKEN, FakeDesk
 
 FAST = RetryPolicy(attempts=2, base_delay=0.0, max_delay=0.0, timeout=5)
@@ -32,16 +33,6 @@ def make(desk: FakeDesk, tmp_path: Path, text: str = MAPPING, token: str = TOKEN
                               options={"mapping": str(path), "project": "desk"})
     client = GenericBackend.make_client(account, transport=desk.transport(), policy=FAST, sleep=lambda s: None)
     return GenericBackend(account, client)
-
-
-def pull_all(backend: GenericBackend, cursor: str | None = None):
-    pages = []
-    while True:
-        page = backend.pull(cursor)
-        pages.append(page)
-        cursor = page.cursor
-        if page.done:
-            return pages, cursor
 
 
 def test_check_says_who_we_are_and_sets_the_identity(desk, tmp_path):

@@ -16,8 +16,9 @@ from helpdesk_tui.sync.generic.mapping import loads_mapping
 from helpdesk_tui.sync.generic.node import MappingError, loads
 from helpdesk_tui.sync.http import HttpClient, RetryPolicy
 from helpdesk_tui.sync.status import MemoryStatus
+from tests.backend_support import pull_all
 from tests.generic_fake import MAPPING, FakeDesk
-from tests.test_generic_backend import make, pull_all
+from tests.test_generic_backend import make
 
 @pytest.fixture
 def desk() -> FakeDesk:

@@ -9,12 +9,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from helpdesk_tui.domain.remote import ChangePage
 from helpdesk_tui.domain.vocab import MessageKind
 from helpdesk_tui.sync import errors
 from helpdesk_tui.sync.contract import Backend
 from helpdesk_tui.sync.http import RetryPolicy
 from helpdesk_tui.sync.mappings import FreshdeskBackend
+from tests.backend_support import pull_all
 from tests.fakes.freshdesk import FakeFreshdesk
 from tests.fakes.freshdesk_endpoints import MAX_PAGE
 from tests.test_conformance_freshdesk import freshdesk_account
@@ -38,17 +38,6 @@ def backend(fake: FakeFreshdesk, *, key: str | None = None, slept: list[float] |
     client = FreshdeskBackend.make_client(account, policy=policy,
                                           sleep=slept.append if slept is not None else lambda s: None)
     return FreshdeskBackend(account, client)
-
-
-def pull_all(desk: Backend, cursor: str | None = None) -> tuple[list[ChangePage], str | None]:
-    pages = []
-    for _ in range(1_000):
-        page = desk.pull(cursor)
-        pages.append(page)
-        cursor = page.cursor
-        if page.done:
-            return pages, cursor
-    raise AssertionError("the pull never finished")
 
 
 def seed_past(fake: FakeFreshdesk, count: int, *, days_ago: int = 20) -> list[int]:

@@ -48,51 +48,40 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
+from tests.fakes import http_fake
 from tests.fakes.deskette_endpoints import Answer, Endpoints, file_answer
 from tests.fakes.deskette_state import ApiError, DesketteState
+from tests.fakes.http_fake import FakeHttpServer, Matching, read_request, take_fault, write_answer
 
 API_KEY = "dk_live_7f3a9c"
 
 
 @dataclass
-class Fault:
+class Fault(Matching):
     status: int
     headers: dict[str, str] = field(default_factory=dict)
     method: str | None = None
     path: str | None = None  # a regular expression searched in the request's path
     times: int = 1
 
-    def matches(self, method: str, path: str) -> bool:
-        return (self.method is None or self.method == method) and (self.path is None or bool(re.search(self.path, path)))
 
-
-@dataclass
-class Logged:
-    method: str
-    path: str
-    query: dict[str, str]
-    headers: dict[str, str]
-    body: bytes
-    status: int = 0
-
-    @property
-    def json(self) -> Any:
-        return json.loads(self.body) if self.body else None
+Logged = http_fake.LoggedRequest
 
 
 _Route = tuple[str, re.Pattern[str], Callable[..., Answer]]
 
 
-class FakeDeskette(Endpoints):
+class FakeDeskette(Endpoints, FakeHttpServer):
+    thread_name = "fake-deskette"
+    methods = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
     def __init__(self, *, api_key: str = API_KEY, per_minute: int = 100_000) -> None:
         self.api_key = api_key
         self.per_minute = per_minute
@@ -103,7 +92,6 @@ class FakeDeskette(Endpoints):
         self._faults: list[Fault] = []
         self._replays: dict[str, tuple[str, int, dict[str, str], Any]] = {}
         self._window: tuple[int, int] = (0, 0)  # (minute, requests counted in it)
-        self._server: ThreadingHTTPServer | None = None
         self._routes: list[_Route] = [
             ("GET", re.compile(r"/api/v1/me"), self.me),
             ("GET", re.compile(r"/api/v1/agents"), self.agents),
@@ -121,33 +109,8 @@ class FakeDeskette(Endpoints):
 
     # --- life cycle ------------------------------------------------------------------------
 
-    def start(self) -> FakeDeskette:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        server.daemon_threads = True
-        server.block_on_close = False
-        server.fake = self  # type: ignore[attr-defined]
-        self._server = server
+    def started(self) -> None:
         self.state.base_url = self.url
-        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, name="fake-deskette",
-                         daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeDeskette:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        assert self._server is not None, "start() the fake first"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     # --- seeding and inspection, under the lock ----------------------------------------------
 
@@ -203,7 +166,7 @@ class FakeDeskette(Endpoints):
             return bytes(self.state.files[file_id]["data"])
 
     def requests_to(self, pattern: str, method: str | None = None) -> list[Logged]:
-        return [r for r in list(self.requests) if re.search(pattern, r.path) and method in (None, r.method)]
+        return http_fake.requests_to(self.requests, pattern, method)
 
     # --- faults ----------------------------------------------------------------------------
 
@@ -218,17 +181,14 @@ class FakeDeskette(Endpoints):
 
     # --- serving ---------------------------------------------------------------------------
 
-    def serve(self, handler: _Handler) -> None:
-        parts = urlsplit(handler.path)
-        query = dict(parse_qsl(parts.query, keep_blank_values=True))
-        length = int(handler.headers.get("Content-Length") or 0)
-        raw = handler.rfile.read(length) if length else b""
-        headers = {k: ("<redacted>" if k.lower() == "x-api-key" else v) for k, v in handler.headers.items()}
-        entry = Logged(handler.command, parts.path, query, headers, raw)
+    def serve(self, handler: BaseHTTPRequestHandler) -> None:
+        request = read_request(handler, secret="x-api-key")
+        entry = Logged.of(request)
         with self.lock:
             self.requests.append(entry)
             try:
-                status, extra, body = self._answer(handler.command, parts.path, query, handler.headers, raw)
+                status, extra, body = self._answer(request.method, request.path, request.query, handler.headers,
+                                                   request.body)
             except Exception as error:  # a bug in the fake: a 500 the test sees, not a hung client
                 status, extra, body = 500, {}, {"error": {"code": "fake_bug", "message": repr(error)}}
             extra = {**self._rate_headers(status), **extra}
@@ -236,12 +196,9 @@ class FakeDeskette(Endpoints):
         _send(handler, status, extra, body)
 
     def _answer(self, method: str, path: str, query: dict[str, str], headers: Any, raw: bytes) -> Answer:
-        for fault in self._faults:
-            if fault.matches(method, path):
-                fault.times -= 1
-                if fault.times <= 0:
-                    self._faults.remove(fault)
-                return fault.status, fault.headers, {"error": {"code": "injected", "message": f"Injected {fault.status}."}}
+        fault = take_fault(self._faults, method, path)
+        if fault is not None:
+            return fault.status, fault.headers, {"error": {"code": "injected", "message": f"Injected {fault.status}."}}
         if self._over_limit():
             return 429, {"Retry-After": str(60 - self.state.now() % 60)}, {
                 "error": {"code": "rate_limited", "message": "Too many requests: wait for the next minute."}}
@@ -306,38 +263,9 @@ class FakeDeskette(Endpoints):
                 "X-RateLimit-Reset": str(now - now % 60 + 60)}
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def setup(self) -> None:
-        super().setup()
-        # Headers and body go out in two writes: without this, Nagle's algorithm holds the body
-        # until the client's delayed ACK (40 ms a request on Linux).
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-        self.server.fake.serve(self)  # type: ignore[attr-defined]
-
-    do_POST = do_PATCH = do_DELETE = do_PUT = do_GET
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet in tests
-        pass
-
-
 def _send(handler: BaseHTTPRequestHandler, status: int, headers: dict[str, str], body: Any) -> None:
     data = body if isinstance(body, bytes) else (b"" if body is None else json.dumps(body).encode())
-    try:
-        handler.send_response(status)
-        if "Content-Type" not in headers:
-            handler.send_header("Content-Type", "application/json; charset=utf-8")
-        handler.send_header("Content-Length", str(len(data)))
-        for name, value in headers.items():
-            handler.send_header(name, value)
-        handler.end_headers()
-        handler.wfile.write(data)
-        handler.wfile.flush()
-    except OSError:  # the client gave up
-        handler.close_connection = True
+    write_answer(handler, status, {"Content-Type": "application/json; charset=utf-8", **headers}, data)
 
 
 def wait_until_next_second() -> None:

@@ -41,16 +41,19 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
+from tests.fakes import http_fake
 from tests.fakes.freshdesk_endpoints import Endpoints, Request
 from tests.fakes.freshdesk_state import ApiError, FreshdeskState
+from tests.fakes.http_fake import (FakeHttpServer, LoggedRequest, Matching, read_request, take_fault, under_lock,
+                                   write_answer)
 
 
 @dataclass
-class Fault:
+class Fault(Matching):
     status: int
     headers: dict[str, str] = field(default_factory=dict)
     body: Any = None
@@ -58,25 +61,14 @@ class Fault:
     path: str | None = None  # a regular expression searched in the request path
     times: int = 1
 
-    def matches(self, method: str, path: str) -> bool:
-        return (self.method is None or self.method == method) and (self.path is None or bool(re.search(self.path, path)))
-
-
-@dataclass
-class LoggedRequest:
-    method: str
-    path: str
-    query: dict[str, str]
-    headers: dict[str, str]
-    body: bytes
-    status: int | None = None
-
 
 _Route = tuple[str, re.Pattern[str], Callable[..., Any]]
 UNAUTHORIZED = {"code": "invalid_credentials", "message": "You have to be logged in to perform this action."}
 
 
-class FakeFreshdesk(Endpoints):
+class FakeFreshdesk(Endpoints, FakeHttpServer):
+    thread_name = "fake-freshdesk"
+
     def __init__(self, *, api_key: str = "fake-freshdesk-key", agent_name: str = "Alex Agent",
                  agent_email: str = "alex@example.com", per_minute: int = 100_000, clock: Any = time.time) -> None:
         self.api_key = api_key
@@ -86,7 +78,6 @@ class FakeFreshdesk(Endpoints):
         self.lock = threading.RLock()
         self._faults: list[Fault] = []
         self._window = (0, 0)  # (minute, credits used in it)
-        self._server: ThreadingHTTPServer | None = None
         api = "/api/v2"
         self._routes: list[_Route] = [
             ("GET", re.compile(api + r"/agents/me"), self.get_me),
@@ -112,34 +103,9 @@ class FakeFreshdesk(Endpoints):
 
     # --- life cycle ----------------------------------------------------------------------
 
-    def start(self) -> FakeFreshdesk:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        server.daemon_threads = True
-        server.block_on_close = False
-        server.fake = self  # type: ignore[attr-defined]
-        self._server = server
+    def started(self) -> None:
         self.state.base_url = self.url
-        self.state.storage_url = f"http://localhost:{server.server_address[1]}"
-        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, name="fake-freshdesk",
-                         daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeFreshdesk:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        assert self._server is not None, "start() the fake first"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        self.state.storage_url = f"http://localhost:{self.port}"
 
     def basic_auth(self, key: str | None = None) -> str:
         """An Authorization header value for ``KEY:X`` (default: the fake's own key)."""
@@ -151,13 +117,8 @@ class FakeFreshdesk(Endpoints):
     def me(self) -> int:
         return self.state.me
 
-    def _locked(name: str):  # noqa: N805 - a small decorator factory used in the class body
-        def call(self: FakeFreshdesk, *args: Any, **kwargs: Any) -> Any:
-            with self.lock:
-                return getattr(self.state, name)(*args, **kwargs)
-        call.__name__ = name
-        call.__doc__ = getattr(FreshdeskState, name).__doc__
-        return call
+    def _locked(name: str) -> Callable[..., Any]:  # noqa: N805 - used in the class body only
+        return under_lock(name, FreshdeskState)
 
     add_contact = _locked("add_contact")
     add_agent = _locked("add_agent")
@@ -190,8 +151,7 @@ class FakeFreshdesk(Endpoints):
             return self.state.files[key][0]
 
     def requests_to(self, path_pattern: str, method: str | None = None) -> list[LoggedRequest]:
-        return [r for r in list(self.requests)
-                if re.search(path_pattern, r.path) and (method is None or r.method == method)]
+        return http_fake.requests_to(self.requests, path_pattern, method)
 
     # --- faults --------------------------------------------------------------------------
 
@@ -208,35 +168,23 @@ class FakeFreshdesk(Endpoints):
         return self.fail(429, times=times, headers={"Retry-After": str(retry_after)}, method=method, path=path,
                          body={"message": "You have exceeded the limit of requests per minute"})
 
-    def _take_fault(self, method: str, path: str) -> Fault | None:
-        for fault in self._faults:
-            if fault.matches(method, path):
-                fault.times -= 1
-                if fault.times <= 0:
-                    self._faults.remove(fault)
-                return fault
-        return None
-
     # --- serving -------------------------------------------------------------------------
 
-    def serve(self, handler: _Handler) -> None:
-        parts = urlsplit(handler.path)
-        query = dict(parse_qsl(parts.query, keep_blank_values=True))
-        length = int(handler.headers.get("Content-Length") or 0)
-        raw = handler.rfile.read(length) if length else b""
-        headers = {k: ("<redacted>" if k.lower() == "authorization" else v) for k, v in handler.headers.items()}
-        entry = LoggedRequest(handler.command, parts.path, query, headers, raw)
+    def serve(self, handler: BaseHTTPRequestHandler) -> None:
+        request = read_request(handler)
+        entry = LoggedRequest.of(request)
         with self.lock:
             self.requests.append(entry)
-            fault = self._take_fault(handler.command, parts.path)
+            fault = take_fault(self._faults, request.method, request.path)
         if fault is not None:
             entry.status = fault.status
             _send(handler, fault.status, fault.headers, fault.body)
             return
-        if handler.command == "GET" and parts.path.startswith("/storage/"):
-            entry.status = self._serve_file(handler, parts.path)
+        if request.method == "GET" and request.path.startswith("/storage/"):
+            entry.status = self._serve_file(handler, request.path)
             return
-        status, extra, body = self._dispatch(handler.command, parts.path, query, handler.headers, raw)
+        status, extra, body = self._dispatch(request.method, request.path, request.query, handler.headers,
+                                             request.body)
         entry.status = status
         _send(handler, status, extra, body)
 
@@ -292,7 +240,7 @@ class FakeFreshdesk(Endpoints):
                 "X-RateLimit-Remaining": str(max(0, self.per_minute - self._window[1])),
                 "X-RateLimit-Used-CurrentRequest": str(credits)}
 
-    def _serve_file(self, handler: _Handler, path: str) -> int:
+    def _serve_file(self, handler: BaseHTTPRequestHandler, path: str) -> int:
         """A pre-signed storage link: no credentials wanted (a second authentication is refused)."""
         with self.lock:
             found = self.state.files.get(path.rsplit("/", 1)[-1])
@@ -311,35 +259,9 @@ class FakeFreshdesk(Endpoints):
         return 200
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, as the real service and httpx expect
-    # Headers and body leave in two writes: without this, Nagle's algorithm and the client's
-    # delayed ACK hold every kept-alive answer ~40 ms (a benchmark would measure the wait).
-    disable_nagle_algorithm = True
-
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-        self.server.fake.serve(self)  # type: ignore[attr-defined]
-
-    do_PUT = do_POST = do_DELETE = do_GET
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet in tests
-        pass
-
-
 def _send(handler: BaseHTTPRequestHandler, status: int, headers: dict[str, str], body: Any) -> None:
     data = body if isinstance(body, bytes) else b"" if body is None else json.dumps(body).encode()
-    headers = {"Content-Type": "application/json; charset=utf-8", **headers}
-    try:
-        handler.send_response(status)
-        for name, value in headers.items():
-            handler.send_header(name, value)
-        handler.send_header("Content-Length", str(len(data)))
-        handler.end_headers()
-        if data:
-            handler.wfile.write(data)
-        handler.wfile.flush()
-    except OSError:  # the client gave up: nothing to answer
-        handler.close_connection = True
+    write_answer(handler, status, {"Content-Type": "application/json; charset=utf-8", **headers}, data)
 
 
 __all__ = ["FakeFreshdesk", "Fault", "LoggedRequest"]

@@ -21,10 +21,10 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import IO, Any
 
 from tests.fakes.freshdesk import FakeFreshdesk
+from tests.fakes.own_process import fake_process
 
 API_KEY = "fake-freshdesk-key"
 
@@ -47,24 +47,10 @@ def fake_freshdesk_process(*, bulk: int = 0, conversations: int = 0, api_key: st
                            subjects: tuple[str, ...] = ()) -> Iterator[FakeProcess]:
     """A fake in its own process seeded with ``bulk`` tickets (each with ``conversations``
     replies) and one ticket per entry of ``subjects``."""
-    command = [sys.executable, "-m", "tests.fakes.freshdesk_process", "--bulk", str(bulk), "--conversations",
-               str(conversations), "--api-key", api_key, *[a for s in subjects for a in ("--subject", s)]]
-    root = Path(__file__).resolve().parents[2]
-    process = subprocess.Popen(command, cwd=root, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        assert process.stdout is not None
-        url = process.stdout.readline().strip()
-        if not url.startswith("http://"):
-            raise RuntimeError("the fake Freshdesk did not start")
+    with fake_process("tests.fakes.freshdesk_process", "--bulk", str(bulk), "--conversations", str(conversations),
+                      "--api-key", api_key, *[a for s in subjects for a in ("--subject", s)],
+                      name="Freshdesk") as (process, url):
         yield FakeProcess(process, url)
-    finally:
-        if process.stdin is not None:
-            process.stdin.close()  # the fake stops when its stdin closes
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.terminate()
-            process.wait(timeout=5)
 
 
 def seed(fake: FakeFreshdesk, bulk: int, conversations: int) -> None:

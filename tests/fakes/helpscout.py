@@ -45,48 +45,24 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl
 
+from tests.fakes import http_fake
 from tests.fakes.helpscout_endpoints import Answer, Endpoints
 from tests.fakes.helpscout_state import ApiError, HelpScoutState
+from tests.fakes.http_fake import (FakeHttpServer, Fault, Faults, LoggedRequest, hold_or_drop, read_request,
+                                   take_fault, under_lock, write_answer)
 
 TOKEN_LIFETIME = 172_800
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
 
 
-@dataclass
-class Fault:
-    status: int | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-    body: Any = None
-    drop: bool = False
-    after: bool = False  # apply the request, then drop the answer or answer ``status``
-    method: str | None = None
-    path: str | None = None  # a regular expression searched in the request path
-    times: int = 1
+class FakeHelpScout(Endpoints, Faults, FakeHttpServer):
+    thread_name = "fake-helpscout"
+    methods = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
-    def matches(self, method: str, path: str) -> bool:
-        return (self.method is None or self.method == method) and (self.path is None or bool(re.search(self.path, path)))
-
-
-@dataclass
-class LoggedRequest:
-    method: str
-    path: str
-    query: dict[str, str]
-    headers: dict[str, str]
-    body: bytes
-    status: int | None = None  # None: no answer was sent (dropped)
-
-    @property
-    def json(self) -> Any:
-        return json.loads(self.body) if self.body else None
-
-
-class FakeHelpScout(Endpoints):
     def __init__(self, *, app_id: str = "fake-app-id", app_secret: str = "fake-app-secret",
                  agent_email: str = "alex@example.com", agent_name: str = "Alex Agent", page_size: int = 25,
                  rate_limit: int = 400, token_lifetime: int = TOKEN_LIFETIME) -> None:
@@ -100,7 +76,6 @@ class FakeHelpScout(Endpoints):
         self.lock = threading.RLock()
         self._spent: deque[tuple[float, int]] = deque()  # (when, weight) within the last minute
         self._faults: list[Fault] = []
-        self._server: ThreadingHTTPServer | None = None
         cid, aid = r"(\d+)", r"(\d+)"
         self._routes: list[tuple[str, re.Pattern[str], Callable[..., Answer]]] = [
             ("GET", re.compile(r"/v2/users/me"), self._me),
@@ -124,43 +99,13 @@ class FakeHelpScout(Endpoints):
 
     # --- life cycle ----------------------------------------------------------------------
 
-    def start(self) -> FakeHelpScout:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        server.daemon_threads = True
-        server.block_on_close = False
-        server.fake = self  # type: ignore[attr-defined]
-        self._server = server
+    def started(self) -> None:
         self.state.base_url = self.url
-        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, name="fake-helpscout",
-                         daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeHelpScout:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        assert self._server is not None, "start() the fake first"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     # --- seeding and inspection, behind the client's back --------------------------------
 
-    def _locked(name: str):  # noqa: N805 - a small decorator factory used in the class body
-        def call(self: FakeHelpScout, *args: Any, **kwargs: Any) -> Any:
-            with self.lock:
-                return getattr(self.state, name)(*args, **kwargs)
-        call.__name__ = name
-        call.__doc__ = getattr(HelpScoutState, name).__doc__
-        return call
+    def _locked(name: str) -> Callable[..., Any]:  # noqa: N805 - used in the class body only
+        return under_lock(name, HelpScoutState)
 
     add_user = _locked("add_user")
     add_customer = _locked("add_customer")
@@ -218,53 +163,24 @@ class FakeHelpScout(Endpoints):
                 self.state.rewind()
 
     def requests_to(self, path_pattern: str, method: str | None = None) -> list[LoggedRequest]:
-        return [r for r in list(self.requests) if re.search(path_pattern, r.path) and method in (None, r.method)]
+        return http_fake.requests_to(self.requests, path_pattern, method)
 
     # --- faults --------------------------------------------------------------------------
 
-    def fail(self, status: int, *, times: int = 1, headers: dict[str, str] | None = None, body: Any = None,
-             method: str | None = None, path: str | None = None, after: bool = False) -> Fault:
-        """The next ``times`` matching requests answer ``status`` (after=True: applied first)."""
-        fault = Fault(status=status, headers=dict(headers or {}), body=body or {"message": f"injected {status}"},
-                      times=times, method=method, path=path, after=after)
-        with self.lock:
-            self._faults.append(fault)
-        return fault
-
-    def drop(self, *, times: int = 1, after: bool = True, method: str | None = None,
-             path: str | None = None) -> Fault:
-        """Close the connection without answering (after=True: the request was applied first)."""
-        fault = Fault(drop=True, after=after, times=times, method=method, path=path)
-        with self.lock:
-            self._faults.append(fault)
-        return fault
-
-    def _take_fault(self, method: str, path: str) -> Fault | None:
-        for fault in self._faults:
-            if fault.matches(method, path):
-                fault.times -= 1
-                if fault.times <= 0:
-                    self._faults.remove(fault)
-                return fault
-        return None
+    # ``fail`` and ``drop`` (``http_fake.Faults``): the error body is ``{"message": "injected …"}``.
 
     # --- serving -------------------------------------------------------------------------
 
     def serve(self, handler: BaseHTTPRequestHandler) -> None:
-        method = handler.command
-        parts = urlsplit(handler.path)
-        query = dict(parse_qsl(parts.query, keep_blank_values=True))
-        length = int(handler.headers.get("Content-Length") or 0)
-        raw = handler.rfile.read(length) if length else b""
-        headers = {k: ("<redacted>" if k.lower() == "authorization" else v) for k, v in handler.headers.items()}
-        entry = LoggedRequest(method, parts.path, query, headers, raw)
+        request = read_request(handler)
+        method, path, query, raw = request.method, request.path, request.query, request.body
+        entry = LoggedRequest.of(request)
         with self.lock:
             self.requests.append(entry)
-            fault = self._take_fault(method, parts.path)
+            fault = take_fault(self._faults, method, path)
             limited = self._spend(2 if method in WRITES else 1)
         if fault is not None and not fault.after:
-            if fault.drop:
-                handler.close_connection = True
+            if hold_or_drop(fault, handler):
                 return
             entry.status = fault.status
             _send(handler, fault.status or 500, fault.headers, fault.body)
@@ -273,10 +189,9 @@ class FakeHelpScout(Endpoints):
             entry.status = 429
             _send(handler, 429, limited, {"message": "Too many requests"})
             return
-        status, extra, body = self._dispatch(method, parts.path, query, handler.headers, raw)
+        status, extra, body = self._dispatch(method, path, query, handler.headers, raw)
         if fault is not None:  # after=True: applied, then the answer is lost or replaced
-            if fault.drop:
-                handler.close_connection = True
+            if hold_or_drop(fault, handler):
                 return
             status, extra, body = fault.status or status, fault.headers, fault.body
         entry.status = status
@@ -346,36 +261,10 @@ class FakeHelpScout(Endpoints):
         return 200, {}, {"token_type": "bearer", "access_token": self.token(), "expires_in": self.token_lifetime}
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, as the real service and httpx expect
-    # Headers and body go out as two writes: without this, Nagle's algorithm and the client's
-    # delayed ACK hold every answer ~40 ms on a kept-alive connection, and the fake, not the
-    # client, would be what a benchmark measures.
-    disable_nagle_algorithm = True
-
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-        self.server.fake.serve(self)  # type: ignore[attr-defined]
-
-    do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet in tests
-        pass
-
-
 def _send(handler: BaseHTTPRequestHandler, status: int, headers: dict[str, str], body: Any) -> None:
     data = b"" if body is None else json.dumps(body, separators=(",", ":")).encode()
-    try:
-        handler.send_response(status)
-        if body is not None:
-            handler.send_header("Content-Type", "application/hal+json;charset=UTF-8")
-        handler.send_header("Content-Length", str(len(data)))
-        for name, value in headers.items():
-            handler.send_header(name, value)
-        handler.end_headers()
-        handler.wfile.write(data)
-        handler.wfile.flush()
-    except OSError:  # the client gave up: nothing to answer
-        handler.close_connection = True
+    typed = {} if body is None else {"Content-Type": "application/hal+json;charset=UTF-8"}
+    write_answer(handler, status, {**typed, **headers}, data)
 
 
 __all__ = ["FakeHelpScout", "Fault", "LoggedRequest"]

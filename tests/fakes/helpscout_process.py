@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 from tests.fakes.helpscout import FakeHelpScout
+from tests.fakes.own_process import Discarded, fake_process
 
 
 @dataclass(frozen=True)
@@ -33,24 +32,9 @@ class Served:
 
 @contextmanager
 def fake_helpscout_process(*, conversations: int = 0, rate_limit: int = 1_000_000) -> Iterator[Served]:
-    command = [sys.executable, "-m", "tests.fakes.helpscout_process", "--conversations", str(conversations),
-               "--rate-limit", str(rate_limit)]
-    root = Path(__file__).resolve().parents[2]
-    process = subprocess.Popen(command, cwd=root, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        if not line.startswith("{"):
-            raise RuntimeError("the fake Help Scout did not start")
+    with fake_process("tests.fakes.helpscout_process", "--conversations", str(conversations),
+                      "--rate-limit", str(rate_limit), name="Help Scout", starts_with="{") as (_, line):
         yield Served(**json.loads(line))
-    finally:
-        if process.stdin is not None:
-            process.stdin.close()  # the fake stops when its stdin closes
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.terminate()
-            process.wait(timeout=5)
 
 
 def seed(fake: FakeHelpScout, conversations: int) -> None:
@@ -74,16 +58,11 @@ def main(argv: list[str] | None = None) -> None:
     options = parser.parse_args(argv)
     fake = FakeHelpScout(rate_limit=options.rate_limit)
     seed(fake, options.conversations)
-    fake.requests = _Discarded()  # a long benchmark must not keep every request
+    fake.requests = Discarded()
     with fake:
         print(json.dumps({"url": fake.url, "mailbox": fake.mailbox, "app_id": fake.app_id,
                           "app_secret": fake.app_secret}), flush=True)
         sys.stdin.read()
-
-
-class _Discarded(list):  # type: ignore[type-arg]
-    def append(self, item: object) -> None:
-        pass
 
 
 if __name__ == "__main__":

@@ -50,50 +50,23 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
+from tests.fakes import http_fake
+from tests.fakes.http_fake import (FakeHttpServer, Fault, Faults, LoggedRequest, hold_or_drop, read_request,
+                                   take_fault, under_lock, write_answer)
 from tests.fakes.zammad_endpoints import Endpoints
 from tests.fakes.zammad_kb import KnowledgeBase, TextModules
 from tests.fakes.zammad_state import ApiError, ZammadState
 
 
-@dataclass
-class Fault:
-    status: int | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-    body: Any = None
-    delay: float = 0.0
-    drop: bool = False
-    after: bool = False  # apply the request, then delay / drop / answer with ``status``
-    method: str | None = None
-    path: str | None = None  # a regular expression searched in the request path
-    times: int = 1
-
-    def matches(self, method: str, path: str) -> bool:
-        return (self.method is None or self.method == method) and (self.path is None or bool(re.search(self.path, path)))
-
-
-@dataclass
-class LoggedRequest:
-    method: str
-    path: str
-    query: dict[str, str]
-    headers: dict[str, str]
-    body: bytes
-    status: int | None = None  # None: no answer was sent (dropped)
-
-    @property
-    def json(self) -> Any:
-        return json.loads(self.body) if self.body else None
-
-
 _Route = tuple[str, re.Pattern[str], Callable[..., tuple[int, Any]]]
 
 
-class FakeZammad(Endpoints):
+class FakeZammad(Endpoints, Faults, FakeHttpServer):
+    thread_name = "fake-zammad"
+
     def __init__(self, *, email: str = "agent@example.com", token: str = "fake-zammad-token",
                  password: str = "agent-password", agent_name: str = "Alex Agent", per_minute: int = 0,
                  index_lag: float = 0.0) -> None:
@@ -107,7 +80,6 @@ class FakeZammad(Endpoints):
         self.lock = threading.RLock()
         self._faults: list[Fault] = []
         self._recent: deque[float] = deque()
-        self._server: ThreadingHTTPServer | None = None
         v1 = "/api/v1"
         self._routes: list[_Route] = [(m, re.compile(v1 + p), a) for m, p, a in (
             ("GET", r"/users/me", self._me),
@@ -133,48 +105,14 @@ class FakeZammad(Endpoints):
             ("GET", r"/knowledge_bases/(\d+)/answers/(\d+)", self._kb_answer),
         )]
 
-    # --- life cycle ----------------------------------------------------------------------
-
-    def start(self) -> FakeZammad:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        server.daemon_threads = True
-        server.block_on_close = False
-        server.fake = self  # type: ignore[attr-defined]
-        self._server = server
-        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, name="fake-zammad",
-                         daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeZammad:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        assert self._server is not None, "start() the fake first"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
     # --- seeding and inspection (thread-safe wrappers over the state) ---------------------
 
     @property
     def me(self) -> int:
         return self.state.me
 
-    def _locked(name: str):  # noqa: N805 - a small decorator factory used in the class body
-        def call(self: FakeZammad, *args: Any, **kwargs: Any) -> Any:
-            with self.lock:
-                return getattr(self.state, name)(*args, **kwargs)
-        call.__name__ = name
-        call.__doc__ = getattr(ZammadState, name).__doc__
-        return call
+    def _locked(name: str) -> Callable[..., Any]:  # noqa: N805 - used in the class body only
+        return under_lock(name, ZammadState)
 
     add_user = _locked("add_user")
     add_organization = _locked("add_organization")
@@ -236,22 +174,12 @@ class FakeZammad(Endpoints):
             return self.state.files[attachment_id][0]
 
     def requests_to(self, path_pattern: str, method: str | None = None) -> list[LoggedRequest]:
-        return [r for r in list(self.requests)
-                if re.search(path_pattern, r.path) and (method is None or r.method == method)]
+        return http_fake.requests_to(self.requests, path_pattern, method)
 
     # --- faults --------------------------------------------------------------------------
 
-    def inject(self, fault: Fault) -> Fault:
-        with self.lock:
-            self._faults.append(fault)
-        return fault
-
-    def fail(self, status: int, *, times: int = 1, headers: dict[str, str] | None = None, body: Any = None,
-             method: str | None = None, path: str | None = None, after: bool = False) -> Fault:
-        """The next ``times`` matching requests answer ``status`` (after=True: applied first)."""
-        body = body if body is not None else {"error": f"injected {status}", "error_human": f"injected {status}"}
-        return self.inject(Fault(status=status, headers=dict(headers or {}), body=body, times=times,
-                                 method=method, path=path, after=after))
+    def injected_body(self, status: int) -> Any:
+        return {"error": f"injected {status}", "error_human": f"injected {status}"}
 
     def rate_limit(self, *, times: int = 1, retry_after: int | str = 1, method: str | None = None,
                    path: str | None = None) -> Fault:
@@ -259,42 +187,18 @@ class FakeZammad(Endpoints):
         return self.fail(429, times=times, headers={"Retry-After": str(retry_after)}, method=method, path=path,
                          body=b"Retry later\n")
 
-    def delay(self, seconds: float, *, times: int = 1, after: bool = False, method: str | None = None,
-              path: str | None = None) -> Fault:
-        return self.inject(Fault(delay=seconds, after=after, times=times, method=method, path=path))
-
-    def drop(self, *, times: int = 1, after: bool = True, method: str | None = None,
-             path: str | None = None) -> Fault:
-        """Close the connection without answering (after=True: the request was applied first)."""
-        return self.inject(Fault(drop=True, after=after, times=times, method=method, path=path))
-
-    def _take_fault(self, method: str, path: str) -> Fault | None:
-        for fault in self._faults:
-            if fault.matches(method, path):
-                fault.times -= 1
-                if fault.times <= 0:
-                    self._faults.remove(fault)
-                return fault
-        return None
-
     # --- serving -------------------------------------------------------------------------
 
-    def serve(self, handler: _Handler) -> None:
-        method, parts = handler.command, urlsplit(handler.path)
-        query = dict(parse_qsl(parts.query, keep_blank_values=True))
-        length = int(handler.headers.get("Content-Length") or 0)
-        raw = handler.rfile.read(length) if length else b""
-        headers = {k: ("<redacted>" if k.lower() == "authorization" else v) for k, v in handler.headers.items()}
-        entry = LoggedRequest(method, parts.path, query, headers, raw)
+    def serve(self, handler: BaseHTTPRequestHandler) -> None:
+        request = read_request(handler)
+        method, path, query, raw = request.method, request.path, request.query, request.body
+        entry = LoggedRequest.of(request)
         with self.lock:
             self.requests.append(entry)
-            fault = self._take_fault(method, parts.path)
+            fault = take_fault(self._faults, method, path)
             throttled = self._throttled()
         if fault is not None and not fault.after:
-            if fault.delay:
-                time.sleep(fault.delay)
-            if fault.drop:
-                handler.close_connection = True
+            if hold_or_drop(fault, handler):
                 return
             if fault.status is not None:
                 entry.status = fault.status
@@ -304,12 +208,9 @@ class FakeZammad(Endpoints):
             entry.status = 429
             _send(handler, 429, {"Retry-After": str(throttled)}, b"Retry later\n")
             return
-        status, body = self._dispatch(method, parts.path, query, handler.headers, raw)
+        status, body = self._dispatch(method, path, query, handler.headers, raw)
         if fault is not None and fault.after:
-            if fault.delay:
-                time.sleep(fault.delay)
-            if fault.drop:
-                handler.close_connection = True
+            if hold_or_drop(fault, handler):
                 return
             if fault.status is not None:
                 status, body = fault.status, fault.body
@@ -364,21 +265,6 @@ class FakeZammad(Endpoints):
         return None
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, as the real service and httpx expect
-    # Headers and body go out in two writes: without TCP_NODELAY each answer on a kept-alive
-    # connection waits for the client's delayed ACK (40 ms), which a benchmark would measure.
-    disable_nagle_algorithm = True
-
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-        self.server.fake.serve(self)  # type: ignore[attr-defined]
-
-    do_PUT = do_POST = do_DELETE = do_GET
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet in tests
-        pass
-
-
 def _send(handler: BaseHTTPRequestHandler, status: int, headers: dict[str, str], body: Any) -> None:
     if isinstance(body, tuple):  # an attachment: (bytes, media type)
         data, content_type = body
@@ -386,17 +272,7 @@ def _send(handler: BaseHTTPRequestHandler, status: int, headers: dict[str, str],
         data, content_type = body, "text/plain; charset=utf-8"
     else:
         data, content_type = json.dumps(body).encode(), "application/json; charset=utf-8"
-    try:
-        handler.send_response(status)
-        handler.send_header("Content-Type", content_type)
-        handler.send_header("Content-Length", str(len(data)))
-        for name, value in headers.items():
-            handler.send_header(name, value)
-        handler.end_headers()
-        handler.wfile.write(data)
-        handler.wfile.flush()
-    except OSError:  # the client gave up (a timeout test): nothing to answer
-        handler.close_connection = True
+    write_answer(handler, status, {"Content-Type": content_type, **headers}, data)
 
 
 __all__ = ["FakeZammad", "Fault", "LoggedRequest"]

@@ -10,12 +10,11 @@ until its stdin closes. Changes from outside go through the API itself (another 
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
+from tests.fakes.own_process import fake_process
 from tests.fakes.zammad import FakeZammad
 
 TOKEN = "fake-zammad-token"
@@ -40,24 +39,9 @@ def seed(fake: FakeZammad, tickets: int, customers: int) -> None:
 @contextmanager
 def fake_zammad_process(*, tickets: int = 0, customers: int = 500) -> Iterator[tuple[str, str]]:
     """A seeded fake in its own process: (its URL, the API token)."""
-    command = [sys.executable, "-m", "tests.fakes.zammad_process", "--tickets", str(tickets),
-               "--customers", str(customers)]
-    root = Path(__file__).resolve().parents[2]
-    process = subprocess.Popen(command, cwd=root, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        assert process.stdout is not None
-        url = process.stdout.readline().strip()
-        if not url.startswith("http://"):
-            raise RuntimeError("the fake Zammad did not start")
+    with fake_process("tests.fakes.zammad_process", "--tickets", str(tickets), "--customers", str(customers),
+                      name="Zammad") as (_, url):
         yield url, TOKEN
-    finally:
-        if process.stdin is not None:
-            process.stdin.close()  # the fake stops when its stdin closes
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.terminate()
-            process.wait(timeout=5)
 
 
 def main(argv: list[str] | None = None) -> None:

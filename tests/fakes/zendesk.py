@@ -56,54 +56,39 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
+from tests.fakes import http_fake
+from tests.fakes.http_fake import (FakeHttpServer, Faults, hold_or_drop, read_request, take_fault, under_lock,
+                                   write_answer)
 from tests.fakes.zendesk_base import ApiError, encode
 from tests.fakes.zendesk_endpoints import Endpoints, Replay
 from tests.fakes.zendesk_state import ZendeskState
 
 
 @dataclass
-class Fault:
-    status: int | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-    body: Any = None
-    delay: float = 0.0
-    drop: bool = False
-    after: bool = False  # apply the request, then delay / drop / answer with ``status``
-    method: str | None = None
-    path: str | None = None  # a regular expression searched in the request path
-    times: int = 1
+class Fault(http_fake.Fault):
+    """A fault that may also answer what a broken or hostile server sends (``hostile``)."""
+
     raw: bytes | None = None  # the answer's body byte for byte (escape sequences and all), not JSON-encoded
     trickle: float = 0.0  # seconds between the answer's bytes (a server that never quite stops)
     size: int = 0  # an answer of this many bytes (JSON-ish filler), streamed without being built in memory
 
-    def matches(self, method: str, path: str) -> bool:
-        return (self.method is None or self.method == method) and (self.path is None or bool(re.search(self.path, path)))
-
 
 @dataclass
-class LoggedRequest:
-    method: str
-    path: str
-    query: dict[str, str]
-    headers: dict[str, str]
-    body: bytes
-    status: int | None = None  # None: no answer was sent (dropped)
+class LoggedRequest(http_fake.LoggedRequest):
     fault: Fault | None = None
-
-    @property
-    def json(self) -> Any:
-        return json.loads(self.body) if self.body else None
 
 
 _Route = tuple[str, re.Pattern[str], Callable[..., tuple[int, dict[str, str], Any]]]
 
 
-class FakeZendesk(Endpoints):
+class FakeZendesk(Endpoints, Faults, FakeHttpServer):
+    thread_name = "fake-zendesk"
+    fault_type = Fault
+
     def __init__(self, *, email: str = "agent@example.com", token: str = "fake-api-token",
                  password: str | None = None, oauth_token: str | None = None, agent_name: str = "Alex Agent",
                  page_size: int = 1000, export_lag: int = 0, article_page_size: int = 1000) -> None:
@@ -115,8 +100,6 @@ class FakeZendesk(Endpoints):
         self.lock = threading.RLock()
         self._faults: list[Fault] = []
         self._replays: dict[str, Replay] = {}
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
         self._routes: list[_Route] = [
             ("GET", re.compile(r"/api/v2/users/me"), self._me),
             ("GET", re.compile(r"/api/v2/users/search"), self._search_users),
@@ -139,35 +122,9 @@ class FakeZendesk(Endpoints):
 
     # --- life cycle ----------------------------------------------------------------------
 
-    def start(self) -> FakeZendesk:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        server.daemon_threads = True
-        server.block_on_close = False
-        server.fake = self  # type: ignore[attr-defined]
-        self._server = server
+    def started(self) -> None:
         self.state.base_url = self.url
         self.state.uploads.base_url = self.url
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
-                                        name="fake-zendesk", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeZendesk:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        assert self._server is not None, "start() the fake first"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     def basic_auth(self, email: str | None = None, token: str | None = None) -> str:
         """An Authorization header value for ``{email}/token:{token}`` (defaults: the fake's own)."""
@@ -180,13 +137,8 @@ class FakeZendesk(Endpoints):
     def me(self) -> int:
         return self.state.me
 
-    def _locked(name: str):  # noqa: N805 - a small decorator factory used in the class body
-        def call(self: FakeZendesk, *args: Any, **kwargs: Any) -> Any:
-            with self.lock:
-                return getattr(self.state, name)(*args, **kwargs)
-        call.__name__ = name
-        call.__doc__ = getattr(ZendeskState, name).__doc__
-        return call
+    def _locked(name: str) -> Callable[..., Any]:  # noqa: N805 - used in the class body only
+        return under_lock(name, ZendeskState)
 
     add_user = _locked("add_user")
     add_organization = _locked("add_organization")
@@ -222,33 +174,18 @@ class FakeZendesk(Endpoints):
             return json.loads(json.dumps(self.state.ticket_audits(ticket_id)))
 
     def requests_to(self, path_pattern: str, method: str | None = None) -> list[LoggedRequest]:
-        return [r for r in list(self.requests)
-                if re.search(path_pattern, r.path) and (method is None or r.method == method)]
+        return http_fake.requests_to(self.requests, path_pattern, method)
 
     # --- faults --------------------------------------------------------------------------
 
-    def inject(self, fault: Fault) -> Fault:
-        with self.lock:
-            self._faults.append(fault)
-        return fault
-
-    def fail(self, status: int, *, times: int = 1, headers: dict[str, str] | None = None, body: Any = None,
-             method: str | None = None, path: str | None = None, after: bool = False) -> Fault:
-        """The next ``times`` matching requests answer ``status`` (after=True: applied first)."""
-        body = body if body is not None else {"error": "InjectedFault", "description": f"injected {status}"}
-        return self.inject(Fault(status=status, headers=dict(headers or {}), body=body, times=times,
-                                 method=method, path=path, after=after))
+    def injected_body(self, status: int) -> Any:
+        return {"error": "InjectedFault", "description": f"injected {status}"}
 
     def rate_limit(self, *, times: int = 1, retry_after: int | str = 1, method: str | None = None,
                    path: str | None = None) -> Fault:
         """The next ``times`` matching requests answer 429 with ``Retry-After``."""
         return self.fail(429, times=times, headers={"Retry-After": str(retry_after)}, method=method, path=path,
                          body={"error": "TooManyRequests", "description": "Rate limit exceeded"})
-
-    def delay(self, seconds: float, *, times: int = 1, after: bool = False, method: str | None = None,
-              path: str | None = None) -> Fault:
-        """Hold the next matching requests ``seconds`` (after=True: apply first, then hold the answer)."""
-        return self.inject(Fault(delay=seconds, after=after, times=times, method=method, path=path))
 
     def hostile(self, *, status: int = 200, raw: bytes | None = None, trickle: float = 0.0, size: int = 0,
                 times: int = 1, method: str | None = None, path: str | None = None,
@@ -258,41 +195,17 @@ class FakeZendesk(Endpoints):
         return self.inject(Fault(status=status, raw=raw, trickle=trickle, size=size, times=times, method=method,
                                  path=path, headers=dict(headers or {})))
 
-    def drop(self, *, times: int = 1, after: bool = True, method: str | None = None,
-             path: str | None = None) -> Fault:
-        """Close the connection without answering (after=True: the request was applied first)."""
-        return self.inject(Fault(drop=True, after=after, times=times, method=method, path=path))
-
-    def _take_fault(self, method: str, path: str) -> Fault | None:
-        for fault in self._faults:
-            if fault.matches(method, path):
-                fault.times -= 1
-                if fault.times <= 0:
-                    self._faults.remove(fault)
-                return fault
-        return None
-
     # --- serving -------------------------------------------------------------------------
 
-    def serve(self, handler: _Handler) -> None:
-        method = handler.command
-        parts = urlsplit(handler.path)
-        query: dict[str, str] = {}
-        for key, value in parse_qsl(parts.query, keep_blank_values=True):
-            # A repeated list parameter (``role[]=agent&role[]=admin``) is kept comma-joined.
-            query[key] = f"{query[key]},{value}" if key.endswith("[]") and key in query else value
-        length = int(handler.headers.get("Content-Length") or 0)
-        raw = handler.rfile.read(length) if length else b""
-        headers = {k: ("<redacted>" if k.lower() == "authorization" else v) for k, v in handler.headers.items()}
-        entry = LoggedRequest(method, parts.path, query, headers, raw)
+    def serve(self, handler: BaseHTTPRequestHandler) -> None:
+        request = read_request(handler, join_lists=True)  # ``role[]=agent&role[]=admin``: "agent,admin"
+        method, path, query, raw = request.method, request.path, request.query, request.body
+        entry = LoggedRequest.of(request)
         with self.lock:
             self.requests.append(entry)
-            fault = entry.fault = self._take_fault(method, parts.path)
+            fault = entry.fault = take_fault(self._faults, method, path)
         if fault is not None and not fault.after:
-            if fault.delay:
-                time.sleep(fault.delay)
-            if fault.drop:
-                handler.close_connection = True
+            if hold_or_drop(fault, handler):
                 return
             if fault.raw is not None or fault.trickle or fault.size:
                 entry.status = fault.status or 200
@@ -302,19 +215,16 @@ class FakeZendesk(Endpoints):
                 entry.status = fault.status
                 _send(handler, fault.status, fault.headers, fault.body)
                 return
-        if method == "GET" and self._serve_file(handler, entry, parts.path):
+        if method == "GET" and self._serve_file(handler, entry, path):
             return
-        status, extra, body = self._dispatch(method, parts.path, query, handler.headers, raw)
+        status, extra, body = self._dispatch(method, path, query, handler.headers, raw)
         if fault is not None and fault.after:
-            if fault.delay:
-                time.sleep(fault.delay)
-            if fault.drop:
-                handler.close_connection = True
+            if hold_or_drop(fault, handler):
                 return
             if fault.status is not None:
                 status, extra, body = fault.status, fault.headers, fault.body
         entry.status = status
-        _send(handler, status, {**self._rate_headers(parts.path), **extra}, body)
+        _send(handler, status, {**self._rate_headers(path), **extra}, body)
 
     def _dispatch(self, method: str, path: str, query: dict[str, str], headers: Any,
                   raw: bytes) -> tuple[int, dict[str, str], Any]:
@@ -337,12 +247,12 @@ class FakeZendesk(Endpoints):
                     return exc.status, {}, exc.body
         return 404, {}, {"error": "InvalidEndpoint", "description": "Not found"}
 
-    def _serve_file(self, handler: _Handler, entry: LoggedRequest, path: str) -> bool:
+    def _serve_file(self, handler: BaseHTTPRequestHandler, entry: LoggedRequest, path: str) -> bool:
         """An attachment's ``content_url`` redirects (302) to its storage, on another host name
         (``localhost``, as Zendesk's is another domain): there it is served with no credentials."""
         token = _CONTENT_URL.fullmatch(path)
         if token:
-            port = self._server.server_address[1] if self._server else 0
+            port = self.port if self._server else 0
             entry.status = 302 if token.group(1) in self.state.files else 404
             _send(handler, entry.status, {"Location": f"http://localhost:{port}/storage/{token.group(1)}"}
                   if entry.status == 302 else {}, {"error": "RecordNotFound"} if entry.status == 404 else None)
@@ -400,35 +310,10 @@ _CONTENT_URL = re.compile(r"/attachments/token/(\w+)/?")
 _STORAGE = re.compile(r"/storage/(\w+)")
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, as the real service and httpx expect
-    # Headers and body are two writes: with Nagle each kept-alive answer waited ~40 ms for the
-    # client's delayed ACK, so a benchmark measured the fake, not the client.
-    disable_nagle_algorithm = True
-
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-        self.server.fake.serve(self)  # type: ignore[attr-defined]
-
-    do_PUT = do_POST = do_DELETE = do_GET
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet in tests
-        pass
-
-
 def _send(handler: BaseHTTPRequestHandler, status: int, headers: dict[str, str], body: Any) -> None:
     data = body if isinstance(body, bytes) else encode(body)  # bytes: an attachment's content
-    try:
-        handler.send_response(status)
-        handler.send_header("Content-Type", "application/octet-stream" if isinstance(body, bytes)
-                            else "application/json; charset=utf-8")
-        handler.send_header("Content-Length", str(len(data)))
-        for name, value in headers.items():
-            handler.send_header(name, value)
-        handler.end_headers()
-        handler.wfile.write(data)
-        handler.wfile.flush()
-    except OSError:  # the client gave up (a timeout test): nothing to answer
-        handler.close_connection = True
+    content_type = "application/octet-stream" if isinstance(body, bytes) else "application/json; charset=utf-8"
+    write_answer(handler, status, {"Content-Type": content_type, **headers}, data)
 
 
 def _send_hostile(handler: BaseHTTPRequestHandler, fault: Fault) -> None:

@@ -11,12 +11,11 @@ in-process ``FakeZendesk``.
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
+from tests.fakes.own_process import Discarded, fake_process
 from tests.fakes.zendesk import FakeZendesk
 
 
@@ -28,25 +27,10 @@ def fake_zendesk_process(*, bulk: int = 0, users: int = 1000, organizations: int
 
     Seeding, faults and the request log stay in that process; use ``FakeZendesk`` for those.
     """
-    command = [sys.executable, "-m", "tests.fakes.zendesk_process", "--bulk", str(bulk), "--users", str(users),
-               "--organizations", str(organizations), "--email", email, "--token", token,
-               "--page-size", str(page_size)]
-    root = Path(__file__).resolve().parents[2]
-    process = subprocess.Popen(command, cwd=root, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        assert process.stdout is not None
-        url = process.stdout.readline().strip()
-        if not url.startswith("http://"):
-            raise RuntimeError("the fake Zendesk did not start")
+    with fake_process("tests.fakes.zendesk_process", "--bulk", str(bulk), "--users", str(users),
+                      "--organizations", str(organizations), "--email", email, "--token", token,
+                      "--page-size", str(page_size), name="Zendesk") as (_, url):
         yield url
-    finally:
-        if process.stdin is not None:
-            process.stdin.close()  # the fake stops when its stdin closes
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.terminate()
-            process.wait(timeout=5)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -62,15 +46,10 @@ def main(argv: list[str] | None = None) -> None:
     fake = FakeZendesk(email=options.email, token=options.token, page_size=options.page_size)
     if options.bulk:
         fake.add_bulk_tickets(options.bulk, users=options.users, organizations=options.organizations)
-    fake.requests = _Discarded()  # a long benchmark must not keep every request
+    fake.requests = Discarded()
     with fake:
         print(fake.url, flush=True)
         sys.stdin.read()
-
-
-class _Discarded(list):
-    def append(self, item: object) -> None:
-        pass
 
 
 if __name__ == "__main__":
