@@ -74,14 +74,55 @@ def test_a_verify_read_that_fails_after_the_reply_landed_is_not_a_failed_send(an
     assert replies(r, remote_id, "Fixed it.") == 1
 
 
-@pytest.mark.xfail(strict=True, reason="known, not fixed: a later step refused (4xx, not transient) after an "
-                   "earlier write step landed is raised as it is, the outbox marks the item failed, and a "
-                   "retry sends the landed step again (see the adversary report)")
 @pytest.mark.parametrize("answer", REFUSALS, ids=["403", "404", "html", "400"])
 def test_a_later_step_refused_after_the_reply_landed_is_not_a_failed_send(answer: httpx.Response) -> None:
     r = rig(TWO_STEP_REPLY)
     remote_id = r.fake.add_ticket()
     hostile_after_write(r, answer, method="PUT")
+    command = Reply("r1", now(), "Fixed it.")
     with pytest.raises(errors.UnknownOutcome):  # the outbox looks before any repeat
-        r.writer.push(Reply("r1", now(), "Fixed it."), remote_id, None, agent=AGENT)
+        r.writer.push(command, remote_id, None, agent=AGENT)
     assert replies(r, remote_id, "Fixed it.") == 1
+    assert r.writer.find_delivered(command, remote_id) is not None  # the look finds it: marked sent, never resent
+
+
+STATUS_FIRST_REPLY = "writes:\n" + REPLY_JSON.replace("    steps:\n", """    steps:
+      - request:
+          method: PUT
+          path: "/tickets/{ticket.remote_id}"
+          json: {ticket: {tags: [replying]}}
+""") + UPDATE_JSON
+
+
+@pytest.mark.parametrize("answer", REFUSALS[-1:], ids=["400"])
+def test_a_refused_message_after_a_field_change_landed_is_a_failed_send_not_an_endless_look(
+        answer: httpx.Response) -> None:
+    """Only the message's own words make a later refusal "unknown": a field change that landed
+    before a refused message is set again by a retry (the same value), and the item fails with
+    the reason instead of being looked for, and resent, at every sync."""
+    r = rig(STATUS_FIRST_REPLY)
+    remote_id = r.fake.add_ticket()
+    hostile_after_write_any(r, answer, method="POST")
+    with pytest.raises(errors.SyncError) as caught:
+        r.writer.push(Reply("r1", now(), "Fixed it."), remote_id, None, agent=AGENT)
+    assert not isinstance(caught.value, errors.UnknownOutcome)
+    assert replies(r, remote_id, "Fixed it.") == 0
+
+
+def hostile_after_write_any(r: Rig, answer: httpx.Response, *, method: str) -> None:
+    """Once any write landed, the next ``method`` request to the ticket is answered ``answer``."""
+    real = r.fake.handle
+    state = {"wrote": False, "done": False}
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        if state["wrote"] and not state["done"] and request.method == method:
+            state["done"] = True
+            r.fake.requests.append(request)
+            return httpx.Response(answer.status_code, content=answer.content, headers=answer.headers)
+        response = real(request)
+        if request.method in ("PUT", "POST") and response.status_code < 300:
+            state["wrote"] = True
+        return response
+
+    r.client.transport = httpx.MockTransport(handle)
+    r.client.close()

@@ -168,6 +168,7 @@ class Writer:
             and self.capabilities.concurrency is not Concurrency.NONE
         files_sent = False
         landed = False  # a write step was answered: the helpdesk has changed
+        said = False  # a step that writes the message's words was answered
         for step in operation.steps:
             context = {**extra, "steps": [a.context() if a else None for a in answers]}
             full = self.requester.context(context)
@@ -203,12 +204,22 @@ class Writer:
                     raise errors.UnknownOutcome(f"Part of the {_WHAT[operation.name].split(' ', 1)[1]} reached "
                                                 f"{self.label}, then: {exc}") from None
                 raise
+            except errors.SyncError as exc:
+                if said and not isinstance(exc, errors.Conflict):
+                    # The message's words landed and a later step was refused: a failed item
+                    # would be sent again by a retry (the customer reads it twice). Unknown: the
+                    # outbox looks for the message before anything is repeated, and sends it
+                    # again only when it is not on the ticket (e.g. a message never linked to it).
+                    raise errors.UnknownOutcome(f"The {_WHAT[operation.name].split(' ', 1)[1]} reached "
+                                                f"{self.label}, then a later step was refused: {exc}") from None
+                raise
             if request.writes and version_spec is not None and answer.status in version_spec.conflict:
                 raise errors.Conflict(f"The ticket changed on {self.label} since it was read ({answer.status}).")
             if step.check_version is not None and version is not None \
                     and _text(step.check_version(answer.body)) != str(version):
                 raise errors.Conflict(f"The ticket changed on {self.label} since it was read.")
             landed = landed or request.writes
+            said = said or step.says
             answers.append(answer)
         return answers
 

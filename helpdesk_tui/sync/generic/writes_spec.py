@@ -71,6 +71,9 @@ class Step:
     # A read whose answer must show the ticket's version (when we know one), else Conflict: for
     # a helpdesk whose listing gives a stamp but whose writes want another token (Roundup's ETag).
     check_version: Path | None = None
+    # The step writes the message's words (``{command.body}``): once it landed, the reply or note
+    # exists, whatever a later step says.
+    says: bool = False
 
 
 @dataclass(frozen=True)
@@ -245,9 +248,10 @@ def _step(node: Node, conflict: tuple[int, ...]) -> Step:
     check = node.get("check_version")
     if check is not None and request.writes:
         raise check.error("reads the version in a read's answer: put it on a GET step before the write")
+    says = request.writes and any(name == "command.body" for name in _placeholders(node.need("request")))
     return Step(request, compile_text(when.text(), when, WRITE_ROOTS) if when else None,
                 compile_text(unless.text(), unless, WRITE_ROOTS) if unless else None,
-                path_at(check) if check is not None else None)
+                path_at(check) if check is not None else None, says)
 
 
 def _check_step_reference(node: Node, used: str, index: int) -> None:
