@@ -134,9 +134,11 @@ def test_a_broken_mapping_file_is_the_mapping_option_s_one_sentence(tmp_path):
     path = tmp_path / "desk.yaml"
     path.write_text(MAPPING.replace("format: 1", "format: 1\nformat: 1"), encoding="utf-8")
     problems = check_options("generic", GenericBackend.options_for({"mapping": str(path)}), {"mapping": str(path)})
-    assert len(problems) == 1 and problems[0].startswith("The option 'mapping' ") and "line 2" in problems[0]
+    # The file's own sentence, alone: not wrapped in "The option 'mapping' …: the mapping file …".
+    assert len(problems) == 1 and problems[0].startswith(f"{path}, line 2") and problems[0].endswith(".")
+    assert "The option" not in problems[0] and "mapping file (YAML)" not in problems[0]
     missing = check_options("generic", GenericBackend.options, {"mapping": str(tmp_path / "none.yaml")})
-    assert "does not exist" in missing[0]
+    assert missing == [f"The mapping file {tmp_path / 'none.yaml'} does not exist: check --option mapping=FILE."]
 
 
 def test_a_generic_backend_without_its_file_says_what_to_do():

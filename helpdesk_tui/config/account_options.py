@@ -28,6 +28,9 @@ class Option:
     # A file's path: made absolute when the account is added, as the account outlives the
     # folder the command ran in (a sync from elsewhere must still find the file).
     file: bool = False
+    # ``validate`` answers a whole sentence that says what to fix (a mapping file's mistake,
+    # naming its file, line and key): shown as it is, not inside "The option 'x' …: help.".
+    sentence: bool = False
 
 
 def check_options(backend: str, declared: Sequence[Option], given: Mapping[str, str]) -> list[str]:
@@ -50,7 +53,9 @@ def check_options(backend: str, declared: Sequence[Option], given: Mapping[str, 
                                 f"--option {option.name}=VALUE.")
             continue
         reason = option.validate(value) if option.validate is not None else None
-        if reason:
+        if reason and option.sentence:
+            problems.append(clean_line(reason))
+        elif reason:
             # The value itself is not quoted back: a mistyped option may hold something secret.
             # A reason may quote a path or a server's words: made one clean line.
             problems.append(f"The option '{option.name}' {clean_line(reason).rstrip('.')}: {option.help}.")

@@ -49,12 +49,12 @@ def _check_mapping(value: str) -> str | None:
     try:
         load_mapping(FilePath(value).expanduser())
     except MappingError as error:
-        return f"cannot be used: {str(error).rstrip('.')}"
+        return str(error)
     return None
 
 
 MAPPING_OPTION = Option("mapping", "the mapping file (YAML) that describes the helpdesk's API", required=True,
-                        validate=_check_mapping, file=True)
+                        validate=_check_mapping, file=True, sentence=True)
 
 
 class GenericBackend(Backend):
