@@ -18,12 +18,12 @@ updated in the same second as the last one we read is still read.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from helpdesk_tui.sync.generic.fingerprint import fingerprint
 from helpdesk_tui.sync.generic.node import Node
 from helpdesk_tui.sync.generic.paging import PageState
 from helpdesk_tui.sync.generic.paths import Path, compile_path
@@ -291,8 +291,7 @@ class CursorState:
 def content_hash(record: Any) -> str:
     """A record's fingerprint: its JSON, keys sorted (a full scan's change test, a boundary record's
     identity)."""
-    text = json.dumps(record, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False)
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
+    return fingerprint(record, size=12)
 
 
 def _seen_as(ident: str, record: Any) -> str:

@@ -13,8 +13,6 @@ incremental reader then restarts the listing from the newest stamp it saw.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +20,7 @@ from typing import Any
 import httpx
 
 from helpdesk_tui.sync import errors
+from helpdesk_tui.sync.generic.fingerprint import fingerprint
 from helpdesk_tui.sync.generic.node import Node
 from helpdesk_tui.sync.generic.paths import Path, compile_path
 from helpdesk_tui.sync.generic.requests import Answer
@@ -167,8 +166,7 @@ def going_round(state: PageState, following: PageState | None, records: list[Any
 
 
 def _digest(value: Any) -> str:
-    text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False)
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=6).hexdigest()
+    return fingerprint(value, size=6)
 
 
 def _url_state(read: int, current: str, link: str, state: PageState) -> PageState | None:

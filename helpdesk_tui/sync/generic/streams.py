@@ -9,7 +9,6 @@ caller's business.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ import httpx
 from helpdesk_tui.content.sanitize import clean_line
 from helpdesk_tui.sync import errors
 from helpdesk_tui.sync.generic.fields import Unreadable
+from helpdesk_tui.sync.generic.fingerprint import fingerprint
 from helpdesk_tui.sync.generic.node import Node
 from helpdesk_tui.sync.generic.paging import PageState, Paging, going_round, parse_paging
 from helpdesk_tui.sync.generic.paths import Path, compile_path
@@ -212,8 +212,7 @@ def _key(request: RequestSpec, context: dict[str, Any], query: Mapping[str, Any]
 
 def _page_mark(records: list[Any]) -> str:
     """A page's fingerprint: two pages in a row with the same one mean the paging goes nowhere."""
-    text = json.dumps(records, sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
+    return fingerprint(records, size=8)
 
 
 def side_loads_of(spec: StreamSpec, body: Any) -> dict[str, dict[str, Any]]:
