@@ -74,7 +74,6 @@ class GenericBackend(Backend):
         self.capabilities = spec.capabilities  # type: ignore[misc]  # per instance, as the label
         if spec.templates is not None and spec.templates.kind:
             self.template_kind = spec.templates.kind  # type: ignore[misc]  # per instance, as the label
-        self.internal_notes = spec.internal_notes  # False: a Note is refused (the conformance suite reads it)
         self._base = base_context(account)
         self.requester = self._requester(client)
         self.reader = Reader(self.requester, spec.label)

@@ -168,8 +168,7 @@ class Mapping:
     auth: AuthSpec
     headers: Shape | None
     write_headers: Shape | None
-    capabilities: Capabilities
-    internal_notes: bool
+    capabilities: Capabilities  # internal_notes among them
     check: CheckSpec | None
     lookups: dict[str, LookupSpec]
     tickets: TicketStream
@@ -231,8 +230,8 @@ def parse_mapping(root: Node) -> Mapping:
     articles = _list_stream(root.get("articles"), "article", set(lookups))
     templates = _list_stream(root.get("templates"), "template", set(lookups))
     label = root.need("label").text()
-    caps, internal_notes = _capabilities(root.get("capabilities"), tickets.incremental, kb=articles is not None,
-                                         templates=templates is not None)
+    caps = _capabilities(root.get("capabilities"), tickets.incremental, kb=articles is not None,
+                         templates=templates is not None)
     headers = root.get("headers")
     write_headers = root.get("write_headers")
     name = root.get("name")
@@ -243,7 +242,7 @@ def parse_mapping(root: Node) -> Mapping:
         headers=compile_shape(headers, BASE_ROOTS) if headers is not None else None,
         write_headers=compile_shape(write_headers, (*BASE_ROOTS, "agent", "ticket", "command"))
         if write_headers is not None else None,
-        capabilities=caps, internal_notes=internal_notes, check=_check(root.get("check")), lookups=lookups,
+        capabilities=caps, check=_check(root.get("check")), lookups=lookups,
         tickets=tickets, users=users, organizations=organizations, messages=messages, batch=batch,
         articles=articles, templates=templates, writes=parse_writes(root.get("writes"), lookups=set(lookups)),
         rate_limit=parse_rate_limit(root.get("rate_limit")),
@@ -447,11 +446,10 @@ def _list_stream(node: Node | None, what: str, lookups: set[str]) -> ListStream 
                       kind.text() if kind is not None else None)
 
 
-def _capabilities(node: Node | None, incremental: Incremental, *, kb: bool, templates: bool) -> tuple[Capabilities, bool]:
+def _capabilities(node: Node | None, incremental: Incremental, *, kb: bool, templates: bool) -> Capabilities:
     values: dict[str, Any] = {"change_feed": ChangeFeed(incremental.feed), "kb": kb, "templates": templates}
-    internal_notes = True
     if node is None:
-        return Capabilities(**values), internal_notes
+        return Capabilities(**values)
     node.only("change_feed", "concurrency", "deletions", "idempotency", "internal_notes", "tags", "groups", "sla",
               "attachments")
     for key, child in node.items():
@@ -463,8 +461,7 @@ def _capabilities(node: Node | None, incremental: Incremental, *, kb: bool, temp
             values[key] = _attachment_limits(child)
         else:
             values[key] = child.flag()
-    caps = Capabilities(**values)
-    return caps, caps.internal_notes
+    return Capabilities(**values)
 
 
 def _attachment_limits(node: Node) -> AttachmentLimits:
