@@ -231,3 +231,20 @@ async def test_a_number_typed_in_one_burst_with_the_hash_still_opens_that_ticket
         assert not isinstance(app.screen, JumpScreen)
         assert app.workstation.ticket_id == ticket_id(app, 10015)
         assert app.workstation.inbox_views.view.id == view  # no digit switched the view
+
+
+async def test_keys_typed_after_the_jumps_enter_in_the_same_burst_do_not_go_into_the_prompt(demo_db, tmp_path):
+    """Found by hand in tmux: '#201⏎r' and a reply's first words typed in one go left the prompt
+    open with '201rQuick' in it ("not a ticket number"): the prompt's enter ran after the keys
+    behind it had been typed into it. The enter opens the ticket; what follows is not the number."""
+    from textual import events
+
+    app = make_app(demo_db, tmp_path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot, app)
+        keys = [("number_sign", "#"), *((d, d) for d in "10015"), ("enter", "\r"), ("x", "x"), ("y", "y")]
+        for key, char in keys:
+            app.post_message(events.Key(key, char))
+        await settle(pilot, app)
+        assert not isinstance(app.screen, JumpScreen), "the prompt stayed open with the keys behind the enter"
+        assert app.workstation.ticket_id == ticket_id(app, 10015)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -35,6 +35,37 @@ if TYPE_CHECKING:  # the screen the jump opens the ticket on (it imports this mo
 
 
 log = logging.getLogger(__name__)
+
+
+class NumberInput(Input):
+    """The number box. Its enter submits at once, in the order the keys came: Input's own enter
+    is a binding, which ran after the keys typed behind it in the same burst ("#201⏎r…" left
+    "201r…" in the box). Keys after the enter are kept, for the workstation once the ticket is
+    open (``keys_after``), not typed into the number."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.submitted = False
+        self.keys_after: list[events.Key] = []
+
+    async def _on_key(self, event: events.Key) -> None:
+        if self.submitted and event.key != "escape":
+            self.keys_after.append(event)
+            event.stop()
+            event.prevent_default()
+            return
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            self.submitted = True
+            self.post_message(self.Submitted(self, self.value))
+            return
+        await super()._on_key(event)
+
+    def reopen(self) -> None:
+        """The number did not open a ticket: the agent types again; keys after it are dropped."""
+        self.submitted = False
+        self.keys_after = []
 
 
 class JumpScreen(ModalScreen[Ticket | None]):
@@ -65,7 +96,7 @@ class JumpScreen(ModalScreen[Ticket | None]):
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = "Jump to ticket"
-            yield Input(id="jump-number", max_length=40, placeholder="#10015")
+            yield NumberInput(id="jump-number", max_length=40, placeholder="#10015")
             yield Label("", id="jump-status")
             yield Label("", id="jump-error")
             yield Label("enter open · esc cancel")
@@ -95,6 +126,8 @@ class JumpScreen(ModalScreen[Ticket | None]):
     def _say(self, sentence: str) -> None:
         # The sentence quotes what was typed (maybe pasted): plain text, never markup.
         self.query_one("#jump-error", Label).update(Text(clean_line(sentence)))
+        if sentence:
+            self.query_one(NumberInput).reopen()
 
     def _start_fetch(self, typed: str) -> None:
         self.fetching = typed
@@ -139,7 +172,14 @@ def ask_jump(screen: WorkstationScreen) -> None:
     backend, cache, clock = screen.options.backend, screen.cache, screen.now
     fetch = None if backend is None else (lambda typed: fetch_ticket(cache, backend, typed, clock))
     prompt = JumpScreen(lambda typed: jump_target(cache, typed), fetch)
-    screen.app.push_screen(prompt, lambda ticket: _open(screen, ticket, fetched=prompt.fetched))
+
+    def opened(ticket: Ticket | None) -> None:
+        _open(screen, ticket, fetched=prompt.fetched)
+        if ticket is not None:  # what was typed behind the enter goes to the ticket just opened
+            for key in prompt.query_one(NumberInput).keys_after:
+                screen.app.post_message(events.Key(key.key, key.character))
+
+    screen.app.push_screen(prompt, opened)
 
 
 def _open(screen: WorkstationScreen, ticket: Ticket | None, *, fetched: bool = False) -> None:
