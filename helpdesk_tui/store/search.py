@@ -58,6 +58,8 @@ def search(conn: sqlite3.Connection, query: str, *, limit: int = 20,
         return []
     terms = query_terms(query)
     rank = not only_common_words(query)
+    # Unranked, only the newest ``limit`` of each kind are kept: reading more is wasted.
+    window = window if rank else limit
     hits: list[_Pending] = []
     if "ticket" in kinds:
         hits += [(hit, None, "") for hit in _ticket_hits(
