@@ -116,3 +116,45 @@ def test_stopwords_only_no_longer_match_as_a_prefix_but_other_words_still_do(db)
 
 if __name__ == "__main__":
     write_golden(sys.argv[1])
+
+
+def _hits(db, query, kinds=("ticket", "message")):
+    return [(h.kind, h.ticket_id, h.message_id, round(h.score, 9)) for h in search.search(db, query, kinds=kinds)]
+
+
+def test_a_last_word_no_longer_word_starts_with_is_matched_exactly_with_the_same_hits_and_scores(db, monkeypatch):
+    b = Builder()
+    t1, t2 = b.ticket("Password expired"), b.ticket("Passwords for the team")
+    m1, m2 = b.message(t1, "my password expired"), b.message(t2, "the password manager")
+    put(db, [t1, t2], messages=[m1, m2, b.message(t2, "a passport photo")])
+    asked: list[tuple[str, str]] = []
+    real = search._ranked
+
+    def spying(conn, table, expr, *args, **kwargs):
+        asked.append((table, expr))
+        return real(conn, table, expr, *args, **kwargs)
+
+    monkeypatch.setattr(search, "_ranked", spying)
+    got = _hits(db, "password")
+    # Subjects hold "passwords" too: a prefix there; messages hold only "password": exact.
+    assert asked == [("tickets_fts", '"password"*'), ("messages_fts", '"password"')]
+    assert {h[:3] for h in got} == {("ticket", t1.id, None), ("ticket", t2.id, None),
+                                   ("message", t1.id, m1.id), ("message", t2.id, m2.id)}
+    monkeypatch.setattr(search, "prefix_word", lambda q: None)  # the prefix query everywhere
+    assert _hits(db, "password") == got
+    monkeypatch.undo()
+    assert len(_hits(db, "pass")) == 5  # "passport" too: still a prefix
+
+
+def test_only_plain_ascii_last_words_are_checked(db):
+    from helpdesk_tui.store.fts_text import prefix_word
+
+    assert prefix_word("Website DOWN") == "down"
+    assert prefix_word('"reset password"') == "password"
+    assert prefix_word("re") is None  # too short to be a prefix at all
+    assert [prefix_word(q) for q in ("café", "foo_bar", "パスワード", "パ")] == [None] * 4
+    b = Builder()
+    t = b.ticket("x")
+    put(db, [t], messages=[b.message(t, "le café cafés"), b.message(t, "foo_barre")])
+    assert len(search.search(db, "café", kinds=("message",))) == 1
+    assert len(search.search(db, "foo_bar", kinds=("message",))) == 1
