@@ -108,9 +108,12 @@ def _order_sql(query: InboxQuery) -> str:
 
 def ordered_ids(conn: sqlite3.Connection, query: InboxQuery, *, limit: int | None = None) -> array:
     """Ids of every ticket in the view, in display order (``limit`` for a quick first page)."""
-    text_walk = limit is not None and bool(query.filter.text) and inbox_text.is_common(conn, query.filter.text)
+    order = _order_sql(query)
+    # Walking pays only down an index in the view's order; a "+" order sorts the matches.
+    text_walk = (limit is not None and bool(query.filter.text) and not order.startswith("+")
+                 and inbox_text.is_common(conn, query.filter.text))
     where, params = where_clause(query, text_walk=text_walk)
-    sql = f"SELECT t.id FROM tickets t WHERE {where} ORDER BY {_order_sql(query)}"
+    sql = f"SELECT t.id FROM tickets t WHERE {where} ORDER BY {order}"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
     ids = array("q")
