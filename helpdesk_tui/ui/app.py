@@ -20,7 +20,7 @@ from helpdesk_tui.config.settings import Settings
 from helpdesk_tui.config.state import load_state, save_state
 from helpdesk_tui.content import clean_line
 from helpdesk_tui.services.types import Cache
-from helpdesk_tui.ui import account_switch
+from helpdesk_tui.ui import account_switch, graphics_probe
 from helpdesk_tui.ui.error_guard import ErrorGuard, dispatch_contained
 from helpdesk_tui.ui.keymap_check import keymap_warnings
 from helpdesk_tui.ui.options import AppOptions, utc_now
@@ -63,6 +63,11 @@ class HelpdeskApp(App[None]):
         self._load_themes()
         if options.settings.keymap:
             self.set_keymap(dict(options.settings.keymap))
+
+    def run(self, *args: Any, **kwargs: Any) -> None:
+        # The terminal's answers about pictures must be in before Textual reads its input.
+        graphics_probe.wait()
+        return super().run(*args, **kwargs)
 
     # ----- set-up
     def _load_themes(self) -> None:

@@ -9,6 +9,7 @@ elsewhere (under tmux, and in tests). ``o`` and ``s`` work here as in the thread
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -20,14 +21,6 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import Worker
-
-# Imported with the app, before it starts: textual-image asks the terminal what it can draw,
-# which it cannot do once Textual reads the terminal's input.
-from textual_image.renderable import HalfcellImage as HalfcellRenderable
-from textual_image.renderable import Image as DetectedRenderable
-from textual_image.renderable import UnicodeImage as UnicodeRenderable
-from textual_image.widget import HalfcellImage
-from textual_image.widget import Image as DetectedImage
 
 from helpdesk_tui.content.body import human_size
 from helpdesk_tui.content.file_names import display_name
@@ -41,21 +34,39 @@ from helpdesk_tui.ui.widgets.text_lines import TextLines
 if TYPE_CHECKING:
     from PIL.Image import Image as Picture
 
-# Without a terminal to ask (tests, a pipe), textual-image would draw with letters; half-blocks
-# show the picture everywhere colours are.
-ImageWidget: Any = HalfcellImage if DetectedRenderable is UnicodeRenderable else DetectedImage
 # Half-blocks draw one pixel per half cell, and textual-image scales the picture on every
 # paint: a smaller picture to start from made a 5 MB screenshot's first frame ~3x faster.
 # Kitty graphics and Sixel draw real pixels: they get PREVIEW_BOX.
 CELL_PREVIEW_BOX = (640, 480)
-HALF_BLOCKS = ImageWidget is HalfcellImage or DetectedRenderable in (HalfcellRenderable, UnicodeRenderable)
+
+
+@cache
+def image_drawing() -> tuple[Any, bool]:
+    """textual-image's widget for this terminal, and whether it draws with half-blocks.
+
+    Imported when a picture is first shown, not with the app: textual-image asks the terminal
+    what it can draw at import, and the app has it ask before Textual starts (ui.graphics_probe),
+    so this import finds the answers kept.
+    """
+    from textual_image.renderable import HalfcellImage as HalfcellRenderable
+    from textual_image.renderable import Image as DetectedRenderable
+    from textual_image.renderable import UnicodeImage as UnicodeRenderable
+    from textual_image.widget import HalfcellImage
+    from textual_image.widget import Image as DetectedImage
+
+    # Without a terminal to ask (tests, a pipe), textual-image would draw with letters; half-blocks
+    # show the picture everywhere colours are.
+    widget: Any = HalfcellImage if DetectedRenderable is UnicodeRenderable else DetectedImage
+    half_blocks = widget is HalfcellImage or DetectedRenderable in (HalfcellRenderable, UnicodeRenderable)
+    return widget, half_blocks
+
 
 Progress = Callable[[int, int], None]
 
 
 def preview_box() -> tuple[int, int]:
     """The size to scale a picture into before it is drawn on this terminal."""
-    return CELL_PREVIEW_BOX if HALF_BLOCKS else PREVIEW_BOX
+    return CELL_PREVIEW_BOX if image_drawing()[1] else PREVIEW_BOX
 
 
 class Loaded(Message):
@@ -182,7 +193,7 @@ class ImageViewerScreen(AttachmentScreen):
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="viewer-image-box"), Center():
-            yield ImageWidget(id="viewer-image")
+            yield image_drawing()[0](id="viewer-image")
 
     def prepare(self, path: Path) -> object:
         return self._decode(path)
