@@ -6,7 +6,6 @@ is the default screen; triage, the dashboard and the dialogs are pushed over it.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterable
 from typing import Any
 
@@ -20,7 +19,7 @@ from helpdesk_tui.config.settings import Settings
 from helpdesk_tui.config.state import load_state, save_state
 from helpdesk_tui.content import clean_line
 from helpdesk_tui.services.types import Cache
-from helpdesk_tui.ui import account_switch, graphics_probe
+from helpdesk_tui.ui import account_switch, graphics_probe, startup
 from helpdesk_tui.ui.error_guard import ErrorGuard, dispatch_contained
 from helpdesk_tui.ui.keymap_check import keymap_warnings
 from helpdesk_tui.ui.options import AppOptions, utc_now
@@ -137,8 +136,8 @@ class HelpdeskApp(App[None]):
             self.notify(clean_line(warning), severity="warning", timeout=8, markup=False)
         # The objects alive after start-up (widgets, caches, modules) live as long as the app:
         # taking them out of the collector's view keeps full collections short (35 ms → 4 ms
-        # measured), so they stop landing on keystrokes.
-        self.call_after_refresh(gc.freeze)
+        # measured), so they stop landing on keystrokes. The collector was off until now.
+        self.call_after_refresh(startup.settled)
         # From here on a bug in a widget is one sentence, never the end of the app.
         self.error_guard.arm(self.options.state_file.with_name("errors.log") if self.options.state_file else None)
 
