@@ -18,6 +18,7 @@ from textual.screen import Screen
 from helpdesk_tui.config.settings import Settings
 from helpdesk_tui.config.state import load_state, save_state
 from helpdesk_tui.content import clean_line
+from helpdesk_tui.services.app_memory import keep_sqlite_small
 from helpdesk_tui.services.types import Cache
 from helpdesk_tui.ui import account_switch, graphics_probe, startup
 from helpdesk_tui.ui.error_guard import ErrorGuard, dispatch_contained
@@ -53,6 +54,7 @@ class HelpdeskApp(App[None]):
         self.cache = options.cache
         self.now = options.clock
         self.tz = options.zone
+        keep_sqlite_small(self.cache)  # process-wide: the accounts switched to as well
         self.error_guard = ErrorGuard(notify=self.notify, save_drafts=self._save_drafts,
                                       closing=lambda: self._closing)
         self._workstation: WorkstationScreen | None = None
