@@ -67,7 +67,7 @@ class HelpdeskApp(App[None]):
 
     def run(self, *args: Any, **kwargs: Any) -> None:
         # The terminal's answers about pictures must be in before Textual reads its input.
-        graphics_probe.wait()
+        graphics_probe.ask()
         return super().run(*args, **kwargs)
 
     # ----- set-up

@@ -1,22 +1,80 @@
-"""What the terminal can draw pictures with, asked while the rest of the app loads.
+"""What the terminal can draw pictures with, asked just before Textual takes the terminal.
 
 textual-image asks the terminal three questions (Sixel, Kitty graphics, the cell size in
-pixels) when its modules are first imported, and must have its answers before Textual starts
-reading the terminal's input. Each question waits up to 0.1 s for an answer some terminals
-never send: asked on the way to the first frame, that was 0.3 s of it through the benchmark's
-pty (which answers none of them). Asked in a thread started before the app's imports, the
-waiting overlaps them; ``HelpdeskApp.run`` waits for the thread before Textual takes the
-terminal, and the attachment viewer imports textual-image only when it opens.
+pixels) when its modules are first imported, and must have the answers before Textual starts
+reading the terminal's input. ``HelpdeskApp.run`` calls ``ask()`` first; the attachment
+viewer imports textual-image when it opens, and finds the answers kept.
+
+Each question waits up to 0.1 s for an answer. Real terminals answer in a few milliseconds;
+the benchmark's pty answers none of them, so there they cost 0.3 s of the first frame.
+Asking in a thread while the app loaded hid that wait, but was tried and dropped: by hand in
+tmux (1M workspace, a loaded machine) an answer then reached Textual as keys (``?`` opened
+the help, the cursor moved a row) on start-up with no key pressed.
 """
 
 from __future__ import annotations
 
-import threading
+import os
+import sys
 
-_probe: threading.Thread | None = None
+_asked = False
 
 
-def _ask() -> None:
+def typed_ahead(fd: int | None = None) -> bool:
+    """Whether keys are waiting on the terminal (stdin, or ``fd``), typed while the app started.
+
+    textual-image reads its answers from the same input, one byte at a time: a key waiting
+    there was taken for the start of an answer and lost, and the real answer that followed
+    reached Textual as keys (``?1;2c``: the help opened over the inbox; found by hand in tmux,
+    on main too). The terminal is still line-buffered here, so the keys only show once
+    it is not: the check switches to character mode (no flush) and back.
+    """
+    try:
+        import select
+        import termios
+        import tty
+    except ImportError:  # not a POSIX terminal: textual-image does its own thing there
+        return False
+    try:
+        if fd is None:
+            stdin = sys.__stdin__
+            if stdin is None:
+                return False
+            fd = stdin.fileno()
+        if not os.isatty(fd):
+            return False
+        before = termios.tcgetattr(fd)
+        try:
+            tty.setcbreak(fd, termios.TCSANOW)
+            return bool(select.select([fd], [], [], 0)[0])
+        finally:
+            termios.tcsetattr(fd, termios.TCSANOW, before)
+    except (OSError, ValueError, termios.error):
+        return False
+
+
+class _NoTerminal:
+    """What textual-image sees as stdout while it must not ask: it then asks nothing and
+    draws with letters, which the viewer turns into half-blocks (attachment_viewer)."""
+
+    def isatty(self) -> bool:
+        return False
+
+
+def ask() -> None:
+    """Ask once (a few ms on a terminal that answers); call before Textual reads input.
+
+    With keys already typed, nothing is asked (they go to Textual untouched) and pictures
+    are drawn with half-blocks, which every colour terminal shows.
+    """
+    global _asked
+    if _asked:
+        return
+    _asked = True
+    quiet = typed_ahead()
+    stdout = sys.__stdout__
+    if quiet:
+        sys.__stdout__ = _NoTerminal()  # type: ignore[assignment,misc]
     try:
         import textual_image.renderable  # noqa: F401  (asks for Sixel, then Kitty graphics, at import)
         from textual_image._terminal import get_cell_size
@@ -24,30 +82,5 @@ def _ask() -> None:
         get_cell_size()  # asked once and kept: textual_image.widget reads the kept answer
     except Exception:  # noqa: BLE001 - the viewer's own import says what is wrong, when it opens
         pass
-
-
-def start() -> None:
-    """Ask in the background (once); call before importing the app."""
-    global _probe
-    if _probe is not None:
-        return
-    # What textual-image imports beyond its own modules, imported here on the calling thread
-    # first: two threads importing one package that imports itself in a circle (rich does)
-    # can deadlock. The thread then imports only textual-image's modules, which nothing else
-    # imports meanwhile.
-    import PIL.Image  # noqa: F401
-    import PIL.ImageFilter  # noqa: F401
-    import rich.console  # noqa: F401
-    import rich.control  # noqa: F401
-    import rich.measure  # noqa: F401
-
-    # Not a daemon: it puts the terminal's mode back when done, even if the app fails to open.
-    _probe = threading.Thread(target=_ask, name="graphics-probe")
-    _probe.start()
-
-
-def wait() -> None:
-    """Once this returns the answers are kept and Textual may read the terminal."""
-    start()
-    assert _probe is not None
-    _probe.join()
+    finally:
+        sys.__stdout__ = stdout  # type: ignore[misc]

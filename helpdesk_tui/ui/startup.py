@@ -4,20 +4,16 @@
 first frame (``HelpdeskApp`` freezes what start-up built and turns it back on): start-up
 allocates hundreds of thousands of objects that all live as long as the app, and the
 collector walked them ~150 times on the way to the first frame (measured at 20k through the
-pty: 126 young, 12 middle and one full collection, ~100 ms of a loaded machine's time). The
-terminal's answers about pictures are asked meanwhile (``ui.graphics_probe``).
+pty: 126 young, 12 middle and one full collection, ~100 ms of a loaded machine's time).
 """
 
 from __future__ import annotations
 
 import gc
 
-from helpdesk_tui.ui import graphics_probe
-
 
 def prepare() -> None:
     gc.disable()
-    graphics_probe.start()
 
 
 def settled() -> None:
