@@ -27,6 +27,7 @@ from helpdesk_tui.content.file_names import display_name
 from helpdesk_tui.services.attachment_opening import PREVIEW_BOX, TextPreview
 from helpdesk_tui.services.errors import ServiceError
 from helpdesk_tui.services.tickets import AttachmentInfo
+from helpdesk_tui.ui import graphics_probe
 from helpdesk_tui.ui.error_guard import dispatch_contained
 from helpdesk_tui.ui.widgets.fitting_footer import FittingFooter
 from helpdesk_tui.ui.widgets.text_lines import TextLines
@@ -44,21 +45,15 @@ CELL_PREVIEW_BOX = (640, 480)
 def image_drawing() -> tuple[Any, bool]:
     """textual-image's widget for this terminal, and whether it draws with half-blocks.
 
-    Imported when a picture is first shown, not with the app: textual-image asks the terminal
-    what it can draw at import, and the app has it ask before Textual starts (ui.graphics_probe),
-    so this import finds the answers kept.
+    Imported when a picture is first shown, not with the app: the terminal was asked what it
+    can draw before Textual started (ui.graphics_probe), and textual-image keeps the cell size.
+    Without a terminal to ask (tests, a pipe) or without an answer, half-blocks: they show the
+    picture everywhere colours are.
     """
-    from textual_image.renderable import HalfcellImage as HalfcellRenderable
-    from textual_image.renderable import Image as DetectedRenderable
-    from textual_image.renderable import UnicodeImage as UnicodeRenderable
-    from textual_image.widget import HalfcellImage
-    from textual_image.widget import Image as DetectedImage
+    from textual_image.widget import HalfcellImage, SixelImage, TGPImage
 
-    # Without a terminal to ask (tests, a pipe), textual-image would draw with letters; half-blocks
-    # show the picture everywhere colours are.
-    widget: Any = HalfcellImage if DetectedRenderable is UnicodeRenderable else DetectedImage
-    half_blocks = widget is HalfcellImage or DetectedRenderable in (HalfcellRenderable, UnicodeRenderable)
-    return widget, half_blocks
+    widget: Any = {"sixel": SixelImage, "tgp": TGPImage}.get(graphics_probe.drawing(), HalfcellImage)
+    return widget, widget is HalfcellImage
 
 
 Progress = Callable[[int, int], None]
