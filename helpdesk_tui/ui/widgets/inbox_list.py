@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
@@ -35,11 +36,11 @@ from helpdesk_tui.domain.new_ticket import QUEUED_LABEL, is_provisional
 PAGE = 100
 MARK = "●"  # in the first column, where a draft shows ✎ (the mark wins while both are there)
 CACHE_LIMIT = 5000
-# Drawn lines kept: a few screens' worth. Each Strip carries seven caches of its own and keeps
-# the pieces the compositor cut from it, ~10 objects the collector walks: 4,000 of them made
-# full collections ~30-50 ms (the worst page-downs) and held megabytes. The oldest goes first,
-# so the rows on screen stay drawn.
-STRIP_CACHE = 240
+# Drawn lines kept (their segments), enough to page back ~30 screens. A kept Strip carries
+# seven caches of its own and gathers the pieces the compositor cuts from it: 4,000 kept
+# Strips made full collections 30-50 ms (the worst page-downs). The segments are kept and
+# drawn into a new Strip each time; the oldest line goes first.
+STRIP_CACHE = 1500
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +157,7 @@ class InboxList(CursorList, can_focus=True):
         self._rows: dict[int, tuple[InboxRow, str, str]] = {}
         # Drawn lines by (ticket, is cursor, width, focused): scrolling one row then draws one
         # new line instead of forty. Cleared when rows change, on the clock tick and on theme change.
-        self._strips: dict[tuple[int, bool, int, bool], Strip] = {}
+        self._strips: dict[tuple[int, bool, int, bool], list[Segment]] = {}
         self._pass: tuple[Style, int] | None = None  # while render_lines draws (see there)
         self.marked: set[int] = set()  # ticket ids
 
@@ -271,8 +272,8 @@ class InboxList(CursorList, can_focus=True):
         tid = self._ids[index]
         is_cursor = index == self.cursor
         key = (tid, is_cursor, width, self.has_focus)
-        strip = self._strips.get(key)
-        if strip is None:
+        segments = self._strips.get(key)
+        if segments is None:
             row = self._row(index)
             if row is None:
                 return Strip.blank(width, base)
@@ -280,8 +281,11 @@ class InboxList(CursorList, can_focus=True):
             strip = Strip(text.render(self.app.console)).adjust_cell_length(width, base)
             if len(self._strips) >= STRIP_CACHE:
                 del self._strips[next(iter(self._strips))]
-            self._strips[key] = strip
-        return strip
+            self._strips[key] = list(strip)
+            return strip
+        # A new Strip on the kept segments: what the compositor caches on it (the pieces it
+        # cuts) goes with it, instead of piling up on a kept Strip.
+        return Strip(segments, width)
 
     def notify_style_update(self) -> None:
         self._strips.clear()  # a new theme: every cached line has old colours
