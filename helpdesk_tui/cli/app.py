@@ -48,6 +48,9 @@ def demo(ctx: Context, *, seed: int, tickets: int, rebuild: bool, build_only: bo
 
 def open_app(ctx: Context, status: str | None = None, *, prepare: Callable[[HelpdeskApp], None] | None = None) -> int:
     """Run the workstation; ``prepare(app)`` runs before it starts (e.g. to open on triage)."""
+    from helpdesk_tui.ui import startup
+
+    startup.prepare()  # before the app's imports: see the module
     from helpdesk_tui.ui.app import AppOptions, HelpdeskApp
     from helpdesk_tui.ui.themes import bundled_themes_dir
 

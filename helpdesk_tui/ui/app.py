@@ -6,7 +6,6 @@ is the default screen; triage, the dashboard and the dialogs are pushed over it.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterable
 from typing import Any
 
@@ -19,8 +18,9 @@ from textual.screen import Screen
 from helpdesk_tui.config.settings import Settings
 from helpdesk_tui.config.state import load_state, save_state
 from helpdesk_tui.content import clean_line
+from helpdesk_tui.services.app_memory import keep_sqlite_small
 from helpdesk_tui.services.types import Cache
-from helpdesk_tui.ui import account_switch
+from helpdesk_tui.ui import account_switch, graphics_probe, startup
 from helpdesk_tui.ui.error_guard import ErrorGuard, dispatch_contained
 from helpdesk_tui.ui.keymap_check import keymap_warnings
 from helpdesk_tui.ui.options import AppOptions, utc_now
@@ -54,6 +54,7 @@ class HelpdeskApp(App[None]):
         self.cache = options.cache
         self.now = options.clock
         self.tz = options.zone
+        keep_sqlite_small(self.cache)  # process-wide: the accounts switched to as well
         self.error_guard = ErrorGuard(notify=self.notify, save_drafts=self._save_drafts,
                                       closing=lambda: self._closing)
         self._workstation: WorkstationScreen | None = None
@@ -63,6 +64,11 @@ class HelpdeskApp(App[None]):
         self._load_themes()
         if options.settings.keymap:
             self.set_keymap(dict(options.settings.keymap))
+
+    def run(self, *args: Any, **kwargs: Any) -> None:
+        # The terminal's answers about pictures must be in before Textual reads its input.
+        graphics_probe.ask()
+        return super().run(*args, **kwargs)
 
     # ----- set-up
     def _load_themes(self) -> None:
@@ -132,8 +138,8 @@ class HelpdeskApp(App[None]):
             self.notify(clean_line(warning), severity="warning", timeout=8, markup=False)
         # The objects alive after start-up (widgets, caches, modules) live as long as the app:
         # taking them out of the collector's view keeps full collections short (35 ms → 4 ms
-        # measured), so they stop landing on keystrokes.
-        self.call_after_refresh(gc.freeze)
+        # measured), so they stop landing on keystrokes. The collector was off until now.
+        self.call_after_refresh(startup.settled)
         # From here on a bug in a widget is one sentence, never the end of the app.
         self.error_guard.arm(self.options.state_file.with_name("errors.log") if self.options.state_file else None)
 

@@ -80,9 +80,12 @@ class InboxViews:
             self.update_title(None if len(inbox.ids) >= FIRST_PAGE else len(inbox.ids))
         else:
             self.update_title(None)
-        self._run_worker(lambda: self._load_all_ids(query, keep), thread=True, exclusive=True, group="inbox-ids",
-                         exit_on_error=False)
         self.render_viewbar()
+        # Started once the first page is on screen: the worker holds the GIL for every id it
+        # reads (a million at 1M), and started at once it slowed the frame it follows.
+        self._host.call_after_refresh(lambda: self._run_worker(
+            lambda: self._load_all_ids(query, keep), thread=True, exclusive=True, group="inbox-ids",
+            exit_on_error=False))
 
     def _clear_marks(self, inbox: InboxList) -> None:
         """Another view or filter: the marks go (an action must not reach tickets no longer

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from helpdesk_tui.domain.vocab import MessageKind
 from helpdesk_tui.ui.widgets.inbox_list import InboxList
+from helpdesk_tui.ui.widgets.kb_sidebar import KbSidebar
 
 if TYPE_CHECKING:  # the screen these handlers work on (it imports this module)
     from helpdesk_tui.ui.screens.workstation import WorkstationScreen
@@ -16,6 +17,7 @@ def toggle_sidebar(screen: WorkstationScreen) -> None:
     """Show the sidebar with its search box focused, or hide it and go back to the composer or the inbox."""
     showing = not screen.has_class("-kb")
     screen.set_class(showing, "-kb")
+    screen.query_one(KbSidebar).show(showing)
     screen.panes.apply_layout()
     composer = screen.composer
     if showing:

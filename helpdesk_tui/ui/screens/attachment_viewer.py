@@ -9,6 +9,7 @@ elsewhere (under tmux, and in tests). ``o`` and ``s`` work here as in the thread
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -21,19 +22,12 @@ from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import Worker
 
-# Imported with the app, before it starts: textual-image asks the terminal what it can draw,
-# which it cannot do once Textual reads the terminal's input.
-from textual_image.renderable import HalfcellImage as HalfcellRenderable
-from textual_image.renderable import Image as DetectedRenderable
-from textual_image.renderable import UnicodeImage as UnicodeRenderable
-from textual_image.widget import HalfcellImage
-from textual_image.widget import Image as DetectedImage
-
 from helpdesk_tui.content.body import human_size
 from helpdesk_tui.content.file_names import display_name
 from helpdesk_tui.services.attachment_opening import PREVIEW_BOX, TextPreview
 from helpdesk_tui.services.errors import ServiceError
 from helpdesk_tui.services.tickets import AttachmentInfo
+from helpdesk_tui.ui import graphics_probe
 from helpdesk_tui.ui.error_guard import dispatch_contained
 from helpdesk_tui.ui.widgets.fitting_footer import FittingFooter
 from helpdesk_tui.ui.widgets.text_lines import TextLines
@@ -41,21 +35,33 @@ from helpdesk_tui.ui.widgets.text_lines import TextLines
 if TYPE_CHECKING:
     from PIL.Image import Image as Picture
 
-# Without a terminal to ask (tests, a pipe), textual-image would draw with letters; half-blocks
-# show the picture everywhere colours are.
-ImageWidget: Any = HalfcellImage if DetectedRenderable is UnicodeRenderable else DetectedImage
 # Half-blocks draw one pixel per half cell, and textual-image scales the picture on every
 # paint: a smaller picture to start from made a 5 MB screenshot's first frame ~3x faster.
 # Kitty graphics and Sixel draw real pixels: they get PREVIEW_BOX.
 CELL_PREVIEW_BOX = (640, 480)
-HALF_BLOCKS = ImageWidget is HalfcellImage or DetectedRenderable in (HalfcellRenderable, UnicodeRenderable)
+
+
+@cache
+def image_drawing() -> tuple[Any, bool]:
+    """textual-image's widget for this terminal, and whether it draws with half-blocks.
+
+    Imported when a picture is first shown, not with the app: the terminal was asked what it
+    can draw before Textual started (ui.graphics_probe), and textual-image keeps the cell size.
+    Without a terminal to ask (tests, a pipe) or without an answer, half-blocks: they show the
+    picture everywhere colours are.
+    """
+    from textual_image.widget import HalfcellImage, SixelImage, TGPImage
+
+    widget: Any = {"sixel": SixelImage, "tgp": TGPImage}.get(graphics_probe.drawing(), HalfcellImage)
+    return widget, widget is HalfcellImage
+
 
 Progress = Callable[[int, int], None]
 
 
 def preview_box() -> tuple[int, int]:
     """The size to scale a picture into before it is drawn on this terminal."""
-    return CELL_PREVIEW_BOX if HALF_BLOCKS else PREVIEW_BOX
+    return CELL_PREVIEW_BOX if image_drawing()[1] else PREVIEW_BOX
 
 
 class Loaded(Message):
@@ -182,7 +188,7 @@ class ImageViewerScreen(AttachmentScreen):
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="viewer-image-box"), Center():
-            yield ImageWidget(id="viewer-image")
+            yield image_drawing()[0](id="viewer-image")
 
     def prepare(self, path: Path) -> object:
         return self._decode(path)
