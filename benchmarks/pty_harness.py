@@ -8,7 +8,12 @@ End of frame. Textual writes every frame between ``ESC[?2026h`` and ``ESC[?2026l
 with the DECRQM query ``ESC[?2026$p`` at start-up, and we answer ``ESC[?2026;2$y`` ("reset,
 supported") as kitty, WezTerm, iTerm2, foot or Windows Terminal would. So every
 ``ESC[?2026l`` is the end of one complete frame. We also answer ``ESC[?2048$p``
-(in-band resize) with ``;0$y`` (not recognised), like xterm.
+(in-band resize) with ``;0$y`` (not recognised), like xterm. The picture viewer asks, at
+start-up, the device attributes (``ESC[c``: we answer a VT220 with ANSI colour and no Sixel,
+as most terminals do) and, where the window size has no pixels, the cell size (``ESC[16t``).
+A terminal that answers nothing costs the app a 0.1 s timeout per question, which real
+terminals never make it wait; so the window size we set carries pixels (10×20 per cell, as
+xterm, kitty, WezTerm and foot report theirs) and both questions are answered.
 
 Frames written before our answer reached the app are not bracketed; for those (at most
 the first frame) the chunk in which the expected text appeared is taken as the end.
@@ -37,7 +42,10 @@ SYNC_END = b"\x1b[?2026l"
 ANSWERS = {
     b"\x1b[?2026$p": b"\x1b[?2026;2$y",  # synchronized output: supported, currently reset
     b"\x1b[?2048$p": b"\x1b[?2048;0$y",  # in-band window resize: not recognised
+    b"\x1b[c": b"\x1b[?62;22c",  # device attributes: VT220 with ANSI colour, no Sixel
+    b"\x1b[16t": b"\x1b[6;20;10t",  # cell size in pixels: 20 high, 10 wide
 }
+CELL_PIXELS = (10, 20)
 _LONGEST = max(len(k) for k in (*ANSWERS, SYNC_START, SYNC_END))
 
 # CSI, OSC, DCS/APC/PM strings and two-byte escapes.
@@ -100,7 +108,8 @@ class Terminal:
     # ----- life cycle
     def spawn(self) -> float:
         master, slave = os.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", self.rows, self.cols, 0, 0))
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", self.rows, self.cols, self.cols * CELL_PIXELS[0],
+                                                                 self.rows * CELL_PIXELS[1]))
         env = dict(os.environ if self.env is None else self.env)
         env.update(TERM="xterm-256color", COLUMNS=str(self.cols), LINES=str(self.rows))
         for noisy in ("TEXTUAL", "TEXTUAL_DEBUG", "NO_COLOR", "TERM_PROGRAM"):
@@ -184,7 +193,7 @@ class Terminal:
         start = max(0, self._scan_from - _LONGEST)
         pos = start
         while True:
-            i = out.find(b"\x1b[?", pos)
+            i = out.find(b"\x1b[", pos)
             if i < 0:
                 break
             if out.startswith(SYNC_START, i) and i >= self._scan_from - len(SYNC_START) + 1:
@@ -199,7 +208,7 @@ class Terminal:
                     if out.startswith(query, i) and i >= self._scan_from - len(query) + 1:
                         os.write(self._master, answer)
                         self.answered.setdefault(query, now)
-            pos = i + 3
+            pos = i + 2
         self._scan_from = len(out)
 
     def drain(self, quiet: float = 0.0) -> None:
