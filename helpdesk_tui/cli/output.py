@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from datetime import datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from helpdesk_tui.cli.json import dumps
@@ -46,20 +47,31 @@ def _number(number: int) -> str:
     return "queued" if is_provisional(number) else str(number)
 
 
+@lru_cache(maxsize=8192)
+def _cell(value: str, width: int, *, right: bool = False, clean: bool = False) -> str:
+    """A column's text (cleaned when it came from outside) fitted to ``width`` cells.
+
+    Clocks, statuses, priorities, agents and customers repeat from row to row: a whole inbox
+    (100k rows) cleans and measures each distinct value once."""
+    from helpdesk_tui.content.sanitize import clean_line
+    from helpdesk_tui.content.text import fit
+
+    return fit(clean_line(value) if clean else value, width, right=right)
+
+
 def print_rows(rows: list[InboxRow], now: datetime, *, as_json: bool) -> None:
     if as_json:
         sys.stdout.write("".join(dumps(row_dict(r, now)) + "\n" for r in rows))
         return
     from helpdesk_tui.content.sanitize import clean_line
-    from helpdesk_tui.content.text import fit
 
     lines = []
     for r in rows:
         # Columns are measured in terminal cells (a CJK character takes two) and cut with "…".
         clock = format_remaining(r.sla_due_at, now)
-        lines.append(f"{fit(clock, 7, right=True)} {_number(r.number):>7} {fit(str(r.status), 8)} "
-                     f"{fit(str(r.priority), 7)} {fit(clean_line(r.assignee or '-'), 10)} "
-                     f"{fit(clean_line(r.customer_name), 20)} {clean_line(r.subject)}")
+        lines.append(f"{_cell(clock, 7, right=True)} {_number(r.number):>7} {_cell(str(r.status), 8)} "
+                     f"{_cell(str(r.priority), 7)} {_cell(r.assignee or '-', 10, clean=True)} "
+                     f"{_cell(r.customer_name, 20, clean=True)} {clean_line(r.subject)}")
     if lines:
         sys.stdout.write("\n".join(lines) + "\n")
 
