@@ -88,3 +88,9 @@ def test_content_package_names_each_resolve_to_their_module():
         assert getattr(content, name).__name__ == name
     with pytest.raises(AttributeError):
         content.no_such_name  # noqa: B018
+
+
+def test_the_inbox_as_a_table_measures_cells_without_rich_text_or_markdown(demo_home):
+    _, modules = imported(demo_home, "list", "--limit", "20")
+    assert offending(modules, ("rich.text", "rich.console", "markdown_it", "helpdesk_tui.content.body")) == []
+    assert "rich.cells" in modules  # CJK subjects take two cells: the widths still come from rich

@@ -54,7 +54,7 @@ def _cell(value: str, width: int, *, right: bool = False, clean: bool = False) -
     Clocks, statuses, priorities, agents and customers repeat from row to row: a whole inbox
     (100k rows) cleans and measures each distinct value once."""
     from helpdesk_tui.content.sanitize import clean_line
-    from helpdesk_tui.content.text import fit
+    from helpdesk_tui.content.cells import fit
 
     return fit(clean_line(value) if clean else value, width, right=right)
 
