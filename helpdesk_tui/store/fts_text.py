@@ -71,6 +71,19 @@ def match_query(user_query: str, *, prefix_last: bool = True) -> str | None:
     return " AND ".join(parts)
 
 
+def prefix_word(user_query: str) -> str | None:
+    """The word ``match_query`` matches as a prefix, as the index spells it, when that is sure.
+
+    Only plain ASCII letters and digits are answered (folded to lower case, as unicode61
+    does); for anything else (accents, "_", CJK) None, and callers keep the prefix query.
+    """
+    expr = match_query(user_query)
+    if expr is None or not expr.endswith("*"):
+        return None
+    word = expr[:-2].rsplit('"', 1)[-1].rsplit(" ", 1)[-1]
+    return word.lower() if word.isascii() and word.isalnum() else None
+
+
 def _split_word(word: str) -> list[str]:
     """A query word becomes tokens as the indexer would see them."""
     out: list[str] = []

@@ -16,7 +16,7 @@ from helpdesk_tui.domain.models import InboxRow
 from helpdesk_tui.domain.sla import DELETED_FLOOR
 from helpdesk_tui.domain.query import Clause, Filter, View, status_values
 from helpdesk_tui.domain.vocab import Priority, Status
-from helpdesk_tui.store.fts_text import match_query
+from helpdesk_tui.store import inbox_text
 from helpdesk_tui.store.timeconv import from_epoch, from_epoch_not_null
 
 
@@ -69,17 +69,8 @@ def _clause_sql(clause: Clause) -> tuple[str, list[object]]:
     return sql, params
 
 
-def _text_sql(text: str) -> tuple[str, list[object]]:
-    expr = match_query(text)
-    if expr is None:
-        return "", []
-    sql = ("(t.id IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?) OR t.id IN "
-           "(SELECT m.ticket_id FROM messages m WHERE m.id IN "
-           "(SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)))")
-    return sql, [expr, expr]
-
-
-def where_clause(query: InboxQuery) -> tuple[str, list[object]]:
+def where_clause(query: InboxQuery, *, text_walk: bool = False) -> tuple[str, list[object]]:
+    """``text_walk``: see store.inbox_text (a first page of a common word)."""
     parts = ["t.sla_key < ?"]  # not deleted (see domain.sla.urgency_key)
     params: list[object] = [DELETED_FLOOR]
     if query.filter.number is not None:
@@ -90,7 +81,7 @@ def where_clause(query: InboxQuery) -> tuple[str, list[object]]:
         parts.append(sql)
         params += p
     if query.filter.text:
-        sql, p = _text_sql(query.filter.text)
+        sql, p = inbox_text.text_sql(query.filter.text, walk=text_walk)
         if sql:
             parts.append(sql)
             params += p
@@ -117,8 +108,12 @@ def _order_sql(query: InboxQuery) -> str:
 
 def ordered_ids(conn: sqlite3.Connection, query: InboxQuery, *, limit: int | None = None) -> array:
     """Ids of every ticket in the view, in display order (``limit`` for a quick first page)."""
-    where, params = where_clause(query)
-    sql = f"SELECT t.id FROM tickets t WHERE {where} ORDER BY {_order_sql(query)}"
+    order = _order_sql(query)
+    # Walking pays only down an index in the view's order; a "+" order sorts the matches.
+    text_walk = (limit is not None and bool(query.filter.text) and not order.startswith("+")
+                 and inbox_text.is_common(conn, query.filter.text))
+    where, params = where_clause(query, text_walk=text_walk)
+    sql = f"SELECT t.id FROM tickets t WHERE {where} ORDER BY {order}"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
     ids = array("q")

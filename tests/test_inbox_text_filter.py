@@ -1,0 +1,97 @@
+"""The inbox's free-text filter: walking the view's order and collecting the matches agree.
+
+store.inbox_text has two SQL forms for the same condition; a first page of a common word
+walks, everything else collects. Both must keep exactly the tickets the old single form
+(an OR of two IN lists) kept, in the view's order, with any other filter beside them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from helpdesk_tui.domain.query import parse_filter
+from helpdesk_tui.store import inbox, inbox_text
+from helpdesk_tui.store.db import open_database
+from helpdesk_tui.store.fts_text import match_query
+
+# The condition as it was before the two forms: the reference the new ones must equal.
+_OLD = ("(t.id IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?) OR t.id IN "
+        "(SELECT m.ticket_id FROM messages m WHERE m.id IN "
+        "(SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)))")
+
+FILTERS = ["refund", "password reset", "fattura", "返金", "status:open refund", "the", "pas",
+           "priority:high password", "-status:closed refund", "xylophone", "tag:billing invoice",
+           '"reset password"', "חשבונית", "パスワード"]
+
+
+def _ids(conn, text: str, order: str, form: str, limit: int | None = None) -> list[int]:
+    query = inbox.InboxQuery(filter=parse_filter(text, me="you"), order=order)
+    if form == "old":
+        where, params = inbox.where_clause(replace(query, filter=replace(query.filter, text="")))
+        expr = match_query(query.filter.text)
+        where += f" AND {_OLD}"
+        params += [expr, expr]
+    else:
+        where, params = inbox.where_clause(query, text_walk=(form == "walk"))
+    sql = f"SELECT t.id FROM tickets t WHERE {where} ORDER BY {inbox._order_sql(query)}"
+    if limit is not None:
+        sql += f" LIMIT {limit}"
+    return [r[0] for r in conn.execute(sql, params)]
+
+
+@pytest.fixture
+def conn(demo_db):
+    c = open_database(demo_db)
+    yield c
+    c.close()
+
+
+@pytest.mark.parametrize("order", ["urgency", "updated"])
+def test_walking_and_collecting_keep_the_tickets_the_old_filter_kept(conn, order):
+    nonempty = 0
+    for text in FILTERS:
+        old = _ids(conn, text, order, "old")
+        assert _ids(conn, text, order, "collect") == old, text
+        assert _ids(conn, text, order, "walk") == old, text
+        assert _ids(conn, text, order, "walk", limit=50) == old[:50], text
+        nonempty += bool(old)
+    assert nonempty >= len(FILTERS) - 2  # the demo holds these words: the check is not vacuous
+
+
+def test_a_first_page_is_the_head_of_the_whole_view_whichever_form_is_used(conn, monkeypatch):
+    for common in (False, True):
+        monkeypatch.setattr(inbox_text, "is_common", lambda c, text, common=common: common)
+        for text in FILTERS:
+            query = inbox.InboxQuery(filter=parse_filter(text, me="you"))
+            full = list(inbox.ordered_ids(conn, query))
+            assert list(inbox.ordered_ids(conn, query, limit=30)) == full[:30], (text, common)
+            assert inbox.count(conn, query) == len(full)
+
+
+def test_only_a_word_matching_many_tickets_is_common(conn):
+    tickets = conn.execute("SELECT count(*) FROM tickets").fetchone()[0]
+    messages = conn.execute("SELECT count(*) FROM messages").fetchone()[0]
+    assert tickets + messages > 1000  # else no word could reach the threshold
+    assert inbox_text.is_common(conn, "the")  # in most messages of the demo
+    assert not inbox_text.is_common(conn, "xylophone")
+    assert not inbox_text.is_common(conn, "mysqldump")  # a handful of matches
+    assert not inbox_text.is_common(conn, "!!!")  # nothing searchable
+
+
+def test_a_first_page_of_a_common_word_walks_and_of_a_rare_word_collects(conn, monkeypatch):
+    seen: list[bool] = []
+    real = inbox_text.text_sql
+
+    def spying(text, *, walk=False):
+        seen.append(walk)
+        return real(text, walk=walk)
+
+    monkeypatch.setattr(inbox_text, "text_sql", spying)
+    # Several values in a clause sort the matches ("+t.sla_key"): no index to walk down.
+    for text, limit, walks in [("the", 200, True), ("the", None, False), ("xylophone", 200, False),
+                               ("status:open,pending the", 200, False)]:
+        seen.clear()
+        inbox.ordered_ids(conn, inbox.InboxQuery(filter=parse_filter(text, me="you")), limit=limit)
+        assert seen == [walks], text
