@@ -14,6 +14,7 @@ a query string or ``key=value`` pair become ``***``.
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 import os
 import re
@@ -31,16 +32,21 @@ _secrets: set[str] = set()
 
 _KEY_WORDS = r"(?:api[_-]?key|api[_-]?token|access[_-]?token|refresh[_-]?token|token|password|passwd|secret|" \
              r"client[_-]?secret|auth|authorization|x-api-key|private[_-]?token)"
-_PATTERNS = (
-    # Authorization: Bearer abc / 'Authorization': 'Basic abc' / X-Api-Key: abc (headers, dict reprs)
-    re.compile(r"(?i)(['\"]?(?:proxy-)?authorization['\"]?\s*[:=]\s*['\"]?)(?:[A-Za-z-]+\s+)?[^\s'\",}]+"),
-    re.compile(r"(?i)(['\"]?x-[a-z-]*(?:key|token|auth)[a-z-]*['\"]?\s*[:=]\s*['\"]?)[^\s'\",}]+"),
-    # a credential after its scheme, wherever it appears ("basic information" is left alone:
-    # a credential has a digit or a base64 character in it)
-    re.compile(r"(?i)(\b(?:bearer|basic)\s+)(?=[A-Za-z0-9._~+/=-]*[0-9=+/])[A-Za-z0-9._~+/=-]{8,}"),
-    # ?api_key=abc&…, token=abc, "password": "abc"
-    re.compile(rf"(?i)(\b{_KEY_WORDS}['\"]?\s*[=:]\s*['\"]?)[^\s&'\",;}}]+"),
-)
+
+
+@functools.cache
+def _patterns() -> tuple[re.Pattern[str], ...]:
+    """Compiled when the first record is written: a command that logs nothing does not pay for them."""
+    return (
+        # Authorization: Bearer abc / 'Authorization': 'Basic abc' / X-Api-Key: abc (headers, dict reprs)
+        re.compile(r"(?i)(['\"]?(?:proxy-)?authorization['\"]?\s*[:=]\s*['\"]?)(?:[A-Za-z-]+\s+)?[^\s'\",}]+"),
+        re.compile(r"(?i)(['\"]?x-[a-z-]*(?:key|token|auth)[a-z-]*['\"]?\s*[:=]\s*['\"]?)[^\s'\",}]+"),
+        # a credential after its scheme, wherever it appears ("basic information" is left alone:
+        # a credential has a digit or a base64 character in it)
+        re.compile(r"(?i)(\b(?:bearer|basic)\s+)(?=[A-Za-z0-9._~+/=-]*[0-9=+/])[A-Za-z0-9._~+/=-]{8,}"),
+        # ?api_key=abc&…, token=abc, "password": "abc"
+        re.compile(rf"(?i)(\b{_KEY_WORDS}['\"]?\s*[=:]\s*['\"]?)[^\s&'\",;}}]+"),
+    )
 
 
 def mask_secret(secret: str) -> None:
@@ -53,7 +59,7 @@ def redact(text: str) -> str:
     """``text`` with known tokens and credential-shaped values replaced by ``***``."""
     for secret in sorted(_secrets, key=len, reverse=True):  # longest first: one may contain another
         text = text.replace(secret, MASK)
-    for pattern in _PATTERNS:
+    for pattern in _patterns():
         text = pattern.sub(lambda match: match.group(1) + MASK, text)
     return text
 

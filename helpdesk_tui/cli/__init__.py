@@ -20,7 +20,8 @@ __all__ = ["build_parser", "main"]
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        args = build_parser().parse_args(argv)
+        words = sys.argv[1:] if argv is None else list(argv)
+        args = build_parser(words).parse_args(words)
         from helpdesk_tui.cli.dispatch import dispatch  # after parsing: --help pays for the grammar only
 
         return dispatch(args)

@@ -225,8 +225,8 @@ def dispatch(args: argparse.Namespace) -> int:
         raise UserError(f"Unknown command '{name}'. Run 'helpdesk-tui --help' for the list.", 2)
     context = Context.from_args(getattr(args, "home", None), getattr(args, "account", None))
     logs.configure_from_args(args, context.locations.data_dir)
-    if name not in _OPENS_APP or (name == "demo" and args.build_only):
-        from helpdesk_tui.content import clean_line
+    if context.settings.warnings and (name not in _OPENS_APP or (name == "demo" and args.build_only)):
+        from helpdesk_tui.content.sanitize import clean_line  # only when there is something to print
 
         for warning in context.settings.warnings:
             print(f"helpdesk-tui: {clean_line(warning)}", file=sys.stderr)

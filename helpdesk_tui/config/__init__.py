@@ -1,8 +1,31 @@
-"""Settings (TOML), file locations (platformdirs) and remembered state. Never imports textual."""
+"""Settings (TOML), file locations (platformdirs) and remembered state. Never imports textual.
 
-from helpdesk_tui.config.paths import Locations, ensure_dirs, resolve_locations
-from helpdesk_tui.config.settings import AccountConfig, ConfigError, Settings, load_settings
-from helpdesk_tui.config.state import load_state, save_state
+Each name is imported from its module on first use (PEP 562): importing ``config.paths`` or
+``config.settings`` for a command line must not load the state file's atomic writer
+(tempfile, shutil, random).
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from helpdesk_tui.config.paths import Locations, ensure_dirs, resolve_locations
+    from helpdesk_tui.config.settings import AccountConfig, ConfigError, Settings, load_settings
+    from helpdesk_tui.config.state import load_state, save_state
+
+_HOMES = {
+    "AccountConfig": "settings",
+    "ConfigError": "settings",
+    "Locations": "paths",
+    "Settings": "settings",
+    "ensure_dirs": "paths",
+    "load_settings": "settings",
+    "load_state": "state",
+    "resolve_locations": "paths",
+    "save_state": "state",
+}
 
 __all__ = [
     "AccountConfig",
@@ -15,3 +38,12 @@ __all__ = [
     "resolve_locations",
     "save_state",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value

@@ -50,7 +50,7 @@ from helpdesk_tui.config.paths import validate_account_name
 from helpdesk_tui.config.secret_keys import KEYRING_ID_KEY, TOKEN_COMMAND_KEY, looks_like_secret, valid_keyring_id
 from helpdesk_tui.config.token_command import TokenCommandError, split_token_command
 from helpdesk_tui.config.toml_file import TomlError, parse_toml
-from helpdesk_tui.domain.focus import MAX_MINUTES
+from helpdesk_tui.domain.focus_limits import MAX_MINUTES
 from helpdesk_tui.domain.durations import DurationError, DurationTooLong, parse_duration
 from helpdesk_tui.domain.sla_policy import DEFAULT_POLICY, SlaPolicy, SlaTargets
 from helpdesk_tui.domain.vocab import Priority

@@ -2,17 +2,36 @@
 
 Nothing here imports Textual: the UI gets plain strings or rich Text whose brackets are
 literal, so a stranger's "[@click=app.quit]" or escape sequence is just text.
+
+Each name is imported from its module on first use (PEP 562): ``clean_line`` must not make
+a script's ``helpdesk-tui list --json`` import markdown-it and rich (~25 ms) it never uses.
 """
 
-from helpdesk_tui.content.body import body_pieces, render_body
-from helpdesk_tui.content.html import html_to_text
-from helpdesk_tui.content.markdown import (
-    MarkdownStyles,
-    make_markdown_parser,
-    render_markdown,
-)
-from helpdesk_tui.content.sanitize import clean_line, clean_text
-from helpdesk_tui.content.text import safe_block, safe_line, safe_text
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from helpdesk_tui.content.body import body_pieces, render_body
+    from helpdesk_tui.content.html import html_to_text
+    from helpdesk_tui.content.markdown import MarkdownStyles, make_markdown_parser, render_markdown
+    from helpdesk_tui.content.sanitize import clean_line, clean_text
+    from helpdesk_tui.content.text import safe_block, safe_line, safe_text
+
+_HOMES = {
+    "MarkdownStyles": "markdown",
+    "body_pieces": "body",
+    "clean_line": "sanitize",
+    "clean_text": "sanitize",
+    "html_to_text": "html",
+    "make_markdown_parser": "markdown",
+    "render_body": "body",
+    "render_markdown": "markdown",
+    "safe_block": "text",
+    "safe_line": "text",
+    "safe_text": "text",
+}
 
 __all__ = [
     "MarkdownStyles",
@@ -27,3 +46,12 @@ __all__ = [
     "safe_line",
     "safe_text",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value

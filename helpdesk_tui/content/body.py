@@ -18,7 +18,6 @@ from markdown_it import MarkdownIt
 from rich.text import Text
 
 from helpdesk_tui.content.file_names import display_name
-from helpdesk_tui.content.html import HtmlTextStream, html_to_text
 from helpdesk_tui.content.markdown import MARKDOWN_SIZE_LIMIT, render_markdown
 from helpdesk_tui.content.markdown_styles import MarkdownStyles
 from helpdesk_tui.content.sanitize import clean_line
@@ -73,6 +72,9 @@ def body_pieces(
             yield text
         return
     if kind in ("html", "text/html"):
+        # Imported here: the HTML parser (~2 ms) is for HTML bodies, not for every markdown thread or snippet.
+        from helpdesk_tui.content.html import HtmlTextStream, html_to_text
+
         if len(body) <= piece_chars:
             yield safe_block(html_to_text(body))
             return

@@ -23,6 +23,7 @@ Policy, in the order it is applied:
    space (``clean_line``).
 """
 
+import functools
 import re
 from types import MappingProxyType
 
@@ -103,11 +104,17 @@ _ASCII_WORK_CLASS = "[\x00-\x09\x0b-\x1f\x7f]"
 # Searching for one character keeps sre's fast charset scan, which "+" would disable; the
 # class is spelled "not outside the set" because sre scans that form several times faster
 # than the positive class once astral ranges are in it.  ASCII text needs only five ranges.
-_WORK = re.compile(_WORK_CLASS)
 _ASCII_WORK = re.compile(_ASCII_WORK_CLASS)
 # Substitution works on runs so that a flood of NULs costs one call, not one per byte.
-_WORK_RUN = re.compile(_WORK_CLASS + "+")
 _ASCII_WORK_RUN = re.compile(_ASCII_WORK_CLASS + "+")
+
+
+@functools.cache
+def _work_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(one character, a run) of the full class, compiled when the first non-ASCII text comes:
+    sre spells the class out code point by code point (~11 ms), which a command that cleans only
+    ASCII (most of a script's output) need not pay."""
+    return re.compile(_WORK_CLASS), re.compile(_WORK_CLASS + "+")
 _TAG_CHAR = re.compile("[\U000E0000-\U000E007F]")
 
 _LINE_WHITESPACE = re.compile(r"[ \t\n]*[\t\n][ \t\n]*")
@@ -130,7 +137,8 @@ def _translate_run(match: re.Match[str]) -> str:
 
 def _clean(text: str, expand_tabs: bool) -> str:
     ascii_only = text.isascii()
-    if not (_ASCII_WORK if ascii_only else _WORK).search(text):
+    work, work_run = (_ASCII_WORK, _ASCII_WORK_RUN) if ascii_only else _work_patterns()
+    if not work.search(text):
         return text
     # Scanning for one introducer at a time is memchr-fast; the alternation is not.
     if any(intro in text for intro in _INTRODUCERS):
@@ -139,7 +147,7 @@ def _clean(text: str, expand_tabs: bool) -> str:
         text = text.replace("\r\n", "\n")
     if not ascii_only and _TAG_CHAR.search(text):
         text = _TAG.sub(lambda match: match.group(1) or "", text)
-    text = (_ASCII_WORK_RUN if ascii_only else _WORK_RUN).sub(_translate_run, text)
+    text = work_run.sub(_translate_run, text)
     if expand_tabs and "\t" in text:
         text = text.expandtabs(_TAB_SIZE)
     return text

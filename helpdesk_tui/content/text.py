@@ -1,10 +1,12 @@
 """Rich Text built from untrusted strings, never parsed as markup."""
 
-from rich.cells import cell_len, set_cell_size
 from rich.style import Style
 from rich.text import Text
 
+from helpdesk_tui.content.cells import fit
 from helpdesk_tui.content.sanitize import clean_line, clean_text
+
+__all__ = ["fit", "safe_block", "safe_line", "safe_text"]
 
 
 def safe_text(
@@ -23,13 +25,3 @@ def safe_line(value: str | bytes | None, style: str | Style = "") -> Text:
 def safe_block(value: str | bytes | None, style: str | Style = "") -> Text:
     """Return a multi-line body as literal, cleaned Text."""
     return safe_text(value, style)
-
-
-def fit(value: str, width: int, right: bool = False) -> str:
-    """``value`` cut (with an ellipsis) or padded to exactly ``width`` terminal cells, for
-    columns; CJK characters take two cells."""
-    length = cell_len(value)
-    if length > width:
-        return set_cell_size(value, width - 1) + "…" if width > 1 else set_cell_size(value, width)
-    padding = " " * (width - length)
-    return padding + value if right else value + padding

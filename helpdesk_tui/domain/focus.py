@@ -13,13 +13,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 
+from helpdesk_tui.domain.focus_limits import MAX_MINUTES
 from helpdesk_tui.domain.models import Event, Ticket
 from helpdesk_tui.domain.query import Clause, Filter, View
 from helpdesk_tui.domain.sla import Target, target_results
 from helpdesk_tui.domain.vocab import EventKind
 
 DEFAULT_MINUTES = 50
-MAX_MINUTES = 8 * 60  # a longer "session" is a working day, not a focus block
 DEFAULT_WARN_BEFORE = timedelta(minutes=5)
 MAX_REASON = 200  # a skip reason is one line, not an essay
 

@@ -7,7 +7,6 @@ from pathlib import Path
 
 from helpdesk_tui.config.custom_views import CustomView, filter_problem, key_problem, name_problem
 from helpdesk_tui.config.settings import ConfigError, Settings
-from helpdesk_tui.config.views_file import delete_view, write_view
 from helpdesk_tui.domain.query import View, builtin_views, parse_filter
 from helpdesk_tui.services.errors import InvalidRequest, ServiceError
 
@@ -45,6 +44,9 @@ def save_view(config_file: Path, settings: Settings, name: str, key: str, filter
     problem = problem or filter_problem(name, filter_text)
     if problem:
         raise InvalidRequest(f"The view was not saved: {problem}.")
+    # Imported here: the file writer (and the account checks it shares) is not needed to list views.
+    from helpdesk_tui.config.views_file import write_view
+
     custom = CustomView(name, key, filter_text)
     try:
         write_view(config_file, custom)
@@ -57,6 +59,8 @@ def save_view(config_file: Path, settings: Settings, name: str, key: str, filter
 
 def remove_view(config_file: Path, name: str) -> None:
     """Delete ``[views.NAME]`` from the settings file."""
+    from helpdesk_tui.config.views_file import delete_view
+
     try:
         found = delete_view(config_file, name)
     except ConfigError as error:

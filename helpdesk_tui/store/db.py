@@ -24,7 +24,6 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
-import tempfile
 from pathlib import Path
 
 from helpdesk_tui.store.failures import explain
@@ -87,6 +86,8 @@ def _create_private(path: Path) -> None:
             except OSError:
                 pass  # not ours to fix (another owner, a read-only mount): opening says what is wrong
         return
+    import tempfile  # only a new cache needs it: opening an existing one (every command) does not
+
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".new", dir=path.parent)
     os.close(fd)
     try:

@@ -14,7 +14,6 @@ import sqlite3
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from helpdesk_tui.content import render_body
 from helpdesk_tui.store.fts_text import match_query, only_common_words, prefix_word, query_terms
 from helpdesk_tui.store.timeconv import from_epoch
 
@@ -178,6 +177,9 @@ def readable(body: str, body_format: str, terms: list[str]) -> str:
 
     Only a window of a long body is rendered: a snippet is one line.
     """
+    # Imported here: markdown-it and rich (~25 ms) are for snippets, not for every importer of the cache.
+    from helpdesk_tui.content.body import render_body
+
     if len(body) > SNIPPET_SOURCE:
         folded = body.casefold() if len(body) < 1_000_000 else body[:1_000_000].casefold()
         found = [p for p in (folded.find(t.casefold()) for t in terms if t) if p >= 0]

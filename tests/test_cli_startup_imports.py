@@ -1,0 +1,96 @@
+"""The read-only commands a script runs (`list`, `show`, `search`) import only what they print with.
+
+Each test runs the command in a fresh interpreter through the real entry point
+(``helpdesk_tui.cli.main``) against a demo workspace, then lists ``sys.modules`` of that same
+process. Every package named here cost the command line milliseconds it did not use (see
+benchmarks/bench_cli.py): the workstation (textual), the HTTP client, the sync engine and
+backends, the keyring, templates, the export writer, the KB and outbox code. JSON output also
+goes without rich and markdown-it, which only the terminal renderings need.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Never on the path of a read-only command.
+NEVER = ("textual", "httpx", "sqlite_utils", "keyring", "jmespath", "jinja2", "ruamel", "yaml", "platformdirs",
+         "importlib.metadata", "helpdesk_tui.ui", "helpdesk_tui.sync", "helpdesk_tui.compose",
+         "helpdesk_tui.reports", "helpdesk_tui.demo", "helpdesk_tui.store.outbox", "helpdesk_tui.store.kb",
+         "helpdesk_tui.store.sync_kb", "helpdesk_tui.config.views_file",
+         "helpdesk_tui.config.accounts_file", "helpdesk_tui.domain.focus", "statistics", "uuid")
+# Only the terminal renderings (a thread's markdown, search snippets) need these.
+RENDERING = ("rich", "markdown_it", "helpdesk_tui.content.body", "helpdesk_tui.content.markdown",
+             "helpdesk_tui.content.html")
+
+_PROBE = """
+import io, json, sys
+from contextlib import redirect_stdout
+from helpdesk_tui.cli import main
+
+with redirect_stdout(io.StringIO()) as out:
+    status = main(sys.argv[1:])
+print(json.dumps({"status": status, "printed": len(out.getvalue()), "modules": sorted(sys.modules)}))
+"""
+
+
+def imported(home: Path, *argv: str) -> tuple[int, set[str]]:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    done = subprocess.run([sys.executable, "-c", _PROBE, "--home", str(home), *argv], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=60, check=True)
+    found = json.loads(done.stdout.splitlines()[-1])
+    assert found["status"] == 0, done.stderr
+    assert found["printed"] > 0, "the command printed nothing: it did not run as a script would"
+    return found["status"], set(found["modules"])
+
+
+def offending(modules: set[str], packages: tuple[str, ...]) -> list[str]:
+    return sorted(m for m in modules if any(m == p or m.startswith(p + ".") for p in packages))
+
+
+@pytest.mark.parametrize("argv", [
+    ("list", "--json"), ("list", "--limit", "20", "--json"), ("list", "--filter", "priority:high", "--json"),
+    ("show", "10003", "--json"),
+])
+def test_json_output_of_read_only_commands_imports_neither_the_app_nor_the_renderers(demo_home, argv):
+    _, modules = imported(demo_home, *argv)
+    assert offending(modules, NEVER) == []
+    assert offending(modules, RENDERING) == []
+
+
+@pytest.mark.parametrize("argv", [
+    ("list", "--limit", "20"), ("show", "10003"), ("search", "refund", "--limit", "20", "--json"),
+    ("search", "返金"),
+])
+def test_terminal_output_and_search_import_the_renderers_but_nothing_else_heavy(demo_home, argv):
+    _, modules = imported(demo_home, *argv)
+    assert offending(modules, NEVER) == []
+
+
+def test_the_probe_sees_what_a_command_imports(demo_home):
+    """The check can fail: opening a thread for the terminal does import the markdown renderer."""
+    _, modules = imported(demo_home, "show", "10003")
+    assert "markdown_it" in modules and "helpdesk_tui.content.body" in modules
+
+
+def test_content_package_names_each_resolve_to_their_module():
+    """``helpdesk_tui.content`` imports its names on first use; each must still be there."""
+    import helpdesk_tui.content as content
+
+    for name in content.__all__:
+        assert getattr(content, name).__name__ == name
+    with pytest.raises(AttributeError):
+        content.no_such_name  # noqa: B018
+
+
+def test_the_inbox_as_a_table_measures_cells_without_rich_text_or_markdown(demo_home):
+    _, modules = imported(demo_home, "list", "--limit", "20")
+    assert offending(modules, ("rich.text", "rich.console", "markdown_it", "helpdesk_tui.content.body")) == []
+    assert "rich.cells" in modules  # CJK subjects take two cells: the widths still come from rich
