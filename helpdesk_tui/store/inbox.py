@@ -97,6 +97,9 @@ def ordered_ids(conn: sqlite3.Connection, query: InboxQuery, *, limit: int | Non
 
 
 def count(conn: sqlite3.Connection, query: InboxQuery) -> int:
+    planned = inbox_plan.planned_sql(query)
+    if planned is not None:
+        return conn.execute(f"SELECT count(*) FROM ({planned[0]})", planned[1]).fetchone()[0]
     where, params = where_clause(query)
     return conn.execute(f"SELECT count(*) FROM tickets t WHERE {where}", params).fetchone()[0]
 

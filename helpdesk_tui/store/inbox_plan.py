@@ -65,8 +65,12 @@ def _customer_ids(values: tuple[str, ...]) -> tuple[str, list[object]]:
     return f"SELECT c.id FROM customers c WHERE {' OR '.join(ors)}", params
 
 
-def clause_sql(clause: Clause) -> tuple[str, list[object]]:
-    """One clause as a condition on ``tickets t``."""
+def clause_sql(clause: Clause, *, probe: bool = False) -> tuple[str, list[object]]:
+    """One clause as a condition on ``tickets t``.
+
+    ``probe``: a tag is looked up ticket by ticket (a key probe each), right when the query walks
+    a narrow index; otherwise the tag's tickets are listed once, right when SQLite walks many.
+    """
     key = clause.key
     if key == "status":
         values = status_values(clause)
@@ -87,8 +91,11 @@ def clause_sql(clause: Clause) -> tuple[str, list[object]]:
     elif key == "group":
         sql = f"lower(t.grp) IN ({_marks(len(clause.values))})"
         params = list(clause.values)
-    elif key == "tag":
+    elif key == "tag" and probe:
         sql, params = _tag_probe(clause.values, "t.sla_key", "t.id")
+    elif key == "tag":
+        sql = f"t.id IN (SELECT ticket_id FROM ticket_tags WHERE tag IN ({_marks(len(clause.values))}))"
+        params = list(clause.values)
     elif key == "customer":
         ids, params = _customer_ids(clause.values)
         sql = f"t.requester_id IN ({ids})"
@@ -123,7 +130,7 @@ def _driver_sql(clause: Clause) -> tuple[str, list[object]]:
     """The driving clause written so its index answers it (a range per value)."""
     if clause.key == "assignee" and not any(clause.values):
         return "t.assignee IS NULL", []
-    return clause_sql(clause)
+    return clause_sql(clause, probe=True)
 
 
 def planned_sql(query: InboxQuery) -> tuple[str, list[object]] | None:
@@ -142,7 +149,7 @@ def planned_sql(query: InboxQuery) -> tuple[str, list[object]] | None:
     parts: list[str] = []
     params: list[object] = []
     for clause in others:
-        sql, p = clause_sql(clause)
+        sql, p = clause_sql(clause, probe=True)
         parts.append(sql)
         params += p
     if query.due_before is not None:
