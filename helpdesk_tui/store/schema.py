@@ -312,13 +312,13 @@ CREATE TABLE sync_status (
 #   shift); ix_ticket_tags_ticket finds a ticket's tag rows for it and for the writer's
 #   replace-the-tags delete (a scan of every tag row without it).
 _V10_INBOX_FILTER_INDEXES = """
-DROP INDEX ix_tickets_status;
+DROP INDEX IF EXISTS ix_tickets_status;
 CREATE INDEX ix_tickets_status ON tickets(status, sla_key, id, priority, assignee);
-DROP INDEX ix_tickets_priority;
+DROP INDEX IF EXISTS ix_tickets_priority;
 CREATE INDEX ix_tickets_priority ON tickets(priority, sla_key, id, status, assignee);
-DROP INDEX ix_tickets_assignee;
+DROP INDEX IF EXISTS ix_tickets_assignee;
 CREATE INDEX ix_tickets_assignee ON tickets(assignee, sla_key, id, status, priority);
-DROP INDEX ix_tickets_requester;
+DROP INDEX IF EXISTS ix_tickets_requester;
 CREATE INDEX ix_tickets_requester ON tickets(requester_id, created_at, sla_key);
 CREATE TABLE ticket_tags_by_urgency (
     tag TEXT NOT NULL,
