@@ -33,6 +33,7 @@ _ONE_AGENT_SHARE = 0.1
 _UNASSIGNED_SHARE = 0.05
 _ONE_TAG_SHARE = 0.15
 _CUSTOMER_SHARE = 0.02  # a person or an organization among thousands
+_ROW_READ = 3  # a table row read against an index probe
 
 _INDEX = {"status": "ix_tickets_status", "priority": "ix_tickets_priority",
           "assignee": "ix_tickets_assignee", "customer": "ix_tickets_requester"}
@@ -141,6 +142,10 @@ def planned_sql(query: InboxQuery) -> tuple[str, list[object]] | None:
     shares = [(share, i) for i, c in enumerate(flt.clauses) if (share := _share(c)) is not None]
     if not shares:
         return None
+    if any(c.key != "tag" for c in flt.clauses):
+        # Driven by a tag, every other condition costs a read of the ticket's row, about three
+        # index probes (tag:billing priority:low on 1M: 174 ms CPU that way, 72 ms by priority).
+        shares = [(share * _ROW_READ if flt.clauses[i].key == "tag" else share, i) for share, i in shares]
     driver = flt.clauses[min(shares)[1]]
     others = [c for c in flt.clauses if c is not driver]
     views = query.due_before is not None or query.updated_since is not None
