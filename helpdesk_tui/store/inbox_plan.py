@@ -9,8 +9,11 @@ clause expected to match fewest tickets drives the query through its own index, 
 primary-key probe of ``ticket_tags``, whose rows carry their ticket's ``sla_key``. A driver
 with one value yields the rows already in inbox order, so a first page stops after 200.
 
+Only when a tag drives and other columns are asked about is each ticket's row read.
+
 Queries with free text, or in another order than SLA urgency, keep SQLite's own plan
-(``store/inbox.py``); the conditions themselves (``clause_sql``) are the same on both paths.
+(``store/inbox.py``); both paths write the conditions with ``clause_sql``, a tag as a key probe
+here and as the list of its tickets there (read once, right when SQLite walks many tickets).
 """
 
 from __future__ import annotations
