@@ -46,7 +46,7 @@ def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
 def _secondary_indexes(conn: sqlite3.Connection) -> list[tuple[str, str]]:
     return conn.execute(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-        "AND tbl_name IN ('tickets', 'messages', 'events', 'customers', 'customer_notes')"
+        "AND tbl_name IN ('tickets', 'ticket_tags', 'messages', 'events', 'customers', 'customer_notes')"
     ).fetchall()
 
 
@@ -76,11 +76,22 @@ def load_workspace(conn: sqlite3.Connection, ws: Workspace, *, batch: int = 2000
         if progress is not None:
             progress(total)
     with transaction(conn):
+        _compact_tag_rows(conn)
         for _name, sql in indexes:
             conn.execute(sql)
         writer.set_meta(conn, sla_refresh.POLICY_KEY, policy.to_json())
     conn.execute("ANALYZE")
     return total
+
+
+def _compact_tag_rows(conn: sqlite3.Connection) -> None:
+    """Write the tag rows again in key order. Kept in (tag, sla_key) order but arriving ticket by
+    ticket, they leave the pages they split about half empty (1M tickets: ~70 MB instead of 50)."""
+    conn.execute("CREATE TEMP TABLE bulk_tag_rows AS SELECT tag, sla_key, ticket_id FROM ticket_tags")
+    conn.execute("DELETE FROM ticket_tags")
+    conn.execute("INSERT INTO ticket_tags (tag, sla_key, ticket_id) "
+                 "SELECT tag, sla_key, ticket_id FROM temp.bulk_tag_rows ORDER BY 1, 2, 3")
+    conn.execute("DROP TABLE temp.bulk_tag_rows")
 
 
 def _with_clocks(bundle: Bundle, policy: SlaPolicy) -> Ticket:

@@ -14,9 +14,9 @@ from datetime import datetime
 
 from helpdesk_tui.domain.models import InboxRow
 from helpdesk_tui.domain.sla import DELETED_FLOOR
-from helpdesk_tui.domain.query import Clause, Filter, View, status_values
+from helpdesk_tui.domain.query import Clause, Filter, View
 from helpdesk_tui.domain.vocab import Priority, Status
-from helpdesk_tui.store import inbox_text
+from helpdesk_tui.store import inbox_plan, inbox_text
 from helpdesk_tui.store.timeconv import from_epoch, from_epoch_not_null
 
 
@@ -29,44 +29,7 @@ class InboxQuery:
 
 
 def _clause_sql(clause: Clause) -> tuple[str, list[object]]:
-    key = clause.key
-    if key == "status":
-        values = status_values(clause)
-        sql = f"t.status IN ({', '.join('?' * len(values))})"
-        params: list[object] = list(values)
-    elif key == "priority":
-        sql = f"t.priority IN ({', '.join('?' * len(clause.values))})"
-        params = list(clause.values)
-    elif key == "assignee":
-        named = [v for v in clause.values if v]
-        parts = []
-        if named:
-            parts.append(f"t.assignee IN ({', '.join('?' * len(named))})")
-        if len(named) < len(clause.values):
-            parts.append("t.assignee IS NULL")
-        sql = "(" + " OR ".join(parts) + ")"
-        params = list(named)
-    elif key == "group":
-        sql = f"lower(t.grp) IN ({', '.join('?' * len(clause.values))})"
-        params = list(clause.values)
-    elif key == "tag":
-        sql = (f"t.id IN (SELECT ticket_id FROM ticket_tags WHERE tag IN "
-               f"({', '.join('?' * len(clause.values))}))")
-        params = list(clause.values)
-    elif key == "customer":
-        ors = []
-        params = []
-        for value in clause.values:
-            like = f"%{value}%"
-            ors.append("(c.name LIKE ? OR c.email LIKE ? OR o.name LIKE ?)")
-            params += [like, like, like]
-        sql = ("t.requester_id IN (SELECT c.id FROM customers c LEFT JOIN organizations o "
-               f"ON o.id = c.organization_id WHERE {' OR '.join(ors)})")
-    else:  # parse_filter only produces known keys
-        raise ValueError(key)
-    if clause.negated:
-        sql = f"NOT ({sql})" if key != "assignee" else f"NOT coalesce({sql}, 0)"
-    return sql, params
+    return inbox_plan.clause_sql(clause)
 
 
 def where_clause(query: InboxQuery, *, text_walk: bool = False) -> tuple[str, list[object]]:
@@ -108,12 +71,16 @@ def _order_sql(query: InboxQuery) -> str:
 
 def ordered_ids(conn: sqlite3.Connection, query: InboxQuery, *, limit: int | None = None) -> array:
     """Ids of every ticket in the view, in display order (``limit`` for a quick first page)."""
-    order = _order_sql(query)
-    # Walking pays only down an index in the view's order; a "+" order sorts the matches.
-    text_walk = (limit is not None and bool(query.filter.text) and not order.startswith("+")
-                 and inbox_text.is_common(conn, query.filter.text))
-    where, params = where_clause(query, text_walk=text_walk)
-    sql = f"SELECT t.id FROM tickets t WHERE {where} ORDER BY {order}"
+    planned = inbox_plan.planned_sql(query)  # typed filters: see store/inbox_plan.py
+    if planned is not None:
+        sql, params = planned
+    else:
+        order = _order_sql(query)
+        # Walking pays only down an index in the view's order; a "+" order sorts the matches.
+        text_walk = (limit is not None and bool(query.filter.text) and not order.startswith("+")
+                     and inbox_text.is_common(conn, query.filter.text))
+        where, params = where_clause(query, text_walk=text_walk)
+        sql = f"SELECT t.id FROM tickets t WHERE {where} ORDER BY {order}"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
     ids = array("q")
@@ -124,6 +91,9 @@ def ordered_ids(conn: sqlite3.Connection, query: InboxQuery, *, limit: int | Non
 
 
 def count(conn: sqlite3.Connection, query: InboxQuery) -> int:
+    planned = inbox_plan.planned_sql(query)
+    if planned is not None:
+        return conn.execute(f"SELECT count(*) FROM ({planned[0]})", planned[1]).fetchone()[0]
     where, params = where_clause(query)
     return conn.execute(f"SELECT count(*) FROM tickets t WHERE {where}", params).fetchone()[0]
 

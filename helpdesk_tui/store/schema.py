@@ -302,7 +302,44 @@ CREATE TABLE sync_status (
 ) WITHOUT ROWID;
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9)
+# The inbox's typed filters (``store/inbox_plan.py``) walk one index in SLA order and check the
+# other conditions on the same index entry, never on the table row:
+# - status, priority and assignee each carry the other two after (sla_key, id);
+# - the requester index carries sla_key, so a customer's tickets are sorted from the index alone;
+# - a tag row carries its ticket's sla_key, so tag:billing is one range of ticket_tags already in
+#   inbox order, and tag:x as an extra condition is one primary-key probe. The trigger keeps the
+#   copy in step whatever statement writes sla_key (sync, the SLA refresh, the demo's clock
+#   shift); ix_ticket_tags_ticket finds a ticket's tag rows for it and for the writer's
+#   replace-the-tags delete (a scan of every tag row without it).
+_V10_INBOX_FILTER_INDEXES = """
+DROP INDEX IF EXISTS ix_tickets_status;
+CREATE INDEX ix_tickets_status ON tickets(status, sla_key, id, priority, assignee);
+DROP INDEX IF EXISTS ix_tickets_priority;
+CREATE INDEX ix_tickets_priority ON tickets(priority, sla_key, id, status, assignee);
+DROP INDEX IF EXISTS ix_tickets_assignee;
+CREATE INDEX ix_tickets_assignee ON tickets(assignee, sla_key, id, status, priority);
+DROP INDEX IF EXISTS ix_tickets_requester;
+CREATE INDEX ix_tickets_requester ON tickets(requester_id, created_at, sla_key);
+CREATE TABLE ticket_tags_by_urgency (
+    tag TEXT NOT NULL,
+    sla_key INTEGER NOT NULL,
+    ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+    PRIMARY KEY (tag, sla_key, ticket_id)
+) WITHOUT ROWID;
+INSERT INTO ticket_tags_by_urgency (tag, sla_key, ticket_id)
+    SELECT g.tag, t.sla_key, g.ticket_id FROM ticket_tags g JOIN tickets t ON t.id = g.ticket_id
+    ORDER BY 1, 2, 3;
+DROP TABLE ticket_tags;
+ALTER TABLE ticket_tags_by_urgency RENAME TO ticket_tags;
+CREATE INDEX ix_ticket_tags_ticket ON ticket_tags(ticket_id);
+CREATE TRIGGER ticket_tags_follow_sla_key AFTER UPDATE OF sla_key ON tickets
+WHEN NEW.sla_key IS NOT OLD.sla_key
+BEGIN
+    UPDATE ticket_tags SET sla_key = NEW.sla_key WHERE ticket_id = NEW.id;
+END;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9, _V10_INBOX_FILTER_INDEXES)
 
 
 def migrate(conn: sqlite3.Connection) -> int:

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from helpdesk_tui.domain.models import (
     Article, Customer, CustomerNote, Event, Message, Organization, Ticket,
 )
+from helpdesk_tui.domain.sla import urgency_key
 from helpdesk_tui.store import rows
 from helpdesk_tui.store.fts_text import index_text
 
@@ -68,9 +69,10 @@ def save_tickets(conn: sqlite3.Connection, tickets: list[Ticket], *, fresh: bool
         ids = [t.id for t in tickets if t.id is not None]
         _forget_ticket_index(conn, ids)
     conn.executemany(_SQL["tickets"], (rows.ticket_params(t) for t in tickets))
+    # A tag row carries its ticket's inbox key (the sla_key just written, see schema v10).
     conn.executemany(
-        "INSERT OR IGNORE INTO ticket_tags (ticket_id, tag) VALUES (?, ?)",
-        ((t.id, tag.lower()) for t in tickets for tag in t.tags),
+        "INSERT OR IGNORE INTO ticket_tags (tag, sla_key, ticket_id) VALUES (?, ?, ?)",
+        ((tag.lower(), key, t.id) for t in tickets for key in (urgency_key(t),) for tag in t.tags),
     )
     conn.executemany(
         "INSERT INTO tickets_fts (rowid, subject, tags) VALUES (?, ?, ?)",
