@@ -3,7 +3,7 @@
 Every ticket with something to count in a window was changed in it (its ``updated_at`` is
 at least the moment of its first reply, solve or message) or is still active (a target can
 breach while nobody touches it). Both sets come from indexes, and the tickets are then read
-in id order. Timeline rows come from the ``events(kind, at, detail, ticket_id)`` index.
+in id order. Status changes come from the partial index ``ix_events_flips`` (changes of activity only).
 
 A month of a million-ticket helpdesk is a few hundred thousand rows: they are read as plain
 tuples with epoch seconds (``domain.kpis.TICKET_ROW``) and stream to the domain one at a time,
@@ -18,8 +18,9 @@ from collections.abc import Callable, Iterator
 
 from helpdesk_tui.domain.kpi_report import KpiReport, Window
 from helpdesk_tui.domain.kpis import (
-    ACTIVE, RatingFact, TicketRow, activity_changes, compute_rows, reopen_details,
+    ACTIVE, RatingFact, TicketRow, compute_rows, reopen_details,
 )
+from helpdesk_tui.store.schema import KPI_FLIP_WHERE
 from helpdesk_tui.store.timeconv import from_epoch_not_null
 
 
@@ -31,7 +32,6 @@ def _marks(name: str, values) -> tuple[str, dict[str, object]]:
 
 _ACTIVE_IN, _ACTIVE_PARAMS = _marks("active", sorted(s.value for s in ACTIVE))
 _REOPEN_IN, _REOPEN_PARAMS = _marks("reopen", reopen_details())
-_CHANGE_IN, _CHANGE_PARAMS = _marks("change", activity_changes())
 
 # The columns of ``TICKET_ROW`` but the flips (merged in from ``_CHANGES``). First-contact
 # resolution needs, for tickets solved in the window only, the public replies before the solve,
@@ -60,9 +60,11 @@ FROM (
 # Status changes that started or ended a ticket's activity, in the order the tickets are read
 # (then by time, and by detail for changes in the same second, as the index lists them), and
 # whether each made the ticket active (such a change is a reopening).
+# The filter is the partial index's own text (``schema.KPI_FLIP_WHERE``): SQLite uses a partial
+# index only for a query whose WHERE repeats its terms.
 _CHANGES = f"""
 SELECT ticket_id, at, detail IN ({_REOPEN_IN}) FROM events
-WHERE kind = 'status_changed' AND at >= :start AND at < :end AND detail IN ({_CHANGE_IN})
+WHERE {KPI_FLIP_WHERE} AND at >= :start AND at < :end
 ORDER BY ticket_id, at, detail
 """
 
@@ -93,7 +95,7 @@ def _bounds(window: Window) -> dict[str, int]:
 def status_changes(conn: sqlite3.Connection, window: Window) -> sqlite3.Cursor:
     """(ticket id, at, became active) of the changes in ``window`` that started or ended a
     ticket's activity (for the backlog), by ticket and time."""
-    return conn.execute(_CHANGES, {**_bounds(window), **_REOPEN_PARAMS, **_CHANGE_PARAMS})
+    return conn.execute(_CHANGES, {**_bounds(window), **_REOPEN_PARAMS})
 
 
 def ticket_rows(conn: sqlite3.Connection, window: Window, pause: Callable[[], None] | None = None
