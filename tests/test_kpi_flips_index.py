@@ -152,7 +152,8 @@ def test_two_processes_opening_an_old_cache_at_once_leave_one_full_index(tmp_pat
     conn = open_database(path)
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     names = [name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE name LIKE 'ix_events%'")]
-    assert sorted(names) == ["ix_events_flips", "ix_events_ticket"]
+    # Later migrations may add other indexes of events (v11: reopenings); the old one is gone.
+    assert "ix_events_flips" in names and "ix_events_kind_at" not in names
     indexed = conn.execute("SELECT count(*) FROM events INDEXED BY ix_events_flips "
                            f"WHERE {kpi_data.KPI_FLIP_WHERE} AND at >= 0").fetchone()[0]
     flips = set(activity_changes())
