@@ -172,12 +172,20 @@ def _is_flip(change: StatusChange) -> bool:
 # -- computing ---------------------------------------------------------------------------
 
 def compute_rows(window: Window, tickets: Iterable[TicketRow], replies: Iterable[ReplyRow] = (),
-                 ratings: Iterable[RatingFact] = ()) -> KpiReport:
+                 ratings: Iterable[RatingFact] = (), quiet_active: int = 0) -> KpiReport:
     """The report for ``window`` from rows (see ``TICKET_ROW``). ``tickets`` and ``replies`` may
-    be generators: each row is looked at once and not kept."""
+    be generators: each row is looked at once and not kept.
+
+    ``quiet_active``: active tickets not passed as rows because all they count is one in the
+    backlog of every day (created before the window, no moment of their row in it, no change
+    of activity in it; ``store/kpi_data.py`` counts them).
+    """
     span = window.seconds()
     cells = Cells(window.days(), span.day_ends)
     backlog = [0] * (len(span.day_ends) + 1)  # a difference array over the day ends
+    # What ``_add_ticket`` adds for each of them: active since before the first day's end.
+    backlog[0] += quiet_active
+    backlog[len(span.day_ends)] -= quiet_active
     for row in tickets:
         _add_ticket(cells, span, backlog, row)
 
@@ -248,6 +256,10 @@ def _add_ticket(cells: Cells, span: WindowSeconds, backlog: list[int], row: Tick
     # Active at a day's end E when since <= E < until: a difference array over the day ends.
     if created < end:
         ends = span.day_ends_floor
+        if active and not flips:  # most rows: active since created (``_active_spans``, inlined)
+            backlog[bisect_left(ends, created)] += 1
+            backlog[len(ends)] -= 1
+            return
         for since, until in _active_spans(created, updated, active, solved_at, flips):
             backlog[bisect_left(ends, since)] += 1
             backlog[bisect_left(ends, until) if until is not None else len(ends)] -= 1

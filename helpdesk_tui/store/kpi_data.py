@@ -3,7 +3,11 @@
 Every ticket with something to count in a window was changed in it (its ``updated_at`` is
 at least the moment of its first reply, solve or message) or is still active (a target can
 breach while nobody touches it). Both sets come from indexes, and the tickets are then read
-in id order. Timeline rows come from the ``events(kind, at, detail, ticket_id)`` index.
+in id order. Most active tickets have nothing in the window but their place in the backlog:
+those are counted, not read (``quiet_active``), and the others come from the partial index
+``ix_tickets_kpi_active`` without a table read. Status changes come from the partial index
+``ix_events_flips`` (changes of activity only), public replies from ``ix_messages_kpi_replies``
+and reopenings from ``ix_events_kpi_reopens`` (see ``schema._V11_KPI_COVERING_INDEXES``).
 
 A month of a million-ticket helpdesk is a few hundred thousand rows: they are read as plain
 tuples with epoch seconds (``domain.kpis.TICKET_ROW``) and stream to the domain one at a time,
@@ -18,8 +22,9 @@ from collections.abc import Callable, Iterator
 
 from helpdesk_tui.domain.kpi_report import KpiReport, Window
 from helpdesk_tui.domain.kpis import (
-    ACTIVE, RatingFact, TicketRow, activity_changes, compute_rows, reopen_details,
+    ACTIVE, RatingFact, TicketRow, compute_rows, reopen_details,
 )
+from helpdesk_tui.store.schema import KPI_ACTIVE_WHERE, KPI_FLIP_WHERE, KPI_REOPEN_WHERE
 from helpdesk_tui.store.timeconv import from_epoch_not_null
 
 
@@ -31,38 +36,61 @@ def _marks(name: str, values) -> tuple[str, dict[str, object]]:
 
 _ACTIVE_IN, _ACTIVE_PARAMS = _marks("active", sorted(s.value for s in ACTIVE))
 _REOPEN_IN, _REOPEN_PARAMS = _marks("reopen", reopen_details())
-_CHANGE_IN, _CHANGE_PARAMS = _marks("change", activity_changes())
 
-# The columns of ``TICKET_ROW`` but the flips (merged in from ``_CHANGES``). First-contact
-# resolution needs, for tickets solved in the window only, the public replies before the solve,
-# and whether the ticket was ever reopened only when there was exactly one. The inner query is
-# a co-routine (its ORDER BY keeps SQLite from flattening it), so each count runs once.
+# An active ticket that has nothing to count in the window but one in the backlog of every
+# day: created before it, no moment of ``TICKET_ROW`` in it and no change of activity in it
+# (``_add_ticket`` then adds one at the first day and nothing else). Most active tickets are so
+# on any window; they are counted from the partial index ``ix_tickets_kpi_active`` (whose
+# filter, ``schema.KPI_ACTIVE_WHERE``, the queries repeat) and never read as rows.
+# ``_SOMETHING_IN`` is NULL when every moment it tests is unknown: "nothing" is ``NOT ifnull(…, 0)``.
+_MOMENTS = ("first_response_at", "first_response_due_at", "first_update_at", "first_update_due_at",
+            "resolution_due_at", "solved_at")
+_SOMETHING_IN = "(created_at >= :start OR " + " OR ".join(
+    f"({column} >= :start AND {column} < :end)" for column in _MOMENTS) + ")"
+_FLIPPED = f"(SELECT ticket_id FROM events WHERE {KPI_FLIP_WHERE} AND at >= :start AND at < :end)"
+_QUIET_ACTIVE = f"""
+SELECT count(*) FROM tickets INDEXED BY ix_tickets_kpi_active
+WHERE {KPI_ACTIVE_WHERE} AND NOT ifnull({_SOMETHING_IN}, 0) AND id NOT IN {_FLIPPED}
+"""
+
+# The columns of ``TICKET_ROW`` but the flips (merged in from ``_CHANGES``), in id order, of
+# every other ticket that may count: the active ones that are not quiet (the complement of
+# ``_QUIET_ACTIVE``, every column from the index), and the others changed in the window (from
+# the table). First-contact resolution needs, for tickets solved in the window only, the public
+# replies before the solve, and whether the ticket was ever reopened only when there was exactly
+# one. The inner query is a co-routine (its ORDER BY keeps SQLite from flattening it), so each
+# count runs once.
 _TICKETS = f"""
 SELECT x.*, CASE WHEN x.replies = 1 THEN
-           EXISTS (SELECT 1 FROM events e WHERE e.ticket_id = x.id AND e.kind = 'status_changed'
-                     AND e.detail IN ({_REOPEN_IN})) END
+           EXISTS (SELECT 1 FROM events WHERE ticket_id = x.id AND {KPI_REOPEN_WHERE}) END
 FROM (
-  SELECT t.id, t.status IN ({_ACTIVE_IN}), t.assignee, t.grp, t.created_at, t.updated_at, t.first_response_at,
+  SELECT id, 1, assignee, grp, created_at, updated_at, first_response_at, first_response_due_at, first_update_at,
+         first_update_due_at, resolution_due_at, solved_at, NULL AS replies
+  FROM tickets INDEXED BY ix_tickets_kpi_active
+  WHERE {KPI_ACTIVE_WHERE} AND ({_SOMETHING_IN} OR id IN {_FLIPPED})
+  UNION ALL
+  SELECT t.id, 0, t.assignee, t.grp, t.created_at, t.updated_at, t.first_response_at,
          t.first_response_due_at, t.first_update_at, t.first_update_due_at, t.resolution_due_at, t.solved_at,
-         CASE WHEN t.status NOT IN ({_ACTIVE_IN}) AND (t.solved_at >= :start OR t.solved_at IS NULL) THEN
-             (SELECT count(*) FROM messages m WHERE m.ticket_id = t.id AND m.kind = 'public_reply'
-                AND m.created_at <= coalesce(t.solved_at, t.updated_at)) END AS replies
+         CASE WHEN t.solved_at >= :start OR t.solved_at IS NULL THEN
+             (SELECT count(*) FROM messages WHERE ticket_id = t.id AND kind = 'public_reply'
+                AND created_at <= coalesce(t.solved_at, t.updated_at)) END
   FROM tickets t
-  WHERE t.id IN (SELECT id FROM tickets WHERE updated_at >= :start
-                 UNION ALL SELECT id FROM tickets WHERE status IN ({_ACTIVE_IN}))
-    AND t.deleted_at IS NULL
-    AND (t.status IN ({_ACTIVE_IN}) OR t.created_at >= :start OR t.first_response_at >= :start
-         OR t.first_update_at >= :start OR t.solved_at >= :start OR t.solved_at IS NULL)
-  ORDER BY t.id
+  WHERE t.id IN (SELECT id FROM tickets WHERE updated_at >= :start)
+    AND t.status NOT IN ({_ACTIVE_IN}) AND t.deleted_at IS NULL
+    AND (t.created_at >= :start OR t.first_response_at >= :start OR t.first_update_at >= :start
+         OR t.solved_at >= :start OR t.solved_at IS NULL)
+  ORDER BY 1
 ) AS x
 """
 
 # Status changes that started or ended a ticket's activity, in the order the tickets are read
 # (then by time, and by detail for changes in the same second, as the index lists them), and
 # whether each made the ticket active (such a change is a reopening).
+# The filter is the partial index's own text (``schema.KPI_FLIP_WHERE``): SQLite uses a partial
+# index only for a query whose WHERE repeats its terms.
 _CHANGES = f"""
 SELECT ticket_id, at, detail IN ({_REOPEN_IN}) FROM events
-WHERE kind = 'status_changed' AND at >= :start AND at < :end AND detail IN ({_CHANGE_IN})
+WHERE {KPI_FLIP_WHERE} AND at >= :start AND at < :end
 ORDER BY ticket_id, at, detail
 """
 
@@ -93,12 +121,13 @@ def _bounds(window: Window) -> dict[str, int]:
 def status_changes(conn: sqlite3.Connection, window: Window) -> sqlite3.Cursor:
     """(ticket id, at, became active) of the changes in ``window`` that started or ended a
     ticket's activity (for the backlog), by ticket and time."""
-    return conn.execute(_CHANGES, {**_bounds(window), **_REOPEN_PARAMS, **_CHANGE_PARAMS})
+    return conn.execute(_CHANGES, {**_bounds(window), **_REOPEN_PARAMS})
 
 
 def ticket_rows(conn: sqlite3.Connection, window: Window, pause: Callable[[], None] | None = None
                 ) -> Iterator[TicketRow]:
-    """The tickets that may count in ``window`` (a superset: the domain filters) as
+    """The tickets that may count in ``window`` (a superset: the domain filters), but the
+    quiet active ones (``quiet_active``), as
     ``TICKET_ROW`` tuples in id order, each with its flips, streamed; ``pause`` is called
     every ``PAUSE_EVERY`` tickets."""
     bounds = _bounds(window)
@@ -120,6 +149,12 @@ def ticket_rows(conn: sqlite3.Connection, window: Window, pause: Callable[[], No
             flips.append((change[1], bool(change[2])))
             change = next(changes, None)
         yield (*row, tuple(flips))
+
+
+def quiet_active(conn: sqlite3.Connection, window: Window) -> int:
+    """How many active tickets ``ticket_rows`` leaves out: all they count in ``window`` is one
+    in the backlog of every day (see ``_QUIET_ACTIVE``)."""
+    return conn.execute(_QUIET_ACTIVE, _bounds(window)).fetchone()[0]
 
 
 def replies(conn: sqlite3.Connection, window: Window) -> sqlite3.Cursor:
@@ -153,4 +188,4 @@ def kpi_report(conn: sqlite3.Connection, window: Window, *,
     stops there by raising.
     """
     return compute_rows(window, ticket_rows(conn, window, pause), _paced(replies(conn, window), pause),
-                        ratings(conn, window))
+                        ratings(conn, window), quiet_active(conn, window))
