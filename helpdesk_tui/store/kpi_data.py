@@ -7,7 +7,7 @@ in id order. Most active tickets have nothing in the window but their place in t
 those are counted, not read (``quiet_active``), and the others come from the partial index
 ``ix_tickets_kpi_active`` without a table read. Status changes come from the partial index
 ``ix_events_flips`` (changes of activity only), public replies from ``ix_messages_kpi_replies``
-and reopenings from ``ix_events_kpi_reopens`` (see ``schema._V11_KPI_COVERING_INDEXES``).
+and reopenings from ``ix_events_kpi_reopens`` (see ``schema._V12_KPI_COVERING_INDEXES``).
 
 A month of a million-ticket helpdesk is a few hundred thousand rows: they are read as plain
 tuples with epoch seconds (``domain.kpis.TICKET_ROW``) and stream to the domain one at a time,

@@ -354,7 +354,7 @@ KPI_FLIP_WHERE = ("kind = 'status_changed' AND detail IN ("
 # The KPIs read only the status changes that start or end activity (about 7 % of the events,
 # see ``store/kpi_data.py``); v7's index held every event of every kind (190 MB at a million
 # tickets) and nothing else reads it. A partial index of those changes alone replaces it.
-_V10_KPI_FLIPS_INDEX = f"""
+_V11_KPI_FLIPS_INDEX = f"""
 DROP INDEX IF EXISTS ix_events_kind_at;
 CREATE INDEX ix_events_flips ON events(at, ticket_id, detail, kind) WHERE {KPI_FLIP_WHERE};
 """
@@ -384,7 +384,7 @@ KPI_REOPEN_WHERE = ("kind = 'status_changed' AND detail IN ("
 # - Public replies (a fifth of the messages) by ticket and time, with their author: the
 #   replies of the window and the replies before a solve, without reading message rows.
 # - Reopenings by ticket (rare): whether a ticket was ever reopened is one lookup.
-_V11_KPI_COVERING_INDEXES = f"""
+_V12_KPI_COVERING_INDEXES = f"""
 CREATE INDEX ix_tickets_kpi_active ON tickets(id, created_at, updated_at, first_response_at,
     first_response_due_at, first_update_at, first_update_due_at, resolution_due_at, solved_at, assignee, grp,
     status, deleted_at) WHERE {KPI_ACTIVE_WHERE};
@@ -393,7 +393,7 @@ CREATE INDEX ix_events_kpi_reopens ON events(ticket_id, kind, detail) WHERE {KPI
 """
 
 MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9, _V10_INBOX_FILTER_INDEXES,
-                               _V10_KPI_FLIPS_INDEX, _V11_KPI_COVERING_INDEXES)
+                               _V11_KPI_FLIPS_INDEX, _V12_KPI_COVERING_INDEXES)
 
 
 def migrate(conn: sqlite3.Connection) -> int:
