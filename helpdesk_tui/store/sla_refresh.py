@@ -5,6 +5,13 @@ writes a ticket (sync, a reply, a triage action) recomputes its clocks the same 
 without being handed the settings. When the configured policy differs from the kept
 one, every ticket is recomputed once, in batches, each batch in its own transaction:
 an interruption leaves the old policy recorded, so the next start finishes the job.
+
+The clocks are computed on the stored epoch seconds (``domain.sla_epochs``) from a narrow
+read: the ticket's own clock inputs, its status, reply and promise events and the times of
+its public replies. A ticket whose clocks come out as stored is not written at all, and
+one whose inbox key (``sla_key``) stays the same is written without it, so the five
+indexes that hold the key are left alone. Where epoch arithmetic declines, the datetime
+reference (``domain.sla_policy.clocked``) computes the ticket, as it always did.
 """
 
 from __future__ import annotations
@@ -13,10 +20,12 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from functools import lru_cache
 
 from helpdesk_tui.domain.models import Event
+from helpdesk_tui.domain.sla_epochs import INPUT_COLUMNS, Declined, EpochPolicy, clock_columns, prepare
 from helpdesk_tui.domain.sla_policy import DEFAULT_POLICY, SlaPolicy, clocked
-from helpdesk_tui.domain.vocab import EventKind
+from helpdesk_tui.domain.vocab import EventKind, MessageKind
 from helpdesk_tui.store import rows, writer
 from helpdesk_tui.store.db import transaction
 from helpdesk_tui.store.timeconv import from_epoch_not_null
@@ -24,12 +33,28 @@ from helpdesk_tui.store.timeconv import from_epoch_not_null
 POLICY_KEY = "sla_policy"
 STALE_KEY = "sla_policy_stale"  # set when stored times moved (the demo's clock shift) under business hours
 BATCH = 2000
-_EVENT_KINDS = (EventKind.STATUS_CHANGED, EventKind.REPLIED, EventKind.FIRST_RESPONSE, EventKind.CHECKPOINT_SET)
+_EVENT_KINDS = tuple(map(str, (EventKind.STATUS_CHANGED, EventKind.REPLIED, EventKind.FIRST_RESPONSE,
+                               EventKind.CHECKPOINT_SET)))
+_KIND_MARKS = ",".join("?" * len(_EVENT_KINDS))
+# The clock inputs, then what is stored now: the six clocks (in the order clock_columns gives
+# them) and the inbox key.
+_READ = (f"SELECT id, {', '.join(INPUT_COLUMNS)}, first_response_at, first_response_due_at, first_update_at, "
+         "first_update_due_at, update_due_at, resolution_due_at, sla_key FROM tickets")
+_CLOCKS = ("first_response_at", "first_response_due_at", "first_update_at", "first_update_due_at", "update_due_at",
+           "resolution_due_at", "sla_due_at", "sla_kind")
+_WRITE_KEEPING_KEY = f"UPDATE tickets SET {', '.join(f'{c} = ?' for c in _CLOCKS)} WHERE id = ?"
+_WRITE_WITH_KEY = f"UPDATE tickets SET {', '.join(f'{c} = ?' for c in _CLOCKS)}, sla_key = ? WHERE id = ?"
 
 
 def current_policy(conn: sqlite3.Connection) -> SlaPolicy:
-    text = writer.get_meta(conn, POLICY_KEY)
-    return SlaPolicy.from_json(text) if text else DEFAULT_POLICY
+    return _policy_from_text(writer.get_meta(conn, POLICY_KEY))[0]
+
+
+@lru_cache(maxsize=8)
+def _policy_from_text(text: str | None) -> tuple[SlaPolicy, EpochPolicy | None]:
+    """The kept policy, parsed and prepared once per text (every reply and synced ticket asks)."""
+    policy = SlaPolicy.from_json(text) if text else DEFAULT_POLICY
+    return policy, prepare(policy)
 
 
 def needs_install(conn: sqlite3.Connection, policy: SlaPolicy) -> bool:
@@ -43,15 +68,16 @@ def install_policy(conn: sqlite3.Connection, policy: SlaPolicy,
                    progress: Callable[[int, int], None] | None = None) -> int:
     """Make ``policy`` the one in force and recompute every ticket; returns how many."""
     total = conn.execute("SELECT count(*) FROM tickets").fetchone()[0]
+    prepared = prepare(policy)
     done, last_id = 0, 0
     while True:
-        ids = [r[0] for r in conn.execute("SELECT id FROM tickets WHERE id > ? ORDER BY id LIMIT ?",
-                                          (last_id, BATCH))]
-        if not ids:
-            break
         with transaction(conn):
-            refresh_tickets(conn, ids, policy)
-        done, last_id = done + len(ids), ids[-1]
+            found = conn.execute(f"{_READ} WHERE id > ? ORDER BY id LIMIT ?", (last_id, BATCH)).fetchall()
+            if not found:
+                break
+            first, last = found[0][0], found[-1][0]
+            _recompute(conn, found, "ticket_id BETWEEN ? AND ?", (first, last), policy, prepared)
+        done, last_id = done + len(found), last
         if progress:
             progress(done, total)
     with transaction(conn):
@@ -65,7 +91,63 @@ def refresh_tickets(conn: sqlite3.Connection, ticket_ids: Iterable[int], policy:
     ids = list(dict.fromkeys(ticket_ids))
     if not ids:
         return
-    policy = policy or current_policy(conn)
+    if policy is None:
+        policy, prepared = _policy_from_text(writer.get_meta(conn, POLICY_KEY))
+    else:
+        prepared = prepare(policy)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        found = conn.execute(f"{_READ} WHERE id IN ({marks})", chunk).fetchall()
+        _recompute(conn, found, f"ticket_id IN ({marks})", chunk, policy, prepared)
+
+
+def _recompute(conn: sqlite3.Connection, found: list[tuple], where: str, params: Iterable[int],
+               policy: SlaPolicy, prepared: EpochPolicy | None) -> None:
+    """Recompute the tickets ``found`` (rows of ``_READ``; ``where`` picks their events and
+    messages) and write those whose clocks moved."""
+    if prepared is None:
+        _refresh_by_reference(conn, [r[0] for r in found], policy)
+        return
+    params = tuple(params)
+    events: defaultdict[int, list[tuple[str, int, str]]] = defaultdict(list)
+    # Ordered by ticket, then as the reference orders a timeline (at, id): the index on
+    # events(ticket_id, at, id) gives that order without a sort. "+kind": look up by ticket,
+    # not by kind (which would read every reply in the cache).
+    for ticket_id, kind, at, detail in conn.execute(
+            f"SELECT ticket_id, kind, at, detail FROM events WHERE {where} AND +kind IN ({_KIND_MARKS}) "
+            "ORDER BY ticket_id, at, id", (*params, *_EVENT_KINDS)):
+        events[ticket_id].append((kind, at, detail))
+    replies: defaultdict[int, list[int]] = defaultdict(list)
+    for ticket_id, at in conn.execute(f"SELECT ticket_id, created_at FROM messages WHERE {where} AND kind = ?",
+                                      (*params, str(MessageKind.PUBLIC_REPLY))):
+        replies[ticket_id].append(at)
+    keeping_key, with_key, declined = [], [], []
+    no_events: list[tuple[str, int, str]] = []
+    no_replies: list[int] = []
+    for r in found:
+        tid = r[0]
+        try:
+            fresh = clock_columns(prepared, r[1:11], events.get(tid, no_events), replies.get(tid, no_replies))
+        except Declined:
+            declined.append(tid)
+            continue
+        if fresh[:6] == r[11:17]:
+            continue  # as stored: the reference leaves such a ticket alone too
+        if fresh[8] == r[17]:
+            keeping_key.append((*fresh[:8], tid))
+        else:
+            with_key.append((*fresh, tid))
+    if keeping_key:
+        conn.executemany(_WRITE_KEEPING_KEY, keeping_key)
+    if with_key:
+        conn.executemany(_WRITE_WITH_KEY, with_key)
+    if declined:
+        _refresh_by_reference(conn, declined, policy)
+
+
+def _refresh_by_reference(conn: sqlite3.Connection, ids: list[int], policy: SlaPolicy) -> None:
+    """Recompute ``ids`` with the datetime reference, from whole tickets and events."""
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
         marks = ",".join("?" * len(chunk))
@@ -73,10 +155,7 @@ def refresh_tickets(conn: sqlite3.Connection, ticket_ids: Iterable[int], policy:
             f"SELECT {rows.TICKET_COLUMNS} FROM tickets WHERE id IN ({marks})", chunk)]
         events: defaultdict[int, list[Event]] = defaultdict(list)
         for r in conn.execute(f"SELECT {rows.EVENT_COLUMNS} FROM events WHERE ticket_id IN ({marks}) "
-                              # "+kind": look up by ticket, not by kind (which would read every
-                              # reply in the cache).
-                              f"AND +kind IN ({','.join('?' * len(_EVENT_KINDS))}) ORDER BY at, id",
-                              (*chunk, *map(str, _EVENT_KINDS))):
+                              f"AND +kind IN ({_KIND_MARKS}) ORDER BY at, id", (*chunk, *_EVENT_KINDS)):
             event = rows.event_from_row(r)
             events[event.ticket_id].append(event)
         replies: defaultdict[int, list[datetime]] = defaultdict(list)
