@@ -196,3 +196,35 @@ def test_a_recompute_killed_midway_is_finished_with_the_right_values_on_the_next
     assert not sla_refresh.needs_install(conn, policy)
     assert stored(conn) == expected
     conn.close()
+
+
+def test_a_ticket_another_connection_changes_while_its_batch_is_computed_gets_the_new_timeline(demo_db, monkeypatch):
+    policy = POLICIES["around the clock"]
+    conn = open_database(demo_db)
+    other = open_database(demo_db)
+    plan = sla_refresh._plan
+    calls: list[int] = []
+    changed: list[int] = []
+
+    def plan_then_another_writer_commits(conn, found, *args, **kwargs):
+        result = plan(conn, found, *args, **kwargs)
+        if not calls:  # a first reply arrives, written by another connection, after the batch was read
+            changed.append(found[100][0])
+            with transaction(other):
+                other.execute("INSERT INTO events (ticket_id, kind, at, detail) SELECT id, 'replied', "
+                              "created_at + 42, '' FROM tickets WHERE id = ?", changed)
+        calls.append(len(found))
+        return result
+
+    monkeypatch.setattr(sla_refresh, "BATCH", 300)
+    monkeypatch.setattr(sla_refresh, "_plan", plan_then_another_writer_commits)
+    sla_refresh.install_policy(conn, policy)
+    assert calls[:2] == [300, 300]  # the first batch was computed again, under the lock
+    monkeypatch.undo()
+    expected = oracle(conn, policy)
+    after = stored(conn)
+    assert after[changed[0]][2] == conn.execute("SELECT created_at + 42 FROM tickets WHERE id = ?",
+                                                changed).fetchone()[0]  # the first update
+    assert after == expected
+    other.close()
+    conn.close()

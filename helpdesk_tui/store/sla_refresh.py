@@ -66,24 +66,47 @@ def needs_install(conn: sqlite3.Connection, policy: SlaPolicy) -> bool:
 
 def install_policy(conn: sqlite3.Connection, policy: SlaPolicy,
                    progress: Callable[[int, int], None] | None = None) -> int:
-    """Make ``policy`` the one in force and recompute every ticket; returns how many."""
+    """Make ``policy`` the one in force and recompute every ticket; returns how many.
+
+    Each batch is read and computed outside the write lock, then written in a short
+    transaction: the app's other writers (a reply, a sync page) wait for the write only. When
+    another connection committed in between, the batch is read and computed again under the
+    lock, so nothing computed from an older state is ever written.
+    """
     total = conn.execute("SELECT count(*) FROM tickets").fetchone()[0]
     prepared = prepare(policy)
     done, last_id = 0, 0
     while True:
+        conn.execute("BEGIN")  # deferred: the reads see one state of the cache
+        try:
+            found = _batch(conn, last_id)
+            version = _data_version(conn)
+            plan = _plan(conn, found, policy, prepared, by_range=True)
+        finally:
+            conn.execute("COMMIT")
+        if not found:
+            break
         with transaction(conn):
-            found = conn.execute(f"{_READ} WHERE id > ? ORDER BY id LIMIT ?", (last_id, BATCH)).fetchall()
-            if not found:
-                break
-            first, last = found[0][0], found[-1][0]
-            _recompute(conn, found, "ticket_id BETWEEN ? AND ?", (first, last), policy, prepared)
-        done, last_id = done + len(found), last
+            if _data_version(conn) != version:
+                found = _batch(conn, last_id)
+                plan = _plan(conn, found, policy, prepared, by_range=True)
+            plan.write(conn, policy)
+        done, last_id = done + len(found), found[-1][0]
         if progress:
             progress(done, total)
     with transaction(conn):
         writer.set_meta(conn, POLICY_KEY, policy.to_json())
         conn.execute("DELETE FROM meta WHERE key = ?", (STALE_KEY,))
     return done
+
+
+def _batch(conn: sqlite3.Connection, after_id: int) -> list[tuple]:
+    return conn.execute(f"{_READ} WHERE id > ? ORDER BY id LIMIT ?", (after_id, BATCH)).fetchall()
+
+
+def _data_version(conn: sqlite3.Connection) -> int:
+    """Changes whenever another connection commits (never for this connection's own writes)."""
+    return conn.execute("PRAGMA data_version").fetchone()[0]
 
 
 def refresh_tickets(conn: sqlite3.Connection, ticket_ids: Iterable[int], policy: SlaPolicy | None = None) -> None:
@@ -97,19 +120,44 @@ def refresh_tickets(conn: sqlite3.Connection, ticket_ids: Iterable[int], policy:
         prepared = prepare(policy)
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
-        marks = ",".join("?" * len(chunk))
-        found = conn.execute(f"{_READ} WHERE id IN ({marks})", chunk).fetchall()
-        _recompute(conn, found, f"ticket_id IN ({marks})", chunk, policy, prepared)
+        found = conn.execute(f"{_READ} WHERE id IN ({','.join('?' * len(chunk))})", chunk).fetchall()
+        _plan(conn, found, policy, prepared, by_range=False).write(conn, policy)
 
 
-def _recompute(conn: sqlite3.Connection, found: list[tuple], where: str, params: Iterable[int],
-               policy: SlaPolicy, prepared: EpochPolicy | None) -> None:
-    """Recompute the tickets ``found`` (rows of ``_READ``; ``where`` picks their events and
-    messages) and write those whose clocks moved."""
-    if prepared is None:
-        _refresh_by_reference(conn, [r[0] for r in found], policy)
-        return
-    params = tuple(params)
+class _Plan:
+    """What a batch's recompute writes: the SLA columns of the tickets whose clocks moved, and
+    the tickets the epoch arithmetic declined (the reference computes those as it writes)."""
+
+    __slots__ = ("keeping_key", "with_key", "declined")
+
+    def __init__(self) -> None:
+        self.keeping_key: list[tuple] = []
+        self.with_key: list[tuple] = []
+        self.declined: list[int] = []
+
+    def write(self, conn: sqlite3.Connection, policy: SlaPolicy) -> None:
+        if self.keeping_key:
+            conn.executemany(_WRITE_KEEPING_KEY, self.keeping_key)
+        if self.with_key:
+            conn.executemany(_WRITE_WITH_KEY, self.with_key)
+        if self.declined:
+            _refresh_by_reference(conn, self.declined, policy)
+
+
+def _plan(conn: sqlite3.Connection, found: list[tuple], policy: SlaPolicy, prepared: EpochPolicy | None, *,
+          by_range: bool) -> _Plan:
+    """Recompute the tickets ``found`` (rows of ``_READ``, in id order) from their events and
+    public replies, read here by ticket id, or by the range of ids when ``found`` is every
+    ticket in it (a recompute's batch)."""
+    plan = _Plan()
+    if prepared is None or not found:
+        plan.declined = [r[0] for r in found]
+        return plan
+    ids = [r[0] for r in found]
+    if by_range:
+        where, params = "ticket_id BETWEEN ? AND ?", (ids[0], ids[-1])
+    else:
+        where, params = f"ticket_id IN ({','.join('?' * len(ids))})", tuple(ids)
     events: defaultdict[int, list[tuple[str, int, str]]] = defaultdict(list)
     # Ordered by ticket, then as the reference orders a timeline (at, id): the index on
     # events(ticket_id, at, id) gives that order without a sort. "+kind": look up by ticket,
@@ -122,7 +170,6 @@ def _recompute(conn: sqlite3.Connection, found: list[tuple], where: str, params:
     for ticket_id, at in conn.execute(f"SELECT ticket_id, created_at FROM messages WHERE {where} AND kind = ?",
                                       (*params, str(MessageKind.PUBLIC_REPLY))):
         replies[ticket_id].append(at)
-    keeping_key, with_key, declined = [], [], []
     no_events: list[tuple[str, int, str]] = []
     no_replies: list[int] = []
     for r in found:
@@ -130,20 +177,15 @@ def _recompute(conn: sqlite3.Connection, found: list[tuple], where: str, params:
         try:
             fresh = clock_columns(prepared, r[1:11], events.get(tid, no_events), replies.get(tid, no_replies))
         except Declined:
-            declined.append(tid)
+            plan.declined.append(tid)
             continue
         if fresh[:6] == r[11:17]:
             continue  # as stored: the reference leaves such a ticket alone too
         if fresh[8] == r[17]:
-            keeping_key.append((*fresh[:8], tid))
+            plan.keeping_key.append((*fresh[:8], tid))
         else:
-            with_key.append((*fresh, tid))
-    if keeping_key:
-        conn.executemany(_WRITE_KEEPING_KEY, keeping_key)
-    if with_key:
-        conn.executemany(_WRITE_WITH_KEY, with_key)
-    if declined:
-        _refresh_by_reference(conn, declined, policy)
+            plan.with_key.append((*fresh, tid))
+    return plan
 
 
 def _refresh_by_reference(conn: sqlite3.Connection, ids: list[int], policy: SlaPolicy) -> None:
