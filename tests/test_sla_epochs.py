@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from helpdesk_tui.domain.models import Event, Ticket
-from helpdesk_tui.domain.sla_epochs import Declined, clock_columns, prepare
+from helpdesk_tui.domain.sla_epochs import EVENT_KINDS, Declined, clock_columns, prepare
 from helpdesk_tui.domain.sla_policy import DEFAULT_POLICY, BusinessHours, SlaPolicy, SlaTargets, clocked
 from helpdesk_tui.domain.vocab import EventKind, Priority, Status
 from helpdesk_tui.store.rows import clock_params
@@ -94,7 +94,8 @@ def epoch_columns(ticket: Ticket, events: list[Event], replies: list[datetime], 
               to_epoch(ticket.first_response_at), to_epoch(ticket.first_response_due_at),
               to_epoch(ticket.resolution_due_at), ticket.sla_source, to_epoch(ticket.next_checkpoint_at),
               to_epoch(ticket.deleted_at))
-    stored_events = [(str(e.kind), to_epoch(e.at), e.detail) for e in events]
+    stored_events = [(1, to_epoch(e.at), e.detail if EVENT_KINDS[str(e.kind)] is None else EVENT_KINDS[str(e.kind)])
+                     for e in events]
     return clock_columns(prepared, inputs, stored_events, [to_epoch(r) for r in replies])
 
 

@@ -31,10 +31,16 @@ INPUT_COLUMNS = ("status", "priority", "created_at", "updated_at", "first_respon
                  "resolution_due_at", "sla_source", "next_checkpoint_at", "deleted_at")
 # What ``clock_columns`` gives, in the order of ``store.writer._CLOCK_COLUMNS``.
 Columns = tuple[int | None, int | None, int | None, int | None, int | None, int | None, int | None, str | None, int]
-Event = tuple[str, int, str]  # kind, at (epoch seconds), detail; in the order of (at, id)
+# One event the clocks depend on, as the store reads it: (ticket id, at in epoch seconds, what),
+# what being a status change's detail ("open → pending"), PROMISE for a checkpoint_set (the
+# promise of the next update) or REPLY for replied / first_response. A ticket's events come in
+# the order of (at, id), as the reference sorts them.
+Event = tuple[int, int, str | int]
+REPLY, PROMISE = 0, 1
 
-_STATUS_CHANGED, _CHECKPOINT_SET = str(EventKind.STATUS_CHANGED), str(EventKind.CHECKPOINT_SET)
-_REPLY_KINDS = frozenset({str(EventKind.REPLIED), str(EventKind.FIRST_RESPONSE)})
+# What an event is to the clocks, by kind (the store turns kinds into what ``Event`` says).
+EVENT_KINDS = {str(EventKind.STATUS_CHANGED): None, str(EventKind.CHECKPOINT_SET): PROMISE,
+               str(EventKind.REPLIED): REPLY, str(EventKind.FIRST_RESPONSE): REPLY}
 _PAUSED = frozenset({str(Status.PENDING), str(Status.ON_HOLD), str(Status.SOLVED), str(Status.CLOSED)})
 _FINISHED = frozenset({str(Status.SOLVED), str(Status.CLOSED)})
 _WAITING = frozenset({str(Status.PENDING), str(Status.ON_HOLD)})
@@ -99,17 +105,16 @@ def clock_columns(policy: EpochPolicy, ticket: Sequence[Any], events: Sequence[E
     promises: list[int] = []
     moments = set(reply_times)
     statuses: list[tuple[int, str]] = []
-    for kind, at, detail in events:
-        if kind == _STATUS_CHANGED:
-            new = _status_after(detail)
+    for _, at, what in events:
+        if what.__class__ is str:
+            new = _status_after(what)
             if new is not None:
                 statuses.append((at, new))
-        elif kind in _REPLY_KINDS:
+        elif what == REPLY:
             moments.add(at)
-        elif kind == _CHECKPOINT_SET:
+        else:
             promises.append(at)
-    if len(statuses) > 1:
-        statuses.sort(key=_first)
+    # ``statuses`` is in time order already: the events are (the reference sorts them).
     if (statuses[-1][1] if statuses else _NEW) != status:
         statuses.append((max(updated, statuses[-1][0]) if statuses else updated, status))
     replies = sorted(moments)
@@ -139,10 +144,6 @@ def clock_columns(policy: EpochPolicy, ticket: Sequence[Any], events: Sequence[E
                                   first_update, first_update_due, update_due, resolution_due)
     return (acknowledged, first_response_due, first_update, first_update_due, update_due, resolution_due,
             due_at, due_kind, key)
-
-
-def _first(item: tuple[int, str]) -> int:
-    return item[0]
 
 
 @lru_cache(maxsize=4096)

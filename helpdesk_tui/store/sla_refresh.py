@@ -21,11 +21,13 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import lru_cache
+from itertools import groupby
+from operator import itemgetter
 
 from helpdesk_tui.domain.models import Event
-from helpdesk_tui.domain.sla_epochs import INPUT_COLUMNS, Declined, EpochPolicy, clock_columns, prepare
+from helpdesk_tui.domain.sla_epochs import EVENT_KINDS, INPUT_COLUMNS, Declined, EpochPolicy, clock_columns, prepare
 from helpdesk_tui.domain.sla_policy import DEFAULT_POLICY, SlaPolicy, clocked
-from helpdesk_tui.domain.vocab import EventKind, MessageKind
+from helpdesk_tui.domain.vocab import MessageKind
 from helpdesk_tui.store import rows, writer
 from helpdesk_tui.store.db import transaction
 from helpdesk_tui.store.timeconv import from_epoch_not_null
@@ -33,9 +35,11 @@ from helpdesk_tui.store.timeconv import from_epoch_not_null
 POLICY_KEY = "sla_policy"
 STALE_KEY = "sla_policy_stale"  # set when stored times moved (the demo's clock shift) under business hours
 BATCH = 2000
-_EVENT_KINDS = tuple(map(str, (EventKind.STATUS_CHANGED, EventKind.REPLIED, EventKind.FIRST_RESPONSE,
-                               EventKind.CHECKPOINT_SET)))
+_EVENT_KINDS = tuple(EVENT_KINDS)  # status changes, replies, promises: what the clocks depend on
 _KIND_MARKS = ",".join("?" * len(_EVENT_KINDS))
+# An event as domain.sla_epochs.Event wants it, made by SQLite: no tuple rebuilt per event.
+_EVENT_WHAT = "CASE kind " + " ".join(f"WHEN '{kind}' THEN {'detail' if what is None else what}"
+                                      for kind, what in EVENT_KINDS.items()) + " END"
 # The clock inputs, then what is stored now: the six clocks (in the order clock_columns gives
 # them) and the inbox key.
 _READ = (f"SELECT id, {', '.join(INPUT_COLUMNS)}, first_response_at, first_response_due_at, first_update_at, "
@@ -43,6 +47,7 @@ _READ = (f"SELECT id, {', '.join(INPUT_COLUMNS)}, first_response_at, first_respo
 _CLOCKS = ("first_response_at", "first_response_due_at", "first_update_at", "first_update_due_at", "update_due_at",
            "resolution_due_at", "sla_due_at", "sla_kind")
 _WRITE_KEEPING_KEY = f"UPDATE tickets SET {', '.join(f'{c} = ?' for c in _CLOCKS)} WHERE id = ?"
+_first = itemgetter(0)
 _WRITE_WITH_KEY = f"UPDATE tickets SET {', '.join(f'{c} = ?' for c in _CLOCKS)}, sla_key = ? WHERE id = ?"
 
 
@@ -158,19 +163,17 @@ def _plan(conn: sqlite3.Connection, found: list[tuple], policy: SlaPolicy, prepa
         where, params = "ticket_id BETWEEN ? AND ?", (ids[0], ids[-1])
     else:
         where, params = f"ticket_id IN ({','.join('?' * len(ids))})", tuple(ids)
-    events: defaultdict[int, list[tuple[str, int, str]]] = defaultdict(list)
     # Ordered by ticket, then as the reference orders a timeline (at, id): the index on
     # events(ticket_id, at, id) gives that order without a sort. "+kind": look up by ticket,
     # not by kind (which would read every reply in the cache).
-    for ticket_id, kind, at, detail in conn.execute(
-            f"SELECT ticket_id, kind, at, detail FROM events WHERE {where} AND +kind IN ({_KIND_MARKS}) "
-            "ORDER BY ticket_id, at, id", (*params, *_EVENT_KINDS)):
-        events[ticket_id].append((kind, at, detail))
+    events = {ticket_id: list(group) for ticket_id, group in groupby(conn.execute(
+        f"SELECT ticket_id, at, {_EVENT_WHAT} FROM events WHERE {where} AND +kind IN ({_KIND_MARKS}) "
+        "ORDER BY ticket_id, at, id", (*params, *_EVENT_KINDS)), _first)}
     replies: defaultdict[int, list[int]] = defaultdict(list)
     for ticket_id, at in conn.execute(f"SELECT ticket_id, created_at FROM messages WHERE {where} AND kind = ?",
                                       (*params, str(MessageKind.PUBLIC_REPLY))):
         replies[ticket_id].append(at)
-    no_events: list[tuple[str, int, str]] = []
+    no_events: list[tuple[int, int, str | int]] = []
     no_replies: list[int] = []
     for r in found:
         tid = r[0]
