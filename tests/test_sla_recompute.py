@@ -105,15 +105,59 @@ def test_the_enriched_workspace_covers_what_the_clocks_depend_on(demo_db):
     conn.close()
 
 
+@pytest.fixture(params=["one process", "a second process computing ahead"])
+def ahead(request, monkeypatch) -> bool:
+    """Whether the whole-cache recompute has a second process read and compute ahead (sla_ahead)."""
+    if request.param == "one process":
+        monkeypatch.setattr(sla_refresh, "AHEAD_FROM", 10**9)
+        return False
+    monkeypatch.setattr(sla_refresh, "AHEAD_FROM", 0)
+    monkeypatch.setattr(sla_refresh, "BATCH", 150)
+    return True
+
+
 @pytest.mark.parametrize("name", list(POLICIES))
-def test_a_policy_change_gives_every_ticket_the_straightforward_result(demo_db, name):
+def test_a_policy_change_gives_every_ticket_the_straightforward_result(demo_db, name, ahead, monkeypatch):
     policy = POLICIES[name]
+    started = []
+    if ahead:
+        from helpdesk_tui.store.sla_ahead import Ahead
+
+        start = Ahead.start
+        monkeypatch.setattr(Ahead, "start", classmethod(lambda cls, *a: started.append(1) or start(*a)))
     conn = open_database(demo_db)
     enrich(conn)
     expected = oracle(conn, policy)
     assert sla_refresh.install_policy(conn, policy) == len(expected)
     assert stored(conn) == expected
     assert not sla_refresh.needs_install(conn, policy)
+    assert started == ([1] if ahead else [])
+    conn.close()
+
+
+def test_when_the_second_process_dies_the_writer_finishes_alone(demo_db, monkeypatch):
+    from helpdesk_tui.store.sla_ahead import Ahead
+
+    monkeypatch.setattr(sla_refresh, "AHEAD_FROM", 0)
+    monkeypatch.setattr(sla_refresh, "BATCH", 150)
+    answer = Ahead.answer
+    answers = []
+
+    def die_after_two(self, *args):
+        if len(answers) == 2:
+            self.process.kill()
+            self.process.wait()
+        answers.append(1)
+        return answer(self, *args)
+
+    monkeypatch.setattr(Ahead, "answer", die_after_two)
+    policy = POLICIES["office hours with holidays"]
+    conn = open_database(demo_db)
+    enrich(conn)
+    expected = oracle(conn, policy)
+    sla_refresh.install_policy(conn, policy)
+    assert len(answers) == 3  # the third found the process gone; no more were asked
+    assert stored(conn) == expected
     conn.close()
 
 
@@ -159,6 +203,7 @@ CHILD = textwrap.dedent("""
     from helpdesk_tui.store.db import open_database
 
     sla_refresh.BATCH = 40
+    sla_refresh.AHEAD_FROM = int(sys.argv[3])
     conn = open_database(sys.argv[1])
 
     def progress(done, total):
@@ -170,7 +215,7 @@ CHILD = textwrap.dedent("""
 """)
 
 
-def test_a_recompute_killed_midway_is_finished_with_the_right_values_on_the_next_start(demo_db, tmp_path):
+def test_a_recompute_killed_midway_is_finished_with_the_right_values_on_the_next_start(demo_db, tmp_path, ahead):
     policy = POLICIES["office hours with holidays"]
     conn = open_database(demo_db)
     enrich(conn)
@@ -180,7 +225,8 @@ def test_a_recompute_killed_midway_is_finished_with_the_right_values_on_the_next
     script = tmp_path / "child.py"
     script.write_text(CHILD)
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
-    child = subprocess.Popen([sys.executable, str(script), str(demo_db), policy.to_json()], env=env,
+    child = subprocess.Popen([sys.executable, str(script), str(demo_db), policy.to_json(), str(sla_refresh.AHEAD_FROM)],
+                             env=env,
                              stdout=subprocess.PIPE, text=True)
     assert child.stdout is not None
     for _ in range(5):  # five batches committed, the sixth likely under way
@@ -202,7 +248,7 @@ def test_a_ticket_another_connection_changes_while_its_batch_is_computed_gets_th
     policy = POLICIES["around the clock"]
     conn = open_database(demo_db)
     other = open_database(demo_db)
-    plan = sla_refresh._plan
+    plan = sla_refresh.plan_batch
     calls: list[int] = []
     changed: list[int] = []
 
@@ -217,7 +263,7 @@ def test_a_ticket_another_connection_changes_while_its_batch_is_computed_gets_th
         return result
 
     monkeypatch.setattr(sla_refresh, "BATCH", 300)
-    monkeypatch.setattr(sla_refresh, "_plan", plan_then_another_writer_commits)
+    monkeypatch.setattr(sla_refresh, "plan_batch", plan_then_another_writer_commits)
     sla_refresh.install_policy(conn, policy)
     assert calls[:2] == [300, 300]  # the first batch was computed again, under the lock
     monkeypatch.undo()

@@ -35,6 +35,7 @@ from helpdesk_tui.store.timeconv import from_epoch_not_null
 POLICY_KEY = "sla_policy"
 STALE_KEY = "sla_policy_stale"  # set when stored times moved (the demo's clock shift) under business hours
 BATCH = 2000
+AHEAD_FROM = 50_000  # tickets from which a second process computes ahead of the writer (sla_ahead)
 _EVENT_KINDS = tuple(EVENT_KINDS)  # status changes, replies, promises: what the clocks depend on
 _KIND_MARKS = ",".join("?" * len(_EVENT_KINDS))
 # An event as domain.sla_epochs.Event wants it, made by SQLite: no tuple rebuilt per event.
@@ -76,37 +77,59 @@ def install_policy(conn: sqlite3.Connection, policy: SlaPolicy,
     Each batch is read and computed outside the write lock, then written in a short
     transaction: the app's other writers (a reply, a sync page) wait for the write only. When
     another connection committed in between, the batch is read and computed again under the
-    lock, so nothing computed from an older state is ever written.
+    lock, so nothing computed from an older state is ever written. A large cache has the next
+    batch read and computed by a second process (``sla_ahead``) while this one writes.
     """
     total = conn.execute("SELECT count(*) FROM tickets").fetchone()[0]
     prepared = prepare(policy)
+    ahead = None
+    if total >= AHEAD_FROM:
+        from helpdesk_tui.store.sla_ahead import Ahead
+
+        ahead = Ahead.start(conn, policy)
     done, last_id = 0, 0
-    while True:
-        conn.execute("BEGIN")  # deferred: the reads see one state of the cache
-        try:
-            found = _batch(conn, last_id)
-            version = _data_version(conn)
-            plan = _plan(conn, found, policy, prepared, by_range=True)
-        finally:
-            conn.execute("COMMIT")
-        if not found:
-            break
-        with transaction(conn):
-            if _data_version(conn) != version:
-                found = _batch(conn, last_id)
-                plan = _plan(conn, found, policy, prepared, by_range=True)
-            plan.write(conn, policy)
-        done, last_id = done + len(found), found[-1][0]
-        if progress:
-            progress(done, total)
+    try:
+        while True:
+            computed = ahead.answer(last_id, _data_version(conn)) if ahead is not None else None
+            if computed is not None:
+                version, count, batch_last, plan = computed
+                if count and ahead is not None:  # the next batch is read while this one is written
+                    ahead.ask(batch_last, _data_version(conn))
+            else:
+                ahead = None
+                conn.execute("BEGIN")  # deferred: the reads see one state of the cache
+                try:
+                    found = read_batch(conn, last_id, BATCH)
+                    version = _data_version(conn)
+                    plan = plan_batch(conn, found, policy, prepared, by_range=True)
+                finally:
+                    conn.execute("COMMIT")
+                count, batch_last = len(found), found[-1][0] if found else last_id
+            if not count:
+                break
+            with transaction(conn):
+                if _data_version(conn) != version:
+                    # The answer asked after batch_last is for another start if this batch
+                    # changed: Ahead.answer asks again then.
+                    found = read_batch(conn, last_id, BATCH)
+                    plan = plan_batch(conn, found, policy, prepared, by_range=True)
+                    count, batch_last = len(found), found[-1][0] if found else last_id
+                plan.write(conn, policy)
+            done, last_id = done + count, batch_last
+            if progress:
+                progress(done, total)
+    finally:
+        if ahead is not None:
+            ahead.close()
     with transaction(conn):
         writer.set_meta(conn, POLICY_KEY, policy.to_json())
         conn.execute("DELETE FROM meta WHERE key = ?", (STALE_KEY,))
     return done
 
 
-def _batch(conn: sqlite3.Connection, after_id: int) -> list[tuple]:
-    return conn.execute(f"{_READ} WHERE id > ? ORDER BY id LIMIT ?", (after_id, BATCH)).fetchall()
+def read_batch(conn: sqlite3.Connection, after_id: int, size: int) -> list[tuple]:
+    """The clock inputs (rows of ``_READ``) of the ``size`` tickets after ``after_id``, in id order."""
+    return conn.execute(f"{_READ} WHERE id > ? ORDER BY id LIMIT ?", (after_id, size)).fetchall()
 
 
 def _data_version(conn: sqlite3.Connection) -> int:
@@ -126,19 +149,20 @@ def refresh_tickets(conn: sqlite3.Connection, ticket_ids: Iterable[int], policy:
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
         found = conn.execute(f"{_READ} WHERE id IN ({','.join('?' * len(chunk))})", chunk).fetchall()
-        _plan(conn, found, policy, prepared, by_range=False).write(conn, policy)
+        plan_batch(conn, found, policy, prepared, by_range=False).write(conn, policy)
 
 
-class _Plan:
+class Plan:
     """What a batch's recompute writes: the SLA columns of the tickets whose clocks moved, and
     the tickets the epoch arithmetic declined (the reference computes those as it writes)."""
 
     __slots__ = ("keeping_key", "with_key", "declined")
 
-    def __init__(self) -> None:
-        self.keeping_key: list[tuple] = []
-        self.with_key: list[tuple] = []
-        self.declined: list[int] = []
+    def __init__(self, keeping_key: list[tuple] | None = None, with_key: list[tuple] | None = None,
+                 declined: list[int] | None = None) -> None:
+        self.keeping_key: list[tuple] = keeping_key or []  # SLA columns but sla_key, then the id
+        self.with_key: list[tuple] = with_key or []  # every SLA column, then the id
+        self.declined: list[int] = declined or []
 
     def write(self, conn: sqlite3.Connection, policy: SlaPolicy) -> None:
         if self.keeping_key:
@@ -149,12 +173,12 @@ class _Plan:
             _refresh_by_reference(conn, self.declined, policy)
 
 
-def _plan(conn: sqlite3.Connection, found: list[tuple], policy: SlaPolicy, prepared: EpochPolicy | None, *,
-          by_range: bool) -> _Plan:
+def plan_batch(conn: sqlite3.Connection, found: list[tuple], policy: SlaPolicy, prepared: EpochPolicy | None,
+               *, by_range: bool) -> Plan:
     """Recompute the tickets ``found`` (rows of ``_READ``, in id order) from their events and
     public replies, read here by ticket id, or by the range of ids when ``found`` is every
     ticket in it (a recompute's batch)."""
-    plan = _Plan()
+    plan = Plan()
     if prepared is None or not found:
         plan.declined = [r[0] for r in found]
         return plan
