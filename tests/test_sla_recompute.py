@@ -20,7 +20,7 @@ import pytest
 
 from helpdesk_tui.domain.sla_policy import DEFAULT_POLICY, BusinessHours, SlaPolicy, SlaTargets, clocked
 from helpdesk_tui.domain.vocab import Priority
-from helpdesk_tui.store import rows, sla_refresh
+from helpdesk_tui.store import rows, sla_batches, sla_refresh
 from helpdesk_tui.store.db import open_database, transaction
 from helpdesk_tui.store.timeconv import from_epoch_not_null
 
@@ -248,7 +248,7 @@ def test_a_ticket_another_connection_changes_while_its_batch_is_computed_gets_th
     policy = POLICIES["around the clock"]
     conn = open_database(demo_db)
     other = open_database(demo_db)
-    plan = sla_refresh.plan_batch
+    plan = sla_batches.plan_batch
     calls: list[int] = []
     changed: list[int] = []
 
@@ -263,7 +263,7 @@ def test_a_ticket_another_connection_changes_while_its_batch_is_computed_gets_th
         return result
 
     monkeypatch.setattr(sla_refresh, "BATCH", 300)
-    monkeypatch.setattr(sla_refresh, "plan_batch", plan_then_another_writer_commits)
+    monkeypatch.setattr(sla_batches, "plan_batch", plan_then_another_writer_commits)
     sla_refresh.install_policy(conn, policy)
     assert calls[:2] == [300, 300]  # the first batch was computed again, under the lock
     monkeypatch.undo()

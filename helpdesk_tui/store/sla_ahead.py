@@ -24,7 +24,7 @@ from typing import IO, Any
 
 from helpdesk_tui.domain.sla_epochs import prepare
 from helpdesk_tui.domain.sla_policy import SlaPolicy
-from helpdesk_tui.store import sla_refresh
+from helpdesk_tui.store import sla_batches
 from helpdesk_tui.store.db import open_database
 
 
@@ -36,7 +36,7 @@ class Ahead:
         self.asked: tuple[int, int] | None = None  # (after id, data_version when asked)
 
     @classmethod
-    def start(cls, conn: sqlite3.Connection, policy: SlaPolicy) -> Ahead | None:
+    def start(cls, conn: sqlite3.Connection, policy: SlaPolicy, batch: int) -> Ahead | None:
         """The helper process for recomputing ``conn``'s cache under ``policy``; None when it
         cannot compute exactly what this process would (an in-memory cache, a policy that does
         not survive its text form) or cannot start."""
@@ -48,7 +48,7 @@ class Ahead:
         root = str(Path(__file__).resolve().parent.parent.parent)
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
         try:
-            process = subprocess.Popen([sys.executable, "-m", __name__, path, text, str(sla_refresh.BATCH)],
+            process = subprocess.Popen([sys.executable, "-m", __name__, path, text, str(batch)],
                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                        env=env)
         except OSError:
@@ -62,7 +62,7 @@ class Ahead:
         self.process.stdin.flush()
         self.asked = (after_id, version)
 
-    def answer(self, after_id: int, version: int) -> tuple[int, int, int, sla_refresh.Plan] | None:
+    def answer(self, after_id: int, version: int) -> tuple[int, int, int, sla_batches.Plan] | None:
         """The batch after ``after_id``: (data_version when asked, tickets, last id, plan); None
         when the helper failed (it is stopped; the writer goes on alone). ``version``: the
         writer's data_version now, should the batch have to be asked for first."""
@@ -78,7 +78,7 @@ class Ahead:
             return None
         assert self.asked is not None
         asked_version, self.asked = self.asked[1], None
-        return asked_version, count, last_id, sla_refresh.Plan(keeping_key, with_key, declined)
+        return asked_version, count, last_id, sla_batches.Plan(keeping_key, with_key, declined)
 
     def _receive(self) -> Any:
         assert self.process.stdout is not None
@@ -103,8 +103,8 @@ def serve(path: str, policy: SlaPolicy, batch: int, requests: IO[bytes], answers
             after_id = int(line)
             conn.execute("BEGIN")  # one state of the cache for the whole batch
             try:
-                found = sla_refresh.read_batch(conn, after_id, batch)
-                plan = sla_refresh.plan_batch(conn, found, policy, prepared, by_range=True)
+                found = sla_batches.read_batch(conn, after_id, batch)
+                plan = sla_batches.plan_batch(conn, found, policy, prepared, by_range=True)
             finally:
                 conn.execute("COMMIT")
             pickle.dump((len(found), found[-1][0] if found else after_id, plan.keeping_key, plan.with_key,
@@ -115,4 +115,6 @@ def serve(path: str, policy: SlaPolicy, batch: int, requests: IO[bytes], answers
 
 
 if __name__ == "__main__":
+    if hasattr(os, "nice"):
+        os.nice(5)  # when the cores are busy the writer goes first: it is the one holding the write lock
     serve(sys.argv[1], SlaPolicy.from_json(sys.argv[2]), int(sys.argv[3]), sys.stdin.buffer, sys.stdout.buffer)
