@@ -115,6 +115,6 @@ def serve(path: str, policy: SlaPolicy, batch: int, requests: IO[bytes], answers
 
 
 if __name__ == "__main__":
-    if hasattr(os, "nice"):
-        os.nice(5)  # when the cores are busy the writer goes first: it is the one holding the write lock
+    # Not niced: on busy cores a lower priority starved this process and the writer waited for
+    # its answers (a recompute at 1M beside another full one: the helper got 9% of a core).
     serve(sys.argv[1], SlaPolicy.from_json(sys.argv[2]), int(sys.argv[3]), sys.stdin.buffer, sys.stdout.buffer)
