@@ -6,6 +6,12 @@ Installs a different policy (every ticket recomputed, batch by batch, as the app
 first start after [sla] changed), then the default policy again, so the workspace is left as
 it was. Also times ``refresh_tickets`` for single tickets (what every reply, triage action
 and synced ticket costs). Figures only: nothing here asserts a time.
+
+While the policy changes, a second process takes the write lock every 20 ms and commits
+nothing, as a reply or a sync page would: how long it waits is how long the recompute
+blocks the app's writers (its busy handler sleeps in steps, as the app's does). The
+recompute's own transactions are timed too (BEGIN IMMEDIATE to the end of COMMIT, which may
+include a checkpoint run after the lock is released).
 """
 
 from __future__ import annotations
@@ -13,8 +19,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
+import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -23,6 +32,53 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from pty_harness import percentile  # noqa: E402
+
+# Another writer: takes the write lock every 20 ms until its stdin closes, then prints its waits (ms).
+PROBE = """
+import json, sqlite3, sys, threading, time
+conn = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=10.0)
+stop = threading.Event()
+threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
+print("ready", flush=True)
+waits = []
+while not stop.is_set():
+    started = time.perf_counter()
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError:  # gave up after its 10 s timeout, as the app would
+        waits.append((time.perf_counter() - started) * 1000)
+        continue
+    waits.append((time.perf_counter() - started) * 1000)
+    conn.execute("COMMIT")
+    time.sleep(0.02)
+print(json.dumps(waits))
+"""
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+@contextmanager
+def timed_transactions(module, holds: list[float]):
+    """Time every ``transaction`` that ``module`` opens (it imports the name from store.db)."""
+    original = module.transaction
+
+    @contextmanager
+    def timed(conn):
+        started = time.perf_counter()
+        try:
+            with original(conn) as inner:
+                yield inner
+        finally:
+            holds.append((time.perf_counter() - started) * 1000)
+
+    module.transaction = timed
+    try:
+        yield
+    finally:
+        module.transaction = original
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -41,9 +97,20 @@ def main(argv: list[str] | None = None) -> dict:
         sla_refresh.install_policy(conn, DEFAULT_POLICY)  # an older workspace: bring it up to date first
     other = SlaPolicy({p: SlaTargets(timedelta(minutes=15), timedelta(minutes=45), timedelta(hours=2),
                                      timedelta(days=3)) for p in Priority})
+    probe = subprocess.Popen([sys.executable, "-c", PROBE, str(args.db)], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True)
+    assert probe.stdout is not None and probe.stdin is not None
+    probe.stdout.readline()
+    holds: list[float] = []
+    cpu, helper = time.process_time(), _children_cpu()
     started = time.perf_counter()
-    sla_refresh.install_policy(conn, other)
+    with timed_transactions(sla_refresh, holds):
+        sla_refresh.install_policy(conn, other)
     install = time.perf_counter() - started
+    cpu, helper = time.process_time() - cpu, _children_cpu() - helper  # the probe is not reaped yet
+    probe.stdin.close()
+    waits = json.loads(probe.stdout.read())
+    probe.wait()
     sla_refresh.install_policy(conn, DEFAULT_POLICY)
     step = max(total // 500, 1)
     ids = [r[0] for r in conn.execute("SELECT id FROM tickets WHERE id % ? = 0 LIMIT 500", (step,))]
@@ -56,9 +123,20 @@ def main(argv: list[str] | None = None) -> dict:
     conn.close()
     figures = {"tickets": total, "install_seconds": round(install, 1),
                "install_tickets_per_second": round(total / install),
+               "install_cpu_seconds": round(cpu, 1),
+               "install_helper_cpu_seconds": round(helper, 1),
+               "transaction_ms": {"p50": round(percentile(holds, 50), 1), "p99": round(percentile(holds, 99), 1),
+                                  "max": round(max(holds), 1), "count": len(holds)},
+               "other_writer_wait_ms": {"p50": round(percentile(waits, 50), 1),
+                                        "p99": round(percentile(waits, 99), 1),
+                                        "max": round(max(waits), 1), "count": len(waits)},
                "one_ticket_ms": {"p50": round(percentile(single, 50), 2), "p99": round(percentile(single, 99), 2)}}
     print(f"SLA policy change: {total:,} tickets recomputed in {install:.1f} s "
-          f"({figures['install_tickets_per_second']:,} tickets/s)")
+          f"({figures['install_tickets_per_second']:,} tickets/s, CPU {cpu:.1f} s + {helper:.1f} s in a helper process)")
+    hold, wait = figures["transaction_ms"], figures["other_writer_wait_ms"]
+    print(f"  its {hold['count']} transactions: p50 {hold['p50']} ms, p99 {hold['p99']} ms, max {hold['max']} ms; "
+          f"another writer waited p50 {wait['p50']} ms, p99 {wait['p99']} ms, max {wait['max']} ms "
+          f"({wait['count']} tries)")
     print(f"one ticket's clocks (a reply, a triage action): p50 {figures['one_ticket_ms']['p50']} ms, "
           f"p99 {figures['one_ticket_ms']['p99']} ms")
     if args.json:
