@@ -61,7 +61,8 @@ def build(home: Path, tickets: int, rebuild: bool = False) -> dict:
     seconds = time.perf_counter() - t0
     if result.returncode != 0:
         raise SystemExit(f"building the workspace failed ({result.returncode})")
-    built = before is None or db.stat().st_ino != before
+    # --rebuild may write the new database in place (same inode): it was built all the same.
+    built = rebuild or before is None or db.stat().st_ino != before
     record = json.loads(record_file.read_text()) if record_file.exists() else {}
     if built or record.get("tickets") != tickets:
         record = {"tickets": tickets, "seconds": seconds if built else None,
