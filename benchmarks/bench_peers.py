@@ -105,6 +105,20 @@ def database_path(home: Path) -> Path:
     return resolve_locations(str(home)).account_db("demo")
 
 
+def app_tree() -> str:
+    """The app's code as git sees it: the tree of helpdesk_tui/ at HEAD (changes elsewhere, as to a
+    benchmark, keep it), with the count of locally modified files under it."""
+    try:
+        tree = subprocess.run(["git", "rev-parse", "--short", "HEAD:helpdesk_tui"], cwd=ROOT, capture_output=True,
+                              text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", "helpdesk_tui"],
+                               cwd=ROOT, capture_output=True, text=True, check=True).stdout.split("\n")
+        changed = [line for line in dirty if line.strip()]
+        return tree + (f" + {len(changed)} modified files" if changed else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
 def git_state() -> str:
     try:
         head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
@@ -438,7 +452,7 @@ def main(argv: list[str] | None = None) -> dict:
     db = database_path(home)
     out_json = args.json or HERE / "out" / f"peers-{args.tickets}.json"
     out_json.parent.mkdir(parents=True, exist_ok=True)
-    figures: dict = {"tickets": args.tickets, "code": git_state(), "load_at_start": load(),
+    figures: dict = {"tickets": args.tickets, "code": git_state(), "app_tree": app_tree(), "load_at_start": load(),
                      "queries": "bench_store.SEARCH_QUERIES", "taken": time.strftime("%Y-%m-%d %H:%M:%S")}
     have = missing_peers()
     figures["peers"] = have
