@@ -293,10 +293,11 @@ def neomutt_open(maildir: Path, work: Path, runs: int) -> dict:
     hcache = work / "neomutt-hcache"
     rc = work / "neomuttrc"
     rc.write_text(f"set folder={maildir.parent}\nset header_cache={hcache}/\n")
-    server = f"hd-peers-{os.getpid()}"
-    tmux = ["tmux", "-L", server, "-f", "/dev/null"]
+    starts = iter(range(1_000_000))
 
     def once() -> float:
+        # A tmux server of our own per start: a server just killed may still hold its socket.
+        tmux = ["tmux", "-L", f"hd-peers-{os.getpid()}-{next(starts)}", "-f", "/dev/null"]
         started = time.perf_counter()
         subprocess.run([*tmux, "new-session", "-d", "-s", "peers", "-x", str(SIZE[0]), "-y", str(SIZE[1]),
                         f"neomutt -n -F {rc} -f {maildir}"], check=True)
@@ -506,10 +507,15 @@ def main(argv: list[str] | None = None) -> dict:
               + ", ".join(f"{q} {v['with_ngrams']:,} / {v['without']:,}" for q, v in figures["cjk"].items()),
               flush=True)
 
+    def save() -> None:  # after each part: a part that fails later loses nothing measured before it
+        out_json.write_text(json.dumps(figures, ensure_ascii=False, indent=1))
+
+    save()
     if "in-process" not in args.skip:
         print(f"\n== search, first 20, in-process; {args.repeats} timed runs each (load average {load()})",
               flush=True)
         figures["search_in_process"] = search_in_process(db, notmuch if have["notmuch2"] else None, args.repeats)
+        save()
     if "commands" not in args.skip:
         print(f"\n== search as a whole command; {args.command_repeats} runs of each query (load average {load()})",
               flush=True)
@@ -517,14 +523,17 @@ def main(argv: list[str] | None = None) -> dict:
         c = figures["search_command"]
         print(f"   ours p50 {fmt(c['ours']['p50'])}"
               + (f", notmuch p50 {fmt(c['notmuch']['p50'])}" if c.get("notmuch") else ""), flush=True)
+        save()
     figures["open"] = {}
     if "first-frame" not in args.skip:
         figures["open"]["ours"] = first_frame(home, args.tickets, args.workstation_json)
     if "neomutt" not in args.skip and have["neomutt"] and have["tmux"]:
         print(f"\n== neomutt → index screen, tmux {SIZE[0]}x{SIZE[1]} (load average {load()})", flush=True)
-        figures["open"]["neomutt"] = neomutt_open(maildir, work, args.neomutt_runs)
-        n = figures["open"]["neomutt"]
-        print(f"   cold header cache {n['cold']} ms, warm {n['warm']} ms", flush=True)
+        try:
+            figures["open"]["neomutt"] = n = neomutt_open(maildir, work, args.neomutt_runs)
+            print(f"   cold header cache {n['cold']} ms, warm {n['warm']} ms", flush=True)
+        except (OSError, subprocess.CalledProcessError, SystemExit) as error:  # the rest is still worth having
+            print(f"   neomutt under tmux failed: {error}; not measured", flush=True)
     ours_bytes = sum(p.stat().st_size for p in (db, Path(f"{db}-wal")) if p.exists())
     figures["disk"] = {"ours": ours_bytes, "maildir": disk_bytes(maildir)["disk"],
                        "notmuch": disk_bytes(notmuch.database)["disk"] if notmuch and notmuch.database.exists()
@@ -535,7 +544,7 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"\n{os.cpu_count()} cores, load average at the start {figures['load_at_start']}, now "
           f"{figures['load_at_end']}; queries: bench_store.py's SEARCH_QUERIES ({len(SEARCH_QUERIES)}). "
           f"JSON: {out_json}")
-    out_json.write_text(json.dumps(figures, ensure_ascii=False, indent=1))
+    save()
     return figures
 
 

@@ -147,6 +147,7 @@ def export_maildir(db: Path, maildir: Path, *, stamp: Path | None = None, progre
                           record.get("seconds"))
         if record is not None and record.get("fingerprint") != identity or record is None and maildir.exists():
             shutil.rmtree(maildir)  # another workspace's (or an unknown) export: start again
+            started = time.perf_counter()  # the export's time, not the clean-up's
         for sub in ("cur", "new", "tmp"):
             (maildir / sub).mkdir(parents=True, exist_ok=True)
         stamp_file.write_text(json.dumps({"fingerprint": identity, "complete": False}))
