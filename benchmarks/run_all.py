@@ -255,6 +255,10 @@ def table(figures: dict, tickets: int) -> list[tuple[str, str, str, str]]:
             add(f"search in-process ÷ libnotmuch, p99 ({size}, peers run)",
                 f"{r:.2f} (ours p99 {fmt_ms(s['ours']['p99'])}, notmuch2 {fmt_ms(s['notmuch']['p99'])})",
                 "≤ 1.0", r <= 1.0, HUNDRED_K, peers["tickets"])
+        if s.get("ours_cpu") and s.get("notmuch_cpu"):
+            add("  the same in CPU time (thread), p50 / p99",
+                f"{s['ours_cpu']['p50'] / s['notmuch_cpu']['p50']:.2f} / "
+                f"{s['ours_cpu']['p99'] / s['notmuch_cpu']['p99']:.2f} (moves less with the load)")
         c = peers.get("search_command", {})
         if c.get("ours"):
             add(f"search as a whole command ({size}, peers run)",
