@@ -168,7 +168,8 @@ def table(figures: dict, tickets: int) -> list[tuple[str, str, str, str]]:
                      "" if ok is None else verdict(ok, size or tickets, at)))
 
     def missing(what: str, part: str, target: str = "", at: int | None = None) -> None:
-        add(what, f"not measured (--only {part})", target, None, at)
+        tried = part in figures.get("attempted", ())  # run this time: its script is absent or failed
+        add(what, "not measured" + ("" if tried else f" (--only {part})"), target, None, at)
 
     facts, build_record = figures["facts"], figures["build"]
     add("workspace", f"{facts['tickets']:,} tickets, {facts['messages']:,} messages")
@@ -398,7 +399,7 @@ def main(argv: list[str] | None = None) -> None:
                                                      "--json", str(files["peers"])])
     facts = database_facts(db)
     notes: list[str] = []
-    figures: dict = {"facts": facts, "build": record}
+    figures: dict = {"facts": facts, "build": record, "attempted": {part for part, ok in ran.items() if not ok}}
     for part in ("store", "pty", "sla", "kpis", "cli", "sync"):
         figures[part] = load_part(part, files[part], ran.get(part, False), notes)
     tree = app_tree()
