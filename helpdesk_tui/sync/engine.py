@@ -135,10 +135,7 @@ class SyncEngine:
                 # A ticket whose thread could not be read is left out of this page, not half-written.
                 page.tickets = [t for t in page.tickets if t.remote_id not in unreadable]
             self._check_deletions(page)
-            with self.cache.connection() as conn, transaction(conn):
-                applied = sync_apply.apply_page(conn, page, threads, stream=TICKETS, now=self.now(),
-                                                server_sla=capabilities.sla)
-                self.status.commit(conn)
+            applied = self._apply(page, threads)
             log.info("sync page %d of %s (%s feed): %d records, %d new, %d updated, %d deleted, %d skipped",
                      state.pages + 1, TICKETS, capabilities.change_feed.value, len(page.tickets), applied.new,
                      applied.updated, applied.deleted, len(skipped) + len(applied.skipped))
@@ -159,6 +156,24 @@ class SyncEngine:
             if page.done:
                 break
         return report
+
+    def _apply(self, page: ChangePage, threads: dict[str, list[RemoteMessage]]) -> sync_apply.ApplyResult:
+        """The page, its cursor and the backend's staged state, in one transaction: all the tickets
+        at once, or, when a record is bad, again one by one so that only it is left out."""
+        now, sla = self.now(), self.backend.capabilities.sla
+        with self.cache.connection() as conn:
+            try:
+                with transaction(conn):
+                    applied = sync_apply.apply_page(conn, page, threads, stream=TICKETS, now=now, server_sla=sla,
+                                                    batch=True)
+                    self.status.commit(conn)
+                return applied
+            except sync_apply.MALFORMED:
+                pass  # rolled back, the staged state kept (it is discarded only once written)
+            with transaction(conn):
+                applied = sync_apply.apply_page(conn, page, threads, stream=TICKETS, now=now, server_sla=sla)
+                self.status.commit(conn)
+            return applied
 
     def _check_deletions(self, page: ChangePage) -> None:
         """Deletions from a backend that does not declare them are not trusted: a feed that
