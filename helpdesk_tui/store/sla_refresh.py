@@ -24,7 +24,8 @@ from helpdesk_tui.store.timeconv import from_epoch_not_null
 POLICY_KEY = "sla_policy"
 STALE_KEY = "sla_policy_stale"  # set when stored times moved (the demo's clock shift) under business hours
 BATCH = 2000
-_EVENT_KINDS = (EventKind.STATUS_CHANGED, EventKind.REPLIED, EventKind.FIRST_RESPONSE, EventKind.CHECKPOINT_SET)
+# The events a ticket's clocks follow (sync_apply works out a new ticket's clocks from them too).
+TIMELINE_EVENTS = (EventKind.STATUS_CHANGED, EventKind.REPLIED, EventKind.FIRST_RESPONSE, EventKind.CHECKPOINT_SET)
 
 
 def current_policy(conn: sqlite3.Connection) -> SlaPolicy:
@@ -75,8 +76,8 @@ def refresh_tickets(conn: sqlite3.Connection, ticket_ids: Iterable[int], policy:
         for r in conn.execute(f"SELECT {rows.EVENT_COLUMNS} FROM events WHERE ticket_id IN ({marks}) "
                               # "+kind": look up by ticket, not by kind (which would read every
                               # reply in the cache).
-                              f"AND +kind IN ({','.join('?' * len(_EVENT_KINDS))}) ORDER BY at, id",
-                              (*chunk, *map(str, _EVENT_KINDS))):
+                              f"AND +kind IN ({','.join('?' * len(TIMELINE_EVENTS))}) ORDER BY at, id",
+                              (*chunk, *map(str, TIMELINE_EVENTS))):
             event = rows.event_from_row(r)
             events[event.ticket_id].append(event)
         replies: defaultdict[int, list[datetime]] = defaultdict(list)

@@ -8,6 +8,7 @@ and is not shown twice.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 from collections.abc import Callable
@@ -19,10 +20,11 @@ from helpdesk_tui.content.html import html_to_text
 from helpdesk_tui.content.sanitize import clean_line
 from helpdesk_tui.domain.models import Event, Message, Ticket
 from helpdesk_tui.domain.remote import ChangePage, RemoteMessage, RemoteTicket
+from helpdesk_tui.domain.sla_policy import SlaPolicy, clocked
 from helpdesk_tui.domain.vocab import EventKind, MessageKind, Status
-from helpdesk_tui.store import new_tickets, ratings, sla_refresh, tickets, writer
+from helpdesk_tui.store import new_tickets, ratings, rows, sla_refresh, tickets, writer
 from helpdesk_tui.store.fts_text import index_text
-from helpdesk_tui.store.timeconv import to_epoch
+from helpdesk_tui.store.timeconv import from_epoch_not_null, to_epoch
 
 T = TypeVar("T")
 
@@ -126,8 +128,9 @@ def _apply_tickets(conn: sqlite3.Connection, result: ApplyResult, remotes: list[
     if batch and len({remote.remote_id for remote in remotes}) == len(remotes):
         # No savepoints: with one open, SQLite writes the page's updates ~4× slower (measured),
         # and one per record costs three statements each.
-        written = [_apply_ticket(conn, remote, thread, synced, server_sla, refresh=False) for remote, thread in pairs]
-        sla_refresh.refresh_tickets(conn, [ticket_id for ticket_id, _, _ in written])
+        shared = _Batch.read(conn, remotes)
+        written = [_apply_ticket(conn, remote, thread, synced, server_sla, shared) for remote, thread in pairs]
+        sla_refresh.refresh_tickets(conn, shared.refresh, shared.policy)
     else:
         outcomes = [_guarded(conn, result, f"ticket {remote.remote_id}", _apply_ticket, conn, remote, thread,
                              synced, server_sla) for remote, thread in pairs]
@@ -137,6 +140,49 @@ def _apply_tickets(conn: sqlite3.Connection, result: ApplyResult, remotes: list[
         result.updated += 1 - is_new
         if announce is not None:
             result.arrivals.append(announce)
+
+
+@dataclass
+class _Batch:
+    """What the tickets of a page written together share, read once for the page, not per ticket."""
+
+    policy: SlaPolicy
+    known: dict[str, Ticket]  # the page's tickets the cache holds, by remote id
+    adoption: bool  # a ticket opened here may come back in the page: look each new one up
+    next_id: int  # the local id of the next new ticket (SQLite's max(id) + 1, kept here)
+    customers: dict[str, int]  # local ids of the page's requesters and organizations, by remote id
+    organizations: dict[str, int]
+    refresh: list[int] = field(default_factory=list)  # tickets whose due times are read back after the page
+
+    @classmethod
+    def read(cls, conn: sqlite3.Connection, remotes: list[RemoteTicket]) -> _Batch:
+        return cls(
+            policy=sla_refresh.current_policy(conn),
+            known={t.remote_id: t for t in _by_remote_id(conn, [r.remote_id for r in remotes])
+                   if t.remote_id is not None},
+            adoption=new_tickets.adoption_pending(conn),
+            next_id=conn.execute("SELECT coalesce(max(id), 0) + 1 FROM tickets").fetchone()[0],
+            customers=_local_ids(conn, "customers", {r.requester_remote_id for r in remotes}),
+            organizations=_local_ids(conn, "organizations", {r.organization_remote_id for r in remotes}))
+
+
+def _by_remote_id(conn: sqlite3.Connection, remote_ids: list[str]) -> list[Ticket]:
+    found = []
+    for start in range(0, len(remote_ids), 500):
+        chunk = remote_ids[start:start + 500]
+        found += [rows.ticket_from_row(r) for r in conn.execute(
+            f"SELECT {rows.TICKET_COLUMNS} FROM tickets WHERE remote_id IN ({','.join('?' * len(chunk))})", chunk)]
+    return found
+
+
+def _local_ids(conn: sqlite3.Connection, table: str, remote_ids: set[str | None]) -> dict[str, int]:
+    wanted = [r for r in remote_ids if r is not None]
+    found: dict[str, int] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start:start + 500]
+        found.update(conn.execute(f"SELECT remote_id, id FROM {table} WHERE remote_id IN "
+                                  f"({','.join('?' * len(chunk))})", chunk).fetchall())
+    return found
 
 
 def _guarded(conn: sqlite3.Connection, result: ApplyResult, label: str, write: Callable[..., T],
@@ -157,35 +203,70 @@ def _guarded(conn: sqlite3.Connection, result: ApplyResult, label: str, write: C
 
 
 def _apply_ticket(conn: sqlite3.Connection, remote: RemoteTicket, thread: list[RemoteMessage] | None,
-                  synced: int, server_sla: bool, *, refresh: bool = True) -> tuple[int, int, Arrival | None]:
-    """Write one ticket, its timeline and thread, and (``refresh``) its due times.
+                  synced: int, server_sla: bool, batch: _Batch | None = None) -> tuple[int, int, Arrival | None]:
+    """Write one ticket, its timeline and thread, and its due times (in a ``batch``: those of a
+    new ticket at once, those of a known one after the page, ``batch.refresh``).
 
     Returns its local id, 1 if it is new (else 0), and the arrival to announce: the ticket when
     it is new, or when an existing one got a message from the customer it did not have.
     """
-    existing_id = _local_id(conn, "tickets", remote.remote_id)
-    if existing_id is None:
-        # The server's copy of a ticket opened here whose answer never came: it takes the
-        # provisional row, so the ticket never shows twice (store/new_tickets.py).
-        existing_id = new_tickets.adoptable(conn, remote, _email_of(conn, remote.requester_remote_id))
-    existing = tickets.get_ticket(conn, existing_id) if existing_id else None
-    ticket_id: int = existing.id if existing and existing.id is not None else \
-        conn.execute("SELECT coalesce(max(id), 0) + 1 FROM tickets").fetchone()[0]
-    ticket = _ticket(conn, remote, ticket_id, existing, thread, server_sla)
-    writer.save_tickets(conn, [ticket], fresh=existing is None)
-    conn.execute("UPDATE tickets SET raw = ?, synced_at = ? WHERE id = ?", (json.dumps(remote.raw), synced, ticket_id))
-    writer.save_events(conn, _events(ticket, existing))
+    existing = batch.known.get(remote.remote_id) if batch is not None else None
+    if existing is None and (batch is None or batch.adoption):
+        existing_id = _local_id(conn, "tickets", remote.remote_id) if batch is None else None
+        if existing_id is None:
+            # The server's copy of a ticket opened here whose answer never came: it takes the
+            # provisional row, so the ticket never shows twice (store/new_tickets.py).
+            existing_id = new_tickets.adoptable(conn, remote, _email_of(conn, remote.requester_remote_id))
+        existing = tickets.get_ticket(conn, existing_id) if existing_id else None
+    if existing is not None and existing.id is not None:
+        ticket_id = existing.id
+    elif batch is not None:
+        ticket_id, batch.next_id = batch.next_id, batch.next_id + 1
+    else:
+        ticket_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM tickets").fetchone()[0]
+    if batch is not None:
+        requester_id = batch.customers.get(remote.requester_remote_id or "")
+        organization_id = batch.organizations.get(remote.organization_remote_id or "")
+    else:
+        requester_id = _local_id(conn, "customers", remote.requester_remote_id)
+        organization_id = _local_id(conn, "organizations", remote.organization_remote_id)
+    ticket = _ticket(remote, ticket_id, existing, thread, server_sla, requester_id, organization_id)
+    events = _events(ticket, existing)
+    # A new ticket's timeline is all in hand (these events, this thread): its due times are
+    # worked out before it is written, as sla_refresh would from the rows (so one write, not two).
+    clocks = _clocked_new(ticket, events, thread, batch.policy) if batch is not None and existing is None else None
+    writer.save_tickets(conn, [ticket], fresh=existing is None, synced=[(json.dumps(remote.raw), synced)],
+                        clocks=[clocks])
+    writer.save_events(conn, events)
     ratings.apply_remote_rating(conn, ticket_id, remote)
     replied = False
     if thread is not None:
         replied = apply_thread(conn, ticket_id, thread, synced) > 0
-    if refresh:  # due times follow from the whole timeline (pauses, replies, reopenings) under the policy
+    # Due times follow from the whole timeline (pauses, replies, reopenings) under the policy.
+    if batch is None:
         sla_refresh.refresh_tickets(conn, [ticket_id])
+    elif existing is not None:
+        batch.refresh.append(ticket_id)
     arrival = None
     if existing is None or replied:
         arrival = Arrival(ticket_id, remote.number, remote.subject, remote.assignee, remote.status,
                           customer_reply=existing is not None)
     return ticket_id, (0 if existing else 1), arrival
+
+
+def _clocked_new(ticket: Ticket, events: list[Event], thread: list[RemoteMessage] | None,
+                 policy: SlaPolicy) -> Ticket | None:
+    """The ticket whose clocks ``sla_refresh.refresh_tickets`` would write for a new ticket once
+    written (None: it would write none), from its events and the public replies of its thread,
+    each time as the cache keeps it (whole seconds), the ticket as read back from its row."""
+    stored = rows.ticket_from_row(rows.ticket_params(ticket))
+    timeline = [dataclasses.replace(e, at=from_epoch_not_null(to_epoch(e.at))) for e in events
+                if e.kind in sla_refresh.TIMELINE_EVENTS]
+    timeline.sort(key=lambda e: e.at)  # stable: as the cache's ORDER BY at, id
+    replies = [from_epoch_not_null(to_epoch(m.created_at)) for m in thread or ()
+               if m.kind == MessageKind.PUBLIC_REPLY]
+    fresh = clocked(stored, timeline, replies, policy)
+    return fresh if fresh != stored else None
 
 
 def _email_of(conn: sqlite3.Connection, customer_remote_id: str | None) -> str | None:
@@ -194,8 +275,8 @@ def _email_of(conn: sqlite3.Connection, customer_remote_id: str | None) -> str |
     return str(row[0]) if row and row[0] else None
 
 
-def _ticket(conn, remote: RemoteTicket, ticket_id: int, existing: Ticket | None,
-            thread: list[RemoteMessage] | None, server_sla: bool) -> Ticket:
+def _ticket(remote: RemoteTicket, ticket_id: int, existing: Ticket | None, thread: list[RemoteMessage] | None,
+            server_sla: bool, requester_id: int | None, organization_id: int | None) -> Ticket:
     # The helpdesk's own due times win; otherwise the SLA policy sets them (sla_refresh).
     supplied = server_sla and (remote.first_response_due_at is not None or remote.resolution_due_at is not None)
     first_due = remote.first_response_due_at if supplied else None
@@ -209,8 +290,7 @@ def _ticket(conn, remote: RemoteTicket, ticket_id: int, existing: Ticket | None,
         id=ticket_id, remote_id=remote.remote_id, number=remote.number, subject=remote.subject,
         status=remote.status, status_raw=remote.status_raw, priority=remote.priority,
         priority_raw=remote.priority_raw,
-        requester_id=_local_id(conn, "customers", remote.requester_remote_id),
-        organization_id=_local_id(conn, "organizations", remote.organization_remote_id),
+        requester_id=requester_id, organization_id=organization_id,
         assignee=remote.assignee, group=remote.group, tags=remote.tags, custom_fields=remote.custom_fields,
         created_at=remote.created_at, updated_at=remote.updated_at, first_response_at=first_response,
         first_response_due_at=first_due, resolution_due_at=resolution_due, solved_at=remote.solved_at,
