@@ -18,13 +18,14 @@ from helpdesk_tui.store.cache import Cache
 from helpdesk_tui.store.db import transaction
 
 T0 = datetime(2026, 11, 2, 8, 30, 15, 250_000, tzinfo=UTC)  # microseconds: the cache keeps seconds
+WHOLE = T0.replace(microsecond=0)  # as most helpdesks send times: the ticket is as it will be stored
 OFFICE = SlaPolicy(DEFAULT_POLICY.targets, BusinessHours(time(9), time(17), frozenset(range(5)),
                                                          ZoneInfo("Europe/Rome")))
 
 
 def _remote(n: int, *, status: Status, hours: float, thread: bool, first_response: bool = False,
-            subject: str = "") -> RemoteTicket:
-    created = T0 + timedelta(hours=n * 7.5)
+            subject: str = "", start: datetime = T0) -> RemoteTicket:
+    created = start + timedelta(hours=n * 7.5)
     messages = None
     if thread:
         messages = [RemoteMessage(f"m{n}-1", MessageKind.CUSTOMER, "Ann", f"help with {n}", created),
@@ -41,10 +42,10 @@ def _remote(n: int, *, status: Status, hours: float, thread: bool, first_respons
         raw={"id": 100 + n, "é": "ü"})
 
 
-def _page(round_: int) -> ChangePage:
+def _page(round_: int, start: datetime = T0) -> ChangePage:
     statuses = [Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD, Status.SOLVED, Status.CLOSED]
     tickets = [_remote(n, status=statuses[(n + round_) % len(statuses)], hours=1 + n + round_ * 30,
-                       thread=n % 3 != 0, first_response=n % 4 == 1) for n in range(12 + round_ * 3)]
+                       thread=n % 3 != 0, first_response=n % 4 == 1, start=start) for n in range(12 + round_ * 3)]
     users = [RemoteUser(remote_id=f"u{i}", name=f"User {i}", email=f"u{i}@example.com") for i in range(3)]
     return ChangePage(tickets=tickets, users=users, cursor=f"c{round_}", done=False)
 
@@ -61,7 +62,7 @@ def _dump(path: Path) -> list[tuple[str, list[tuple]]]:
     return out
 
 
-def _apply(path: Path, batch: bool, policy: SlaPolicy) -> list[sync_apply.ApplyResult]:
+def _apply(path: Path, batch: bool, policy: SlaPolicy, start: datetime) -> list[sync_apply.ApplyResult]:
     cache = Cache(path, "t")
     results = []
     with cache.connection() as conn:
@@ -69,16 +70,17 @@ def _apply(path: Path, batch: bool, policy: SlaPolicy) -> list[sync_apply.ApplyR
             sla_refresh.install_policy(conn, policy)
         for round_ in range(3):  # new tickets, then the same ones changed (and a few new), then again
             with transaction(conn):
-                results.append(sync_apply.apply_page(conn, _page(round_), {}, stream="tickets",
+                results.append(sync_apply.apply_page(conn, _page(round_, start), {}, stream="tickets",
                                                      now=T0 + timedelta(days=round_), batch=batch))
     cache.close()
     return results
 
 
+@pytest.mark.parametrize("start", [T0, WHOLE], ids=["microseconds", "whole-seconds"])
 @pytest.mark.parametrize("policy", [DEFAULT_POLICY, OFFICE], ids=["default-policy", "business-hours"])
-def test_a_page_applied_in_one_batch_writes_what_one_by_one_writes(tmp_path, policy):
-    one_by_one = _apply(tmp_path / "one.sqlite", False, policy)
-    batched = _apply(tmp_path / "batch.sqlite", True, policy)
+def test_a_page_applied_in_one_batch_writes_what_one_by_one_writes(tmp_path, policy, start):
+    one_by_one = _apply(tmp_path / "one.sqlite", False, policy, start)
+    batched = _apply(tmp_path / "batch.sqlite", True, policy, start)
     assert [(r.new, r.updated, r.skipped, r.arrivals) for r in batched] == \
            [(r.new, r.updated, r.skipped, r.arrivals) for r in one_by_one]
     assert batched[0].new == 12 and batched[1].updated == 12 and batched[1].new == 3

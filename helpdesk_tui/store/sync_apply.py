@@ -9,11 +9,12 @@ and is not shown twice.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from helpdesk_tui.content.html import html_to_text
@@ -21,7 +22,7 @@ from helpdesk_tui.content.sanitize import clean_line
 from helpdesk_tui.domain.models import Event, Message, Ticket
 from helpdesk_tui.domain.remote import ChangePage, RemoteMessage, RemoteTicket
 from helpdesk_tui.domain.sla_policy import SlaPolicy, clocked
-from helpdesk_tui.domain.vocab import EventKind, MessageKind, Status
+from helpdesk_tui.domain.vocab import EventKind, MessageKind, Priority, Status
 from helpdesk_tui.store import new_tickets, ratings, rows, sla_refresh, tickets, writer
 from helpdesk_tui.store.fts_text import index_text
 from helpdesk_tui.store.timeconv import from_epoch_not_null, to_epoch
@@ -29,12 +30,15 @@ from helpdesk_tui.store.timeconv import from_epoch_not_null, to_epoch
 T = TypeVar("T")
 
 
-def _upsert_remote(conn: sqlite3.Connection, table: str, columns: dict[str, object]) -> int:
-    names = list(columns)
+def _upsert_remote(conn: sqlite3.Connection, table: str, columns: dict[str, object]) -> None:
+    conn.execute(_upsert_remote_sql(table, tuple(columns)), list(columns.values()))
+
+
+@functools.lru_cache(maxsize=16)
+def _upsert_remote_sql(table: str, names: tuple[str, ...]) -> str:
     updates = ", ".join(f"{n} = excluded.{n}" for n in names if n != "remote_id")
-    conn.execute(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
-                 f"ON CONFLICT(remote_id) DO UPDATE SET {updates}", list(columns.values()))
-    return conn.execute(f"SELECT id FROM {table} WHERE remote_id = ?", (columns["remote_id"],)).fetchone()[0]
+    return (f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
+            f"ON CONFLICT(remote_id) DO UPDATE SET {updates}")
 
 
 def _local_id(conn: sqlite3.Connection, table: str, remote_id: str | None) -> int | None:
@@ -87,16 +91,21 @@ def apply_page(conn: sqlite3.Connection, page: ChangePage, threads: dict[str, li
     """
     result = ApplyResult()
     synced = to_epoch(now)
+    # In a batch, a record is written without its savepoint (one that fails raises) and the
+    # organizations' ids are read once.
+    write = _unguarded if batch else _guarded
     for org in page.organizations:
-        _guarded(conn, result, f"organization {org.remote_id}", _upsert_remote, conn, "organizations", {
+        write(conn, result, f"organization {org.remote_id}", _upsert_remote, conn, "organizations", {
             "remote_id": org.remote_id, "name": org.name, "domain": org.domain, "raw": json.dumps(org.raw),
             "synced_at": synced})
+    org_ids = _local_ids(conn, "organizations", {u.organization_remote_id for u in page.users}) if batch else None
     for user in page.users:
         new_tickets.claim_local_customer(conn, user.remote_id, user.email)  # one customer, not two
-        _guarded(conn, result, f"user {user.remote_id}", _upsert_remote, conn, "customers", {
+        org_id = org_ids.get(user.organization_remote_id or "") if org_ids is not None else \
+            _local_id(conn, "organizations", user.organization_remote_id)
+        write(conn, result, f"user {user.remote_id}", _upsert_remote, conn, "customers", {
             "remote_id": user.remote_id, "name": user.name, "email": user.email, "phone": user.phone,
-            "language": user.language, "organization_id": _local_id(conn, "organizations", user.organization_remote_id),
-            "raw": json.dumps(user.raw), "synced_at": synced})
+            "language": user.language, "organization_id": org_id, "raw": json.dumps(user.raw), "synced_at": synced})
     _apply_tickets(conn, result, page.tickets, threads, synced, server_sla, batch)
     for remote_id in page.deleted_ticket_ids:
         ticket_id = _local_id(conn, "tickets", remote_id)
@@ -185,6 +194,13 @@ def _local_ids(conn: sqlite3.Connection, table: str, remote_ids: set[str | None]
     return found
 
 
+def _unguarded(conn: sqlite3.Connection, result: ApplyResult, label: str, write: Callable[..., T],
+               *args: Any) -> T | None:
+    """``write(*args)``, in a batch: a malformed record raises (the page is then applied again,
+    one record at a time under ``_guarded``)."""
+    return write(*args)
+
+
 def _guarded(conn: sqlite3.Connection, result: ApplyResult, label: str, write: Callable[..., T],
              *args: Any) -> T | None:
     """``write(*args)`` under a savepoint; a malformed record is rolled back and reported, not raised."""
@@ -259,7 +275,7 @@ def _clocked_new(ticket: Ticket, events: list[Event], thread: list[RemoteMessage
     """The ticket whose clocks ``sla_refresh.refresh_tickets`` would write for a new ticket once
     written (None: it would write none), from its events and the public replies of its thread,
     each time as the cache keeps it (whole seconds), the ticket as read back from its row."""
-    stored = rows.ticket_from_row(rows.ticket_params(ticket))
+    stored = ticket if _as_stored(ticket) else rows.ticket_from_row(rows.ticket_params(ticket))
     timeline = [dataclasses.replace(e, at=from_epoch_not_null(to_epoch(e.at))) for e in events
                 if e.kind in sla_refresh.TIMELINE_EVENTS]
     timeline.sort(key=lambda e: e.at)  # stable: as the cache's ORDER BY at, id
@@ -267,6 +283,21 @@ def _clocked_new(ticket: Ticket, events: list[Event], thread: list[RemoteMessage
                if m.kind == MessageKind.PUBLIC_REPLY]
     fresh = clocked(stored, timeline, replies, policy)
     return fresh if fresh != stored else None
+
+
+_TIMES = ("created_at", "updated_at", "first_response_at", "first_response_due_at", "next_checkpoint_at",
+          "resolution_due_at", "solved_at", "deleted_at", "first_update_at", "first_update_due_at", "update_due_at")
+
+
+def _as_stored(ticket: Ticket) -> bool:
+    """Whether ``ticket`` reads back from its row as it is, for what its clocks depend on: every
+    time in whole seconds in UTC (the cache keeps epoch seconds), status and priority of their
+    own types. (Tags and custom fields do not count: no clock reads them.)"""
+    for name in _TIMES:
+        at = getattr(ticket, name)
+        if at is not None and (at.microsecond or at.tzinfo is not UTC):
+            return False
+    return type(ticket.status) is Status and type(ticket.priority) is Priority
 
 
 def _email_of(conn: sqlite3.Connection, customer_remote_id: str | None) -> str | None:
