@@ -8,24 +8,22 @@ and is not shown twice.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import json
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypeVar
 
 from helpdesk_tui.content.html import html_to_text
 from helpdesk_tui.content.sanitize import clean_line
 from helpdesk_tui.domain.models import Event, Message, Ticket
 from helpdesk_tui.domain.remote import ChangePage, RemoteMessage, RemoteTicket
-from helpdesk_tui.domain.sla_policy import SlaPolicy, clocked
-from helpdesk_tui.domain.vocab import EventKind, MessageKind, Priority, Status
-from helpdesk_tui.store import new_tickets, ratings, rows, sla_refresh, tickets, writer
+from helpdesk_tui.domain.vocab import EventKind, MessageKind, Status
+from helpdesk_tui.store import new_tickets, ratings, sla_refresh, sync_batch, tickets, writer
 from helpdesk_tui.store.fts_text import index_text
-from helpdesk_tui.store.timeconv import from_epoch_not_null, to_epoch
+from helpdesk_tui.store.timeconv import to_epoch
 
 T = TypeVar("T")
 
@@ -98,7 +96,7 @@ def apply_page(conn: sqlite3.Connection, page: ChangePage, threads: dict[str, li
         write(conn, result, f"organization {org.remote_id}", _upsert_remote, conn, "organizations", {
             "remote_id": org.remote_id, "name": org.name, "domain": org.domain, "raw": json.dumps(org.raw),
             "synced_at": synced})
-    org_ids = _local_ids(conn, "organizations", {u.organization_remote_id for u in page.users}) if batch else None
+    org_ids = sync_batch.local_ids(conn, "organizations", {u.organization_remote_id for u in page.users}) if batch else None
     for user in page.users:
         new_tickets.claim_local_customer(conn, user.remote_id, user.email)  # one customer, not two
         org_id = org_ids.get(user.organization_remote_id or "") if org_ids is not None else \
@@ -137,7 +135,7 @@ def _apply_tickets(conn: sqlite3.Connection, result: ApplyResult, remotes: list[
     if batch and len({remote.remote_id for remote in remotes}) == len(remotes):
         # No savepoints: with one open, SQLite writes the page's updates ~4× slower (measured),
         # and one per record costs three statements each.
-        shared = _Batch.read(conn, remotes)
+        shared = sync_batch.Batch.read(conn, remotes)
         written = [_apply_ticket(conn, remote, thread, synced, server_sla, shared) for remote, thread in pairs]
         sla_refresh.refresh_tickets(conn, shared.refresh, shared.policy)
     else:
@@ -149,49 +147,6 @@ def _apply_tickets(conn: sqlite3.Connection, result: ApplyResult, remotes: list[
         result.updated += 1 - is_new
         if announce is not None:
             result.arrivals.append(announce)
-
-
-@dataclass
-class _Batch:
-    """What the tickets of a page written together share, read once for the page, not per ticket."""
-
-    policy: SlaPolicy
-    known: dict[str, Ticket]  # the page's tickets the cache holds, by remote id
-    adoption: bool  # a ticket opened here may come back in the page: look each new one up
-    next_id: int  # the local id of the next new ticket (SQLite's max(id) + 1, kept here)
-    customers: dict[str, int]  # local ids of the page's requesters and organizations, by remote id
-    organizations: dict[str, int]
-    refresh: list[int] = field(default_factory=list)  # tickets whose due times are read back after the page
-
-    @classmethod
-    def read(cls, conn: sqlite3.Connection, remotes: list[RemoteTicket]) -> _Batch:
-        return cls(
-            policy=sla_refresh.current_policy(conn),
-            known={t.remote_id: t for t in _by_remote_id(conn, [r.remote_id for r in remotes])
-                   if t.remote_id is not None},
-            adoption=new_tickets.adoption_pending(conn),
-            next_id=conn.execute("SELECT coalesce(max(id), 0) + 1 FROM tickets").fetchone()[0],
-            customers=_local_ids(conn, "customers", {r.requester_remote_id for r in remotes}),
-            organizations=_local_ids(conn, "organizations", {r.organization_remote_id for r in remotes}))
-
-
-def _by_remote_id(conn: sqlite3.Connection, remote_ids: list[str]) -> list[Ticket]:
-    found = []
-    for start in range(0, len(remote_ids), 500):
-        chunk = remote_ids[start:start + 500]
-        found += [rows.ticket_from_row(r) for r in conn.execute(
-            f"SELECT {rows.TICKET_COLUMNS} FROM tickets WHERE remote_id IN ({','.join('?' * len(chunk))})", chunk)]
-    return found
-
-
-def _local_ids(conn: sqlite3.Connection, table: str, remote_ids: set[str | None]) -> dict[str, int]:
-    wanted = [r for r in remote_ids if r is not None]
-    found: dict[str, int] = {}
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start:start + 500]
-        found.update(conn.execute(f"SELECT remote_id, id FROM {table} WHERE remote_id IN "
-                                  f"({','.join('?' * len(chunk))})", chunk).fetchall())
-    return found
 
 
 def _unguarded(conn: sqlite3.Connection, result: ApplyResult, label: str, write: Callable[..., T],
@@ -219,7 +174,7 @@ def _guarded(conn: sqlite3.Connection, result: ApplyResult, label: str, write: C
 
 
 def _apply_ticket(conn: sqlite3.Connection, remote: RemoteTicket, thread: list[RemoteMessage] | None,
-                  synced: int, server_sla: bool, batch: _Batch | None = None) -> tuple[int, int, Arrival | None]:
+                  synced: int, server_sla: bool, batch: sync_batch.Batch | None = None) -> tuple[int, int, Arrival | None]:
     """Write one ticket, its timeline and thread, and its due times (in a ``batch``: those of a
     new ticket at once, those of a known one after the page, ``batch.refresh``).
 
@@ -250,7 +205,7 @@ def _apply_ticket(conn: sqlite3.Connection, remote: RemoteTicket, thread: list[R
     events = _events(ticket, existing)
     # A new ticket's timeline is all in hand (these events, this thread): its due times are
     # worked out before it is written, as sla_refresh would from the rows (so one write, not two).
-    clocks = _clocked_new(ticket, events, thread, batch.policy) if batch is not None and existing is None else None
+    clocks = sync_batch.clocked_new(ticket, events, thread, batch.policy) if batch is not None and existing is None else None
     writer.save_tickets(conn, [ticket], fresh=existing is None, synced=[(json.dumps(remote.raw), synced)],
                         clocks=[clocks])
     writer.save_events(conn, events)
@@ -268,36 +223,6 @@ def _apply_ticket(conn: sqlite3.Connection, remote: RemoteTicket, thread: list[R
         arrival = Arrival(ticket_id, remote.number, remote.subject, remote.assignee, remote.status,
                           customer_reply=existing is not None)
     return ticket_id, (0 if existing else 1), arrival
-
-
-def _clocked_new(ticket: Ticket, events: list[Event], thread: list[RemoteMessage] | None,
-                 policy: SlaPolicy) -> Ticket | None:
-    """The ticket whose clocks ``sla_refresh.refresh_tickets`` would write for a new ticket once
-    written (None: it would write none), from its events and the public replies of its thread,
-    each time as the cache keeps it (whole seconds), the ticket as read back from its row."""
-    stored = ticket if _as_stored(ticket) else rows.ticket_from_row(rows.ticket_params(ticket))
-    timeline = [dataclasses.replace(e, at=from_epoch_not_null(to_epoch(e.at))) for e in events
-                if e.kind in sla_refresh.TIMELINE_EVENTS]
-    timeline.sort(key=lambda e: e.at)  # stable: as the cache's ORDER BY at, id
-    replies = [from_epoch_not_null(to_epoch(m.created_at)) for m in thread or ()
-               if m.kind == MessageKind.PUBLIC_REPLY]
-    fresh = clocked(stored, timeline, replies, policy)
-    return fresh if fresh != stored else None
-
-
-_TIMES = ("created_at", "updated_at", "first_response_at", "first_response_due_at", "next_checkpoint_at",
-          "resolution_due_at", "solved_at", "deleted_at", "first_update_at", "first_update_due_at", "update_due_at")
-
-
-def _as_stored(ticket: Ticket) -> bool:
-    """Whether ``ticket`` reads back from its row as it is, for what its clocks depend on: every
-    time in whole seconds in UTC (the cache keeps epoch seconds), status and priority of their
-    own types. (Tags and custom fields do not count: no clock reads them.)"""
-    for name in _TIMES:
-        at = getattr(ticket, name)
-        if at is not None and (at.microsecond or at.tzinfo is not UTC):
-            return False
-    return type(ticket.status) is Status and type(ticket.priority) is Priority
 
 
 def _email_of(conn: sqlite3.Connection, customer_remote_id: str | None) -> str | None:
