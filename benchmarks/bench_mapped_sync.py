@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
+ROOT = Path(os.environ.get("HELPDESK_BENCH_APP_ROOT") or HERE.parent)  # the app code measured
 sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
@@ -145,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", action="append", help="a scenario (repeatable)")
     parser.add_argument("--tickets", type=int, help="tickets to seed (default: each scenario's own)")
     parser.add_argument("--list", action="store_true")
+    parser.add_argument("--json", default="mapped_sync.json", help="file name of the figures under benchmarks/out/")
     options = parser.parse_args(argv)
     sys.path.insert(0, str(HERE))
     scenarios = _load_scenarios()
@@ -161,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(row)
         print(json.dumps(row), flush=True)
     OUT.mkdir(exist_ok=True)
-    (OUT / "mapped_sync.json").write_text(json.dumps({"load": load, "rows": rows}, indent=1))
+    (OUT / options.json).write_text(json.dumps({"load": load, "rows": rows, "root": str(ROOT)}, indent=1))
     print(f"\nload average at start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     header = f"{'backend':22} {'tickets':>7} {'sync s':>8} {'raw s':>7} {'ratio':>6} {'t/s':>7} {'req/t':>6} " \
              f"{'incr s':>7} {'incr req':>8}"

@@ -441,6 +441,8 @@ def zendesk_child(args: argparse.Namespace) -> None:
 
     account = AccountSettings(name="bench", url=args.zendesk_child_url, user=ZENDESK_EMAIL, token=ZENDESK_TOKEN)
     before = vm_status()
+    start_usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_before = start_usage.ru_utime + start_usage.ru_stime
     result: dict[str, Any] = {"rss_before_kb": before.get("VmRSS")}
     if args.zendesk_child == "raw":
         headers = {"Accept": "application/json"}
@@ -481,6 +483,10 @@ def zendesk_child(args: argparse.Namespace) -> None:
                       requests=transport.requests, http_seconds=transport.seconds, bytes=transport.bytes,
                       new=report.new)
     status = vm_status()
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    # CPU seconds of the child (all its threads; cpu_before: at the start): on a machine shared with
+    # other work the wall time swings with the load, the CPU time much less.
+    result.update(cpu_seconds=usage.ru_utime + usage.ru_stime, cpu_before=cpu_before)
     result.update(vm_hwm_kb=status.get("VmHWM"), vm_rss_kb=status.get("VmRSS"),
                   ru_maxrss_kb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
     print(json.dumps(result), flush=True)
@@ -513,12 +519,14 @@ def run_zendesk(args: argparse.Namespace, figures: dict[str, Any]) -> None:
             run_child("raw", url, args)  # warm-up (the fake's template caches), untimed
             raw = run_child("raw", url, args)
             print(f"   raw paging: {raw['tickets']:,} tickets in {raw['seconds']:.1f} s = "
-                  f"{raw['tickets'] / raw['seconds']:,.0f} tickets/s ({raw['pages']} pages; peak RSS "
+                  f"{raw['tickets'] / raw['seconds']:,.0f} tickets/s ({raw['pages']} pages; "
+                  f"CPU {raw['cpu_seconds'] - raw['cpu_before']:.1f} s; peak RSS "
                   f"{raw['vm_hwm_kb'] / 1024:.0f} MB)", flush=True)
             sync = run_child("sync", url, args, folder / "cache.sqlite")
             print(f"   sync (fetch_threads=False): {sync['tickets']:,} tickets in {sync['seconds']:.1f} s = "
                   f"{sync['tickets'] / sync['seconds']:,.0f} tickets/s ({sync['pages']} pages, "
-                  f"{sync['http_seconds']:.1f} s waiting for HTTP); peak RSS {sync['vm_hwm_kb'] / 1024:.0f} MB "
+                  f"{sync['http_seconds']:.1f} s waiting for HTTP; CPU {sync['cpu_seconds'] - sync['cpu_before']:.1f} s); "
+                  f"peak RSS {sync['vm_hwm_kb'] / 1024:.0f} MB "
                   f"(ru_maxrss {sync['ru_maxrss_kb'] / 1024:.0f} MB; {sync['rss_before_kb'] / 1024:.0f} MB "
                   f"after imports)", flush=True)
             mapped = None
@@ -526,7 +534,8 @@ def run_zendesk(args: argparse.Namespace, figures: dict[str, Any]) -> None:
                 mapped = run_child("sync-mapped", url, args, folder / "mapped.sqlite")
                 print(f"   sync as a mapping (zendesk-mapped): {mapped['tickets']:,} tickets in "
                       f"{mapped['seconds']:.1f} s = {mapped['tickets'] / mapped['seconds']:,.0f} tickets/s "
-                      f"({mapped['pages']} pages, {mapped['http_seconds']:.1f} s waiting for HTTP); peak RSS "
+                      f"({mapped['pages']} pages, {mapped['http_seconds']:.1f} s waiting for HTTP; "
+                      f"CPU {mapped['cpu_seconds'] - mapped['cpu_before']:.1f} s); peak RSS "
                       f"{mapped['vm_hwm_kb'] / 1024:.0f} MB", flush=True)
         db = folder / "cache.sqlite"
         size = sum(p.stat().st_size for p in (db, Path(f"{db}-wal")) if p.exists())

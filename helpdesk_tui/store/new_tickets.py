@@ -171,6 +171,15 @@ def adoptable(conn: sqlite3.Connection, remote: RemoteTicket, requester_email: s
     return None
 
 
+def adoption_pending(conn: sqlite3.Connection) -> bool:
+    """Whether any provisional ticket could be ``adoptable`` now (a pull of many tickets looks
+    each new one up only then)."""
+    return conn.execute(
+        "SELECT 1 FROM tickets t JOIN outbox o ON o.ticket_id = t.id AND o.action = ? "
+        "WHERE t.number <= 0 AND t.remote_id IS NULL AND o.state IN (?, ?) LIMIT 1",
+        (NEW_TICKET, outbox.SENDING, outbox.UNKNOWN)).fetchone() is not None
+
+
 def opening_messages(conn: sqlite3.Connection, ticket_id: int) -> set[int]:
     """The local first messages of new tickets opened here (a pull adopts them whatever kind
     the helpdesk files them under: RT and django-helpdesk show them as the ticket's opening)."""

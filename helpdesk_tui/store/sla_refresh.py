@@ -22,6 +22,7 @@ from functools import lru_cache
 
 from helpdesk_tui.domain.sla_epochs import EpochPolicy, prepare
 from helpdesk_tui.domain.sla_policy import DEFAULT_POLICY, SlaPolicy
+from helpdesk_tui.domain.vocab import EventKind
 from helpdesk_tui.store import sla_batches, writer
 from helpdesk_tui.store.db import transaction
 
@@ -29,6 +30,8 @@ POLICY_KEY = "sla_policy"
 STALE_KEY = "sla_policy_stale"  # set when stored times moved (the demo's clock shift) under business hours
 BATCH = 1000  # about 15 ms of writing under the lock on an idle machine
 AHEAD_FROM = 50_000  # tickets from which a second process computes ahead of the writer (sla_ahead)
+# The events a ticket's clocks follow (sync_batch works out a new ticket's clocks from them too).
+TIMELINE_EVENTS = (EventKind.STATUS_CHANGED, EventKind.REPLIED, EventKind.FIRST_RESPONSE, EventKind.CHECKPOINT_SET)
 
 
 def current_policy(conn: sqlite3.Connection) -> SlaPolicy:

@@ -14,7 +14,6 @@ from collections.abc import Iterable
 from helpdesk_tui.domain.models import (
     Article, Customer, CustomerNote, Event, Message, Organization, Ticket,
 )
-from helpdesk_tui.domain.sla import urgency_key
 from helpdesk_tui.store import rows
 from helpdesk_tui.store.fts_text import index_text
 
@@ -63,16 +62,40 @@ def save_clocks(conn: sqlite3.Connection, tickets: Iterable[Ticket]) -> None:
     conn.executemany(f"UPDATE tickets SET {sets} WHERE id = ?", (rows.clock_params(t) + (t.id,) for t in tickets))
 
 
-def save_tickets(conn: sqlite3.Connection, tickets: list[Ticket], *, fresh: bool = False) -> None:
-    """Insert or replace tickets, their tag rows and their index entries."""
+_SYNCED_TICKET_SQL = _upsert_sql("tickets", rows.TICKET_COLUMNS + ", raw, synced_at")
+
+
+# A tag row carries its ticket's inbox key (schema v10): the sla_key just written, which is the
+# clocks' when they are given, not the ticket's own.
+_SLA_KEY_AT = [c.strip() for c in rows.TICKET_COLUMNS.split(",")].index("sla_key")
+_CLOCK_AT = [[c.strip() for c in rows.TICKET_COLUMNS.split(",")].index(c) for c in _CLOCK_COLUMNS]
+
+
+def save_tickets(conn: sqlite3.Connection, tickets: list[Ticket], *, fresh: bool = False,
+                 synced: list[tuple[str, int]] | None = None, clocks: list[Ticket | None] | None = None) -> None:
+    """Insert or replace tickets, their tag rows and their index entries.
+
+    ``synced``: each ticket's server record (JSON) and when it was pulled, written in the same
+    row write. ``clocks``: a ticket whose SLA columns are written instead of the ticket's own
+    (as ``save_clocks`` would write them after), or None.
+    """
     if not fresh:
         ids = [t.id for t in tickets if t.id is not None]
         _forget_ticket_index(conn, ids)
-    conn.executemany(_SQL["tickets"], (rows.ticket_params(t) for t in tickets))
-    # A tag row carries its ticket's inbox key (the sla_key just written, see schema v10).
+    params = [rows.ticket_params(t) for t in tickets]
+    for i, clocked in enumerate(clocks or ()):
+        if clocked is not None:
+            row = list(params[i])
+            for at, value in zip(_CLOCK_AT, rows.clock_params(clocked), strict=True):
+                row[at] = value
+            params[i] = tuple(row)
+    if synced is None:
+        conn.executemany(_SQL["tickets"], params)
+    else:
+        conn.executemany(_SYNCED_TICKET_SQL, (p + extra for p, extra in zip(params, synced, strict=True)))
     conn.executemany(
         "INSERT OR IGNORE INTO ticket_tags (tag, sla_key, ticket_id) VALUES (?, ?, ?)",
-        ((tag.lower(), key, t.id) for t in tickets for key in (urgency_key(t),) for tag in t.tags),
+        ((tag.lower(), row[_SLA_KEY_AT], t.id) for t, row in zip(tickets, params, strict=True) for tag in t.tags),
     )
     conn.executemany(
         "INSERT INTO tickets_fts (rowid, subject, tags) VALUES (?, ?, ?)",

@@ -119,6 +119,10 @@ class Backend(ABC):
     capabilities: ClassVar[Capabilities]
     options: ClassVar[tuple[Option, ...]] = ()  # the account settings it takes (``account add --option``)
     template_kind: ClassVar[str] = "template"  # what the helpdesk calls its templates ("macro")
+    # True: ``pull(cursor)`` depends on nothing but the cursor (never on ``self.status``), so the
+    # engine may ask for the next page on a thread of its own while it writes this one (no other
+    # call of the backend runs meanwhile: one request at a time still, in the same order).
+    pull_ahead: ClassVar[bool] = False
 
     def __init__(self, account: AccountSettings, client: HttpClient) -> None:
         self.account = account

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -122,43 +123,78 @@ class SyncEngine:
             cursor = sync_apply.cursor(conn, TICKETS)
             if state.pages == 0:
                 report.first_fill = not sync_apply.has_tickets(conn)
-        capabilities = self.backend.capabilities
         self.backend.status = self.status
-        while max_pages is None or state.pages < max_pages:
-            self.status.discard()  # what a page that was not applied staged
-            page = self.backend.pull(cursor)
-            skipped = list(page.skipped)
-            threads: dict[str, list[RemoteMessage]] = {}
-            if self.fetch_threads:
-                unreadable: set[str] = set()
-                threads = self._threads([t for t in page.tickets if t.messages is None], skipped, unreadable)
-                # A ticket whose thread could not be read is left out of this page, not half-written.
-                page.tickets = [t for t in page.tickets if t.remote_id not in unreadable]
-            self._check_deletions(page)
-            with self.cache.connection() as conn, transaction(conn):
-                applied = sync_apply.apply_page(conn, page, threads, stream=TICKETS, now=self.now(),
-                                                server_sla=capabilities.sla)
-                self.status.commit(conn)
-            log.info("sync page %d of %s (%s feed): %d records, %d new, %d updated, %d deleted, %d skipped",
-                     state.pages + 1, TICKETS, capabilities.change_feed.value, len(page.tickets), applied.new,
-                     applied.updated, applied.deleted, len(skipped) + len(applied.skipped))
-            skipped += applied.skipped
-            if skipped:
-                self._log_skipped(report, skipped)
-            report.new += applied.new
-            report.updated += applied.updated
-            report.deleted += applied.deleted
-            report.arrivals += applied.arrivals
-            state.pages += 1
-            state.tickets += len(page.tickets)
-            state.total_hint = page.total_hint if page.total_hint is not None else state.total_hint
-            state.done = page.done
-            cursor = page.cursor
-            if progress is not None:
-                progress(state)
-            if page.done:
-                break
+        # The next page is asked for while this one is written (the backend allowing): the wait
+        # for the server overlaps the work on the cache. The cursor is still committed with its
+        # own page only, and no page is applied before the one it follows.
+        ahead: Future[ChangePage] | None = None
+        pool = ThreadPoolExecutor(1, thread_name_prefix="sync-pull-ahead") if getattr(self.backend, "pull_ahead", False) else None
+        try:
+            while max_pages is None or state.pages < max_pages:
+                self.status.discard()  # what a page that was not applied staged
+                page = ahead.result() if ahead is not None else self.backend.pull(cursor)
+                ahead = None
+                skipped = list(page.skipped)
+                threads: dict[str, list[RemoteMessage]] = {}
+                if self.fetch_threads:
+                    unreadable: set[str] = set()
+                    threads = self._threads([t for t in page.tickets if t.messages is None], skipped, unreadable)
+                    # A ticket whose thread could not be read is left out of this page, not half-written.
+                    page.tickets = [t for t in page.tickets if t.remote_id not in unreadable]
+                self._check_deletions(page)
+                if pool is not None and not page.done and (max_pages is None or state.pages + 1 < max_pages):
+                    ahead = pool.submit(self.backend.pull, page.cursor)  # after the threads: one request at a time
+                applied = self._apply(page, threads)
+                if self._pulled(report, page, applied, skipped, progress):
+                    break
+                cursor = page.cursor
+        finally:
+            if pool is not None:
+                # A page asked for ahead and not applied (the sync stopped) is dropped; its request
+                # is not waited for.
+                pool.shutdown(wait=False, cancel_futures=True)
         return report
+
+    def _pulled(self, report: SyncReport, page: ChangePage, applied: sync_apply.ApplyResult, skipped: list[str],
+                progress: Callable[[Progress], None] | None) -> bool:
+        """Count an applied page in ``report`` and tell ``progress``; True when the feed is done."""
+        state = report.pulled
+        capabilities = self.backend.capabilities
+        log.info("sync page %d of %s (%s feed): %d records, %d new, %d updated, %d deleted, %d skipped",
+                 state.pages + 1, TICKETS, capabilities.change_feed.value, len(page.tickets), applied.new,
+                 applied.updated, applied.deleted, len(skipped) + len(applied.skipped))
+        skipped += applied.skipped
+        if skipped:
+            self._log_skipped(report, skipped)
+        report.new += applied.new
+        report.updated += applied.updated
+        report.deleted += applied.deleted
+        report.arrivals += applied.arrivals
+        state.pages += 1
+        state.tickets += len(page.tickets)
+        state.total_hint = page.total_hint if page.total_hint is not None else state.total_hint
+        state.done = page.done
+        if progress is not None:
+            progress(state)
+        return page.done
+
+    def _apply(self, page: ChangePage, threads: dict[str, list[RemoteMessage]]) -> sync_apply.ApplyResult:
+        """The page, its cursor and the backend's staged state, in one transaction: all the tickets
+        at once, or, when a record is bad, again one by one so that only it is left out."""
+        now, sla = self.now(), self.backend.capabilities.sla
+        with self.cache.connection() as conn:
+            try:
+                with transaction(conn):
+                    applied = sync_apply.apply_page(conn, page, threads, stream=TICKETS, now=now, server_sla=sla,
+                                                    batch=True)
+                    self.status.commit(conn)
+                return applied
+            except sync_apply.MALFORMED:
+                pass  # rolled back, the staged state kept (it is discarded only once written)
+            with transaction(conn):
+                applied = sync_apply.apply_page(conn, page, threads, stream=TICKETS, now=now, server_sla=sla)
+                self.status.commit(conn)
+            return applied
 
     def _check_deletions(self, page: ChangePage) -> None:
         """Deletions from a backend that does not declare them are not trusted: a feed that

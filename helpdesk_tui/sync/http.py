@@ -24,7 +24,7 @@ from typing import IO, Any
 
 import httpx
 
-from helpdesk_tui.sync import errors
+from helpdesk_tui.sync import errors, json_body
 from helpdesk_tui.sync.http_answer import TooBig, TooSlow, read_answer
 from helpdesk_tui.sync.http_download import Progress, stream_to
 
@@ -292,7 +292,7 @@ def _is_tls(exc: Exception) -> bool:
 
 def _json(response: httpx.Response, host: str) -> Any:
     try:
-        return response.json()
+        return json_body.loads(response.content)
     except (ValueError, RecursionError):  # RecursionError: JSON nested deeper than Python's stack
         raise errors.BadResponse(f"{host} did not answer with JSON: check that the URL points at the "
                                  "helpdesk's API.") from None

@@ -15,6 +15,8 @@ from typing import Any
 
 import httpx
 
+from helpdesk_tui.sync.deadlines import DEADLINES
+
 
 class TooSlow(Exception):
     """The whole request took longer than its deadline."""
@@ -54,9 +56,7 @@ def read_answer(client: httpx.Client, method: str, path: str, *, deadline: float
             except OSError:
                 pass
 
-    watchdog = threading.Timer(deadline, cut)
-    watchdog.daemon = True
-    watchdog.start()
+    watchdog = DEADLINES.arm(deadline, cut)
     try:
         extensions = {**kwargs.pop("extensions", {}), "trace": trace}
         request = client.build_request(method, path, extensions=extensions, **kwargs)
@@ -83,5 +83,5 @@ def read_answer(client: httpx.Client, method: str, path: str, *, deadline: float
         response._content = bytes(body)  # read: .json() and .text use it as if read by httpx
         return response
     finally:
-        watchdog.cancel()
+        DEADLINES.disarm(watchdog)
 

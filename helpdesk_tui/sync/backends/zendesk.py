@@ -98,6 +98,7 @@ class ZendeskBackend(Backend):
         change_feed=ChangeFeed.CURSOR, deletions=True, idempotency=False, concurrency=Concurrency.VERSION,
         kb=True, templates=True, sla=False, tags=True, groups=True, attachments=LIMITS)
     template_kind: ClassVar[str] = "macro"  # what Zendesk calls its templates, shown next to synced ones
+    pull_ahead: ClassVar[bool] = True  # the export's next page needs only its cursor
 
     def __init__(self, account: AccountSettings, client: HttpClient, *, start_time: int = 0,
                  page_size: int = 1000) -> None:

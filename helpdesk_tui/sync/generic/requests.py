@@ -16,7 +16,7 @@ from typing import IO, Any
 
 import httpx
 
-from helpdesk_tui.sync import errors
+from helpdesk_tui.sync import errors, json_body
 from helpdesk_tui.sync.generic.node import Node
 from helpdesk_tui.sync.generic.template import Shape, Template, compile_shape, compile_text
 from helpdesk_tui.sync.http import HttpClient
@@ -229,7 +229,7 @@ def _decode(response: httpx.Response, client: HttpClient) -> Any:
     if not response.content or response.status_code == 204:
         return None
     try:
-        return response.json()
+        return json_body.loads(response.content)
     except (ValueError, RecursionError):  # RecursionError: JSON nested deeper than Python's stack (a hostile body)
         host = httpx.URL(client.base_url).host or client.base_url
         raise errors.BadResponse(f"{host} did not answer with JSON: check that the URL points at the "
