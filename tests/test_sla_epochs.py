@@ -141,3 +141,14 @@ def test_an_unknown_status_or_priority_is_declined():
     for status, priority in (("archived", "normal"), ("open", "critical")):
         with pytest.raises(Declined):
             clock_columns(prepared, (status, priority, 0, 0, None, None, None, "policy", None, None), [], [])
+
+
+def test_a_due_time_past_year_9999_is_left_to_the_reference():
+    """The reference overflows there (the sync skips and reports such a record); epoch
+    arithmetic does not, and would store a due time no datetime can hold."""
+    late = datetime(9999, 12, 31, 23, 0, tzinfo=UTC)
+    ticket = Ticket(1, "s", Status.OPEN, Priority.NORMAL, None, late, late, id=1)
+    with pytest.raises(Declined):
+        epoch_columns(ticket, [], [], DEFAULT_POLICY)
+    with pytest.raises(OverflowError):
+        reference_columns(ticket, [], [], DEFAULT_POLICY)

@@ -51,6 +51,9 @@ _SAME = int(_SAME_MOMENT.total_seconds())
 # A day's working window in epoch seconds; ``regular``: elapsed time and wall time agree in it.
 _Window = tuple[int, int, bool]
 _NEVER = 1 << 62
+# 9999-12-31 23:59:59 UTC, the last moment a datetime holds: a due time past it makes the
+# reference overflow, which the sync reports as a bad record (a ticket dated in year 9999).
+_LAST_MOMENT = 253_402_300_799
 
 
 class Declined(Exception):
@@ -140,6 +143,9 @@ def clock_columns(policy: EpochPolicy, ticket: Sequence[Any], events: Sequence[E
             update_due = clock.add(reopened, acknowledge)
         elif first_update is not None and last_reply is not None and interval is not None:
             update_due = clock.add(last_reply, interval)
+    if any(m is not None and m > _LAST_MOMENT for m in (first_response_due, first_update_due, update_due,
+                                                         resolution_due)):
+        raise Declined
     due_at, due_kind, key = _next_due(status, updated, checkpoint, deleted_at, acknowledged, first_response_due,
                                   first_update, first_update_due, update_due, resolution_due)
     return (acknowledged, first_response_due, first_update, first_update_due, update_due, resolution_due,
