@@ -111,3 +111,11 @@ def test_help_still_wraps_at_the_terminal_width(columns):
     widest = max(len(line) for line in done.stdout.splitlines())
     assert widest <= int(columns) - 2 or columns == "30"  # a long option word alone may overflow 30
     assert (widest > 80) == (columns == "200")
+
+
+def test_the_inbox_imports_no_customer_attachment_or_search_code(demo_home):
+    _, modules = imported(demo_home, "list", "--limit", "20", "--json")
+    assert offending(modules, ("helpdesk_tui.store.customers", "helpdesk_tui.store.attachments",
+                               "helpdesk_tui.store.search")) == []
+    _, modules = imported(demo_home, "show", "10003", "--json")
+    assert "helpdesk_tui.store.customers" in modules and "helpdesk_tui.store.attachments" in modules
