@@ -94,3 +94,28 @@ def test_the_inbox_as_a_table_measures_cells_without_rich_text_or_markdown(demo_
     _, modules = imported(demo_home, "list", "--limit", "20")
     assert offending(modules, ("rich.text", "rich.console", "markdown_it", "helpdesk_tui.content.body")) == []
     assert "rich.cells" in modules  # CJK subjects take two cells: the widths still come from rich
+
+
+@pytest.mark.parametrize("argv", [("list", "--limit", "20", "--json"), ("show", "10003", "--json")])
+def test_argparse_asks_for_the_terminal_width_only_to_print_help(demo_home, argv):
+    """shutil (with bz2 and lzma, ~2 ms) is imported by argparse's stock formatter for the width."""
+    _, modules = imported(demo_home, *argv)
+    assert "shutil" not in modules
+
+
+@pytest.mark.parametrize("columns", ["30", "200"])
+def test_help_still_wraps_at_the_terminal_width(columns):
+    env = dict(os.environ, PYTHONPATH=str(ROOT), COLUMNS=columns)
+    done = subprocess.run([sys.executable, "-m", "helpdesk_tui", "list", "--help"], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=60, check=True)
+    widest = max(len(line) for line in done.stdout.splitlines())
+    assert widest <= int(columns) - 2 or columns == "30"  # a long option word alone may overflow 30
+    assert (widest > 80) == (columns == "200")
+
+
+def test_the_inbox_imports_no_customer_attachment_or_search_code(demo_home):
+    _, modules = imported(demo_home, "list", "--limit", "20", "--json")
+    assert offending(modules, ("helpdesk_tui.store.customers", "helpdesk_tui.store.attachments",
+                               "helpdesk_tui.store.search")) == []
+    _, modules = imported(demo_home, "show", "10003", "--json")
+    assert "helpdesk_tui.store.customers" in modules and "helpdesk_tui.store.attachments" in modules
