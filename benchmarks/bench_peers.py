@@ -40,6 +40,7 @@ ROOT = Path(os.environ.get("HELPDESK_BENCH_APP_ROOT") or HERE.parent)  # the app
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
+import code_state  # noqa: E402
 from bench_store import SEARCH_QUERIES  # noqa: E402
 from figure_table import print_table  # noqa: E402
 from maildir_export import export_maildir, export_record  # noqa: E402
@@ -100,36 +101,7 @@ def disk_bytes(path: Path) -> dict:
     return {"bytes": size, "disk": blocks}
 
 
-def database_path(home: Path) -> Path:
-    from helpdesk_tui.config.paths import resolve_locations
 
-    return resolve_locations(str(home)).account_db("demo")
-
-
-def app_tree() -> str:
-    """The app's code as git sees it: the tree of helpdesk_tui/ at HEAD (changes elsewhere, as to a
-    benchmark, keep it), with the count of locally modified files under it."""
-    try:
-        tree = subprocess.run(["git", "rev-parse", "--short", "HEAD:helpdesk_tui"], cwd=ROOT, capture_output=True,
-                              text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", "helpdesk_tui"],
-                               cwd=ROOT, capture_output=True, text=True, check=True).stdout.split("\n")
-        changed = [line for line in dirty if line.strip()]
-        return tree + (f" + {len(changed)} modified files" if changed else "")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
-def git_state() -> str:
-    try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                              text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", "helpdesk_tui"],
-                               cwd=ROOT, capture_output=True, text=True, check=True).stdout.split("\n")
-        changed = [line for line in dirty if line.strip()]
-        return head + (f" + {len(changed)} modified files" if changed else "")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
 
 
 def load() -> str:
@@ -351,7 +323,7 @@ def time_demo_build(tickets: int, work: Path) -> dict:
                           stdout=subprocess.DEVNULL)
     seconds = time.perf_counter() - started
     shutil.rmtree(scratch, ignore_errors=True)
-    return {"seconds": seconds if done.returncode == 0 else None, "code": git_state(), "load": load(),
+    return {"seconds": seconds if done.returncode == 0 else None, "code": code_state.git_state(ROOT), "load": load(),
             "how": "demo --build-only into a scratch folder, timed by bench_peers.py"}
 
 
@@ -485,10 +457,11 @@ def main(argv: list[str] | None = None) -> dict:
     home = args.home.resolve()
     work = (args.work or home.parent / f"peers-{args.tickets}").resolve()
     work.mkdir(parents=True, exist_ok=True)
-    db = database_path(home)
+    db = code_state.database_path(ROOT, home)
     out_json = args.json or HERE / "out" / f"peers-{args.tickets}.json"
     out_json.parent.mkdir(parents=True, exist_ok=True)
-    figures: dict = {"tickets": args.tickets, "code": git_state(), "app_tree": app_tree(), "load_at_start": load(),
+    figures: dict = {"tickets": args.tickets, "code": code_state.git_state(ROOT), "app_tree": code_state.app_tree(ROOT),
+                     "load_at_start": load(),
                      "queries": "bench_store.SEARCH_QUERIES", "taken": time.strftime("%Y-%m-%d %H:%M:%S")}
     have = missing_peers()
     figures["peers"] = have

@@ -22,6 +22,7 @@ import sys
 import time
 from pathlib import Path
 
+import code_state
 from figure_table import print_table
 
 HERE = Path(__file__).resolve().parent
@@ -29,43 +30,12 @@ ROOT = Path(os.environ.get("HELPDESK_BENCH_APP_ROOT") or HERE.parent)  # the app
 OUT = HERE / "out"
 
 
-def database_path(home: Path) -> Path:
-    sys.path.insert(0, str(ROOT))
-    from helpdesk_tui.config.paths import resolve_locations
 
-    return resolve_locations(str(home)).account_db("demo")
-
-
-def app_tree() -> str:
-    """The app's code as git sees it: the tree of helpdesk_tui/ at HEAD (changes elsewhere, as to a
-    benchmark, keep it), with the count of locally modified files under it."""
-    try:
-        tree = subprocess.run(["git", "rev-parse", "--short", "HEAD:helpdesk_tui"], cwd=ROOT, capture_output=True,
-                              text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", "helpdesk_tui"],
-                               cwd=ROOT, capture_output=True, text=True, check=True).stdout.split("\n")
-        changed = [line for line in dirty if line.strip()]
-        return tree + (f" + {len(changed)} modified files" if changed else "")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
-def git_state() -> str:
-    """The commit the app code comes from, and whether the tree had local changes (read-only git)."""
-    try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                              text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", "helpdesk_tui"],
-                               cwd=ROOT, capture_output=True, text=True, check=True).stdout.split("\n")
-        changed = [line for line in dirty if line.strip()]
-        return head + (f" + {len(changed)} modified files" if changed else "")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
 
 
 def build(home: Path, tickets: int, rebuild: bool = False) -> dict:
     """Build or reuse the workspace; returns what build.json says about it."""
-    db = database_path(home)
+    db = code_state.database_path(ROOT, home)
     record_file = home / "build.json"
     before = db.stat().st_ino if db.exists() else None
     t0 = time.perf_counter()
@@ -81,7 +51,7 @@ def build(home: Path, tickets: int, rebuild: bool = False) -> dict:
     if built or record.get("tickets") != tickets:
         record = {"tickets": tickets, "seconds": seconds if built else None,
                   "built": time.strftime("%Y-%m-%d %H:%M:%S"), "python": platform.python_version(),
-                  "code": git_state()}
+                  "code": code_state.git_state(ROOT)}
         record_file.write_text(json.dumps(record, indent=1))
     record["reused"] = not built
     record["check_seconds"] = seconds
@@ -358,7 +328,7 @@ def main(argv: list[str] | None = None) -> None:
     home.mkdir(parents=True, exist_ok=True)
     OUT.mkdir(exist_ok=True)
     load_at_start = os.getloadavg()
-    code = git_state()
+    code = code_state.git_state(ROOT)
     print(f"machine: {os.cpu_count()} cores, Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
           f"{platform.platform()}")
     print(f"workspace: {args.tickets:,} tickets in {home}", flush=True)
@@ -370,7 +340,7 @@ def main(argv: list[str] | None = None) -> None:
               if record.get("seconds") else "reused the workspace", flush=True)
     else:
         print(f"built the workspace in {record['seconds']:.1f} s", flush=True)
-    db = database_path(home)
+    db = code_state.database_path(ROOT, home)
     n = args.tickets
     files = {"store": OUT / f"store-{n}.json", "pty": OUT / f"workstation-{n}.json", "sla": OUT / f"sla-{n}.json",
              "kpis": OUT / f"kpis-{n}.json", "cli": OUT / f"cli-{n}.json", "sync": OUT / "sync-zendesk.json",
@@ -402,7 +372,7 @@ def main(argv: list[str] | None = None) -> None:
     figures: dict = {"facts": facts, "build": record, "attempted": {part for part, ok in ran.items() if not ok}}
     for part in ("store", "pty", "sla", "kpis", "cli", "sync"):
         figures[part] = load_part(part, files[part], ran.get(part, False), notes)
-    tree = app_tree()
+    tree = code_state.app_tree(ROOT)
     peers_file = files["peers"] if ran.get("peers") else newest_peers(n, tree)
     if peers_file is not None:
         figures["peers"] = load_part("peers", peers_file, ran.get("peers", False), notes)
