@@ -48,12 +48,7 @@ def where_clause(query: InboxQuery, *, text_walk: bool = False) -> tuple[str, li
         if sql:
             parts.append(sql)
             params += p
-    if query.due_before is not None:
-        parts.append("t.sla_due_at IS NOT NULL AND t.sla_key <= ?")
-        params.append(query.due_before)
-    if query.updated_since is not None:
-        parts.append("t.updated_at >= ?")  # a range on ix_tickets_updated, which also gives the order
-        params.append(query.updated_since)
+    inbox_plan.add_window(query, parts, params)
     return " AND ".join(parts), params
 
 

@@ -160,12 +160,7 @@ def planned_sql(query: InboxQuery) -> tuple[str, list[object]] | None:
         sql, p = clause_sql(clause, probe=True)
         parts.append(sql)
         params += p
-    if query.due_before is not None:
-        parts.append("t.sla_due_at IS NOT NULL AND t.sla_key <= ?")
-        params.append(query.due_before)
-    if query.updated_since is not None:
-        parts.append("t.updated_at >= ?")
-        params.append(query.updated_since)
+    add_window(query, parts, params)
     if driver.key == "tag":
         return _tag_driven(driver, parts, params)
     sql, p = _driver_sql(driver)
@@ -198,3 +193,13 @@ def _tags_only(driver: Clause, others: list[Clause]) -> tuple[str, list[object]]
     sql = (f"SELECT g.ticket_id FROM ticket_tags g WHERE {' AND '.join(parts)} "
            f"{_one_row_per_ticket(driver)}ORDER BY g.sla_key, g.ticket_id")
     return sql, params
+
+
+def add_window(query: InboxQuery, parts: list[str], params: list[object]) -> None:
+    """The view's own limits (due before, updated since), in planned and unplanned queries alike."""
+    if query.due_before is not None:
+        parts.append("t.sla_due_at IS NOT NULL AND t.sla_key <= ?")
+        params.append(query.due_before)
+    if query.updated_since is not None:
+        parts.append("t.updated_at >= ?")  # a range on ix_tickets_updated, which also gives the order
+        params.append(query.updated_since)
