@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import random
 import sqlite3
-import subprocess
-import sys
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -26,7 +23,8 @@ from helpdesk_tui.domain.models import Event, Message, Ticket
 from helpdesk_tui.domain.vocab import EventKind, MessageKind, Priority, Status
 from helpdesk_tui.store import kpi_data, writer
 from helpdesk_tui.store.db import open_database, transaction
-from helpdesk_tui.store.schema import KPI_ACTIVE_STATUSES, KPI_REOPEN_DETAILS, MIGRATIONS
+from helpdesk_tui.store.schema import KPI_ACTIVE_STATUSES, KPI_REOPEN_DETAILS
+from tests.old_schema import build_before, upgrade_in_two_processes_at_once
 from tests.test_kpi_rows import _records
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -145,12 +143,7 @@ def test_the_kpis_read_their_covering_indexes(db):
 
 def _old_cache(path: Path) -> None:
     """A cache as the release before this index left it, with tickets in it."""
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")
-    before = MIGRATIONS.index(next(m for m in MIGRATIONS if "ix_tickets_kpi_active" in m))
-    for number, script in enumerate(MIGRATIONS[:before], start=1):
-        conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
-    conn.close()
+    build_before(path, "ix_tickets_kpi_active")
     conn = sqlite3.connect(path)
     _fill(conn, seed=7)
     conn.close()
@@ -159,20 +152,7 @@ def _old_cache(path: Path) -> None:
 def test_two_processes_opening_an_old_cache_at_once_leave_one_full_index(tmp_path):
     path = tmp_path / "old.sqlite"
     _old_cache(path)
-    blocker = sqlite3.connect(path, isolation_level=None)
-    blocker.execute("BEGIN IMMEDIATE")  # both read the old version, then wait for the lock
-    code = ("import sys\nfrom helpdesk_tui.store.db import open_database\n"
-            "print(open_database(sys.argv[1]).execute('PRAGMA user_version').fetchone()[0])\n")
-    procs = [subprocess.Popen([sys.executable, "-c", code, str(path)], cwd=ROOT, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
-    try:
-        time.sleep(1.5)
-    finally:
-        blocker.execute("ROLLBACK")
-        blocker.close()
-    results = [p.communicate(timeout=60) for p in procs]
-    assert [p.returncode for p in procs] == [0, 0], [err for _, err in results]
-    assert [out.strip() for out, _ in results] == [str(len(MIGRATIONS))] * 2
+    upgrade_in_two_processes_at_once(path)
     conn = open_database(path)
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     indexed = conn.execute("SELECT count(*) FROM tickets INDEXED BY ix_tickets_kpi_active "

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import random
 import sqlite3
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+
+from tests.old_schema import build_before, upgrade_in_two_processes_at_once
 
 from helpdesk_tui.domain.kpi_report import Window
 from helpdesk_tui.domain.kpis import activity_changes, reopen_details
@@ -24,7 +24,7 @@ from helpdesk_tui.domain.models import Event, Ticket
 from helpdesk_tui.domain.vocab import EventKind, Priority, Status
 from helpdesk_tui.store import kpi_data, writer
 from helpdesk_tui.store.db import open_database, transaction
-from helpdesk_tui.store.schema import KPI_FLIP_DETAILS, MIGRATIONS
+from helpdesk_tui.store.schema import KPI_FLIP_DETAILS
 from tests.conftest import DEMO_NOW
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -120,12 +120,7 @@ def test_on_the_demo_workspace_the_report_uses_no_other_events_index(demo_db):
 
 def _old_cache(path: Path) -> None:
     """A cache as the release before this index left it, with events in it."""
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")
-    before = MIGRATIONS.index(next(m for m in MIGRATIONS if "ix_events_flips" in m))
-    for number, script in enumerate(MIGRATIONS[:before], start=1):
-        conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
-    conn.close()
+    build_before(path, "ix_events_flips")
     conn = sqlite3.connect(path)
     _fill(conn, seed=7)
     conn.close()
@@ -134,21 +129,7 @@ def _old_cache(path: Path) -> None:
 def test_two_processes_opening_an_old_cache_at_once_leave_one_full_index(tmp_path):
     path = tmp_path / "old.sqlite"
     _old_cache(path)
-    blocker = sqlite3.connect(path, isolation_level=None)
-    blocker.execute("BEGIN IMMEDIATE")  # both read the old version, then wait for the lock
-    code = ("import sys\nfrom helpdesk_tui.store.db import open_database\n"
-            "print(open_database(sys.argv[1]).execute('PRAGMA user_version').fetchone()[0])\n")
-    procs = [subprocess.Popen([sys.executable, "-c", code, str(path)], cwd=ROOT, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
-    try:
-        import time
-        time.sleep(1.5)
-    finally:
-        blocker.execute("ROLLBACK")
-        blocker.close()
-    results = [p.communicate(timeout=60) for p in procs]
-    assert [p.returncode for p in procs] == [0, 0], [err for _, err in results]
-    assert [out.strip() for out, _ in results] == [str(len(MIGRATIONS))] * 2
+    upgrade_in_two_processes_at_once(path)
     conn = open_database(path)
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     names = [name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE name LIKE 'ix_events%'")]
