@@ -295,3 +295,18 @@ async def test_inbox_lines_fill_exactly_the_visible_width(demo_db, tmp_path):
             assert all(inbox.render_line(y).cell_length == width for y in range(20))
             await pilot.press("enter")
             await pilot.pause()
+
+
+async def test_z_right_after_a_cursor_move_stays_zoomed(demo_db, tmp_path):
+    """The panes follow the cursor only after it rests (120 ms): a preview still waiting when
+    the agent zooms in must not bring the panes back (found by CI under load: j then z at once)."""
+    app = make_app(demo_db, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        assert app.query_one(TicketPane).display  # the first ticket is previewed beside the inbox
+        await pilot.press("j", "z")
+        await pilot.pause(0.4)  # well past the preview's delay
+        assert not app.query_one(TicketPane).display
+        await pilot.press("z")
+        await pilot.pause()
+        assert app.query_one(TicketPane).display

@@ -63,6 +63,8 @@ class TicketPanes:
     def _preview(self, ticket_id: int) -> None:
         if not self._host.query(TicketPane):
             return  # the app is closing: the timer outlived the panes
+        if self.inbox_only:
+            return  # zoomed in since the cursor came to rest: the panes stay hidden
         composer = self._dock.composer
         if (composer is not None and composer.active and composer.draft.ticket_id != ticket_id
                 and (composer.has_focus_within or self._covered())):
@@ -171,6 +173,9 @@ class TicketPanes:
         if self.ticket_id is None:
             return
         self.inbox_only = not self.inbox_only
+        if self.inbox_only and self._preview_timer is not None:
+            self._preview_timer.stop()  # a preview still waiting must not bring the panes back
+            self._preview_timer = None
         self.apply_layout()
         if self.inbox_only:
             self._host.query_one(InboxList).focus()
