@@ -318,3 +318,13 @@ def test_recently_updated_reads_a_range_of_the_updated_index_without_sorting(db)
     plan = " ".join(r[3] for r in db.execute(
         f"EXPLAIN QUERY PLAN SELECT t.id FROM tickets t WHERE {where} ORDER BY t.updated_at DESC, t.id DESC", params))
     assert "INDEX ix_tickets_updated (updated_at>?)" in plan and "TEMP B-TREE" not in plan
+
+
+def test_the_cache_is_read_without_a_memory_map(tmp_path):
+    """Mapped pages count as the process's own memory: a 2 GB map took the app to 703 MB at a
+    million tickets (benchmarks/run_all.py), against the 150 MB it must stay under."""
+    from helpdesk_tui.store.db import open_database
+
+    conn = open_database(tmp_path / "c.sqlite")
+    assert conn.execute("PRAGMA mmap_size").fetchone()[0] == 0
+    conn.close()
