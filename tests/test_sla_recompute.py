@@ -274,3 +274,19 @@ def test_a_ticket_another_connection_changes_while_its_batch_is_computed_gets_th
     assert after == expected
     other.close()
     conn.close()
+
+
+def test_asking_a_helper_that_has_died_is_no_error(demo_db):
+    """The helper may die between two batches: the next question meets a broken pipe, which
+    must leave the writer to go on alone (CI saw a BrokenPipeError stop the recompute)."""
+    from helpdesk_tui.store.sla_ahead import Ahead
+
+    conn = open_database(demo_db)
+    ahead = Ahead.start(conn, POLICIES["office hours with holidays"], 150)
+    assert ahead is not None
+    ahead.process.kill()
+    ahead.process.wait()
+    for _ in range(3):  # the pipe's buffer may take the first question
+        ahead.ask(0, 1)
+    assert ahead.answer(0, 1) is None
+    conn.close()

@@ -58,8 +58,13 @@ class Ahead:
     def ask(self, after_id: int, version: int) -> None:
         """Start computing the batch after ``after_id``; ``version``: the writer's data_version now."""
         assert self.process.stdin is not None
-        self.process.stdin.write(b"%d\n" % after_id)
-        self.process.stdin.flush()
+        try:
+            self.process.stdin.write(b"%d\n" % after_id)
+            self.process.stdin.flush()
+        except (OSError, ValueError):  # the helper died (a broken pipe; closed since): answer() gives None
+            self.close()
+            self.asked = None
+            return
         self.asked = (after_id, version)
 
     def answer(self, after_id: int, version: int) -> tuple[int, int, int, sla_batches.Plan] | None:
