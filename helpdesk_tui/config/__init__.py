@@ -7,8 +7,9 @@ Each name is imported from its module on first use (PEP 562): importing ``config
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from helpdesk_tui.lazy_names import lazy_getattr
 
 if TYPE_CHECKING:
     from helpdesk_tui.config.paths import Locations, ensure_dirs, resolve_locations
@@ -40,10 +41,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f"{__name__}.{home}"), name)
-    globals()[name] = value  # later look-ups skip this function
-    return value
+__getattr__ = lazy_getattr(__name__, _HOMES, globals())

@@ -9,8 +9,9 @@ a script's ``helpdesk-tui list --json`` import markdown-it and rich (~25 ms) it 
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from helpdesk_tui.lazy_names import lazy_getattr
 
 if TYPE_CHECKING:
     from helpdesk_tui.content.body import body_pieces, render_body
@@ -48,10 +49,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f"{__name__}.{home}"), name)
-    globals()[name] = value  # later look-ups skip this function
-    return value
+__getattr__ = lazy_getattr(__name__, _HOMES, globals())
