@@ -104,7 +104,7 @@ def test_a_first_page_of_a_common_word_walks_and_of_a_rare_word_collects(conn, m
 MORE_FILTERS = ["!!!", '"', "refund\u202e", "<b>refund</b>", "a OR b", "NEAR(refund", "pass*word", "סיסמה",
                 "status:closed refund", "assignee:none the", "status:open,pending the", "tag:billing the",
                 "tag:billing,refund the", "tag:billing -tag:refund the", "-tag:billing the",
-                "priority:urgent 返金", "customer:johnson the", "group:billing the"]
+                "priority:urgent 返金", "customer:johnson the", "group:billing the", "tag:billing status:closed the"]
 
 
 @pytest.mark.parametrize("walk_the_clauses", [None, True, False])
@@ -167,3 +167,22 @@ def test_each_text_form_reads_messages_through_the_index_meant_for_it(conn):
     whole = inbox_text.whole_list_sql(conn, inbox.InboxQuery(filter=parse_filter("the", me="you")))
     assert whole is not None
     assert "COVERING INDEX ix_tickets_sla_key_of (id=? AND sla_key<?)" in plan(*whole)
+
+
+@pytest.mark.parametrize("walk_the_clauses", [True, False])
+def test_a_view_s_time_window_keeps_the_old_list_too(conn, monkeypatch, walk_the_clauses):
+    monkeypatch.setattr(inbox_text, "_matches_at_least", lambda *a, w=walk_the_clauses: w)
+    clocked = [r[0] for r in conn.execute("SELECT sla_key FROM tickets WHERE sla_due_at IS NOT NULL ORDER BY 1")]
+    updated = conn.execute("SELECT max(updated_at) FROM tickets").fetchone()[0]
+    windows = [{"due_before": clocked[len(clocked) // 2]}, {"updated_since": updated - 30 * 86400}]
+    sizes = []
+    for window in windows:
+        for text in ["the", "status:open the", "tag:billing the", "tag:billing status:open the", "refund"]:
+            query = replace(inbox.InboxQuery(filter=parse_filter(text, me="you")), **window)
+            where, params = inbox.where_clause(replace(query, filter=replace(query.filter, text="")))
+            expr = match_query(query.filter.text)
+            old = [r[0] for r in conn.execute(
+                f"SELECT t.id FROM tickets t WHERE {where} AND {_OLD} ORDER BY t.sla_key, t.id", [*params, expr, expr])]
+            assert list(inbox.ordered_ids(conn, query)) == old, (text, window)
+            sizes.append(len(old))
+    assert sum(map(bool, sizes)) >= len(sizes) - 2, sizes
