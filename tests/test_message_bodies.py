@@ -8,9 +8,13 @@ enough; the upgrade packs an old cache's bodies (also with two processes startin
 from __future__ import annotations
 
 import random
+import shutil
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
 
 from tests.old_schema import build_before, upgrade_in_two_processes_at_once
 
@@ -19,7 +23,8 @@ from helpdesk_tui.domain.vocab import MessageKind, Priority, Status
 from helpdesk_tui.store import message_bodies, search, tickets, writer
 from helpdesk_tui.store.db import open_database, transaction
 from helpdesk_tui.store.export import export_cache
-from helpdesk_tui.store.schema import MIGRATIONS
+from helpdesk_tui.store.failures import explain
+from helpdesk_tui.store.schema import MIGRATIONS, migrate
 
 START = datetime(2026, 10, 1, tzinfo=UTC)
 GREETINGS = ("Hello,", "Hallo,", "Bonjour,", "こんにちは。", "Dear support team,")
@@ -162,4 +167,38 @@ def test_two_processes_upgrading_the_old_cache_at_once_pack_it_once(tmp_path: Pa
     upgrade_in_two_processes_at_once(path)
     conn = open_database(path)
     assert conn.execute("SELECT count(*) FROM message_dictionaries").fetchone()[0] == 1
+    assert [r[0] for r in conn.execute("SELECT message_body(body) FROM messages ORDER BY id")] == bodies
+
+
+def test_an_upgrade_that_fills_the_disk_leaves_the_old_cache_and_says_so(tmp_path: Path):
+    """SQLITE_FULL during the packing step (a page limit stands in for a full disk): the step is
+    one transaction, so the cache keeps its version and its text bodies, and the error is the
+    disk-full sentence."""
+    bodies = _bodies(7, 3000)
+    path = tmp_path / "old.sqlite"
+    _old_cache(path, bodies)
+    conn = sqlite3.connect(path, isolation_level=None)
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    conn.execute(f"PRAGMA max_page_count = {pages}")  # no room for the dictionary's pages
+    with pytest.raises(sqlite3.OperationalError) as failed:
+        migrate(conn)
+    assert "is full" in explain(failed.value, path)
+    conn.close()
+    check = sqlite3.connect(path)
+    assert check.execute("PRAGMA user_version").fetchone()[0] == version
+    assert _stored(check) == {"text": 3000}
+
+
+def test_without_room_for_the_copy_the_upgrade_packs_but_keeps_the_file_size(tmp_path: Path, monkeypatch):
+    """VACUUM needs about twice the cache free: without it the rows are packed all the same and
+    the freed space stays inside the file (no error, nothing half done)."""
+    bodies = _bodies(8, 3000)
+    path = tmp_path / "old.sqlite"
+    _old_cache(path, bodies)
+    before = sqlite3.connect(path).execute("PRAGMA page_count").fetchone()[0]
+    monkeypatch.setattr(shutil, "disk_usage", lambda _path: SimpleNamespace(total=10**9, used=10**9 - 1000, free=1000))
+    conn = open_database(path)
+    assert conn.execute("PRAGMA page_count").fetchone()[0] >= before
+    assert _stored(conn).get("blob", 0) > 2900
     assert [r[0] for r in conn.execute("SELECT message_body(body) FROM messages ORDER BY id")] == bodies
