@@ -81,7 +81,7 @@ def run(label: str, path: Path, suggest_texts: list[str]) -> None:
 def ticket_texts(path: Path, n: int = 40) -> list[str]:
     conn = open_database(path)
     rows = conn.execute(
-        "SELECT t.subject || char(10) || substr(m.body, 1, 2000) FROM tickets t JOIN messages m "
+        "SELECT t.subject || char(10) || substr(message_body(m.body), 1, 2000) FROM tickets t JOIN messages m "
         "ON m.ticket_id = t.id AND m.kind = 'customer' WHERE t.id % 97 = 0 LIMIT ?", (n,)).fetchall()
     conn.close()
     return [r[0] for r in rows]

@@ -22,6 +22,7 @@ import re
 import shutil
 import sqlite3
 import time
+import zlib
 from dataclasses import asdict, dataclass
 from email.utils import formatdate
 from pathlib import Path
@@ -36,6 +37,24 @@ _PLAIN = re.compile(r"[\x21-\x7e](?:[\x20-\x7e]{0,898}[\x21-\x7e])?\Z")
 # A body goes as 8bit when every line is short and it has no CR or NUL; else base64, which
 # gives back the exact text whatever it holds.
 _UNSAFE_8BIT = re.compile(r"[\r\x00]|[^\n]{990}")
+
+
+def _read_packed_bodies(conn: sqlite3.Connection) -> None:
+    """``message_body(body)`` for a plain connection: a body stored as a BLOB is a 4-byte
+    dictionary id (``message_dictionaries``) and a raw deflate stream against that dictionary
+    (the format ``helpdesk_tui/store/message_bodies.py`` writes; the app is not imported here)."""
+    dictionaries: dict[int, bytes] = {}
+
+    def body(value: str | bytes | None) -> str | None:
+        if not isinstance(value, bytes):
+            return value
+        key = int.from_bytes(value[:4], "big")
+        if key not in dictionaries:
+            dictionaries[key] = conn.execute("SELECT zdict FROM message_dictionaries WHERE id = ?", (key,)).fetchone()[0]
+        d = zlib.decompressobj(-15, dictionaries[key])
+        return (d.decompress(value[4:]) + d.flush()).decode()
+
+    conn.create_function("message_body", 1, body, deterministic=True)
 
 
 @dataclass
@@ -138,6 +157,7 @@ def export_maildir(db: Path, maildir: Path, *, stamp: Path | None = None, progre
     started = time.perf_counter()
     stamp_file = stamp or maildir.parent / f"{maildir.name}.{STAMP}"
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    _read_packed_bodies(conn)
     try:
         identity = fingerprint(conn)
         record = json.loads(stamp_file.read_text()) if stamp_file.exists() else None
@@ -159,7 +179,7 @@ def export_maildir(db: Path, maildir: Path, *, stamp: Path | None = None, progre
         references: list[str] = []
         subject_header = ""
         rows = conn.execute(
-            "SELECT m.id, m.ticket_id, m.kind, m.author, m.body, m.created_at, t.number, t.subject "
+            "SELECT m.id, m.ticket_id, m.kind, m.author, message_body(m.body), m.created_at, t.number, t.subject "
             "FROM messages m JOIN tickets t ON t.id = m.ticket_id WHERE t.deleted_at IS NULL "
             "ORDER BY m.ticket_id, m.created_at, m.id")
         for mid, tid, kind, author, body, created_at, number, subject in rows:

@@ -22,6 +22,8 @@ import sqlite3
 import time
 from pathlib import Path
 
+from helpdesk_tui.store import message_bodies
+
 from tests.cache_crowd import ROOT, Crowd, FdWatch, links, private_env
 from tests.pty_app import PtyApp
 
@@ -312,6 +314,7 @@ def check(workload: Workload, crowd: Crowd | None) -> list[str]:
     if workload.watch.deleted:
         problems.append(f"the app held deleted cache files: {sorted(set(workload.watch.deleted))}")
     conn = sqlite3.connect(workload.db, timeout=10)
+    message_bodies.register(conn)  # bodies may be stored packed
     try:
         verdict = [r[0] for r in conn.execute("PRAGMA integrity_check")]
         if verdict != ["ok"]:
@@ -346,7 +349,7 @@ def check(workload: Workload, crowd: Crowd | None) -> list[str]:
         if crowd is not None:
             problems += crowd.id_clashes
             for message_id, token in crowd.ids.items():
-                row = conn.execute("SELECT body FROM messages WHERE id = ?", (message_id,)).fetchone()
+                row = conn.execute("SELECT message_body(body) FROM messages WHERE id = ?", (message_id,)).fetchone()
                 if row is None or token not in row[0]:
                     problems.append(f"message {message_id} held {token} during the run, at the end "
                                     f"{(row[0][:60] if row else 'nothing')!r}")

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from helpdesk_tui.domain.vocab import MessageKind
-from helpdesk_tui.store import writer
+from helpdesk_tui.store import message_bodies, writer
 from helpdesk_tui.store.db import open_database, transaction
 
 from tests.factories import Builder
@@ -177,8 +177,9 @@ def demo_cache(path: Path, tickets: int = 50) -> Path:
 def test_the_demo_workspace_exports_one_file_per_message_and_one_thread_per_ticket(tmp_path):
     db = demo_cache(tmp_path / "demo.sqlite")
     conn = sqlite3.connect(db)
+    message_bodies.register(conn)  # the demo's bodies are stored packed
     count, tickets = conn.execute("SELECT count(*), count(DISTINCT ticket_id) FROM messages").fetchone()
-    bodies = dict(conn.execute("SELECT id, body FROM messages"))
+    bodies = dict(conn.execute("SELECT id, message_body(body) FROM messages"))
     conn.close()
     messages = parse_all(export_maildir(db, tmp_path / "mail" / "helpdesk").maildir)
     assert len(messages) == count

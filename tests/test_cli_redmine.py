@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from helpdesk_tui.store import message_bodies
 from helpdesk_tui.sync.testing import hostile
 from helpdesk_tui.sync.testing.fault_proxy import PASS, FaultProxy, drop_after_upstream
 from tests.server_redmine import RedmineServer, redmine_server  # noqa: F401
@@ -58,8 +59,9 @@ class Cli:
 def cached(db: Path, remote_id: str) -> tuple[int, list[tuple[str, str]]]:
     """The ticket's number and its messages (kind, body) as the CLI's cache holds them."""
     with sqlite3.connect(db) as conn:
+        message_bodies.register(conn)  # bodies may be stored packed
         ticket_id, number = conn.execute("SELECT id, number FROM tickets WHERE remote_id = ?", (remote_id,)).fetchone()
-        rows = conn.execute("SELECT kind, body FROM messages WHERE ticket_id = ? ORDER BY created_at, id",
+        rows = conn.execute("SELECT kind, message_body(body) FROM messages WHERE ticket_id = ? ORDER BY created_at, id",
                             (ticket_id,)).fetchall()
     return number, [(kind, body.strip()) for kind, body in rows if kind != "system"]
 

@@ -69,7 +69,7 @@ def feedback_marks(cache) -> list[tuple]:
 
 def first_customer_line(cache, tid: int) -> str:
     """The first line of the customer's first message, read straight from the table."""
-    [(body,)] = sql(cache, "SELECT body FROM messages WHERE ticket_id = ? AND kind = 'customer'"
+    [(body,)] = sql(cache, "SELECT message_body(body) FROM messages WHERE ticket_id = ? AND kind = 'customer'"
                            " ORDER BY created_at, id LIMIT 1", tid)
     return body.strip().splitlines()[0].rstrip()
 

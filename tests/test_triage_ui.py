@@ -82,7 +82,7 @@ def waiting(app) -> int:
 def first_customer_line(app, number: int) -> str:
     """The first line of the customer's first message on ticket ``number``, straight from the table."""
     with app.cache.connection() as conn:
-        (body,) = conn.execute("SELECT m.body FROM messages m JOIN tickets t ON t.id = m.ticket_id"
+        (body,) = conn.execute("SELECT message_body(m.body) FROM messages m JOIN tickets t ON t.id = m.ticket_id"
                                " WHERE t.number = ? AND m.kind = 'customer' ORDER BY m.created_at, m.id LIMIT 1",
                                (number,)).fetchone()
     return body.strip().splitlines()[0].rstrip()

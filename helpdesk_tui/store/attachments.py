@@ -117,7 +117,7 @@ def find_attachment(conn: sqlite3.Connection, attachment_id: str, folder: Path) 
     if parsed is None:
         return None
     message_id, n = parsed
-    row = conn.execute(f"SELECT {rows.MESSAGE_COLUMNS}, (SELECT o.state FROM outbox o WHERE o.message_id = m.id "
+    row = conn.execute(f"SELECT {rows.MESSAGE_SELECT}, (SELECT o.state FROM outbox o WHERE o.message_id = m.id "
                        "LIMIT 1) FROM messages m WHERE m.id = ?", (message_id,)).fetchone()
     if row is None:
         return None

@@ -66,7 +66,7 @@ def _escalations(conn: sqlite3.Connection, rotation_id: int | None, since: datet
         ("ta.at >= ? AND ta.at <= ?", [to_epoch(since), to_epoch(until)])
     # The escalation note is an internal note the triage screen queued; the log points at it.
     rows = conn.execute(
-        "SELECT t.number, t.subject, ta.at, ta.agent, ta.detail, t.status, t.assignee, m.body "
+        "SELECT t.number, t.subject, ta.at, ta.agent, ta.detail, t.status, t.assignee, message_body(m.body) "
         "FROM triage_actions ta JOIN tickets t ON t.id = ta.ticket_id "
         "LEFT JOIN messages m ON m.id = CASE WHEN json_valid(ta.detail) THEN json_extract(ta.detail, '$.message') END "
         f"WHERE {where} AND ta.action = 'escalate' AND ta.undone_at IS NULL ORDER BY ta.at, ta.id", params)
@@ -88,7 +88,7 @@ def _waiting(conn: sqlite3.Connection, agent: str) -> dict[str, tuple[int, int]]
 def _notes(conn: sqlite3.Connection, agent: str, since: datetime, until: datetime) -> tuple[list[InternalNote], int]:
     """The agent's latest internal notes in the window (oldest first) and how many there were."""
     rows = conn.execute(
-        "SELECT t.number, t.subject, m.created_at, m.body FROM tickets t "
+        "SELECT t.number, t.subject, m.created_at, message_body(m.body) FROM tickets t "
         "JOIN messages m ON m.ticket_id = t.id AND m.created_at >= :since AND m.created_at <= :until "
         "WHERE t.updated_at >= :since AND m.kind = 'internal_note' AND m.author = :agent "
         "ORDER BY m.created_at DESC, m.id DESC",

@@ -14,7 +14,7 @@ from helpdesk_tui.store.timeconv import from_epoch, from_epoch_not_null, to_epoc
 
 _SQL = """
 SELECT f.id, t.number, t.subject, t.tags, coalesce(c.name, ''), coalesce(o.name, ''),
-       m.created_at, coalesce(m.body, ''), coalesce(m.body_format, 'text'), f.note, f.author, f.marked_at
+       m.created_at, coalesce(message_body(m.body), ''), coalesce(m.body_format, 'text'), f.note, f.author, f.marked_at
 FROM feedback_marks f
 JOIN tickets t ON t.id = f.ticket_id
 LEFT JOIN customers c ON c.id = t.requester_id

@@ -71,7 +71,7 @@ def search_past_replies(conn: sqlite3.Connection, query: str, *, limit: int = 10
         return []
     terms = query_terms(query)
     rows = {r[0]: r[1:] for r in conn.execute(
-        "SELECT m.id, m.ticket_id, t.number, t.subject, m.body, m.body_format, m.created_at FROM messages m "
+        "SELECT m.id, m.ticket_id, t.number, t.subject, message_body(m.body), m.body_format, m.created_at FROM messages m "
         f"JOIN tickets t ON t.id = m.ticket_id WHERE m.id IN ({', '.join('?' * len(best))})", best)}
     hits: list[SearchHit] = []
     seen_tickets: set[int] = set()

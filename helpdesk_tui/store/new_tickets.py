@@ -137,7 +137,7 @@ def merge_into(conn: sqlite3.Connection, provisional: int, kept: int) -> None:
                                       "AND id IN (SELECT message_id FROM outbox WHERE action = ?)",
                                       (provisional, NEW_TICKET))]
     for mid in own:
-        body = conn.execute("SELECT body FROM messages WHERE id = ?", (mid,)).fetchone()[0]
+        body = conn.execute("SELECT message_body(body) FROM messages WHERE id = ?", (mid,)).fetchone()[0]
         conn.execute("INSERT INTO messages_fts (messages_fts, rowid, body) VALUES ('delete', ?, ?)",
                      (mid, index_text(body)))
         conn.execute("UPDATE outbox SET message_id = NULL WHERE message_id = ?", (mid,))

@@ -66,10 +66,20 @@ def ticket_from_row(r: sqlite3.Row | tuple) -> Ticket:
 
 
 MESSAGE_COLUMNS = "id, remote_id, ticket_id, kind, author, body, body_format, attachments, created_at"
+# The same columns as read back: a stored body may be packed (``store/message_bodies.py``).
+MESSAGE_SELECT = MESSAGE_COLUMNS.replace(" body,", " message_body(body),")
 
 
-def message_params(m: Message) -> tuple[Any, ...]:
-    return (m.id, m.remote_id, m.ticket_id, str(m.kind), m.author, m.body, m.body_format,
+def message_select(alias: str) -> str:
+    """``MESSAGE_SELECT`` with each column taken from the table named ``alias``."""
+    return ", ".join(f"message_body({alias}.body)" if c.strip() == "body" else f"{alias}.{c.strip()}"
+                     for c in MESSAGE_COLUMNS.split(","))
+
+
+def message_params(m: Message, stored_body: str | bytes | None = None) -> tuple[Any, ...]:
+    """The row of ``m``; ``stored_body`` is its body as stored, when packed."""
+    return (m.id, m.remote_id, m.ticket_id, str(m.kind), m.author, m.body if stored_body is None else stored_body,
+            m.body_format,
             json.dumps(list(m.attachments), ensure_ascii=False), to_epoch(m.created_at))
 
 

@@ -8,7 +8,10 @@ repositories in the same transaction as the row they index.
 
 from __future__ import annotations
 
+import os
 import sqlite3
+
+from helpdesk_tui.store import message_bodies
 
 _V1 = """
 CREATE TABLE organizations (
@@ -402,9 +405,35 @@ CREATE INDEX ix_messages_ticket_of ON messages(id, ticket_id);
 CREATE INDEX ix_tickets_sla_key_of ON tickets(id, sla_key);
 """
 
+# Message bodies packed with a dictionary trained on the cache's newest bodies
+# (``store/message_bodies.py``): 442 → ~190 MB of messages at a million demo tickets. The
+# functions it calls are added to the connection by ``migrate``. A cache with too few messages
+# to train on gets its dictionary later, from the writer. The rows are rewritten in place: the
+# pages they leave free stay in the file for later writes (VACUUM gives them back), and the
+# write needs about the table's size again in the -wal file; a full disk stops it with the
+# cache unchanged (the step is one transaction) and the disk-full sentence. The rows are packed
+# in 32 ranges of ids: SQLite keeps a copy of every page one statement changes (to undo that
+# statement alone), in memory here (temp_store), which for one UPDATE of every row was the whole
+# table: 504 MB resident at a million tickets.
+_PACK_PARTS = 32
+_PACK_IN_PARTS = "\n".join(
+    "UPDATE messages SET body = pack_message_body(body) WHERE typeof(body) = 'text'"
+    + ("" if part == 0 else f" AND id > (SELECT max(id) FROM messages) * {part} / {_PACK_PARTS}")
+    + ("" if part == _PACK_PARTS - 1 else f" AND id <= (SELECT max(id) FROM messages) * {part + 1} / {_PACK_PARTS}")
+    + ";" for part in range(_PACK_PARTS))
+_V14_MESSAGE_BODIES_PACKED = f"""
+{message_bodies.CREATE_TABLE};
+INSERT INTO message_dictionaries (id, zdict, created_at)
+    SELECT new_message_dictionary_id(), zdict, CAST(strftime('%s', 'now') AS INTEGER)
+    FROM (SELECT count(*) AS n, train_message_dictionary(body) AS zdict
+          FROM (SELECT body FROM messages ORDER BY id DESC LIMIT {message_bodies.SAMPLE}))
+    WHERE n >= {message_bodies.MIN_SAMPLE};
+{_PACK_IN_PARTS}
+"""
+
 MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9, _V10_INBOX_FILTER_INDEXES,
                                _V11_KPI_FLIPS_INDEX, _V12_KPI_COVERING_INDEXES,
-                               _V13_TEXT_FILTER_INDEXES)
+                               _V13_TEXT_FILTER_INDEXES, _V14_MESSAGE_BODIES_PACKED)
 
 
 def migrate(conn: sqlite3.Connection) -> int:
@@ -414,9 +443,11 @@ def migrate(conn: sqlite3.Connection) -> int:
     step takes the write lock first (BEGIN IMMEDIATE) and reads ``user_version`` again under
     it, so a step another process has just applied is never applied twice.
     """
+    message_bodies.register(conn)
     version = _user_version(conn)
     if version > len(MIGRATIONS):
         raise SchemaTooNew(version, len(MIGRATIONS))
+    packed_here = False
     while version < len(MIGRATIONS):
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -427,6 +458,8 @@ def migrate(conn: sqlite3.Connection) -> int:
                 # One statement at a time: executescript() would commit our transaction first.
                 for statement in _statements(MIGRATIONS[version]):
                     conn.execute(statement)
+                packed_here |= MIGRATIONS[version] is _V14_MESSAGE_BODIES_PACKED and conn.execute(
+                    "SELECT count(*) FROM message_dictionaries").fetchone()[0] > 0
                 version += 1
                 conn.execute(f"PRAGMA user_version = {version}")
             conn.execute("COMMIT")
@@ -437,7 +470,42 @@ def migrate(conn: sqlite3.Connection) -> int:
                 except sqlite3.Error:
                     pass  # the exception on its way up says what went wrong
             raise
+    if packed_here:
+        _give_back_space(conn)
     return len(MIGRATIONS)
+
+
+def _give_back_space(conn: sqlite3.Connection) -> None:
+    """VACUUM after the bodies were packed in place: shrunk rows leave their pages mostly empty,
+    and only new rows of the same id range could fill them again (at a million demo tickets the
+    file stays 1,687 MB with 263 MB unused in the messages' pages; VACUUM makes it 1,415 MB).
+
+    It rewrites the file through a temporary copy and the -wal file, so it needs free disk
+    about twice the cache's size: with less, or when it fails anyway (a full disk, another
+    program's lock), the cache is left as the migration made it (VACUUM is all or nothing),
+    correct and only bigger than it could be. The copy is made on disk, not in memory (the
+    connection keeps temporary tables in memory otherwise: 1.4 GB at a million tickets).
+    """
+    import shutil  # only an upgrade that packed bodies needs it
+
+    path = next((r[2] for r in conn.execute("PRAGMA database_list") if r[1] == "main"), "")
+    size = conn.execute("PRAGMA page_count").fetchone()[0] * conn.execute("PRAGMA page_size").fetchone()[0]
+    try:
+        if not path or shutil.disk_usage(os.path.dirname(path) or ".").free < 2 * size:
+            return
+        temp_store = conn.execute("PRAGMA temp_store").fetchone()[0]
+        conn.execute("PRAGMA temp_store=FILE")
+        try:
+            conn.execute("VACUUM")
+        finally:
+            conn.execute(f"PRAGMA temp_store={int(temp_store)}")
+    except (OSError, sqlite3.Error):
+        pass  # see above: the cache stays valid, and as large as before
+    finally:
+        try:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the -wal file holds a copy of the cache
+        except sqlite3.Error:
+            pass
 
 
 def _user_version(conn: sqlite3.Connection) -> int:

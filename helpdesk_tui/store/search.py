@@ -161,7 +161,7 @@ def _message_hits(conn, ranked) -> list[_Pending]:
         return []
     ids = [r[0] for r in ranked]
     info = {r[0]: r[1:] for r in conn.execute(
-        f"SELECT m.id, m.ticket_id, t.number, t.subject, m.body, m.body_format, m.created_at, m.kind FROM messages m "
+        f"SELECT m.id, m.ticket_id, t.number, t.subject, message_body(m.body), m.body_format, m.created_at, m.kind FROM messages m "
         f"JOIN tickets t ON t.id = m.ticket_id WHERE m.id IN ({_marks(ids)}) AND t.deleted_at IS NULL", ids)}
     out: list[_Pending] = []
     for rowid, score in ranked:

@@ -291,7 +291,7 @@ def apply_thread(conn, ticket_id: int, thread: list[RemoteMessage], synced: int)
     known = dict(conn.execute("SELECT remote_id, id FROM messages WHERE ticket_id = ? AND remote_id IS NOT NULL",
                               (ticket_id,)).fetchall())
     # Messages written here whose server id we never learnt: adopt them when they come back.
-    unclaimed = conn.execute("SELECT id, kind, body FROM messages WHERE ticket_id = ? AND remote_id IS NULL",
+    unclaimed = conn.execute("SELECT id, kind, message_body(body) FROM messages WHERE ticket_id = ? AND remote_id IS NULL",
                              (ticket_id,)).fetchall()
     opening = new_tickets.opening_messages(conn, ticket_id) if unclaimed else set()
     out = []
@@ -330,7 +330,7 @@ def bind_delivered(conn: sqlite3.Connection, ticket_id: int, message_id: int, re
         if conn.execute("SELECT 1 FROM outbox WHERE message_id = ?", (copy,)).fetchone() is not None:
             return False  # written here and queued: another item's message
     for copy in copies:
-        body = conn.execute("SELECT body FROM messages WHERE id = ?", (copy,)).fetchone()[0]
+        body = conn.execute("SELECT message_body(body) FROM messages WHERE id = ?", (copy,)).fetchone()[0]
         conn.execute("INSERT INTO messages_fts (messages_fts, rowid, body) VALUES ('delete', ?, ?)",
                      (copy, index_text(body)))
         conn.execute("UPDATE feedback_marks SET message_id = ? WHERE message_id = ?", (message_id, copy))

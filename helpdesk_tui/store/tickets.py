@@ -26,7 +26,7 @@ def find_ticket(conn: sqlite3.Connection, reference: str) -> Ticket | None:
 
 def thread(conn: sqlite3.Connection, ticket_id: int) -> list[Message]:
     """The messages in order; ones written here carry their outbox delivery state."""
-    columns = ", ".join(f"m.{c.strip()}" for c in rows.MESSAGE_COLUMNS.split(","))
+    columns = rows.message_select("m")
     cur = conn.execute(
         f"SELECT {columns}, o.state FROM messages m LEFT JOIN outbox o ON o.message_id = m.id "
         "WHERE m.ticket_id = ? ORDER BY m.created_at, m.id",
@@ -49,7 +49,7 @@ def timeline(conn: sqlite3.Connection, ticket_id: int) -> list[Event]:
 
 def message_body(conn: sqlite3.Connection, message_id: int) -> tuple[str, str] | None:
     """A message's body and its format ("markdown", "html", "text"): one is no use without the other."""
-    row = conn.execute("SELECT body, body_format FROM messages WHERE id = ?", (message_id,)).fetchone()
+    row = conn.execute("SELECT message_body(body), body_format FROM messages WHERE id = ?", (message_id,)).fetchone()
     return (row[0], row[1]) if row else None
 
 

@@ -323,7 +323,7 @@ def _restore_checkpoint(conn: sqlite3.Connection, ticket_id: int, change: list, 
 def _delete_message(conn: sqlite3.Connection, message_id: int) -> None:
     """A local message that never left: gone with its full-text entry (a contentless index
     forgets a row only when given the text it indexed)."""
-    row = conn.execute("SELECT body FROM messages WHERE id = ?", (message_id,)).fetchone()
+    row = conn.execute("SELECT message_body(body) FROM messages WHERE id = ?", (message_id,)).fetchone()
     if row is None:
         return
     conn.execute("INSERT INTO messages_fts (messages_fts, rowid, body) VALUES ('delete', ?, ?)",

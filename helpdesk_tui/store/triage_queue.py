@@ -75,6 +75,6 @@ def recent_groups(conn: sqlite3.Connection) -> list[str]:
 
 def first_customer_message(conn: sqlite3.Connection, ticket_id: int) -> Message | None:
     """What the customer wrote first (the preview): one row from ``ix_messages_ticket``."""
-    row = conn.execute(f"SELECT {rows.MESSAGE_COLUMNS} FROM messages WHERE ticket_id = ? AND kind = ? "
+    row = conn.execute(f"SELECT {rows.MESSAGE_SELECT} FROM messages WHERE ticket_id = ? AND kind = ? "
                        "ORDER BY created_at, id LIMIT 1", (ticket_id, str(MessageKind.CUSTOMER))).fetchone()
     return rows.message_from_row(row) if row else None

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from helpdesk_tui.domain.models import (
     Article, Customer, CustomerNote, Event, Message, Organization, Ticket,
 )
-from helpdesk_tui.store import rows
+from helpdesk_tui.store import message_bodies, rows
 from helpdesk_tui.store.fts_text import index_text
 
 
@@ -121,17 +121,18 @@ def save_messages(conn: sqlite3.Connection, messages: list[Message], *, fresh: b
         for m in messages:
             if m.id is None:
                 continue
-            old = conn.execute("SELECT body FROM messages WHERE id = ?", (m.id,)).fetchone()
+            old = conn.execute("SELECT message_body(body) FROM messages WHERE id = ?", (m.id,)).fetchone()
             if old is not None:
                 conn.execute(
                     "INSERT INTO messages_fts (messages_fts, rowid, body) VALUES ('delete', ?, ?)",
                     (m.id, index_text(old[0])),
                 )
-    conn.executemany(_SQL["messages"], (rows.message_params(m) for m in messages if m.id is not None))
+    pack = message_bodies.packer(conn, [m.body for m in messages])
+    conn.executemany(_SQL["messages"], (rows.message_params(m, pack(m.body)) for m in messages if m.id is not None))
     cur = conn.cursor()
     for m in messages:
         if m.id is None:  # a local message not yet known to the server: SQLite picks its id
-            cur.execute(_SQL["messages"], rows.message_params(m))
+            cur.execute(_SQL["messages"], rows.message_params(m, pack(m.body)))
             m.id = cur.lastrowid
     conn.executemany(
         "INSERT INTO messages_fts (rowid, body) VALUES (?, ?)",
