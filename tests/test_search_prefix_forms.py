@@ -137,7 +137,7 @@ def test_html_bodies_are_always_rendered():
 def test_every_plain_body_of_the_demo_workspace_reads_as_its_rendering(demo_db):
     conn = open_database(demo_db)
     try:
-        bodies = conn.execute("SELECT body, body_format FROM messages").fetchall()
+        bodies = conn.execute("SELECT message_body(body), body_format FROM messages").fetchall()
         bodies += [(b, "markdown") for (b,) in conn.execute("SELECT body FROM kb_articles")]
     finally:
         conn.close()
