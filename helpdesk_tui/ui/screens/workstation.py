@@ -191,10 +191,9 @@ class WorkstationScreen(Screen[None]):
         self.query_one(TicketPane).border_title = "Ticket"
         inbox.focus()
         self.inbox_views.show(self.inbox_views.view)
-        # The panes are hidden at start (inbox only): the first ticket is read and laid out
-        # behind them after the first frame, which then needs neither its thread nor
-        # markdown-it (~15 ms to import). Before focus_sessions.resume below, as before.
-        self.call_after_refresh(self.panes.preview_first)
+        # In the first frame, not after it: opening the first ticket shows the ticket and
+        # customer panes beside the inbox, and the agent's first screen must be that layout.
+        self.panes.preview_first()
         for warning in self.view_warnings:  # a [views] key the workstation already uses
             self.notify(clean_line(warning), severity="warning", timeout=8, markup=False)
         if self.options.live:
