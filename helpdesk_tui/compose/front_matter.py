@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 
 from helpdesk_tui.compose.errors import TemplateError
-from helpdesk_tui.compose.sandbox import MAX_TEMPLATE_CHARS
+from helpdesk_tui.compose.limits import MAX_TEMPLATE_CHARS
 
 
 def unquote(value: str) -> str:

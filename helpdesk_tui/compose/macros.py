@@ -34,7 +34,6 @@ from pathlib import Path
 
 from helpdesk_tui.compose.errors import TemplateError
 from helpdesk_tui.compose.front_matter import read_header, slug
-from helpdesk_tui.compose.sandbox import compile_template
 from helpdesk_tui.compose.templates import user_files
 from helpdesk_tui.domain.checkpoint import CheckpointError, check_checkpoint_syntax
 from helpdesk_tui.domain.macros import DOWN, ME, UP, Kind, Macro, MacroAction
@@ -140,6 +139,8 @@ def parse_macro(text: str, source: str, *, id: str | None = None) -> Macro:
     body = "\n".join(body_lines)
     body_line = end + 1 + len(body) - len(body.lstrip("\n"))
     body = body.strip("\n")
+    from helpdesk_tui.compose.sandbox import compile_template  # Jinja: when a macro is read
+
     for part, first_line in ((body, body_line), (note, note_line)):
         if part.strip():
             try:

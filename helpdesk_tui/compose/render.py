@@ -14,7 +14,6 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from helpdesk_tui.compose.errors import TemplateError
-from helpdesk_tui.compose.sandbox import compile_template, run
 from helpdesk_tui.compose.templates import BUILTIN, Template
 from helpdesk_tui.content import clean_line
 from helpdesk_tui.domain.checkpoint import CheckpointError, format_checkpoint_for_customer, parse_checkpoint
@@ -110,6 +109,8 @@ def render_template(body: str, context: Mapping[str, Any]) -> RenderResult:
     Raises ``TemplateError`` (one sentence, with the line) for syntax errors, anything the
     sandbox refuses, and output that would pass the size caps.
     """
+    from helpdesk_tui.compose.sandbox import compile_template, run  # Jinja: on the first render
+
     template = compile_template(body)
     text, unresolved = run(template, _plain(dict(context), "context"))
     return RenderResult(text, unresolved)

@@ -39,8 +39,8 @@ from jinja2.utils import missing
 
 from helpdesk_tui.compose.errors import TemplateError
 from helpdesk_tui.compose.filters import FILTERS, TESTS, LimitError, bounded, check_binop, guard, join
+from helpdesk_tui.compose.limits import MAX_TEMPLATE_CHARS
 
-MAX_TEMPLATE_CHARS = 100_000
 MAX_OUTPUT_CHARS = 100_000
 
 _TEMPLATE_FILENAME = "<template>"

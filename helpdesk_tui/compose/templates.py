@@ -41,7 +41,7 @@ from typing import Protocol
 
 from helpdesk_tui.compose.errors import TemplateError
 from helpdesk_tui.compose.front_matter import read_header, slug
-from helpdesk_tui.compose.sandbox import MAX_TEMPLATE_CHARS, compile_template
+from helpdesk_tui.compose.limits import MAX_TEMPLATE_CHARS
 from helpdesk_tui.domain.checkpoint import CheckpointError, check_checkpoint_syntax
 from helpdesk_tui.domain.vocab import Status
 
@@ -121,6 +121,8 @@ def parse_template(text: str, source: str, *, id: str | None = None) -> Template
     if not body.strip():
         raise TemplateError("the template has no text after its header", line=end, where=where)
     body_line = end + 1 + leading
+    from helpdesk_tui.compose.sandbox import compile_template  # Jinja: when a template is read
+
     try:
         compile_template(body)
     except TemplateError as exc:
@@ -163,6 +165,8 @@ def synced_template(record: SyncedRecord) -> Template:
 def _sandbox_refusal(body: str) -> tuple[str, int | None] | None:
     """Why the sandbox refuses ``body`` (reason, line), or None. Remembered by text: an account
     may sync hundreds of macros, and the picker loads them all on every ctrl+t."""
+    from helpdesk_tui.compose.sandbox import compile_template  # Jinja: when a template is read
+
     try:
         compile_template(body)
     except TemplateError as exc:

@@ -13,15 +13,17 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
-from markdown_it import MarkdownIt
 from rich.text import Text
 
 from helpdesk_tui.content.file_names import display_name
-from helpdesk_tui.content.markdown import MARKDOWN_SIZE_LIMIT, render_markdown
 from helpdesk_tui.content.markdown_styles import MarkdownStyles
 from helpdesk_tui.content.sanitize import clean_line
 from helpdesk_tui.content.text import safe_block
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 PIECE_CHARS = 16_000  # source characters per piece: a few ms to render and to wrap
 # Markdown with no safe split point for this long is shown as plain text: a bracket flood
@@ -58,7 +60,12 @@ def body_pieces(
 ) -> Iterator[Text]:
     """Yield a body's display Text in pieces; each piece but the first starts a new line."""
     kind = (body_format or "").strip().lower()
-    if kind in ("markdown", "md", "text/markdown") and len(body) <= MARKDOWN_SIZE_LIMIT:
+    markdown = kind in ("markdown", "md", "text/markdown")
+    if markdown:
+        # Imported with the first markdown body, not with this module: markdown-it and its
+        # 70-odd modules (~15 ms) are not on the way to the workstation's first frame.
+        from helpdesk_tui.content.markdown import MARKDOWN_SIZE_LIMIT
+    if markdown and len(body) <= MARKDOWN_SIZE_LIMIT:
         if len(body) <= piece_chars:
             yield _markdown(body, parser, styles)
             return
@@ -87,6 +94,8 @@ def body_pieces(
 
 
 def _markdown(source: str, parser: MarkdownIt | None, styles: MarkdownStyles | None) -> Text:
+    from helpdesk_tui.content.markdown import render_markdown
+
     try:
         return render_markdown(source, parser, styles=styles)
     except Exception:  # a renderer bug must not hide the customer's message

@@ -22,16 +22,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from helpdesk_tui.demo.feedback import add_demo_feedback
-from helpdesk_tui.demo.ratings import add_demo_ratings
-from helpdesk_tui.store.bulk import load_workspace
 from helpdesk_tui.store.db import open_database, transaction
-from helpdesk_tui.store.install import (
-    install_database,
-    refuse_if_in_use,
-    remove_if_unused,
-)
-from helpdesk_tui.store.sla_refresh import STALE_KEY
 from helpdesk_tui.store.writer import get_meta, set_meta
 
 GENERATED_IDS_KEY = "demo_generated_ids"
@@ -61,7 +52,13 @@ def ensure_demo_workspace(path: Path, *, seed: int, tickets: int, now: datetime,
 
 def _build(path: Path, *, seed: int, tickets: int, now: datetime,
            progress: Callable[[int, int], None] | None) -> None:
+    # The builder's modules are imported here, not by every opening of the demo (the way to the
+    # app's first frame), which only checks that the workspace is there and shifts its clocks.
+    from helpdesk_tui.demo.feedback import add_demo_feedback
     from helpdesk_tui.demo.generate import DemoSpec, DemoWorkspace
+    from helpdesk_tui.demo.ratings import add_demo_ratings
+    from helpdesk_tui.store.bulk import load_workspace
+    from helpdesk_tui.store.install import install_database, refuse_if_in_use, remove_if_unused
 
     # Say at once, not after the build, that an open workspace cannot be replaced.
     refuse_if_in_use(path, _in_use(path))
@@ -146,6 +143,8 @@ def _shift_to(conn, now: datetime, tickets: int) -> None:
     delta = int(now.timestamp()) - generated
     if delta < 60 or tickets > SHIFT_LIMIT:
         return
+    from helpdesk_tui.store.sla_refresh import STALE_KEY  # the SLA refresh's modules: only when shifting
+
     ids = _generated_ids(conn)
     with transaction(conn):
         # Tickets the agent has worked on stay where they are (see the module's docstring).

@@ -18,7 +18,6 @@ from typing import Any, cast
 
 from helpdesk_tui.compose.errors import TemplateError
 from helpdesk_tui.compose.macros import MacroError, MacroLoadResult, load_macros, resolve_macro
-from helpdesk_tui.compose.sandbox import compile_template
 from helpdesk_tui.compose.templates import SyncedRecord, Template, load_templates, resolve_template
 from helpdesk_tui.config.paths import macros_beside
 from helpdesk_tui.content import clean_line
@@ -73,6 +72,8 @@ def _synced(cache: Cache, backend: Any | None, failed: list[tuple[str, str]]) ->
         source = f"{record.origin} {record.remote_id}"
         text = record.body.strip("\n")
         if text.strip():
+            from helpdesk_tui.compose.sandbox import compile_template  # Jinja: when a macro is read
+
             try:
                 compile_template(text)
             except TemplateError as exc:

@@ -20,9 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
-from typing import IO, Any, ClassVar
-
-import httpx
+from typing import IO, TYPE_CHECKING, Any, ClassVar
 
 from helpdesk_tui.config.account_options import Option
 # Who the signed-in agent is (``check`` learns it): the account's config stores it, so it lives there.
@@ -35,14 +33,20 @@ from helpdesk_tui.domain.remote import (
 )
 from helpdesk_tui.domain.macros import HelpdeskActions
 from helpdesk_tui.domain.vocab import MessageKind
-from helpdesk_tui.sync.auth import TokenAuth
 from helpdesk_tui.sync.commands import (
     KEEP, Attachment, Command, Keep, NewTicket, Note, Reply, Update, command_from,
 )
 from helpdesk_tui.sync.errors import NotSupported
-from helpdesk_tui.sync.http import HttpClient
 from helpdesk_tui.sync.parsing import MALFORMED, malformed_reason, read_each, record_label, same_text
 from helpdesk_tui.sync.status import MemoryStatus, SyncStatus
+
+if TYPE_CHECKING:
+    # httpx (and the client and auth built on it) costs ~60 ms to import: a workstation opening
+    # on the demo or on a cache, before any request, must not pay it (``make_client``/``auth``
+    # import them when a backend first builds its client).
+    import httpx
+
+    from helpdesk_tui.sync.http import HttpClient
 
 __all__ = [
     "KEEP", "MALFORMED", "AccountSettings", "Attachment", "AttachmentLimits", "Backend", "Capabilities", "ChangeFeed", "ChangePage",
@@ -152,6 +156,8 @@ class Backend(ABC):
     def make_client(cls, account: AccountSettings, **options: Any) -> HttpClient:
         """The HTTP client for ``account``: ``api_url`` and ``auth``; ``options`` go to ``HttpClient``
         (``policy``, ``transport``, ``sleep``…). Override the two hooks, or this, per helpdesk."""
+        from helpdesk_tui.sync.http import HttpClient
+
         headers = {"Accept": "application/json", **options.pop("headers", {})}
         return HttpClient(base_url=cls.api_url(account), auth=cls.auth(account), headers=headers, **options)
 
@@ -163,6 +169,8 @@ class Backend(ABC):
     @classmethod
     def auth(cls, account: AccountSettings) -> httpx.Auth:
         """How requests authenticate (``sync/auth.py``); the default is a bearer token."""
+        from helpdesk_tui.sync.auth import TokenAuth
+
         return TokenAuth(account.token)
 
     @abstractmethod

@@ -24,10 +24,7 @@ from helpdesk_tui.ui import account_switch, graphics_probe, startup
 from helpdesk_tui.ui.error_guard import ErrorGuard, dispatch_contained
 from helpdesk_tui.ui.keymap_check import keymap_warnings
 from helpdesk_tui.ui.options import AppOptions, utc_now
-from helpdesk_tui.ui.screens.dashboard import DashboardScreen
 from helpdesk_tui.ui.screens.help import HelpScreen, app_sections, binding_rows
-from helpdesk_tui.ui.screens.new_ticket import NewTicketScreen
-from helpdesk_tui.ui.screens.triage import TriageScreen
 from helpdesk_tui.ui.screens.workstation import WorkstationScreen
 from helpdesk_tui.ui.screens.workstation_bindings import APP_BINDINGS, WORKSTATION_BINDINGS
 from helpdesk_tui.ui.themes import APP_THEME_VARIABLE_DEFAULTS, load_themes
@@ -36,8 +33,6 @@ from helpdesk_tui.ui.widgets.customer_pane import HistoryList, NotesList
 from helpdesk_tui.ui.widgets.inbox_list import InboxList
 from helpdesk_tui.ui.widgets.kb_sidebar import KbResults
 from helpdesk_tui.ui.widgets.thread_view import ThreadView
-from helpdesk_tui.ui.screens.attachment_viewer import AttachmentScreen
-from helpdesk_tui.ui.screens.save_attachment import SaveAttachmentScreen
 
 __all__ = ["AppOptions", "HelpdeskApp", "utc_now"]
 
@@ -134,7 +129,11 @@ class HelpdeskApp(App[None]):
         for name, sentence in self._theme_failures:
             self.notify(clean_line(f"Theme file {name} was not loaded: {sentence}"), severity="warning",
                         timeout=8, markup=False)
-        for warning in (*self.settings.warnings, *keymap_warnings(self.settings.keymap, self.help_sections())):
+        keymap = self.settings.keymap
+        # Only a [keymap] is checked against the help's sections: building them imports every
+        # screen, which the way to the first frame does not (see startup.py).
+        keymap_said = keymap_warnings(keymap, self.help_sections()) if keymap else []
+        for warning in (*self.settings.warnings, *keymap_said):
             self.notify(clean_line(warning), severity="warning", timeout=8, markup=False)
         # The objects alive after start-up (widgets, caches, modules) live as long as the app:
         # taking them out of the collector's view keeps full collections short (35 ms → 4 ms
@@ -169,6 +168,8 @@ class HelpdeskApp(App[None]):
         self.workstation.action_focus_session()
 
     def action_dashboard(self) -> None:
+        from helpdesk_tui.ui.screens.dashboard import DashboardScreen  # off the first frame's path
+
         if isinstance(self.screen, DashboardScreen):
             return
         self.push_screen(DashboardScreen(self.cache, self.now, self.tz))
@@ -189,6 +190,13 @@ class HelpdeskApp(App[None]):
 
     # ----- help and the command palette
     def help_sections(self) -> list[tuple[str, list[Any]]]:
+        # Screens the agent may never open are imported here, not on the way to the first frame.
+        from helpdesk_tui.ui.screens.attachment_viewer import AttachmentScreen
+        from helpdesk_tui.ui.screens.dashboard import DashboardScreen
+        from helpdesk_tui.ui.screens.new_ticket import NewTicketScreen
+        from helpdesk_tui.ui.screens.save_attachment import SaveAttachmentScreen
+        from helpdesk_tui.ui.screens.triage import TriageScreen
+
         return [*app_sections(WORKSTATION_BINDINGS), ("Inbox", InboxList.BINDINGS),
                 ("Thread", ThreadView.BINDINGS), ("Reply composer", Composer.BINDINGS),
                 ("Knowledge base", KbResults.BINDINGS), ("Customer notes", NotesList.BINDINGS),

@@ -17,8 +17,13 @@ answer then reached Textual as keys (the cursor moved a row) on a start with no 
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from types import ModuleType
+from typing import Any
 
 _asked = False
 _drawing = "halfcell"  # what ask() found: "sixel", "tgp" (Kitty graphics) or "halfcell"
@@ -74,36 +79,69 @@ def _kitty() -> bool:
     return os.environ.get("TERM") == "xterm-kitty" or "KITTY_WINDOW_ID" in os.environ
 
 
+@contextmanager
+def _no_terminal() -> Iterator[None]:
+    """stdout is not a terminal meanwhile: textual-image, imported or asked now, asks nothing."""
+    stdout = sys.__stdout__
+    sys.__stdout__ = _NoTerminal()  # type: ignore[assignment,misc]
+    try:
+        yield
+    finally:
+        sys.__stdout__ = stdout  # type: ignore[misc]
+
+
+def import_quietly(module: str) -> ModuleType:
+    """Import a textual-image module without its import asking the terminal anything (the
+    package asks at import, and once Textual reads the input the answers would arrive as keys)."""
+    with _no_terminal():
+        return importlib.import_module(module)
+
+
+def _sixel_answered(capture: Callable[..., Any], errors: tuple[type[BaseException], ...]) -> bool:
+    """Device attributes (``ESC [ c``): a terminal that draws Sixel lists 4 among them."""
+    stdout = sys.__stdout__
+    if stdout is None:
+        return False
+    try:
+        with capture("\x1b[?", "c", 0.1) as response:
+            stdout.write("\x1b[c")
+            stdout.flush()
+    except errors:
+        return False
+    return "4" in response.sequence[len("\x1b[?"):-len("c")].split(";")
+
+
 def ask() -> None:
     """Ask once (a few ms on a terminal that answers); call before Textual reads input.
 
     With keys already typed, nothing is asked (they go to Textual untouched) and pictures
     are drawn with half-blocks, which every colour terminal shows.
+
+    Only textual-image's terminal module is imported here (standard library only): its
+    renderables bring Pillow (~14 ms), which the way to the first frame does not need; the
+    attachment viewer imports them with ``import_quietly`` when a picture is first shown.
     """
     global _asked, _drawing
     if _asked:
         return
     _asked = True
     stdout = sys.__stdout__
-    sys.__stdout__ = _NoTerminal()  # type: ignore[assignment,misc]
     try:
-        # At import textual-image asks for itself; seeing no terminal it asks nothing.
-        import textual_image.renderable  # noqa: F401
-        from textual_image._terminal import get_cell_size
-        from textual_image.renderable import sixel, tgp
+        from textual_image._terminal import TerminalError, capture_terminal_response, get_cell_size
 
         if stdout is None or not stdout.isatty() or typed_ahead():
-            get_cell_size()  # kept (a default): textual_image.widget reads the kept value
+            with _no_terminal():
+                get_cell_size()  # kept (a default): textual_image.widget reads the kept value
             return
     except Exception:  # noqa: BLE001 - the viewer's own import says what is wrong, when it opens
         return
-    finally:
-        sys.__stdout__ = stdout  # type: ignore[misc]
     try:
-        if sixel.query_terminal_support():
+        if _sixel_answered(capture_terminal_response, (TerminalError, TimeoutError)):
             _drawing = "sixel"
-        elif _kitty() and tgp.query_terminal_support():
-            _drawing = "tgp"
+        elif _kitty():
+            tgp = import_quietly("textual_image.renderable.tgp")
+            if tgp.query_terminal_support():
+                _drawing = "tgp"
         get_cell_size()  # asked once and kept: textual_image.widget reads the kept answer
     except Exception:  # noqa: BLE001 - no answer: half-blocks
         pass

@@ -9,17 +9,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from helpdesk_tui.compose.templates import Template
 from helpdesk_tui.errors import UserError
 from helpdesk_tui.services import new_ticket as opening
 from helpdesk_tui.ui.attaching import describe
-from helpdesk_tui.ui.screens.new_ticket import NewTicketForm, NewTicketScreen
 
 if TYPE_CHECKING:  # the screen these handlers work on (it imports this module)
+    from helpdesk_tui.compose.templates import Template
+    from helpdesk_tui.ui.screens.new_ticket import NewTicketForm
     from helpdesk_tui.ui.screens.workstation import WorkstationScreen
 
 
 def open_new_ticket(screen: WorkstationScreen) -> None:
+    # The form (and the template engine it brings) is imported on N, not on the way to the
+    # first frame; startup.warm_up imports it in the background soon after that frame.
+    from helpdesk_tui.ui.screens.new_ticket import NewTicketScreen
+
     queued: dict[str, int] = {}
 
     def submit(form: NewTicketForm) -> str | None:

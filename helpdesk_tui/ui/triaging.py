@@ -14,18 +14,20 @@ from typing import Any
 
 from helpdesk_tui.ui.options import AppOptions
 from helpdesk_tui.services.triage import open_desk
-from helpdesk_tui.ui.screens.triage import TriageLinks, TriageScreen
 from typing import TYPE_CHECKING
 
 from helpdesk_tui.ui.widgets.inbox_list import InboxList
 
 if TYPE_CHECKING:  # the screen these handlers work on (it imports this module)
+    from helpdesk_tui.ui.screens.triage import TriageLinks, TriageScreen
     from helpdesk_tui.ui.screens.workstation import WorkstationScreen
 
 
 def triage_screen(options: AppOptions, *, me: str, now: Callable[[], datetime], links: TriageLinks,
                   new_rotation: bool = False) -> TriageScreen:
     """The triage screen on this agent's rotation (a new one with ``new_rotation``)."""
+    from helpdesk_tui.ui.screens.triage import TriageScreen  # off the first frame's path (startup.py)
+
     settings = options.settings
     desk = open_desk(options.cache, settings, options.backend, now(), agent=me, new_rotation=new_rotation)
     return TriageScreen(desk, links, now=now, experts=settings.triage.experts, groups=settings.triage.groups)
@@ -37,6 +39,8 @@ def helpdesk_label(backend: Any | None) -> str:
 
 def open_triage(screen: WorkstationScreen, *, new_rotation: bool = False) -> None:
     """The triage screen over the workstation (once: not over itself)."""
+    from helpdesk_tui.ui.screens.triage import TriageLinks, TriageScreen  # off the first frame's path
+
     if isinstance(screen.app.screen, TriageScreen):
         return
     options = screen.options

@@ -50,10 +50,11 @@ def image_drawing() -> tuple[Any, bool]:
     Without a terminal to ask (tests, a pipe) or without an answer, half-blocks: they show the
     picture everywhere colours are.
     """
-    from textual_image.widget import HalfcellImage, SixelImage, TGPImage
+    images = graphics_probe.import_quietly("textual_image.widget")  # asks the terminal nothing
 
-    widget: Any = {"sixel": SixelImage, "tgp": TGPImage}.get(graphics_probe.drawing(), HalfcellImage)
-    return widget, widget is HalfcellImage
+    widget: Any = {"sixel": images.SixelImage, "tgp": images.TGPImage}.get(graphics_probe.drawing(),
+                                                                         images.HalfcellImage)
+    return widget, widget is images.HalfcellImage
 
 
 Progress = Callable[[int, int], None]

@@ -16,7 +16,6 @@ from textual.strip import Strip
 from textual.timer import Timer
 from textual.widgets import Label, Static, TextArea
 
-from helpdesk_tui.content import render_markdown
 from helpdesk_tui.domain.models import Draft
 from helpdesk_tui.domain.vocab import MessageKind
 from helpdesk_tui.ui.error_guard import dispatch_contained
@@ -288,6 +287,8 @@ class Composer(Vertical):
     def action_preview(self) -> None:
         showing = not self.has_class("-preview")
         if showing:
+            from helpdesk_tui.content import render_markdown  # markdown-it: not on the first frame's path
+
             self.query_one("#composer-preview-text", Static).update(render_markdown(self.text))
         self.set_class(showing, "-preview")
         if not showing and self.active:

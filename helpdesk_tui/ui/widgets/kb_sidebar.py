@@ -14,7 +14,7 @@ from textual.message import Message
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from helpdesk_tui.content import body_pieces, clean_line, clean_text, html_to_text, render_markdown
+from helpdesk_tui.content import body_pieces, clean_line, clean_text, html_to_text
 from helpdesk_tui.domain.models import Article
 from helpdesk_tui.services.types import SearchHit
 from helpdesk_tui.ui.worker_errors import report_failed_worker
@@ -223,6 +223,8 @@ class KbSidebar(Vertical):
 
     def _preview(self, hit: SearchHit) -> None:
         if hit.kind == "article" and hit.article_id is not None:
+            from helpdesk_tui.content import render_markdown  # markdown-it: not on the first frame's path
+
             article = self._article(hit.article_id)
             text = render_markdown(f"# {article.title}\n\n{article.body}") if article else Text()
         else:
