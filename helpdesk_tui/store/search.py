@@ -177,15 +177,16 @@ def readable(body: str, body_format: str, terms: list[str]) -> str:
 
     Only a window of a long body is rendered: a snippet is one line.
     """
-    # Imported here: markdown-it and rich (~25 ms) are for snippets, not for every importer of the cache.
-    from helpdesk_tui.content.body import render_body
+    # Imported here: markdown-it (~15 ms) is for snippets, not for every importer of the cache; the
+    # text alone (plain_body) needs no rich.
+    from helpdesk_tui.content.body import plain_body
 
     if len(body) > SNIPPET_SOURCE:
         folded = body.casefold() if len(body) < 1_000_000 else body[:1_000_000].casefold()
         found = [p for p in (folded.find(t.casefold()) for t in terms if t) if p >= 0]
         start = max(0, min(found, default=0) - SNIPPET_SOURCE // 2)
         body = body[start : start + SNIPPET_SOURCE]
-    return _RULES.sub(" ", render_body(body, body_format).plain)
+    return _RULES.sub(" ", plain_body(body, body_format))
 
 
 def make_snippet(text: str, terms: list[str], *, before: int = 40, width: int = 140,
