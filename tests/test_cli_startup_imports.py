@@ -149,3 +149,13 @@ def test_with_debug_logging_is_imported_and_the_log_written(demo_home, tmp_path)
     log = tmp_path / "cli.log"
     _, modules = imported(demo_home, "--log", str(log), "list", "--limit", "2", "--json")
     assert "logging" in modules and "log started" in log.read_text(encoding="utf-8")
+
+
+def test_without_a_settings_file_no_toml_is_read(demo_home):
+    _, modules = imported(demo_home, "list", "--limit", "2", "--json")
+    assert "tomllib" not in modules
+    settings = demo_home / "config" / "config.toml"
+    settings.parent.mkdir(parents=True, exist_ok=True)
+    settings.write_text("[inbox]\n", encoding="utf-8")
+    _, modules = imported(demo_home, "list", "--limit", "2", "--json")
+    assert "tomllib" in modules  # the check can fail: a settings file is read
