@@ -140,3 +140,29 @@ def test_a_flood_of_unterminated_sequences_is_cleaned_in_linear_time():
     flood = "\x1b]" * 50_000 + "a" * 100_000
     assert clean_text(flood) == ""
     assert _per_call_seconds(clean_text, flood) < 0.2
+
+
+def test_the_short_text_class_is_the_same_set_of_characters_as_the_long_text_one():
+    """Short texts are scanned with a positive class (cheap to compile), long ones with its
+    "not outside" spelling (fast to scan): every code point must be treated alike by both."""
+    import re
+
+    from helpdesk_tui.content import sanitize
+
+    short, long_ = re.compile(sanitize._SHORT_WORK_CLASS), re.compile(sanitize._WORK_CLASS)
+    differing = [code for code in range(0x110000) if bool(short.match(chr(code))) != bool(long_.match(chr(code)))]
+    assert differing == []
+    assert short.match("\x9b") and not short.match("a") and not short.match("\n")  # the check can fail
+
+
+def test_a_text_cleans_the_same_below_and_above_the_short_text_length():
+    from helpdesk_tui.content import sanitize
+    from helpdesk_tui.content.sanitize import clean_line, clean_text
+
+    unit = "返金 \x1b[31mred\x1b[0m \u202efdp\t\x9b2J \ud800 \U000e0041 🏴\U000e0067\U000e0062\U000e007f\r\n"
+    short = unit * 10
+    long_ = unit * (sanitize._SHORT_TEXT // len(unit) + 1)
+    assert len(short) <= sanitize._SHORT_TEXT < len(long_)
+    assert clean_text(long_) == clean_text(short) * (len(long_) // len(short)) + clean_text(
+        unit * ((len(long_) % len(short)) // len(unit)))
+    assert clean_line(long_).startswith(clean_line(short))
