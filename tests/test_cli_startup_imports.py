@@ -159,3 +159,8 @@ def test_without_a_settings_file_no_toml_is_read(demo_home):
     settings.write_text("[inbox]\n", encoding="utf-8")
     _, modules = imported(demo_home, "list", "--limit", "2", "--json")
     assert "tomllib" in modules  # the check can fail: a settings file is read
+
+
+def test_showing_a_thread_whose_attachments_have_types_reads_no_mime_table(demo_home):
+    _, modules = imported(demo_home, "show", "10003", "--json")
+    assert "helpdesk_tui.store.attachments" in modules and "mimetypes" not in modules
