@@ -69,15 +69,18 @@ def _order_sql(query: InboxQuery) -> str:
 def ordered_ids(conn: sqlite3.Connection, query: InboxQuery, *, limit: int | None = None) -> array:
     """Ids of every ticket in the view, in display order (``limit`` for a quick first page)."""
     planned = inbox_plan.planned_sql(query)  # typed filters: see store/inbox_plan.py
+    text_walk = False
+    if planned is None and query.filter.text:
+        # Walking pays only down an index in the view's order; a "+" order sorts the matches.
+        text_walk = (limit is not None and not _order_sql(query).startswith("+")
+                     and inbox_text.is_common(conn, query.filter.text))
+        if not text_walk:
+            planned = inbox_text.whole_list_sql(conn, query)  # see store/inbox_text.py
     if planned is not None:
         sql, params = planned
     else:
-        order = _order_sql(query)
-        # Walking pays only down an index in the view's order; a "+" order sorts the matches.
-        text_walk = (limit is not None and bool(query.filter.text) and not order.startswith("+")
-                     and inbox_text.is_common(conn, query.filter.text))
         where, params = where_clause(query, text_walk=text_walk)
-        sql = f"SELECT t.id FROM tickets t WHERE {where} ORDER BY {order}"
+        sql = f"SELECT t.id FROM tickets t WHERE {where} ORDER BY {_order_sql(query)}"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
     ids = array("q")

@@ -11,13 +11,15 @@ with one value yields the rows already in inbox order, so a first page stops aft
 
 Only when a tag drives and other columns are asked about is each ticket's row read.
 
-Queries with free text, or in another order than SLA urgency, keep SQLite's own plan
-(``store/inbox.py``); both paths write the conditions with ``clause_sql``, a tag as a key probe
-here and as the list of its tickets there (read once, right when SQLite walks many tickets).
+Queries in another order than SLA urgency keep SQLite's own plan (``store/inbox.py``), and so do
+queries with free text unless ``store/inbox_text.py`` finds the driving index the shorter walk;
+both paths write the conditions with ``clause_sql``, a tag as a key probe here and as the list of
+its tickets there (read once, right when SQLite walks many tickets).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from helpdesk_tui.domain.query import Clause, status_values
@@ -137,10 +139,19 @@ def _driver_sql(clause: Clause) -> tuple[str, list[object]]:
     return clause_sql(clause, probe=True)
 
 
-def planned_sql(query: InboxQuery) -> tuple[str, list[object]] | None:
-    """``SELECT`` of the view's ticket ids in inbox order, or None to let SQLite plan it."""
+# A free-text condition over a ticket id column: (sql, params) for that column's name.
+TextCondition = Callable[[str], tuple[str, list[object]]]
+
+
+def driver_share(query: InboxQuery) -> float | None:
+    """The expected share of tickets the driving clause walks, or None if no clause can drive."""
+    picked = _driver(query)
+    return None if picked is None else picked[1]
+
+
+def _driver(query: InboxQuery) -> tuple[Clause, float] | None:
     flt = query.filter
-    if query.order != "urgency" or flt.text or flt.number is not None or not flt.clauses:
+    if query.order != "urgency" or flt.number is not None or not flt.clauses:
         return None
     shares = [(share, i) for i, c in enumerate(flt.clauses) if (share := _share(c)) is not None]
     if not shares:
@@ -149,13 +160,33 @@ def planned_sql(query: InboxQuery) -> tuple[str, list[object]] | None:
         # Driven by a tag, every other condition costs a read of the ticket's row, about three
         # index probes (tag:billing priority:low on 1M: 174 ms CPU that way, 72 ms by priority).
         shares = [(share * _ROW_READ if flt.clauses[i].key == "tag" else share, i) for share, i in shares]
-    driver = flt.clauses[min(shares)[1]]
-    others = [c for c in flt.clauses if c is not driver]
+    share, at = min(shares)
+    return flt.clauses[at], share
+
+
+def planned_sql(query: InboxQuery, *, text: TextCondition | None = None) -> tuple[str, list[object]] | None:
+    """``SELECT`` of the view's ticket ids in inbox order, or None to let SQLite plan it.
+
+    A query with free text is planned only when ``text`` writes its condition (the caller
+    decides that walking the driving index beats collecting the matches: store/inbox_text.py);
+    it is then checked on each entry walked, like the other clauses.
+    """
+    if query.filter.text and text is None:
+        return None
+    picked = _driver(query)
+    if picked is None:
+        return None
+    driver = picked[0]
+    others = [c for c in query.filter.clauses if c is not driver]
     views = query.due_before is not None or query.updated_since is not None
     if driver.key == "tag" and not views and all(c.key == "tag" for c in others):
-        return _tags_only(driver, others)
+        return _tags_only(driver, others, text)
     parts: list[str] = []
     params: list[object] = []
+    if text is not None:
+        sql, p = text("t.id")
+        parts.append(sql)
+        params += p
     for clause in others:
         sql, p = clause_sql(clause, probe=True)
         parts.append(sql)
@@ -182,13 +213,17 @@ def _tag_driven(driver: Clause, parts: list[str], params: list[object]) -> tuple
     return sql, [*driver.values, DELETED_FLOOR, *params]
 
 
-def _tags_only(driver: Clause, others: list[Clause]) -> tuple[str, list[object]]:
-    """Only tag clauses: ticket_tags alone answers, without reading a ticket."""
+def _tags_only(driver: Clause, others: list[Clause], text: TextCondition | None) -> tuple[str, list[object]]:
+    """Only tag clauses (and perhaps free text): ticket_tags alone answers, without reading a ticket."""
     parts = [f"g.tag IN ({_marks(len(driver.values))})", "g.sla_key < ?"]
     params: list[object] = [*driver.values, DELETED_FLOOR]
     for clause in others:
         sql, p = _tag_probe(clause.values, "g.sla_key", "g.ticket_id")
         parts.append(f"NOT ({sql})" if clause.negated else sql)
+        params += p
+    if text is not None:
+        sql, p = text("g.ticket_id")
+        parts.append(sql)
         params += p
     sql = (f"SELECT g.ticket_id FROM ticket_tags g WHERE {' AND '.join(parts)} "
            f"{_one_row_per_ticket(driver)}ORDER BY g.sla_key, g.ticket_id")

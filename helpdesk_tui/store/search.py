@@ -60,11 +60,15 @@ def search(conn: sqlite3.Connection, query: str, *, limit: int = 20,
     expr = match_query(query, prefix_last=rank)
     if expr is None:
         return []
-    exact = (match_query(query, prefix_last=False) if expr.endswith("*") else None) or expr
-    word = prefix_word(query) if exact != expr else None
+    word = prefix_word(query) if rank else None
 
     def expr_for(table: str) -> str:
-        return exact if word is not None and _alone(conn, table, word) else expr
+        if word is None:
+            return expr
+        form = _only_form(conn, table, word)
+        if form is None:
+            return expr
+        return _spelled_out(expr, word, form)
 
     terms = query_terms(query)
     # Unranked, only the newest ``limit`` of each kind are kept: reading more is wasted.
@@ -85,23 +89,41 @@ def search(conn: sqlite3.Connection, query: str, *, limit: int = 20,
             for hit, body, body_format in hits[:limit]]
 
 
-def _alone(conn: sqlite3.Connection, table: str, word: str) -> bool:
-    """Whether no word in ``table``'s index but ``word`` itself starts with ``word``.
+def _only_form(conn: sqlite3.Connection, table: str, word: str) -> str | None:
+    """The one word in ``table``'s index that starts with ``word``, when there is exactly one.
 
-    Then "word"* and "word" match the same rows with the same bm25, and the exact query
-    skips the merged list FTS5 builds (twice: once more for bm25's counts) for a prefix:
-    "password" on 1M messages, no other word starting so, 19 -> 9 ms. The check reads the
-    first entry after ``word`` in the index (fts5vocab, a temp table of this connection,
-    no schema change; "instance" stops at the first occurrence where "row" would count
-    every row holding the word, 1.5 ms for "certificate"): about 0.03 ms.
+    Then "word"* and that word ("bou"* and "bounce", "pass"* and "password" among subjects,
+    "password"* and "password") match the same rows, each with the same count of the word,
+    so bm25 gives the same scores; and the whole word skips the merged list FTS5 builds
+    for a prefix, twice (once more for bm25's counts): "password" on 1M messages 19 -> 9 ms.
+    Two or more words starting so keep the prefix: spelled out as an OR they would match
+    the same rows faster, but bm25 would weigh each word apart, and a rare form outranks a
+    common one (at 1M "pass" listed Italian "passato" messages before any "password").
+    The check reads at most the first two entries at or after ``word`` in the index
+    (fts5vocab, a temp table of this connection, no schema change; "instance" stops at the
+    first occurrence where "row" would count every row holding the word): about 0.05 ms.
     """
     vocab = f"temp.{table}_words"
     conn.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {vocab} USING fts5vocab(main, {table}, instance)")
-    # "\x00" sorts right after ``word`` and is in no indexed word; U+10FFFF sorts after any
-    # character that can follow it.
-    found = conn.execute(f"SELECT 1 FROM {vocab} WHERE term >= ? AND term <= ? LIMIT 1",
-                         (word + "\x00", word + "\U0010ffff")).fetchone()
-    return found is None
+    step = f"SELECT term FROM {vocab} WHERE term >= ? AND term <= ? LIMIT 1"
+    # U+10FFFF sorts after any character that can follow ``word``; "\x00" sorts right after
+    # a word and is in no indexed word, so word + "\x00" starts at the next word.
+    last = word + "\U0010ffff"
+    first = conn.execute(step, (word, last)).fetchone()
+    if first is None:
+        return None  # nothing starts so: the prefix finds nothing either, and costs nothing
+    if conn.execute(step, (first[0] + "\x00", last)).fetchone() is not None:
+        return None
+    return str(first[0])
+
+
+def _spelled_out(expr: str, word: str, form: str) -> str:
+    """``expr`` (``match_query``'s, ending in ``word`` as a prefix: ``... "down"*``) with that
+    last word written out whole as ``form``: ``... "download"``."""
+    head = expr[: -2 - len(word)]
+    if not expr.endswith('"*') or expr[len(head) : -2].lower() != word:
+        return expr  # not the shape prefix_word read ``word`` from: keep the prefix
+    return head + form.replace('"', '""') + '"'
 
 
 # A hit whose snippet is still to be made: (hit, its body or None when done, the body's format)
@@ -186,7 +208,38 @@ def readable(body: str, body_format: str, terms: list[str]) -> str:
         found = [p for p in (folded.find(t.casefold()) for t in terms if t) if p >= 0]
         start = max(0, min(found, default=0) - SNIPPET_SOURCE // 2)
         body = body[start : start + SNIPPET_SOURCE]
+    if _is_plain(body, body_format):
+        return body
     return _RULES.sub(" ", plain_body(body, body_format))
+
+
+# ASCII that means something to markdown (with tables and strikethrough) or to the
+# sanitizer: controls but the line break, "`*_[]<~#|\&".
+_MARKUP = re.compile(r"[\x00-\x09\x0b-\x1f\x7f`*_\[\]<~#|\\&]")
+# What starts a block even in text without those: a list item ("-" "+" "1." "2)"), a
+# thematic break or setext underline ("-" "="), a quote (">") or an indented code block.
+_BLOCK_START = re.compile(r"^(?: {0,3}(?:[-+=>]|\d+[.)])| {4})", re.MULTILINE)
+
+
+def _is_plain(body: str, body_format: str) -> bool:
+    """Whether ``body`` renders to its own characters, in order, with only whitespace changed
+    (which a snippet folds into single spaces anyway).
+
+    Then rendering it is skipped: markdown-it and rich cost ~0.15 ms for such a body, the
+    largest part of a search after SQLite's. Checked against the full rendering over every
+    body of a 20k and of a 1M demo workspace (tests/test_search_plain_snippets.py keeps a
+    sample of the cases).
+    """
+    if body_format.strip().lower() in ("html", "text/html"):
+        return False
+    if _MARKUP.search(body) is not None or _BLOCK_START.search(body) is not None:
+        return False
+    if body.isascii():
+        return True
+    from helpdesk_tui.content.sanitize import clean_text
+
+    # Outside ASCII nothing is markdown; the sanitizer drops a few invisible characters.
+    return clean_text(body) == body
 
 
 def make_snippet(text: str, terms: list[str], *, before: int = 40, width: int = 140,
