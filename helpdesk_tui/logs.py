@@ -15,10 +15,16 @@ from __future__ import annotations
 
 import argparse
 import functools
-import logging
 import os
 import re
+import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:
+    from importlib.abc import Loader
+    from importlib.machinery import ModuleSpec
+    from types import ModuleType
 
 PACKAGE_LOGGER = "helpdesk_tui"
 DEFAULT_LOG = Path("logs") / "debug.log"
@@ -64,28 +70,6 @@ def redact(text: str) -> str:
     return text
 
 
-class RedactingFilter(logging.Filter):
-    """Rewrites each record's message, traceback and stack with ``redact`` before it is written."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # a bad format string: keep what can be kept, never the arguments
-            message = str(record.msg)
-        record.msg, record.args = redact(message), None
-        if record.exc_info:
-            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
-        elif record.exc_text:
-            record.exc_text = redact(record.exc_text)
-        if record.stack_info:
-            record.stack_info = redact(record.stack_info)
-        return True
-
-
-class _LastWord(logging.NullHandler):
-    """Stands in for the last-resort handler, which would print to the terminal."""
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """``--log FILE`` and ``--debug``; SUPPRESS so a subcommand without them keeps the earlier ones."""
     parser.add_argument("--log", metavar="FILE", default=argparse.SUPPRESS,
@@ -110,17 +94,26 @@ def configure(log_file: Path | None, *, debug: bool, data_dir: Path) -> Path | N
     what an earlier call set up. A file that cannot be opened raises ``UserError``.
     """
     reset()
-    root = logging.getLogger()
-    root.addHandler(_LastWord())
     if log_file is None and debug:
         log_file = data_dir / DEFAULT_LOG
     if log_file is None:
+        # Nothing to write: logging need not even be imported. If it is (now or later, by a
+        # module that may log), the last-resort handler is replaced as soon as it exists.
+        if "logging" in sys.modules:
+            _replace_last_resort()
+        elif not any(isinstance(finder, _WhenLoggingLoads) for finder in sys.meta_path):
+            sys.meta_path.insert(0, _WhenLoggingLoads())
         return None
-    handler = _file_handler(log_file)
+    import logging
+
+    from helpdesk_tui.log_handlers import RedactingFilter, file_handler
+
+    _replace_last_resort()
+    handler = file_handler(log_file)
     handler.setLevel(logging.DEBUG if debug else logging.INFO)
-    handler.addFilter(RedactingFilter())
+    handler.addFilter(RedactingFilter(redact))
     handler.setFormatter(logging.Formatter(_FORMAT))
-    root.addHandler(handler)
+    logging.getLogger().addHandler(handler)
     # The package's records at the chosen level; other libraries' only from WARNING (root's
     # level), so an HTTP library's own request lines with full URLs stay out.
     logging.getLogger(PACKAGE_LOGGER).setLevel(logging.DEBUG if debug else logging.INFO)
@@ -128,29 +121,61 @@ def configure(log_file: Path | None, *, debug: bool, data_dir: Path) -> Path | N
     return log_file
 
 
+def _replace_last_resort() -> None:
+    import logging
+
+    from helpdesk_tui.log_handlers import LastWord
+
+    logging.getLogger().addHandler(LastWord())
+
+
 def reset() -> None:
     """Remove what ``configure`` set up (tests that run commands in-process call it)."""
+    for finder in [f for f in sys.meta_path if isinstance(f, _WhenLoggingLoads)]:
+        sys.meta_path.remove(finder)
+    if "logging" not in sys.modules:
+        return
+    import logging
+
+    from helpdesk_tui.log_handlers import LastWord, LogFile
+
     root = logging.getLogger()
     for handler in list(root.handlers):
-        if isinstance(handler, (_LastWord, _LogFile)):
+        if isinstance(handler, (LastWord, LogFile)):
             root.removeHandler(handler)
             handler.close()
     logging.getLogger(PACKAGE_LOGGER).setLevel(logging.NOTSET)
 
 
-class _LogFile(logging.FileHandler):
-    """The file ``configure`` opened (so ``reset`` removes only its own handlers)."""
+class _WhenLoggingLoads:
+    """On ``sys.meta_path`` until logging is imported: then, once the module has run, the handler
+    that drops records goes on the root logger, as ``configure`` would have put it there."""
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> ModuleSpec | None:
+        if name != "logging":
+            return None
+        import importlib.util
+
+        sys.meta_path.remove(self)  # the finders after this one find logging as usual
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.loader is not None:
+            spec.loader = cast("Loader", _ThenReplaceLastResort(spec.loader))
+        return spec
 
 
-def _file_handler(path: Path) -> logging.FileHandler:
-    from helpdesk_tui.errors import UserError
+class _ThenReplaceLastResort:
+    """logging's own loader, which then installs the handler (everything else is the loader's)."""
 
-    path = path.absolute()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        # Created private before logging opens it: records name tickets and customers.
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
-        return _LogFile(path, mode="a", encoding="utf-8")
-    except OSError as error:
-        raise UserError(f"Cannot write the log file {path}: {error.strerror or error}; "
-                        "give another file with --log.") from None
+    def __init__(self, loader: Any) -> None:
+        self._loader = loader
+
+    def create_module(self, spec: ModuleSpec) -> ModuleType | None:
+        created: ModuleType | None = self._loader.create_module(spec)
+        return created
+
+    def exec_module(self, module: ModuleType) -> None:
+        self._loader.exec_module(module)
+        _replace_last_resort()
+
+    def __getattr__(self, name: str) -> Any:  # get_source (for tracebacks), is_package, …
+        return getattr(self._loader, name)

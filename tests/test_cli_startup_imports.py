@@ -119,3 +119,48 @@ def test_the_inbox_imports_no_customer_attachment_or_search_code(demo_home):
                                "helpdesk_tui.store.search")) == []
     _, modules = imported(demo_home, "show", "10003", "--json")
     assert "helpdesk_tui.store.customers" in modules and "helpdesk_tui.store.attachments" in modules
+
+
+@pytest.mark.parametrize("argv", [
+    ("show", "10003"), ("search", "refund", "--limit", "20", "--json"), ("search", "refund"), ("search", "返金"),
+])
+def test_a_thread_or_search_read_through_a_pipe_needs_no_rich_text_or_console(demo_home, argv):
+    """rich prints only the text to a pipe, so the text is written without it; markdown-it still
+    lays out the bodies (and imports logging itself)."""
+    _, modules = imported(demo_home, *argv)
+    assert offending(modules, ("rich.text", "rich.console", "rich.style", "rich.segment",
+                               "helpdesk_tui.content.markdown_styles", "helpdesk_tui.content.text")) == []
+    if argv[0] == "show" or argv[1] == "refund":  # the check can fail: these do render markdown bodies
+        assert "markdown_it" in modules
+
+
+@pytest.mark.parametrize("argv", [
+    ("list", "--limit", "20", "--json"), ("list", "--limit", "20"), ("list", "--json"),
+    ("show", "10003", "--json"),
+])
+def test_a_command_that_logs_nothing_does_not_import_logging(demo_home, argv):
+    """logs.configure without --log or --debug defers its handler until logging is imported."""
+    _, modules = imported(demo_home, *argv)
+    assert offending(modules, ("logging", "traceback", "helpdesk_tui.log_handlers")) == []
+
+
+def test_with_debug_logging_is_imported_and_the_log_written(demo_home, tmp_path):
+    """The check above can fail: --log does set logging up."""
+    log = tmp_path / "cli.log"
+    _, modules = imported(demo_home, "--log", str(log), "list", "--limit", "2", "--json")
+    assert "logging" in modules and "log started" in log.read_text(encoding="utf-8")
+
+
+def test_without_a_settings_file_no_toml_is_read(demo_home):
+    _, modules = imported(demo_home, "list", "--limit", "2", "--json")
+    assert "tomllib" not in modules
+    settings = demo_home / "config" / "config.toml"
+    settings.parent.mkdir(parents=True, exist_ok=True)
+    settings.write_text("[inbox]\n", encoding="utf-8")
+    _, modules = imported(demo_home, "list", "--limit", "2", "--json")
+    assert "tomllib" in modules  # the check can fail: a settings file is read
+
+
+def test_showing_a_thread_whose_attachments_have_types_reads_no_mime_table(demo_home):
+    _, modules = imported(demo_home, "show", "10003", "--json")
+    assert "helpdesk_tui.store.attachments" in modules and "mimetypes" not in modules

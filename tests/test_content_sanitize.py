@@ -140,3 +140,36 @@ def test_a_flood_of_unterminated_sequences_is_cleaned_in_linear_time():
     flood = "\x1b]" * 50_000 + "a" * 100_000
     assert clean_text(flood) == ""
     assert _per_call_seconds(clean_text, flood) < 0.2
+
+
+def test_the_short_text_class_is_the_same_set_of_characters_as_the_long_text_one():
+    """A process's first non-ASCII text is scanned with a positive class (cheap to compile), a
+    long one or everything after the first million characters with its "not outside" spelling
+    (fast to scan): every code point must be treated alike by both."""
+    import re
+
+    from helpdesk_tui.content import sanitize
+
+    short, long_ = re.compile(sanitize._SHORT_WORK_CLASS), re.compile(sanitize._WORK_CLASS)
+    differing = [code for code in range(0x110000) if bool(short.match(chr(code))) != bool(long_.match(chr(code)))]
+    assert differing == []
+    assert short.match("\x9b") and not short.match("a") and not short.match("\n")  # the check can fail
+
+
+def test_a_text_cleans_the_same_with_either_class(monkeypatch):
+    """Which class scans a text depends on how much the process has scanned before: never on
+    what the text becomes."""
+    from helpdesk_tui.content import sanitize
+    from helpdesk_tui.content.sanitize import clean_line, clean_text
+
+    unit = "返金 \x1b[31mred\x1b[0m \u202efdp\t\x9b2J \ud800 \U000e0041 🏴\U000e0067\U000e0062\U000e007f\r\n"
+    texts = [unit, unit * 10, "שלום" + unit]
+    monkeypatch.setattr(sanitize, "_short_scan_left", sanitize._SHORT_SCAN_BUDGET)
+    with_positive = [(clean_text(t), clean_line(t)) for t in texts]
+    monkeypatch.setattr(sanitize, "_short_scan_left", 0)
+    assert sanitize._non_ascii_patterns(1) == sanitize._work_patterns(False)  # the check can fail
+    assert [(clean_text(t), clean_line(t)) for t in texts] == with_positive
+    monkeypatch.setattr(sanitize, "_short_scan_left", 10)
+    assert sanitize._non_ascii_patterns(5) == sanitize._work_patterns(True)
+    assert sanitize._non_ascii_patterns(6) == sanitize._work_patterns(False)  # a longer text than is left
+    assert sanitize._short_scan_left == 0

@@ -55,6 +55,35 @@ def test_without_log_or_debug_nothing_is_written_and_nothing_reaches_the_termina
     assert list(tmp_path.rglob("*")) == []
 
 
+def test_a_command_that_logs_nothing_never_imports_logging_yet_later_records_stay_off_the_terminal(tmp_path):
+    """``configure`` without a file leaves logging unimported (a script's ``list`` does not pay for
+    it); a module that imports logging afterwards and warns still reaches no terminal."""
+    code = ("import sys; from pathlib import Path; from helpdesk_tui import logs\n"
+            "logs.configure(None, debug=False, data_dir=Path(sys.argv[1]))\n"
+            "assert 'logging' not in sys.modules, 'configure imported logging'\n"
+            "import logging\n"
+            "logging.getLogger('helpdesk_tui.content.body').warning('markdown rendering failed')\n"
+            "logging.getLogger('httpx').error('a library error')\n"
+            "import linecache, inspect; assert inspect.getsource(logging.Logger.warning)  # its source is found\n"
+            "logs.reset(); logs.reset()\n"
+            "assert not [h for h in logging.getLogger().handlers if type(h).__name__ == 'LastWord']\n")
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "data")], capture_output=True, text=True,
+                          cwd=ROOT, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == "" and done.stdout == ""
+    assert list(tmp_path.rglob("*")) == []
+
+
+def test_without_the_deferred_handler_a_late_warning_would_reach_the_terminal(tmp_path):
+    """The check above can fail: reset() takes the deferred handler away, and the warning shows."""
+    code = ("import sys; from pathlib import Path; from helpdesk_tui import logs\n"
+            "logs.configure(None, debug=False, data_dir=Path(sys.argv[1])); logs.reset()\n"
+            "import logging; logging.getLogger('x').warning('shown')\n")
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "data")], capture_output=True, text=True,
+                          cwd=ROOT, timeout=60)
+    assert "shown" in done.stderr
+
+
 def test_log_file_gets_info_and_up_from_the_package(tmp_path, capfd):
     path = tmp_path / "f.log"
     assert logs.configure(path, debug=False, data_dir=tmp_path / "data") == path

@@ -107,28 +107,76 @@ def print_ticket(ticket: Ticket, messages: list[Message], events: list[Event],
         }
         print(dumps(data))
         return
+    from helpdesk_tui.content.sanitize import clean_line
+
+    # What is printed, as (text, style) parts per print; a body is its message's id in the list.
+    head: list[tuple[str, str]] = [(f"{ticket_label(ticket.number)} {clean_line(ticket.subject)}\n", "bold"),
+                                   (f"{ticket.status} · {ticket.priority} · assignee: "
+                                    f"{clean_line(ticket.assignee or 'unassigned')}", "")]
+    if ticket.tags:
+        head.append((" · tags: " + ", ".join(clean_line(t) for t in ticket.tags), ""))
+    head.append(("\nSLA: " + describe_due(due, now), ""))
+    if customer:
+        org = f" ({clean_line(customer.organization.name)})" if customer.organization else ""
+        head.append((f"\nCustomer: {clean_line(customer.customer.name)} <{clean_line(customer.customer.email)}>{org}",
+                     ""))
+    headers = [f"\n── {m.kind} · {clean_line(m.author)} · {m.created_at:%Y-%m-%d %H:%M} UTC" for m in messages]
+    if _prints_text_alone():
+        from helpdesk_tui.content.body import attachment_parts, plain_body
+
+        out = ["".join(part for part, _ in head)]
+        for m, header in zip(messages, headers, strict=True):
+            out.append(header)
+            out.append(plain_body(m.body, m.body_format))
+            for a in files.get(m.id or -1, ()):
+                out.append("".join(part for part, _ in attachment_parts(a.name, a.media_type, a.size, a.cached)))
+        if _write_plain(out):
+            return
     from rich.text import Text
 
     from helpdesk_tui.content.body import attachment_line, render_body
-    from helpdesk_tui.content.sanitize import clean_line
 
     console = _console()
-    head = Text()
-    head.append(f"{ticket_label(ticket.number)} {clean_line(ticket.subject)}\n", "bold")
-    head.append(f"{ticket.status} · {ticket.priority} · assignee: {clean_line(ticket.assignee or 'unassigned')}")
-    if ticket.tags:
-        head.append(" · tags: " + ", ".join(clean_line(t) for t in ticket.tags))
-    head.append("\nSLA: " + describe_due(due, now))
-    if customer:
-        org = f" ({clean_line(customer.organization.name)})" if customer.organization else ""
-        head.append(f"\nCustomer: {clean_line(customer.customer.name)} <{clean_line(customer.customer.email)}>{org}")
-    console.print(head)
-    for m in messages:
-        console.print(Text(f"\n── {m.kind} · {clean_line(m.author)} · {m.created_at:%Y-%m-%d %H:%M} UTC",
-                           "bold"))
+    text = Text()
+    for part, style in head:
+        text.append(part, style)
+    console.print(text)
+    for m, header in zip(messages, headers, strict=True):
+        console.print(Text(header, "bold"))
         console.print(render_body(m.body, m.body_format))
         for a in files.get(m.id or -1, ()):
             console.print(attachment_line(a.name, a.media_type, a.size, a.cached))
+
+
+# The characters rich's Text drops from any string it is given (BEL, BS, VT, FF, CR).
+_RICH_DROPS = dict.fromkeys((7, 8, 11, 12, 13))
+
+
+def _prints_text_alone() -> bool:
+    """Whether rich would print each Text's characters and nothing else: stdout is not a terminal
+    and nothing tells rich to treat it as one (FORCE_COLOR, TTY_COMPATIBLE=1, Jupyter). A script
+    reading ``show`` or ``search`` through a pipe then needs neither rich nor its ~10 ms of imports;
+    on a terminal rich prints the styles as before."""
+    import builtins
+    import os
+
+    if os.environ.get("FORCE_COLOR") or os.environ.get("TTY_COMPATIBLE") == "1":
+        return False
+    if hasattr(builtins, "get_ipython"):  # rich hands Jupyter's output to its display
+        return False
+    try:
+        return not sys.stdout.isatty()
+    except ValueError:  # closed: rich too calls it no terminal, but let rich say what happens
+        return False
+
+
+def _write_plain(prints: list[str]) -> bool:
+    """Write each string as rich's ``console.print`` of a Text holding it would (one line break after
+    it; the characters Text drops, dropped); False, writing nothing, for a tab (rich expands it)."""
+    if any("\t" in text for text in prints):
+        return False
+    sys.stdout.write("".join(text.translate(_RICH_DROPS) + "\n" for text in prints))
+    return True
 
 
 def print_hits(hits: list[SearchHit], *, as_json: bool) -> None:
@@ -138,16 +186,20 @@ def print_hits(hits: list[SearchHit], *, as_json: bool) -> None:
                          "score": round(h.score, 3), "at": h.at, "message_id": h.message_id,
                          "article_id": h.article_id}))
         return
-    from rich.text import Text
-
     from helpdesk_tui.content.sanitize import clean_line
 
-    console = _console()
+    lines = []
     for h in hits:
         where = f"#{h.number}" if h.number is not None else "KB"
+        lines.append((f"{h.kind:<8} {where:>7}  ", clean_line(h.title), "\n         " + clean_line(h.snippet)))
+    if _prints_text_alone() and _write_plain(["".join(line) for line in lines]):
+        return
+    from rich.text import Text
+
+    console = _console()
+    for label, title, snippet in lines:
         line = Text()
-        line.append(f"{h.kind:<8} {where:>7}  ", "dim")
-        line.append(clean_line(h.title), "bold")
-        line.append("\n         ")
-        line.append(clean_line(h.snippet))
+        line.append(label, "dim")
+        line.append(title, "bold")
+        line.append(snippet)
         console.print(line)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
-from typing import Any, NoReturn
+from typing import Any, NoReturn, cast
 
 from helpdesk_tui import __version__, logs
 from helpdesk_tui.errors import UserError
@@ -80,11 +80,27 @@ class _Unused:
     def add_parser(self, *args: Any, **kwargs: Any) -> _Unused:
         return self
 
+    def parse_known_args(self, *args: Any, **kwargs: Any) -> Any:  # argparse's call for the command run
+        raise RuntimeError("this grammar was built for another command line: build_parser(argv) reads only argv")
+
+
+_UNUSED = "_helpdesk_unused"  # the keyword add_parser hands to _parser_or_unused for a command not run
+
+
+def _parser_or_unused(**kwargs: Any) -> Any:
+    """The subcommands' parser class: a real parser, or for a command that is not on the command
+    line an ``_Unused`` that only fills its place in the table of names. Each ArgumentParser
+    costs ~0.3 ms (its -h action, three gettext look-ups of its help words on disk), and a
+    command line runs one command of thirty."""
+    if kwargs.pop(_UNUSED, False):
+        return _Unused()
+    return _Parser(**kwargs)
+
 
 class _Commands:
     """``add_parser`` for the top-level commands: every command is listed (``--help``, the
-    "invalid choice" message), but only the one being run gets its arguments. Building all
-    thirty took ~4 ms of a command line whose budget is 60."""
+    "invalid choice" message), but only the one being run gets its arguments and a parser.
+    Building all thirty took ~4 ms of a command line whose budget is 60."""
 
     def __init__(self, real: Any, wanted: str | None) -> None:
         self.real, self.wanted = real, wanted
@@ -92,8 +108,9 @@ class _Commands:
     def add_parser(self, name: str, **kwargs: Any) -> Any:
         if self.wanted is None or name == self.wanted:
             return self.real.add_parser(name, **kwargs)
-        self.real.add_parser(name, help=kwargs.get("help"))
-        return _Unused()
+        # argparse keeps the name (the choices it checks and lists) and its help line; the
+        # parser it would make is never used, as the command is not the one being run.
+        return self.real.add_parser(name, help=kwargs.get("help"), **{_UNUSED: True})
 
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
@@ -112,8 +129,8 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"helpdesk-tui {__version__}")
     # prog given: argparse would format the usage of the top-level positionals (there are none, so
     # it is the program's name) to find it, and formatting asks for the terminal width (_Formatter).
-    sub = _Commands(parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser,
-                                          prog=parser.prog),
+    sub = _Commands(parser.add_subparsers(dest="command", metavar="COMMAND",
+                                          parser_class=cast("type[_Parser]", _parser_or_unused), prog=parser.prog),
                     None if argv is None else command_in(argv))
 
     demo = sub.add_parser("demo", parents=[common], help="open the app on the built-in demo workspace")

@@ -344,6 +344,8 @@ def _read_toml(path: Path) -> dict[str, Any] | None:
 
 @dataclass
 class _Parser:
+    """Reads the settings file's tables into Settings, collecting a warning per value it cannot use."""
+
     path: Path
     warnings: list[str] = field(default_factory=list)
 

@@ -9,8 +9,10 @@ file like any other, so it is one sentence too, never a ``RecursionError``.
 from __future__ import annotations
 
 import re
-import tomllib
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import tomllib
 
 BOM = "\ufeff"
 
@@ -25,6 +27,8 @@ class TomlError(ValueError):
 
 def parse_toml(text: str, label: str) -> dict[str, Any]:
     """The table in ``text``; ``label`` names the file in the sentence ("Settings file /x.toml")."""
+    import tomllib  # here: a workspace without a settings file (a script's usual case) never reads TOML
+
     if text.startswith(BOM):
         text = text[len(BOM):]
     try:

@@ -16,12 +16,13 @@ from helpdesk_tui.lazy_names import lazy_getattr
 if TYPE_CHECKING:
     from helpdesk_tui.content.body import body_pieces, render_body
     from helpdesk_tui.content.html import html_to_text
-    from helpdesk_tui.content.markdown import MarkdownStyles, make_markdown_parser, render_markdown
+    from helpdesk_tui.content.markdown import make_markdown_parser, render_markdown
+    from helpdesk_tui.content.markdown_styles import MarkdownStyles
     from helpdesk_tui.content.sanitize import clean_line, clean_text
     from helpdesk_tui.content.text import safe_block, safe_line, safe_text
 
 _HOMES = {
-    "MarkdownStyles": "markdown",
+    "MarkdownStyles": "markdown_styles",
     "body_pieces": "body",
     "clean_line": "sanitize",
     "clean_text": "sanitize",

@@ -10,20 +10,21 @@ thread, the CLI and every other view show a body the same way.
 
 from __future__ import annotations
 
-import logging
 import re
-from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING
-
-from rich.text import Text
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, TypeVar
 
 from helpdesk_tui.content.file_names import display_name
-from helpdesk_tui.content.markdown_styles import MarkdownStyles
-from helpdesk_tui.content.sanitize import clean_line
-from helpdesk_tui.content.text import safe_block
+from helpdesk_tui.content.markdown import MARKDOWN_SIZE_LIMIT, render_markdown, render_markdown_plain
+from helpdesk_tui.content.sanitize import clean_line, clean_text
 
+# markdown-it, rich.text and logging are imported by what uses them: a script's `show` and
+# search snippets want the text alone (plain_body), `attachment list` wants human_size.
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
+    from rich.text import Text
+
+    from helpdesk_tui.content.markdown_styles import MarkdownStyles
 
 PIECE_CHARS = 16_000  # source characters per piece: a few ms to render and to wrap
 # Markdown with no safe split point for this long is shown as plain text: a bracket flood
@@ -31,12 +32,12 @@ PIECE_CHARS = 16_000  # source characters per piece: a few ms to render and to w
 MARKDOWN_GROUP_LIMIT = 24_000
 LONG_LINE = 250_000  # characters in one line before it is cut into pieces
 
-_log = logging.getLogger(__name__)
-
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
 # A line that starts a block of its own after a blank line: not indented (it could belong
 # to a list item) and not a list item (it could continue the list above).
 _BLOCK_START = re.compile(r"(?![-*+] |[-*+]$|\d{1,9}[.)]( |$))\S")
+
+_Piece = TypeVar("_Piece")
 
 
 def render_body(
@@ -47,7 +48,15 @@ def render_body(
     styles: MarkdownStyles | None = None,
 ) -> Text:
     """Return a message body as display Text: format "markdown", "html" or "text"."""
+    from rich.text import Text
+
     return Text("\n").join(body_pieces(body, body_format, parser=parser, styles=styles))
+
+
+def plain_body(body: str, body_format: str) -> str:
+    """``render_body(body, body_format).plain``, without rich (what a script's ``show`` prints
+    and what a search snippet is cut from)."""
+    return "\n".join(_pieces(body, body_format, PIECE_CHARS, _plain_markdown, clean_text, _after_blank_line))
 
 
 def body_pieces(
@@ -59,23 +68,35 @@ def body_pieces(
     piece_chars: int = PIECE_CHARS,
 ) -> Iterator[Text]:
     """Yield a body's display Text in pieces; each piece but the first starts a new line."""
+    from rich.text import Text
+
+    from helpdesk_tui.content.text import safe_block
+
+    def markdown(source: str) -> Text:
+        return _markdown(source, parser, styles)
+
+    def apart(text: Text) -> Text:
+        return Text("\n").append_text(text)
+
+    return _pieces(body, body_format, piece_chars, markdown, safe_block, apart)
+
+
+def _pieces(body: str, body_format: str, piece_chars: int, markdown: Callable[[str], _Piece],
+            block: Callable[[str], _Piece], apart: Callable[[_Piece], _Piece]) -> Iterator[_Piece]:
+    """The pieces of a body, each made by ``markdown`` (a markdown source) or ``block`` (plain
+    text); ``apart`` puts a blank line before a markdown group that follows another."""
     kind = (body_format or "").strip().lower()
-    markdown = kind in ("markdown", "md", "text/markdown")
-    if markdown:
-        # Imported with the first markdown body, not with this module: markdown-it and its
-        # 70-odd modules (~15 ms) are not on the way to the workstation's first frame.
-        from helpdesk_tui.content.markdown import MARKDOWN_SIZE_LIMIT
-    if markdown and len(body) <= MARKDOWN_SIZE_LIMIT:
+    if kind in ("markdown", "md", "text/markdown") and len(body) <= MARKDOWN_SIZE_LIMIT:
         if len(body) <= piece_chars:
-            yield _markdown(body, parser, styles)
+            yield markdown(body)
             return
         for number, (group, as_markdown) in enumerate(_markdown_groups(body, piece_chars)):
             if not as_markdown:
-                yield from (safe_block(piece) for piece in line_pieces(iter((group,)), piece_chars))
+                yield from (block(piece) for piece in line_pieces(iter((group,)), piece_chars))
                 continue
-            text = _markdown(group, parser, styles)
+            text = markdown(group)
             if number:  # blocks are set apart by a blank line, as render_markdown does
-                text = Text("\n").append_text(text)
+                text = apart(text)
             yield text
         return
     if kind in ("html", "text/html"):
@@ -83,24 +104,42 @@ def body_pieces(
         from helpdesk_tui.content.html import HtmlTextStream, html_to_text
 
         if len(body) <= piece_chars:
-            yield safe_block(html_to_text(body))
+            yield block(html_to_text(body))
             return
         for number, piece in enumerate(line_pieces(HtmlTextStream(body, piece_chars), piece_chars)):
-            yield safe_block(piece.lstrip("\n") if number == 0 else piece)
+            yield block(piece.lstrip("\n") if number == 0 else piece)
         return
     # Unknown formats fall back to plain text, the one rendering that cannot mislead.
     for piece in line_pieces(iter((body,)), piece_chars):
-        yield safe_block(piece)
+        yield block(piece)
 
 
 def _markdown(source: str, parser: MarkdownIt | None, styles: MarkdownStyles | None) -> Text:
-    from helpdesk_tui.content.markdown import render_markdown
-
     try:
         return render_markdown(source, parser, styles=styles)
     except Exception:  # a renderer bug must not hide the customer's message
-        _log.exception("markdown rendering failed; showing the body as plain text")
+        _log_failure()
+        from helpdesk_tui.content.text import safe_block
+
         return safe_block(source)
+
+
+def _plain_markdown(source: str) -> str:
+    try:
+        return render_markdown_plain(source)
+    except Exception:  # as _markdown: the body as plain text
+        _log_failure()
+        return clean_text(source)
+
+
+def _after_blank_line(text: str) -> str:
+    return "\n" + text
+
+
+def _log_failure() -> None:
+    import logging
+
+    logging.getLogger(__name__).exception("markdown rendering failed; showing the body as plain text")
 
 
 def line_pieces(chunks: Iterable[str], piece_chars: int) -> Iterator[str]:
@@ -181,12 +220,19 @@ def human_size(size: int | None) -> str:
     return f"{tenths // 10} {unit}" if tenths >= 100 else f"{tenths // 10}.{tenths % 10} {unit}"
 
 
+def attachment_parts(name: str, media_type: str, size: int | None, cached: bool) -> list[tuple[str, str]]:
+    """One attachment under a message as (text, style) parts: its display-safe name, type, size and
+    whether its bytes are here. Every part from the helpdesk goes through the same cleaning as a subject."""
+    return [("↳ ", ""), (display_name(name), "bold"),
+            (f" · {clean_line(media_type) or 'unknown type'} · {human_size(size)} · ", ""),
+            ("in cache" if cached else "not downloaded", "italic")]
+
+
 def attachment_line(name: str, media_type: str, size: int | None, cached: bool) -> Text:
-    """One attachment under a message: its display-safe name, type, size and whether its bytes
-    are here. Every part from the helpdesk goes through the same cleaning as a subject."""
+    """``attachment_parts`` as one Text."""
+    from rich.text import Text
+
     line = Text()
-    line.append("↳ ")
-    line.append(display_name(name), "bold")
-    line.append(f" · {clean_line(media_type) or 'unknown type'} · {human_size(size)} · ")
-    line.append("in cache" if cached else "not downloaded", "italic")
+    for part, style in attachment_parts(name, media_type, size, cached):
+        line.append(part, style)
     return line

@@ -4,14 +4,20 @@ Rendering to HTML and back, or through Textual's Markdown widget, costs seconds 
 thread; walking the tokens straight into one Text costs about as much as the parse.
 """
 
-import functools
+from __future__ import annotations
 
-from markdown_it import MarkdownIt
-from rich.text import Text
+import functools
+from typing import TYPE_CHECKING, cast
 
 from helpdesk_tui.content.markdown_blocks import BlockRenderer
-from helpdesk_tui.content.markdown_styles import DEFAULT_STYLES, MarkdownStyles
 from helpdesk_tui.content.sanitize import clean_text
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from rich.text import Text
+
+    from helpdesk_tui.content.markdown_styles import MarkdownStyles
+
 
 # Past this size a body is almost surely a pasted log or an attack: markdown-it spends up
 # to 15 µs a character on bracket floods, so render_body shows such bodies as plain text.
@@ -20,6 +26,8 @@ MARKDOWN_SIZE_LIMIT = 100_000
 
 def make_markdown_parser() -> MarkdownIt:
     """Return a CommonMark parser with tables and strikethrough, raw HTML shown as text."""
+    from markdown_it import MarkdownIt  # here: content.body reads this module's limit without it
+
     return MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
 
 
@@ -32,6 +40,24 @@ def render_markdown(
     source: str, parser: MarkdownIt | None = None, *, styles: MarkdownStyles | None = None
 ) -> Text:
     """Return untrusted markdown as styled Text; raw HTML stays literal text."""
+    from helpdesk_tui.content.markdown_styles import DEFAULT_STYLES
+
     parser = parser or _shared_parser()
     tokens = parser.parse(clean_text(source))
     return BlockRenderer(styles or DEFAULT_STYLES).render(tokens)
+
+
+class _NoStyles:
+    """Every style is None: text laid out for its characters alone records no style."""
+
+    def __getattr__(self, name: str) -> None:
+        return None
+
+
+def render_markdown_plain(source: str, parser: MarkdownIt | None = None) -> str:
+    """``render_markdown(source).plain``, without rich.text and rich.style (a script's ``show`` and
+    search snippets print the text alone: ~10 ms of imports saved)."""
+    parser = parser or _shared_parser()
+    tokens = parser.parse(clean_text(source))
+    return BlockRenderer(cast("MarkdownStyles", _NoStyles())).render_buffer(tokens).plain()
+

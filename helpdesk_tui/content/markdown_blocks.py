@@ -1,17 +1,23 @@
 """Lay out markdown-it block tokens: paragraphs, headings, lists, quotes, code, tables."""
 
+from __future__ import annotations
+
 from collections.abc import Sequence
 from functools import partial
+from typing import TYPE_CHECKING
 
-from markdown_it.token import Token
 from rich.cells import cell_len
-from rich.style import Style
-from rich.text import Text
 
 from helpdesk_tui.content.markdown_inline import render_inline
-from helpdesk_tui.content.markdown_styles import MarkdownStyles
 from helpdesk_tui.content.sanitize import clean_text
 from helpdesk_tui.content.styled import StyledBuffer
+
+if TYPE_CHECKING:  # types only: the plain-text path (render_buffer) imports neither rich.style nor rich.text
+    from markdown_it.token import Token
+    from rich.style import Style
+    from rich.text import Text
+
+    from helpdesk_tui.content.markdown_styles import MarkdownStyles
 
 _QUOTE_BAR = "▌ "
 _BULLETS = ("• ", "◦ ", "▪ ")
@@ -52,6 +58,10 @@ class BlockRenderer:
         self.min_separation = 0
 
     def render(self, tokens: Sequence[Token]) -> Text:
+        return self.render_buffer(tokens).to_text()
+
+    def render_buffer(self, tokens: Sequence[Token]) -> StyledBuffer:
+        """The laid-out text and its styles (``.plain()`` is the text alone)."""
         lists = _survey_lists(tokens)
         index = 0
         while index < len(tokens):
@@ -89,7 +99,7 @@ class BlockRenderer:
                 index = self.write_table(tokens, index)
                 continue
             index += 1
-        return self.out.to_text()
+        return self.out
 
     # -- layout -------------------------------------------------------------------------
 

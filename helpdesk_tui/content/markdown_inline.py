@@ -1,14 +1,19 @@
 """Write markdown-it inline tokens (text, emphasis, code, links, images) as styled text."""
 
-from collections.abc import Callable, Sequence
+from __future__ import annotations
 
-from markdown_it.token import Token
-from rich.style import Style
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from helpdesk_tui.content.links import label_shows_target
-from helpdesk_tui.content.markdown_styles import MarkdownStyles
 from helpdesk_tui.content.sanitize import clean_line, clean_text
 from helpdesk_tui.content.styled import StyledBuffer
+
+if TYPE_CHECKING:  # types only: the plain-text path imports neither rich.style nor the Token class
+    from markdown_it.token import Token
+    from rich.style import Style
+
+    from helpdesk_tui.content.markdown_styles import MarkdownStyles
 
 
 def render_inline(

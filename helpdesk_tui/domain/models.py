@@ -15,6 +15,8 @@ from helpdesk_tui.domain.vocab import EventKind, MessageKind, Priority, Status
 
 @dataclass(slots=True)
 class Organization:
+    """A customer's organization."""
+
     name: str
     domain: str = ""
     notes: str = ""
@@ -24,6 +26,8 @@ class Organization:
 
 @dataclass(slots=True)
 class Customer:
+    """A customer (a requester of tickets)."""
+
     name: str
     email: str
     organization_id: int | None = None
@@ -40,6 +44,8 @@ class Customer:
 
 @dataclass(slots=True)
 class CustomerNote:
+    """An agent's note about a customer."""
+
     customer_id: int
     body: str
     author: str
@@ -50,6 +56,8 @@ class CustomerNote:
 
 @dataclass(slots=True)
 class Ticket:
+    """A ticket as the cache keeps it."""
+
     number: int
     subject: str
     status: Status
@@ -91,6 +99,8 @@ class Ticket:
 
 @dataclass(slots=True)
 class Message:
+    """One message of a ticket's thread: a customer's, a reply, an internal note or a system line."""
+
     ticket_id: int
     kind: MessageKind
     author: str
@@ -105,6 +115,8 @@ class Message:
 
 @dataclass(slots=True)
 class Event:
+    """One entry of a ticket's timeline."""
+
     ticket_id: int
     kind: EventKind
     at: datetime
@@ -115,6 +127,8 @@ class Event:
 
 @dataclass(slots=True)
 class Article:
+    """A knowledge-base article."""
+
     title: str
     body: str
     language: str = "en"

@@ -33,6 +33,8 @@ def ticket_number(text: str) -> int | None:
 
 @dataclass(frozen=True, slots=True)
 class Clause:
+    """One key:value clause of a filter (values are alternatives; negated with a leading -)."""
+
     key: str
     values: tuple[str, ...]
     negated: bool = False
@@ -40,6 +42,8 @@ class Clause:
 
 @dataclass(frozen=True, slots=True)
 class Filter:
+    """A parsed filter: its key:value clauses, its free words, or a lone ticket number."""
+
     clauses: tuple[Clause, ...] = ()
     text: str = ""
     number: int | None = None  # the filter was only a ticket number: that ticket, whatever the view

@@ -35,6 +35,8 @@ class SlaKind:
 
 @dataclass(frozen=True, slots=True)
 class SlaDue:
+    """The SLA clock that runs out next: its kind and when."""
+
     kind: str
     at: datetime
 
@@ -137,6 +139,8 @@ class Target:
 
 @dataclass(frozen=True, slots=True)
 class TargetResult:
+    """One SLA target of a ticket: its due time, when it was met, and whether it was breached."""
+
     target: str  # one of Target.ALL
     due: datetime | None  # None: no clock for this target (nothing was owed)
     met_at: datetime | None  # when it was met; None while still owed

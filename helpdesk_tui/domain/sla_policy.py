@@ -40,6 +40,8 @@ _MAX_DAYS = 3 * 366  # an calendar with no working day never makes a clock run f
 
 @dataclass(frozen=True, slots=True)
 class SlaTargets:
+    """How long each SLA target allows for one priority."""
+
     acknowledge: timedelta
     first_update: timedelta
     update_interval: timedelta | None  # None: no regular updates owed while open
@@ -76,6 +78,8 @@ DEFAULT_TARGETS: Mapping[Priority, SlaTargets] = {
 
 @dataclass(frozen=True, slots=True)
 class SlaPolicy:
+    """The SLA targets per priority and the business hours their clocks run in."""
+
     targets: Mapping[Priority, SlaTargets] = field(default_factory=lambda: dict(DEFAULT_TARGETS))
     hours: BusinessHours | None = None  # None: clocks run around the clock
 
@@ -168,6 +172,8 @@ def _status_after(detail: str) -> Status | None:
 
 @dataclass(frozen=True, slots=True)
 class SlaClocks:
+    """A ticket's SLA clocks under a policy: when each target is due and when it was met."""
+
     acknowledge_due: datetime | None
     acknowledged_at: datetime | None
     first_update_due: datetime | None

@@ -76,6 +76,8 @@ def inbox_pages(cache: Cache, query: InboxQuery, limit: int | None = None) -> It
 
 @dataclass
 class TicketDetail:
+    """A ticket with its thread, timeline, customer and each message's attachments."""
+
     ticket: Ticket
     messages: list[Message]
     timeline: list[Event]

@@ -59,6 +59,8 @@ def _reporting(listener: ProgressListener | None, task: str) -> Iterator[Callabl
 
 @dataclass
 class Workspace:
+    """One account's locations, settings and cache, as every command and the app open them."""
+
     locations: Locations
     settings: Settings
     account: str

@@ -12,7 +12,6 @@ order the helpdesk lists them). The name on disk never comes from the stranger's
 
 from __future__ import annotations
 
-import mimetypes
 import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -81,6 +80,8 @@ def message_attachments(message: Message, folder: Path) -> list[AttachmentInfo]:
         name = _text(meta, _NAME_KEYS)
         media_type = _text(meta, _TYPE_KEYS).split(";")[0].strip().lower()
         if not media_type:
+            import mimetypes  # here: only a helpdesk that sends no type needs the table (show imports this module)
+
             media_type = mimetypes.guess_type(name, strict=False)[0] or UNKNOWN_TYPE
         attachment_id = f"{message.id}-{n}"
         cached = bytes_path(folder, attachment_id).is_file() or _local_file(meta, message)

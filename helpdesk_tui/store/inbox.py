@@ -22,6 +22,8 @@ from helpdesk_tui.store.timeconv import from_epoch, from_epoch_not_null
 
 @dataclass(frozen=True, slots=True)
 class InboxQuery:
+    """What the inbox lists: a filter, an order and the optional time bounds of a view."""
+
     filter: Filter = field(default_factory=Filter)
     order: str = "urgency"  # "urgency" (SLA order) or "updated" (newest change first)
     due_before: int | None = None  # epoch seconds: only tickets whose clock runs out before this

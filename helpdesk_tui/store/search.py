@@ -199,8 +199,9 @@ def readable(body: str, body_format: str, terms: list[str]) -> str:
 
     Only a window of a long body is rendered: a snippet is one line.
     """
-    # Imported here: markdown-it and rich (~25 ms) are for snippets, not for every importer of the cache.
-    from helpdesk_tui.content.body import render_body
+    # Imported here: markdown-it (~15 ms) is for snippets, not for every importer of the cache; the
+    # text alone (plain_body) needs no rich.
+    from helpdesk_tui.content.body import plain_body
 
     if len(body) > SNIPPET_SOURCE:
         folded = body.casefold() if len(body) < 1_000_000 else body[:1_000_000].casefold()
@@ -209,7 +210,7 @@ def readable(body: str, body_format: str, terms: list[str]) -> str:
         body = body[start : start + SNIPPET_SOURCE]
     if _is_plain(body, body_format):
         return body
-    return _RULES.sub(" ", render_body(body, body_format).plain)
+    return _RULES.sub(" ", plain_body(body, body_format))
 
 
 # ASCII that means something to markdown (with tables and strikethrough) or to the
