@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable
+from typing import Any
 
 from helpdesk_tui.domain.models import (
     Article, Customer, CustomerNote, Event, Message, Organization, Ticket,
@@ -85,10 +86,22 @@ def save_tickets(conn: sqlite3.Connection, tickets: list[Ticket], *, fresh: bool
     params = [rows.ticket_params(t) for t in tickets]
     for i, clocked in enumerate(clocks or ()):
         if clocked is not None:
-            row = list(params[i])
-            for at, value in zip(_CLOCK_AT, rows.clock_params(clocked), strict=True):
-                row[at] = value
-            params[i] = tuple(row)
+            params[i] = with_clock_columns(params[i], rows.clock_params(clocked))
+    save_ticket_rows(conn, tickets, params, synced)
+
+
+def with_clock_columns(params: tuple[Any, ...], clocks: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A ticket's row (``rows.ticket_params``) with its SLA columns (``_CLOCK_COLUMNS``' order) replaced."""
+    row = list(params)
+    for at, value in zip(_CLOCK_AT, clocks, strict=True):
+        row[at] = value
+    return tuple(row)
+
+
+def save_ticket_rows(conn: sqlite3.Connection, tickets: list[Ticket], params: list[tuple[Any, ...]],
+                     synced: list[tuple[str, int]] | None = None) -> None:
+    """``save_tickets(fresh=True)`` given each ticket's row as written (``rows.ticket_params``,
+    clocks included): the rows, their tag rows and their search entries."""
     if synced is None:
         conn.executemany(_SQL["tickets"], params)
     else:
