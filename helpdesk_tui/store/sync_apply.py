@@ -254,7 +254,13 @@ def _apply_together(conn: sqlite3.Connection, pairs: list[tuple[RemoteTicket, li
         events += timeline
         raws.append((json.dumps(remote.raw), synced))
     sync_batch.forget_ticket_index(conn, known)
-    writer.save_ticket_rows(conn, tickets_, params, raws)
+    # The page's new tickets, then its known ones: rows of their own ids, so either order
+    # writes the same rows.
+    was_known = set(known)
+    for new in (True, False):
+        chosen = [i for i, ticket in enumerate(tickets_) if (ticket.saved_id not in was_known) == new]
+        writer.save_ticket_rows(conn, [tickets_[i] for i in chosen], [params[i] for i in chosen],
+                                [raws[i] for i in chosen], new=new)
     writer.save_events(conn, events)
     written = []
     for (remote, thread), ticket in zip(pairs, tickets_, strict=True):

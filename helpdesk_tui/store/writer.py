@@ -64,6 +64,9 @@ def save_clocks(conn: sqlite3.Connection, tickets: Iterable[Ticket]) -> None:
 
 
 _SYNCED_TICKET_SQL = _upsert_sql("tickets", rows.TICKET_COLUMNS + ", raw, synced_at")
+# New tickets only (ids no row has): a plain insert, ~7 us a row cheaper than the upsert (measured
+# on 20,000 rows of 1.3 KB); a row that is there after all fails as the upsert's other keys would.
+_NEW_SYNCED_TICKET_SQL = _SYNCED_TICKET_SQL.split(" ON CONFLICT")[0]
 
 
 # A tag row carries its ticket's inbox key (schema v10): the sla_key just written, which is the
@@ -99,13 +102,15 @@ def with_clock_columns(params: tuple[Any, ...], clocks: tuple[Any, ...]) -> tupl
 
 
 def save_ticket_rows(conn: sqlite3.Connection, tickets: list[Ticket], params: list[tuple[Any, ...]],
-                     synced: list[tuple[str, int]] | None = None) -> None:
+                     synced: list[tuple[str, int]] | None = None, *, new: bool = False) -> None:
     """``save_tickets(fresh=True)`` given each ticket's row as written (``rows.ticket_params``,
-    clocks included): the rows, their tag rows and their search entries."""
+    clocks included): the rows, their tag rows and their search entries. ``new``: with
+    ``synced``, tickets whose ids no row has yet (inserted, not upserted)."""
     if synced is None:
         conn.executemany(_SQL["tickets"], params)
     else:
-        conn.executemany(_SYNCED_TICKET_SQL, (p + extra for p, extra in zip(params, synced, strict=True)))
+        conn.executemany(_NEW_SYNCED_TICKET_SQL if new else _SYNCED_TICKET_SQL,
+                         (p + extra for p, extra in zip(params, synced, strict=True)))
     conn.executemany(
         "INSERT OR IGNORE INTO ticket_tags (tag, sla_key, ticket_id) VALUES (?, ?, ?)",
         ((tag.lower(), row[_SLA_KEY_AT], t.id) for t, row in zip(tickets, params, strict=True) for tag in t.tags),
