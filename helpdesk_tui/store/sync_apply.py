@@ -261,7 +261,7 @@ def _apply_together(conn: sqlite3.Connection, pairs: list[tuple[RemoteTicket, li
         chosen = [i for i, ticket in enumerate(tickets_) if (ticket.saved_id not in was_known) == new]
         writer.save_ticket_rows(conn, [tickets_[i] for i in chosen], [params[i] for i in chosen],
                                 [raws[i] for i in chosen], new=new)
-    writer.save_events(conn, events)
+    writer.add_events(conn, events)
     written = []
     for (remote, thread), ticket in zip(pairs, tickets_, strict=True):
         ticket_id = ticket.saved_id

@@ -53,6 +53,18 @@ def save_events(conn: sqlite3.Connection, items: Iterable[Event]) -> None:
     conn.executemany(_SQL["events"], (rows.event_params(e) for e in items))
 
 
+_NEW_EVENT_SQL = _SQL["events"].split(" ON CONFLICT")[0]
+
+
+def add_events(conn: sqlite3.Connection, items: list[Event]) -> None:
+    """``save_events`` for events not written yet (no id: SQLite gives each the next one, in
+    order): a plain insert, cheaper than the upsert, the same rows."""
+    if any(e.id is not None for e in items):
+        save_events(conn, items)
+    else:
+        conn.executemany(_NEW_EVENT_SQL, (rows.event_params(e) for e in items))
+
+
 _CLOCK_COLUMNS = ("first_response_at", "first_response_due_at", "first_update_at", "first_update_due_at",
                   "update_due_at", "resolution_due_at", "sla_due_at", "sla_kind", "sla_key")
 
