@@ -146,3 +146,34 @@ def test_a_ticket_twice_in_a_page_is_applied_one_by_one_in_a_batch_too(tmp_path)
         cache.close()
     assert (results[1].new, results[1].updated) == (results[0].new, results[0].updated) == (12, 1)
     assert _dump(tmp_path / "batch.sqlite") == _dump(tmp_path / "one.sqlite")
+
+
+def test_records_encoded_ahead_are_stored_as_encoded_at_the_write(tmp_path):
+    dumps = []
+    for name, ahead in (("here", False), ("ahead", True)):
+        cache = Cache(tmp_path / f"{name}.sqlite", "t")
+        with cache.connection() as conn:
+            for round_ in range(2):
+                page = _page(round_)
+                page.tickets[0].raw = {"id": 100, "big": 10 ** 30, "nan": float("nan"), "ü": "\ud800"}
+                page.users[0].raw = {"fine": [1.5, None], "é": "\u2028"}
+                texts = sync_apply.encode_ahead(page) if ahead else None
+                with transaction(conn):
+                    sync_apply.apply_page(conn, page, {}, stream="tickets", now=T0, batch=True, texts=texts)
+        cache.close()
+        dumps.append(_dump(tmp_path / f"{name}.sqlite"))
+    assert dumps[0] == dumps[1]
+
+
+def test_a_record_that_cannot_be_encoded_ahead_fails_at_the_write_as_before(tmp_path):
+    page = _page(0)
+    page.tickets[3].raw = {"set": {1}}  # not JSON
+    texts = sync_apply.encode_ahead(page)
+    cache = Cache(tmp_path / "c.sqlite", "t")
+    with cache.connection() as conn:
+        with pytest.raises(TypeError), transaction(conn):
+            sync_apply.apply_page(conn, page, {}, stream="tickets", now=T0, batch=True, texts=texts)
+        with transaction(conn):
+            result = sync_apply.apply_page(conn, page, {}, stream="tickets", now=T0, texts=texts)
+        assert result.new == 11 and result.skipped[0].startswith("ticket 103 ")
+    cache.close()

@@ -67,7 +67,8 @@ class ApplyResult:
 
 
 def apply_page(conn: sqlite3.Connection, page: ChangePage, threads: dict[str, list[RemoteMessage]], *,
-               stream: str | None, now: datetime, server_sla: bool = False, batch: bool = False) -> ApplyResult:
+               stream: str | None, now: datetime, server_sla: bool = False, batch: bool = False,
+               texts: sync_batch.RawTexts | None = None) -> ApplyResult:
     """Write ``page`` (and the threads fetched for it) and store its cursor. Caller owns the transaction.
 
     ``stream`` None: a page that is not part of a feed (one ticket fetched by its number), whose
@@ -77,7 +78,8 @@ def apply_page(conn: sqlite3.Connection, page: ChangePage, threads: dict[str, li
     named in ``skipped``, and the rest of the page and the cursor are still applied. With
     ``batch`` the tickets are written together, faster, and a record the cache cannot take
     raises one of ``MALFORMED`` instead: the caller rolls back and applies the page again
-    without ``batch`` (the same rows either way).
+    without ``batch`` (the same rows either way). ``texts``: the page's records already
+    encoded as they are stored (``encode_ahead``).
     """
     result = ApplyResult()
     synced = to_epoch(now)
@@ -85,11 +87,11 @@ def apply_page(conn: sqlite3.Connection, page: ChangePage, threads: dict[str, li
         # In a batch the page's organizations and users are written with one statement each
         # (a bad one raises: the page is then applied again one record at a time, below).
         sync_batch.upsert_remote_many(conn, "organizations", sync_batch.ORGANIZATION_SYNC_COLUMNS,
-                                      [sync_batch.organization_values(org, synced) for org in page.organizations])
+                                      [sync_batch.organization_values(org, synced, texts) for org in page.organizations])
         sync_batch.claim_local_customers(conn, page.users)  # one customer, not two
         org_ids = sync_batch.local_ids(conn, "organizations", {u.organization_remote_id for u in page.users})
         sync_batch.upsert_remote_many(conn, "customers", sync_batch.CUSTOMER_SYNC_COLUMNS, [
-            sync_batch.customer_values(user, org_ids.get(user.organization_remote_id or ""), synced)
+            sync_batch.customer_values(user, org_ids.get(user.organization_remote_id or ""), synced, texts)
             for user in page.users])
     else:
         for org in page.organizations:
@@ -100,7 +102,7 @@ def apply_page(conn: sqlite3.Connection, page: ChangePage, threads: dict[str, li
             org_id = _local_id(conn, "organizations", user.organization_remote_id)
             _guarded(conn, result, f"user {user.remote_id}", _upsert_remote, conn, "customers",
                      sync_batch.CUSTOMER_SYNC_COLUMNS, sync_batch.customer_values(user, org_id, synced))
-    _apply_tickets(conn, result, page.tickets, threads, synced, server_sla, batch)
+    _apply_tickets(conn, result, page.tickets, threads, synced, server_sla, batch, texts)
     for remote_id in page.deleted_ticket_ids:
         ticket_id = _local_id(conn, "tickets", remote_id)
         ticket = tickets.get_ticket(conn, ticket_id) if ticket_id else None
@@ -116,7 +118,8 @@ def apply_page(conn: sqlite3.Connection, page: ChangePage, threads: dict[str, li
 
 
 def _apply_tickets(conn: sqlite3.Connection, result: ApplyResult, remotes: list[RemoteTicket],
-                   threads: dict[str, list[RemoteMessage]], synced: int, server_sla: bool, batch: bool) -> None:
+                   threads: dict[str, list[RemoteMessage]], synced: int, server_sla: bool, batch: bool,
+                   texts: sync_batch.RawTexts | None = None) -> None:
     """Write the page's tickets: one by one, each under its own savepoint (a bad one is rolled
     back, skipped and named); or with ``batch``, all at once with their due times refreshed in
     one go, a bad record raising (the caller rolls the page back and applies it one by one).
@@ -135,7 +138,7 @@ def _apply_tickets(conn: sqlite3.Connection, result: ApplyResult, remotes: list[
         if shared.adoption:  # a new ticket may take a provisional row: each looks it up, in turn
             written = [_apply_ticket(conn, remote, thread, synced, server_sla, shared) for remote, thread in pairs]
         else:
-            written = _apply_together(conn, pairs, synced, server_sla, shared)
+            written = _apply_together(conn, pairs, synced, server_sla, shared, texts or sync_batch.RawTexts())
         sla_refresh.refresh_tickets(conn, shared.refresh, shared.policy)
     else:
         outcomes = [_guarded(conn, result, f"ticket {remote.remote_id}", _apply_ticket, conn, remote, thread,
@@ -146,6 +149,12 @@ def _apply_tickets(conn: sqlite3.Connection, result: ApplyResult, remotes: list[
         result.updated += 1 - is_new
         if announce is not None:
             result.arrivals.append(announce)
+
+
+def encode_ahead(page: ChangePage) -> sync_batch.RawTexts:
+    """The page's records encoded as ``apply_page`` stores them, for ``apply_page(texts=…)``:
+    work that needs no cache, done by whichever thread has the time."""
+    return sync_batch.RawTexts([*page.tickets, *page.users, *page.organizations])
 
 
 def _unguarded(conn: sqlite3.Connection, result: ApplyResult, label: str, write: Callable[..., T],
@@ -225,7 +234,8 @@ def _apply_ticket(conn: sqlite3.Connection, remote: RemoteTicket, thread: list[R
 
 
 def _apply_together(conn: sqlite3.Connection, pairs: list[tuple[RemoteTicket, list[RemoteMessage] | None]],
-                    synced: int, server_sla: bool, batch: sync_batch.Batch) -> list[tuple[int, int, Arrival | None]]:
+                    synced: int, server_sla: bool, batch: sync_batch.Batch,
+                    texts: sync_batch.RawTexts) -> list[tuple[int, int, Arrival | None]]:
     """``_apply_ticket`` for each of a page's tickets (none twice, none adopting a provisional
     row), with one statement per table for the page instead of a few per ticket: the known
     tickets' index entries forgotten, then every ticket row, tag row, search entry and event
@@ -252,7 +262,7 @@ def _apply_together(conn: sqlite3.Connection, pairs: list[tuple[RemoteTicket, li
                       sync_batch.new_ticket_row(ticket, timeline, thread, batch))
         tickets_.append(ticket)
         events += timeline
-        raws.append((json.dumps(remote.raw), synced))
+        raws.append((texts.of(remote.raw), synced))
     sync_batch.forget_ticket_index(conn, known)
     # The page's new tickets, then its known ones: rows of their own ids, so either order
     # writes the same rows.
