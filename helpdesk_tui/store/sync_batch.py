@@ -154,7 +154,8 @@ class RawTexts:
     encoded before the page is written: the engine has the thread that fetches the next page
     do it, while this one writes (~16 us a ticket, its users' included, off the writer's path
     and out of its write transaction). A record not encoded here is encoded where it is written,
-    failing there as it always did."""
+    failing there as it always did. A record's ``raw`` must not change once encoded: no backend
+    touches it after ``pull`` (those that fetch ahead, ``Backend.pull_ahead``, least of all)."""
 
     __slots__ = ("_texts",)
 
