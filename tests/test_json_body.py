@@ -36,3 +36,16 @@ def test_a_body_json_refuses_is_refused_alike(body):
         json.loads(body)
     with pytest.raises(expected.type):
         json_body.loads(body)
+
+
+def test_the_long_digit_check_finds_exactly_the_runs_of_19_digits_the_regex_finds():
+    import random
+    import re
+
+    regex = re.compile(rb"\d{19}")
+    rng = random.Random(13)
+    alphabet = b"0123456789" * 3 + b' ".,:-eE\xd9\xa1\xff\x00'  # \xd9\xa1: an Arabic-Indic one, not ASCII
+    bodies = [bytes(rng.choices(alphabet, k=rng.randint(0, 80))) for _ in range(3000)]
+    bodies += [b"1" * 18, b"1" * 19, b"x" + b"9" * 19 + b"x", b"123456789012345678.5", "١".encode() * 19]
+    for body in bodies:
+        assert json_body._has_long_digits(body) == (regex.search(body) is not None), body

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from helpdesk_tui.domain.remote import ChangePage, RemoteMessage, RemoteTicket, RemoteUser
+from helpdesk_tui.domain.remote import ChangePage, RemoteMessage, RemoteOrganization, RemoteTicket, RemoteUser
 from helpdesk_tui.domain.sla_policy import DEFAULT_POLICY, BusinessHours, SlaPolicy
 from helpdesk_tui.domain.vocab import MessageKind, Priority, Status
 from helpdesk_tui.store import sla_refresh, sync_apply
@@ -46,8 +46,27 @@ def _page(round_: int, start: datetime = T0) -> ChangePage:
     statuses = [Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD, Status.SOLVED, Status.CLOSED]
     tickets = [_remote(n, status=statuses[(n + round_) % len(statuses)], hours=1 + n + round_ * 30,
                        thread=n % 3 != 0, first_response=n % 4 == 1, start=start) for n in range(12 + round_ * 3)]
-    users = [RemoteUser(remote_id=f"u{i}", name=f"User {i}", email=f"u{i}@example.com") for i in range(3)]
-    return ChangePage(tickets=tickets, users=users, cursor=f"c{round_}", done=False)
+    return ChangePage(tickets=tickets, users=_users(round_), organizations=_organizations(round_),
+                      cursor=f"c{round_}", done=False)
+
+
+def _users(round_: int) -> list[RemoteUser]:
+    """The same people page after page, one of them changed, one new, one twice in a page, one
+    a customer written here first (claimed by address), one without an address."""
+    users = [RemoteUser(remote_id=f"u{i}", name=f"User {i}", email=f"u{i}@example.com",
+                        organization_remote_id="o1" if i % 2 else None, raw={"id": i}) for i in range(3)]
+    users[1].name = f"User 1, round {round_ // 2}"  # changes on the third page
+    users.append(RemoteUser(remote_id="u9", name="Nobody", raw={"id": 9}))
+    if round_ >= 1:
+        users.append(RemoteUser(remote_id="u5", name="New", email="u5@example.com", organization_remote_id="o2"))
+    if round_ == 1:  # twice, changed then as stored again: the later one stays
+        users.insert(0, RemoteUser(remote_id="u0", name="User 0, renamed", email="u0@example.com"))
+    return users
+
+
+def _organizations(round_: int) -> list[RemoteOrganization]:
+    return [RemoteOrganization(remote_id="o1", name="Acme", domain="acme.example"),
+            RemoteOrganization(remote_id="o2", name="Beta", domain=f"beta{round_ % 2}.example", raw={"r": round_})]
 
 
 def _dump(path: Path) -> list[tuple[str, list[tuple]]]:
@@ -62,16 +81,21 @@ def _dump(path: Path) -> list[tuple[str, list[tuple]]]:
     return out
 
 
-def _apply(path: Path, batch: bool, policy: SlaPolicy, start: datetime) -> list[sync_apply.ApplyResult]:
+def _apply(path: Path, batch: bool, policy: SlaPolicy, start: datetime,
+           dumps: list | None = None) -> list[sync_apply.ApplyResult]:
     cache = Cache(path, "t")
     results = []
     with cache.connection() as conn:
         if policy != DEFAULT_POLICY:
             sla_refresh.install_policy(conn, policy)
+        with transaction(conn):  # a customer written here for a new ticket: the pull claims it (u2)
+            conn.execute("INSERT INTO customers (name, email) VALUES ('Local', 'U2@example.com')")
         for round_ in range(3):  # new tickets, then the same ones changed (and a few new), then again
             with transaction(conn):
                 results.append(sync_apply.apply_page(conn, _page(round_, start), {}, stream="tickets",
                                                      now=T0 + timedelta(days=round_), batch=batch))
+            if dumps is not None:  # each page's rows, not only the last one's
+                dumps.append(_dump(path))
     cache.close()
     return results
 
@@ -79,8 +103,11 @@ def _apply(path: Path, batch: bool, policy: SlaPolicy, start: datetime) -> list[
 @pytest.mark.parametrize("start", [T0, WHOLE], ids=["microseconds", "whole-seconds"])
 @pytest.mark.parametrize("policy", [DEFAULT_POLICY, OFFICE], ids=["default-policy", "business-hours"])
 def test_a_page_applied_in_one_batch_writes_what_one_by_one_writes(tmp_path, policy, start):
-    one_by_one = _apply(tmp_path / "one.sqlite", False, policy, start)
-    batched = _apply(tmp_path / "batch.sqlite", True, policy, start)
+    one_dumps: list = []
+    batch_dumps: list = []
+    one_by_one = _apply(tmp_path / "one.sqlite", False, policy, start, one_dumps)
+    batched = _apply(tmp_path / "batch.sqlite", True, policy, start, batch_dumps)
+    assert len(batch_dumps) == 3 and batch_dumps == one_dumps
     assert [(r.new, r.updated, r.skipped, r.arrivals) for r in batched] == \
            [(r.new, r.updated, r.skipped, r.arrivals) for r in one_by_one]
     assert batched[0].new == 12 and batched[1].updated == 12 and batched[1].new == 3
@@ -88,6 +115,9 @@ def test_a_page_applied_in_one_batch_writes_what_one_by_one_writes(tmp_path, pol
     assert dumped == _dump(tmp_path / "one.sqlite")
     tickets = dict(dumped)["tickets"]
     assert len(tickets) == 18 and any(row[17] is not None for row in tickets)  # due times were set
+    customers = dict(dumped)["customers"]
+    assert len(customers) == 5 and ("u2", "User 2") in {(row[1], row[2]) for row in customers}  # claimed
+    assert {row[-1] for row in customers} == {int((T0 + timedelta(days=2)).timestamp()), None} - {None}
 
 
 def test_a_bad_record_in_a_batch_raises_and_one_by_one_skips_only_it(tmp_path):
@@ -116,3 +146,34 @@ def test_a_ticket_twice_in_a_page_is_applied_one_by_one_in_a_batch_too(tmp_path)
         cache.close()
     assert (results[1].new, results[1].updated) == (results[0].new, results[0].updated) == (12, 1)
     assert _dump(tmp_path / "batch.sqlite") == _dump(tmp_path / "one.sqlite")
+
+
+def test_records_encoded_ahead_are_stored_as_encoded_at_the_write(tmp_path):
+    dumps = []
+    for name, ahead in (("here", False), ("ahead", True)):
+        cache = Cache(tmp_path / f"{name}.sqlite", "t")
+        with cache.connection() as conn:
+            for round_ in range(2):
+                page = _page(round_)
+                page.tickets[0].raw = {"id": 100, "big": 10 ** 30, "nan": float("nan"), "ü": "\ud800"}
+                page.users[0].raw = {"fine": [1.5, None], "é": "\u2028"}
+                texts = sync_apply.encode_ahead(page) if ahead else None
+                with transaction(conn):
+                    sync_apply.apply_page(conn, page, {}, stream="tickets", now=T0, batch=True, texts=texts)
+        cache.close()
+        dumps.append(_dump(tmp_path / f"{name}.sqlite"))
+    assert dumps[0] == dumps[1]
+
+
+def test_a_record_that_cannot_be_encoded_ahead_fails_at_the_write_as_before(tmp_path):
+    page = _page(0)
+    page.tickets[3].raw = {"set": {1}}  # not JSON
+    texts = sync_apply.encode_ahead(page)
+    cache = Cache(tmp_path / "c.sqlite", "t")
+    with cache.connection() as conn:
+        with pytest.raises(TypeError), transaction(conn):
+            sync_apply.apply_page(conn, page, {}, stream="tickets", now=T0, batch=True, texts=texts)
+        with transaction(conn):
+            result = sync_apply.apply_page(conn, page, {}, stream="tickets", now=T0, texts=texts)
+        assert result.new == 11 and result.skipped[0].startswith("ticket 103 ")
+    cache.close()

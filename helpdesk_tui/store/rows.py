@@ -21,12 +21,25 @@ TICKET_COLUMNS = (
 )
 
 
+# json.dumps(value, ensure_ascii=False) builds an encoder per call; one built once writes the
+# same text in about half the time (a sync writes two per ticket).
+_json_text = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def _json_list(values: Any) -> str:
+    return "[]" if type(values) in (tuple, list) and not values else _json_text(list(values))
+
+
+def _json_object(value: Any) -> str:
+    return "{}" if type(value) is dict and not value else _json_text(value)
+
+
 def ticket_params(t: Ticket) -> tuple[Any, ...]:
     due = next_due(t)
     return (
         t.id, t.remote_id, t.number, t.subject, str(t.status), t.status_raw, str(t.priority),
         t.priority_raw, t.requester_id, t.organization_id, t.assignee, t.group,
-        json.dumps(list(t.tags), ensure_ascii=False), json.dumps(t.custom_fields, ensure_ascii=False),
+        _json_list(t.tags), _json_object(t.custom_fields),
         to_epoch(t.created_at), to_epoch(t.updated_at), to_epoch(t.first_response_at),
         to_epoch(t.first_response_due_at), to_epoch(t.next_checkpoint_at),
         to_epoch(t.resolution_due_at), to_epoch(t.solved_at),

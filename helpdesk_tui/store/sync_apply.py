@@ -8,7 +8,6 @@ and is not shown twice.
 
 from __future__ import annotations
 
-import functools
 import json
 import sqlite3
 from collections.abc import Callable
@@ -21,22 +20,15 @@ from helpdesk_tui.content.sanitize import clean_line
 from helpdesk_tui.domain.models import Event, Message, Ticket
 from helpdesk_tui.domain.remote import ChangePage, RemoteMessage, RemoteTicket
 from helpdesk_tui.domain.vocab import EventKind, MessageKind, Status
-from helpdesk_tui.store import new_tickets, ratings, sla_refresh, sync_batch, tickets, writer
+from helpdesk_tui.store import new_tickets, ratings, rows, sla_refresh, sync_batch, tickets, writer
 from helpdesk_tui.store.fts_text import index_text
 from helpdesk_tui.store.timeconv import to_epoch
 
 T = TypeVar("T")
 
 
-def _upsert_remote(conn: sqlite3.Connection, table: str, columns: dict[str, object]) -> None:
-    conn.execute(_upsert_remote_sql(table, tuple(columns)), list(columns.values()))
-
-
-@functools.lru_cache(maxsize=16)
-def _upsert_remote_sql(table: str, names: tuple[str, ...]) -> str:
-    updates = ", ".join(f"{n} = excluded.{n}" for n in names if n != "remote_id")
-    return (f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
-            f"ON CONFLICT(remote_id) DO UPDATE SET {updates}")
+def _upsert_remote(conn: sqlite3.Connection, table: str, names: tuple[str, ...], values: tuple[object, ...]) -> None:
+    conn.execute(sync_batch.upsert_remote_sql(table, names), values)
 
 
 def _local_id(conn: sqlite3.Connection, table: str, remote_id: str | None) -> int | None:
@@ -75,7 +67,8 @@ class ApplyResult:
 
 
 def apply_page(conn: sqlite3.Connection, page: ChangePage, threads: dict[str, list[RemoteMessage]], *,
-               stream: str | None, now: datetime, server_sla: bool = False, batch: bool = False) -> ApplyResult:
+               stream: str | None, now: datetime, server_sla: bool = False, batch: bool = False,
+               texts: sync_batch.RawTexts | None = None) -> ApplyResult:
     """Write ``page`` (and the threads fetched for it) and store its cursor. Caller owns the transaction.
 
     ``stream`` None: a page that is not part of a feed (one ticket fetched by its number), whose
@@ -85,26 +78,31 @@ def apply_page(conn: sqlite3.Connection, page: ChangePage, threads: dict[str, li
     named in ``skipped``, and the rest of the page and the cursor are still applied. With
     ``batch`` the tickets are written together, faster, and a record the cache cannot take
     raises one of ``MALFORMED`` instead: the caller rolls back and applies the page again
-    without ``batch`` (the same rows either way).
+    without ``batch`` (the same rows either way). ``texts``: the page's records already
+    encoded as they are stored (``encode_ahead``).
     """
     result = ApplyResult()
     synced = to_epoch(now)
-    # In a batch, a record is written without its savepoint (one that fails raises) and the
-    # organizations' ids are read once.
-    write = _unguarded if batch else _guarded
-    for org in page.organizations:
-        write(conn, result, f"organization {org.remote_id}", _upsert_remote, conn, "organizations", {
-            "remote_id": org.remote_id, "name": org.name, "domain": org.domain, "raw": json.dumps(org.raw),
-            "synced_at": synced})
-    org_ids = sync_batch.local_ids(conn, "organizations", {u.organization_remote_id for u in page.users}) if batch else None
-    for user in page.users:
-        new_tickets.claim_local_customer(conn, user.remote_id, user.email)  # one customer, not two
-        org_id = org_ids.get(user.organization_remote_id or "") if org_ids is not None else \
-            _local_id(conn, "organizations", user.organization_remote_id)
-        write(conn, result, f"user {user.remote_id}", _upsert_remote, conn, "customers", {
-            "remote_id": user.remote_id, "name": user.name, "email": user.email, "phone": user.phone,
-            "language": user.language, "organization_id": org_id, "raw": json.dumps(user.raw), "synced_at": synced})
-    _apply_tickets(conn, result, page.tickets, threads, synced, server_sla, batch)
+    if batch:
+        # In a batch the page's organizations and users are written with one statement each
+        # (a bad one raises: the page is then applied again one record at a time, below).
+        sync_batch.upsert_remote_many(conn, "organizations", sync_batch.ORGANIZATION_SYNC_COLUMNS,
+                                      [sync_batch.organization_values(org, synced, texts) for org in page.organizations])
+        sync_batch.claim_local_customers(conn, page.users)  # one customer, not two
+        org_ids = sync_batch.local_ids(conn, "organizations", {u.organization_remote_id for u in page.users})
+        sync_batch.upsert_remote_many(conn, "customers", sync_batch.CUSTOMER_SYNC_COLUMNS, [
+            sync_batch.customer_values(user, org_ids.get(user.organization_remote_id or ""), synced, texts)
+            for user in page.users])
+    else:
+        for org in page.organizations:
+            _guarded(conn, result, f"organization {org.remote_id}", _upsert_remote, conn, "organizations",
+                     sync_batch.ORGANIZATION_SYNC_COLUMNS, sync_batch.organization_values(org, synced))
+        for user in page.users:
+            new_tickets.claim_local_customer(conn, user.remote_id, user.email)  # one customer, not two
+            org_id = _local_id(conn, "organizations", user.organization_remote_id)
+            _guarded(conn, result, f"user {user.remote_id}", _upsert_remote, conn, "customers",
+                     sync_batch.CUSTOMER_SYNC_COLUMNS, sync_batch.customer_values(user, org_id, synced))
+    _apply_tickets(conn, result, page.tickets, threads, synced, server_sla, batch, texts)
     for remote_id in page.deleted_ticket_ids:
         ticket_id = _local_id(conn, "tickets", remote_id)
         ticket = tickets.get_ticket(conn, ticket_id) if ticket_id else None
@@ -120,7 +118,8 @@ def apply_page(conn: sqlite3.Connection, page: ChangePage, threads: dict[str, li
 
 
 def _apply_tickets(conn: sqlite3.Connection, result: ApplyResult, remotes: list[RemoteTicket],
-                   threads: dict[str, list[RemoteMessage]], synced: int, server_sla: bool, batch: bool) -> None:
+                   threads: dict[str, list[RemoteMessage]], synced: int, server_sla: bool, batch: bool,
+                   texts: sync_batch.RawTexts | None = None) -> None:
     """Write the page's tickets: one by one, each under its own savepoint (a bad one is rolled
     back, skipped and named); or with ``batch``, all at once with their due times refreshed in
     one go, a bad record raising (the caller rolls the page back and applies it one by one).
@@ -136,7 +135,10 @@ def _apply_tickets(conn: sqlite3.Connection, result: ApplyResult, remotes: list[
         # No savepoints: with one open, SQLite writes the page's updates ~4× slower (measured),
         # and one per record costs three statements each.
         shared = sync_batch.Batch.read(conn, remotes)
-        written = [_apply_ticket(conn, remote, thread, synced, server_sla, shared) for remote, thread in pairs]
+        if shared.adoption:  # a new ticket may take a provisional row: each looks it up, in turn
+            written = [_apply_ticket(conn, remote, thread, synced, server_sla, shared) for remote, thread in pairs]
+        else:
+            written = _apply_together(conn, pairs, synced, server_sla, shared, texts or sync_batch.RawTexts())
         sla_refresh.refresh_tickets(conn, shared.refresh, shared.policy)
     else:
         outcomes = [_guarded(conn, result, f"ticket {remote.remote_id}", _apply_ticket, conn, remote, thread,
@@ -147,6 +149,12 @@ def _apply_tickets(conn: sqlite3.Connection, result: ApplyResult, remotes: list[
         result.updated += 1 - is_new
         if announce is not None:
             result.arrivals.append(announce)
+
+
+def encode_ahead(page: ChangePage) -> sync_batch.RawTexts:
+    """The page's records encoded as ``apply_page`` stores them, for ``apply_page(texts=…)``:
+    work that needs no cache, done by whichever thread has the time."""
+    return sync_batch.RawTexts([*page.tickets, *page.users, *page.organizations])
 
 
 def _unguarded(conn: sqlite3.Connection, result: ApplyResult, label: str, write: Callable[..., T],
@@ -223,6 +231,61 @@ def _apply_ticket(conn: sqlite3.Connection, remote: RemoteTicket, thread: list[R
         arrival = Arrival(ticket_id, remote.number, remote.subject, remote.assignee, remote.status,
                           customer_reply=existing is not None)
     return ticket_id, (0 if existing else 1), arrival
+
+
+def _apply_together(conn: sqlite3.Connection, pairs: list[tuple[RemoteTicket, list[RemoteMessage] | None]],
+                    synced: int, server_sla: bool, batch: sync_batch.Batch,
+                    texts: sync_batch.RawTexts) -> list[tuple[int, int, Arrival | None]]:
+    """``_apply_ticket`` for each of a page's tickets (none twice, none adopting a provisional
+    row), with one statement per table for the page instead of a few per ticket: the known
+    tickets' index entries forgotten, then every ticket row, tag row, search entry and event
+    written in the page's order (the same rows and ids), then ratings and threads, which need
+    their ticket's row, ticket by ticket as before."""
+    tickets_: list[Ticket] = []
+    events: list[Event] = []
+    raws: list[tuple[str, int]] = []
+    params: list[tuple] = []
+    known: list[int] = []
+    for remote, thread in pairs:
+        existing = batch.known.get(remote.remote_id)
+        if existing is not None and existing.id is not None:
+            ticket_id = existing.id
+            known.append(ticket_id)
+        else:
+            ticket_id, batch.next_id = batch.next_id, batch.next_id + 1
+        ticket = _ticket(remote, ticket_id, existing, thread, server_sla,
+                         batch.customers.get(remote.requester_remote_id or ""),
+                         batch.organizations.get(remote.organization_remote_id or ""))
+        timeline = _events(ticket, existing)
+        # A new ticket's due times are worked out before its one write (see _apply_ticket).
+        params.append(rows.ticket_params(ticket) if existing is not None else
+                      sync_batch.new_ticket_row(ticket, timeline, thread, batch))
+        tickets_.append(ticket)
+        events += timeline
+        raws.append((texts.of(remote.raw), synced))
+    sync_batch.forget_ticket_index(conn, known)
+    # The page's new tickets, then its known ones: rows of their own ids, so either order
+    # writes the same rows.
+    was_known = set(known)
+    for new in (True, False):
+        chosen = [i for i, ticket in enumerate(tickets_) if (ticket.saved_id not in was_known) == new]
+        writer.save_ticket_rows(conn, [tickets_[i] for i in chosen], [params[i] for i in chosen],
+                                [raws[i] for i in chosen], new=new)
+    writer.add_events(conn, events)
+    written = []
+    for (remote, thread), ticket in zip(pairs, tickets_, strict=True):
+        ticket_id = ticket.saved_id
+        existing = batch.known.get(remote.remote_id)
+        ratings.apply_remote_rating(conn, ticket_id, remote)
+        replied = thread is not None and apply_thread(conn, ticket_id, thread, synced) > 0
+        if existing is not None:
+            batch.refresh.append(ticket_id)
+        arrival = None
+        if existing is None or replied:
+            arrival = Arrival(ticket_id, remote.number, remote.subject, remote.assignee, remote.status,
+                              customer_reply=existing is not None)
+        written.append((ticket_id, 0 if existing else 1, arrival))
+    return written
 
 
 def _email_of(conn: sqlite3.Connection, customer_remote_id: str | None) -> str | None:

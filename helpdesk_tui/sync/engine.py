@@ -26,6 +26,7 @@ from helpdesk_tui.store import sync_apply, sync_kb
 from helpdesk_tui.store.cache import Cache
 from helpdesk_tui.store.db import transaction
 from helpdesk_tui.store.failures import explain
+from helpdesk_tui.store.sync_batch import RawTexts
 from helpdesk_tui.sync import errors
 from helpdesk_tui.domain.remote import ChangePage, RemoteMessage, RemoteTicket
 from helpdesk_tui.sync.contract import Backend
@@ -127,12 +128,12 @@ class SyncEngine:
         # The next page is asked for while this one is written (the backend allowing): the wait
         # for the server overlaps the work on the cache. The cursor is still committed with its
         # own page only, and no page is applied before the one it follows.
-        ahead: Future[ChangePage] | None = None
+        ahead: Future[tuple[ChangePage, RawTexts]] | None = None
         pool = ThreadPoolExecutor(1, thread_name_prefix="sync-pull-ahead") if getattr(self.backend, "pull_ahead", False) else None
         try:
             while max_pages is None or state.pages < max_pages:
                 self.status.discard()  # what a page that was not applied staged
-                page = ahead.result() if ahead is not None else self.backend.pull(cursor)
+                page, texts = ahead.result() if ahead is not None else (self.backend.pull(cursor), None)
                 ahead = None
                 skipped = list(page.skipped)
                 threads: dict[str, list[RemoteMessage]] = {}
@@ -143,8 +144,8 @@ class SyncEngine:
                     page.tickets = [t for t in page.tickets if t.remote_id not in unreadable]
                 self._check_deletions(page)
                 if pool is not None and not page.done and (max_pages is None or state.pages + 1 < max_pages):
-                    ahead = pool.submit(self.backend.pull, page.cursor)  # after the threads: one request at a time
-                applied = self._apply(page, threads)
+                    ahead = pool.submit(self._pull_ahead, page.cursor)  # after the threads: one request at a time
+                applied = self._apply(page, threads, texts)
                 if self._pulled(report, page, applied, skipped, progress):
                     break
                 cursor = page.cursor
@@ -154,6 +155,12 @@ class SyncEngine:
                 # is not waited for.
                 pool.shutdown(wait=False, cancel_futures=True)
         return report
+
+    def _pull_ahead(self, cursor: str | None) -> tuple[ChangePage, RawTexts]:
+        """The next page, and its records encoded as the cache stores them: that thread waits
+        for the writer anyway, and the writer is spared the work (``sync_apply.encode_ahead``)."""
+        page = self.backend.pull(cursor)
+        return page, sync_apply.encode_ahead(page)
 
     def _pulled(self, report: SyncReport, page: ChangePage, applied: sync_apply.ApplyResult, skipped: list[str],
                 progress: Callable[[Progress], None] | None) -> bool:
@@ -178,7 +185,8 @@ class SyncEngine:
             progress(state)
         return page.done
 
-    def _apply(self, page: ChangePage, threads: dict[str, list[RemoteMessage]]) -> sync_apply.ApplyResult:
+    def _apply(self, page: ChangePage, threads: dict[str, list[RemoteMessage]],
+               texts: RawTexts | None = None) -> sync_apply.ApplyResult:
         """The page, its cursor and the backend's staged state, in one transaction: all the tickets
         at once, or, when a record is bad, again one by one so that only it is left out."""
         now, sla = self.now(), self.backend.capabilities.sla
@@ -186,7 +194,7 @@ class SyncEngine:
             try:
                 with transaction(conn):
                     applied = sync_apply.apply_page(conn, page, threads, stream=TICKETS, now=now, server_sla=sla,
-                                                    batch=True)
+                                                    batch=True, texts=texts)
                     self.status.commit(conn)
                 return applied
             except sync_apply.MALFORMED:
