@@ -104,11 +104,15 @@ WHERE m.ticket_id IN (SELECT id FROM tickets WHERE updated_at >= :start)
   AND t.id = m.ticket_id AND t.deleted_at IS NULL
 """
 
-_RATINGS = """
-SELECT r.ticket_id, r.score, r.created_at, coalesce(r.agent, t.assignee), t.grp, r.comment, t.number, r.source
+_RATINGS_FROM = """
 FROM ratings r JOIN tickets t ON t.id = r.ticket_id
 WHERE r.created_at >= :start AND r.created_at < :end AND t.deleted_at IS NULL ORDER BY r.created_at, r.id
 """
+_RATINGS = ("SELECT r.ticket_id, r.score, r.created_at, coalesce(r.agent, t.assignee), t.grp, r.comment, t.number,"
+            " r.source" + _RATINGS_FROM)
+# ``domain.kpis.RatingRow``: the moment of a comment is built only for those a report keeps.
+_RATING_ROWS = ("SELECT r.score, r.created_at, coalesce(r.agent, t.assignee), t.grp, coalesce(r.comment, ''),"
+                " t.number, NULL" + _RATINGS_FROM)
 
 PAUSE_EVERY = 1000  # rows between two calls of ``pause`` (about a millisecond of work)
 
@@ -169,6 +173,11 @@ def ratings(conn: sqlite3.Connection, window: Window) -> list[RatingFact]:
             for tid, score, at, agent, grp, comment, number, source in rows]
 
 
+def rating_rows(conn: sqlite3.Connection, window: Window) -> sqlite3.Cursor:
+    """``ratings`` as ``domain.kpis.RatingRow`` tuples, in the same order."""
+    return conn.execute(_RATING_ROWS, _bounds(window))
+
+
 def _paced(rows: Iterator, pause: Callable[[], None] | None) -> Iterator:
     return rows if pause is None else _pausing(rows, pause)
 
@@ -188,4 +197,4 @@ def kpi_report(conn: sqlite3.Connection, window: Window, *,
     stops there by raising.
     """
     return compute_rows(window, ticket_rows(conn, window, pause), _paced(replies(conn, window), pause),
-                        ratings(conn, window), quiet_active(conn, window))
+                        _paced(rating_rows(conn, window), pause), quiet_active(conn, window))
