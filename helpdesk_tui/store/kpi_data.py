@@ -43,20 +43,23 @@ _REOPEN_IN, _REOPEN_PARAMS = _marks("reopen", reopen_details())
 # on any window; they are counted from the partial index ``ix_tickets_kpi_active`` (whose
 # filter, ``schema.KPI_ACTIVE_WHERE``, the queries repeat) and never read as rows.
 # ``_SOMETHING_IN`` is NULL when every moment it tests is unknown: "nothing" is ``NOT ifnull(…, 0)``.
+# A ticket created at or after the window's end with nothing in it and no change of activity in
+# it counts nowhere (not even in the backlog): it is neither quiet nor read. A window that ended
+# long ago so skips every newer ticket.
 _MOMENTS = ("first_response_at", "first_response_due_at", "first_update_at", "first_update_due_at",
             "resolution_due_at", "solved_at")
-_SOMETHING_IN = "(created_at >= :start OR " + " OR ".join(
-    f"({column} >= :start AND {column} < :end)" for column in _MOMENTS) + ")"
+_MOMENT_IN = " OR ".join(f"({column} >= :start AND {column} < :end)" for column in _MOMENTS)
+_SOMETHING_IN = f"((created_at >= :start AND created_at < :end) OR {_MOMENT_IN})"
 _FLIPPED = f"(SELECT ticket_id FROM events WHERE {KPI_FLIP_WHERE} AND at >= :start AND at < :end)"
 _QUIET_ACTIVE = f"""
 SELECT count(*) FROM tickets INDEXED BY ix_tickets_kpi_active
-WHERE {KPI_ACTIVE_WHERE} AND NOT ifnull({_SOMETHING_IN}, 0) AND id NOT IN {_FLIPPED}
+WHERE {KPI_ACTIVE_WHERE} AND created_at < :start AND NOT ifnull({_SOMETHING_IN}, 0) AND id NOT IN {_FLIPPED}
 """
 
 # The columns of ``TICKET_ROW`` but the flips (merged in from ``_CHANGES``), in id order, of
 # every other ticket that may count: the active ones that are not quiet (the complement of
-# ``_QUIET_ACTIVE``, every column from the index), and the others changed in the window (from
-# the table). First-contact resolution needs, for tickets solved in the window only, the public
+# ``_QUIET_ACTIVE`` but those that count nowhere, every column from the index), and the others
+# changed in the window (from the table). First-contact resolution needs, for tickets solved in the window only, the public
 # replies before the solve, and whether the ticket was ever reopened only when there was exactly
 # one. The inner query is a co-routine (its ORDER BY keeps SQLite from flattening it), so each
 # count runs once.
@@ -79,6 +82,7 @@ FROM (
     AND t.status NOT IN ({_ACTIVE_IN}) AND t.deleted_at IS NULL
     AND (t.created_at >= :start OR t.first_response_at >= :start OR t.first_update_at >= :start
          OR t.solved_at >= :start OR t.solved_at IS NULL)
+    AND (t.created_at < :end OR {_MOMENT_IN} OR t.id IN {_FLIPPED})
   ORDER BY 1
 ) AS x
 """
