@@ -35,7 +35,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from helpdesk_tui.domain.kpi_cells import Cells, cell_at
 from helpdesk_tui.domain.kpi_report import (
@@ -127,9 +127,15 @@ TICKET_ROW = ("id", "active", "assignee", "queue", "created_at", "updated_at", "
 # ``reopened`` only when it had one reply (None: not looked up). ``flips``: the ticket's status
 # changes in the window that started or ended its activity, as (at, became_active), oldest first.
 # Deleted tickets are not passed. A reply row is (author, at, queue).
+#
+# A rating row is (score, at, agent, queue, comment, ticket number, moment): ``at`` in whole
+# seconds counts it, ``moment`` is the datetime its comment carries (None: ``at`` itself, as the
+# cache keeps it). A month of ratings is tens of thousands: a datetime is built only for the
+# comments a report keeps.
 TicketRow = tuple
 Flips = tuple[tuple[int, bool], ...]
 ReplyRow = tuple[str, int, "str | None"]
+RatingRow = tuple[str, int, "str | None", "str | None", str, "int | None", "datetime | None"]
 
 
 def ticket_row(facts: TicketFacts, flips: Iterable[tuple[int, bool]] = ()) -> TicketRow:
@@ -161,7 +167,14 @@ def compute(window: Window, tickets: Iterable[TicketFacts], changes: Iterable[St
         seq.sort(key=lambda flip: flip[0])
     rows = (ticket_row(f, flips.get(f.ticket.id, ()) if f.ticket.id is not None else ())
             for f in tickets if f.ticket.deleted_at is None)
-    return compute_rows(window, rows, ((r.author, floor_second(r.at), r.queue) for r in replies), ratings)
+    return compute_rows(window, rows, ((r.author, floor_second(r.at), r.queue) for r in replies),
+                        (rating_row(r) for r in ratings))
+
+
+def rating_row(rating: RatingFact) -> RatingRow:
+    """``rating`` as a row; its comment keeps the rating's own moment."""
+    return (rating.score, floor_second(rating.at), rating.agent, rating.queue, rating.comment,
+            rating.ticket_number, rating.at)
 
 
 def _is_flip(change: StatusChange) -> bool:
@@ -172,7 +185,7 @@ def _is_flip(change: StatusChange) -> bool:
 # -- computing ---------------------------------------------------------------------------
 
 def compute_rows(window: Window, tickets: Iterable[TicketRow], replies: Iterable[ReplyRow] = (),
-                 ratings: Iterable[RatingFact] = (), quiet_active: int = 0) -> KpiReport:
+                 ratings: Iterable[RatingRow] = (), quiet_active: int = 0) -> KpiReport:
     """The report for ``window`` from rows (see ``TICKET_ROW``). ``tickets`` and ``replies`` may
     be generators: each row is looked at once and not kept.
 
@@ -197,21 +210,37 @@ def compute_rows(window: Window, tickets: Iterable[TicketRow], replies: Iterable
             cell.replies += 1
             cell.hours.add((author, hour_of(at)))
 
-    comments = []
+    commented: list[RatingRow] = []
     for rating in ratings:
-        at = floor_second(rating.at)
-        if not start <= at < end or rating.score not in (GOOD, BAD):
+        score, at, agent, queue, comment = rating[:5]
+        if not start <= at < end or score not in (GOOD, BAD):
             continue
-        cell = cells.at(_who(rating.agent, rating.queue), at)
-        if rating.score == GOOD:
+        cell = cells.at(_who(agent, queue), at)
+        if score == GOOD:
             cell.good += 1
         else:
             cell.bad += 1
-        if rating.comment.strip():
-            comments.append(RatingComment(rating.at, rating.score, rating.comment, rating.agent,
-                                          rating.ticket_number))
-    comments.sort(key=lambda c: c.at, reverse=True)
-    return cells.report(window, backlog, comments[:COMMENTS_KEPT])
+        if comment.strip():
+            commented.append(rating)
+    return cells.report(window, backlog, _newest_comments(commented))
+
+
+def _newest_comments(commented: list[RatingRow]) -> list[RatingComment]:
+    """The ``COMMENTS_KEPT`` newest comments, newest first (a stable sort: of two given in the
+    same moment, the one passed first comes first)."""
+    commented.sort(key=_newness, reverse=True)
+    kept = []
+    for score, at, agent, _, comment, number, moment in commented[:COMMENTS_KEPT]:
+        kept.append(RatingComment(datetime.fromtimestamp(at, UTC) if moment is None else moment,
+                                  score, comment, agent, number))
+    return kept
+
+
+def _newness(row: RatingRow) -> tuple[int, int]:
+    """A row's moment as (whole seconds, microseconds), which orders as the moments do (zone
+    offsets are whole seconds), without building a datetime for a row that has none."""
+    moment = row[6]
+    return row[1], 0 if moment is None else moment.microsecond
 
 
 def _who(agent: str | None, queue: str | None) -> tuple[str, str]:

@@ -43,20 +43,23 @@ _REOPEN_IN, _REOPEN_PARAMS = _marks("reopen", reopen_details())
 # on any window; they are counted from the partial index ``ix_tickets_kpi_active`` (whose
 # filter, ``schema.KPI_ACTIVE_WHERE``, the queries repeat) and never read as rows.
 # ``_SOMETHING_IN`` is NULL when every moment it tests is unknown: "nothing" is ``NOT ifnull(…, 0)``.
+# A ticket created at or after the window's end with nothing in it and no change of activity in
+# it counts nowhere (not even in the backlog): it is neither quiet nor read. A window that ended
+# long ago so skips every newer ticket.
 _MOMENTS = ("first_response_at", "first_response_due_at", "first_update_at", "first_update_due_at",
             "resolution_due_at", "solved_at")
-_SOMETHING_IN = "(created_at >= :start OR " + " OR ".join(
-    f"({column} >= :start AND {column} < :end)" for column in _MOMENTS) + ")"
+_MOMENT_IN = " OR ".join(f"({column} >= :start AND {column} < :end)" for column in _MOMENTS)
+_SOMETHING_IN = f"((created_at >= :start AND created_at < :end) OR {_MOMENT_IN})"
 _FLIPPED = f"(SELECT ticket_id FROM events WHERE {KPI_FLIP_WHERE} AND at >= :start AND at < :end)"
 _QUIET_ACTIVE = f"""
 SELECT count(*) FROM tickets INDEXED BY ix_tickets_kpi_active
-WHERE {KPI_ACTIVE_WHERE} AND NOT ifnull({_SOMETHING_IN}, 0) AND id NOT IN {_FLIPPED}
+WHERE {KPI_ACTIVE_WHERE} AND created_at < :start AND NOT ifnull({_SOMETHING_IN}, 0) AND id NOT IN {_FLIPPED}
 """
 
 # The columns of ``TICKET_ROW`` but the flips (merged in from ``_CHANGES``), in id order, of
 # every other ticket that may count: the active ones that are not quiet (the complement of
-# ``_QUIET_ACTIVE``, every column from the index), and the others changed in the window (from
-# the table). First-contact resolution needs, for tickets solved in the window only, the public
+# ``_QUIET_ACTIVE`` but those that count nowhere, every column from the index), and the others
+# changed in the window (from the table). First-contact resolution needs, for tickets solved in the window only, the public
 # replies before the solve, and whether the ticket was ever reopened only when there was exactly
 # one. The inner query is a co-routine (its ORDER BY keeps SQLite from flattening it), so each
 # count runs once.
@@ -79,6 +82,7 @@ FROM (
     AND t.status NOT IN ({_ACTIVE_IN}) AND t.deleted_at IS NULL
     AND (t.created_at >= :start OR t.first_response_at >= :start OR t.first_update_at >= :start
          OR t.solved_at >= :start OR t.solved_at IS NULL)
+    AND (t.created_at < :end OR {_MOMENT_IN} OR t.id IN {_FLIPPED})
   ORDER BY 1
 ) AS x
 """
@@ -104,11 +108,15 @@ WHERE m.ticket_id IN (SELECT id FROM tickets WHERE updated_at >= :start)
   AND t.id = m.ticket_id AND t.deleted_at IS NULL
 """
 
-_RATINGS = """
-SELECT r.ticket_id, r.score, r.created_at, coalesce(r.agent, t.assignee), t.grp, r.comment, t.number, r.source
+_RATINGS_FROM = """
 FROM ratings r JOIN tickets t ON t.id = r.ticket_id
 WHERE r.created_at >= :start AND r.created_at < :end AND t.deleted_at IS NULL ORDER BY r.created_at, r.id
 """
+_RATINGS = ("SELECT r.ticket_id, r.score, r.created_at, coalesce(r.agent, t.assignee), t.grp, r.comment, t.number,"
+            " r.source" + _RATINGS_FROM)
+# ``domain.kpis.RatingRow``: the moment of a comment is built only for those a report keeps.
+_RATING_ROWS = ("SELECT r.score, r.created_at, coalesce(r.agent, t.assignee), t.grp, coalesce(r.comment, ''),"
+                " t.number, NULL" + _RATINGS_FROM)
 
 PAUSE_EVERY = 1000  # rows between two calls of ``pause`` (about a millisecond of work)
 
@@ -169,6 +177,11 @@ def ratings(conn: sqlite3.Connection, window: Window) -> list[RatingFact]:
             for tid, score, at, agent, grp, comment, number, source in rows]
 
 
+def rating_rows(conn: sqlite3.Connection, window: Window) -> sqlite3.Cursor:
+    """``ratings`` as ``domain.kpis.RatingRow`` tuples, in the same order."""
+    return conn.execute(_RATING_ROWS, _bounds(window))
+
+
 def _paced(rows: Iterator, pause: Callable[[], None] | None) -> Iterator:
     return rows if pause is None else _pausing(rows, pause)
 
@@ -188,4 +201,4 @@ def kpi_report(conn: sqlite3.Connection, window: Window, *,
     stops there by raising.
     """
     return compute_rows(window, ticket_rows(conn, window, pause), _paced(replies(conn, window), pause),
-                        ratings(conn, window), quiet_active(conn, window))
+                        _paced(rating_rows(conn, window), pause), quiet_active(conn, window))
