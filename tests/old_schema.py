@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+from helpdesk_tui.store import message_bodies
 from helpdesk_tui.store.schema import MIGRATIONS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,6 +22,7 @@ def build_before(path: Path, marker: str) -> None:
     """An empty WAL cache with every migration before the first one whose text holds ``marker``."""
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
+    message_bodies.register(conn)  # the functions the bodies' packing (v14) calls
     before = MIGRATIONS.index(next(m for m in MIGRATIONS if marker in m))
     for number, script in enumerate(MIGRATIONS[:before], start=1):
         conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")

@@ -252,6 +252,6 @@ def test_a_v9_cache_gains_tag_rows_in_inbox_order(tmp_path):
     assert list(inbox.ordered_ids(conn, InboxQuery(filter=parse_filter("tag:billing", me="you")))) == [1, 2]
     assert list(inbox.ordered_ids(conn, InboxQuery(filter=parse_filter("tag:vip status:open", me="you")))) == [1]
     names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
-    assert {"ix_ticket_tags_ticket", "ticket_tags_follow_sla_key", "ticket_tags"} <= names
+    assert {"ix_ticket_tags_unfolded", "ticket_tags_follow_sla_key", "ticket_tags"} <= names
     assert "ticket_tags_by_urgency" not in names
     conn.close()

@@ -21,7 +21,7 @@ from helpdesk_tui.domain.remote import RemoteMessage, RemoteOrganization, Remote
 from helpdesk_tui.domain.sla_epochs import EVENT_KINDS, INPUT_COLUMNS, Declined, EpochPolicy, clock_columns, prepare
 from helpdesk_tui.domain.sla_policy import SlaPolicy, clocked
 from helpdesk_tui.domain.vocab import MessageKind, Priority, Status
-from helpdesk_tui.store import new_tickets, rows, sla_refresh, writer
+from helpdesk_tui.store import new_tickets, rows, sla_refresh, tag_rows, writer
 from helpdesk_tui.store.fts_text import index_text
 from helpdesk_tui.store.timeconv import from_epoch_not_null, to_epoch
 
@@ -222,13 +222,13 @@ def forget_ticket_index(conn: sqlite3.Connection, ids: Iterable[int]) -> None:
     """``writer``'s forgetting of known tickets' index entries (search terms and tag rows) before
     they are written again, for a page at once: their old text read in one query."""
     wanted = list(ids)
-    old: dict[int, tuple[str, str]] = {}
+    old: dict[int, tuple[str, str, int]] = {}
     for start in range(0, len(wanted), 500):
         chunk = wanted[start:start + 500]
-        old.update((r[0], (r[1], r[2])) for r in conn.execute(
-            f"SELECT id, subject, tags FROM tickets WHERE id IN ({','.join('?' * len(chunk))})", chunk))
+        old.update((r[0], (r[1], r[2], r[3])) for r in conn.execute(
+            f"SELECT id, subject, tags, sla_key FROM tickets WHERE id IN ({','.join('?' * len(chunk))})", chunk))
     found = [tid for tid in wanted if tid in old]
     # A contentless FTS5 table forgets a row only given the exact text it indexed.
     conn.executemany("INSERT INTO tickets_fts (tickets_fts, rowid, subject, tags) VALUES ('delete', ?, ?, ?)",
                      ((tid, index_text(old[tid][0]), " ".join(json.loads(old[tid][1]))) for tid in found))
-    conn.executemany("DELETE FROM ticket_tags WHERE ticket_id = ?", ((tid,) for tid in found))
+    tag_rows.forget(conn, ((tid, old[tid][1], old[tid][2]) for tid in found))

@@ -15,7 +15,7 @@ from typing import Any
 from helpdesk_tui.domain.models import (
     Article, Customer, CustomerNote, Event, Message, Organization, Ticket,
 )
-from helpdesk_tui.store import message_bodies, rows
+from helpdesk_tui.store import message_bodies, rows, tag_rows
 from helpdesk_tui.store.fts_text import index_text
 
 
@@ -135,14 +135,14 @@ def save_ticket_rows(conn: sqlite3.Connection, tickets: list[Ticket], params: li
 
 def _forget_ticket_index(conn: sqlite3.Connection, ids: list[int]) -> None:
     for tid in ids:
-        old = conn.execute("SELECT subject, tags FROM tickets WHERE id = ?", (tid,)).fetchone()
+        old = conn.execute("SELECT subject, tags, sla_key FROM tickets WHERE id = ?", (tid,)).fetchone()
         if old is None:
             continue
         conn.execute(
             "INSERT INTO tickets_fts (tickets_fts, rowid, subject, tags) VALUES ('delete', ?, ?, ?)",
             (tid, index_text(old[0]), " ".join(json.loads(old[1]))),
         )
-        conn.execute("DELETE FROM ticket_tags WHERE ticket_id = ?", (tid,))
+        tag_rows.forget(conn, [(tid, old[1], old[2])])
 
 
 def save_messages(conn: sqlite3.Connection, messages: list[Message], *, fresh: bool = False) -> None:
