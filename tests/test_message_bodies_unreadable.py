@@ -1,0 +1,141 @@
+"""A packed body whose dictionary row is missing or damaged reads as one visible sentence.
+
+A cache restored from a partial copy, or a hand edit in the sqlite3 shell, can lose the
+``message_dictionaries`` row a packed body names. The thread, search, the export and the CLI's
+``show``/``search`` must then show "this message cannot be read" for that body and everything
+else as before, never a traceback. Run as real processes, so no dictionary read earlier in this
+process hides the damage.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpdesk_tui.store import message_bodies
+
+SCRIPT = """
+import sys
+from pathlib import Path
+from helpdesk_tui.store import search, tickets
+from helpdesk_tui.store.db import open_database
+from helpdesk_tui.store.export import export_cache
+conn = open_database(Path(sys.argv[1]))
+tid = int(sys.argv[2])
+bodies = [m.body for m in tickets.thread(conn, tid)]
+hits = search.search(conn, sys.argv[3], kinds=("message",))
+export_cache(conn, Path(sys.argv[4]))
+print(len(bodies), sum(b.startswith("[This message cannot be read") for b in bodies), len(hits))
+"""
+
+
+def _run(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HELPDESK_TUI")}
+    env["HELPDESK_TUI_HOME"] = str(home)
+    return subprocess.run([sys.executable, "-m", "helpdesk_tui", *args], capture_output=True, text=True,
+                          env=env, timeout=120)
+
+
+def _packed_ticket(db: Path) -> tuple[int, int, str]:
+    conn = sqlite3.connect(db)
+    tid, number = conn.execute("SELECT t.id, t.number FROM tickets t JOIN messages m ON m.ticket_id = t.id "
+                               "WHERE typeof(m.body) = 'blob' ORDER BY t.id LIMIT 1").fetchone()
+    conn.close()
+    return tid, number, "password"
+
+
+@pytest.mark.parametrize("damage", [
+    "DELETE FROM message_dictionaries",
+    "UPDATE message_dictionaries SET zdict = randomblob(length(zdict))",
+    "UPDATE message_dictionaries SET zdict = 'edited by hand'",
+])
+def test_a_lost_dictionary_leaves_the_rest_readable(demo_home: Path, tmp_path: Path, damage: str):
+    db = demo_home / "data" / "accounts" / "demo.sqlite"
+    tid, number, word = _packed_ticket(db)
+    conn = sqlite3.connect(db)
+    # The dictionary table has no foreign keys or triggers: the shell's edit goes through.
+    conn.execute("PRAGMA ignore_check_constraints = 1")
+    conn.execute(damage)
+    conn.commit()
+    conn.close()
+    env = {**os.environ, "PYTHONPATH": os.getcwd()}
+    out = subprocess.run([sys.executable, "-c", SCRIPT, str(db), str(tid), word, str(tmp_path / "x.sqlite")],
+                         capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    total, unreadable, _hits = map(int, out.stdout.split())
+    assert total >= 1 and unreadable >= 1
+    exported = sqlite3.connect(tmp_path / "x.sqlite")
+    assert exported.execute("SELECT count(*) FROM messages WHERE body = ?",
+                            (message_bodies.UNREADABLE,)).fetchone()[0] > 0
+    shown = _run(demo_home, "show", str(number))
+    assert shown.returncode == 0 and "Traceback" not in shown.stderr, shown.stderr
+    assert "This message cannot be read" in shown.stdout
+    data = json.loads(_run(demo_home, "show", str(number), "--json").stdout)
+    assert data
+    found = _run(demo_home, "search", word)
+    assert found.returncode in (0, 1) and "Traceback" not in found.stderr, found.stderr
+
+
+def test_a_body_cut_short_is_unreadable_not_partial():
+    zdict = message_bodies.train(["Hello,\nthe invoice is wrong.\nBest regards"] * 3)
+    body = "Hello,\nthe invoice is wrong twice over this month, and again today.\nBest regards\n" * 4
+    packed = message_bodies.pack(body, 777, zdict)
+    assert isinstance(packed, bytes)
+    mem = sqlite3.connect(":memory:")
+    assert message_bodies.text(mem, packed) == body
+    assert message_bodies.text(mem, packed[:-6]) == message_bodies.UNREADABLE
+
+
+def test_a_write_after_the_dictionary_was_edited_into_text_packs_with_a_new_one(tmp_path: Path):
+    from tests.test_message_bodies import _bodies, _messages, _tickets
+
+    from helpdesk_tui.store import tickets, writer
+    from helpdesk_tui.store.db import open_database, transaction
+
+    path = tmp_path / "c.sqlite"
+    conn = open_database(path)
+    bodies = _bodies(5, 1200)
+    with transaction(conn):
+        writer.save_tickets(conn, _tickets(10), fresh=True)
+        writer.save_messages(conn, _messages(bodies, 10))
+    conn.execute("UPDATE message_dictionaries SET zdict = 'edited by hand'")
+    conn.close()
+    message_bodies._dictionaries.clear()
+    message_bodies._compressors.clear()
+    conn = open_database(path)
+    with transaction(conn):
+        writer.save_messages(conn, _messages(["A new reply after the edit, long enough to pack? " * 3], 10,
+                                             first_id=5000))
+    assert tickets.message_body(conn, 5000)[0] == "A new reply after the edit, long enough to pack? " * 3
+
+
+def test_replacing_an_unreadable_message_keeps_the_index_whole(tmp_path: Path):
+    from tests.test_message_bodies import _bodies, _messages, _tickets
+
+    from helpdesk_tui.store import search, tickets, writer
+    from helpdesk_tui.store.db import open_database, transaction
+
+    path = tmp_path / "c.sqlite"
+    conn = open_database(path)
+    bodies = _bodies(6, 1200)
+    with transaction(conn):
+        writer.save_tickets(conn, _tickets(10), fresh=True)
+        writer.save_messages(conn, _messages(bodies, 10))
+    victim = conn.execute("SELECT id FROM messages WHERE typeof(body) = 'blob' ORDER BY id LIMIT 1").fetchone()[0]
+    conn.execute("DELETE FROM message_dictionaries")
+    conn.close()
+    message_bodies._dictionaries.clear()
+    message_bodies._compressors.clear()
+    conn = open_database(path)
+    assert tickets.message_body(conn, victim)[0] == message_bodies.UNREADABLE
+    with transaction(conn):  # the helpdesk sends the message again: its text is back
+        writer.save_messages(conn, _messages(["Zanzibarian quokka replies."], 10, first_id=victim))
+    assert tickets.message_body(conn, victim)[0] == "Zanzibarian quokka replies."
+    conn.execute("INSERT INTO messages_fts (messages_fts) VALUES ('integrity-check')")
+    assert [h.message_id for h in search.search(conn, "quokka", kinds=("message",))] == [victim]
