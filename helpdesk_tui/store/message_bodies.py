@@ -81,7 +81,7 @@ def pack(text: str, dictionary_id: int, zdict: bytes) -> str | bytes:
 
 
 UNREADABLE = ("[This message cannot be read: the cache lacks the dictionary it was packed with, "
-              "or that dictionary is damaged. Rebuild the cache (sync from scratch) to get it back.]")
+              "or that dictionary is damaged (README: \"Reading the cache itself\").]")
 
 
 def text(conn: sqlite3.Connection, value: str | bytes | None) -> str | None:
