@@ -458,8 +458,12 @@ def migrate(conn: sqlite3.Connection) -> int:
                 # One statement at a time: executescript() would commit our transaction first.
                 for statement in _statements(MIGRATIONS[version]):
                     conn.execute(statement)
-                packed_here |= MIGRATIONS[version] is _V14_MESSAGE_BODIES_PACKED and conn.execute(
-                    "SELECT count(*) FROM message_dictionaries").fetchone()[0] > 0
+                if MIGRATIONS[version] is _V14_MESSAGE_BODIES_PACKED and conn.execute(
+                        "SELECT count(*) FROM message_dictionaries").fetchone()[0] > 0:
+                    packed_here = True
+                    # Committed with the packed rows: a process killed before VACUUM ends leaves
+                    # the note, and the next open gives the space back instead of never.
+                    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, '1')", (_VACUUM_PENDING,))
                 version += 1
                 conn.execute(f"PRAGMA user_version = {version}")
             conn.execute("COMMIT")
@@ -470,9 +474,12 @@ def migrate(conn: sqlite3.Connection) -> int:
                 except sqlite3.Error:
                     pass  # the exception on its way up says what went wrong
             raise
-    if packed_here:
+    if packed_here or conn.execute("SELECT 1 FROM meta WHERE key = ?", (_VACUUM_PENDING,)).fetchone():
         _give_back_space(conn)
     return len(MIGRATIONS)
+
+
+_VACUUM_PENDING = "bodies_packed_vacuum_pending"
 
 
 def _give_back_space(conn: sqlite3.Connection) -> None:
@@ -499,6 +506,7 @@ def _give_back_space(conn: sqlite3.Connection) -> None:
             conn.execute("VACUUM")
         finally:
             conn.execute(f"PRAGMA temp_store={int(temp_store)}")
+        conn.execute("DELETE FROM meta WHERE key = ?", (_VACUUM_PENDING,))
     except (OSError, sqlite3.Error):
         pass  # see above: the cache stays valid, and as large as before
     finally:
