@@ -1,6 +1,6 @@
 """`show` and `search` through a pipe (no rich) and with --json, on hostile message text, as
-real processes: no terminal escape, C1 control, bidi override or NUL reaches the output, a lone
-surrogate or a very long line is no traceback, and --json is valid JSON carrying the text."""
+real processes: no terminal escape, C1 control, bidi override or NUL reaches the output, a very
+long line is no traceback, and --json is valid JSON carrying the text."""
 
 from __future__ import annotations
 
