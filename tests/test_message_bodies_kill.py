@@ -76,3 +76,26 @@ def test_killed_before_the_upgrades_vacuum_the_next_open_gives_the_space_back(tm
     assert unused < 0.2 * size, (unused, size)
     assert conn.execute("SELECT count(*) FROM meta WHERE key LIKE '%vacuum%'").fetchone()[0] == 0
     assert [r[0] for r in conn.execute("SELECT message_body(body) FROM messages ORDER BY id")] == bodies
+
+
+def test_a_second_process_opening_while_the_upgrade_vacuums_does_not_wait_for_it(tmp_path: Path):
+    """The note is there while the first process's VACUUM runs: a second open must not wait on
+    that write lock (the app would freeze for the whole VACUUM), nor VACUUM again after it."""
+    bodies = _bodies(11, 3000)
+    path = tmp_path / "old.sqlite"
+    _old_cache(path, bodies)
+    conn = open_database(path)
+    conn.execute("INSERT INTO meta (key, value) VALUES ('bodies_packed_vacuum_pending', '1')")
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # stands in for the first process's VACUUM
+    code = ("import sys, time\nfrom helpdesk_tui.store.db import open_database\nt = time.monotonic()\n"
+            "open_database(sys.argv[1])\nprint(time.monotonic() - t)\n")
+    try:
+        out = subprocess.run([sys.executable, "-c", code, str(path)], cwd=ROOT, capture_output=True, text=True,
+                             timeout=60)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert out.returncode == 0, out.stderr
+    assert float(out.stdout) < 3.0, out.stdout
+    conn.close()

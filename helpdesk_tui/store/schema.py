@@ -474,8 +474,17 @@ def migrate(conn: sqlite3.Connection) -> int:
                 except sqlite3.Error:
                     pass  # the exception on its way up says what went wrong
             raise
-    if packed_here or conn.execute("SELECT 1 FROM meta WHERE key = ?", (_VACUUM_PENDING,)).fetchone():
+    if packed_here:
         _give_back_space(conn)
+    elif conn.execute("SELECT 1 FROM meta WHERE key = ?", (_VACUUM_PENDING,)).fetchone():
+        # Left by an upgrade killed before its VACUUM ended, or still running in another
+        # process: never wait for that one's lock, nor VACUUM again behind it.
+        busy = conn.execute("PRAGMA busy_timeout").fetchone()[0]
+        conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            _give_back_space(conn)
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {int(busy)}")
     return len(MIGRATIONS)
 
 
