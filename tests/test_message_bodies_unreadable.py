@@ -166,3 +166,21 @@ def test_a_dictionary_replaced_by_another_valid_one_is_detected(tmp_path: Path):
     read = {m.id: m.body for t in range(1, 11) for m in tickets.thread(conn, t)}
     wrong = [i for i, body in read.items() if body not in (bodies[i - 1], message_bodies.UNREADABLE)]
     assert wrong == []
+
+
+async def test_the_app_opens_on_a_cache_that_lost_its_dictionary(demo_db: Path, tmp_path: Path):
+    """On main the first ticket's preview raised in on_mount: the screen stayed blank."""
+    from tests.ui_support import make_app, screen_text, settle
+
+    conn = sqlite3.connect(demo_db)
+    conn.execute("DELETE FROM message_dictionaries")
+    conn.commit()
+    conn.close()
+    message_bodies._dictionaries.clear()
+    message_bodies._compressors.clear()
+    app = make_app(demo_db, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        assert app.error_guard.contained_errors == []
+        text = screen_text(app)
+        assert "Ticket #" in text and "cannot be read" in text.replace("\n", " "), text
