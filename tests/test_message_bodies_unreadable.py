@@ -184,3 +184,19 @@ async def test_the_app_opens_on_a_cache_that_lost_its_dictionary(demo_db: Path, 
         assert app.error_guard.contained_errors == []
         text = screen_text(app)
         assert "Ticket #" in text and "cannot be read" in text.replace("\n", " "), text
+
+
+@pytest.mark.skipif(__import__("shutil").which("sqlite3") is None, reason="the sqlite3 shell is not installed")
+def test_a_backup_made_with_the_sqlite3_shell_reads_every_body(demo_db: Path, tmp_path: Path):
+    from helpdesk_tui.store.db import open_database
+
+    copy = tmp_path / "backup.sqlite"
+    subprocess.run(["sqlite3", str(demo_db), f".backup '{copy}'"], check=True, timeout=120)
+    env = {**os.environ, "PYTHONPATH": os.getcwd()}
+    code = ("import sys\nfrom helpdesk_tui.store.db import open_database\nc = open_database(sys.argv[1])\n"
+            "print(c.execute('SELECT count(*) FROM messages WHERE message_body(body) LIKE ?', "
+            "('[This message cannot be read%',)).fetchone()[0])\n")
+    out = subprocess.run([sys.executable, "-c", code, str(copy)], capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 0 and out.stdout.strip() == "0", out.stderr
+    original = open_database(demo_db, readonly=True)
+    assert original.execute("SELECT count(*) FROM messages WHERE typeof(body) = 'blob'").fetchone()[0] > 0
