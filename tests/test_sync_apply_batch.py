@@ -177,3 +177,26 @@ def test_a_record_that_cannot_be_encoded_ahead_fails_at_the_write_as_before(tmp_
             result = sync_apply.apply_page(conn, page, {}, stream="tickets", now=T0, texts=texts)
         assert result.new == 11 and result.skipped[0].startswith("ticket 103 ")
     cache.close()
+
+
+def test_a_lone_surrogate_in_a_packed_message_skips_only_its_ticket(tmp_path):
+    """Bodies are packed once the cache has a dictionary: the packer's encode meets the lone
+    surrogate first (before SQLite's bind did), and the record is still skipped, not the page."""
+    from helpdesk_tui.store import message_bodies
+
+    cache = Cache(tmp_path / "c.sqlite", "t")
+    with cache.connection() as conn:
+        with transaction(conn):
+            sync_apply.apply_page(conn, _page(0), {}, stream="tickets", now=T0)
+        conn.execute("INSERT INTO message_dictionaries (id, zdict, created_at) VALUES (7, ?, 0)",
+                     (message_bodies.train(["help with this\nBest regards"] * 5),))
+        page = _page(1)
+        page.tickets[4].messages[0].body = "before \ud800 after"
+        with pytest.raises(sync_apply.MALFORMED), transaction(conn):
+            sync_apply.apply_page(conn, page, {}, stream="tickets", now=T0, batch=True)
+        with transaction(conn):
+            result = sync_apply.apply_page(conn, page, {}, stream="tickets", now=T0)
+        assert len(result.skipped) == 1 and result.skipped[0].startswith("ticket 104 "), result.skipped
+        assert result.new + result.updated == len(page.tickets) - 1
+        assert conn.execute("SELECT count(*) FROM messages WHERE typeof(body) = 'blob'").fetchone()[0] > 0
+    cache.close()

@@ -131,6 +131,7 @@ class Workspace:
         """Generate the demo workspace's cache unless it is there (``rebuild``: again); True if built."""
         from helpdesk_tui.demo.workspace_db import ensure_demo_workspace
         from helpdesk_tui.store.db import CacheError
+        from helpdesk_tui.store.schema import SchemaTooNew
 
         if tickets < 1:
             raise InvalidRequest("--tickets must be at least 1.")
@@ -139,8 +140,8 @@ class Workspace:
             try:
                 return ensure_demo_workspace(self.locations.account_db(DEMO), seed=seed, tickets=tickets,
                                              now=datetime.now(UTC), rebuild=rebuild, progress=progress)
-            except CacheError as exc:  # e.g. open in the app: it is not replaced under it
-                raise ServiceError(str(exc)) from None
+            except (CacheError, SchemaTooNew) as exc:  # open in the app: not replaced under it; or
+                raise ServiceError(str(exc)) from None  # opened by a newer release: kept, as the app does
 
     def backend(self) -> Any:
         """The account's backend with its token (``config/token_sources.py``; the demo has its own);

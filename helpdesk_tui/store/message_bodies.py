@@ -80,24 +80,41 @@ def pack(text: str, dictionary_id: int, zdict: bytes) -> str | bytes:
     return packed if len(packed) < len(raw) else text
 
 
+UNREADABLE = ("[This message cannot be read: the cache lacks the dictionary it was packed with, "
+              "or that dictionary is damaged (README: \"Reading the cache itself\").]")
+
+
 def text(conn: sqlite3.Connection, value: str | bytes | None) -> str | None:
-    """The body ``value`` (as stored in ``messages.body``) holds."""
+    """The body ``value`` (as stored in ``messages.body``) holds.
+
+    A body whose dictionary row is missing or damaged (a cache restored from a partial copy,
+    a hand edit in the sqlite3 shell) reads as ``UNREADABLE``: one message lost must not make
+    the thread, the search or the export raise for every other one.
+    """
     if not isinstance(value, bytes):
         return value
     dictionary_id = int.from_bytes(value[:_ID], "big")
     zdict = _dictionaries.get(dictionary_id)
-    if zdict is None:
-        row = conn.execute("SELECT zdict FROM message_dictionaries WHERE id = ?", (dictionary_id,)).fetchone()
-        if row is None:
-            raise sqlite3.DatabaseError(f"message body packed with dictionary {dictionary_id}, which this cache lacks")
-        zdict = _dictionaries[dictionary_id] = bytes(row[0])
-    d = zlib.decompressobj(-15, zdict)
-    return (d.decompress(value[_ID:]) + d.flush()).decode()
+    try:
+        if zdict is None:
+            row = conn.execute("SELECT zdict FROM message_dictionaries WHERE id = ?", (dictionary_id,)).fetchone()
+            if row is None or not isinstance(row[0], bytes):
+                return UNREADABLE
+            zdict = _dictionaries[dictionary_id] = row[0]
+        d = zlib.decompressobj(-15, zdict)
+        out = d.decompress(value[_ID:]) + d.flush()
+        if not d.eof:  # a stream cut short gives no error, only less text
+            return UNREADABLE
+        return out.decode()
+    except (zlib.error, UnicodeDecodeError, ValueError):
+        return UNREADABLE
 
 
 def current(conn: sqlite3.Connection) -> tuple[int, bytes] | None:
     """The dictionary new bodies are packed with (the newest), None when the cache has none."""
-    row = conn.execute("SELECT id FROM message_dictionaries ORDER BY created_at DESC, id LIMIT 1").fetchone()
+    # A dictionary edited into text by hand cannot pack: the newest one still a blob does.
+    row = conn.execute("SELECT id FROM message_dictionaries WHERE typeof(zdict) = 'blob' "
+                       "ORDER BY created_at DESC, id LIMIT 1").fetchone()
     if row is None:
         return None
     dictionary_id = int(row[0])

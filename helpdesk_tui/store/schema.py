@@ -488,8 +488,12 @@ def migrate(conn: sqlite3.Connection) -> int:
                 # One statement at a time: executescript() would commit our transaction first.
                 for statement in _statements(MIGRATIONS[version]):
                     conn.execute(statement)
-                packed_here |= MIGRATIONS[version] is _V14_MESSAGE_BODIES_PACKED and conn.execute(
-                    "SELECT count(*) FROM message_dictionaries").fetchone()[0] > 0
+                if MIGRATIONS[version] is _V14_MESSAGE_BODIES_PACKED and conn.execute(
+                        "SELECT count(*) FROM message_dictionaries").fetchone()[0] > 0:
+                    packed_here = True
+                    # Committed with the packed rows: a process killed before VACUUM ends leaves
+                    # the note, and the next open gives the space back instead of never.
+                    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, '1')", (_VACUUM_PENDING,))
                 version += 1
                 conn.execute(f"PRAGMA user_version = {version}")
             conn.execute("COMMIT")
@@ -502,7 +506,19 @@ def migrate(conn: sqlite3.Connection) -> int:
             raise
     if packed_here:
         _give_back_space(conn)
+    elif conn.execute("SELECT 1 FROM meta WHERE key = ?", (_VACUUM_PENDING,)).fetchone():
+        # Left by an upgrade killed before its VACUUM ended, or still running in another
+        # process: never wait for that one's lock, nor VACUUM again behind it.
+        busy = conn.execute("PRAGMA busy_timeout").fetchone()[0]
+        conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            _give_back_space(conn)
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {int(busy)}")
     return len(MIGRATIONS)
+
+
+_VACUUM_PENDING = "bodies_packed_vacuum_pending"
 
 
 def _give_back_space(conn: sqlite3.Connection) -> None:
@@ -529,6 +545,7 @@ def _give_back_space(conn: sqlite3.Connection) -> None:
             conn.execute("VACUUM")
         finally:
             conn.execute(f"PRAGMA temp_store={int(temp_store)}")
+        conn.execute("DELETE FROM meta WHERE key = ?", (_VACUUM_PENDING,))
     except (OSError, sqlite3.Error):
         pass  # see above: the cache stays valid, and as large as before
     finally:
