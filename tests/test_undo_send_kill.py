@@ -7,6 +7,7 @@ import os
 import sqlite3
 import time
 
+from helpdesk_tui.store import message_bodies
 from tests.pty_app import PtyApp
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -15,6 +16,7 @@ BODY = "Quokka reply held then killed"
 
 def rows(db, sql):
     with sqlite3.connect(db) as conn:
+        message_bodies.register(conn)  # bodies are stored packed: read them with message_body()
         return conn.execute(sql).fetchall()
 
 
@@ -63,5 +65,5 @@ def test_kill_9_during_the_send_delay_then_restart_sends_it_exactly_once(tmp_pat
     finally:
         again.quit()
     assert rows(db, "SELECT state FROM outbox") == [("sent",)]
-    bodies = [r[0] for r in rows(db, "SELECT body FROM messages")]
+    bodies = [r[0] for r in rows(db, "SELECT message_body(body) FROM messages")]
     assert sum(BODY in b for b in bodies) == 1
