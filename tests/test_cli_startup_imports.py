@@ -25,7 +25,11 @@ NEVER = ("textual", "httpx", "sqlite_utils", "keyring", "jmespath", "jinja2", "r
          "importlib.metadata", "helpdesk_tui.ui", "helpdesk_tui.sync", "helpdesk_tui.compose",
          "helpdesk_tui.reports", "helpdesk_tui.demo", "helpdesk_tui.store.outbox", "helpdesk_tui.store.kb",
          "helpdesk_tui.store.sync_kb", "helpdesk_tui.config.views_file",
-         "helpdesk_tui.config.accounts_file", "helpdesk_tui.domain.focus", "statistics", "uuid")
+         "helpdesk_tui.config.accounts_file", "helpdesk_tui.domain.focus", "statistics", "uuid",
+         # Parsing a settings file's [views] and [sla] tables, and recomputing SLA clocks: a
+         # command run with no settings file on a cache whose policy is in force needs neither.
+         "helpdesk_tui.config.custom_views", "helpdesk_tui.config.business_hours", "helpdesk_tui.domain.durations",
+         "helpdesk_tui.domain.sla_epochs", "helpdesk_tui.store.sla_batches")
 # Only the terminal renderings (a thread's markdown, search snippets) need these.
 RENDERING = ("rich", "markdown_it", "helpdesk_tui.content.body", "helpdesk_tui.content.markdown",
              "helpdesk_tui.content.html")
