@@ -25,7 +25,11 @@ NEVER = ("textual", "httpx", "sqlite_utils", "keyring", "jmespath", "jinja2", "r
          "importlib.metadata", "helpdesk_tui.ui", "helpdesk_tui.sync", "helpdesk_tui.compose",
          "helpdesk_tui.reports", "helpdesk_tui.demo", "helpdesk_tui.store.outbox", "helpdesk_tui.store.kb",
          "helpdesk_tui.store.sync_kb", "helpdesk_tui.config.views_file",
-         "helpdesk_tui.config.accounts_file", "helpdesk_tui.domain.focus", "statistics", "uuid")
+         "helpdesk_tui.config.accounts_file", "helpdesk_tui.domain.focus", "statistics", "uuid",
+         # Parsing a settings file's [views] and [sla] tables, and recomputing SLA clocks: a
+         # command run with no settings file on a cache whose policy is in force needs neither.
+         "helpdesk_tui.config.custom_views", "helpdesk_tui.config.business_hours", "helpdesk_tui.domain.durations",
+         "helpdesk_tui.domain.sla_epochs", "helpdesk_tui.store.sla_batches")
 # Only the terminal renderings (a thread's markdown, search snippets) need these.
 RENDERING = ("rich", "markdown_it", "helpdesk_tui.content.body", "helpdesk_tui.content.markdown",
              "helpdesk_tui.content.html")
@@ -164,3 +168,17 @@ def test_without_a_settings_file_no_toml_is_read(demo_home):
 def test_showing_a_thread_whose_attachments_have_types_reads_no_mime_table(demo_home):
     _, modules = imported(demo_home, "show", "10003", "--json")
     assert "helpdesk_tui.store.attachments" in modules and "mimetypes" not in modules
+
+
+@pytest.mark.parametrize("argv", [("show", "10003", "--json"), ("show", "10003"), ("search", "refund", "--limit", "20", "--json")])
+def test_show_and_search_do_not_import_the_inbox_queries(demo_home, argv):
+    """Neither lists the inbox: its query builder and planners are `list`'s alone."""
+    _, modules = imported(demo_home, *argv)
+    assert offending(modules, ("helpdesk_tui.store.inbox", "helpdesk_tui.store.inbox_plan",
+                               "helpdesk_tui.store.inbox_text")) == []
+
+
+def test_list_does_import_the_inbox_queries(demo_home):
+    """The check above can fail: listing does need them."""
+    _, modules = imported(demo_home, "list", "--limit", "20", "--json")
+    assert "helpdesk_tui.store.inbox" in modules

@@ -42,18 +42,18 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from helpdesk_tui.config.business_hours import parse_business_hours
-from helpdesk_tui.config.custom_views import CustomView, parse_views
 from helpdesk_tui.config.paths import validate_account_name
 from helpdesk_tui.config.secret_keys import KEYRING_ID_KEY, TOKEN_COMMAND_KEY, looks_like_secret, valid_keyring_id
 from helpdesk_tui.config.token_command import TokenCommandError, split_token_command
 from helpdesk_tui.config.toml_file import TomlError, parse_toml
 from helpdesk_tui.domain.focus_limits import MAX_MINUTES
-from helpdesk_tui.domain.durations import DurationError, DurationTooLong, parse_duration
 from helpdesk_tui.domain.sla_policy import DEFAULT_POLICY, SlaPolicy, SlaTargets
 from helpdesk_tui.domain.vocab import Priority
+
+if TYPE_CHECKING:
+    from helpdesk_tui.config.custom_views import CustomView
 
 ENV_AGENT_NAME = "HELPDESK_TUI_AGENT_NAME"
 ENV_THEME = "HELPDESK_TUI_THEME"
@@ -378,6 +378,10 @@ class _Parser:
         focus = self._section(data, "focus", FocusSettings, {"default_minutes": int, "warning_minutes": int})
         triage = self._triage(self._table(data.get("triage", {}), "triage"))
         keymap = self._keymap(data.get("keymap", {}))
+        # Only a settings file is parsed with these: a command run without one (every demo
+        # workspace, each script's call) does not import them, nor domain.query through them.
+        from helpdesk_tui.config.custom_views import parse_views
+
         views = parse_views(data.get("views", {}), self.path, self.warnings.append)
         accounts = self._accounts(data.get("accounts"))
         default_account = self._default_account(data, accounts)
@@ -455,10 +459,14 @@ class _Parser:
             else:
                 self._check_type(f"sla.{key}", value, scalars[key])
         warning = table.get("checkpoint_warning_minutes", 15)
+        from helpdesk_tui.config.business_hours import parse_business_hours  # a file's [sla] only, see _Parser.settings
+
         return SlaSettings(SlaPolicy(targets, parse_business_hours(table, self._fail, self.warnings.append, self.path)),
                            warning)
 
     def _sla_targets(self, priority: str, table: dict[str, Any], default: SlaTargets) -> SlaTargets:
+        from helpdesk_tui.domain.durations import DurationError, DurationTooLong, parse_duration  # a file's only
+
         values: dict[str, Any] = {}  # timedelta, or None for "off"
         for key, value in table.items():
             dotted = f"sla.{priority}.{key}"

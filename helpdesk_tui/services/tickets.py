@@ -13,18 +13,18 @@ from helpdesk_tui.services.errors import InvalidRequest, NotFound
 from helpdesk_tui.services.workspace import find_ticket, local_id
 from helpdesk_tui.config.settings import Settings
 from helpdesk_tui.store.cache import Cache
-from helpdesk_tui.store.inbox import InboxQuery
-from helpdesk_tui.store.inbox import view_query as store_view_query
 
 # Attachments, customers and search hits are imported when first used: `list` needs none of
-# them (~3 ms of dataclasses and regexes). Their types stay importable from here.
+# them (~3 ms of dataclasses and regexes). Their types stay importable from here. The inbox
+# queries likewise: `show` and `search` list nothing.
 if TYPE_CHECKING:
     from helpdesk_tui.store.attachments import AttachmentInfo
+    from helpdesk_tui.store.inbox import InboxQuery
     from helpdesk_tui.store.customers import CustomerSummary
     from helpdesk_tui.store.search import SearchHit
 
 _LAZY = {"AttachmentInfo": "helpdesk_tui.store.attachments", "CustomerSummary": "helpdesk_tui.store.customers",
-         "SearchHit": "helpdesk_tui.store.search"}
+         "SearchHit": "helpdesk_tui.store.search", "InboxQuery": "helpdesk_tui.store.inbox"}
 
 
 def __getattr__(name: str) -> Any:
@@ -57,6 +57,9 @@ def inbox_query(settings: Settings, view: str, filter_text: str, now: datetime) 
 
 def view_query(view: View, now: datetime, narrowed_by: Filter | None = None) -> InboxQuery:
     """The query of ``view`` at ``now``, narrowed by the filter the agent typed when one is given."""
+    from helpdesk_tui.store.inbox import InboxQuery
+    from helpdesk_tui.store.inbox import view_query as store_view_query
+
     base = store_view_query(view, now)
     if narrowed_by is None:
         return base

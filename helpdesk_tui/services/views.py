@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from helpdesk_tui.config.custom_views import CustomView, filter_problem, key_problem, name_problem
 from helpdesk_tui.config.settings import ConfigError, Settings
 from helpdesk_tui.domain.query import View, builtin_views, parse_filter
 from helpdesk_tui.services.errors import InvalidRequest, ServiceError
+
+# The [views] checks are imported by save_view: listing views (every `list`) needs none of them.
+if TYPE_CHECKING:
+    from helpdesk_tui.config.custom_views import CustomView
 
 __all__ = ["as_view", "list_views", "own_views", "remove_view", "save_view"]
 
@@ -34,6 +38,8 @@ def save_view(config_file: Path, settings: Settings, name: str, key: str, filter
 
     ``taken_keys`` are the keys the caller's screen already uses (the workstation's bindings).
     """
+    from helpdesk_tui.config.custom_views import CustomView, filter_problem, key_problem, name_problem
+
     name, key, filter_text = name.strip(), key.strip(), filter_text.strip()
     problem = name_problem(name) or key_problem(name, key)
     if problem is None and key in taken_keys:

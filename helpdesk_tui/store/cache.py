@@ -17,15 +17,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from helpdesk_tui.domain.models import Article, CustomerNote, Draft, Event, InboxRow, Message, OutboxItem, Ticket
-from helpdesk_tui.store import drafts, inbox, tickets
+from helpdesk_tui.store import drafts, tickets
 from helpdesk_tui.store.db import open_database, transaction
 
 # The KB, synced templates and the outbox are imported by the methods that use them: a
 # script's `helpdesk-tui list` or `show` reads none of them (~13 ms of imports: uuid, the
 # sync writer, the text cleaners). Customers and search likewise (~2 ms of dataclasses and
-# regexes that `list` never uses).
+# regexes that `list` never uses). The inbox queries (store.inbox and its planners, ~2% of
+# `show`'s instructions) are imported by the inbox methods: `show` and `search` never list.
 if TYPE_CHECKING:
-    from helpdesk_tui.store import customers
+    from helpdesk_tui.store import customers, inbox
     from helpdesk_tui.store.search import SearchHit
     from helpdesk_tui.domain.reply import ReplyPlan
     from helpdesk_tui.store import sync_kb
@@ -81,14 +82,20 @@ class Cache:
 
     # inbox
     def inbox_ids(self, query: inbox.InboxQuery, limit: int | None = None) -> array:
+        from helpdesk_tui.store import inbox
+
         with self.connection() as conn:
             return inbox.ordered_ids(conn, query, limit=limit)
 
     def inbox_rows(self, ids) -> list[InboxRow]:
+        from helpdesk_tui.store import inbox
+
         with self.connection() as conn:
             return inbox.fetch_rows(conn, ids)
 
     def inbox_count(self, query: inbox.InboxQuery) -> int:
+        from helpdesk_tui.store import inbox
+
         with self.connection() as conn:
             return inbox.count(conn, query)
 

@@ -19,12 +19,19 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterable
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from helpdesk_tui.domain.sla_epochs import EpochPolicy, prepare
 from helpdesk_tui.domain.sla_policy import DEFAULT_POLICY, SlaPolicy
 from helpdesk_tui.domain.vocab import EventKind
-from helpdesk_tui.store import sla_batches, writer
+from helpdesk_tui.store import writer
 from helpdesk_tui.store.db import transaction
+
+if TYPE_CHECKING:
+    from helpdesk_tui.domain.sla_epochs import EpochPolicy
+
+# domain.sla_epochs and store.sla_batches are imported where clocks are computed, not at the
+# top: every command asks needs_install, which only compares the kept policy's text, and a
+# command that writes nothing (list, show, search) should not pay for loading them.
 
 POLICY_KEY = "sla_policy"
 STALE_KEY = "sla_policy_stale"  # set when stored times moved (the demo's clock shift) under business hours
@@ -41,6 +48,8 @@ def current_policy(conn: sqlite3.Connection) -> SlaPolicy:
 @lru_cache(maxsize=8)
 def _policy_from_text(text: str | None) -> tuple[SlaPolicy, EpochPolicy | None]:
     """The kept policy, parsed and prepared once per text (every reply and synced ticket asks)."""
+    from helpdesk_tui.domain.sla_epochs import prepare
+
     policy = SlaPolicy.from_json(text) if text else DEFAULT_POLICY
     return policy, prepare(policy)
 
@@ -62,6 +71,9 @@ def install_policy(conn: sqlite3.Connection, policy: SlaPolicy,
     lock, so nothing computed from an older state is ever written. A large cache has the next
     batch read and computed by a second process (``sla_ahead``) while this one writes.
     """
+    from helpdesk_tui.domain.sla_epochs import prepare
+    from helpdesk_tui.store import sla_batches
+
     total = conn.execute("SELECT count(*) FROM tickets").fetchone()[0]
     prepared = prepare(policy)
     ahead = None
@@ -119,6 +131,9 @@ def refresh_tickets(conn: sqlite3.Connection, ticket_ids: Iterable[int], policy:
     ids = list(dict.fromkeys(ticket_ids))
     if not ids:
         return
+    from helpdesk_tui.domain.sla_epochs import prepare
+    from helpdesk_tui.store import sla_batches
+
     if policy is None:
         policy, prepared = _policy_from_text(writer.get_meta(conn, POLICY_KEY))
     else:
