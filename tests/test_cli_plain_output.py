@@ -24,6 +24,7 @@ from helpdesk_tui.domain.vocab import MessageKind, Priority, Status
 from helpdesk_tui.store.attachments import AttachmentInfo
 from helpdesk_tui.store.customers import CustomerSummary
 from helpdesk_tui.store.search import SearchHit
+from tests.test_cli_output import capture
 
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 
@@ -87,18 +88,6 @@ def test_plain_body_of_html_is_the_rendered_text():
                  "<table><tr><td>a</td><td>返金</td></tr></table><script>x</script>\x1b[2J",
                  "<p>" + "long line " * 5000 + "</p>" * 3]:
         assert plain_body(body, "html") == render_body(body, "html").plain
-
-
-def capture(function, *args, **kwargs) -> bytes:
-    buffer = io.BytesIO()
-    stream = io.TextIOWrapper(buffer, encoding="utf-8", errors="strict", newline="\n")
-    old, sys.stdout = sys.stdout, stream
-    try:
-        function(*args, **kwargs)
-        stream.flush()
-    finally:
-        sys.stdout = old
-    return buffer.getvalue()
 
 
 def both_ways(monkeypatch, function, *args, **kwargs) -> tuple[bytes, bytes]:

@@ -226,11 +226,7 @@ def _apply_ticket(conn: sqlite3.Connection, remote: RemoteTicket, thread: list[R
         sla_refresh.refresh_tickets(conn, [ticket_id])
     elif existing is not None:
         batch.refresh.append(ticket_id)
-    arrival = None
-    if existing is None or replied:
-        arrival = Arrival(ticket_id, remote.number, remote.subject, remote.assignee, remote.status,
-                          customer_reply=existing is not None)
-    return ticket_id, (0 if existing else 1), arrival
+    return ticket_id, (0 if existing else 1), _arrival(ticket_id, remote, existing is not None, replied)
 
 
 def _apply_together(conn: sqlite3.Connection, pairs: list[tuple[RemoteTicket, list[RemoteMessage] | None]],
@@ -280,12 +276,15 @@ def _apply_together(conn: sqlite3.Connection, pairs: list[tuple[RemoteTicket, li
         replied = thread is not None and apply_thread(conn, ticket_id, thread, synced) > 0
         if existing is not None:
             batch.refresh.append(ticket_id)
-        arrival = None
-        if existing is None or replied:
-            arrival = Arrival(ticket_id, remote.number, remote.subject, remote.assignee, remote.status,
-                              customer_reply=existing is not None)
-        written.append((ticket_id, 0 if existing else 1, arrival))
+        written.append((ticket_id, 0 if existing else 1, _arrival(ticket_id, remote, existing is not None, replied)))
     return written
+
+
+def _arrival(ticket_id: int, remote: RemoteTicket, known: bool, replied: bool) -> Arrival | None:
+    """What the "new ticket / customer replied" notice needs, when a ticket is new or got a reply."""
+    if known and not replied:
+        return None
+    return Arrival(ticket_id, remote.number, remote.subject, remote.assignee, remote.status, customer_reply=known)
 
 
 def _email_of(conn: sqlite3.Connection, customer_remote_id: str | None) -> str | None:
