@@ -147,8 +147,8 @@ def test_when_the_second_process_dies_the_writer_finishes_alone(demo_db, monkeyp
         if len(answers) == 2:
             self.process.kill()
             self.process.wait()
-        answers.append(1)
-        return answer(self, *args)
+        answers.append(answer(self, *args))
+        return answers[-1]
 
     monkeypatch.setattr(Ahead, "answer", die_after_two)
     policy = POLICIES["office hours with holidays"]
@@ -156,7 +156,10 @@ def test_when_the_second_process_dies_the_writer_finishes_alone(demo_db, monkeyp
     enrich(conn)
     expected = oracle(conn, policy)
     sla_refresh.install_policy(conn, policy)
-    assert len(answers) == 3  # the third found the process gone; no more were asked
+    # An answer the helper wrote into the pipe before the kill can still be read (CI saw four
+    # answers once): the process is found gone at the third or fourth, and none is asked after.
+    assert len(answers) in (3, 4) and answers[-1] is None
+    assert all(computed is not None for computed in answers[:-1])
     assert stored(conn) == expected
     conn.close()
 
