@@ -50,6 +50,41 @@ def _packed_ticket(db: Path) -> tuple[int, int, str]:
     return tid, number, "password"
 
 
+def _packed_cache(tmp_path: Path, seed: int, count: int) -> tuple[Path, list[str]]:
+    """A cache of ten tickets whose ``count`` bodies are packed with a trained dictionary."""
+    from tests.test_message_bodies import _bodies, _messages, _tickets
+
+    from helpdesk_tui.store import writer
+    from helpdesk_tui.store.db import open_database, transaction
+
+    path = tmp_path / "c.sqlite"
+    conn = open_database(path)
+    bodies = _bodies(seed, count)
+    with transaction(conn):
+        writer.save_tickets(conn, _tickets(10), fresh=True)
+        writer.save_messages(conn, _messages(bodies, 10))
+    conn.close()
+    return path, bodies
+
+
+def _forget_dictionaries() -> None:
+    """Drop the dictionaries this process kept, so the next read sees the damaged rows."""
+    message_bodies._dictionaries.clear()
+    message_bodies._compressors.clear()
+
+
+def _damaged(path: Path, sql: str, *params: object) -> sqlite3.Connection:
+    """The cache at ``path`` opened again after ``sql`` damaged its dictionaries."""
+    from helpdesk_tui.store.db import open_database
+
+    conn = sqlite3.connect(path)
+    conn.execute(sql, params)
+    conn.commit()
+    conn.close()
+    _forget_dictionaries()
+    return open_database(path)
+
+
 @pytest.mark.parametrize("damage", [
     "DELETE FROM message_dictionaries",
     "UPDATE message_dictionaries SET zdict = randomblob(length(zdict))",
@@ -93,22 +128,13 @@ def test_a_body_cut_short_is_unreadable_not_partial():
 
 
 def test_a_write_after_the_dictionary_was_edited_into_text_packs_with_a_new_one(tmp_path: Path):
-    from tests.test_message_bodies import _bodies, _messages, _tickets
+    from tests.test_message_bodies import _messages
 
     from helpdesk_tui.store import tickets, writer
-    from helpdesk_tui.store.db import open_database, transaction
+    from helpdesk_tui.store.db import transaction
 
-    path = tmp_path / "c.sqlite"
-    conn = open_database(path)
-    bodies = _bodies(5, 1200)
-    with transaction(conn):
-        writer.save_tickets(conn, _tickets(10), fresh=True)
-        writer.save_messages(conn, _messages(bodies, 10))
-    conn.execute("UPDATE message_dictionaries SET zdict = 'edited by hand'")
-    conn.close()
-    message_bodies._dictionaries.clear()
-    message_bodies._compressors.clear()
-    conn = open_database(path)
+    path, _ = _packed_cache(tmp_path, 5, 1200)
+    conn = _damaged(path, "UPDATE message_dictionaries SET zdict = 'edited by hand'")
     with transaction(conn):
         writer.save_messages(conn, _messages(["A new reply after the edit, long enough to pack? " * 3], 10,
                                              first_id=5000))
@@ -116,23 +142,16 @@ def test_a_write_after_the_dictionary_was_edited_into_text_packs_with_a_new_one(
 
 
 def test_replacing_an_unreadable_message_keeps_the_index_whole(tmp_path: Path):
-    from tests.test_message_bodies import _bodies, _messages, _tickets
+    from tests.test_message_bodies import _messages
 
     from helpdesk_tui.store import search, tickets, writer
-    from helpdesk_tui.store.db import open_database, transaction
+    from helpdesk_tui.store.db import transaction
 
-    path = tmp_path / "c.sqlite"
-    conn = open_database(path)
-    bodies = _bodies(6, 1200)
-    with transaction(conn):
-        writer.save_tickets(conn, _tickets(10), fresh=True)
-        writer.save_messages(conn, _messages(bodies, 10))
-    victim = conn.execute("SELECT id FROM messages WHERE typeof(body) = 'blob' ORDER BY id LIMIT 1").fetchone()[0]
-    conn.execute("DELETE FROM message_dictionaries")
-    conn.close()
-    message_bodies._dictionaries.clear()
-    message_bodies._compressors.clear()
-    conn = open_database(path)
+    path, _ = _packed_cache(tmp_path, 6, 1200)
+    with sqlite3.connect(path) as look:
+        victim = look.execute("SELECT id FROM messages WHERE typeof(body) = 'blob' ORDER BY id LIMIT 1").fetchone()[0]
+    look.close()
+    conn = _damaged(path, "DELETE FROM message_dictionaries")
     assert tickets.message_body(conn, victim)[0] == message_bodies.UNREADABLE
     with transaction(conn):  # the helpdesk sends the message again: its text is back
         writer.save_messages(conn, _messages(["Zanzibarian quokka replies."], 10, first_id=victim))
@@ -146,23 +165,13 @@ def test_replacing_an_unreadable_message_keeps_the_index_whole(tmp_path: Path):
                    "an error. Detecting it needs a check value per body (e.g. 4 bytes of adler32, ~4 MB at a "
                    "million bodies) or per dictionary (a new column, a migration): not a small fix")
 def test_a_dictionary_replaced_by_another_valid_one_is_detected(tmp_path: Path):
-    from tests.test_message_bodies import _bodies, _messages, _tickets
+    from tests.test_message_bodies import _bodies
 
-    from helpdesk_tui.store import tickets, writer
-    from helpdesk_tui.store.db import open_database, transaction
+    from helpdesk_tui.store import tickets
 
-    path = tmp_path / "c.sqlite"
-    conn = open_database(path)
-    bodies = _bodies(7, 1500)
-    with transaction(conn):
-        writer.save_tickets(conn, _tickets(10), fresh=True)
-        writer.save_messages(conn, _messages(bodies, 10))
+    path, bodies = _packed_cache(tmp_path, 7, 1500)
     other = message_bodies.train(_bodies(8, 1500)[::-1] + ["Grüße aus einem anderen Postfach"] * 3)
-    conn.execute("UPDATE message_dictionaries SET zdict = ?", (other,))
-    conn.close()
-    message_bodies._dictionaries.clear()
-    message_bodies._compressors.clear()
-    conn = open_database(path)
+    conn = _damaged(path, "UPDATE message_dictionaries SET zdict = ?", other)
     read = {m.id: m.body for t in range(1, 11) for m in tickets.thread(conn, t)}
     wrong = [i for i, body in read.items() if body not in (bodies[i - 1], message_bodies.UNREADABLE)]
     assert wrong == []
@@ -176,8 +185,7 @@ async def test_the_app_opens_on_a_cache_that_lost_its_dictionary(demo_db: Path, 
     conn.execute("DELETE FROM message_dictionaries")
     conn.commit()
     conn.close()
-    message_bodies._dictionaries.clear()
-    message_bodies._compressors.clear()
+    _forget_dictionaries()
     app = make_app(demo_db, tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot, app)

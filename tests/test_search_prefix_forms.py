@@ -15,26 +15,13 @@ from helpdesk_tui.store import search as search_module
 from helpdesk_tui.store.db import open_database
 
 from tests.factories import Builder
-from tests.test_search_results_kept import QUERIES, STOPWORD_QUERIES
+from tests.test_search_results_kept import QUERIES, STOPWORD_QUERIES, _expressions
 from tests.test_store import put
 
 
 def _rows(hits):
     return [(h.kind, h.ticket_id, h.message_id, h.article_id, h.score, h.snippet, h.highlights, h.title)
             for h in hits]
-
-
-def _expressions(monkeypatch) -> list[tuple[str, str]]:
-    """Record the (table, MATCH expression) pairs search runs."""
-    seen: list[tuple[str, str]] = []
-    real = search_module._ranked
-
-    def spy(conn, table, expr, *args, **kwargs):
-        seen.append((table, expr))
-        return real(conn, table, expr, *args, **kwargs)
-
-    monkeypatch.setattr(search_module, "_ranked", spy)
-    return seen
 
 
 @pytest.fixture

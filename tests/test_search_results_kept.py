@@ -81,6 +81,19 @@ def conn(demo_db):
     c.close()
 
 
+def _expressions(monkeypatch) -> list[tuple[str, str]]:
+    """Record the (table, MATCH expression) pairs search runs."""
+    seen: list[tuple[str, str]] = []
+    real = search._ranked
+
+    def spy(conn, table, expr, *args, **kwargs):
+        seen.append((table, expr))
+        return real(conn, table, expr, *args, **kwargs)
+
+    monkeypatch.setattr(search, "_ranked", spy)
+    return seen
+
+
 def test_every_query_returns_what_it_returned_before(conn):
     golden = json.loads(GOLDEN.read_text())
     now = json.loads(json.dumps(results(conn), ensure_ascii=False))  # tuples → lists, as stored
@@ -127,14 +140,7 @@ def test_a_last_word_no_longer_word_starts_with_is_matched_exactly_with_the_same
     t1, t2 = b.ticket("Password expired"), b.ticket("Passwords for the team")
     m1, m2 = b.message(t1, "my password expired"), b.message(t2, "the password manager")
     put(db, [t1, t2], messages=[m1, m2, b.message(t2, "a passport photo")])
-    asked: list[tuple[str, str]] = []
-    real = search._ranked
-
-    def spying(conn, table, expr, *args, **kwargs):
-        asked.append((table, expr))
-        return real(conn, table, expr, *args, **kwargs)
-
-    monkeypatch.setattr(search, "_ranked", spying)
+    asked = _expressions(monkeypatch)
     got = _hits(db, "password")
     # Subjects hold "passwords" too: a prefix there; messages hold only "password": exact.
     assert asked == [("tickets_fts", '"password"*'), ("messages_fts", '"password"')]
