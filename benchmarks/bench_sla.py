@@ -8,8 +8,8 @@ it was. Also times ``refresh_tickets`` for single tickets (what every reply, tri
 and synced ticket costs). Figures only: nothing here asserts a time.
 
 While the policy changes, a second process takes the write lock every 20 ms and commits
-nothing, as a reply or a sync page would: how long it waits is how long the recompute
-blocks the app's writers (its busy handler sleeps in steps, as the app's does). The
+nothing, as a reply or a sync page would, through the app's own ``transaction``: how long it
+waits is how long the recompute blocks the app's writers. The
 recompute's own transactions are timed too (BEGIN IMMEDIATE to the end of COMMIT, which may
 include a checkpoint run after the lock is released).
 """
@@ -33,10 +33,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from pty_harness import percentile  # noqa: E402
 
-# Another writer: takes the write lock every 20 ms until its stdin closes, then prints its waits (ms).
+# Another writer: takes the write lock every 20 ms as the app does (open_database, transaction)
+# until its stdin closes, then prints its waits (ms).
 PROBE = """
 import json, sqlite3, sys, threading, time
-conn = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=10.0)
+sys.path.insert(0, sys.argv[2])
+from helpdesk_tui.store.db import open_database, transaction
+conn = open_database(sys.argv[1])
 stop = threading.Event()
 threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
 print("ready", flush=True)
@@ -44,12 +47,11 @@ waits = []
 while not stop.is_set():
     started = time.perf_counter()
     try:
-        conn.execute("BEGIN IMMEDIATE")
+        with transaction(conn):
+            waits.append((time.perf_counter() - started) * 1000)
     except sqlite3.OperationalError:  # gave up after its 10 s timeout, as the app would
         waits.append((time.perf_counter() - started) * 1000)
         continue
-    waits.append((time.perf_counter() - started) * 1000)
-    conn.execute("COMMIT")
     time.sleep(0.02)
 print(json.dumps(waits))
 """
@@ -97,7 +99,7 @@ def main(argv: list[str] | None = None) -> dict:
         sla_refresh.install_policy(conn, DEFAULT_POLICY)  # an older workspace: bring it up to date first
     other = SlaPolicy({p: SlaTargets(timedelta(minutes=15), timedelta(minutes=45), timedelta(hours=2),
                                      timedelta(days=3)) for p in Priority})
-    probe = subprocess.Popen([sys.executable, "-c", PROBE, str(args.db)], stdin=subprocess.PIPE,
+    probe = subprocess.Popen([sys.executable, "-c", PROBE, str(args.db), str(ROOT)], stdin=subprocess.PIPE,
                              stdout=subprocess.PIPE, text=True)
     assert probe.stdout is not None and probe.stdin is not None
     probe.stdout.readline()

@@ -9,8 +9,9 @@ pulled once into memory, then ``sync_apply.apply_page(batch=True)`` writes the p
 cache, one transaction a page as the engine does, with no HTTP: CPU seconds a ticket in total,
 in the commit, and in each SQL statement (timed alone, parameters built before the clock starts).
 ``lock``: ``SyncEngine(fetch_threads=False).pull()`` of the fake while a second process begins
-a write transaction every 20 ms: the sync's write transactions (BEGIN IMMEDIATE .. COMMIT, one a
-page) and how long the other writer waited for each of its own. Figures only: nothing is asserted.
+a write transaction every 20 ms as the app does (``open_database``, ``transaction``): the
+sync's write transactions (BEGIN IMMEDIATE .. COMMIT, one a page) and how long the other
+writer waited for each of its own. Figures only: nothing is asserted.
 """
 
 from __future__ import annotations
@@ -104,15 +105,17 @@ def run_apply(tickets: int, folder: Path) -> None:
 
 
 def _other_writer(db: str, stop: str) -> None:
-    conn = sqlite3.connect(db, isolation_level=None, timeout=60)
+    """The app writing meanwhile (a draft saved, a reply): its connection, its ``transaction``."""
+    from helpdesk_tui.store.db import open_database, transaction
+
+    conn = open_database(db)
     conn.execute("CREATE TABLE IF NOT EXISTS bench_other_writer (at REAL)")
     waits = []
     while not Path(stop).exists():
         started = time.perf_counter()
-        conn.execute("BEGIN IMMEDIATE")
-        waits.append(time.perf_counter() - started)
-        conn.execute("INSERT INTO bench_other_writer VALUES (?)", (time.time(),))
-        conn.execute("COMMIT")
+        with transaction(conn):
+            waits.append(time.perf_counter() - started)
+            conn.execute("INSERT INTO bench_other_writer VALUES (?)", (time.time(),))
         time.sleep(0.02)
     print(json.dumps(waits))
 

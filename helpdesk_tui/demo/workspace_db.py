@@ -24,6 +24,7 @@ from pathlib import Path
 
 from helpdesk_tui.store.db import open_database, transaction
 from helpdesk_tui.store.writer import get_meta, set_meta
+from helpdesk_tui.store.writers_turn import TURN_SUFFIX
 
 GENERATED_IDS_KEY = "demo_generated_ids"
 _GENERATED_TABLES = ("messages", "events", "ratings", "feedback_marks", "customer_notes")
@@ -67,7 +68,7 @@ def _build(path: Path, *, seed: int, tickets: int, now: datetime,
     # The builder's process id is in the name: a file of a process still running may be in the
     # instant between its creation and its first lock, when no lock says it is in use.
     for leftover in path.parent.glob(f"{glob.escape(path.name)}.building*"):
-        if not leftover.name.endswith(("-wal", "-shm")) and not _builder_alive(leftover):
+        if not leftover.name.endswith(("-wal", "-shm", TURN_SUFFIX)) and not _builder_alive(leftover):
             remove_if_unused(leftover)
     partial = path.with_name(f"{path.name}.building-{os.getpid()}")
     conn = open_database(partial)
@@ -91,7 +92,7 @@ def _build(path: Path, *, seed: int, tickets: int, now: datetime,
     try:
         install_database(partial, path, in_use=_in_use(path))
     finally:
-        for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
+        for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm"), Path(f"{partial}{TURN_SUFFIX}")):
             leftover.unlink(missing_ok=True)
 
 

@@ -29,10 +29,22 @@ from pathlib import Path
 from helpdesk_tui.store import message_bodies
 from helpdesk_tui.store.failures import explain
 from helpdesk_tui.store.schema import migrate
+from helpdesk_tui.store.writers_turn import WRITE_WAIT, WritersTurn
 
 
 class CacheError(RuntimeError):
     """The cache file cannot be used; the message says what to do."""
+
+
+class CacheConnection(sqlite3.Connection):
+    """A connection to a cache that writes in turn with the cache's other writers (``store.writers_turn``)."""
+
+    writers_turn: WritersTurn | None = None  # None: read-only, plain BEGIN IMMEDIATE
+
+    def close(self) -> None:
+        super().close()
+        if self.writers_turn is not None:
+            self.writers_turn.close()
 
 
 def open_database(path: Path | str, *, readonly: bool = False) -> sqlite3.Connection:
@@ -45,9 +57,12 @@ def open_database(path: Path | str, *, readonly: bool = False) -> sqlite3.Connec
         else:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             _create_private(path)
-        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10.0)
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=WRITE_WAIT,
+                               factory=CacheConnection)
     except (OSError, sqlite3.Error) as exc:
         raise CacheError(explain(exc, path)) from exc
+    if not readonly:
+        conn.writers_turn = WritersTurn(str(path.resolve()))  # beside the -wal, which SQLite puts by the real file
     try:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
@@ -108,6 +123,9 @@ def _create_private(path: Path) -> None:
 class transaction:
     """``with transaction(conn):`` — BEGIN IMMEDIATE … COMMIT, rolled back on any error.
 
+    BEGIN IMMEDIATE is taken in turn with the cache's other writers (``store.writers_turn``):
+    a writer that waits is not overtaken by a sync's or an SLA recompute's next transaction.
+
     SQLite rolls a transaction back by itself after some errors (disk full, I/O error); the
     ROLLBACK that follows would then fail with "cannot rollback - no transaction is active"
     and hide the error that matters, so it is only issued when a transaction is still open
@@ -118,7 +136,11 @@ class transaction:
         self.conn = conn
 
     def __enter__(self) -> sqlite3.Connection:
-        self.conn.execute("BEGIN IMMEDIATE")
+        turn = getattr(self.conn, "writers_turn", None)  # a connection not made by open_database has none
+        if turn is not None:
+            turn.begin(self.conn)
+        else:
+            self.conn.execute("BEGIN IMMEDIATE")
         return self.conn
 
     def __exit__(self, exc_type, exc, tb) -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from helpdesk_tui.store.db import CacheError
 from helpdesk_tui.store.failures import explain
+from helpdesk_tui.store.writers_turn import TURN_SUFFIX
 
 LOCK_WAIT = 2.0  # seconds: a command that is just reading the cache finishes well within it
 
@@ -61,7 +62,7 @@ def remove_if_unused(path: Path) -> None:
         return  # someone's live database (another build still running): not ours to delete
     except CacheError:
         pass  # unreadable as a database: nothing can be using it as one
-    for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+    for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}{TURN_SUFFIX}")):
         leftover.unlink(missing_ok=True)
 
 
