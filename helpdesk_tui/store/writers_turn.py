@@ -64,6 +64,8 @@ class WritersTurn:
             os.close(self._fd)
             self._fd = None
 
+    __del__ = close  # a connection dropped without close() must not leave its descriptor open
+
     def _descriptor(self) -> int | None:
         if self._fd is None and not self._unusable:
             try:
