@@ -10,8 +10,10 @@ cache, one transaction a page as the engine does, with no HTTP: CPU seconds a ti
 in the commit, and in each SQL statement (timed alone, parameters built before the clock starts).
 ``lock``: ``SyncEngine(fetch_threads=False).pull()`` of the fake while a second process begins
 a write transaction every 20 ms as the app does (``open_database``, ``transaction``): the
-sync's write transactions (BEGIN IMMEDIATE .. COMMIT, one a page) and how long the other
-writer waited for each of its own. Figures only: nothing is asserted.
+sync's write transactions (BEGIN IMMEDIATE .. COMMIT, one a page; wall time, and the writing
+thread's CPU in them, which a loaded machine does not inflate) and how long the other writer
+waited for each of its own (about one of the sync's transactions at most, since the writers'
+turnstile, ``store.writers_turn``). Figures only: nothing is asserted.
 """
 
 from __future__ import annotations
@@ -127,16 +129,18 @@ def run_lock(tickets: int, folder: Path) -> None:
     from tests.fakes.zendesk_process import fake_zendesk_process
 
     holds: list[float] = []
+    cpu: list[float] = []  # the writing thread's own CPU in each: what an idle machine would take
 
     class _HeldFor(store_db.transaction):
         def __enter__(self) -> sqlite3.Connection:
             conn = super().__enter__()
-            self.began = time.perf_counter()
+            self.began, self.began_cpu = time.perf_counter(), time.thread_time()
             return conn
 
         def __exit__(self, *exc: Any) -> None:
             super().__exit__(*exc)
             holds.append(time.perf_counter() - self.began)
+            cpu.append(time.thread_time() - self.began_cpu)
 
     engine.transaction = _HeldFor  # type: ignore[misc]  # the engine's page transactions, timed
     path, stop = folder / "lock.sqlite", folder / "stop"
@@ -158,7 +162,8 @@ def run_lock(tickets: int, folder: Path) -> None:
         return sorted(values)[min(len(values) - 1, int(len(values) * 0.99))]
 
     print(f"sync of {report.pulled.tickets:,} tickets in {seconds:.1f} s; its write transactions: {len(holds)}, "
-          f"median {statistics.median(holds) * 1e3:.0f} ms, longest {max(holds) * 1e3:.0f} ms")
+          f"median {statistics.median(holds) * 1e3:.0f} ms, longest {max(holds) * 1e3:.0f} ms; the writing thread's "
+          f"CPU in them median {statistics.median(cpu) * 1e3:.0f} ms, most {max(cpu) * 1e3:.0f} ms")
     print(f"the other writer: {len(waits)} transactions, waited median {statistics.median(waits) * 1e3:.1f} ms, "
           f"p99 {p99(waits) * 1e3:.0f} ms, longest {max(waits) * 1e3:.0f} ms")
 
