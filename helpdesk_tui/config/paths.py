@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from helpdesk_tui.records import record
 from pathlib import Path
 
 APP_NAME = "helpdesk-tui"
@@ -36,7 +36,7 @@ def validate_account_name(name: str) -> str:
     return name
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Locations:
     """Every file and directory the app uses; build one with ``resolve_locations``."""
 

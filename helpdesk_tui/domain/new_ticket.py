@@ -8,7 +8,7 @@ which no helpdesk uses, and shown as "queued", never as a number.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from helpdesk_tui.records import record
 from datetime import datetime
 
 from helpdesk_tui.domain.vocab import Priority, Status
@@ -33,7 +33,7 @@ def valid_email(text: str) -> bool:
     return _EMAIL.fullmatch(text.strip()) is not None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class NewTicketPlan:
     """A new ticket as the agent asked for it, checked; the store records it and queues it."""
 

@@ -6,7 +6,7 @@ the ticket header and (later) the KPIs, so they can never disagree.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from helpdesk_tui.records import record
 from datetime import datetime
 from typing import TypeVar
 
@@ -33,7 +33,7 @@ class SlaKind:
     }
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class SlaDue:
     """The SLA clock that runs out next: its kind and when."""
 
@@ -137,7 +137,7 @@ class Target:
     LABELS = {"acknowledge": "acknowledgement", "first_update": "first update", "resolution": "resolution"}
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class TargetResult:
     """One SLA target of a ticket: its due time, when it was met, and whether it was breached."""
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from helpdesk_tui.records import field, record, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -77,7 +77,7 @@ def inbox_pages(cache: Cache, query: InboxQuery, limit: int | None = None) -> It
         yield cache.inbox_rows(ids[start : start + PAGE])
 
 
-@dataclass
+@record
 class TicketDetail:
     """A ticket with its thread, timeline, customer and each message's attachments."""
 

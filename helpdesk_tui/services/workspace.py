@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from helpdesk_tui.records import record
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,7 +22,7 @@ DEMO = "demo"
 DEMO_SEED, DEMO_TICKETS = 7, 1200
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class WorkProgress:
     """How far a long piece of work is; ``finished`` comes once at its end (after any progress).
 
@@ -57,7 +57,7 @@ def _reporting(listener: ProgressListener | None, task: str) -> Iterator[Callabl
             listener(WorkProgress(task, finished=True))
 
 
-@dataclass
+@record
 class Workspace:
     """One account's locations, settings and cache, as every command and the app open them."""
 
