@@ -9,8 +9,9 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from helpdesk_tui.records import record
 from pathlib import Path
+
+from helpdesk_tui.records import record
 
 APP_NAME = "helpdesk-tui"
 ENV_HOME = "HELPDESK_TUI_HOME"

@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from helpdesk_tui.records import field, record, replace
 from datetime import timedelta
 from pathlib import Path
 from types import MappingProxyType
@@ -51,6 +50,7 @@ from helpdesk_tui.config.toml_file import TomlError, parse_toml
 from helpdesk_tui.domain.focus_limits import MAX_MINUTES
 from helpdesk_tui.domain.sla_policy import DEFAULT_POLICY, SlaPolicy, SlaTargets
 from helpdesk_tui.domain.vocab import Priority
+from helpdesk_tui.records import field, record, replace
 
 if TYPE_CHECKING:
     from helpdesk_tui.config.custom_views import CustomView

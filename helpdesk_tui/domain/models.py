@@ -7,10 +7,10 @@ them through ``helpdesk_tui.content`` before showing them.
 
 from __future__ import annotations
 
-from helpdesk_tui.records import field, record
 from datetime import datetime
 
 from helpdesk_tui.domain.vocab import EventKind, MessageKind, Priority, Status
+from helpdesk_tui.records import field, record
 
 
 @record(slots=True)

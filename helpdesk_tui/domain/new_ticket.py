@@ -8,10 +8,10 @@ which no helpdesk uses, and shown as "queued", never as a number.
 from __future__ import annotations
 
 import re
-from helpdesk_tui.records import record
 from datetime import datetime
 
 from helpdesk_tui.domain.vocab import Priority, Status
+from helpdesk_tui.records import record
 
 QUEUED_LABEL = "queued"
 NEW_TICKET_ACTION = "new_ticket"  # the outbox action of a new ticket (its item's ticket is the provisional row)

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 import shlex
-from helpdesk_tui.records import field, record
 
 from helpdesk_tui.domain.vocab import Priority, Status
+from helpdesk_tui.records import field, record
 
 KEYS = ("status", "priority", "assignee", "tag", "customer", "group")
 UNASSIGNED = {"none", "unassigned", "nobody"}

@@ -6,12 +6,12 @@ the ticket header and (later) the KPIs, so they can never disagree.
 
 from __future__ import annotations
 
-from helpdesk_tui.records import record
 from datetime import datetime
 from typing import TypeVar
 
 from helpdesk_tui.domain.models import Ticket
 from helpdesk_tui.domain.vocab import Status
+from helpdesk_tui.records import record
 
 M = TypeVar("M", int, datetime)  # a moment: epoch seconds or a datetime, never mixed in one call
 _ACTIVE = frozenset(s for s in Status if s.is_active)

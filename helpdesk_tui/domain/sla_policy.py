@@ -24,11 +24,11 @@ from __future__ import annotations
 import json
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping
-from helpdesk_tui.records import field, record, replace
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from helpdesk_tui.domain.models import Event, Ticket
 from helpdesk_tui.domain.vocab import EventKind, Priority, Status
+from helpdesk_tui.records import field, record, replace
 
 _PAUSED = frozenset({Status.PENDING, Status.ON_HOLD, Status.SOLVED, Status.CLOSED})
 _FINISHED = frozenset({Status.SOLVED, Status.CLOSED})

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from helpdesk_tui.records import field, record, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from helpdesk_tui.domain.models import Event, InboxRow, Message, Ticket
 from helpdesk_tui.domain.query import Filter, View, ticket_number
+from helpdesk_tui.records import field, record, replace
 from helpdesk_tui.services.errors import InvalidRequest, NotFound
 from helpdesk_tui.services.workspace import find_ticket, local_id
 from helpdesk_tui.config.settings import Settings

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Mapping
-from helpdesk_tui.records import record
 from pathlib import Path
 
 from helpdesk_tui.domain.models import Message
+from helpdesk_tui.records import record
 from helpdesk_tui.store import rows
 
 UNKNOWN_TYPE = "application/octet-stream"

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
-from helpdesk_tui.records import record
 from datetime import datetime
 
 from helpdesk_tui.domain.models import Customer, CustomerNote, Organization
 from helpdesk_tui.domain.vocab import Status
+from helpdesk_tui.records import record
 from helpdesk_tui.store import rows
 from helpdesk_tui.store.timeconv import from_epoch_not_null, to_epoch
 

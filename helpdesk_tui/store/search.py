@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from helpdesk_tui.records import record, replace
 from datetime import datetime
 
+from helpdesk_tui.records import record, replace
 from helpdesk_tui.store.fts_text import match_query, only_common_words, prefix_word, query_terms
 from helpdesk_tui.store.timeconv import from_epoch
 
