@@ -182,3 +182,21 @@ def test_list_does_import_the_inbox_queries(demo_home):
     """The check above can fail: listing does need them."""
     _, modules = imported(demo_home, "list", "--limit", "20", "--json")
     assert "helpdesk_tui.store.inbox" in modules
+
+
+@pytest.mark.parametrize("argv", [
+    ("list", "--limit", "20", "--json"), ("list", "--limit", "20"), ("show", "10003", "--json"),
+])
+def test_the_settings_models_and_queries_are_made_without_dataclasses(demo_home, argv):
+    """``dataclasses`` imports inspect, ast, dis and tokenize, and compiles each class's methods
+    (a third of ``list --json``); the classes a read-only command makes are records (records.py)."""
+    _, modules = imported(demo_home, *argv)
+    assert offending(modules, ("dataclasses", "inspect", "ast", "dis", "tokenize")) == []
+
+
+@pytest.mark.parametrize("argv", [("list", "--limit", "20", "--json"), ("show", "10003", "--json")])
+def test_checking_the_sla_policy_in_force_does_not_import_the_sync_writer(demo_home, argv):
+    """Every command asks whether the policy is in force (one row of meta); the writer and the
+    tag and search-text code it imports are for commands that write."""
+    _, modules = imported(demo_home, *argv)
+    assert offending(modules, ("helpdesk_tui.store.writer", "helpdesk_tui.store.tag_rows")) == []

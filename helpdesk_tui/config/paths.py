@@ -9,8 +9,9 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
+
+from helpdesk_tui.records import record
 
 APP_NAME = "helpdesk-tui"
 ENV_HOME = "HELPDESK_TUI_HOME"
@@ -36,7 +37,7 @@ def validate_account_name(name: str) -> str:
     return name
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Locations:
     """Every file and directory the app uses; build one with ``resolve_locations``."""
 

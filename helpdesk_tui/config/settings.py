@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from types import MappingProxyType
@@ -51,6 +50,7 @@ from helpdesk_tui.config.toml_file import TomlError, parse_toml
 from helpdesk_tui.domain.focus_limits import MAX_MINUTES
 from helpdesk_tui.domain.sla_policy import DEFAULT_POLICY, SlaPolicy, SlaTargets
 from helpdesk_tui.domain.vocab import Priority
+from helpdesk_tui.records import field, record, replace
 
 if TYPE_CHECKING:
     from helpdesk_tui.config.custom_views import CustomView
@@ -87,7 +87,7 @@ class ConfigError(Exception):
         self.line = line
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class AgentIdentity:
     """Who the signed-in agent is, as the helpdesk knows them: a backend's ``check`` learns it
     (``sync/contract.py`` calls it ``Identity``) and ``account test`` stores it in
@@ -100,7 +100,7 @@ class AgentIdentity:
     """The helpdesk's id for the agent."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class AgentSettings:
     """The ``[agent]`` section, resolved for the account in use (``Settings.for_account``)."""
 
@@ -118,7 +118,7 @@ class AgentSettings:
 DEMO_AGENT = AgentIdentity("Aiko Tanaka", "aiko.tanaka@example.com", "demo-agent")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class UISettings:
     """The ``[ui]`` section."""
 
@@ -128,7 +128,7 @@ class UISettings:
     """Show live clocks (SLA countdowns, focus timer); tests turn them off."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class InboxSettings:
     """The ``[inbox]`` section."""
 
@@ -138,7 +138,7 @@ class InboxSettings:
     """The view the inbox opens with when no view is remembered for the account."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class SyncSettings:
     """The ``[sync]`` section."""
 
@@ -146,7 +146,7 @@ class SyncSettings:
     """How often the app pulls changes in the background (0 turns background sync off)."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class SendSettings:
     """The ``[send]`` section."""
 
@@ -155,7 +155,7 @@ class SendSettings:
     (0 sends at once)."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class AttachmentSettings:
     """The ``[attachments]`` section."""
 
@@ -164,7 +164,7 @@ class AttachmentSettings:
     used files are removed (they download again when opened)."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class NotifySettings:
     """The ``[notify]`` section: how arrivals (new tickets, customer replies) are announced."""
 
@@ -177,7 +177,7 @@ class NotifySettings:
 MAX_SEND_DELAY = NUMBER_RANGES["send.delay_seconds"][1]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class SlaSettings:
     """The ``[sla]`` section, with one ``[sla.PRIORITY]`` table per priority::
 
@@ -201,7 +201,7 @@ class SlaSettings:
     """How long before a promised update falls due the app raises a notification."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class TriageSettings:
     """The ``[triage]`` section: who rotation triage can escalate to::
 
@@ -216,7 +216,7 @@ class TriageSettings:
     """Groups (queues) a ticket can be escalated to, offered first."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class FocusSettings:
     """The ``[focus]`` section."""
 
@@ -226,7 +226,7 @@ class FocusSettings:
     """How long before the end of a session a notification says so (0 turns it off)."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class AccountConfig:
     """One ``[accounts.NAME]`` section. Never holds a secret."""
 
@@ -255,7 +255,7 @@ def _demo_accounts() -> Mapping[str, AccountConfig]:
     return MappingProxyType({DEMO_ACCOUNT: AccountConfig(DEMO_ACCOUNT, backend="demo")})
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Settings:
     """Everything in the settings file, with defaults for what it leaves out."""
 
@@ -342,7 +342,7 @@ def _read_toml(path: Path) -> dict[str, Any] | None:
         raise ConfigError(str(error), path, error.line) from None
 
 
-@dataclass
+@record
 class _Parser:
     """Reads the settings file's tables into Settings, collecting a warning per value it cannot use."""
 

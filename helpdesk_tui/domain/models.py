@@ -7,13 +7,13 @@ them through ``helpdesk_tui.content`` before showing them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from helpdesk_tui.domain.vocab import EventKind, MessageKind, Priority, Status
+from helpdesk_tui.records import field, record
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Organization:
     """A customer's organization."""
 
@@ -24,7 +24,7 @@ class Organization:
     remote_id: str | None = None
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Customer:
     """A customer (a requester of tickets)."""
 
@@ -42,7 +42,7 @@ class Customer:
         return self.name.split()[0] if self.name.split() else ""
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class CustomerNote:
     """An agent's note about a customer."""
 
@@ -54,7 +54,7 @@ class CustomerNote:
     id: int | None = None
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Ticket:
     """A ticket as the cache keeps it."""
 
@@ -97,7 +97,7 @@ class Ticket:
         return self.id
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Message:
     """One message of a ticket's thread: a customer's, a reply, an internal note or a system line."""
 
@@ -113,7 +113,7 @@ class Message:
     delivery: str | None = None  # for messages written here: "queued", "sending", "sent", "failed"
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Event:
     """One entry of a ticket's timeline."""
 
@@ -125,7 +125,7 @@ class Event:
     id: int | None = None
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Article:
     """A knowledge-base article."""
 
@@ -139,7 +139,7 @@ class Article:
     remote_id: str | None = None
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Draft:
     """A reply or internal note being written; saved while typing so nothing is ever lost."""
 
@@ -157,7 +157,7 @@ class Draft:
     attachments: tuple[dict[str, object], ...] = ()
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class OutboxItem:
     """One change waiting to reach the helpdesk; ``id`` doubles as the idempotency key."""
 
@@ -173,7 +173,7 @@ class OutboxItem:
     last_error: str | None = None
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class InboxRow:
     """One line of the inbox: a ticket joined with what the list shows of its customer."""
 

@@ -8,10 +8,10 @@ which no helpdesk uses, and shown as "queued", never as a number.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime
 
 from helpdesk_tui.domain.vocab import Priority, Status
+from helpdesk_tui.records import record
 
 QUEUED_LABEL = "queued"
 NEW_TICKET_ACTION = "new_ticket"  # the outbox action of a new ticket (its item's ticket is the provisional row)
@@ -33,7 +33,7 @@ def valid_email(text: str) -> bool:
     return _EMAIL.fullmatch(text.strip()) is not None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class NewTicketPlan:
     """A new ticket as the agent asked for it, checked; the store records it and queues it."""
 

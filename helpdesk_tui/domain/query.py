@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 import shlex
-from dataclasses import dataclass, field
 
 from helpdesk_tui.domain.vocab import Priority, Status
+from helpdesk_tui.records import field, record
 
 KEYS = ("status", "priority", "assignee", "tag", "customer", "group")
 UNASSIGNED = {"none", "unassigned", "nobody"}
@@ -31,7 +31,7 @@ def ticket_number(text: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Clause:
     """One key:value clause of a filter (values are alternatives; negated with a leading -)."""
 
@@ -40,7 +40,7 @@ class Clause:
     negated: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Filter:
     """A parsed filter: its key:value clauses, its free words, or a lone ticket number."""
 
@@ -136,7 +136,7 @@ def status_values(clause: Clause) -> tuple[str, ...]:
     return tuple(out)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class View:
     """A saved inbox view: a filter and an order, on a number key."""
 

@@ -6,12 +6,12 @@ the ticket header and (later) the KPIs, so they can never disagree.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
 from helpdesk_tui.domain.models import Ticket
 from helpdesk_tui.domain.vocab import Status
+from helpdesk_tui.records import record
 
 M = TypeVar("M", int, datetime)  # a moment: epoch seconds or a datetime, never mixed in one call
 _ACTIVE = frozenset(s for s in Status if s.is_active)
@@ -33,7 +33,7 @@ class SlaKind:
     }
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class SlaDue:
     """The SLA clock that runs out next: its kind and when."""
 
@@ -137,7 +137,7 @@ class Target:
     LABELS = {"acknowledge": "acknowledgement", "first_update": "first update", "resolution": "resolution"}
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class TargetResult:
     """One SLA target of a ticket: its due time, when it was met, and whether it was breached."""
 

@@ -21,15 +21,14 @@ Rules, each with a reason:
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from helpdesk_tui.domain.models import Event, Ticket
 from helpdesk_tui.domain.vocab import EventKind, Priority, Status
+from helpdesk_tui.records import field, record, replace
 
 _PAUSED = frozenset({Status.PENDING, Status.ON_HOLD, Status.SOLVED, Status.CLOSED})
 _FINISHED = frozenset({Status.SOLVED, Status.CLOSED})
@@ -38,7 +37,7 @@ _SAME_MOMENT = timedelta(seconds=2)
 _MAX_DAYS = 3 * 366  # an calendar with no working day never makes a clock run forever
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class SlaTargets:
     """How long each SLA target allows for one priority."""
 
@@ -48,7 +47,7 @@ class SlaTargets:
     resolution: timedelta
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class BusinessHours:
     """The hours in which SLA clocks run; outside them (and on holidays) they stand still."""
 
@@ -76,7 +75,7 @@ DEFAULT_TARGETS: Mapping[Priority, SlaTargets] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class SlaPolicy:
     """The SLA targets per priority and the business hours their clocks run in."""
 
@@ -124,7 +123,7 @@ class SlaPolicy:
 DEFAULT_POLICY = SlaPolicy()
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class SlaTimeline:
     """What the clocks depend on, sorted by time."""
 
@@ -170,7 +169,7 @@ def _status_after(detail: str) -> Status | None:
         return None
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class SlaClocks:
     """A ticket's SLA clocks under a policy: when each target is due and when it was met."""
 
@@ -304,7 +303,7 @@ class _Clock:
 
 def with_clocks(ticket: Ticket, clocks: SlaClocks) -> Ticket:
     """``ticket`` carrying the due times of ``clocks``."""
-    return dataclasses.replace(
+    return replace(
         ticket, first_response_at=clocks.acknowledged_at, first_response_due_at=clocks.acknowledge_due,
         first_update_at=clocks.first_update_at, first_update_due_at=clocks.first_update_due,
         update_due_at=clocks.update_due, resolution_due_at=clocks.resolution_due)

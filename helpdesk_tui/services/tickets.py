@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from helpdesk_tui.domain.models import Event, InboxRow, Message, Ticket
 from helpdesk_tui.domain.query import Filter, View, ticket_number
+from helpdesk_tui.records import field, record, replace
 from helpdesk_tui.services.errors import InvalidRequest, NotFound
 from helpdesk_tui.services.workspace import find_ticket, local_id
 from helpdesk_tui.config.settings import Settings
@@ -77,7 +77,7 @@ def inbox_pages(cache: Cache, query: InboxQuery, limit: int | None = None) -> It
         yield cache.inbox_rows(ids[start : start + PAGE])
 
 
-@dataclass
+@record
 class TicketDetail:
     """A ticket with its thread, timeline, customer and each message's attachments."""
 

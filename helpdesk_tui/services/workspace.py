@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from helpdesk_tui.config.paths import Locations, ensure_dirs, resolve_locations, validate_account_name
 from helpdesk_tui.config.settings import ConfigError, Settings, load_settings
 from helpdesk_tui.domain.models import Ticket
+from helpdesk_tui.records import record
 from helpdesk_tui.services.errors import InvalidRequest, NotFound, ServiceError
 
 if TYPE_CHECKING:  # the store is imported when a cache is opened: `locate` never pays for it
@@ -22,7 +22,7 @@ DEMO = "demo"
 DEMO_SEED, DEMO_TICKETS = 7, 1200
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class WorkProgress:
     """How far a long piece of work is; ``finished`` comes once at its end (after any progress).
 
@@ -57,7 +57,7 @@ def _reporting(listener: ProgressListener | None, task: str) -> Iterator[Callabl
             listener(WorkProgress(task, finished=True))
 
 
-@dataclass
+@record
 class Workspace:
     """One account's locations, settings and cache, as every command and the app open them."""
 

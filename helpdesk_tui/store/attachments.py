@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 from helpdesk_tui.domain.models import Message
+from helpdesk_tui.records import record
 from helpdesk_tui.store import rows
 
 UNKNOWN_TYPE = "application/octet-stream"
@@ -25,7 +25,7 @@ _NAME_KEYS = ("name", "filename", "file_name")
 _TYPE_KEYS = ("content_type", "mime_type", "media_type")
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class AttachmentInfo:
     """One attachment of a message as the thread and ``show`` list it."""
 
@@ -94,7 +94,7 @@ def thread_attachments(messages: Iterable[Message], folder: Path) -> dict[int, l
     return {m.id: found for m in messages if m.id is not None and (found := message_attachments(m, folder))}
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class StoredAttachment:
     """One attachment with what a download needs: the backend's own metadata for it."""
 

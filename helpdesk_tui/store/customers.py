@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
 from datetime import datetime
 
 from helpdesk_tui.domain.models import Customer, CustomerNote, Organization
 from helpdesk_tui.domain.vocab import Status
+from helpdesk_tui.records import record
 from helpdesk_tui.store import rows
 from helpdesk_tui.store.timeconv import from_epoch_not_null, to_epoch
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class HistoryItem:
     id: int
     number: int
@@ -21,7 +21,7 @@ class HistoryItem:
     created_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class CustomerSummary:
     customer: Customer
     organization: Organization | None

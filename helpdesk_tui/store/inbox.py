@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import sqlite3
 from array import array
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from helpdesk_tui.domain.models import InboxRow
 from helpdesk_tui.domain.sla import DELETED_FLOOR
 from helpdesk_tui.domain.query import Clause, Filter, View
 from helpdesk_tui.domain.vocab import Priority, Status
+from helpdesk_tui.records import field, record
 from helpdesk_tui.store import inbox_plan, inbox_text
 from helpdesk_tui.store.timeconv import from_epoch, from_epoch_not_null
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class InboxQuery:
     """What the inbox lists: a filter, an order and the optional time bounds of a view."""
 

@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from dataclasses import dataclass, replace
 from datetime import datetime
 
+from helpdesk_tui.records import record, replace
 from helpdesk_tui.store.fts_text import match_query, only_common_words, prefix_word, query_terms
 from helpdesk_tui.store.timeconv import from_epoch
 
 DEFAULT_WINDOW = 2000
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class SearchHit:
     kind: str  # "ticket" (subject), "message" or "article"
     ticket_id: int | None

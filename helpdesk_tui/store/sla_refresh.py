@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING
 
 from helpdesk_tui.domain.sla_policy import DEFAULT_POLICY, SlaPolicy
 from helpdesk_tui.domain.vocab import EventKind
-from helpdesk_tui.store import writer
 from helpdesk_tui.store.db import transaction
 
 if TYPE_CHECKING:
@@ -41,8 +40,15 @@ AHEAD_FROM = 50_000  # tickets from which a second process computes ahead of the
 TIMELINE_EVENTS = (EventKind.STATUS_CHANGED, EventKind.REPLIED, EventKind.FIRST_RESPONSE, EventKind.CHECKPOINT_SET)
 
 
+def _meta(conn: sqlite3.Connection, key: str) -> str | None:
+    """``writer.get_meta``: every command asks whether the policy is in force, and the sync's
+    writer (with the tag and search-text code it imports) is for the few that write."""
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else None
+
+
 def current_policy(conn: sqlite3.Connection) -> SlaPolicy:
-    return _policy_from_text(writer.get_meta(conn, POLICY_KEY))[0]
+    return _policy_from_text(_meta(conn, POLICY_KEY))[0]
 
 
 @lru_cache(maxsize=8)
@@ -55,10 +61,10 @@ def _policy_from_text(text: str | None) -> tuple[SlaPolicy, EpochPolicy | None]:
 
 
 def needs_install(conn: sqlite3.Connection, policy: SlaPolicy) -> bool:
-    text = writer.get_meta(conn, POLICY_KEY)
+    text = _meta(conn, POLICY_KEY)
     if text is None:
         return policy != DEFAULT_POLICY or _has_tickets(conn)
-    return text != policy.to_json() or (policy.hours is not None and writer.get_meta(conn, STALE_KEY) == "1")
+    return text != policy.to_json() or (policy.hours is not None and _meta(conn, STALE_KEY) == "1")
 
 
 def install_policy(conn: sqlite3.Connection, policy: SlaPolicy,
@@ -115,6 +121,8 @@ def install_policy(conn: sqlite3.Connection, policy: SlaPolicy,
     finally:
         if ahead is not None:
             ahead.close()
+    from helpdesk_tui.store import writer
+
     with transaction(conn):
         writer.set_meta(conn, POLICY_KEY, policy.to_json())
         conn.execute("DELETE FROM meta WHERE key = ?", (STALE_KEY,))
@@ -135,7 +143,7 @@ def refresh_tickets(conn: sqlite3.Connection, ticket_ids: Iterable[int], policy:
     from helpdesk_tui.store import sla_batches
 
     if policy is None:
-        policy, prepared = _policy_from_text(writer.get_meta(conn, POLICY_KEY))
+        policy, prepared = _policy_from_text(_meta(conn, POLICY_KEY))
     else:
         prepared = prepare(policy)
     for start in range(0, len(ids), 500):
