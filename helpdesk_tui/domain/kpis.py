@@ -32,12 +32,12 @@ count nowhere.
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from helpdesk_tui.domain.kpi_cells import Cells, cell_at
+from helpdesk_tui.domain.kpi_cells import Cell, Cells
 from helpdesk_tui.domain.kpi_report import (
     NO_QUEUE, UNASSIGNED, KpiReport, LocalHours, RatingComment, Window, WindowSeconds, floor_second,
 )
@@ -185,22 +185,27 @@ def _is_flip(change: StatusChange) -> bool:
 # -- computing ---------------------------------------------------------------------------
 
 def compute_rows(window: Window, tickets: Iterable[TicketRow], replies: Iterable[ReplyRow] = (),
-                 ratings: Iterable[RatingRow] = (), quiet_active: int = 0) -> KpiReport:
+                 ratings: Iterable[RatingRow] = (), quiet_active: int = 0, *,
+                 active_before: int | None = None) -> KpiReport:
     """The report for ``window`` from rows (see ``TICKET_ROW``). ``tickets`` and ``replies`` may
     be generators: each row is looked at once and not kept.
 
     ``quiet_active``: active tickets not passed as rows because all they count is one in the
     backlog of every day (created before the window, no moment of their row in it, no change
     of activity in it; ``store/kpi_data.py`` counts them).
+    ``active_before``: instead of ``quiet_active``, every active ticket created before the
+    window; those of them not passed as rows are the quiet ones. A count of an index with one
+    test per entry: the store need not judge "quiet" for each active ticket.
     """
     span = window.seconds()
     cells = Cells(window.days(), span.day_ends)
     backlog = [0] * (len(span.day_ends) + 1)  # a difference array over the day ends
-    # What ``_add_ticket`` adds for each of them: active since before the first day's end.
+    passed_before = _add_tickets(cells, span, backlog, tickets)
+    if active_before is not None:
+        quiet_active = active_before - passed_before
+    # What ``_add_tickets`` adds for each of them: active since before the first day's end.
     backlog[0] += quiet_active
     backlog[len(span.day_ends)] -= quiet_active
-    for row in tickets:
-        _add_ticket(cells, span, backlog, row)
 
     start, end = span.start, span.end
     hour_of = LocalHours(window.tz)
@@ -247,58 +252,88 @@ def _who(agent: str | None, queue: str | None) -> tuple[str, str]:
     return agent or UNASSIGNED, queue or NO_QUEUE
 
 
-def _add_ticket(cells: Cells, span: WindowSeconds, backlog: list[int], row: TicketRow) -> None:
-    (_, active, agent, queue, created, updated, responded, response_due, first_update, update_due,
-     resolution_due, solved_at, replies_before_solve, reopened, flips) = row
-    start, end, day_ends = span.start, span.end, span.day_ends
-    days = cells.row((agent or UNASSIGNED, queue or NO_QUEUE))
-    if start <= created < end:
-        cell_at(days, day_ends, created).created += 1
-    if responded is not None and start <= responded < end:
-        cell_at(days, day_ends, responded).first_response.append(max(0, responded - created))
-    # When it was solved; without a stamp from the helpdesk, its last change to inactive.
-    solved = None if active else solved_at if solved_at is not None else _last_end(flips)
-    if solved is not None and start <= solved < end:
-        cell = cell_at(days, day_ends, solved)
-        cell.resolution.append(max(0, solved - created))
-        cell.solved += 1
-        cell.first_contact += replies_before_solve == 1 and not reopened
+def _add_tickets(cells: Cells, span: WindowSeconds, backlog: list[int], tickets: Iterable[TicketRow]) -> int:
+    """Add each ticket row's figures to ``cells`` and its active stretches to ``backlog``; how
+    many of the rows are of active tickets created before the window.
 
-    # Targets (in the order of ``Target.ALL``) settle where met in time or breached. Most old
-    # tickets settled all of them before the window: no need to judge those.
-    if _may_settle_in(start, response_due, update_due, resolution_due, responded, first_update, solved_at):
-        now = span.now
-        for index, due, met in ((0, response_due, responded), (1, update_due, first_update),
-                                (2, resolution_due, solved_at)):
-            if due is None:
-                continue  # nothing was owed
-            if target_breached(due, met, now, active):
-                if start <= due < end:
-                    counts = cell_at(days, day_ends, due).targets[index]
+    A month of a big helpdesk is hundreds of thousands of rows: the loop binds what it uses to
+    locals and finds a day's cell inline (``cell_at``), which halves its cost per row.
+    """
+    start, end, day_ends, now = span.start, span.end, span.day_ends, span.now
+    ends = span.day_ends_floor
+    last = len(ends)
+    rows_of = cells.rows
+    n_days = len(cells.days)
+    breached = target_breached
+    active_before = 0
+    for (_, active, agent, queue, created, updated, responded, response_due, first_update, update_due,
+         resolution_due, solved_at, replies_before_solve, reopened, flips) in tickets:
+        who = (agent or UNASSIGNED, queue or NO_QUEUE)
+        days = rows_of.get(who)
+        if days is None:
+            days = rows_of[who] = [None] * n_days
+        if start <= created < end:
+            day = bisect_right(day_ends, created)
+            cell = days[day] or _new_cell(days, day)
+            cell.created += 1
+        if responded is not None and start <= responded < end:
+            day = bisect_right(day_ends, responded)
+            cell = days[day] or _new_cell(days, day)
+            cell.first_response.append(responded - created if responded > created else 0)
+        # When it was solved; without a stamp from the helpdesk, its last change to inactive.
+        solved = None if active else solved_at if solved_at is not None else _last_end(flips)
+        if solved is not None and start <= solved < end:
+            day = bisect_right(day_ends, solved)
+            cell = days[day] or _new_cell(days, day)
+            cell.resolution.append(solved - created if solved > created else 0)
+            cell.solved += 1
+            cell.first_contact += replies_before_solve == 1 and not reopened
+
+        # Targets (in the order of ``Target.ALL``) settle where met in time or breached. Most old
+        # tickets settled all of them before the window: no need to judge those.
+        if ((response_due is not None and response_due >= start) or (update_due is not None and update_due >= start)
+                or (resolution_due is not None and resolution_due >= start)
+                or (responded is not None and responded >= start) or (first_update is not None and first_update >= start)
+                or (solved_at is not None and solved_at >= start)):
+            for index, due, met in ((0, response_due, responded), (1, update_due, first_update),
+                                    (2, resolution_due, solved_at)):
+                if due is None:
+                    continue  # nothing was owed
+                if breached(due, met, now, active):
+                    if start <= due < end:
+                        day = bisect_right(day_ends, due)
+                        counts = (days[day] or _new_cell(days, day)).targets[index]
+                        counts[0] += 1
+                        counts[2] += 1
+                elif met is not None and start <= met < end:  # met, and not late: in time
+                    day = bisect_right(day_ends, met)
+                    counts = (days[day] or _new_cell(days, day)).targets[index]
                     counts[0] += 1
-                    counts[2] += 1
-            elif met is not None and start <= met < end:  # met, and not late: in time
-                counts = cell_at(days, day_ends, met).targets[index]
-                counts[0] += 1
-                counts[1] += 1
+                    counts[1] += 1
 
-    # Active at a day's end E when since <= E < until: a difference array over the day ends.
-    if created < end:
-        ends = span.day_ends_floor
-        if active and not flips:  # most rows: active since created (``_active_spans``, inlined)
-            backlog[bisect_left(ends, created)] += 1
-            backlog[len(ends)] -= 1
-            return
-        for since, until in _active_spans(created, updated, active, solved_at, flips):
-            backlog[bisect_left(ends, since)] += 1
-            backlog[bisect_left(ends, until) if until is not None else len(ends)] -= 1
+        # Active at a day's end E when since <= E < until: a difference array over the day ends.
+        if created < end:
+            # The two commonest cases of ``_active_spans``, inlined.
+            if active:
+                if created < start:
+                    active_before += 1
+                if not flips:  # active since created
+                    backlog[bisect_left(ends, created)] += 1
+                    backlog[last] -= 1
+                    continue
+            elif len(flips) == 1 and not flips[0][1]:  # solved once in the window: active until then
+                backlog[bisect_left(ends, created)] += 1
+                backlog[bisect_left(ends, flips[0][0])] -= 1
+                continue
+            for since, until in _active_spans(created, updated, active, solved_at, flips):
+                backlog[bisect_left(ends, since)] += 1
+                backlog[bisect_left(ends, until) if until is not None else last] -= 1
+    return active_before
 
 
-def _may_settle_in(start: int, *moments: int | None) -> bool:
-    for moment in moments:
-        if moment is not None and moment >= start:
-            return True
-    return False
+def _new_cell(days: list[Cell | None], day: int) -> Cell:
+    cell = days[day] = Cell()
+    return cell
 
 
 def _last_end(flips: Flips) -> int | None:
