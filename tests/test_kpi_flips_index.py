@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.old_schema import build_before, upgrade_in_two_processes_at_once
+from tests.old_schema import build_before, save_events_before_v16, upgrade_in_two_processes_at_once
 
 from helpdesk_tui.domain.kpi_report import Window
 from helpdesk_tui.domain.kpis import activity_changes, reopen_details
@@ -69,7 +69,8 @@ def _random_events(rng: random.Random, tickets: int, count: int) -> list[Event]:
     return events
 
 
-def _fill(conn: sqlite3.Connection, seed: int, tickets: int = 40, count: int = 3000) -> None:
+def _fill(conn: sqlite3.Connection, seed: int, tickets: int = 40, count: int = 3000,
+          save_events=writer.save_events) -> None:
     rng = random.Random(seed)
     with transaction(conn):
         writer.save_tickets(conn, [
@@ -77,7 +78,7 @@ def _fill(conn: sqlite3.Connection, seed: int, tickets: int = 40, count: int = 3
                    requester_id=None, assignee="ana", group="Billing",
                    created_at=START, updated_at=START + timedelta(days=61))
             for tid in range(1, tickets + 1)], fresh=True)
-        writer.save_events(conn, _random_events(rng, tickets, count))
+        save_events(conn, _random_events(rng, tickets, count))
 
 
 def _windows() -> list[Window]:
@@ -122,7 +123,7 @@ def _old_cache(path: Path) -> None:
     """A cache as the release before this index left it, with events in it."""
     build_before(path, "ix_events_flips")
     conn = sqlite3.connect(path)
-    _fill(conn, seed=7)
+    _fill(conn, seed=7, save_events=save_events_before_v16)
     conn.close()
 
 

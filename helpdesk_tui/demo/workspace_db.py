@@ -23,7 +23,7 @@ from datetime import datetime
 from pathlib import Path
 
 from helpdesk_tui.store.db import open_database, transaction
-from helpdesk_tui.store.writer import get_meta, set_meta
+from helpdesk_tui.store.writer import get_meta, last_event_id, set_meta
 
 GENERATED_IDS_KEY = "demo_generated_ids"
 _GENERATED_TABLES = ("messages", "events", "ratings", "feedback_marks", "customer_notes")
@@ -115,7 +115,9 @@ def _in_use(path: Path) -> str:
 
 
 def _max_ids(conn) -> dict[str, int]:
-    return {table: conn.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0]
+    # Events are keyed by ticket (schema v16): their max(id) would read the whole table.
+    return {table: last_event_id(conn) if table == "events" else
+            conn.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0]
             for table in _GENERATED_TABLES}
 
 

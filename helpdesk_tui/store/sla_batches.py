@@ -80,9 +80,9 @@ def plan_batch(conn: sqlite3.Connection, found: list[tuple], policy: SlaPolicy, 
         where, params = "ticket_id BETWEEN ? AND ?", (ids[0], ids[-1])
     else:
         where, params = f"ticket_id IN ({','.join('?' * len(ids))})", tuple(ids)
-    # Ordered by ticket, then as the reference orders a timeline (at, id): the index on
-    # events(ticket_id, at, id) gives that order without a sort. "+kind": look up by ticket,
-    # not by kind (which would read every reply in the cache).
+    # Ordered by ticket, then as the reference orders a timeline (at, id): the table's key
+    # (ticket_id, id) gives the tickets in order, each one's few events sorted by time (schema
+    # v16). "+kind": look up by ticket, not by kind (which would read every reply in the cache).
     events = {ticket_id: list(group) for ticket_id, group in groupby(conn.execute(
         f"SELECT ticket_id, at, {_EVENT_WHAT} FROM events WHERE {where} AND +kind IN ({_KIND_MARKS}) "
         "ORDER BY ticket_id, at, id", (*params, *_EVENT_KINDS)), _first)}
