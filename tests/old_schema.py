@@ -31,9 +31,10 @@ def build_before(path: Path, marker: str) -> None:
 
 def save_events_before_v16(conn: sqlite3.Connection, events) -> None:
     """Events written into a cache before v16 (a rowid table, SQLite numbering rows without an
-    id), as ``writer.save_events`` wrote them then: today's writer needs v16's key."""
+    id, kinds by name), as ``writer.save_events`` wrote them then: today's writer needs v16's
+    key and writes v17's kind codes."""
     conn.executemany("INSERT OR REPLACE INTO events (id, ticket_id, kind, at, actor, detail) VALUES (?, ?, ?, ?, ?, ?)",
-                     [rows.event_params(e) for e in events])
+                     [(e.id, e.ticket_id, str(e.kind), *rows.event_params(e)[3:]) for e in events])
 
 
 def upgrade_in_two_processes_at_once(path: Path) -> None:

@@ -16,9 +16,11 @@ from tests.old_schema import build_before, save_events_before_v16, upgrade_in_tw
 from helpdesk_tui.domain.kpi_report import Window
 from helpdesk_tui.domain.models import Event
 from helpdesk_tui.domain.vocab import EventKind, Status
-from helpdesk_tui.store import kpi_data, message_bodies, tickets, writer
+from helpdesk_tui.store import kpi_data, message_bodies, rows, tickets, writer
 from helpdesk_tui.store.db import open_database, transaction
-from helpdesk_tui.store.schema import KPI_FLIP_DETAILS, KPI_FLIP_WHERE, LAST_EVENT_ID, MIGRATIONS
+from helpdesk_tui.store.schema import (
+    _FLIP_WHERE_V11, EVENT_KIND_CODES, KPI_FLIP_DETAILS, KPI_FLIP_WHERE, LAST_EVENT_ID, MIGRATIONS,
+)
 
 KINDS = list(EventKind)
 DETAILS = (*KPI_FLIP_DETAILS, "new → open", "open → pending")
@@ -133,18 +135,33 @@ def _old_cache(path: Path, events: list[Event]) -> None:
     conn.close()
 
 
-def _answers(conn: sqlite3.Connection) -> dict[str, object]:
-    """What the old layout's readers asked of the events, asked of ``conn``."""
+def _answers(conn: sqlite3.Connection, flip_where: str = KPI_FLIP_WHERE) -> dict[str, object]:
+    """What the readers ask of the events, asked of ``conn`` (``flip_where``: the KPI index's
+    filter as that layout writes it)."""
     ticket_ids = [t.id for t in data.TICKETS if t.id is not None]
+    return {
+        "rows": sorted((e.id, e.ticket_id, str(e.kind), e.at, e.actor, e.detail) for e in map(
+            rows.event_from_row, conn.execute(f"SELECT {rows.EVENT_COLUMNS} FROM events"))),
+        "timelines": _timelines(conn, ticket_ids),
+        "flips": conn.execute(f"SELECT ticket_id, at, detail FROM events WHERE {flip_where} "
+                              "ORDER BY ticket_id, at, detail").fetchall(),
+    }
+
+
+def _kpis(conn: sqlite3.Connection) -> list:
     windows = [data.WINDOW, Window(data.START - timedelta(days=1), data.NOW, data.WINDOW.tz),
                Window(data.START + timedelta(hours=30), data.NOW, data.WINDOW.tz)]
-    return {
-        "rows": sorted(conn.execute("SELECT id, ticket_id, kind, at, actor, detail FROM events").fetchall()),
-        "timelines": _timelines(conn, ticket_ids),
-        "flips": conn.execute(f"SELECT ticket_id, at, detail FROM events WHERE {KPI_FLIP_WHERE} "
-                              "ORDER BY ticket_id, at, detail").fetchall(),
-        "kpis": [kpi_data.kpi_report(conn, w) for w in windows],
-    }
+    return [kpi_data.kpi_report(conn, w) for w in windows]
+
+
+def _fresh(path: Path, events: list[Event]) -> sqlite3.Connection:
+    """The same tickets, messages and events written by today's writer into a new cache."""
+    conn = open_database(path)
+    with transaction(conn):
+        writer.save_tickets(conn, data.TICKETS, fresh=True)
+        writer.save_messages(conn, data.messages(), fresh=True)
+        writer.save_events(conn, events)
+    return conn
 
 
 def _old_events() -> list[Event]:
@@ -160,12 +177,17 @@ def test_the_upgrade_moves_every_event_and_every_query_answers_as_before(tmp_pat
     path = tmp_path / "old.sqlite"
     _old_cache(path, _old_events())
     old = sqlite3.connect(path)
-    before = _answers(old)
+    before = _answers(old, _FLIP_WHERE_V11)
     highest = old.execute("SELECT max(id) FROM events").fetchone()[0]
+    numbered = [rows.event_from_row(r) for r in old.execute(f"SELECT {rows.EVENT_COLUMNS} FROM events")]
     old.close()
     conn = open_database(path)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
     assert _answers(conn) == before
+    assert len(before["flips"]) > 20
+    # The kinds are stored as codes, and the KPIs read them as from a cache written today.
+    assert {r[0] for r in conn.execute("SELECT DISTINCT typeof(kind) FROM events")} == {"integer"}
+    assert _kpis(conn) == _kpis(_fresh(tmp_path / "fresh.sqlite", numbered))
     names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE tbl_name = 'events'")}
     assert names == {"events", "ix_events_flips", "ix_events_kpi_reopens"}  # no ix_events_ticket
     assert "WITHOUT ROWID" in conn.execute("SELECT sql FROM sqlite_master WHERE name = 'events'").fetchone()[0]
@@ -179,7 +201,8 @@ def test_the_upgrade_moves_every_event_and_every_query_answers_as_before(tmp_pat
     assert conn.execute("SELECT value FROM meta WHERE key = ?", (LAST_EVENT_ID,)).fetchone()[0] == str(highest)
     with transaction(conn):
         writer.add_events(conn, [Event(3, EventKind.NOTE_ADDED, data.NOW)])
-    assert conn.execute("SELECT ticket_id, kind FROM events WHERE id > ?", (highest,)).fetchall() == [(3, "note_added")]
+    assert conn.execute("SELECT ticket_id, kind FROM events WHERE id > ?", (highest,)).fetchall() == [
+        (3, rows.event_kind_code("note_added"))]
 
 
 def test_two_processes_upgrading_the_old_cache_at_once_move_the_events_once(tmp_path: Path):
@@ -187,9 +210,19 @@ def test_two_processes_upgrading_the_old_cache_at_once_move_the_events_once(tmp_
     events = _old_events()
     _old_cache(path, events)
     old = sqlite3.connect(path)
-    before = _answers(old)
+    before = _answers(old, _FLIP_WHERE_V11)
     old.close()
     upgrade_in_two_processes_at_once(path)
     conn = open_database(path)
     assert _answers(conn) == before
     assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == len(events)
+
+
+def test_every_kind_of_event_has_a_stored_code_and_comes_back_as_itself(db):
+    assert sorted(EVENT_KIND_CODES) == sorted(str(k) for k in EventKind)
+    assert len(set(EVENT_KIND_CODES)) == len(EVENT_KIND_CODES)
+    ticket = Builder().ticket("kinds")
+    with transaction(db):
+        writer.save_tickets(db, [ticket], fresh=True)
+        writer.add_events(db, [Event(ticket.id, kind, NOW, "ana", str(kind)) for kind in EventKind])
+    assert [(e.kind, e.detail) for e in tickets.timeline(db, ticket.id)] == [(k, str(k)) for k in EventKind]

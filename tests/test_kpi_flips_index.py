@@ -24,7 +24,7 @@ from helpdesk_tui.domain.models import Event, Ticket
 from helpdesk_tui.domain.vocab import EventKind, Priority, Status
 from helpdesk_tui.store import kpi_data, writer
 from helpdesk_tui.store.db import open_database, transaction
-from helpdesk_tui.store.schema import KPI_FLIP_DETAILS
+from helpdesk_tui.store.schema import KPI_FLIP_DETAILS, STATUS_CHANGED_CODE
 from tests.conftest import DEMO_NOW
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,7 +40,7 @@ def _plain_changes(conn: sqlite3.Connection, window: Window) -> list[tuple[int, 
     """The reference: every status change read from the table itself and filtered here."""
     span = window.seconds()
     flips, reopens = set(activity_changes()), set(reopen_details())
-    rows = conn.execute("SELECT ticket_id, at, detail FROM events NOT INDEXED WHERE kind = 'status_changed'")
+    rows = conn.execute(f"SELECT ticket_id, at, detail FROM events NOT INDEXED WHERE kind = {STATUS_CHANGED_CODE}")
     kept = sorted((tid, at, detail) for tid, at, detail in rows if detail in flips and span.start <= at < span.end)
     return [(tid, at, int(detail in reopens)) for tid, at, detail in kept]
 
@@ -140,7 +140,7 @@ def test_two_processes_opening_an_old_cache_at_once_leave_one_full_index(tmp_pat
                            f"WHERE {kpi_data.KPI_FLIP_WHERE} AND at >= 0").fetchone()[0]
     flips = set(activity_changes())
     plain = sum(detail in flips for (detail,) in conn.execute(
-        "SELECT detail FROM events WHERE kind = 'status_changed'"))
+        f"SELECT detail FROM events WHERE kind = {STATUS_CHANGED_CODE}"))
     assert indexed == plain > 100
     for window in _windows():
         assert _with_detail_order(conn, window) == _plain_changes(conn, window)

@@ -351,15 +351,15 @@ KPI_FLIP_DETAILS: tuple[str, ...] = (
     'solved → pending', 'solved → on_hold', 'closed → new', 'closed → open', 'closed → pending',
     'closed → on_hold',
 )
-KPI_FLIP_WHERE = ("kind = 'status_changed' AND detail IN ("
-                  + ", ".join(f"'{detail}'" for detail in KPI_FLIP_DETAILS) + ")")
+_FLIP_WHERE_V11 = ("kind = 'status_changed' AND detail IN ("
+                   + ", ".join(f"'{detail}'" for detail in KPI_FLIP_DETAILS) + ")")
 
 # The KPIs read only the status changes that start or end activity (about 7 % of the events,
 # see ``store/kpi_data.py``); v7's index held every event of every kind (190 MB at a million
 # tickets) and nothing else reads it. A partial index of those changes alone replaces it.
 _V11_KPI_FLIPS_INDEX = f"""
 DROP INDEX IF EXISTS ix_events_kind_at;
-CREATE INDEX ix_events_flips ON events(at, ticket_id, detail, kind) WHERE {KPI_FLIP_WHERE};
+CREATE INDEX ix_events_flips ON events(at, ticket_id, detail, kind) WHERE {_FLIP_WHERE_V11};
 """
 
 # The active statuses (``domain.kpis.ACTIVE``) written out, for the same reason: SQLite uses a
@@ -373,8 +373,8 @@ KPI_REOPEN_DETAILS: tuple[str, ...] = (
     'solved → new', 'solved → open', 'solved → pending', 'solved → on_hold', 'closed → new', 'closed → open',
     'closed → pending', 'closed → on_hold',
 )
-KPI_REOPEN_WHERE = ("kind = 'status_changed' AND detail IN ("
-                    + ", ".join(f"'{detail}'" for detail in KPI_REOPEN_DETAILS) + ")")
+_REOPEN_WHERE_V12 = ("kind = 'status_changed' AND detail IN ("
+                     + ", ".join(f"'{detail}'" for detail in KPI_REOPEN_DETAILS) + ")")
 
 # Covering indexes for the KPIs' reads (``store/kpi_data.py``), none holding more than it must:
 # - Every window reads every active ticket (a target may breach, the backlog counts it): a
@@ -392,7 +392,7 @@ CREATE INDEX ix_tickets_kpi_active ON tickets(id, created_at, updated_at, first_
     first_response_due_at, first_update_at, first_update_due_at, resolution_due_at, solved_at, assignee, grp,
     status, deleted_at) WHERE {KPI_ACTIVE_WHERE};
 CREATE INDEX ix_messages_kpi_replies ON messages(ticket_id, created_at, author, kind) WHERE kind = 'public_reply';
-CREATE INDEX ix_events_kpi_reopens ON events(ticket_id, kind, detail) WHERE {KPI_REOPEN_WHERE};
+CREATE INDEX ix_events_kpi_reopens ON events(ticket_id, kind, detail) WHERE {_REOPEN_WHERE_V12};
 """
 
 # The free-text filter's whole list (``store/inbox_text.py``) follows each matching message to
@@ -486,6 +486,41 @@ INSERT OR REPLACE INTO meta (key, value)
                                   coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = '{LAST_EVENT_ID}'), 0));
 DROP TABLE events;
 ALTER TABLE events_by_ticket RENAME TO events;
+CREATE INDEX ix_events_flips ON events(at, ticket_id, detail, kind) WHERE {_FLIP_WHERE_V11};
+CREATE INDEX ix_events_kpi_reopens ON events(ticket_id, kind, detail) WHERE {_REOPEN_WHERE_V12};
+"""
+
+# An event's kind stored as a small integer, its place in this list (``rows.event_params``), not
+# its name: 11 bytes a row on average, 60 MB of events and their KPI index at a million demo
+# tickets. The commonest kinds come first: SQLite stores 0 and 1 in the row's header alone.
+# Append a new kind at the end; never reorder (stored rows hold the places). The KPI indexes'
+# filters name the status changes by their code (``KPI_FLIP_WHERE``, ``KPI_REOPEN_WHERE``).
+EVENT_KIND_CODES: tuple[str, ...] = (
+    'status_changed', 'received', 'assigned', 'replied', 'first_response', 'customer_replied',
+    'checkpoint_set', 'note_added', 'priority_changed',
+)
+STATUS_CHANGED_CODE = EVENT_KIND_CODES.index('status_changed')
+KPI_FLIP_WHERE = (f"kind = {STATUS_CHANGED_CODE} AND detail IN ("
+                  + ", ".join(f"'{detail}'" for detail in KPI_FLIP_DETAILS) + ")")
+KPI_REOPEN_WHERE = (f"kind = {STATUS_CHANGED_CODE} AND detail IN ("
+                    + ", ".join(f"'{detail}'" for detail in KPI_REOPEN_DETAILS) + ")")
+# A kind not in the list (none is written) keeps its text: nothing is lost.
+_KIND_CODE_OF_TEXT = ("CASE kind " + " ".join(f"WHEN '{kind}' THEN {code}" for code, kind in enumerate(EVENT_KIND_CODES))
+                      + " ELSE kind END")
+_V17_EVENT_KINDS_CODED = f"""
+CREATE TABLE events_coded (
+    id INTEGER NOT NULL,
+    ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+    kind INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    actor TEXT NOT NULL DEFAULT '',
+    detail TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (ticket_id, id)
+) WITHOUT ROWID;
+INSERT INTO events_coded (id, ticket_id, kind, at, actor, detail)
+    SELECT id, ticket_id, {_KIND_CODE_OF_TEXT}, at, actor, detail FROM events ORDER BY ticket_id, id;
+DROP TABLE events;
+ALTER TABLE events_coded RENAME TO events;
 CREATE INDEX ix_events_flips ON events(at, ticket_id, detail, kind) WHERE {KPI_FLIP_WHERE};
 CREATE INDEX ix_events_kpi_reopens ON events(ticket_id, kind, detail) WHERE {KPI_REOPEN_WHERE};
 """
@@ -493,7 +528,8 @@ CREATE INDEX ix_events_kpi_reopens ON events(ticket_id, kind, detail) WHERE {KPI
 MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9, _V10_INBOX_FILTER_INDEXES,
                                _V11_KPI_FLIPS_INDEX, _V12_KPI_COVERING_INDEXES,
                                _V13_TEXT_FILTER_INDEXES, _V14_MESSAGE_BODIES_PACKED,
-                               _V15_TAG_ROWS_FOUND_BY_TAGS, _V16_EVENTS_BY_TICKET)
+                               _V15_TAG_ROWS_FOUND_BY_TAGS, _V16_EVENTS_BY_TICKET,
+                               _V17_EVENT_KINDS_CODED)
 
 
 def migrate(conn: sqlite3.Connection) -> int:
@@ -571,10 +607,10 @@ _VACUUM_PENDING = "bodies_packed_vacuum_pending"
 
 def _left_pages_free(conn: sqlite3.Connection, migration: str) -> bool:
     """Whether ``migration``, just applied, rewrote rows and left their old pages free (VACUUM
-    then gives them back): v14 when it packed bodies, v16 when it moved events."""
+    then gives them back): v14 when it packed bodies, v16 and v17 when they moved events."""
     if migration is _V14_MESSAGE_BODIES_PACKED:
         return conn.execute("SELECT count(*) FROM message_dictionaries").fetchone()[0] > 0
-    if migration is _V16_EVENTS_BY_TICKET:
+    if migration is _V16_EVENTS_BY_TICKET or migration is _V17_EVENT_KINDS_CODED:
         return conn.execute("SELECT 1 FROM events LIMIT 1").fetchone() is not None
     return False
 

@@ -19,10 +19,11 @@ from helpdesk_tui.domain.vocab import MessageKind
 from helpdesk_tui.store import rows, writer
 from helpdesk_tui.store.timeconv import from_epoch_not_null
 
-_EVENT_KINDS = tuple(EVENT_KINDS)  # status changes, replies, promises: what the clocks depend on
+# Status changes, replies, promises: what the clocks depend on, as events.kind stores them.
+_EVENT_KINDS = tuple(rows.event_kind_code(kind) for kind in EVENT_KINDS)
 _KIND_MARKS = ",".join("?" * len(_EVENT_KINDS))
 # An event as domain.sla_epochs.Event wants it, made by SQLite: no tuple rebuilt per event.
-_EVENT_WHAT = "CASE kind " + " ".join(f"WHEN '{kind}' THEN {'detail' if what is None else what}"
+_EVENT_WHAT = "CASE kind " + " ".join(f"WHEN {rows.event_kind_code(kind)} THEN {'detail' if what is None else what}"
                                       for kind, what in EVENT_KINDS.items()) + " END"
 # The clock inputs, then what is stored now: the six clocks (in the order clock_columns gives
 # them) and the inbox key.
