@@ -241,3 +241,21 @@ def test_a_fresh_demo_workspace_is_written_in_the_new_layout_with_full_pages(dem
     for table in ("events",):  # (the tag rows of this small workspace fill a dozen pages)
         unused, size = conn.execute("SELECT sum(unused), sum(pgsize) FROM dbstat WHERE name = ?", (table,)).fetchone()
         assert unused < 0.05 * size, (table, unused, size)
+
+
+def test_the_upgrade_keeps_an_event_whose_ticket_is_gone_and_the_cache_opens(tmp_path: Path):
+    """A row written with the foreign-key checks off (an older release, an sqlite3 shell) must
+    not make the copy fail: the cache would then never open again."""
+    path = tmp_path / "old.sqlite"
+    _old_cache(path, _old_events())
+    old = sqlite3.connect(path)
+    old.execute("PRAGMA foreign_keys=OFF")
+    old.execute("INSERT INTO events (ticket_id, kind, at, detail) VALUES (999, 'status_changed', 5, 'open → solved')")
+    old.commit()
+    before = _answers(old, _FLIP_WHERE_V11)
+    old.close()
+    conn = open_database(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+    assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert _answers(conn) == before
+    assert conn.execute("SELECT count(*) FROM events WHERE ticket_id = 999").fetchone()[0] == 1

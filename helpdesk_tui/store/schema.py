@@ -547,15 +547,22 @@ def migrate(conn: sqlite3.Connection) -> int:
     # A step's undo copy of the pages one statement changes (SQLite's statement journal) goes to
     # a temporary file, not memory (the connection's temp_store): v16's DROP TABLE of the old
     # events held 400 MB resident at a million tickets otherwise.
+    # Foreign keys are not checked while tables are rebuilt (SQLite's own procedure for schema
+    # changes): v16 copies every event into a new table that names tickets(id), and a row whose
+    # ticket is gone (written by an older release or another program with the checks off) would
+    # fail the copy, and with it every later open of the cache. Such rows are kept as they were.
     if version < len(MIGRATIONS):
         temp_store = conn.execute("PRAGMA temp_store").fetchone()[0]
+        foreign_keys = conn.execute("PRAGMA foreign_keys").fetchone()[0]
         conn.execute("PRAGMA temp_store=FILE")
+        conn.execute("PRAGMA foreign_keys=OFF")
         try:
             while version < len(MIGRATIONS):
                 version, shrunk = _step(conn)
                 shrunk_here = shrunk_here or shrunk
         finally:
             conn.execute(f"PRAGMA temp_store={int(temp_store)}")
+            conn.execute(f"PRAGMA foreign_keys={int(foreign_keys)}")
     if shrunk_here:
         _give_back_space(conn)
     elif conn.execute("SELECT 1 FROM meta WHERE key = ?", (_VACUUM_PENDING,)).fetchone():
