@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from helpdesk_tui.store import message_bodies
+from helpdesk_tui.store import message_bodies, rows
 from helpdesk_tui.store.schema import MIGRATIONS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,6 +27,14 @@ def build_before(path: Path, marker: str) -> None:
     for number, script in enumerate(MIGRATIONS[:before], start=1):
         conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
     conn.close()
+
+
+def save_events_before_v16(conn: sqlite3.Connection, events) -> None:
+    """Events written into a cache before v16 (a rowid table, SQLite numbering rows without an
+    id, kinds by name), as ``writer.save_events`` wrote them then: today's writer needs v16's
+    key and writes v17's kind codes."""
+    conn.executemany("INSERT OR REPLACE INTO events (id, ticket_id, kind, at, actor, detail) VALUES (?, ?, ?, ?, ?, ?)",
+                     [(e.id, e.ticket_id, str(e.kind), *rows.event_params(e)[3:]) for e in events])
 
 
 def upgrade_in_two_processes_at_once(path: Path) -> None:

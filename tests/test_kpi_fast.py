@@ -24,7 +24,7 @@ from helpdesk_tui.domain.vocab import EventKind, MessageKind, Priority, Status
 from helpdesk_tui.store import kpi_data, writer
 from helpdesk_tui.store.db import open_database, transaction
 from helpdesk_tui.store.schema import KPI_ACTIVE_STATUSES, KPI_REOPEN_DETAILS
-from tests.old_schema import build_before, upgrade_in_two_processes_at_once
+from tests.old_schema import build_before, save_events_before_v16, upgrade_in_two_processes_at_once
 from tests.test_kpi_rows import _records
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,7 +49,7 @@ def _edges() -> list[datetime]:
     return [b.replace(microsecond=0) + timedelta(seconds=s) for b in sorted(bounds) for s in (-1, 0, 1)]
 
 
-def _fill(conn: sqlite3.Connection, seed: int, count: int = 300) -> None:
+def _fill(conn: sqlite3.Connection, seed: int, count: int = 300, save_events=writer.save_events) -> None:
     rng = random.Random(seed)
     edges = _edges()
 
@@ -98,7 +98,7 @@ def _fill(conn: sqlite3.Connection, seed: int, count: int = 300) -> None:
             deleted_at=T - timedelta(days=2) if rng.random() < 0.05 else None))
     with transaction(conn):
         writer.save_tickets(conn, tickets, fresh=True)
-        writer.save_events(conn, events)
+        save_events(conn, events)
         writer.save_messages(conn, messages, fresh=True)
 
 
@@ -153,7 +153,7 @@ def _old_cache(path: Path) -> None:
     """A cache as the release before this index left it, with tickets in it."""
     build_before(path, "ix_tickets_kpi_active")
     conn = sqlite3.connect(path)
-    _fill(conn, seed=7)
+    _fill(conn, seed=7, save_events=save_events_before_v16)
     conn.close()
 
 

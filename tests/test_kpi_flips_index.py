@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.old_schema import build_before, upgrade_in_two_processes_at_once
+from tests.old_schema import build_before, save_events_before_v16, upgrade_in_two_processes_at_once
 
 from helpdesk_tui.domain.kpi_report import Window
 from helpdesk_tui.domain.kpis import activity_changes, reopen_details
@@ -24,7 +24,7 @@ from helpdesk_tui.domain.models import Event, Ticket
 from helpdesk_tui.domain.vocab import EventKind, Priority, Status
 from helpdesk_tui.store import kpi_data, writer
 from helpdesk_tui.store.db import open_database, transaction
-from helpdesk_tui.store.schema import KPI_FLIP_DETAILS
+from helpdesk_tui.store.schema import KPI_FLIP_DETAILS, STATUS_CHANGED_CODE
 from tests.conftest import DEMO_NOW
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,7 +40,7 @@ def _plain_changes(conn: sqlite3.Connection, window: Window) -> list[tuple[int, 
     """The reference: every status change read from the table itself and filtered here."""
     span = window.seconds()
     flips, reopens = set(activity_changes()), set(reopen_details())
-    rows = conn.execute("SELECT ticket_id, at, detail FROM events NOT INDEXED WHERE kind = 'status_changed'")
+    rows = conn.execute(f"SELECT ticket_id, at, detail FROM events NOT INDEXED WHERE kind = {STATUS_CHANGED_CODE}")
     kept = sorted((tid, at, detail) for tid, at, detail in rows if detail in flips and span.start <= at < span.end)
     return [(tid, at, int(detail in reopens)) for tid, at, detail in kept]
 
@@ -69,7 +69,8 @@ def _random_events(rng: random.Random, tickets: int, count: int) -> list[Event]:
     return events
 
 
-def _fill(conn: sqlite3.Connection, seed: int, tickets: int = 40, count: int = 3000) -> None:
+def _fill(conn: sqlite3.Connection, seed: int, tickets: int = 40, count: int = 3000,
+          save_events=writer.save_events) -> None:
     rng = random.Random(seed)
     with transaction(conn):
         writer.save_tickets(conn, [
@@ -77,7 +78,7 @@ def _fill(conn: sqlite3.Connection, seed: int, tickets: int = 40, count: int = 3
                    requester_id=None, assignee="ana", group="Billing",
                    created_at=START, updated_at=START + timedelta(days=61))
             for tid in range(1, tickets + 1)], fresh=True)
-        writer.save_events(conn, _random_events(rng, tickets, count))
+        save_events(conn, _random_events(rng, tickets, count))
 
 
 def _windows() -> list[Window]:
@@ -122,7 +123,7 @@ def _old_cache(path: Path) -> None:
     """A cache as the release before this index left it, with events in it."""
     build_before(path, "ix_events_flips")
     conn = sqlite3.connect(path)
-    _fill(conn, seed=7)
+    _fill(conn, seed=7, save_events=save_events_before_v16)
     conn.close()
 
 
@@ -139,7 +140,7 @@ def test_two_processes_opening_an_old_cache_at_once_leave_one_full_index(tmp_pat
                            f"WHERE {kpi_data.KPI_FLIP_WHERE} AND at >= 0").fetchone()[0]
     flips = set(activity_changes())
     plain = sum(detail in flips for (detail,) in conn.execute(
-        "SELECT detail FROM events WHERE kind = 'status_changed'"))
+        f"SELECT detail FROM events WHERE kind = {STATUS_CHANGED_CODE}"))
     assert indexed == plain > 100
     for window in _windows():
         assert _with_detail_order(conn, window) == _plain_changes(conn, window)

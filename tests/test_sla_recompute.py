@@ -19,8 +19,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from helpdesk_tui.domain.sla_policy import DEFAULT_POLICY, BusinessHours, SlaPolicy, SlaTargets, clocked
-from helpdesk_tui.domain.vocab import Priority
-from helpdesk_tui.store import rows, sla_batches, sla_refresh
+from helpdesk_tui.domain.models import Event
+from helpdesk_tui.domain.vocab import EventKind, Priority
+from helpdesk_tui.store import rows, sla_batches, sla_refresh, writer
 from helpdesk_tui.store.db import open_database, transaction
 from helpdesk_tui.store.timeconv import from_epoch_not_null
 
@@ -64,6 +65,13 @@ def oracle(conn, policy: SlaPolicy) -> dict[int, tuple]:
     return expected
 
 
+def insert_events(conn, rows_sql: str, params=()) -> None:
+    """The rows (ticket_id, kind, at, detail) ``rows_sql`` gives, written as the app writes new
+    events (the writer gives their ids: the table is keyed by ticket and does not number rows)."""
+    writer.add_events(conn, [Event(t, EventKind(k), from_epoch_not_null(at), "", d)
+                             for t, k, at, d in conn.execute(rows_sql, params).fetchall()])
+
+
 def enrich(conn) -> None:
     """Give the demo's tickets what it lacks: reopenings, replies known only from the synced
     thread, due times the helpdesk supplied, deletions, events before a ticket's creation,
@@ -72,7 +80,7 @@ def enrich(conn) -> None:
     with transaction(conn):
         for tid in ids[::7]:  # solved, then reopened by the customer
             solved = conn.execute("SELECT max(at) FROM events WHERE ticket_id = ?", (tid,)).fetchone()[0]
-            conn.execute("INSERT INTO events (ticket_id, kind, at, detail) VALUES (?, 'status_changed', ?, "
+            insert_events(conn, "VALUES (?, 'status_changed', ?, "
                          "'open → solved'), (?, 'status_changed', ?, 'solved → open')",
                          (tid, solved + 600, tid, solved + 7200))
             conn.execute("UPDATE tickets SET status = 'open', updated_at = ? WHERE id = ?", (solved + 7200, tid))
@@ -83,13 +91,13 @@ def enrich(conn) -> None:
             conn.execute("UPDATE tickets SET sla_source = 'helpdesk', first_response_due_at = created_at + 3600, "
                          "resolution_due_at = CASE WHEN id % 2 THEN created_at + 86400 END WHERE id = ?", (tid,))
         for tid in ids[2::17]:  # an acknowledgement promising the next update
-            conn.execute("INSERT INTO events (ticket_id, kind, at, detail) SELECT id, 'replied', created_at + 300, '' "
+            insert_events(conn, "SELECT id, 'replied', created_at + 300, '' "
                          "FROM tickets WHERE id = ? UNION ALL SELECT id, 'checkpoint_set', created_at + 301, 'x' "
                          "FROM tickets WHERE id = ?", (tid, tid))
         for tid in ids[4::19]:
             conn.execute("UPDATE tickets SET deleted_at = updated_at WHERE id = ?", (tid,))
         for tid in ids[6::23]:  # a status change recorded before the ticket's creation (clock skew)
-            conn.execute("INSERT INTO events (ticket_id, kind, at, detail) SELECT id, 'status_changed', "
+            insert_events(conn, "SELECT id, 'status_changed', "
                          "created_at - 120, 'new → pending' FROM tickets WHERE id = ?", (tid,))
 
 
@@ -260,7 +268,7 @@ def test_a_ticket_another_connection_changes_while_its_batch_is_computed_gets_th
         if not calls:  # a first reply arrives, written by another connection, after the batch was read
             changed.append(found[100][0])
             with transaction(other):
-                other.execute("INSERT INTO events (ticket_id, kind, at, detail) SELECT id, 'replied', "
+                insert_events(other, "SELECT id, 'replied', "
                               "created_at + 42, '' FROM tickets WHERE id = ?", changed)
         calls.append(len(found))
         return result

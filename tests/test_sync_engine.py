@@ -8,7 +8,7 @@ import pytest
 
 from helpdesk_tui.domain.reply import ReplyPlan
 from helpdesk_tui.domain.vocab import MessageKind, Priority, Status
-from helpdesk_tui.store import outbox, sync_apply
+from helpdesk_tui.store import outbox, rows, sync_apply
 from helpdesk_tui.store.cache import Cache
 from helpdesk_tui.store.db import transaction
 from helpdesk_tui.sync import errors
@@ -131,7 +131,7 @@ def test_pulling_the_same_changes_twice_changes_nothing(cache):
     assert (report.new, report.updated) == (0, 2)
     assert count(cache, "SELECT count(*) FROM tickets") == 2
     assert count(cache, "SELECT count(*) FROM messages") == 1
-    assert count(cache, "SELECT count(*) FROM events WHERE kind = 'received'") == 2
+    assert count(cache, f"SELECT count(*) FROM events WHERE kind = {rows.event_kind_code('received')}") == 2
 
 
 def test_local_promises_survive_a_pull_and_deletions_hide_tickets(cache):

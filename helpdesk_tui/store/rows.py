@@ -11,6 +11,7 @@ from helpdesk_tui.domain.models import (
 )
 from helpdesk_tui.domain.sla import next_due, urgency_key
 from helpdesk_tui.domain.vocab import EventKind, MessageKind, Priority, Status
+from helpdesk_tui.store.schema import EVENT_KIND_CODES
 from helpdesk_tui.store.timeconv import from_epoch, from_epoch_not_null, to_epoch
 
 TICKET_COLUMNS = (
@@ -106,14 +107,24 @@ def message_from_row(r: tuple) -> Message:
 EVENT_COLUMNS = "id, ticket_id, kind, at, actor, detail"
 
 
+# An event's kind is stored as its place in ``schema.EVENT_KIND_CODES`` (schema v17).
+_KIND_CODE = {EventKind(kind): code for code, kind in enumerate(EVENT_KIND_CODES)}
+_KIND_OF_CODE = {code: EventKind(kind) for code, kind in enumerate(EVENT_KIND_CODES)}
+
+
+def event_kind_code(kind: EventKind | str) -> int:
+    """How ``kind`` is stored in events.kind."""
+    return _KIND_CODE[EventKind(kind)]
+
+
 def event_params(e: Event) -> tuple[Any, ...]:
-    return (e.id, e.ticket_id, str(e.kind), to_epoch(e.at), e.actor, e.detail)
+    return (e.id, e.ticket_id, _KIND_CODE[e.kind], to_epoch(e.at), e.actor, e.detail)
 
 
 def event_from_row(r: tuple) -> Event:
     eid, ticket_id, kind, at, actor, detail = r
-    return Event(id=eid, ticket_id=ticket_id, kind=EventKind(kind), at=from_epoch_not_null(at),
-                 actor=actor, detail=detail)
+    return Event(id=eid, ticket_id=ticket_id, kind=_KIND_OF_CODE[kind] if type(kind) is int else EventKind(kind),
+                 at=from_epoch_not_null(at), actor=actor, detail=detail)
 
 
 CUSTOMER_COLUMNS = "id, remote_id, name, email, phone, language, organization_id, created_at"

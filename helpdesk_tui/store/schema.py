@@ -351,15 +351,15 @@ KPI_FLIP_DETAILS: tuple[str, ...] = (
     'solved → pending', 'solved → on_hold', 'closed → new', 'closed → open', 'closed → pending',
     'closed → on_hold',
 )
-KPI_FLIP_WHERE = ("kind = 'status_changed' AND detail IN ("
-                  + ", ".join(f"'{detail}'" for detail in KPI_FLIP_DETAILS) + ")")
+_FLIP_WHERE_V11 = ("kind = 'status_changed' AND detail IN ("
+                   + ", ".join(f"'{detail}'" for detail in KPI_FLIP_DETAILS) + ")")
 
 # The KPIs read only the status changes that start or end activity (about 7 % of the events,
 # see ``store/kpi_data.py``); v7's index held every event of every kind (190 MB at a million
 # tickets) and nothing else reads it. A partial index of those changes alone replaces it.
 _V11_KPI_FLIPS_INDEX = f"""
 DROP INDEX IF EXISTS ix_events_kind_at;
-CREATE INDEX ix_events_flips ON events(at, ticket_id, detail, kind) WHERE {KPI_FLIP_WHERE};
+CREATE INDEX ix_events_flips ON events(at, ticket_id, detail, kind) WHERE {_FLIP_WHERE_V11};
 """
 
 # The active statuses (``domain.kpis.ACTIVE``) written out, for the same reason: SQLite uses a
@@ -373,8 +373,8 @@ KPI_REOPEN_DETAILS: tuple[str, ...] = (
     'solved → new', 'solved → open', 'solved → pending', 'solved → on_hold', 'closed → new', 'closed → open',
     'closed → pending', 'closed → on_hold',
 )
-KPI_REOPEN_WHERE = ("kind = 'status_changed' AND detail IN ("
-                    + ", ".join(f"'{detail}'" for detail in KPI_REOPEN_DETAILS) + ")")
+_REOPEN_WHERE_V12 = ("kind = 'status_changed' AND detail IN ("
+                     + ", ".join(f"'{detail}'" for detail in KPI_REOPEN_DETAILS) + ")")
 
 # Covering indexes for the KPIs' reads (``store/kpi_data.py``), none holding more than it must:
 # - Every window reads every active ticket (a target may breach, the backlog counts it): a
@@ -392,7 +392,7 @@ CREATE INDEX ix_tickets_kpi_active ON tickets(id, created_at, updated_at, first_
     first_response_due_at, first_update_at, first_update_due_at, resolution_due_at, solved_at, assignee, grp,
     status, deleted_at) WHERE {KPI_ACTIVE_WHERE};
 CREATE INDEX ix_messages_kpi_replies ON messages(ticket_id, created_at, author, kind) WHERE kind = 'public_reply';
-CREATE INDEX ix_events_kpi_reopens ON events(ticket_id, kind, detail) WHERE {KPI_REOPEN_WHERE};
+CREATE INDEX ix_events_kpi_reopens ON events(ticket_id, kind, detail) WHERE {_REOPEN_WHERE_V12};
 """
 
 # The free-text filter's whole list (``store/inbox_text.py``) follows each matching message to
@@ -460,10 +460,76 @@ BEGIN
 END;
 """
 
+# Events kept in ticket order, keyed by (ticket_id, id) WITHOUT ROWID: a ticket's timeline is one
+# range of the table itself, so the index that found it (ix_events_ticket, ticket_id, at, id: 102 MB
+# at a million demo tickets, one more entry for every event written) goes. An event keeps its id,
+# unique in the cache: SQLite numbers only rowid tables, so the writer gives new events the ids
+# after the last one given (``LAST_EVENT_ID`` in meta, ``writer.add_events``), never one given
+# before. A look-up by id alone would read the whole table: every one names the ticket too
+# (triage undo, triage marks). The copy is written in the old index's order (near the key's:
+# no sort in memory), then the file is VACUUMed like v14's (``_give_back_space``).
+LAST_EVENT_ID = "events_last_id"
+_V16_EVENTS_BY_TICKET = f"""
+CREATE TABLE events_by_ticket (
+    id INTEGER NOT NULL,
+    ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+    kind TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    actor TEXT NOT NULL DEFAULT '',
+    detail TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (ticket_id, id)
+) WITHOUT ROWID;
+INSERT INTO events_by_ticket (id, ticket_id, kind, at, actor, detail)
+    SELECT id, ticket_id, kind, at, actor, detail FROM events ORDER BY ticket_id;
+INSERT OR REPLACE INTO meta (key, value)
+    SELECT '{LAST_EVENT_ID}', max(coalesce((SELECT max(id) FROM events), 0),
+                                  coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = '{LAST_EVENT_ID}'), 0));
+DROP TABLE events;
+ALTER TABLE events_by_ticket RENAME TO events;
+CREATE INDEX ix_events_flips ON events(at, ticket_id, detail, kind) WHERE {_FLIP_WHERE_V11};
+CREATE INDEX ix_events_kpi_reopens ON events(ticket_id, kind, detail) WHERE {_REOPEN_WHERE_V12};
+"""
+
+# An event's kind stored as a small integer, its place in this list (``rows.event_params``), not
+# its name: 11 bytes a row on average, 60 MB of events and their KPI index at a million demo
+# tickets. The commonest kinds come first: SQLite stores 0 and 1 in the row's header alone.
+# Append a new kind at the end; never reorder (stored rows hold the places). The KPI indexes'
+# filters name the status changes by their code (``KPI_FLIP_WHERE``, ``KPI_REOPEN_WHERE``).
+EVENT_KIND_CODES: tuple[str, ...] = (
+    'status_changed', 'received', 'assigned', 'replied', 'first_response', 'customer_replied',
+    'checkpoint_set', 'note_added', 'priority_changed',
+)
+STATUS_CHANGED_CODE = EVENT_KIND_CODES.index('status_changed')
+KPI_FLIP_WHERE = (f"kind = {STATUS_CHANGED_CODE} AND detail IN ("
+                  + ", ".join(f"'{detail}'" for detail in KPI_FLIP_DETAILS) + ")")
+KPI_REOPEN_WHERE = (f"kind = {STATUS_CHANGED_CODE} AND detail IN ("
+                    + ", ".join(f"'{detail}'" for detail in KPI_REOPEN_DETAILS) + ")")
+# A kind not in the list (none is written) keeps its text: nothing is lost.
+_KIND_CODE_OF_TEXT = ("CASE kind " + " ".join(f"WHEN '{kind}' THEN {code}" for code, kind in enumerate(EVENT_KIND_CODES))
+                      + " ELSE kind END")
+_V17_EVENT_KINDS_CODED = f"""
+CREATE TABLE events_coded (
+    id INTEGER NOT NULL,
+    ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+    kind INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    actor TEXT NOT NULL DEFAULT '',
+    detail TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (ticket_id, id)
+) WITHOUT ROWID;
+INSERT INTO events_coded (id, ticket_id, kind, at, actor, detail)
+    SELECT id, ticket_id, {_KIND_CODE_OF_TEXT}, at, actor, detail FROM events ORDER BY ticket_id, id;
+DROP TABLE events;
+ALTER TABLE events_coded RENAME TO events;
+CREATE INDEX ix_events_flips ON events(at, ticket_id, detail, kind) WHERE {KPI_FLIP_WHERE};
+CREATE INDEX ix_events_kpi_reopens ON events(ticket_id, kind, detail) WHERE {KPI_REOPEN_WHERE};
+"""
+
 MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9, _V10_INBOX_FILTER_INDEXES,
                                _V11_KPI_FLIPS_INDEX, _V12_KPI_COVERING_INDEXES,
                                _V13_TEXT_FILTER_INDEXES, _V14_MESSAGE_BODIES_PACKED,
-                               _V15_TAG_ROWS_FOUND_BY_TAGS)
+                               _V15_TAG_ROWS_FOUND_BY_TAGS, _V16_EVENTS_BY_TICKET,
+                               _V17_EVENT_KINDS_CODED)
 
 
 def migrate(conn: sqlite3.Connection) -> int:
@@ -477,34 +543,27 @@ def migrate(conn: sqlite3.Connection) -> int:
     version = _user_version(conn)
     if version > len(MIGRATIONS):
         raise SchemaTooNew(version, len(MIGRATIONS))
-    packed_here = False
-    while version < len(MIGRATIONS):
-        conn.execute("BEGIN IMMEDIATE")
+    shrunk_here = False
+    # A step's undo copy of the pages one statement changes (SQLite's statement journal) goes to
+    # a temporary file, not memory (the connection's temp_store): v16's DROP TABLE of the old
+    # events held 400 MB resident at a million tickets otherwise.
+    # Foreign keys are not checked while tables are rebuilt (SQLite's own procedure for schema
+    # changes): v16 copies every event into a new table that names tickets(id), and a row whose
+    # ticket is gone (written by an older release or another program with the checks off) would
+    # fail the copy, and with it every later open of the cache. Such rows are kept as they were.
+    if version < len(MIGRATIONS):
+        temp_store = conn.execute("PRAGMA temp_store").fetchone()[0]
+        foreign_keys = conn.execute("PRAGMA foreign_keys").fetchone()[0]
+        conn.execute("PRAGMA temp_store=FILE")
+        conn.execute("PRAGMA foreign_keys=OFF")
         try:
-            version = _user_version(conn)
-            if version > len(MIGRATIONS):
-                raise SchemaTooNew(version, len(MIGRATIONS))
-            if version < len(MIGRATIONS):
-                # One statement at a time: executescript() would commit our transaction first.
-                for statement in _statements(MIGRATIONS[version]):
-                    conn.execute(statement)
-                if MIGRATIONS[version] is _V14_MESSAGE_BODIES_PACKED and conn.execute(
-                        "SELECT count(*) FROM message_dictionaries").fetchone()[0] > 0:
-                    packed_here = True
-                    # Committed with the packed rows: a process killed before VACUUM ends leaves
-                    # the note, and the next open gives the space back instead of never.
-                    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, '1')", (_VACUUM_PENDING,))
-                version += 1
-                conn.execute(f"PRAGMA user_version = {version}")
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                try:
-                    conn.execute("ROLLBACK")
-                except sqlite3.Error:
-                    pass  # the exception on its way up says what went wrong
-            raise
-    if packed_here:
+            while version < len(MIGRATIONS):
+                version, shrunk = _step(conn)
+                shrunk_here = shrunk_here or shrunk
+        finally:
+            conn.execute(f"PRAGMA temp_store={int(temp_store)}")
+            conn.execute(f"PRAGMA foreign_keys={int(foreign_keys)}")
+    if shrunk_here:
         _give_back_space(conn)
     elif conn.execute("SELECT 1 FROM meta WHERE key = ?", (_VACUUM_PENDING,)).fetchone():
         # Left by an upgrade killed before its VACUUM ended, or still running in another
@@ -518,13 +577,56 @@ def migrate(conn: sqlite3.Connection) -> int:
     return len(MIGRATIONS)
 
 
+def _step(conn: sqlite3.Connection) -> tuple[int, bool]:
+    """Apply the next migration, if another process has not; returns the version then, and
+    whether the step left pages free for VACUUM (``_left_pages_free``)."""
+    shrunk = False
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        version = _user_version(conn)
+        if version > len(MIGRATIONS):
+            raise SchemaTooNew(version, len(MIGRATIONS))
+        if version < len(MIGRATIONS):
+            # One statement at a time: executescript() would commit our transaction first.
+            for statement in _statements(MIGRATIONS[version]):
+                conn.execute(statement)
+            if _left_pages_free(conn, MIGRATIONS[version]):
+                shrunk = True
+                # Committed with the rewritten rows: a process killed before VACUUM ends
+                # leaves the note, and the next open gives the space back instead of never.
+                conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, '1')", (_VACUUM_PENDING,))
+            version += 1
+            conn.execute(f"PRAGMA user_version = {version}")
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            try:
+                conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass  # the exception on its way up says what went wrong
+        raise
+    return version, shrunk
+
+
+# The name says v14, the first step to leave one; v16 leaves the same note.
 _VACUUM_PENDING = "bodies_packed_vacuum_pending"
 
 
+def _left_pages_free(conn: sqlite3.Connection, migration: str) -> bool:
+    """Whether ``migration``, just applied, rewrote rows and left their old pages free (VACUUM
+    then gives them back): v14 when it packed bodies, v16 and v17 when they moved events."""
+    if migration is _V14_MESSAGE_BODIES_PACKED:
+        return conn.execute("SELECT count(*) FROM message_dictionaries").fetchone()[0] > 0
+    if migration is _V16_EVENTS_BY_TICKET or migration is _V17_EVENT_KINDS_CODED:
+        return conn.execute("SELECT 1 FROM events LIMIT 1").fetchone() is not None
+    return False
+
+
 def _give_back_space(conn: sqlite3.Connection) -> None:
-    """VACUUM after the bodies were packed in place: shrunk rows leave their pages mostly empty,
-    and only new rows of the same id range could fill them again (at a million demo tickets the
-    file stays 1,687 MB with 263 MB unused in the messages' pages; VACUUM makes it 1,415 MB).
+    """VACUUM after a migration rewrote rows (``_left_pages_free``). Bodies packed in place leave
+    their pages mostly empty, and only new rows of the same id range could fill them again (at a
+    million demo tickets the file stays 1,687 MB with 263 MB unused in the messages' pages; VACUUM
+    makes it 1,415 MB); the events' old table and index leave their pages on the free list.
 
     It rewrites the file through a temporary copy and the -wal file, so it needs free disk
     about twice the cache's size: with less, or when it fails anyway (a full disk, another
@@ -532,7 +634,7 @@ def _give_back_space(conn: sqlite3.Connection) -> None:
     correct and only bigger than it could be. The copy is made on disk, not in memory (the
     connection keeps temporary tables in memory otherwise: 1.4 GB at a million tickets).
     """
-    import shutil  # only an upgrade that packed bodies needs it
+    import shutil  # only an upgrade that rewrote rows needs it
 
     path = next((r[2] for r in conn.execute("PRAGMA database_list") if r[1] == "main"), "")
     size = conn.execute("PRAGMA page_count").fetchone()[0] * conn.execute("PRAGMA page_size").fetchone()[0]

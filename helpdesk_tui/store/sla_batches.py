@@ -19,10 +19,11 @@ from helpdesk_tui.domain.vocab import MessageKind
 from helpdesk_tui.store import rows, writer
 from helpdesk_tui.store.timeconv import from_epoch_not_null
 
-_EVENT_KINDS = tuple(EVENT_KINDS)  # status changes, replies, promises: what the clocks depend on
+# Status changes, replies, promises: what the clocks depend on, as events.kind stores them.
+_EVENT_KINDS = tuple(rows.event_kind_code(kind) for kind in EVENT_KINDS)
 _KIND_MARKS = ",".join("?" * len(_EVENT_KINDS))
 # An event as domain.sla_epochs.Event wants it, made by SQLite: no tuple rebuilt per event.
-_EVENT_WHAT = "CASE kind " + " ".join(f"WHEN '{kind}' THEN {'detail' if what is None else what}"
+_EVENT_WHAT = "CASE kind " + " ".join(f"WHEN {rows.event_kind_code(kind)} THEN {'detail' if what is None else what}"
                                       for kind, what in EVENT_KINDS.items()) + " END"
 # The clock inputs, then what is stored now: the six clocks (in the order clock_columns gives
 # them) and the inbox key.
@@ -80,9 +81,9 @@ def plan_batch(conn: sqlite3.Connection, found: list[tuple], policy: SlaPolicy, 
         where, params = "ticket_id BETWEEN ? AND ?", (ids[0], ids[-1])
     else:
         where, params = f"ticket_id IN ({','.join('?' * len(ids))})", tuple(ids)
-    # Ordered by ticket, then as the reference orders a timeline (at, id): the index on
-    # events(ticket_id, at, id) gives that order without a sort. "+kind": look up by ticket,
-    # not by kind (which would read every reply in the cache).
+    # Ordered by ticket, then as the reference orders a timeline (at, id): the table's key
+    # (ticket_id, id) gives the tickets in order, each one's few events sorted by time (schema
+    # v16). "+kind": look up by ticket, not by kind (which would read every reply in the cache).
     events = {ticket_id: list(group) for ticket_id, group in groupby(conn.execute(
         f"SELECT ticket_id, at, {_EVENT_WHAT} FROM events WHERE {where} AND +kind IN ({_KIND_MARKS}) "
         "ORDER BY ticket_id, at, id", (*params, *_EVENT_KINDS)), _first)}

@@ -106,7 +106,7 @@ def new_batch() -> str:
 
 
 def _last_event_id(conn: sqlite3.Connection) -> int:
-    return conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
+    return writer.last_event_id(conn)
 
 
 def _events_since(conn: sqlite3.Connection, ticket_id: int, mark: int) -> list[int]:
@@ -281,8 +281,9 @@ def _undo_lines(conn: sqlite3.Connection, lines: list[tuple[int, int, int, str, 
                 done.outbox_removed += 1
         if detail.get("message"):
             _delete_message(conn, detail["message"])
+        # The line's events are its ticket's (``_events_since``): found by the table's key.
         for event_id in (*detail.get("note_events", ()), *detail["events"]):
-            conn.execute("DELETE FROM events WHERE id = ?", (event_id,))
+            conn.execute("DELETE FROM events WHERE ticket_id = ? AND id = ?", (ticket_id, event_id))
         if detail.get("feedback_mark"):
             feedback.unmark_feedback(conn, detail["feedback_mark"])
         if detail.get("feedback_restore"):

@@ -17,6 +17,7 @@ from helpdesk_tui.domain.models import (
 )
 from helpdesk_tui.store import message_bodies, rows, tag_rows
 from helpdesk_tui.store.fts_text import index_text
+from helpdesk_tui.store.schema import LAST_EVENT_ID
 
 
 def _upsert_sql(table: str, columns: str) -> str:
@@ -32,7 +33,8 @@ _SQL = {
     "customer_notes": _upsert_sql("customer_notes", rows.NOTE_COLUMNS),
     "tickets": _upsert_sql("tickets", rows.TICKET_COLUMNS),
     "messages": _upsert_sql("messages", rows.MESSAGE_COLUMNS),
-    "events": _upsert_sql("events", rows.EVENT_COLUMNS),
+    # Keyed by (ticket_id, id), schema v16: the conflict target is the key.
+    "events": _upsert_sql("events", rows.EVENT_COLUMNS).replace("ON CONFLICT(id)", "ON CONFLICT(ticket_id, id)"),
     "kb_articles": _upsert_sql("kb_articles", rows.ARTICLE_COLUMNS),
 }
 
@@ -50,19 +52,48 @@ def save_customer_notes(conn: sqlite3.Connection, items: Iterable[CustomerNote])
 
 
 def save_events(conn: sqlite3.Connection, items: Iterable[Event]) -> None:
-    conn.executemany(_SQL["events"], (rows.event_params(e) for e in items))
+    """Insert or replace events; one without an id gets the next one (``_numbered``)."""
+    conn.executemany(_SQL["events"], _numbered(conn, [rows.event_params(e) for e in items]))
 
 
 _NEW_EVENT_SQL = _SQL["events"].split(" ON CONFLICT")[0]
 
 
 def add_events(conn: sqlite3.Connection, items: list[Event]) -> None:
-    """``save_events`` for events not written yet (no id: SQLite gives each the next one, in
-    order): a plain insert, cheaper than the upsert, the same rows."""
+    """``save_events`` for events not written yet (no id: each gets the next one, in order): a
+    plain insert, cheaper than the upsert, the same rows."""
     if any(e.id is not None for e in items):
         save_events(conn, items)
     else:
-        conn.executemany(_NEW_EVENT_SQL, (rows.event_params(e) for e in items))
+        conn.executemany(_NEW_EVENT_SQL, _numbered(conn, [rows.event_params(e) for e in items]))
+
+
+def _numbered(conn: sqlite3.Connection, params: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Event rows (``rows.event_params``) with ids for those that have none: the ones after the
+    last id given (``schema.LAST_EVENT_ID``), which then moves past every id in ``params``. The
+    table is keyed by ticket (schema v16), so SQLite does not number its rows; the counter is
+    read and moved in the caller's write transaction."""
+    if not params:
+        return params
+    start = last = last_event_id(conn)
+    numbered = []
+    for p in params:
+        if p[0] is None:
+            last += 1
+            p = (last, *p[1:])
+        elif p[0] > last:
+            last = p[0]
+        numbered.append(p)
+    if last != start:
+        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (LAST_EVENT_ID, str(last)))
+    return numbered
+
+
+def last_event_id(conn: sqlite3.Connection) -> int:
+    """The highest event id given so far (0 before the first): events written after this call
+    have higher ones."""
+    row = conn.execute("SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?", (LAST_EVENT_ID,)).fetchone()
+    return row[0] if row is not None else conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
 
 
 _CLOCK_COLUMNS = ("first_response_at", "first_response_due_at", "first_update_at", "first_update_due_at",
