@@ -20,8 +20,8 @@ Why it is safe:
   locks belong to the open file, so two connections of one process exclude each other too.
 - A process that dies holding it (kill -9 included) releases it with its descriptors.
 - It is held only while waiting for the write lock, never while holding it, so it adds no
-  deadlock: the wait for both together ends after ``WRITE_WAIT`` seconds with SQLite's own
-  "database is locked", as before.
+  deadlock: the wait for both together ends after the connection's busy timeout
+  (``WRITE_WAIT`` seconds, or what its caller set) with SQLite's own "database is locked", as before.
 - A writer that does not take it (another program, a migration, an older helpdesk-tui) is
   only waited for as before, through SQLite's busy handler.
 """
@@ -52,10 +52,13 @@ class WritersTurn:
         if fd is None:
             conn.execute("BEGIN IMMEDIATE")
             return
-        deadline = time.monotonic() + WRITE_WAIT
+        # The connection's busy timeout is how long this writer may wait: 10 s (``WRITE_WAIT``)
+        # unless its caller asked for less (a draft saved on the UI thread waits 1 s).
+        busy_ms = conn.execute("PRAGMA busy_timeout").fetchone()[0]
+        deadline = time.monotonic() + busy_ms / 1000
         _take(fd, deadline)
         try:
-            _begin_polling(conn, deadline)
+            _begin_polling(conn, deadline, busy_ms)
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
 
@@ -88,8 +91,9 @@ def _take(fd: int, deadline: float) -> None:
         time.sleep(POLL)
 
 
-def _begin_polling(conn: sqlite3.Connection, deadline: float) -> None:
-    """BEGIN IMMEDIATE tried every ``POLL`` seconds instead of through the busy handler's sleeps."""
+def _begin_polling(conn: sqlite3.Connection, deadline: float, busy_ms: int) -> None:
+    """BEGIN IMMEDIATE tried every ``POLL`` seconds instead of through the busy handler's sleeps;
+    the connection's busy timeout (``busy_ms``) is put back afterwards."""
     conn.execute("PRAGMA busy_timeout = 0")
     try:
         while True:
@@ -102,4 +106,4 @@ def _begin_polling(conn: sqlite3.Connection, deadline: float) -> None:
                     raise
             time.sleep(POLL)
     finally:
-        conn.execute(f"PRAGMA busy_timeout = {int(WRITE_WAIT * 1000)}")
+        conn.execute(f"PRAGMA busy_timeout = {int(busy_ms)}")
