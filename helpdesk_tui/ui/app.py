@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.markup import escape as escape_markup
@@ -153,6 +154,8 @@ class HelpdeskApp(App[None]):
             self._workstation.save_open_draft()
 
     async def _dispatch_message(self, message: Message) -> None:
+        if isinstance(message, events.Key) and self._workstation is not None:
+            self._workstation.before_key()
         await dispatch_contained(self, super()._dispatch_message, message)
 
     def _handle_exception(self, error: Exception) -> None:
