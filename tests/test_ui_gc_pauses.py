@@ -25,13 +25,20 @@ def full_collections() -> int:
     return gc.get_stats()[2]["collections"]
 
 
-def test_a_full_collection_runs_only_after_a_pause_in_the_keys(collector):
+def test_a_full_collection_runs_only_after_a_pause_in_the_keys_and_once_per_pause(collector):
     gc.enable()
+    idle = startup.IdleCollector()
+    idle.key(100.0)
+    gc.collect(1)  # something reached the old generation
     before = full_collections()
-    assert not startup.collect_if_idle(now=100.0, last_key=100.0 - startup.IDLE_SECONDS / 2)
+    assert not idle.tick(100.0 + startup.IDLE_SECONDS / 2)
     assert full_collections() == before
-    assert startup.collect_if_idle(now=100.0, last_key=100.0 - startup.IDLE_SECONDS)
+    assert idle.tick(100.0 + startup.IDLE_SECONDS)
     assert full_collections() == before + 1
+    assert not idle.tick(101.0 + startup.IDLE_SECONDS)  # nothing new since: no collection every second
+    assert full_collections() == before + 1
+    gc.collect(1)
+    assert idle.tick(102.0 + startup.IDLE_SECONDS)
 
 
 async def test_a_burst_of_page_downs_after_start_up_runs_no_full_collection(demo_db, tmp_path, collector):

@@ -38,7 +38,7 @@ from helpdesk_tui.ui.widgets.thread_view import ThreadView
 
 __all__ = ["AppOptions", "HelpdeskApp", "utc_now"]
 
-IDLE_COLLECT_SECONDS = 5.0  # how often the app looks for a pause to run a full collection in
+IDLE_COLLECT_SECONDS = 1.0  # how often the app looks for a pause to run a full collection in
 
 
 class HelpdeskApp(App[None]):
@@ -60,7 +60,7 @@ class HelpdeskApp(App[None]):
         self.opened_caches: list[Cache] = []  # the accounts switched to: closed when the app ends
         self._state: dict[str, Any] = load_state(options.state_file) if options.state_file else {}
         self._theme_failures: list[tuple[str, str]] = []
-        self._last_key = 0.0  # time.monotonic() of the last key: full collections wait for a pause
+        self._collector = startup.IdleCollector()  # full collections wait for a pause in the keys
         self._load_themes()
         if options.settings.keymap:
             self.set_keymap(dict(options.settings.keymap))
@@ -144,7 +144,7 @@ class HelpdeskApp(App[None]):
         # taking them out of the collector's view keeps full collections short (35 ms → 4 ms
         # measured), so they stop landing on keystrokes. The collector was off until now.
         self.call_after_refresh(startup.settled)
-        self.set_interval(IDLE_COLLECT_SECONDS, lambda: startup.collect_if_idle(monotonic(), self._last_key))
+        self.set_interval(IDLE_COLLECT_SECONDS, lambda: self._collector.tick(monotonic()))
         # From here on a bug in a widget is one sentence, never the end of the app.
         self.error_guard.arm(self.options.state_file.with_name("errors.log") if self.options.state_file else None)
 
@@ -160,7 +160,7 @@ class HelpdeskApp(App[None]):
 
     async def _dispatch_message(self, message: Message) -> None:
         if isinstance(message, events.Key):
-            self._last_key = monotonic()
+            self._collector.key(monotonic())
             if self._workstation is not None:
                 self._workstation.before_key()
         await dispatch_contained(self, super()._dispatch_message, message)
