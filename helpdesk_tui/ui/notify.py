@@ -15,12 +15,14 @@ import os
 import shutil
 import subprocess
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from helpdesk_tui.config.settings import NotifySettings
 from helpdesk_tui.content import clean_line
-from helpdesk_tui.services.sync import Arrivals, arrivals_in_views
-from helpdesk_tui.services.types import SyncReport
+
+if TYPE_CHECKING:  # the sync engine's types: imported with the first sync
+    from helpdesk_tui.services.sync import Arrivals
+    from helpdesk_tui.services.types import SyncReport
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +95,8 @@ class Announcer:
         self.desktop = desktop  # replaceable: tests record instead of notifying
 
     def sync_done(self, report: SyncReport) -> Arrivals:
+        from helpdesk_tui.services.sync import arrivals_in_views  # the sync engine: not at start-up
+
         arrivals = arrivals_in_views(report, self.me)
         if not arrivals:
             return arrivals

@@ -14,8 +14,7 @@ from textual.worker import Worker
 from helpdesk_tui.domain.models import Message, Ticket
 from helpdesk_tui.domain.reply import ReplyPlan
 from helpdesk_tui.domain.vocab import MessageKind
-from helpdesk_tui.services.types import Cache, DrainResult, TicketGone, WriteFailed
-from helpdesk_tui.services.sync import refresh_thread, send_outbox
+from helpdesk_tui.services.types import Cache, TicketGone, WriteFailed
 from helpdesk_tui.ui.composer_dock import ComposerDock
 from helpdesk_tui.ui.screens.collision import CollisionScreen, newer_messages
 from helpdesk_tui.ui.screens.send import SendContext, SendDecision, SendScreen
@@ -28,6 +27,7 @@ from helpdesk_tui.ui.focusing import focus_after_send
 from helpdesk_tui.ui.new_ticket import new_tickets_delivered
 
 if TYPE_CHECKING:  # the screen these handlers work on (it imports this module)
+    from helpdesk_tui.services.types import DrainResult
     from helpdesk_tui.ui.screens.workstation import WorkstationScreen
 
 REFRESH_WAIT = 1.5  # seconds the send dialog waits for the server's copy of the thread
@@ -86,6 +86,8 @@ class SendFlow:
 
     def _refresh_then(self, ticket_id: int, proceed: Callable[[], None]) -> None:
         if self._sync.backend is not None:  # no helpdesk: the cached thread is all there is
+            from helpdesk_tui.services.sync import refresh_thread  # the sync engine: not at start-up
+
             refresh_thread(self._cache, self._sync.backend, ticket_id, self._now)
         self._call_from_thread(proceed)
 
@@ -180,6 +182,8 @@ class SendFlow:
             return
         if self._send_delay:
             sleep(self._send_delay)
+        from helpdesk_tui.services.sync import send_outbox  # the sync engine: not at start-up
+
         result = send_outbox(self._cache, backend, self._now)
         self._call_from_thread(self._outbox_drained, result)
 

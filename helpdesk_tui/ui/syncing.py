@@ -16,8 +16,7 @@ from typing import Any
 from rich.text import Text
 from textual.worker import Worker
 
-from helpdesk_tui.services.types import Cache, Progress, SyncReport
-from helpdesk_tui.services.sync import run_sync
+from helpdesk_tui.services.types import Cache
 from typing import TYPE_CHECKING
 
 from textual.widgets import ProgressBar
@@ -27,6 +26,7 @@ from helpdesk_tui.ui.widgets.inbox_list import InboxList
 from helpdesk_tui.ui.widgets.kb_sidebar import KbSidebar
 
 if TYPE_CHECKING:  # the screen these handlers work on (it imports this module)
+    from helpdesk_tui.services.types import Progress, SyncReport
     from helpdesk_tui.ui.screens.workstation import WorkstationScreen
 
 log = logging.getLogger(__name__)
@@ -80,6 +80,10 @@ class SyncRunner:
         return self._run_worker(self._sync, thread=True, exclusive=True, group="sync", exit_on_error=False)
 
     def _sync(self) -> None:
+        # The engine comes with the first sync (in this worker), not on the way to the first frame.
+        from helpdesk_tui.services.sync import run_sync
+        from helpdesk_tui.services.types import SyncReport
+
         state = self.state
         backend = self.backend
         if backend is None:

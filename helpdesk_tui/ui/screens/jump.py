@@ -25,7 +25,6 @@ from helpdesk_tui.domain.models import Ticket
 from helpdesk_tui.domain.query import describe
 from helpdesk_tui.domain.query import ticket_number
 from helpdesk_tui.services.errors import NotFound, ServiceError
-from helpdesk_tui.services.sync import fetch_ticket
 from helpdesk_tui.services.tickets import jump_target
 from helpdesk_tui.services.workspace import local_id
 from helpdesk_tui.ui.widgets.inbox_list import InboxList
@@ -170,7 +169,13 @@ def ask_jump(screen: WorkstationScreen) -> None:
     """``#``: ask for a number, then open that ticket beside the inbox (fetched from the
     helpdesk first when the cache does not have it)."""
     backend, cache, clock = screen.options.backend, screen.cache, screen.now
-    fetch = None if backend is None else (lambda typed: fetch_ticket(cache, backend, typed, clock))
+
+    def fetch_ticket(typed: str) -> Ticket:
+        from helpdesk_tui.services.sync import fetch_ticket  # the sync engine: not at start-up
+
+        return fetch_ticket(cache, backend, typed, clock)
+
+    fetch = None if backend is None else fetch_ticket
     prompt = JumpScreen(lambda typed: jump_target(cache, typed), fetch)
 
     def opened(ticket: Ticket | None) -> None:
