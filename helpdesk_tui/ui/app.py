@@ -161,8 +161,6 @@ class HelpdeskApp(App[None]):
     async def _dispatch_message(self, message: Message) -> None:
         if isinstance(message, events.Key):
             self._collector.key(monotonic())
-            if self._workstation is not None:
-                self._workstation.before_key()
         await dispatch_contained(self, super()._dispatch_message, message)
 
     def _handle_exception(self, error: Exception) -> None:

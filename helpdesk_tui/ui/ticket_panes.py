@@ -50,14 +50,13 @@ class TicketPanes:
         self.back_stack: list[int] = []  # tickets opened from the customer's history: esc goes back
         self.inbox_only = True  # until a ticket is opened
         self._preview_timer: Timer | None = None
-        self._first_pending = False  # the panes are laid out for the first ticket, not yet filled
 
     def cursor_rests_on(self, ticket_id: int | None) -> None:
         """The inbox cursor moved: the panes follow once it rests there a moment."""
         if self._preview_timer is not None:
             self._preview_timer.stop()
-        if ticket_id is None or self.inbox_only or self._first_pending:
-            return  # (the first ticket, still on its way, is the one under the cursor then)
+        if ticket_id is None or self.inbox_only:
+            return
         chosen: int = ticket_id
         self._preview_timer = self._set_timer(PREVIEW_DELAY, lambda: self._preview(chosen))
 
@@ -82,29 +81,9 @@ class TicketPanes:
 
     def preview_first(self) -> None:
         """Show the most urgent ticket beside the inbox from the start (the first sync too)."""
-        self._first_pending = False
         inbox = self._host.query_one(InboxList)
         if self.ticket_id is None and inbox.current_id is not None:
             self.open(inbox.current_id, focus=False)
-
-    def lay_out_first(self) -> bool:
-        """Start-up: the panes take their place beside the inbox for its first ticket, empty;
-        ``fill_first`` fills them (after the first frame). False when the list is empty."""
-        if self.ticket_id is not None or self._host.query_one(InboxList).current_id is None:
-            return False
-        self._first_pending = True
-        self.inbox_only = False
-        self.apply_layout()
-        host = self._host  # blank, not "Open a ticket with Enter.": the ticket is on its way
-        host.query_one(TicketPane).show_nothing("")
-        host.query_one(CustomerPane).show(None, [], reason="")
-        return True
-
-    def fill_first(self) -> None:
-        """The first ticket into the panes laid out for it, unless a key already did it (or
-        opened another ticket): the ticket under the inbox cursor now."""
-        if self._first_pending:
-            self.preview_first()
 
     def open(self, ticket_id: int, *, focus: bool) -> None:
         if self._preview_timer is not None:
@@ -191,7 +170,6 @@ class TicketPanes:
 
     def zoom(self) -> None:
         """The inbox over the whole width, or back beside the ticket."""
-        self.fill_first()
         if self.ticket_id is None:
             return
         self.inbox_only = not self.inbox_only

@@ -89,7 +89,6 @@ class WorkstationScreen(Screen[None]):
         settings = options.settings
         self.closed = False  # replaced by another account's workstation (``close``)
         self.triage_at_start: bool | None = None  # helpdesk-tui triage: open on it (a new rotation or not)
-        self._before_shown: list[Callable[[], Any]] | None = []  # after_first_frame: until it is written
         self.last_search = ""  # the search screen opens with it (selected: typing replaces it)
         from_thread, push = self._from_thread, self._push
         self.drafts = DraftKeeper(cache, notify=self.notify, set_interval=self.set_interval,
@@ -150,24 +149,6 @@ class WorkstationScreen(Screen[None]):
                                              download_line=lambda line: self.query_one(TicketPane).show_download(
                                                  line))
 
-    def after_first_frame(self, callback: Callable[[], Any]) -> None:
-        """Run ``callback`` once the inbox's first frame is written (at once if it was).
-        Not ``call_after_refresh``: while the app starts, Textual runs those before its first
-        frame, the screen not being current yet."""
-        if self._before_shown is None:
-            callback()
-        else:
-            self._before_shown.append(callback)
-
-    @on(InboxList.FirstPainted)
-    def _first_frame_written(self) -> None:
-        self._after_first_frame()
-
-    def _after_first_frame(self) -> None:
-        waiting, self._before_shown = self._before_shown, None
-        for callback in waiting or ():
-            callback()
-
     def _from_thread(self, callback: Callable[..., Any], *args: Any) -> Any:
         """For the collaborators' workers: run ``callback`` on the UI thread (not once the
         workstation is closed: a worker of another account's still running finds no screen)."""
@@ -210,13 +191,9 @@ class WorkstationScreen(Screen[None]):
         self.query_one(TicketPane).border_title = "Ticket"
         inbox.focus()
         self.inbox_views.show(self.inbox_views.view)
-        # The first frame has the ticket and customer panes beside the inbox (the agent's first
-        # screen is that layout), empty: the first ticket's thread, customer and KB suggestions
-        # fill them just after it. At 1M that was 12 ms of reading and ~60 ms of laying out and
-        # drawing the thread before the first frame (loaded machine). A key typed before they
-        # come fills them first (``before_key``), so it acts on the ticket as it always did.
-        if self.panes.lay_out_first():
-            self.after_first_frame(self.panes.fill_first)
+        # In the first frame, not after it: opening the first ticket shows the ticket and
+        # customer panes beside the inbox, and the agent's first screen must be that layout.
+        self.panes.preview_first()
         for warning in self.view_warnings:  # a [views] key the workstation already uses
             self.notify(clean_line(warning), severity="warning", timeout=8, markup=False)
         if self.options.live:
@@ -230,16 +207,15 @@ class WorkstationScreen(Screen[None]):
         self.render_topbar()
         if self.triage_at_start is not None:  # helpdesk-tui triage: the workstation waits behind
             self.open_triage(new_rotation=self.triage_at_start)
-            self.call_later(self._after_first_frame)  # the inbox may not be drawn for a while
         # A session left running by the last run picks up after the first refresh: the first
         # ticket has just opened, maybe with its draft, and that composer must be in place
         # before the served ticket replaces it.
-        self.after_first_frame(self.focus_sessions.resume)
+        self.call_after_refresh(self.focus_sessions.resume)
         if self.options.live and self.promises.enabled:
             self.set_interval(CHECK_SECONDS, self.promises.check)
             # After the first frame: at 1M the demo agent has ~3,100 promises, a 40-60 ms query
             # in a worker and ~15 ms of alerts on this thread, which landed before that frame.
-            self.after_first_frame(self.promises.check)
+            self.call_after_refresh(self.promises.check)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if report_failed_worker(event, self.notify) and event.worker.group == INBOX_BATCH:
@@ -391,11 +367,6 @@ class WorkstationScreen(Screen[None]):
 
     def customer_language(self, ticket: Ticket | None = None) -> str:
         return self.panes.customer_language(ticket)
-
-    def before_key(self) -> None:
-        """A key is coming (the app calls this before any screen or widget sees it): the first
-        ticket, if it is still on its way into the panes, is shown first."""
-        self.panes.fill_first()
 
     def on_resize(self) -> None:
         if self.query(TicketPane):

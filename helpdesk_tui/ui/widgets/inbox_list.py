@@ -141,10 +141,6 @@ class InboxList(CursorList, can_focus=True):
             super().__init__()
             self.ticket_id = ticket_id
 
-    class FirstPainted(Message):
-        """The list's first lines went to the terminal (posted while they are drawn, so it is
-        handled after that frame is written)."""
-
     class MarksChanged(Message):
         """Tickets were marked or unmarked: ``count`` are marked now."""
 
@@ -164,7 +160,6 @@ class InboxList(CursorList, can_focus=True):
         self._strips: dict[tuple[int, bool, int, bool], list[Segment]] = {}
         self._pass: tuple[Style, int] | None = None  # while render_lines draws (see there)
         self.marked: set[int] = set()  # ticket ids
-        self._painted = False
 
     # data
     @property
@@ -258,9 +253,6 @@ class InboxList(CursorList, can_focus=True):
         # Read once per pass, not per line: rich_style walks every ancestor's styles, and with
         # the content width it was ~40% of drawing a page of new lines (profiled at 1M).
         self._pass = (self.rich_style, self.scrollable_content_region.width)
-        if not self._painted:
-            self._painted = True
-            self.post_message(self.FirstPainted())
         try:
             return super().render_lines(crop)
         finally:
