@@ -27,6 +27,7 @@ from typing import Any, Literal
 import sqlite_utils
 
 from helpdesk_tui.csv_cells import spreadsheet_text
+from helpdesk_tui.store.schema import format_sql, raw_sql
 
 ExportFormat = Literal["sqlite", "csv", "json"]
 FORMATS: tuple[ExportFormat, ...] = ("sqlite", "csv", "json")
@@ -67,7 +68,8 @@ TABLES: tuple[Table, ...] = (
                         _c("organization_id", int), _c("created_at", time=True)),
           foreign_keys=(("organization_id", "organizations"),)),
     Table("tickets", (_c("id", int), _c("remote_id"), _c("number", int), _c("subject"), _c("status"),
-                      _c("status_raw"), _c("priority"), _c("priority_raw"), _c("requester_id", int),
+                      _c("status_raw", str, raw_sql("t.status_raw", "t.status")), _c("priority"),
+                      _c("priority_raw", str, raw_sql("t.priority_raw", "t.priority")), _c("requester_id", int),
                       _c("organization_id", int), _c("assignee"), _c("group", str, "t.grp"), _c("tags", json_text=True),
                       _c("custom_fields", json_text=True), _c("created_at", time=True), _c("updated_at", time=True),
                       _c("first_response_at", time=True), _c("first_response_due_at", time=True),
@@ -77,7 +79,7 @@ TABLES: tuple[Table, ...] = (
           where="t.deleted_at IS NULL",
           foreign_keys=(("requester_id", "customers"), ("organization_id", "organizations"))),
     Table("messages", (_c("id", int), _c("remote_id"), _c("ticket_id", int), _c("kind"), _c("author"),
-                       _c("body", str, "message_body(t.body)"), _c("body_format"), _c("attachments", json_text=True), _c("created_at", time=True)),
+                       _c("body", str, "message_body(t.body)"), _c("body_format", str, format_sql("t.body_format")), _c("attachments", json_text=True), _c("created_at", time=True)),
           where=_LIVE_TICKET, foreign_keys=(("ticket_id", "tickets"),)),
     Table("ratings", (_c("id", int), _c("remote_id"), _c("ticket_id", int), _c("score"), _c("comment"),
                       _c("agent"), _c("source"), _c("created_at", time=True)),

@@ -10,11 +10,13 @@ import sqlite3
 from datetime import datetime
 
 from helpdesk_tui.domain.insights import FeedbackItem
+from helpdesk_tui.store.schema import format_sql
 from helpdesk_tui.store.timeconv import from_epoch, from_epoch_not_null, to_epoch
 
-_SQL = """
+_SQL = f"""
 SELECT f.id, t.number, t.subject, t.tags, coalesce(c.name, ''), coalesce(o.name, ''),
-       m.created_at, coalesce(message_body(m.body), ''), coalesce(m.body_format, 'text'), f.note, f.author, f.marked_at
+       m.created_at, coalesce(message_body(m.body), ''), coalesce({format_sql('m.body_format')}, 'text'),
+       f.note, f.author, f.marked_at
 FROM feedback_marks f
 JOIN tickets t ON t.id = f.ticket_id
 LEFT JOIN customers c ON c.id = t.requester_id

@@ -9,6 +9,7 @@ from helpdesk_tui.domain.models import Article
 from helpdesk_tui.store import rows
 from helpdesk_tui.store.fts_text import any_of_query, match_query, only_common_words, query_terms
 from helpdesk_tui.store.search import DEFAULT_WINDOW, SearchHit, make_snippet, readable
+from helpdesk_tui.store.schema import format_sql
 from helpdesk_tui.store.timeconv import from_epoch
 
 
@@ -71,7 +72,8 @@ def search_past_replies(conn: sqlite3.Connection, query: str, *, limit: int = 10
         return []
     terms = query_terms(query)
     rows = {r[0]: r[1:] for r in conn.execute(
-        "SELECT m.id, m.ticket_id, t.number, t.subject, message_body(m.body), m.body_format, m.created_at FROM messages m "
+        f"SELECT m.id, m.ticket_id, t.number, t.subject, message_body(m.body), {format_sql('m.body_format')}, "
+        "m.created_at FROM messages m "
         f"JOIN tickets t ON t.id = m.ticket_id WHERE m.id IN ({', '.join('?' * len(best))})", best)}
     hits: list[SearchHit] = []
     seen_tickets: set[int] = set()

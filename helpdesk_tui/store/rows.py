@@ -11,7 +11,7 @@ from helpdesk_tui.domain.models import (
 )
 from helpdesk_tui.domain.sla import next_due, urgency_key
 from helpdesk_tui.domain.vocab import EventKind, MessageKind, Priority, Status
-from helpdesk_tui.store.schema import EVENT_KIND_CODES
+from helpdesk_tui.store.schema import EVENT_KIND_CODES, MESSAGE_FORMAT, RAW_KEPT, format_sql
 from helpdesk_tui.store.timeconv import from_epoch, from_epoch_not_null, to_epoch
 
 TICKET_COLUMNS = (
@@ -23,8 +23,25 @@ TICKET_COLUMNS = (
 
 
 # json.dumps(value, ensure_ascii=False) builds an encoder per call; one built once writes the
-# same text in about half the time (a sync writes two per ticket).
-_json_text = json.JSONEncoder(ensure_ascii=False).encode
+# same text in about half the time (a sync writes two per ticket). Compact (schema v18).
+_json_text = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def stored_raw(raw: str, value: str) -> str:
+    """A server's raw status/priority as the cache keeps it (schema v18): '' when it is the
+    normalized ``value``; with ``RAW_KEPT`` in front when it is '' or begins with it."""
+    if raw == value:
+        return ""
+    if not raw or raw[0] == RAW_KEPT:
+        return RAW_KEPT + raw
+    return raw
+
+
+def raw_of(stored: str, value: str) -> str:
+    """The raw status/priority ``stored_raw`` kept (``schema.raw_sql`` in SQL)."""
+    if not stored:
+        return value
+    return stored[1:] if stored[0] == RAW_KEPT else stored
 
 
 def _json_list(values: Any) -> str:
@@ -37,16 +54,17 @@ def _json_object(value: Any) -> str:
 
 def ticket_params(t: Ticket) -> tuple[Any, ...]:
     due = next_due(t)
+    status, priority = str(t.status), str(t.priority)
     return (
-        t.id, t.remote_id, t.number, t.subject, str(t.status), t.status_raw, str(t.priority),
-        t.priority_raw, t.requester_id, t.organization_id, t.assignee, t.group,
+        t.id, t.remote_id, t.number, t.subject, status, stored_raw(t.status_raw, status), priority,
+        stored_raw(t.priority_raw, priority), t.requester_id, t.organization_id, t.assignee, t.group,
         _json_list(t.tags), _json_object(t.custom_fields),
         to_epoch(t.created_at), to_epoch(t.updated_at), to_epoch(t.first_response_at),
         to_epoch(t.first_response_due_at), to_epoch(t.next_checkpoint_at),
         to_epoch(t.resolution_due_at), to_epoch(t.solved_at),
         to_epoch(due.at) if due else None, due.kind if due else None, urgency_key(t),
         t.version, to_epoch(t.deleted_at), to_epoch(t.first_update_at), to_epoch(t.first_update_due_at),
-        to_epoch(t.update_due_at), t.sla_source,
+        to_epoch(t.update_due_at), "" if t.sla_source == "policy" else t.sla_source,
     )
 
 
@@ -65,7 +83,8 @@ def ticket_from_row(r: sqlite3.Row | tuple) -> Ticket:
      version, deleted_at, first_update_at, first_update_due_at, update_due_at, sla_source) = r
     return Ticket(
         id=tid, remote_id=remote_id, number=number, subject=subject, status=Status(status),
-        status_raw=status_raw, priority=Priority(priority), priority_raw=priority_raw,
+        status_raw=raw_of(status_raw, status), priority=Priority(priority),
+        priority_raw=raw_of(priority_raw, priority),
         requester_id=requester_id, organization_id=organization_id, assignee=assignee, group=grp,
         tags=tuple(json.loads(tags)), custom_fields=json.loads(custom_fields),
         created_at=from_epoch_not_null(created_at), updated_at=from_epoch_not_null(updated_at),
@@ -75,25 +94,28 @@ def ticket_from_row(r: sqlite3.Row | tuple) -> Ticket:
         resolution_due_at=from_epoch(resolution_due_at), solved_at=from_epoch(solved_at),
         version=version, deleted_at=from_epoch(deleted_at),
         first_update_at=from_epoch(first_update_at), first_update_due_at=from_epoch(first_update_due_at),
-        update_due_at=from_epoch(update_due_at), sla_source=sla_source,
+        update_due_at=from_epoch(update_due_at), sla_source=sla_source or "policy",
     )
 
 
 MESSAGE_COLUMNS = "id, remote_id, ticket_id, kind, author, body, body_format, attachments, created_at"
-# The same columns as read back: a stored body may be packed (``store/message_bodies.py``).
-MESSAGE_SELECT = MESSAGE_COLUMNS.replace(" body,", " message_body(body),")
+# The same columns as read back: a stored body may be packed (``store/message_bodies.py``), a
+# stored format may be implied (schema v18: ``format_sql``).
+MESSAGE_SELECT = MESSAGE_COLUMNS.replace(" body,", " message_body(body),").replace(
+    " body_format,", f" {format_sql('body_format')},")
 
 
 def message_select(alias: str) -> str:
     """``MESSAGE_SELECT`` with each column taken from the table named ``alias``."""
-    return ", ".join(f"message_body({alias}.body)" if c.strip() == "body" else f"{alias}.{c.strip()}"
-                     for c in MESSAGE_COLUMNS.split(","))
+    return ", ".join(f"message_body({alias}.body)" if c.strip() == "body"
+                     else format_sql(f"{alias}.body_format") if c.strip() == "body_format"
+                     else f"{alias}.{c.strip()}" for c in MESSAGE_COLUMNS.split(","))
 
 
 def message_params(m: Message, stored_body: str | bytes | None = None) -> tuple[Any, ...]:
     """The row of ``m``; ``stored_body`` is its body as stored, when packed."""
     return (m.id, m.remote_id, m.ticket_id, str(m.kind), m.author, m.body if stored_body is None else stored_body,
-            m.body_format,
+            stored_raw(m.body_format, MESSAGE_FORMAT),
             json.dumps(list(m.attachments), ensure_ascii=False), to_epoch(m.created_at))
 
 

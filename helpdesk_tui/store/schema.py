@@ -525,11 +525,54 @@ CREATE INDEX ix_events_flips ON events(at, ticket_id, detail, kind) WHERE {KPI_F
 CREATE INDEX ix_events_kpi_reopens ON events(ticket_id, kind, detail) WHERE {KPI_REOPEN_WHERE};
 """
 
+# Values the cache can imply, stored as '' (no bytes in the row but its header's one): a
+# ticket's ``status_raw``/``priority_raw`` equal to its normalized ``status``/``priority`` (every
+# demo ticket, most synced ones), its ``sla_source`` 'policy' (all but helpdesk-supplied due
+# times), a message's ``body_format`` 'markdown' (every message written here). Nothing is lost:
+# a value that really is '', or begins with ``RAW_KEPT``, is stored with ``RAW_KEPT`` in front
+# (``rows.stored_raw``/``rows.raw_of``; in SQL ``raw_sql``, which every reader of these columns
+# uses). Tickets' tags and custom fields are kept as compact JSON (no blank after ',' and ':';
+# every reader parses them). No index holds these columns and no trigger watches them: the
+# UPDATEs rewrite the rows alone, and VACUUM (``_give_back_space``) gives the space back.
+RAW_KEPT = "\x1f"
+MESSAGE_FORMAT = "markdown"
+
+
+def raw_sql(stored: str, value: str) -> str:
+    """SQL reading a column kept by ``rows.stored_raw`` as ``rows.raw_of`` does: ``value`` is the
+    SQL of the implied value (a column, or a quoted constant)."""
+    return (f"CASE WHEN {stored} = '' THEN {value} WHEN substr({stored}, 1, 1) = char(31) "
+            f"THEN substr({stored}, 2) ELSE {stored} END")
+
+
+def format_sql(column: str) -> str:
+    """SQL reading a message's stored ``body_format`` (``column``, e.g. "m.body_format")."""
+    return raw_sql(column, f"'{MESSAGE_FORMAT}'")
+
+
+def _raw_stored_sql(raw: str, value: str) -> str:
+    return (f"CASE WHEN {raw} = {value} THEN '' WHEN {raw} = '' OR substr({raw}, 1, 1) = char(31) "
+            f"THEN char(31) || {raw} ELSE {raw} END")
+
+
+def _compact_json_sql(column: str) -> str:
+    return f"CASE WHEN json_valid({column}) THEN json({column}) ELSE {column} END"
+
+
+_V18_IMPLIED_VALUES = f"""
+UPDATE tickets SET status_raw = {_raw_stored_sql('status_raw', 'status')},
+    priority_raw = {_raw_stored_sql('priority_raw', 'priority')},
+    sla_source = CASE sla_source WHEN 'policy' THEN '' ELSE sla_source END,
+    tags = {_compact_json_sql('tags')}, custom_fields = {_compact_json_sql('custom_fields')};
+UPDATE messages SET body_format = {_raw_stored_sql('body_format', f"'{MESSAGE_FORMAT}'")}
+    WHERE body_format IN ('{MESSAGE_FORMAT}', '') OR substr(body_format, 1, 1) = char(31);
+"""
+
 MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9, _V10_INBOX_FILTER_INDEXES,
                                _V11_KPI_FLIPS_INDEX, _V12_KPI_COVERING_INDEXES,
                                _V13_TEXT_FILTER_INDEXES, _V14_MESSAGE_BODIES_PACKED,
                                _V15_TAG_ROWS_FOUND_BY_TAGS, _V16_EVENTS_BY_TICKET,
-                               _V17_EVENT_KINDS_CODED)
+                               _V17_EVENT_KINDS_CODED, _V18_IMPLIED_VALUES)
 
 
 def migrate(conn: sqlite3.Connection) -> int:
@@ -614,11 +657,14 @@ _VACUUM_PENDING = "bodies_packed_vacuum_pending"
 
 def _left_pages_free(conn: sqlite3.Connection, migration: str) -> bool:
     """Whether ``migration``, just applied, rewrote rows and left their old pages free (VACUUM
-    then gives them back): v14 when it packed bodies, v16 and v17 when they moved events."""
+    then gives them back): v14 when it packed bodies, v16 and v17 when they moved events, v18
+    when it shortened tickets' and messages' rows in place."""
     if migration is _V14_MESSAGE_BODIES_PACKED:
         return conn.execute("SELECT count(*) FROM message_dictionaries").fetchone()[0] > 0
     if migration is _V16_EVENTS_BY_TICKET or migration is _V17_EVENT_KINDS_CODED:
         return conn.execute("SELECT 1 FROM events LIMIT 1").fetchone() is not None
+    if migration is _V18_IMPLIED_VALUES:
+        return conn.execute("SELECT 1 FROM tickets LIMIT 1").fetchone() is not None
     return False
 
 

@@ -15,6 +15,7 @@ from datetime import datetime
 
 from helpdesk_tui.records import record, replace
 from helpdesk_tui.store.fts_text import match_query, only_common_words, prefix_word, query_terms
+from helpdesk_tui.store.schema import format_sql
 from helpdesk_tui.store.timeconv import from_epoch
 
 DEFAULT_WINDOW = 2000
@@ -161,7 +162,7 @@ def _message_hits(conn, ranked) -> list[_Pending]:
         return []
     ids = [r[0] for r in ranked]
     info = {r[0]: r[1:] for r in conn.execute(
-        f"SELECT m.id, m.ticket_id, t.number, t.subject, message_body(m.body), m.body_format, m.created_at, m.kind FROM messages m "
+        f"SELECT m.id, m.ticket_id, t.number, t.subject, message_body(m.body), {format_sql('m.body_format')}, m.created_at, m.kind FROM messages m "
         f"JOIN tickets t ON t.id = m.ticket_id WHERE m.id IN ({_marks(ids)}) AND t.deleted_at IS NULL", ids)}
     out: list[_Pending] = []
     for rowid, score in ranked:

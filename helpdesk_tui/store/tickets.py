@@ -6,6 +6,7 @@ import sqlite3
 
 from helpdesk_tui.domain.models import Event, Message, Ticket
 from helpdesk_tui.store import rows
+from helpdesk_tui.store.schema import format_sql
 
 
 def get_ticket(conn: sqlite3.Connection, ticket_id: int) -> Ticket | None:
@@ -49,7 +50,8 @@ def timeline(conn: sqlite3.Connection, ticket_id: int) -> list[Event]:
 
 def message_body(conn: sqlite3.Connection, message_id: int) -> tuple[str, str] | None:
     """A message's body and its format ("markdown", "html", "text"): one is no use without the other."""
-    row = conn.execute("SELECT message_body(body), body_format FROM messages WHERE id = ?", (message_id,)).fetchone()
+    row = conn.execute(f"SELECT message_body(body), {format_sql('body_format')} FROM messages WHERE id = ?",
+                       (message_id,)).fetchone()
     return (row[0], row[1]) if row else None
 
 
