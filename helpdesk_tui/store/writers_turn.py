@@ -9,7 +9,7 @@ at that instant loses the race again and again: it waited up to 2.2 s at p99 dur
 
 So every write transaction (``db.transaction``) first takes a turnstile: an exclusive
 ``flock`` on a small file beside the cache (``<cache>-turn``), held only until BEGIN IMMEDIATE
-succeeds, and tries BEGIN IMMEDIATE every millisecond meanwhile, never sleeping longer. A
+succeeds, and tries BEGIN IMMEDIATE every half millisecond (``POLL``) meanwhile, never sleeping longer. A
 writer that waits holds the turnstile, so the sync's next BEGIN waits behind it instead of
 overtaking it: the writer gets the lock within about a millisecond of the sync's COMMIT.
 

@@ -21,7 +21,7 @@ def prepare() -> None:
 # ones walk every object the session made since start-up (rows and drawn lines the inbox keeps,
 # closed dialogs): at 1M, 20-50k objects after a few dozen page-downs, and 2 of them landed on
 # every run of 66 page-downs, the worst keys. Now they come when the agent pauses
-# (``collect_if_idle``), and automatically only after ~1,000 young collections (~140
+# (``IdleCollector.tick``), and automatically only after ~1,000 young collections (~140
 # page-downs in a row). Not later than that: garbage in cycles waits for a full collection,
 # and with 1,000 here the benchmark's session peaked at 178 MB instead of 120 MB.
 FULL_EVERY = 100
