@@ -130,3 +130,35 @@ def test_a_writer_killed_holding_the_turnstile_blocks_nobody(demo_db):
         if holder.poll() is None:
             holder.kill()
             holder.wait()
+
+
+def test_a_turnstile_that_cannot_be_opened_leaves_writes_working(tmp_path):
+    """A directory where ``<cache>-turn`` should be (or a folder that refuses new files): the
+    writer falls back to a plain BEGIN IMMEDIATE and the write lands; a read-only connection
+    never makes the file at all."""
+    from helpdesk_tui.store.db import open_database, transaction
+    from helpdesk_tui.store.writers_turn import TURN_SUFFIX
+
+    cache = tmp_path / "cache.sqlite"
+    (tmp_path / f"cache.sqlite{TURN_SUFFIX}").mkdir()
+    conn = open_database(cache)
+    try:
+        with transaction(conn):
+            conn.execute("CREATE TABLE probe (n INTEGER)")
+            conn.execute("INSERT INTO probe VALUES (1)")
+        assert conn.writers_turn is not None and conn.writers_turn._fd is None
+    finally:
+        conn.close()
+    assert sqlite3.connect(cache).execute("SELECT n FROM probe").fetchall() == [(1,)]
+
+    other = tmp_path / "other"
+    other.mkdir()
+    fresh = open_database(other / "cache.sqlite")
+    fresh.close()
+    (other / f"cache.sqlite{TURN_SUFFIX}").unlink(missing_ok=True)
+    reader = open_database(other / "cache.sqlite", readonly=True)
+    try:
+        assert getattr(reader, "writers_turn", None) is None
+    finally:
+        reader.close()
+    assert not (other / f"cache.sqlite{TURN_SUFFIX}").exists()
